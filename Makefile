@@ -1,0 +1,52 @@
+# Two commands on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The CPU build of torch already on this machine; named in every install so
+# that nothing pulls the multi-GB CUDA build from the registry.
+TORCH  := torch==2.13.0
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export HOST PORT
+
+.PHONY: run test lint bench install install-dev clean help
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.torch: | $(BIN)/python
+	$(PIP) $(TORCH)
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.torch
+	$(PIP) -e . $(TORCH)
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.torch
+	$(PIP) -e '.[dev]' $(TORCH)
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed  ## Build .venv with the service
+install-dev: $(VENV)/.installed-dev  ## Build .venv with the service and test tools
+
+run: $(VENV)/.installed  ## Migrate, load the demo program once, serve on $(HOST):$(PORT)
+	$(BIN)/companion db upgrade
+	$(BIN)/companion demo load
+	$(BIN)/companion serve --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed-dev  ## ruff and the layer contract of ARCHITECTURE.md
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: lint  ## Build everything and run the whole test suite
+	$(BIN)/pytest
+
+bench: $(VENV)/.installed-dev  ## Run the benchmarks in bench/
+	$(BIN)/python bench/embed.py
+
+clean:  ## Remove the virtualenv (keeps ./var, your data)
+	rm -rf $(VENV)

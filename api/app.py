@@ -1,0 +1,55 @@
+"""The FastAPI app factory: the composition root of the web service."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import health, me, programs, users
+from companion import __version__
+from companion.services import Services
+from companion.settings import Settings, load_settings
+
+log = logging.getLogger("companion.api")
+
+
+def _warm_up(services: Services) -> None:
+    """Load the model in the background so /healthz answers at once; /readyz waits for it."""
+    try:
+        services.encoder.encode_one("warm-up")
+    except Exception:
+        log.exception("Could not load the embedding model %s", services.settings.embedding_model)
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """Build the app; the expensive objects are created once, in the lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = services is None
+        built = services or Services(settings or load_settings())
+        app.state.services = built
+        threading.Thread(
+            target=_warm_up, args=(built,), name="encoder-warm-up", daemon=True
+        ).start()
+        try:
+            yield
+        finally:
+            if owned:
+                built.close()
+
+    app = FastAPI(
+        title="Mentoring Companion",
+        version=__version__,
+        summary="Matching, a knowledge base of mentoring practice, and reviewed drafts.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (health.router, me.router, users.router, programs.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,61 @@
+"""Programs: coordinators create and edit them; members see theirs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import CoordinatorUser, CurrentUser, PageDep, SessionDep
+from companion.accounts import policy
+from companion.accounts import service as accounts
+from companion.pagination import Page
+from companion.programs import service as programs
+from companion.programs.schemas import ProgramCreate, ProgramPublic, ProgramUpdate
+
+router = APIRouter(prefix="/api/v1/programs", tags=["programs"])
+
+
+@router.get("", response_model=Page[ProgramPublic])
+def list_programs(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[ProgramPublic]:
+    rows, total = programs.list_programs(
+        session=session, only_ids=policy.program_ids(user), limit=page.limit, offset=page.offset
+    )
+    return Page[ProgramPublic](
+        items=[ProgramPublic.model_validate(p) for p in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post("", response_model=ProgramPublic, status_code=status.HTTP_201_CREATED)
+def create_program(
+    body: ProgramCreate, session: SessionDep, user: CoordinatorUser
+) -> ProgramPublic:
+    program = programs.create(
+        session=session,
+        name=body.name,
+        kind=body.kind,
+        description=body.description,
+        actor=accounts.actor_for(user),
+    )
+    return ProgramPublic.model_validate(program)
+
+
+@router.get("/{program_id}", response_model=ProgramPublic)
+def get_program(program_id: int, session: SessionDep, user: CurrentUser) -> ProgramPublic:
+    policy.require_program_access(user, program_id)
+    return ProgramPublic.model_validate(programs.get(session=session, program_id=program_id))
+
+
+@router.patch("/{program_id}", response_model=ProgramPublic)
+def update_program(
+    program_id: int, body: ProgramUpdate, session: SessionDep, user: CurrentUser
+) -> ProgramPublic:
+    policy.require_coordinator(user, program_id)
+    program = programs.update(
+        session=session,
+        program=programs.get(session=session, program_id=program_id),
+        changes=body.model_dump(exclude_unset=True, exclude_none=True),
+        actor=accounts.actor_for(user),
+    )
+    return ProgramPublic.model_validate(program)

@@ -1,0 +1,187 @@
+"""Create users, assign roles, issue and check API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from companion.accounts.models import ApiToken, Role, RoleAssignment, User
+from companion.audit import service as audit
+from companion.audit.service import Actor
+from companion.db.base import utcnow
+from companion.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+
+TOKEN_PREFIX = "mc_"
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(id=user.id, label=user.email)
+
+
+def normalise_email(email: str) -> str:
+    """Return the canonical form of an address, or raise InvalidInput saying why."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"{email!r} is not a valid email address: {exc}") from None
+
+
+def hash_token(token: str) -> str:
+    # Tokens are 256-bit random strings, so a fast digest is safe to store;
+    # slow password hashes are for low-entropy secrets.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get(*, session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return user
+
+
+def get_by_email(*, session: Session, email: str) -> User | None:
+    return session.scalars(select(User).where(User.email == normalise_email(email))).first()
+
+
+def create(
+    *,
+    session: Session,
+    email: str,
+    display_name: str | None,
+    roles: list[tuple[Role, int | None]],
+    actor: Actor,
+) -> User:
+    """Create a user with the given roles ((role, program_id or None for all programs))."""
+    address = normalise_email(email)
+    if not roles:
+        raise InvalidInput("A user needs at least one role (coordinator, mentor or mentee).")
+    if session.scalars(select(User).where(User.email == address)).first() is not None:
+        raise Conflict(f"A user with email {address} already exists.")
+    user = User(email=address, display_name=(display_name or address.split("@")[0]).strip())
+    session.add(user)
+    session.flush()
+    for role, program_id in dict.fromkeys(roles):
+        user.roles.append(RoleAssignment(role=role, program_id=program_id))
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="user.created",
+        subject_type="user",
+        subject_id=user.id,
+        data={
+            "email": address,
+            "roles": [{"role": str(r), "program_id": p} for r, p in dict.fromkeys(roles)],
+        },
+    )
+    return user
+
+
+def grant_role(
+    *, session: Session, user: User, role: Role, program_id: int | None, actor: Actor
+) -> RoleAssignment:
+    """Give a user a role (idempotent)."""
+    for existing in user.roles:
+        if existing.role == role and existing.program_id == program_id:
+            return existing
+    assignment = RoleAssignment(role=role, program_id=program_id)
+    user.roles.append(assignment)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="user.role_granted",
+        subject_type="user",
+        subject_id=user.id,
+        program_id=program_id,
+        data={"role": str(role)},
+    )
+    return assignment
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    plaintext: str
+
+
+def issue_token(
+    *, session: Session, user: User, name: str, actor: Actor, plaintext: str | None = None
+) -> IssuedToken:
+    """Create a new API token; the plaintext is returned here and never stored.
+
+    A caller may supply the plaintext (the development demo does, so that its
+    sign-in tokens can be printed in the README); otherwise it is random.
+    """
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("Token name must be 1 to 100 characters.")
+    if plaintext is None:
+        plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    elif not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) < 12:
+        raise InvalidInput(
+            f"A token must start with {TOKEN_PREFIX!r} and be at least 12 characters."
+        )
+    token = ApiToken(
+        user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:10]
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="token.issued",
+        subject_type="user",
+        subject_id=user.id,
+        data={"token_id": token.id, "name": name, "prefix": token.prefix},
+    )
+    return IssuedToken(token=token, plaintext=plaintext)
+
+
+def revoke_token(*, session: Session, token_id: int, actor: Actor) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"No API token with id {token_id}.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="token.revoked",
+            subject_type="user",
+            subject_id=token.user_id,
+            data={"token_id": token.id},
+        )
+    return token
+
+
+def authenticate(*, session: Session, token: str) -> User:
+    """Return the active user a bearer token belongs to, or raise Unauthenticated."""
+    if not token.startswith(TOKEN_PREFIX):
+        raise Unauthenticated("Malformed API token: tokens start with 'mc_'.")
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated("Unknown or revoked API token.")
+    user = row.user
+    if not user.is_active:
+        raise Unauthenticated("This user is deactivated.")
+    return user
+
+
+def onboard(
+    *,
+    session: Session,
+    email: str,
+    display_name: str | None,
+    roles: list[tuple[Role, int | None]],
+    actor: Actor,
+    token_name: str = "default",
+) -> tuple[User, IssuedToken]:
+    """Create a user and their first API token in one step."""
+    user = create(session=session, email=email, display_name=display_name, roles=roles, actor=actor)
+    return user, issue_token(session=session, user=user, name=token_name, actor=actor)

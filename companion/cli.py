@@ -1,0 +1,249 @@
+"""The `companion` command: everything a coordinator scripts."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from companion.accounts.models import Role
+from companion.audit.service import Actor
+from companion.errors import CompanionError
+from companion.programs.models import ProgramKind
+from companion.services import Services
+from companion.settings import load_settings
+
+app = typer.Typer(
+    help="Mentoring Companion: run mentoring programs with matching, a knowledge base "
+    "and human-reviewed drafts. Settings come from COMPANION_* environment variables.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
+programs_app = typer.Typer(help="Mentoring programs.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo program.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(programs_app, name="programs")
+app.add_typer(demo_app, name="demo")
+app.add_typer(audit_app, name="audit")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def cli_actor() -> Actor:
+    return Actor(id=None, label=f"cli:{getpass.getuser()}")
+
+
+@contextmanager
+def services() -> Iterator[Services]:
+    try:
+        built = Services(load_settings())
+    except CompanionError as exc:
+        fail(exc.message, code=2)
+    try:
+        yield built
+    except CompanionError as exc:
+        fail(exc.message)
+    finally:
+        built.close()
+
+
+@contextmanager
+def unit_of_work(built: Services) -> Iterator[Session]:
+    from companion.db import session_scope
+
+    with session_scope(built.sessions) as session:
+        yield session
+
+
+# --- serve -----------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="HOST", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", min=1, max=65535, help="Port.")] = 8000,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the web app and API (one uvicorn process)."""
+    import uvicorn
+
+    try:
+        load_settings()
+    except CompanionError as exc:
+        fail(exc.message, code=2)
+    out.print(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    # By import string: the web layer sits above the core and the core never
+    # imports it; the app factory reads the same settings from the environment.
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level=log_level)
+
+
+# --- db --------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply database migrations (safe to run again)."""
+    from companion.db import current_revision, upgrade
+
+    with services() as built:
+        upgrade(built.settings.resolved_database_url, revision)
+        out.print(f"Database at revision {current_revision(built.engine)}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database and the latest one."""
+    from companion.db import current_revision, head_revision
+
+    with services() as built:
+        out.print(f"current: {current_revision(built.engine)}  latest: {head_revision()}")
+
+
+# --- users -----------------------------------------------------------------
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Email address (the sign-in name).")],
+    role: Annotated[list[Role], typer.Option(help="Role; repeat for several (mentor and mentee).")],
+    program: Annotated[
+        str | None, typer.Option(help="Limit the roles to this program (default: all programs).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    token_name: Annotated[str, typer.Option(help="A label for the API token.")] = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a user and print a new API token once (it is never shown again)."""
+    from companion.accounts import service as accounts
+    from companion.programs import service as programs
+
+    with services() as built, unit_of_work(built) as session:
+        program_id = programs.require_by_name(session=session, name=program).id if program else None
+        user, issued = accounts.onboard(
+            session=session,
+            email=email,
+            display_name=name,
+            roles=[(r, program_id) for r in role],
+            actor=cli_actor(),
+            token_name=token_name,
+        )
+        if as_json:
+            print(json.dumps({"user_id": user.id, "email": user.email, "token": issued.plaintext}))
+            return
+        out.print(f"Created user {user.email} (id {user.id}) with roles {', '.join(role)}.")
+        out.print("API token (shown once, store it now):", style="bold")
+        print(issued.plaintext)
+
+
+# --- programs --------------------------------------------------------------
+
+
+@programs_app.command("create")
+def programs_create(
+    name: Annotated[str, typer.Argument(help="Program name (unique).")],
+    kind: Annotated[ProgramKind, typer.Option(help="Kind of program.")] = ProgramKind.one_on_one,
+    description: Annotated[str, typer.Option(help="What the program is for.")] = "",
+) -> None:
+    """Create a program."""
+    from companion.programs import service as programs
+
+    with services() as built, unit_of_work(built) as session:
+        program = programs.create(
+            session=session, name=name, kind=kind, description=description, actor=cli_actor()
+        )
+        out.print(f"Created program {program.name!r} (id {program.id}, {program.kind}).")
+
+
+@programs_app.command("list")
+def programs_list(
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List programs."""
+    from rich.table import Table
+
+    from companion.pagination import Page
+    from companion.programs import service as programs
+    from companion.programs.schemas import ProgramPublic
+
+    with services() as built, unit_of_work(built) as session:
+        rows, total = programs.list_programs(session=session, limit=limit, offset=offset)
+        page = Page[ProgramPublic](
+            items=[ProgramPublic.model_validate(r) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+    if as_json:
+        print(page.model_dump_json())
+        return
+    table = Table("id", "name", "kind", "created", title=f"Programs ({total})")
+    for p in page.items:
+        table.add_row(str(p.id), p.name, p.kind, p.created_at.strftime("%Y-%m-%d"))
+    out.print(table)
+
+
+# --- demo ------------------------------------------------------------------
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo program and its users (once; running it again changes nothing)."""
+    from companion import demo
+
+    with services() as built:
+        if built.settings.environment == "production":
+            fail("The demo program is not loaded in production (COMPANION_ENVIRONMENT).")
+        with unit_of_work(built) as session:
+            loaded = demo.load(session=session)
+        if loaded.created:
+            out.print(f"Loaded the demo program {loaded.program_name!r}.")
+        else:
+            out.print(f"The demo program {loaded.program_name!r} is already loaded.")
+        out.print("Demo sign-in tokens (development only):")
+        for login in loaded.logins:
+            out.print(f"  {login.role:<12} {login.email:<32} {login.token}", highlight=False)
+
+
+# --- audit -----------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check that no audit event was edited, removed or reordered."""
+    from companion.audit import service as audit
+
+    with services() as built, unit_of_work(built) as session:
+        problems = audit.verify(session=session)
+    if problems:
+        for problem in problems:
+            err.print(f"event #{problem.seq}: {problem.problem}", highlight=False)
+        fail(f"The audit trail is broken in {len(problems)} place(s).")
+    out.print("The audit trail is intact.")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

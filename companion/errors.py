@@ -1,0 +1,60 @@
+"""Expected errors of the core, each carrying the HTTP status it maps to."""
+
+from __future__ import annotations
+
+
+class CompanionError(Exception):
+    """An expected failure with a message a user can act on."""
+
+    status_code: int = 400
+    code: str = "bad_request"
+
+    def __init__(self, message: str, *, details: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class InvalidInput(CompanionError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class NotFound(CompanionError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(CompanionError):
+    status_code = 409
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class Unauthenticated(CompanionError):
+    status_code = 401
+    code = "unauthenticated"
+
+
+class PermissionDenied(CompanionError):
+    status_code = 403
+    code = "permission_denied"
+
+
+class ServiceUnavailable(CompanionError):
+    status_code = 503
+    code = "unavailable"
+
+
+class LLMUnavailable(ServiceUnavailable):
+    code = "llm_unavailable"
+
+
+class SettingsError(CompanionError):
+    """A setting is missing or invalid; raised at start-up, before serving."""
+
+    status_code = 500
+    code = "invalid_settings"

@@ -1,0 +1,9 @@
+"""Imports every ORM model module so that the metadata is complete (for Alembic)."""
+
+from __future__ import annotations
+
+
+def load_all_models() -> None:
+    from companion.accounts import models as _accounts  # noqa: F401
+    from companion.audit import models as _audit  # noqa: F401
+    from companion.programs import models as _programs  # noqa: F401

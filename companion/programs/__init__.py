@@ -1,0 +1,1 @@
+"""Mentoring programs: the unit a coordinator runs."""

@@ -1,0 +1,35 @@
+"""ORM model for programs."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from companion.db.base import Base, UTCDateTime, utcnow
+
+
+class ProgramKind(enum.StrEnum):
+    one_on_one = "one_on_one"
+    peer = "peer"
+    reverse = "reverse"
+    circle = "circle"
+    speed = "speed"
+    advisory_board = "advisory_board"
+
+
+class Program(Base):
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[ProgramKind] = mapped_column(
+        Enum(ProgramKind, native_enum=False, length=30, validate_strings=True),
+        default=ProgramKind.one_on_one,
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,110 @@
+"""Create, read, update and list programs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from companion.audit import service as audit
+from companion.audit.service import Actor
+from companion.errors import Conflict, InvalidInput, NotFound
+from companion.programs.models import Program, ProgramKind
+
+NAME_MAX = 200
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InvalidInput("Program name must not be empty.")
+    if len(cleaned) > NAME_MAX:
+        raise InvalidInput(f"Program name must be at most {NAME_MAX} characters.")
+    return cleaned
+
+
+def get(*, session: Session, program_id: int) -> Program:
+    program = session.get(Program, program_id)
+    if program is None:
+        raise NotFound(f"No program with id {program_id}.")
+    return program
+
+
+def get_by_name(*, session: Session, name: str) -> Program | None:
+    return session.scalars(select(Program).where(Program.name == _clean_name(name))).first()
+
+
+def require_by_name(*, session: Session, name: str) -> Program:
+    program = get_by_name(session=session, name=name)
+    if program is None:
+        raise NotFound(f"No program named {name!r}. List programs with `companion programs list`.")
+    return program
+
+
+def create(
+    *,
+    session: Session,
+    name: str,
+    kind: ProgramKind = ProgramKind.one_on_one,
+    description: str = "",
+    actor: Actor,
+) -> Program:
+    cleaned = _clean_name(name)
+    if get_by_name(session=session, name=cleaned) is not None:
+        raise Conflict(f"A program named {cleaned!r} already exists.")
+    program = Program(
+        name=cleaned, kind=kind, description=description.strip(), created_by_id=actor.id
+    )
+    session.add(program)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="program.created",
+        subject_type="program",
+        subject_id=program.id,
+        program_id=program.id,
+        data={"name": cleaned, "kind": str(kind)},
+    )
+    return program
+
+
+def update(*, session: Session, program: Program, changes: dict[str, Any], actor: Actor) -> Program:
+    """Apply the given field changes (only those present) and audit them."""
+    applied: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field == "name":
+            value = _clean_name(value)
+            other = get_by_name(session=session, name=value)
+            if other is not None and other.id != program.id:
+                raise Conflict(f"A program named {value!r} already exists.")
+        if field not in {"name", "description", "kind"}:
+            raise InvalidInput(f"Field {field!r} cannot be changed.")
+        if getattr(program, field) != value:
+            setattr(program, field, value)
+            applied[field] = str(value)
+    if applied:
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="program.updated",
+            subject_type="program",
+            subject_id=program.id,
+            program_id=program.id,
+            data=applied,
+        )
+    return program
+
+
+def list_programs(
+    *, session: Session, only_ids: set[int] | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Program], int]:
+    """A page of programs, optionally restricted to the given ids, and the total count."""
+    query = select(Program)
+    if only_ids is not None:
+        query = query.where(Program.id.in_(only_ids))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Program.name).limit(limit).offset(offset)).all()
+    return list(rows), total

@@ -1,0 +1,66 @@
+"""The expensive objects of a process (engine, encoder, vector store), built once."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from companion.db import make_engine, make_session_factory
+from companion.settings import Settings
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+
+    from embeddings import Encoder
+
+
+class Services:
+    """Built at the edges (app lifespan, CLI command) and passed down explicitly.
+
+    The encoder and the Chroma client are created on first use, so commands
+    that need neither never import them. Tests pass their own (the shared
+    MiniLM encoder, an ephemeral Chroma client).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        encoder: Encoder | None = None,
+        chroma: ClientAPI | None = None,
+    ) -> None:
+        self.settings = settings
+        settings.ensure_data_dir()
+        self.engine = make_engine(settings.resolved_database_url)
+        self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        self._encoder = encoder
+        self._chroma = chroma
+        self._lock = threading.Lock()
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            from embeddings import Encoder
+
+            with self._lock:
+                if self._encoder is None:
+                    self._encoder = Encoder.shared(self.settings.embedding_model)
+        return self._encoder
+
+    @property
+    def chroma(self) -> ClientAPI:
+        if self._chroma is None:
+            from embeddings import make_chroma_client
+
+            with self._lock:
+                if self._chroma is None:
+                    if self.settings.chroma_url:
+                        self._chroma = make_chroma_client(url=self.settings.chroma_url)
+                    else:
+                        self._chroma = make_chroma_client(path=self.settings.chroma_path)
+        return self._chroma
+
+    def close(self) -> None:
+        self.engine.dispose()

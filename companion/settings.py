@@ -1,0 +1,121 @@
+"""One settings object for the whole service, read from COMPANION_* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from companion.errors import SettingsError
+
+ENV_PREFIX = "COMPANION_"
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with embedded defaults that need no set-up."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in the data dir."
+    )
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL; unset means the embedded store."
+    )
+    embedding_model: str = Field(
+        default=PACKAGED_MODEL,
+        description="'all-MiniLM-L6-v2' (packaged, offline) or a local model directory.",
+    )
+    llm_model: str = "offline"
+    llm_api_base: str | None = None
+    llm_api_key: SecretStr | None = None
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+
+    @field_validator("chroma_url", "llm_api_base")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc})") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("only sqlite:// and postgresql:// URLs are supported")
+        return value
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _embedding_model(cls, value: str) -> str:
+        if value != PACKAGED_MODEL and not Path(value).expanduser().is_dir():
+            raise ValueError(
+                f"{value!r} is neither {PACKAGED_MODEL!r} (the packaged model) nor an "
+                "existing local model directory; models are never downloaded"
+            )
+        return value
+
+    @field_validator("llm_model")
+    @classmethod
+    def _llm_model(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty; use 'offline' for the built-in drafter")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _secret_outside_development(self) -> Settings:
+        if (
+            self.environment == "production"
+            and self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY
+        ):
+            raise ValueError(
+                "COMPANION_SECRET_KEY must be set to a private random value in production "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        if self.environment == "production" and len(self.secret_key.get_secret_value()) < 16:
+            raise ValueError("COMPANION_SECRET_KEY must be at least 16 characters in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'companion.db').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    def ensure_data_dir(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; fail with a message naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            name = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise SettingsError("Invalid settings: " + "; ".join(problems)) from None

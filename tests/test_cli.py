@@ -1,0 +1,117 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from companion.cli import app
+from companion.settings import Settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("COMPANION_DATA_DIR", str(settings.data_dir))
+    return settings
+
+
+class TestHelp:
+    @pytest.mark.parametrize(
+        "args",
+        [[], ["db"], ["users", "create"], ["demo", "load"], ["serve"], ["programs", "create"]],
+    )
+    def test_every_command_has_help(self, args: list[str]) -> None:
+        result = runner.invoke(app, [*args, "--help"])
+        assert result.exit_code == 0
+        assert "Usage" in result.output
+
+    def test_help_does_not_import_the_heavy_libraries(self) -> None:
+        code = (
+            "import sys; from companion.cli import app; "
+            "heavy = {'torch', 'sentence_transformers', 'chromadb', 'litellm', 'fastapi'}; "
+            "print(sorted(heavy & set(sys.modules)))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert result.stdout.strip() == "[]"
+
+
+class TestUsersCreate:
+    def test_prints_a_token_that_authenticates(self, env: Settings) -> None:
+        from companion.accounts import service as accounts
+        from companion.services import Services
+
+        result = runner.invoke(
+            app,
+            ["users", "create", "--email", "ops@example.org", "--role", "coordinator", "--json"],
+        )
+        assert result.exit_code == 0, result.output
+        token = json.loads(result.output)["token"]
+        services = Services(env)
+        with services.sessions() as session:
+            user = accounts.authenticate(session=session, token=token)
+            assert user.email == "ops@example.org"
+        services.close()
+
+    def test_bad_email_fails_with_the_reason(self, env: Settings) -> None:
+        result = runner.invoke(app, ["users", "create", "--email", "nope", "--role", "mentor"])
+        assert result.exit_code == 1
+        assert "not a valid email address" in result.output
+
+    def test_unknown_program_fails_and_creates_nothing(self, env: Settings) -> None:
+        result = runner.invoke(
+            app,
+            ["users", "create", "--email", "a@example.org", "--role", "mentor", "--program", "X"],
+        )
+        assert result.exit_code == 1
+        assert "No program named 'X'" in result.output
+        again = runner.invoke(
+            app, ["users", "create", "--email", "a@example.org", "--role", "mentor"]
+        )
+        assert again.exit_code == 0  # the failed attempt left no half-created user
+
+    def test_invalid_settings_exit_2_naming_the_variable(
+        self, env: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("COMPANION_DATABASE_URL", "oracle://x")
+        result = runner.invoke(app, ["db", "current"])
+        assert result.exit_code == 2
+        assert "COMPANION_DATABASE_URL" in result.output
+
+
+class TestDemoLoad:
+    def test_is_idempotent(self, env: Settings) -> None:
+        first = runner.invoke(app, ["demo", "load"])
+        assert first.exit_code == 0, first.output
+        assert "Loaded the demo program" in first.output
+        second = runner.invoke(app, ["demo", "load"])
+        assert "already loaded" in second.output
+        listing = runner.invoke(app, ["programs", "list", "--json"])
+        assert json.loads(listing.output)["total"] == 1
+        assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
+
+    def test_refused_in_production(self, env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("COMPANION_ENVIRONMENT", "production")
+        monkeypatch.setenv("COMPANION_SECRET_KEY", "x" * 40)
+        result = runner.invoke(app, ["demo", "load"])
+        assert result.exit_code == 1
+        assert "not loaded in production" in result.output
+
+
+class TestDbUpgrade:
+    def test_creates_the_data_dir_and_migrates(self, tmp_path: Path) -> None:
+        data_dir = tmp_path / "fresh" / "var"
+        result = subprocess.run(
+            [sys.executable, "-m", "companion", "db", "upgrade"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "COMPANION_DATA_DIR": str(data_dir)},
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Database at revision" in result.stdout
+        assert (data_dir / "companion.db").exists()
