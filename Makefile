@@ -33,9 +33,10 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.torch
 install: $(VENV)/.installed  ## Build .venv with the service
 install-dev: $(VENV)/.installed-dev  ## Build .venv with the service and test tools
 
-run: $(VENV)/.installed  ## Migrate, load the demo program once, serve on $(HOST):$(PORT)
+run: $(VENV)/.installed  ## Migrate, load the demo and the corpus once, serve on $(HOST):$(PORT)
 	$(BIN)/companion db upgrade
 	$(BIN)/companion demo load
+	$(BIN)/companion kb ingest --builtin
 	$(BIN)/companion serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-dev  ## ruff and the layer contract of ARCHITECTURE.md
@@ -47,6 +48,7 @@ test: lint  ## Build everything and run the whole test suite
 
 bench: $(VENV)/.installed-dev  ## Run the benchmarks in bench/
 	$(BIN)/python bench/embed.py
+	$(BIN)/python bench/kb_search.py
 
 clean:  ## Remove the virtualenv (keeps ./var, your data)
 	rm -rf $(VENV)

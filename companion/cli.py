@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -31,11 +32,13 @@ users_app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
 programs_app = typer.Typer(help="Mentoring programs.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo program.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+kb_app = typer.Typer(help="The knowledge base of mentoring practice.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(programs_app, name="programs")
 app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
+app.add_typer(kb_app, name="kb")
 
 out = Console()
 err = Console(stderr=True)
@@ -240,6 +243,186 @@ def audit_verify() -> None:
             err.print(f"event #{problem.seq}: {problem.problem}", highlight=False)
         fail(f"The audit trail is broken in {len(problems)} place(s).")
     out.print("The audit trail is intact.")
+
+
+# --- kb ----------------------------------------------------------------------
+
+KIND_HELP = "guide, story or article (default: from the file)."
+
+
+@kb_app.command("ingest")
+def kb_ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (recursive): .md .txt .html .pdf")
+    ] = None,
+    builtin: Annotated[
+        bool, typer.Option("--builtin", help="Also ingest the built-in corpus.")
+    ] = False,
+    kind: Annotated[str | None, typer.Option(help=KIND_HELP)] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option(help="Tag every document; 'story' for leaders' stories.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Add or update documents; unchanged files are skipped. Exits 1 if any file failed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from companion.kb import service as kb
+    from knowledge import CORPUS_DIR
+    from knowledge.documents import KINDS
+
+    targets = list(paths or []) + ([CORPUS_DIR] if builtin else [])
+    if not targets:
+        fail("Name at least one file or folder, or pass --builtin.", code=2)
+    if kind is not None and kind not in KINDS:
+        fail(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}.", code=2)
+    loads, problems = kb.path_loads(targets, kind=kind, tags=tag or [])
+    with (
+        services() as built,
+        unit_of_work(built) as session,
+        Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task("Ingesting", total=len(loads))
+        report = kb.ingest_many(
+            session=session,
+            kb=built.knowledge_base,
+            loads=loads,
+            actor=cli_actor(),
+            problems=problems,
+            on_progress=lambda _source: progress.advance(task),
+        )
+    if as_json:
+        print(json.dumps(report.as_dict()))
+    else:
+        out.print(
+            f"{len(report.ingested)} ingested, {len(report.unchanged)} unchanged, "
+            f"{len(report.failed)} failed."
+        )
+        for item in report.failed:
+            err.print(f"  failed: {item['source']}: {item['error']}", highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@kb_app.command("search")
+def kb_search(
+    query: Annotated[str, typer.Argument(help="What you are looking for, in your own words.")],
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=50, help="Results.")] = 5,
+    audience: Annotated[str | None, typer.Option(help="mentor, mentee or coordinator.")] = None,
+    topic: Annotated[str | None, typer.Option(help="A topic tag.")] = None,
+    program_type: Annotated[str | None, typer.Option(help="e.g. circle, reverse.")] = None,
+    document: Annotated[str | None, typer.Option(help="Only this doc_id.")] = None,
+    kind: Annotated[str | None, typer.Option(help=KIND_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Hybrid (semantic + keyword) search, best first, with citations."""
+    from companion.kb import service as kb
+    from knowledge.search import SearchFilters
+
+    filters = SearchFilters(
+        audience=audience, topic=topic, program_type=program_type, document=document, kind=kind
+    )
+    with services() as built, unit_of_work(built) as session:
+        results = kb.search(
+            session=session, kb=built.knowledge_base, query=query, top_k=top_k, filters=filters
+        )
+    if as_json:
+        keys = ("doc_id", "title", "source", "heading", "text", "snippet", "score")
+        payload = {"query": query, "results": [{k: getattr(r, k) for k in keys} for r in results]}
+        print(json.dumps(payload, ensure_ascii=False))
+        return
+    if not results:
+        out.print("No results. Try other words, or fewer filters.")
+    for number, result in enumerate(results, start=1):
+        out.print(f"[bold]{number}. {result.heading}[/]  ({result.doc_id}, {result.score:.4f})")
+        out.print(f"   {result.snippet}", highlight=False)
+        out.print(f"   source: {result.source}", style="dim", highlight=False)
+
+
+@kb_app.command("list")
+def kb_list(
+    kind: Annotated[str | None, typer.Option(help=KIND_HELP)] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List ingested documents."""
+    from rich.table import Table
+
+    from companion.kb import service as kb
+    from companion.kb.schemas import KbDocumentPublic
+    from companion.pagination import Page
+
+    with services() as built, unit_of_work(built) as session:
+        rows, total = kb.list_documents(session=session, kind=kind, limit=limit, offset=offset)
+        page = Page[KbDocumentPublic](
+            items=[KbDocumentPublic.model_validate(r) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+    if as_json:
+        print(page.model_dump_json())
+        return
+    table = Table("doc_id", "title", "kind", "chunks", title=f"Documents ({total})")
+    for d in page.items:
+        table.add_row(d.doc_id, d.title, d.kind, str(d.chunk_count))
+    out.print(table)
+
+
+@kb_app.command("delete")
+def kb_delete(doc_id: Annotated[str, typer.Argument(help="The doc_id to remove.")]) -> None:
+    """Remove a document and its chunks from both stores."""
+    from companion.kb import service as kb
+
+    with services() as built, unit_of_work(built) as session:
+        kb.delete_document(
+            session=session, kb=built.knowledge_base, doc_id=doc_id, actor=cli_actor()
+        )
+    out.print(f"Deleted {doc_id}.")
+
+
+@kb_app.command("eval")
+def kb_eval(
+    queries: Annotated[
+        Path | None, typer.Option(help="Labelled questions (YAML); default: the built-in set.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Recall@1/3/5 and MRR of dense, lexical and hybrid retrieval on labelled questions."""
+    from rich.table import Table
+
+    from companion.kb.models import KbDocument
+    from knowledge import EVAL_QUERIES
+    from knowledge.evaluation import evaluate, load_queries
+
+    labelled = load_queries(queries or EVAL_QUERIES)
+    with services() as built, unit_of_work(built) as session:
+        from sqlalchemy import select
+
+        present = set(session.scalars(select(KbDocument.doc_id)))
+        missing = sorted({d for q in labelled for d in q.relevant} - present)
+        if missing:
+            fail(
+                f"{len(missing)} labelled documents are not in the knowledge base "
+                f"({', '.join(missing[:5])}…): run `companion kb ingest --builtin` first."
+            )
+        rows = evaluate(built.knowledge_base.searcher(session), labelled)
+    if as_json:
+        print(json.dumps([{"mode": r.mode, "recall": r.recall, "mrr": r.mrr} for r in rows]))
+        return
+    table = Table(
+        "method", "recall@1", "recall@3", "recall@5", "MRR", title=f"{len(labelled)} queries"
+    )
+    for r in rows:
+        table.add_row(r.mode, *(f"{r.recall[k]:.3f}" for k in (1, 3, 5)), f"{r.mrr:.3f}")
+    out.print(table)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from companion.settings import Settings
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
+    from companion.kb.service import KnowledgeBase
     from embeddings import Encoder
 
 
@@ -37,6 +38,7 @@ class Services:
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
         self._encoder = encoder
         self._chroma = chroma
+        self._knowledge_base: KnowledgeBase | None = None
         self._lock = threading.Lock()
 
     @property
@@ -61,6 +63,17 @@ class Services:
                     else:
                         self._chroma = make_chroma_client(path=self.settings.chroma_path)
         return self._chroma
+
+    @property
+    def knowledge_base(self) -> KnowledgeBase:
+        if self._knowledge_base is None:
+            from companion.kb.service import KnowledgeBase
+
+            encoder, chroma = self.encoder, self.chroma
+            with self._lock:
+                if self._knowledge_base is None:
+                    self._knowledge_base = KnowledgeBase(encoder, chroma)
+        return self._knowledge_base
 
     def close(self) -> None:
         self.engine.dispose()

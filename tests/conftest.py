@@ -46,8 +46,14 @@ def settings(tmp_path: Path, migrated_db_template: Path) -> Settings:
 
 @pytest.fixture
 def chroma():
-    """A real in-memory Chroma client; collections are namespaced per test."""
+    """A real in-memory Chroma client (shared by the process: use `collection_name`)."""
     return embeddings.make_chroma_client()
+
+
+@pytest.fixture
+def own_chroma(tmp_path: Path):
+    """A real persistent Chroma client in this test's own directory."""
+    return embeddings.make_chroma_client(path=tmp_path / "chroma")
 
 
 @pytest.fixture
@@ -56,8 +62,8 @@ def collection_name() -> str:
 
 
 @pytest.fixture
-def services(settings: Settings, encoder: embeddings.Encoder, chroma) -> Iterator[Services]:
-    built = Services(settings, encoder=encoder, chroma=chroma)
+def services(settings: Settings, encoder: embeddings.Encoder, own_chroma) -> Iterator[Services]:
+    built = Services(settings, encoder=encoder, chroma=own_chroma)
     yield built
     built.close()
 

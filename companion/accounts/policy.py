@@ -30,6 +30,12 @@ def require_coordinator(user: User, program_id: int | None = None) -> None:
         raise PermissionDenied(f"Only a coordinator {where} may do this.")
 
 
+def require_any_coordinator(user: User) -> None:
+    """Coordinators of any program (or of all) curate the shared knowledge base."""
+    if not any(a.role == Role.coordinator for a in user.roles):
+        raise PermissionDenied("Only coordinators may do this.")
+
+
 def require_program_access(user: User, program_id: int) -> None:
     allowed = program_ids(user)
     if allowed is not None and program_id not in allowed:

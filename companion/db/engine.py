@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
+    # Let SQLAlchemy, not pysqlite, decide when transactions begin, so that
+    # SAVEPOINTs work (the recipe in SQLAlchemy's SQLite dialect docs).
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -25,6 +28,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
         return engine
     return create_engine(url, pool_pre_ping=True)
 

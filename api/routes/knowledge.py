@@ -1,0 +1,126 @@
+"""The knowledge base: search for everyone signed in; curation for coordinators."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, UploadFile, status
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
+from companion.accounts import policy
+from companion.accounts import service as accounts
+from companion.errors import InvalidInput
+from companion.kb import service as kb
+from companion.kb.schemas import (
+    IngestResponse,
+    KbDocumentDetail,
+    KbDocumentPublic,
+    SearchHit,
+    SearchResponse,
+)
+from companion.pagination import Page
+
+router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+Audience = Literal["mentor", "mentee", "coordinator"]
+ProgramType = Literal["one_on_one", "peer", "circle", "speed", "reverse", "flash", "advisory_board"]
+Kind = Literal["guide", "story", "article"]
+
+
+@router.get("/search", response_model=SearchResponse)
+def search(
+    session: SessionDep,
+    services: ServicesDep,
+    _user: CurrentUser,
+    q: Annotated[str, Query(min_length=1, max_length=1000, description="What to look for.")],
+    top_k: Annotated[int, Query(ge=1, le=50)] = 5,
+    audience: Audience | None = None,
+    topic: Annotated[str | None, Query(max_length=100)] = None,
+    program_type: ProgramType | None = None,
+    document: Annotated[str | None, Query(max_length=200, description="A doc_id.")] = None,
+    kind: Kind | None = None,
+) -> SearchResponse:
+    from knowledge.search import SearchFilters
+
+    results = kb.search(
+        session=session,
+        kb=services.knowledge_base,
+        query=q,
+        top_k=top_k,
+        filters=SearchFilters(
+            audience=audience,
+            topic=topic,
+            program_type=program_type,
+            document=document,
+            kind=kind,
+        ),
+    )
+    return SearchResponse(
+        query=q,
+        results=[SearchHit.model_validate(r, from_attributes=True) for r in results],
+    )
+
+
+@router.get("/documents", response_model=Page[KbDocumentPublic])
+def list_documents(
+    session: SessionDep, user: CurrentUser, page: PageDep, kind: Kind | None = None
+) -> Page[KbDocumentPublic]:
+    policy.require_any_coordinator(user)
+    rows, total = kb.list_documents(
+        session=session, kind=kind, limit=page.limit, offset=page.offset
+    )
+    return Page[KbDocumentPublic](
+        items=[KbDocumentPublic.model_validate(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/documents/{doc_id}", response_model=KbDocumentDetail)
+def get_document(doc_id: str, session: SessionDep, user: CurrentUser) -> KbDocumentDetail:
+    policy.require_any_coordinator(user)
+    return KbDocumentDetail.model_validate(kb.get_document(session=session, doc_id=doc_id))
+
+
+@router.delete("/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_document(
+    doc_id: str, session: SessionDep, services: ServicesDep, user: CurrentUser
+) -> None:
+    policy.require_any_coordinator(user)
+    kb.delete_document(
+        session=session,
+        kb=services.knowledge_base,
+        doc_id=doc_id,
+        actor=accounts.actor_for(user),
+    )
+
+
+@router.post("/documents", response_model=IngestResponse)
+async def upload_documents(
+    session: SessionDep,
+    services: ServicesDep,
+    user: CurrentUser,
+    files: Annotated[list[UploadFile], File(description="Markdown, text, HTML or PDF files.")],
+    kind: Annotated[Kind | None, Form()] = None,
+    tags: Annotated[str, Form(description="Comma-separated, e.g. 'story'.")] = "",
+) -> IngestResponse:
+    policy.require_any_coordinator(user)
+    uploads = []
+    for upload in files:
+        data = await upload.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise InvalidInput(f"{upload.filename}: larger than 20 MB; split it first.")
+        uploads.append((upload.filename or "upload", data))
+    tag_list = [t.strip() for t in tags.split(",") if t.strip()]
+    # Encoding is CPU-bound: keep it off the event loop.
+    report = await run_in_threadpool(
+        kb.ingest_many,
+        session=session,
+        kb=services.knowledge_base,
+        loads=kb.upload_loads(uploads, kind=kind, tags=tag_list),
+        actor=accounts.actor_for(user),
+    )
+    return IngestResponse.model_validate(report.as_dict())

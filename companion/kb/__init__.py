@@ -1,0 +1,1 @@
+"""The knowledge base as the service runs it: registry, ingestion, search."""

@@ -1,0 +1,72 @@
+"""Schemas of knowledge-base documents and search results (API and CLI JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class KbDocumentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    doc_id: str
+    title: str
+    source: str
+    kind: str
+    summary: str
+    audience: list[str]
+    topics: list[str]
+    program_types: list[str]
+    stage: list[str]
+    sources: list[str]
+    tags: list[str]
+    chunk_count: int
+    content_hash: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class KbChunkPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    chunk_id: str
+    position: int
+    heading: str
+    text: str
+
+
+class KbDocumentDetail(KbDocumentPublic):
+    chunks: list[KbChunkPublic]
+
+
+class SearchHit(BaseModel):
+    doc_id: str
+    title: str
+    source: str
+    heading: str = Field(description="The path of headings above the passage.")
+    text: str
+    snippet: str = Field(description="The best-matching sentences, query words in **bold**.")
+    score: float = Field(description="Reciprocal-rank-fusion score; higher is better.")
+
+
+class SearchResponse(BaseModel):
+    query: str
+    results: list[SearchHit]
+
+
+class IngestedItem(BaseModel):
+    source: str
+    doc_id: str
+    chunks: int
+
+
+class FailedItem(BaseModel):
+    source: str
+    error: str
+
+
+class IngestResponse(BaseModel):
+    ingested: list[IngestedItem]
+    unchanged: list[IngestedItem]
+    failed: list[FailedItem]

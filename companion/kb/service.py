@@ -1,0 +1,339 @@
+"""Ingest documents into the knowledge base, search it, list and delete documents.
+
+The relational database is the source of truth (documents and chunk texts);
+the vector store holds one vector per chunk id. Writes go to both; a searcher
+rebuild re-encodes chunks whose vector is missing and drops vectors of chunks
+that no longer exist, so a failure between the two stores heals itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from companion.audit import service as audit
+from companion.audit.service import Actor
+from companion.db.base import utcnow
+from companion.errors import InvalidInput, NotFound
+from companion.kb.models import KbChunk, KbDocument
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+
+    from embeddings import Encoder, VectorIndex
+    from knowledge.documents import SourceDocument
+    from knowledge.search import HybridSearcher, Passage, SearchFilters, SearchResult
+
+COLLECTION = "knowledge-chunks"
+
+
+class KnowledgeBase:
+    """The vector collection and a searcher kept in step with the database."""
+
+    def __init__(self, encoder: Encoder, chroma: ClientAPI) -> None:
+        self.encoder = encoder
+        self._chroma = chroma
+        self._index: VectorIndex | None = None
+        self._searcher: HybridSearcher | None = None
+        self._fingerprint: tuple | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> VectorIndex:
+        if self._index is None:
+            from embeddings import VectorIndex
+
+            self._index = VectorIndex.for_encoder(self._chroma, COLLECTION, self.encoder)
+        return self._index
+
+    def searcher(self, session: Session) -> HybridSearcher:
+        """The searcher for the current contents (rebuilt only when they changed)."""
+        fingerprint = _fingerprint(session)
+        if self._searcher is None or fingerprint != self._fingerprint:
+            with self._lock:
+                if self._searcher is None or fingerprint != self._fingerprint:
+                    self._searcher = self._build(session)
+                    self._fingerprint = fingerprint
+        return self._searcher
+
+    def _build(self, session: Session) -> HybridSearcher:
+        from knowledge.search import HybridSearcher, search_text
+
+        passages = _load_passages(session)
+        ids = [p.chunk_id for p in passages]
+        stored = self.index.get(ids) if ids else {}
+        missing = [p for p in passages if p.chunk_id not in stored]
+        if missing:
+            vectors = self.encoder.encode([search_text(p) for p in missing])
+            self.index.upsert(
+                [p.chunk_id for p in missing],
+                vectors,
+                metadatas=[{"doc_id": p.doc_id} for p in missing],
+            )
+            stored.update(zip([p.chunk_id for p in missing], vectors, strict=True))
+        orphans = sorted(set(self.index.ids()) - set(ids))
+        if orphans:
+            self.index.delete(orphans)
+        matrix = (
+            np.vstack([stored[i] for i in ids])
+            if ids
+            else np.zeros((0, self.encoder.dimension), dtype=np.float32)
+        )
+        return HybridSearcher(self.encoder, passages, matrix)
+
+
+def _fingerprint(session: Session) -> tuple:
+    documents, latest = session.execute(
+        select(func.count(KbDocument.id), func.max(KbDocument.updated_at))
+    ).one()
+    chunks = session.scalar(select(func.count()).select_from(KbChunk))
+    return (documents, latest, chunks)
+
+
+def _load_passages(session: Session) -> list[Passage]:
+    from knowledge.search import Passage
+
+    rows = session.execute(
+        select(KbChunk, KbDocument)
+        .join(KbDocument, KbChunk.document_id == KbDocument.id)
+        .order_by(KbDocument.doc_id, KbChunk.position)
+    ).all()
+    return [
+        Passage(
+            chunk_id=chunk.chunk_id,
+            doc_id=doc.doc_id,
+            title=doc.title,
+            source=doc.source,
+            heading=chunk.heading,
+            text=chunk.text,
+            summary=doc.summary,
+            kind=doc.kind,
+            audience=tuple(doc.audience),
+            topics=tuple(doc.topics),
+            program_types=tuple(doc.program_types),
+            tags=tuple(doc.tags),
+        )
+        for chunk, doc in rows
+    ]
+
+
+# --- ingestion ---------------------------------------------------------------
+
+
+@dataclass
+class IngestReport:
+    ingested: list[dict] = field(default_factory=list)
+    unchanged: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"ingested": self.ingested, "unchanged": self.unchanged, "failed": self.failed}
+
+
+def ingest_document(
+    *, session: Session, kb: KnowledgeBase, document: SourceDocument, actor: Actor
+) -> tuple[str, int]:
+    """Add or replace one document; returns ("ingested" | "unchanged", chunk count)."""
+    from knowledge.chunking import chunk_document
+    from knowledge.search import Passage, search_text
+
+    existing = session.scalars(
+        select(KbDocument).where(KbDocument.doc_id == document.doc_id)
+    ).first()
+    if (
+        existing is not None
+        and existing.content_hash == document.content_hash
+        and existing.kind == document.kind
+        and existing.tags == list(document.tags)
+        and existing.source == document.source
+    ):
+        return "unchanged", existing.chunk_count
+    chunks = chunk_document(document)
+    if not chunks:
+        raise InvalidInput("the document has no text to index")
+    passages = [
+        Passage(
+            chunk_id=c.chunk_id,
+            doc_id=c.doc_id,
+            title=document.title,
+            source=document.source,
+            heading=c.heading,
+            text=c.text,
+            summary=document.summary,
+        )
+        for c in chunks
+    ]
+    vectors = kb.encoder.encode([search_text(p) for p in passages])
+    kb.index.upsert(
+        [c.chunk_id for c in chunks], vectors, metadatas=[{"doc_id": c.doc_id} for c in chunks]
+    )
+    fields = {
+        "title": document.title,
+        "source": document.source,
+        "kind": document.kind,
+        "content_hash": document.content_hash,
+        "summary": document.summary,
+        "audience": list(document.audience),
+        "topics": list(document.topics),
+        "program_types": list(document.program_types),
+        "stage": list(document.stage),
+        "sources": list(document.sources),
+        "tags": list(document.tags),
+        "chunk_count": len(chunks),
+        "updated_at": utcnow(),
+    }
+    if existing is None:
+        row = KbDocument(doc_id=document.doc_id, **fields)
+        session.add(row)
+        action = "kb.document_added"
+    else:
+        row = existing
+        session.execute(delete(KbChunk).where(KbChunk.document_id == row.id))
+        session.expire(row, ["chunks"])
+        for name, value in fields.items():
+            setattr(row, name, value)
+        action = "kb.document_replaced"
+    session.flush()
+    session.add_all(
+        KbChunk(
+            chunk_id=c.chunk_id,
+            document_id=row.id,
+            position=c.position,
+            heading=c.heading,
+            text=c.text,
+        )
+        for c in chunks
+    )
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action=action,
+        subject_type="kb_document",
+        subject_id=document.doc_id,
+        data={"source": document.source, "hash": document.content_hash, "chunks": len(chunks)},
+    )
+    return "ingested", len(chunks)
+
+
+def ingest_many(
+    *,
+    session: Session,
+    kb: KnowledgeBase,
+    loads: Iterable[tuple[str, Callable[[], SourceDocument]]],
+    actor: Actor,
+    problems: Sequence[tuple[str, str]] = (),
+    on_progress: Callable[[str], None] | None = None,
+) -> IngestReport:
+    """Ingest each (source, loader) in its own savepoint: one bad file fails alone."""
+    from knowledge.documents import LoadError
+
+    report = IngestReport(failed=[{"source": s, "error": e} for s, e in problems])
+    seen: dict[str, str] = {}
+    for source, load in loads:
+        try:
+            document = load()
+            if document.doc_id in seen:
+                raise InvalidInput(
+                    f"document id {document.doc_id!r} is also used by {seen[document.doc_id]}"
+                )
+            seen[document.doc_id] = source
+            with session.begin_nested():
+                outcome, count = ingest_document(
+                    session=session, kb=kb, document=document, actor=actor
+                )
+            entry = {"source": source, "doc_id": document.doc_id, "chunks": count}
+            (report.ingested if outcome == "ingested" else report.unchanged).append(entry)
+        except (LoadError, InvalidInput) as exc:
+            report.failed.append({"source": source, "error": str(exc)})
+        if on_progress is not None:
+            on_progress(source)
+    return report
+
+
+def path_loads(
+    paths: Sequence[Path], *, kind: str | None = None, tags: Sequence[str] = ()
+) -> tuple[list[tuple[str, Callable[[], SourceDocument]]], list[tuple[str, str]]]:
+    """Expand paths (folders recursively) into loaders, and the problems found on the way."""
+    from knowledge.loaders import discover, load_path
+
+    files, problems = discover(paths)
+    loads = [(str(path), lambda path=path: load_path(path, kind=kind, tags=tags)) for path in files]
+    return loads, problems
+
+
+def upload_loads(
+    uploads: Sequence[tuple[str, bytes]], *, kind: str | None = None, tags: Sequence[str] = ()
+) -> list[tuple[str, Callable[[], SourceDocument]]]:
+    from knowledge.loaders import load_bytes
+
+    return [
+        (name, lambda data=data, name=name: load_bytes(data, name=name, kind=kind, tags=tags))
+        for name, data in uploads
+    ]
+
+
+# --- reading and deleting ------------------------------------------------------
+
+
+def get_document(*, session: Session, doc_id: str) -> KbDocument:
+    document = session.scalars(select(KbDocument).where(KbDocument.doc_id == doc_id)).first()
+    if document is None:
+        raise NotFound(f"No knowledge-base document with id {doc_id!r}.")
+    return document
+
+
+def list_documents(
+    *, session: Session, kind: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[KbDocument], int]:
+    query = select(KbDocument)
+    if kind:
+        query = query.where(KbDocument.kind == kind)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(KbDocument.doc_id).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def delete_document(*, session: Session, kb: KnowledgeBase, doc_id: str, actor: Actor) -> None:
+    """Remove a document and its chunks from the database and the vector store."""
+    document = get_document(session=session, doc_id=doc_id)
+    chunk_ids = [c.chunk_id for c in document.chunks]
+    session.delete(document)
+    session.flush()
+    kb.index.delete(chunk_ids)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="kb.document_deleted",
+        subject_type="kb_document",
+        subject_id=doc_id,
+        data={"chunks": len(chunk_ids)},
+    )
+
+
+# --- search ------------------------------------------------------------------
+
+
+def search(
+    *,
+    session: Session,
+    kb: KnowledgeBase,
+    query: str,
+    top_k: int = 5,
+    filters: SearchFilters | None = None,
+) -> list[SearchResult]:
+    query = query.strip()
+    if not query:
+        raise InvalidInput("The search query is empty: type what you are looking for.")
+    if len(query) > 1000:
+        raise InvalidInput("The search query is longer than 1,000 characters.")
+    if not 1 <= top_k <= 50:
+        raise InvalidInput("top_k must be between 1 and 50.")
+    return kb.searcher(session).search(query, top_k=top_k, filters=filters)

@@ -1,0 +1,61 @@
+"""Lexical retrieval: BM25 over stemmed, stop-word-free tokens (bm25s)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    import bm25s
+
+    return bm25s.tokenize(
+        list(texts),
+        lower=True,
+        stopwords="en",
+        stemmer=_stemmer().stemWords,
+        return_ids=False,
+        show_progress=False,
+    )
+
+
+def stems(text: str) -> set[str]:
+    """The stems of a text's words, as the index sees them (for highlighting)."""
+    return set(tokenize([text])[0])
+
+
+def stem_word(word: str) -> str:
+    return _stemmer().stemWord(word.lower())
+
+
+class LexicalIndex:
+    """BM25 over a fixed list of passages; rows are addressed by position."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        import bm25s
+
+        self.size = len(texts)
+        self._bm25 = bm25s.BM25()
+        if texts:
+            self._bm25.index(tokenize(texts), show_progress=False)
+
+    def scores(self, query: str) -> np.ndarray:
+        """A BM25 score per passage (0 where no query word occurs)."""
+        if not self.size:
+            return np.zeros(0, dtype=np.float32)
+        tokens = tokenize([query])[0]
+        if not tokens:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
