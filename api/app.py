@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import health, knowledge, me, programs, users
+from api.routes import health, knowledge, matching, me, programs, users
 from companion import __version__
 from companion.services import Services
 from companion.settings import Settings, load_settings
@@ -50,6 +50,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (health.router, me.router, users.router, programs.router, knowledge.router):
+    for router in (
+        health.router,
+        me.router,
+        users.router,
+        programs.router,
+        knowledge.router,
+        matching.router,
+    ):
         app.include_router(router)
     return app

@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from companion.accounts.models import Role
@@ -33,20 +34,29 @@ programs_app = typer.Typer(help="Mentoring programs.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo program.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 kb_app = typer.Typer(help="The knowledge base of mentoring practice.", no_args_is_help=True)
+participants_app = typer.Typer(help="Program participants.", no_args_is_help=True)
+match_app = typer.Typer(help="Matching runs and coordinator decisions.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(programs_app, name="programs")
 app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
 app.add_typer(kb_app, name="kb")
+app.add_typer(participants_app, name="participants")
+app.add_typer(match_app, name="match")
 
 out = Console()
 err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(Text.assemble(("Error: ", "bold red"), message), soft_wrap=True)
     raise typer.Exit(code)
+
+
+def say(text: str, *, to: Console | None = None, style: str | None = None) -> None:
+    """Print user data as it is: no markup ('[draft]' stays text), no wrapping."""
+    (to or out).print(text, markup=False, highlight=False, soft_wrap=True, style=style)
 
 
 def cli_actor() -> Actor:
@@ -91,7 +101,7 @@ def serve(
         load_settings()
     except CompanionError as exc:
         fail(exc.message, code=2)
-    out.print(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    say(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     # By import string: the web layer sits above the core and the core never
     # imports it; the app factory reads the same settings from the environment.
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level=log_level)
@@ -109,7 +119,7 @@ def db_upgrade(
 
     with services() as built:
         upgrade(built.settings.resolved_database_url, revision)
-        out.print(f"Database at revision {current_revision(built.engine)}.")
+        say(f"Database at revision {current_revision(built.engine)}.")
 
 
 @db_app.command("current")
@@ -118,7 +128,7 @@ def db_current() -> None:
     from companion.db import current_revision, head_revision
 
     with services() as built:
-        out.print(f"current: {current_revision(built.engine)}  latest: {head_revision()}")
+        say(f"current: {current_revision(built.engine)}  latest: {head_revision()}")
 
 
 # --- users -----------------------------------------------------------------
@@ -152,7 +162,7 @@ def users_create(
         if as_json:
             print(json.dumps({"user_id": user.id, "email": user.email, "token": issued.plaintext}))
             return
-        out.print(f"Created user {user.email} (id {user.id}) with roles {', '.join(role)}.")
+        say(f"Created user {user.email} (id {user.id}) with roles {', '.join(role)}.")
         out.print("API token (shown once, store it now):", style="bold")
         print(issued.plaintext)
 
@@ -173,7 +183,7 @@ def programs_create(
         program = programs.create(
             session=session, name=name, kind=kind, description=description, actor=cli_actor()
         )
-        out.print(f"Created program {program.name!r} (id {program.id}, {program.kind}).")
+        say(f"Created program {program.name!r} (id {program.id}, {program.kind}).")
 
 
 @programs_app.command("list")
@@ -218,14 +228,18 @@ def demo_load() -> None:
         if built.settings.environment == "production":
             fail("The demo program is not loaded in production (COMPANION_ENVIRONMENT).")
         with unit_of_work(built) as session:
-            loaded = demo.load(session=session)
+            loaded = demo.load(session=session, vectors=built.profile_vectors)
         if loaded.created:
-            out.print(f"Loaded the demo program {loaded.program_name!r}.")
+            say(f"Loaded the demo program {loaded.program_name!r}.")
         else:
-            out.print(f"The demo program {loaded.program_name!r} is already loaded.")
+            say(f"The demo program {loaded.program_name!r} is already loaded.")
+        say(
+            f"{loaded.participants} participants; matching run {loaded.run_id} awaits approval "
+            f"(companion match show {loaded.run_id})."
+        )
         out.print("Demo sign-in tokens (development only):")
         for login in loaded.logins:
-            out.print(f"  {login.role:<12} {login.email:<32} {login.token}", highlight=False)
+            say(f"  {login.role:<12} {login.email:<32} {login.token}")
 
 
 # --- audit -----------------------------------------------------------------
@@ -240,7 +254,7 @@ def audit_verify() -> None:
         problems = audit.verify(session=session)
     if problems:
         for problem in problems:
-            err.print(f"event #{problem.seq}: {problem.problem}", highlight=False)
+            say(f"event #{problem.seq}: {problem.problem}", to=err)
         fail(f"The audit trail is broken in {len(problems)} place(s).")
     out.print("The audit trail is intact.")
 
@@ -305,7 +319,7 @@ def kb_ingest(
             f"{len(report.failed)} failed."
         )
         for item in report.failed:
-            err.print(f"  failed: {item['source']}: {item['error']}", highlight=False)
+            say(f"  failed: {item['source']}: {item['error']}", to=err)
     if report.failed:
         raise typer.Exit(1)
 
@@ -340,9 +354,9 @@ def kb_search(
     if not results:
         out.print("No results. Try other words, or fewer filters.")
     for number, result in enumerate(results, start=1):
-        out.print(f"[bold]{number}. {result.heading}[/]  ({result.doc_id}, {result.score:.4f})")
-        out.print(f"   {result.snippet}", highlight=False)
-        out.print(f"   source: {result.source}", style="dim", highlight=False)
+        say(f"{number}. {result.heading}  ({result.doc_id}, {result.score:.4f})", style="bold")
+        say(f"   {result.snippet}")
+        say(f"   source: {result.source}", style="dim")
 
 
 @kb_app.command("list")
@@ -385,7 +399,7 @@ def kb_delete(doc_id: Annotated[str, typer.Argument(help="The doc_id to remove."
         kb.delete_document(
             session=session, kb=built.knowledge_base, doc_id=doc_id, actor=cli_actor()
         )
-    out.print(f"Deleted {doc_id}.")
+    say(f"Deleted {doc_id}.")
 
 
 @kb_app.command("eval")
@@ -423,6 +437,217 @@ def kb_eval(
     for r in rows:
         table.add_row(r.mode, *(f"{r.recall[k]:.3f}" for k in (1, 3, 5)), f"{r.mrr:.3f}")
     out.print(table)
+
+
+# --- participants --------------------------------------------------------------
+
+
+@participants_app.command("import")
+def participants_import(
+    file: Annotated[Path, typer.Argument(help="A .csv or .jsonl file (columns: see README).")],
+    program: Annotated[str, typer.Option(help="Program name; created if it does not exist.")],
+    kind: Annotated[
+        ProgramKind, typer.Option(help="Kind, if the program is created now.")
+    ] = ProgramKind.one_on_one,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; save nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Import or update participants by id. A file with any problem is rejected whole."""
+    from companion.participants import service as participants
+    from companion.programs import service as programs
+
+    if not file.is_file():
+        fail(f"{file}: no such file.", code=2)
+    data = file.read_bytes()
+    with services() as built, unit_of_work(built) as session:
+        target = programs.get_by_name(session=session, name=program)
+        if target is None:
+            target = programs.create(session=session, name=program, kind=kind, actor=cli_actor())
+            if not dry_run:
+                say(f"Created program {target.name!r} ({target.kind}).")
+        if dry_run:
+            records, problems = participants.check_file(
+                session=session, program=target, data=data, filename=file.name
+            )
+            session.rollback()
+            for problem in problems:
+                say(f"  {problem}", to=err)
+            say(f"{len(records)} participants read, {len(problems)} problem(s).")
+            if problems:
+                raise typer.Exit(1)
+            return
+        try:
+            summary = participants.import_participants(
+                session=session, program=target, data=data, filename=file.name, actor=cli_actor()
+            )
+        except CompanionError as exc:
+            for detail in exc.details:
+                where = f"line {detail['line']}" + (
+                    f", column '{detail['column']}'" if detail["column"] else ""
+                )
+                say(f"  {where}: {detail['message']}", to=err)
+            raise
+    if as_json:
+        print(json.dumps(summary.as_dict()))
+    else:
+        out.print(
+            f"{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged "
+            f"({summary.users_created} new user accounts)."
+        )
+
+
+@participants_app.command("list")
+def participants_list(
+    program: Annotated[str, typer.Option(help="Program name.")],
+    role: Annotated[str | None, typer.Option(help="mentor or mentee.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List a program's participants."""
+    from rich.table import Table
+
+    from companion.matching.schemas import ParticipantPublic
+    from companion.pagination import Page
+    from companion.participants import service as participants
+    from companion.programs import service as programs
+
+    if role not in (None, "mentor", "mentee"):
+        fail("--role must be mentor or mentee.", code=2)
+    with services() as built, unit_of_work(built) as session:
+        target = programs.require_by_name(session=session, name=program)
+        rows, total = participants.list_participants(
+            session=session, program_id=target.id, role=role, limit=limit, offset=offset
+        )
+        page = Page[ParticipantPublic](
+            items=[ParticipantPublic.model_validate(r) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+    if as_json:
+        print(page.model_dump_json(by_alias=True))
+        return
+    table = Table("id", "name", "role", "title", "timezone", title=f"Participants ({total})")
+    for p in page.items:
+        table.add_row(p.external_id, p.name, p.role, p.title, p.timezone)
+    out.print(table)
+
+
+# --- match ---------------------------------------------------------------------
+
+
+@match_app.command("run")
+def match_run(
+    program: Annotated[str, typer.Option(help="Program name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+) -> None:
+    """Propose pairs for every unmatched mentee. Nobody is told until you approve."""
+    from companion.matching import service as matching
+    from companion.programs import service as programs
+
+    with services() as built, unit_of_work(built) as session:
+        target = programs.require_by_name(session=session, name=program)
+        created = matching.run(
+            session=session, vectors=built.profile_vectors, program=target, actor=cli_actor()
+        )
+        payload = matching.run_payload(session=session, match_run=created, program=target)
+    if as_json:
+        print(json.dumps(payload, ensure_ascii=False))
+        return
+    _print_run(payload)
+
+
+@match_app.command("show")
+def match_show(
+    run_id: Annotated[int, typer.Argument(help="The run id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a matching run: proposals with reasons, unmatched mentees, fairness."""
+    from companion.matching import service as matching
+    from companion.programs import service as programs
+
+    with services() as built, unit_of_work(built) as session:
+        found = matching.get_run(session=session, run_id=run_id)
+        target = programs.get(session=session, program_id=found.program_id)
+        payload = matching.run_payload(session=session, match_run=found, program=target)
+    if as_json:
+        print(json.dumps(payload, ensure_ascii=False))
+        return
+    _print_run(payload)
+
+
+def _print_run(payload: dict) -> None:
+    say(
+        f"Run {payload['run_id']} of {payload['program']}: "
+        f"{len(payload['matches'])} proposals, {len(payload['unmatched'])} unmatched, "
+        f"objective {payload['objective']:.2f} ({payload['status']})",
+        style="bold",
+    )
+    for match in payload["matches"]:
+        say(
+            f"  #{match['proposal_id']} {match['mentee_id']} <- {match['mentor_id']}  "
+            f"score {match['score']:.3f}  [{match['status']}]"
+        )
+        for reason in match["reasons"]:
+            say(f"      - {reason}")
+    for item in payload["unmatched"]:
+        say(f"  unmatched {item['mentee_id']}: {item['reason']}")
+    for warning in payload["fairness"].get("warnings", []):
+        say(f"  fairness: {warning}", style="yellow")
+
+
+@match_app.command("approve")
+def match_approve(
+    run_id: Annotated[int, typer.Argument(help="The run id.")],
+    proposal: Annotated[
+        list[int] | None, typer.Option(help="Approve only these proposal ids (repeat).")
+    ] = None,
+) -> None:
+    """Approve proposals (all pending ones by default); they become relationships."""
+    from companion.matching import service as matching
+
+    with services() as built, unit_of_work(built) as session:
+        found = matching.get_run(session=session, run_id=run_id)
+        if proposal:
+            known = {p.id for p in found.proposals}
+            for proposal_id in proposal:
+                if proposal_id not in known:
+                    fail(f"Proposal {proposal_id} is not part of run {run_id}.")
+                matching.approve(session=session, proposal_id=proposal_id, actor=cli_actor())
+            count = len(proposal)
+        else:
+            count = matching.approve_all(session=session, run_id=run_id, actor=cli_actor())
+    say(f"Approved {count} proposal(s).")
+
+
+@match_app.command("reject")
+def match_reject(proposal_id: Annotated[int, typer.Argument(help="The proposal id.")]) -> None:
+    """Reject one proposal."""
+    from companion.matching import service as matching
+
+    with services() as built, unit_of_work(built) as session:
+        matching.reject(session=session, proposal_id=proposal_id, actor=cli_actor())
+    say(f"Rejected proposal {proposal_id}.")
+
+
+@match_app.command("swap")
+def match_swap(
+    first: Annotated[int, typer.Argument(help="A proposal id.")],
+    second: Annotated[int, typer.Argument(help="Another proposal id of the same run.")],
+) -> None:
+    """Exchange the mentors of two pending proposals (re-scored, rules checked)."""
+    from companion.matching import service as matching
+
+    with services() as built, unit_of_work(built) as session:
+        a, b = matching.swap(
+            session=session,
+            vectors=built.profile_vectors,
+            first_id=first,
+            second_id=second,
+            actor=cli_actor(),
+        )
+    say(f"Swapped: #{a.id} now scores {a.score:.3f}, #{b.id} now scores {b.score:.3f}.")
 
 
 def main() -> None:

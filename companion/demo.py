@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
 from companion.accounts.models import Role
 from companion.audit.service import Actor
+from companion.matching import service as matching
+from companion.matching.models import MatchRun
+from companion.participants import service as participants
+from companion.participants.models import Participant
 from companion.programs import service as programs
-from companion.programs.models import ProgramKind
+from companion.programs.models import Program, ProgramKind
 
 DEMO_PROGRAM = "Demo: Engineering Growth Mentoring"
 DEMO_ACTOR = Actor(id=None, label="demo-loader")
+DEMO_PARTICIPANTS = Path(__file__).parent / "demo_data" / "participants.csv"
 
 
 @dataclass(frozen=True)
@@ -38,12 +45,49 @@ class DemoLoaded:
     created: bool
     program_name: str
     logins: tuple[DemoLogin, ...]
+    participants: int = 0
+    run_id: int | None = None
 
 
-def load(*, session: Session) -> DemoLoaded:
-    """Create the demo program and its users unless they exist (idempotent)."""
-    if programs.get_by_name(session=session, name=DEMO_PROGRAM) is not None:
-        return DemoLoaded(created=False, program_name=DEMO_PROGRAM, logins=DEMO_LOGINS)
+def load(*, session: Session, vectors: matching.ProfileVectors) -> DemoLoaded:
+    """Create the demo program, its users, participants and one matching run (idempotent).
+
+    Each part is added only if it is missing, so a database from an older
+    version of the demo gains what is new without duplicating anything.
+    """
+    program = programs.get_by_name(session=session, name=DEMO_PROGRAM)
+    created = program is None
+    if program is None:
+        program = _create_program(session)
+    if (
+        session.scalars(
+            select(Participant.id).where(Participant.program_id == program.id).limit(1)
+        ).first()
+        is None
+    ):
+        participants.import_participants(
+            session=session,
+            program=program,
+            data=DEMO_PARTICIPANTS.read_bytes(),
+            filename=DEMO_PARTICIPANTS.name,
+            actor=DEMO_ACTOR,
+        )
+    run = session.scalars(
+        select(MatchRun).where(MatchRun.program_id == program.id).limit(1)
+    ).first()
+    if run is None:
+        run = matching.run(session=session, vectors=vectors, program=program, actor=DEMO_ACTOR)
+    count = len(participants.all_participants(session=session, program_id=program.id))
+    return DemoLoaded(
+        created=created,
+        program_name=DEMO_PROGRAM,
+        logins=DEMO_LOGINS,
+        participants=count,
+        run_id=run.id,
+    )
+
+
+def _create_program(session: Session) -> Program:
     program = programs.create(
         session=session,
         name=DEMO_PROGRAM,
@@ -54,6 +98,10 @@ def load(*, session: Session) -> DemoLoaded:
             "deeper into their craft. Pairs meet every two weeks for 45 minutes."
         ),
         actor=DEMO_ACTOR,
+        values="Curiosity, candour, and making room for people who are not yet in the room.",
+        cadence_days=14,
+        session_minutes=45,
+        duration_weeks=26,
     )
     for login in DEMO_LOGINS:
         role = Role(login.role)
@@ -68,4 +116,4 @@ def load(*, session: Session) -> DemoLoaded:
         accounts.issue_token(
             session=session, user=user, name="demo", actor=DEMO_ACTOR, plaintext=login.token
         )
-    return DemoLoaded(created=True, program_name=DEMO_PROGRAM, logins=DEMO_LOGINS)
+    return program

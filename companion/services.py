@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
     from companion.kb.service import KnowledgeBase
+    from companion.matching.service import ProfileVectors
     from embeddings import Encoder
 
 
@@ -39,6 +40,7 @@ class Services:
         self._encoder = encoder
         self._chroma = chroma
         self._knowledge_base: KnowledgeBase | None = None
+        self._profile_vectors: ProfileVectors | None = None
         self._lock = threading.Lock()
 
     @property
@@ -74,6 +76,17 @@ class Services:
                 if self._knowledge_base is None:
                     self._knowledge_base = KnowledgeBase(encoder, chroma)
         return self._knowledge_base
+
+    @property
+    def profile_vectors(self) -> ProfileVectors:
+        if self._profile_vectors is None:
+            from companion.matching.service import ProfileVectors
+
+            encoder, chroma = self.encoder, self.chroma
+            with self._lock:
+                if self._profile_vectors is None:
+                    self._profile_vectors = ProfileVectors(encoder, chroma)
+        return self._profile_vectors
 
     def close(self) -> None:
         self.engine.dispose()

@@ -19,6 +19,7 @@ from embeddings.index import (
     EncoderMismatch,
     IndexHit,
     VectorIndex,
+    encode_cached,
     make_chroma_client,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "IndexHit",
     "VectorIndex",
     "content_hash",
+    "encode_cached",
     "make_chroma_client",
 ]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from embeddings.encoder import Encoder
 
 MetadataValue = str | int | float | bool
+ID_BATCH = 500
 COLLECTION_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
 
 
@@ -166,16 +167,19 @@ class VectorIndex:
         ]
 
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        if not ids:
-            return {}
-        result = self._collection.get(ids=list(ids), include=["embeddings"])
-        embeddings = result.get("embeddings")
-        if embeddings is None:
-            return {}
-        return {
-            i: np.asarray(e, dtype=np.float32)
-            for i, e in zip(result["ids"], embeddings, strict=True)
-        }
+        """Stored vectors by id; ids not in the collection are absent from the result."""
+        found: dict[str, np.ndarray] = {}
+        # Batched: Chroma's SQLite layer refuses queries with too many variables.
+        for start in range(0, len(ids), ID_BATCH):
+            result = self._collection.get(
+                ids=list(ids[start : start + ID_BATCH]), include=["embeddings"]
+            )
+            embeddings = result.get("embeddings")
+            if embeddings is None:
+                continue
+            for i, e in zip(result["ids"], embeddings, strict=True):
+                found[i] = np.asarray(e, dtype=np.float32)
+        return found
 
     def ids(self, where: Mapping[str, Any] | None = None) -> list[str]:
         return list(self._collection.get(where=dict(where) if where else None, include=[])["ids"])
@@ -185,11 +189,33 @@ class VectorIndex:
     ) -> None:
         if ids is None and where is None:
             raise ValueError("delete() needs ids or a where filter; refusing to delete everything")
-        if ids is not None and not ids:
+        if ids is None:
+            self._collection.delete(where=dict(where) if where else None)
             return
-        self._collection.delete(
-            ids=list(ids) if ids else None, where=dict(where) if where else None
-        )
+        for start in range(0, len(ids), ID_BATCH):
+            self._collection.delete(
+                ids=list(ids[start : start + ID_BATCH]), where=dict(where) if where else None
+            )
 
     def count(self) -> int:
         return int(self._collection.count())
+
+
+def encode_cached(encoder: Encoder, index: VectorIndex, texts: Sequence[str]) -> np.ndarray:
+    """Encode texts, reusing vectors stored in the index under their content hash.
+
+    The encoder's own cache lasts a process; this one lasts as long as the
+    index, so unchanged profiles are not encoded again by the next run.
+    """
+    from embeddings.encoder import content_hash
+
+    if not texts:
+        return np.zeros((0, index.dimension), dtype=np.float32)
+    keys = [content_hash(text) for text in texts]
+    stored = index.get(sorted(set(keys)))
+    missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in stored}
+    if missing:
+        vectors = encoder.encode(list(missing.values()))
+        index.upsert(list(missing), vectors)
+        stored.update(zip(missing, vectors, strict=True))
+    return np.vstack([stored[k] for k in keys])

@@ -207,6 +207,14 @@ def _build_facets(passages: Sequence[Passage]) -> dict[str, dict[str, np.ndarray
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 TOKEN = re.compile(r"\w[\w'-]*|\W+")
 SNIPPET_WORDS = 36
+URL = re.compile(r"(https?://\S+?)(?=[)\]>\s]|$)")
+
+
+def _highlight(text: str, query_stems: set[str]) -> str:
+    return "".join(
+        f"**{piece}**" if piece[0].isalnum() and stem_word(piece) in query_stems else piece
+        for piece in TOKEN.findall(text)
+    )
 
 
 def make_snippet(text: str, query_stems: set[str], words: int = SNIPPET_WORDS) -> str:
@@ -227,8 +235,9 @@ def make_snippet(text: str, query_stems: set[str], words: int = SNIPPET_WORDS) -
     clipped = len(chosen) > words
     snippet = " ".join(chosen[:words])
     highlighted = "".join(
-        f"**{piece}**" if piece[0].isalnum() and stem_word(piece) in query_stems else piece
-        for piece in TOKEN.findall(snippet)
+        part if URL.fullmatch(part) else _highlight(part, query_stems)
+        for part in URL.split(snippet)
+        if part
     )
     prefix = "… " if best > 0 else ""
     return prefix + highlighted + (" …" if clipped or follow < len(sentences) else "")

@@ -85,3 +85,16 @@ class TestVectorIndex:
             [sys.executable, "-c", script], capture_output=True, text=True, check=True
         )
         assert result.stdout.strip().splitlines()[-1] == f'[3, "{ids[0]}"]'
+
+
+class TestLargeBatches:
+    def test_get_and_delete_thousands_of_ids(self, chroma, collection_name) -> None:
+        index = VectorIndex(chroma, collection_name, model_name="m", dimension=4)
+        ids = [f"id-{n}" for n in range(12_000)]
+        vectors = np.random.default_rng(0).normal(size=(len(ids), 4)).astype(np.float32)
+        index.upsert(ids, vectors)
+        got = index.get([*ids, "absent"])
+        assert len(got) == len(ids) and "absent" not in got
+        np.testing.assert_allclose(got["id-11999"], vectors[-1], rtol=1e-6)
+        index.delete(ids[:11_000])
+        assert index.count() == 1_000

@@ -37,6 +37,11 @@ def create_program(
         kind=body.kind,
         description=body.description,
         actor=accounts.actor_for(user),
+        values=body.values,
+        cadence_days=body.cadence_days,
+        session_minutes=body.session_minutes,
+        duration_weeks=body.duration_weeks,
+        matching=body.matching.model_dump(),
     )
     return ProgramPublic.model_validate(program)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.db.base import Base, UTCDateTime, utcnow
@@ -30,6 +31,12 @@ class Program(Base):
         Enum(ProgramKind, native_enum=False, length=30, validate_strings=True),
         default=ProgramKind.one_on_one,
     )
+    values: Mapped[str] = mapped_column(Text, default="")
+    cadence_days: Mapped[int] = mapped_column(default=14)
+    session_minutes: Mapped[int] = mapped_column(default=45)
+    duration_weeks: Mapped[int] = mapped_column(default=26)
+    # Weights and rules of matching (companion.matching.config.MatchingSettings).
+    matching: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

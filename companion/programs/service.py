@@ -42,6 +42,18 @@ def require_by_name(*, session: Session, name: str) -> Program:
     return program
 
 
+EDITABLE = {
+    "name",
+    "description",
+    "kind",
+    "values",
+    "cadence_days",
+    "session_minutes",
+    "duration_weeks",
+    "matching",
+}
+
+
 def create(
     *,
     session: Session,
@@ -49,12 +61,21 @@ def create(
     kind: ProgramKind = ProgramKind.one_on_one,
     description: str = "",
     actor: Actor,
+    **settings: Any,
 ) -> Program:
+    """Create a program; `settings` are other EDITABLE fields (values, cadence_days, …)."""
     cleaned = _clean_name(name)
     if get_by_name(session=session, name=cleaned) is not None:
         raise Conflict(f"A program named {cleaned!r} already exists.")
+    unknown = set(settings) - EDITABLE
+    if unknown:
+        raise InvalidInput(f"Unknown program fields: {', '.join(sorted(unknown))}.")
     program = Program(
-        name=cleaned, kind=kind, description=description.strip(), created_by_id=actor.id
+        name=cleaned,
+        kind=kind,
+        description=description.strip(),
+        created_by_id=actor.id,
+        **settings,
     )
     session.add(program)
     session.flush()
@@ -79,11 +100,11 @@ def update(*, session: Session, program: Program, changes: dict[str, Any], actor
             other = get_by_name(session=session, name=value)
             if other is not None and other.id != program.id:
                 raise Conflict(f"A program named {value!r} already exists.")
-        if field not in {"name", "description", "kind"}:
+        if field not in EDITABLE:
             raise InvalidInput(f"Field {field!r} cannot be changed.")
         if getattr(program, field) != value:
             setattr(program, field, value)
-            applied[field] = str(value)
+            applied[field] = value if isinstance(value, dict | int) else str(value)
     if applied:
         session.flush()
         audit.record(

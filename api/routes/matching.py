@@ -1,0 +1,182 @@
+"""Participants and matching: coordinators import, run, and decide; members see their pairs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, UploadFile, status
+from pydantic import BaseModel, ConfigDict
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
+from companion.accounts import policy
+from companion.accounts import service as accounts
+from companion.errors import InvalidInput
+from companion.matching import service as matching
+from companion.matching.schemas import (
+    ImportPreview,
+    ImportResult,
+    ParticipantPublic,
+    ProposalPublic,
+    RelationshipPublic,
+    RunSummary,
+    SwapRequest,
+)
+from companion.pagination import Page
+from companion.participants import service as participants
+from companion.programs import service as programs
+
+router = APIRouter(prefix="/api/v1", tags=["matching"])
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+class RunPayload(BaseModel):
+    """The same JSON as `companion match run --json`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    run_id: int
+    program: str
+    status: str
+    matches: list[dict[str, Any]]
+    unmatched: list[dict[str, Any]]
+    objective: float
+    fairness: dict[str, Any]
+
+
+@router.post(
+    "/programs/{program_id}/participants:import",
+    response_model=ImportResult | ImportPreview,
+)
+async def import_participants(
+    program_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File(description="CSV or JSON Lines (.csv, .jsonl).")],
+    dry_run: Annotated[bool, Form(description="Check only; save nothing.")] = False,
+) -> ImportResult | ImportPreview:
+    policy.require_coordinator(user, program_id)
+    program = programs.get(session=session, program_id=program_id)
+    data = await file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput("The file is larger than 10 MB; split it into several imports.")
+    name = file.filename or "participants.csv"
+    if dry_run:
+        records, problems = participants.check_file(
+            session=session, program=program, data=data, filename=name
+        )
+        return ImportPreview.from_check(records, problems)
+    summary = participants.import_participants(
+        session=session, program=program, data=data, filename=name, actor=accounts.actor_for(user)
+    )
+    return ImportResult(**summary.as_dict())
+
+
+@router.get("/programs/{program_id}/participants", response_model=Page[ParticipantPublic])
+def list_participants(
+    program_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    role: Literal["mentor", "mentee"] | None = None,
+) -> Page[ParticipantPublic]:
+    policy.require_coordinator(user, program_id)
+    rows, total = participants.list_participants(
+        session=session, program_id=program_id, role=role, limit=page.limit, offset=page.offset
+    )
+    return Page[ParticipantPublic](
+        items=[ParticipantPublic.model_validate(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "/programs/{program_id}/matching/runs",
+    response_model=RunPayload,
+    status_code=status.HTTP_201_CREATED,
+)
+async def run_matching(
+    program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+) -> dict:
+    policy.require_coordinator(user, program_id)
+    program = programs.get(session=session, program_id=program_id)
+    # Encoding and solving are CPU-bound: keep them off the event loop.
+    match_run = await run_in_threadpool(
+        matching.run,
+        session=session,
+        vectors=services.profile_vectors,
+        program=program,
+        actor=accounts.actor_for(user),
+    )
+    return matching.run_payload(session=session, match_run=match_run, program=program)
+
+
+@router.get("/programs/{program_id}/matching/runs", response_model=Page[RunSummary])
+def list_runs(
+    program_id: int, session: SessionDep, user: CurrentUser, page: PageDep
+) -> Page[RunSummary]:
+    policy.require_coordinator(user, program_id)
+    rows, total = matching.list_runs(
+        session=session, program_id=program_id, limit=page.limit, offset=page.offset
+    )
+    return Page[RunSummary](
+        items=[RunSummary.from_run(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/matching/runs/{run_id}", response_model=RunPayload)
+def get_run(run_id: int, session: SessionDep, user: CurrentUser) -> dict:
+    match_run = matching.get_run(session=session, run_id=run_id)
+    policy.require_coordinator(user, match_run.program_id)
+    program = programs.get(session=session, program_id=match_run.program_id)
+    return matching.run_payload(session=session, match_run=match_run, program=program)
+
+
+@router.post("/matching/proposals/{proposal_id}:approve", response_model=RelationshipPublic)
+def approve_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) -> Any:
+    policy.require_coordinator(user, matching.program_of_proposal(session, proposal_id))
+    return matching.approve(
+        session=session, proposal_id=proposal_id, actor=accounts.actor_for(user)
+    )
+
+
+@router.post("/matching/proposals/{proposal_id}:reject", response_model=ProposalPublic)
+def reject_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) -> Any:
+    policy.require_coordinator(user, matching.program_of_proposal(session, proposal_id))
+    return matching.reject(session=session, proposal_id=proposal_id, actor=accounts.actor_for(user))
+
+
+@router.post("/matching/runs/{run_id}:approve-all")
+def approve_all(run_id: int, session: SessionDep, user: CurrentUser) -> dict[str, int]:
+    policy.require_coordinator(user, matching.get_run(session=session, run_id=run_id).program_id)
+    count = matching.approve_all(session=session, run_id=run_id, actor=accounts.actor_for(user))
+    return {"approved": count}
+
+
+@router.post("/matching/runs/{run_id}:swap", response_model=list[ProposalPublic])
+async def swap(
+    run_id: int, body: SwapRequest, session: SessionDep, services: ServicesDep, user: CurrentUser
+) -> Any:
+    policy.require_coordinator(user, matching.get_run(session=session, run_id=run_id).program_id)
+    first, second = await run_in_threadpool(
+        matching.swap,
+        session=session,
+        vectors=services.profile_vectors,
+        first_id=body.first,
+        second_id=body.second,
+        actor=accounts.actor_for(user),
+        run_id=run_id,
+    )
+    return [first, second]
+
+
+@router.get("/programs/{program_id}/relationships", response_model=list[RelationshipPublic])
+def list_relationships(program_id: int, session: SessionDep, user: CurrentUser) -> Any:
+    policy.require_program_access(user, program_id)
+    return matching.relationships_visible_to(session=session, program_id=program_id, user=user)

@@ -1,0 +1,1 @@
+"""Matching: scoring mentor-mentee pairs, solving the whole cohort, explaining it."""

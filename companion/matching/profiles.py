@@ -1,0 +1,96 @@
+"""Participants as matching sees them: plain data, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from companion.participants.models import Participant
+
+
+@dataclass(frozen=True)
+class Profile:
+    key: int
+    external_id: str
+    name: str
+    role: str
+    title: str = ""
+    department: str = ""
+    manager_id: str | None = None
+    timezone: str = "UTC"
+    location: str = ""
+    languages: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+    expertise: str = ""
+    goals: str = ""
+    challenges: str = ""
+    industry: str = ""
+    years_experience: float | None = None
+    working_style: str = ""
+    communication: tuple[str, ...] = ()
+    availability: tuple[tuple[int, int, int], ...] = ()  # (day, start minute, end minute)
+    capacity: int = 0
+    avoid: tuple[str, ...] = ()
+    gender: str | None = None
+    underrepresented: bool | None = None
+    consent_demographics: bool = False
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.role in ("mentor", "both")
+
+    @property
+    def is_mentee(self) -> bool:
+        return self.role in ("mentee", "both")
+
+    def need_text(self) -> str:
+        """What a mentee wants, as one text for the encoder."""
+        parts = [self.goals, self.challenges]
+        if self.skills:
+            parts.append("Skills I want to build: " + ", ".join(self.skills) + ".")
+        return " ".join(p.strip() for p in parts if p.strip())
+
+    def offer_text(self) -> str:
+        """What a mentor offers, as one text for the encoder."""
+        parts = [self.expertise]
+        if self.skills:
+            parts.append("Skills: " + ", ".join(self.skills) + ".")
+        if self.title:
+            years = (
+                f" with {self.years_experience:g} years of experience"
+                if self.years_experience
+                else ""
+            )
+            parts.append(f"{self.title}{years}.")
+        return " ".join(p.strip() for p in parts if p.strip())
+
+
+def to_profile(p: Participant) -> Profile:
+    return Profile(
+        key=p.id,
+        external_id=p.external_id,
+        name=p.name,
+        role=p.role,
+        title=p.title,
+        department=p.department,
+        manager_id=p.manager_id,
+        timezone=p.timezone,
+        location=p.location,
+        languages=tuple(p.languages),
+        skills=tuple(p.skills),
+        expertise=p.expertise,
+        goals=p.goals,
+        challenges=p.challenges,
+        industry=p.industry,
+        years_experience=p.years_experience,
+        working_style=p.working_style,
+        communication=tuple(p.communication),
+        availability=tuple(tuple(s) for s in p.availability),
+        capacity=p.capacity,
+        avoid=tuple(p.avoid),
+        gender=p.gender if p.consent_demographics else None,
+        underrepresented=p.underrepresented if p.consent_demographics else None,
+        consent_demographics=p.consent_demographics,
+    )

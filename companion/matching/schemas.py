@@ -1,0 +1,134 @@
+"""Schemas of participants, matching runs, proposals and relationships (API and CLI)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from companion.participants.importer import ImportProblem, ParticipantRecord
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    users_created: int
+
+
+class ProblemPublic(BaseModel):
+    line: int
+    column: str
+    message: str
+
+
+class ImportPreview(BaseModel):
+    """What an import would do, without saving anything."""
+
+    valid: bool
+    participants: int
+    mentors: int
+    mentees: int
+    problems: list[ProblemPublic]
+
+    @classmethod
+    def from_check(
+        cls, records: list[ParticipantRecord], problems: list[ImportProblem]
+    ) -> ImportPreview:
+        return cls(
+            valid=not problems,
+            participants=len(records),
+            mentors=sum(r.role in ("mentor", "both") for r in records),
+            mentees=sum(r.role in ("mentee", "both") for r in records),
+            problems=[
+                ProblemPublic(line=p.line, column=p.column, message=p.message) for p in problems
+            ],
+        )
+
+
+class ParticipantPublic(BaseModel):
+    """A participant as coordinators see them; demographic fields are never shown."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    external_id: str = Field(serialization_alias="id")
+    name: str
+    email: str
+    role: str
+    title: str
+    department: str
+    manager_id: str | None
+    location: str
+    timezone: str
+    languages: list[str]
+    skills: list[str]
+    expertise: str
+    goals: str
+    challenges: str
+    industry: str
+    years_experience: float | None
+    working_style: str
+    communication: list[str]
+    availability_text: str
+    capacity: int
+    avoid: list[str]
+
+
+class ProposalPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    run_id: int
+    mentor_id: int
+    mentee_id: int
+    score: float
+    components: dict[str, float]
+    reasons: list[str]
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class RelationshipPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    program_id: int
+    mentor_id: int
+    mentee_id: int
+    mentor_name: str | None = None
+    mentee_name: str | None = None
+    status: str
+    created_at: datetime
+
+
+class RunSummary(BaseModel):
+    run_id: int
+    status: str
+    objective: float
+    proposals: int
+    unmatched: int
+    warnings: list[str]
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def from_run(cls, run: Any) -> RunSummary:
+        return cls(
+            run_id=run.id,
+            status=str(run.status),
+            objective=run.objective,
+            proposals=len(run.proposals),
+            unmatched=len(run.unmatched),
+            warnings=list(run.fairness.get("warnings", [])),
+            created_by=run.created_by,
+            created_at=run.created_at,
+        )
+
+
+class SwapRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    first: int = Field(description="A proposal id of this run.")
+    second: int = Field(description="Another proposal id of the same run.")

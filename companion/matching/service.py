@@ -1,0 +1,367 @@
+"""Matching runs as a coordinator uses them: propose, then approve, reject or swap.
+
+A run only proposes. Participants never see proposals; only an approved
+proposal becomes a Relationship, which is what participant-facing views read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from companion.audit import service as audit
+from companion.audit.service import Actor
+from companion.db.base import utcnow
+from companion.errors import Conflict, InvalidInput, NotFound
+from companion.matching.config import MatchingSettings
+from companion.matching.engine import match_cohort
+from companion.matching.models import (
+    MatchProposal,
+    MatchRun,
+    ProposalStatus,
+    Relationship,
+    RunStatus,
+)
+from companion.matching.profiles import to_profile
+from companion.matching.scoring import Scorer, rule_masks
+from companion.participants import service as participants
+from companion.participants.models import Participant
+from companion.programs.models import Program
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+
+    from companion.accounts.models import User
+    from embeddings import Encoder
+
+PROFILE_COLLECTION = "profile-texts"
+
+
+class ProfileVectors:
+    """Need and offer texts to vectors, stored by content hash across runs."""
+
+    def __init__(self, encoder: Encoder, chroma: ClientAPI) -> None:
+        from embeddings import VectorIndex
+
+        self.encoder = encoder
+        self.index = VectorIndex.for_encoder(chroma, PROFILE_COLLECTION, encoder)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        from embeddings import encode_cached
+
+        return encode_cached(self.encoder, self.index, texts)
+
+
+def settings_of(program: Program) -> MatchingSettings:
+    return MatchingSettings.model_validate(program.matching or {})
+
+
+def _active(session: Session, program_id: int) -> list[Relationship]:
+    return list(
+        session.scalars(
+            select(Relationship).where(
+                Relationship.program_id == program_id, Relationship.status == "active"
+            )
+        )
+    )
+
+
+def run(
+    *,
+    session: Session,
+    vectors: ProfileVectors,
+    program: Program,
+    actor: Actor,
+    week_of: date | None = None,
+) -> MatchRun:
+    """Propose a match for every mentee not yet in an active relationship."""
+    settings = settings_of(program)
+    people = participants.all_participants(session=session, program_id=program.id)
+    active = _active(session, program.id)
+    paired_mentees = {r.mentee_id for r in active}
+    load = Counter(r.mentor_id for r in active)
+    mentee_rows = [p for p in people if p.is_mentee and p.id not in paired_mentees]
+    mentor_rows = [p for p in people if p.is_mentor]
+    if not mentee_rows:
+        raise InvalidInput("There are no unmatched mentees in this program: import some first.")
+    if not mentor_rows:
+        raise InvalidInput("There are no mentors in this program: import some first.")
+    mentees = [to_profile(p) for p in mentee_rows]
+    mentors = [to_profile(p) for p in mentor_rows]
+    week = week_of or datetime.now(UTC).date()
+    result = match_cohort(
+        mentees,
+        mentors,
+        need_vectors=vectors.encode([m.need_text() or m.name for m in mentees]),
+        offer_vectors=vectors.encode([m.offer_text() or m.name for m in mentors]),
+        capacities=[max(0, p.capacity - load[p.id]) for p in mentor_rows],
+        settings=settings,
+        program_kind=str(program.kind),
+        week_of=week,
+    )
+    match_run = MatchRun(
+        program_id=program.id,
+        objective=result.objective,
+        settings={**settings.model_dump(), "week_of": week.isoformat()},
+        unmatched=[{"mentee_id": p.external_id, "reason": why} for p, why in result.unmatched],
+        fairness=result.fairness,
+        created_by=actor.label,
+    )
+    session.add(match_run)
+    session.flush()
+    for pair in result.pairs:
+        session.add(
+            MatchProposal(
+                run_id=match_run.id,
+                mentor_id=pair.mentor.key,
+                mentee_id=pair.mentee.key,
+                score=pair.score,
+                components=pair.components,
+                reasons=pair.reasons,
+            )
+        )
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="matching.run_created",
+        subject_type="match_run",
+        subject_id=match_run.id,
+        program_id=program.id,
+        data={
+            "proposals": len(result.pairs),
+            "unmatched": len(result.unmatched),
+            "objective": result.objective,
+        },
+    )
+    return match_run
+
+
+def get_run(*, session: Session, run_id: int) -> MatchRun:
+    match_run = session.get(MatchRun, run_id)
+    if match_run is None:
+        raise NotFound(f"No matching run with id {run_id}.")
+    return match_run
+
+
+def list_runs(
+    *, session: Session, program_id: int, limit: int = 50, offset: int = 0
+) -> tuple[list[MatchRun], int]:
+    from sqlalchemy import func
+
+    query = select(MatchRun).where(MatchRun.program_id == program_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(MatchRun.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def run_payload(*, session: Session, match_run: MatchRun, program: Program) -> dict[str, Any]:
+    """The run as scripts read it (participant ids as imported)."""
+    ids = {
+        p.id: p.external_id
+        for p in participants.all_participants(session=session, program_id=program.id)
+    }
+    return {
+        "run_id": match_run.id,
+        "program": program.name,
+        "status": str(match_run.status),
+        "matches": [
+            {
+                "proposal_id": p.id,
+                "mentor_id": ids.get(p.mentor_id),
+                "mentee_id": ids.get(p.mentee_id),
+                "score": p.score,
+                "reasons": p.reasons,
+                "components": p.components,
+                "status": str(p.status),
+            }
+            for p in match_run.proposals
+        ],
+        "unmatched": match_run.unmatched,
+        "objective": match_run.objective,
+        "fairness": match_run.fairness,
+    }
+
+
+# --- decisions -----------------------------------------------------------------
+
+
+def _proposal(session: Session, proposal_id: int) -> MatchProposal:
+    proposal = session.get(MatchProposal, proposal_id)
+    if proposal is None:
+        raise NotFound(f"No match proposal with id {proposal_id}.")
+    return proposal
+
+
+def _close_if_done(match_run: MatchRun) -> None:
+    if all(p.status != ProposalStatus.proposed for p in match_run.proposals):
+        match_run.status = RunStatus.closed
+
+
+def approve(*, session: Session, proposal_id: int, actor: Actor) -> Relationship:
+    """Turn a proposal into a relationship (idempotent); capacity is checked again now."""
+    proposal = _proposal(session, proposal_id)
+    if proposal.status == ProposalStatus.approved:
+        existing = session.scalars(
+            select(Relationship).where(Relationship.proposal_id == proposal.id)
+        ).first()
+        if existing is not None:
+            return existing
+    if proposal.status == ProposalStatus.rejected:
+        raise Conflict("This proposal was rejected; run matching again to propose anew.")
+    match_run = proposal.run
+    active = _active(session, match_run.program_id)
+    if any(r.mentee_id == proposal.mentee_id for r in active):
+        raise Conflict("This mentee is already in an active relationship in this program.")
+    mentor = session.get(Participant, proposal.mentor_id)
+    if sum(r.mentor_id == proposal.mentor_id for r in active) >= mentor.capacity:
+        raise Conflict(f"{mentor.name} has no capacity left ({mentor.capacity}).")
+    proposal.status = ProposalStatus.approved
+    proposal.decided_by = actor.label
+    proposal.decided_at = utcnow()
+    relationship = Relationship(
+        program_id=match_run.program_id,
+        mentor_id=proposal.mentor_id,
+        mentee_id=proposal.mentee_id,
+        proposal_id=proposal.id,
+    )
+    session.add(relationship)
+    _close_if_done(match_run)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="matching.proposal_approved",
+        subject_type="match_proposal",
+        subject_id=proposal.id,
+        program_id=match_run.program_id,
+        data={"relationship_id": relationship.id, "score": proposal.score},
+    )
+    return relationship
+
+
+def reject(*, session: Session, proposal_id: int, actor: Actor) -> MatchProposal:
+    proposal = _proposal(session, proposal_id)
+    if proposal.status == ProposalStatus.rejected:
+        return proposal
+    if proposal.status == ProposalStatus.approved:
+        raise Conflict("This proposal is already approved; end the relationship instead.")
+    proposal.status = ProposalStatus.rejected
+    proposal.decided_by = actor.label
+    proposal.decided_at = utcnow()
+    _close_if_done(proposal.run)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="matching.proposal_rejected",
+        subject_type="match_proposal",
+        subject_id=proposal.id,
+        program_id=proposal.run.program_id,
+    )
+    return proposal
+
+
+def approve_all(*, session: Session, run_id: int, actor: Actor) -> int:
+    match_run = get_run(session=session, run_id=run_id)
+    pending = [p for p in match_run.proposals if p.status == ProposalStatus.proposed]
+    for proposal in pending:
+        approve(session=session, proposal_id=proposal.id, actor=actor)
+    return len(pending)
+
+
+def swap(
+    *,
+    session: Session,
+    vectors: ProfileVectors,
+    first_id: int,
+    second_id: int,
+    actor: Actor,
+    run_id: int | None = None,
+) -> tuple[MatchProposal, MatchProposal]:
+    """Exchange the mentors of two pending proposals of one run, re-scored and re-explained."""
+    first, second = _proposal(session, first_id), _proposal(session, second_id)
+    if first.run_id != second.run_id or (run_id is not None and first.run_id != run_id):
+        raise InvalidInput("Only two proposals of the same run can be swapped.")
+    if first.id == second.id:
+        raise InvalidInput("Name two different proposals to swap.")
+    for proposal in (first, second):
+        if proposal.status != ProposalStatus.proposed:
+            raise Conflict(f"Proposal {proposal.id} is already {proposal.status}.")
+    program = session.get(Program, first.run.program_id)
+    settings = settings_of(program)
+    rows = {p.id: p for p in participants.all_participants(session=session, program_id=program.id)}
+    new_pairs = [(first, second.mentor_id), (second, first.mentor_id)]
+    mentees = [to_profile(rows[p.mentee_id]) for p, _ in new_pairs]
+    mentors = [to_profile(rows[m]) for _, m in new_pairs]
+    masks = rule_masks(mentees, mentors, settings)
+    for k in range(2):
+        if not masks.allowed[k, k]:
+            raise Conflict(
+                f"{mentees[k].name} cannot be paired with {mentors[k].name}: a hard rule "
+                "(language, reporting line, avoid list, same manager or department) forbids it."
+            )
+    week = date.fromisoformat(
+        first.run.settings.get("week_of", datetime.now(UTC).date().isoformat())
+    )
+    scorer = Scorer(settings, str(program.kind), week_of=week)
+    need = vectors.encode([m.need_text() or m.name for m in mentees])
+    offer = vectors.encode([m.offer_text() or m.name for m in mentors])
+    for k, (proposal, mentor_id) in enumerate(new_pairs):
+        parts = scorer.components(mentees[k], mentors[k], float(need[k] @ offer[k]))
+        proposal.mentor_id = mentor_id
+        proposal.components = {name: round(v, 4) for name, v in parts.items()}
+        proposal.score = round(scorer.total(parts), 4)
+        proposal.reasons = scorer.reasons(mentees[k], mentors[k], parts)
+    first.run.objective = round(
+        sum(p.score for p in first.run.proposals if p.status != ProposalStatus.rejected), 4
+    )
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="matching.proposals_swapped",
+        subject_type="match_run",
+        subject_id=first.run_id,
+        program_id=program.id,
+        data={"proposals": [first.id, second.id]},
+    )
+    return first, second
+
+
+def program_of_proposal(session: Session, proposal_id: int) -> int:
+    return _proposal(session, proposal_id).run.program_id
+
+
+def relationships_visible_to(*, session: Session, program_id: int, user: User) -> list[dict]:
+    """Approved pairs only: coordinators see all, participants their own."""
+    from companion.accounts import policy
+    from companion.accounts.models import Role
+
+    rows = session.scalars(
+        select(Relationship).where(Relationship.program_id == program_id).order_by(Relationship.id)
+    ).all()
+    people = {
+        p.id: p for p in participants.all_participants(session=session, program_id=program_id)
+    }
+    if not policy.has_role(user, Role.coordinator, program_id):
+        mine = {pid for pid, p in people.items() if p.user_id == user.id}
+        rows = [r for r in rows if r.mentor_id in mine or r.mentee_id in mine]
+    return [
+        {
+            "id": r.id,
+            "program_id": r.program_id,
+            "mentor_id": r.mentor_id,
+            "mentee_id": r.mentee_id,
+            "mentor_name": people[r.mentor_id].name if r.mentor_id in people else None,
+            "mentee_name": people[r.mentee_id].name if r.mentee_id in people else None,
+            "status": r.status,
+            "created_at": r.created_at,
+        }
+        for r in rows
+    ]

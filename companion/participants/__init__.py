@@ -1,0 +1,1 @@
+"""Participants of a program: import from CSV or JSON Lines, validated as a whole."""

@@ -1,0 +1,185 @@
+"""Import participants (all or nothing), list them, and turn them into matching profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from companion.accounts import service as accounts
+from companion.accounts.models import Role
+from companion.audit import service as audit
+from companion.audit.service import Actor
+from companion.db.base import utcnow
+from companion.errors import InvalidInput, NotFound
+from companion.participants.importer import (
+    COLUMNS,
+    ImportProblem,
+    ParticipantRecord,
+    detect_format,
+    parse_participants,
+)
+from companion.participants.models import Participant
+from companion.programs.models import Program
+
+ROLES_OF = {"mentor": (Role.mentor,), "mentee": (Role.mentee,), "both": (Role.mentor, Role.mentee)}
+# Every column but `id` (stored as external_id), plus the availability as written.
+RECORD_FIELDS = (*(c for c in COLUMNS if c != "id"), "availability_text")
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    unchanged: int
+    users_created: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "users_created": self.users_created,
+        }
+
+
+def _values(record: ParticipantRecord) -> dict:
+    values = {name: getattr(record, name) for name in RECORD_FIELDS}
+    for name in ("languages", "skills", "communication", "avoid"):
+        values[name] = list(values[name])
+    values["availability"] = [[s.day, s.start, s.end] for s in record.availability]
+    return values
+
+
+def _problems_error(problems: list[ImportProblem]) -> InvalidInput:
+    shown = "; ".join(str(p) for p in problems[:5])
+    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    return InvalidInput(
+        f"The file has {len(problems)} problem(s); nothing was imported. {shown}{more}",
+        details=[{"line": p.line, "column": p.column, "message": p.message} for p in problems],
+    )
+
+
+def check_file(
+    *, session: Session, program: Program, data: bytes, filename: str
+) -> tuple[list[ParticipantRecord], list[ImportProblem]]:
+    """Parse and validate without saving (also used for a preview)."""
+    try:
+        file_format = detect_format(filename)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    existing = {
+        p.external_id: p.email
+        for p in session.scalars(select(Participant).where(Participant.program_id == program.id))
+    }
+    records, problems = parse_participants(data, format=file_format, existing_ids=existing.keys())
+    taken = {email: ext for ext, email in existing.items()}
+    for record in records:
+        owner = taken.get(record.email)
+        if owner is not None and owner != record.external_id:
+            problems.append(
+                ImportProblem(
+                    record.line,
+                    "email",
+                    f"{record.email} already belongs to participant {owner!r} in this program",
+                )
+            )
+    return records, sorted(problems, key=lambda p: (p.line, p.column))
+
+
+def import_participants(
+    *, session: Session, program: Program, data: bytes, filename: str, actor: Actor
+) -> ImportSummary:
+    """Create or update participants by id; any problem rejects the whole file."""
+    records, problems = check_file(session=session, program=program, data=data, filename=filename)
+    if problems:
+        raise _problems_error(problems)
+    if not records:
+        raise InvalidInput("The file has a header but no participants.")
+    existing = {
+        p.external_id: p
+        for p in session.scalars(select(Participant).where(Participant.program_id == program.id))
+    }
+    created = updated = unchanged = users_created = 0
+    for record in records:
+        values = _values(record)
+        row = existing.get(record.external_id)
+        if row is None:
+            row = Participant(program_id=program.id, external_id=record.external_id, **values)
+            session.add(row)
+            created += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.updated_at = utcnow()
+            updated += 1
+        else:
+            unchanged += 1
+        user = accounts.get_by_email(session=session, email=record.email)
+        if user is None:
+            user = accounts.create(
+                session=session,
+                email=record.email,
+                display_name=record.name,
+                roles=[(r, program.id) for r in ROLES_OF[record.role]],
+                actor=actor,
+            )
+            users_created += 1
+        else:
+            for role in ROLES_OF[record.role]:
+                accounts.grant_role(
+                    session=session, user=user, role=role, program_id=program.id, actor=actor
+                )
+        row.user_id = user.id
+    session.flush()
+    summary = ImportSummary(created, updated, unchanged, users_created)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="participants.imported",
+        subject_type="program",
+        subject_id=program.id,
+        program_id=program.id,
+        data={"file": filename, **summary.as_dict()},
+    )
+    return summary
+
+
+def list_participants(
+    *,
+    session: Session,
+    program_id: int,
+    role: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Participant], int]:
+    query = select(Participant).where(Participant.program_id == program_id)
+    if role == "mentor":
+        query = query.where(Participant.role.in_(("mentor", "both")))
+    elif role == "mentee":
+        query = query.where(Participant.role.in_(("mentee", "both")))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Participant.external_id).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def all_participants(*, session: Session, program_id: int) -> list[Participant]:
+    return list(
+        session.scalars(
+            select(Participant)
+            .where(Participant.program_id == program_id)
+            .order_by(Participant.external_id)
+        )
+    )
+
+
+def get_by_external_id(*, session: Session, program_id: int, external_id: str) -> Participant:
+    row = session.scalars(
+        select(Participant).where(
+            Participant.program_id == program_id, Participant.external_id == external_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"No participant {external_id!r} in this program.")
+    return row

@@ -1,0 +1,247 @@
+"""The matching engine on realistic profiles, with the real MiniLM encoder."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+import pytest
+from scipy.optimize import linear_sum_assignment
+
+from companion.matching.config import MatchingRules, MatchingSettings
+from companion.matching.engine import match_cohort
+from companion.matching.profiles import Profile
+from companion.matching.solver import Edge, solve
+from embeddings import Encoder
+
+WEEK = date(2026, 6, 8)  # a week when Berlin and New York are both on summer time
+MON_WED_9_12 = ((0, 540, 720), (2, 540, 720))
+
+
+def mentee(key: int, ext: str, goals: str, **extra) -> Profile:
+    defaults = dict(languages=("english",), timezone="Europe/Berlin", years_experience=3)
+    return Profile(
+        key=key,
+        external_id=ext,
+        name=ext.title(),
+        role="mentee",
+        goals=goals,
+        **{**defaults, **extra},
+    )
+
+
+def mentor(key: int, ext: str, expertise: str, **extra) -> Profile:
+    defaults = dict(
+        languages=("english",), timezone="Europe/Berlin", years_experience=15, capacity=1
+    )
+    return Profile(
+        key=key,
+        external_id=ext,
+        name=ext.title(),
+        role="mentor",
+        expertise=expertise,
+        **{**defaults, **extra},
+    )
+
+
+MENTEES = [
+    mentee(1, "ana", "I want to move from writing code every day to leading a small team."),
+    mentee(2, "ben", "Presenting to executives terrifies me and I freeze in front of a room."),
+    mentee(3, "chen", "I would like to understand budgets and how money decisions get made."),
+]
+MENTORS = [
+    mentor(
+        11,
+        "xavier",
+        "I spent ten years in financial planning, forecasting spend and "
+        "approving investment cases.",
+    ),
+    mentor(
+        12,
+        "yasmin",
+        "I coached several senior engineers through their first year as engineering managers.",
+    ),
+    mentor(
+        13,
+        "zoe",
+        "I help people build confidence on stage and structure talks for senior audiences.",
+    ),
+]
+RIGHT = {"ana": "yasmin", "ben": "zoe", "chen": "xavier"}
+
+
+def run(
+    encoder: Encoder,
+    mentees,
+    mentors,
+    settings: MatchingSettings | None = None,
+    kind: str = "one_on_one",
+    capacities=None,
+):
+    return match_cohort(
+        mentees,
+        mentors,
+        need_vectors=encoder.encode([m.need_text() for m in mentees]),
+        offer_vectors=encoder.encode([m.offer_text() for m in mentors]),
+        capacities=capacities or [m.capacity for m in mentors],
+        settings=settings or MatchingSettings(),
+        program_kind=kind,
+        week_of=WEEK,
+    )
+
+
+def pairs(result) -> dict[str, str]:
+    return {p.mentee.external_id: p.mentor.external_id for p in result.pairs}
+
+
+class TestMeaning:
+    def test_pairs_that_share_meaning_but_not_words(self, encoder: Encoder) -> None:
+        result = run(encoder, MENTEES, MENTORS)
+        assert pairs(result) == RIGHT
+        assert not result.unmatched
+        first = next(p for p in result.pairs if p.mentee.external_id == "ana")
+        assert first.components["semantic"] > 0.3
+        assert any(
+            "leading a small team" in r and "engineering managers" in r for r in first.reasons
+        )
+
+    def test_same_input_same_output(self, encoder: Encoder) -> None:
+        a, b = run(encoder, MENTEES, MENTORS), run(encoder, MENTEES, MENTORS)
+        assert [(p.mentee.key, p.mentor.key, p.score) for p in a.pairs] == [
+            (p.mentee.key, p.mentor.key, p.score) for p in b.pairs
+        ]
+
+
+class TestHardRules:
+    def test_capacity_is_never_exceeded(self, encoder: Encoder) -> None:
+        crowd = [replace(MENTEES[0], key=20 + k, external_id=f"lead-{k}") for k in range(3)]
+        team_coach = replace(MENTORS[1], capacity=2)
+        result = run(encoder, crowd, [team_coach, MENTORS[0]])
+        assert sum(p.mentor.external_id == "yasmin" for p in result.pairs) == 2
+        assert len(result.pairs) == 3  # the third goes to the other mentor
+
+    def test_managers_and_skip_level_are_excluded(self, encoder: Encoder) -> None:
+        ana = replace(MENTEES[0], manager_id="lena")
+        lena = replace(MENTORS[1], external_id="lena", manager_id="omar")  # the best mentor
+        omar = replace(
+            MENTORS[0], key=14, external_id="omar", expertise=MENTORS[1].expertise
+        )  # skip level, equally good
+        other = mentor(15, "pat", "I guided new team leads through delegation and 1:1s.")
+        result = run(encoder, [ana], [lena, omar, other])
+        assert pairs(result) == {"ana": "pat"}
+
+    def test_peers_under_the_same_manager_are_excluded(self, encoder: Encoder) -> None:
+        ana = replace(MENTEES[0], manager_id="boss")
+        yasmin = replace(MENTORS[1], manager_id="boss")
+        result = run(encoder, [ana], [yasmin])
+        assert result.pairs == []
+        assert "same manager (1)" in result.unmatched[0][1]
+        relaxed = MatchingSettings(rules=MatchingRules(exclude_same_manager=False))
+        assert pairs(run(encoder, [ana], [yasmin], relaxed)) == {"ana": "yasmin"}
+
+    def test_avoid_works_both_ways(self, encoder: Encoder) -> None:
+        ana = replace(MENTEES[0], avoid=("yasmin",))
+        assert "yasmin" not in pairs(run(encoder, [ana], MENTORS)).values()
+        yasmin = replace(MENTORS[1], avoid=("ana",))
+        assert "yasmin" not in pairs(run(encoder, [MENTEES[0]], [yasmin, MENTORS[0]])).values()
+
+    def test_a_shared_language_is_required(self, encoder: Encoder) -> None:
+        lucia = replace(MENTEES[0], external_id="lucia", name="Lucía", languages=("spanish",))
+        result = run(encoder, [lucia], MENTORS)
+        assert result.pairs == []
+        assert result.unmatched[0][1] == "No mentor shares a language with Lucía (spanish)."
+        bilingual = replace(MENTORS[0], languages=("english", "spanish"))
+        assert pairs(run(encoder, [lucia], [bilingual, *MENTORS[1:]])) == {"lucia": "xavier"}
+
+    def test_nobody_is_paired_with_themselves(self, encoder: Encoder) -> None:
+        both = Profile(
+            key=30,
+            external_id="sam",
+            name="Sam",
+            role="both",
+            goals=MENTEES[0].goals,
+            expertise=MENTORS[1].expertise,
+            languages=("english",),
+            capacity=1,
+            years_experience=8,
+        )
+        result = run(encoder, [both], [both])
+        assert result.pairs == []
+
+
+class TestTimeZones:
+    def test_shared_hours_decide_between_equal_mentors_and_are_explained(
+        self, encoder: Encoder
+    ) -> None:
+        ana = replace(MENTEES[0], availability=MON_WED_9_12, timezone="America/New_York")
+        # 09:00-12:00 in Berlin is 03:00-06:00 in New York: no overlap with Ana.
+        berlin = replace(MENTORS[1], availability=MON_WED_9_12, timezone="Europe/Berlin")
+        new_york = replace(
+            MENTORS[1],
+            key=16,
+            external_id="yuki",
+            name="Yuki",
+            availability=((0, 600, 780), (2, 600, 780)),
+            timezone="America/New_York",
+        )
+        result = run(encoder, [ana], [berlin, new_york])
+        assert pairs(result) == {"ana": "yuki"}
+        reasons = " ".join(result.pairs[0].reasons)
+        assert "4.0 h/week of shared availability, both in New York" in reasons
+        assert result.pairs[0].components["availability"] == 1.0
+
+    def test_a_pair_with_little_overlap_gets_a_caution(self, encoder: Encoder) -> None:
+        ana = replace(MENTEES[0], availability=((0, 540, 600),), timezone="Europe/Berlin")
+        far = replace(MENTORS[1], availability=((0, 600, 630),), timezone="Asia/Kolkata")
+        result = run(encoder, [ana], [far])
+        assert result.pairs[0].reasons[-1].startswith("Watch: only")
+
+
+class TestOptimality:
+    def test_the_solver_reaches_the_exact_optimum(self) -> None:
+        rng = np.random.default_rng(3)
+        n, m = 60, 15
+        capacities = rng.integers(1, 4, m).tolist()
+        scores = rng.random((n, m))
+        edges = [Edge(i, j, float(scores[i, j])) for i in range(n) for j in range(m)]
+        ours = sum(e.score for e in solve(n, capacities, edges))
+        slots = np.repeat(np.arange(m), capacities)
+        rows, cols = linear_sum_assignment(-scores[:, slots])
+        assert ours == pytest.approx(scores[rows, slots[cols]].sum(), rel=1e-6)
+
+    def test_maximise_matched_first(self) -> None:
+        edges = [Edge(0, 0, 0.9), Edge(0, 1, 0.05), Edge(1, 0, 0.8)]
+        by_score = solve(2, [1, 1], edges)
+        assert [(e.mentee, e.mentor) for e in by_score] == [(0, 0)]
+        by_count = solve(2, [1, 1], edges, maximise_matched_first=True)
+        assert [(e.mentee, e.mentor) for e in by_count] == [(0, 1), (1, 0)]
+
+
+class TestFairness:
+    def test_groups_use_only_consented_data_and_warn_on_gaps(self, encoder: Encoder) -> None:
+        cohort = []
+        for k in range(8):
+            group = "a" if k < 4 else "b"
+            goals = MENTEES[0].goals if group == "a" else MENTEES[2].goals
+            cohort.append(
+                replace(
+                    MENTEES[0],
+                    key=40 + k,
+                    external_id=f"m{k}",
+                    goals=goals,
+                    gender=group,
+                    consent_demographics=True,
+                )
+            )
+        hidden = replace(
+            MENTEES[1], key=60, external_id="hidden", gender="c", consent_demographics=False
+        )
+        coaches = [replace(MENTORS[1], capacity=4)]  # suits group a only; room for four
+        result = run(encoder, [*cohort, hidden], coaches)
+        report = result.fairness
+        groups = {row["group"]: row for row in report["by_group"]["gender"]}
+        assert set(groups) == {"a", "b"}  # no row for the person who did not consent
+        assert groups["a"]["coverage"] > groups["b"]["coverage"]
+        assert any("gender 'b'" in w for w in report["warnings"])
+        assert report["mentor_load"]["max_load"] == 4
