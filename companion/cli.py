@@ -337,8 +337,16 @@ def kb_search(
 ) -> None:
     """Hybrid (semantic + keyword) search, best first, with citations."""
     from companion.kb import service as kb
+    from knowledge.documents import AUDIENCES, KINDS, PROGRAM_TYPES
     from knowledge.search import SearchFilters
 
+    for option, value, allowed in (
+        ("--audience", audience, AUDIENCES),
+        ("--program-type", program_type, PROGRAM_TYPES),
+        ("--kind", kind, KINDS),
+    ):
+        if value is not None and value not in allowed:
+            fail(f"{option} must be one of {', '.join(allowed)}, not {value!r}.", code=2)
     filters = SearchFilters(
         audience=audience, topic=topic, program_type=program_type, document=document, kind=kind
     )
@@ -461,15 +469,21 @@ def participants_import(
     data = file.read_bytes()
     with services() as built, unit_of_work(built) as session:
         target = programs.get_by_name(session=session, name=program)
+        created_program = target is None
         if target is None:
             target = programs.create(session=session, name=program, kind=kind, actor=cli_actor())
-            if not dry_run:
-                say(f"Created program {target.name!r} ({target.kind}).")
         if dry_run:
             records, problems = participants.check_file(
                 session=session, program=target, data=data, filename=file.name
             )
             session.rollback()
+            if as_json:
+                from companion.matching.schemas import ImportPreview
+
+                print(ImportPreview.from_check(records, problems).model_dump_json())
+                if problems:
+                    raise typer.Exit(1)
+                return
             for problem in problems:
                 say(f"  {problem}", to=err)
             say(f"{len(records)} participants read, {len(problems)} problem(s).")
@@ -487,6 +501,9 @@ def participants_import(
                 )
                 say(f"  {where}: {detail['message']}", to=err)
             raise
+    if created_program:
+        # Only now that the import is committed, and on stderr: stdout may be JSON.
+        say(f"Created program {program!r} ({kind}).", to=err)
     if as_json:
         print(json.dumps(summary.as_dict()))
     else:

@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 os.environ["COMPANION_ENVIRONMENT"] = "test"
-for _name in [n for n in os.environ if n.startswith("COMPANION_") and n != "COMPANION_ENVIRONMENT"]:
+# A developer's own COMPANION_* settings must not leak into tests; COMPANION_TEST_*
+# variables are for the tests themselves (e.g. COMPANION_TEST_POSTGRES_URL).
+for _name in [
+    n
+    for n in os.environ
+    if n.startswith("COMPANION_")
+    and n != "COMPANION_ENVIRONMENT"
+    and not n.startswith("COMPANION_TEST_")
+]:
     del os.environ[_name]
 
 import embeddings  # noqa: E402  (sets the offline environment first)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,8 +12,10 @@ import numpy as np
 from companion.matching import fairness
 from companion.matching.config import MatchingSettings
 from companion.matching.profiles import Profile
-from companion.matching.scoring import Scorer, candidate_pairs, rule_masks
+from companion.matching.scoring import Scorer, candidate_pairs, rule_masks, sentences
 from companion.matching.solver import Edge, solve
+
+EXPLAIN_SENTENCES = 3000
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,15 @@ def match_cohort(
     settings: MatchingSettings,
     program_kind: str,
     week_of: date,
+    encode: Callable[[list[str]], np.ndarray] | None = None,
+    managers: Mapping[str, str | None] | None = None,
 ) -> MatchResult:
-    """Assign mentees to mentors maximising the total score under every hard rule."""
+    """Assign mentees to mentors maximising the total score under every hard rule.
+
+    With `encode`, reasons quote the need and offer sentences closest in meaning
+    (for cohorts whose chosen pairs have at most EXPLAIN_SENTENCES distinct
+    sentences; beyond that, encoding them would dominate the run).
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -56,7 +65,7 @@ def match_cohort(
         timings[stage] = round(now - clock, 3)
         clock = now
 
-    masks = rule_masks(mentees, mentors, settings)
+    masks = rule_masks(mentees, mentors, settings, managers=managers)
     allowed = masks.allowed & (np.asarray(capacities) > 0)[None, :]
     lap("rules")
     semantic = (
@@ -87,6 +96,21 @@ def match_cohort(
         maximise_matched_first=settings.rules.maximise_matched_first,
     )
     lap("solve")
+    if encode is not None:
+        texts = sorted(
+            {
+                sentence
+                for e in chosen_edges
+                for sentence in (
+                    *sentences(mentees[e.mentee].own_need_words() or mentees[e.mentee].need_text()),
+                    *sentences(
+                        mentors[e.mentor].own_offer_words() or mentors[e.mentor].offer_text()
+                    ),
+                )
+            }
+        )
+        if texts and len(texts) <= EXPLAIN_SENTENCES:
+            scorer.sentence_vectors = dict(zip(texts, encode(texts), strict=True))
     pairs = [
         PairResult(
             mentee=mentees[e.mentee],

@@ -45,6 +45,14 @@ class Profile:
     def is_mentee(self) -> bool:
         return self.role in ("mentee", "both")
 
+    def own_need_words(self) -> str:
+        """What a mentee wrote in their own words (quoted in reasons)."""
+        return " ".join(p.strip() for p in (self.goals, self.challenges) if p.strip())
+
+    def own_offer_words(self) -> str:
+        """What a mentor wrote in their own words (quoted in reasons)."""
+        return self.expertise.strip()
+
     def need_text(self) -> str:
         """What a mentee wants, as one text for the encoder."""
         parts = [self.goals, self.challenges]

@@ -8,7 +8,7 @@ for what it does not say.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -59,11 +59,19 @@ class RuleMasks:
 
 
 def rule_masks(
-    mentees: Sequence[Profile], mentors: Sequence[Profile], settings: MatchingSettings
+    mentees: Sequence[Profile],
+    mentors: Sequence[Profile],
+    settings: MatchingSettings,
+    *,
+    managers: Mapping[str, str | None] | None = None,
 ) -> RuleMasks:
+    """`managers` maps every person of the program to their manager, so that a
+    skip-level line is found even through someone who is not in this cohort."""
     rules = settings.rules
     n, m = len(mentees), len(mentors)
-    everyone = {p.external_id: p for p in (*mentees, *mentors)}
+    manager_of: dict[str, str | None] = {p.external_id: p.manager_id for p in (*mentees, *mentors)}
+    if managers:
+        manager_of.update(managers)
 
     language = np.ones((n, m), dtype=bool)
     if rules.require_shared_language:
@@ -91,9 +99,9 @@ def rule_masks(
         manager = person.manager_id
         if manager:
             above.add(manager)
-            skip = everyone.get(manager)
-            if skip is not None and skip.manager_id:
-                above.add(skip.manager_id)
+            skip = manager_of.get(manager)
+            if skip:
+                above.add(skip)
         return above
 
     reporting = np.ones((n, m), dtype=bool)
@@ -214,6 +222,9 @@ class Scorer:
         self.week_of = week_of
         self.weights = settings.weights.normalised()
         self._utc: dict[int, list[tuple[int, int]] | None] = {}
+        # Sentence -> vector, set by the engine for the pairs it explains; without
+        # it the quoted sentences are chosen by the words they share.
+        self.sentence_vectors: dict[str, np.ndarray] = {}
 
     def utc_week(self, person: Profile) -> list[tuple[int, int]] | None:
         if person.key not in self._utc:
@@ -271,7 +282,11 @@ class Scorer:
 
     def _reason(self, name: str, mentee: Profile, mentor: Profile) -> str | None:
         if name == "semantic":
-            need, offer = best_sentences(mentee.need_text(), mentor.offer_text())
+            need, offer = best_sentences(
+                mentee.own_need_words() or mentee.need_text(),
+                mentor.own_offer_words() or mentor.offer_text(),
+                self.sentence_vectors,
+            )
             if not need or not offer:
                 return None
             return f'{mentee.name} wants "{need}"; {mentor.name} offers "{offer}"'
@@ -337,16 +352,25 @@ def _join(items: Sequence[str]) -> str:
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
-def best_sentences(need: str, offer: str, limit: int = 110) -> tuple[str, str]:
-    """The need and offer sentences sharing most content words (first ones if none)."""
-    needs = [s.strip() for s in SENTENCE.split(need) if s.strip()]
-    offers = [s.strip() for s in SENTENCE.split(offer) if s.strip()]
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE.split(text) if s.strip()]
+
+
+def best_sentences(
+    need: str,
+    offer: str,
+    vectors: dict[str, np.ndarray] | None = None,
+    limit: int = 110,
+) -> tuple[str, str]:
+    """The need and offer sentences closest in meaning (or sharing most words)."""
+    needs, offers = sentences(need), sentences(offer)
     if not needs or not offers:
         return "", ""
-    best = max(
-        ((a, b) for a in needs for b in offers),
-        key=lambda pair: len(words(pair[0]) & words(pair[1])),
-    )
+    pairs = [(a, b) for a in needs for b in offers]
+    if vectors and all(s in vectors for s in (*needs, *offers)):
+        best = max(pairs, key=lambda pair: float(vectors[pair[0]] @ vectors[pair[1]]))
+    else:
+        best = max(pairs, key=lambda pair: len(words(pair[0]) & words(pair[1])))
     return _clip(best[0].rstrip("."), limit), _clip(best[1].rstrip("."), limit)
 
 

@@ -6,6 +6,7 @@ proposal becomes a Relationship, which is what participant-facing views read.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
     from companion.accounts.models import User
-    from embeddings import Encoder
+    from embeddings import Encoder, VectorIndex
 
 PROFILE_COLLECTION = "profile-texts"
 
@@ -46,10 +47,19 @@ class ProfileVectors:
     """Need and offer texts to vectors, stored by content hash across runs."""
 
     def __init__(self, encoder: Encoder, chroma: ClientAPI) -> None:
-        from embeddings import VectorIndex
-
         self.encoder = encoder
-        self.index = VectorIndex.for_encoder(chroma, PROFILE_COLLECTION, encoder)
+        self._chroma = chroma
+        self._index: VectorIndex | None = None
+
+    @property
+    def index(self) -> VectorIndex:
+        # Opening the collection needs the model's dimension, i.e. loading it:
+        # only do that when a vector is actually needed.
+        if self._index is None:
+            from embeddings import VectorIndex
+
+            self._index = VectorIndex.for_encoder(self._chroma, PROFILE_COLLECTION, self.encoder)
+        return self._index
 
     def encode(self, texts: list[str]) -> np.ndarray:
         from embeddings import encode_cached
@@ -94,23 +104,36 @@ def run(
     mentees = [to_profile(p) for p in mentee_rows]
     mentors = [to_profile(p) for p in mentor_rows]
     week = week_of or datetime.now(UTC).date()
+    started = time.perf_counter()
+    need_vectors = vectors.encode([m.need_text() or m.name for m in mentees])
+    offer_vectors = vectors.encode([m.offer_text() or m.name for m in mentors])
+    encode_seconds = round(time.perf_counter() - started, 3)
     result = match_cohort(
         mentees,
         mentors,
-        need_vectors=vectors.encode([m.need_text() or m.name for m in mentees]),
-        offer_vectors=vectors.encode([m.offer_text() or m.name for m in mentors]),
+        need_vectors=need_vectors,
+        offer_vectors=offer_vectors,
         capacities=[max(0, p.capacity - load[p.id]) for p in mentor_rows],
         settings=settings,
         program_kind=str(program.kind),
         week_of=week,
+        encode=vectors.encoder.encode,
+        managers={p.external_id: p.manager_id for p in people},
     )
     match_run = MatchRun(
         program_id=program.id,
         objective=result.objective,
-        settings={**settings.model_dump(), "week_of": week.isoformat()},
+        settings={
+            **settings.model_dump(),
+            "week_of": week.isoformat(),
+            "timings": {"encode": encode_seconds, **result.timings},
+            "candidate_edges": result.candidate_edges,
+        },
         unmatched=[{"mentee_id": p.external_id, "reason": why} for p, why in result.unmatched],
         fairness=result.fairness,
         created_by=actor.label,
+        # A run that proposes nobody has nothing to decide.
+        status=RunStatus.awaiting_approval if result.pairs else RunStatus.closed,
     )
     session.add(match_run)
     session.flush()
@@ -299,7 +322,8 @@ def swap(
     new_pairs = [(first, second.mentor_id), (second, first.mentor_id)]
     mentees = [to_profile(rows[p.mentee_id]) for p, _ in new_pairs]
     mentors = [to_profile(rows[m]) for _, m in new_pairs]
-    masks = rule_masks(mentees, mentors, settings)
+    managers = {p.external_id: p.manager_id for p in rows.values()}
+    masks = rule_masks(mentees, mentors, settings, managers=managers)
     for k in range(2):
         if not masks.allowed[k, k]:
             raise Conflict(

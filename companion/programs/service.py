@@ -54,6 +54,19 @@ EDITABLE = {
 }
 
 
+def merged_matching(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Apply a partial change to matching settings; what it does not name stays."""
+    from companion.matching.config import MatchingSettings
+
+    merged = MatchingSettings.model_validate(current).model_dump()
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return MatchingSettings.model_validate(merged).model_dump()
+
+
 def create(
     *,
     session: Session,
@@ -102,6 +115,8 @@ def update(*, session: Session, program: Program, changes: dict[str, Any], actor
                 raise Conflict(f"A program named {value!r} already exists.")
         if field not in EDITABLE:
             raise InvalidInput(f"Field {field!r} cannot be changed.")
+        if field == "matching":
+            value = merged_matching(program.matching or {}, value)
         if getattr(program, field) != value:
             setattr(program, field, value)
             applied[field] = value if isinstance(value, dict | int) else str(value)

@@ -325,3 +325,16 @@ class TestKbEval:
         result = kb(data_dir, "eval")
         assert result.exit_code == 1
         assert "run `companion kb ingest --builtin` first" in result.stderr
+
+
+class TestKbSearchFilters:
+    @pytest.mark.parametrize(
+        ("option", "value"),
+        [("--audience", "mentors"), ("--program-type", "group"), ("--kind", "memo")],
+    )
+    def test_unknown_filter_values_are_usage_errors(
+        self, data_dir: Path, option: str, value: str
+    ) -> None:
+        result = kb(data_dir, "search", "goals", option, value)
+        assert result.exit_code == 2
+        assert f"{option} must be one of" in result.stderr

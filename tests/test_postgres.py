@@ -1,0 +1,67 @@
+"""The same migrations and core flows on PostgreSQL (no SQLite-only SQL).
+
+Runs only when COMPANION_TEST_POSTGRES_URL names an empty database that the
+test may reset, e.g. postgresql+psycopg://companion:companion@127.0.0.1/companion_test
+(`pip install -e '.[postgres]'`). CI on the embedded defaults skips it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select, text
+
+from companion.audit import service as audit
+from companion.db import current_revision, head_revision, make_engine, session_scope, upgrade
+from companion.demo import DEMO_PARTICIPANTS
+from companion.matching import service as matching
+from companion.matching.models import Relationship
+from companion.participants import service as participants
+from companion.programs import service as programs
+from companion.services import Services
+from companion.settings import Settings
+from tests.helpers import TEST_ACTOR
+
+URL = os.environ.get("COMPANION_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.skipif(not URL, reason="COMPANION_TEST_POSTGRES_URL is not set")
+
+
+@pytest.fixture
+def pg_services(tmp_path, encoder, own_chroma) -> Iterator[Services]:
+    engine = make_engine(URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(URL)
+    built = Services(
+        Settings(environment="test", data_dir=tmp_path / "var", database_url=URL),
+        encoder=encoder,
+        chroma=own_chroma,
+    )
+    yield built
+    built.close()
+
+
+def test_migrations_and_the_matching_flow_run_on_postgresql(pg_services: Services) -> None:
+    assert current_revision(pg_services.engine) == head_revision()
+    with session_scope(pg_services.sessions) as session:
+        program = programs.create(session=session, name="Postgres cohort", actor=TEST_ACTOR)
+        summary = participants.import_participants(
+            session=session,
+            program=program,
+            data=DEMO_PARTICIPANTS.read_bytes(),
+            filename="participants.csv",
+            actor=TEST_ACTOR,
+        )
+        assert summary.created == 52
+        run = matching.run(
+            session=session, vectors=pg_services.profile_vectors, program=program, actor=TEST_ACTOR
+        )
+        assert run.proposals
+        matching.approve(session=session, proposal_id=run.proposals[0].id, actor=TEST_ACTOR)
+    with session_scope(pg_services.sessions) as session:
+        assert audit.verify(session=session) == []
+        assert session.scalar(select(func.count()).select_from(Relationship)) == 1
