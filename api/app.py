@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import health, knowledge, matching, me, programs, users
+from api.routes import health, knowledge, matching, matching_modes, me, programs, users
 from companion import __version__
 from companion.services import Services
 from companion.settings import Settings, load_settings
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         programs.router,
         knowledge.router,
         matching.router,
+        matching_modes.router,
     ):
         app.include_router(router)
     return app

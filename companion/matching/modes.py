@@ -100,6 +100,7 @@ class _Cohort:
         settings: MatchingSettings,
         program_kind: str,
         week_of: date,
+        managers: Mapping[str, str | None] | None = None,
     ) -> None:
         if len(need_vectors) != len(mentees):
             raise ValueError(f"{len(need_vectors)} need vectors for {len(mentees)} mentees")
@@ -110,7 +111,7 @@ class _Cohort:
             )
         self.mentees, self.mentors = mentees, mentors
         self.capacities = [int(c) for c in capacities]
-        self.masks: RuleMasks = rule_masks(mentees, mentors, settings)
+        self.masks: RuleMasks = rule_masks(mentees, mentors, settings, managers=managers)
         self.allowed = self.masks.allowed & (np.array(self.capacities, dtype=int) > 0)[None, :]
         self.cosine = (
             np.asarray(need_vectors) @ np.asarray(offer_vectors).T
@@ -157,6 +158,7 @@ def recommend_mentors(
     settings: MatchingSettings,
     program_kind: str,
     week_of: date,
+    managers: Mapping[str, str | None] | None = None,
     limit: int = 5,
 ) -> list[Recommendation]:
     """The best `limit` mentors one mentee may choose from: allowed, with a place left.
@@ -173,6 +175,7 @@ def recommend_mentors(
         settings,
         program_kind,
         week_of,
+        managers,
     )
     scored = sorted(
         (-cohort.total(mentee_index, j), j)
@@ -194,6 +197,7 @@ def form_circles(
     settings: MatchingSettings,
     program_kind: str,
     week_of: date,
+    managers: Mapping[str, str | None] | None = None,
 ) -> CirclePlan:
     """Group mentees with similar needs into circles, each led by one mentor.
 
@@ -222,6 +226,7 @@ def form_circles(
         settings,
         program_kind,
         week_of,
+        managers,
     )
     unplaced: list[tuple[int, str]] = [
         (i, cohort.unmatched_reason(i)) for i in range(len(mentees)) if not cohort.allowed[i].any()
@@ -469,6 +474,7 @@ def speed_shortlists(
     settings: MatchingSettings,
     program_kind: str,
     week_of: date,
+    managers: Mapping[str, str | None] | None = None,
 ) -> dict[int, list[int]]:
     """For each mentee index, `shortlist_size` mentor indexes to meet: good but diverse.
 
@@ -490,6 +496,7 @@ def speed_shortlists(
         settings,
         program_kind,
         week_of,
+        managers,
     )
     n, places = len(mentees), settings.shortlist_size
     lists: dict[int, list[int]] = {i: [] for i in range(n)}
@@ -610,6 +617,7 @@ def advisory_boards(
     settings: MatchingSettings,
     program_kind: str,
     week_of: date,
+    managers: Mapping[str, str | None] | None = None,
     encode: Callable[[list[str]], np.ndarray],
 ) -> list[Board]:
     """For each mentee, a board of mentors each covering a different need they wrote.
@@ -633,6 +641,7 @@ def advisory_boards(
         settings,
         program_kind,
         week_of,
+        managers,
     )
     needs = [split_needs(p) for p in mentees]
     flat = [need for person_needs in needs for need in person_needs]

@@ -1,0 +1,139 @@
+"""Matching modes beyond one-to-one: self-match, circles, speed rounds, boards, quick questions.
+
+Every endpoint here is a read-only proposal: it creates nothing and notifies nobody.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CurrentUser, ServicesDep, SessionDep
+from companion.accounts import policy
+from companion.accounts.models import Role
+from companion.errors import NotFound, PermissionDenied
+from companion.matching import modes_service as modes
+from companion.participants import service as participants
+from companion.programs import service as programs
+
+router = APIRouter(prefix="/api/v1/programs/{program_id}/matching", tags=["matching modes"])
+
+
+class SpeedRanks(BaseModel):
+    """Each side's ranking of the people they met, best first, by id as imported."""
+
+    mentee_ranks: dict[str, list[str]] = Field(default_factory=dict)
+    mentor_ranks: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Question(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("/recommendations", summary="Mentors a mentee may choose from (read-only proposal)")
+async def recommendations(
+    program_id: int,
+    session: SessionDep,
+    services: ServicesDep,
+    user: CurrentUser,
+    mentee_id: Annotated[str, Query(min_length=1)],
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> dict[str, Any]:
+    """Self-match: the best mentors for one mentee. Creates nothing and notifies nobody.
+
+    A coordinator of the program may ask for any mentee; a mentee only for themselves.
+    """
+    policy.require_program_access(user, program_id)
+    program = programs.get(session=session, program_id=program_id)
+    if not policy.has_role(user, Role.coordinator, program_id):
+        try:
+            row = participants.get_by_external_id(
+                session=session, program_id=program_id, external_id=mentee_id
+            )
+        except NotFound:
+            row = None
+        if row is None or row.user_id != user.id:
+            raise PermissionDenied("You may only see your own recommendations.")
+    return await run_in_threadpool(
+        modes.recommendations,
+        session=session,
+        vectors=services.profile_vectors,
+        program=program,
+        mentee_id=mentee_id,
+        limit=limit,
+    )
+
+
+@router.post("/circles", summary="Propose mentoring circles (read-only proposal)")
+async def circles(
+    program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+) -> dict[str, Any]:
+    """Group unmatched mentees into circles led by one mentor. Creates nothing, notifies nobody."""
+    policy.require_coordinator(user, program_id)
+    program = programs.get(session=session, program_id=program_id)
+    return await run_in_threadpool(
+        modes.circles, session=session, vectors=services.profile_vectors, program=program
+    )
+
+
+@router.post("/speed/shortlists", summary="Speed-mentoring shortlists (read-only proposal)")
+async def speed_shortlists(
+    program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+) -> dict[str, Any]:
+    """For each unmatched mentee, good but diverse mentors to meet. Creates nothing, notifies
+    nobody."""
+    policy.require_coordinator(user, program_id)
+    program = programs.get(session=session, program_id=program_id)
+    return await run_in_threadpool(
+        modes.speed_shortlists, session=session, vectors=services.profile_vectors, program=program
+    )
+
+
+@router.post("/speed/assignment", summary="Pairs from speed-round rankings (read-only proposal)")
+def speed_assignment(
+    program_id: int, body: SpeedRanks, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    """Stable, mentee-optimal pairs from both sides' rankings; a pair is only proposed when
+    both ranked each other. Creates nothing and notifies nobody."""
+    policy.require_coordinator(user, program_id)
+    program = programs.get(session=session, program_id=program_id)
+    return modes.speed_assignment(
+        session=session,
+        program=program,
+        mentee_ranks=body.mentee_ranks,
+        mentor_ranks=body.mentor_ranks,
+    )
+
+
+@router.post("/advisory-boards", summary="Advisory boards per mentee (read-only proposal)")
+async def advisory_boards(
+    program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+) -> dict[str, Any]:
+    """For each unmatched mentee, mentors each covering a different need. Creates nothing,
+    notifies nobody."""
+    policy.require_coordinator(user, program_id)
+    program = programs.get(session=session, program_id=program_id)
+    return await run_in_threadpool(
+        modes.advisory_boards, session=session, vectors=services.profile_vectors, program=program
+    )
+
+
+@router.post("/ask", summary="Who could answer a question now (read-only proposal)")
+async def ask(
+    program_id: int, body: Question, session: SessionDep, services: ServicesDep, user: CurrentUser
+) -> dict[str, Any]:
+    """Mentors of the moment: the few people best placed to answer, never the asker.
+    Creates nothing and notifies nobody."""
+    policy.require_program_access(user, program_id)
+    program = programs.get(session=session, program_id=program_id)
+    return await run_in_threadpool(
+        modes.ask,
+        session=session,
+        vectors=services.profile_vectors,
+        program=program,
+        question=body.question,
+        asker_user_id=user.id,
+    )

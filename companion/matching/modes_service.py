@@ -1,0 +1,267 @@
+"""The matching modes of `modes.py` over a program's participants: read-only proposals.
+
+Each function loads the program's participants, builds Profiles and vectors as
+`service.run` does, counts places already taken by active relationships against
+each mentor's capacity, and returns JSON-able dicts with participant ids as
+imported. Nothing is saved and nobody is notified.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from companion.errors import InvalidInput, NotFound
+from companion.matching import modes
+from companion.matching.profiles import Profile, to_profile
+from companion.matching.service import ProfileVectors, _active, settings_of
+from companion.participants import service as participants
+from companion.participants.models import Participant
+from companion.programs.models import Program
+
+
+@dataclass
+class _Cohort:
+    mentee_rows: list[Participant]
+    mentor_rows: list[Participant]
+    mentees: list[Profile]
+    mentors: list[Profile]
+    capacities: list[int]
+    # Everyone's manager, so a reporting line through someone outside the cohort counts.
+    managers: dict[str, str | None]
+
+
+def _cohort(session: Session, program: Program, *, unpaired_only: bool) -> _Cohort:
+    people = participants.all_participants(session=session, program_id=program.id)
+    active = _active(session, program.id)
+    paired = {r.mentee_id for r in active}
+    load = Counter(r.mentor_id for r in active)
+    mentee_rows = [p for p in people if p.is_mentee and not (unpaired_only and p.id in paired)]
+    mentor_rows = [p for p in people if p.is_mentor]
+    return _Cohort(
+        mentee_rows=mentee_rows,
+        mentor_rows=mentor_rows,
+        mentees=[to_profile(p) for p in mentee_rows],
+        mentors=[to_profile(p) for p in mentor_rows],
+        capacities=[max(0, p.capacity - load[p.id]) for p in mentor_rows],
+        managers={p.external_id: p.manager_id for p in people},
+    )
+
+
+def _require(cohort: _Cohort, *, need_mentees: bool = True) -> None:
+    if need_mentees and not cohort.mentees:
+        raise InvalidInput("There are no unmatched mentees in this program: import some first.")
+    if not cohort.mentors:
+        raise InvalidInput("There are no mentors in this program: import some first.")
+
+
+def _common(cohort: _Cohort, vectors: ProfileVectors, program: Program) -> dict[str, Any]:
+    """The keyword arguments every mode shares."""
+    return {
+        "need_vectors": vectors.encode([m.need_text() or m.name for m in cohort.mentees]),
+        "offer_vectors": vectors.encode([m.offer_text() or m.name for m in cohort.mentors]),
+        "capacities": cohort.capacities,
+        "settings": settings_of(program),
+        "program_kind": str(program.kind),
+        "week_of": datetime.now(UTC).date(),
+        "managers": cohort.managers,
+    }
+
+
+def recommendations(
+    *,
+    session: Session,
+    vectors: ProfileVectors,
+    program: Program,
+    mentee_id: str,
+    limit: int = 5,
+) -> dict[str, Any]:
+    """The best mentors one mentee may choose from (self-match); a proposal only."""
+    cohort = _cohort(session, program, unpaired_only=False)
+    index = next((k for k, m in enumerate(cohort.mentees) if m.external_id == mentee_id), None)
+    if index is None:
+        raise NotFound(f"No mentee {mentee_id!r} in this program.")
+    _require(cohort)
+    found = modes.recommend_mentors(
+        index, cohort.mentees, cohort.mentors, **_common(cohort, vectors, program), limit=limit
+    )
+    return {
+        "mentee_id": mentee_id,
+        "recommendations": [
+            {
+                "mentor_id": r.person.external_id,
+                "name": r.person.name,
+                "title": r.person.title,
+                "score": r.score,
+                "components": r.components,
+                "reasons": list(r.reasons),
+            }
+            for r in found
+        ],
+    }
+
+
+def circles(*, session: Session, vectors: ProfileVectors, program: Program) -> dict[str, Any]:
+    """Proposed mentoring circles of unmatched mentees, each led by one mentor."""
+    cohort = _cohort(session, program, unpaired_only=True)
+    _require(cohort)
+    plan = modes.form_circles(cohort.mentees, cohort.mentors, **_common(cohort, vectors, program))
+    return {
+        "circles": [
+            {
+                "mentor_id": c.mentor.external_id,
+                "members": [m.external_id for m in c.members],
+                "score": c.score,
+                "theme": list(c.theme),
+                "reasons": list(c.reasons),
+            }
+            for c in plan.circles
+        ],
+        "unplaced": [{"mentee_id": p.external_id, "reason": why} for p, why in plan.unplaced],
+    }
+
+
+def speed_shortlists(
+    *, session: Session, vectors: ProfileVectors, program: Program
+) -> dict[str, Any]:
+    """For each unmatched mentee, the mentors to meet in a speed-mentoring round."""
+    cohort = _cohort(session, program, unpaired_only=True)
+    _require(cohort)
+    lists = modes.speed_shortlists(
+        cohort.mentees, cohort.mentors, **_common(cohort, vectors, program)
+    )
+    return {
+        "shortlists": {
+            cohort.mentees[i].external_id: [cohort.mentors[j].external_id for j in chosen]
+            for i, chosen in lists.items()
+        }
+    }
+
+
+def speed_assignment(
+    *,
+    session: Session,
+    program: Program,
+    mentee_ranks: Mapping[str, Sequence[str]],
+    mentor_ranks: Mapping[str, Sequence[str]],
+) -> dict[str, Any]:
+    """Final pairs after a speed round from both sides' rankings (stable, mentee-optimal)."""
+    cohort = _cohort(session, program, unpaired_only=True)
+    mentee_index = {m.external_id: k for k, m in enumerate(cohort.mentees)}
+    mentor_index = {m.external_id: k for k, m in enumerate(cohort.mentors)}
+    unknown_mentees = sorted(
+        {i for i in mentee_ranks if i not in mentee_index}
+        | {i for order in mentor_ranks.values() for i in order if i not in mentee_index}
+    )
+    unknown_mentors = sorted(
+        {j for j in mentor_ranks if j not in mentor_index}
+        | {j for order in mentee_ranks.values() for j in order if j not in mentor_index}
+    )
+    if unknown_mentees or unknown_mentors:
+        details = [
+            {"field": "mentee", "message": f"Unknown or already matched mentee {i!r}."}
+            for i in unknown_mentees
+        ] + [{"field": "mentor", "message": f"Unknown mentor {j!r}."} for j in unknown_mentors]
+        named = ", ".join([*unknown_mentees, *unknown_mentors])
+        raise InvalidInput(
+            f"These ids are not unmatched mentees or mentors of this program: {named}.",
+            details=details,
+        )
+    pairs = modes.assign_from_preferences(
+        {mentee_index[i]: [mentor_index[j] for j in order] for i, order in mentee_ranks.items()},
+        {mentor_index[j]: [mentee_index[i] for i in order] for j, order in mentor_ranks.items()},
+        cohort.capacities,
+    )
+    return {
+        "assignment": [
+            {"mentee_id": cohort.mentees[i].external_id, "mentor_id": cohort.mentors[j].external_id}
+            for i, j in pairs
+        ]
+    }
+
+
+def advisory_boards(
+    *, session: Session, vectors: ProfileVectors, program: Program
+) -> dict[str, Any]:
+    """For each unmatched mentee, a board of mentors each covering a different need."""
+    cohort = _cohort(session, program, unpaired_only=True)
+    _require(cohort)
+    boards = modes.advisory_boards(
+        cohort.mentees,
+        cohort.mentors,
+        **_common(cohort, vectors, program),
+        encode=vectors.encode,
+    )
+    return {
+        "boards": [
+            {
+                "mentee_id": b.mentee.external_id,
+                "seats": [
+                    {
+                        "need": s.need,
+                        "mentor_id": s.mentor.external_id,
+                        "similarity": s.similarity,
+                        "reason": s.reason,
+                    }
+                    for s in b.seats
+                ],
+                "notes": list(b.notes),
+            }
+            for b in boards
+        ]
+    }
+
+
+def ask(
+    *,
+    session: Session,
+    vectors: ProfileVectors,
+    program: Program,
+    question: str,
+    asker_user_id: int | None = None,
+    limit: int = 3,
+) -> dict[str, Any]:
+    """The few people of the program best placed to answer a question now (never the asker)."""
+    question = question.strip()
+    if not question:
+        raise InvalidInput(
+            "Write a question to ask.",
+            details=[{"field": "question", "message": "The question is empty."}],
+        )
+    rows = participants.all_participants(session=session, program_id=program.id)
+    people = [to_profile(p) for p in rows]
+    asker = next(
+        (
+            profile
+            for row, profile in zip(rows, people, strict=True)
+            if asker_user_id is not None and row.user_id == asker_user_id
+        ),
+        None,
+    )
+    offer_vectors = vectors.encode([p.offer_text() or p.name for p in people]) if people else []
+    found = modes.mentors_of_the_moment(
+        question,
+        vectors.encoder.encode([question])[0],  # not cached: questions are not profiles
+        people,
+        offer_vectors,
+        asker=asker,
+        limit=limit,
+    )
+    return {
+        "question": question,
+        "people": [
+            {
+                "id": r.person.external_id,
+                "name": r.person.name,
+                "title": r.person.title,
+                "score": r.score,
+                "reasons": list(r.reasons),
+            }
+            for r in found
+        ],
+    }
