@@ -49,6 +49,7 @@ test: lint  ## Build everything and run the whole test suite
 bench: $(VENV)/.installed-dev  ## Run the benchmarks in bench/
 	$(BIN)/python bench/embed.py
 	$(BIN)/python bench/kb_search.py
+	$(BIN)/python bench/match.py
 
 clean:  ## Remove the virtualenv (keeps ./var, your data)
 	rm -rf $(VENV)
