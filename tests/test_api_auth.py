@@ -210,3 +210,29 @@ class TestProbes:
     def test_openapi_docs_are_served(self, client: TestClient) -> None:
         assert client.get("/docs").status_code == 200
         assert "/api/v1/programs" in client.get("/openapi.json").json()["paths"]
+
+
+class TestDeleteProgram:
+    def test_org_coordinator_deletes_with_everything_in_it(
+        self, client: TestClient, services: Services, people
+    ) -> None:
+        listing = client.get("/api/v1/programs", headers=bearer(people["org"])).json()
+        pilot = next(p["id"] for p in listing["items"] if p["name"] == "Pilot")
+        denied = client.delete(f"/api/v1/programs/{pilot}", headers=bearer(people["lead"]))
+        assert denied.status_code == 403
+        assert (
+            client.delete(f"/api/v1/programs/{pilot}", headers=bearer(people["org"])).status_code
+            == 204
+        )
+        assert (
+            client.get(f"/api/v1/programs/{pilot}", headers=bearer(people["org"])).status_code
+            == 404
+        )
+        me = client.get("/api/v1/me", headers=bearer(people["mentor"])).json()
+        assert me["roles"] == []  # the role in the deleted program went with it
+        with services.sessions() as session:
+            from companion.audit import service as audit
+
+            assert audit.verify(session=session) == []
+        again = client.delete(f"/api/v1/programs/{pilot}", headers=bearer(people["org"]))
+        assert again.status_code == 404

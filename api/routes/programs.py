@@ -64,3 +64,13 @@ def update_program(
         actor=accounts.actor_for(user),
     )
     return ProgramPublic.model_validate(program)
+
+
+@router.delete("/{program_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_program(program_id: int, session: SessionDep, user: CoordinatorUser) -> None:
+    """Delete a program and everything in it; the audit trail keeps its history."""
+    programs.delete(
+        session=session,
+        program=programs.get(session=session, program_id=program_id),
+        actor=accounts.actor_for(user),
+    )

@@ -144,3 +144,19 @@ def list_programs(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Program.name).limit(limit).offset(offset)).all()
     return list(rows), total
+
+
+def delete(*, session: Session, program: Program, actor: Actor) -> None:
+    """Delete a program with its participants, runs and relationships (not its audit trail)."""
+    program_id, name = program.id, program.name
+    session.delete(program)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="program.deleted",
+        subject_type="program",
+        subject_id=program_id,
+        program_id=program_id,
+        data={"name": name},
+    )
