@@ -8,9 +8,7 @@ imported. Nothing is saved and nobody is notified.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,49 +16,19 @@ from sqlalchemy.orm import Session
 
 from companion.errors import InvalidInput, NotFound
 from companion.matching import modes
-from companion.matching.profiles import Profile, to_profile
-from companion.matching.service import ProfileVectors, _active, settings_of
+from companion.matching.profiles import to_profile
+from companion.matching.service import (
+    Cohort,
+    ProfileVectors,
+    load_cohort,
+    require_people,
+    settings_of,
+)
 from companion.participants import service as participants
-from companion.participants.models import Participant
 from companion.programs.models import Program
 
 
-@dataclass
-class _Cohort:
-    mentee_rows: list[Participant]
-    mentor_rows: list[Participant]
-    mentees: list[Profile]
-    mentors: list[Profile]
-    capacities: list[int]
-    # Everyone's manager, so a reporting line through someone outside the cohort counts.
-    managers: dict[str, str | None]
-
-
-def _cohort(session: Session, program: Program, *, unpaired_only: bool) -> _Cohort:
-    people = participants.all_participants(session=session, program_id=program.id)
-    active = _active(session, program.id)
-    paired = {r.mentee_id for r in active}
-    load = Counter(r.mentor_id for r in active)
-    mentee_rows = [p for p in people if p.is_mentee and not (unpaired_only and p.id in paired)]
-    mentor_rows = [p for p in people if p.is_mentor]
-    return _Cohort(
-        mentee_rows=mentee_rows,
-        mentor_rows=mentor_rows,
-        mentees=[to_profile(p) for p in mentee_rows],
-        mentors=[to_profile(p) for p in mentor_rows],
-        capacities=[max(0, p.capacity - load[p.id]) for p in mentor_rows],
-        managers={p.external_id: p.manager_id for p in people},
-    )
-
-
-def _require(cohort: _Cohort, *, need_mentees: bool = True) -> None:
-    if need_mentees and not cohort.mentees:
-        raise InvalidInput("There are no unmatched mentees in this program: import some first.")
-    if not cohort.mentors:
-        raise InvalidInput("There are no mentors in this program: import some first.")
-
-
-def _common(cohort: _Cohort, vectors: ProfileVectors, program: Program) -> dict[str, Any]:
+def _common(cohort: Cohort, vectors: ProfileVectors, program: Program) -> dict[str, Any]:
     """The keyword arguments every mode shares."""
     return {
         "need_vectors": vectors.encode([m.need_text() or m.name for m in cohort.mentees]),
@@ -82,11 +50,11 @@ def recommendations(
     limit: int = 5,
 ) -> dict[str, Any]:
     """The best mentors one mentee may choose from (self-match); a proposal only."""
-    cohort = _cohort(session, program, unpaired_only=False)
+    cohort = load_cohort(session=session, program=program, unpaired_only=False)
     index = next((k for k, m in enumerate(cohort.mentees) if m.external_id == mentee_id), None)
     if index is None:
         raise NotFound(f"No mentee {mentee_id!r} in this program.")
-    _require(cohort)
+    require_people(cohort)
     found = modes.recommend_mentors(
         index, cohort.mentees, cohort.mentors, **_common(cohort, vectors, program), limit=limit
     )
@@ -108,8 +76,8 @@ def recommendations(
 
 def circles(*, session: Session, vectors: ProfileVectors, program: Program) -> dict[str, Any]:
     """Proposed mentoring circles of unmatched mentees, each led by one mentor."""
-    cohort = _cohort(session, program, unpaired_only=True)
-    _require(cohort)
+    cohort = load_cohort(session=session, program=program)
+    require_people(cohort)
     plan = modes.form_circles(cohort.mentees, cohort.mentors, **_common(cohort, vectors, program))
     return {
         "circles": [
@@ -130,8 +98,8 @@ def speed_shortlists(
     *, session: Session, vectors: ProfileVectors, program: Program
 ) -> dict[str, Any]:
     """For each unmatched mentee, the mentors to meet in a speed-mentoring round."""
-    cohort = _cohort(session, program, unpaired_only=True)
-    _require(cohort)
+    cohort = load_cohort(session=session, program=program)
+    require_people(cohort)
     lists = modes.speed_shortlists(
         cohort.mentees, cohort.mentors, **_common(cohort, vectors, program)
     )
@@ -151,7 +119,7 @@ def speed_assignment(
     mentor_ranks: Mapping[str, Sequence[str]],
 ) -> dict[str, Any]:
     """Final pairs after a speed round from both sides' rankings (stable, mentee-optimal)."""
-    cohort = _cohort(session, program, unpaired_only=True)
+    cohort = load_cohort(session=session, program=program)
     mentee_index = {m.external_id: k for k, m in enumerate(cohort.mentees)}
     mentor_index = {m.external_id: k for k, m in enumerate(cohort.mentors)}
     unknown_mentees = sorted(
@@ -189,8 +157,8 @@ def advisory_boards(
     *, session: Session, vectors: ProfileVectors, program: Program
 ) -> dict[str, Any]:
     """For each unmatched mentee, a board of mentors each covering a different need."""
-    cohort = _cohort(session, program, unpaired_only=True)
-    _require(cohort)
+    cohort = load_cohort(session=session, program=program)
+    require_people(cohort)
     boards = modes.advisory_boards(
         cohort.mentees,
         cohort.mentors,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from companion.matching.models import (
     Relationship,
     RunStatus,
 )
-from companion.matching.profiles import to_profile
+from companion.matching.profiles import Profile, to_profile
 from companion.matching.scoring import Scorer, rule_masks
 from companion.participants import service as participants
 from companion.participants.models import Participant
@@ -71,14 +72,63 @@ def settings_of(program: Program) -> MatchingSettings:
     return MatchingSettings.model_validate(program.matching or {})
 
 
-def _active(session: Session, program_id: int) -> list[Relationship]:
-    return list(
-        session.scalars(
-            select(Relationship).where(
-                Relationship.program_id == program_id, Relationship.status == "active"
-            )
+@dataclass
+class Occupancy:
+    """Who is already in an active relationship of a program, read once."""
+
+    paired_mentees: set[int]
+    mentor_load: Counter[int]
+
+    def take(self, *, mentor_id: int, mentee_id: int) -> None:
+        self.paired_mentees.add(mentee_id)
+        self.mentor_load[mentor_id] += 1
+
+
+def occupancy(*, session: Session, program_id: int) -> Occupancy:
+    pairs = session.execute(
+        select(Relationship.mentor_id, Relationship.mentee_id).where(
+            Relationship.program_id == program_id, Relationship.status == "active"
         )
+    ).all()
+    return Occupancy({mentee for _, mentee in pairs}, Counter(mentor for mentor, _ in pairs))
+
+
+@dataclass
+class Cohort:
+    """A program's mentees and mentors as matching sees them, with places left."""
+
+    mentee_rows: list[Participant]
+    mentor_rows: list[Participant]
+    mentees: list[Profile]
+    mentors: list[Profile]
+    capacities: list[int]
+    # Everyone's manager, so a reporting line through someone outside the cohort counts.
+    managers: dict[str, str | None]
+
+
+def load_cohort(*, session: Session, program: Program, unpaired_only: bool = True) -> Cohort:
+    """Mentees (by default only those not yet paired) and mentors with their places left."""
+    people = participants.all_participants(session=session, program_id=program.id)
+    taken = occupancy(session=session, program_id=program.id)
+    mentee_rows = [
+        p for p in people if p.is_mentee and not (unpaired_only and p.id in taken.paired_mentees)
+    ]
+    mentor_rows = [p for p in people if p.is_mentor]
+    return Cohort(
+        mentee_rows=mentee_rows,
+        mentor_rows=mentor_rows,
+        mentees=[to_profile(p) for p in mentee_rows],
+        mentors=[to_profile(p) for p in mentor_rows],
+        capacities=[max(0, p.capacity - taken.mentor_load[p.id]) for p in mentor_rows],
+        managers={p.external_id: p.manager_id for p in people},
     )
+
+
+def require_people(cohort: Cohort, *, need_mentees: bool = True) -> None:
+    if need_mentees and not cohort.mentees:
+        raise InvalidInput("There are no unmatched mentees in this program: import some first.")
+    if not cohort.mentors:
+        raise InvalidInput("There are no mentors in this program: import some first.")
 
 
 def run(
@@ -91,18 +141,9 @@ def run(
 ) -> MatchRun:
     """Propose a match for every mentee not yet in an active relationship."""
     settings = settings_of(program)
-    people = participants.all_participants(session=session, program_id=program.id)
-    active = _active(session, program.id)
-    paired_mentees = {r.mentee_id for r in active}
-    load = Counter(r.mentor_id for r in active)
-    mentee_rows = [p for p in people if p.is_mentee and p.id not in paired_mentees]
-    mentor_rows = [p for p in people if p.is_mentor]
-    if not mentee_rows:
-        raise InvalidInput("There are no unmatched mentees in this program: import some first.")
-    if not mentor_rows:
-        raise InvalidInput("There are no mentors in this program: import some first.")
-    mentees = [to_profile(p) for p in mentee_rows]
-    mentors = [to_profile(p) for p in mentor_rows]
+    cohort = load_cohort(session=session, program=program)
+    require_people(cohort)
+    mentees, mentors = cohort.mentees, cohort.mentors
     week = week_of or datetime.now(UTC).date()
     started = time.perf_counter()
     need_vectors = vectors.encode([m.need_text() or m.name for m in mentees])
@@ -113,12 +154,12 @@ def run(
         mentors,
         need_vectors=need_vectors,
         offer_vectors=offer_vectors,
-        capacities=[max(0, p.capacity - load[p.id]) for p in mentor_rows],
+        capacities=cohort.capacities,
         settings=settings,
         program_kind=str(program.kind),
         week_of=week,
         encode=vectors.encoder.encode,
-        managers={p.external_id: p.manager_id for p in people},
+        managers=cohort.managers,
     )
     match_run = MatchRun(
         program_id=program.id,
@@ -229,6 +270,15 @@ def _close_if_done(match_run: MatchRun) -> None:
 def approve(*, session: Session, proposal_id: int, actor: Actor) -> Relationship:
     """Turn a proposal into a relationship (idempotent); capacity is checked again now."""
     proposal = _proposal(session, proposal_id)
+    taken = occupancy(session=session, program_id=proposal.run.program_id)
+    relationship = _approve(session=session, proposal=proposal, taken=taken, actor=actor)
+    _close_if_done(proposal.run)
+    return relationship
+
+
+def _approve(
+    *, session: Session, proposal: MatchProposal, taken: Occupancy, actor: Actor
+) -> Relationship:
     if proposal.status == ProposalStatus.approved:
         existing = session.scalars(
             select(Relationship).where(Relationship.proposal_id == proposal.id)
@@ -237,24 +287,23 @@ def approve(*, session: Session, proposal_id: int, actor: Actor) -> Relationship
             return existing
     if proposal.status == ProposalStatus.rejected:
         raise Conflict("This proposal was rejected; run matching again to propose anew.")
-    match_run = proposal.run
-    active = _active(session, match_run.program_id)
-    if any(r.mentee_id == proposal.mentee_id for r in active):
+    program_id = proposal.run.program_id
+    if proposal.mentee_id in taken.paired_mentees:
         raise Conflict("This mentee is already in an active relationship in this program.")
     mentor = session.get(Participant, proposal.mentor_id)
-    if sum(r.mentor_id == proposal.mentor_id for r in active) >= mentor.capacity:
+    if taken.mentor_load[proposal.mentor_id] >= mentor.capacity:
         raise Conflict(f"{mentor.name} has no capacity left ({mentor.capacity}).")
     proposal.status = ProposalStatus.approved
     proposal.decided_by = actor.label
     proposal.decided_at = utcnow()
     relationship = Relationship(
-        program_id=match_run.program_id,
+        program_id=program_id,
         mentor_id=proposal.mentor_id,
         mentee_id=proposal.mentee_id,
         proposal_id=proposal.id,
     )
     session.add(relationship)
-    _close_if_done(match_run)
+    taken.take(mentor_id=proposal.mentor_id, mentee_id=proposal.mentee_id)
     session.flush()
     audit.record(
         session=session,
@@ -262,7 +311,7 @@ def approve(*, session: Session, proposal_id: int, actor: Actor) -> Relationship
         action="matching.proposal_approved",
         subject_type="match_proposal",
         subject_id=proposal.id,
-        program_id=match_run.program_id,
+        program_id=program_id,
         data={"relationship_id": relationship.id, "score": proposal.score},
     )
     return relationship
@@ -293,8 +342,10 @@ def reject(*, session: Session, proposal_id: int, actor: Actor) -> MatchProposal
 def approve_all(*, session: Session, run_id: int, actor: Actor) -> int:
     match_run = get_run(session=session, run_id=run_id)
     pending = [p for p in match_run.proposals if p.status == ProposalStatus.proposed]
+    taken = occupancy(session=session, program_id=match_run.program_id)
     for proposal in pending:
-        approve(session=session, proposal_id=proposal.id, actor=actor)
+        _approve(session=session, proposal=proposal, taken=taken, actor=actor)
+    _close_if_done(match_run)
     return len(pending)
 
 
