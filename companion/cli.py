@@ -195,18 +195,13 @@ def programs_list(
     """List programs."""
     from rich.table import Table
 
-    from companion.pagination import Page
+    from companion.pagination import page_of
     from companion.programs import service as programs
     from companion.programs.schemas import ProgramPublic
 
     with services() as built, unit_of_work(built) as session:
         rows, total = programs.list_programs(session=session, limit=limit, offset=offset)
-        page = Page[ProgramPublic](
-            items=[ProgramPublic.model_validate(r) for r in rows],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        page = page_of(ProgramPublic, rows, total, limit=limit, offset=offset)
     if as_json:
         print(page.model_dump_json())
         return
@@ -379,16 +374,11 @@ def kb_list(
 
     from companion.kb import service as kb
     from companion.kb.schemas import KbDocumentPublic
-    from companion.pagination import Page
+    from companion.pagination import page_of
 
     with services() as built, unit_of_work(built) as session:
         rows, total = kb.list_documents(session=session, kind=kind, limit=limit, offset=offset)
-        page = Page[KbDocumentPublic](
-            items=[KbDocumentPublic.model_validate(r) for r in rows],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        page = page_of(KbDocumentPublic, rows, total, limit=limit, offset=offset)
     if as_json:
         print(page.model_dump_json())
         return
@@ -525,7 +515,7 @@ def participants_list(
     from rich.table import Table
 
     from companion.matching.schemas import ParticipantPublic
-    from companion.pagination import Page
+    from companion.pagination import page_of
     from companion.participants import service as participants
     from companion.programs import service as programs
 
@@ -536,12 +526,7 @@ def participants_list(
         rows, total = participants.list_participants(
             session=session, program_id=target.id, role=role, limit=limit, offset=offset
         )
-        page = Page[ParticipantPublic](
-            items=[ParticipantPublic.model_validate(r) for r in rows],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        page = page_of(ParticipantPublic, rows, total, limit=limit, offset=offset)
     if as_json:
         print(page.model_dump_json(by_alias=True))
         return

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -16,3 +17,20 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(description="Number of items across all pages.")
     limit: int
     offset: int
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def page_of(
+    schema: type[M],
+    rows: Iterable[Any],
+    total: int,
+    *,
+    limit: int,
+    offset: int,
+    convert: Callable[[Any], M] | None = None,
+) -> Page[M]:
+    """A page of `schema` items from rows (ORM objects by default, or `convert` each)."""
+    to_item = convert or schema.model_validate
+    return Page[schema](items=[to_item(r) for r in rows], total=total, limit=limit, offset=offset)

@@ -19,7 +19,7 @@ from companion.kb.schemas import (
     SearchHit,
     SearchResponse,
 )
-from companion.pagination import Page
+from companion.pagination import Page, page_of
 
 router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
 
@@ -71,12 +71,7 @@ def list_documents(
     rows, total = kb.list_documents(
         session=session, kind=kind, limit=page.limit, offset=page.offset
     )
-    return Page[KbDocumentPublic](
-        items=[KbDocumentPublic.model_validate(r) for r in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of(KbDocumentPublic, rows, total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/documents/{doc_id}", response_model=KbDocumentDetail)

@@ -22,7 +22,7 @@ from companion.matching.schemas import (
     RunSummary,
     SwapRequest,
 )
-from companion.pagination import Page
+from companion.pagination import Page, page_of
 from companion.participants import service as participants
 from companion.programs import service as programs
 
@@ -85,12 +85,7 @@ def list_participants(
     rows, total = participants.list_participants(
         session=session, program_id=program_id, role=role, limit=page.limit, offset=page.offset
     )
-    return Page[ParticipantPublic](
-        items=[ParticipantPublic.model_validate(r) for r in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of(ParticipantPublic, rows, total, limit=page.limit, offset=page.offset)
 
 
 @router.post(
@@ -122,11 +117,8 @@ def list_runs(
     rows, total = matching.list_runs(
         session=session, program_id=program_id, limit=page.limit, offset=page.offset
     )
-    return Page[RunSummary](
-        items=[RunSummary.from_run(r) for r in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
+    return page_of(
+        RunSummary, rows, total, limit=page.limit, offset=page.offset, convert=RunSummary.from_run
     )
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from api.deps import CoordinatorUser, CurrentUser, PageDep, SessionDep
 from companion.accounts import policy
 from companion.accounts import service as accounts
-from companion.pagination import Page
+from companion.pagination import Page, page_of
 from companion.programs import service as programs
 from companion.programs.schemas import ProgramCreate, ProgramPublic, ProgramUpdate
 
@@ -19,12 +19,7 @@ def list_programs(session: SessionDep, user: CurrentUser, page: PageDep) -> Page
     rows, total = programs.list_programs(
         session=session, only_ids=policy.program_ids(user), limit=page.limit, offset=page.offset
     )
-    return Page[ProgramPublic](
-        items=[ProgramPublic.model_validate(p) for p in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of(ProgramPublic, rows, total, limit=page.limit, offset=page.offset)
 
 
 @router.post("", response_model=ProgramPublic, status_code=status.HTTP_201_CREATED)
