@@ -236,3 +236,24 @@ class TestDeleteProgram:
             assert audit.verify(session=session) == []
         again = client.delete(f"/api/v1/programs/{pilot}", headers=bearer(people["org"]))
         assert again.status_code == 404
+
+
+class TestTokenUse:
+    def test_last_use_is_recorded(self, client: TestClient, services: Services, people) -> None:
+        from companion.accounts.models import ApiToken
+
+        def last_used():
+            with services.sessions() as session:
+                token = session.scalars(
+                    select(ApiToken).where(
+                        ApiToken.token_hash == accounts.hash_token(people["mentor"])
+                    )
+                ).one()
+                return token.last_used_at
+
+        assert last_used() is None
+        assert client.get("/api/v1/me", headers=bearer(people["mentor"])).status_code == 200
+        first = last_used()
+        assert first is not None
+        client.get("/api/v1/me", headers=bearer(people["mentor"]))
+        assert last_used() == first  # within the hour: no write per request

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 TOKEN_PREFIX = "mc_"
+TOKEN_USE_PRECISION = timedelta(hours=1)
 
 
 def actor_for(user: User) -> Actor:
@@ -170,6 +172,10 @@ def authenticate(*, session: Session, token: str) -> User:
     user = row.user
     if not user.is_active:
         raise Unauthenticated("This user is deactivated.")
+    now = utcnow()
+    # Coarse on purpose: a write per request would serialise every reader on SQLite.
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_PRECISION:
+        row.last_used_at = now
     return user
 
 

@@ -102,10 +102,8 @@ def match_cohort(
                 sentence
                 for e in chosen_edges
                 for sentence in (
-                    *sentences(mentees[e.mentee].own_need_words() or mentees[e.mentee].need_text()),
-                    *sentences(
-                        mentors[e.mentor].own_offer_words() or mentors[e.mentor].offer_text()
-                    ),
+                    *sentences(mentees[e.mentee].quoted_need()),
+                    *sentences(mentors[e.mentor].quoted_offer()),
                 )
             }
         )

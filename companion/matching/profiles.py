@@ -45,13 +45,14 @@ class Profile:
     def is_mentee(self) -> bool:
         return self.role in ("mentee", "both")
 
-    def own_need_words(self) -> str:
-        """What a mentee wrote in their own words (quoted in reasons)."""
-        return " ".join(p.strip() for p in (self.goals, self.challenges) if p.strip())
+    def quoted_need(self) -> str:
+        """What reasons quote for a mentee: their own words, else the full need text."""
+        own = " ".join(p.strip() for p in (self.goals, self.challenges) if p.strip())
+        return own or self.need_text()
 
-    def own_offer_words(self) -> str:
-        """What a mentor wrote in their own words (quoted in reasons)."""
-        return self.expertise.strip()
+    def quoted_offer(self) -> str:
+        """What reasons quote for a mentor: their own words, else the full offer text."""
+        return self.expertise.strip() or self.offer_text()
 
     def need_text(self) -> str:
         """What a mentee wants, as one text for the encoder."""

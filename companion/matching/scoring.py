@@ -283,8 +283,8 @@ class Scorer:
     def _reason(self, name: str, mentee: Profile, mentor: Profile) -> str | None:
         if name == "semantic":
             need, offer = best_sentences(
-                mentee.own_need_words() or mentee.need_text(),
-                mentor.own_offer_words() or mentor.offer_text(),
+                mentee.quoted_need(),
+                mentor.quoted_offer(),
                 self.sentence_vectors,
             )
             if not need or not offer:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -63,6 +62,3 @@ class Participant(Base):
     @property
     def is_mentee(self) -> bool:
         return self.role in ("mentee", "both")
-
-    def profile(self) -> dict[str, Any]:
-        return {"id": self.external_id, "name": self.name, "role": self.role}
