@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -48,6 +49,18 @@ def get(*, session: Session, user_id: int) -> User:
 
 def get_by_email(*, session: Session, email: str) -> User | None:
     return session.scalars(select(User).where(User.email == normalise_email(email))).first()
+
+
+def by_emails(*, session: Session, emails: Iterable[str]) -> dict[str, User]:
+    """Users by normalised email, in a few queries however many emails are asked."""
+    wanted = sorted(set(emails))
+    found: dict[str, User] = {}
+    for start in range(0, len(wanted), 500):
+        batch = wanted[start : start + 500]
+        found.update(
+            (u.email, u) for u in session.scalars(select(User).where(User.email.in_(batch)))
+        )
+    return found
 
 
 def create(

@@ -101,6 +101,7 @@ def import_participants(
         p.external_id: p
         for p in session.scalars(select(Participant).where(Participant.program_id == program.id))
     }
+    users = accounts.by_emails(session=session, emails=(r.email for r in records))
     created = updated = unchanged = users_created = 0
     for record in records:
         values = _values(record)
@@ -116,7 +117,7 @@ def import_participants(
             updated += 1
         else:
             unchanged += 1
-        user = accounts.get_by_email(session=session, email=record.email)
+        user = users.get(record.email)
         if user is None:
             user = accounts.create(
                 session=session,
@@ -125,6 +126,7 @@ def import_participants(
                 roles=[(r, program.id) for r in ROLES_OF[record.role]],
                 actor=actor,
             )
+            users[record.email] = user
             users_created += 1
         else:
             for role in ROLES_OF[record.role]:
