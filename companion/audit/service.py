@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.audit.models import AuditEvent
+from companion.db import fetch_page
 from companion.db.base import utcnow
 
 GENESIS_HASH = "0" * 64
@@ -132,6 +133,4 @@ def list_events(
     query = select(AuditEvent)
     if program_id is not None:
         query = query.where(AuditEvent.program_id == program_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit).offset(offset)).all()
-    return list(rows), total
+    return fetch_page(session, query, order_by=AuditEvent.seq.desc(), limit=limit, offset=offset)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from companion.audit import service as audit
 from companion.audit.service import Actor
+from companion.db import fetch_page
 from companion.db.base import utcnow
 from companion.errors import InvalidInput, NotFound
 from companion.kb.models import KbChunk, KbDocument
@@ -296,9 +297,7 @@ def list_documents(
     query = select(KbDocument)
     if kind:
         query = query.where(KbDocument.kind == kind)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(KbDocument.doc_id).limit(limit).offset(offset)).all()
-    return list(rows), total
+    return fetch_page(session, query, order_by=KbDocument.doc_id, limit=limit, offset=offset)
 
 
 def delete_document(*, session: Session, kb: KnowledgeBase, doc_id: str, actor: Actor) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from companion.audit import service as audit
 from companion.audit.service import Actor
+from companion.db import fetch_page
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound
 from companion.matching.config import MatchingSettings
@@ -216,12 +217,9 @@ def get_run(*, session: Session, run_id: int) -> MatchRun:
 def list_runs(
     *, session: Session, program_id: int, limit: int = 50, offset: int = 0
 ) -> tuple[list[MatchRun], int]:
-    from sqlalchemy import func
 
     query = select(MatchRun).where(MatchRun.program_id == program_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(MatchRun.id.desc()).limit(limit).offset(offset))
-    return list(rows), total
+    return fetch_page(session, query, order_by=MatchRun.id.desc(), limit=limit, offset=offset)
 
 
 def run_payload(*, session: Session, match_run: MatchRun, program: Program) -> dict[str, Any]:

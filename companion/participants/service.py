@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
 from companion.accounts.models import Role
 from companion.audit import service as audit
 from companion.audit.service import Actor
+from companion.db import fetch_page
 from companion.db.base import utcnow
 from companion.errors import InvalidInput, NotFound
 from companion.participants.importer import (
@@ -161,9 +162,7 @@ def list_participants(
         query = query.where(Participant.role.in_(("mentor", "both")))
     elif role == "mentee":
         query = query.where(Participant.role.in_(("mentee", "both")))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Participant.external_id).limit(limit).offset(offset))
-    return list(rows), total
+    return fetch_page(session, query, order_by=Participant.external_id, limit=limit, offset=offset)
 
 
 def all_participants(*, session: Session, program_id: int) -> list[Participant]:

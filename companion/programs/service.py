@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.audit import service as audit
 from companion.audit.service import Actor
+from companion.db import fetch_page
 from companion.errors import Conflict, InvalidInput, NotFound
 from companion.programs.models import Program, ProgramKind
 
@@ -141,9 +142,7 @@ def list_programs(
     query = select(Program)
     if only_ids is not None:
         query = query.where(Program.id.in_(only_ids))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Program.name).limit(limit).offset(offset)).all()
-    return list(rows), total
+    return fetch_page(session, query, order_by=Program.name, limit=limit, offset=offset)
 
 
 def delete(*, session: Session, program: Program, actor: Actor) -> None:
