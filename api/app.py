@@ -10,7 +10,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import health, knowledge, matching, matching_modes, me, programs, users
+from api.routes import (
+    goals,
+    health,
+    knowledge,
+    matching,
+    matching_modes,
+    me,
+    programs,
+    relationships,
+    threads,
+    users,
+)
 from companion import __version__
 from companion.services import Services
 from companion.settings import Settings, load_settings
@@ -58,6 +69,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         knowledge.router,
         matching.router,
         matching_modes.router,
+        relationships.router,
+        goals.router,
+        threads.router,
     ):
         app.include_router(router)
     return app

@@ -8,6 +8,7 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
@@ -37,6 +38,7 @@ _ENTRY = re.compile(
 )
 
 Interval = tuple[int, int]
+T = TypeVar("T", int, datetime)
 
 
 @dataclass(frozen=True)
@@ -220,9 +222,9 @@ def _merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
     return merged
 
 
-def _intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
-    """Intersection of two sorted lists of disjoint intervals."""
-    common: list[Interval] = []
+def intersect(a: Sequence[tuple[T, T]], b: Sequence[tuple[T, T]]) -> list[tuple[T, T]]:
+    """Intersection of two sorted lists of disjoint [start, end) intervals (ints or datetimes)."""
+    common: list[tuple[T, T]] = []
     i = j = 0
     while i < len(a) and j < len(b):
         start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
@@ -239,7 +241,7 @@ def common_windows(
     a: Iterable[Slot], tz_a: str, b: Iterable[Slot], tz_b: str, *, week_of: date
 ) -> list[Interval]:
     """The UTC-week intervals in which both people are free."""
-    return _intersect(to_utc_week(a, tz_a, week_of=week_of), to_utc_week(b, tz_b, week_of=week_of))
+    return intersect(to_utc_week(a, tz_a, week_of=week_of), to_utc_week(b, tz_b, week_of=week_of))
 
 
 def weekly_overlap_minutes(
@@ -265,7 +267,7 @@ def overlap_many(
     (first_slots, first_tz), *others = slot_sets
     common = to_utc_week(first_slots, first_tz, week_of=week_of)
     for slots, timezone in others:
-        common = _intersect(common, to_utc_week(slots, timezone, week_of=week_of))
+        common = intersect(common, to_utc_week(slots, timezone, week_of=week_of))
     return common
 
 

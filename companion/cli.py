@@ -36,6 +36,10 @@ audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=Tr
 kb_app = typer.Typer(help="The knowledge base of mentoring practice.", no_args_is_help=True)
 participants_app = typer.Typer(help="Program participants.", no_args_is_help=True)
 match_app = typer.Typer(help="Matching runs and coordinator decisions.", no_args_is_help=True)
+relationships_app = typer.Typer(
+    help="Mentoring relationships: pairs and circles, their sessions and health.",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(programs_app, name="programs")
@@ -44,6 +48,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(kb_app, name="kb")
 app.add_typer(participants_app, name="participants")
 app.add_typer(match_app, name="match")
+app.add_typer(relationships_app, name="relationships")
 
 out = Console()
 err = Console(stderr=True)
@@ -533,6 +538,68 @@ def participants_list(
     table = Table("id", "name", "role", "title", "timezone", title=f"Participants ({total})")
     for p in page.items:
         table.add_row(p.external_id, p.name, p.role, p.title, p.timezone)
+    out.print(table)
+
+
+# --- relationships -------------------------------------------------------------
+
+
+@relationships_app.command("list")
+def relationships_list(
+    program: Annotated[str, typer.Option(help="Program name.")],
+    stalled: Annotated[bool, typer.Option("--stalled", help="Only stalled ones.")] = False,
+    status: Annotated[
+        str | None, typer.Option(help="active, paused, completed or ended_early.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List a program's relationships with sessions held, next session and stalled flags."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from companion.programs import service as programs
+    from companion.relationships import service as relationships
+    from companion.relationships.models import RelationshipStatus
+
+    statuses = [s.value for s in RelationshipStatus]
+    if status is not None and status not in statuses:
+        fail(f"--status must be one of {', '.join(statuses)}, not {status!r}.", code=2)
+    with services() as built, unit_of_work(built) as session:
+        target = programs.require_by_name(session=session, name=program)
+        items, total = relationships.list_visible(
+            session=session,
+            program=target,
+            user=None,
+            status=RelationshipStatus(status) if status else None,
+            stalled_only=stalled,
+            limit=limit,
+            offset=offset,
+        )
+    if as_json:
+        page = {"items": items, "total": total, "limit": limit, "offset": offset}
+        print(json.dumps(page, default=str, ensure_ascii=False))
+        return
+    table = Table(
+        "id",
+        "members",
+        "status",
+        "held",
+        "next session (UTC)",
+        "stalled",
+        title=f"Relationships of {program} ({total})",
+    )
+    for item in items:
+        upcoming = item["next_session"]
+        table.add_row(
+            str(item["id"]),
+            Text(item["name"] or ", ".join(m["name"] for m in item["members"])),
+            item["status"],
+            str(item["sessions"]["held"]),
+            f"{upcoming['starts_at']:%Y-%m-%d %H:%M}" if upcoming else "-",
+            "; ".join(item["stalled_reasons"]) or "-",
+        )
     out.print(table)
 
 

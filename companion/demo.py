@@ -8,11 +8,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from companion import demo_relationships
 from companion.accounts import service as accounts
 from companion.accounts.models import Role
 from companion.audit.service import Actor
+from companion.db.base import utcnow
 from companion.matching import service as matching
-from companion.matching.models import MatchRun
+from companion.matching.models import MatchRun, Relationship
 from companion.participants import service as participants
 from companion.participants.models import Participant
 from companion.programs import service as programs
@@ -50,7 +52,8 @@ class DemoLoaded:
 
 
 def load(*, session: Session, vectors: matching.ProfileVectors) -> DemoLoaded:
-    """Create the demo program, its users, participants and one matching run (idempotent).
+    """Create the demo program, its users, participants, pairs with a history, and one
+    pending matching run for everyone not yet paired (idempotent).
 
     Each part is added only if it is missing, so a database from an older
     version of the demo gains what is new without duplicating anything.
@@ -72,6 +75,14 @@ def load(*, session: Session, vectors: matching.ProfileVectors) -> DemoLoaded:
             filename=DEMO_PARTICIPANTS.name,
             actor=DEMO_ACTOR,
         )
+    if (
+        session.scalars(
+            select(Relationship.id).where(Relationship.program_id == program.id).limit(1)
+        ).first()
+        is None
+    ):
+        # Pairs formed earlier in the program; the pending run below matches the rest.
+        demo_relationships.load(session, program, DEMO_ACTOR, utcnow())
     run = session.scalars(
         select(MatchRun).where(MatchRun.program_id == program.id).limit(1)
     ).first()

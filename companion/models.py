@@ -10,3 +10,4 @@ def load_all_models() -> None:
     from companion.matching import models as _matching  # noqa: F401
     from companion.participants import models as _participants  # noqa: F401
     from companion.programs import models as _programs  # noqa: F401
+    from companion.relationships import models as _relationships  # noqa: F401

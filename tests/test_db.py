@@ -16,6 +16,65 @@ class TestMigrations:
         assert current_revision(engine) == head_revision()
         engine.dispose()
 
+    def test_migrations_match_the_models(self, tmp_path) -> None:
+        """A model changed without a migration shows up here, not in production."""
+        from alembic.autogenerate import compare_metadata
+        from alembic.migration import MigrationContext
+
+        from companion.db.base import Base
+        from companion.models import load_all_models
+
+        load_all_models()
+        url = f"sqlite:///{tmp_path / 'drift.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": False})
+            drift = compare_metadata(context, Base.metadata)
+        engine.dispose()
+        assert drift == []
+
+    def test_pairs_approved_before_0004_get_their_members(self, tmp_path) -> None:
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        upgrade(url, "0003")
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    'INSERT INTO programs (name, description, kind, "values", cadence_days, '
+                    "session_minutes, duration_weeks, matching, created_at, updated_at) VALUES "
+                    "('P', '', 'one_on_one', '', 14, 45, 26, '{}', '2026-01-01', '2026-01-01')"
+                )
+            )
+            for pid in ("m", "e"):
+                connection.execute(
+                    text(
+                        "INSERT INTO participants (program_id, external_id, name, email, role, "
+                        "title, department, location, timezone, languages, skills, expertise, "
+                        "goals, challenges, industry, working_style, communication, "
+                        "availability, availability_text, capacity, avoid, "
+                        "consent_demographics, created_at, updated_at) VALUES (1, :pid, :pid, "
+                        ":email, 'mentor', '', '', '', 'UTC', '[]', '[]', '', '', '', '', '', "
+                        "'[]', '[]', '', 1, '[]', 0, '2026-01-01', '2026-01-01')"
+                    ),
+                    {"pid": pid, "email": f"{pid}@example.org"},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO relationships (program_id, mentor_id, mentee_id, status, "
+                    "created_at) VALUES (1, 1, 2, 'active', '2026-01-01')"
+                )
+            )
+        upgrade(url)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT participant_id, role FROM relationship_members ORDER BY id")
+            ).all()
+            kind = connection.execute(text("SELECT kind FROM relationships")).scalar()
+        engine.dispose()
+        assert [tuple(r) for r in rows] == [(1, "mentor"), (2, "mentee")]
+        assert kind == "pair"
+
 
 class TestSqliteEngine:
     def test_wal_and_foreign_keys_are_on(self, services: Services) -> None:

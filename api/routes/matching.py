@@ -18,13 +18,14 @@ from companion.matching.schemas import (
     ImportResult,
     ParticipantPublic,
     ProposalPublic,
-    RelationshipPublic,
     RunSummary,
     SwapRequest,
 )
 from companion.pagination import Page, page_of
 from companion.participants import service as participants
 from companion.programs import service as programs
+from companion.relationships import access
+from companion.relationships import service as relationships
 
 router = APIRouter(prefix="/api/v1", tags=["matching"])
 
@@ -130,12 +131,15 @@ def get_run(run_id: int, session: SessionDep, user: CurrentUser) -> dict:
     return matching.run_payload(session=session, match_run=match_run, program=program)
 
 
-@router.post("/matching/proposals/{proposal_id}:approve", response_model=RelationshipPublic)
+@router.post("/matching/proposals/{proposal_id}:approve")
 def approve_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) -> Any:
+    """Approve a proposal; the answer is the relationship it became."""
     policy.require_coordinator(user, matching.program_of_proposal(session, proposal_id))
-    return matching.approve(
+    relationship = matching.approve(
         session=session, proposal_id=proposal_id, actor=accounts.actor_for(user)
     )
+    view = access.view(session=session, relationship_id=relationship.id, user=user)
+    return relationships.detail(session=session, view=view)
 
 
 @router.post("/matching/proposals/{proposal_id}:reject", response_model=ProposalPublic)
@@ -166,9 +170,3 @@ async def swap(
         run_id=run_id,
     )
     return [first, second]
-
-
-@router.get("/programs/{program_id}/relationships", response_model=list[RelationshipPublic])
-def list_relationships(program_id: int, session: SessionDep, user: CurrentUser) -> Any:
-    policy.require_program_access(user, program_id)
-    return matching.relationships_visible_to(session=session, program_id=program_id, user=user)

@@ -36,6 +36,10 @@ def create_program(
         cadence_days=body.cadence_days,
         session_minutes=body.session_minutes,
         duration_weeks=body.duration_weeks,
+        stalled_after_days=body.stalled_after_days,
+        overdue_after_days=body.overdue_after_days,
+        feedback_reveal_days=body.feedback_reveal_days,
+        feedback_questions=body.feedback_questions,
         matching=body.matching.model_dump(),
     )
     return ProgramPublic.model_validate(program)

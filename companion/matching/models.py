@@ -1,4 +1,4 @@
-"""ORM models for matching runs, their proposals, and approved relationships."""
+"""ORM models for matching runs and their proposals (approved ones become Relationships)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from sqlalchemy import JSON, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from companion.db.base import Base, UTCDateTime, utcnow
+from companion.relationships.models import Relationship
+
+__all__ = ["MatchProposal", "MatchRun", "ProposalStatus", "Relationship", "RunStatus"]
 
 
 class RunStatus(enum.StrEnum):
@@ -62,25 +65,3 @@ class MatchProposal(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     run: Mapped[MatchRun] = relationship(back_populates="proposals")
-
-
-class Relationship(Base):
-    """An approved mentoring pair; participants see only these, never proposals."""
-
-    __tablename__ = "relationships"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(
-        ForeignKey("programs.id", ondelete="CASCADE"), index=True
-    )
-    mentor_id: Mapped[int] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE"), index=True
-    )
-    mentee_id: Mapped[int] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE"), index=True
-    )
-    proposal_id: Mapped[int | None] = mapped_column(
-        ForeignKey("match_proposals.id", ondelete="SET NULL")
-    )
-    status: Mapped[str] = mapped_column(String(20), default="active")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -90,19 +90,6 @@ class ProposalPublic(BaseModel):
     decided_at: datetime | None
 
 
-class RelationshipPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    program_id: int
-    mentor_id: int
-    mentee_id: int
-    mentor_name: str | None = None
-    mentee_name: str | None = None
-    status: str
-    created_at: datetime
-
-
 class RunSummary(BaseModel):
     run_id: int
     status: str

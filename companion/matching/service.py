@@ -35,11 +35,12 @@ from companion.matching.scoring import Scorer, rule_masks
 from companion.participants import service as participants
 from companion.participants.models import Participant
 from companion.programs.models import Program
+from companion.relationships import service as relationships
+from companion.relationships.models import MemberRole, RelationshipMember, RelationshipStatus
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
-    from companion.accounts.models import User
     from embeddings import Encoder, VectorIndex
 
 PROFILE_COLLECTION = "profile-texts"
@@ -86,12 +87,19 @@ class Occupancy:
 
 
 def occupancy(*, session: Session, program_id: int) -> Occupancy:
-    pairs = session.execute(
-        select(Relationship.mentor_id, Relationship.mentee_id).where(
-            Relationship.program_id == program_id, Relationship.status == "active"
+    """Mentees in an open (active or paused) pair or circle, and each mentor's load."""
+    rows = session.execute(
+        select(RelationshipMember.participant_id, RelationshipMember.role)
+        .join(Relationship, Relationship.id == RelationshipMember.relationship_id)
+        .where(
+            Relationship.program_id == program_id,
+            Relationship.status.in_([RelationshipStatus.active, RelationshipStatus.paused]),
         )
     ).all()
-    return Occupancy({mentee for _, mentee in pairs}, Counter(mentor for mentor, _ in pairs))
+    return Occupancy(
+        {pid for pid, role in rows if role == MemberRole.mentee},
+        Counter(pid for pid, role in rows if role == MemberRole.mentor),
+    )
 
 
 @dataclass
@@ -294,13 +302,13 @@ def _approve(
     proposal.status = ProposalStatus.approved
     proposal.decided_by = actor.label
     proposal.decided_at = utcnow()
-    relationship = Relationship(
-        program_id=program_id,
+    relationship = relationships.create_pair(
+        session=session,
+        program=session.get(Program, program_id),
         mentor_id=proposal.mentor_id,
         mentee_id=proposal.mentee_id,
         proposal_id=proposal.id,
     )
-    session.add(relationship)
     taken.take(mentor_id=proposal.mentor_id, mentee_id=proposal.mentee_id)
     session.flush()
     audit.record(
@@ -409,32 +417,3 @@ def swap(
 
 def program_of_proposal(session: Session, proposal_id: int) -> int:
     return _proposal(session, proposal_id).run.program_id
-
-
-def relationships_visible_to(*, session: Session, program_id: int, user: User) -> list[dict]:
-    """Approved pairs only: coordinators see all, participants their own."""
-    from companion.accounts import policy
-    from companion.accounts.models import Role
-
-    rows = session.scalars(
-        select(Relationship).where(Relationship.program_id == program_id).order_by(Relationship.id)
-    ).all()
-    people = {
-        p.id: p for p in participants.all_participants(session=session, program_id=program_id)
-    }
-    if not policy.has_role(user, Role.coordinator, program_id):
-        mine = {pid for pid, p in people.items() if p.user_id == user.id}
-        rows = [r for r in rows if r.mentor_id in mine or r.mentee_id in mine]
-    return [
-        {
-            "id": r.id,
-            "program_id": r.program_id,
-            "mentor_id": r.mentor_id,
-            "mentee_id": r.mentee_id,
-            "mentor_name": people[r.mentor_id].name if r.mentor_id in people else None,
-            "mentee_name": people[r.mentee_id].name if r.mentee_id in people else None,
-            "status": r.status,
-            "created_at": r.created_at,
-        }
-        for r in rows
-    ]

@@ -35,6 +35,12 @@ class Program(Base):
     cadence_days: Mapped[int] = mapped_column(default=14)
     session_minutes: Mapped[int] = mapped_column(default=45)
     duration_weeks: Mapped[int] = mapped_column(default=26)
+    # Relationships: when a pair counts as stalled, when feedback is revealed.
+    stalled_after_days: Mapped[int] = mapped_column(default=21)
+    overdue_after_days: Mapped[int] = mapped_column(default=14)
+    feedback_reveal_days: Mapped[int] = mapped_column(default=7)
+    # Empty: the built-in default questions (companion.relationships.feedback).
+    feedback_questions: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Weights and rules of matching (companion.matching.config.MatchingSettings).
     matching: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from companion.matching.config import MatchingSettings
 from companion.programs.models import ProgramKind
+
+Question = Annotated[str, Field(min_length=1, max_length=300)]
 
 
 class ProgramBase(BaseModel):
@@ -18,6 +21,23 @@ class ProgramBase(BaseModel):
     cadence_days: int = Field(default=14, ge=1, le=90, description="Days between sessions.")
     session_minutes: int = Field(default=45, ge=10, le=240)
     duration_weeks: int = Field(default=26, ge=1, le=156)
+    stalled_after_days: int = Field(
+        default=21,
+        ge=1,
+        le=365,
+        description="Days without a held session before a pair is stalled.",
+    )
+    overdue_after_days: int = Field(
+        default=14, ge=1, le=365, description="Days past due before an action item stalls a pair."
+    )
+    feedback_reveal_days: int = Field(
+        default=7, ge=0, le=90, description="Days after a session when feedback is revealed anyway."
+    )
+    feedback_questions: list[Question] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Questions asked after each session; empty means the built-in ones.",
+    )
     matching: MatchingSettings = MatchingSettings()
 
 
@@ -35,6 +55,10 @@ class ProgramUpdate(BaseModel):
     cadence_days: int | None = Field(default=None, ge=1, le=90)
     session_minutes: int | None = Field(default=None, ge=10, le=240)
     duration_weeks: int | None = Field(default=None, ge=1, le=156)
+    stalled_after_days: int | None = Field(default=None, ge=1, le=365)
+    overdue_after_days: int | None = Field(default=None, ge=1, le=365)
+    feedback_reveal_days: int | None = Field(default=None, ge=0, le=90)
+    feedback_questions: list[Question] | None = Field(default=None, max_length=10)
     matching: MatchingSettings | None = None
 
 

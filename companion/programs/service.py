@@ -51,6 +51,10 @@ EDITABLE = {
     "cadence_days",
     "session_minutes",
     "duration_weeks",
+    "stalled_after_days",
+    "overdue_after_days",
+    "feedback_reveal_days",
+    "feedback_questions",
     "matching",
 }
 

@@ -268,7 +268,7 @@ class TestRunMatching:
         # Samuel, the demo mentee, sees nothing until a coordinator approves.
         samuel = token_for(services, "mentee@demo.example")
         url = f"/api/v1/programs/{program_id}/relationships"
-        assert client.get(url, headers=bearer(samuel)).json() == []
+        assert client.get(url, headers=bearer(samuel)).json()["items"] == []
 
     def test_members_may_not_run_or_read_runs(
         self, client: TestClient, people: dict[str, str], pilot: int
@@ -438,8 +438,8 @@ class TestRelationships:
         ana = token_for(services, "ana@example.org")
         payload = start_run(client, people["lead"], pilot)
         # Proposals are for coordinators only.
-        assert client.get(url, headers=bearer(people["lead"])).json() == []
-        assert client.get(url, headers=bearer(ana)).json() == []
+        assert client.get(url, headers=bearer(people["lead"])).json()["items"] == []
+        assert client.get(url, headers=bearer(ana)).json()["items"] == []
 
         approved = client.post(
             f"/api/v1/matching/runs/{payload['run_id']}:approve-all",
@@ -449,17 +449,17 @@ class TestRelationships:
 
         everyone = client.get(url, headers=bearer(people["lead"]))
         assert everyone.status_code == 200
-        assert {(r["mentee_name"], r["mentor_name"]) for r in everyone.json()} == {
+        assert {(r["mentee_name"], r["mentor_name"]) for r in everyone.json()["items"]} == {
             ("Ana Silva", "Yasmin Haddad"),
             ("Ben Okoro", "Zoe Park"),
             ("Chen Li", "Xavier Dupont"),
         }
-        [own] = client.get(url, headers=bearer(ana)).json()
+        [own] = client.get(url, headers=bearer(ana)).json()["items"]
         assert (own["mentee_name"], own["mentor_name"]) == ("Ana Silva", "Yasmin Haddad")
         assert own["status"] == "active"
         assert not {"score", "reasons", "components"} & set(own)
         # A Pilot member who is in no pair sees none.
-        assert client.get(url, headers=bearer(people["mentee"])).json() == []
+        assert client.get(url, headers=bearer(people["mentee"])).json()["items"] == []
 
     def test_a_mentor_sees_their_mentees(
         self, client: TestClient, services: Services, people: dict[str, str], pilot: int
@@ -475,11 +475,11 @@ class TestRelationships:
         )
         url = f"/api/v1/programs/{pilot}/relationships"
         xavier = token_for(services, XAVIER["email"])
-        assert [r["mentee_name"] for r in client.get(url, headers=bearer(xavier)).json()] == [
-            "Chen Li"
-        ]
+        assert [
+            r["mentee_name"] for r in client.get(url, headers=bearer(xavier)).json()["items"]
+        ] == ["Chen Li"]
         ben = token_for(services, "ben@example.org")
-        assert client.get(url, headers=bearer(ben)).json() == []
+        assert client.get(url, headers=bearer(ben)).json()["items"] == []
 
     def test_people_outside_the_program_are_403(
         self, client: TestClient, people: dict[str, str], pilot: int

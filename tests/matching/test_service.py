@@ -25,6 +25,8 @@ from companion.matching.models import MatchProposal, MatchRun, Relationship
 from companion.participants import service as participants
 from companion.participants.models import Participant
 from companion.programs import service as programs
+from companion.programs.models import Program
+from companion.relationships import service as relationship_service
 from companion.services import Services
 from companion.settings import Settings
 from tests.helpers import TEST_ACTOR
@@ -222,12 +224,11 @@ class TestRunOnTheDemoCohort:
         with demo.services.sessions() as session:
             assert session.scalar(select(func.count()).select_from(Relationship)) == 0
             mentee = accounts.get_by_email(session=session, email="mentee@demo.example")
-            assert (
-                matching.relationships_visible_to(
-                    session=session, program_id=demo.program_id, user=mentee
-                )
-                == []
+            program = session.get(Program, demo.program_id)
+            visible, total = relationship_service.list_visible(
+                session=session, program=program, user=mentee
             )
+            assert (visible, total) == ([], 0)
             [event] = events(session, "matching.run_created")
         assert event.data == {
             "proposals": len(demo.payload["matches"]),
@@ -293,8 +294,8 @@ class TestApprove:
             assert proposal.decided_by == TEST_ACTOR.label and proposal.decided_at is not None
             [event] = events(session, "matching.proposal_approved")
             ben = accounts.get_by_email(session=session, email="ben@example.org")
-            [visible] = matching.relationships_visible_to(
-                session=session, program_id=pilot, user=ben
+            [visible], _ = relationship_service.list_visible(
+                session=session, program=session.get(Program, pilot), user=ben
             )
         assert (event.subject_type, event.subject_id) == ("match_proposal", str(proposal_id))
         assert event.data["relationship_id"] == relationship_id

@@ -1,0 +1,345 @@
+"""Relationships, sessions, action items and calendars, with object-level permissions.
+
+Members of a relationship see it; coordinators of its program see program-level
+data; for everyone else it does not exist (404).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import CurrentUser, PageDep, SessionDep
+from companion.accounts import policy
+from companion.accounts import service as accounts
+from companion.pagination import Page
+from companion.relationships import access, health, sessions
+from companion.relationships import service as relationships
+from companion.relationships.models import Modality, RelationshipStatus, SessionStatus
+
+router = APIRouter(prefix="/api/v1", tags=["relationships"])
+
+ICS = "text/calendar; charset=utf-8"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CircleCreate(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    mentor: str = Field(description="The leading mentor's id as imported.")
+    mentees: list[str] = Field(description="The mentees' ids as imported (2 to 12).")
+
+
+class AgreementUpdate(Strict):
+    cadence_days: int | None = Field(default=None, ge=1, le=90)
+    modalities: list[Modality] | None = None
+    expectations: str | None = Field(default=None, max_length=4000)
+
+
+class StatusChange(Strict):
+    status: Literal["active", "paused"]
+
+
+class EndRequest(Strict):
+    outcome: Literal["completed", "ended_early"]
+    reason: str = Field(default="", max_length=2000)
+
+
+class Reflection(Strict):
+    text: str = Field(min_length=1, max_length=8000)
+
+
+class Booking(Strict):
+    starts_at: datetime = Field(description="With an offset, e.g. 2026-03-03T08:00:00Z.")
+    duration_minutes: int | None = Field(default=None, ge=10, le=240)
+    modality: Modality = Modality.video
+
+
+class SessionUpdate(Strict):
+    status: SessionStatus | None = None
+    starts_at: datetime | None = None
+    duration_minutes: int | None = Field(default=None, ge=10, le=240)
+    modality: Modality | None = None
+    shared_notes: str | None = Field(default=None, max_length=20_000)
+
+
+class PrivateNoteBody(Strict):
+    text: str = Field(max_length=20_000)
+
+
+class ActionCreate(Strict):
+    text: str = Field(min_length=1, max_length=1000)
+    owner: str = Field(description="The owner's participant id as imported.")
+    due_date: date | None = None
+    session_id: int | None = None
+
+
+class ActionUpdate(Strict):
+    done: bool | None = None
+    text: str | None = Field(default=None, min_length=1, max_length=1000)
+    due_date: date | None = None
+
+
+# --- program level ---------------------------------------------------------------------
+
+
+@router.get("/programs/{program_id}/relationships", response_model=Page[dict[str, Any]])
+def list_relationships(
+    program_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    status_: Annotated[RelationshipStatus | None, Query(alias="status")] = None,
+    stalled: Annotated[bool, Query(description="Only stalled relationships.")] = False,
+) -> Any:
+    policy.require_program_access(user, program_id)
+    program = relationships.get_program(session, program_id)
+    items, total = relationships.list_visible(
+        session=session,
+        program=program,
+        user=user,
+        status=status_,
+        stalled_only=stalled,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+@router.post("/programs/{program_id}/circles", status_code=status.HTTP_201_CREATED)
+def form_circle(
+    program_id: int, body: CircleCreate, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    policy.require_coordinator(user, program_id)
+    program = relationships.get_program(session, program_id)
+    circle = relationships.create_circle(
+        session=session,
+        program=program,
+        name=body.name,
+        mentor=body.mentor,
+        mentees=body.mentees,
+        actor=accounts.actor_for(user),
+    )
+    view = access.view(session=session, relationship_id=circle.id, user=user)
+    return relationships.detail(session=session, view=view)
+
+
+@router.get("/programs/{program_id}/relationships/health")
+def program_health(program_id: int, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """Stalled pairs, upcoming sessions, goal progress and session counts (coordinators)."""
+    policy.require_coordinator(user, program_id)
+    program = relationships.get_program(session, program_id)
+    return health.overview(session=session, program=program, now=datetime.now().astimezone())
+
+
+# --- one relationship ------------------------------------------------------------------
+
+
+def _view(session: SessionDep, relationship_id: int, user: CurrentUser) -> access.View:
+    return access.view(session=session, relationship_id=relationship_id, user=user)
+
+
+@router.get("/relationships/{relationship_id}")
+def get_relationship(relationship_id: int, session: SessionDep, user: CurrentUser) -> Any:
+    view = _view(session, relationship_id, user)
+    return relationships.detail(session=session, view=view)
+
+
+@router.patch("/relationships/{relationship_id}/agreement")
+def update_agreement(
+    relationship_id: int, body: AgreementUpdate, session: SessionDep, user: CurrentUser
+) -> Any:
+    view = _view(session, relationship_id, user)
+    relationships.update_agreement(
+        view=view,
+        cadence_days=body.cadence_days,
+        modalities=[m.value for m in body.modalities] if body.modalities is not None else None,
+        expectations=body.expectations,
+    )
+    return relationships.detail(session=session, view=view)
+
+
+@router.post("/relationships/{relationship_id}/status")
+def change_status(
+    relationship_id: int, body: StatusChange, session: SessionDep, user: CurrentUser
+) -> Any:
+    view = _view(session, relationship_id, user)
+    relationships.set_status(view=view, status=RelationshipStatus(body.status))
+    return relationships.detail(session=session, view=view)
+
+
+@router.post("/relationships/{relationship_id}/end")
+def end_relationship(
+    relationship_id: int, body: EndRequest, session: SessionDep, user: CurrentUser
+) -> Any:
+    view = _view(session, relationship_id, user)
+    relationships.end(view=view, outcome=RelationshipStatus(body.outcome), reason=body.reason)
+    return relationships.detail(session=session, view=view)
+
+
+@router.put("/relationships/{relationship_id}/reflection")
+def write_reflection(
+    relationship_id: int, body: Reflection, session: SessionDep, user: CurrentUser
+) -> Any:
+    view = _view(session, relationship_id, user)
+    relationships.reflect(view=view, text=body.text)
+    return relationships.detail(session=session, view=view)
+
+
+@router.get("/relationships/{relationship_id}/proposed-times")
+def proposed_times(
+    relationship_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    count: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> dict[str, Any]:
+    view = _view(session, relationship_id, user)
+    proposal, earliest, cadence = sessions.proposed_times(session=session, view=view, count=count)
+    return {
+        "earliest": earliest,
+        "cadence_days": cadence,
+        "duration_minutes": view.program.session_minutes,
+        "explanation": proposal.explanation,
+        "times": [
+            {"starts_at": t.starts_at, "ends_at": t.ends_at, "local": t.local}
+            for t in proposal.times
+        ],
+    }
+
+
+@router.get("/relationships/{relationship_id}/sessions", response_model=Page[dict[str, Any]])
+def list_sessions(
+    relationship_id: int, session: SessionDep, user: CurrentUser, page: PageDep
+) -> Any:
+    view = _view(session, relationship_id, user)
+    items, total = sessions.list_sessions(
+        session=session, view=view, limit=page.limit, offset=page.offset
+    )
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+@router.post("/relationships/{relationship_id}/sessions", status_code=status.HTTP_201_CREATED)
+def book_session(
+    relationship_id: int, body: Booking, session: SessionDep, user: CurrentUser
+) -> Any:
+    view = _view(session, relationship_id, user)
+    row = sessions.book(
+        session=session,
+        view=view,
+        starts_at=body.starts_at,
+        duration_minutes=body.duration_minutes,
+        modality=body.modality,
+    )
+    return sessions.session_payload(row, view, session=session, with_notes=True)
+
+
+def _session_view(session: SessionDep, session_id: int, user: CurrentUser) -> access.View:
+    relationship_id = sessions.relationship_of_session(session, session_id)
+    return _view(session, relationship_id, user)
+
+
+@router.get("/sessions/{session_id}")
+def get_session(session_id: int, session: SessionDep, user: CurrentUser) -> Any:
+    view = _session_view(session, session_id, user)
+    row = sessions.get_session(session, view, session_id)
+    return sessions.session_payload(row, view, session=session, with_notes=True)
+
+
+@router.patch("/sessions/{session_id}")
+def update_session(
+    session_id: int, body: SessionUpdate, session: SessionDep, user: CurrentUser
+) -> Any:
+    view = _session_view(session, session_id, user)
+    row = sessions.update(
+        session=session, view=view, session_id=session_id, **body.model_dump(exclude_unset=True)
+    )
+    return sessions.session_payload(row, view, session=session, with_notes=True)
+
+
+@router.put("/sessions/{session_id}/private-note")
+def put_private_note(
+    session_id: int, body: PrivateNoteBody, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    view = _session_view(session, session_id, user)
+    note = sessions.write_private_note(
+        session=session, view=view, session_id=session_id, text=body.text
+    )
+    return {"session_id": session_id, "text": note.text, "updated_at": note.updated_at}
+
+
+@router.get(
+    "/sessions/{session_id}/calendar.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def session_calendar(session_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    view = _session_view(session, session_id, user)
+    body = sessions.session_ics(session=session, view=view, session_id=session_id)
+    return Response(
+        body,
+        media_type=ICS,
+        headers={"Content-Disposition": f'attachment; filename="session-{session_id}.ics"'},
+    )
+
+
+@router.get("/relationships/{relationship_id}/action-items")
+def list_actions(
+    relationship_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    open_only: Annotated[bool, Query(alias="open")] = False,
+) -> list[dict[str, Any]]:
+    view = _view(session, relationship_id, user)
+    return sessions.list_actions(session=session, view=view, open_only=open_only)
+
+
+@router.post("/relationships/{relationship_id}/action-items", status_code=status.HTTP_201_CREATED)
+def add_action(
+    relationship_id: int, body: ActionCreate, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    view = _view(session, relationship_id, user)
+    item = sessions.add_action(session=session, view=view, **body.model_dump())
+    return sessions.action_payload(item, view)
+
+
+@router.patch("/relationships/{relationship_id}/action-items/{action_id}")
+def update_action(
+    relationship_id: int,
+    action_id: int,
+    body: ActionUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+) -> dict[str, Any]:
+    view = _view(session, relationship_id, user)
+    item = sessions.update_action(
+        session=session, view=view, action_id=action_id, **body.model_dump(exclude_unset=True)
+    )
+    return sessions.action_payload(item, view)
+
+
+# --- calendar feeds --------------------------------------------------------------------
+
+
+@router.post("/me/calendar-feed", status_code=status.HTTP_201_CREATED)
+def issue_calendar_feed(request: Request, session: SessionDep, user: CurrentUser) -> dict:
+    """A secret address for Outlook/Google to subscribe to; issuing again revokes the old one."""
+    token = sessions.issue_feed(session=session, user=user)
+    url = str(request.url_for("calendar_feed", token=f"{token}.ics"))
+    return {"url": url, "note": "Anyone with this address can read your session times."}
+
+
+@router.get(
+    "/calendar/{token}",
+    name="calendar_feed",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def calendar_feed(token: str, session: SessionDep) -> Response:
+    """The feed itself; calendar apps cannot send headers, so the address is the secret."""
+    body = sessions.feed_ics(session=session, token=token.removesuffix(".ics"))
+    return Response(body, media_type=ICS)

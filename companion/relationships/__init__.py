@@ -1,0 +1,1 @@
+"""Mentoring relationships: agreements, sessions, goals, threads, feedback, closing, health."""

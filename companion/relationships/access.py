@@ -1,0 +1,135 @@
+"""Who may see what of a relationship: object-level permissions in one place.
+
+- Members (the mentor and mentee(s)) see their relationship and its contents.
+- Coordinators of the program see program-level data: members, dates, status,
+  session times and counts, goal status and progress, ratings in aggregate.
+  They never read threads, notes, feedback text or unshared goal text.
+- Everyone else gets 404, exactly as if the relationship did not exist, so
+  that ids do not reveal who is paired with whom.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from companion.accounts import policy
+from companion.accounts.models import Role, User
+from companion.audit.service import Actor
+from companion.errors import NotFound, PermissionDenied
+from companion.participants.models import Participant
+from companion.programs.models import Program
+from companion.relationships.models import MemberRole, Relationship, RelationshipMember
+
+
+@dataclass
+class View:
+    """A relationship as one user may see it."""
+
+    relationship: Relationship
+    program: Program
+    user: User
+    people: dict[int, Participant]  # participant id -> member
+    member: RelationshipMember | None  # the user's own membership, if any
+    coordinator: bool
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=self.user.id, label=self.user.email)
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.member is not None and self.member.role == MemberRole.mentor
+
+    @property
+    def is_mentee(self) -> bool:
+        return self.member is not None and self.member.role == MemberRole.mentee
+
+    def require_member(self, what: str) -> RelationshipMember:
+        """The caller's membership; coordinators are told the data is private."""
+        if self.member is None:
+            raise PermissionDenied(f"{what} are private to the members of the relationship.")
+        return self.member
+
+    def require_member_or_coordinator(self) -> None:
+        if self.member is None and not self.coordinator:
+            raise PermissionDenied("Only members or a coordinator of the program may do this.")
+
+    def mentors(self) -> list[RelationshipMember]:
+        return [m for m in self.relationship.members if m.role == MemberRole.mentor]
+
+    def mentees(self) -> list[RelationshipMember]:
+        return [m for m in self.relationship.members if m.role == MemberRole.mentee]
+
+    def member_for(self, participant_id: int) -> RelationshipMember | None:
+        for m in self.relationship.members:
+            if m.participant_id == participant_id:
+                return m
+        return None
+
+    def external_id(self, participant_id: int) -> str:
+        return self.people[participant_id].external_id
+
+    def by_external_id(self, external_id: str, *, field: str) -> RelationshipMember:
+        for m in self.relationship.members:
+            if self.people[m.participant_id].external_id == external_id:
+                return m
+        from companion.errors import InvalidInput
+
+        names = ", ".join(
+            self.people[m.participant_id].external_id for m in self.relationship.members
+        )
+        raise InvalidInput(
+            f"{field}: {external_id!r} is not a member of this relationship (members: {names}).",
+            details=[{"field": field, "message": "not a member"}],
+        )
+
+
+def _not_found(relationship_id: int) -> NotFound:
+    return NotFound(f"No relationship with id {relationship_id}.")
+
+
+def membership(
+    relationship: Relationship, people: dict[int, Participant], user: User
+) -> RelationshipMember | None:
+    for m in relationship.members:
+        person = people.get(m.participant_id)
+        if person is not None and person.user_id == user.id:
+            return m
+    return None
+
+
+def view(*, session: Session, relationship_id: int, user: User) -> View:
+    """The relationship as `user` may see it, or NotFound if they may not see it at all."""
+    relationship = session.get(Relationship, relationship_id)
+    if relationship is None:
+        raise _not_found(relationship_id)
+    people = members_of(session, [relationship])
+    member = membership(relationship, people, user)
+    coordinator = policy.has_role(user, Role.coordinator, relationship.program_id)
+    if member is None and not coordinator:
+        raise _not_found(relationship_id)
+    program = session.get(Program, relationship.program_id)
+    return View(relationship, program, user, people, member, coordinator)
+
+
+def members_of(session: Session, relationships: list[Relationship]) -> dict[int, Participant]:
+    ids = {m.participant_id for r in relationships for m in r.members}
+    if not ids:
+        return {}
+    rows = session.scalars(select(Participant).where(Participant.id.in_(ids))).all()
+    return {p.id: p for p in rows}
+
+
+def relationship_ids_of_user(session: Session, user: User) -> list[int]:
+    """Every relationship, in any program, that the user is a member of."""
+    return list(
+        session.scalars(
+            select(RelationshipMember.relationship_id)
+            .join(Participant, Participant.id == RelationshipMember.participant_id)
+            .where(Participant.user_id == user.id)
+            .order_by(RelationshipMember.relationship_id)
+        ).all()
+    )

@@ -1,0 +1,190 @@
+"""Which relationships have gone quiet, and the coordinator's overview of a program."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from companion.programs.models import Program
+from companion.relationships import access
+from companion.relationships.models import (
+    ActionItem,
+    Goal,
+    MentoringSession,
+    Relationship,
+    RelationshipStatus,
+    SessionStatus,
+)
+
+
+@dataclass
+class Health:
+    stalled: bool = False
+    reasons: list[str] = field(default_factory=list)
+    last_held_at: datetime | None = None
+    overdue_actions: int = 0
+
+
+def _start_of(relationship: Relationship) -> datetime:
+    start = relationship.start_date or relationship.created_at.date()
+    return datetime.combine(start, time(0), tzinfo=UTC)
+
+
+def assess(
+    *, session: Session, program: Program, relationships: list[Relationship], now: datetime
+) -> dict[int, Health]:
+    """Stalled: active, and no session held for `stalled_after_days` (counted from the
+    start when none was ever held), or an open action item overdue by more than
+    `overdue_after_days`. Paused and ended relationships are never stalled."""
+    ids = [r.id for r in relationships]
+    result = {rid: Health() for rid in ids}
+    if not ids:
+        return result
+    last_held = dict(
+        session.execute(
+            select(MentoringSession.relationship_id, func.max(MentoringSession.starts_at))
+            .where(
+                MentoringSession.relationship_id.in_(ids),
+                MentoringSession.status == SessionStatus.held,
+            )
+            .group_by(MentoringSession.relationship_id)
+        ).all()
+    )
+    overdue_before = now.date() - timedelta(days=program.overdue_after_days)
+    overdue = dict(
+        session.execute(
+            select(ActionItem.relationship_id, func.count())
+            .where(
+                ActionItem.relationship_id.in_(ids),
+                ActionItem.done_at.is_(None),
+                ActionItem.due_date < overdue_before,
+            )
+            .group_by(ActionItem.relationship_id)
+        ).all()
+    )
+    for relationship in relationships:
+        health = result[relationship.id]
+        held = last_held.get(relationship.id)
+        if held is not None and held.tzinfo is None:
+            held = held.replace(tzinfo=UTC)
+        health.last_held_at = held
+        health.overdue_actions = overdue.get(relationship.id, 0)
+        if relationship.status != RelationshipStatus.active:
+            continue
+        quiet_since = held or _start_of(relationship)
+        quiet_days = (now - quiet_since).days
+        if quiet_days > program.stalled_after_days:
+            health.reasons.append(
+                f"no session held for {quiet_days} days"
+                if held
+                else f"no session held since the start {quiet_days} days ago"
+            )
+        if health.overdue_actions:
+            health.reasons.append(
+                f"{health.overdue_actions} action item(s) overdue by more than "
+                f"{program.overdue_after_days} days"
+            )
+        health.stalled = bool(health.reasons)
+    return result
+
+
+def overview(
+    *, session: Session, program: Program, now: datetime, upcoming_days: int = 14
+) -> dict[str, Any]:
+    """Program-level data for coordinators: never notes, threads, or unshared goal text."""
+    from companion.relationships import feedback
+    from companion.relationships import service as relationships
+
+    rows = list(
+        session.scalars(
+            select(Relationship)
+            .where(Relationship.program_id == program.id)
+            .order_by(Relationship.id)
+        ).all()
+    )
+    ids = [r.id for r in rows]
+    people = access.members_of(session, rows)
+    flags = assess(session=session, program=program, relationships=rows, now=now)
+    counts = relationships.session_counts(session, ids)
+    goals: dict[int, list[Goal]] = defaultdict(list)
+    if ids:
+        for goal in session.scalars(
+            select(Goal).where(Goal.relationship_id.in_(ids)).order_by(Goal.id)
+        ):
+            goals[goal.relationship_id].append(goal)
+    upcoming = (
+        session.scalars(
+            select(MentoringSession)
+            .where(
+                MentoringSession.relationship_id.in_(ids),
+                MentoringSession.status == SessionStatus.scheduled,
+                MentoringSession.starts_at >= now,
+                MentoringSession.starts_at < now + timedelta(days=upcoming_days),
+            )
+            .order_by(MentoringSession.starts_at)
+        ).all()
+        if ids
+        else []
+    )
+    by_id = {r.id: r for r in rows}
+
+    def names(relationship: Relationship) -> list[str]:
+        return [people[m.participant_id].name for m in relationship.members]
+
+    per_relationship = []
+    for r in rows:
+        own_goals = goals[r.id]
+        per_relationship.append(
+            {
+                "id": r.id,
+                "kind": r.kind.value,
+                "name": r.name,
+                "members": names(r),
+                "status": r.status.value,
+                "sessions": counts[r.id],
+                "last_held_at": flags[r.id].last_held_at,
+                "stalled": flags[r.id].stalled,
+                "stalled_reasons": flags[r.id].reasons,
+                "goals": [
+                    {"id": g.id, "status": g.status.value, "progress": g.progress}
+                    for g in own_goals
+                ],
+                "mean_goal_progress": (
+                    round(sum(g.progress for g in own_goals) / len(own_goals), 1)
+                    if own_goals
+                    else None
+                ),
+            }
+        )
+    status_counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        status_counts[r.status.value] += 1
+    return {
+        "program_id": program.id,
+        "as_of": now,
+        "relationships": dict(status_counts),
+        "sessions": {s.value: sum(c[s.value] for c in counts.values()) for s in SessionStatus},
+        "stalled": [item for item in per_relationship if item["stalled"]],
+        "upcoming_sessions": [
+            {
+                "session_id": s.id,
+                "relationship_id": s.relationship_id,
+                "members": names(by_id[s.relationship_id]),
+                "starts_at": s.starts_at,
+                "duration_minutes": s.duration_minutes,
+                "modality": s.modality.value,
+            }
+            for s in upcoming
+        ],
+        "per_relationship": per_relationship,
+        "feedback": feedback.aggregate(session=session, program=program),
+    }
+
+
+def is_overdue(item: ActionItem, today: date) -> bool:
+    return item.done_at is None and item.due_date is not None and item.due_date < today

@@ -1,0 +1,541 @@
+"""Relationships: creation from approved matches, the agreement, pausing and ending."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from companion.accounts import policy
+from companion.accounts.models import Role, User
+from companion.audit import service as audit
+from companion.audit.service import Actor
+from companion.db.base import utcnow
+from companion.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from companion.participants.models import Participant
+from companion.programs.models import Program
+from companion.relationships import access
+from companion.relationships.access import View
+from companion.relationships.models import (
+    MemberRole,
+    MentoringSession,
+    Message,
+    Modality,
+    Relationship,
+    RelationshipKind,
+    RelationshipMember,
+    RelationshipStatus,
+    SessionStatus,
+)
+
+MAX_CIRCLE_MENTEES = 12
+EXPECTATIONS_MAX = 4000
+REFLECTION_MAX = 8000
+REASON_MAX = 2000
+
+
+def _record(view_or_program_id: View | int, actor: Actor, action: str, subject: Any, **data: Any):
+    program_id = (
+        view_or_program_id.relationship.program_id
+        if isinstance(view_or_program_id, View)
+        else view_or_program_id
+    )
+    return audit.record(
+        session=_session_of(subject),
+        actor=actor,
+        action=action,
+        subject_type=type(subject).__tablename__,
+        subject_id=subject.id,
+        program_id=program_id,
+        data=data,
+    )
+
+
+def _session_of(row: Any) -> Session:
+    from sqlalchemy.orm import object_session
+
+    session = object_session(row)
+    assert session is not None, "audit of a row that is not in a session"
+    return session
+
+
+def _dates(program: Program, start: date) -> tuple[date, date]:
+    return start, start + timedelta(weeks=program.duration_weeks)
+
+
+def create_pair(
+    *,
+    session: Session,
+    program: Program,
+    mentor_id: int,
+    mentee_id: int,
+    proposal_id: int | None = None,
+    start: date | None = None,
+) -> Relationship:
+    """A pair from an approved proposal; dates follow the program's duration."""
+    start_date, end_date = _dates(program, start or utcnow().date())
+    relationship = Relationship(
+        program_id=program.id,
+        kind=RelationshipKind.pair,
+        mentor_id=mentor_id,
+        mentee_id=mentee_id,
+        proposal_id=proposal_id,
+        start_date=start_date,
+        planned_end_date=end_date,
+        members=[
+            RelationshipMember(participant_id=mentor_id, role=MemberRole.mentor),
+            RelationshipMember(participant_id=mentee_id, role=MemberRole.mentee),
+        ],
+    )
+    session.add(relationship)
+    session.flush()
+    return relationship
+
+
+def open_relationship_ids(session: Session, program_id: int) -> dict[int, int]:
+    """Mentee participant id -> the open relationship they are in, for one program."""
+    rows = session.execute(
+        select(RelationshipMember.participant_id, Relationship.id)
+        .join(Relationship, Relationship.id == RelationshipMember.relationship_id)
+        .where(
+            Relationship.program_id == program_id,
+            RelationshipMember.role == MemberRole.mentee,
+            Relationship.status.in_([RelationshipStatus.active, RelationshipStatus.paused]),
+        )
+    ).all()
+    return {participant: relationship for participant, relationship in rows}
+
+
+def create_circle(
+    *,
+    session: Session,
+    program: Program,
+    name: str,
+    mentor: str,
+    mentees: list[str],
+    actor: Actor,
+    start: date | None = None,
+) -> Relationship:
+    """A circle a coordinator forms: one mentor leading several mentees (ids as imported)."""
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("name: a circle needs a name.", details=[{"field": "name"}])
+    if not 2 <= len(set(mentees)) <= MAX_CIRCLE_MENTEES:
+        raise InvalidInput(
+            f"mentees: a circle has 2 to {MAX_CIRCLE_MENTEES} different mentees, "
+            f"not {len(set(mentees))}.",
+            details=[{"field": "mentees"}],
+        )
+    by_id = {
+        p.external_id: p
+        for p in session.scalars(
+            select(Participant).where(
+                Participant.program_id == program.id,
+                Participant.external_id.in_([mentor, *mentees]),
+            )
+        )
+    }
+    problems = []
+    lead = by_id.get(mentor)
+    if lead is None:
+        problems.append({"field": "mentor", "message": f"{mentor!r} is not in this program"})
+    elif not lead.is_mentor:
+        problems.append({"field": "mentor", "message": f"{mentor!r} is not a mentor"})
+    taken = open_relationship_ids(session, program.id)
+    for index, external_id in enumerate(dict.fromkeys(mentees)):
+        person = by_id.get(external_id)
+        field = f"mentees[{index}]"
+        if person is None:
+            problems.append({"field": field, "message": f"{external_id!r} is not in this program"})
+        elif not person.is_mentee:
+            problems.append({"field": field, "message": f"{external_id!r} is not a mentee"})
+        elif person.id in taken:
+            problems.append(
+                {
+                    "field": field,
+                    "message": f"{external_id!r} is already in relationship {taken[person.id]}",
+                }
+            )
+        elif lead is not None and person.id == lead.id:
+            problems.append({"field": field, "message": "the mentor cannot also be a mentee"})
+    if problems:
+        raise InvalidInput(
+            "The circle cannot be formed: "
+            + "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+            + ".",
+            details=problems,
+        )
+    start_date, end_date = _dates(program, start or utcnow().date())
+    relationship = Relationship(
+        program_id=program.id,
+        kind=RelationshipKind.circle,
+        name=name,
+        mentor_id=lead.id,
+        mentee_id=None,
+        start_date=start_date,
+        planned_end_date=end_date,
+        members=[
+            RelationshipMember(participant_id=lead.id, role=MemberRole.mentor),
+            *(
+                RelationshipMember(participant_id=by_id[m].id, role=MemberRole.mentee)
+                for m in dict.fromkeys(mentees)
+            ),
+        ],
+    )
+    session.add(relationship)
+    session.flush()
+    _record(program.id, actor, "relationships.circle_formed", relationship, name=name)
+    return relationship
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def effective_cadence(relationship: Relationship, program: Program) -> int:
+    return relationship.cadence_days or program.cadence_days
+
+
+def session_counts(session: Session, relationship_ids: list[int]) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {
+        rid: {s.value: 0 for s in SessionStatus} for rid in relationship_ids
+    }
+    if not relationship_ids:
+        return counts
+    rows = session.execute(
+        select(MentoringSession.relationship_id, MentoringSession.status, func.count())
+        .where(MentoringSession.relationship_id.in_(relationship_ids))
+        .group_by(MentoringSession.relationship_id, MentoringSession.status)
+    ).all()
+    for rid, status, n in rows:
+        counts[rid][SessionStatus(status).value] = n
+    return counts
+
+
+def next_sessions(
+    session: Session, relationship_ids: list[int], now: datetime
+) -> dict[int, MentoringSession]:
+    found: dict[int, MentoringSession] = {}
+    if not relationship_ids:
+        return found
+    rows = session.scalars(
+        select(MentoringSession)
+        .where(
+            MentoringSession.relationship_id.in_(relationship_ids),
+            MentoringSession.status == SessionStatus.scheduled,
+            MentoringSession.starts_at >= now - timedelta(hours=12),
+        )
+        .order_by(MentoringSession.starts_at)
+    ).all()
+    for row in rows:
+        found.setdefault(row.relationship_id, row)
+    return found
+
+
+def unread_count(session: Session, member: RelationshipMember) -> int:
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Message.relationship_id == member.relationship_id,
+                Message.id > member.last_read_message_id,
+                Message.author_id != member.participant_id,
+            )
+        )
+        or 0
+    )
+
+
+def member_payload(member: RelationshipMember, people: dict[int, Participant]) -> dict[str, Any]:
+    person = people[member.participant_id]
+    return {
+        "participant_id": person.external_id,
+        "name": person.name,
+        "role": member.role.value,
+        "timezone": person.timezone,
+    }
+
+
+def summary(
+    *,
+    session: Session,
+    relationship: Relationship,
+    program: Program,
+    people: dict[int, Participant],
+    member: RelationshipMember | None,
+    counts: dict[str, int],
+    upcoming: MentoringSession | None,
+    health: Any | None = None,
+) -> dict[str, Any]:
+    """What a member or a coordinator sees of a relationship in lists and detail."""
+    mentor = people.get(relationship.mentor_id)
+    mentee = people.get(relationship.mentee_id) if relationship.mentee_id else None
+    data: dict[str, Any] = {
+        "id": relationship.id,
+        "program_id": relationship.program_id,
+        "kind": relationship.kind.value,
+        "name": relationship.name,
+        "status": relationship.status.value,
+        "mentor_name": mentor.name if mentor else None,
+        "mentee_name": mentee.name if mentee else None,
+        "members": [member_payload(m, people) for m in relationship.members],
+        "start_date": relationship.start_date,
+        "planned_end_date": relationship.planned_end_date,
+        "ended_at": relationship.ended_at,
+        "end_reason": relationship.end_reason or None,
+        "agreement": {
+            "cadence_days": effective_cadence(relationship, program),
+            "modalities": list(relationship.modalities or []),
+        },
+        "sessions": counts,
+        "next_session": (
+            {"id": upcoming.id, "starts_at": upcoming.starts_at, "modality": upcoming.modality}
+            if upcoming
+            else None
+        ),
+        "created_at": relationship.created_at,
+    }
+    if member is not None:
+        data["my_role"] = member.role.value
+        data["unread_messages"] = unread_count(session, member)
+        data["agreement"]["expectations"] = {
+            people[m.participant_id].external_id: m.expectations for m in relationship.members
+        }
+        data["closing_reflections"] = {
+            people[m.participant_id].external_id: m.closing_reflection
+            for m in relationship.members
+            if m.closing_reflection
+        }
+    if health is not None:
+        data["stalled"] = health.stalled
+        data["stalled_reasons"] = health.reasons
+    return data
+
+
+def detail(*, session: Session, view: View, now: datetime | None = None) -> dict[str, Any]:
+    from companion.relationships import health
+
+    now = now or utcnow()
+    rid = view.relationship.id
+    return summary(
+        session=session,
+        relationship=view.relationship,
+        program=view.program,
+        people=view.people,
+        member=view.member,
+        counts=session_counts(session, [rid])[rid],
+        upcoming=next_sessions(session, [rid], now).get(rid),
+        health=health.assess(
+            session=session, program=view.program, relationships=[view.relationship], now=now
+        )[rid],
+    )
+
+
+def list_visible(
+    *,
+    session: Session,
+    program: Program,
+    user: User | None,
+    status: RelationshipStatus | None = None,
+    stalled_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Coordinators see every relationship of the program; members see their own.
+
+    `user=None` is the operator at the command line, who sees every relationship.
+    """
+    from companion.relationships import health
+
+    now = now or utcnow()
+    query = select(Relationship).where(Relationship.program_id == program.id)
+    coordinator = user is None or policy.has_role(user, Role.coordinator, program.id)
+    if not coordinator:
+        mine = access.relationship_ids_of_user(session, user)
+        query = query.where(Relationship.id.in_(mine))
+    if status is not None:
+        query = query.where(Relationship.status == status)
+    rows = list(session.scalars(query.order_by(Relationship.id)).all())
+    flags = health.assess(session=session, program=program, relationships=rows, now=now)
+    if stalled_only:
+        rows = [r for r in rows if flags[r.id].stalled]
+    total = len(rows)
+    rows = rows[offset : offset + limit]
+    people = access.members_of(session, rows)
+    ids = [r.id for r in rows]
+    counts = session_counts(session, ids)
+    upcoming = next_sessions(session, ids, now)
+    items = [
+        summary(
+            session=session,
+            relationship=r,
+            program=program,
+            people=people,
+            member=access.membership(r, people, user) if user is not None else None,
+            counts=counts[r.id],
+            upcoming=upcoming.get(r.id),
+            health=flags[r.id],
+        )
+        for r in rows
+    ]
+    return items, total
+
+
+# --- the agreement, pausing, ending ------------------------------------------------------
+
+
+def update_agreement(
+    *,
+    view: View,
+    cadence_days: int | None = None,
+    modalities: list[str] | None = None,
+    expectations: str | None = None,
+) -> Relationship:
+    """Members shape their agreement; each writes their own expectations."""
+    member = view.require_member("The agreement's terms")
+    relationship = view.relationship
+    _require_open(relationship)
+    changed: dict[str, Any] = {}
+    if cadence_days is not None:
+        if not 1 <= cadence_days <= 90:
+            raise InvalidInput(
+                "cadence_days: meet every 1 to 90 days.", details=[{"field": "cadence_days"}]
+            )
+        relationship.cadence_days = cadence_days
+        changed["cadence_days"] = cadence_days
+    if modalities is not None:
+        known = {m.value for m in Modality}
+        unknown = [m for m in modalities if m not in known]
+        if unknown:
+            raise InvalidInput(
+                f"modalities: {', '.join(map(repr, unknown))} unknown; "
+                f"use {', '.join(sorted(known))}.",
+                details=[{"field": "modalities"}],
+            )
+        relationship.modalities = list(dict.fromkeys(modalities))
+        changed["modalities"] = relationship.modalities
+    if expectations is not None:
+        if len(expectations) > EXPECTATIONS_MAX:
+            raise InvalidInput(
+                f"expectations: at most {EXPECTATIONS_MAX} characters.",
+                details=[{"field": "expectations"}],
+            )
+        member.expectations = expectations.strip()
+        changed["expectations_of"] = view.external_id(member.participant_id)
+    _session_of(relationship).flush()
+    _record(view, view.actor, "relationships.agreement_updated", relationship, **changed)
+    return relationship
+
+
+def _require_open(relationship: Relationship) -> None:
+    if not relationship.status.is_open:
+        raise Conflict(f"This relationship has ended ({relationship.status.value}).")
+
+
+PAUSE_TRANSITIONS = {
+    (RelationshipStatus.active, RelationshipStatus.paused),
+    (RelationshipStatus.paused, RelationshipStatus.active),
+}
+
+
+def set_status(*, view: View, status: RelationshipStatus) -> Relationship:
+    """Pause or resume; a member or a coordinator of the program may."""
+    view.require_member_or_coordinator()
+    relationship = view.relationship
+    if relationship.status == status:
+        return relationship
+    if (relationship.status, status) not in PAUSE_TRANSITIONS:
+        raise InvalidTransition(
+            f"A relationship cannot go from {relationship.status.value} to {status.value} here; "
+            "pause and resume with this call, end it with the end call."
+        )
+    before = relationship.status
+    relationship.status = status
+    _session_of(relationship).flush()
+    _record(
+        view,
+        view.actor,
+        "relationships.status_changed",
+        relationship,
+        **{"from": before.value, "to": status.value},
+    )
+    return relationship
+
+
+def end(
+    *, view: View, outcome: RelationshipStatus, reason: str = "", now: datetime | None = None
+) -> Relationship:
+    """Complete or end early (a reason is then required); future sessions are cancelled."""
+    view.require_member_or_coordinator()
+    relationship = view.relationship
+    if outcome not in (RelationshipStatus.completed, RelationshipStatus.ended_early):
+        raise InvalidInput(
+            "outcome: end a relationship as completed or ended_early.",
+            details=[{"field": "outcome"}],
+        )
+    if relationship.status == outcome:
+        return relationship
+    _require_open(relationship)
+    reason = reason.strip()
+    if outcome == RelationshipStatus.ended_early and not reason:
+        raise InvalidInput(
+            "reason: say why the relationship is ending early (it helps the coordinator "
+            "learn and the next match go better).",
+            details=[{"field": "reason"}],
+        )
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(
+            f"reason: at most {REASON_MAX} characters.", details=[{"field": "reason"}]
+        )
+    now = now or utcnow()
+    session = _session_of(relationship)
+    cancelled = 0
+    for upcoming in session.scalars(
+        select(MentoringSession).where(
+            MentoringSession.relationship_id == relationship.id,
+            MentoringSession.status == SessionStatus.scheduled,
+            MentoringSession.starts_at > now,
+        )
+    ):
+        upcoming.status = SessionStatus.cancelled
+        upcoming.sequence += 1
+        cancelled += 1
+    relationship.status = outcome
+    relationship.end_reason = reason
+    relationship.ended_at = now
+    relationship.ended_by = view.actor.label
+    session.flush()
+    _record(
+        view,
+        view.actor,
+        "relationships.ended",
+        relationship,
+        outcome=outcome.value,
+        cancelled_sessions=cancelled,
+    )
+    return relationship
+
+
+def reflect(*, view: View, text: str) -> RelationshipMember:
+    """A member's closing reflection: what they take away, what they would change."""
+    member = view.require_member("Closing reflections")
+    text = text.strip()
+    if not text:
+        raise InvalidInput("text: write a few words of reflection.", details=[{"field": "text"}])
+    if len(text) > REFLECTION_MAX:
+        raise InvalidInput(
+            f"text: at most {REFLECTION_MAX} characters.", details=[{"field": "text"}]
+        )
+    member.closing_reflection = text
+    member.reflected_at = utcnow()
+    _session_of(member).flush()
+    _record(view, view.actor, "relationships.reflection_recorded", view.relationship)
+    return member
+
+
+def get_program(session: Session, program_id: int) -> Program:
+    program = session.get(Program, program_id)
+    if program is None:
+        raise NotFound(f"No program with id {program_id}.")
+    return program

@@ -1,0 +1,475 @@
+"""Sessions of a relationship: proposing times, booking, notes, action items, calendars."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from companion.accounts.models import User
+from companion.availability import parse_availability
+from companion.db.base import utcnow
+from companion.errors import Conflict, InvalidInput, NotFound
+from companion.participants.models import Participant
+from companion.relationships import access
+from companion.relationships.access import View
+from companion.relationships.calendar import CalendarEvent, to_ics
+from companion.relationships.models import (
+    ActionItem,
+    CalendarFeed,
+    MentoringSession,
+    Modality,
+    PrivateNote,
+    Relationship,
+    RelationshipStatus,
+    SessionStatus,
+)
+from companion.relationships.scheduling import (
+    Member,
+    TimeProposal,
+    earliest_start,
+    local_time,
+    propose_times,
+)
+from companion.relationships.service import _record, effective_cadence
+
+NOTES_MAX = 20_000
+ACTION_MAX = 1000
+MIN_MINUTES, MAX_MINUTES = 10, 240
+# A session may be booked a little in the past (recording one that just happened)…
+BOOK_PAST_LIMIT = timedelta(days=30)
+# …and at most this far ahead.
+BOOK_AHEAD_LIMIT = timedelta(days=366)
+FEED_TOKEN_PREFIX = "mcal_"
+UID_DOMAIN = "mentoring-companion"
+
+# Which attendance a scheduled session may be marked with; a marked one is final
+# apart from correcting held <-> no_show.
+SESSION_TRANSITIONS = {
+    SessionStatus.scheduled: {SessionStatus.held, SessionStatus.cancelled, SessionStatus.no_show},
+    SessionStatus.held: {SessionStatus.no_show},
+    SessionStatus.no_show: {SessionStatus.held},
+    SessionStatus.cancelled: set(),
+}
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(f"{field}: {message}", details=[{"field": field, "message": message}])
+
+
+def _aware(value: datetime, field: str) -> datetime:
+    if value.tzinfo is None:
+        raise _invalid(field, "give a time zone offset, e.g. 2026-03-03T09:00:00+01:00 or ...Z")
+    return value
+
+
+def members_for_scheduling(view: View) -> list[Member]:
+    found = []
+    names = [view.people[m.participant_id].name for m in view.relationship.members]
+    for m in view.relationship.members:
+        person = view.people[m.participant_id]
+        # Local times are keyed by name: tell namesakes apart by their ids.
+        name = (
+            person.name
+            if names.count(person.name) == 1
+            else f"{person.name} ({person.external_id})"
+        )
+        try:
+            slots = tuple(parse_availability(person.availability_text or ""))
+        except ValueError:
+            slots = ()
+        found.append(Member(name=name, timezone=person.timezone or "UTC", slots=slots))
+    return found
+
+
+def last_session_start(session: Session, relationship_id: int) -> datetime | None:
+    return session.scalar(
+        select(func.max(MentoringSession.starts_at)).where(
+            MentoringSession.relationship_id == relationship_id,
+            MentoringSession.status.in_([SessionStatus.held, SessionStatus.scheduled]),
+        )
+    )
+
+
+def proposed_times(
+    *, session: Session, view: View, now: datetime | None = None, count: int = 5
+) -> tuple[TimeProposal, datetime, int]:
+    """Times all members are free, from the cadence after the last (or next) session."""
+    if not view.relationship.status.is_open:
+        raise Conflict(f"This relationship has ended ({view.relationship.status.value}).")
+    now = now or utcnow()
+    cadence = effective_cadence(view.relationship, view.program)
+    earliest = earliest_start(
+        now=now,
+        last_session_at=last_session_start(session, view.relationship.id),
+        cadence_days=cadence,
+    )
+    proposal = propose_times(
+        members_for_scheduling(view),
+        duration_minutes=view.program.session_minutes,
+        earliest=earliest,
+        count=count,
+    )
+    return proposal, earliest, cadence
+
+
+def book(
+    *,
+    session: Session,
+    view: View,
+    starts_at: datetime,
+    duration_minutes: int | None = None,
+    modality: Modality = Modality.video,
+    now: datetime | None = None,
+) -> MentoringSession:
+    """A member books a session; it may not overlap another session of the relationship."""
+    view.require_member_or_coordinator()
+    relationship = view.relationship
+    if relationship.status != RelationshipStatus.active:
+        raise Conflict(
+            f"Sessions are booked in active relationships; this one is {relationship.status.value}."
+        )
+    now = now or utcnow()
+    starts_at = _aware(starts_at, "starts_at")
+    if starts_at < now - BOOK_PAST_LIMIT:
+        raise _invalid("starts_at", "more than 30 days ago; record only recent sessions")
+    if starts_at > now + BOOK_AHEAD_LIMIT:
+        raise _invalid("starts_at", "more than a year ahead")
+    minutes = duration_minutes or view.program.session_minutes
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise _invalid("duration_minutes", f"between {MIN_MINUTES} and {MAX_MINUTES} minutes")
+    ends_at = starts_at + timedelta(minutes=minutes)
+    for other in session.scalars(
+        select(MentoringSession).where(
+            MentoringSession.relationship_id == relationship.id,
+            MentoringSession.status == SessionStatus.scheduled,
+            MentoringSession.starts_at < ends_at,
+            MentoringSession.starts_at > starts_at - timedelta(minutes=MAX_MINUTES),
+        )
+    ):
+        if other.starts_at + timedelta(minutes=other.duration_minutes) > starts_at:
+            raise Conflict(
+                f"Session {other.id} is already booked at {other.starts_at:%Y-%m-%d %H:%M} UTC "
+                "and overlaps this time; move or cancel it first."
+            )
+    row = MentoringSession(
+        relationship_id=relationship.id,
+        starts_at=starts_at,
+        duration_minutes=minutes,
+        modality=modality,
+        created_by=view.actor.label,
+    )
+    session.add(row)
+    session.flush()
+    _record(view, view.actor, "sessions.booked", row, starts_at=starts_at.isoformat())
+    return row
+
+
+def get_session(session: Session, view: View, session_id: int) -> MentoringSession:
+    row = session.get(MentoringSession, session_id)
+    if row is None or row.relationship_id != view.relationship.id:
+        raise NotFound(f"No session with id {session_id}.")
+    return row
+
+
+def relationship_of_session(session: Session, session_id: int) -> int:
+    row = session.get(MentoringSession, session_id)
+    if row is None:
+        raise NotFound(f"No session with id {session_id}.")
+    return row.relationship_id
+
+
+def update(
+    *,
+    session: Session,
+    view: View,
+    session_id: int,
+    status: SessionStatus | None = None,
+    starts_at: datetime | None = None,
+    duration_minutes: int | None = None,
+    modality: Modality | None = None,
+    shared_notes: str | None = None,
+    now: datetime | None = None,
+) -> MentoringSession:
+    """Record attendance, reschedule, or write the shared notes (members only for notes)."""
+    view.require_member_or_coordinator()
+    row = get_session(session, view, session_id)
+    now = now or utcnow()
+    changed: dict[str, Any] = {}
+    if shared_notes is not None:
+        view.require_member("Session notes")
+        if len(shared_notes) > NOTES_MAX:
+            raise _invalid("shared_notes", f"at most {NOTES_MAX} characters")
+        row.shared_notes = shared_notes
+        changed["shared_notes"] = True
+    if starts_at is not None or duration_minutes is not None or modality is not None:
+        if row.status != SessionStatus.scheduled:
+            raise Conflict(f"Only a scheduled session can be moved; this one is {row.status}.")
+        if starts_at is not None:
+            starts_at = _aware(starts_at, "starts_at")
+            if starts_at < now:
+                raise _invalid("starts_at", "move a session to a time in the future")
+            row.starts_at = starts_at
+            changed["starts_at"] = starts_at.isoformat()
+        if duration_minutes is not None:
+            if not MIN_MINUTES <= duration_minutes <= MAX_MINUTES:
+                raise _invalid(
+                    "duration_minutes", f"between {MIN_MINUTES} and {MAX_MINUTES} minutes"
+                )
+            row.duration_minutes = duration_minutes
+        if modality is not None:
+            row.modality = modality
+        row.sequence += 1
+    if status is not None and status != row.status:
+        if status not in SESSION_TRANSITIONS[row.status]:
+            raise Conflict(f"A {row.status.value} session cannot be marked {status.value}.")
+        if status in (SessionStatus.held, SessionStatus.no_show) and row.starts_at > now:
+            raise _invalid(
+                "status", f"the session has not started yet; it cannot be {status.value}"
+            )
+        changed["status"] = {"from": row.status.value, "to": status.value}
+        row.status = status
+        row.sequence += 1
+    session.flush()
+    if changed:
+        _record(view, view.actor, "sessions.updated", row, **changed)
+    return row
+
+
+def session_payload(
+    row: MentoringSession, view: View, *, session: Session, with_notes: bool
+) -> dict[str, Any]:
+    starts_at = row.starts_at
+    ends_at = starts_at + timedelta(minutes=row.duration_minutes)
+    data: dict[str, Any] = {
+        "id": row.id,
+        "relationship_id": row.relationship_id,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "duration_minutes": row.duration_minutes,
+        "modality": row.modality.value,
+        "status": row.status.value,
+        "local_times": {
+            person.name: local_time(starts_at, ends_at, person.timezone or "UTC")
+            for person in (view.people[m.participant_id] for m in view.relationship.members)
+        },
+        # The approved agenda arrives with the review workflow; nothing unapproved here.
+        "agenda": None,
+    }
+    if with_notes and view.member is not None:
+        data["shared_notes"] = row.shared_notes
+        note = session.scalars(
+            select(PrivateNote).where(
+                PrivateNote.session_id == row.id, PrivateNote.author_user_id == view.user.id
+            )
+        ).first()
+        data["my_private_note"] = note.text if note else ""
+        data["action_items"] = [
+            action_payload(a, view)
+            for a in session.scalars(
+                select(ActionItem).where(ActionItem.session_id == row.id).order_by(ActionItem.id)
+            )
+        ]
+    return data
+
+
+def list_sessions(
+    *, session: Session, view: View, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    query = select(MentoringSession).where(MentoringSession.relationship_id == view.relationship.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(MentoringSession.starts_at.desc()).limit(limit).offset(offset)
+    ).all()
+    return [session_payload(r, view, session=session, with_notes=False) for r in rows], total
+
+
+def write_private_note(*, session: Session, view: View, session_id: int, text: str) -> PrivateNote:
+    """A note only its author will ever see (not the other member, not coordinators)."""
+    view.require_member("Private notes")
+    row = get_session(session, view, session_id)
+    if len(text) > NOTES_MAX:
+        raise _invalid("text", f"at most {NOTES_MAX} characters")
+    note = session.scalars(
+        select(PrivateNote).where(
+            PrivateNote.session_id == row.id, PrivateNote.author_user_id == view.user.id
+        )
+    ).first()
+    if note is None:
+        note = PrivateNote(session_id=row.id, author_user_id=view.user.id, text=text)
+        session.add(note)
+    else:
+        note.text = text
+    session.flush()
+    return note
+
+
+# --- action items ----------------------------------------------------------------------
+
+
+def action_payload(item: ActionItem, view: View) -> dict[str, Any]:
+    today = utcnow().date()
+    return {
+        "id": item.id,
+        "session_id": item.session_id,
+        "owner": view.external_id(item.owner_id),
+        "owner_name": view.people[item.owner_id].name,
+        "text": item.text,
+        "due_date": item.due_date,
+        "done": item.done_at is not None,
+        "done_at": item.done_at,
+        "overdue": item.done_at is None and item.due_date is not None and item.due_date < today,
+        "created_at": item.created_at,
+    }
+
+
+def add_action(
+    *,
+    session: Session,
+    view: View,
+    text: str,
+    owner: str,
+    due_date: date | None = None,
+    session_id: int | None = None,
+) -> ActionItem:
+    view.require_member("Action items")
+    if not view.relationship.status.is_open:
+        raise Conflict(f"This relationship has ended ({view.relationship.status.value}).")
+    text = text.strip()
+    if not text:
+        raise _invalid("text", "say what is to be done")
+    if len(text) > ACTION_MAX:
+        raise _invalid("text", f"at most {ACTION_MAX} characters")
+    member = view.by_external_id(owner, field="owner")
+    if session_id is not None:
+        get_session(session, view, session_id)
+    item = ActionItem(
+        relationship_id=view.relationship.id,
+        session_id=session_id,
+        owner_id=member.participant_id,
+        text=text,
+        due_date=due_date,
+        created_by=view.actor.label,
+    )
+    session.add(item)
+    session.flush()
+    _record(view, view.actor, "actions.added", item, owner=owner)
+    return item
+
+
+def update_action(
+    *,
+    session: Session,
+    view: View,
+    action_id: int,
+    done: bool | None = None,
+    text: str | None = None,
+    due_date: date | None = None,
+) -> ActionItem:
+    view.require_member("Action items")
+    item = session.get(ActionItem, action_id)
+    if item is None or item.relationship_id != view.relationship.id:
+        raise NotFound(f"No action item with id {action_id}.")
+    if text is not None:
+        text = text.strip()
+        if not text or len(text) > ACTION_MAX:
+            raise _invalid("text", f"1 to {ACTION_MAX} characters")
+        item.text = text
+    if due_date is not None:
+        item.due_date = due_date
+    if done is not None and done != (item.done_at is not None):
+        item.done_at = utcnow() if done else None
+    session.flush()
+    _record(view, view.actor, "actions.updated", item, done=item.done_at is not None)
+    return item
+
+
+def list_actions(*, session: Session, view: View, open_only: bool = False) -> list[dict[str, Any]]:
+    view.require_member("Action items")
+    query = select(ActionItem).where(ActionItem.relationship_id == view.relationship.id)
+    if open_only:
+        query = query.where(ActionItem.done_at.is_(None))
+    return [action_payload(a, view) for a in session.scalars(query.order_by(ActionItem.id))]
+
+
+# --- calendars -------------------------------------------------------------------------
+
+
+def _event(row: MentoringSession, relationship: Relationship, people: dict[int, Participant]):
+    names = [people[m.participant_id].name for m in relationship.members]
+    title = relationship.name or " & ".join(names)
+    modality = row.modality.value.replace("_", " ")
+    status = "CANCELLED" if row.status == SessionStatus.cancelled else "CONFIRMED"
+    return CalendarEvent(
+        uid=f"session-{row.id}@{UID_DOMAIN}",
+        starts_at=row.starts_at,
+        duration_minutes=row.duration_minutes,
+        summary=f"Mentoring: {title}",
+        # Only facts here: calendars are delivered outside the review workflow, so no
+        # drafted text (agendas arrive through approved delivery only).
+        description=f"Mentoring session ({modality}) with {', '.join(names)}.",
+        status=status,
+        sequence=row.sequence,
+        updated_at=row.updated_at,
+        attendees=tuple(
+            (people[m.participant_id].name, people[m.participant_id].email)
+            for m in relationship.members
+        ),
+    )
+
+
+def session_ics(*, session: Session, view: View, session_id: int) -> bytes:
+    row = get_session(session, view, session_id)
+    return to_ics(
+        [_event(row, view.relationship, view.people)],
+        calendar_name="Mentoring session",
+    )
+
+
+def _feed_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_feed(*, session: Session, user: User) -> str:
+    """A new secret feed token for the user (the old address stops working)."""
+    token = FEED_TOKEN_PREFIX + secrets.token_urlsafe(24)
+    feed = session.scalars(select(CalendarFeed).where(CalendarFeed.user_id == user.id)).first()
+    if feed is None:
+        session.add(CalendarFeed(user_id=user.id, token_hash=_feed_hash(token)))
+    else:
+        feed.token_hash = _feed_hash(token)
+        feed.created_at = utcnow()
+    session.flush()
+    return token
+
+
+def feed_ics(*, session: Session, token: str, now: datetime | None = None) -> bytes:
+    """Every session of the feed owner's relationships from 60 days ago on."""
+    feed = session.scalars(
+        select(CalendarFeed).where(CalendarFeed.token_hash == _feed_hash(token))
+    ).first()
+    if feed is None:
+        raise NotFound("No calendar feed at this address; issue a new one from your profile.")
+    user = session.get(User, feed.user_id)
+    now = now or utcnow()
+    ids = access.relationship_ids_of_user(session, user)
+    relationships = {
+        r.id: r for r in session.scalars(select(Relationship).where(Relationship.id.in_(ids)))
+    }
+    people = access.members_of(session, list(relationships.values()))
+    rows = session.scalars(
+        select(MentoringSession)
+        .where(
+            MentoringSession.relationship_id.in_(ids),
+            MentoringSession.starts_at >= now - timedelta(days=60),
+        )
+        .order_by(MentoringSession.starts_at)
+    ).all()
+    return to_ics(
+        [_event(r, relationships[r.relationship_id], people) for r in rows],
+        calendar_name=f"Mentoring ({user.display_name or user.email})",
+    )
