@@ -35,8 +35,8 @@ install-dev: $(VENV)/.installed-dev  ## Build .venv with the service and test to
 
 run: $(VENV)/.installed  ## Migrate, load the demo and the corpus once, serve on $(HOST):$(PORT)
 	$(BIN)/companion db upgrade
-	$(BIN)/companion demo load
 	$(BIN)/companion kb ingest --builtin
+	$(BIN)/companion demo load
 	$(BIN)/companion serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-dev  ## ruff and the layer contract of ARCHITECTURE.md

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.routes import (
+    drafts,
     goals,
     health,
     knowledge,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         relationships.router,
         goals.router,
         threads.router,
+        drafts.router,
     ):
         app.include_router(router)
     return app

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -49,6 +49,11 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(participants_app, name="participants")
 app.add_typer(match_app, name="match")
 app.add_typer(relationships_app, name="relationships")
+draft_app = typer.Typer(
+    help="Drafts for human review: agendas, briefs, goals, checks, prompts, nudges, stories.",
+    no_args_is_help=True,
+)
+app.add_typer(draft_app, name="draft")
 
 out = Console()
 err = Console(stderr=True)
@@ -228,7 +233,7 @@ def demo_load() -> None:
         if built.settings.environment == "production":
             fail("The demo program is not loaded in production (COMPANION_ENVIRONMENT).")
         with unit_of_work(built) as session:
-            loaded = demo.load(session=session, vectors=built.profile_vectors)
+            loaded = demo.load(session=session, vectors=built.profile_vectors, services=built)
         if loaded.created:
             say(f"Loaded the demo program {loaded.program_name!r}.")
         else:
@@ -601,6 +606,213 @@ def relationships_list(
             "; ".join(item["stalled_reasons"]) or "-",
         )
     out.print(table)
+
+
+# --- drafts --------------------------------------------------------------------
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the draft as one JSON object.")]
+RelationshipOption = Annotated[int, typer.Option("--relationship", help="Relationship id.")]
+
+
+def _draft(kind: str, *, as_json: bool, **target: Any) -> None:
+    """Request one draft as the operator; it is stored pending review and printed."""
+    from companion.drafting import service as drafting
+    from prompts.schemas import DraftKind
+
+    with services() as built, unit_of_work(built) as session:
+        draft = drafting.request_draft(
+            services=built,
+            session=session,
+            kind=DraftKind(kind),
+            user=None,
+            actor=cli_actor(),
+            **target,
+        )
+        payload = drafting.payload(draft)
+    if as_json:
+        print(json.dumps(payload, default=str, ensure_ascii=False))
+        return
+    say(
+        f"Draft {payload['id']} ({payload['kind']}, {payload['status']}, "
+        f"model {payload['model']}, prompt {payload['prompt']})",
+        style="bold",
+    )
+    say(payload["text"])
+    for source in payload["sources"]:
+        say(f"  [{source['document_id']}] {source['title']}: {source['heading']}")
+
+
+@draft_app.command("agenda")
+def draft_agenda(relationship: RelationshipOption, as_json: JsonOption = False) -> None:
+    """An agenda for the relationship's next session, grounded in goals, notes and guidance."""
+    _draft("agenda", as_json=as_json, relationship_id=relationship)
+
+
+@draft_app.command("brief")
+def draft_brief(relationship: RelationshipOption, as_json: JsonOption = False) -> None:
+    """The mentor's pre-session brief: last time, open actions, goal progress, guidance."""
+    _draft("brief", as_json=as_json, relationship_id=relationship)
+
+
+@draft_app.command("feedback")
+def draft_feedback(relationship: RelationshipOption, as_json: JsonOption = False) -> None:
+    """Feedback questions for both sides, about what the last session covered."""
+    _draft("feedback_prompts", as_json=as_json, relationship_id=relationship)
+
+
+@draft_app.command("nudge")
+def draft_nudge(relationship: RelationshipOption, as_json: JsonOption = False) -> None:
+    """A message a coordinator can send to a stalled pair."""
+    _draft("nudge", as_json=as_json, relationship_id=relationship)
+
+
+@draft_app.command("goal")
+def draft_goal(
+    mentee: Annotated[str, typer.Option(help="The mentee's id as imported.")],
+    text: Annotated[str, typer.Option(help="The rough aspiration, in their words.")],
+    program: Annotated[
+        str | None, typer.Option(help="Program name (needed when the id is in several).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A SMART goal with milestones from a mentee's rough aspiration."""
+    relationship_id = _mentee_relationship(mentee, program)
+    _draft("smart_goal", as_json=as_json, relationship_id=relationship_id, text=text)
+
+
+def _mentee_relationship(mentee: str, program: str | None) -> int:
+    from sqlalchemy import select
+
+    from companion.participants.models import Participant
+    from companion.programs import service as programs
+    from companion.relationships.service import open_relationship_ids
+
+    with services() as built, unit_of_work(built) as session:
+        query = select(Participant).where(Participant.external_id == mentee)
+        if program is not None:
+            query = query.where(
+                Participant.program_id == programs.require_by_name(session=session, name=program).id
+            )
+        rows = session.scalars(query).all()
+        if not rows:
+            fail(
+                f"No participant with id {mentee!r}; list them with `companion participants list`."
+            )
+        if len(rows) > 1:
+            fail(f"{mentee!r} is in several programs; name one with --program.", code=2)
+        person = rows[0]
+        found = open_relationship_ids(session, person.program_id).get(person.id)
+        if found is None:
+            fail(f"{person.name} ({mentee}) is in no active or paused relationship.")
+        return found
+
+
+@draft_app.command("check")
+def draft_check(
+    goal: Annotated[int, typer.Option(help="Goal id.")], as_json: JsonOption = False
+) -> None:
+    """Which SMART criteria a goal misses and why, with a suggested rewrite."""
+    _draft("smart_check", as_json=as_json, goal_id=goal)
+
+
+@draft_app.command("story")
+def draft_story(
+    relationship: RelationshipOption,
+    goal: Annotated[int, typer.Option(help="The achieved goal.")],
+    as_json: JsonOption = False,
+) -> None:
+    """A success story from an achieved goal and both closing reflections (with consent)."""
+    _draft("success_story", as_json=as_json, relationship_id=relationship, goal_id=goal)
+
+
+@draft_app.command("show")
+def draft_show(
+    draft_id: Annotated[int, typer.Argument(help="Draft id.")], as_json: JsonOption = False
+) -> None:
+    """Show a draft with its provenance."""
+    from companion.drafting import service as drafting
+
+    with services() as built, unit_of_work(built) as session:
+        payload = drafting.payload(
+            drafting.get_draft(session=session, draft_id=draft_id, user=None)
+        )
+    if as_json:
+        print(json.dumps(payload, default=str, ensure_ascii=False))
+        return
+    say(f"Draft {payload['id']} ({payload['kind']}, {payload['status']})", style="bold")
+    say(payload["text"])
+
+
+@draft_app.command("eval")
+def draft_eval(
+    file: Annotated[
+        Path | None, typer.Option(help="YAML of goals with the criteria each misses.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """How often the offline SMART check agrees with the labelled evaluation set."""
+    import yaml
+
+    import prompts
+    from companion.drafting import offline
+
+    path = file or Path(prompts.__file__).parent / "eval" / "smart_goals.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        fail(f"Cannot read {path}: {exc}", code=2)
+    today = data.get("today")
+    entries = data.get("goals") or data.get("entries") or []
+    if not entries:
+        fail(f"{path} has no goals to evaluate.", code=2)
+    results = {"offline": offline.smart_eval(entries, today=today)}
+    settings = load_settings()
+    if settings.llm_model != "offline":
+        results[settings.llm_model] = offline.smart_eval(
+            entries, today=today, checker=_llm_smart_checker(settings)
+        )
+    if as_json:
+        print(json.dumps(results, default=str))
+        return
+    for checker, result in results.items():
+        say(f"SMART check by {checker} on {len(entries)} goals ({path.name}):", style="bold")
+        say(f"  agreement over all verdicts: {result['overall']:.1%}")
+        say(f"  goals with all five verdicts agreeing: {result['exact_match']:.1%}")
+        for criterion, value in result["per_criterion"].items():
+            say(f"  {criterion}: {value:.1%}")
+        for d in result["disagreements"]:
+            verdict = "missing" if d["checker_missing"] else "met"
+            say(f"  - #{d['index']} {d['title']!r}: {d['criterion']} judged {verdict}")
+
+
+def _llm_smart_checker(settings: Any) -> Any:
+    """The configured model as a SMART checker, through the same gateway as drafts."""
+    from companion.drafting import offline
+    from companion.drafting.gateway import Gateway
+    from prompts.render import render
+    from prompts.schemas import DraftKind, SmartCheck, SmartCheckInput
+
+    gateway = Gateway(settings)
+
+    def check(goal: Any, *, today: Any) -> SmartCheck:
+        data = SmartCheckInput(today=today, goal=goal)
+        prompt = render(DraftKind.smart_check, data)
+        context = offline.validation_context(DraftKind.smart_check, data)
+        try:
+            return gateway.generate(prompt, SmartCheck, context=context)[0]
+        except CompanionError as exc:
+            fail(exc.message)
+
+    return check
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question for the knowledge base.")],
+    as_json: JsonOption = False,
+) -> None:
+    """A cited answer drafted from the knowledge base (stored for review)."""
+    _draft("answer", as_json=as_json, text=question)
 
 
 # --- match ---------------------------------------------------------------------

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from companion.services import Services
 
 from companion import demo_relationships
 from companion.accounts import service as accounts
 from companion.accounts.models import Role
 from companion.audit.service import Actor
 from companion.db.base import utcnow
+from companion.drafting.models import Draft
 from companion.matching import service as matching
 from companion.matching.models import MatchRun, Relationship
 from companion.participants import service as participants
@@ -51,7 +56,9 @@ class DemoLoaded:
     run_id: int | None = None
 
 
-def load(*, session: Session, vectors: matching.ProfileVectors) -> DemoLoaded:
+def load(
+    *, session: Session, vectors: matching.ProfileVectors, services: Services | None = None
+) -> DemoLoaded:
     """Create the demo program, its users, participants, pairs with a history, and one
     pending matching run for everyone not yet paired (idempotent).
 
@@ -88,6 +95,11 @@ def load(*, session: Session, vectors: matching.ProfileVectors) -> DemoLoaded:
     ).first()
     if run is None:
         run = matching.run(session=session, vectors=vectors, program=program, actor=DEMO_ACTOR)
+    if services is not None and (
+        session.scalars(select(Draft.id).where(Draft.program_id == program.id).limit(1)).first()
+        is None
+    ):
+        demo_relationships.load_drafts(session, services, program, DEMO_ACTOR)
     count = len(participants.all_participants(session=session, program_id=program.id))
     return DemoLoaded(
         created=created,

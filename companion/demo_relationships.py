@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from companion.services import Services
 
 from companion.audit.service import Actor
 from companion.participants.models import Participant
@@ -28,6 +32,7 @@ from companion.relationships.models import (
     Message,
     Milestone,
     Modality,
+    Relationship,
     SessionStatus,
 )
 
@@ -220,6 +225,70 @@ PAIRS = [
         goals=[],
     ),
 ]
+
+# Pair 2 has written closing reflections and agreed to a success story.
+REFLECTIONS = {
+    "E1002": "Lena found her answer faster than I expected: by doing the work, not "
+    "reading about it. I will shadow-first with every future mentee.",
+    "E1021": "Shadowing real conversations told me more than any course. I am applying "
+    "for the team lead role, and I know what the first month will ask of me.",
+}
+
+
+def load_drafts(session: Session, services: Services, program: Program, actor: Actor) -> int:
+    """One draft of every kind, made by the offline drafter, waiting in the review queue."""
+    from companion.drafting import service as drafting
+    from companion.drafting.gateway import Gateway
+    from prompts.schemas import DraftKind
+
+    pairs = {
+        (r.mentor_id, r.mentee_id): r
+        for r in session.scalars(select(Relationship).where(Relationship.program_id == program.id))
+    }
+    people = {
+        p.external_id: p.id
+        for p in session.scalars(select(Participant).where(Participant.program_id == program.id))
+    }
+    first = pairs[people["E1001"], people["E1020"]]
+    second = pairs[people["E1002"], people["E1021"]]
+    stalled = pairs[people["E1014"], people["E1028"]]
+    for member in second.members:
+        external = next(k for k, v in people.items() if v == member.participant_id)
+        member.closing_reflection = REFLECTIONS[external]
+        member.story_consent = True
+    session.flush()
+    shared_goal = session.scalars(
+        select(Goal).where(Goal.relationship_id == first.id).order_by(Goal.id)
+    ).first()
+    achieved = session.scalars(select(Goal).where(Goal.relationship_id == second.id)).first()
+    offline = Gateway(services.settings.model_copy(update={"llm_model": "offline"}))
+    requests = [
+        (DraftKind.agenda, {"relationship_id": first.id}),
+        (DraftKind.brief, {"relationship_id": first.id}),
+        (DraftKind.feedback_prompts, {"relationship_id": first.id}),
+        (
+            DraftKind.smart_goal,
+            {
+                "relationship_id": first.id,
+                "text": "I want to get better at explaining my designs to senior engineers.",
+            },
+        ),
+        (DraftKind.smart_check, {"goal_id": shared_goal.id}),
+        (DraftKind.nudge, {"relationship_id": stalled.id}),
+        (DraftKind.answer, {"text": "How should a mentor prepare for a first session?"}),
+        (DraftKind.success_story, {"relationship_id": second.id, "goal_id": achieved.id}),
+    ]
+    for kind, target in requests:
+        drafting.request_draft(
+            services=services,
+            session=session,
+            kind=kind,
+            user=None,
+            actor=actor,
+            gateway=offline,
+            **target,
+        )
+    return len(requests)
 
 
 def load(session: Session, program: Program, actor: Actor, now: datetime) -> int:

@@ -53,6 +53,13 @@ class LLMUnavailable(ServiceUnavailable):
     code = "llm_unavailable"
 
 
+class LLMOutputInvalid(CompanionError):
+    """The model answered twice with output that does not validate."""
+
+    status_code = 502
+    code = "llm_output_invalid"
+
+
 class SettingsError(CompanionError):
     """A setting is missing or invalid; raised at start-up, before serving."""
 

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     llm_model: str = "offline"
     llm_api_base: str | None = None
     llm_api_key: SecretStr | None = None
+    llm_fallbacks: list[str] = Field(
+        default_factory=list, description="Models to try, in order, when the first fails."
+    )
+    llm_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    llm_retries: int = Field(default=2, ge=0, le=10)
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
 
     @field_validator("chroma_url", "llm_api_base")

@@ -41,6 +41,10 @@ class Program(Base):
     feedback_reveal_days: Mapped[int] = mapped_column(default=7)
     # Empty: the built-in default questions (companion.relationships.feedback).
     feedback_questions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Profile fields that may be sent to a non-local LLM provider (never demographics).
+    llm_profile_fields: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: ["title", "expertise", "goals"]
+    )
     # Weights and rules of matching (companion.matching.config.MatchingSettings).
     matching: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

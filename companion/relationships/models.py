@@ -137,6 +137,8 @@ class RelationshipMember(Base):
     expectations: Mapped[str] = mapped_column(Text, default="")
     closing_reflection: Mapped[str] = mapped_column(Text, default="")
     reflected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whether this member agrees to a success story about the relationship being drafted.
+    story_consent: Mapped[bool] = mapped_column(default=False)
     # Messages of the thread with an id up to this one have been read.
     last_read_message_id: Mapped[int] = mapped_column(default=0)
 

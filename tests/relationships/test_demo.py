@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from companion import demo
+from companion.drafting.models import Draft, DraftStatus
 from companion.matching.models import MatchProposal, MatchRun
 from companion.relationships.models import Relationship, RelationshipMember
 from companion.services import Services
+from prompts.schemas import DraftKind
 from tests.helpers import bearer
 
 MENTOR, MENTEE, COORDINATOR = "mc_demo-mentor", "mc_demo-mentee", "mc_demo-coordinator"
@@ -21,7 +23,7 @@ MENTOR, MENTEE, COORDINATOR = "mc_demo-mentor", "mc_demo-mentee", "mc_demo-coord
 @pytest.fixture
 def loaded(services: Services) -> Iterator[tuple[TestClient, int]]:
     with services.sessions() as session:
-        demo.load(session=session, vectors=services.profile_vectors)
+        demo.load(session=session, vectors=services.profile_vectors, services=services)
         session.commit()
         program_id = session.scalar(select(MatchRun.program_id))
     with TestClient(create_app(services=services)) as client:
@@ -69,6 +71,10 @@ def test_the_demo_has_pairs_with_a_history_and_one_stalled(
         proposed = set(session.scalars(select(MatchProposal.mentee_id)))
         assert proposed and not proposed & paired
         # Loading again adds nothing.
-        demo.load(session=session, vectors=services.profile_vectors)
+        demo.load(session=session, vectors=services.profile_vectors, services=services)
         session.commit()
         assert session.scalar(select(func.count()).select_from(Relationship)) == 3
+        drafts = session.scalars(select(Draft)).all()
+    # Every draft kind, by the offline drafter, waiting for review.
+    assert sorted(d.kind for d in drafts) == sorted(k.value for k in DraftKind)
+    assert {(d.status, d.model) for d in drafts} == {(DraftStatus.pending_review, "offline")}

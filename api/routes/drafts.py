@@ -1,0 +1,93 @@
+"""Drafts: request one (it waits for review), read it with its provenance."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
+from companion.accounts import service as accounts
+from companion.drafting import service as drafting
+from companion.drafting.models import DraftStatus
+from companion.relationships import access
+from companion.relationships import service as relationships
+from prompts.schemas import DraftKind
+
+router = APIRouter(prefix="/api/v1", tags=["drafts"])
+
+
+class DraftRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: DraftKind
+    relationship_id: int | None = Field(
+        default=None,
+        description="agenda, brief, feedback_prompts, nudge, success_story, smart_goal",
+    )
+    goal_id: int | None = Field(default=None, description="smart_check, success_story")
+    text: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="smart_goal: the aspiration; answer: the question",
+    )
+
+
+class Consent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    consent: bool
+
+
+@router.post("/drafts", status_code=status.HTTP_201_CREATED)
+def request_draft(
+    body: DraftRequest, services: ServicesDep, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    """Draft something for human review; nothing reaches a participant until approved."""
+    draft = drafting.request_draft(
+        services=services,
+        session=session,
+        kind=body.kind,
+        user=user,
+        actor=accounts.actor_for(user),
+        relationship_id=body.relationship_id,
+        goal_id=body.goal_id,
+        text=body.text,
+    )
+    return drafting.payload(draft)
+
+
+@router.get("/drafts")
+def list_drafts(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    kind: Annotated[DraftKind | None, Query()] = None,
+    status_: Annotated[DraftStatus | None, Query(alias="status")] = None,
+) -> dict[str, Any]:
+    rows, total = drafting.list_drafts(
+        session=session, user=user, kind=kind, status=status_, limit=page.limit, offset=page.offset
+    )
+    items = [drafting.payload(d) for d in rows]
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+@router.get("/drafts/{draft_id}")
+def get_draft(draft_id: int, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    return drafting.payload(drafting.get_draft(session=session, draft_id=draft_id, user=user))
+
+
+@router.put("/relationships/{relationship_id}/story-consent")
+def story_consent(
+    relationship_id: int, body: Consent, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    """A member agrees (or stops agreeing) to a success story about the relationship."""
+    view = access.view(session=session, relationship_id=relationship_id, user=user)
+    member = view.require_member("Consent to a success story")
+    member.story_consent = body.consent
+    session.flush()
+    relationships._record(
+        view, view.actor, "relationships.story_consent", view.relationship, consent=body.consent
+    )
+    return {"relationship_id": relationship_id, "consent": member.story_consent}

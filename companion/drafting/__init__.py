@@ -1,0 +1,1 @@
+"""Drafting: the LLM gateway, the offline drafter, and drafts awaiting review."""

@@ -1,0 +1,230 @@
+"""The one door to LLM providers: litellm, JSON output validated, re-asked once, errors mapped.
+
+`COMPANION_LLM_MODEL` takes any litellm model string (`ollama/llama3.1`,
+`openai/gpt-4o-mini`, `anthropic/…`, `azure/…`, or `openai/<name>` with
+`COMPANION_LLM_API_BASE` for an OpenAI-compatible server). `offline` (the
+default) means no provider at all: the offline drafter writes every draft.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ValidationError
+
+from companion.errors import LLMOutputInvalid, LLMUnavailable
+from companion.settings import Settings
+from prompts.render import RenderedPrompt
+
+log = logging.getLogger(__name__)
+
+OFFLINE = "offline"
+LOCAL_PREFIXES = ("ollama/", "ollama_chat/", "llamafile/", "lm_studio/", "hosted_vllm/")
+NO_KEY = "no-key-configured"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Usage:
+    """What one draft cost: recorded with it."""
+
+    model: str
+    attempts: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+    latency_ms: float = 0.0
+
+    def add(self, response: Any, model: str, seconds: float) -> None:
+        self.attempts += 1
+        self.latency_ms += seconds * 1000
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            self.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
+            self.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
+        self.model = getattr(response, "model", None) or model
+        cost = _cost(response)
+        if cost is not None:
+            self.cost_usd = (self.cost_usd or 0.0) + cost
+
+
+def _cost(response: Any) -> float | None:
+    import litellm
+
+    try:
+        return float(litellm.completion_cost(completion_response=response))
+    except Exception:  # noqa: BLE001 - litellm raises many kinds for unpriced models
+        return None
+
+
+class Gateway:
+    """Talks to the configured provider; never logs or returns the API key."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.model = settings.llm_model
+        self.api_base = settings.llm_api_base
+        self._api_key = settings.llm_api_key
+        self.fallbacks = list(settings.llm_fallbacks)
+        self.timeout = settings.llm_timeout_seconds
+        self.retries = settings.llm_retries
+
+    @property
+    def offline(self) -> bool:
+        return self.model == OFFLINE
+
+    @property
+    def local(self) -> bool:
+        """Offline, an Ollama-style local runtime, or a server on this machine."""
+        if self.offline or self.model.startswith(LOCAL_PREFIXES):
+            return True
+        if self.api_base:
+            return (urlparse(self.api_base).hostname or "") in LOCAL_HOSTS
+        return False
+
+    def generate(
+        self,
+        prompt: RenderedPrompt,
+        output: type[M],
+        *,
+        context: dict[str, Any],
+        mock_response: str | Exception | None = None,
+    ) -> tuple[M, Usage]:
+        """Ask for JSON, validate it; on invalid output re-ask once with the error, then fail."""
+        messages = [
+            {"role": "system", "content": prompt.system},
+            {"role": "user", "content": prompt.user},
+        ]
+        usage = Usage(model=self.model)
+        content = self._complete(messages, usage, mock_response)
+        try:
+            return _parse(content, output, context), usage
+        except (ValueError, ValidationError) as first:
+            problem = _problem(first)
+        messages += [
+            {"role": "assistant", "content": content},
+            {
+                "role": "user",
+                "content": "Your answer could not be used: "
+                f"{problem}. Answer again with one JSON object that follows the schema "
+                "and fixes this; nothing else.",
+            },
+        ]
+        content = self._complete(messages, usage, mock_response)
+        try:
+            return _parse(content, output, context), usage
+        except (ValueError, ValidationError) as second:
+            raise LLMOutputInvalid(
+                f"The model ({usage.model}) answered twice with output that does not fit "
+                f"the {prompt.ref} schema: {_problem(second)}",
+                details=[{"attempts": usage.attempts}],
+            ) from None
+
+    def _complete(self, messages: list[dict[str, str]], usage: Usage, mock_response: Any) -> str:
+        import litellm
+
+        litellm.suppress_debug_info = True
+        kwargs: dict[str, Any] = {
+            "messages": messages,
+            "timeout": self.timeout,
+            "num_retries": self.retries,
+            "response_format": {"type": "json_object"},
+        }
+        if self.api_base:
+            kwargs["api_base"] = self.api_base
+        if self._api_key is not None:
+            kwargs["api_key"] = self._api_key.get_secret_value()
+        elif self.api_base:
+            # Self-hosted OpenAI-compatible servers often need no key, but the
+            # OpenAI client refuses to start without one.
+            kwargs["api_key"] = NO_KEY
+        if mock_response is not None:
+            kwargs["mock_response"] = mock_response
+        started = time.perf_counter()
+        try:
+            if self.fallbacks:
+                response = self._router().completion(model=self.model, **kwargs)
+            else:
+                response = litellm.completion(model=self.model, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - every provider failure maps to ours
+            raise _mapped(exc, self.model) from None
+        usage.add(response, self.model, time.perf_counter() - started)
+        try:
+            return response.choices[0].message.content or ""
+        except (AttributeError, IndexError):
+            return ""
+
+    def _router(self) -> Any:
+        import litellm
+
+        names = [self.model, *self.fallbacks]
+        params = {"api_base": self.api_base, "api_key": NO_KEY} if self.api_base else {}
+        if self._api_key is not None:
+            params["api_key"] = self._api_key.get_secret_value()
+        return litellm.Router(
+            model_list=[{"model_name": n, "litellm_params": {"model": n, **params}} for n in names],
+            fallbacks=[{self.model: self.fallbacks}],
+            num_retries=self.retries,
+            timeout=self.timeout,
+        )
+
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+def _parse(content: str, output: type[M], context: dict[str, Any]) -> M:
+    fenced = _FENCE.match(content)
+    text = fenced.group(1) if fenced else content.strip()
+    if not text:
+        raise ValueError("the answer was empty")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the answer is not JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(data, dict):
+        raise ValueError("the answer must be one JSON object")
+    return output.model_validate(data, context=context)
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        parts = []
+        for error in exc.errors()[:5]:
+            where = ".".join(str(p) for p in error["loc"]) or "the object"
+            parts.append(f"{where}: {error['msg']}")
+        return "; ".join(parts)
+    return str(exc)
+
+
+def _mapped(exc: Exception, model: str) -> Exception:
+    """Provider errors as ours, without the key or the provider's raw payload."""
+    import litellm
+
+    name = type(exc).__name__
+    if isinstance(exc, litellm.AuthenticationError):
+        return LLMUnavailable(
+            f"The LLM provider refused the credentials for {model}; check COMPANION_LLM_API_KEY.",
+        )
+    if isinstance(exc, litellm.RateLimitError):
+        return LLMUnavailable(
+            f"The LLM provider is rate-limiting requests for {model}; retry in a minute.",
+            details=[{"retry_after_seconds": 60}],
+        )
+    if isinstance(exc, litellm.NotFoundError | litellm.BadRequestError):
+        return LLMUnavailable(
+            f"The LLM provider rejected the request for {model} ({name}); check "
+            "COMPANION_LLM_MODEL and COMPANION_LLM_API_BASE.",
+        )
+    log.warning("LLM call to %s failed: %s", model, name)
+    return LLMUnavailable(
+        f"The LLM provider for {model} is unavailable ({name}); retry shortly, or set "
+        "COMPANION_LLM_MODEL=offline to draft without one.",
+        details=[{"retry_after_seconds": 30}],
+    )

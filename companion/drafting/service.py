@@ -1,0 +1,530 @@
+"""Request a draft: gather what it is grounded in, generate it, store it pending review.
+
+Every draft is stored in `pending_review` with its provenance (model, prompt
+name@version, the guidance it was given, token use, cost, latency). A failed
+generation is stored as a `failed` draft (the request's other changes are
+rolled back, the failure is committed), so that it is never lost silently.
+Nothing here shows a draft to a participant: the review workflow releases it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from companion.accounts import policy
+from companion.accounts.models import Role, User
+from companion.audit import service as audit
+from companion.audit.service import Actor
+from companion.db.base import utcnow
+from companion.drafting import offline, privacy
+from companion.drafting.gateway import Gateway, Usage
+from companion.drafting.models import Draft, DraftStatus
+from companion.drafting.text import render_text
+from companion.errors import CompanionError, Conflict, InvalidInput, NotFound, PermissionDenied
+from companion.participants.models import Participant
+from companion.programs.models import Program
+from companion.relationships import access
+from companion.relationships.models import (
+    ActionItem,
+    Goal,
+    GoalStatus,
+    GoalVisibility,
+    MemberRole,
+    MentoringSession,
+    Relationship,
+    SessionStatus,
+)
+from prompts import schemas
+from prompts.render import render, spec
+from prompts.schemas import DraftKind
+
+if TYPE_CHECKING:
+    from companion.services import Services
+
+GUIDANCE_CHUNKS = 4
+TEXT_MAX = 2000
+RELATIONSHIP_KINDS = {
+    DraftKind.agenda,
+    DraftKind.brief,
+    DraftKind.feedback_prompts,
+    DraftKind.nudge,
+    DraftKind.success_story,
+}
+
+
+@dataclass
+class Target:
+    """What a draft is about, resolved and permission-checked."""
+
+    program: Program | None = None
+    relationship: Relationship | None = None
+    people: dict[int, Participant] = field(default_factory=dict)
+    goal: Goal | None = None
+    subject_id: int | None = None
+
+
+# --- entry point -----------------------------------------------------------------------
+
+
+def request_draft(
+    *,
+    services: Services,
+    session: Session,
+    kind: DraftKind,
+    user: User | None,
+    actor: Actor,
+    relationship_id: int | None = None,
+    goal_id: int | None = None,
+    text: str | None = None,
+    gateway: Gateway | None = None,
+    mock_response: Any = None,
+    today: date | None = None,
+) -> Draft:
+    """Draft `kind` for a relationship, goal or question; `user=None` is the CLI operator."""
+    today = today or utcnow().date()
+    gateway = gateway or Gateway(services.settings)
+    target = _resolve(session, kind, user, relationship_id, goal_id, text)
+    data = _input(session, services, kind, target, text, today, local=gateway.local)
+    data = privacy.redacted(data)
+    prompt_spec = spec(kind)
+    request = {
+        k: v
+        for k, v in {"relationship_id": relationship_id, "goal_id": goal_id, "text": text}.items()
+        if v is not None
+    }
+    base = {
+        "kind": kind.value,
+        "program_id": target.program.id if target.program else None,
+        "relationship_id": target.relationship.id if target.relationship else None,
+        "goal_id": target.goal.id if target.goal else None,
+        "subject_participant_id": target.subject_id,
+        "requested_by_id": actor.id,
+        "requested_by": actor.label,
+        "model": gateway.model,
+        "prompt": prompt_spec.ref,
+        "request": request,
+        "sources": [g.model_dump() for g in getattr(data, "guidance", [])],
+    }
+    context = offline.validation_context(kind, data)
+    try:
+        if gateway.offline:
+            started = time.perf_counter()
+            content = offline.draft(kind, data)
+            content = type(content).model_validate(content.model_dump(), context=context)
+            usage = Usage(model="offline", attempts=1)
+            usage.latency_ms = (time.perf_counter() - started) * 1000
+        else:
+            content, usage = gateway.generate(
+                render(kind, data),
+                schemas.OUTPUTS[kind],
+                context=context,
+                mock_response=mock_response,
+            )
+    except CompanionError as exc:
+        _record_failure(session, base, exc, actor)
+        raise
+    payload = content.model_dump(mode="json")
+    draft = Draft(
+        **base,
+        status=DraftStatus.pending_review,
+        content=payload,
+        text=render_text(kind, payload),
+        prompt_tokens=usage.prompt_tokens or None,
+        completion_tokens=usage.completion_tokens or None,
+        cost_usd=usage.cost_usd,
+        latency_ms=round(usage.latency_ms, 2),
+        attempts=usage.attempts,
+    )
+    draft.model = usage.model if not gateway.offline else "offline"
+    session.add(draft)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="drafts.requested",
+        subject_type="draft",
+        subject_id=draft.id,
+        program_id=draft.program_id,
+        data={"kind": kind.value, "model": draft.model, "prompt": draft.prompt},
+    )
+    return draft
+
+
+def _record_failure(session: Session, base: dict[str, Any], exc: CompanionError, actor: Actor):
+    """Keep the failed attempt: roll the request back, then commit only the failure.
+
+    The same session (and connection) is used on purpose: a second connection
+    would wait on the request's own write lock under SQLite.
+    """
+    session.rollback()
+    draft = Draft(**base, status=DraftStatus.failed, error=exc.message, attempts=0)
+    session.add(draft)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="drafts.failed",
+        subject_type="draft",
+        subject_id=draft.id,
+        program_id=draft.program_id,
+        data={"kind": base["kind"], "error": exc.code},
+    )
+    session.commit()
+
+
+# --- who may ask for what --------------------------------------------------------------
+
+
+def _resolve(
+    session: Session,
+    kind: DraftKind,
+    user: User | None,
+    relationship_id: int | None,
+    goal_id: int | None,
+    text: str | None,
+) -> Target:
+    if kind in (DraftKind.smart_goal, DraftKind.answer):
+        if not text or not text.strip():
+            field = "text" if kind == DraftKind.smart_goal else "question"
+            raise InvalidInput(
+                f"{field}: say in a sentence or two what you want.",
+                details=[{"field": "text"}],
+            )
+        if len(text) > TEXT_MAX:
+            raise InvalidInput(f"text: at most {TEXT_MAX} characters.", details=[{"field": "text"}])
+    if kind == DraftKind.answer:
+        if user is not None:
+            policy.require_any_coordinator(user)
+        return Target()
+    if kind == DraftKind.smart_check:
+        if goal_id is None:
+            raise InvalidInput("goal_id: name the goal to check.", details=[{"field": "goal_id"}])
+        goal = session.get(Goal, goal_id)
+        if goal is None:
+            raise NotFound(f"No goal with id {goal_id}.")
+        relationship_id = goal.relationship_id
+    if relationship_id is None:
+        raise InvalidInput(
+            "relationship_id: name the relationship this draft is for.",
+            details=[{"field": "relationship_id"}],
+        )
+    relationship = session.get(Relationship, relationship_id)
+    if relationship is None:
+        raise NotFound(f"No relationship with id {relationship_id}.")
+    program = session.get(Program, relationship.program_id)
+    people = access.members_of(session, [relationship])
+    target = Target(program=program, relationship=relationship, people=people)
+    member = None
+    coordinator = True
+    if user is not None:
+        view = access.view(session=session, relationship_id=relationship.id, user=user)
+        member, coordinator = view.member, view.coordinator
+    mentee = next(m for m in relationship.members if m.role == MemberRole.mentee)
+    if kind in (DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts):
+        if not coordinator and (member is None or member.role != MemberRole.mentor):
+            raise PermissionDenied("The mentor of the relationship or a coordinator asks for this.")
+        target.subject_id = mentee.participant_id
+    elif kind in (DraftKind.nudge, DraftKind.success_story):
+        if user is not None and not policy.has_role(user, Role.coordinator, program.id):
+            raise PermissionDenied("Only a coordinator of the program drafts this.")
+        if kind == DraftKind.success_story:
+            target.goal = _story_goal(session, relationship, goal_id, people)
+    elif kind == DraftKind.smart_goal:
+        if user is not None and (member is None or member.role != MemberRole.mentee):
+            raise PermissionDenied("A mentee drafts their own goals.")
+        target.subject_id = (member or mentee).participant_id
+    elif kind == DraftKind.smart_check:
+        goal = session.get(Goal, goal_id)
+        if user is not None and (member is None or member.participant_id != goal.mentee_id):
+            # Another member may not even learn that the goal exists.
+            raise NotFound(f"No goal with id {goal_id}.")
+        target.goal, target.subject_id = goal, goal.mentee_id
+    return target
+
+
+def _story_goal(
+    session: Session, relationship: Relationship, goal_id: int | None, people: dict
+) -> Goal:
+    if goal_id is None:
+        raise InvalidInput("goal_id: name the achieved goal the story is about.")
+    goal = session.get(Goal, goal_id)
+    if goal is None or goal.relationship_id != relationship.id:
+        raise NotFound(f"No goal with id {goal_id} in this relationship.")
+    problems = []
+    if goal.status != GoalStatus.achieved:
+        problems.append("the goal is not achieved yet")
+    for member in relationship.members:
+        name = people[member.participant_id].name
+        if not member.story_consent:
+            problems.append(f"{name} has not agreed to a story")
+        if not member.closing_reflection:
+            problems.append(f"{name} has not written a closing reflection")
+    if problems:
+        raise Conflict("A success story cannot be drafted yet: " + "; ".join(problems) + ".")
+    return goal
+
+
+# --- what a draft is grounded in -------------------------------------------------------
+
+
+def _person(person: Participant, role: str, allowed: list[str] | None) -> schemas.Person:
+    return schemas.Person(
+        name=person.name,
+        role=role,
+        title=person.title if allowed is None or "title" in allowed else "",
+        timezone=person.timezone or "UTC",
+        profile=privacy.profile_of(person, allowed=allowed),
+    )
+
+
+def _goal(goal: Goal) -> schemas.GoalSummary:
+    return schemas.GoalSummary(
+        id=goal.id,
+        title=goal.title,
+        specific=goal.specific,
+        measurable=goal.measurable,
+        achievable=goal.achievable,
+        relevant=goal.relevant,
+        time_bound=goal.time_bound,
+        target_date=goal.target_date,
+        status=goal.status.value,
+        progress=goal.progress,
+        milestones=[
+            schemas.Milestone(text=m.text, due_date=m.due_date, done=m.done_at is not None)
+            for m in goal.milestones
+        ],
+    )
+
+
+def _guidance(services: Services, session: Session, query: str) -> list[schemas.Guidance]:
+    from companion.kb import service as kb
+
+    try:
+        hits = kb.search(
+            session=session, kb=services.knowledge_base, query=query[:1000], top_k=GUIDANCE_CHUNKS
+        )
+    except InvalidInput:
+        return []
+    return [
+        schemas.Guidance(
+            chunk_id=h.chunk_id, document_id=h.doc_id, title=h.title, heading=h.heading, text=h.text
+        )
+        for h in hits
+    ]
+
+
+def _input(
+    session: Session,
+    services: Services,
+    kind: DraftKind,
+    target: Target,
+    text: str | None,
+    today: date,
+    *,
+    local: bool,
+) -> BaseModel:
+    if kind == DraftKind.answer:
+        return schemas.AnswerInput(question=text, guidance=_guidance(services, session, text))
+    program, relationship = target.program, target.relationship
+    allowed = None if local else list(program.llm_profile_fields or [])
+    people = target.people
+    mentor_row = next(m for m in relationship.members if m.role == MemberRole.mentor)
+    mentee_row = next(
+        (m for m in relationship.members if m.participant_id == target.subject_id),
+        next(m for m in relationship.members if m.role == MemberRole.mentee),
+    )
+    mentor = _person(people[mentor_row.participant_id], "mentor", allowed)
+    mentee = _person(people[mentee_row.participant_id], "mentee", allowed)
+    if kind == DraftKind.smart_goal:
+        return schemas.SmartGoalInput(
+            program_name=program.name,
+            today=today,
+            program_end=relationship.planned_end_date,
+            mentee=mentee,
+            aspiration=text,
+            guidance=_guidance(services, session, f"SMART goals {text}"),
+        )
+    if kind == DraftKind.smart_check:
+        goal = _goal(target.goal)
+        return schemas.SmartCheckInput(
+            today=today,
+            goal=goal,
+            guidance=_guidance(services, session, f"SMART goal {goal.title}"),
+        )
+    if kind == DraftKind.success_story:
+        reflections = {
+            m.role.value: m.closing_reflection for m in relationship.members if m.closing_reflection
+        }
+        return schemas.SuccessStoryInput(
+            program_name=program.name,
+            mentor=mentor,
+            mentee=mentee,
+            goal=_goal(target.goal),
+            final_assessment=target.goal.final_assessment,
+            reflections=reflections,
+        )
+    # The reviewer of an agenda, brief or feedback prompts is the mentor (or a
+    # coordinator): only goals the mentee shared go in. A nudge is reviewed by a
+    # coordinator: only goals shared with the program.
+    shared = (
+        {GoalVisibility.program}
+        if kind == DraftKind.nudge
+        else {GoalVisibility.mentor, GoalVisibility.program}
+    )
+    goals = [
+        _goal(g)
+        for g in session.scalars(
+            select(Goal)
+            .where(Goal.relationship_id == relationship.id, Goal.visibility.in_(shared))
+            .order_by(Goal.id)
+        )
+        if g.status in (GoalStatus.draft, GoalStatus.active)
+    ]
+    last = session.scalars(
+        select(MentoringSession)
+        .where(
+            MentoringSession.relationship_id == relationship.id,
+            MentoringSession.status == SessionStatus.held,
+        )
+        .order_by(MentoringSession.starts_at.desc())
+        .limit(1)
+    ).first()
+    actions = [
+        schemas.ActionSummary(
+            text=a.text,
+            owner=people[a.owner_id].name,
+            due_date=a.due_date,
+            done=False,
+        )
+        for a in session.scalars(
+            select(ActionItem)
+            .where(ActionItem.relationship_id == relationship.id, ActionItem.done_at.is_(None))
+            .order_by(ActionItem.due_date, ActionItem.id)
+        )
+    ]
+    notes = last.shared_notes if last else ""
+    stalled_reasons: list[str] = []
+    days_quiet = None
+    if kind == DraftKind.nudge:
+        from companion.relationships import health
+
+        now = utcnow()
+        flag = health.assess(
+            session=session, program=program, relationships=[relationship], now=now
+        )[relationship.id]
+        stalled_reasons = flag.reasons
+        since = flag.last_held_at or health._start_of(relationship)
+        days_quiet = (now - since).days
+    topics = " ".join(g.title for g in goals)
+    query = {
+        DraftKind.agenda: f"session agenda discussion topics {topics} {notes[:300]}",
+        DraftKind.brief: f"preparing for a mentoring session {topics} {notes[:300]}",
+        DraftKind.feedback_prompts: f"feedback questions after a session {notes[:300]}",
+        DraftKind.nudge: "nudging a stalled pair back into regular sessions",
+    }[kind]
+    return schemas.RelationshipInput(
+        program_name=program.name,
+        program_values=program.values or "",
+        session_minutes=program.session_minutes,
+        today=today,
+        mentor=mentor,
+        mentee=mentee,
+        goals=goals,
+        last_session=(
+            schemas.SessionSummary(date=last.starts_at.date(), shared_notes=notes) if last else None
+        ),
+        open_actions=actions,
+        guidance=_guidance(services, session, query),
+        stalled_reasons=stalled_reasons,
+        days_quiet=days_quiet,
+    )
+
+
+# --- reading drafts --------------------------------------------------------------------
+
+
+def get_draft(*, session: Session, draft_id: int, user: User | None) -> Draft:
+    """Its requester and the program's coordinators may read a draft; others get 404."""
+    draft = session.get(Draft, draft_id)
+    if draft is None or (user is not None and not may_read(draft, user)):
+        raise NotFound(f"No draft with id {draft_id}.")
+    return draft
+
+
+def may_read(draft: Draft, user: User) -> bool:
+    if draft.requested_by_id == user.id:
+        return True
+    if draft.program_id is None:
+        return False
+    return policy.has_role(user, Role.coordinator, draft.program_id)
+
+
+def list_drafts(
+    *,
+    session: Session,
+    user: User | None,
+    kind: DraftKind | None = None,
+    status: DraftStatus | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Draft], int]:
+    query = select(Draft)
+    if kind is not None:
+        query = query.where(Draft.kind == kind.value)
+    if status is not None:
+        query = query.where(Draft.status == status)
+    if user is not None:
+        programs = policy.program_ids(user)
+        coordinated = (
+            None
+            if programs is None
+            else [p for p in programs if policy.has_role(user, Role.coordinator, p)]
+        )
+        if coordinated is not None:
+            query = query.where(
+                (Draft.requested_by_id == user.id) | Draft.program_id.in_(coordinated)
+            )
+    from companion.db import fetch_page
+
+    return fetch_page(session, query, order_by=Draft.id.desc(), limit=limit, offset=offset)
+
+
+def payload(draft: Draft) -> dict[str, Any]:
+    """The draft as the API and `--json` print it (scripts depend on these keys)."""
+    content = draft.content or {}
+    cited = set(content.get("citations") or [])
+    for claim in content.get("claims") or []:
+        cited.update(claim.get("citations") or [])
+    sources = [s for s in draft.sources if s["document_id"] in cited or s["chunk_id"] in cited]
+    return {
+        "id": draft.id,
+        "kind": draft.kind,
+        "status": draft.status.value,
+        "version": draft.version,
+        "model": draft.model,
+        "prompt": draft.prompt,
+        "content": draft.content,
+        "text": draft.text,
+        "sources": sources,
+        "given_sources": len(draft.sources),
+        "program_id": draft.program_id,
+        "relationship_id": draft.relationship_id,
+        "goal_id": draft.goal_id,
+        "requested_by": draft.requested_by,
+        "usage": {
+            "prompt_tokens": draft.prompt_tokens,
+            "completion_tokens": draft.completion_tokens,
+            "cost_usd": draft.cost_usd,
+            "latency_ms": draft.latency_ms,
+            "attempts": draft.attempts,
+        },
+        "error": draft.error or None,
+        "created_at": draft.created_at,
+    }

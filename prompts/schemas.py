@@ -1,0 +1,315 @@
+"""What each draft kind is given (its input) and must produce (its output).
+
+The same input model feeds the prompt template and the offline drafter, and
+the same output model validates an LLM's JSON and the offline drafter's
+result, so both paths produce drafts of one shape.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+
+class DraftKind(enum.StrEnum):
+    agenda = "agenda"
+    brief = "brief"
+    smart_goal = "smart_goal"
+    smart_check = "smart_check"
+    feedback_prompts = "feedback_prompts"
+    answer = "answer"
+    nudge = "nudge"
+    success_story = "success_story"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- inputs ---------------------------------------------------------------------------
+# Participant-written text (profiles, goals, notes, reflections, questions) is
+# inserted into prompts as delimited data, never as instructions.
+
+
+class Person(_Model):
+    name: str
+    role: Literal["mentor", "mentee"]
+    title: str = ""
+    timezone: str = "UTC"
+    # Only the profile fields a program allows to be sent; never demographics.
+    profile: dict[str, str] = Field(default_factory=dict)
+
+
+class Milestone(_Model):
+    text: str
+    due_date: date | None = None
+    done: bool = False
+
+
+class GoalSummary(_Model):
+    id: int | None = None
+    title: str
+    specific: str = ""
+    measurable: str = ""
+    achievable: str = ""
+    relevant: str = ""
+    time_bound: str = ""
+    target_date: date | None = None
+    status: str = "active"
+    progress: int = 0
+    milestones: list[Milestone] = Field(default_factory=list)
+
+
+class SessionSummary(_Model):
+    date: date
+    shared_notes: str = ""
+
+
+class ActionSummary(_Model):
+    text: str
+    owner: str
+    due_date: date | None = None
+    done: bool = False
+
+
+class Guidance(_Model):
+    """A retrieved knowledge-base chunk; drafts cite it by `document_id`."""
+
+    chunk_id: str
+    document_id: str
+    title: str
+    heading: str = ""
+    text: str
+
+
+class RelationshipInput(_Model):
+    """Agendas, briefs, feedback prompts and nudges are drafted from a relationship."""
+
+    program_name: str
+    program_values: str = ""
+    session_minutes: int = 45
+    today: date
+    mentor: Person
+    mentee: Person
+    goals: list[GoalSummary] = Field(default_factory=list)
+    last_session: SessionSummary | None = None
+    open_actions: list[ActionSummary] = Field(default_factory=list)
+    guidance: list[Guidance] = Field(default_factory=list)
+    # Nudges only: why the pair counts as stalled, and for how long it has been quiet.
+    stalled_reasons: list[str] = Field(default_factory=list)
+    days_quiet: int | None = None
+
+
+class SmartGoalInput(_Model):
+    program_name: str
+    today: date
+    program_end: date | None = None
+    mentee: Person
+    aspiration: str
+    guidance: list[Guidance] = Field(default_factory=list)
+
+
+class SmartCheckInput(_Model):
+    today: date
+    goal: GoalSummary
+    guidance: list[Guidance] = Field(default_factory=list)
+
+
+class AnswerInput(_Model):
+    question: str
+    guidance: list[Guidance] = Field(default_factory=list)
+
+
+class SuccessStoryInput(_Model):
+    program_name: str
+    mentor: Person
+    mentee: Person
+    goal: GoalSummary
+    final_assessment: str = ""
+    reflections: dict[str, str] = Field(default_factory=dict)  # "mentor"/"mentee" -> text
+
+
+# --- outputs --------------------------------------------------------------------------
+
+
+def _cited_ids(info: ValidationInfo) -> set[str] | None:
+    """Document (or chunk) ids the draft may cite, when the caller says which."""
+    context = info.context or {}
+    allowed = context.get("citable")
+    return set(allowed) if allowed is not None else None
+
+
+class _Cited(_Model):
+    citations: list[str] = Field(default_factory=list, description="Document ids of guidance used.")
+
+    @field_validator("citations")
+    @classmethod
+    def _known(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        allowed = _cited_ids(info)
+        if allowed is not None:
+            unknown = [c for c in value if c not in allowed]
+            if unknown:
+                raise ValueError(
+                    f"cites {', '.join(unknown)}, which were not among the guidance given; "
+                    f"cite only {', '.join(sorted(allowed)) or 'nothing'}"
+                )
+        return list(dict.fromkeys(value))
+
+
+class AgendaItem(_Model):
+    minutes: int = Field(ge=1, le=240)
+    topic: str = Field(min_length=1, max_length=300)
+    notes: str = Field(default="", max_length=1000)
+
+
+class Preparation(_Model):
+    mentor: list[str] = Field(default_factory=list, max_length=5)
+    mentee: list[str] = Field(default_factory=list, max_length=5)
+
+
+class SessionAgenda(_Cited):
+    objectives: list[str] = Field(min_length=1, max_length=5)
+    items: list[AgendaItem] = Field(min_length=2, max_length=10)
+    questions: list[str] = Field(min_length=2, max_length=8)
+    preparation: Preparation
+
+    @model_validator(mode="after")
+    def _adds_up(self, info: ValidationInfo) -> SessionAgenda:
+        minutes = (info.context or {}).get("session_minutes")
+        total = sum(item.minutes for item in self.items)
+        if minutes is not None and total != minutes:
+            raise ValueError(
+                f"the items add up to {total} minutes; they must add up to the "
+                f"session length, {minutes} minutes"
+            )
+        return self
+
+
+class GuidanceSnippet(_Model):
+    document_id: str
+    snippet: str = Field(min_length=1, max_length=600)
+
+
+class MentorBrief(_Cited):
+    last_time: str = Field(min_length=1, max_length=1500)
+    open_actions: list[str] = Field(default_factory=list, max_length=10)
+    goal_progress: list[str] = Field(default_factory=list, max_length=10)
+    guidance: list[GuidanceSnippet] = Field(min_length=0, max_length=3)
+
+
+class SmartGoal(_Model):
+    goal: str = Field(min_length=1, max_length=400, description="One sentence.")
+    specific: str = Field(min_length=1, max_length=1000)
+    measurable: str = Field(min_length=1, max_length=1000)
+    achievable: str = Field(min_length=1, max_length=1000)
+    relevant: str = Field(min_length=1, max_length=1000)
+    time_bound: str = Field(min_length=1, max_length=1000)
+    target_date: date
+    milestones: list[Milestone] = Field(min_length=2, max_length=4)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self, info: ValidationInfo) -> SmartGoal:
+        today = (info.context or {}).get("today")
+        if today is not None and self.target_date <= today:
+            raise ValueError(f"target_date {self.target_date} must be after today ({today})")
+        late = [m.text for m in self.milestones if m.due_date and m.due_date > self.target_date]
+        if late:
+            raise ValueError("milestones must be due by the target date: " + "; ".join(late))
+        return self
+
+
+Criterion = Literal["specific", "measurable", "achievable", "relevant", "time_bound"]
+CRITERIA: tuple[Criterion, ...] = ("specific", "measurable", "achievable", "relevant", "time_bound")
+
+
+class CriterionVerdict(_Model):
+    criterion: Criterion
+    met: bool
+    why: str = Field(min_length=1, max_length=600)
+
+
+class SmartCheck(_Model):
+    verdicts: list[CriterionVerdict] = Field(min_length=5, max_length=5)
+    suggested_rewrite: str = Field(min_length=1, max_length=600)
+
+    @model_validator(mode="after")
+    def _each_criterion_once(self) -> SmartCheck:
+        named = [v.criterion for v in self.verdicts]
+        if sorted(named) != sorted(CRITERIA):
+            raise ValueError(f"give exactly one verdict for each of {', '.join(CRITERIA)}")
+        return self
+
+    @property
+    def missing(self) -> list[str]:
+        return [v.criterion for v in self.verdicts if not v.met]
+
+
+class FeedbackPrompts(_Model):
+    for_mentee: list[str] = Field(min_length=2, max_length=5)
+    for_mentor: list[str] = Field(min_length=2, max_length=5)
+
+
+class Claim(_Model):
+    text: str = Field(min_length=1, max_length=800)
+    citations: list[str] = Field(min_length=1, description="Chunk ids supporting the claim.")
+
+
+class CitedAnswer(_Model):
+    answer: str = Field(min_length=1, max_length=3000)
+    claims: list[Claim] = Field(default_factory=list, max_length=10)
+    insufficient: bool = Field(
+        default=False, description="True when the guidance given does not answer the question."
+    )
+
+    @model_validator(mode="after")
+    def _every_claim_cited(self, info: ValidationInfo) -> CitedAnswer:
+        allowed = (info.context or {}).get("citable_chunks")
+        if allowed is not None:
+            for claim in self.claims:
+                unknown = [c for c in claim.citations if c not in allowed]
+                if unknown:
+                    raise ValueError(
+                        f"claim {claim.text[:60]!r} cites {', '.join(unknown)}, "
+                        "which were not retrieved"
+                    )
+        if not self.insufficient and not self.claims:
+            raise ValueError("an answer needs at least one cited claim, or insufficient=true")
+        return self
+
+
+class Nudge(_Model):
+    subject: str = Field(min_length=1, max_length=150)
+    message: str = Field(min_length=1, max_length=2000)
+    suggested_next_step: str = Field(min_length=1, max_length=400)
+
+
+class SuccessStory(_Model):
+    title: str = Field(min_length=1, max_length=150)
+    story: str = Field(min_length=1, max_length=4000)
+    takeaways: list[str] = Field(min_length=1, max_length=5)
+
+
+OUTPUTS: dict[DraftKind, type[BaseModel]] = {
+    DraftKind.agenda: SessionAgenda,
+    DraftKind.brief: MentorBrief,
+    DraftKind.smart_goal: SmartGoal,
+    DraftKind.smart_check: SmartCheck,
+    DraftKind.feedback_prompts: FeedbackPrompts,
+    DraftKind.answer: CitedAnswer,
+    DraftKind.nudge: Nudge,
+    DraftKind.success_story: SuccessStory,
+}
+
+INPUTS: dict[DraftKind, type[BaseModel]] = {
+    DraftKind.agenda: RelationshipInput,
+    DraftKind.brief: RelationshipInput,
+    DraftKind.smart_goal: SmartGoalInput,
+    DraftKind.smart_check: SmartCheckInput,
+    DraftKind.feedback_prompts: RelationshipInput,
+    DraftKind.answer: AnswerInput,
+    DraftKind.nudge: RelationshipInput,
+    DraftKind.success_story: SuccessStoryInput,
+}

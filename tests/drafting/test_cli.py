@@ -1,0 +1,71 @@
+"""The drafting commands: one JSON object per draft, stored pending review; the SMART eval."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from companion.cli import app
+from tests.relationships.conftest import World
+
+KEYS = {"id", "kind", "status", "model", "prompt", "content", "text", "sources"}
+
+
+@pytest.fixture
+def cli(world: World, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("COMPANION_DATA_DIR", str(world.services.settings.data_dir))
+    return CliRunner()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["draft", "agenda", "--relationship", "1"],
+        ["draft", "brief", "--relationship", "1"],
+        ["draft", "feedback", "--relationship", "2"],
+        ["draft", "nudge", "--relationship", "2"],
+        ["draft", "goal", "--mentee", "E1", "--text", "I want to lead our design reviews"],
+        ["ask", "How do I prepare for a first mentoring session?"],
+    ],
+)
+def test_each_draft_prints_one_json_object_pending_review(cli: CliRunner, args) -> None:
+    result = cli.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    draft = json.loads(result.stdout)
+    assert set(draft) >= KEYS
+    assert (draft["status"], draft["model"]) == ("pending_review", "offline")
+    assert "@" in draft["prompt"] and draft["text"].strip()
+    shown = cli.invoke(app, ["draft", "show", str(draft["id"]), "--json"])
+    assert json.loads(shown.stdout)["content"] == draft["content"]
+
+
+def test_bad_targets_are_named(cli: CliRunner) -> None:
+    missing = cli.invoke(app, ["draft", "agenda", "--relationship", "99"])
+    assert missing.exit_code == 1 and "99" in missing.output
+    nobody = cli.invoke(app, ["draft", "goal", "--mentee", "E9", "--text", "x"])
+    assert nobody.exit_code == 1 and "E9" in nobody.output
+    unpaired = cli.invoke(app, ["draft", "goal", "--mentee", "E3", "--text", "x"])
+    assert unpaired.exit_code == 1 and "no active or paused relationship" in unpaired.output
+
+
+def test_the_smart_eval_reports_agreement_per_criterion(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["draft", "eval", "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)["offline"]
+    assert scores["goals"] >= 20
+    assert set(scores["per_criterion"]) == {
+        "specific",
+        "measurable",
+        "achievable",
+        "relevant",
+        "time_bound",
+    }
+    # The offline checker was tuned on this file: a floor, not a claim of quality.
+    assert scores["overall"] >= 0.9
+
+
+def test_the_eval_names_a_missing_file(cli: CliRunner, tmp_path) -> None:
+    result = cli.invoke(app, ["draft", "eval", "--file", str(tmp_path / "none.yaml")])
+    assert result.exit_code == 2 and "none.yaml" in result.output
