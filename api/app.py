@@ -20,6 +20,7 @@ from api.routes import (
     me,
     programs,
     relationships,
+    review,
     threads,
     users,
 )
@@ -38,6 +39,22 @@ def _warm_up(services: Services) -> None:
         log.exception("Could not load the embedding model %s", services.settings.embedding_model)
 
 
+OUTBOX_INTERVAL_SECONDS = 30
+
+
+def _send_notifications(services: Services, stop: threading.Event) -> None:
+    """Send queued notifications every half minute, each batch in its own transaction."""
+    from companion.db import session_scope
+    from companion.review import outbox
+
+    while not stop.wait(OUTBOX_INTERVAL_SECONDS):
+        try:
+            with session_scope(services.sessions) as session:
+                outbox.dispatch(session=session, settings=services.settings)
+        except Exception:
+            log.exception("Sending queued notifications failed; will retry")
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     """Build the app; the expensive objects are created once, in the lifespan."""
 
@@ -49,9 +66,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         threading.Thread(
             target=_warm_up, args=(built,), name="encoder-warm-up", daemon=True
         ).start()
+        stop = threading.Event()
+        if built.settings.webhook_url or built.settings.smtp_host:
+            threading.Thread(
+                target=_send_notifications, args=(built, stop), name="outbox", daemon=True
+            ).start()
         try:
             yield
         finally:
+            stop.set()
             if owned:
                 built.close()
 
@@ -74,6 +97,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         goals.router,
         threads.router,
         drafts.router,
+        review.router,
     ):
         app.include_router(router)
     return app

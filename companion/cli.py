@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import getpass
 import json
 import sys
@@ -54,6 +56,8 @@ draft_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(draft_app, name="draft")
+outbox_app = typer.Typer(help="Notifications of delivered drafts.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 
 out = Console()
 err = Console(stderr=True)
@@ -262,6 +266,34 @@ def audit_verify() -> None:
             say(f"event #{problem.seq}: {problem.problem}", to=err)
         fail(f"The audit trail is broken in {len(problems)} place(s).")
     out.print("The audit trail is intact.")
+
+
+@audit_app.command("export")
+def audit_export(
+    program: Annotated[
+        str | None, typer.Option(help="Only this program's events (default: the whole trail).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+) -> None:
+    """Write the hash-chained audit trail as JSON Lines (who, when, what, from -> to)."""
+    from companion.audit import service as audit
+    from companion.programs import service as programs
+
+    with services() as built, unit_of_work(built) as session:
+        program_id = programs.require_by_name(session=session, name=program).id if program else None
+        lines = audit.export_lines(session=session, program_id=program_id)
+        try:
+            handle = sys.stdout if output is None else output.open("w", encoding="utf-8")
+        except OSError as exc:
+            fail(f"Cannot write {output}: {exc.strerror}.", code=2)
+        count = 0
+        with handle if output is not None else contextlib.nullcontext(handle):
+            for count, line in enumerate(lines, start=1):  # noqa: B007
+                handle.write(line + "\n")
+    if output is not None:
+        say(f"Wrote {count} audit events to {output}.", to=err)
 
 
 # --- kb ----------------------------------------------------------------------
@@ -730,12 +762,10 @@ def draft_show(
     draft_id: Annotated[int, typer.Argument(help="Draft id.")], as_json: JsonOption = False
 ) -> None:
     """Show a draft with its provenance."""
-    from companion.drafting import service as drafting
+    from companion.review import queue
 
     with services() as built, unit_of_work(built) as session:
-        payload = drafting.payload(
-            drafting.get_draft(session=session, draft_id=draft_id, user=None)
-        )
+        payload = queue.get_for(session, draft_id, None)
     if as_json:
         print(json.dumps(payload, default=str, ensure_ascii=False))
         return
@@ -804,6 +834,23 @@ def _llm_smart_checker(settings: Any) -> Any:
             fail(exc.message)
 
     return check
+
+
+@outbox_app.command("send")
+def outbox_send(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
+    """Send the notifications that are due now (`companion serve` does this every 30 s)."""
+    from companion.review import outbox
+
+    with services() as built, unit_of_work(built) as session:
+        if not (built.settings.webhook_url or built.settings.smtp_host):
+            fail("No channel configured: set COMPANION_WEBHOOK_URL or COMPANION_SMTP_HOST.", 2)
+        report = outbox.dispatch(session=session, settings=built.settings)
+        left = outbox.pending_count(session)
+    counts = {**dataclasses.asdict(report), "pending": left}
+    if as_json:
+        print(json.dumps(counts))
+        return
+    say(", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 @app.command()

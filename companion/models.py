@@ -12,3 +12,4 @@ def load_all_models() -> None:
     from companion.participants import models as _participants  # noqa: F401
     from companion.programs import models as _programs  # noqa: F401
     from companion.relationships import models as _relationships  # noqa: F401
+    from companion.review import models as _review  # noqa: F401

@@ -41,8 +41,21 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
     llm_retries: int = Field(default=2, ge=0, le=10)
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    # Notifications on delivery (both optional; nothing is sent when unset).
+    webhook_url: str | None = Field(
+        default=None, description="Slack- or Teams-compatible incoming webhook."
+    )
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "mentoring-companion@localhost"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where people reach the app, for links."
+    )
 
-    @field_validator("chroma_url", "llm_api_base")
+    @field_validator("chroma_url", "llm_api_base", "webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):

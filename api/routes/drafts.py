@@ -13,6 +13,7 @@ from companion.drafting import service as drafting
 from companion.drafting.models import DraftStatus
 from companion.relationships import access
 from companion.relationships import service as relationships
+from companion.review import queue
 from prompts.schemas import DraftKind
 
 router = APIRouter(prefix="/api/v1", tags=["drafts"])
@@ -55,7 +56,7 @@ def request_draft(
         goal_id=body.goal_id,
         text=body.text,
     )
-    return drafting.payload(draft)
+    return queue.get_for(session, draft.id, user)
 
 
 @router.get("/drafts")
@@ -66,16 +67,17 @@ def list_drafts(
     kind: Annotated[DraftKind | None, Query()] = None,
     status_: Annotated[DraftStatus | None, Query(alias="status")] = None,
 ) -> dict[str, Any]:
-    rows, total = drafting.list_drafts(
-        session=session, user=user, kind=kind, status=status_, limit=page.limit, offset=page.offset
+    """Drafts you may review, in any state (recipients use /me/deliveries)."""
+    items, total = queue.reviewable(
+        session, user, kind=kind, status=status_, limit=page.limit, offset=page.offset
     )
-    items = [drafting.payload(d) for d in rows]
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 
 @router.get("/drafts/{draft_id}")
 def get_draft(draft_id: int, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return drafting.payload(drafting.get_draft(session=session, draft_id=draft_id, user=user))
+    """Reviewers see the draft with its provenance; recipients only a delivered draft."""
+    return queue.get_for(session, draft_id, user)
 
 
 @router.put("/relationships/{relationship_id}/story-consent")

@@ -40,6 +40,7 @@ def create_program(
         overdue_after_days=body.overdue_after_days,
         feedback_reveal_days=body.feedback_reveal_days,
         feedback_questions=body.feedback_questions,
+        four_eyes=body.four_eyes,
         matching=body.matching.model_dump(),
     )
     return ProgramPublic.model_validate(program)

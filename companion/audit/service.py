@@ -134,3 +134,34 @@ def list_events(
     if program_id is not None:
         query = query.where(AuditEvent.program_id == program_id)
     return fetch_page(session, query, order_by=AuditEvent.seq.desc(), limit=limit, offset=offset)
+
+
+def export_lines(*, session: Session, program_id: int | None) -> Iterator[str]:
+    """The trail as JSON Lines, in chain order; each line carries its hash and the previous.
+
+    With a program, only that program's events: their `prev_hash` then points
+    at events outside the export, so verify a full trail with `verify`, and use
+    the export as the evidence file for one program.
+    """
+    query = select(AuditEvent).order_by(AuditEvent.seq)
+    if program_id is not None:
+        query = query.where(AuditEvent.program_id == program_id)
+    for event in session.scalars(query.execution_options(yield_per=500)):
+        yield json.dumps(
+            {
+                "seq": event.seq,
+                "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+                "actor_id": event.actor_id,
+                "actor": event.actor_label,
+                "action": event.action,
+                "subject_type": event.subject_type,
+                "subject_id": event.subject_id,
+                "program_id": event.program_id,
+                "data": event.data,
+                "prev_hash": event.prev_hash,
+                "hash": event.hash,
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+            default=str,
+        )

@@ -33,7 +33,8 @@ class Draft(Base):
         Enum(DraftStatus, native_enum=False, length=30, validate_strings=True),
         default=DraftStatus.pending_review,
     )
-    # Bumped on every change, so that a decision can name the version it saw.
+    # Bumped by SQLAlchemy on every change (an UPDATE names the version it read, so
+    # of two concurrent decisions one wins), and named by every decision.
     version: Mapped[int] = mapped_column(default=1)
     program_id: Mapped[int | None] = mapped_column(
         ForeignKey("programs.id", ondelete="CASCADE"), index=True
@@ -66,5 +67,22 @@ class Draft(Base):
     latency_ms: Mapped[float | None]
     attempts: Mapped[int] = mapped_column(default=1)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Review: the AI's original is kept apart from a human's edit.
+    original_content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    original_text: Mapped[str | None] = mapped_column(Text)
+    edited_by: Mapped[str | None] = mapped_column(String(320))
+    # [{"user_id", "by", "role", "at"}]: approvals so far (four eyes, story members).
+    approvals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(String(320))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def edited(self) -> bool:
+        return self.original_content is not None
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

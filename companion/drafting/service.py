@@ -88,61 +88,32 @@ def request_draft(
     today: date | None = None,
 ) -> Draft:
     """Draft `kind` for a relationship, goal or question; `user=None` is the CLI operator."""
-    today = today or utcnow().date()
     gateway = gateway or Gateway(services.settings)
     target = _resolve(session, kind, user, relationship_id, goal_id, text)
-    data = _input(session, services, kind, target, text, today, local=gateway.local)
-    data = privacy.redacted(data)
-    prompt_spec = spec(kind)
     request = {
         k: v
         for k, v in {"relationship_id": relationship_id, "goal_id": goal_id, "text": text}.items()
         if v is not None
     }
-    base = {
-        "kind": kind.value,
-        "program_id": target.program.id if target.program else None,
-        "relationship_id": target.relationship.id if target.relationship else None,
-        "goal_id": target.goal.id if target.goal else None,
-        "subject_participant_id": target.subject_id,
-        "requested_by_id": actor.id,
-        "requested_by": actor.label,
-        "model": gateway.model,
-        "prompt": prompt_spec.ref,
-        "request": request,
-        "sources": [g.model_dump() for g in getattr(data, "guidance", [])],
-    }
-    context = offline.validation_context(kind, data)
-    try:
-        if gateway.offline:
-            started = time.perf_counter()
-            content = offline.draft(kind, data)
-            content = type(content).model_validate(content.model_dump(), context=context)
-            usage = Usage(model="offline", attempts=1)
-            usage.latency_ms = (time.perf_counter() - started) * 1000
-        else:
-            content, usage = gateway.generate(
-                render(kind, data),
-                schemas.OUTPUTS[kind],
-                context=context,
-                mock_response=mock_response,
-            )
-    except CompanionError as exc:
-        _record_failure(session, base, exc, actor)
-        raise
-    payload = content.model_dump(mode="json")
     draft = Draft(
-        **base,
+        kind=kind.value,
+        program_id=target.program.id if target.program else None,
+        relationship_id=target.relationship.id if target.relationship else None,
+        goal_id=target.goal.id if target.goal else None,
+        session_id=_next_session_id(session, target, kind),
+        subject_participant_id=target.subject_id,
+        requested_by_id=actor.id,
+        requested_by=actor.label,
+        model=gateway.model,
+        prompt=spec(kind).ref,
+        request=request,
         status=DraftStatus.pending_review,
-        content=payload,
-        text=render_text(kind, payload),
-        prompt_tokens=usage.prompt_tokens or None,
-        completion_tokens=usage.completion_tokens or None,
-        cost_usd=usage.cost_usd,
-        latency_ms=round(usage.latency_ms, 2),
-        attempts=usage.attempts,
     )
-    draft.model = usage.model if not gateway.offline else "offline"
+    try:
+        _generate_into(draft, services, session, target, text, today, gateway, mock_response)
+    except CompanionError as exc:
+        _record_failure(session, draft, exc, actor)
+        raise
     session.add(draft)
     session.flush()
     audit.record(
@@ -157,24 +128,135 @@ def request_draft(
     return draft
 
 
-def _record_failure(session: Session, base: dict[str, Any], exc: CompanionError, actor: Actor):
+def regenerate(
+    *, services: Services, session: Session, draft: Draft, gateway: Gateway | None = None
+) -> Draft:
+    """Draft the same request again into the same draft (after changes were requested)."""
+    kind = DraftKind(draft.kind)
+    request = draft.request or {}
+    target = _resolve(
+        session,
+        kind,
+        None,
+        request.get("relationship_id"),
+        request.get("goal_id"),
+        request.get("text"),
+    )
+    _generate_into(
+        draft,
+        services,
+        session,
+        target,
+        request.get("text"),
+        None,
+        gateway or Gateway(services.settings),
+        None,
+    )
+    # A new machine version: no human edit or approval applies to it.
+    draft.original_content = None
+    draft.original_text = None
+    draft.edited_by = None
+    draft.approvals = []
+    return draft
+
+
+def _next_session_id(session: Session, target: Target, kind: DraftKind) -> int | None:
+    """The session an agenda is for: the relationship's next scheduled one, if booked."""
+    if kind != DraftKind.agenda or target.relationship is None:
+        return None
+    return session.scalars(
+        select(MentoringSession.id)
+        .where(
+            MentoringSession.relationship_id == target.relationship.id,
+            MentoringSession.status == SessionStatus.scheduled,
+            MentoringSession.starts_at >= utcnow(),
+        )
+        .order_by(MentoringSession.starts_at)
+        .limit(1)
+    ).first()
+
+
+def _generate_into(
+    draft: Draft,
+    services: Services,
+    session: Session,
+    target: Target,
+    text: str | None,
+    today: date | None,
+    gateway: Gateway,
+    mock_response: Any,
+) -> None:
+    """Gather the inputs, generate and validate, and set the draft's content and usage."""
+    kind = DraftKind(draft.kind)
+    today = today or utcnow().date()
+    data = _input(session, services, kind, target, text, today, local=gateway.local)
+    data = privacy.redacted(data)
+    draft.sources = [g.model_dump() for g in getattr(data, "guidance", [])]
+    draft.prompt = spec(kind).ref
+    context = offline.validation_context(kind, data)
+    if gateway.offline:
+        started = time.perf_counter()
+        content = offline.draft(kind, data)
+        content = type(content).model_validate(content.model_dump(), context=context)
+        usage = Usage(model="offline", attempts=1)
+        usage.latency_ms = (time.perf_counter() - started) * 1000
+    else:
+        content, usage = gateway.generate(
+            render(kind, data),
+            schemas.OUTPUTS[kind],
+            context=context,
+            mock_response=mock_response,
+        )
+    payload = content.model_dump(mode="json")
+    draft.content = payload
+    draft.text = render_text(kind, payload)
+    draft.model = "offline" if gateway.offline else usage.model
+    draft.prompt_tokens = usage.prompt_tokens or None
+    draft.completion_tokens = usage.completion_tokens or None
+    draft.cost_usd = usage.cost_usd
+    draft.latency_ms = round(usage.latency_ms, 2)
+    draft.attempts = usage.attempts
+
+
+def _record_failure(session: Session, draft: Draft, exc: CompanionError, actor: Actor) -> None:
     """Keep the failed attempt: roll the request back, then commit only the failure.
 
     The same session (and connection) is used on purpose: a second connection
     would wait on the request's own write lock under SQLite.
     """
     session.rollback()
-    draft = Draft(**base, status=DraftStatus.failed, error=exc.message, attempts=0)
-    session.add(draft)
+    failed = Draft(
+        **{
+            column: getattr(draft, column)
+            for column in (
+                "kind",
+                "program_id",
+                "relationship_id",
+                "goal_id",
+                "session_id",
+                "subject_participant_id",
+                "requested_by_id",
+                "requested_by",
+                "model",
+                "prompt",
+                "request",
+                "sources",
+            )
+        },
+        status=DraftStatus.failed,
+        error=exc.message,
+        attempts=0,
+    )
+    session.add(failed)
     session.flush()
     audit.record(
         session=session,
         actor=actor,
         action="drafts.failed",
         subject_type="draft",
-        subject_id=draft.id,
-        program_id=draft.program_id,
-        data={"kind": base["kind"], "error": exc.code},
+        subject_id=failed.id,
+        program_id=failed.program_id,
+        data={"kind": failed.kind, "error": exc.code},
     )
     session.commit()
 
@@ -447,53 +529,7 @@ def _input(
     )
 
 
-# --- reading drafts --------------------------------------------------------------------
-
-
-def get_draft(*, session: Session, draft_id: int, user: User | None) -> Draft:
-    """Its requester and the program's coordinators may read a draft; others get 404."""
-    draft = session.get(Draft, draft_id)
-    if draft is None or (user is not None and not may_read(draft, user)):
-        raise NotFound(f"No draft with id {draft_id}.")
-    return draft
-
-
-def may_read(draft: Draft, user: User) -> bool:
-    if draft.requested_by_id == user.id:
-        return True
-    if draft.program_id is None:
-        return False
-    return policy.has_role(user, Role.coordinator, draft.program_id)
-
-
-def list_drafts(
-    *,
-    session: Session,
-    user: User | None,
-    kind: DraftKind | None = None,
-    status: DraftStatus | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Draft], int]:
-    query = select(Draft)
-    if kind is not None:
-        query = query.where(Draft.kind == kind.value)
-    if status is not None:
-        query = query.where(Draft.status == status)
-    if user is not None:
-        programs = policy.program_ids(user)
-        coordinated = (
-            None
-            if programs is None
-            else [p for p in programs if policy.has_role(user, Role.coordinator, p)]
-        )
-        if coordinated is not None:
-            query = query.where(
-                (Draft.requested_by_id == user.id) | Draft.program_id.in_(coordinated)
-            )
-    from companion.db import fetch_page
-
-    return fetch_page(session, query, order_by=Draft.id.desc(), limit=limit, offset=offset)
+# --- what scripts see ---------------------------------------------------------------
 
 
 def payload(draft: Draft) -> dict[str, Any]:

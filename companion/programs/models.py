@@ -41,6 +41,8 @@ class Program(Base):
     feedback_reveal_days: Mapped[int] = mapped_column(default=7)
     # Empty: the built-in default questions (companion.relationships.feedback).
     feedback_questions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Four eyes: a coordinator must approve drafts in addition to their usual reviewer.
+    four_eyes: Mapped[bool] = mapped_column(default=False)
     # Profile fields that may be sent to a non-local LLM provider (never demographics).
     llm_profile_fields: Mapped[list[str]] = mapped_column(
         JSON, default=lambda: ["title", "expertise", "goals"]

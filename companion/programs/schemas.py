@@ -38,6 +38,9 @@ class ProgramBase(BaseModel):
         max_length=10,
         description="Questions asked after each session; empty means the built-in ones.",
     )
+    four_eyes: bool = Field(
+        default=False, description="Drafts also need a coordinator's approval (two people)."
+    )
     matching: MatchingSettings = MatchingSettings()
 
 
@@ -59,6 +62,7 @@ class ProgramUpdate(BaseModel):
     overdue_after_days: int | None = Field(default=None, ge=1, le=365)
     feedback_reveal_days: int | None = Field(default=None, ge=0, le=90)
     feedback_questions: list[Question] | None = Field(default=None, max_length=10)
+    four_eyes: bool | None = None
     matching: MatchingSettings | None = None
 
 

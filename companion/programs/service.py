@@ -55,6 +55,7 @@ EDITABLE = {
     "overdue_after_days",
     "feedback_reveal_days",
     "feedback_questions",
+    "four_eyes",
     "matching",
 }
 
@@ -124,7 +125,7 @@ def update(*, session: Session, program: Program, changes: dict[str, Any], actor
             value = merged_matching(program.matching or {}, value)
         if getattr(program, field) != value:
             setattr(program, field, value)
-            applied[field] = value if isinstance(value, dict | int) else str(value)
+            applied[field] = value if isinstance(value, dict | int | bool) else str(value)
     if applied:
         session.flush()
         audit.record(

@@ -36,6 +36,7 @@ from companion.relationships.scheduling import (
     propose_times,
 )
 from companion.relationships.service import _record, effective_cadence
+from companion.review import delivery
 
 NOTES_MAX = 20_000
 ACTION_MAX = 1000
@@ -257,8 +258,8 @@ def session_payload(
             person.name: local_time(starts_at, ends_at, person.timezone or "UTC")
             for person in (view.people[m.participant_id] for m in view.relationship.members)
         },
-        # The approved agenda arrives with the review workflow; nothing unapproved here.
-        "agenda": None,
+        # Through the delivery gate: the approved agenda, for its recipients only.
+        "agenda": delivery.agenda_for(session, view.user, row),
     }
     if with_notes and view.member is not None:
         data["shared_notes"] = row.shared_notes
@@ -399,7 +400,12 @@ def list_actions(*, session: Session, view: View, open_only: bool = False) -> li
 # --- calendars -------------------------------------------------------------------------
 
 
-def _event(row: MentoringSession, relationship: Relationship, people: dict[int, Participant]):
+def _event(
+    session: Session,
+    row: MentoringSession,
+    relationship: Relationship,
+    people: dict[int, Participant],
+):
     names = [people[m.participant_id].name for m in relationship.members]
     title = relationship.name or " & ".join(names)
     modality = row.modality.value.replace("_", " ")
@@ -409,9 +415,15 @@ def _event(row: MentoringSession, relationship: Relationship, people: dict[int, 
         starts_at=row.starts_at,
         duration_minutes=row.duration_minutes,
         summary=f"Mentoring: {title}",
-        # Only facts here: calendars are delivered outside the review workflow, so no
-        # drafted text (agendas arrive through approved delivery only).
-        description=f"Mentoring session ({modality}) with {', '.join(names)}.",
+        # Facts, and the agenda only once approved and delivered (the delivery gate).
+        description="\n\n".join(
+            part
+            for part in (
+                f"Mentoring session ({modality}) with {', '.join(names)}.",
+                delivery.agenda_text_for_members(session, row),
+            )
+            if part
+        ),
         status=status,
         sequence=row.sequence,
         updated_at=row.updated_at,
@@ -425,7 +437,7 @@ def _event(row: MentoringSession, relationship: Relationship, people: dict[int, 
 def session_ics(*, session: Session, view: View, session_id: int) -> bytes:
     row = get_session(session, view, session_id)
     return to_ics(
-        [_event(row, view.relationship, view.people)],
+        [_event(session, row, view.relationship, view.people)],
         calendar_name="Mentoring session",
     )
 
@@ -470,6 +482,6 @@ def feed_ics(*, session: Session, token: str, now: datetime | None = None) -> by
         .order_by(MentoringSession.starts_at)
     ).all()
     return to_ics(
-        [_event(r, relationships[r.relationship_id], people) for r in rows],
+        [_event(session, r, relationships[r.relationship_id], people) for r in rows],
         calendar_name=f"Mentoring ({user.display_name or user.email})",
     )

@@ -1,0 +1,119 @@
+"""The review queue and decisions, and what has been delivered to me."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
+from companion.accounts import policy as roles
+from companion.errors import CompanionError
+from companion.review import delivery, queue, workflow
+from prompts.schemas import DraftKind
+
+router = APIRouter(prefix="/api/v1", tags=["review"])
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: workflow.Action
+    version: int = Field(ge=1, description="The version of the draft you saw.")
+    content: dict[str, Any] | None = Field(
+        default=None, description="Your edited version (edit, or approve with an edit)."
+    )
+    note: str = Field(default="", max_length=2000)
+
+
+class BulkItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    version: int = Field(ge=1)
+
+
+class BulkApprove(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    drafts: list[BulkItem] = Field(min_length=1, max_length=200)
+
+
+@router.get("/review/queue")
+def review_queue(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    kind: Annotated[DraftKind | None, Query()] = None,
+    program_id: Annotated[int | None, Query()] = None,
+    older_than_hours: Annotated[float | None, Query(ge=0)] = None,
+) -> dict[str, Any]:
+    """Drafts waiting for your decision, oldest first, with their provenance."""
+    items, total = queue.pending_for(
+        session,
+        user,
+        kind=kind,
+        program_id=program_id,
+        older_than_hours=older_than_hours,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+@router.post("/review/drafts/{draft_id}/decisions")
+def decide(
+    draft_id: int, body: Decision, services: ServicesDep, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    draft = workflow.decide(
+        session=session,
+        draft_id=draft_id,
+        action=body.action,
+        version=body.version,
+        user=user,
+        content=body.content,
+        note=body.note,
+        services=services,
+    )
+    return queue.get_for(session, draft.id, user)
+
+
+@router.post("/review/bulk-approve")
+def bulk_approve(
+    body: BulkApprove, services: ServicesDep, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    """Coordinators approve many drafts at once; each succeeds or fails on its own."""
+    roles.require_any_coordinator(user)
+    results = []
+    for item in body.drafts:
+        savepoint = session.begin_nested()
+        try:
+            draft = workflow.decide(
+                session=session,
+                draft_id=item.id,
+                action=workflow.Action.approve,
+                version=item.version,
+                user=user,
+                services=services,
+            )
+            savepoint.commit()
+            results.append({"id": item.id, "status": draft.status.value, "ok": True})
+        except CompanionError as exc:
+            savepoint.rollback()
+            results.append({"id": item.id, "ok": False, "error": exc.code, "message": exc.message})
+    return {"results": results, "approved": sum(r["ok"] for r in results)}
+
+
+@router.get("/me/deliveries")
+def my_deliveries(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    kind: Annotated[DraftKind | None, Query()] = None,
+    relationship_id: Annotated[int | None, Query()] = None,
+) -> dict[str, Any]:
+    """What has been approved and delivered to you: the only drafted text you ever see."""
+    rows = delivery.delivered_to(session, user, kind=kind, relationship_id=relationship_id)
+    items = [delivery.view_of(d) for d in rows[page.offset : page.offset + page.limit]]
+    return {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}

@@ -1,0 +1,269 @@
+"""Notify people when a draft is delivered, through an outbox that only ever sends approved text."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from companion.audit import service as audit
+from companion.drafting.models import Draft, DraftStatus
+from companion.errors import InvalidInput, InvalidTransition
+from companion.review.models import OutboxMessage, OutboxStatus
+from companion.settings import Settings
+
+WEBHOOK = "webhook"
+EMAIL = "email"
+SEND_TIMEOUT_SECONDS = 10
+MAX_SUBJECT_LENGTH = 300  # the width of OutboxMessage.subject
+
+
+@dataclass(frozen=True)
+class DispatchReport:
+    """What one dispatch did with the messages that were due."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+class _SendFailed(Exception):
+    """A message could not be sent; the reason is short and holds no secrets."""
+
+
+def enqueue(
+    *,
+    session: Session,
+    draft: Draft,
+    recipients: Sequence[tuple[str, str]],
+    settings: Settings,
+    headline: str,
+    now: datetime | None = None,
+) -> list[OutboxMessage]:
+    """Queue one webhook message and one email per recipient (name, address) for a draft.
+
+    Only a delivered draft is announced, and each message stores the exact text it
+    will send: the headline, the draft's approved text and a link to the draft.
+    """
+    if draft.status != DraftStatus.delivered:
+        raise InvalidTransition(
+            f"Draft {draft.id} is {draft.status.value}; only a delivered draft can be announced."
+        )
+    if draft.id is None:
+        raise ValueError("flush the draft before queueing notifications for it")
+    subject = " ".join(headline.split())  # a header may not span lines
+    if not subject:
+        raise InvalidInput("The headline of a notification must not be empty.")
+    if len(subject) > MAX_SUBJECT_LENGTH:
+        raise InvalidInput(f"The headline is longer than {MAX_SUBJECT_LENGTH} characters.")
+    now = now or datetime.now(UTC)
+    link = f"{settings.public_url.rstrip('/')}/drafts/{draft.id}"
+    body = f"{subject}\n\n{draft.text}\n\n{link}"
+
+    messages: list[OutboxMessage] = []
+    if settings.webhook_url:
+        # {"text": ...} is the one payload both Slack and Teams incoming webhooks accept.
+        messages.append(
+            _queued(draft, WEBHOOK, settings.webhook_url, "", body, {"text": body}, now)
+        )
+    if settings.smtp_host:
+        for name, address in _unique_addresses(recipients):
+            messages.append(_queued(draft, EMAIL, address, subject, body, {"name": name}, now))
+    session.add_all(messages)
+    session.flush()
+    return messages
+
+
+def dispatch(
+    *,
+    session: Session,
+    settings: Settings,
+    now: datetime | None = None,
+    max_attempts: int = 5,
+    base_delay_seconds: int = 30,
+) -> DispatchReport:
+    """Send every due message, oldest first; back off exponentially on failure.
+
+    A message whose draft is no longer delivered (e.g. withdrawn) is cancelled
+    unsent. Flushes, never commits.
+    """
+    now = now or datetime.now(UTC)
+    due = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    ).all()
+    sent = retried = failed = cancelled = 0
+    for message in due:
+        # Read the status from the database, not from an object this session may
+        # have loaded before another transaction withdrew the draft.
+        draft_state = session.execute(
+            select(Draft.status, Draft.program_id).where(Draft.id == message.draft_id)
+        ).one_or_none()
+        if draft_state is None or draft_state.status != DraftStatus.delivered:
+            message.status = OutboxStatus.cancelled
+            message.last_error = "the draft is no longer delivered"
+            program_id = draft_state.program_id if draft_state else None
+            _record(session, message, "outbox.cancelled", program_id)
+            cancelled += 1
+            continue
+        try:
+            _send(message, settings, now)
+        except _SendFailed as exc:
+            message.attempts += 1
+            message.last_error = str(exc)
+            if message.attempts >= max_attempts:
+                message.status = OutboxStatus.failed
+                _record(session, message, "outbox.failed", draft_state.program_id)
+                failed += 1
+            else:
+                delay = base_delay_seconds * 2 ** (message.attempts - 1)
+                message.next_attempt_at = now + timedelta(seconds=delay)
+                retried += 1
+            continue
+        message.attempts += 1
+        message.status = OutboxStatus.sent
+        message.sent_at = now
+        message.last_error = ""
+        _record(session, message, "outbox.sent", draft_state.program_id)
+        sent += 1
+    session.flush()
+    return DispatchReport(sent=sent, retried=retried, failed=failed, cancelled=cancelled)
+
+
+def pending_count(session: Session) -> int:
+    """Messages still waiting to be sent, due or not."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.pending)
+        )
+        or 0
+    )
+
+
+def _queued(
+    draft: Draft,
+    channel: str,
+    target: str,
+    subject: str,
+    body: str,
+    payload: dict[str, str],
+    now: datetime,
+) -> OutboxMessage:
+    return OutboxMessage(
+        draft_id=draft.id,
+        channel=channel,
+        target=target,
+        subject=subject,
+        body=body,
+        payload=payload,
+        status=OutboxStatus.pending,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        created_at=now,
+    )
+
+
+def _unique_addresses(recipients: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """One (name, address) per address, in the order given; refuse what cannot be sent to."""
+    seen: set[str] = set()
+    unique: list[tuple[str, str]] = []
+    for name, address in recipients:
+        address = address.strip()
+        if address.count("@") != 1 or any(c.isspace() or c in "<>,;" for c in address):
+            raise InvalidInput(f"{address!r} is not an email address.")
+        if address.lower() not in seen:
+            seen.add(address.lower())
+            unique.append((" ".join(name.split()), address))
+    return unique
+
+
+def _send(message: OutboxMessage, settings: Settings, now: datetime) -> None:
+    if message.channel == WEBHOOK:
+        _post_webhook(message)
+    elif message.channel == EMAIL:
+        _send_email(message, settings, now)
+    else:
+        raise _SendFailed(f"unknown channel {message.channel!r}")
+
+
+def _post_webhook(message: OutboxMessage) -> None:
+    # Error texts are built here rather than taken from httpx, whose messages
+    # repeat the URL, and a webhook URL is itself a secret.
+    try:
+        response = httpx.post(message.target, json=message.payload, timeout=SEND_TIMEOUT_SECONDS)
+    except httpx.TimeoutException:
+        raise _SendFailed("webhook timed out") from None
+    except httpx.HTTPError as exc:
+        raise _SendFailed(f"webhook unreachable ({type(exc).__name__})") from None
+    if not response.is_success:
+        raise _SendFailed(f"webhook answered HTTP {response.status_code}")
+
+
+def _send_email(message: OutboxMessage, settings: Settings, now: datetime) -> None:
+    if not settings.smtp_host:
+        raise _SendFailed("SMTP is not configured")
+    email = EmailMessage()
+    email["From"] = settings.smtp_from
+    email["To"] = formataddr((message.payload.get("name", ""), message.target))
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(now)
+    # An explicit domain: make_msgid would otherwise look up this host's FQDN.
+    email["Message-ID"] = make_msgid(
+        idstring=f"outbox-{message.id}", domain=settings.smtp_from.rpartition("@")[2] or None
+    )
+    email.set_content(message.body)
+    try:
+        with smtplib.SMTP(
+            settings.smtp_host, settings.smtp_port, timeout=SEND_TIMEOUT_SECONDS
+        ) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_user:
+                password = settings.smtp_password
+                smtp.login(settings.smtp_user, password.get_secret_value() if password else "")
+            smtp.send_message(email)
+    except smtplib.SMTPResponseException as exc:
+        # The code alone: a server's reply text may echo what the client sent.
+        raise _SendFailed(f"SMTP server answered {exc.smtp_code}") from None
+    except smtplib.SMTPRecipientsRefused:
+        raise _SendFailed("SMTP server refused the recipient") from None
+    except smtplib.SMTPException as exc:
+        raise _SendFailed(f"SMTP failed ({type(exc).__name__})") from None
+    except TimeoutError:
+        raise _SendFailed("SMTP timed out") from None
+    except OSError as exc:
+        raise _SendFailed(f"SMTP unreachable ({type(exc).__name__})") from None
+
+
+def _record(session: Session, message: OutboxMessage, action: str, program_id: int | None) -> None:
+    """Audit a message's fate; never its text, and for a webhook only the host."""
+    target = urlsplit(message.target).hostname if message.channel == WEBHOOK else message.target
+    data: dict[str, str | int | None] = {
+        "channel": message.channel,
+        "target": target,
+        "message_id": message.id,
+    }
+    if message.last_error:
+        data["error"] = message.last_error
+    audit.record(
+        session=session,
+        actor=audit.SYSTEM,
+        action=action,
+        subject_type="draft",
+        subject_id=message.draft_id,
+        program_id=program_id,
+        data=data,
+    )

@@ -1,0 +1,148 @@
+"""Who may review a draft, and who receives it once delivered.
+
+- agenda: reviewed by the relationship's mentor or a coordinator; for the members.
+- brief: reviewed by the mentor or a coordinator; for the mentor.
+- smart_goal, smart_check: reviewed by the mentee it was drafted for; for that
+  mentee (an approved goal then becomes their goal, shared with the mentor).
+- feedback_prompts: reviewed by the mentor or a coordinator; for the members.
+- answer: reviewed by the coordinator who asked; for that coordinator.
+- nudge: reviewed by a coordinator of the program; for the members.
+- success_story: reviewed by a coordinator, then by both members it names;
+  for everyone in the program.
+
+With the program's `four_eyes` set, a coordinator must approve too (two
+different people). Nobody may review a draft they may not see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from companion.accounts import policy
+from companion.accounts.models import Role, User
+from companion.drafting.models import Draft
+from companion.participants.models import Participant
+from companion.programs.models import Program
+from companion.relationships.models import MemberRole, Relationship, RelationshipMember
+from prompts.schemas import DraftKind
+
+COORDINATOR_REVIEWS = {
+    DraftKind.agenda,
+    DraftKind.brief,
+    DraftKind.feedback_prompts,
+    DraftKind.nudge,
+    DraftKind.success_story,
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int | None
+    name: str
+    email: str
+
+
+def _members(session: Session, draft: Draft) -> list[tuple[RelationshipMember, Participant]]:
+    if draft.relationship_id is None:
+        return []
+    relationship = session.get(Relationship, draft.relationship_id)
+    if relationship is None:
+        return []
+    return [(m, session.get(Participant, m.participant_id)) for m in relationship.members]
+
+
+def member_user_ids(session: Session, draft: Draft, role: MemberRole | None = None) -> set[int]:
+    return {
+        person.user_id
+        for member, person in _members(session, draft)
+        if person is not None and person.user_id and (role is None or member.role == role)
+    }
+
+
+def is_coordinator(user: User, draft: Draft) -> bool:
+    if draft.program_id is None:
+        return any(a.role == Role.coordinator for a in user.roles)
+    return policy.has_role(user, Role.coordinator, draft.program_id)
+
+
+def may_review(session: Session, draft: Draft, user: User) -> bool:
+    """Whether `user` may see this draft before it is delivered and decide on it."""
+    kind = DraftKind(draft.kind)
+    if kind == DraftKind.answer:
+        return draft.requested_by_id == user.id and is_coordinator(user, draft)
+    if kind in COORDINATOR_REVIEWS and is_coordinator(user, draft):
+        return True
+    if kind in (DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts):
+        return user.id in member_user_ids(session, draft, MemberRole.mentor)
+    if kind in (DraftKind.smart_goal, DraftKind.smart_check):
+        subject = (
+            session.get(Participant, draft.subject_participant_id)
+            if draft.subject_participant_id
+            else None
+        )
+        return subject is not None and subject.user_id == user.id
+    return False
+
+
+def four_eyes(session: Session, draft: Draft) -> bool:
+    if draft.program_id is None:
+        return False
+    program = session.get(Program, draft.program_id)
+    return bool(program and program.four_eyes)
+
+
+def approvals_complete(session: Session, draft: Draft) -> bool:
+    """Enough people have approved: one reviewer, or with four eyes also a coordinator."""
+    approvals = draft.approvals or []
+    if not approvals:
+        return False
+    if not four_eyes(session, draft):
+        return True
+    people = {a["user_id"] for a in approvals}
+    return any(a["coordinator"] for a in approvals) and len(people) >= 2
+
+
+def story_approvals_missing(session: Session, draft: Draft) -> list[str]:
+    """Names of the members a success story names who have not approved it yet."""
+    if draft.kind != DraftKind.success_story.value:
+        return []
+    approved = {a["user_id"] for a in draft.approvals or [] if a.get("as_member")}
+    return [
+        person.name
+        for _, person in _members(session, draft)
+        if person is not None and person.user_id not in approved
+    ]
+
+
+def may_approve_story_as_member(session: Session, draft: Draft, user: User) -> bool:
+    return draft.kind == DraftKind.success_story.value and user.id in member_user_ids(
+        session, draft
+    )
+
+
+def recipients(session: Session, draft: Draft) -> list[Recipient]:
+    """Who may read the draft once delivered."""
+    kind = DraftKind(draft.kind)
+    if kind == DraftKind.answer:
+        from companion.accounts.models import User as UserRow
+
+        user = session.get(UserRow, draft.requested_by_id) if draft.requested_by_id else None
+        return [Recipient(user.id, user.display_name or user.email, user.email)] if user else []
+    if kind == DraftKind.success_story:
+        rows = session.scalars(
+            select(Participant).where(Participant.program_id == draft.program_id)
+        ).all()
+        return [Recipient(p.user_id, p.name, p.email) for p in rows]
+    members = _members(session, draft)
+    if kind == DraftKind.brief:
+        members = [(m, p) for m, p in members if m.role == MemberRole.mentor]
+    if kind in (DraftKind.smart_goal, DraftKind.smart_check):
+        members = [(m, p) for m, p in members if m.participant_id == draft.subject_participant_id]
+    return [Recipient(p.user_id, p.name, p.email) for _, p in members if p is not None]
+
+
+def is_recipient(session: Session, draft: Draft, user: User) -> bool:
+    return any(r.user_id == user.id for r in recipients(session, draft))

@@ -1,0 +1,142 @@
+"""Reading drafts: reviewers see everything with provenance; recipients only what was delivered."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from companion.accounts.models import User
+from companion.db.base import utcnow
+from companion.drafting import service as drafting
+from companion.drafting.models import Draft, DraftStatus
+from companion.errors import NotFound
+from companion.review import delivery, policy, workflow
+from prompts.schemas import DraftKind
+
+
+def review_payload(session: Session, draft: Draft) -> dict[str, Any]:
+    """A draft as its reviewers see it: content, provenance, the edit and its diff."""
+    data = drafting.payload(draft)
+    data.update(
+        {
+            "given_sources": draft.sources,
+            "edited": draft.edited,
+            "edited_by": draft.edited_by,
+            "original_text": draft.original_text,
+            "original_content": draft.original_content,
+            "diff": workflow.diff(draft),
+            "approvals": draft.approvals or [],
+            "waiting_for": _waiting_for(session, draft),
+            "review_note": draft.review_note or None,
+            "decided_by": draft.decided_by,
+            "decided_at": draft.decided_at,
+            "delivered_at": draft.delivered_at,
+        }
+    )
+    return data
+
+
+def _waiting_for(session: Session, draft: Draft) -> list[str]:
+    if draft.status == DraftStatus.pending_review:
+        if draft.approvals and not policy.approvals_complete(session, draft):
+            return ["a coordinator (four eyes)"]
+        return ["a reviewer"]
+    if draft.status == DraftStatus.approved:
+        return policy.story_approvals_missing(session, draft)
+    return []
+
+
+def get_for(session: Session, draft_id: int, user: User | None) -> dict[str, Any]:
+    """Reviewers get the review payload; recipients the delivered text; others 404."""
+    draft = session.get(Draft, draft_id)
+    if draft is not None:
+        if user is None or policy.may_review(session, draft, user):
+            return review_payload(session, draft)
+        if draft.status == DraftStatus.delivered and policy.is_recipient(session, draft, user):
+            return delivery.view_of(draft)
+        if policy.may_approve_story_as_member(session, draft, user) and draft.status in (
+            DraftStatus.approved,
+            DraftStatus.delivered,
+        ):
+            # Members named in a story read it to approve it; it was approved by a
+            # coordinator already.
+            return {**delivery_like(draft), "waiting_for": _waiting_for(session, draft)}
+    raise NotFound(f"No draft with id {draft_id}.")
+
+
+def delivery_like(draft: Draft) -> dict[str, Any]:
+    return {
+        "id": draft.id,
+        "kind": draft.kind,
+        "status": draft.status.value,
+        "version": draft.version,
+        "content": draft.content,
+        "text": draft.text,
+    }
+
+
+def pending_for(
+    session: Session,
+    user: User,
+    *,
+    kind: DraftKind | None = None,
+    program_id: int | None = None,
+    older_than_hours: float | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """The review queue of one person: drafts waiting for their decision, oldest first."""
+    query = select(Draft).where(
+        Draft.status.in_([DraftStatus.pending_review, DraftStatus.approved])
+    )
+    if kind is not None:
+        query = query.where(Draft.kind == kind.value)
+    if program_id is not None:
+        query = query.where(Draft.program_id == program_id)
+    if older_than_hours is not None:
+        cutoff: datetime = utcnow() - timedelta(hours=older_than_hours)
+        query = query.where(Draft.created_at <= cutoff)
+    mine = []
+    for draft in session.scalars(query.order_by(Draft.created_at, Draft.id)):
+        if draft.status == DraftStatus.pending_review and policy.may_review(session, draft, user):
+            if not any(a["user_id"] == user.id for a in draft.approvals or []):
+                mine.append(draft)
+        elif (
+            draft.status == DraftStatus.approved
+            and policy.may_approve_story_as_member(session, draft, user)
+            and _story_waits_on(session, draft, user)
+        ):
+            mine.append(draft)
+    page = mine[offset : offset + limit]
+    return [review_payload(session, d) for d in page], len(mine)
+
+
+def _story_waits_on(session: Session, draft: Draft, user: User) -> bool:
+    approved = {a["user_id"] for a in draft.approvals or [] if a.get("as_member")}
+    return user.id not in approved
+
+
+def reviewable(
+    session: Session,
+    user: User,
+    *,
+    kind: DraftKind | None = None,
+    status: DraftStatus | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Every draft `user` may review, newest first, whatever its state."""
+    query = select(Draft)
+    if kind is not None:
+        query = query.where(Draft.kind == kind.value)
+    if status is not None:
+        query = query.where(Draft.status == status)
+    mine = [
+        d
+        for d in session.scalars(query.order_by(Draft.id.desc()))
+        if policy.may_review(session, d, user)
+    ]
+    return [review_payload(session, d) for d in mine[offset : offset + limit]], len(mine)

@@ -1,0 +1,373 @@
+"""The review state machine: one transition function over an explicit table.
+
+    pending_review --approve--> approved --deliver--> delivered --withdraw--> withdrawn
+    pending_review --reject--> rejected
+    pending_review --request_changes--> changes_requested
+    pending_review | changes_requested --edit--> pending_review
+    changes_requested --regenerate--> pending_review
+    approved --withdraw--> withdrawn
+
+Anything else is an InvalidTransition (409). Every transition writes exactly
+one audit event (`review.<action>`, from → to, version, content hash). A
+decision names the version it saw; a stale one is refused (409) and changes
+nothing. Approving again what one already approved is a no-op.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import hashlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from companion.accounts.models import User
+from companion.audit import service as audit
+from companion.audit.service import Actor
+from companion.db.base import utcnow
+from companion.drafting.models import Draft, DraftStatus
+from companion.drafting.text import render_text
+from companion.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from companion.review import policy
+from prompts import schemas
+from prompts.schemas import DraftKind
+
+if TYPE_CHECKING:
+    from companion.services import Services
+
+
+class Action(enum.StrEnum):
+    approve = "approve"
+    reject = "reject"
+    request_changes = "request_changes"
+    edit = "edit"
+    regenerate = "regenerate"
+    deliver = "deliver"
+    withdraw = "withdraw"
+
+
+S = DraftStatus
+TRANSITIONS: dict[tuple[DraftStatus, Action], DraftStatus] = {
+    (S.pending_review, Action.approve): S.approved,
+    (S.pending_review, Action.reject): S.rejected,
+    (S.pending_review, Action.request_changes): S.changes_requested,
+    (S.pending_review, Action.edit): S.pending_review,
+    (S.changes_requested, Action.edit): S.pending_review,
+    (S.changes_requested, Action.regenerate): S.pending_review,
+    (S.approved, Action.deliver): S.delivered,
+    (S.approved, Action.withdraw): S.withdrawn,
+    (S.delivered, Action.withdraw): S.withdrawn,
+}
+# People decide these; `deliver` is done by the system once approvals are complete.
+HUMAN_ACTIONS = {a for a in Action if a != Action.deliver}
+NOTE_MAX = 2000
+
+
+def content_hash(draft: Draft) -> str:
+    return hashlib.sha256((draft.text or "").encode()).hexdigest()
+
+
+def _actor(user: User | None, actor: Actor | None) -> Actor:
+    if actor is not None:
+        return actor
+    assert user is not None
+    return Actor(id=user.id, label=user.email)
+
+
+def transition(
+    session: Session, draft: Draft, action: Action, actor: Actor, **data: Any
+) -> DraftStatus:
+    """Apply one transition from the table, with its one audit event."""
+    before = draft.status
+    after = _require(draft, action)
+    draft.status = after
+    draft.decided_by = actor.label
+    draft.decided_at = utcnow()
+    session.flush()  # bumps the version; the UPDATE names the version it read
+    audit.record(
+        session=session,
+        actor=actor,
+        action=f"review.{action.value}",
+        subject_type="draft",
+        subject_id=draft.id,
+        program_id=draft.program_id,
+        data={
+            "kind": draft.kind,
+            "from": before.value,
+            "to": after.value,
+            "version": draft.version,
+            "content_hash": content_hash(draft),
+            **data,
+        },
+    )
+    return after
+
+
+def _require(draft: Draft, action: Action) -> DraftStatus:
+    after = TRANSITIONS.get((draft.status, action))
+    if after is None:
+        allowed = sorted(
+            a.value for (s, a) in TRANSITIONS if s == draft.status and a in HUMAN_ACTIONS
+        )
+        hint = f"; it can take: {', '.join(allowed)}" if allowed else "; it is final"
+        raise InvalidTransition(f"A {draft.status.value} draft cannot take '{action.value}'{hint}.")
+    return after
+
+
+def get_reviewable(session: Session, draft_id: int, user: User | None) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None or (
+        user is not None
+        and not policy.may_review(session, draft, user)
+        and not policy.may_approve_story_as_member(session, draft, user)
+    ):
+        raise NotFound(f"No draft with id {draft_id} awaits your review.")
+    return draft
+
+
+def decide(**kwargs: Any) -> Draft:
+    """A reviewer's decision on the version of a draft they saw (see `_decide`).
+
+    Two decisions racing on one draft: the second UPDATE names a version that
+    no longer exists, so it changes nothing and is answered with 409.
+    """
+    try:
+        return _decide(**kwargs)
+    except (StaleDataError, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and "database is locked" not in str(exc.orig):
+            raise
+        # Under SQLite the second writer may instead find the database locked by the
+        # first: the same race, lost the same way, and nothing was changed.
+        raise Conflict(
+            f"Draft {kwargs.get('draft_id')} was changed by someone else at the same moment; "
+            "reload it and decide again."
+        ) from None
+
+
+def _decide(
+    *,
+    session: Session,
+    draft_id: int,
+    action: Action,
+    version: int,
+    user: User | None,
+    actor: Actor | None = None,
+    content: dict[str, Any] | None = None,
+    note: str = "",
+    services: Services,
+) -> Draft:
+    """A reviewer's decision on the version of a draft they saw."""
+    actor = _actor(user, actor)
+    draft = get_reviewable(session, draft_id, user)
+    if action not in HUMAN_ACTIONS:
+        raise InvalidInput(
+            f"action: '{action.value}' is not a decision; use "
+            f"{', '.join(sorted(a.value for a in HUMAN_ACTIONS))}."
+        )
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"note: at most {NOTE_MAX} characters.")
+    member_only = user is not None and not policy.may_review(session, draft, user)
+    if action == Action.approve and _already_approved(draft, actor):
+        return draft  # approving twice is idempotent
+    if version != draft.version:
+        raise Conflict(
+            f"Draft {draft.id} has changed since version {version} (it is at version "
+            f"{draft.version}, {draft.status.value}); reload it and decide again."
+        )
+    if member_only:
+        if action != Action.approve:
+            raise InvalidTransition("Members named in a story may only approve it.")
+        return _approve_story_as_member(session, draft, actor, services)
+    if note:
+        draft.review_note = note
+    if action == Action.approve:
+        if content is not None:
+            _edit(session, draft, content, actor)
+        return _approve(session, draft, actor, user, services)
+    if action == Action.edit:
+        if content is None:
+            raise InvalidInput("content: give the edited draft.", details=[{"field": "content"}])
+        before = draft.status
+        _edit(session, draft, content, actor, apply=False)
+        transition(session, draft, Action.edit, actor, edited=True, previous=before.value)
+        return draft
+    if action == Action.regenerate:
+        _require(draft, Action.regenerate)
+        from companion.drafting import service as drafting
+
+        drafting.regenerate(services=services, session=session, draft=draft)
+        transition(session, draft, Action.regenerate, actor)
+        return draft
+    if action == Action.withdraw:
+        transition(session, draft, Action.withdraw, actor)
+        _cancel_notifications(session, draft)
+        return draft
+    transition(session, draft, action, actor)
+    return draft
+
+
+def _cancel_notifications(session: Session, draft: Draft) -> None:
+    """Withdrawn text is never sent, even if a notification was already queued."""
+    from sqlalchemy import update
+
+    from companion.review.models import OutboxMessage, OutboxStatus
+
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.draft_id == draft.id, OutboxMessage.status == OutboxStatus.pending)
+        .values(status=OutboxStatus.cancelled, last_error="the draft was withdrawn")
+    )
+
+
+def _already_approved(draft: Draft, actor: Actor) -> bool:
+    mine = any(a["by"] == actor.label for a in draft.approvals or [])
+    return mine and draft.status in (S.pending_review, S.approved, S.delivered)
+
+
+def _approval(actor: Actor, *, coordinator: bool, as_member: bool = False) -> dict[str, Any]:
+    return {
+        "user_id": actor.id,
+        "by": actor.label,
+        "coordinator": coordinator,
+        "as_member": as_member,
+        "at": utcnow().isoformat(),
+    }
+
+
+def _approve(
+    session: Session, draft: Draft, actor: Actor, user: User | None, services: Services
+) -> Draft:
+    _require(draft, Action.approve)
+    coordinator = user is None or policy.is_coordinator(user, draft)
+    if any(a["by"] == actor.label for a in draft.approvals or []):
+        return draft  # this person's approval is already counted (four eyes)
+    draft.approvals = [*(draft.approvals or []), _approval(actor, coordinator=coordinator)]
+    if not policy.approvals_complete(session, draft):
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="review.approval_recorded",
+            subject_type="draft",
+            subject_id=draft.id,
+            program_id=draft.program_id,
+            data={"waiting_for": "a coordinator (four eyes)", "version": draft.version},
+        )
+        return draft
+    transition(session, draft, Action.approve, actor, edited=draft.edited)
+    if not policy.story_approvals_missing(session, draft):
+        deliver(session, draft, services)
+    return draft
+
+
+def _approve_story_as_member(
+    session: Session, draft: Draft, actor: Actor, services: Services
+) -> Draft:
+    if draft.status != S.approved:
+        raise InvalidTransition(
+            "A coordinator approves a success story first; then each member it names."
+        )
+    draft.approvals = [
+        *(draft.approvals or []),
+        _approval(actor, coordinator=False, as_member=True),
+    ]
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="review.approval_recorded",
+        subject_type="draft",
+        subject_id=draft.id,
+        program_id=draft.program_id,
+        data={"as_member": True, "version": draft.version},
+    )
+    if not policy.story_approvals_missing(session, draft):
+        deliver(session, draft, services)
+    return draft
+
+
+def validation_context(session: Session, draft: Draft) -> dict[str, Any]:
+    from companion.programs.models import Program
+
+    program = session.get(Program, draft.program_id) if draft.program_id else None
+    sources = draft.sources or []
+    return {
+        "session_minutes": program.session_minutes if program else None,
+        "citable": sorted({s["document_id"] for s in sources}),
+        "citable_chunks": sorted({s["chunk_id"] for s in sources}),
+        "today": None,
+    }
+
+
+def _edit(
+    session: Session, draft: Draft, content: dict[str, Any], actor: Actor, apply: bool = True
+) -> None:
+    """Replace the content with a human's version; the AI's first version is kept apart."""
+    from pydantic import ValidationError
+
+    output = schemas.OUTPUTS[DraftKind(draft.kind)]
+    try:
+        validated = output.model_validate(content, context=validation_context(session, draft))
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "content", "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        raise InvalidInput(
+            "content: the edited draft does not fit its kind: "
+            + "; ".join(f"{d['field']}: {d['message']}" for d in details[:5]),
+            details=details,
+        ) from None
+    if draft.original_content is None:
+        draft.original_content = draft.content
+        draft.original_text = draft.text
+    # Whatever was approved before the edit was a different text.
+    draft.approvals = []
+    payload = validated.model_dump(mode="json")
+    draft.content = payload
+    draft.text = render_text(DraftKind(draft.kind), payload)
+    draft.edited_by = actor.label
+
+
+def diff(draft: Draft) -> str | None:
+    """The human's changes to the AI's original, as a unified diff of the texts."""
+    if draft.original_text is None:
+        return None
+    return "".join(
+        difflib.unified_diff(
+            draft.original_text.splitlines(keepends=True),
+            draft.text.splitlines(keepends=True),
+            fromfile="drafted",
+            tofile="edited",
+        )
+    )
+
+
+def deliver(
+    session: Session, draft: Draft, services: Services, now: datetime | None = None
+) -> Draft:
+    """approved -> delivered: make it visible to its recipients, then notify them."""
+    from companion.review import delivery, outbox
+
+    delivery.apply_effects(session, draft)
+    draft.delivered_at = now or utcnow()
+    recipients = policy.recipients(session, draft)
+    transition(
+        session,
+        draft,
+        Action.deliver,
+        Actor(id=None, label="system"),
+        recipients=len(recipients),
+    )
+    outbox.enqueue(
+        session=session,
+        draft=draft,
+        recipients=[(r.name, r.email) for r in recipients],
+        settings=services.settings,
+        headline=delivery.headline(draft),
+    )
+    return draft

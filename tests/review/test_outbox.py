@@ -1,0 +1,524 @@
+"""The outbox: only delivered text goes out, over real HTTP and real SMTP, with backoff."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
+from aiosmtpd.smtp import Session as SMTPSession
+from pydantic import SecretStr
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from companion.audit import service as audit
+from companion.audit.models import AuditEvent
+from companion.drafting.models import Draft, DraftStatus
+from companion.errors import InvalidInput, InvalidTransition
+from companion.review import outbox
+from companion.review.models import OutboxMessage, OutboxStatus
+from companion.services import Services
+from companion.settings import Settings
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+APPROVED = "APPROVED TEXT: agree on one goal for the quarter."
+HEADLINE = "Agenda for Ana & Ben is ready"
+RECIPIENTS = [("Ana Mentor", "ana@example.org"), ("Ben Mentee", "ben@example.org")]
+WEBHOOK_PATH = "/hooks/T000/B000/WEBHOOK-TOKEN"
+SMTP_USER, SMTP_PASSWORD = "companion", "smtp-pass-1234"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class WebhookReceiver:
+    """An incoming-webhook endpoint on loopback that answers from a script of statuses."""
+
+    def __init__(self) -> None:
+        self.script: list[int] = []  # statuses to answer with, then 200
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["Content-Length"])
+                receiver.requests.append((self.path, json.loads(self.rfile.read(length))))
+                status = receiver.script.pop(0) if receiver.script else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{WEBHOOK_PATH}"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+
+class MailRecorder:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server: SMTP, session: SMTPSession, envelope: Envelope) -> str:
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+
+def _authenticate(
+    server: SMTP, session: SMTPSession, envelope: Envelope, mechanism: str, auth_data: Any
+) -> AuthResult:
+    valid = isinstance(auth_data, LoginPassword) and (
+        auth_data.login.decode(),
+        auth_data.password.decode(),
+    ) == (SMTP_USER, SMTP_PASSWORD)
+    # handled=False: aiosmtpd then answers a refusal with 535 itself.
+    return AuthResult(success=valid, handled=False)
+
+
+@pytest.fixture
+def webhook() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    receiver.thread.start()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[MailRecorder, int]]:
+    recorder = MailRecorder()
+    port = _free_port()
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=_authenticate,
+        auth_require_tls=False,
+    )
+    controller.start()
+    yield recorder, port
+    controller.stop()
+
+
+@pytest.fixture
+def notifying(
+    settings: Settings, webhook: WebhookReceiver, mailbox: tuple[MailRecorder, int]
+) -> Settings:
+    """Both channels configured, pointing at the loopback receivers."""
+    return settings.model_copy(
+        update={"webhook_url": webhook.url, "smtp_host": "127.0.0.1", "smtp_port": mailbox[1]}
+    )
+
+
+@pytest.fixture
+def webhook_only(settings: Settings, webhook: WebhookReceiver) -> Settings:
+    return settings.model_copy(update={"webhook_url": webhook.url})
+
+
+def make_draft(
+    session: Session, status: DraftStatus = DraftStatus.delivered, text: str = APPROVED
+) -> Draft:
+    draft = Draft(
+        kind="agenda",
+        status=status,
+        requested_by="test",
+        model="offline",
+        prompt="session_agenda@1",
+        text=text,
+    )
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def expected_body(settings: Settings, draft: Draft, text: str = APPROVED) -> str:
+    return f"{HEADLINE}\n\n{text}\n\n{settings.public_url}/drafts/{draft.id}"
+
+
+def stored(services: Services) -> list[OutboxMessage]:
+    """The outbox as committed, read through a fresh session."""
+    with services.sessions() as fresh:
+        return list(fresh.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def queue(session: Session, settings: Settings, draft: Draft) -> list[OutboxMessage]:
+    messages = outbox.enqueue(
+        session=session,
+        draft=draft,
+        recipients=RECIPIENTS,
+        settings=settings,
+        headline=HEADLINE,
+        now=T0,
+    )
+    session.commit()
+    return messages
+
+
+class TestEnqueue:
+    def test_one_webhook_message_and_one_email_per_recipient(
+        self, session: Session, services: Services, notifying: Settings
+    ) -> None:
+        draft = make_draft(session)
+        outbox.enqueue(
+            session=session,
+            draft=draft,
+            recipients=[*RECIPIENTS, ("Ana again", "ANA@example.org")],
+            settings=notifying,
+            headline=HEADLINE,
+            now=T0,
+        )
+        session.commit()
+
+        body = expected_body(notifying, draft)
+        rows = stored(services)
+        assert [(row.channel, row.target) for row in rows] == [
+            ("webhook", notifying.webhook_url),
+            ("email", "ana@example.org"),
+            ("email", "ben@example.org"),
+        ]
+        assert rows[0].payload == {"text": body}
+        assert all(row.body == body for row in rows)
+        assert [row.subject for row in rows[1:]] == [HEADLINE, HEADLINE]
+        assert {(row.status, row.attempts, row.next_attempt_at) for row in rows} == {
+            (OutboxStatus.pending, 0, T0)
+        }
+
+    @pytest.mark.parametrize(
+        "status", [status for status in DraftStatus if status != DraftStatus.delivered]
+    )
+    def test_only_a_delivered_draft_is_announced(
+        self, session: Session, notifying: Settings, status: DraftStatus
+    ) -> None:
+        draft = make_draft(session, status=status)
+        with pytest.raises(InvalidTransition, match="only a delivered draft"):
+            queue(session, notifying, draft)
+        assert outbox.pending_count(session) == 0
+
+    def test_nothing_is_queued_when_no_channel_is_configured(
+        self, session: Session, settings: Settings
+    ) -> None:
+        assert queue(session, settings, make_draft(session)) == []
+        assert outbox.pending_count(session) == 0
+
+    def test_email_needs_only_smtp(
+        self, session: Session, settings: Settings, mailbox: tuple[MailRecorder, int]
+    ) -> None:
+        smtp_only = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": mailbox[1]})
+        messages = queue(session, smtp_only, make_draft(session))
+        assert [message.channel for message in messages] == ["email", "email"]
+
+    def test_a_headline_becomes_one_subject_line(
+        self, session: Session, notifying: Settings
+    ) -> None:
+        draft = make_draft(session)
+        messages = outbox.enqueue(
+            session=session,
+            draft=draft,
+            recipients=RECIPIENTS[:1],
+            settings=notifying,
+            headline="Agenda\r\nBcc: everyone@example.org",
+            now=T0,
+        )
+        assert messages[1].subject == "Agenda Bcc: everyone@example.org"
+
+    @pytest.mark.parametrize("address", ["not-an-address", "a@b.org, c@d.org", "x <y@z.org>"])
+    def test_an_unusable_address_is_refused(
+        self, session: Session, notifying: Settings, address: str
+    ) -> None:
+        with pytest.raises(InvalidInput, match="not an email address"):
+            outbox.enqueue(
+                session=session,
+                draft=make_draft(session),
+                recipients=[("Someone", address)],
+                settings=notifying,
+                headline=HEADLINE,
+            )
+
+
+class TestDispatch:
+    def test_sends_the_approved_text_to_the_webhook_and_each_recipient(
+        self,
+        session: Session,
+        services: Services,
+        notifying: Settings,
+        webhook: WebhookReceiver,
+        mailbox: tuple[MailRecorder, int],
+    ) -> None:
+        draft = make_draft(session)
+        queue(session, notifying, draft)
+
+        report = outbox.dispatch(session=session, settings=notifying, now=T0)
+        session.commit()
+
+        assert report == outbox.DispatchReport(sent=3)
+        body = expected_body(notifying, draft)
+        [(path, payload)] = webhook.requests
+        assert path == WEBHOOK_PATH
+        assert payload == {"text": body}
+        assert APPROVED in payload["text"] and payload["text"].startswith(HEADLINE)
+        recorder, _ = mailbox
+        assert [rcpt for rcpt, _ in recorder.messages] == [
+            ["ana@example.org"],
+            ["ben@example.org"],
+        ]
+        for (_, mail), (name, address) in zip(recorder.messages, RECIPIENTS, strict=True):
+            assert mail["Subject"] == HEADLINE
+            assert mail["From"] == notifying.smtp_from
+            assert mail["To"] == f"{name} <{address}>"
+            assert mail.get_content().replace("\r\n", "\n").rstrip("\n") == body
+        rows = stored(services)
+        assert {(row.status, row.attempts, row.sent_at) for row in rows} == {
+            (OutboxStatus.sent, 1, T0)
+        }
+        assert outbox.pending_count(session) == 0
+
+    def test_a_draft_withdrawn_after_queueing_is_cancelled_unsent(
+        self,
+        session: Session,
+        services: Services,
+        notifying: Settings,
+        webhook: WebhookReceiver,
+        mailbox: tuple[MailRecorder, int],
+    ) -> None:
+        draft = make_draft(session)
+        queue(session, notifying, draft)
+        with services.sessions() as elsewhere:
+            elsewhere.get_one(Draft, draft.id).status = DraftStatus.withdrawn
+            elsewhere.commit()
+        # This session still holds the draft as it was loaded: delivered.
+        assert draft.status == DraftStatus.delivered
+
+        report = outbox.dispatch(session=session, settings=notifying, now=T0)
+        session.commit()
+
+        assert report == outbox.DispatchReport(cancelled=3)
+        assert webhook.requests == []
+        assert mailbox[0].messages == []
+        assert {row.status for row in stored(services)} == {OutboxStatus.cancelled}
+        assert outbox.dispatch(session=session, settings=notifying, now=T0 + timedelta(days=1)) == (
+            outbox.DispatchReport()
+        )
+
+    def test_a_failure_is_retried_after_the_base_delay(
+        self,
+        session: Session,
+        services: Services,
+        webhook_only: Settings,
+        webhook: WebhookReceiver,
+    ) -> None:
+        webhook.script = [500, 200]
+        queue(session, webhook_only, make_draft(session))
+
+        first = outbox.dispatch(session=session, settings=webhook_only, now=T0)
+        session.commit()
+        [row] = stored(services)
+        assert first == outbox.DispatchReport(retried=1)
+        assert (row.status, row.attempts) == (OutboxStatus.pending, 1)
+        assert row.next_attempt_at == T0 + timedelta(seconds=30)
+        assert row.last_error == "webhook answered HTTP 500"
+
+        too_early = T0 + timedelta(seconds=29, microseconds=999_999)
+        assert outbox.dispatch(session=session, settings=webhook_only, now=too_early) == (
+            outbox.DispatchReport()
+        )
+        assert len(webhook.requests) == 1
+
+        due = T0 + timedelta(seconds=30)
+        assert outbox.dispatch(session=session, settings=webhook_only, now=due) == (
+            outbox.DispatchReport(sent=1)
+        )
+        session.commit()
+        [row] = stored(services)
+        assert (row.status, row.attempts, row.sent_at, row.last_error) == (
+            OutboxStatus.sent,
+            2,
+            due,
+            "",
+        )
+        assert len(webhook.requests) == 2
+
+    def test_gives_up_after_max_attempts_doubling_the_delay(
+        self,
+        session: Session,
+        services: Services,
+        webhook_only: Settings,
+        webhook: WebhookReceiver,
+    ) -> None:
+        webhook.script = [503] * 6
+        queue(session, webhook_only, make_draft(session))
+
+        now, delays, reports = T0, [], []
+        for _ in range(5):
+            reports.append(outbox.dispatch(session=session, settings=webhook_only, now=now))
+            session.commit()
+            [row] = stored(services)
+            delays.append((row.next_attempt_at - now).total_seconds())
+            now = row.next_attempt_at
+
+        assert reports == [outbox.DispatchReport(retried=1)] * 4 + [outbox.DispatchReport(failed=1)]
+        assert delays[:4] == [30, 60, 120, 240]
+        assert (row.status, row.attempts) == (OutboxStatus.failed, 5)
+        later = now + timedelta(days=1)
+        assert outbox.dispatch(session=session, settings=webhook_only, now=later) == (
+            outbox.DispatchReport()
+        )
+        assert len(webhook.requests) == 5
+        assert outbox.pending_count(session) == 0
+
+    def test_sends_oldest_first(
+        self, session: Session, webhook_only: Settings, webhook: WebhookReceiver
+    ) -> None:
+        newer, older = make_draft(session, text="newer"), make_draft(session, text="older")
+        for draft, queued_at in ((newer, T0 + timedelta(seconds=1)), (older, T0)):
+            outbox.enqueue(
+                session=session,
+                draft=draft,
+                recipients=[],
+                settings=webhook_only,
+                headline=HEADLINE,
+                now=queued_at,
+            )
+
+        outbox.dispatch(session=session, settings=webhook_only, now=T0 + timedelta(seconds=1))
+
+        assert [payload["text"].split("\n\n")[1] for _, payload in webhook.requests] == [
+            "older",
+            "newer",
+        ]
+
+    def test_logs_in_to_smtp_when_a_user_is_set(
+        self, session: Session, settings: Settings, mailbox: tuple[MailRecorder, int]
+    ) -> None:
+        with_login = settings.model_copy(
+            update={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": mailbox[1],
+                "smtp_user": SMTP_USER,
+                "smtp_password": SecretStr(SMTP_PASSWORD),
+            }
+        )
+        queue(session, with_login, make_draft(session))
+
+        report = outbox.dispatch(session=session, settings=with_login, now=T0)
+
+        assert report == outbox.DispatchReport(sent=2)
+        assert len(mailbox[0].messages) == 2
+
+    def test_failures_are_recorded_without_secrets(
+        self,
+        session: Session,
+        services: Services,
+        settings: Settings,
+        mailbox: tuple[MailRecorder, int],
+    ) -> None:
+        wrong_password = "not-the-password-5678"
+        broken = settings.model_copy(
+            update={
+                "webhook_url": f"http://127.0.0.1:{_free_port()}{WEBHOOK_PATH}",  # nobody there
+                "smtp_host": "127.0.0.1",
+                "smtp_port": mailbox[1],
+                "smtp_user": SMTP_USER,
+                "smtp_password": SecretStr(wrong_password),
+            }
+        )
+        queue(session, broken, make_draft(session))
+
+        report = outbox.dispatch(session=session, settings=broken, now=T0)
+        session.commit()
+
+        assert report == outbox.DispatchReport(retried=3)
+        assert mailbox[0].messages == []
+        errors = [row.last_error for row in stored(services)]
+        assert errors == [
+            "webhook unreachable (ConnectError)",
+            "SMTP server answered 535",
+            "SMTP server answered 535",
+        ]
+        assert not any(
+            secret in error
+            for error in errors
+            for secret in ("WEBHOOK-TOKEN", wrong_password, SMTP_USER)
+        )
+
+    def test_audits_each_message_sent_without_its_text(
+        self, session: Session, notifying: Settings
+    ) -> None:
+        draft = make_draft(session)
+        messages = queue(session, notifying, draft)
+
+        outbox.dispatch(session=session, settings=notifying, now=T0)
+        session.commit()
+
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "outbox.sent").order_by(AuditEvent.seq)
+        ).all()
+        assert [(e.subject_type, e.subject_id, e.actor_label) for e in events] == [
+            ("draft", str(draft.id), "system")
+        ] * 3
+        assert [e.data for e in events] == [
+            {"channel": "webhook", "target": "127.0.0.1", "message_id": messages[0].id},
+            {"channel": "email", "target": "ana@example.org", "message_id": messages[1].id},
+            {"channel": "email", "target": "ben@example.org", "message_id": messages[2].id},
+        ]
+        everything = json.dumps([e.data for e in session.scalars(select(AuditEvent))])
+        assert "APPROVED TEXT" not in everything and WEBHOOK_PATH not in everything
+        assert audit.verify(session=session) == []
+
+    def test_cancelling_and_giving_up_are_audited(
+        self,
+        session: Session,
+        services: Services,
+        webhook_only: Settings,
+        webhook: WebhookReceiver,
+    ) -> None:
+        webhook.script = [500]
+        failing, withdrawn = make_draft(session), make_draft(session)
+        queue(session, webhook_only, failing)
+        queue(session, webhook_only, withdrawn)
+        withdrawn.status = DraftStatus.withdrawn
+
+        report = outbox.dispatch(session=session, settings=webhook_only, now=T0, max_attempts=1)
+        session.commit()
+
+        assert report == outbox.DispatchReport(failed=1, cancelled=1)
+        actions = {
+            (e.action, e.subject_id, e.data.get("error"))
+            for e in session.scalars(select(AuditEvent).where(AuditEvent.action.like("outbox.%")))
+        }
+        assert actions == {
+            ("outbox.failed", str(failing.id), "webhook answered HTTP 500"),
+            ("outbox.cancelled", str(withdrawn.id), "the draft is no longer delivered"),
+        }
+
+
+class TestPendingCount:
+    def test_counts_messages_not_yet_sent_due_or_not(
+        self, session: Session, webhook_only: Settings, webhook: WebhookReceiver
+    ) -> None:
+        webhook.script = [500]
+        queue(session, webhook_only, make_draft(session))
+        queue(session, webhook_only, make_draft(session))
+        assert outbox.pending_count(session) == 2
+
+        outbox.dispatch(session=session, settings=webhook_only, now=T0)
+
+        assert outbox.pending_count(session) == 1  # one sent, one waiting to be retried
