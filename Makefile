@@ -43,13 +43,21 @@ lint: $(VENV)/.installed-dev  ## ruff and the layer contract of ARCHITECTURE.md
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: lint  ## Build everything and run the whole test suite
+# The browser tests drive Debian's Chromium; Playwright never downloads one.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "Install Chromium at $(CHROMIUM) for the browser tests."; exit 1; }
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y --no-install-recommends chromium \
+	  || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y --no-install-recommends chromium; }
+
+test: lint $(CHROMIUM)  ## Build everything and run the whole test suite (browser tests included)
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-dev  ## Run the benchmarks in bench/
 	$(BIN)/python bench/embed.py
 	$(BIN)/python bench/kb_search.py
 	$(BIN)/python bench/match.py
+	$(BIN)/python bench/drafting.py
 
 clean:  ## Remove the virtualenv (keeps ./var, your data)
 	rm -rf $(VENV)

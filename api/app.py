@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from api.errors import install_error_handlers
 from api.routes import (
@@ -24,6 +26,7 @@ from api.routes import (
     threads,
     users,
 )
+from api.web import core as web_core
 from companion import __version__
 from companion.services import Services
 from companion.settings import Settings, load_settings
@@ -55,13 +58,37 @@ def _send_notifications(services: Services, stop: threading.Event) -> None:
             log.exception("Sending queued notifications failed; will retry")
 
 
+def web_routers() -> list:
+    """The pages; each module is optional so the app runs while pages are added."""
+    import importlib
+
+    routers = []
+    for name in (
+        "auth",
+        "coordinator",
+        "knowledge_pages",
+        "review_pages",
+        "relationship_pages",
+        "goal_pages",
+        "inbox",
+    ):
+        try:
+            module = importlib.import_module(f"api.web.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"api.web.{name}":
+                raise
+            continue
+        routers.append(module.router)
+    return routers
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     """Build the app; the expensive objects are created once, in the lifespan."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
-        built = services or Services(settings or load_settings())
+        built = services or Services(resolved)
         app.state.services = built
         threading.Thread(
             target=_warm_up, args=(built,), name="encoder-warm-up", daemon=True
@@ -78,6 +105,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             if owned:
                 built.close()
 
+    resolved = services.settings if services is not None else (settings or load_settings())
     app = FastAPI(
         title="Mentoring Companion",
         version=__version__,
@@ -85,6 +113,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=resolved.secret_key.get_secret_value(),
+        session_cookie=web_core.SESSION_COOKIE,
+        max_age=web_core.SESSION_SECONDS,
+        same_site="lax",
+        https_only=resolved.environment == "production",
+    )
+    app.mount("/static", StaticFiles(directory=web_core.HERE / "static"), name="static")
     for router in (
         health.router,
         me.router,
@@ -98,6 +135,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         threads.router,
         drafts.router,
         review.router,
+        *web_routers(),
     ):
         app.include_router(router)
     return app

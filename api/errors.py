@@ -46,9 +46,46 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict]]:
     return f"Invalid request: {summary}", details
 
 
+API_PREFIXES = ("/api/", "/healthz", "/readyz", "/docs", "/redoc", "/openapi.json", "/static/")
+
+
+def is_web(request: Request) -> bool:
+    """Pages answer errors with a page; the API and probes with JSON."""
+    return not request.url.path.startswith(API_PREFIXES)
+
+
+def _page(request: Request, status: int, message: str):
+    from api.web.core import error_page
+
+    titles = {
+        400: "That did not work",
+        401: "Please sign in",
+        403: "Not allowed",
+        404: "Not found",
+        405: "Not allowed",
+        409: "Changed in the meantime",
+        422: "Please check what you entered",
+        503: "Busy, please retry",
+    }
+    return error_page(request, status, titles.get(status, "Something went wrong"), message)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    from api.web.core import LoginRequired
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _exc: LoginRequired):
+        from urllib.parse import quote
+
+        from fastapi.responses import RedirectResponse
+
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
     @app.exception_handler(CompanionError)
-    async def _companion_error(_request: Request, exc: CompanionError) -> JSONResponse:
+    async def _companion_error(request: Request, exc: CompanionError):
+        if is_web(request):
+            return _page(request, exc.status_code, exc.message)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
         return JSONResponse(
             error_body(exc.code, exc.message, exc.details),
@@ -57,12 +94,19 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError):
         message, details = _describe_validation(exc)
+        if is_web(request):
+            return _page(request, 422, message)
         return JSONResponse(error_body("invalid_input", message, details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        if is_web(request):
+            message = (
+                "There is no page at this address." if exc.status_code == 404 else str(exc.detail)
+            )
+            return _page(request, exc.status_code, message)
         code = _HTTP_CODES.get(exc.status_code, "error")
         return JSONResponse(
             error_body(code, str(exc.detail)),

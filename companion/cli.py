@@ -246,9 +246,9 @@ def demo_load() -> None:
             f"{loaded.participants} participants; matching run {loaded.run_id} awaits approval "
             f"(companion match show {loaded.run_id})."
         )
-        out.print("Demo sign-in tokens (development only):")
+        out.print("Demo sign-ins (development only): web password, API token")
         for login in loaded.logins:
-            say(f"  {login.role:<12} {login.email:<32} {login.token}")
+            say(f"  {login.role:<12} {login.email:<32} {demo.DEMO_PASSWORD}  {login.token}")
 
 
 # --- audit -----------------------------------------------------------------

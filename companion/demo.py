@@ -28,6 +28,8 @@ from companion.programs.models import Program, ProgramKind
 DEMO_PROGRAM = "Demo: Engineering Growth Mentoring"
 DEMO_ACTOR = Actor(id=None, label="demo-loader")
 DEMO_PARTICIPANTS = Path(__file__).parent / "demo_data" / "participants.csv"
+# The web sign-in password of every demo login; printed by `make run`.
+DEMO_PASSWORD = "mentoring-demo"
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ def load(
     ).first()
     if run is None:
         run = matching.run(session=session, vectors=vectors, program=program, actor=DEMO_ACTOR)
+    _demo_passwords(session)
     if services is not None and (
         session.scalars(select(Draft.id).where(Draft.program_id == program.id).limit(1)).first()
         is None
@@ -108,6 +111,18 @@ def load(
         participants=count,
         run_id=run.id,
     )
+
+
+def _demo_passwords(session: Session) -> None:
+    """The demo logins sign in to the web app with DEMO_PASSWORD (set once)."""
+    from companion.accounts import passwords
+
+    for login in DEMO_LOGINS:
+        user = accounts.get_by_email(session=session, email=login.email)
+        if user is not None and user.password_hash is None:
+            passwords.set_password(
+                session=session, user=user, password=DEMO_PASSWORD, actor=DEMO_ACTOR
+            )
 
 
 def _create_program(session: Session) -> Program:

@@ -1,0 +1,140 @@
+"""What every page shares: templates, the signed-in user, CSRF, flash messages, errors.
+
+Sessions are signed cookies (Starlette's SessionMiddleware with the app's
+secret key): the cookie holds the user id and a CSRF token, nothing else.
+Every form posts the token back; a POST without the right one is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from api.deps import SessionDep
+from companion.accounts import policy
+from companion.accounts.models import Role, User
+from companion.errors import CompanionError, PermissionDenied
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+SESSION_COOKIE = "mc_session"
+SESSION_SECONDS = 8 * 60 * 60
+
+
+class LoginRequired(Exception):
+    """No signed-in user: pages redirect to the sign-in form."""
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return token
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    request.session["flash"] = [*request.session.get("flash", []), {"kind": kind, "text": message}]
+
+
+def roles_of(user: User | None) -> dict[str, bool]:
+    if user is None:
+        return {"coordinator": False, "mentor": False, "mentee": False}
+    return {
+        "coordinator": any(a.role == Role.coordinator for a in user.roles),
+        "mentor": any(a.role == Role.mentor for a in user.roles),
+        "mentee": any(a.role == Role.mentee for a in user.roles),
+    }
+
+
+def render(
+    request: Request,
+    name: str,
+    *,
+    user: User | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render a page with the signed-in user, their roles, the CSRF token and flashes."""
+    messages = request.session.pop("flash", [])
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "user": user,
+            "roles": roles_of(user),
+            "csrf_token": csrf_token(request),
+            "flashes": messages,
+            "errors": context.pop("errors", {}),
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a successful POST: see the result with a GET (303)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def current_web_user(request: Request, session: SessionDep) -> User:
+    user_id = request.session.get("uid")
+    user = session.get(User, user_id) if user_id else None
+    if user is None or not user.is_active:
+        request.session.pop("uid", None)
+        raise LoginRequired
+    request.state.web_user = user
+    return user
+
+
+WebUser = Annotated[User, Depends(current_web_user)]
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, if it carries this session's CSRF token."""
+    form = await request.form()
+    sent = str(form.get("csrf_token", ""))
+    expected = request.session.get("csrf", "")
+    if not expected or not secrets.compare_digest(sent, expected):
+        raise PermissionDenied(
+            "This form has expired or did not come from this site; reload the page and try again."
+        )
+    return form
+
+
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+def require_coordinator_of(user: User, program_id: int) -> None:
+    policy.require_coordinator(user, program_id)
+
+
+def field_errors(exc: CompanionError) -> dict[str, str]:
+    """A service error as messages keyed by the form field they concern."""
+    found: dict[str, str] = {}
+    for detail in exc.details or []:
+        field = str(detail.get("field") or detail.get("location") or "")
+        if field:
+            found[field.split(".")[0].split("[")[0]] = str(detail.get("message") or exc.message)
+    if not found:
+        head = exc.message.split(":", 1)[0]
+        found[head if " " not in head else "_form"] = exc.message
+    return found
+
+
+def error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
+    user = getattr(request.state, "web_user", None)
+    return render(
+        request,
+        "error.html",
+        user=user,
+        status_code=status_code,
+        title=title,
+        message=message,
+    )
