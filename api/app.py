@@ -26,7 +26,14 @@ from api.routes import (
     threads,
     users,
 )
+from api.web import auth as web_auth
+from api.web import coordinator as web_coordinator
 from api.web import core as web_core
+from api.web import goal_pages as web_goals
+from api.web import inbox as web_inbox
+from api.web import knowledge_pages as web_knowledge
+from api.web import relationship_pages as web_relationships
+from api.web import review_pages as web_review
 from companion import __version__
 from companion.services import Services
 from companion.settings import Settings, load_settings
@@ -56,30 +63,6 @@ def _send_notifications(services: Services, stop: threading.Event) -> None:
                 outbox.dispatch(session=session, settings=services.settings)
         except Exception:
             log.exception("Sending queued notifications failed; will retry")
-
-
-def web_routers() -> list:
-    """The pages; each module is optional so the app runs while pages are added."""
-    import importlib
-
-    routers = []
-    for name in (
-        "auth",
-        "coordinator",
-        "knowledge_pages",
-        "review_pages",
-        "relationship_pages",
-        "goal_pages",
-        "inbox",
-    ):
-        try:
-            module = importlib.import_module(f"api.web.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"api.web.{name}":
-                raise
-            continue
-        routers.append(module.router)
-    return routers
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -135,7 +118,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         threads.router,
         drafts.router,
         review.router,
-        *web_routers(),
+        web_auth.router,
+        web_coordinator.router,
+        web_knowledge.router,
+        web_review.router,
+        web_relationships.router,
+        web_goals.router,
+        web_inbox.router,
     ):
         app.include_router(router)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -63,12 +64,13 @@ def render(
 ) -> HTMLResponse:
     """Render a page with the signed-in user, their roles, the CSRF token and flashes."""
     messages = request.session.pop("flash", [])
+    roles = context.pop("roles", None) or roles_of(user)
     return templates.TemplateResponse(
         request,
         name,
         {
             "user": user,
-            "roles": roles_of(user),
+            "roles": roles,
             "csrf_token": csrf_token(request),
             "flashes": messages,
             "errors": context.pop("errors", {}),
@@ -89,7 +91,11 @@ def current_web_user(request: Request, session: SessionDep) -> User:
     if user is None or not user.is_active:
         request.session.pop("uid", None)
         raise LoginRequired
-    request.state.web_user = user
+    # A plain copy for error pages: after a failed request rolls back, the ORM
+    # object can no longer load its attributes.
+    request.state.web_user = SimpleNamespace(
+        id=user.id, email=user.email, display_name=user.display_name, roles_view=roles_of(user)
+    )
     return user
 
 
@@ -134,6 +140,7 @@ def error_page(request: Request, status_code: int, title: str, message: str) -> 
         request,
         "error.html",
         user=user,
+        roles=user.roles_view if user is not None else None,
         status_code=status_code,
         title=title,
         message=message,

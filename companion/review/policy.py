@@ -94,12 +94,17 @@ def four_eyes(session: Session, draft: Draft) -> bool:
     return bool(program and program.four_eyes)
 
 
+# A mentee's own goal drafts are private to the mentee: a coordinator may not read
+# them, so four eyes cannot apply (nobody approves a draft they may not see).
+PERSONAL = {DraftKind.smart_goal, DraftKind.smart_check}
+
+
 def approvals_complete(session: Session, draft: Draft) -> bool:
     """Enough people have approved: one reviewer, or with four eyes also a coordinator."""
     approvals = draft.approvals or []
     if not approvals:
         return False
-    if not four_eyes(session, draft):
+    if not four_eyes(session, draft) or DraftKind(draft.kind) in PERSONAL:
         return True
     people = {a["user_id"] for a in approvals}
     return any(a["coordinator"] for a in approvals) and len(people) >= 2

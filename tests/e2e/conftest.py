@@ -143,3 +143,27 @@ def sign_in(site, chromium):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def first_pair(services: Services) -> int:
+    """Maya (M1) mentors Eli (E1) in the site's program, created on first use."""
+    from sqlalchemy import select
+
+    from companion.participants.models import Participant
+    from companion.programs.models import Program
+    from companion.relationships import service as relationships
+    from companion.relationships.models import Relationship
+
+    with services.sessions() as session:
+        people = {p.external_id: p for p in session.scalars(select(Participant))}
+        existing = session.scalars(
+            select(Relationship.id).where(Relationship.mentee_id == people["E1"].id)
+        ).first()
+        if existing:
+            return existing
+        program = session.get(Program, people["M1"].program_id)
+        pair = relationships.create_pair(
+            session=session, program=program, mentor_id=people["M1"].id, mentee_id=people["E1"].id
+        )
+        session.commit()
+        return pair.id

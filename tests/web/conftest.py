@@ -79,6 +79,7 @@ def browser_for(web: World):
             follow_redirects=False,
         )
         assert response.status_code == 303, response.text
+        browser.get("/")  # signing in starts a new session, with a new CSRF token
         return browser
 
     yield sign_in

@@ -1,0 +1,666 @@
+"""Coordinator pages: programs, participants and their import, matching runs, program health."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from api.deps import PageDep, PageParams, ServicesDep, SessionDep
+from api.routes.matching import MAX_FILE_BYTES
+from api.web.core import Form, WebUser, flash, redirect, render
+from companion.accounts import passwords, policy
+from companion.accounts import service as accounts
+from companion.accounts.models import Role, User
+from companion.errors import CompanionError, InvalidInput
+from companion.matching import service as matching
+from companion.matching.fairness import MIN_GROUP
+from companion.matching.models import MatchRun
+from companion.matching.schemas import ImportPreview, RunSummary
+from companion.participants import service as participants
+from companion.programs import service as programs
+from companion.programs.models import Program
+from companion.relationships import health
+from companion.relationships.models import MentoringSession, Relationship, SessionStatus
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+# A checked file travels back in a hidden field when it fits a form field (1 MB, base64);
+# a larger one is chosen again to be saved.
+CARRY_BYTES = 700_000
+SCORE_BINS = 10
+WEEKS_SHOWN = 12
+
+
+# --- charts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str  # under the bar
+    value: float
+    shown: str  # the value as written above the bar
+    name: str  # in the summary and the table of numbers
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart drawn on the server, with the summary and numbers for screen readers."""
+
+    title: str
+    summary: str
+    bars: Sequence[Bar]
+    max_value: float | None = None
+    label_heading: str = "Group"  # of the table of numbers
+    value_heading: str = "Value"
+
+    WIDTH = 640
+    HEIGHT = 240
+    TOP = 24
+    BOTTOM = 36
+    SIDE = 8
+
+    def svg(self) -> Markup:
+        plot = self.HEIGHT - self.TOP - self.BOTTOM
+        tallest = self.max_value or max((b.value for b in self.bars), default=0) or 1
+        slot = (self.WIDTH - 2 * self.SIDE) / max(len(self.bars), 1)
+        label = escape(f"{self.title}. {self.summary}")
+        parts = [
+            f'<svg class="chart" viewBox="0 0 {self.WIDTH} {self.HEIGHT}" width="{self.WIDTH}" '
+            f'height="{self.HEIGHT}" role="img" aria-label="{label}" '
+            'xmlns="http://www.w3.org/2000/svg">',
+            f"<title>{label}</title>",
+        ]
+        baseline = self.TOP + plot
+        for i, bar in enumerate(self.bars):
+            height = plot * max(bar.value, 0) / tallest
+            x = self.SIDE + i * slot + slot * 0.15
+            middle = x + slot * 0.35
+            parts += [
+                f'<rect x="{x:.1f}" y="{baseline - height:.1f}" width="{slot * 0.7:.1f}" '
+                f'height="{height:.1f}" fill="#2357c6"></rect>',
+                f'<text x="{middle:.1f}" y="{baseline - height - 6:.1f}" text-anchor="middle" '
+                f'font-size="13" fill="#1d2433">{escape(bar.shown)}</text>',
+                f'<text x="{middle:.1f}" y="{baseline + 20}" text-anchor="middle" '
+                f'font-size="13" fill="#5b6475">{escape(bar.label)}</text>',
+            ]
+        parts += [
+            f'<line x1="{self.SIDE}" y1="{baseline}" x2="{self.WIDTH - self.SIDE}" '
+            f'y2="{baseline}" stroke="#5b6475"></line>',
+            "</svg>",
+        ]
+        return Markup("".join(parts))
+
+
+def score_chart(scores: Sequence[float]) -> Chart:
+    """Match scores in ten bins from 0 to 1."""
+    counts = [0] * SCORE_BINS
+    for score in scores:
+        counts[min(max(int(score * SCORE_BINS), 0), SCORE_BINS - 1)] += 1
+    bars = [
+        Bar(
+            label=f"{i / SCORE_BINS:.1f}",
+            value=n,
+            shown=str(n),
+            name=f"{i / SCORE_BINS:.1f} to {(i + 1) / SCORE_BINS:.1f}",
+        )
+        for i, n in enumerate(counts)
+    ]
+    filled = "; ".join(f"{b.name}: {b.shown}" for b in bars if b.value)
+    summary = f"{len(scores)} proposal(s)" + (f", scoring {filled}" if filled else "")
+    return Chart(
+        "Match scores of the latest run",
+        summary,
+        bars,
+        label_heading="Score",
+        value_heading="Proposals",
+    )
+
+
+def fairness_charts(report: dict[str, Any]) -> tuple[list[Chart], str]:
+    """One chart per consented attribute (share of mentees matched), and what is left out."""
+    charts = []
+    hidden = 0
+    for attribute, rows in (report.get("by_group") or {}).items():
+        shown = [r for r in rows if r.get("shown")]
+        hidden += len(rows) - len(shown)
+        if not shown:
+            continue
+        bars = [
+            Bar(
+                label=str(r["group"]),
+                value=100 * r["coverage"],
+                shown=f"{r['coverage']:.0%}",
+                name=f"{r['group']} ({r['people']} people, mean score {r['mean_score']:.2f})",
+            )
+            for r in shown
+        ]
+        summary = "; ".join(f"{b.name}: {b.shown} matched" for b in bars)
+        title = f"Share of mentees matched by {attribute.replace('_', ' ')}"
+        charts.append(Chart(title, summary, bars, max_value=100, value_heading="Mentees matched"))
+    any_rows = any(report.get("by_group", {}).values())
+    if not any_rows:
+        note = "Nobody in this run consented to share demographic data: there is no breakdown."
+    elif hidden:
+        note = f"{hidden} consented group(s) of fewer than {MIN_GROUP} people are not shown."
+    else:
+        note = ""
+    return charts, note
+
+
+def held_per_week(session: Session, *, program_id: int, now: datetime) -> list[tuple[date, int]]:
+    """Held sessions per ISO week (by Monday, UTC) over the last WEEKS_SHOWN weeks."""
+    today = now.astimezone(UTC).date()
+    this_monday = today - timedelta(days=today.weekday())
+    first_monday = this_monday - timedelta(weeks=WEEKS_SHOWN - 1)
+    starts = session.scalars(
+        select(MentoringSession.starts_at)
+        .join(Relationship, Relationship.id == MentoringSession.relationship_id)
+        .where(
+            Relationship.program_id == program_id,
+            MentoringSession.status == SessionStatus.held,
+            MentoringSession.starts_at >= datetime.combine(first_monday, time(0), tzinfo=UTC),
+        )
+    ).all()
+    counts = Counter(
+        day - timedelta(days=day.weekday()) for day in (s.astimezone(UTC).date() for s in starts)
+    )
+    return [
+        (monday, counts[monday])
+        for monday in (first_monday + timedelta(weeks=k) for k in range(WEEKS_SHOWN))
+    ]
+
+
+def sessions_chart(weeks: list[tuple[date, int]]) -> Chart:
+    bars = []
+    for monday, n in weeks:
+        year, week, _ = monday.isocalendar()
+        bars.append(
+            Bar(
+                label=f"W{week:02d}",
+                value=n,
+                shown=str(n),
+                name=f"{year}-W{week:02d} (from {monday:%d %b})",
+            )
+        )
+    total = sum(n for _, n in weeks)
+    busiest = max(bars, key=lambda b: b.value)
+    summary = f"{total} held in the last {len(weeks)} weeks" + (
+        f"; most in {busiest.name}: {busiest.shown}" if total else ""
+    )
+    return Chart(
+        "Sessions held per week", summary, bars, label_heading="Week", value_heading="Sessions held"
+    )
+
+
+# --- shared bits -----------------------------------------------------------------------
+
+
+def coordinated_program_ids(user: User) -> set[int] | None:
+    """The programs a user coordinates; None means all of them (an org coordinator)."""
+    if policy.is_org_coordinator(user):
+        return None
+    return {a.program_id for a in user.roles if a.role == Role.coordinator and a.program_id}
+
+
+def pager(page: PageParams, total: int, base: str) -> dict[str, Any]:
+    """Links to the previous and next page of a list, and where this page sits."""
+    join = "&" if "?" in base else "?"
+
+    def link(offset: int) -> str:
+        return f"{base}{join}limit={page.limit}&offset={offset}"
+
+    return {
+        "first": page.offset + 1 if total else 0,
+        "last": min(page.offset + page.limit, total),
+        "total": total,
+        "previous": link(max(page.offset - page.limit, 0)) if page.offset > 0 else None,
+        "next": link(page.offset + page.limit) if page.offset + page.limit < total else None,
+    }
+
+
+def _program_for(session: Session, user: User, program_id: int) -> Program:
+    policy.require_coordinator(user, program_id)
+    return programs.get(session=session, program_id=program_id)
+
+
+def _latest_run(session: Session, program_id: int) -> MatchRun | None:
+    runs, _ = matching.list_runs(session=session, program_id=program_id, limit=1)
+    return runs[0] if runs else None
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC")
+
+
+# --- programs --------------------------------------------------------------------------
+
+
+@router.get("/coordinator", response_model=None)
+def program_list(
+    request: Request, user: WebUser, session: SessionDep, page: PageDep
+) -> HTMLResponse:
+    policy.require_any_coordinator(user)
+    rows, total = programs.list_programs(
+        session=session,
+        only_ids=coordinated_program_ids(user),
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return render(
+        request,
+        "coordinator/index.html",
+        user=user,
+        programs=rows,
+        pages=pager(page, total, "/coordinator"),
+    )
+
+
+@router.get("/coordinator/programs/{program_id}", response_model=None)
+def program_overview(
+    request: Request, program_id: int, user: WebUser, session: SessionDep
+) -> HTMLResponse:
+    program = _program_for(session, user, program_id)
+    now = datetime.now(UTC)
+    overview = health.overview(session=session, program=program, now=now)
+    counts = {
+        label: participants.list_participants(
+            session=session, program_id=program_id, role=role, limit=1
+        )[1]
+        for label, role in (("all", None), ("mentor", "mentor"), ("mentee", "mentee"))
+    }
+    goals = [g for r in overview["per_relationship"] for g in r["goals"]]
+    goal_statuses = Counter(g["status"] for g in goals)
+    latest = _latest_run(session, program_id)
+    score = fairness = None
+    fairness_note = ""
+    if latest is not None:
+        payload = matching.run_payload(session=session, match_run=latest, program=program)
+        score = score_chart([m["score"] for m in payload["matches"]])
+        fairness, fairness_note = fairness_charts(payload["fairness"])
+    return render(
+        request,
+        "coordinator/program.html",
+        user=user,
+        program=program,
+        overview=overview,
+        people=counts,
+        goal_count=len(goals),
+        goal_statuses=dict(goal_statuses),
+        mean_progress=round(sum(g["progress"] for g in goals) / len(goals)) if goals else None,
+        latest=latest,
+        score_chart=score,
+        fairness_charts=fairness,
+        fairness_note=fairness_note,
+        sessions_chart=sessions_chart(held_per_week(session, program_id=program_id, now=now)),
+        when=_when,
+    )
+
+
+# --- participants and invitations ------------------------------------------------------
+
+
+def _participants_page(
+    request: Request,
+    session: Session,
+    user: User,
+    program: Program,
+    page: PageParams,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    rows, total = participants.list_participants(
+        session=session, program_id=program.id, limit=page.limit, offset=page.offset
+    )
+    return render(
+        request,
+        "coordinator/participants.html",
+        user=user,
+        status_code=status_code,
+        program=program,
+        participants=rows,
+        pages=pager(page, total, f"/coordinator/programs/{program.id}/participants"),
+        **context,
+    )
+
+
+async def _uploaded_file(form: FormData) -> tuple[str, bytes]:
+    """The file to import: carried over from a preview, or uploaded with this form."""
+    carried = form.get("content")
+    if isinstance(carried, str) and carried:
+        try:
+            data = base64.b64decode(carried, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput(
+                "The checked file did not come back intact; choose it again."
+            ) from None
+        return str(form.get("filename") or "participants.csv"), data
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise InvalidInput("Choose a CSV or JSON Lines file (.csv, .jsonl) to import.")
+    data = await upload.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput("The file is larger than 10 MB; split it into several imports.")
+    if not data:
+        raise InvalidInput("The file is empty.")
+    return upload.filename, data
+
+
+def _problems_of(exc: CompanionError) -> list[dict[str, Any]]:
+    return [d for d in exc.details or [] if "line" in d]
+
+
+@router.get("/coordinator/programs/{program_id}/participants", response_model=None)
+def participant_list(
+    request: Request, program_id: int, user: WebUser, session: SessionDep, page: PageDep
+) -> HTMLResponse:
+    program = _program_for(session, user, program_id)
+    return _participants_page(request, session, user, program, page)
+
+
+@router.post("/coordinator/programs/{program_id}/participants", response_model=None)
+async def import_participants(
+    request: Request,
+    program_id: int,
+    user: WebUser,
+    session: SessionDep,
+    form: Form,
+    page: PageDep,
+) -> HTMLResponse | RedirectResponse:
+    """preview=1 checks the file and shows what would happen; without it, the file is saved."""
+    program = _program_for(session, user, program_id)
+    try:
+        filename, data = await _uploaded_file(form)
+        if form.get("preview"):
+            records, problems = participants.check_file(
+                session=session, program=program, data=data, filename=filename
+            )
+            known = {
+                p.external_id
+                for p in participants.all_participants(session=session, program_id=program_id)
+            }
+            preview = ImportPreview.from_check(records, problems)
+            return _participants_page(
+                request,
+                session,
+                user,
+                program,
+                page,
+                status_code=422 if problems else 200,
+                preview=preview,
+                new=sum(r.external_id not in known for r in records),
+                filename=filename,
+                carried=base64.b64encode(data).decode() if len(data) <= CARRY_BYTES else None,
+            )
+        summary = participants.import_participants(
+            session=session,
+            program=program,
+            data=data,
+            filename=filename,
+            actor=accounts.actor_for(user),
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        return _participants_page(
+            request,
+            session,
+            user,
+            program,
+            page,
+            status_code=exc.status_code,
+            errors={"file": exc.message},
+            problems=_problems_of(exc),
+        )
+    flash(
+        request,
+        f"Imported {filename}: {summary.created} new, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged; {summary.users_created} new account(s).",
+    )
+    return redirect(f"/coordinator/programs/{program_id}/participants")
+
+
+@router.post("/coordinator/programs/{program_id}/invitations", response_model=None)
+def invite(
+    request: Request,
+    program_id: int,
+    user: WebUser,
+    session: SessionDep,
+    form: Form,
+    page: PageDep,
+) -> HTMLResponse | RedirectResponse:
+    """A one-time link for a person of this program to set a password, shown only now."""
+    program = _program_for(session, user, program_id)
+    email = str(form.get("email", "")).strip()
+    invitee, problem = None, "Enter the email of the person to invite."
+    if email:
+        try:
+            invitee = accounts.get_by_email(session=session, email=email)
+        except InvalidInput as exc:
+            problem = exc.message
+        else:
+            problem = "Nobody in this program has this email; import them as a participant first."
+    if invitee is None or not any(a.program_id == program_id for a in invitee.roles):
+        return _participants_page(
+            request,
+            session,
+            user,
+            program,
+            page,
+            status_code=422,
+            errors={"email": problem},
+            email=email,
+        )
+    token = passwords.invite(session=session, user=invitee, actor=accounts.actor_for(user))
+    flash(
+        request,
+        f"Invitation link for {invitee.email}: {request.base_url}invite/{token} — send it to "
+        f"them yourself. It works once, for {passwords.INVITATION_DAYS} days, and is shown "
+        "only now.",
+    )
+    return redirect(f"/coordinator/programs/{program_id}/participants")
+
+
+# --- matching --------------------------------------------------------------------------
+
+
+@router.get("/coordinator/programs/{program_id}/matching", response_model=None)
+def run_list(
+    request: Request, program_id: int, user: WebUser, session: SessionDep, page: PageDep
+) -> HTMLResponse:
+    program = _program_for(session, user, program_id)
+    rows, total = matching.list_runs(
+        session=session, program_id=program_id, limit=page.limit, offset=page.offset
+    )
+    return render(
+        request,
+        "coordinator/matching.html",
+        user=user,
+        program=program,
+        runs=[RunSummary.from_run(r) for r in rows],
+        pages=pager(page, total, f"/coordinator/programs/{program_id}/matching"),
+        when=_when,
+    )
+
+
+@router.post("/coordinator/programs/{program_id}/matching", response_model=None)
+def start_run(
+    request: Request,
+    program_id: int,
+    user: WebUser,
+    session: SessionDep,
+    services: ServicesDep,
+    form: Form,
+) -> RedirectResponse:
+    program = _program_for(session, user, program_id)
+    try:
+        match_run = matching.run(
+            session=session,
+            vectors=services.profile_vectors,
+            program=program,
+            actor=accounts.actor_for(user),
+        )
+    except CompanionError as exc:
+        session.rollback()
+        flash(request, exc.message, "error")
+        return redirect(f"/coordinator/programs/{program_id}/matching")
+    flash(
+        request,
+        f"Run {match_run.id} proposes {len(match_run.proposals)} pair(s); "
+        f"{len(match_run.unmatched)} mentee(s) unmatched. Nothing is final until you approve.",
+    )
+    return redirect(f"/coordinator/runs/{match_run.id}")
+
+
+def _run_page(
+    request: Request,
+    session: Session,
+    user: User,
+    match_run: MatchRun,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    program = programs.get(session=session, program_id=match_run.program_id)
+    payload = matching.run_payload(session=session, match_run=match_run, program=program)
+    names = {
+        p.external_id: p.name
+        for p in participants.all_participants(session=session, program_id=program.id)
+    }
+    fairness, fairness_note = fairness_charts(payload["fairness"])
+    pending = [m for m in payload["matches"] if m["status"] == "proposed"]
+    return render(
+        request,
+        "coordinator/run.html",
+        user=user,
+        status_code=status_code,
+        errors=errors or {},
+        program=program,
+        run=payload,
+        created_at=_when(match_run.created_at),
+        names=names,
+        pending=pending,
+        swap_options=[
+            (
+                m["proposal_id"],
+                f"Proposal {m['proposal_id']}: {names.get(m['mentor_id'])} "
+                f"with {names.get(m['mentee_id'])}",
+            )
+            for m in pending
+        ],
+        fairness=payload["fairness"],
+        fairness_charts=fairness,
+        fairness_note=fairness_note,
+    )
+
+
+def _run_for(session: Session, user: User, run_id: int) -> MatchRun:
+    match_run = matching.get_run(session=session, run_id=run_id)
+    policy.require_coordinator(user, match_run.program_id)
+    return match_run
+
+
+@router.get("/coordinator/runs/{run_id}", response_model=None)
+def run_detail(request: Request, run_id: int, user: WebUser, session: SessionDep) -> HTMLResponse:
+    return _run_page(request, session, user, _run_for(session, user, run_id))
+
+
+@router.post("/coordinator/runs/{run_id}/proposals/{proposal_id}/approve", response_model=None)
+def approve_proposal(
+    request: Request, run_id: int, proposal_id: int, user: WebUser, session: SessionDep, form: Form
+) -> RedirectResponse:
+    policy.require_coordinator(user, matching.program_of_proposal(session, proposal_id))
+    try:
+        matching.approve(session=session, proposal_id=proposal_id, actor=accounts.actor_for(user))
+    except CompanionError as exc:
+        session.rollback()
+        flash(request, exc.message, "error")
+    else:
+        flash(request, f"Proposal {proposal_id} approved: the pair is now a relationship.")
+    return redirect(f"/coordinator/runs/{run_id}")
+
+
+@router.post("/coordinator/runs/{run_id}/proposals/{proposal_id}/reject", response_model=None)
+def reject_proposal(
+    request: Request, run_id: int, proposal_id: int, user: WebUser, session: SessionDep, form: Form
+) -> RedirectResponse:
+    policy.require_coordinator(user, matching.program_of_proposal(session, proposal_id))
+    try:
+        matching.reject(session=session, proposal_id=proposal_id, actor=accounts.actor_for(user))
+    except CompanionError as exc:
+        session.rollback()
+        flash(request, exc.message, "error")
+    else:
+        flash(request, f"Proposal {proposal_id} rejected.")
+    return redirect(f"/coordinator/runs/{run_id}")
+
+
+@router.post("/coordinator/runs/{run_id}/approve-all", response_model=None)
+def approve_all(
+    request: Request, run_id: int, user: WebUser, session: SessionDep, form: Form
+) -> RedirectResponse:
+    _run_for(session, user, run_id)
+    try:
+        count = matching.approve_all(session=session, run_id=run_id, actor=accounts.actor_for(user))
+    except CompanionError as exc:
+        # Approving stops at the first conflict: keep none of it rather than a part.
+        session.rollback()
+        flash(request, f"Nothing was approved: {exc.message}", "error")
+    else:
+        flash(request, f"Approved {count} proposal(s): each pair is now a relationship.")
+    return redirect(f"/coordinator/runs/{run_id}")
+
+
+@router.post("/coordinator/runs/{run_id}/swap", response_model=None)
+def swap(
+    request: Request,
+    run_id: int,
+    user: WebUser,
+    session: SessionDep,
+    services: ServicesDep,
+    form: Form,
+) -> HTMLResponse | RedirectResponse:
+    match_run = _run_for(session, user, run_id)
+    try:
+        first, second = int(str(form.get("first", ""))), int(str(form.get("second", "")))
+    except ValueError:
+        return _run_page(
+            request,
+            session,
+            user,
+            match_run,
+            status_code=422,
+            errors={"second": "Choose two proposals to swap."},
+        )
+    try:
+        matching.swap(
+            session=session,
+            vectors=services.profile_vectors,
+            first_id=first,
+            second_id=second,
+            actor=accounts.actor_for(user),
+            run_id=run_id,
+        )
+    except CompanionError as exc:
+        session.rollback()
+        return _run_page(
+            request,
+            session,
+            user,
+            match_run,
+            status_code=exc.status_code,
+            errors={"second": exc.message},
+        )
+    flash(request, f"Proposals {first} and {second} swapped their mentors, and were re-scored.")
+    return redirect(f"/coordinator/runs/{run_id}")

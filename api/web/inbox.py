@@ -1,0 +1,50 @@
+"""The inbox: what has been approved and delivered to me, through the delivery gate only."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import SessionDep
+from api.web.core import WebUser, render
+from api.web.review_pages import KIND_LABELS, kind_label
+from companion.review import delivery
+from prompts.schemas import DraftKind
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+INBOX_PAGE = 20
+
+
+@router.get("/inbox", response_model=None)
+def inbox(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    kind: str | None = None,
+    offset: int = 0,
+) -> HTMLResponse:
+    errors: dict[str, str] = {}
+    chosen: DraftKind | None = None
+    if kind:
+        try:
+            chosen = DraftKind(kind)
+        except ValueError:
+            errors["kind"] = "Choose one of the kinds in the list."
+    offset = max(offset, 0)
+    rows = delivery.delivered_to(session, user, kind=chosen)
+    items = [delivery.view_of(d) for d in rows[offset : offset + INBOX_PAGE]]
+    return render(
+        request,
+        "inbox.html",
+        user=user,
+        status_code=422 if errors else 200,
+        errors=errors,
+        items=items,
+        total=len(rows),
+        offset=offset,
+        page_size=INBOX_PAGE,
+        kind=chosen.value if chosen else "",
+        kinds=KIND_LABELS,
+        kind_label=kind_label,
+    )

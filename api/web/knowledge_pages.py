@@ -1,0 +1,226 @@
+"""The knowledge base for coordinators: search with citations, curate documents, ask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from api.deps import PageDep, PageParams, ServicesDep, SessionDep
+from api.routes.knowledge import MAX_UPLOAD_BYTES
+from api.web.coordinator import pager
+from api.web.core import Form, WebUser, field_errors, flash, redirect, render
+from companion.accounts import policy
+from companion.accounts import service as accounts
+from companion.accounts.models import User
+from companion.drafting import service as drafting
+from companion.errors import CompanionError, InvalidInput
+from companion.kb import service as kb
+from companion.review import queue
+from companion.services import Services
+from knowledge.documents import AUDIENCES, KINDS
+from knowledge.search import SearchFilters
+from prompts.schemas import DraftKind
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+TOP_K = 8
+
+
+def snippet_html(snippet: str) -> Markup:
+    """The search snippet with its **bold** query words as <strong>, everything else escaped."""
+    parts = str(escape(snippet)).split("**")
+    return Markup("".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts)))
+
+
+def _knowledge_page(
+    request: Request,
+    session: Session,
+    services: Services,
+    user: User,
+    page: PageParams,
+    *,
+    q: str = "",
+    audience: str = "",
+    topic: str = "",
+    asked: int | None = None,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    errors = dict(errors or {})
+    results = []
+    if audience and audience not in AUDIENCES:
+        errors["audience"] = f"Choose one of {', '.join(AUDIENCES)}."
+    elif q.strip():
+        try:
+            results = kb.search(
+                session=session,
+                kb=services.knowledge_base,
+                query=q,
+                top_k=TOP_K,
+                filters=SearchFilters(audience=audience or None, topic=topic.strip() or None),
+            )
+        except InvalidInput as exc:
+            errors["q"] = exc.message
+    documents, total = kb.list_documents(session=session, limit=page.limit, offset=page.offset)
+    return render(
+        request,
+        "knowledge/index.html",
+        user=user,
+        status_code=status_code,
+        errors=errors,
+        q=q,
+        audience=audience,
+        topic=topic,
+        audiences=[(a, a) for a in AUDIENCES],
+        kinds=[(k, k) for k in KINDS],
+        searched=bool(q.strip()) and "q" not in errors and "audience" not in errors,
+        results=[
+            {
+                "hit": r,
+                "section": r.heading.removeprefix(r.title).removeprefix(" > "),
+                "snippet": snippet_html(r.snippet),
+            }
+            for r in results
+        ],
+        documents=documents,
+        pages=pager(page, total, "/knowledge"),
+        asked=queue.get_for(session, asked, user) if asked else None,
+        **context,
+    )
+
+
+@router.get("/knowledge", response_model=None)
+def knowledge_home(
+    request: Request,
+    user: WebUser,
+    session: SessionDep,
+    services: ServicesDep,
+    page: PageDep,
+    q: str = "",
+    audience: str = "",
+    topic: str = "",
+    asked: int | None = None,
+) -> HTMLResponse:
+    policy.require_any_coordinator(user)
+    return _knowledge_page(
+        request, session, services, user, page, q=q, audience=audience, topic=topic, asked=asked
+    )
+
+
+@router.post("/knowledge/documents", response_model=None)
+async def upload_documents(
+    request: Request,
+    user: WebUser,
+    session: SessionDep,
+    services: ServicesDep,
+    form: Form,
+    page: PageDep,
+) -> HTMLResponse | RedirectResponse:
+    """Ingest uploaded files the same way as the API: each file succeeds or fails alone."""
+    policy.require_any_coordinator(user)
+    kind = str(form.get("kind", "")) or None
+    uploads = []
+    problem = ""
+    if kind is not None and kind not in KINDS:
+        problem = f"Choose one of {', '.join(KINDS)}."
+    for upload in form.getlist("files"):
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read(MAX_UPLOAD_BYTES + 1)
+            if len(data) > MAX_UPLOAD_BYTES:
+                problem = f"{upload.filename}: larger than 20 MB; split it first."
+            uploads.append((upload.filename, data))
+    if not uploads:
+        problem = problem or "Choose one or more files: Markdown, text, HTML or PDF."
+    if problem:
+        return _knowledge_page(
+            request, session, services, user, page, status_code=422, errors={"files": problem}
+        )
+    tags = [t.strip() for t in str(form.get("tags", "")).split(",") if t.strip()]
+    report = await run_in_threadpool(
+        kb.ingest_many,
+        session=session,
+        kb=services.knowledge_base,
+        loads=kb.upload_loads(uploads, kind=kind, tags=tags),
+        actor=accounts.actor_for(user),
+    )
+    if report.ingested or report.unchanged:
+        chunks = sum(item["chunks"] for item in report.ingested)
+        flash(
+            request,
+            f"Added or updated {len(report.ingested)} document(s) ({chunks} passages); "
+            f"{len(report.unchanged)} unchanged.",
+        )
+    for failure in report.failed:
+        flash(request, f"Not added: {failure['source']}: {failure['error']}", "error")
+    return redirect("/knowledge#documents")
+
+
+@router.post("/knowledge/documents/{doc_id}/delete", response_model=None)
+def delete_document(
+    request: Request,
+    doc_id: str,
+    user: WebUser,
+    session: SessionDep,
+    services: ServicesDep,
+    form: Form,
+) -> RedirectResponse:
+    policy.require_any_coordinator(user)
+    try:
+        kb.delete_document(
+            session=session,
+            kb=services.knowledge_base,
+            doc_id=doc_id,
+            actor=accounts.actor_for(user),
+        )
+    except CompanionError as exc:
+        session.rollback()
+        flash(request, exc.message, "error")
+    else:
+        flash(request, f"Deleted {doc_id} and its passages.")
+    return redirect("/knowledge#documents")
+
+
+@router.post("/knowledge/ask", response_model=None)
+def ask(
+    request: Request,
+    user: WebUser,
+    session: SessionDep,
+    services: ServicesDep,
+    form: Form,
+    page: PageDep,
+) -> HTMLResponse | RedirectResponse:
+    """Draft an answer from the knowledge base; like every draft, it waits for review."""
+    policy.require_any_coordinator(user)
+    question = str(form.get("text", ""))
+    try:
+        draft = drafting.request_draft(
+            services=services,
+            session=session,
+            kind=DraftKind.answer,
+            user=user,
+            actor=accounts.actor_for(user),
+            text=question,
+        )
+    except InvalidInput as exc:
+        return _knowledge_page(
+            request,
+            session,
+            services,
+            user,
+            page,
+            status_code=exc.status_code,
+            errors=field_errors(exc),
+            question=question,
+        )
+    except CompanionError as exc:
+        # The failed draft is kept (committed by the drafting service) for the record.
+        flash(request, f"The answer could not be drafted: {exc.message}", "error")
+        return redirect("/knowledge#ask")
+    return redirect(f"/knowledge?asked={draft.id}#ask")

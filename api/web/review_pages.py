@@ -1,0 +1,392 @@
+"""Review pages: my queue, one draft with its provenance, and the decisions on it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from api.deps import ServicesDep, SessionDep
+from api.routes import review as review_api
+from api.web.core import Form, WebUser, field_errors, flash, redirect, render, roles_of
+from companion.accounts.models import User
+from companion.drafting.models import Draft, DraftStatus
+from companion.errors import CompanionError, InvalidInput, NotFound, PermissionDenied
+from companion.review import policy, queue, workflow
+from prompts.schemas import DraftKind
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+KIND_LABELS = {
+    DraftKind.agenda: "Session agenda",
+    DraftKind.brief: "Mentor brief",
+    DraftKind.smart_goal: "SMART goal",
+    DraftKind.smart_check: "SMART check",
+    DraftKind.feedback_prompts: "Feedback questions",
+    DraftKind.answer: "Knowledge-base answer",
+    DraftKind.nudge: "Nudge",
+    DraftKind.success_story: "Success story",
+}
+ACTION_LABELS = {
+    workflow.Action.approve: "Approve",
+    workflow.Action.reject: "Reject",
+    workflow.Action.request_changes: "Request changes",
+    workflow.Action.edit: "Save edit",
+    workflow.Action.regenerate: "Draft it again",
+    workflow.Action.withdraw: "Withdraw",
+}
+AGENDA_FIELDS = ("objectives", "items", "questions", "prep_mentor", "prep_mentee")
+QUEUE_PAGE = 50
+
+
+def kind_label(kind: str) -> str:
+    try:
+        return KIND_LABELS[DraftKind(kind)]
+    except (ValueError, KeyError):
+        return kind
+
+
+# --- the queue -------------------------------------------------------------------------
+
+
+@router.get("/review", response_model=None)
+def review_queue(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    kind: str | None = None,
+    offset: int = 0,
+) -> HTMLResponse:
+    errors: dict[str, str] = {}
+    chosen: DraftKind | None = None
+    if kind:
+        try:
+            chosen = DraftKind(kind)
+        except ValueError:
+            errors["kind"] = "Choose one of the kinds in the list."
+    offset = max(offset, 0)
+    items, total = queue.pending_for(session, user, kind=chosen, limit=QUEUE_PAGE, offset=offset)
+    for item in items:
+        # Coordinators bulk-approve drafts that wait for a reviewer, not stories
+        # that wait for the members they name.
+        item["bulk"] = item["status"] == DraftStatus.pending_review.value
+    return render(
+        request,
+        "review/queue.html",
+        user=user,
+        status_code=422 if errors else 200,
+        errors=errors,
+        items=items,
+        total=total,
+        offset=offset,
+        page_size=QUEUE_PAGE,
+        kind=chosen.value if chosen else "",
+        kinds=KIND_LABELS,
+        kind_label=kind_label,
+        can_bulk=roles_of(user)["coordinator"] and any(i["bulk"] for i in items),
+    )
+
+
+@router.post("/review/bulk-approve", response_model=None)
+def bulk_approve(
+    request: Request, session: SessionDep, services: ServicesDep, user: WebUser, form: Form
+) -> RedirectResponse:
+    """Coordinators approve the drafts they ticked; each succeeds or fails on its own."""
+    picked: list[review_api.BulkItem] = []
+    for value in form.getlist("draft"):
+        draft_id, _, version = str(value).partition(":")
+        if draft_id.isdigit() and version.isdigit() and int(version) >= 1:
+            picked.append(review_api.BulkItem(id=int(draft_id), version=int(version)))
+    if not picked:
+        flash(request, "Tick at least one draft to approve.", "error")
+        return redirect("/review")
+    if len(picked) > 200:
+        flash(request, "Approve at most 200 drafts at once.", "error")
+        return redirect("/review")
+    outcome = review_api.bulk_approve(
+        review_api.BulkApprove(drafts=picked), services, session, user
+    )
+    approved = outcome["approved"]
+    flash(request, f"Approved {approved} draft{'' if approved == 1 else 's'}.")
+    for failed in (r for r in outcome["results"] if not r["ok"]):
+        flash(request, f"Draft {failed['id']} was not approved: {failed['message']}", "error")
+    return redirect("/review")
+
+
+# --- one draft -------------------------------------------------------------------------
+
+
+def _lines(items: list[str]) -> str:
+    return "\n".join(items)
+
+
+def edit_values_of(kind: str, content: dict[str, Any] | None) -> dict[str, str]:
+    """The edit form prefilled from a draft's current content."""
+    content = content or {}
+    if kind == DraftKind.agenda.value and content:
+        preparation = content.get("preparation") or {}
+        return {
+            "objectives": _lines(content.get("objectives") or []),
+            "items": _lines(
+                f"{item['minutes']} | {item['topic']}"
+                + (f" | {item['notes']}" if item.get("notes") else "")
+                for item in content.get("items") or []
+            ),
+            "questions": _lines(content.get("questions") or []),
+            "prep_mentor": _lines(preparation.get("mentor") or []),
+            "prep_mentee": _lines(preparation.get("mentee") or []),
+        }
+    return {"content_json": json.dumps(content, indent=2, ensure_ascii=False)}
+
+
+def _non_empty_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _agenda_items(text: str) -> tuple[list[dict[str, Any]], str | None]:
+    items = []
+    for number, line in enumerate(_non_empty_lines(text), start=1):
+        minutes, bar, rest = line.partition("|")
+        topic, _, notes = rest.partition("|")
+        if not bar or not minutes.strip().isdigit() or not topic.strip():
+            return [], (
+                f"Line {number} is not 'minutes | topic' (e.g. '10 | Check in'); it reads {line!r}."
+            )
+        items.append(
+            {"minutes": int(minutes.strip()), "topic": topic.strip(), "notes": notes.strip()}
+        )
+    return items, None
+
+
+def content_from_form(
+    draft: Draft, form: Any
+) -> tuple[dict[str, Any] | None, dict[str, str], dict[str, str]]:
+    """The edited content from the edit form: (content, errors by field, the values as typed)."""
+    if draft.kind == DraftKind.agenda.value:
+        values = {name: str(form.get(name, "")) for name in AGENDA_FIELDS}
+        items, problem = _agenda_items(values["items"])
+        if problem:
+            return None, {"items": problem}, values
+        content = {
+            "objectives": _non_empty_lines(values["objectives"]),
+            "items": items,
+            "questions": _non_empty_lines(values["questions"]),
+            "preparation": {
+                "mentor": _non_empty_lines(values["prep_mentor"]),
+                "mentee": _non_empty_lines(values["prep_mentee"]),
+            },
+            # Citations are not edited here: they keep naming the guidance given.
+            "citations": list((draft.content or {}).get("citations") or []),
+        }
+        return content, {}, values
+    values = {"content_json": str(form.get("content_json", ""))}
+    try:
+        content = json.loads(values["content_json"])
+    except json.JSONDecodeError as exc:
+        return (
+            None,
+            {"content_json": f"This is not valid JSON: {exc.msg} (line {exc.lineno})."},
+            values,
+        )
+    if not isinstance(content, dict):
+        return None, {"content_json": "Give a JSON object, {...}, as the draft shows it."}, values
+    return content, {}, values
+
+
+AGENDA_ERROR_FIELDS = {
+    "objectives": "objectives",
+    "items": "items",
+    "questions": "questions",
+    "preparation.mentor": "prep_mentor",
+    "preparation.mentee": "prep_mentee",
+    "preparation": "prep_mentor",
+    # The agenda's only whole-content check is that the items fill the session.
+    "content": "items",
+}
+
+
+def _content_errors(kind: str, exc: InvalidInput) -> dict[str, str]:
+    """A refused edit's problems next to the edit form's fields."""
+    found: dict[str, str] = {}
+    for detail in exc.details:
+        field = str(detail.get("field") or "content")
+        message = str(detail.get("message") or exc.message).removeprefix("Value error, ")
+        if kind == DraftKind.agenda.value:
+            parts = field.split(".")
+            key = AGENDA_ERROR_FIELDS.get(".".join(parts[:2])) or AGENDA_ERROR_FIELDS.get(
+                parts[0], "items"
+            )
+            where = f"line {int(parts[1]) + 1}: " if len(parts) > 1 and parts[1].isdigit() else ""
+        else:
+            key, where = "content_json", f"{field}: " if field != "content" else ""
+        found.setdefault(key, f"{where}{message}")
+    return found or {"content_json" if kind != DraftKind.agenda.value else "items": exc.message}
+
+
+def shown_errors(
+    exc: CompanionError, *, known: set[str], fallback: str = "_form"
+) -> dict[str, str]:
+    """A service error next to the form field it names, else next to `fallback`."""
+    found: dict[str, str] = {}
+    for key, message in field_errors(exc).items():
+        found.setdefault(key if key in known else fallback, message.removeprefix(f"{key}: "))
+    return found
+
+
+def diff_lines(diff: str | None) -> list[tuple[str, str]]:
+    """The unified diff, line by line, with the class that marks it added or removed."""
+    lines = []
+    for line in (diff or "").splitlines():
+        if line.startswith(("+++", "---")):
+            css = ""
+        elif line.startswith("+"):
+            css = "diff-add"
+        elif line.startswith("-"):
+            css = "diff-del"
+        else:
+            css = ""
+        lines.append((css, line))
+    return lines
+
+
+def decisions_for(session: SessionDep, draft: Draft, user: User) -> list[str]:
+    """The decisions this person may take on the draft now."""
+    if not policy.may_review(session, draft, user):
+        mine = any(a.get("as_member") and a["user_id"] == user.id for a in draft.approvals or [])
+        if draft.status == DraftStatus.approved and not mine:
+            return [workflow.Action.approve.value]
+        return []
+    return sorted(
+        action.value
+        for (status, action) in workflow.TRANSITIONS
+        if status == draft.status and action in workflow.HUMAN_ACTIONS
+    )
+
+
+def draft_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    draft_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    edit_values: dict[str, str] | None = None,
+    note: str = "",
+) -> HTMLResponse:
+    draft = workflow.get_reviewable(session, draft_id, user)
+    payload = queue.get_for(session, draft.id, user)
+    return render(
+        request,
+        "review/draft.html",
+        user=user,
+        status_code=status_code,
+        errors=errors or {},
+        draft=payload,
+        full_review=policy.may_review(session, draft, user),
+        decisions=decisions_for(session, draft, user),
+        action_labels={a.value: label for a, label in ACTION_LABELS.items()},
+        edit_values=edit_values or edit_values_of(draft.kind, draft.content),
+        note=note,
+        kind_label=kind_label,
+        diff_lines=diff_lines(payload.get("diff")),
+    )
+
+
+@router.get("/review/{draft_id:int}", response_model=None)
+def show_draft(request: Request, draft_id: int, session: SessionDep, user: WebUser) -> HTMLResponse:
+    return draft_page(request, session, user, draft_id)
+
+
+def _done(draft: Draft, action: workflow.Action) -> str:
+    if action == workflow.Action.approve:
+        if draft.status == DraftStatus.delivered:
+            return "Approved and delivered: its recipients can read it now."
+        if draft.status == DraftStatus.approved:
+            return "Approved; it waits for the members the story names to approve it too."
+        return "Your approval is recorded; a coordinator approves it too before it is delivered."
+    return {
+        workflow.Action.reject: "Rejected: nobody will see this draft.",
+        workflow.Action.request_changes: "Changes requested: the draft waits for an edit.",
+        workflow.Action.edit: "Your edit is saved; the draft still waits for approval.",
+        workflow.Action.regenerate: "Drafted again: review the new version.",
+        workflow.Action.withdraw: "Withdrawn: its recipients no longer see it.",
+    }.get(action, "Done.")
+
+
+@router.post("/review/{draft_id:int}", response_model=None)
+def decide(
+    request: Request,
+    draft_id: int,
+    session: SessionDep,
+    services: ServicesDep,
+    user: WebUser,
+    form: Form,
+) -> HTMLResponse | RedirectResponse:
+    """One decision on the version of the draft the reviewer saw (PRG on success)."""
+    draft = workflow.get_reviewable(session, draft_id, user)
+    note = str(form.get("note", "")).strip()
+    errors: dict[str, str] = {}
+    try:
+        action = workflow.Action(str(form.get("action", "")))
+    except ValueError:
+        action = None
+        errors["_form"] = "Choose one of the buttons to decide."
+    version = str(form.get("version", ""))
+    if not version.isdigit():
+        errors["_form"] = "The form lost the draft's version; reload the page and decide again."
+    content, edit_values = None, None
+    if form.get("edited"):
+        content, problems, edit_values = content_from_form(draft, form)
+        errors.update(problems)
+    if action == workflow.Action.request_changes and not note:
+        errors["note"] = "Say what should change, so that the next version gets it right."
+    if errors or action is None:
+        return draft_page(
+            request,
+            session,
+            user,
+            draft_id,
+            errors=errors,
+            status_code=422,
+            edit_values=edit_values,
+            note=note,
+        )
+    try:
+        decided = workflow.decide(
+            session=session,
+            draft_id=draft_id,
+            action=action,
+            version=int(version),
+            user=user,
+            content=content,
+            note=note,
+            services=services,
+        )
+    except (NotFound, PermissionDenied):
+        raise
+    except CompanionError as exc:
+        session.rollback()
+        if isinstance(exc, InvalidInput) and content is not None and exc.details:
+            errors = _content_errors(draft.kind, exc)
+        elif exc.status_code == 409:
+            errors = {
+                "_form": f"{exc.message} The page now shows the draft as it is; "
+                "check it before you decide again."
+            }
+        else:
+            errors = shown_errors(exc, known={"note"})
+        return draft_page(
+            request,
+            session,
+            user,
+            draft_id,
+            errors=errors,
+            status_code=exc.status_code,
+            edit_values=edit_values if exc.status_code == 422 else None,
+            note=note,
+        )
+    flash(request, _done(decided, action))
+    return redirect(f"/review/{draft_id}")
