@@ -7,13 +7,12 @@ import binascii
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
@@ -32,7 +31,6 @@ from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.programs.models import Program
 from companion.relationships import health
-from companion.relationships.models import MentoringSession, Relationship, SessionStatus
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -159,29 +157,6 @@ def fairness_charts(report: dict[str, Any]) -> tuple[list[Chart], str]:
     return charts, note
 
 
-def held_per_week(session: Session, *, program_id: int, now: datetime) -> list[tuple[date, int]]:
-    """Held sessions per ISO week (by Monday, UTC) over the last WEEKS_SHOWN weeks."""
-    today = now.astimezone(UTC).date()
-    this_monday = today - timedelta(days=today.weekday())
-    first_monday = this_monday - timedelta(weeks=WEEKS_SHOWN - 1)
-    starts = session.scalars(
-        select(MentoringSession.starts_at)
-        .join(Relationship, Relationship.id == MentoringSession.relationship_id)
-        .where(
-            Relationship.program_id == program_id,
-            MentoringSession.status == SessionStatus.held,
-            MentoringSession.starts_at >= datetime.combine(first_monday, time(0), tzinfo=UTC),
-        )
-    ).all()
-    counts = Counter(
-        day - timedelta(days=day.weekday()) for day in (s.astimezone(UTC).date() for s in starts)
-    )
-    return [
-        (monday, counts[monday])
-        for monday in (first_monday + timedelta(weeks=k) for k in range(WEEKS_SHOWN))
-    ]
-
-
 def sessions_chart(weeks: list[tuple[date, int]]) -> Chart:
     bars = []
     for monday, n in weeks:
@@ -303,7 +278,9 @@ def program_overview(
         score_chart=score,
         fairness_charts=fairness,
         fairness_note=fairness_note,
-        sessions_chart=sessions_chart(held_per_week(session, program_id=program_id, now=now)),
+        sessions_chart=sessions_chart(
+            health.held_per_week(session, program_id=program_id, now=now, weeks=WEEKS_SHOWN)
+        ),
         when=_when,
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -188,3 +188,28 @@ def overview(
 
 def is_overdue(item: ActionItem, today: date) -> bool:
     return item.done_at is None and item.due_date is not None and item.due_date < today
+
+
+def held_per_week(
+    session: Session, *, program_id: int, now: datetime, weeks: int = 12
+) -> list[tuple[date, int]]:
+    """Held sessions per ISO week (by its Monday, UTC) over the last `weeks` weeks."""
+    today = now.astimezone(UTC).date()
+    this_monday = today - timedelta(days=today.weekday())
+    first_monday = this_monday - timedelta(weeks=weeks - 1)
+    starts = session.scalars(
+        select(MentoringSession.starts_at)
+        .join(Relationship, Relationship.id == MentoringSession.relationship_id)
+        .where(
+            Relationship.program_id == program_id,
+            MentoringSession.status == SessionStatus.held,
+            MentoringSession.starts_at >= datetime.combine(first_monday, time(0), tzinfo=UTC),
+        )
+    ).all()
+    counts = Counter(
+        day - timedelta(days=day.weekday()) for day in (s.astimezone(UTC).date() for s in starts)
+    )
+    return [
+        (monday, counts[monday])
+        for monday in (first_monday + timedelta(weeks=k) for k in range(weeks))
+    ]
