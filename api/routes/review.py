@@ -8,8 +8,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
-from companion.accounts import policy as roles
-from companion.errors import CompanionError
 from companion.review import delivery, queue, workflow
 from prompts.schemas import DraftKind
 
@@ -84,24 +82,12 @@ def bulk_approve(
     body: BulkApprove, services: ServicesDep, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
     """Coordinators approve many drafts at once; each succeeds or fails on its own."""
-    roles.require_any_coordinator(user)
-    results = []
-    for item in body.drafts:
-        savepoint = session.begin_nested()
-        try:
-            draft = workflow.decide(
-                session=session,
-                draft_id=item.id,
-                action=workflow.Action.approve,
-                version=item.version,
-                user=user,
-                services=services,
-            )
-            savepoint.commit()
-            results.append({"id": item.id, "status": draft.status.value, "ok": True})
-        except CompanionError as exc:
-            savepoint.rollback()
-            results.append({"id": item.id, "ok": False, "error": exc.code, "message": exc.message})
+    results = workflow.bulk_approve(
+        session=session,
+        items=[(item.id, item.version) for item in body.drafts],
+        user=user,
+        services=services,
+    )
     return {"results": results, "approved": sum(r["ok"] for r in results)}
 
 

@@ -7,9 +7,8 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep
 from api.web.core import WebUser, render
-from api.web.review_pages import KIND_LABELS, kind_label
+from api.web.review_pages import KIND_LABELS, chosen_kind, kind_label
 from companion.review import delivery
-from prompts.schemas import DraftKind
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -24,13 +23,7 @@ def inbox(
     kind: str | None = None,
     offset: int = 0,
 ) -> HTMLResponse:
-    errors: dict[str, str] = {}
-    chosen: DraftKind | None = None
-    if kind:
-        try:
-            chosen = DraftKind(kind)
-        except ValueError:
-            errors["kind"] = "Choose one of the kinds in the list."
+    chosen, errors = chosen_kind(kind)
     offset = max(offset, 0)
     rows = delivery.delivered_to(session, user, kind=chosen)
     items = [delivery.view_of(d) for d in rows[offset : offset + INBOX_PAGE]]

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
-from api.routes import review as review_api
 from api.web.core import Form, WebUser, field_errors, flash, redirect, render, roles_of
 from companion.accounts.models import User
 from companion.drafting.models import Draft, DraftStatus
@@ -51,6 +50,16 @@ def kind_label(kind: str) -> str:
 # --- the queue -------------------------------------------------------------------------
 
 
+def chosen_kind(kind: str | None) -> tuple[DraftKind | None, dict[str, str]]:
+    """The kind filter of a list page, or the error to show next to it."""
+    if not kind:
+        return None, {}
+    try:
+        return DraftKind(kind), {}
+    except ValueError:
+        return None, {"kind": "Choose one of the kinds in the list."}
+
+
 @router.get("/review", response_model=None)
 def review_queue(
     request: Request,
@@ -59,13 +68,7 @@ def review_queue(
     kind: str | None = None,
     offset: int = 0,
 ) -> HTMLResponse:
-    errors: dict[str, str] = {}
-    chosen: DraftKind | None = None
-    if kind:
-        try:
-            chosen = DraftKind(kind)
-        except ValueError:
-            errors["kind"] = "Choose one of the kinds in the list."
+    chosen, errors = chosen_kind(kind)
     offset = max(offset, 0)
     items, total = queue.pending_for(session, user, kind=chosen, limit=QUEUE_PAGE, offset=offset)
     for item in items:
@@ -94,23 +97,21 @@ def bulk_approve(
     request: Request, session: SessionDep, services: ServicesDep, user: WebUser, form: Form
 ) -> RedirectResponse:
     """Coordinators approve the drafts they ticked; each succeeds or fails on its own."""
-    picked: list[review_api.BulkItem] = []
+    picked: list[tuple[int, int]] = []
     for value in form.getlist("draft"):
         draft_id, _, version = str(value).partition(":")
         if draft_id.isdigit() and version.isdigit() and int(version) >= 1:
-            picked.append(review_api.BulkItem(id=int(draft_id), version=int(version)))
+            picked.append((int(draft_id), int(version)))
     if not picked:
         flash(request, "Tick at least one draft to approve.", "error")
         return redirect("/review")
-    if len(picked) > 200:
-        flash(request, "Approve at most 200 drafts at once.", "error")
+    if len(picked) > workflow.MAX_BULK:
+        flash(request, f"Approve at most {workflow.MAX_BULK} drafts at once.", "error")
         return redirect("/review")
-    outcome = review_api.bulk_approve(
-        review_api.BulkApprove(drafts=picked), services, session, user
-    )
-    approved = outcome["approved"]
+    results = workflow.bulk_approve(session=session, items=picked, user=user, services=services)
+    approved = sum(r["ok"] for r in results)
     flash(request, f"Approved {approved} draft{'' if approved == 1 else 's'}.")
-    for failed in (r for r in outcome["results"] if not r["ok"]):
+    for failed in (r for r in results if not r["ok"]):
         flash(request, f"Draft {failed['id']} was not approved: {failed['message']}", "error")
     return redirect("/review")
 

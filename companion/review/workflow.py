@@ -31,7 +31,13 @@ from companion.audit.service import Actor
 from companion.db.base import utcnow
 from companion.drafting.models import Draft, DraftStatus
 from companion.drafting.text import render_text
-from companion.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from companion.errors import (
+    CompanionError,
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
 from companion.review import policy
 from prompts import schemas
 from prompts.schemas import DraftKind
@@ -247,21 +253,26 @@ def _approve(
         return draft  # this person's approval is already counted (four eyes)
     draft.approvals = [*(draft.approvals or []), _approval(actor, coordinator=coordinator)]
     if not policy.approvals_complete(session, draft):
-        session.flush()
-        audit.record(
-            session=session,
-            actor=actor,
-            action="review.approval_recorded",
-            subject_type="draft",
-            subject_id=draft.id,
-            program_id=draft.program_id,
-            data={"waiting_for": "a coordinator (four eyes)", "version": draft.version},
-        )
+        _record_approval(session, draft, actor, waiting_for="a coordinator (four eyes)")
         return draft
     transition(session, draft, Action.approve, actor, edited=draft.edited)
     if not policy.story_approvals_missing(session, draft):
         deliver(session, draft, services)
     return draft
+
+
+def _record_approval(session: Session, draft: Draft, actor: Actor, **data: Any) -> None:
+    """An approval that is not (yet) a transition: audited, but the status stays."""
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="review.approval_recorded",
+        subject_type="draft",
+        subject_id=draft.id,
+        program_id=draft.program_id,
+        data={**data, "version": draft.version},
+    )
 
 
 def _approve_story_as_member(
@@ -275,16 +286,7 @@ def _approve_story_as_member(
         *(draft.approvals or []),
         _approval(actor, coordinator=False, as_member=True),
     ]
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="review.approval_recorded",
-        subject_type="draft",
-        subject_id=draft.id,
-        program_id=draft.program_id,
-        data={"as_member": True, "version": draft.version},
-    )
+    _record_approval(session, draft, actor, as_member=True)
     if not policy.story_approvals_missing(session, draft):
         deliver(session, draft, services)
     return draft
@@ -371,3 +373,35 @@ def deliver(
         headline=delivery.headline(draft),
     )
     return draft
+
+
+MAX_BULK = 200
+
+
+def bulk_approve(
+    *, session: Session, items: list[tuple[int, int]], user: User, services: Services
+) -> list[dict[str, Any]]:
+    """A coordinator approves many (draft id, version) pairs; each succeeds or fails alone."""
+    from companion.accounts import policy as roles
+
+    roles.require_any_coordinator(user)
+    if not 1 <= len(items) <= MAX_BULK:
+        raise InvalidInput(f"drafts: approve 1 to {MAX_BULK} drafts at once.")
+    results = []
+    for draft_id, version in items:
+        savepoint = session.begin_nested()
+        try:
+            draft = decide(
+                session=session,
+                draft_id=draft_id,
+                action=Action.approve,
+                version=version,
+                user=user,
+                services=services,
+            )
+            savepoint.commit()
+            results.append({"id": draft_id, "status": draft.status.value, "ok": True})
+        except CompanionError as exc:
+            savepoint.rollback()
+            results.append({"id": draft_id, "ok": False, "error": exc.code, "message": exc.message})
+    return results
