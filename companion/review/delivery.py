@@ -68,6 +68,9 @@ def delivered_to(
 ) -> list[Draft]:
     """The delivered drafts whose recipients include `user`, newest first."""
     query = select(Draft).where(Draft.status == DraftStatus.delivered)
+    narrowed = policy.candidates(session, user)
+    if narrowed is not None:
+        query = query.where(narrowed)
     if kind is not None:
         query = query.where(Draft.kind == kind.value)
     if relationship_id is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from companion.accounts import policy
@@ -151,3 +151,32 @@ def recipients(session: Session, draft: Draft) -> list[Recipient]:
 
 def is_recipient(session: Session, draft: Draft, user: User) -> bool:
     return any(r.user_id == user.id for r in recipients(session, draft))
+
+
+def candidates(session: Session, user: User) -> ColumnElement[bool] | None:
+    """An SQL condition narrowing drafts to those `user` could review or receive.
+
+    Only a prefilter, so that lists do not check every draft in the database:
+    `may_review` and `is_recipient` still decide. None means no narrowing (an
+    organisation coordinator may review drafts of every program).
+    """
+    from sqlalchemy import false, or_
+
+    from companion.relationships import access
+
+    coordinated = policy.program_ids(user)
+    if coordinated is None:
+        return None
+    coordinated = {p for p in coordinated if policy.has_role(user, Role.coordinator, p)}
+    member_of = access.relationship_ids_of_user(session, user)
+    participant_in = set(
+        session.scalars(select(Participant.program_id).where(Participant.user_id == user.id))
+    )
+    return or_(
+        Draft.requested_by_id == user.id,
+        Draft.relationship_id.in_(member_of) if member_of else false(),
+        Draft.program_id.in_(coordinated) if coordinated else false(),
+        (Draft.kind == DraftKind.success_story.value) & Draft.program_id.in_(participant_in)
+        if participant_in
+        else false(),
+    )

@@ -92,6 +92,9 @@ def pending_for(
     query = select(Draft).where(
         Draft.status.in_([DraftStatus.pending_review, DraftStatus.approved])
     )
+    narrowed = policy.candidates(session, user)
+    if narrowed is not None:
+        query = query.where(narrowed)
     if kind is not None:
         query = query.where(Draft.kind == kind.value)
     if program_id is not None:
@@ -130,6 +133,9 @@ def reviewable(
 ) -> tuple[list[dict[str, Any]], int]:
     """Every draft `user` may review, newest first, whatever its state."""
     query = select(Draft)
+    narrowed = policy.candidates(session, user)
+    if narrowed is not None:
+        query = query.where(narrowed)
     if kind is not None:
         query = query.where(Draft.kind == kind.value)
     if status is not None:
