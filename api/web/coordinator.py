@@ -18,7 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from api.deps import PageDep, PageParams, ServicesDep, SessionDep
 from api.routes.matching import MAX_FILE_BYTES
-from api.web.core import Form, WebUser, flash, redirect, render
+from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
 from companion.accounts import passwords, policy
 from companion.accounts import service as accounts
 from companion.accounts.models import Role, User
@@ -489,8 +489,7 @@ def start_run(
             actor=accounts.actor_for(user),
         )
     except CompanionError as exc:
-        session.rollback()
-        flash(request, exc.message, "error")
+        flash_failure(request, session, exc)
         return redirect(f"/coordinator/programs/{program_id}/matching")
     flash(
         request,
@@ -561,8 +560,7 @@ def approve_proposal(
     try:
         matching.approve(session=session, proposal_id=proposal_id, actor=accounts.actor_for(user))
     except CompanionError as exc:
-        session.rollback()
-        flash(request, exc.message, "error")
+        flash_failure(request, session, exc)
     else:
         flash(request, f"Proposal {proposal_id} approved: the pair is now a relationship.")
     return redirect(f"/coordinator/runs/{run_id}")
@@ -576,8 +574,7 @@ def reject_proposal(
     try:
         matching.reject(session=session, proposal_id=proposal_id, actor=accounts.actor_for(user))
     except CompanionError as exc:
-        session.rollback()
-        flash(request, exc.message, "error")
+        flash_failure(request, session, exc)
     else:
         flash(request, f"Proposal {proposal_id} rejected.")
     return redirect(f"/coordinator/runs/{run_id}")

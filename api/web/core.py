@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from api.deps import SessionDep
@@ -78,6 +79,12 @@ def render(
         },
         status_code=status_code,
     )
+
+
+def flash_failure(request: Request, session: Session, exc: CompanionError) -> None:
+    """A service refused a form: keep nothing of the request's changes, say why."""
+    session.rollback()
+    flash(request, exc.message, "error")
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from api.deps import ServicesDep, SessionDep
-from api.web.core import Form, WebUser, field_errors, flash, redirect, render
+from api.web.core import Form, WebUser, field_errors, flash, flash_failure, redirect, render
 from companion.accounts import service as accounts
 from companion.accounts.models import Role, User
 from companion.drafting import service as drafting
@@ -216,7 +216,7 @@ def draft_goal(
     except NotFound:
         raise
     except CompanionError as exc:
-        flash(request, exc.message, "error")
+        flash_failure(request, session, exc)
         return redirect(_goals_url(relationship_id))
     flash(
         request, "Here is a SMART goal drafted from your aspiration: check it, edit it, approve it."
@@ -249,7 +249,7 @@ def create_goal(
         except NotFound:
             raise
         except CompanionError as exc:
-            flash(request, exc.message, "error")
+            flash_failure(request, session, exc)
             return redirect(_goals_url(relationship_id))
     if problems:
         return _goals_page(
@@ -287,7 +287,7 @@ def _change_goal(
     except NotFound:
         raise
     except CompanionError as exc:
-        flash(request, exc.message, "error")
+        flash_failure(request, session, exc)
         return redirect(_goals_url(view.relationship.id, goal_id))
     flash(request, done)
     return redirect(_goals_url(view.relationship.id, goal_id))
@@ -513,7 +513,7 @@ def edit_goal(
         except NotFound:
             raise
         except CompanionError as exc:
-            flash(request, exc.message, "error")
+            flash_failure(request, session, exc)
             return redirect(_goals_url(relationship_id, goal_id))
     if problems:
         return render(
@@ -558,7 +558,7 @@ def check_goal(
     except NotFound:
         raise
     except CompanionError as exc:
-        flash(request, exc.message, "error")
+        flash_failure(request, session, exc)
         return redirect(_goals_url(relationship_id, goal_id))
     flash(request, "Your goal is checked: read the verdicts, then keep them with your goal.")
     return redirect(f"{_goals_url(relationship_id)}/drafts/{draft.id}")
@@ -694,7 +694,7 @@ def decide_draft(
     except NotFound:
         raise
     except CompanionError as exc:
-        flash(request, exc.message, "error")
+        flash_failure(request, session, exc)
         return redirect(here)
     return _after_decision(request, view, draft, action, here)
 

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from api.deps import PageDep, PageParams, ServicesDep, SessionDep
 from api.routes.knowledge import MAX_UPLOAD_BYTES
 from api.web.coordinator import pager
-from api.web.core import Form, WebUser, field_errors, flash, redirect, render
+from api.web.core import Form, WebUser, field_errors, flash, flash_failure, redirect, render
 from companion.accounts import policy
 from companion.accounts import service as accounts
 from companion.accounts.models import User
@@ -180,8 +180,7 @@ def delete_document(
             actor=accounts.actor_for(user),
         )
     except CompanionError as exc:
-        session.rollback()
-        flash(request, exc.message, "error")
+        flash_failure(request, session, exc)
     else:
         flash(request, f"Deleted {doc_id} and its passages.")
     return redirect("/knowledge#documents")

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
-from api.web.core import Form, WebUser, flash, redirect, render
+from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
 from api.web.review_pages import kind_label, shown_errors
 from companion.accounts import service as accounts
 from companion.accounts.models import User
@@ -254,8 +254,7 @@ def pause_or_resume(
         relationships.set_status(view=view, status=RelationshipStatus(wanted))
     except CompanionError as exc:
         _rethrow(exc)
-        session.rollback()
-        flash(request, exc.message, "error")
+        flash_failure(request, session, exc)
         return redirect(back)
     flash(request, "Paused." if wanted == RelationshipStatus.paused else "Resumed.")
     return redirect(back)
@@ -399,8 +398,7 @@ def tick_action(
         sessions.update_action(session=session, view=view, action_id=action_id, done=done)
     except CompanionError as exc:
         _rethrow(exc)
-        session.rollback()
-        flash(request, exc.message, "error")
+        flash_failure(request, session, exc)
         return redirect(back)
     flash(request, "Marked done." if done else "Marked not done.")
     return redirect(back)
