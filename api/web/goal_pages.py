@@ -142,14 +142,10 @@ def _goals_page(
     drafts: list[dict[str, Any]] = []
     checks: dict[int, dict[str, Any]] = {}
     if view.is_mentee:
-        mine, _ = queue.reviewable(session, user, limit=MAX_PAGE_SIZE)
-        drafts = [
-            d
-            for d in mine
-            if d["relationship_id"] == relationship_id
-            and d["kind"] in GOAL_DRAFTS
-            and d["status"] in OPEN_DRAFTS
-        ]
+        mine, _ = queue.reviewable(
+            session, user, relationship_id=relationship_id, limit=MAX_PAGE_SIZE
+        )
+        drafts = [d for d in mine if d["kind"] in GOAL_DRAFTS and d["status"] in OPEN_DRAFTS]
         for draft in delivery.delivered_to(
             session, user, kind=DraftKind.smart_check, relationship_id=relationship_id
         ):

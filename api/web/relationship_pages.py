@@ -86,8 +86,8 @@ def my_timezone(view: View) -> str:
 
 def drafts_waiting(session: SessionDep, user: User, relationship_id: int) -> list[dict]:
     """The drafts of this relationship that wait for this person's review."""
-    items, _ = queue.pending_for(session, user, limit=200)
-    return [d for d in items if d["relationship_id"] == relationship_id]
+    items, _ = queue.pending_for(session, user, relationship_id=relationship_id, limit=200)
+    return items
 
 
 def all_sessions(session: SessionDep, view: View) -> list[dict[str, Any]]:

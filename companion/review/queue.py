@@ -84,6 +84,7 @@ def pending_for(
     *,
     kind: DraftKind | None = None,
     program_id: int | None = None,
+    relationship_id: int | None = None,
     older_than_hours: float | None = None,
     limit: int = 50,
     offset: int = 0,
@@ -99,6 +100,8 @@ def pending_for(
         query = query.where(Draft.kind == kind.value)
     if program_id is not None:
         query = query.where(Draft.program_id == program_id)
+    if relationship_id is not None:
+        query = query.where(Draft.relationship_id == relationship_id)
     if older_than_hours is not None:
         cutoff: datetime = utcnow() - timedelta(hours=older_than_hours)
         query = query.where(Draft.created_at <= cutoff)
@@ -128,11 +131,14 @@ def reviewable(
     *,
     kind: DraftKind | None = None,
     status: DraftStatus | None = None,
+    relationship_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """Every draft `user` may review, newest first, whatever its state."""
     query = select(Draft)
+    if relationship_id is not None:
+        query = query.where(Draft.relationship_id == relationship_id)
     narrowed = policy.candidates(session, user)
     if narrowed is not None:
         query = query.where(narrowed)
