@@ -502,7 +502,7 @@ def _input(
             session=session, program=program, relationships=[relationship], now=now
         )[relationship.id]
         stalled_reasons = flag.reasons
-        since = flag.last_held_at or health._start_of(relationship)
+        since = flag.last_held_at or health.start_of(relationship)
         days_quiet = (now - since).days
     topics = " ".join(g.title for g in goals)
     query = {

@@ -63,12 +63,6 @@ class View:
     def mentees(self) -> list[RelationshipMember]:
         return [m for m in self.relationship.members if m.role == MemberRole.mentee]
 
-    def member_for(self, participant_id: int) -> RelationshipMember | None:
-        for m in self.relationship.members:
-            if m.participant_id == participant_id:
-                return m
-        return None
-
     def external_id(self, participant_id: int) -> str:
         return self.people[participant_id].external_id
 

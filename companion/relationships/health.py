@@ -30,7 +30,7 @@ class Health:
     overdue_actions: int = 0
 
 
-def _start_of(relationship: Relationship) -> datetime:
+def start_of(relationship: Relationship) -> datetime:
     start = relationship.start_date or relationship.created_at.date()
     return datetime.combine(start, time(0), tzinfo=UTC)
 
@@ -76,7 +76,7 @@ def assess(
         health.overdue_actions = overdue.get(relationship.id, 0)
         if relationship.status != RelationshipStatus.active:
             continue
-        quiet_since = held or _start_of(relationship)
+        quiet_since = held or start_of(relationship)
         quiet_days = (now - quiet_since).days
         if quiet_days > program.stalled_after_days:
             health.reasons.append(

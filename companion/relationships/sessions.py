@@ -15,7 +15,7 @@ from companion.availability import parse_availability
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound
 from companion.participants.models import Participant
-from companion.relationships import access
+from companion.relationships import access, health
 from companion.relationships.access import View
 from companion.relationships.calendar import CalendarEvent, to_ics
 from companion.relationships.models import (
@@ -323,7 +323,7 @@ def action_payload(item: ActionItem, view: View) -> dict[str, Any]:
         "due_date": item.due_date,
         "done": item.done_at is not None,
         "done_at": item.done_at,
-        "overdue": item.done_at is None and item.due_date is not None and item.due_date < today,
+        "overdue": health.is_overdue(item, today),
         "created_at": item.created_at,
     }
 
