@@ -56,6 +56,7 @@ test: lint $(CHROMIUM)  ## Build everything and run the whole test suite (browse
 bench: $(VENV)/.installed-dev  ## Run the benchmarks in bench/
 	$(BIN)/python bench/embed.py
 	$(BIN)/python bench/kb_search.py
+	$(BIN)/python bench/kb_questions.py
 	$(BIN)/python bench/match.py
 	$(BIN)/python bench/drafting.py
 

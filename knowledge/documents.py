@@ -31,6 +31,7 @@ class SourceDocument:
     stage: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     tags: tuple[str, ...] = field(default=())
+    questions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

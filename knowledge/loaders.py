@@ -39,9 +39,12 @@ _VOCABULARIES: dict[str, tuple[str, ...]] = {
     "program_types": PROGRAM_TYPES,
     "stage": STAGES,
 }
-_LIST_KEYS = ("audience", "topics", "program_types", "stage", "sources", "tags")
-# Citations contain commas, so only the other list keys accept "a, b" as a list.
-_COMMA_LISTS = frozenset(_LIST_KEYS) - {"sources"}
+_LIST_KEYS = ("audience", "topics", "program_types", "stage", "sources", "tags", "questions")
+# Citations and questions contain commas, so only the other list keys accept "a, b" as a list.
+_COMMA_LISTS = frozenset(_LIST_KEYS) - {"sources", "questions"}
+# Each question becomes a search key with a vector of its own; keep them few and short.
+MAX_QUESTIONS = 30
+MAX_QUESTION_CHARS = 300
 
 _HTML_DROPPED = [
     "script", "style", "noscript", "template", "iframe",
@@ -220,6 +223,9 @@ def _list_field(metadata: Mapping[str, Any], key: str) -> tuple[str, ...]:
         text = str(item).strip()
         values.extend(text.split(",") if key in _COMMA_LISTS else [text])
     values = [value.strip() for value in values if value.strip()]
+    if key == "questions":
+        values = [" ".join(value.split()) for value in values]
+        _check_questions(values)
     if key == "tags":
         values = [_normalise_tag(value) for value in values]
     allowed = _VOCABULARIES.get(key)
@@ -231,6 +237,19 @@ def _list_field(metadata: Mapping[str, Any], key: str) -> tuple[str, ...]:
                     f"invalid front matter: {key} '{value}' is not one of {', '.join(allowed)}"
                 )
     return _unique(values)
+
+
+def _check_questions(questions: Sequence[str]) -> None:
+    if len(questions) > MAX_QUESTIONS:
+        raise LoadError(
+            f"invalid front matter: {len(questions)} questions; at most {MAX_QUESTIONS} are indexed"
+        )
+    for number, question in enumerate(questions, start=1):
+        if len(question) > MAX_QUESTION_CHARS:
+            raise LoadError(
+                f"invalid front matter: question {number} has {len(question)} characters; "
+                f"keep each under {MAX_QUESTION_CHARS}"
+            )
 
 
 def _as_list(value: object) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class Passage:
     topics: tuple[str, ...] = ()
     program_types: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    is_question: bool = False  # a question the document answers: searched, never shown
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,11 @@ class SearchResult:
     chunk_id: str = field(repr=False, default="")
 
 
+def question_id(doc_id: str, question: str) -> str:
+    """The stable id of a document's question as a search key (its vector's id)."""
+    return hashlib.sha256(f"{doc_id}\x1fquestion\x1f{question}".encode()).hexdigest()
+
+
 def search_text(passage: Passage) -> str:
     """What gets embedded and indexed for a passage.
 
@@ -65,6 +72,8 @@ def search_text(passage: Passage) -> str:
     lost when it was cut out of its document; on the labelled questions this
     lifts hybrid recall@3 from 0.74 to 0.84 (docs/knowledge.md).
     """
+    if passage.is_question:
+        return passage.text
     return f"{passage.heading}\n{passage.summary}\n{passage.text}"
 
 
@@ -79,6 +88,11 @@ class HybridSearcher:
         self.matrix = np.ascontiguousarray(vectors, dtype=np.float32)
         self.lexical = LexicalIndex([search_text(p) for p in self.passages])
         self._facets = _build_facets(self.passages)
+        text_rows: dict[str, list[int]] = {}
+        for row, passage in enumerate(self.passages):
+            if not passage.is_question:
+                text_rows.setdefault(passage.doc_id, []).append(row)
+        self._text_rows = {doc: np.array(rows) for doc, rows in text_rows.items()}
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -102,14 +116,8 @@ class HybridSearcher:
             mask = allowed if mask is None else mask & allowed
         return mask
 
-    def dense_ranking(self, query: str, mask: np.ndarray | None, depth: int) -> list[int]:
-        if not self.passages:
-            return []
-        similarities = self.matrix @ self.encoder.encode_one(query)
-        return _top(similarities, mask, depth, require_positive=False)
-
-    def lexical_ranking(self, query: str, mask: np.ndarray | None, depth: int) -> list[int]:
-        return _top(self.lexical.scores(query), mask, depth, require_positive=True)
+    def dense_scores(self, query: str) -> np.ndarray:
+        return self.matrix @ self.encoder.encode_one(query)
 
     def search(
         self,
@@ -122,19 +130,24 @@ class HybridSearcher:
     ) -> list[SearchResult]:
         """The best passages for a query, best first, at most max_per_doc per document."""
         query = query.strip()
-        if not query or top_k < 1:
+        if not query or top_k < 1 or not self.passages:
             return []
         mask = self.mask(filters or SearchFilters())
         depth = max(CANDIDATES, top_k * 4)
-        fused: dict[int, float] = {}
         rankings = []
+        relevance: np.ndarray | None = None
         if mode in ("hybrid", "dense"):
-            rankings.append(self.dense_ranking(query, mask, depth))
+            relevance = self.dense_scores(query)
+            rankings.append(_top(relevance, mask, depth, require_positive=False))
         if mode in ("hybrid", "lexical"):
-            rankings.append(self.lexical_ranking(query, mask, depth))
+            lexical = self.lexical.scores(query)
+            relevance = lexical if relevance is None else relevance
+            rankings.append(_top(lexical, mask, depth, require_positive=True))
+        fused: dict[int, float] = {}
         for ranking in rankings:
             for rank, row in enumerate(ranking):
                 fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
+        fused = self._answer_questions(fused, relevance)
         ordered = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
         query_stems = stems(query)
         per_doc: dict[str, int] = {}
@@ -159,6 +172,23 @@ class HybridSearcher:
             if len(results) == top_k:
                 break
         return results
+
+    def _answer_questions(self, fused: dict[int, float], relevance: np.ndarray) -> dict[int, float]:
+        """Credit a matched question to its document's best passage (questions are never shown).
+
+        The passage gets the question's score when that is higher than its own;
+        which passage stands for the document is decided by the query's relevance.
+        """
+        credited: dict[int, float] = {}
+        for row, score in fused.items():
+            passage = self.passages[row]
+            if passage.is_question:
+                rows = self._text_rows.get(passage.doc_id)
+                if rows is None:
+                    continue
+                row = int(rows[np.argmax(relevance[rows])])
+            credited[row] = max(credited.get(row, 0.0), score)
+        return credited
 
 
 def _top(scores: np.ndarray, mask: np.ndarray | None, depth: int, *, require_positive: bool):

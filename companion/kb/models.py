@@ -26,6 +26,8 @@ class KbDocument(Base):
     stage: Mapped[list[str]] = mapped_column(JSON, default=list)
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Questions the document answers, in askers' words: searched, never shown as results.
+    questions: Mapped[list[str]] = mapped_column(JSON, default=list)
     chunk_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

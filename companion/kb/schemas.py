@@ -21,6 +21,9 @@ class KbDocumentPublic(BaseModel):
     stage: list[str]
     sources: list[str]
     tags: list[str]
+    questions: list[str] = Field(
+        default_factory=list, description="Questions the document answers; searched, not shown."
+    )
     chunk_count: int
     content_hash: str
     created_at: datetime

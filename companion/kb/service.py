@@ -99,30 +99,55 @@ def _fingerprint(session: Session) -> tuple:
 
 
 def _load_passages(session: Session) -> list[Passage]:
-    from knowledge.search import Passage
-
     rows = session.execute(
         select(KbChunk, KbDocument)
         .join(KbDocument, KbChunk.document_id == KbDocument.id)
         .order_by(KbDocument.doc_id, KbChunk.position)
     ).all()
+    passages = []
+    last_doc: KbDocument | None = None
+    for chunk, doc in rows:
+        if doc is not last_doc:
+            passages.extend(_question_passages(doc))
+            last_doc = doc
+        passages.append(_passage(doc, heading=chunk.heading, text=chunk.text, id=chunk.chunk_id))
+    return passages
+
+
+def _passage(
+    doc: KbDocument, *, heading: str, text: str, id: str, question: bool = False
+) -> Passage:
+    from knowledge.search import Passage
+
+    return Passage(
+        chunk_id=id,
+        doc_id=doc.doc_id,
+        title=doc.title,
+        source=doc.source,
+        heading=heading,
+        text=text,
+        summary=doc.summary,
+        kind=doc.kind,
+        audience=tuple(doc.audience),
+        topics=tuple(doc.topics),
+        program_types=tuple(doc.program_types),
+        tags=tuple(doc.tags),
+        is_question=question,
+    )
+
+
+def _question_passages(doc: KbDocument) -> list[Passage]:
+    """The document's questions as search keys: searched, never shown as results."""
+    from knowledge.search import question_id
+
     return [
-        Passage(
-            chunk_id=chunk.chunk_id,
-            doc_id=doc.doc_id,
-            title=doc.title,
-            source=doc.source,
-            heading=chunk.heading,
-            text=chunk.text,
-            summary=doc.summary,
-            kind=doc.kind,
-            audience=tuple(doc.audience),
-            topics=tuple(doc.topics),
-            program_types=tuple(doc.program_types),
-            tags=tuple(doc.tags),
-        )
-        for chunk, doc in rows
+        _passage(doc, heading="", text=q, id=question_id(doc.doc_id, q), question=True)
+        for q in dict.fromkeys(doc.questions or ())
     ]
+
+
+def _vector_ids(doc: KbDocument) -> list[str]:
+    return [c.chunk_id for c in doc.chunks] + [p.chunk_id for p in _question_passages(doc)]
 
 
 # --- ingestion ---------------------------------------------------------------
@@ -143,7 +168,7 @@ def ingest_document(
 ) -> tuple[str, int]:
     """Add or replace one document; returns ("ingested" | "unchanged", chunk count)."""
     from knowledge.chunking import chunk_document
-    from knowledge.search import Passage, search_text
+    from knowledge.search import search_text
 
     existing = session.scalars(
         select(KbDocument).where(KbDocument.doc_id == document.doc_id)
@@ -159,22 +184,7 @@ def ingest_document(
     chunks = chunk_document(document)
     if not chunks:
         raise InvalidInput("the document has no text to index")
-    passages = [
-        Passage(
-            chunk_id=c.chunk_id,
-            doc_id=c.doc_id,
-            title=document.title,
-            source=document.source,
-            heading=c.heading,
-            text=c.text,
-            summary=document.summary,
-        )
-        for c in chunks
-    ]
-    vectors = kb.encoder.encode([search_text(p) for p in passages])
-    kb.index.upsert(
-        [c.chunk_id for c in chunks], vectors, metadatas=[{"doc_id": c.doc_id} for c in chunks]
-    )
+    stale = _vector_ids(existing) if existing is not None else []
     fields = {
         "title": document.title,
         "source": document.source,
@@ -187,19 +197,29 @@ def ingest_document(
         "stage": list(document.stage),
         "sources": list(document.sources),
         "tags": list(document.tags),
+        "questions": list(document.questions),
         "chunk_count": len(chunks),
         "updated_at": utcnow(),
     }
+    row = existing if existing is not None else KbDocument(doc_id=document.doc_id)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    passages = [
+        _passage(row, heading=c.heading, text=c.text, id=c.chunk_id) for c in chunks
+    ] + _question_passages(row)
+    vectors = kb.encoder.encode([search_text(p) for p in passages])
+    kb.index.upsert(
+        [p.chunk_id for p in passages], vectors, metadatas=[{"doc_id": p.doc_id} for p in passages]
+    )
+    replaced = set(stale) - {p.chunk_id for p in passages}
+    if replaced:
+        kb.index.delete(sorted(replaced))
     if existing is None:
-        row = KbDocument(doc_id=document.doc_id, **fields)
         session.add(row)
         action = "kb.document_added"
     else:
-        row = existing
         session.execute(delete(KbChunk).where(KbChunk.document_id == row.id))
         session.expire(row, ["chunks"])
-        for name, value in fields.items():
-            setattr(row, name, value)
         action = "kb.document_replaced"
     session.flush()
     session.add_all(
@@ -303,17 +323,18 @@ def list_documents(
 def delete_document(*, session: Session, kb: KnowledgeBase, doc_id: str, actor: Actor) -> None:
     """Remove a document and its chunks from the database and the vector store."""
     document = get_document(session=session, doc_id=doc_id)
-    chunk_ids = [c.chunk_id for c in document.chunks]
+    chunk_count = len(document.chunks)
+    vector_ids = _vector_ids(document)
     session.delete(document)
     session.flush()
-    kb.index.delete(chunk_ids)
+    kb.index.delete(vector_ids)
     audit.record(
         session=session,
         actor=actor,
         action="kb.document_deleted",
         subject_type="kb_document",
         subject_id=doc_id,
-        data={"chunks": len(chunk_ids)},
+        data={"chunks": chunk_count},
     )
 
 

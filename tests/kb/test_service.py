@@ -129,6 +129,87 @@ class TestIngest:
         assert [h.doc_id for h in hits] == ["cfo-story"]
 
 
+CLOSING = """---
+id: closing-well
+title: Closing well
+audience: [mentor, mentee]
+---
+# Closing well
+
+## The last session
+
+Agree on a final session in advance. Review the goals you set at the start, name
+what changed, and say what each of you will carry forward. Thank each other for
+something specific.
+"""
+CLOSING_QUESTIONS = """questions:
+  - "we have nothing left to discuss, is it time to wrap up the mentoring?"
+  - "how do we say goodbye properly at the end of the program"
+"""
+DRIFTING = "we've run out of things to talk about, should we stop meeting?"
+
+
+def with_questions(text: str, questions: str) -> str:
+    return text.replace("audience:", questions + "audience:", 1)
+
+
+def question_vector_ids(services: Services) -> set[str]:
+    return vector_ids(services) - chunk_ids(services)
+
+
+class TestQuestions:
+    def test_a_question_lifts_its_document_and_a_passage_answers(
+        self, services: Services, docs_dir: Path
+    ) -> None:
+        (docs_dir / "guide.md").write_text(GUIDE)
+        (docs_dir / "closing.md").write_text(CLOSING)
+        ingest_paths(services, docs_dir)
+        assert search(services, DRIFTING)[0].doc_id == "remote-check-ins"
+
+        (docs_dir / "closing.md").write_text(with_questions(CLOSING, CLOSING_QUESTIONS))
+        ingest_paths(services, docs_dir)
+        top = search(services, DRIFTING)[0]
+
+        assert top.doc_id == "closing-well"
+        assert top.chunk_id in chunk_ids(services, "closing-well")
+        assert top.heading == "Closing well > The last session"
+
+    def test_questions_are_never_shown_as_results(self, services: Services, docs_dir: Path) -> None:
+        (docs_dir / "closing.md").write_text(with_questions(CLOSING, CLOSING_QUESTIONS))
+        ingest_paths(services, docs_dir)
+        real = chunk_ids(services)
+        for query in ("how do we say goodbye properly at the end of the program", "wrap up"):
+            for hit in search(services, query):
+                assert hit.chunk_id in real and "?" not in hit.text
+
+    def test_changed_questions_replace_their_vectors_and_delete_removes_them(
+        self, services: Services, docs_dir: Path
+    ) -> None:
+        (docs_dir / "closing.md").write_text(with_questions(CLOSING, CLOSING_QUESTIONS))
+        ingest_paths(services, docs_dir)
+        first = question_vector_ids(services)
+        assert len(first) == 2
+        with services.sessions() as session:
+            document = kb.get_document(session=session, doc_id="closing-well")
+            assert document.questions == [
+                "we have nothing left to discuss, is it time to wrap up the mentoring?",
+                "how do we say goodbye properly at the end of the program",
+            ]
+
+        fewer = CLOSING_QUESTIONS.rsplit("\n  - ", 1)[0] + "\n"
+        (docs_dir / "closing.md").write_text(with_questions(CLOSING, fewer))
+        ingest_paths(services, docs_dir)
+        second = question_vector_ids(services)
+        assert len(second) == 1 and second < first  # the dropped question's vector is gone
+
+        with services.sessions() as session:
+            kb.delete_document(
+                session=session, kb=services.knowledge_base, doc_id="closing-well", actor=ACTOR
+            )
+            session.commit()
+        assert vector_ids(services) == set()
+
+
 class TestDelete:
     def test_removes_from_both_stores(self, services: Services, docs_dir: Path) -> None:
         (docs_dir / "guide.md").write_text(GUIDE)

@@ -11,7 +11,14 @@ from fpdf import FPDF
 
 from knowledge import CORPUS_DIR
 from knowledge.documents import AUDIENCES, KINDS, PROGRAM_TYPES, STAGES, LoadError
-from knowledge.loaders import SUPPORTED_SUFFIXES, discover, load_bytes, load_path
+from knowledge.loaders import (
+    MAX_QUESTION_CHARS,
+    MAX_QUESTIONS,
+    SUPPORTED_SUFFIXES,
+    discover,
+    load_bytes,
+    load_path,
+)
 
 GUIDE = """\
 ---
@@ -125,6 +132,35 @@ class TestLoadMarkdown:
             load_path(path)
 
         assert message in str(raised.value)
+
+    def test_questions_are_kept_whole_and_tidied(self, tmp_path: Path) -> None:
+        questions = 'questions:\n  - "how do I, as a mentor,   repeat   back?"\n  - Is that odd\n'
+        doc = load_path(write(tmp_path, "a.md", GUIDE.replace("tags:", questions + "tags:")))
+
+        assert doc.questions == ("how do I, as a mentor, repeat back?", "Is that odd")
+        assert load_path(write(tmp_path, "b.md", GUIDE)).questions == ()
+
+    @pytest.mark.parametrize(
+        ("questions", "problem"),
+        [
+            ([f"question {n}?" for n in range(MAX_QUESTIONS + 1)], "at most 30 are indexed"),
+            (
+                ["why " * (MAX_QUESTION_CHARS // 4 + 1)],
+                "question 1 has 303 characters; keep each under 300",
+            ),
+            ([{"why": "not"}], "questions must be a list of values"),
+        ],
+    )
+    def test_bad_questions_say_what_is_wrong(
+        self, tmp_path: Path, questions: list, problem: str
+    ) -> None:
+        import yaml
+
+        block = yaml.safe_dump({"questions": questions})
+        path = write(tmp_path, "a.md", GUIDE.replace("tags:", block + "tags:"))
+
+        with pytest.raises(LoadError, match=problem):
+            load_path(path)
 
     def test_front_matter_that_is_not_yaml_is_reported(self, tmp_path: Path) -> None:
         path = write(tmp_path, "bad.md", "---\nid: bad\ntitle: Bad: worse\n---\n\nBody.\n")
@@ -419,4 +455,7 @@ class TestCorpus:
         assert set(doc.program_types) <= set(PROGRAM_TYPES)
         assert set(doc.stage) <= set(STAGES)
         assert doc.kind in KINDS
-        assert doc.text.strip()
+        assert 300 <= len(doc.text.split()) <= 1200
+        # Each guide lists the questions it answers (search keys, docs/knowledge.md).
+        assert 5 <= len(doc.questions) <= MAX_QUESTIONS
+        assert len(set(doc.questions)) == len(doc.questions)
