@@ -155,7 +155,10 @@ class Gateway:
                 response = litellm.completion(model=self.model, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every provider failure maps to ours
             raise _mapped(exc, self.model) from None
-        usage.add(response, self.model, time.perf_counter() - started)
+        # With fallbacks the answer may come from another model than ours; litellm
+        # names the one that answered, for replies that do not say themselves.
+        answered = (getattr(response, "_hidden_params", None) or {}).get("litellm_model_name")
+        usage.add(response, answered or self.model, time.perf_counter() - started)
         try:
             return response.choices[0].message.content or ""
         except (AttributeError, IndexError):
