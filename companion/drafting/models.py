@@ -67,6 +67,9 @@ class Draft(Base):
     latency_ms: Mapped[float | None]
     attempts: Mapped[int] = mapped_column(default=1)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Drafted from material only the relationship's members may read (shared notes,
+    # open action items, goals shared with the mentor): no coordinator may review it.
+    members_only: Mapped[bool] = mapped_column(default=False)
     # Review: the AI's original is kept apart from a human's edit.
     original_content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     original_text: Mapped[str | None] = mapped_column(Text)

@@ -190,6 +190,7 @@ def _generate_into(
     kind = DraftKind(draft.kind)
     today = today or utcnow().date()
     data = _input(session, services, kind, target, text, today, local=gateway.local)
+    draft.members_only = _members_only(session, data)
     data = privacy.redacted(data)
     draft.sources = [g.model_dump() for g in getattr(data, "guidance", [])]
     draft.prompt = spec(kind).ref
@@ -402,6 +403,29 @@ def _guidance(services: Services, session: Session, query: str) -> list[schemas.
     ]
 
 
+MEMBER_REVIEWED = {DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts}
+
+
+def member_reviewed(kind: DraftKind, program: Program) -> bool:
+    """Whether a draft of `kind` may be made from what only the pair may read."""
+    return kind in MEMBER_REVIEWED and not program.four_eyes
+
+
+def _members_only(session: Session, data: BaseModel) -> bool:
+    """Whether an input holds anything a coordinator of the program may not read."""
+    if not isinstance(data, schemas.RelationshipInput):
+        return False
+    if data.open_actions or (data.last_session and data.last_session.shared_notes):
+        return True
+    ids = [g.id for g in data.goals if g.id is not None]
+    return bool(ids) and (
+        session.scalars(
+            select(Goal.id).where(Goal.id.in_(ids), Goal.visibility != GoalVisibility.program)
+        ).first()
+        is not None
+    )
+
+
 def _input(
     session: Session,
     services: Services,
@@ -452,13 +476,14 @@ def _input(
             final_assessment=target.goal.final_assessment,
             reflections=reflections,
         )
-    # The reviewer of an agenda, brief or feedback prompts is the mentor (or a
-    # coordinator): only goals the mentee shared go in. A nudge is reviewed by a
-    # coordinator: only goals shared with the program.
+    # What a draft is made from, its reviewers may read. Coordinators may not read a
+    # pair's notes, action items or goals shared only with the mentor, so those go
+    # only into drafts the mentor alone reviews (an agenda, brief or feedback prompts,
+    # without four eyes); such a draft is marked members_only and hidden from
+    # coordinators. A nudge, or anything under four eyes, uses what the program sees.
+    members = member_reviewed(kind, program)
     shared = (
-        {GoalVisibility.program}
-        if kind == DraftKind.nudge
-        else {GoalVisibility.mentor, GoalVisibility.program}
+        {GoalVisibility.mentor, GoalVisibility.program} if members else {GoalVisibility.program}
     )
     goals = [
         _goal(g)
@@ -490,8 +515,9 @@ def _input(
             .where(ActionItem.relationship_id == relationship.id, ActionItem.done_at.is_(None))
             .order_by(ActionItem.due_date, ActionItem.id)
         )
+        if members
     ]
-    notes = last.shared_notes if last else ""
+    notes = last.shared_notes if last and members else ""
     stalled_reasons: list[str] = []
     days_quiet = None
     if kind == DraftKind.nudge:
@@ -553,6 +579,8 @@ def payload(draft: Draft) -> dict[str, Any]:
         "program_id": draft.program_id,
         "relationship_id": draft.relationship_id,
         "goal_id": draft.goal_id,
+        # Made from the pair's notes, actions or mentor-only goals: no coordinator reviews it.
+        "members_only": draft.members_only,
         "requested_by": draft.requested_by,
         "usage": {
             "prompt_tokens": draft.prompt_tokens,

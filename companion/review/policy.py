@@ -11,7 +11,10 @@
   for everyone in the program.
 
 With the program's `four_eyes` set, a coordinator must approve too (two
-different people). Nobody may review a draft they may not see.
+different people). Nobody may review a draft they may not see: a draft made
+from a pair's notes, action items or goals shared only with the mentor
+(`members_only`) is reviewed by the mentor, never by a coordinator, so
+drafting leaves that material out under four eyes and from nudges.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def may_review(session: Session, draft: Draft, user: User) -> bool:
     kind = DraftKind(draft.kind)
     if kind == DraftKind.answer:
         return draft.requested_by_id == user.id and is_coordinator(user, draft)
-    if kind in COORDINATOR_REVIEWS and is_coordinator(user, draft):
+    if kind in COORDINATOR_REVIEWS and not draft.members_only and is_coordinator(user, draft):
         return True
     if kind in (DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts):
         return user.id in member_user_ids(session, draft, MemberRole.mentor)
@@ -97,6 +100,13 @@ def four_eyes(session: Session, draft: Draft) -> bool:
 # A mentee's own goal drafts are private to the mentee: a coordinator may not read
 # them, so four eyes cannot apply (nobody approves a draft they may not see).
 PERSONAL = {DraftKind.smart_goal, DraftKind.smart_check}
+
+
+def four_eyes_impossible(session: Session, draft: Draft) -> bool:
+    """Four eyes applies, but no coordinator may read the draft (made before it was on)."""
+    return (
+        draft.members_only and DraftKind(draft.kind) not in PERSONAL and four_eyes(session, draft)
+    )
 
 
 def approvals_complete(session: Session, draft: Draft) -> bool:

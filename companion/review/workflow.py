@@ -248,6 +248,13 @@ def _approve(
     session: Session, draft: Draft, actor: Actor, user: User | None, services: Services
 ) -> Draft:
     _require(draft, Action.approve)
+    if user is not None and policy.four_eyes_impossible(session, draft):
+        raise Conflict(
+            f"Draft {draft.id} was made from the pair's notes, action items or goals, which "
+            "no coordinator may read, so it cannot get the coordinator's approval this "
+            "program requires (four eyes). Request changes and regenerate it: under four "
+            "eyes it is drafted only from what coordinators may read."
+        )
     coordinator = user is None or policy.is_coordinator(user, draft)
     if any(a["by"] == actor.label for a in draft.approvals or []):
         return draft  # this person's approval is already counted (four eyes)

@@ -203,10 +203,13 @@ class TestOffline:
         assert (draft["status"], draft["model"]) == ("pending_review", "offline")
         assert draft["prompt"].startswith("session_agenda@")
         assert sum(item["minutes"] for item in draft["content"]["items"]) == 45
-        # The mentee sees neither the draft nor any agenda before review.
+        # The mentee sees neither the draft nor any agenda before review. It quotes the
+        # pair's notes and a goal shared with the mentor, so the mentor alone reviews it.
         url = f"/api/v1/drafts/{draft['id']}"
+        assert draft["members_only"] is True
         assert grounded.client.get(url, headers=grounded.headers("eli")).status_code == 404
-        assert grounded.client.get(url, headers=grounded.headers("lead")).status_code == 200
+        assert grounded.client.get(url, headers=grounded.headers("lead")).status_code == 404
+        assert grounded.client.get(url, headers=grounded.headers("maya")).status_code == 200
         sessions = grounded.client.get(
             f"/api/v1/relationships/{grounded.first}/sessions", headers=grounded.headers("eli")
         ).json()["items"]

@@ -289,3 +289,86 @@ def test_members_get_nudges_only_after_a_coordinator_approves(world: World, role
     decide(world, "lead", draft, "approve")
     [nudge] = world.client.get(inbox, headers=world.headers(who)).json()["items"]
     assert nudge["text"] == draft["text"]
+
+
+PAIR_ONLY_GOAL = "Rebuild trust with my manager after the reorg"
+PAIR_ONLY_ACTION = "Draft the note to Priya about the billing handover"
+
+
+def share_pair_only_material(world: World) -> None:
+    """A goal shared only with the mentor and an open action item: coordinators may read neither."""
+    goal = world.client.post(
+        f"/api/v1/relationships/{world.first}/goals",
+        headers=world.headers("eli"),
+        json={"title": PAIR_ONLY_GOAL, "status": "active", "visibility": "mentor"},
+    )
+    assert goal.status_code == 201, goal.json()
+    action = world.client.post(
+        f"/api/v1/relationships/{world.first}/action-items",
+        headers=world.headers("maya"),
+        json={"text": PAIR_ONLY_ACTION, "owner": "E1"},
+    )
+    assert action.status_code == 201, action.json()
+    relationship = f"/api/v1/relationships/{world.first}"
+    seen = world.client.get(
+        f"{relationship}/goals/{goal.json()['id']}", headers=world.headers("lead")
+    )
+    assert PAIR_ONLY_GOAL not in seen.text  # status and progress only
+    actions = world.client.get(f"{relationship}/action-items", headers=world.headers("lead"))
+    assert actions.status_code == 403
+
+
+def four_eyes(world: World) -> None:
+    switched = world.client.patch(
+        f"/api/v1/programs/{world.pilot}", headers=world.headers("lead"), json={"four_eyes": True}
+    )
+    assert switched.status_code == 200
+
+
+class TestWhatCoordinatorsMayRead:
+    """A coordinator reviews only drafts made from what a coordinator may read."""
+
+    def test_a_brief_quoting_the_pairs_material_is_for_the_mentor_alone(self, world: World) -> None:
+        share_pair_only_material(world)
+        draft = ask(world, "maya", kind="brief", relationship_id=world.first)
+        assert draft["members_only"] is True
+        assert PAIR_ONLY_GOAL in draft["text"] or PAIR_ONLY_ACTION in draft["text"]
+        url = f"/api/v1/drafts/{draft['id']}"
+        assert world.client.get(url, headers=world.headers("lead")).status_code == 404
+        queue = world.client.get("/api/v1/review/queue", headers=world.headers("lead")).json()
+        assert draft["id"] not in [d["id"] for d in queue["items"]]
+        assert decide(world, "lead", draft, "approve").status_code == 404
+        assert decide(world, "maya", draft, "approve").json()["status"] == "delivered"
+
+    def test_a_nudge_never_quotes_the_pairs_material(self, world: World) -> None:
+        share_pair_only_material(world)
+        draft = ask(world, "lead", kind="nudge", relationship_id=world.first)
+        assert draft["members_only"] is False
+        assert PAIR_ONLY_GOAL not in str(draft) and PAIR_ONLY_ACTION not in str(draft)
+
+    def test_under_four_eyes_drafts_leave_the_pairs_material_out(self, world: World) -> None:
+        share_pair_only_material(world)
+        four_eyes(world)
+        draft = ask(world, "maya", kind="agenda", relationship_id=world.first)
+        assert draft["members_only"] is False
+        assert PAIR_ONLY_GOAL not in str(draft) and PAIR_ONLY_ACTION not in str(draft)
+        waiting = decide(world, "maya", draft, "approve").json()
+        assert waiting["waiting_for"] == ["a coordinator (four eyes)"]
+        assert decide(world, "lead", waiting, "approve").json()["status"] == "delivered"
+
+    def test_a_draft_made_before_four_eyes_is_regenerated_to_be_approved(
+        self, world: World
+    ) -> None:
+        share_pair_only_material(world)
+        draft = ask(world, "maya", kind="brief", relationship_id=world.first)
+        four_eyes(world)
+        refused = decide(world, "maya", draft, "approve")
+        assert refused.status_code == 409
+        assert "Request changes and regenerate it" in refused.json()["error"]["message"]
+        assert transitions(world, draft["id"]) == []
+        changes = decide(world, "maya", draft, "request_changes", note="four eyes now").json()
+        again = decide(world, "maya", changes, "regenerate").json()
+        assert again["members_only"] is False and again["status"] == "pending_review"
+        assert PAIR_ONLY_GOAL not in again["text"] and PAIR_ONLY_ACTION not in again["text"]
+        waiting = decide(world, "maya", again, "approve").json()
+        assert decide(world, "lead", waiting, "approve").json()["status"] == "delivered"
