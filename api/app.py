@@ -53,7 +53,8 @@ OUTBOX_INTERVAL_SECONDS = 30
 
 
 def _send_notifications(services: Services, stop: threading.Event) -> None:
-    """Send queued notifications every half minute, each batch in its own transaction."""
+    """Send queued notifications every half minute; each message is claimed and settled in
+    transactions of its own, so several server processes may do this at once."""
     from companion.db import session_scope
     from companion.review import outbox
 

@@ -11,7 +11,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from companion.audit import service as audit
@@ -24,6 +24,12 @@ WEBHOOK = "webhook"
 EMAIL = "email"
 SEND_TIMEOUT_SECONDS = 10
 MAX_SUBJECT_LENGTH = 300  # the width of OutboxMessage.subject
+# A dispatcher claims a message before sending it by moving its next attempt
+# CLAIM_SECONDS ahead: other dispatchers leave it alone until then, and if the
+# claimant dies mid-send the message simply falls due again. Five minutes is far
+# longer than one send can take (SEND_TIMEOUT_SECONDS per network step).
+CLAIM_SECONDS = 300
+CLAIMED = "claimed by a dispatcher that has not finished sending it"
 
 
 @dataclass(frozen=True)
@@ -93,55 +99,74 @@ def dispatch(
 ) -> DispatchReport:
     """Send every due message, oldest first; back off exponentially on failure.
 
-    A message whose draft is no longer delivered (e.g. withdrawn) is cancelled
-    unsent. Flushes, never commits.
+    Several dispatchers (one per server process) may run at once: each message is
+    claimed, and the claim committed, before it is sent, so only one of them sends
+    it. A message whose draft is no longer delivered (e.g. withdrawn) is cancelled
+    unsent. Commits as it goes, unlike other services, since a claim is of no use
+    until other dispatchers can see it; what the session held before is committed
+    with the first claim.
     """
     now = now or datetime.now(UTC)
-    due = session.scalars(
-        select(OutboxMessage)
+    due = session.execute(
+        select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.next_attempt_at)
         .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
     ).all()
+    # End the reading transaction: on SQLite (WAL) a transaction that has read
+    # cannot write once another connection has committed, so each claim below
+    # starts a transaction of its own with its UPDATE.
+    session.commit()
     sent = retried = failed = cancelled = 0
-    for message in due:
+    for candidate in due:
+        message = _claim(session, candidate, until=now + timedelta(seconds=CLAIM_SECONDS))
+        if message is None:
+            session.commit()
+            continue  # another dispatcher claimed or settled it since it was read
         # Read the status from the database, not from an object this session may
         # have loaded before another transaction withdrew the draft.
         draft_state = session.execute(
             select(Draft.status, Draft.program_id).where(Draft.id == message.draft_id)
         ).one_or_none()
+        program_id = draft_state.program_id if draft_state else None
         if draft_state is None or draft_state.status != DraftStatus.delivered:
             message.status = OutboxStatus.cancelled
             message.last_error = "the draft is no longer delivered"
-            program_id = draft_state.program_id if draft_state else None
-            _record(session, message, "outbox.cancelled", program_id)
+            _settle(session, message, "outbox.cancelled", program_id)
             cancelled += 1
             continue
+        if message.attempts >= max_attempts:
+            # A claim that lapsed on the last attempt (or max_attempts was lowered):
+            # the message may or may not have left, and no attempt is left to retry.
+            message.status = OutboxStatus.failed
+            _settle(session, message, "outbox.failed", program_id)
+            failed += 1
+            continue
+        message.attempts += 1  # counted before sending, so an interrupted try counts
+        session.commit()
         try:
             _send(message, settings, now)
         except _SendFailed as exc:
-            message.attempts += 1
             message.last_error = str(exc)
             if message.attempts >= max_attempts:
                 message.status = OutboxStatus.failed
-                _record(session, message, "outbox.failed", draft_state.program_id)
+                _settle(session, message, "outbox.failed", program_id)
                 failed += 1
             else:
                 delay = base_delay_seconds * 2 ** (message.attempts - 1)
                 message.next_attempt_at = now + timedelta(seconds=delay)
+                session.commit()
                 retried += 1
             continue
-        message.attempts += 1
         message.status = OutboxStatus.sent
         message.sent_at = now
         message.last_error = ""
-        _record(session, message, "outbox.sent", draft_state.program_id)
+        _settle(session, message, "outbox.sent", program_id)
         sent += 1
-    session.flush()
     return DispatchReport(sent=sent, retried=retried, failed=failed, cancelled=cancelled)
 
 
 def pending_count(session: Session) -> int:
-    """Messages still waiting to be sent, due or not."""
+    """Messages still waiting to be sent, due or not, or being sent right now."""
     return (
         session.scalar(
             select(func.count())
@@ -176,6 +201,41 @@ def _queued(
     )
 
 
+def _claim(
+    session: Session, candidate: Row[tuple[int, int, datetime]], *, until: datetime
+) -> OutboxMessage | None:
+    """Claim a due message as it was read, or return None if it has changed since.
+
+    The UPDATE succeeds only while the row is still pending with the attempts and
+    next attempt it was read with, so of several dispatchers one claims it.
+    """
+    claimed = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == candidate.id,
+            OutboxMessage.status == OutboxStatus.pending,
+            OutboxMessage.attempts == candidate.attempts,
+            OutboxMessage.next_attempt_at == candidate.next_attempt_at,
+        )
+        .values(next_attempt_at=until, last_error=CLAIMED),
+        execution_options={"synchronize_session": False},
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get_one(OutboxMessage, candidate.id, populate_existing=True)
+
+
+def _settle(session: Session, message: OutboxMessage, action: str, program_id: int | None) -> None:
+    """Record a message's final state and commit it.
+
+    Flushed before auditing, so that on SQLite the transaction holds the write lock
+    before it reads the latest audit event to chain the new one to.
+    """
+    session.flush()
+    _record(session, message, action, program_id)
+    session.commit()
+
+
 def _unique_addresses(recipients: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """One (name, address) per address, in the order given; refuse what cannot be sent to."""
     seen: set[str] = set()
@@ -200,16 +260,27 @@ def _send(message: OutboxMessage, settings: Settings, now: datetime) -> None:
 
 
 def _post_webhook(message: OutboxMessage) -> None:
+    # Escaped on the way out (not when queued), so messages queued before are escaped too.
+    payload = {**message.payload, "text": _escape_for_slack(message.payload["text"])}
     # Error texts are built here rather than taken from httpx, whose messages
     # repeat the URL, and a webhook URL is itself a secret.
     try:
-        response = httpx.post(message.target, json=message.payload, timeout=SEND_TIMEOUT_SECONDS)
+        response = httpx.post(message.target, json=payload, timeout=SEND_TIMEOUT_SECONDS)
     except httpx.TimeoutException:
         raise _SendFailed("webhook timed out") from None
     except httpx.HTTPError as exc:
         raise _SendFailed(f"webhook unreachable ({type(exc).__name__})") from None
     if not response.is_success:
         raise _SendFailed(f"webhook answered HTTP {response.status_code}")
+
+
+def _escape_for_slack(text: str) -> str:
+    """Show approved text as written: Slack reads <!channel>, <@U123> and <url|label> as markup.
+
+    Slack asks for exactly these three characters to be escaped, & first; Teams
+    shows the same entities as the characters they stand for.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _send_email(message: OutboxMessage, settings: Settings, now: datetime) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -35,6 +38,29 @@ HEADLINE = "Agenda for Ana & Ben is ready"
 RECIPIENTS = [("Ana Mentor", "ana@example.org"), ("Ben Mentee", "ben@example.org")]
 WEBHOOK_PATH = "/hooks/T000/B000/WEBHOOK-TOKEN"
 SMTP_USER, SMTP_PASSWORD = "companion", "smtp-pass-1234"
+# A safety net for waits between threads and processes, never an expectation.
+WAIT_SECONDS = 30
+# A dispatcher in a process of its own, so that the test can kill it mid-send.
+DISPATCHER = """
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from companion.db import make_engine, make_session_factory
+from companion.review import outbox
+from companion.settings import Settings
+
+data_dir, now, max_attempts = sys.argv[1:]
+settings = Settings(environment="test", data_dir=Path(data_dir))
+sessions = make_session_factory(make_engine(settings.resolved_database_url))
+with sessions() as session:
+    outbox.dispatch(
+        session=session,
+        settings=settings,
+        now=datetime.fromisoformat(now),
+        max_attempts=int(max_attempts),
+    )
+"""
 
 
 def _free_port() -> int:
@@ -44,18 +70,31 @@ def _free_port() -> int:
 
 
 class WebhookReceiver:
-    """An incoming-webhook endpoint on loopback that answers from a script of statuses."""
+    """An incoming-webhook endpoint on loopback that answers from a script of statuses.
+
+    With `hold_first` set, the first request is recorded and then left unanswered
+    until `release` is set, so that a test can act while a sender waits.
+    """
 
     def __init__(self) -> None:
         self.script: list[int] = []  # statuses to answer with, then 200
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.hold_first = False
+        self.first_arrived = threading.Event()
+        self.release = threading.Event()
+        lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers["Content-Length"])
-                receiver.requests.append((self.path, json.loads(self.rfile.read(length))))
-                status = receiver.script.pop(0) if receiver.script else 200
+                with lock:
+                    receiver.requests.append((self.path, json.loads(self.rfile.read(length))))
+                    hold = receiver.hold_first and len(receiver.requests) == 1
+                    status = receiver.script.pop(0) if receiver.script else 200
+                if hold:
+                    receiver.first_arrived.set()
+                    receiver.release.wait(WAIT_SECONDS)
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -99,6 +138,7 @@ def webhook() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver()
     receiver.thread.start()
     yield receiver
+    receiver.release.set()
     receiver.server.shutdown()
     receiver.server.server_close()
 
@@ -152,6 +192,22 @@ def make_draft(
 
 def expected_body(settings: Settings, draft: Draft, text: str = APPROVED) -> str:
     return f"{HEADLINE}\n\n{text}\n\n{settings.public_url}/drafts/{draft.id}"
+
+
+def dispatch_apart(
+    services: Services, settings: Settings, start: threading.Barrier | None = None
+) -> outbox.DispatchReport:
+    """Dispatch through a session of its own, as another server process would."""
+    with services.sessions() as own:
+        if start is not None:
+            start.wait()
+        report = outbox.dispatch(session=own, settings=settings, now=T0)
+        own.commit()
+        return report
+
+
+def slack_escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def stored(services: Services) -> list[OutboxMessage]:
@@ -273,8 +329,8 @@ class TestDispatch:
         body = expected_body(notifying, draft)
         [(path, payload)] = webhook.requests
         assert path == WEBHOOK_PATH
-        assert payload == {"text": body}
-        assert APPROVED in payload["text"] and payload["text"].startswith(HEADLINE)
+        assert payload == {"text": slack_escaped(body)}  # HEADLINE holds an "&"
+        assert APPROVED in payload["text"]
         recorder, _ = mailbox
         assert [rcpt for rcpt, _ in recorder.messages] == [
             ["ana@example.org"],
@@ -508,6 +564,172 @@ class TestDispatch:
             ("outbox.failed", str(failing.id), "webhook answered HTTP 500"),
             ("outbox.cancelled", str(withdrawn.id), "the draft is no longer delivered"),
         }
+
+    def test_webhook_text_is_escaped_for_slack_and_email_is_not(
+        self,
+        session: Session,
+        notifying: Settings,
+        webhook: WebhookReceiver,
+        mailbox: tuple[MailRecorder, int],
+    ) -> None:
+        markup = "Tell <!channel> and <@U123>: <https://x.example|click> & compare 1 < 2 > 0."
+        draft = make_draft(session, text=markup)
+        queue(session, notifying, draft)
+
+        assert outbox.dispatch(session=session, settings=notifying, now=T0) == (
+            outbox.DispatchReport(sent=3)
+        )
+
+        [(_, payload)] = webhook.requests
+        assert payload["text"].split("\n\n")[1] == (
+            "Tell &lt;!channel&gt; and &lt;@U123&gt;: &lt;https://x.example|click&gt; "
+            "&amp; compare 1 &lt; 2 &gt; 0."
+        )
+        assert payload == {"text": slack_escaped(expected_body(notifying, draft, markup))}
+        for _, mail in mailbox[0].messages:
+            assert mail.get_content().replace("\r\n", "\n").rstrip("\n") == (
+                expected_body(notifying, draft, markup)
+            )
+
+    def test_a_message_claimed_by_one_dispatcher_is_not_sent_by_another(
+        self,
+        session: Session,
+        services: Services,
+        webhook_only: Settings,
+        webhook: WebhookReceiver,
+    ) -> None:
+        drafts = [make_draft(session, text=f"draft {n}") for n in range(3)]
+        for draft in drafts:
+            queue(session, webhook_only, draft)
+        webhook.hold_first = True
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(dispatch_apart, services, webhook_only)
+            # The first dispatcher has read all three messages and waits on the first reply.
+            assert webhook.first_arrived.wait(WAIT_SECONDS)
+            second = dispatch_apart(services, webhook_only)
+            webhook.release.set()
+            assert first.result(WAIT_SECONDS) == outbox.DispatchReport(sent=1)
+
+        assert second == outbox.DispatchReport(sent=2)
+        texts = [payload["text"].split("\n\n")[1] for _, payload in webhook.requests]
+        assert sorted(texts) == ["draft 0", "draft 1", "draft 2"]
+        assert {(row.status, row.attempts) for row in stored(services)} == {(OutboxStatus.sent, 1)}
+
+    def test_two_dispatchers_racing_send_each_message_once(
+        self,
+        session: Session,
+        services: Services,
+        notifying: Settings,
+        webhook: WebhookReceiver,
+        mailbox: tuple[MailRecorder, int],
+    ) -> None:
+        drafts = [make_draft(session, text=f"draft {n}") for n in range(6)]
+        for draft in drafts:
+            queue(session, notifying, draft)
+        start = threading.Barrier(2, timeout=WAIT_SECONDS)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            racing = [pool.submit(dispatch_apart, services, notifying, start) for _ in range(2)]
+            reports = [future.result(WAIT_SECONDS) for future in racing]
+
+        assert sum(report.sent for report in reports) == 18
+        texts = [payload["text"].split("\n\n")[1] for _, payload in webhook.requests]
+        assert sorted(texts) == [f"draft {n}" for n in range(6)]
+        mails = sorted(
+            (rcpt, mail.get_content().replace("\r\n", "\n").split("\n\n")[1])
+            for rcpt, mail in mailbox[0].messages
+        )
+        assert mails == sorted(
+            ([address], f"draft {n}") for n in range(6) for _, address in RECIPIENTS
+        )
+        assert {(row.status, row.attempts) for row in stored(services)} == {(OutboxStatus.sent, 1)}
+        sent_events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "outbox.sent")
+        ).all()
+        assert len(sent_events) == 18
+        assert audit.verify(session=session) == []
+
+    @staticmethod
+    def _crash_while_sending(
+        settings: Settings, webhook: WebhookReceiver, max_attempts: int
+    ) -> None:
+        """Run a dispatcher in a process of its own and kill it while it waits on the webhook."""
+        webhook.hold_first = True
+        dispatcher = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                DISPATCHER,
+                str(settings.data_dir),
+                T0.isoformat(),
+                str(max_attempts),
+            ]
+        )
+        try:
+            assert webhook.first_arrived.wait(WAIT_SECONDS)
+        finally:
+            dispatcher.kill()
+            dispatcher.wait(WAIT_SECONDS)
+        webhook.release.set()
+
+    def test_a_claim_whose_dispatcher_died_is_sent_again_once_it_lapses(
+        self,
+        session: Session,
+        services: Services,
+        webhook_only: Settings,
+        webhook: WebhookReceiver,
+    ) -> None:
+        queue(session, webhook_only, make_draft(session))
+        self._crash_while_sending(webhook_only, webhook, max_attempts=5)
+
+        [row] = stored(services)
+        assert (row.status, row.attempts) == (OutboxStatus.pending, 1)
+        assert row.last_error == outbox.CLAIMED
+        lapses = T0 + timedelta(seconds=outbox.CLAIM_SECONDS)
+        still_claimed = lapses - timedelta(microseconds=1)
+        assert outbox.dispatch(session=session, settings=webhook_only, now=still_claimed) == (
+            outbox.DispatchReport()
+        )
+        assert outbox.dispatch(session=session, settings=webhook_only, now=lapses) == (
+            outbox.DispatchReport(sent=1)
+        )
+        session.commit()
+
+        [row] = stored(services)
+        assert (row.status, row.attempts, row.sent_at, row.last_error) == (
+            OutboxStatus.sent,
+            2,  # the interrupted attempt counts
+            lapses,
+            "",
+        )
+        assert len(webhook.requests) == 2
+
+    def test_a_claim_that_lapses_on_the_last_attempt_gives_up(
+        self,
+        session: Session,
+        services: Services,
+        webhook_only: Settings,
+        webhook: WebhookReceiver,
+    ) -> None:
+        draft = make_draft(session)
+        queue(session, webhook_only, draft)
+        self._crash_while_sending(webhook_only, webhook, max_attempts=1)
+
+        lapses = T0 + timedelta(seconds=outbox.CLAIM_SECONDS)
+        report = outbox.dispatch(session=session, settings=webhook_only, now=lapses, max_attempts=1)
+        session.commit()
+
+        assert report == outbox.DispatchReport(failed=1)
+        [row] = stored(services)
+        assert (row.status, row.attempts, row.last_error) == (
+            OutboxStatus.failed,
+            1,
+            outbox.CLAIMED,
+        )
+        assert len(webhook.requests) == 1
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.failed"))
+        assert (event.subject_id, event.data["error"]) == (str(draft.id), outbox.CLAIMED)
 
 
 class TestPendingCount:
