@@ -178,38 +178,32 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
 def to_utc_week(slots: Iterable[Slot], timezone: str, *, week_of: date) -> list[Interval]:
     """The slots as sorted, merged [start, end) minutes from Monday 00:00 UTC of week_of's week.
 
-    Each slot is converted on its actual date in that week, so daylight-saving
-    changes are honoured. Whatever falls outside the UTC week wraps around to
-    the other end, because availability repeats every week.
+    Each slot is converted on its actual date, so daylight-saving changes are
+    honoured. Availability repeats every week, so a slot's occurrences in the
+    weeks before and after count too where they reach into this UTC week (for
+    example Monday morning in Sydney of the next week is Sunday night UTC of
+    this one), each converted with the offset in force on its own date.
     """
     zone = _zone(timezone)
     monday = week_of - timedelta(days=week_of.weekday())
     week_start = datetime.combine(monday, time(0), tzinfo=UTC)
     intervals: list[Interval] = []
     for slot in slots:
-        local_midnight = datetime.combine(monday + timedelta(days=slot.day), time(0), tzinfo=zone)
-        # Adding to an aware datetime moves the wall clock, which is what the person
-        # wrote; astimezone then applies the offset in force at that moment.
-        start = _minutes_since(week_start, local_midnight + timedelta(minutes=slot.start))
-        end = _minutes_since(week_start, local_midnight + timedelta(minutes=slot.end))
-        intervals.extend(_wrap_into_week(start, end))
+        for day in (slot.day - 7, slot.day, slot.day + 7):
+            local_midnight = datetime.combine(monday + timedelta(days=day), time(0), tzinfo=zone)
+            # Adding to an aware datetime moves the wall clock, which is what the person
+            # wrote; astimezone then applies the offset in force at that moment.
+            start = _minutes_since(week_start, local_midnight + timedelta(minutes=slot.start))
+            end = _minutes_since(week_start, local_midnight + timedelta(minutes=slot.end))
+            # Empty when outside the week, or wholly in an hour skipped by a clock change.
+            start, end = max(start, 0), min(end, MINUTES_PER_WEEK)
+            if start < end:
+                intervals.append((start, end))
     return _merge_intervals(intervals)
 
 
 def _minutes_since(week_start: datetime, moment: datetime) -> int:
     return int((moment.astimezone(UTC) - week_start).total_seconds() // 60)
-
-
-def _wrap_into_week(start: int, end: int) -> list[Interval]:
-    length = end - start
-    if length <= 0:
-        # A slot that lies wholly in the hour skipped by a spring-forward change.
-        return []
-    start %= MINUTES_PER_WEEK
-    end = start + length
-    if end <= MINUTES_PER_WEEK:
-        return [(start, end)]
-    return [(start, MINUTES_PER_WEEK), (0, end - MINUTES_PER_WEEK)]
 
 
 def _merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:

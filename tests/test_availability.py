@@ -169,6 +169,25 @@ class TestToUtcWeek:
         slots = parse_availability("Sun 21:00-23:00")
         assert to_utc_week(slots, "America/New_York", week_of=SUMMER) == [(at(0, 1), at(0, 3))]
 
+    def test_what_wraps_in_from_a_neighbouring_week_uses_that_weeks_offset(self) -> None:
+        # New York leaves summer time on Sunday 1 November 2026. Sunday 22:00-23:00 of
+        # the week before (25 October, UTC-4) is Monday 02:00-03:00 UTC of this week;
+        # this week's own Sunday slot (UTC-5) falls in the next UTC week.
+        slots = parse_availability("Sun 22:00-23:00")
+        assert to_utc_week(slots, "America/New_York", week_of=date(2026, 10, 28)) == [
+            (at(0, 2), at(0, 3))
+        ]
+        # Sydney starts summer time on Sunday 4 October 2026: Monday 08:00-10:00 of
+        # the next week (UTC+11) is Sunday 21:00-23:00 UTC of this one.
+        slots = parse_availability("Mon 08:00-10:00")
+        assert to_utc_week(slots, "Australia/Sydney", week_of=date(2026, 9, 30)) == [
+            (at(6, 21), at(6, 23))
+        ]
+
+    def test_a_slot_in_the_skipped_hour_is_empty(self) -> None:
+        slots = parse_availability("Sun 02:00-03:00")
+        assert to_utc_week(slots, "Europe/Berlin", week_of=date(2026, 3, 25)) == []
+
     def test_intervals_that_meet_in_utc_are_merged(self) -> None:
         slots = parse_availability("Fri 22:00-24:00; Sat 00:00-01:00")
         assert to_utc_week(slots, "Europe/London", week_of=WINTER) == [(at(4, 22), at(5, 1))]

@@ -198,11 +198,9 @@ def _common_windows(members: Sequence[Member], start: datetime, end: datetime) -
 def _free_windows(member: Member, start: datetime, end: datetime) -> list[Window]:
     """The member's slots on every local date from start to end, as merged UTC windows.
 
-    Like availability.to_utc_week, each slot is converted on its actual date, but
-    nothing is wrapped round a UTC week: to_utc_week moves what spills over a week's
-    edge to its other end with the offset of the wrong week, which in a week when the
-    clocks change is an hour off. Sydney and London would be offered Sunday 5 April
-    2026 23:00 UTC, when Sydney is not free, and not Sunday 29 March, when both are.
+    Like availability.to_utc_week, each slot is converted on its actual date; here
+    over real dates from start to end rather than folded into one repeating week,
+    since proposals are for actual sessions.
     """
     zone = zoneinfo.ZoneInfo(member.timezone)
     first_day = start.astimezone(zone).date()
