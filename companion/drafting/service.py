@@ -33,6 +33,7 @@ from companion.programs.models import Program
 from companion.relationships import access
 from companion.relationships.models import (
     ActionItem,
+    Feedback,
     Goal,
     GoalStatus,
     GoalVisibility,
@@ -161,19 +162,34 @@ def regenerate(
 
 
 def _next_session_id(session: Session, target: Target, kind: DraftKind) -> int | None:
-    """The session an agenda is for: the relationship's next scheduled one, if booked."""
-    if kind != DraftKind.agenda or target.relationship is None:
+    """The session a draft is for.
+
+    An agenda: the relationship's next scheduled session, if booked. Feedback
+    prompts: the latest held session nobody has answered yet, else the next
+    scheduled one (its questions are replaced only while nobody has answered).
+    """
+    if target.relationship is None or kind not in (DraftKind.agenda, DraftKind.feedback_prompts):
         return None
-    return session.scalars(
-        select(MentoringSession.id)
-        .where(
-            MentoringSession.relationship_id == target.relationship.id,
-            MentoringSession.status == SessionStatus.scheduled,
-            MentoringSession.starts_at >= utcnow(),
+    sessions = select(MentoringSession.id).where(
+        MentoringSession.relationship_id == target.relationship.id
+    )
+    upcoming = sessions.where(
+        MentoringSession.status == SessionStatus.scheduled,
+        MentoringSession.starts_at >= utcnow(),
+    ).order_by(MentoringSession.starts_at)
+    if kind == DraftKind.feedback_prompts:
+        unanswered = (
+            sessions.where(
+                MentoringSession.status == SessionStatus.held,
+                ~select(Feedback.id).where(Feedback.session_id == MentoringSession.id).exists(),
+            )
+            .order_by(MentoringSession.starts_at.desc())
+            .limit(1)
         )
-        .order_by(MentoringSession.starts_at)
-        .limit(1)
-    ).first()
+        held = session.scalars(unanswered).first()
+        if held is not None:
+            return held
+    return session.scalars(upcoming.limit(1)).first()
 
 
 def _generate_into(

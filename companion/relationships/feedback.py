@@ -42,10 +42,16 @@ TEXT_MAX = 2000
 PRIVATE = "Feedback answers"
 
 
-def questions_for(session_row: MentoringSession, program: Program) -> list[str]:
-    """The session's own questions, else the program's, else ours."""
-    if session_row.feedback_questions:
-        return list(session_row.feedback_questions)
+# How coordinators' aggregates name a question drafted for one pair: its text may
+# draw on what only the pair may read.
+DRAFTED_QUESTION = "A question drafted for the pair ({role})"
+
+
+def questions_for(session_row: MentoringSession, program: Program, role: MemberRole) -> list[str]:
+    """The questions drafted for this session and role, else the program's, else ours."""
+    drafted = (session_row.feedback_questions or {}).get(role.value)
+    if drafted:
+        return list(drafted)
     if program.feedback_questions:
         return list(program.feedback_questions)
     return list(DEFAULT_QUESTIONS)
@@ -142,7 +148,7 @@ def submit(view: View, session_id: int, answers: Sequence[Mapping[str, Any]]) ->
     feedback = Feedback(
         session_id=row.id,
         participant_id=member.participant_id,
-        answers=_clean_answers(questions_for(row, view.program), answers),
+        answers=_clean_answers(questions_for(row, view.program, member.role), answers),
     )
     try:
         with session.begin_nested():
@@ -189,7 +195,7 @@ def for_session(view: View, session_id: int, now: datetime | None = None) -> dic
             )
     return {
         "session_id": row.id,
-        "questions": questions_for(row, view.program),
+        "questions": questions_for(row, view.program, member.role),
         "mine": mine.answers if mine is not None else None,
         "others": others,
         "hidden": hidden,
@@ -203,7 +209,7 @@ def _mean(ratings: list[int]) -> float | None:
 def aggregate(*, session: Session, program: Program) -> dict[str, Any]:
     """Ratings across the program's relationships, for coordinators: never any text."""
     rows = session.execute(
-        select(Feedback.answers, RelationshipMember.role)
+        select(Feedback.answers, RelationshipMember.role, MentoringSession.feedback_questions)
         .join(MentoringSession, MentoringSession.id == Feedback.session_id)
         .join(Relationship, Relationship.id == MentoringSession.relationship_id)
         .outerjoin(
@@ -219,10 +225,14 @@ def aggregate(*, session: Session, program: Program) -> dict[str, Any]:
     every: list[int] = []
     by_question: dict[str, list[int]] = {}
     by_role: dict[str, list[int]] = {role.value: [] for role in MemberRole}
-    for answers, role in rows:
+    for answers, role, drafted in rows:
         for answer in answers:
             every.append(answer["rating"])
-            by_question.setdefault(answer["question"], []).append(answer["rating"])
+            question = answer["question"]
+            if drafted:
+                who = MemberRole(role).value if role is not None else "member"
+                question = DRAFTED_QUESTION.format(role=who)
+            by_question.setdefault(question, []).append(answer["rating"])
             if role is not None:
                 by_role[MemberRole(role).value].append(answer["rating"])
     return {

@@ -162,8 +162,10 @@ class MentoringSession(Base):
     shared_notes: Mapped[str] = mapped_column(Text, default="")
     # Set by the review workflow once an agenda draft is approved and delivered.
     agenda_draft_id: Mapped[int | None]
-    # None: the program's default questions (until drafted ones are approved).
-    feedback_questions: Mapped[list[str] | None] = mapped_column(JSON)
+    # Questions per member role ({"mentor": [...], "mentee": [...]}), set when drafted
+    # feedback prompts for this session are approved and delivered before anyone has
+    # answered; None: the program's questions.
+    feedback_questions: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
     # Bumped on every change of time or status, for calendar clients (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
     created_by: Mapped[str] = mapped_column(String(320))

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 from companion.accounts.models import User
 from companion.drafting.models import Draft, DraftStatus
 from companion.relationships.models import (
+    Feedback,
     Goal,
     GoalStatus,
     GoalVisibility,
+    MemberRole,
     MentoringSession,
     Milestone,
 )
@@ -98,12 +100,25 @@ def agenda_text_for_members(session: Session, mentoring_session: MentoringSessio
 
 
 def apply_effects(session: Session, draft: Draft) -> None:
-    """What delivery changes besides visibility: an agenda on its session, a goal adopted."""
+    """What delivery changes besides visibility: an agenda on its session, feedback
+    questions on theirs, a goal adopted."""
     kind = DraftKind(draft.kind)
     if kind == DraftKind.agenda and draft.session_id is not None:
         target = session.get(MentoringSession, draft.session_id)
         if target is not None:
             target.agenda_draft_id = draft.id
+    if kind == DraftKind.feedback_prompts and draft.session_id is not None:
+        target = session.get(MentoringSession, draft.session_id)
+        answered = session.scalars(
+            select(Feedback.id).where(Feedback.session_id == draft.session_id).limit(1)
+        ).first()
+        # Once someone has answered, the questions stay those they answered.
+        if target is not None and answered is None:
+            content = draft.content or {}
+            target.feedback_questions = {
+                MemberRole.mentor.value: list(content.get("for_mentor") or []),
+                MemberRole.mentee.value: list(content.get("for_mentee") or []),
+            }
     if kind == DraftKind.smart_goal and draft.relationship_id and draft.subject_participant_id:
         content = draft.content or {}
         goal = Goal(

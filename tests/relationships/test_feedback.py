@@ -36,7 +36,8 @@ def add_session(
             duration_minutes=45,
             status=status,
             created_by="test",
-            feedback_questions=questions,
+            # As delivered feedback prompts set them: one list per member role.
+            feedback_questions={"mentor": questions, "mentee": questions} if questions else None,
         )
         db.add(row)
         db.commit()
@@ -367,7 +368,8 @@ class TestAggregate:
         assert "private view" not in response.text
 
     def test_questions_are_grouped_by_their_text(self, rated: World) -> None:
-        custom = add_session(rated, questions=[feedback.DEFAULT_QUESTIONS[0], "Anything else?"])
+        set_program(rated, feedback_questions=[feedback.DEFAULT_QUESTIONS[0], "Anything else?"])
+        custom = add_session(rated)
         assert submit(rated, "eli", custom, answers(1, 5)).status_code == 201
         by_question = summary(rated, "lead").json()["by_question"]
         assert [(q["question"], q["responses"]) for q in by_question] == [
@@ -377,6 +379,14 @@ class TestAggregate:
             ("Anything else?", 1),
         ]
         assert by_question[0]["mean_rating"] == 3.0
+
+    def test_questions_drafted_for_a_pair_are_not_quoted(self, rated: World) -> None:
+        drafted = add_session(rated, questions=["How did the talk with Priya go?", "Next?"])
+        assert submit(rated, "eli", drafted, answers(2, 4)).status_code == 201
+        response = summary(rated, "lead")
+        assert "Priya" not in response.text
+        by_question = {q["question"]: q for q in response.json()["by_question"]}
+        assert by_question["A question drafted for the pair (mentee)"]["responses"] == 2
 
     def test_no_feedback_yet(self, world: World) -> None:
         assert summary(world, "lead").json() == {

@@ -372,3 +372,63 @@ class TestWhatCoordinatorsMayRead:
         assert PAIR_ONLY_GOAL not in again["text"] and PAIR_ONLY_ACTION not in again["text"]
         waiting = decide(world, "maya", again, "approve").json()
         assert decide(world, "lead", waiting, "approve").json()["status"] == "delivered"
+
+
+def held_session(world: World) -> int:
+    from companion.relationships.models import MentoringSession, SessionStatus
+
+    with world.services.sessions() as session:
+        row = MentoringSession(
+            relationship_id=world.first,
+            starts_at=datetime.now(UTC) - timedelta(days=1),
+            duration_minutes=45,
+            status=SessionStatus.held,
+            created_by="test",
+        )
+        session.add(row)
+        session.commit()
+        return row.id
+
+
+class TestFeedbackPrompts:
+    def test_delivered_prompts_become_the_sessions_questions_for_each_role(
+        self, world: World
+    ) -> None:
+        session_id = held_session(world)
+        url = f"/api/v1/sessions/{session_id}/feedback"
+        defaults = world.client.get(url, headers=world.headers("eli")).json()["questions"]
+        draft = ask(world, "maya", kind="feedback_prompts", relationship_id=world.first)
+        # Not before review: the questions are still the program's.
+        assert world.client.get(url, headers=world.headers("eli")).json()["questions"] == defaults
+        assert decide(world, "maya", draft, "approve").json()["status"] == "delivered"
+
+        content = draft["content"]
+        assert (
+            world.client.get(url, headers=world.headers("eli")).json()["questions"]
+            == (content["for_mentee"])
+        )
+        assert (
+            world.client.get(url, headers=world.headers("maya")).json()["questions"]
+            == (content["for_mentor"])
+        )
+        given = [{"rating": 4, "text": ""} for _ in content["for_mentee"]]
+        answered = world.client.put(url, headers=world.headers("eli"), json={"answers": given})
+        assert answered.status_code == 201, answered.json()
+
+    def test_questions_already_answered_are_not_replaced(self, world: World) -> None:
+        session_id = held_session(world)
+        url = f"/api/v1/sessions/{session_id}/feedback"
+        first = ask(world, "maya", kind="feedback_prompts", relationship_id=world.first)
+        later = ask(world, "maya", kind="feedback_prompts", relationship_id=world.first)
+        decide(world, "maya", first, "approve")
+        questions = world.client.get(url, headers=world.headers("eli")).json()["questions"]
+        given = [{"rating": 3, "text": ""} for _ in questions]
+        assert (
+            world.client.put(url, headers=world.headers("eli"), json={"answers": given}).status_code
+            == 201
+        )
+        edited = {**later["content"], "for_mentee": ["Changed one?", "Changed two?"]}
+        assert (
+            decide(world, "maya", later, "approve", content=edited).json()["status"] == "delivered"
+        )
+        assert world.client.get(url, headers=world.headers("eli")).json()["questions"] == questions
