@@ -17,6 +17,19 @@ if TYPE_CHECKING:
 PACKAGED_MODEL_NAME = "all-MiniLM-L6-v2"
 
 
+def _one_blas_thread() -> None:
+    """Keep numpy's BLAS to one thread once torch is in the process.
+
+    Torch's OpenMP pool and OpenBLAS's pool both spin on the same cores; on the
+    2-core machine of docs/performance.md, with both at two threads, query
+    encoding p95 went from 7 ms to 84 ms and a 10,000 x 384 similarity product
+    from 0.6 ms to 2-9 ms (bench/kb_search.py showed it as a 100 ms tail).
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def content_hash(text: str) -> str:
     """The identity of a text everywhere in the system: SHA-256 of its UTF-8 bytes."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -87,6 +100,7 @@ class Encoder:
                 if self._model is None:
                     from sentence_transformers import SentenceTransformer
 
+                    _one_blas_thread()
                     path = self._model_path or packaged_model_path()
                     self._model = SentenceTransformer(
                         str(path), device="cpu", local_files_only=True
