@@ -1,7 +1,6 @@
 """The app served by a real uvicorn process on loopback, spoken to over real HTTP."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,12 +10,7 @@ import httpx
 import pytest
 
 from companion.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers import free_port
 
 
 @pytest.fixture

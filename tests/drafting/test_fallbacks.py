@@ -9,11 +9,8 @@ both models, so the HTTP tests build the gateway exactly as production does.
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -23,6 +20,7 @@ from companion.errors import LLMUnavailable
 from companion.settings import Settings
 from prompts.schemas import DraftKind
 from tests.drafting.test_service import drafts, request, valid_agenda
+from tests.helpers import chat_completion, free_port, json_server
 from tests.relationships.conftest import World
 
 PRIMARY = "openai/primary"
@@ -52,51 +50,18 @@ class ModelServer:
         self.requests.append(model)
         script = self.replies.get(model) or [(404, f"no model {model}")]
         status, content = script.pop(0) if len(script) > 1 else script[0]
-        if status != 200:
-            return status, {"error": {"message": content, "type": "server_error"}}
-        payload = {
-            "id": f"chatcmpl-{len(self.requests)}",
-            "object": "chat.completion",
-            "created": 1_700_000_000,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": content},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {"prompt_tokens": 120, "completion_tokens": 80, "total_tokens": 200},
-        }
-        if self.names_model:
-            payload["model"] = model
-        return status, payload
+        model_named = model if self.names_model else None
+        return status, chat_completion(
+            status, content, number=len(self.requests), model=model_named
+        )
 
 
 @pytest.fixture
 def server() -> Iterator[ModelServer]:
     state = ModelServer()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            status, payload = state.answer(body["model"])
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with json_server(lambda body: state.answer(body["model"])) as port:
+        state.port = port
+        yield state
 
 
 @pytest.fixture
@@ -119,12 +84,6 @@ def ask_for_agenda(world: World):
         headers=world.headers("maya"),
         json={"kind": "agenda", "relationship_id": world.first},
     )
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class TestTheFallbackAnswers:
@@ -198,7 +157,7 @@ class TestEveryModelFails:
     def test_a_closed_port_is_a_503_with_a_retry_hint(self, world: World) -> None:
         gateway = Gateway(
             world.services.settings.model_copy(
-                update={"llm_api_base": f"http://127.0.0.1:{closed_port()}/v1"}
+                update={"llm_api_base": f"http://127.0.0.1:{free_port()}/v1"}
             )
         )
         with pytest.raises(LLMUnavailable) as raised:

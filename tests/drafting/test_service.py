@@ -8,11 +8,9 @@ valid, or failing. Every draft must end up stored: pending review, or failed.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
@@ -34,6 +32,7 @@ from companion.relationships.models import (
 from companion.settings import Settings
 from knowledge import CORPUS_DIR
 from prompts.schemas import DraftKind
+from tests.helpers import chat_completion, json_server
 from tests.relationships.conftest import World
 
 ACTOR = Actor(id=None, label="test")
@@ -75,45 +74,15 @@ class Loopback:
 def loopback() -> Iterator[Loopback]:
     state = Loopback()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            state.requests.append(body)
-            status, content = state.script.pop(0) if state.script else (500, "script empty")
-            if status != 200:
-                payload = {"error": {"message": content, "type": "server_error"}}
-            else:
-                payload = {
-                    "id": f"chatcmpl-{len(state.requests)}",
-                    "object": "chat.completion",
-                    "created": 1_700_000_000,
-                    "model": body["model"],
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": content},
-                            "finish_reason": "stop",
-                        }
-                    ],
-                    "usage": {"prompt_tokens": 120, "completion_tokens": 80, "total_tokens": 200},
-                }
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def answer(body: dict) -> tuple[int, dict]:
+        state.requests.append(body)
+        status, content = state.script.pop(0) if state.script else (500, "script empty")
+        number = len(state.requests)
+        return status, chat_completion(status, content, number=number, model=body["model"])
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with json_server(answer) as port:
+        state.port = port
+        yield state
 
 
 def gateway_for(world: World, loopback: Loopback) -> Gateway:

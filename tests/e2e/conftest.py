@@ -8,7 +8,6 @@ pages are written to docs/screenshots/.
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from companion.accounts import passwords
 from companion.accounts import service as accounts
 from companion.services import Services
 from companion.settings import Settings
-from tests.helpers import TEST_ACTOR
+from tests.helpers import TEST_ACTOR, free_port
 from tests.relationships.conftest import PEOPLE, to_csv
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,12 +37,6 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "correct horse battery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:

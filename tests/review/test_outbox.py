@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +30,7 @@ from companion.review import outbox
 from companion.review.models import OutboxMessage, OutboxStatus
 from companion.services import Services
 from companion.settings import Settings
+from tests.helpers import free_port
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 APPROVED = "APPROVED TEXT: agree on one goal for the quarter."
@@ -61,12 +61,6 @@ with sessions() as session:
         max_attempts=int(max_attempts),
     )
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class WebhookReceiver:
@@ -146,7 +140,7 @@ def webhook() -> Iterator[WebhookReceiver]:
 @pytest.fixture
 def mailbox() -> Iterator[tuple[MailRecorder, int]]:
     recorder = MailRecorder()
-    port = _free_port()
+    port = free_port()
     controller = Controller(
         recorder,
         hostname="127.0.0.1",
@@ -489,7 +483,7 @@ class TestDispatch:
         wrong_password = "not-the-password-5678"
         broken = settings.model_copy(
             update={
-                "webhook_url": f"http://127.0.0.1:{_free_port()}{WEBHOOK_PATH}",  # nobody there
+                "webhook_url": f"http://127.0.0.1:{free_port()}{WEBHOOK_PATH}",  # nobody there
                 "smtp_host": "127.0.0.1",
                 "smtp_port": mailbox[1],
                 "smtp_user": SMTP_USER,
