@@ -198,7 +198,7 @@ def _decide(
         if content is None:
             raise InvalidInput("content: give the edited draft.", details=[{"field": "content"}])
         before = draft.status
-        _edit(session, draft, content, actor, apply=False)
+        _edit(session, draft, content, actor)
         transition(session, draft, Action.edit, actor, edited=True, previous=before.value)
         return draft
     if action == Action.regenerate:
@@ -312,9 +312,7 @@ def validation_context(session: Session, draft: Draft) -> dict[str, Any]:
     }
 
 
-def _edit(
-    session: Session, draft: Draft, content: dict[str, Any], actor: Actor, apply: bool = True
-) -> None:
+def _edit(session: Session, draft: Draft, content: dict[str, Any], actor: Actor) -> None:
     """Replace the content with a human's version; the AI's first version is kept apart."""
     from pydantic import ValidationError
 
