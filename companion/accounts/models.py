@@ -12,6 +12,8 @@ from companion.db.base import Base, UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
+    # Organisation-wide only: accounts, programs, and who coordinates them.
+    admin = "admin"
     coordinator = "coordinator"
     mentor = "mentor"
     mentee = "mentee"
