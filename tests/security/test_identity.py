@@ -406,3 +406,33 @@ class TestAccountsAreForAdministrators:
                 assert refused.status_code == 403, who
             made = client.post("/api/v1/users", json=body, headers=bearer(tokens["admin"]))
             assert made.status_code == 201
+
+
+class TestAdministrationPage:
+    def test_only_an_administrator_opens_it_and_decides_a_held_change_there(
+        self, org: Org
+    ) -> None:
+        moved = next(list(p) for p in PEOPLE if p[0] == "E2")
+        moved[2] = "omar.f@example.org"
+        _import_into(org, org.x, [tuple(moved)], "lead-x@example.org")
+        for who in ("lead-x", "org", "omar"):
+            browser = org.browser(f"{who}@example.org")
+            assert browser.get("/admin").status_code == 403, who
+            assert 'href="/admin"' not in browser.get("/").text
+        with org.services.sessions() as session:
+            change_id = session.scalars(select(EmailChange.id)).one()
+        lead = org.browser("lead-x@example.org")
+        lead.get("/")
+        refused = lead.post(f"/admin/email-changes/{change_id}", {"decision": "approve"})
+        assert refused.status_code == 403
+        assert org.user("omar.f@example.org") is None
+        admin = org.browser("admin@example.org")
+        page = admin.get("/admin")
+        assert page.status_code == 200 and "omar.f@example.org" in page.text
+        done = admin.post(
+            f"/admin/email-changes/{change_id}", {"decision": "reject"}, follow_redirects=False
+        )
+        assert done.status_code == 303
+        assert "keeps omar@example.org" in admin.get("/admin").text
+        assert org.user("omar@example.org") is not None
+        assert org.user("omar.f@example.org") is None
