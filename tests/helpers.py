@@ -13,9 +13,12 @@ from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
 from companion.accounts.models import Role, User
+from companion.accounts.principal import System
 from companion.audit.service import Actor
 
 TEST_ACTOR = Actor(id=None, label="test")
+# Test set-up acts with full authority, as the command line does.
+TEST_SYSTEM = System("test")
 
 
 def make_user(session: Session, email: str, *roles: tuple[Role, int | None]) -> tuple[User, str]:

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
 from companion.accounts.models import Role
+from companion.accounts.principal import Principal
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db import fetch_page
 from companion.db.base import utcnow
-from companion.errors import InvalidInput, NotFound
+from companion.errors import InvalidInput
 from companion.participants.importer import (
     COLUMNS,
     ImportProblem,
@@ -22,6 +23,7 @@ from companion.participants.importer import (
     parse_participants,
 )
 from companion.participants.models import Participant
+from companion.programs import policy
 from companion.programs.models import Program
 
 ROLES_OF = {"mentor": (Role.mentor,), "mentee": (Role.mentee,), "both": (Role.mentor, Role.mentee)}
@@ -153,10 +155,13 @@ def list_participants(
     *,
     session: Session,
     program_id: int,
+    principal: Principal,
     role: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Participant], int]:
+    """A page of the program's participants, for its coordinators."""
+    policy.coordinated_program(session=session, program_id=program_id, principal=principal)
     query = select(Participant).where(Participant.program_id == program_id)
     if role == "mentor":
         query = query.where(Participant.role.in_(("mentor", "both")))
@@ -173,14 +178,3 @@ def all_participants(*, session: Session, program_id: int) -> list[Participant]:
             .order_by(Participant.external_id)
         )
     )
-
-
-def get_by_external_id(*, session: Session, program_id: int, external_id: str) -> Participant:
-    row = session.scalars(
-        select(Participant).where(
-            Participant.program_id == program_id, Participant.external_id == external_id
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"No participant {external_id!r} in this program.")
-    return row

@@ -16,7 +16,7 @@ from companion.participants.models import Participant
 from companion.programs import service as programs
 from companion.programs.models import Program
 from companion.services import Services
-from tests.helpers import TEST_ACTOR, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, make_user
 
 HEADER = "id,name,email,role,title,manager_id,timezone,availability,capacity,avoid"
 COHORT = [
@@ -71,7 +71,7 @@ def count(session: Session, model: type) -> int:
 @pytest.fixture
 def program_id(services: Services) -> int:
     with session_scope(services.sessions) as session:
-        return programs.create(session=session, name="Pilot", actor=TEST_ACTOR).id
+        return programs.create(session=session, name="Pilot", principal=TEST_SYSTEM).id
 
 
 class TestImportParticipants:
@@ -205,7 +205,7 @@ class TestImportParticipants:
     ) -> None:
         import_file(services, program_id, file_of(*COHORT))
         with session_scope(services.sessions) as session:
-            other = programs.create(session=session, name="Other", actor=TEST_ACTOR).id
+            other = programs.create(session=session, name="Other", principal=TEST_SYSTEM).id
 
         summary = import_file(services, other, file_of(HEADER, COHORT[1]))
 
