@@ -13,7 +13,7 @@ from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.relationships.models import MentoringSession, SessionStatus
 from knowledge import CORPUS_DIR
-from tests.helpers import TEST_ACTOR
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM
 from tests.relationships.conftest import PEOPLE, World, to_csv
 
 CORPUS_FILES = ("active-listening.md", "smart-goals-with-examples.md")
@@ -250,7 +250,7 @@ class TestKnowledge:
         assert not problems
         with web.services.sessions() as session:
             kb.ingest_many(
-                session=session, kb=web.services.knowledge_base, loads=loads, actor=TEST_ACTOR
+                session=session, kb=web.services.knowledge_base, loads=loads, principal=TEST_SYSTEM
             )
             session.commit()
         return web
