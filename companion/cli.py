@@ -261,7 +261,7 @@ def programs_create(
 
     with services() as built, unit_of_work(built) as session:
         program = programs.create(
-            session=session, name=name, kind=kind, description=description, actor=cli_actor()
+            session=session, name=name, kind=kind, description=description, principal=CLI
         )
         say(f"Created program {program.name!r} (id {program.id}, {program.kind}).")
 
@@ -280,7 +280,9 @@ def programs_list(
     from companion.programs.schemas import ProgramPublic
 
     with services() as built, unit_of_work(built) as session:
-        rows, total = programs.list_programs(session=session, limit=limit, offset=offset)
+        rows, total = programs.list_programs(
+            session=session, principal=CLI, limit=limit, offset=offset
+        )
         page = page_of(ProgramPublic, rows, total, limit=limit, offset=offset)
     if as_json:
         print(page.model_dump_json())
@@ -410,7 +412,7 @@ def kb_ingest(
             session=session,
             kb=built.knowledge_base,
             loads=loads,
-            actor=cli_actor(),
+            principal=CLI,
             problems=problems,
             on_progress=lambda _source: progress.advance(task),
         )
@@ -485,7 +487,9 @@ def kb_list(
     from companion.pagination import page_of
 
     with services() as built, unit_of_work(built) as session:
-        rows, total = kb.list_documents(session=session, kind=kind, limit=limit, offset=offset)
+        rows, total = kb.list_documents(
+            session=session, principal=CLI, kind=kind, limit=limit, offset=offset
+        )
         page = page_of(KbDocumentPublic, rows, total, limit=limit, offset=offset)
     if as_json:
         print(page.model_dump_json())
@@ -502,9 +506,7 @@ def kb_delete(doc_id: Annotated[str, typer.Argument(help="The doc_id to remove."
     from companion.kb import service as kb
 
     with services() as built, unit_of_work(built) as session:
-        kb.delete_document(
-            session=session, kb=built.knowledge_base, doc_id=doc_id, actor=cli_actor()
-        )
+        kb.delete_document(session=session, kb=built.knowledge_base, doc_id=doc_id, principal=CLI)
     say(f"Deleted {doc_id}.")
 
 
@@ -569,7 +571,7 @@ def participants_import(
         target = programs.get_by_name(session=session, name=program)
         created_program = target is None
         if target is None:
-            target = programs.create(session=session, name=program, kind=kind, actor=cli_actor())
+            target = programs.create(session=session, name=program, kind=kind, principal=CLI)
         if dry_run:
             records, problems = participants.check_file(
                 session=session, program=target, data=data, filename=file.name, principal=CLI
@@ -632,7 +634,12 @@ def participants_list(
     with services() as built, unit_of_work(built) as session:
         target = programs.require_by_name(session=session, name=program)
         rows, total = participants.list_participants(
-            session=session, program_id=target.id, role=role, limit=limit, offset=offset
+            session=session,
+            program_id=target.id,
+            principal=CLI,
+            role=role,
+            limit=limit,
+            offset=offset,
         )
         page = page_of(ParticipantPublic, rows, total, limit=limit, offset=offset)
     if as_json:
@@ -943,9 +950,9 @@ def match_run(
     with services() as built, unit_of_work(built) as session:
         target = programs.require_by_name(session=session, name=program)
         created = matching.run(
-            session=session, vectors=built.profile_vectors, program=target, actor=cli_actor()
+            session=session, vectors=built.profile_vectors, program_id=target.id, principal=CLI
         )
-        payload = matching.run_payload(session=session, match_run=created, program=target)
+        payload = matching.run_payload(session=session, run_id=created.id, principal=CLI)
     if as_json:
         print(json.dumps(payload, ensure_ascii=False))
         return
@@ -959,12 +966,9 @@ def match_show(
 ) -> None:
     """Show a matching run: proposals with reasons, unmatched mentees, fairness."""
     from companion.matching import service as matching
-    from companion.programs import service as programs
 
     with services() as built, unit_of_work(built) as session:
-        found = matching.get_run(session=session, run_id=run_id)
-        target = programs.get(session=session, program_id=found.program_id)
-        payload = matching.run_payload(session=session, match_run=found, program=target)
+        payload = matching.run_payload(session=session, run_id=run_id, principal=CLI)
     if as_json:
         print(json.dumps(payload, ensure_ascii=False))
         return
@@ -1002,16 +1006,16 @@ def match_approve(
     from companion.matching import service as matching
 
     with services() as built, unit_of_work(built) as session:
-        found = matching.get_run(session=session, run_id=run_id)
+        found = matching.get_run(session=session, run_id=run_id, principal=CLI)
         if proposal:
             known = {p.id for p in found.proposals}
             for proposal_id in proposal:
                 if proposal_id not in known:
                     fail(f"Proposal {proposal_id} is not part of run {run_id}.")
-                matching.approve(session=session, proposal_id=proposal_id, actor=cli_actor())
+                matching.approve(session=session, proposal_id=proposal_id, principal=CLI)
             count = len(proposal)
         else:
-            count = matching.approve_all(session=session, run_id=run_id, actor=cli_actor())
+            count = matching.approve_all(session=session, run_id=run_id, principal=CLI)
     say(f"Approved {count} proposal(s).")
 
 
@@ -1021,7 +1025,7 @@ def match_reject(proposal_id: Annotated[int, typer.Argument(help="The proposal i
     from companion.matching import service as matching
 
     with services() as built, unit_of_work(built) as session:
-        matching.reject(session=session, proposal_id=proposal_id, actor=cli_actor())
+        matching.reject(session=session, proposal_id=proposal_id, principal=CLI)
     say(f"Rejected proposal {proposal_id}.")
 
 
@@ -1039,7 +1043,7 @@ def match_swap(
             vectors=built.profile_vectors,
             first_id=first,
             second_id=second,
-            actor=cli_actor(),
+            principal=CLI,
         )
     say(f"Swapped: #{a.id} now scores {a.score:.3f}, #{b.id} now scores {b.score:.3f}.")
 

@@ -99,7 +99,9 @@ def load(
         select(MatchRun).where(MatchRun.program_id == program.id).limit(1)
     ).first()
     if run is None:
-        run = matching.run(session=session, vectors=vectors, program=program, actor=DEMO_ACTOR)
+        run = matching.run(
+            session=session, vectors=vectors, program_id=program.id, principal=DEMO_LOADER
+        )
     _demo_passwords(session)
     if services is not None and (
         session.scalars(select(Draft.id).where(Draft.program_id == program.id).limit(1)).first()
@@ -138,7 +140,7 @@ def _create_program(session: Session) -> Program:
             "who want to grow: into their first lead role, across to product or data, or "
             "deeper into their craft. Pairs meet every two weeks for 45 minutes."
         ),
-        actor=DEMO_ACTOR,
+        principal=DEMO_LOADER,
         values="Curiosity, candour, and making room for people who are not yet in the room.",
         cadence_days=14,
         session_minutes=45,

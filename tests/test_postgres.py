@@ -48,7 +48,7 @@ def pg_services(tmp_path, encoder, own_chroma) -> Iterator[Services]:
 def test_migrations_and_the_matching_flow_run_on_postgresql(pg_services: Services) -> None:
     assert current_revision(pg_services.engine) == head_revision()
     with session_scope(pg_services.sessions) as session:
-        program = programs.create(session=session, name="Postgres cohort", actor=TEST_ACTOR)
+        program = programs.create(session=session, name="Postgres cohort", principal=TEST_SYSTEM)
         summary = participants.import_participants(
             session=session,
             program=program,

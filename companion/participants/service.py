@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion.accounts import policy
 from companion.accounts import service as accounts
 from companion.accounts.models import EmailChange, EmailChangeStatus, Role, User
 from companion.accounts.principal import Principal, actor_of
@@ -15,7 +14,7 @@ from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db import fetch_page
 from companion.db.base import utcnow
-from companion.errors import InvalidInput, NotFound
+from companion.errors import InvalidInput
 from companion.participants.importer import (
     COLUMNS,
     ImportProblem,
@@ -24,6 +23,7 @@ from companion.participants.importer import (
     parse_participants,
 )
 from companion.participants.models import Participant
+from companion.programs import policy as program_policy
 from companion.programs.models import Program
 
 ROLES_OF = {"mentor": (Role.mentor,), "mentee": (Role.mentee,), "both": (Role.mentor, Role.mentee)}
@@ -71,7 +71,9 @@ def check_file(
     *, session: Session, program: Program, data: bytes, filename: str, principal: Principal
 ) -> tuple[list[ParticipantRecord], list[ImportProblem]]:
     """Parse and validate without saving (also used for a preview)."""
-    policy.require_coordinator(principal, program.id)
+    program_policy.coordinated_program(
+        session=session, program_id=program.id, principal=principal
+    )
     try:
         file_format = detect_format(filename)
     except ValueError as exc:
@@ -107,7 +109,9 @@ def import_participants(
     audited old -> new, never applied by the import, since whoever controls an
     account's address controls its password resets.
     """
-    policy.require_coordinator(principal, program.id)
+    program_policy.coordinated_program(
+        session=session, program_id=program.id, principal=principal
+    )
     actor = actor_of(principal)
     records, problems = check_file(
         session=session, program=program, data=data, filename=filename, principal=principal
@@ -216,10 +220,13 @@ def list_participants(
     *,
     session: Session,
     program_id: int,
+    principal: Principal,
     role: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Participant], int]:
+    """A page of the program's participants, for its coordinators."""
+    program_policy.coordinated_program(session=session, program_id=program_id, principal=principal)
     query = select(Participant).where(Participant.program_id == program_id)
     if role == "mentor":
         query = query.where(Participant.role.in_(("mentor", "both")))
@@ -236,14 +243,3 @@ def all_participants(*, session: Session, program_id: int) -> list[Participant]:
             .order_by(Participant.external_id)
         )
     )
-
-
-def get_by_external_id(*, session: Session, program_id: int, external_id: str) -> Participant:
-    row = session.scalars(
-        select(Participant).where(
-            Participant.program_id == program_id, Participant.external_id == external_id
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"No participant {external_id!r} in this program.")
-    return row

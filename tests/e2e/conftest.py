@@ -77,7 +77,7 @@ def site(tmp_path_factory, migrated_db_template, encoder) -> Iterator[tuple[Serv
     shutil.copy(migrated_db_template, data_dir / "companion.db")
     services = Services(Settings(environment="test", data_dir=data_dir), encoder=encoder)
     with services.sessions() as session:
-        pilot = programs.create(session=session, name="Pilot", actor=TEST_ACTOR)
+        pilot = programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
         participants.import_participants(
             session=session,
             program=pilot,

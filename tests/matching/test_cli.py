@@ -11,6 +11,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+from companion.accounts.principal import CLI
 from companion.cli import app
 from companion.demo import DEMO_PROGRAM
 from companion.matching import service as matching
@@ -410,7 +411,9 @@ class TestDemoLoad:
         try:
             with built.sessions() as session:
                 program = programs.require_by_name(session=session, name=DEMO_PROGRAM)
-                runs, total = matching.list_runs(session=session, program_id=program.id)
+                runs, total = matching.list_runs(
+                    session=session, program_id=program.id, principal=CLI
+                )
         finally:
             built.close()
         assert total == 1

@@ -71,7 +71,7 @@ def count(session: Session, model: type) -> int:
 @pytest.fixture
 def program_id(services: Services) -> int:
     with session_scope(services.sessions) as session:
-        return programs.create(session=session, name="Pilot", actor=TEST_ACTOR).id
+        return programs.create(session=session, name="Pilot", principal=TEST_SYSTEM).id
 
 
 class TestImportParticipants:
@@ -224,7 +224,7 @@ class TestImportParticipants:
     ) -> None:
         import_file(services, program_id, file_of(*COHORT))
         with session_scope(services.sessions) as session:
-            other = programs.create(session=session, name="Other", actor=TEST_ACTOR).id
+            other = programs.create(session=session, name="Other", principal=TEST_SYSTEM).id
 
         summary = import_file(services, other, file_of(HEADER, COHORT[1]))
 
@@ -361,7 +361,7 @@ class TestListParticipants:
 
             def ids(role: str | None, **page: int) -> tuple[list[str], int]:
                 rows, total = participants.list_participants(
-                    session=session, program_id=program_id, role=role, **page
+                    session=session, program_id=program_id, role=role, principal=TEST_SYSTEM, **page
                 )
                 return [r.external_id for r in rows], total
 

@@ -84,8 +84,8 @@ class World:
 @pytest.fixture
 def world(services: Services) -> Iterator[World]:
     with services.sessions() as session:
-        pilot = programs.create(session=session, name="Pilot", actor=TEST_ACTOR)
-        other = programs.create(session=session, name="Other", actor=TEST_ACTOR)
+        pilot = programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
+        other = programs.create(session=session, name="Other", principal=TEST_SYSTEM)
         participants.import_participants(
             session=session,
             program=pilot,

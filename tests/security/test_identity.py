@@ -90,8 +90,8 @@ class Org:
 
 def _build(services: Services) -> Org:
     with services.sessions() as session:
-        x = programs.create(session=session, name="X", actor=TEST_ACTOR)
-        y = programs.create(session=session, name="Y", actor=TEST_ACTOR)
+        x = programs.create(session=session, name="X", principal=TEST_SYSTEM)
+        y = programs.create(session=session, name="Y", principal=TEST_SYSTEM)
         participants.import_participants(
             session=session,
             program=x,

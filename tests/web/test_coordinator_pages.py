@@ -13,7 +13,7 @@ from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.relationships.models import MentoringSession, SessionStatus
 from knowledge import CORPUS_DIR
-from tests.helpers import TEST_ACTOR, TEST_SYSTEM
+from tests.helpers import TEST_SYSTEM
 from tests.relationships.conftest import PEOPLE, World, to_csv
 
 CORPUS_FILES = ("active-listening.md", "smart-goals-with-examples.md")
@@ -75,7 +75,8 @@ class TestAccess:
                 assert "Not allowed" in response.text
             assert browser.post(f"/coordinator/programs/{web.pilot}/matching").status_code == 403
         elsewhere = browser_for("elsewhere")
-        assert elsewhere.get(f"/coordinator/programs/{web.pilot}").status_code == 403
+        # Another program's coordinator is told the program does not exist.
+        assert elsewhere.get(f"/coordinator/programs/{web.pilot}").status_code == 404
         assert elsewhere.get(f"/coordinator/programs/{web.other}").status_code == 200
         assert "Pilot" not in elsewhere.get("/coordinator").text
 
@@ -241,7 +242,7 @@ class TestKnowledge:
         assert not problems
         with web.services.sessions() as session:
             kb.ingest_many(
-                session=session, kb=web.services.knowledge_base, loads=loads, actor=TEST_ACTOR
+                session=session, kb=web.services.knowledge_base, loads=loads, principal=TEST_SYSTEM
             )
             session.commit()
         return web
