@@ -7,11 +7,12 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.errors import install_error_handlers
+from api.params import numbers_in_range
 from api.routes import (
     drafts,
     goals,
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         version=__version__,
         summary="Matching, a knowledge base of mentoring practice, and reviewed drafts.",
         lifespan=lifespan,
+        dependencies=[Depends(numbers_in_range)],
     )
     install_error_handlers(app)
     app.add_middleware(
