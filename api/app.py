@@ -30,6 +30,7 @@ from api.routes import (
 from api.web import auth as web_auth
 from api.web import coordinator as web_coordinator
 from api.web import core as web_core
+from api.web import draft_links as web_draft_links
 from api.web import goal_pages as web_goals
 from api.web import inbox as web_inbox
 from api.web import knowledge_pages as web_knowledge
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_relationships.router,
         web_goals.router,
         web_inbox.router,
+        web_draft_links.router,
     ):
         app.include_router(router)
     return app
