@@ -48,7 +48,7 @@ def _api_routes(routes: list[Any]) -> list[APIRoute]:
     for route in routes:
         if isinstance(route, APIRoute):
             found.append(route)
-        elif hasattr(route, "original_router"):  # an included router, kept apart since 0.16x
+        elif hasattr(route, "original_router"):  # an included router keeps its own routes
             found.extend(_api_routes(route.original_router.routes))
     return found
 
