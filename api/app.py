@@ -7,11 +7,12 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.errors import install_error_handlers
+from api.params import numbers_in_range
 from api.routes import (
     drafts,
     goals,
@@ -30,6 +31,7 @@ from api.web import admin_pages as web_admin
 from api.web import auth as web_auth
 from api.web import coordinator as web_coordinator
 from api.web import core as web_core
+from api.web import draft_links as web_draft_links
 from api.web import goal_pages as web_goals
 from api.web import inbox as web_inbox
 from api.web import knowledge_pages as web_knowledge
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         version=__version__,
         summary="Matching, a knowledge base of mentoring practice, and reviewed drafts.",
         lifespan=lifespan,
+        dependencies=[Depends(numbers_in_range)],
     )
     install_error_handlers(app)
     app.add_middleware(
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_goals.router,
         web_inbox.router,
         web_admin.router,
+        web_draft_links.router,
     ):
         app.include_router(router)
     return app

@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     public_url: str = Field(
-        default="http://127.0.0.1:8000", description="Where people reach the app, for links."
+        default="http://127.0.0.1:8000",
+        description="Where people reach the app: notifications link to pages under it.",
     )
 
     @field_validator("chroma_url", "llm_api_base", "webhook_url")
@@ -62,6 +63,16 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(
+                "must start with http:// or https://, e.g. https://mentoring.example.org: "
+                "the links that notifications carry start with it"
+            )
         return value.rstrip("/")
 
     @field_validator("database_url")

@@ -45,7 +45,7 @@ def review_queue(
     page: PageDep,
     kind: Annotated[DraftKind | None, Query()] = None,
     program_id: Annotated[int | None, Query()] = None,
-    older_than_hours: Annotated[float | None, Query(ge=0)] = None,
+    older_than_hours: Annotated[float | None, Query(ge=0, le=24 * 366 * 10)] = None,
 ) -> dict[str, Any]:
     """Drafts waiting for your decision, oldest first, with their provenance."""
     items, total = queue.pending_for(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from api.deps import PageDep, PageParams, ServicesDep, SessionDep
+from api.params import whole_number
 from api.routes.matching import MAX_FILE_BYTES
 from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
 from companion.accounts import passwords
@@ -610,8 +611,9 @@ def swap(
 ) -> HTMLResponse | RedirectResponse:
     match_run = matching.get_run(session=session, run_id=run_id, principal=user)
     try:
-        first, second = int(str(form.get("first", ""))), int(str(form.get("second", "")))
-    except ValueError:
+        first = whole_number(str(form.get("first", "")), field="first")
+        second = whole_number(str(form.get("second", "")), field="second")
+    except InvalidInput:
         return _run_page(
             request,
             session,

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from api.deps import ServicesDep, SessionDep
+from api.params import whole_number
 from api.web.core import Form, WebUser, field_errors, flash, flash_failure, redirect, render
 from companion.accounts import service as accounts
 from companion.accounts.models import Role, User
@@ -301,8 +302,8 @@ def check_in(
     view = _view(session, relationship_id, user)
     values = {"progress": _text(form, "progress").strip(), "note": _text(form, "note")}
     try:
-        progress = int(values["progress"])
-    except ValueError:
+        progress = whole_number(values["progress"], field="progress")
+    except InvalidInput:
         return _goals_page(
             request,
             session,
@@ -652,8 +653,8 @@ def decide_draft(
     here = f"{_goals_url(relationship_id)}/drafts/{draft_id}"
     try:
         action = workflow.Action(_text(form, "action"))
-        version = int(_text(form, "version"))
-    except ValueError:
+        version = whole_number(_text(form, "version"), field="version")
+    except (ValueError, InvalidInput):
         flash(request, "That form was not complete; reload the page and try again.", "error")
         return redirect(here)
     values = {**_draft_values(found), "note": _text(form, "note")}

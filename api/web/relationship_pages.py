@@ -17,13 +17,14 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
+from api.params import whole_number
 from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
 from api.web.review_pages import kind_label, shown_errors
 from companion.accounts import service as accounts
 from companion.accounts.models import User
 from companion.db.base import utcnow
 from companion.drafting import service as drafting
-from companion.errors import CompanionError, NotFound, PermissionDenied
+from companion.errors import CompanionError, InvalidInput, NotFound, PermissionDenied
 from companion.relationships import access, feedback, sessions, threads
 from companion.relationships import service as relationships
 from companion.relationships.access import View
@@ -288,9 +289,9 @@ def _booking(form: Any, timezone: str) -> tuple[dict[str, Any], dict[str, str], 
         errors["other_time"] = "Choose one of the proposed times, or enter a date and time."
     duration = None
     if values["duration_minutes"]:
-        if values["duration_minutes"].isdigit():
-            duration = int(values["duration_minutes"])
-        else:
+        try:
+            duration = whole_number(values["duration_minutes"], field="duration_minutes")
+        except InvalidInput:
             errors["duration_minutes"] = "Give the length in whole minutes."
     try:
         modality = Modality(values["modality"] or Modality.video)
@@ -345,7 +346,9 @@ def add_action(
             due = date.fromisoformat(values["action_due"])
         except ValueError:
             errors["action_due"] = "Enter a date, e.g. 2026-03-17."
-    session_id = int(values["session_id"]) if values["session_id"].isdigit() else None
+    session_id = (
+        whole_number(values["session_id"], field="session_id") if values["session_id"] else None
+    )
     status_code = 422
     if not errors:
         try:
@@ -632,7 +635,11 @@ def submit_feedback(
         rating = str(form.get(f"rating_{index}", "")).strip()
         text = str(form.get(f"text_{index}", ""))
         values[f"rating_{index}"], values[f"text_{index}"] = rating, text
-        answers.append({"rating": int(rating) if rating.isdigit() else None, "text": text})
+        try:
+            number = whole_number(rating, field=f"rating_{index}")
+        except InvalidInput:
+            number = None  # feedback.submit says, beside the question, what a rating must be
+        answers.append({"rating": number, "text": text})
     try:
         feedback.submit(view, session_id, answers)
     except CompanionError as exc:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
+from api.params import whole_number
 from api.web.core import Form, WebUser, field_errors, flash, redirect, render, roles_of
 from companion.accounts.models import User
 from companion.drafting.models import Draft, DraftStatus
@@ -100,8 +101,7 @@ def bulk_approve(
     picked: list[tuple[int, int]] = []
     for value in form.getlist("draft"):
         draft_id, _, version = str(value).partition(":")
-        if draft_id.isdigit() and version.isdigit() and int(version) >= 1:
-            picked.append((int(draft_id), int(version)))
+        picked.append((whole_number(draft_id, field="draft"), whole_number(version, field="draft")))
     if not picked:
         flash(request, "Tick at least one draft to approve.", "error")
         return redirect("/review")
@@ -151,13 +151,15 @@ def _agenda_items(text: str) -> tuple[list[dict[str, Any]], str | None]:
     for number, line in enumerate(_non_empty_lines(text), start=1):
         minutes, bar, rest = line.partition("|")
         topic, _, notes = rest.partition("|")
-        if not bar or not minutes.strip().isdigit() or not topic.strip():
+        try:
+            length = whole_number(minutes, field="items")
+        except InvalidInput:
+            length = None
+        if not bar or length is None or not topic.strip():
             return [], (
                 f"Line {number} is not 'minutes | topic' (e.g. '10 | Check in'); it reads {line!r}."
             )
-        items.append(
-            {"minutes": int(minutes.strip()), "topic": topic.strip(), "notes": notes.strip()}
-        )
+        items.append({"minutes": length, "topic": topic.strip(), "notes": notes.strip()})
     return items, None
 
 
@@ -335,8 +337,9 @@ def decide(
     except ValueError:
         action = None
         errors["_form"] = "Choose one of the buttons to decide."
-    version = str(form.get("version", ""))
-    if not version.isdigit():
+    try:
+        version = whole_number(str(form.get("version", "")), field="version")
+    except InvalidInput:
         errors["_form"] = "The form lost the draft's version; reload the page and decide again."
     content, edit_values = None, None
     if form.get("edited"):
@@ -360,7 +363,7 @@ def decide(
             session=session,
             draft_id=draft_id,
             action=action,
-            version=int(version),
+            version=version,
             user=user,
             content=content,
             note=note,

@@ -1,4 +1,9 @@
-"""Notify people when a draft is delivered, through an outbox that only ever sends approved text."""
+"""Notify people when a draft is delivered, through an outbox that only ever sends approved text.
+
+A draft is meant for certain people: its text goes only to them, by an email of
+their own. A webhook posts to a channel that others read, so it only says that
+something is ready and where to read it after signing in.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +19,16 @@ import httpx
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
+from companion.accounts import service as accounts
 from companion.accounts.models import User
 from companion.audit import service as audit
 from companion.drafting.models import Draft, DraftStatus
-from companion.errors import InvalidInput, InvalidTransition
+from companion.errors import InvalidInput, InvalidTransition, NotFound
+from companion.programs.models import Program
+from companion.review import delivery
 from companion.review.models import OutboxMessage, OutboxStatus
 from companion.settings import Settings
+from prompts.schemas import DraftKind
 
 WEBHOOK = "webhook"
 EMAIL = "email"
@@ -31,6 +40,7 @@ MAX_SUBJECT_LENGTH = 300  # the width of OutboxMessage.subject
 # longer than one send can take (SEND_TIMEOUT_SECONDS per network step).
 CLAIM_SECONDS = 300
 CLAIMED = "claimed by a dispatcher that has not finished sending it"
+NEUTRAL_HEADLINE = "A reviewed draft is ready for a participant of {program}"
 
 
 @dataclass(frozen=True)
@@ -59,7 +69,10 @@ def enqueue(
     """Queue one webhook message and one email per recipient (name, address) for a draft.
 
     Only a delivered draft is announced, and each message stores the exact text it
-    will send: the headline, the draft's approved text and a link to the draft.
+    will send. The webhook gets a neutral headline naming only the program, and the
+    link to the draft. An email gets the headline, the approved text and the link when
+    its address is that of an account the delivery gate lets read the draft; any other
+    address gets what the webhook gets.
     """
     if draft.status != DraftStatus.delivered:
         raise InvalidTransition(
@@ -74,17 +87,32 @@ def enqueue(
         raise InvalidInput(f"The headline is longer than {MAX_SUBJECT_LENGTH} characters.")
     now = now or datetime.now(UTC)
     link = f"{settings.public_url.rstrip('/')}/drafts/{draft.id}"
-    body = f"{subject}\n\n{draft.text}\n\n{link}"
+    neutral = _neutral_headline(session, draft)
+    announcement = f"{neutral}\n\nSign in to read it: {link}"
 
     messages: list[OutboxMessage] = []
     if settings.webhook_url:
         # {"text": ...} is the one payload both Slack and Teams incoming webhooks accept.
         messages.append(
-            _queued(draft, WEBHOOK, settings.webhook_url, "", body, {"text": body}, now)
+            _queued(
+                draft, WEBHOOK, settings.webhook_url, "", announcement, {"text": announcement}, now
+            )
         )
     if settings.smtp_host:
         for name, address in _unique_addresses(recipients):
-            messages.append(_queued(draft, EMAIL, address, subject, body, {"name": name}, now))
+            if _is_reader(session, draft, address):
+                message = _queued(
+                    draft,
+                    EMAIL,
+                    address,
+                    subject,
+                    f"{subject}\n\n{draft.text}\n\n{link}",
+                    {"name": name},
+                    now,
+                )
+            else:
+                message = _queued(draft, EMAIL, address, neutral, announcement, {"name": name}, now)
+            messages.append(message)
     session.add_all(messages)
     session.flush()
     return messages
@@ -205,6 +233,25 @@ def dispatch(
     return DispatchReport(sent=sent, retried=retried, failed=failed, cancelled=cancelled)
 
 
+@dataclass(frozen=True)
+class LinkedDraft:
+    """A delivered draft a notification linked to, and where it stands in its reader's
+    inbox among the drafts of its kind (0 for the newest)."""
+
+    draft: Draft
+    position: int
+
+
+def linked_draft(*, session: Session, user: User, draft_id: int) -> LinkedDraft:
+    """The delivered draft a notification links to, if the delivery gate lets `user` read
+    it; otherwise the same NotFound as for an id that does not exist."""
+    draft = session.get(Draft, draft_id)
+    position = _inbox_position(session, draft, user) if draft is not None else None
+    if draft is None or position is None:
+        raise NotFound(f"No draft with id {draft_id}.")
+    return LinkedDraft(draft=draft, position=position)
+
+
 def pending_count(session: Session) -> int:
     """Messages still waiting to be sent, due or not, or being sent right now."""
     return (
@@ -215,6 +262,29 @@ def pending_count(session: Session) -> int:
         )
         or 0
     )
+
+
+def _neutral_headline(session: Session, draft: Draft) -> str:
+    program = session.get(Program, draft.program_id) if draft.program_id else None
+    name = " ".join(program.name.split()) if program else "your mentoring program"
+    return NEUTRAL_HEADLINE.format(program=name)
+
+
+def _is_reader(session: Session, draft: Draft, address: str) -> bool:
+    """Whether `address` is that of an account the delivery gate lets read the draft.
+
+    A recipient's address comes from what an importer typed: the text goes only to an
+    account's own address, and only if that account may read the draft.
+    """
+    user = accounts.get_by_email(session=session, email=address)
+    return user is not None and user.is_active and _inbox_position(session, draft, user) is not None
+
+
+def _inbox_position(session: Session, draft: Draft, user: User) -> int | None:
+    """Where the draft stands among those of its kind delivered to `user`, newest first,
+    or None if the delivery gate does not let `user` read it."""
+    delivered = delivery.delivered_to(session, user, kind=DraftKind(draft.kind))
+    return next((n for n, found in enumerate(delivered) if found.id == draft.id), None)
 
 
 def _queued(

@@ -1,4 +1,4 @@
-"""The outbox: only delivered text goes out, over real HTTP and real SMTP, with backoff."""
+"""The outbox: only delivered text goes out, only to its readers, over real HTTP and SMTP."""
 
 from __future__ import annotations
 
@@ -26,16 +26,21 @@ from companion.audit import service as audit
 from companion.audit.models import AuditEvent
 from companion.drafting.models import Draft, DraftStatus
 from companion.errors import InvalidInput, InvalidTransition
+from companion.programs.models import Program
 from companion.review import outbox
 from companion.review.models import OutboxMessage, OutboxStatus
 from companion.services import Services
 from companion.settings import Settings
 from tests.helpers import free_port
+from tests.relationships.conftest import World
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 APPROVED = "APPROVED TEXT: agree on one goal for the quarter."
 HEADLINE = "Agenda for Ana & Ben is ready"
+# Addresses of no account: they are told that something is ready, never what.
 RECIPIENTS = [("Ana Mentor", "ana@example.org"), ("Ben Mentee", "ben@example.org")]
+# The accounts of the world's first pair, who may read a draft made for their relationship.
+READERS = [("Maya Berg", "maya@example.org"), ("Eli Brooks", "eli@example.org")]
 WEBHOOK_PATH = "/hooks/T000/B000/WEBHOOK-TOKEN"
 SMTP_USER, SMTP_PASSWORD = "companion", "smtp-pass-1234"
 # A safety net for waits between threads and processes, never an expectation.
@@ -169,7 +174,12 @@ def webhook_only(settings: Settings, webhook: WebhookReceiver) -> Settings:
 
 
 def make_draft(
-    session: Session, status: DraftStatus = DraftStatus.delivered, text: str = APPROVED
+    session: Session,
+    status: DraftStatus = DraftStatus.delivered,
+    text: str = APPROVED,
+    *,
+    program_id: int | None = None,
+    relationship_id: int | None = None,
 ) -> Draft:
     draft = Draft(
         kind="agenda",
@@ -178,14 +188,47 @@ def make_draft(
         model="offline",
         prompt="session_agenda@1",
         text=text,
+        program_id=program_id,
+        relationship_id=relationship_id,
     )
     session.add(draft)
     session.flush()
     return draft
 
 
-def expected_body(settings: Settings, draft: Draft, text: str = APPROVED) -> str:
-    return f"{HEADLINE}\n\n{text}\n\n{settings.public_url}/drafts/{draft.id}"
+def readers_draft(session: Session, world: World) -> Draft:
+    """An agenda delivered to the world's first pair, whom READERS are."""
+    return make_draft(session, program_id=world.pilot, relationship_id=world.first)
+
+
+def program_named(session: Session, name: str) -> int:
+    program = Program(name=name)
+    session.add(program)
+    session.flush()
+    return program.id
+
+
+def link(settings: Settings, draft: Draft) -> str:
+    return f"{settings.public_url}/drafts/{draft.id}"
+
+
+def announcement(settings: Settings, draft: Draft, program: str = "your mentoring program") -> str:
+    """What a shared channel, or an address that is no reader's, is told."""
+    return f"{neutral(program)}\n\nSign in to read it: {link(settings, draft)}"
+
+
+def neutral(program: str = "your mentoring program") -> str:
+    return f"A reviewed draft is ready for a participant of {program}"
+
+
+def text_body(settings: Settings, draft: Draft, text: str = APPROVED) -> str:
+    """What a reader's own email says."""
+    return f"{HEADLINE}\n\n{text}\n\n{link(settings, draft)}"
+
+
+def linked_id(text: str) -> int:
+    """The id of the draft a message links to (its last line ends with the link)."""
+    return int(text.rstrip().rpartition("/drafts/")[2])
 
 
 def dispatch_apart(
@@ -210,11 +253,16 @@ def stored(services: Services) -> list[OutboxMessage]:
         return list(fresh.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-def queue(session: Session, settings: Settings, draft: Draft) -> list[OutboxMessage]:
+def queue(
+    session: Session,
+    settings: Settings,
+    draft: Draft,
+    recipients: list[tuple[str, str]] = RECIPIENTS,
+) -> list[OutboxMessage]:
     messages = outbox.enqueue(
         session=session,
         draft=draft,
-        recipients=RECIPIENTS,
+        recipients=recipients,
         settings=settings,
         headline=HEADLINE,
         now=T0,
@@ -238,7 +286,7 @@ class TestEnqueue:
         )
         session.commit()
 
-        body = expected_body(notifying, draft)
+        body = announcement(notifying, draft)
         rows = stored(services)
         assert [(row.channel, row.target) for row in rows] == [
             ("webhook", notifying.webhook_url),
@@ -247,9 +295,43 @@ class TestEnqueue:
         ]
         assert rows[0].payload == {"text": body}
         assert all(row.body == body for row in rows)
-        assert [row.subject for row in rows[1:]] == [HEADLINE, HEADLINE]
+        assert [row.subject for row in rows[1:]] == [neutral(), neutral()]
         assert {(row.status, row.attempts, row.next_attempt_at) for row in rows} == {
             (OutboxStatus.pending, 0, T0)
+        }
+
+    def test_the_text_goes_by_email_to_the_readers_alone(
+        self, session: Session, services: Services, notifying: Settings, world: World
+    ) -> None:
+        draft = readers_draft(session, world)
+        outbox.enqueue(
+            session=session,
+            draft=draft,
+            recipients=[*READERS, RECIPIENTS[0]],
+            settings=notifying,
+            headline=HEADLINE,
+            now=T0,
+        )
+        session.commit()
+
+        rows = stored(services)
+        assert [(row.target, row.subject, row.body) for row in rows] == [
+            (notifying.webhook_url, "", announcement(notifying, draft, "Pilot")),
+            ("maya@example.org", HEADLINE, text_body(notifying, draft)),
+            ("eli@example.org", HEADLINE, text_body(notifying, draft)),
+            ("ana@example.org", neutral("Pilot"), announcement(notifying, draft, "Pilot")),
+        ]
+        assert rows[0].payload == {"text": announcement(notifying, draft, "Pilot")}
+
+    def test_the_text_goes_to_no_reader_of_another_draft(
+        self, session: Session, services: Services, notifying: Settings, world: World
+    ) -> None:
+        """Maya and Eli read their own pair's drafts, not one of the second pair's."""
+        other_pair = make_draft(session, program_id=world.pilot, relationship_id=world.second)
+        queue(session, notifying, other_pair, READERS)
+
+        assert {row.body for row in stored(services)} == {
+            announcement(notifying, other_pair, "Pilot")
         }
 
     @pytest.mark.parametrize(
@@ -277,18 +359,25 @@ class TestEnqueue:
         assert [message.channel for message in messages] == ["email", "email"]
 
     def test_a_headline_becomes_one_subject_line(
-        self, session: Session, notifying: Settings
+        self, session: Session, notifying: Settings, world: World
     ) -> None:
-        draft = make_draft(session)
+        draft = readers_draft(session, world)
         messages = outbox.enqueue(
             session=session,
             draft=draft,
-            recipients=RECIPIENTS[:1],
+            recipients=READERS[:1],
             settings=notifying,
             headline="Agenda\r\nBcc: everyone@example.org",
             now=T0,
         )
         assert messages[1].subject == "Agenda Bcc: everyone@example.org"
+
+    def test_a_program_name_becomes_part_of_one_subject_line(
+        self, session: Session, notifying: Settings
+    ) -> None:
+        program_id = program_named(session, "Pilot\r\nBcc: everyone@example.org")
+        messages = queue(session, notifying, make_draft(session, program_id=program_id))
+        assert messages[1].subject == neutral("Pilot Bcc: everyone@example.org")
 
     @pytest.mark.parametrize("address", ["not-an-address", "a@b.org, c@d.org", "x <y@z.org>"])
     def test_an_unusable_address_is_refused(
@@ -305,36 +394,39 @@ class TestEnqueue:
 
 
 class TestDispatch:
-    def test_sends_the_approved_text_to_the_webhook_and_each_recipient(
+    def test_announces_to_the_webhook_and_sends_each_reader_the_text(
         self,
         session: Session,
         services: Services,
         notifying: Settings,
         webhook: WebhookReceiver,
         mailbox: tuple[MailRecorder, int],
+        world: World,
     ) -> None:
-        draft = make_draft(session)
-        queue(session, notifying, draft)
+        draft = readers_draft(session, world)
+        queue(session, notifying, draft, READERS)
 
         report = outbox.dispatch(session=session, settings=notifying, now=T0)
         session.commit()
 
         assert report == outbox.DispatchReport(sent=3)
-        body = expected_body(notifying, draft)
         [(path, payload)] = webhook.requests
         assert path == WEBHOOK_PATH
-        assert payload == {"text": slack_escaped(body)}  # HEADLINE holds an "&"
-        assert APPROVED in payload["text"]
+        assert payload == {"text": announcement(notifying, draft, "Pilot")}
+        assert APPROVED not in payload["text"]
         recorder, _ = mailbox
         assert [rcpt for rcpt, _ in recorder.messages] == [
-            ["ana@example.org"],
-            ["ben@example.org"],
+            ["maya@example.org"],
+            ["eli@example.org"],
         ]
-        for (_, mail), (name, address) in zip(recorder.messages, RECIPIENTS, strict=True):
+        for (_, mail), (name, address) in zip(recorder.messages, READERS, strict=True):
             assert mail["Subject"] == HEADLINE
             assert mail["From"] == notifying.smtp_from
             assert mail["To"] == f"{name} <{address}>"
-            assert mail.get_content().replace("\r\n", "\n").rstrip("\n") == body
+            assert mail["Cc"] is None
+            assert mail.get_content().replace("\r\n", "\n").rstrip("\n") == (
+                text_body(notifying, draft)
+            )
         rows = stored(services)
         assert {(row.status, row.attempts, row.sent_at) for row in rows} == {
             (OutboxStatus.sent, 1, T0)
@@ -450,9 +542,9 @@ class TestDispatch:
 
         outbox.dispatch(session=session, settings=webhook_only, now=T0 + timedelta(seconds=1))
 
-        assert [payload["text"].split("\n\n")[1] for _, payload in webhook.requests] == [
-            "older",
-            "newer",
+        assert [linked_id(payload["text"]) for _, payload in webhook.requests] == [
+            older.id,
+            newer.id,
         ]
 
     def test_logs_in_to_smtp_when_a_user_is_set(
@@ -566,8 +658,9 @@ class TestDispatch:
         webhook: WebhookReceiver,
         mailbox: tuple[MailRecorder, int],
     ) -> None:
+        """A program's name is the one thing of the program a channel is told, as written."""
         markup = "Tell <!channel> and <@U123>: <https://x.example|click> & compare 1 < 2 > 0."
-        draft = make_draft(session, text=markup)
+        draft = make_draft(session, program_id=program_named(session, markup))
         queue(session, notifying, draft)
 
         assert outbox.dispatch(session=session, settings=notifying, now=T0) == (
@@ -575,14 +668,14 @@ class TestDispatch:
         )
 
         [(_, payload)] = webhook.requests
-        assert payload["text"].split("\n\n")[1] == (
+        assert payload["text"].split("\n\n")[0] == neutral(
             "Tell &lt;!channel&gt; and &lt;@U123&gt;: &lt;https://x.example|click&gt; "
             "&amp; compare 1 &lt; 2 &gt; 0."
         )
-        assert payload == {"text": slack_escaped(expected_body(notifying, draft, markup))}
+        assert payload == {"text": slack_escaped(announcement(notifying, draft, markup))}
         for _, mail in mailbox[0].messages:
             assert mail.get_content().replace("\r\n", "\n").rstrip("\n") == (
-                expected_body(notifying, draft, markup)
+                announcement(notifying, draft, markup)
             )
 
     def test_a_message_claimed_by_one_dispatcher_is_not_sent_by_another(
@@ -606,8 +699,8 @@ class TestDispatch:
             assert first.result(WAIT_SECONDS) == outbox.DispatchReport(sent=1)
 
         assert second == outbox.DispatchReport(sent=2)
-        texts = [payload["text"].split("\n\n")[1] for _, payload in webhook.requests]
-        assert sorted(texts) == ["draft 0", "draft 1", "draft 2"]
+        linked = [linked_id(payload["text"]) for _, payload in webhook.requests]
+        assert sorted(linked) == [draft.id for draft in drafts]
         assert {(row.status, row.attempts) for row in stored(services)} == {(OutboxStatus.sent, 1)}
 
     def test_two_dispatchers_racing_send_each_message_once(
@@ -628,14 +721,11 @@ class TestDispatch:
             reports = [future.result(WAIT_SECONDS) for future in racing]
 
         assert sum(report.sent for report in reports) == 18
-        texts = [payload["text"].split("\n\n")[1] for _, payload in webhook.requests]
-        assert sorted(texts) == [f"draft {n}" for n in range(6)]
-        mails = sorted(
-            (rcpt, mail.get_content().replace("\r\n", "\n").split("\n\n")[1])
-            for rcpt, mail in mailbox[0].messages
-        )
+        linked = [linked_id(payload["text"]) for _, payload in webhook.requests]
+        assert sorted(linked) == [draft.id for draft in drafts]
+        mails = sorted((rcpt, linked_id(mail.get_content())) for rcpt, mail in mailbox[0].messages)
         assert mails == sorted(
-            ([address], f"draft {n}") for n in range(6) for _, address in RECIPIENTS
+            ([address], draft.id) for draft in drafts for _, address in RECIPIENTS
         )
         assert {(row.status, row.attempts) for row in stored(services)} == {(OutboxStatus.sent, 1)}
         sent_events = session.scalars(
