@@ -23,9 +23,11 @@ from api.routes import (
     programs,
     relationships,
     review,
+    sign_in,
     threads,
     users,
 )
+from api.web import account as web_account
 from api.web import auth as web_auth
 from api.web import coordinator as web_coordinator
 from api.web import core as web_core
@@ -110,6 +112,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         health.router,
         me.router,
         users.router,
+        sign_in.router,
         programs.router,
         knowledge.router,
         matching.router,
@@ -120,6 +123,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         drafts.router,
         review.router,
         web_auth.router,
+        web_account.router,
         web_coordinator.router,
         web_knowledge.router,
         web_review.router,

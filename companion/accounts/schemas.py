@@ -45,3 +45,8 @@ class UserCreate(BaseModel):
 class UserCreated(BaseModel):
     user: UserPublic
     token: str = Field(description="Shown once; only its hash is stored.")
+
+
+class SessionsEnded(BaseModel):
+    user_id: int
+    sessions_ended: int = Field(description="Browser sessions that were open and are now ended.")
