@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
 
 from api.errors import install_error_handlers
 from api.routes import (
@@ -27,6 +28,7 @@ from api.routes import (
     threads,
     users,
 )
+from api.security_headers import SecurityHeaders
 from api.web import account as web_account
 from api.web import auth as web_auth
 from api.web import coordinator as web_coordinator
@@ -68,6 +70,18 @@ def _send_notifications(services: Services, stop: threading.Event) -> None:
             log.exception("Sending queued notifications failed; will retry")
 
 
+class CompanionApp(FastAPI):
+    """The app, with the security headers outside every other layer: even the 500 answer
+    to an unexpected error, which Starlette renders outside user middleware, carries them."""
+
+    strict_transport: bool = False
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(
+            super().build_middleware_stack(), strict_transport=self.strict_transport
+        )
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     """Build the app; the expensive objects are created once, in the lifespan."""
 
@@ -92,12 +106,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                 built.close()
 
     resolved = services.settings if services is not None else (settings or load_settings())
-    app = FastAPI(
+    app = CompanionApp(
         title="Mentoring Companion",
         version=__version__,
         summary="Matching, a knowledge base of mentoring practice, and reviewed drafts.",
         lifespan=lifespan,
     )
+    app.strict_transport = resolved.environment == "production"
     install_error_handlers(app)
     app.add_middleware(
         SessionMiddleware,
