@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from companion.accounts.models import Role
+from companion.accounts.principal import CLI, actor_of
 from companion.audit.service import Actor
 from companion.errors import CompanionError
 from companion.programs.models import ProgramKind
@@ -74,7 +74,7 @@ def say(text: str, *, to: Console | None = None, style: str | None = None) -> No
 
 
 def cli_actor() -> Actor:
-    return Actor(id=None, label=f"cli:{getpass.getuser()}")
+    return actor_of(CLI)
 
 
 @contextmanager
@@ -167,10 +167,10 @@ def users_create(
         program_id = programs.require_by_name(session=session, name=program).id if program else None
         user, issued = accounts.onboard(
             session=session,
+            principal=CLI,
             email=email,
             display_name=name,
             roles=[(r, program_id) for r in role],
-            actor=cli_actor(),
             token_name=token_name,
         )
         if as_json:
@@ -181,6 +181,72 @@ def users_create(
         print(issued.plaintext)
 
 
+@users_app.command("invite")
+def users_invite(
+    email: Annotated[str, typer.Argument(help="The address of an account that never signed in.")],
+) -> None:
+    """Invite someone to set their first password: by email if SMTP is configured,
+    otherwise print a one-time link to hand over in person."""
+    from companion.credentials import service as credentials
+
+    with services() as built, unit_of_work(built) as session:
+        outcome = credentials.invite(
+            session=session, principal=CLI, email=email, settings=built.settings
+        )
+    if outcome.emailed:
+        say(f"Invitation queued for {outcome.email}; the server sends it within a minute.")
+    else:
+        say(f"Email is not configured. Give {outcome.email} this one-time link in person:")
+        print(outcome.link)
+
+
+@users_app.command("email-changes")
+def users_email_changes(
+    pending_only: Annotated[bool, typer.Option("--pending/--all", help="Only undecided.")] = True,
+) -> None:
+    """List address changes that imports asked for and that wait for an administrator."""
+    from companion.accounts.models import EmailChangeStatus
+    from companion.credentials import service as credentials
+
+    with services() as built, unit_of_work(built) as session:
+        rows = credentials.list_email_changes(
+            session=session,
+            principal=CLI,
+            status=EmailChangeStatus.pending if pending_only else None,
+        )
+        if not rows:
+            say("No email changes." if not pending_only else "No email changes are waiting.")
+        for row in rows:
+            say(
+                f"#{row.id}  {row.old_email} -> {row.new_email}  ({row.status.value}; asked by "
+                f"{row.requested_by} on {row.created_at:%Y-%m-%d})"
+            )
+
+
+@users_app.command("decide-email-change")
+def users_decide_email_change(
+    change_id: Annotated[int, typer.Argument(help="The number `email-changes` shows.")],
+    approve: Annotated[
+        bool, typer.Option("--approve/--reject", help="Apply the new address, or drop it.")
+    ],
+) -> None:
+    """Apply or reject an address change an import asked for (audited old -> new)."""
+    from companion.credentials import service as credentials
+
+    with services() as built, unit_of_work(built) as session:
+        change = credentials.decide_email_change(
+            session=session,
+            principal=CLI,
+            change_id=change_id,
+            approve=approve,
+            settings=built.settings,
+        )
+        say(
+            f"Email change #{change.id} {change.status.value}: {change.old_email} -> "
+            f"{change.new_email}."
+        )
+
+
 @users_app.command("sign-out-everywhere")
 def users_sign_out_everywhere(
     email: Annotated[str, typer.Argument(help="The account's email address.")],
@@ -188,16 +254,13 @@ def users_sign_out_everywhere(
     """End every browser session of an account at once (e.g. after a lost laptop)."""
     from companion.accounts import service as accounts
     from companion.accounts import web_sessions
-    from companion.accounts.principal import System
     from companion.errors import NotFound
 
     with services() as built, unit_of_work(built) as session:
         user = accounts.get_by_email(session=session, email=email)
         if user is None:
             raise NotFound(f"No account with email {email}.")
-        ended = web_sessions.sign_out_everywhere(
-            session=session, principal=System(cli_actor().label), user_id=user.id
-        )
+        ended = web_sessions.sign_out_everywhere(session=session, principal=CLI, user_id=user.id)
         say(f"Signed {user.email} out everywhere: {ended} open session(s) ended.")
 
 
@@ -526,7 +589,7 @@ def participants_import(
             target = programs.create(session=session, name=program, kind=kind, actor=cli_actor())
         if dry_run:
             records, problems = participants.check_file(
-                session=session, program=target, data=data, filename=file.name
+                session=session, program=target, data=data, filename=file.name, principal=CLI
             )
             session.rollback()
             if as_json:
@@ -544,7 +607,7 @@ def participants_import(
             return
         try:
             summary = participants.import_participants(
-                session=session, program=target, data=data, filename=file.name, actor=cli_actor()
+                session=session, program=target, data=data, filename=file.name, principal=CLI
             )
         except CompanionError as exc:
             for detail in exc.details:

@@ -21,18 +21,20 @@ def client(services: Services) -> Iterator[TestClient]:
 
 @pytest.fixture
 def people(services: Services) -> dict[str, str]:
-    """Tokens for an org coordinator, a program coordinator, a mentor and a mentee."""
+    """Tokens for an administrator, an org coordinator, a program coordinator, a mentor and a
+    mentee."""
     with services.sessions() as session:
         program = programs.create(session=session, name="Pilot", actor=TEST_ACTOR)
         other = programs.create(session=session, name="Other", actor=TEST_ACTOR)
         session.commit()
+        _, admin = make_user(session, "admin@example.org", (Role.admin, None))
         _, org = make_user(session, "org@example.org", (Role.coordinator, None))
         _, lead = make_user(session, "lead@example.org", (Role.coordinator, program.id))
         _, mentor = make_user(session, "mentor@example.org", (Role.mentor, program.id))
         _, mentee = make_user(
             session, "both@example.org", (Role.mentee, program.id), (Role.mentor, other.id)
         )
-    return {"org": org, "lead": lead, "mentor": mentor, "mentee": mentee}
+    return {"admin": admin, "org": org, "lead": lead, "mentor": mentor, "mentee": mentee}
 
 
 class TestAuthentication:
@@ -108,16 +110,17 @@ class TestAuthorisation:
             == 403
         )
 
-    def test_coordinator_creates_a_user_and_gets_a_working_token(
+    def test_an_administrator_creates_a_user_and_gets_a_working_token(
         self, client: TestClient, people
     ) -> None:
+        """Accounts are for administrators, no longer for organisation-wide coordinators."""
         response = client.post(
             "/api/v1/users",
             json={
                 "email": "New.Person@Example.org",
                 "roles": [{"role": "mentee", "program_id": None}],
             },
-            headers=bearer(people["org"]),
+            headers=bearer(people["admin"]),
         )
         assert response.status_code == 201
         token = response.json()["token"]
@@ -126,15 +129,16 @@ class TestAuthorisation:
         again = client.post(
             "/api/v1/users",
             json={"email": "new.person@example.org", "roles": [{"role": "mentor"}]},
-            headers=bearer(people["org"]),
+            headers=bearer(people["admin"]),
         )
         assert again.status_code == 409
-        forbidden = client.post(
-            "/api/v1/users",
-            json={"email": "x@example.org", "roles": [{"role": "mentor", "program_id": None}]},
-            headers=bearer(people["mentor"]),
-        )
-        assert forbidden.status_code == 403
+        for who in ("mentor", "org", "lead"):
+            forbidden = client.post(
+                "/api/v1/users",
+                json={"email": "x@example.org", "roles": [{"role": "mentor", "program_id": None}]},
+                headers=bearer(people[who]),
+            )
+            assert forbidden.status_code == 403, who
 
 
 class TestAuditOfStateChanges:

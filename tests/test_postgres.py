@@ -22,7 +22,7 @@ from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.services import Services
 from companion.settings import Settings
-from tests.helpers import TEST_ACTOR
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM
 
 URL = os.environ.get("COMPANION_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="COMPANION_TEST_POSTGRES_URL is not set")
@@ -54,7 +54,7 @@ def test_migrations_and_the_matching_flow_run_on_postgresql(pg_services: Service
             program=program,
             data=DEMO_PARTICIPANTS.read_bytes(),
             filename="participants.csv",
-            actor=TEST_ACTOR,
+            principal=TEST_SYSTEM,
         )
         assert summary.created == 52
         run = matching.run(

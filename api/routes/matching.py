@@ -65,11 +65,11 @@ async def import_participants(
     name = file.filename or "participants.csv"
     if dry_run:
         records, problems = participants.check_file(
-            session=session, program=program, data=data, filename=name
+            session=session, program=program, data=data, filename=name, principal=user
         )
         return ImportPreview.from_check(records, problems)
     summary = participants.import_participants(
-        session=session, program=program, data=data, filename=name, actor=accounts.actor_for(user)
+        session=session, program=program, data=data, filename=name, principal=user
     )
     return ImportResult(**summary.as_dict())
 

@@ -17,7 +17,7 @@ from api.web.core import (
     redirect,
     render,
 )
-from companion.accounts import sign_in, throttle, web_sessions
+from companion.accounts import sign_in, web_sessions
 from companion.errors import CompanionError
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -54,7 +54,7 @@ def change_password(
             password=str(form.get("password", "")),
             confirm=str(form.get("confirm", "")),
             address=client_address(request),
-            limits=throttle.Limits.from_settings(services.settings),
+            settings=services.settings,
         )
     except CompanionError as exc:
         # Not rolled back: a wrong current password must still count against the account.

@@ -22,6 +22,7 @@ from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
 from companion.accounts import passwords, policy
 from companion.accounts import service as accounts
 from companion.accounts.models import Role, User
+from companion.credentials import service as credentials
 from companion.errors import CompanionError, InvalidInput
 from companion.matching import service as matching
 from companion.matching.fairness import MIN_GROUP
@@ -362,7 +363,7 @@ async def import_participants(
         filename, data = await _uploaded_file(form)
         if form.get("preview"):
             records, problems = participants.check_file(
-                session=session, program=program, data=data, filename=filename
+                session=session, program=program, data=data, filename=filename, principal=user
             )
             known = {
                 p.external_id
@@ -386,7 +387,7 @@ async def import_participants(
             program=program,
             data=data,
             filename=filename,
-            actor=accounts.actor_for(user),
+            principal=user,
         )
     except InvalidInput as exc:
         session.rollback()
@@ -403,7 +404,13 @@ async def import_participants(
     flash(
         request,
         f"Imported {filename}: {summary.created} new, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged; {summary.users_created} new account(s).",
+        f"{summary.unchanged} unchanged; {summary.users_created} new account(s)."
+        + (
+            f" {summary.email_changes_held} changed email address(es) are held for an "
+            "administrator to confirm; until then those people keep their current address."
+            if summary.email_changes_held
+            else ""
+        ),
     )
     return redirect(f"/coordinator/programs/{program_id}/participants")
 
@@ -414,38 +421,45 @@ def invite(
     program_id: int,
     user: WebUser,
     session: SessionDep,
+    services: ServicesDep,
     form: Form,
     page: PageDep,
 ) -> HTMLResponse | RedirectResponse:
-    """A one-time link for a person of this program to set a password, shown only now."""
+    """Invite a person of this program to set a password: by email, or (no email here, an
+    administrator only) with a link shown once."""
     program = _program_for(session, user, program_id)
     email = str(form.get("email", "")).strip()
-    invitee, problem = None, "Enter the email of the person to invite."
-    if email:
-        try:
-            invitee = accounts.get_by_email(session=session, email=email)
-        except InvalidInput as exc:
-            problem = exc.message
-        else:
-            problem = "Nobody in this program has this email; import them as a participant first."
-    if invitee is None or not any(a.program_id == program_id for a in invitee.roles):
+    try:
+        if not email:
+            raise InvalidInput("Enter the email of the person to invite.")
+        outcome = credentials.invite(
+            session=session, principal=user, email=email, settings=services.settings
+        )
+    except CompanionError as exc:
+        session.rollback()
         return _participants_page(
             request,
             session,
             user,
             program,
             page,
-            status_code=422,
-            errors={"email": problem},
+            status_code=exc.status_code if exc.status_code != 404 else 422,
+            errors={"email": exc.message},
             email=email,
         )
-    token = passwords.invite(session=session, user=invitee, actor=accounts.actor_for(user))
-    flash(
-        request,
-        f"Invitation link for {invitee.email}: {request.base_url}invite/{token} — send it to "
-        f"them yourself. It works once, for {passwords.INVITATION_DAYS} days, and is shown "
-        "only now.",
-    )
+    if outcome.emailed:
+        flash(
+            request,
+            f"Invitation sent to {outcome.email}. The link in it works once, for "
+            f"{passwords.INVITATION_DAYS} days.",
+        )
+    else:
+        flash(
+            request,
+            f"Email is not configured here, so give this link to {outcome.email} in person: "
+            f"{outcome.link} — it works once, for {passwords.INVITATION_DAYS} days, and is "
+            "shown only now.",
+        )
     return redirect(f"/coordinator/programs/{program_id}/participants")
 
 

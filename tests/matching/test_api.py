@@ -135,9 +135,21 @@ class TestImportParticipants:
 
         response = upload(client, people["lead"], program_id, to_csv(SMALL))
         assert response.status_code == 200, response.json()
-        assert response.json() == {"created": 6, "updated": 0, "unchanged": 0, "users_created": 6}
+        assert response.json() == {
+            "created": 6,
+            "updated": 0,
+            "unchanged": 0,
+            "users_created": 6,
+            "email_changes_held": 0,
+        }
         again = upload(client, people["org"], program_id, to_csv(SMALL))
-        assert again.json() == {"created": 0, "updated": 0, "unchanged": 6, "users_created": 0}
+        assert again.json() == {
+            "created": 0,
+            "updated": 0,
+            "unchanged": 6,
+            "users_created": 0,
+            "email_changes_held": 0,
+        }
         with services.sessions() as session:
             actors = session.scalars(
                 select(AuditEvent.actor_label).where(AuditEvent.action == "participants.imported")

@@ -17,7 +17,7 @@ from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.relationships import service as relationships
 from companion.services import Services
-from tests.helpers import TEST_ACTOR, bearer, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
 
 COLUMNS = ("id", "name", "email", "role", "timezone", "availability", "capacity", "expertise")
 PEOPLE = [
@@ -87,7 +87,11 @@ def world(services: Services) -> Iterator[World]:
         pilot = programs.create(session=session, name="Pilot", actor=TEST_ACTOR)
         other = programs.create(session=session, name="Other", actor=TEST_ACTOR)
         participants.import_participants(
-            session=session, program=pilot, data=to_csv(PEOPLE), filename="p.csv", actor=TEST_ACTOR
+            session=session,
+            program=pilot,
+            data=to_csv(PEOPLE),
+            filename="p.csv",
+            principal=TEST_SYSTEM,
         )
         people = {
             p.external_id: p

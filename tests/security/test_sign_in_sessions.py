@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts import service as accounts
-from companion.accounts.models import Role, WebSession
+from companion.accounts.models import LinkPurpose, Role, WebSession
 from companion.accounts.principal import CLI
 from companion.audit.models import AuditEvent
 from companion.cli import app as cli
@@ -127,7 +127,9 @@ class TestSignIn:
         with web.services.sessions() as session:
             pia = accounts.get_by_email(session=session, email=EMAILS["pia"])
             pia.password_hash = None
-            token = passwords.invite(session=session, user=pia, actor=TEST_ACTOR)
+            token = passwords.issue_link(
+                session=session, user=pia, purpose=LinkPurpose.invite, actor=TEST_ACTOR
+            )
             session.commit()
         with TestClient(create_app(services=web.services)) as client:
             browser = Browser(client)
@@ -173,7 +175,9 @@ class TestPasswordChange:
                 "confirm": NEW_PASSWORD,
             },
         )
-        assert refused.status_code == 422 and "current password" in refused.text
+        assert refused.status_code == 422
+        assert 'id="f-current_password" name="current_password" type="password"' in refused.text
+        assert 'aria-describedby="e-current_password"' in refused.text
         mismatched = maya.post(
             "/account/password",
             {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": "something else"},
