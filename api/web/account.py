@@ -18,7 +18,7 @@ from api.web.core import (
     render,
 )
 from companion.accounts import sign_in, web_sessions
-from companion.errors import CompanionError
+from companion.errors import CompanionError, TooManyRequests
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -59,8 +59,8 @@ def change_password(
     except CompanionError as exc:
         # Not rolled back: a wrong current password must still count against the account.
         page = _page(request, session, user, status_code=exc.status_code, errors=field_errors(exc))
-        if retry_after := getattr(exc, "retry_after", None):
-            page.headers["Retry-After"] = str(retry_after)
+        if isinstance(exc, TooManyRequests):
+            page.headers["Retry-After"] = str(exc.retry_after)
         return page
     begin_session(request, started)
     flash(request, "Your password is changed. Every other browser is signed out.")

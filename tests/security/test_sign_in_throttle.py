@@ -156,3 +156,16 @@ class TestShared:
         assert Settings(sign_in_free_attempts=3).sign_in_free_attempts == 3
         limits = Limits.from_settings(Settings(sign_in_max_delay_seconds=60))
         assert limits.max_delay == timedelta(minutes=1)
+
+
+class TestAccountPage:
+    def test_guessing_the_current_password_is_throttled_too(self, web: World, browser_for):
+        maya = browser_for("maya")
+        maya.get("/account")
+        new = "a new long password"
+        guess = {"current_password": WRONG, "password": new, "confirm": new}
+        statuses = [maya.post("/account/password", guess).status_code for _ in range(7)]
+        assert statuses[:6] == [422] * 6 and statuses[6] == 429
+        refused = maya.post("/account/password", {**guess, "current_password": PASSWORD})
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        assert "try again after" in refused.text
