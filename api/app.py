@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
 
 from api.errors import install_error_handlers
 from api.params import numbers_in_range
@@ -24,9 +25,12 @@ from api.routes import (
     programs,
     relationships,
     review,
+    sign_in,
     threads,
     users,
 )
+from api.security_headers import SecurityHeaders
+from api.web import account as web_account
 from api.web import admin_pages as web_admin
 from api.web import auth as web_auth
 from api.web import coordinator as web_coordinator
@@ -69,6 +73,18 @@ def _send_notifications(services: Services, stop: threading.Event) -> None:
             log.exception("Sending queued notifications failed; will retry")
 
 
+class CompanionApp(FastAPI):
+    """The app, with the security headers outside every other layer: even the 500 answer
+    to an unexpected error, which Starlette renders outside user middleware, carries them."""
+
+    strict_transport: bool = False
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(
+            super().build_middleware_stack(), strict_transport=self.strict_transport
+        )
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     """Build the app; the expensive objects are created once, in the lifespan."""
 
@@ -93,13 +109,14 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                 built.close()
 
     resolved = services.settings if services is not None else (settings or load_settings())
-    app = FastAPI(
+    app = CompanionApp(
         title="Mentoring Companion",
         version=__version__,
         summary="Matching, a knowledge base of mentoring practice, and reviewed drafts.",
         lifespan=lifespan,
         dependencies=[Depends(numbers_in_range)],
     )
+    app.strict_transport = resolved.environment == "production"
     install_error_handlers(app)
     app.add_middleware(
         SessionMiddleware,
@@ -114,6 +131,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         health.router,
         me.router,
         users.router,
+        sign_in.router,
         programs.router,
         knowledge.router,
         matching.router,
@@ -124,6 +142,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         drafts.router,
         review.router,
         web_auth.router,
+        web_account.router,
         web_coordinator.router,
         web_knowledge.router,
         web_review.router,

@@ -247,6 +247,23 @@ def users_decide_email_change(
         )
 
 
+@users_app.command("sign-out-everywhere")
+def users_sign_out_everywhere(
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+) -> None:
+    """End every browser session of an account at once (e.g. after a lost laptop)."""
+    from companion.accounts import service as accounts
+    from companion.accounts import web_sessions
+    from companion.errors import NotFound
+
+    with services() as built, unit_of_work(built) as session:
+        user = accounts.get_by_email(session=session, email=email)
+        if user is None:
+            raise NotFound(f"No account with email {email}.")
+        ended = web_sessions.sign_out_everywhere(session=session, principal=CLI, user_id=user.id)
+        say(f"Signed {user.email} out everywhere: {ended} open session(s) ended.")
+
+
 # --- programs --------------------------------------------------------------
 
 

@@ -44,6 +44,17 @@ class PermissionDenied(CompanionError):
     code = "permission_denied"
 
 
+class TooManyRequests(CompanionError):
+    """Refused for now; `retry_after` says in how many seconds to try again."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ServiceUnavailable(CompanionError):
     status_code = 503
     code = "unavailable"

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Where people reach the app: notifications link to pages under it.",
     )
+    # Password sign-in: failures allowed before back-off starts, per account and per
+    # client address (an office behind one address gets more), and the back-off
+    # that then doubles from the first delay up to the longest.
+    sign_in_free_attempts: int = Field(default=10, ge=1, le=1000)
+    sign_in_free_attempts_per_address: int = Field(default=50, ge=1, le=100_000)
+    sign_in_first_delay_seconds: int = Field(default=2, ge=1, le=3600)
+    sign_in_max_delay_seconds: int = Field(default=900, ge=1, le=86_400)
 
     @field_validator("chroma_url", "llm_api_base", "webhook_url")
     @classmethod

@@ -8,11 +8,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
-from api.web.core import Form, WebUser, flash, redirect, render
-from companion.accounts import passwords
+from api.web.core import (
+    Form,
+    WebUser,
+    begin_session,
+    client_address,
+    end_session,
+    flash,
+    redirect,
+    render,
+)
+from companion.accounts import passwords, sign_in, web_sessions
 from companion.accounts.models import Invitation, LinkPurpose
 from companion.credentials import service as credentials
-from companion.errors import InvalidInput, Unauthenticated
+from companion.errors import InvalidInput, TooManyRequests, Unauthenticated
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -33,12 +42,18 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 
 
 @router.post("/login", response_model=None)
-def login(request: Request, session: SessionDep, form: Form) -> HTMLResponse | RedirectResponse:
+def login(
+    request: Request, session: SessionDep, services: ServicesDep, form: Form
+) -> HTMLResponse | RedirectResponse:
     email = str(form.get("email", "")).strip()
     target = _safe_next(str(form.get("next", "")))
     try:
-        user = passwords.authenticate(
-            session=session, email=email, password=str(form.get("password", ""))
+        started = sign_in.sign_in(
+            session=session,
+            email=email,
+            password=str(form.get("password", "")),
+            address=client_address(request),
+            settings=services.settings,
         )
     except Unauthenticated as exc:
         return render(
@@ -49,15 +64,24 @@ def login(request: Request, session: SessionDep, form: Form) -> HTMLResponse | R
             email=email,
             errors={"password": exc.message},
         )
-    # A new session on sign-in: nothing from before (e.g. a planted token) carries over.
-    request.session.clear()
-    request.session["uid"] = user.id
+    except TooManyRequests as exc:
+        page = render(
+            request,
+            "login.html",
+            status_code=exc.status_code,
+            next=target,
+            email=email,
+            errors={"_form": exc.message},
+        )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    begin_session(request, started)
     return redirect(target)
 
 
 @router.post("/logout", response_model=None)
-def logout(request: Request, form: Form) -> RedirectResponse:
-    request.session.clear()
+def logout(request: Request, session: SessionDep, form: Form) -> RedirectResponse:
+    end_session(request, session)
     flash(request, "You are signed out.")
     return redirect("/login")
 
@@ -118,8 +142,7 @@ def complete_link(
             status_code=422,
             errors={"password": exc.message.removeprefix("password: ")},
         )
-    request.session.clear()
-    request.session["uid"] = user.id
+    begin_session(request, web_sessions.start(session=session, user=user))
     flash(request, "Your password is set. Welcome!")
     return redirect("/")
 

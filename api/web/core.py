@@ -1,8 +1,10 @@
 """What every page shares: templates, the signed-in user, CSRF, flash messages, errors.
 
-Sessions are signed cookies (Starlette's SessionMiddleware with the app's
-secret key): the cookie holds the user id and a CSRF token, nothing else.
-Every form posts the token back; a POST without the right one is refused.
+The cookie is signed (Starlette's SessionMiddleware with the app's secret
+key) and holds a CSRF token, flash messages and, once signed in, a session
+token. The token counts only while its record on the server is open
+(companion.accounts.web_sessions), so signing out ends it everywhere at once.
+Every form posts the CSRF token back; a POST without the right one is refused.
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from api.deps import SessionDep
-from companion.accounts import policy
+from companion.accounts import policy, web_sessions
 from companion.accounts.models import Role, User
+from companion.accounts.web_sessions import StartedSession
 from companion.errors import CompanionError, PermissionDenied
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 SESSION_COOKIE = "mc_session"
-SESSION_SECONDS = 8 * 60 * 60
+SESSION_SECONDS = int(web_sessions.IDLE_TIMEOUT.total_seconds())
+_TOKEN = "session_token"
 
 
 class LoginRequired(Exception):
@@ -93,12 +97,35 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+def begin_session(request: Request, started: StartedSession) -> None:
+    """Hand a newly started session to this browser; nothing of the old cookie carries over
+    (a token planted before signing in, a CSRF token, flashes)."""
+    request.session.clear()
+    request.session[_TOKEN] = started.token
+
+
+def end_session(request: Request, session: Session) -> None:
+    """Sign this browser out: its session ends on the server, the cookie is emptied."""
+    token = request.session.get(_TOKEN)
+    if token:
+        web_sessions.end(session=session, token=token)
+    request.session.clear()
+
+
+def client_address(request: Request) -> str:
+    """The address sign-in throttling counts against (the proxy's, unless the server is told
+    to trust forwarded headers)."""
+    return request.client.host if request.client else "unknown"
+
+
 def current_web_user(request: Request, session: SessionDep) -> User:
-    user_id = request.session.get("uid")
-    user = session.get(User, user_id) if user_id else None
-    if user is None or not user.is_active:
-        request.session.pop("uid", None)
+    token = request.session.get(_TOKEN)
+    found = web_sessions.current(session=session, token=token) if token else None
+    if found is None:
+        request.session.pop(_TOKEN, None)
         raise LoginRequired
+    user, record = found
+    request.state.web_session_id = record.id
     # A plain copy for error pages: after a failed request rolls back, the ORM
     # object can no longer load its attributes.
     request.state.web_user = SimpleNamespace(

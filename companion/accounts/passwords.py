@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from companion.accounts import web_sessions
 from companion.accounts.models import ApiToken, Invitation, LinkPurpose, User
 from companion.accounts.service import hash_token, normalise_email
 from companion.audit import service as audit
@@ -46,6 +47,7 @@ def check_strength(password: str) -> None:
 def set_password(*, session: Session, user: User, password: str, actor: Actor) -> None:
     check_strength(password)
     user.password_hash = _hasher.hash(password)
+    web_sessions.end_all(session=session, user_id=user.id)
     session.flush()
     audit.record(
         session=session,

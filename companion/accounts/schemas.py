@@ -81,3 +81,8 @@ class EmailChangeDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     approve: bool
+
+
+class SessionsEnded(BaseModel):
+    user_id: int
+    sessions_ended: int = Field(description="Browser sessions that were open and are now ended.")
