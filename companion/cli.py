@@ -596,6 +596,7 @@ def relationships_list(
     from rich.table import Table
     from rich.text import Text
 
+    from companion.accounts.principal import System
     from companion.programs import service as programs
     from companion.relationships import service as relationships
     from companion.relationships.models import RelationshipStatus
@@ -608,7 +609,7 @@ def relationships_list(
         items, total = relationships.list_visible(
             session=session,
             program=target,
-            user=None,
+            principal=System(cli_actor().label),
             status=RelationshipStatus(status) if status else None,
             stalled_only=stalled,
             limit=limit,
@@ -648,6 +649,7 @@ RelationshipOption = Annotated[int, typer.Option("--relationship", help="Relatio
 
 def _draft(kind: str, *, as_json: bool, **target: Any) -> None:
     """Request one draft as the operator; it is stored pending review and printed."""
+    from companion.accounts.principal import System
     from companion.drafting import service as drafting
     from prompts.schemas import DraftKind
 
@@ -656,8 +658,7 @@ def _draft(kind: str, *, as_json: bool, **target: Any) -> None:
             services=built,
             session=session,
             kind=DraftKind(kind),
-            user=None,
-            actor=cli_actor(),
+            principal=System(cli_actor().label),
             **target,
         )
         payload = drafting.payload(draft)
@@ -708,11 +709,18 @@ def draft_goal(
     as_json: JsonOption = False,
 ) -> None:
     """A SMART goal with milestones from a mentee's rough aspiration."""
-    relationship_id = _mentee_relationship(mentee, program)
-    _draft("smart_goal", as_json=as_json, relationship_id=relationship_id, text=text)
+    relationship_id, mentee_id = _mentee_relationship(mentee, program)
+    _draft(
+        "smart_goal",
+        as_json=as_json,
+        relationship_id=relationship_id,
+        mentee_id=mentee_id,
+        text=text,
+    )
 
 
-def _mentee_relationship(mentee: str, program: str | None) -> int:
+def _mentee_relationship(mentee: str, program: str | None) -> tuple[int, int]:
+    """The open relationship of a mentee, and the mentee's participant id."""
     from sqlalchemy import select
 
     from companion.participants.models import Participant
@@ -736,7 +744,7 @@ def _mentee_relationship(mentee: str, program: str | None) -> int:
         found = open_relationship_ids(session, person.program_id).get(person.id)
         if found is None:
             fail(f"{person.name} ({mentee}) is in no active or paused relationship.")
-        return found
+        return found, person.id
 
 
 @draft_app.command("check")
@@ -762,10 +770,13 @@ def draft_show(
     draft_id: Annotated[int, typer.Argument(help="Draft id.")], as_json: JsonOption = False
 ) -> None:
     """Show a draft with its provenance."""
+    from companion.accounts.principal import System
     from companion.review import queue
 
     with services() as built, unit_of_work(built) as session:
-        payload = queue.get_for(session, draft_id, None)
+        payload = queue.get_for(
+            session=session, draft_id=draft_id, principal=System(cli_actor().label)
+        )
     if as_json:
         print(json.dumps(payload, default=str, ensure_ascii=False))
         return

@@ -138,7 +138,7 @@ def approve_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) -
     relationship = matching.approve(
         session=session, proposal_id=proposal_id, actor=accounts.actor_for(user)
     )
-    view = access.view(session=session, relationship_id=relationship.id, user=user)
+    view = access.view(session=session, relationship_id=relationship.id, principal=user)
     return relationships.detail(session=session, view=view)
 
 

@@ -91,7 +91,7 @@ def _knowledge_page(
         ],
         documents=documents,
         pages=pager(page, total, "/knowledge"),
-        asked=queue.get_for(session, asked, user) if asked else None,
+        asked=queue.get_for(session=session, draft_id=asked, principal=user) if asked else None,
         **context,
     )
 
@@ -203,8 +203,7 @@ def ask(
             services=services,
             session=session,
             kind=DraftKind.answer,
-            user=user,
-            actor=accounts.actor_for(user),
+            principal=user,
             text=question,
         )
     except InvalidInput as exc:

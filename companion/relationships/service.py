@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from companion.accounts import policy
-from companion.accounts.models import Role, User
+from companion.accounts.models import Role
+from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
@@ -115,10 +116,11 @@ def create_circle(
     name: str,
     mentor: str,
     mentees: list[str],
-    actor: Actor,
+    principal: Principal,
     start: date | None = None,
 ) -> Relationship:
     """A circle a coordinator forms: one mentor leading several mentees (ids as imported)."""
+    policy.require_coordinator(principal, program.id)
     name = " ".join(name.split())
     if not name:
         raise InvalidInput("name: a circle needs a name.", details=[{"field": "name"}])
@@ -186,7 +188,7 @@ def create_circle(
     )
     session.add(relationship)
     session.flush()
-    _record(program.id, actor, "relationships.circle_formed", relationship, name=name)
+    _record(program.id, actor_of(principal), "relationships.circle_formed", relationship, name=name)
     return relationship
 
 
@@ -335,24 +337,21 @@ def list_visible(
     *,
     session: Session,
     program: Program,
-    user: User | None,
+    principal: Principal,
     status: RelationshipStatus | None = None,
     stalled_only: bool = False,
     limit: int = 50,
     offset: int = 0,
     now: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Coordinators see every relationship of the program; members see their own.
-
-    `user=None` is the operator at the command line, who sees every relationship.
-    """
+    """Coordinators (and the System) see every relationship of the program; members their own."""
     from companion.relationships import health
 
+    policy.require_program_access(principal, program.id)
     now = now or utcnow()
     query = select(Relationship).where(Relationship.program_id == program.id)
-    coordinator = user is None or policy.has_role(user, Role.coordinator, program.id)
-    if not coordinator:
-        mine = access.relationship_ids_of_user(session, user)
+    if not policy.has_role(principal, Role.coordinator, program.id):
+        mine = access.relationship_ids_of_user(session, principal)
         query = query.where(Relationship.id.in_(mine))
     if status is not None:
         query = query.where(Relationship.status == status)
@@ -372,7 +371,7 @@ def list_visible(
             relationship=r,
             program=program,
             people=people,
-            member=access.membership(r, people, user) if user is not None else None,
+            member=access.membership(r, people, principal=principal),
             counts=counts[r.id],
             upcoming=upcoming.get(r.id),
             health=flags[r.id],
@@ -531,6 +530,15 @@ def reflect(*, view: View, text: str) -> RelationshipMember:
     member.reflected_at = utcnow()
     _session_of(member).flush()
     _record(view, view.actor, "relationships.reflection_recorded", view.relationship)
+    return member
+
+
+def set_story_consent(*, view: View, consent: bool) -> RelationshipMember:
+    """A member agrees (or stops agreeing) to a success story about the relationship."""
+    member = view.require_member("Consent to a success story")
+    member.story_consent = consent
+    _session_of(member).flush()
+    _record(view, view.actor, "relationships.story_consent", view.relationship, consent=consent)
     return member
 
 

@@ -300,7 +300,7 @@ class TestForSession:
         reveal_at = starts_at(world, session_id) + timedelta(days=7)
         with world.services.sessions() as db:
             eli = accounts.get_by_email(session=db, email="eli@example.org")
-            view = access.view(session=db, relationship_id=world.first, user=eli)
+            view = access.view(session=db, relationship_id=world.first, principal=eli)
             before = feedback.for_session(view, session_id, reveal_at - timedelta(seconds=1))
             at = feedback.for_session(view, session_id, reveal_at)
         assert before["others"] == []
@@ -334,7 +334,7 @@ class TestForSession:
         other = add_session(world, relationship_id=world.second)
         with world.services.sessions() as db:
             maya = accounts.get_by_email(session=db, email="maya@example.org")
-            view = access.view(session=db, relationship_id=world.first, user=maya)
+            view = access.view(session=db, relationship_id=world.first, principal=maya)
             with pytest.raises(NotFound):
                 feedback.for_session(view, other)
             with pytest.raises(NotFound):
