@@ -95,7 +95,7 @@ def list_relationships(
     status_: Annotated[RelationshipStatus | None, Query(alias="status")] = None,
     stalled: Annotated[bool, Query(description="Only stalled relationships.")] = False,
 ) -> Any:
-    program = relationships.get_program(session, program_id)
+    program = relationships.get_program(session=session, program_id=program_id, principal=user)
     items, total = relationships.list_visible(
         session=session,
         program=program,
@@ -112,7 +112,7 @@ def list_relationships(
 def form_circle(
     program_id: int, body: CircleCreate, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
-    program = relationships.get_program(session, program_id)
+    program = relationships.get_program(session=session, program_id=program_id, principal=user)
     circle = relationships.create_circle(
         session=session,
         program=program,
@@ -128,7 +128,7 @@ def form_circle(
 @router.get("/programs/{program_id}/relationships/health")
 def program_health(program_id: int, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """Stalled pairs, upcoming sessions, goal progress and session counts (coordinators)."""
-    program = relationships.get_program(session, program_id)
+    program = relationships.get_program(session=session, program_id=program_id, principal=user)
     return health.overview(
         session=session, program=program, principal=user, now=datetime.now().astimezone()
     )

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, PageDep, SessionDep
 from companion.pagination import Page
-from companion.programs import service as programs
 from companion.relationships import access, feedback, threads
+from companion.relationships import service as relationships
 
 router = APIRouter(prefix="/api/v1", tags=["threads"])
 
@@ -165,5 +165,5 @@ def submit_feedback(
 
 @router.get("/programs/{program_id}/feedback", response_model=FeedbackSummary)
 def program_feedback(program_id: int, session: SessionDep, user: CurrentUser) -> FeedbackSummary:
-    program = programs.get(session=session, program_id=program_id)
+    program = relationships.get_program(session=session, program_id=program_id, principal=user)
     return FeedbackSummary(**feedback.aggregate(session=session, program=program, principal=user))

@@ -542,8 +542,10 @@ def set_story_consent(*, view: View, consent: bool) -> RelationshipMember:
     return member
 
 
-def get_program(session: Session, program_id: int) -> Program:
+def get_program(*, session: Session, program_id: int, principal: Principal) -> Program:
+    """A program the principal takes part in; any other answers exactly like a missing one."""
     program = session.get(Program, program_id)
-    if program is None:
+    taking_part = policy.program_ids(principal)
+    if program is None or (taking_part is not None and program_id not in taking_part):
         raise NotFound(f"No program with id {program_id}.")
     return program

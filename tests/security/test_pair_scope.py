@@ -86,7 +86,14 @@ BODIES = {
     },
     ("PUT", "/api/v1/relationships/{relationship_id}/story-consent"): {"consent": True},
     ("POST", "/api/v1/review/drafts/{draft_id}/decisions"): {"action": "reject", "version": 1},
+    ("POST", "/api/v1/programs/{program_id}/circles"): {
+        "name": "Mine",
+        "mentor": "M1",
+        "mentees": ["E3", "E4"],
+    },
 }
+# The modules whose program-level routes are about relationships, goals, threads and drafts.
+PAIR_MODULES = {f"api.routes.{name}" for name in ("relationships", "goals", "threads", "drafts")}
 FORM = {
     "status": "held",
     "text": "x",
@@ -146,7 +153,19 @@ def object_endpoints() -> list[Endpoint]:
     return sorted(found, key=lambda e: (e.path, e.method))
 
 
+def program_endpoints() -> list[Endpoint]:
+    """The relationship routes that name a program: its list, circles, health, feedback."""
+    found = set()
+    for prefix, route in routes_of(create_app().routes):
+        if isinstance(route, APIRoute) and route.endpoint.__module__ in PAIR_MODULES:
+            path = prefix + route.path
+            if "{program_id" in path:
+                found.update(Endpoint(method, path) for method in route.methods)
+    return sorted(found, key=lambda e: (e.path, e.method))
+
+
 ENDPOINTS = object_endpoints()
+PROGRAM_ENDPOINTS = program_endpoints()
 
 
 def answer(response: Response, *ids: int) -> str:
@@ -339,6 +358,22 @@ def test_another_relationships_ids_answer_exactly_as_missing_ones(
             if response.status_code != 404 or told != expected:
                 problems.append((endpoint, told[:200], expected[:200]))
     assert problems == []
+
+
+@pytest.mark.parametrize("name", ["elsewhere", "xena"])
+def test_another_programs_relationship_routes_answer_as_a_missing_program(
+    town: Town, name: str
+) -> None:
+    """A coordinator and a mentor of the other program, against the pilot's relationships."""
+    assert len(PROGRAM_ENDPOINTS) >= 4
+    person = Person(name, browser=None)
+    pilot, missing = {"program_id": town.world.pilot}, {"program_id": MISSING}
+    for endpoint in PROGRAM_ENDPOINTS:
+        theirs = ask(town, person, endpoint, pilot)
+        assert theirs.status_code == 404, (endpoint, theirs.text)
+        assert answer(theirs, town.world.pilot) == answer(
+            ask(town, person, endpoint, missing), MISSING
+        )
 
 
 def test_a_circle_mentee_cannot_tell_another_mentees_goal_from_a_missing_one(
