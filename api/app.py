@@ -26,6 +26,7 @@ from api.routes import (
     threads,
     users,
 )
+from api.web import admin_pages as web_admin
 from api.web import auth as web_auth
 from api.web import coordinator as web_coordinator
 from api.web import core as web_core
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_relationships.router,
         web_goals.router,
         web_inbox.router,
+        web_admin.router,
     ):
         app.include_router(router)
     return app

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select
 
 from companion import demo
-from companion.audit.service import SYSTEM
+from companion.accounts.principal import System
 from companion.db import upgrade
 from companion.drafting import service as drafting
 from companion.drafting.gateway import Gateway
@@ -44,6 +44,8 @@ from companion.services import Services
 from companion.settings import Settings
 from knowledge import CORPUS_DIR
 from prompts.schemas import DraftKind
+
+BENCH = System("bench")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -73,7 +75,9 @@ def main() -> None:
         print("setting up: corpus and demo program (encodes for real, ~1 minute)...")
         with services.sessions() as session:
             loads, _ = kb.path_loads([CORPUS_DIR])
-            kb.ingest_many(session=session, kb=services.knowledge_base, loads=loads, actor=SYSTEM)
+            kb.ingest_many(
+                session=session, kb=services.knowledge_base, loads=loads, principal=BENCH
+            )
             demo.load(session=session, vectors=services.profile_vectors)
             session.commit()
             relationship_id = session.scalars(
@@ -88,8 +92,7 @@ def main() -> None:
                 services=services,
                 session=session,
                 kind=DraftKind.agenda,
-                user=None,
-                actor=SYSTEM,
+                principal=BENCH,
                 relationship_id=relationship_id,
                 gateway=offline,
             )
@@ -104,8 +107,7 @@ def main() -> None:
                         services=services,
                         session=session,
                         kind=DraftKind.agenda,
-                        user=None,
-                        actor=SYSTEM,
+                        principal=BENCH,
                         relationship_id=relationship_id,
                         gateway=gateway,
                         mock_response=mock,

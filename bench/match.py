@@ -31,7 +31,7 @@ from scipy.optimize import linear_sum_assignment
 
 import embeddings
 from bench.profiles import CHALLENGES, GOALS, ROLES, STYLES
-from companion.audit.service import SYSTEM
+from companion.accounts.principal import System
 from companion.db import session_scope, upgrade
 from companion.matching import service as matching
 from companion.matching.config import MatchingSettings
@@ -43,6 +43,8 @@ from companion.participants.importer import COLUMNS
 from companion.programs import service as programs
 from companion.services import Services
 from companion.settings import Settings
+
+BENCH = System("bench")
 
 WEEK = date(2026, 11, 23)
 ZONES = [
@@ -174,18 +176,18 @@ def large(n_mentees: int, n_mentors: int) -> None:
     data = cohort_csv(n_mentees, n_mentors)
     total = time.perf_counter()
     with session_scope(services.sessions) as session:
-        program = programs.create(session=session, name="bench", actor=SYSTEM)
+        program = programs.create(session=session, name="bench", principal=BENCH)
         started = time.perf_counter()
         summary = participants.import_participants(
-            session=session, program=program, data=data, filename="bench.csv", actor=SYSTEM
+            session=session, program=program, data=data, filename="bench.csv", principal=BENCH
         )
         import_seconds = time.perf_counter() - started
         started = time.perf_counter()
         run = matching.run(
             session=session,
             vectors=services.profile_vectors,
-            program=program,
-            actor=SYSTEM,
+            program_id=program.id,
+            principal=BENCH,
             week_of=WEEK,
         )
         run_seconds = time.perf_counter() - started
@@ -206,19 +208,19 @@ def large(n_mentees: int, n_mentors: int) -> None:
 def optimality(n_mentees: int = 400, n_mentors: int = 100) -> None:
     services = fresh_services()
     with session_scope(services.sessions) as session:
-        program = programs.create(session=session, name="opt", actor=SYSTEM)
+        program = programs.create(session=session, name="opt", principal=BENCH)
         participants.import_participants(
             session=session,
             program=program,
             data=cohort_csv(n_mentees, n_mentors, seed=9),
             filename="opt.csv",
-            actor=SYSTEM,
+            principal=BENCH,
         )
         run = matching.run(
             session=session,
             vectors=services.profile_vectors,
-            program=program,
-            actor=SYSTEM,
+            program_id=program.id,
+            principal=BENCH,
             week_of=WEEK,
         )
         ours = run.objective

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from companion.accounts.models import Role
+from companion.accounts.principal import CLI, actor_of
 from companion.audit.service import Actor
 from companion.errors import CompanionError
 from companion.programs.models import ProgramKind
@@ -74,7 +74,7 @@ def say(text: str, *, to: Console | None = None, style: str | None = None) -> No
 
 
 def cli_actor() -> Actor:
-    return Actor(id=None, label=f"cli:{getpass.getuser()}")
+    return actor_of(CLI)
 
 
 @contextmanager
@@ -167,10 +167,10 @@ def users_create(
         program_id = programs.require_by_name(session=session, name=program).id if program else None
         user, issued = accounts.onboard(
             session=session,
+            principal=CLI,
             email=email,
             display_name=name,
             roles=[(r, program_id) for r in role],
-            actor=cli_actor(),
             token_name=token_name,
         )
         if as_json:
@@ -179,6 +179,72 @@ def users_create(
         say(f"Created user {user.email} (id {user.id}) with roles {', '.join(role)}.")
         out.print("API token (shown once, store it now):", style="bold")
         print(issued.plaintext)
+
+
+@users_app.command("invite")
+def users_invite(
+    email: Annotated[str, typer.Argument(help="The address of an account that never signed in.")],
+) -> None:
+    """Invite someone to set their first password: by email if SMTP is configured,
+    otherwise print a one-time link to hand over in person."""
+    from companion.credentials import service as credentials
+
+    with services() as built, unit_of_work(built) as session:
+        outcome = credentials.invite(
+            session=session, principal=CLI, email=email, settings=built.settings
+        )
+    if outcome.emailed:
+        say(f"Invitation queued for {outcome.email}; the server sends it within a minute.")
+    else:
+        say(f"Email is not configured. Give {outcome.email} this one-time link in person:")
+        print(outcome.link)
+
+
+@users_app.command("email-changes")
+def users_email_changes(
+    pending_only: Annotated[bool, typer.Option("--pending/--all", help="Only undecided.")] = True,
+) -> None:
+    """List address changes that imports asked for and that wait for an administrator."""
+    from companion.accounts.models import EmailChangeStatus
+    from companion.credentials import service as credentials
+
+    with services() as built, unit_of_work(built) as session:
+        rows = credentials.list_email_changes(
+            session=session,
+            principal=CLI,
+            status=EmailChangeStatus.pending if pending_only else None,
+        )
+        if not rows:
+            say("No email changes." if not pending_only else "No email changes are waiting.")
+        for row in rows:
+            say(
+                f"#{row.id}  {row.old_email} -> {row.new_email}  ({row.status.value}; asked by "
+                f"{row.requested_by} on {row.created_at:%Y-%m-%d})"
+            )
+
+
+@users_app.command("decide-email-change")
+def users_decide_email_change(
+    change_id: Annotated[int, typer.Argument(help="The number `email-changes` shows.")],
+    approve: Annotated[
+        bool, typer.Option("--approve/--reject", help="Apply the new address, or drop it.")
+    ],
+) -> None:
+    """Apply or reject an address change an import asked for (audited old -> new)."""
+    from companion.credentials import service as credentials
+
+    with services() as built, unit_of_work(built) as session:
+        change = credentials.decide_email_change(
+            session=session,
+            principal=CLI,
+            change_id=change_id,
+            approve=approve,
+            settings=built.settings,
+        )
+        say(
+            f"Email change #{change.id} {change.status.value}: {change.old_email} -> "
+            f"{change.new_email}."
+        )
 
 
 # --- programs --------------------------------------------------------------
@@ -195,7 +261,7 @@ def programs_create(
 
     with services() as built, unit_of_work(built) as session:
         program = programs.create(
-            session=session, name=name, kind=kind, description=description, actor=cli_actor()
+            session=session, name=name, kind=kind, description=description, principal=CLI
         )
         say(f"Created program {program.name!r} (id {program.id}, {program.kind}).")
 
@@ -214,7 +280,9 @@ def programs_list(
     from companion.programs.schemas import ProgramPublic
 
     with services() as built, unit_of_work(built) as session:
-        rows, total = programs.list_programs(session=session, limit=limit, offset=offset)
+        rows, total = programs.list_programs(
+            session=session, principal=CLI, limit=limit, offset=offset
+        )
         page = page_of(ProgramPublic, rows, total, limit=limit, offset=offset)
     if as_json:
         print(page.model_dump_json())
@@ -344,7 +412,7 @@ def kb_ingest(
             session=session,
             kb=built.knowledge_base,
             loads=loads,
-            actor=cli_actor(),
+            principal=CLI,
             problems=problems,
             on_progress=lambda _source: progress.advance(task),
         )
@@ -419,7 +487,9 @@ def kb_list(
     from companion.pagination import page_of
 
     with services() as built, unit_of_work(built) as session:
-        rows, total = kb.list_documents(session=session, kind=kind, limit=limit, offset=offset)
+        rows, total = kb.list_documents(
+            session=session, principal=CLI, kind=kind, limit=limit, offset=offset
+        )
         page = page_of(KbDocumentPublic, rows, total, limit=limit, offset=offset)
     if as_json:
         print(page.model_dump_json())
@@ -436,9 +506,7 @@ def kb_delete(doc_id: Annotated[str, typer.Argument(help="The doc_id to remove."
     from companion.kb import service as kb
 
     with services() as built, unit_of_work(built) as session:
-        kb.delete_document(
-            session=session, kb=built.knowledge_base, doc_id=doc_id, actor=cli_actor()
-        )
+        kb.delete_document(session=session, kb=built.knowledge_base, doc_id=doc_id, principal=CLI)
     say(f"Deleted {doc_id}.")
 
 
@@ -503,10 +571,10 @@ def participants_import(
         target = programs.get_by_name(session=session, name=program)
         created_program = target is None
         if target is None:
-            target = programs.create(session=session, name=program, kind=kind, actor=cli_actor())
+            target = programs.create(session=session, name=program, kind=kind, principal=CLI)
         if dry_run:
             records, problems = participants.check_file(
-                session=session, program=target, data=data, filename=file.name
+                session=session, program=target, data=data, filename=file.name, principal=CLI
             )
             session.rollback()
             if as_json:
@@ -524,7 +592,7 @@ def participants_import(
             return
         try:
             summary = participants.import_participants(
-                session=session, program=target, data=data, filename=file.name, actor=cli_actor()
+                session=session, program=target, data=data, filename=file.name, principal=CLI
             )
         except CompanionError as exc:
             for detail in exc.details:
@@ -566,7 +634,12 @@ def participants_list(
     with services() as built, unit_of_work(built) as session:
         target = programs.require_by_name(session=session, name=program)
         rows, total = participants.list_participants(
-            session=session, program_id=target.id, role=role, limit=limit, offset=offset
+            session=session,
+            program_id=target.id,
+            principal=CLI,
+            role=role,
+            limit=limit,
+            offset=offset,
         )
         page = page_of(ParticipantPublic, rows, total, limit=limit, offset=offset)
     if as_json:
@@ -596,7 +669,6 @@ def relationships_list(
     from rich.table import Table
     from rich.text import Text
 
-    from companion.accounts.principal import System
     from companion.programs import service as programs
     from companion.relationships import service as relationships
     from companion.relationships.models import RelationshipStatus
@@ -609,7 +681,7 @@ def relationships_list(
         items, total = relationships.list_visible(
             session=session,
             program=target,
-            principal=System(cli_actor().label),
+            principal=CLI,
             status=RelationshipStatus(status) if status else None,
             stalled_only=stalled,
             limit=limit,
@@ -649,7 +721,6 @@ RelationshipOption = Annotated[int, typer.Option("--relationship", help="Relatio
 
 def _draft(kind: str, *, as_json: bool, **target: Any) -> None:
     """Request one draft as the operator; it is stored pending review and printed."""
-    from companion.accounts.principal import System
     from companion.drafting import service as drafting
     from prompts.schemas import DraftKind
 
@@ -658,7 +729,7 @@ def _draft(kind: str, *, as_json: bool, **target: Any) -> None:
             services=built,
             session=session,
             kind=DraftKind(kind),
-            principal=System(cli_actor().label),
+            principal=CLI,
             **target,
         )
         payload = drafting.payload(draft)
@@ -770,13 +841,10 @@ def draft_show(
     draft_id: Annotated[int, typer.Argument(help="Draft id.")], as_json: JsonOption = False
 ) -> None:
     """Show a draft with its provenance."""
-    from companion.accounts.principal import System
     from companion.review import queue
 
     with services() as built, unit_of_work(built) as session:
-        payload = queue.get_for(
-            session=session, draft_id=draft_id, principal=System(cli_actor().label)
-        )
+        payload = queue.get_for(session=session, draft_id=draft_id, principal=CLI)
     if as_json:
         print(json.dumps(payload, default=str, ensure_ascii=False))
         return
@@ -888,9 +956,9 @@ def match_run(
     with services() as built, unit_of_work(built) as session:
         target = programs.require_by_name(session=session, name=program)
         created = matching.run(
-            session=session, vectors=built.profile_vectors, program=target, actor=cli_actor()
+            session=session, vectors=built.profile_vectors, program_id=target.id, principal=CLI
         )
-        payload = matching.run_payload(session=session, match_run=created, program=target)
+        payload = matching.run_payload(session=session, run_id=created.id, principal=CLI)
     if as_json:
         print(json.dumps(payload, ensure_ascii=False))
         return
@@ -904,12 +972,9 @@ def match_show(
 ) -> None:
     """Show a matching run: proposals with reasons, unmatched mentees, fairness."""
     from companion.matching import service as matching
-    from companion.programs import service as programs
 
     with services() as built, unit_of_work(built) as session:
-        found = matching.get_run(session=session, run_id=run_id)
-        target = programs.get(session=session, program_id=found.program_id)
-        payload = matching.run_payload(session=session, match_run=found, program=target)
+        payload = matching.run_payload(session=session, run_id=run_id, principal=CLI)
     if as_json:
         print(json.dumps(payload, ensure_ascii=False))
         return
@@ -947,16 +1012,16 @@ def match_approve(
     from companion.matching import service as matching
 
     with services() as built, unit_of_work(built) as session:
-        found = matching.get_run(session=session, run_id=run_id)
+        found = matching.get_run(session=session, run_id=run_id, principal=CLI)
         if proposal:
             known = {p.id for p in found.proposals}
             for proposal_id in proposal:
                 if proposal_id not in known:
                     fail(f"Proposal {proposal_id} is not part of run {run_id}.")
-                matching.approve(session=session, proposal_id=proposal_id, actor=cli_actor())
+                matching.approve(session=session, proposal_id=proposal_id, principal=CLI)
             count = len(proposal)
         else:
-            count = matching.approve_all(session=session, run_id=run_id, actor=cli_actor())
+            count = matching.approve_all(session=session, run_id=run_id, principal=CLI)
     say(f"Approved {count} proposal(s).")
 
 
@@ -966,7 +1031,7 @@ def match_reject(proposal_id: Annotated[int, typer.Argument(help="The proposal i
     from companion.matching import service as matching
 
     with services() as built, unit_of_work(built) as session:
-        matching.reject(session=session, proposal_id=proposal_id, actor=cli_actor())
+        matching.reject(session=session, proposal_id=proposal_id, principal=CLI)
     say(f"Rejected proposal {proposal_id}.")
 
 
@@ -984,7 +1049,7 @@ def match_swap(
             vectors=built.profile_vectors,
             first_id=first,
             second_id=second,
-            actor=cli_actor(),
+            principal=CLI,
         )
     say(f"Swapped: #{a.id} now scores {a.score:.3f}, #{b.id} now scores {b.score:.3f}.")
 

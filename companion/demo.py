@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 from companion import demo_relationships
 from companion.accounts import service as accounts
 from companion.accounts.models import Role
-from companion.audit.service import Actor
+from companion.accounts.principal import System, actor_of
 from companion.db.base import utcnow
 from companion.drafting.models import Draft
 from companion.matching import service as matching
@@ -26,7 +26,8 @@ from companion.programs import service as programs
 from companion.programs.models import Program, ProgramKind
 
 DEMO_PROGRAM = "Demo: Engineering Growth Mentoring"
-DEMO_ACTOR = Actor(id=None, label="demo-loader")
+DEMO_LOADER = System("demo-loader")
+DEMO_ACTOR = actor_of(DEMO_LOADER)
 DEMO_PARTICIPANTS = Path(__file__).parent / "demo_data" / "participants.csv"
 # The web sign-in password of every demo login; printed by `make run`.
 DEMO_PASSWORD = "mentoring-demo"
@@ -43,6 +44,7 @@ class DemoLogin:
 # Fixed tokens so that the README can print them. They exist only in a database
 # that `companion demo load` filled, which refuses to run in production.
 DEMO_LOGINS = (
+    DemoLogin("admin", "admin@demo.example", "Morgan Ellis", "mc_demo-admin"),
     DemoLogin("coordinator", "coordinator@demo.example", "Dana Whitfield", "mc_demo-coordinator"),
     DemoLogin("mentor", "mentor@demo.example", "Priya Raman", "mc_demo-mentor"),
     DemoLogin("mentee", "mentee@demo.example", "Samuel Okafor", "mc_demo-mentee"),
@@ -71,6 +73,7 @@ def load(
     created = program is None
     if program is None:
         program = _create_program(session)
+    _demo_logins(session, program)
     if (
         session.scalars(
             select(Participant.id).where(Participant.program_id == program.id).limit(1)
@@ -82,7 +85,7 @@ def load(
             program=program,
             data=DEMO_PARTICIPANTS.read_bytes(),
             filename=DEMO_PARTICIPANTS.name,
-            actor=DEMO_ACTOR,
+            principal=DEMO_LOADER,
         )
     if (
         session.scalars(
@@ -96,7 +99,9 @@ def load(
         select(MatchRun).where(MatchRun.program_id == program.id).limit(1)
     ).first()
     if run is None:
-        run = matching.run(session=session, vectors=vectors, program=program, actor=DEMO_ACTOR)
+        run = matching.run(
+            session=session, vectors=vectors, program_id=program.id, principal=DEMO_LOADER
+        )
     _demo_passwords(session)
     if services is not None and (
         session.scalars(select(Draft.id).where(Draft.program_id == program.id).limit(1)).first()
@@ -135,15 +140,22 @@ def _create_program(session: Session) -> Program:
             "who want to grow: into their first lead role, across to product or data, or "
             "deeper into their craft. Pairs meet every two weeks for 45 minutes."
         ),
-        actor=DEMO_ACTOR,
+        principal=DEMO_LOADER,
         values="Curiosity, candour, and making room for people who are not yet in the room.",
         cadence_days=14,
         session_minutes=45,
         duration_weeks=26,
     )
+    return program
+
+
+def _demo_logins(session: Session, program: Program) -> None:
+    """Each demo login exists with its token (a database from an older demo gains new ones)."""
     for login in DEMO_LOGINS:
+        if accounts.get_by_email(session=session, email=login.email) is not None:
+            continue
         role = Role(login.role)
-        scope = None if role == Role.coordinator else program.id
+        scope = None if role in (Role.admin, Role.coordinator) else program.id
         user = accounts.create(
             session=session,
             email=login.email,
@@ -154,4 +166,3 @@ def _create_program(session: Session) -> Program:
         accounts.issue_token(
             session=session, user=user, name="demo", actor=DEMO_ACTOR, plaintext=login.token
         )
-    return program

@@ -13,15 +13,18 @@ from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
 from companion.accounts.models import Role, User
+from companion.accounts.principal import System
 from companion.audit.service import Actor
 
 TEST_ACTOR = Actor(id=None, label="test")
+# Tests set up their world as the server's operator would, at the command line.
+TEST_SYSTEM = System("test")
 
 
 def make_user(session: Session, email: str, *roles: tuple[Role, int | None]) -> tuple[User, str]:
     """Create a user with roles and return it with a fresh API token."""
     user, issued = accounts.onboard(
-        session=session, email=email, display_name=None, roles=list(roles), actor=TEST_ACTOR
+        session=session, principal=TEST_SYSTEM, email=email, display_name=None, roles=list(roles)
     )
     session.commit()
     return user, issued.plaintext

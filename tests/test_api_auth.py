@@ -10,7 +10,7 @@ from companion.accounts.models import Role
 from companion.audit.models import AuditEvent
 from companion.programs import service as programs
 from companion.services import Services
-from tests.helpers import TEST_ACTOR, bearer, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
 
 
 @pytest.fixture
@@ -21,18 +21,20 @@ def client(services: Services) -> Iterator[TestClient]:
 
 @pytest.fixture
 def people(services: Services) -> dict[str, str]:
-    """Tokens for an org coordinator, a program coordinator, a mentor and a mentee."""
+    """Tokens for an administrator, an org coordinator, a program coordinator, a mentor and a
+    mentee."""
     with services.sessions() as session:
-        program = programs.create(session=session, name="Pilot", actor=TEST_ACTOR)
-        other = programs.create(session=session, name="Other", actor=TEST_ACTOR)
+        program = programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
+        other = programs.create(session=session, name="Other", principal=TEST_SYSTEM)
         session.commit()
+        _, admin = make_user(session, "admin@example.org", (Role.admin, None))
         _, org = make_user(session, "org@example.org", (Role.coordinator, None))
         _, lead = make_user(session, "lead@example.org", (Role.coordinator, program.id))
         _, mentor = make_user(session, "mentor@example.org", (Role.mentor, program.id))
         _, mentee = make_user(
             session, "both@example.org", (Role.mentee, program.id), (Role.mentor, other.id)
         )
-    return {"org": org, "lead": lead, "mentor": mentor, "mentee": mentee}
+    return {"admin": admin, "org": org, "lead": lead, "mentor": mentor, "mentee": mentee}
 
 
 class TestAuthentication:
@@ -72,13 +74,13 @@ class TestAuthentication:
 
 
 class TestAuthorisation:
-    def test_only_org_coordinators_create_programs(self, client: TestClient, people) -> None:
+    def test_only_administrators_create_programs(self, client: TestClient, people) -> None:
         body = {"name": "Spring cohort", "kind": "peer"}
-        for who in ("mentee", "mentor", "lead"):
+        for who in ("mentee", "mentor", "lead", "org"):
             response = client.post("/api/v1/programs", json=body, headers=bearer(people[who]))
             assert response.status_code == 403, who
             assert response.json()["error"]["code"] == "permission_denied"
-        response = client.post("/api/v1/programs", json=body, headers=bearer(people["org"]))
+        response = client.post("/api/v1/programs", json=body, headers=bearer(people["admin"]))
         assert response.status_code == 201
         assert response.json()["kind"] == "peer"
 
@@ -95,7 +97,7 @@ class TestAuthorisation:
         other = client.patch(
             f"/api/v1/programs/{ids['Other']}", json={"name": "x"}, headers=bearer(people["lead"])
         )
-        assert other.status_code == 403
+        assert other.status_code == 404  # not theirs to read: as if it did not exist
 
     def test_members_see_only_their_programs(self, client: TestClient, people) -> None:
         mentor_view = client.get("/api/v1/programs", headers=bearer(people["mentor"])).json()
@@ -105,19 +107,20 @@ class TestAuthorisation:
         other_id = next(p["id"] for p in both_view["items"] if p["name"] == "Other")
         assert (
             client.get(f"/api/v1/programs/{other_id}", headers=bearer(people["mentor"])).status_code
-            == 403
+            == 404
         )
 
-    def test_coordinator_creates_a_user_and_gets_a_working_token(
+    def test_an_administrator_creates_a_user_and_gets_a_working_token(
         self, client: TestClient, people
     ) -> None:
+        """Accounts are for administrators, no longer for organisation-wide coordinators."""
         response = client.post(
             "/api/v1/users",
             json={
                 "email": "New.Person@Example.org",
                 "roles": [{"role": "mentee", "program_id": None}],
             },
-            headers=bearer(people["org"]),
+            headers=bearer(people["admin"]),
         )
         assert response.status_code == 201
         token = response.json()["token"]
@@ -126,29 +129,30 @@ class TestAuthorisation:
         again = client.post(
             "/api/v1/users",
             json={"email": "new.person@example.org", "roles": [{"role": "mentor"}]},
-            headers=bearer(people["org"]),
+            headers=bearer(people["admin"]),
         )
         assert again.status_code == 409
-        forbidden = client.post(
-            "/api/v1/users",
-            json={"email": "x@example.org", "roles": [{"role": "mentor", "program_id": None}]},
-            headers=bearer(people["mentor"]),
-        )
-        assert forbidden.status_code == 403
+        for who in ("mentor", "org", "lead"):
+            forbidden = client.post(
+                "/api/v1/users",
+                json={"email": "x@example.org", "roles": [{"role": "mentor", "program_id": None}]},
+                headers=bearer(people[who]),
+            )
+            assert forbidden.status_code == 403, who
 
 
 class TestAuditOfStateChanges:
     def test_every_change_is_recorded_with_its_actor(
         self, client: TestClient, services: Services, people
     ) -> None:
-        client.post("/api/v1/programs", json={"name": "Audited"}, headers=bearer(people["org"]))
+        client.post("/api/v1/programs", json={"name": "Audited"}, headers=bearer(people["admin"]))
         with services.sessions() as session:
             event = session.scalars(
                 select(AuditEvent)
                 .where(AuditEvent.action == "program.created")
                 .order_by(AuditEvent.seq.desc())
             ).first()
-        assert event.actor_label == "org@example.org"
+        assert event.actor_label == "admin@example.org"
         assert event.data["name"] == "Audited"
 
 
@@ -179,7 +183,7 @@ class TestErrors:
 
     def test_duplicate_program_is_409(self, client: TestClient, people) -> None:
         response = client.post(
-            "/api/v1/programs", json={"name": "  Pilot "}, headers=bearer(people["org"])
+            "/api/v1/programs", json={"name": "  Pilot "}, headers=bearer(people["admin"])
         )
         assert response.status_code == 409
 
@@ -213,15 +217,16 @@ class TestProbes:
 
 
 class TestDeleteProgram:
-    def test_org_coordinator_deletes_with_everything_in_it(
+    def test_an_administrator_deletes_with_everything_in_it(
         self, client: TestClient, services: Services, people
     ) -> None:
         listing = client.get("/api/v1/programs", headers=bearer(people["org"])).json()
         pilot = next(p["id"] for p in listing["items"] if p["name"] == "Pilot")
-        denied = client.delete(f"/api/v1/programs/{pilot}", headers=bearer(people["lead"]))
-        assert denied.status_code == 403
+        for who in ("lead", "org"):
+            denied = client.delete(f"/api/v1/programs/{pilot}", headers=bearer(people[who]))
+            assert denied.status_code == 403, who
         assert (
-            client.delete(f"/api/v1/programs/{pilot}", headers=bearer(people["org"])).status_code
+            client.delete(f"/api/v1/programs/{pilot}", headers=bearer(people["admin"])).status_code
             == 204
         )
         assert (
@@ -234,7 +239,7 @@ class TestDeleteProgram:
             from companion.audit import service as audit
 
             assert audit.verify(session=session) == []
-        again = client.delete(f"/api/v1/programs/{pilot}", headers=bearer(people["org"]))
+        again = client.delete(f"/api/v1/programs/{pilot}", headers=bearer(people["admin"]))
         assert again.status_code == 404
 
 

@@ -3,12 +3,12 @@ from sqlalchemy.orm import Session
 
 from companion.audit import service as audit
 from companion.programs import service as programs
-from tests.helpers import TEST_ACTOR
+from tests.helpers import TEST_SYSTEM
 
 
 def three_events(session: Session) -> None:
     for name in ("A", "B", "C"):
-        programs.create(session=session, name=name, actor=TEST_ACTOR)
+        programs.create(session=session, name=name, principal=TEST_SYSTEM)
     session.commit()
 
 

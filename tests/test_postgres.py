@@ -22,7 +22,7 @@ from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.services import Services
 from companion.settings import Settings
-from tests.helpers import TEST_ACTOR
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM
 
 URL = os.environ.get("COMPANION_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="COMPANION_TEST_POSTGRES_URL is not set")
@@ -48,13 +48,13 @@ def pg_services(tmp_path, encoder, own_chroma) -> Iterator[Services]:
 def test_migrations_and_the_matching_flow_run_on_postgresql(pg_services: Services) -> None:
     assert current_revision(pg_services.engine) == head_revision()
     with session_scope(pg_services.sessions) as session:
-        program = programs.create(session=session, name="Postgres cohort", actor=TEST_ACTOR)
+        program = programs.create(session=session, name="Postgres cohort", principal=TEST_SYSTEM)
         summary = participants.import_participants(
             session=session,
             program=program,
             data=DEMO_PARTICIPANTS.read_bytes(),
             filename="participants.csv",
-            actor=TEST_ACTOR,
+            principal=TEST_SYSTEM,
         )
         assert summary.created == 52
         run = matching.run(

@@ -8,8 +8,6 @@ from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
-from companion.accounts import policy
-from companion.accounts import service as accounts
 from companion.errors import InvalidInput
 from companion.kb import service as kb
 from companion.kb.schemas import (
@@ -67,30 +65,24 @@ def search(
 def list_documents(
     session: SessionDep, user: CurrentUser, page: PageDep, kind: Kind | None = None
 ) -> Page[KbDocumentPublic]:
-    policy.require_any_coordinator(user)
     rows, total = kb.list_documents(
-        session=session, kind=kind, limit=page.limit, offset=page.offset
+        session=session, principal=user, kind=kind, limit=page.limit, offset=page.offset
     )
     return page_of(KbDocumentPublic, rows, total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/documents/{doc_id}", response_model=KbDocumentDetail)
 def get_document(doc_id: str, session: SessionDep, user: CurrentUser) -> KbDocumentDetail:
-    policy.require_any_coordinator(user)
-    return KbDocumentDetail.model_validate(kb.get_document(session=session, doc_id=doc_id))
+    return KbDocumentDetail.model_validate(
+        kb.get_document(session=session, doc_id=doc_id, principal=user)
+    )
 
 
 @router.delete("/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_document(
     doc_id: str, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> None:
-    policy.require_any_coordinator(user)
-    kb.delete_document(
-        session=session,
-        kb=services.knowledge_base,
-        doc_id=doc_id,
-        actor=accounts.actor_for(user),
-    )
+    kb.delete_document(session=session, kb=services.knowledge_base, doc_id=doc_id, principal=user)
 
 
 @router.post("/documents", response_model=IngestResponse)
@@ -102,7 +94,6 @@ async def upload_documents(
     kind: Annotated[Kind | None, Form()] = None,
     tags: Annotated[str, Form(description="Comma-separated, e.g. 'story'.")] = "",
 ) -> IngestResponse:
-    policy.require_any_coordinator(user)
     uploads = []
     for upload in files:
         data = await upload.read(MAX_UPLOAD_BYTES + 1)
@@ -116,6 +107,6 @@ async def upload_documents(
         session=session,
         kb=services.knowledge_base,
         loads=kb.upload_loads(uploads, kind=kind, tags=tag_list),
-        actor=accounts.actor_for(user),
+        principal=user,
     )
     return IngestResponse.model_validate(report.as_dict())

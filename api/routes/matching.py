@@ -9,8 +9,6 @@ from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
-from companion.accounts import policy
-from companion.accounts import service as accounts
 from companion.errors import InvalidInput
 from companion.matching import service as matching
 from companion.matching.schemas import (
@@ -23,7 +21,7 @@ from companion.matching.schemas import (
 )
 from companion.pagination import Page, page_of
 from companion.participants import service as participants
-from companion.programs import service as programs
+from companion.programs import policy as program_policy
 from companion.relationships import access
 from companion.relationships import service as relationships
 
@@ -57,19 +55,21 @@ async def import_participants(
     file: Annotated[UploadFile, File(description="CSV or JSON Lines (.csv, .jsonl).")],
     dry_run: Annotated[bool, Form(description="Check only; save nothing.")] = False,
 ) -> ImportResult | ImportPreview:
-    policy.require_coordinator(user, program_id)
-    program = programs.get(session=session, program_id=program_id)
+    # The importer takes no principal yet: its program is looked up with the same check.
+    program = program_policy.coordinated_program(
+        session=session, program_id=program_id, principal=user
+    )
     data = await file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise InvalidInput("The file is larger than 10 MB; split it into several imports.")
     name = file.filename or "participants.csv"
     if dry_run:
         records, problems = participants.check_file(
-            session=session, program=program, data=data, filename=name
+            session=session, program=program, data=data, filename=name, principal=user
         )
         return ImportPreview.from_check(records, problems)
     summary = participants.import_participants(
-        session=session, program=program, data=data, filename=name, actor=accounts.actor_for(user)
+        session=session, program=program, data=data, filename=name, principal=user
     )
     return ImportResult(**summary.as_dict())
 
@@ -82,9 +82,13 @@ def list_participants(
     page: PageDep,
     role: Literal["mentor", "mentee"] | None = None,
 ) -> Page[ParticipantPublic]:
-    policy.require_coordinator(user, program_id)
     rows, total = participants.list_participants(
-        session=session, program_id=program_id, role=role, limit=page.limit, offset=page.offset
+        session=session,
+        program_id=program_id,
+        principal=user,
+        role=role,
+        limit=page.limit,
+        offset=page.offset,
     )
     return page_of(ParticipantPublic, rows, total, limit=page.limit, offset=page.offset)
 
@@ -97,26 +101,23 @@ def list_participants(
 async def run_matching(
     program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> dict:
-    policy.require_coordinator(user, program_id)
-    program = programs.get(session=session, program_id=program_id)
     # Encoding and solving are CPU-bound: keep them off the event loop.
     match_run = await run_in_threadpool(
         matching.run,
         session=session,
         vectors=services.profile_vectors,
-        program=program,
-        actor=accounts.actor_for(user),
+        program_id=program_id,
+        principal=user,
     )
-    return matching.run_payload(session=session, match_run=match_run, program=program)
+    return matching.run_payload(session=session, run_id=match_run.id, principal=user)
 
 
 @router.get("/programs/{program_id}/matching/runs", response_model=Page[RunSummary])
 def list_runs(
     program_id: int, session: SessionDep, user: CurrentUser, page: PageDep
 ) -> Page[RunSummary]:
-    policy.require_coordinator(user, program_id)
     rows, total = matching.list_runs(
-        session=session, program_id=program_id, limit=page.limit, offset=page.offset
+        session=session, program_id=program_id, principal=user, limit=page.limit, offset=page.offset
     )
     return page_of(
         RunSummary, rows, total, limit=page.limit, offset=page.offset, convert=RunSummary.from_run
@@ -125,33 +126,25 @@ def list_runs(
 
 @router.get("/matching/runs/{run_id}", response_model=RunPayload)
 def get_run(run_id: int, session: SessionDep, user: CurrentUser) -> dict:
-    match_run = matching.get_run(session=session, run_id=run_id)
-    policy.require_coordinator(user, match_run.program_id)
-    program = programs.get(session=session, program_id=match_run.program_id)
-    return matching.run_payload(session=session, match_run=match_run, program=program)
+    return matching.run_payload(session=session, run_id=run_id, principal=user)
 
 
 @router.post("/matching/proposals/{proposal_id}:approve")
 def approve_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) -> Any:
     """Approve a proposal; the answer is the relationship it became."""
-    policy.require_coordinator(user, matching.program_of_proposal(session, proposal_id))
-    relationship = matching.approve(
-        session=session, proposal_id=proposal_id, actor=accounts.actor_for(user)
-    )
+    relationship = matching.approve(session=session, proposal_id=proposal_id, principal=user)
     view = access.view(session=session, relationship_id=relationship.id, principal=user)
     return relationships.detail(session=session, view=view)
 
 
 @router.post("/matching/proposals/{proposal_id}:reject", response_model=ProposalPublic)
 def reject_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) -> Any:
-    policy.require_coordinator(user, matching.program_of_proposal(session, proposal_id))
-    return matching.reject(session=session, proposal_id=proposal_id, actor=accounts.actor_for(user))
+    return matching.reject(session=session, proposal_id=proposal_id, principal=user)
 
 
 @router.post("/matching/runs/{run_id}:approve-all")
 def approve_all(run_id: int, session: SessionDep, user: CurrentUser) -> dict[str, int]:
-    policy.require_coordinator(user, matching.get_run(session=session, run_id=run_id).program_id)
-    count = matching.approve_all(session=session, run_id=run_id, actor=accounts.actor_for(user))
+    count = matching.approve_all(session=session, run_id=run_id, principal=user)
     return {"approved": count}
 
 
@@ -159,14 +152,13 @@ def approve_all(run_id: int, session: SessionDep, user: CurrentUser) -> dict[str
 async def swap(
     run_id: int, body: SwapRequest, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> Any:
-    policy.require_coordinator(user, matching.get_run(session=session, run_id=run_id).program_id)
     first, second = await run_in_threadpool(
         matching.swap,
         session=session,
         vectors=services.profile_vectors,
         first_id=body.first,
         second_id=body.second,
-        actor=accounts.actor_for(user),
+        principal=user,
         run_id=run_id,
     )
     return [first, second]

@@ -12,12 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, ServicesDep, SessionDep
-from companion.accounts import policy
-from companion.accounts.models import Role
-from companion.errors import NotFound, PermissionDenied
 from companion.matching import modes_service as modes
-from companion.participants import service as participants
-from companion.programs import service as programs
 
 router = APIRouter(prefix="/api/v1/programs/{program_id}/matching", tags=["matching modes"])
 
@@ -46,23 +41,13 @@ async def recommendations(
 
     A coordinator of the program may ask for any mentee; a mentee only for themselves.
     """
-    policy.require_program_access(user, program_id)
-    program = programs.get(session=session, program_id=program_id)
-    if not policy.has_role(user, Role.coordinator, program_id):
-        try:
-            row = participants.get_by_external_id(
-                session=session, program_id=program_id, external_id=mentee_id
-            )
-        except NotFound:
-            row = None
-        if row is None or row.user_id != user.id:
-            raise PermissionDenied("You may only see your own recommendations.")
     return await run_in_threadpool(
         modes.recommendations,
         session=session,
         vectors=services.profile_vectors,
-        program=program,
+        program_id=program_id,
         mentee_id=mentee_id,
+        principal=user,
         limit=limit,
     )
 
@@ -72,10 +57,12 @@ async def circles(
     program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> dict[str, Any]:
     """Group unmatched mentees into circles led by one mentor. Creates nothing, notifies nobody."""
-    policy.require_coordinator(user, program_id)
-    program = programs.get(session=session, program_id=program_id)
     return await run_in_threadpool(
-        modes.circles, session=session, vectors=services.profile_vectors, program=program
+        modes.circles,
+        session=session,
+        vectors=services.profile_vectors,
+        program_id=program_id,
+        principal=user,
     )
 
 
@@ -85,10 +72,12 @@ async def speed_shortlists(
 ) -> dict[str, Any]:
     """For each unmatched mentee, good but diverse mentors to meet. Creates nothing, notifies
     nobody."""
-    policy.require_coordinator(user, program_id)
-    program = programs.get(session=session, program_id=program_id)
     return await run_in_threadpool(
-        modes.speed_shortlists, session=session, vectors=services.profile_vectors, program=program
+        modes.speed_shortlists,
+        session=session,
+        vectors=services.profile_vectors,
+        program_id=program_id,
+        principal=user,
     )
 
 
@@ -98,11 +87,10 @@ def speed_assignment(
 ) -> dict[str, Any]:
     """Stable, mentee-optimal pairs from both sides' rankings; a pair is only proposed when
     both ranked each other. Creates nothing and notifies nobody."""
-    policy.require_coordinator(user, program_id)
-    program = programs.get(session=session, program_id=program_id)
     return modes.speed_assignment(
         session=session,
-        program=program,
+        program_id=program_id,
+        principal=user,
         mentee_ranks=body.mentee_ranks,
         mentor_ranks=body.mentor_ranks,
     )
@@ -114,10 +102,12 @@ async def advisory_boards(
 ) -> dict[str, Any]:
     """For each unmatched mentee, mentors each covering a different need. Creates nothing,
     notifies nobody."""
-    policy.require_coordinator(user, program_id)
-    program = programs.get(session=session, program_id=program_id)
     return await run_in_threadpool(
-        modes.advisory_boards, session=session, vectors=services.profile_vectors, program=program
+        modes.advisory_boards,
+        session=session,
+        vectors=services.profile_vectors,
+        program_id=program_id,
+        principal=user,
     )
 
 
@@ -127,13 +117,11 @@ async def ask(
 ) -> dict[str, Any]:
     """Mentors of the moment: the few people best placed to answer, never the asker.
     Creates nothing and notifies nobody."""
-    policy.require_program_access(user, program_id)
-    program = programs.get(session=session, program_id=program_id)
     return await run_in_threadpool(
         modes.ask,
         session=session,
         vectors=services.profile_vectors,
-        program=program,
+        program_id=program_id,
+        principal=user,
         question=body.question,
-        asker_user_id=user.id,
     )

@@ -1,12 +1,10 @@
-"""Programs: coordinators create and edit them; members see theirs."""
+"""Programs: administrators create and delete them, coordinators edit them, members see theirs."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api.deps import CoordinatorUser, CurrentUser, PageDep, SessionDep
-from companion.accounts import policy
-from companion.accounts import service as accounts
+from api.deps import CurrentUser, PageDep, SessionDep
 from companion.pagination import Page, page_of
 from companion.programs import service as programs
 from companion.programs.schemas import ProgramCreate, ProgramPublic, ProgramUpdate
@@ -17,21 +15,19 @@ router = APIRouter(prefix="/api/v1/programs", tags=["programs"])
 @router.get("", response_model=Page[ProgramPublic])
 def list_programs(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[ProgramPublic]:
     rows, total = programs.list_programs(
-        session=session, only_ids=policy.program_ids(user), limit=page.limit, offset=page.offset
+        session=session, principal=user, limit=page.limit, offset=page.offset
     )
     return page_of(ProgramPublic, rows, total, limit=page.limit, offset=page.offset)
 
 
 @router.post("", response_model=ProgramPublic, status_code=status.HTTP_201_CREATED)
-def create_program(
-    body: ProgramCreate, session: SessionDep, user: CoordinatorUser
-) -> ProgramPublic:
+def create_program(body: ProgramCreate, session: SessionDep, user: CurrentUser) -> ProgramPublic:
     program = programs.create(
         session=session,
         name=body.name,
         kind=body.kind,
         description=body.description,
-        actor=accounts.actor_for(user),
+        principal=user,
         values=body.values,
         cadence_days=body.cadence_days,
         session_minutes=body.session_minutes,
@@ -48,29 +44,25 @@ def create_program(
 
 @router.get("/{program_id}", response_model=ProgramPublic)
 def get_program(program_id: int, session: SessionDep, user: CurrentUser) -> ProgramPublic:
-    policy.require_program_access(user, program_id)
-    return ProgramPublic.model_validate(programs.get(session=session, program_id=program_id))
+    return ProgramPublic.model_validate(
+        programs.read(session=session, program_id=program_id, principal=user)
+    )
 
 
 @router.patch("/{program_id}", response_model=ProgramPublic)
 def update_program(
     program_id: int, body: ProgramUpdate, session: SessionDep, user: CurrentUser
 ) -> ProgramPublic:
-    policy.require_coordinator(user, program_id)
     program = programs.update(
         session=session,
-        program=programs.get(session=session, program_id=program_id),
+        program_id=program_id,
         changes=body.model_dump(exclude_unset=True, exclude_none=True),
-        actor=accounts.actor_for(user),
+        principal=user,
     )
     return ProgramPublic.model_validate(program)
 
 
 @router.delete("/{program_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_program(program_id: int, session: SessionDep, user: CoordinatorUser) -> None:
+def delete_program(program_id: int, session: SessionDep, user: CurrentUser) -> None:
     """Delete a program and everything in it; the audit trail keeps its history."""
-    programs.delete(
-        session=session,
-        program=programs.get(session=session, program_id=program_id),
-        actor=accounts.actor_for(user),
-    )
+    programs.delete(session=session, program_id=program_id, principal=user)

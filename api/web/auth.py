@@ -1,4 +1,4 @@
-"""Signing in and out, invitations to set a password, and the home page."""
+"""Signing in and out, one-time links to set a password (invitations, resets), the home page."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.deps import SessionDep
+from api.deps import ServicesDep, SessionDep
 from api.web.core import Form, WebUser, flash, redirect, render
 from companion.accounts import passwords
-from companion.errors import InvalidInput, NotFound, Unauthenticated
+from companion.accounts.models import Invitation, LinkPurpose
+from companion.credentials import service as credentials
+from companion.errors import InvalidInput, Unauthenticated
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -61,50 +63,91 @@ def logout(request: Request, form: Form) -> RedirectResponse:
 
 
 @router.get("/invite/{token}", response_model=None)
-def invitation_form(request: Request, token: str, session: SessionDep) -> HTMLResponse:
+@router.get("/reset/{token}", response_model=None)
+def link_form(request: Request, token: str, session: SessionDep) -> HTMLResponse:
+    """The form behind a one-time link (an invitation, or a reset) to set a password."""
     found = passwords.invitation(session=session, token=token)
-    return render(request, "invite.html", token=token, email=found_email(session, found))
+    return _link_page(request, found, token)
 
 
-def found_email(session: SessionDep, found) -> str:
-    from companion.accounts.models import User
-
-    return session.get(User, found.user_id).email
+def _link_page(
+    request: Request,
+    found: Invitation,
+    token: str,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "invite.html",
+        status_code=status_code,
+        action=f"{request.url.path}",
+        reset=found.purpose == LinkPurpose.reset,
+        email=found.user.email,
+        errors=errors or {},
+    )
 
 
 @router.post("/invite/{token}", response_model=None)
-def accept_invitation(
-    request: Request, token: str, session: SessionDep, form: Form
+@router.post("/reset/{token}", response_model=None)
+def complete_link(
+    request: Request, token: str, session: SessionDep, services: ServicesDep, form: Form
 ) -> HTMLResponse | RedirectResponse:
+    found = passwords.invitation(session=session, token=token)
     password = str(form.get("password", ""))
     if password != str(form.get("confirm", "")):
-        found = passwords.invitation(session=session, token=token)
-        return render(
+        return _link_page(
             request,
-            "invite.html",
+            found,
+            token,
             status_code=422,
-            token=token,
-            email=found_email(session, found),
             errors={"confirm": "The two passwords are not the same."},
         )
     try:
-        user = passwords.accept(session=session, token=token, password=password)
+        user = credentials.complete_link(
+            session=session, token=token, password=password, settings=services.settings
+        )
     except InvalidInput as exc:
+        session.rollback()
         found = passwords.invitation(session=session, token=token)
-        return render(
+        return _link_page(
             request,
-            "invite.html",
+            found,
+            token,
             status_code=422,
-            token=token,
-            email=found_email(session, found),
             errors={"password": exc.message.removeprefix("password: ")},
         )
-    except NotFound:
-        raise
     request.session.clear()
     request.session["uid"] = user.id
     flash(request, "Your password is set. Welcome!")
     return redirect("/")
+
+
+@router.get("/forgot", response_model=None)
+def forgot_form(request: Request) -> HTMLResponse:
+    return render(request, "forgot.html", email="")
+
+
+@router.post("/forgot", response_model=None)
+def forgot(
+    request: Request, session: SessionDep, services: ServicesDep, form: Form
+) -> HTMLResponse | RedirectResponse:
+    """Email a reset link to the address, if it has an account; the answer is the same."""
+    email = str(form.get("email", "")).strip()
+    try:
+        credentials.request_reset(session=session, email=email, settings=services.settings)
+    except InvalidInput as exc:
+        session.rollback()
+        return render(
+            request, "forgot.html", status_code=422, email=email, errors={"email": exc.message}
+        )
+    flash(
+        request,
+        "If an account has this address, a link to choose a new password is on its way "
+        f"there. It works once, for {passwords.RESET_HOURS} hour.",
+    )
+    return redirect("/login")
 
 
 @router.get("/", response_model=None)

@@ -19,15 +19,16 @@ from starlette.datastructures import FormData, UploadFile
 from api.deps import PageDep, PageParams, ServicesDep, SessionDep
 from api.routes.matching import MAX_FILE_BYTES
 from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
-from companion.accounts import passwords, policy
-from companion.accounts import service as accounts
-from companion.accounts.models import Role, User
-from companion.errors import CompanionError, InvalidInput
+from companion.accounts import passwords
+from companion.accounts.models import User
+from companion.credentials import service as credentials
+from companion.errors import CompanionError, Conflict, InvalidInput
 from companion.matching import service as matching
 from companion.matching.fairness import MIN_GROUP
 from companion.matching.models import MatchRun
 from companion.matching.schemas import ImportPreview, RunSummary
 from companion.participants import service as participants
+from companion.programs import policy as program_policy
 from companion.programs import service as programs
 from companion.programs.models import Program
 from companion.relationships import health
@@ -182,13 +183,6 @@ def sessions_chart(weeks: list[tuple[date, int]]) -> Chart:
 # --- shared bits -----------------------------------------------------------------------
 
 
-def coordinated_program_ids(user: User) -> set[int] | None:
-    """The programs a user coordinates; None means all of them (an org coordinator)."""
-    if policy.is_org_coordinator(user):
-        return None
-    return {a.program_id for a in user.roles if a.role == Role.coordinator and a.program_id}
-
-
 def pager(page: PageParams, total: int, base: str) -> dict[str, Any]:
     """Links to the previous and next page of a list, and where this page sits."""
     join = "&" if "?" in base else "?"
@@ -206,12 +200,13 @@ def pager(page: PageParams, total: int, base: str) -> dict[str, Any]:
 
 
 def _program_for(session: Session, user: User, program_id: int) -> Program:
-    policy.require_coordinator(user, program_id)
-    return programs.get(session=session, program_id=program_id)
+    return program_policy.coordinated_program(
+        session=session, program_id=program_id, principal=user
+    )
 
 
-def _latest_run(session: Session, program_id: int) -> MatchRun | None:
-    runs, _ = matching.list_runs(session=session, program_id=program_id, limit=1)
+def _latest_run(session: Session, user: User, program_id: int) -> MatchRun | None:
+    runs, _ = matching.list_runs(session=session, program_id=program_id, principal=user, limit=1)
     return runs[0] if runs else None
 
 
@@ -226,10 +221,10 @@ def _when(moment: datetime) -> str:
 def program_list(
     request: Request, user: WebUser, session: SessionDep, page: PageDep
 ) -> HTMLResponse:
-    policy.require_any_coordinator(user)
     rows, total = programs.list_programs(
         session=session,
-        only_ids=coordinated_program_ids(user),
+        principal=user,
+        coordinated_only=True,
         limit=page.limit,
         offset=page.offset,
     )
@@ -251,17 +246,17 @@ def program_overview(
     overview = health.overview(session=session, program=program, principal=user, now=now)
     counts = {
         label: participants.list_participants(
-            session=session, program_id=program_id, role=role, limit=1
+            session=session, program_id=program_id, principal=user, role=role, limit=1
         )[1]
         for label, role in (("all", None), ("mentor", "mentor"), ("mentee", "mentee"))
     }
     goals = [g for r in overview["per_relationship"] for g in r["goals"]]
     goal_statuses = Counter(g["status"] for g in goals)
-    latest = _latest_run(session, program_id)
+    latest = _latest_run(session, user, program_id)
     score = fairness = None
     fairness_note = ""
     if latest is not None:
-        payload = matching.run_payload(session=session, match_run=latest, program=program)
+        payload = matching.run_payload(session=session, run_id=latest.id, principal=user)
         score = score_chart([m["score"] for m in payload["matches"]])
         fairness, fairness_note = fairness_charts(payload["fairness"])
     return render(
@@ -299,7 +294,11 @@ def _participants_page(
     **context: Any,
 ) -> HTMLResponse:
     rows, total = participants.list_participants(
-        session=session, program_id=program.id, limit=page.limit, offset=page.offset
+        session=session,
+        program_id=program.id,
+        principal=user,
+        limit=page.limit,
+        offset=page.offset,
     )
     return render(
         request,
@@ -362,7 +361,7 @@ async def import_participants(
         filename, data = await _uploaded_file(form)
         if form.get("preview"):
             records, problems = participants.check_file(
-                session=session, program=program, data=data, filename=filename
+                session=session, program=program, data=data, filename=filename, principal=user
             )
             known = {
                 p.external_id
@@ -386,7 +385,7 @@ async def import_participants(
             program=program,
             data=data,
             filename=filename,
-            actor=accounts.actor_for(user),
+            principal=user,
         )
     except InvalidInput as exc:
         session.rollback()
@@ -403,7 +402,13 @@ async def import_participants(
     flash(
         request,
         f"Imported {filename}: {summary.created} new, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged; {summary.users_created} new account(s).",
+        f"{summary.unchanged} unchanged; {summary.users_created} new account(s)."
+        + (
+            f" {summary.email_changes_held} changed email address(es) are held for an "
+            "administrator to confirm; until then those people keep their current address."
+            if summary.email_changes_held
+            else ""
+        ),
     )
     return redirect(f"/coordinator/programs/{program_id}/participants")
 
@@ -414,38 +419,45 @@ def invite(
     program_id: int,
     user: WebUser,
     session: SessionDep,
+    services: ServicesDep,
     form: Form,
     page: PageDep,
 ) -> HTMLResponse | RedirectResponse:
-    """A one-time link for a person of this program to set a password, shown only now."""
+    """Invite a person of this program to set a password: by email, or (no email here, an
+    administrator only) with a link shown once."""
     program = _program_for(session, user, program_id)
     email = str(form.get("email", "")).strip()
-    invitee, problem = None, "Enter the email of the person to invite."
-    if email:
-        try:
-            invitee = accounts.get_by_email(session=session, email=email)
-        except InvalidInput as exc:
-            problem = exc.message
-        else:
-            problem = "Nobody in this program has this email; import them as a participant first."
-    if invitee is None or not any(a.program_id == program_id for a in invitee.roles):
+    try:
+        if not email:
+            raise InvalidInput("Enter the email of the person to invite.")
+        outcome = credentials.invite(
+            session=session, principal=user, email=email, settings=services.settings
+        )
+    except CompanionError as exc:
+        session.rollback()
         return _participants_page(
             request,
             session,
             user,
             program,
             page,
-            status_code=422,
-            errors={"email": problem},
+            status_code=exc.status_code if exc.status_code != 404 else 422,
+            errors={"email": exc.message},
             email=email,
         )
-    token = passwords.invite(session=session, user=invitee, actor=accounts.actor_for(user))
-    flash(
-        request,
-        f"Invitation link for {invitee.email}: {request.base_url}invite/{token} — send it to "
-        f"them yourself. It works once, for {passwords.INVITATION_DAYS} days, and is shown "
-        "only now.",
-    )
+    if outcome.emailed:
+        flash(
+            request,
+            f"Invitation sent to {outcome.email}. The link in it works once, for "
+            f"{passwords.INVITATION_DAYS} days.",
+        )
+    else:
+        flash(
+            request,
+            f"Email is not configured here, so give this link to {outcome.email} in person: "
+            f"{outcome.link} — it works once, for {passwords.INVITATION_DAYS} days, and is "
+            "shown only now.",
+        )
     return redirect(f"/coordinator/programs/{program_id}/participants")
 
 
@@ -458,7 +470,7 @@ def run_list(
 ) -> HTMLResponse:
     program = _program_for(session, user, program_id)
     rows, total = matching.list_runs(
-        session=session, program_id=program_id, limit=page.limit, offset=page.offset
+        session=session, program_id=program_id, principal=user, limit=page.limit, offset=page.offset
     )
     return render(
         request,
@@ -480,15 +492,14 @@ def start_run(
     services: ServicesDep,
     form: Form,
 ) -> RedirectResponse:
-    program = _program_for(session, user, program_id)
     try:
         match_run = matching.run(
             session=session,
             vectors=services.profile_vectors,
-            program=program,
-            actor=accounts.actor_for(user),
+            program_id=program_id,
+            principal=user,
         )
-    except CompanionError as exc:
+    except InvalidInput as exc:
         flash_failure(request, session, exc)
         return redirect(f"/coordinator/programs/{program_id}/matching")
     flash(
@@ -509,7 +520,7 @@ def _run_page(
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     program = programs.get(session=session, program_id=match_run.program_id)
-    payload = matching.run_payload(session=session, match_run=match_run, program=program)
+    payload = matching.run_payload(session=session, run_id=match_run.id, principal=user)
     names = {
         p.external_id: p.name
         for p in participants.all_participants(session=session, program_id=program.id)
@@ -541,25 +552,19 @@ def _run_page(
     )
 
 
-def _run_for(session: Session, user: User, run_id: int) -> MatchRun:
-    match_run = matching.get_run(session=session, run_id=run_id)
-    policy.require_coordinator(user, match_run.program_id)
-    return match_run
-
-
 @router.get("/coordinator/runs/{run_id}", response_model=None)
 def run_detail(request: Request, run_id: int, user: WebUser, session: SessionDep) -> HTMLResponse:
-    return _run_page(request, session, user, _run_for(session, user, run_id))
+    match_run = matching.get_run(session=session, run_id=run_id, principal=user)
+    return _run_page(request, session, user, match_run)
 
 
 @router.post("/coordinator/runs/{run_id}/proposals/{proposal_id}/approve", response_model=None)
 def approve_proposal(
     request: Request, run_id: int, proposal_id: int, user: WebUser, session: SessionDep, form: Form
 ) -> RedirectResponse:
-    policy.require_coordinator(user, matching.program_of_proposal(session, proposal_id))
     try:
-        matching.approve(session=session, proposal_id=proposal_id, actor=accounts.actor_for(user))
-    except CompanionError as exc:
+        matching.approve(session=session, proposal_id=proposal_id, principal=user)
+    except Conflict as exc:
         flash_failure(request, session, exc)
     else:
         flash(request, f"Proposal {proposal_id} approved: the pair is now a relationship.")
@@ -570,10 +575,9 @@ def approve_proposal(
 def reject_proposal(
     request: Request, run_id: int, proposal_id: int, user: WebUser, session: SessionDep, form: Form
 ) -> RedirectResponse:
-    policy.require_coordinator(user, matching.program_of_proposal(session, proposal_id))
     try:
-        matching.reject(session=session, proposal_id=proposal_id, actor=accounts.actor_for(user))
-    except CompanionError as exc:
+        matching.reject(session=session, proposal_id=proposal_id, principal=user)
+    except Conflict as exc:
         flash_failure(request, session, exc)
     else:
         flash(request, f"Proposal {proposal_id} rejected.")
@@ -584,10 +588,9 @@ def reject_proposal(
 def approve_all(
     request: Request, run_id: int, user: WebUser, session: SessionDep, form: Form
 ) -> RedirectResponse:
-    _run_for(session, user, run_id)
     try:
-        count = matching.approve_all(session=session, run_id=run_id, actor=accounts.actor_for(user))
-    except CompanionError as exc:
+        count = matching.approve_all(session=session, run_id=run_id, principal=user)
+    except Conflict as exc:
         # Approving stops at the first conflict: keep none of it rather than a part.
         session.rollback()
         flash(request, f"Nothing was approved: {exc.message}", "error")
@@ -605,7 +608,7 @@ def swap(
     services: ServicesDep,
     form: Form,
 ) -> HTMLResponse | RedirectResponse:
-    match_run = _run_for(session, user, run_id)
+    match_run = matching.get_run(session=session, run_id=run_id, principal=user)
     try:
         first, second = int(str(form.get("first", ""))), int(str(form.get("second", "")))
     except ValueError:
@@ -623,7 +626,7 @@ def swap(
             vectors=services.profile_vectors,
             first_id=first,
             second_id=second,
-            actor=accounts.actor_for(user),
+            principal=user,
             run_id=run_id,
         )
     except CompanionError as exc:

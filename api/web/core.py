@@ -47,8 +47,9 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
 
 def roles_of(user: User | None) -> dict[str, bool]:
     if user is None:
-        return {"coordinator": False, "mentor": False, "mentee": False}
+        return {"admin": False, "coordinator": False, "mentor": False, "mentee": False}
     return {
+        "admin": policy.is_admin(user),
         "coordinator": any(a.role == Role.coordinator for a in user.roles),
         "mentor": any(a.role == Role.mentor for a in user.roles),
         "mentee": any(a.role == Role.mentee for a in user.roles),

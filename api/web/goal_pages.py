@@ -742,7 +742,10 @@ def recommendations(
     try:
         if program.kind == ProgramKind.speed:
             lists = modes.speed_shortlists(
-                session=session, vectors=services.profile_vectors, program=program
+                session=session,
+                vectors=services.profile_vectors,
+                program_id=program.id,
+                principal=user,
             )["shortlists"]
             context.update(
                 mode="speed", shortlist=[names[i] for i in lists.get(me.external_id, [])]
@@ -751,8 +754,9 @@ def recommendations(
             found = modes.recommendations(
                 session=session,
                 vectors=services.profile_vectors,
-                program=program,
+                program_id=program.id,
                 mentee_id=me.external_id,
+                principal=user,
                 limit=RECOMMENDATIONS,
             )
             context.update(mode="self_match", recommendations=found["recommendations"])

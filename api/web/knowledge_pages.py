@@ -15,11 +15,9 @@ from api.deps import PageDep, PageParams, ServicesDep, SessionDep
 from api.routes.knowledge import MAX_UPLOAD_BYTES
 from api.web.coordinator import pager
 from api.web.core import Form, WebUser, field_errors, flash, flash_failure, redirect, render
-from companion.accounts import policy
-from companion.accounts import service as accounts
 from companion.accounts.models import User
 from companion.drafting import service as drafting
-from companion.errors import CompanionError, InvalidInput
+from companion.errors import InvalidInput, LLMOutputInvalid, NotFound, ServiceUnavailable
 from companion.kb import service as kb
 from companion.review import queue
 from companion.services import Services
@@ -53,6 +51,9 @@ def _knowledge_page(
     errors: dict[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
+    documents, total = kb.list_documents(
+        session=session, principal=user, limit=page.limit, offset=page.offset
+    )
     errors = dict(errors or {})
     results = []
     if audience and audience not in AUDIENCES:
@@ -68,7 +69,6 @@ def _knowledge_page(
             )
         except InvalidInput as exc:
             errors["q"] = exc.message
-    documents, total = kb.list_documents(session=session, limit=page.limit, offset=page.offset)
     return render(
         request,
         "knowledge/index.html",
@@ -108,7 +108,6 @@ def knowledge_home(
     topic: str = "",
     asked: int | None = None,
 ) -> HTMLResponse:
-    policy.require_any_coordinator(user)
     return _knowledge_page(
         request, session, services, user, page, q=q, audience=audience, topic=topic, asked=asked
     )
@@ -124,7 +123,6 @@ async def upload_documents(
     page: PageDep,
 ) -> HTMLResponse | RedirectResponse:
     """Ingest uploaded files the same way as the API: each file succeeds or fails alone."""
-    policy.require_any_coordinator(user)
     kind = str(form.get("kind", "")) or None
     uploads = []
     problem = ""
@@ -148,7 +146,7 @@ async def upload_documents(
         session=session,
         kb=services.knowledge_base,
         loads=kb.upload_loads(uploads, kind=kind, tags=tags),
-        actor=accounts.actor_for(user),
+        principal=user,
     )
     if report.ingested or report.unchanged:
         chunks = sum(item["chunks"] for item in report.ingested)
@@ -171,15 +169,11 @@ def delete_document(
     services: ServicesDep,
     form: Form,
 ) -> RedirectResponse:
-    policy.require_any_coordinator(user)
     try:
         kb.delete_document(
-            session=session,
-            kb=services.knowledge_base,
-            doc_id=doc_id,
-            actor=accounts.actor_for(user),
+            session=session, kb=services.knowledge_base, doc_id=doc_id, principal=user
         )
-    except CompanionError as exc:
+    except NotFound as exc:
         flash_failure(request, session, exc)
     else:
         flash(request, f"Deleted {doc_id} and its passages.")
@@ -196,7 +190,6 @@ def ask(
     page: PageDep,
 ) -> HTMLResponse | RedirectResponse:
     """Draft an answer from the knowledge base; like every draft, it waits for review."""
-    policy.require_any_coordinator(user)
     question = str(form.get("text", ""))
     try:
         draft = drafting.request_draft(
@@ -217,7 +210,7 @@ def ask(
             errors=field_errors(exc),
             question=question,
         )
-    except CompanionError as exc:
+    except (ServiceUnavailable, LLMOutputInvalid) as exc:
         # The failed draft is kept (committed by the drafting service) for the record.
         flash(request, f"The answer could not be drafted: {exc.message}", "error")
         return redirect("/knowledge#ask")

@@ -75,6 +75,11 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
+class LinkPurpose(enum.StrEnum):
+    invite = "invite"  # the first password of an account that never had credentials
+    reset = "reset"  # a forgotten password, asked for by the account's owner
+
+
 class Invitation(Base):
     """A one-time link to set a password; only its SHA-256 digest is stored."""
 
@@ -83,7 +88,46 @@ class Invitation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(
+        Enum(LinkPurpose, native_enum=False, length=20, validate_strings=True),
+        default=LinkPurpose.invite,
+    )
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class EmailChangeStatus(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class EmailChange(Base):
+    """A new address for an account, asked for by an import and held for an administrator.
+
+    An import never moves a participant's seat to another account, and a program
+    coordinator never changes an account's address: either would hand them the
+    account (an invitation or reset goes to the address on file).
+    """
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
+    old_email: Mapped[str] = mapped_column(String(320))
+    new_email: Mapped[str] = mapped_column(String(320))
+    requested_by: Mapped[str] = mapped_column(String(320))
+    status: Mapped[EmailChangeStatus] = mapped_column(
+        Enum(EmailChangeStatus, native_enum=False, length=20, validate_strings=True),
+        default=EmailChangeStatus.pending,
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(320))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,4 @@
-"""Passwords (Argon2id) and invitation links to set one."""
+"""Passwords (Argon2id) and the one-time links that set one (invitations, resets)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from companion.accounts.models import Invitation, User
+from companion.accounts.models import ApiToken, Invitation, LinkPurpose, User
 from companion.accounts.service import hash_token, normalise_email
 from companion.audit import service as audit
 from companion.audit.service import Actor
@@ -20,6 +20,11 @@ from companion.errors import InvalidInput, NotFound, Unauthenticated
 MIN_LENGTH = 12
 MAX_LENGTH = 200
 INVITATION_DAYS = 14
+RESET_HOURS = 1
+LINK_LIFETIME = {
+    LinkPurpose.invite: timedelta(days=INVITATION_DAYS),
+    LinkPurpose.reset: timedelta(hours=RESET_HOURS),
+}
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps the timing the same.
 _DUMMY_HASH = _hasher.hash("a password nobody has")
@@ -71,22 +76,42 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
     return user
 
 
-def invite(*, session: Session, user: User, actor: Actor) -> str:
-    """A new one-time token for `user` to set their password (valid 14 days)."""
+def has_credentials(session: Session, user: User) -> bool:
+    """A password, or an API token that still works: someone can already sign in as this."""
+    if user.password_hash is not None:
+        return True
+    live = select(ApiToken.id).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    return session.scalars(live.limit(1)).first() is not None
+
+
+def issue_link(*, session: Session, user: User, purpose: LinkPurpose, actor: Actor) -> str:
+    """A new one-time token to set `user`'s password; earlier unused ones stop working."""
+    now = utcnow()
+    session.execute(
+        update(Invitation)
+        .where(
+            Invitation.user_id == user.id,
+            Invitation.purpose == purpose,
+            Invitation.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
     token = secrets.token_urlsafe(24)
     session.add(
         Invitation(
             user_id=user.id,
             token_hash=hash_token(token),
+            purpose=purpose,
             created_by=actor.label,
-            expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+            created_at=now,
+            expires_at=now + LINK_LIFETIME[purpose],
         )
     )
     session.flush()
     audit.record(
         session=session,
         actor=actor,
-        action="users.invited",
+        action="users.invited" if purpose == LinkPurpose.invite else "users.reset_requested",
         subject_type="user",
         subject_id=user.id,
     )
@@ -94,23 +119,32 @@ def invite(*, session: Session, user: User, actor: Actor) -> str:
 
 
 def invitation(*, session: Session, token: str) -> Invitation:
+    """The link a token opens, while it is unused and unexpired; NotFound otherwise."""
     found = session.scalars(
         select(Invitation).where(Invitation.token_hash == hash_token(token))
     ).first()
-    if found is None or found.used_at is not None or found.expires_at < utcnow():
+    if (
+        found is None
+        or found.used_at is not None
+        or found.expires_at < utcnow()
+        # An invitation sets a first password; it never replaces one.
+        or (found.purpose == LinkPurpose.invite and found.user.password_hash is not None)
+        or not found.user.is_active
+    ):
         raise NotFound(
-            "This invitation link is not valid any more (used or expired); "
-            "ask your coordinator for a new one."
+            "This link is not valid any more (used, replaced or expired). Ask for a new one "
+            'from the sign-in page ("Forgot your password?").'
         )
     return found
 
 
-def accept(*, session: Session, token: str, password: str) -> User:
+def accept(*, session: Session, token: str, password: str) -> tuple[User, LinkPurpose]:
+    """Set the password a link is for; the link then stops working."""
     found = invitation(session=session, token=token)
-    user = session.get(User, found.user_id)
+    user = found.user
     set_password(
         session=session, user=user, password=password, actor=Actor(id=user.id, label=user.email)
     )
     found.used_at = utcnow()
     session.flush()
-    return user
+    return user, found.purpose

@@ -6,7 +6,7 @@ Each function takes a `Principal`: a signed-in `User`, or the `System`
 
 from __future__ import annotations
 
-from companion.accounts.models import Role
+from companion.accounts.models import Role, User
 from companion.accounts.principal import Principal, System
 from companion.errors import PermissionDenied
 
@@ -64,3 +64,22 @@ def require_program_access(principal: Principal, program_id: int) -> None:
     allowed = program_ids(principal)
     if allowed is not None and program_id not in allowed:
         raise PermissionDenied("You take no part in this program.")
+
+
+def may_invite(principal: Principal, account: User, *, by_email: bool) -> bool:
+    """Whether `principal` may start an invitation for `account` (which has no credentials).
+
+    An administrator may. A program coordinator may only when the link goes by
+    email to the account's own address, and only for an account whose every
+    role lies in a program they coordinate: an organisation-wide role, or a seat
+    in someone else's program, puts an account beyond them. A link shown on
+    screen (no SMTP configured) is for administrators alone.
+    """
+    if is_admin(principal):
+        return True
+    if not by_email or not account.roles:
+        return False
+    return all(
+        a.program_id is not None and has_role(principal, Role.coordinator, a.program_id)
+        for a in account.roles
+    )

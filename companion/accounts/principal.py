@@ -8,6 +8,7 @@ principal, named in the audit trail.
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass
 
 from companion.accounts.models import User
@@ -30,7 +31,16 @@ class System:
 
 Principal = User | System
 
-CLI = System("cli")
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "unknown"
+
+
+# The operator at the command line, named in the audit trail as before ("cli:<login>").
+CLI = System(f"cli:{_operator()}")
 
 
 def actor_of(principal: Principal) -> Actor:

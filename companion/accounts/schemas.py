@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from companion.accounts.models import Role
+from companion.accounts.models import EmailChangeStatus, Role
 
 
 class RoleAssignmentPublic(BaseModel):
@@ -45,3 +45,39 @@ class UserCreate(BaseModel):
 class UserCreated(BaseModel):
     user: UserPublic
     token: str = Field(description="Shown once; only its hash is stored.")
+
+
+class InvitationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320)
+
+
+class InvitationPublic(BaseModel):
+    email: str
+    emailed: bool = Field(description="True: the link went by email to the account's address.")
+    link: str | None = Field(
+        default=None,
+        description="Only without email configured, only for administrators: shown once.",
+    )
+
+
+class EmailChangePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    program_id: int | None
+    old_email: str
+    new_email: str
+    requested_by: str
+    status: EmailChangeStatus
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class EmailChangeDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool

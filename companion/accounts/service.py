@@ -12,7 +12,9 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from companion.accounts import policy
 from companion.accounts.models import ApiToken, Role, RoleAssignment, User
+from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
@@ -75,6 +77,8 @@ def create(
     address = normalise_email(email)
     if not roles:
         raise InvalidInput("A user needs at least one role (coordinator, mentor or mentee).")
+    if any(role == Role.admin and program_id is not None for role, program_id in roles):
+        raise InvalidInput("roles: an administrator's role holds for the whole organisation.")
     if session.scalars(select(User).where(User.email == address)).first() is not None:
         raise Conflict(f"A user with email {address} already exists.")
     user = User(email=address, display_name=(display_name or address.split("@")[0]).strip())
@@ -195,12 +199,14 @@ def authenticate(*, session: Session, token: str) -> User:
 def onboard(
     *,
     session: Session,
+    principal: Principal,
     email: str,
     display_name: str | None,
     roles: list[tuple[Role, int | None]],
-    actor: Actor,
     token_name: str = "default",
 ) -> tuple[User, IssuedToken]:
-    """Create a user and their first API token in one step."""
+    """An administrator creates an account with roles and its first API token in one step."""
+    policy.require_admin(principal)
+    actor = actor_of(principal)
     user = create(session=session, email=email, display_name=display_name, roles=roles, actor=actor)
     return user, issue_token(session=session, user=user, name=token_name, actor=actor)

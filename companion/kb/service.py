@@ -4,6 +4,8 @@ The relational database is the source of truth (documents and chunk texts);
 the vector store holds one vector per chunk id. Writes go to both; a searcher
 rebuild re-encodes chunks whose vector is missing and drops vectors of chunks
 that no longer exist, so a failure between the two stores heals itself.
+
+Coordinators (of any program, or of all) curate it; anyone signed in searches it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from companion.accounts import policy
+from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
-from companion.audit.service import Actor
 from companion.db import fetch_page
 from companion.db.base import utcnow
 from companion.errors import InvalidInput, NotFound
@@ -164,9 +167,10 @@ class IngestReport:
 
 
 def ingest_document(
-    *, session: Session, kb: KnowledgeBase, document: SourceDocument, actor: Actor
+    *, session: Session, kb: KnowledgeBase, document: SourceDocument, principal: Principal
 ) -> tuple[str, int]:
     """Add or replace one document; returns ("ingested" | "unchanged", chunk count)."""
+    policy.require_any_coordinator(principal)
     from knowledge.chunking import chunk_document
     from knowledge.search import search_text
 
@@ -235,7 +239,7 @@ def ingest_document(
     session.flush()
     audit.record(
         session=session,
-        actor=actor,
+        actor=actor_of(principal),
         action=action,
         subject_type="kb_document",
         subject_id=document.doc_id,
@@ -249,13 +253,14 @@ def ingest_many(
     session: Session,
     kb: KnowledgeBase,
     loads: Iterable[tuple[str, Callable[[], SourceDocument]]],
-    actor: Actor,
+    principal: Principal,
     problems: Sequence[tuple[str, str]] = (),
     on_progress: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Ingest each (source, loader) in its own savepoint: one bad file fails alone."""
     from knowledge.documents import LoadError
 
+    policy.require_any_coordinator(principal)
     report = IngestReport(failed=[{"source": s, "error": e} for s, e in problems])
     seen: dict[str, str] = {}
     for source, load in loads:
@@ -268,7 +273,7 @@ def ingest_many(
             seen[document.doc_id] = source
             with session.begin_nested():
                 outcome, count = ingest_document(
-                    session=session, kb=kb, document=document, actor=actor
+                    session=session, kb=kb, document=document, principal=principal
                 )
             entry = {"source": source, "doc_id": document.doc_id, "chunks": count}
             (report.ingested if outcome == "ingested" else report.unchanged).append(entry)
@@ -304,7 +309,8 @@ def upload_loads(
 # --- reading and deleting ------------------------------------------------------
 
 
-def get_document(*, session: Session, doc_id: str) -> KbDocument:
+def get_document(*, session: Session, doc_id: str, principal: Principal) -> KbDocument:
+    policy.require_any_coordinator(principal)
     document = session.scalars(select(KbDocument).where(KbDocument.doc_id == doc_id)).first()
     if document is None:
         raise NotFound(f"No knowledge-base document with id {doc_id!r}.")
@@ -312,17 +318,25 @@ def get_document(*, session: Session, doc_id: str) -> KbDocument:
 
 
 def list_documents(
-    *, session: Session, kind: str | None = None, limit: int = 50, offset: int = 0
+    *,
+    session: Session,
+    principal: Principal,
+    kind: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[KbDocument], int]:
+    policy.require_any_coordinator(principal)
     query = select(KbDocument)
     if kind:
         query = query.where(KbDocument.kind == kind)
     return fetch_page(session, query, order_by=KbDocument.doc_id, limit=limit, offset=offset)
 
 
-def delete_document(*, session: Session, kb: KnowledgeBase, doc_id: str, actor: Actor) -> None:
+def delete_document(
+    *, session: Session, kb: KnowledgeBase, doc_id: str, principal: Principal
+) -> None:
     """Remove a document and its chunks from the database and the vector store."""
-    document = get_document(session=session, doc_id=doc_id)
+    document = get_document(session=session, doc_id=doc_id, principal=principal)
     chunk_count = len(document.chunks)
     vector_ids = _vector_ids(document)
     session.delete(document)
@@ -330,7 +344,7 @@ def delete_document(*, session: Session, kb: KnowledgeBase, doc_id: str, actor: 
     kb.index.delete(vector_ids)
     audit.record(
         session=session,
-        actor=actor,
+        actor=actor_of(principal),
         action="kb.document_deleted",
         subject_type="kb_document",
         subject_id=doc_id,

@@ -3,7 +3,9 @@
 Each function loads the program's participants, builds Profiles and vectors as
 `service.run` does, counts places already taken by active relationships against
 each mentor's capacity, and returns JSON-able dicts with participant ids as
-imported. Nothing is saved and nobody is notified.
+imported. Nothing is saved and nobody is notified. Coordinators of the program
+may ask for every mode; a mentee of it for their own recommendations and
+shortlist; anyone in it may ask who could answer a question.
 """
 
 from __future__ import annotations
@@ -14,17 +16,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from companion.errors import InvalidInput, NotFound
+from companion.accounts.principal import Principal
+from companion.errors import InvalidInput, NotFound, PermissionDenied
 from companion.matching import modes
-from companion.matching.profiles import to_profile
-from companion.matching.service import (
+from companion.matching.cohort import (
     Cohort,
     ProfileVectors,
     load_cohort,
     require_people,
     settings_of,
 )
+from companion.matching.profiles import to_profile
 from companion.participants import service as participants
+from companion.programs import policy
 from companion.programs.models import Program
 
 
@@ -41,16 +45,30 @@ def _common(cohort: Cohort, vectors: ProfileVectors, program: Program) -> dict[s
     }
 
 
+def _own_mentee_ids(cohort: Cohort, principal: Principal) -> set[str]:
+    """The principal's own seats as a mentee of the cohort's program."""
+    return {p.external_id for p in cohort.mentee_rows if p.user_id == principal.id}
+
+
 def recommendations(
     *,
     session: Session,
     vectors: ProfileVectors,
-    program: Program,
+    program_id: int,
     mentee_id: str,
+    principal: Principal,
     limit: int = 5,
 ) -> dict[str, Any]:
-    """The best mentors one mentee may choose from (self-match); a proposal only."""
+    """The best mentors one mentee may choose from (self-match); a proposal only.
+
+    A coordinator of the program may ask for any mentee; a mentee only for themselves.
+    """
+    program = policy.readable_program(session=session, program_id=program_id, principal=principal)
     cohort = load_cohort(session=session, program=program, unpaired_only=False)
+    if not policy.may_coordinate(
+        program_id=program_id, principal=principal
+    ) and mentee_id not in _own_mentee_ids(cohort, principal):
+        raise PermissionDenied("You may only see your own recommendations.")
     index = next((k for k, m in enumerate(cohort.mentees) if m.external_id == mentee_id), None)
     if index is None:
         raise NotFound(f"No mentee {mentee_id!r} in this program.")
@@ -74,8 +92,13 @@ def recommendations(
     }
 
 
-def circles(*, session: Session, vectors: ProfileVectors, program: Program) -> dict[str, Any]:
+def circles(
+    *, session: Session, vectors: ProfileVectors, program_id: int, principal: Principal
+) -> dict[str, Any]:
     """Proposed mentoring circles of unmatched mentees, each led by one mentor."""
+    program = policy.coordinated_program(
+        session=session, program_id=program_id, principal=principal
+    )
     cohort = load_cohort(session=session, program=program)
     require_people(cohort)
     plan = modes.form_circles(cohort.mentees, cohort.mentors, **_common(cohort, vectors, program))
@@ -95,10 +118,19 @@ def circles(*, session: Session, vectors: ProfileVectors, program: Program) -> d
 
 
 def speed_shortlists(
-    *, session: Session, vectors: ProfileVectors, program: Program
+    *, session: Session, vectors: ProfileVectors, program_id: int, principal: Principal
 ) -> dict[str, Any]:
-    """For each unmatched mentee, the mentors to meet in a speed-mentoring round."""
+    """For each unmatched mentee, the mentors to meet in a speed-mentoring round.
+
+    Coordinators see every shortlist; a mentee of the program only their own.
+    """
+    program = policy.readable_program(session=session, program_id=program_id, principal=principal)
     cohort = load_cohort(session=session, program=program)
+    shown: set[str] | None = None
+    if not policy.may_coordinate(program_id=program_id, principal=principal):
+        shown = _own_mentee_ids(cohort, principal)
+        if not shown:
+            raise PermissionDenied("Only a coordinator or a mentee of this program may do this.")
     require_people(cohort)
     lists = modes.speed_shortlists(
         cohort.mentees, cohort.mentors, **_common(cohort, vectors, program)
@@ -107,6 +139,7 @@ def speed_shortlists(
         "shortlists": {
             cohort.mentees[i].external_id: [cohort.mentors[j].external_id for j in chosen]
             for i, chosen in lists.items()
+            if shown is None or cohort.mentees[i].external_id in shown
         }
     }
 
@@ -114,11 +147,15 @@ def speed_shortlists(
 def speed_assignment(
     *,
     session: Session,
-    program: Program,
+    program_id: int,
     mentee_ranks: Mapping[str, Sequence[str]],
     mentor_ranks: Mapping[str, Sequence[str]],
+    principal: Principal,
 ) -> dict[str, Any]:
     """Final pairs after a speed round from both sides' rankings (stable, mentee-optimal)."""
+    program = policy.coordinated_program(
+        session=session, program_id=program_id, principal=principal
+    )
     cohort = load_cohort(session=session, program=program)
     mentee_index = {m.external_id: k for k, m in enumerate(cohort.mentees)}
     mentor_index = {m.external_id: k for k, m in enumerate(cohort.mentors)}
@@ -154,9 +191,12 @@ def speed_assignment(
 
 
 def advisory_boards(
-    *, session: Session, vectors: ProfileVectors, program: Program
+    *, session: Session, vectors: ProfileVectors, program_id: int, principal: Principal
 ) -> dict[str, Any]:
     """For each unmatched mentee, a board of mentors each covering a different need."""
+    program = policy.coordinated_program(
+        session=session, program_id=program_id, principal=principal
+    )
     cohort = load_cohort(session=session, program=program)
     require_people(cohort)
     boards = modes.advisory_boards(
@@ -189,12 +229,13 @@ def ask(
     *,
     session: Session,
     vectors: ProfileVectors,
-    program: Program,
+    program_id: int,
     question: str,
-    asker_user_id: int | None = None,
+    principal: Principal,
     limit: int = 3,
 ) -> dict[str, Any]:
     """The few people of the program best placed to answer a question now (never the asker)."""
+    program = policy.readable_program(session=session, program_id=program_id, principal=principal)
     question = question.strip()
     if not question:
         raise InvalidInput(
@@ -207,7 +248,7 @@ def ask(
         (
             profile
             for row, profile in zip(rows, people, strict=True)
-            if asker_user_id is not None and row.user_id == asker_user_id
+            if principal.id is not None and row.user_id == principal.id
         ),
         None,
     )

@@ -15,6 +15,9 @@ class ImportResult(BaseModel):
     updated: int
     unchanged: int
     users_created: int
+    email_changes_held: int = Field(
+        0, description="Rows whose email differs from their account's; held for an administrator."
+    )
 
 
 class ProblemPublic(BaseModel):

@@ -2,26 +2,33 @@
 
 A run only proposes. Participants never see proposals; only an approved
 proposal becomes a Relationship, which is what participant-facing views read.
+Only the program's coordinators may see or decide a run: to anyone else a run
+or a proposal answers exactly as a missing one does.
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db import fetch_page
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound
-from companion.matching.config import MatchingSettings
+from companion.matching.cohort import (
+    Occupancy,
+    ProfileVectors,
+    load_cohort,
+    occupancy,
+    require_people,
+    settings_of,
+)
 from companion.matching.engine import match_cohort
 from companion.matching.models import (
     MatchProposal,
@@ -30,125 +37,28 @@ from companion.matching.models import (
     Relationship,
     RunStatus,
 )
-from companion.matching.profiles import Profile, to_profile
+from companion.matching.profiles import to_profile
 from companion.matching.scoring import Scorer, rule_masks
 from companion.participants import service as participants
 from companion.participants.models import Participant
+from companion.programs import policy
 from companion.programs.models import Program
 from companion.relationships import service as relationships
-from companion.relationships.models import MemberRole, RelationshipMember, RelationshipStatus
-
-if TYPE_CHECKING:
-    from chromadb.api import ClientAPI
-
-    from embeddings import Encoder, VectorIndex
-
-PROFILE_COLLECTION = "profile-texts"
-
-
-class ProfileVectors:
-    """Need and offer texts to vectors, stored by content hash across runs."""
-
-    def __init__(self, encoder: Encoder, chroma: ClientAPI) -> None:
-        self.encoder = encoder
-        self._chroma = chroma
-        self._index: VectorIndex | None = None
-
-    @property
-    def index(self) -> VectorIndex:
-        # Opening the collection needs the model's dimension, i.e. loading it:
-        # only do that when a vector is actually needed.
-        if self._index is None:
-            from embeddings import VectorIndex
-
-            self._index = VectorIndex.for_encoder(self._chroma, PROFILE_COLLECTION, self.encoder)
-        return self._index
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        from embeddings import encode_cached
-
-        return encode_cached(self.encoder, self.index, texts)
-
-
-def settings_of(program: Program) -> MatchingSettings:
-    return MatchingSettings.model_validate(program.matching or {})
-
-
-@dataclass
-class Occupancy:
-    """Who is already in an active relationship of a program, read once."""
-
-    paired_mentees: set[int]
-    mentor_load: Counter[int]
-
-    def take(self, *, mentor_id: int, mentee_id: int) -> None:
-        self.paired_mentees.add(mentee_id)
-        self.mentor_load[mentor_id] += 1
-
-
-def occupancy(*, session: Session, program_id: int) -> Occupancy:
-    """Mentees in an open (active or paused) pair or circle, and each mentor's load."""
-    rows = session.execute(
-        select(RelationshipMember.participant_id, RelationshipMember.role)
-        .join(Relationship, Relationship.id == RelationshipMember.relationship_id)
-        .where(
-            Relationship.program_id == program_id,
-            Relationship.status.in_([RelationshipStatus.active, RelationshipStatus.paused]),
-        )
-    ).all()
-    return Occupancy(
-        {pid for pid, role in rows if role == MemberRole.mentee},
-        Counter(pid for pid, role in rows if role == MemberRole.mentor),
-    )
-
-
-@dataclass
-class Cohort:
-    """A program's mentees and mentors as matching sees them, with places left."""
-
-    mentee_rows: list[Participant]
-    mentor_rows: list[Participant]
-    mentees: list[Profile]
-    mentors: list[Profile]
-    capacities: list[int]
-    # Everyone's manager, so a reporting line through someone outside the cohort counts.
-    managers: dict[str, str | None]
-
-
-def load_cohort(*, session: Session, program: Program, unpaired_only: bool = True) -> Cohort:
-    """Mentees (by default only those not yet paired) and mentors with their places left."""
-    people = participants.all_participants(session=session, program_id=program.id)
-    taken = occupancy(session=session, program_id=program.id)
-    mentee_rows = [
-        p for p in people if p.is_mentee and not (unpaired_only and p.id in taken.paired_mentees)
-    ]
-    mentor_rows = [p for p in people if p.is_mentor]
-    return Cohort(
-        mentee_rows=mentee_rows,
-        mentor_rows=mentor_rows,
-        mentees=[to_profile(p) for p in mentee_rows],
-        mentors=[to_profile(p) for p in mentor_rows],
-        capacities=[max(0, p.capacity - taken.mentor_load[p.id]) for p in mentor_rows],
-        managers={p.external_id: p.manager_id for p in people},
-    )
-
-
-def require_people(cohort: Cohort, *, need_mentees: bool = True) -> None:
-    if need_mentees and not cohort.mentees:
-        raise InvalidInput("There are no unmatched mentees in this program: import some first.")
-    if not cohort.mentors:
-        raise InvalidInput("There are no mentors in this program: import some first.")
 
 
 def run(
     *,
     session: Session,
     vectors: ProfileVectors,
-    program: Program,
-    actor: Actor,
+    program_id: int,
+    principal: Principal,
     week_of: date | None = None,
 ) -> MatchRun:
     """Propose a match for every mentee not yet in an active relationship."""
+    program = policy.coordinated_program(
+        session=session, program_id=program_id, principal=principal
+    )
+    actor = actor_of(principal)
     settings = settings_of(program)
     cohort = load_cohort(session=session, program=program)
     require_people(cohort)
@@ -215,23 +125,30 @@ def run(
     return match_run
 
 
-def get_run(*, session: Session, run_id: int) -> MatchRun:
+def get_run(*, session: Session, run_id: int, principal: Principal) -> MatchRun:
+    """The run, for a coordinator of its program; to anyone else it does not exist."""
+    missing = NotFound(f"No matching run with id {run_id}.")
     match_run = session.get(MatchRun, run_id)
     if match_run is None:
-        raise NotFound(f"No matching run with id {run_id}.")
+        raise missing
+    policy.require_coordinator_of_owner(
+        program_id=match_run.program_id, principal=principal, missing=missing
+    )
     return match_run
 
 
 def list_runs(
-    *, session: Session, program_id: int, limit: int = 50, offset: int = 0
+    *, session: Session, program_id: int, principal: Principal, limit: int = 50, offset: int = 0
 ) -> tuple[list[MatchRun], int]:
-
+    policy.coordinated_program(session=session, program_id=program_id, principal=principal)
     query = select(MatchRun).where(MatchRun.program_id == program_id)
     return fetch_page(session, query, order_by=MatchRun.id.desc(), limit=limit, offset=offset)
 
 
-def run_payload(*, session: Session, match_run: MatchRun, program: Program) -> dict[str, Any]:
+def run_payload(*, session: Session, run_id: int, principal: Principal) -> dict[str, Any]:
     """The run as scripts read it (participant ids as imported)."""
+    match_run = get_run(session=session, run_id=run_id, principal=principal)
+    program = session.get(Program, match_run.program_id)
     ids = {
         p.id: p.external_id
         for p in participants.all_participants(session=session, program_id=program.id)
@@ -261,10 +178,14 @@ def run_payload(*, session: Session, match_run: MatchRun, program: Program) -> d
 # --- decisions -----------------------------------------------------------------
 
 
-def _proposal(session: Session, proposal_id: int) -> MatchProposal:
+def _proposal(session: Session, proposal_id: int, principal: Principal) -> MatchProposal:
+    missing = NotFound(f"No match proposal with id {proposal_id}.")
     proposal = session.get(MatchProposal, proposal_id)
     if proposal is None:
-        raise NotFound(f"No match proposal with id {proposal_id}.")
+        raise missing
+    policy.require_coordinator_of_owner(
+        program_id=proposal.run.program_id, principal=principal, missing=missing
+    )
     return proposal
 
 
@@ -273,11 +194,13 @@ def _close_if_done(match_run: MatchRun) -> None:
         match_run.status = RunStatus.closed
 
 
-def approve(*, session: Session, proposal_id: int, actor: Actor) -> Relationship:
+def approve(*, session: Session, proposal_id: int, principal: Principal) -> Relationship:
     """Turn a proposal into a relationship (idempotent); capacity is checked again now."""
-    proposal = _proposal(session, proposal_id)
+    proposal = _proposal(session, proposal_id, principal)
     taken = occupancy(session=session, program_id=proposal.run.program_id)
-    relationship = _approve(session=session, proposal=proposal, taken=taken, actor=actor)
+    relationship = _approve(
+        session=session, proposal=proposal, taken=taken, actor=actor_of(principal)
+    )
     _close_if_done(proposal.run)
     return relationship
 
@@ -323,8 +246,9 @@ def _approve(
     return relationship
 
 
-def reject(*, session: Session, proposal_id: int, actor: Actor) -> MatchProposal:
-    proposal = _proposal(session, proposal_id)
+def reject(*, session: Session, proposal_id: int, principal: Principal) -> MatchProposal:
+    proposal = _proposal(session, proposal_id, principal)
+    actor = actor_of(principal)
     if proposal.status == ProposalStatus.rejected:
         return proposal
     if proposal.status == ProposalStatus.approved:
@@ -345,8 +269,9 @@ def reject(*, session: Session, proposal_id: int, actor: Actor) -> MatchProposal
     return proposal
 
 
-def approve_all(*, session: Session, run_id: int, actor: Actor) -> int:
-    match_run = get_run(session=session, run_id=run_id)
+def approve_all(*, session: Session, run_id: int, principal: Principal) -> int:
+    match_run = get_run(session=session, run_id=run_id, principal=principal)
+    actor = actor_of(principal)
     pending = [p for p in match_run.proposals if p.status == ProposalStatus.proposed]
     taken = occupancy(session=session, program_id=match_run.program_id)
     for proposal in pending:
@@ -361,11 +286,14 @@ def swap(
     vectors: ProfileVectors,
     first_id: int,
     second_id: int,
-    actor: Actor,
+    principal: Principal,
     run_id: int | None = None,
 ) -> tuple[MatchProposal, MatchProposal]:
     """Exchange the mentors of two pending proposals of one run, re-scored and re-explained."""
-    first, second = _proposal(session, first_id), _proposal(session, second_id)
+    if run_id is not None:
+        get_run(session=session, run_id=run_id, principal=principal)
+    first = _proposal(session, first_id, principal)
+    second = _proposal(session, second_id, principal)
     if first.run_id != second.run_id or (run_id is not None and first.run_id != run_id):
         raise InvalidInput("Only two proposals of the same run can be swapped.")
     if first.id == second.id:
@@ -405,7 +333,7 @@ def swap(
     session.flush()
     audit.record(
         session=session,
-        actor=actor,
+        actor=actor_of(principal),
         action="matching.proposals_swapped",
         subject_type="match_run",
         subject_id=first.run_id,
@@ -413,7 +341,3 @@ def swap(
         data={"proposals": [first.id, second.id]},
     )
     return first, second
-
-
-def program_of_proposal(session: Session, proposal_id: int) -> int:
-    return _proposal(session, proposal_id).run.program_id

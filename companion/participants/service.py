@@ -8,12 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
-from companion.accounts.models import Role
+from companion.accounts.models import EmailChange, EmailChangeStatus, Role, User
+from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db import fetch_page
 from companion.db.base import utcnow
-from companion.errors import InvalidInput, NotFound
+from companion.errors import InvalidInput
 from companion.participants.importer import (
     COLUMNS,
     ImportProblem,
@@ -22,6 +23,7 @@ from companion.participants.importer import (
     parse_participants,
 )
 from companion.participants.models import Participant
+from companion.programs import policy as program_policy
 from companion.programs.models import Program
 
 ROLES_OF = {"mentor": (Role.mentor,), "mentee": (Role.mentee,), "both": (Role.mentor, Role.mentee)}
@@ -35,6 +37,8 @@ class ImportSummary:
     updated: int
     unchanged: int
     users_created: int
+    # Rows whose email differs from their account's: held for an administrator.
+    email_changes_held: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -42,6 +46,7 @@ class ImportSummary:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "users_created": self.users_created,
+            "email_changes_held": self.email_changes_held,
         }
 
 
@@ -63,9 +68,12 @@ def _problems_error(problems: list[ImportProblem]) -> InvalidInput:
 
 
 def check_file(
-    *, session: Session, program: Program, data: bytes, filename: str
+    *, session: Session, program: Program, data: bytes, filename: str, principal: Principal
 ) -> tuple[list[ParticipantRecord], list[ImportProblem]]:
     """Parse and validate without saving (also used for a preview)."""
+    program_policy.coordinated_program(
+        session=session, program_id=program.id, principal=principal
+    )
     try:
         file_format = detect_format(filename)
     except ValueError as exc:
@@ -90,10 +98,24 @@ def check_file(
 
 
 def import_participants(
-    *, session: Session, program: Program, data: bytes, filename: str, actor: Actor
+    *, session: Session, program: Program, data: bytes, filename: str, principal: Principal
 ) -> ImportSummary:
-    """Create or update participants by id; any problem rejects the whole file."""
-    records, problems = check_file(session=session, program=program, data=data, filename=filename)
+    """Create or update participants by id; any problem rejects the whole file.
+
+    A row is bound to its account by (program, participant id). A new row joins
+    the account of its email (created if there is none). An existing row keeps
+    its account for good: a different email in the file is held for an
+    administrator (`companion.credentials.service.decide_email_change`) and
+    audited old -> new, never applied by the import, since whoever controls an
+    account's address controls its password resets.
+    """
+    program_policy.coordinated_program(
+        session=session, program_id=program.id, principal=principal
+    )
+    actor = actor_of(principal)
+    records, problems = check_file(
+        session=session, program=program, data=data, filename=filename, principal=principal
+    )
     if problems:
         raise _problems_error(problems)
     if not records:
@@ -103,10 +125,13 @@ def import_participants(
         for p in session.scalars(select(Participant).where(Participant.program_id == program.id))
     }
     users = accounts.by_emails(session=session, emails=(r.email for r in records))
-    created = updated = unchanged = users_created = 0
+    created = updated = unchanged = users_created = held = 0
     for record in records:
         values = _values(record)
         row = existing.get(record.external_id)
+        if row is not None and row.user_id is not None and row.email != record.email:
+            held += _hold_email_change(session, row, record.email, program, actor)
+            values["email"] = row.email
         if row is None:
             row = Participant(program_id=program.id, external_id=record.external_id, **values)
             session.add(row)
@@ -118,25 +143,28 @@ def import_participants(
             updated += 1
         else:
             unchanged += 1
-        user = users.get(record.email)
-        if user is None:
-            user = accounts.create(
-                session=session,
-                email=record.email,
-                display_name=record.name,
-                roles=[(r, program.id) for r in ROLES_OF[record.role]],
-                actor=actor,
-            )
-            users[record.email] = user
-            users_created += 1
-        else:
-            for role in ROLES_OF[record.role]:
-                accounts.grant_role(
-                    session=session, user=user, role=role, program_id=program.id, actor=actor
+        if row.user_id is None:
+            user = users.get(record.email)
+            if user is None:
+                user = accounts.create(
+                    session=session,
+                    email=record.email,
+                    display_name=record.name,
+                    roles=[(r, program.id) for r in ROLES_OF[record.role]],
+                    actor=actor,
                 )
-        row.user_id = user.id
+                users[record.email] = user
+                users_created += 1
+            session.flush()
+            row.user_id = user.id
+        else:
+            user = session.get(User, row.user_id)
+        for role in ROLES_OF[record.role]:
+            accounts.grant_role(
+                session=session, user=user, role=role, program_id=program.id, actor=actor
+            )
     session.flush()
-    summary = ImportSummary(created, updated, unchanged, users_created)
+    summary = ImportSummary(created, updated, unchanged, users_created, held)
     audit.record(
         session=session,
         actor=actor,
@@ -149,14 +177,56 @@ def import_participants(
     return summary
 
 
+def _hold_email_change(
+    session: Session, row: Participant, new_email: str, program: Program, actor: Actor
+) -> int:
+    """Record (once) that an import asks for a participant's account to get a new address."""
+    pending = session.scalars(
+        select(EmailChange).where(
+            EmailChange.user_id == row.user_id,
+            EmailChange.new_email == new_email,
+            EmailChange.status == EmailChangeStatus.pending,
+        )
+    ).first()
+    if pending is not None:
+        return 0
+    change = EmailChange(
+        user_id=row.user_id,
+        program_id=program.id,
+        old_email=row.email,
+        new_email=new_email,
+        requested_by=actor.label,
+    )
+    session.add(change)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="users.email_change_held",
+        subject_type="user",
+        subject_id=row.user_id,
+        program_id=program.id,
+        data={
+            "participant": row.external_id,
+            "old": row.email,
+            "new": new_email,
+            "change_id": change.id,
+        },
+    )
+    return 1
+
+
 def list_participants(
     *,
     session: Session,
     program_id: int,
+    principal: Principal,
     role: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Participant], int]:
+    """A page of the program's participants, for its coordinators."""
+    program_policy.coordinated_program(session=session, program_id=program_id, principal=principal)
     query = select(Participant).where(Participant.program_id == program_id)
     if role == "mentor":
         query = query.where(Participant.role.in_(("mentor", "both")))
@@ -173,14 +243,3 @@ def all_participants(*, session: Session, program_id: int) -> list[Participant]:
             .order_by(Participant.external_id)
         )
     )
-
-
-def get_by_external_id(*, session: Session, program_id: int, external_id: str) -> Participant:
-    row = session.scalars(
-        select(Participant).where(
-            Participant.program_id == program_id, Participant.external_id == external_id
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"No participant {external_id!r} in this program.")
-    return row

@@ -1,4 +1,4 @@
-"""Create, read, update and list programs."""
+"""Create, read, update, list and delete programs, each checked against the acting principal."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from companion.accounts import policy as accounts_policy
+from companion.accounts.models import Role
+from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
-from companion.audit.service import Actor
 from companion.db import fetch_page
 from companion.errors import Conflict, InvalidInput, NotFound
+from companion.programs import policy
 from companion.programs.models import Program, ProgramKind
 
 NAME_MAX = 200
@@ -28,8 +31,13 @@ def _clean_name(name: str) -> str:
 def get(*, session: Session, program_id: int) -> Program:
     program = session.get(Program, program_id)
     if program is None:
-        raise NotFound(f"No program with id {program_id}.")
+        raise policy.program_not_found(program_id)
     return program
+
+
+def read(*, session: Session, program_id: int, principal: Principal) -> Program:
+    """The program, for whoever may read it; everyone else is told it does not exist."""
+    return policy.readable_program(session=session, program_id=program_id, principal=principal)
 
 
 def get_by_name(*, session: Session, name: str) -> Program | None:
@@ -79,10 +87,12 @@ def create(
     name: str,
     kind: ProgramKind = ProgramKind.one_on_one,
     description: str = "",
-    actor: Actor,
+    principal: Principal,
     **settings: Any,
 ) -> Program:
-    """Create a program; `settings` are other EDITABLE fields (values, cadence_days, …)."""
+    """Create a program (administrators only); `settings` are other EDITABLE fields."""
+    accounts_policy.require_admin(principal)
+    actor = actor_of(principal)
     cleaned = _clean_name(name)
     if get_by_name(session=session, name=cleaned) is not None:
         raise Conflict(f"A program named {cleaned!r} already exists.")
@@ -110,8 +120,13 @@ def create(
     return program
 
 
-def update(*, session: Session, program: Program, changes: dict[str, Any], actor: Actor) -> Program:
-    """Apply the given field changes (only those present) and audit them."""
+def update(
+    *, session: Session, program_id: int, changes: dict[str, Any], principal: Principal
+) -> Program:
+    """Apply the given field changes (only those present) and audit them; coordinators only."""
+    program = policy.coordinated_program(
+        session=session, program_id=program_id, principal=principal
+    )
     applied: dict[str, Any] = {}
     for field, value in changes.items():
         if field == "name":
@@ -130,7 +145,7 @@ def update(*, session: Session, program: Program, changes: dict[str, Any], actor
         session.flush()
         audit.record(
             session=session,
-            actor=actor,
+            actor=actor_of(principal),
             action="program.updated",
             subject_type="program",
             subject_id=program.id,
@@ -141,23 +156,45 @@ def update(*, session: Session, program: Program, changes: dict[str, Any], actor
 
 
 def list_programs(
-    *, session: Session, only_ids: set[int] | None = None, limit: int = 50, offset: int = 0
+    *,
+    session: Session,
+    principal: Principal,
+    coordinated_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[Program], int]:
-    """A page of programs, optionally restricted to the given ids, and the total count."""
+    """A page of the programs the principal may read (or coordinates), and the total count."""
+    if coordinated_only:
+        accounts_policy.require_any_coordinator(principal)
+        only_ids = _coordinated_ids(principal)
+    else:
+        only_ids = policy.readable_program_ids(principal=principal)
     query = select(Program)
     if only_ids is not None:
         query = query.where(Program.id.in_(only_ids))
     return fetch_page(session, query, order_by=Program.name, limit=limit, offset=offset)
 
 
-def delete(*, session: Session, program: Program, actor: Actor) -> None:
-    """Delete a program with its participants, runs and relationships (not its audit trail)."""
-    program_id, name = program.id, program.name
+def _coordinated_ids(principal: Principal) -> set[int] | None:
+    """The programs a principal coordinates; None means all of them."""
+    if accounts_policy.is_org_coordinator(principal):
+        return None
+    return {a.program_id for a in principal.roles if a.role == Role.coordinator and a.program_id}
+
+
+def delete(*, session: Session, program_id: int, principal: Principal) -> None:
+    """Delete a program with its participants, runs and relationships (not its audit trail).
+
+    Administrators only: a program's coordinators run it but do not remove it.
+    """
+    accounts_policy.require_admin(principal)
+    program = get(session=session, program_id=program_id)
+    name = program.name
     session.delete(program)
     session.flush()
     audit.record(
         session=session,
-        actor=actor,
+        actor=actor_of(principal),
         action="program.deleted",
         subject_type="program",
         subject_id=program_id,

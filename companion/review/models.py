@@ -24,7 +24,10 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    # None for a message about an account (an invitation, a reset link) rather than a draft.
+    draft_id: Mapped[int | None] = mapped_column(
+        ForeignKey("drafts.id", ondelete="CASCADE"), index=True
+    )
     channel: Mapped[str] = mapped_column(String(20))  # "webhook" | "email"
     target: Mapped[str] = mapped_column(String(500))  # URL or email address
     subject: Mapped[str] = mapped_column(String(300), default="")

@@ -14,6 +14,7 @@ import httpx
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
+from companion.accounts.models import User
 from companion.audit import service as audit
 from companion.drafting.models import Draft, DraftStatus
 from companion.errors import InvalidInput, InvalidTransition
@@ -89,6 +90,42 @@ def enqueue(
     return messages
 
 
+def enqueue_account_email(
+    *,
+    session: Session,
+    user: User,
+    subject: str,
+    body: str,
+    settings: Settings,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """Queue an email about an account (an invitation, a reset link, a notice) to its owner.
+
+    It goes to the address on file and nowhere else; once sent, its body (which
+    may hold a one-time link) is not kept.
+    """
+    if not settings.smtp_host:
+        raise InvalidInput("Email is not configured here (COMPANION_SMTP_HOST).")
+    (name, address), *_ = _unique_addresses([(user.display_name, user.email)])
+    now = now or datetime.now(UTC)
+    message = OutboxMessage(
+        draft_id=None,
+        channel=EMAIL,
+        target=address,
+        subject=" ".join(subject.split())[:MAX_SUBJECT_LENGTH],
+        body=body,
+        payload={"name": name, "user_id": user.id},
+        status=OutboxStatus.pending,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
 def dispatch(
     *,
     session: Session,
@@ -128,7 +165,8 @@ def dispatch(
             select(Draft.status, Draft.program_id).where(Draft.id == message.draft_id)
         ).one_or_none()
         program_id = draft_state.program_id if draft_state else None
-        if draft_state is None or draft_state.status != DraftStatus.delivered:
+        about_draft = message.draft_id is not None
+        if about_draft and (draft_state is None or draft_state.status != DraftStatus.delivered):
             message.status = OutboxStatus.cancelled
             message.last_error = "the draft is no longer delivered"
             _settle(session, message, "outbox.cancelled", program_id)
@@ -159,6 +197,8 @@ def dispatch(
             continue
         message.status = OutboxStatus.sent
         message.sent_at = now
+        if not about_draft:
+            message.body = ""  # it may hold a one-time link, which must not outlive the send
         message.last_error = ""
         _settle(session, message, "outbox.sent", program_id)
         sent += 1
@@ -329,12 +369,13 @@ def _record(session: Session, message: OutboxMessage, action: str, program_id: i
     }
     if message.last_error:
         data["error"] = message.last_error
+    about_draft = message.draft_id is not None
     audit.record(
         session=session,
         actor=audit.SYSTEM,
         action=action,
-        subject_type="draft",
-        subject_id=message.draft_id,
+        subject_type="draft" if about_draft else "user",
+        subject_id=message.draft_id if about_draft else message.payload.get("user_id", ""),
         program_id=program_id,
         data=data,
     )

@@ -33,7 +33,7 @@ from companion.relationships.models import (
 from companion.settings import Settings
 from knowledge import CORPUS_DIR
 from prompts.schemas import DraftKind
-from tests.helpers import chat_completion, json_server
+from tests.helpers import TEST_SYSTEM, chat_completion, json_server
 from tests.relationships.conftest import World
 
 ACTOR = Actor(id=None, label="test")
@@ -105,7 +105,9 @@ def grounded(world: World) -> World:
     with world.services.sessions() as session:
         loads, problems = kb.path_loads([CORPUS_DIR / name for name in CORPUS_FILES])
         assert not problems
-        kb.ingest_many(session=session, kb=world.services.knowledge_base, loads=loads, actor=ACTOR)
+        kb.ingest_many(
+            session=session, kb=world.services.knowledge_base, loads=loads, principal=TEST_SYSTEM
+        )
         eli = session.scalars(select(Participant).where(Participant.external_id == "E1")).one()
         eli.gender = "Zorblaxian"  # a demographic value that must never be sent
         eli.underrepresented = True

@@ -22,7 +22,7 @@ from companion.accounts import passwords
 from companion.accounts import service as accounts
 from companion.services import Services
 from companion.settings import Settings
-from tests.helpers import TEST_ACTOR, free_port
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, free_port
 from tests.relationships.conftest import PEOPLE, to_csv
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -77,9 +77,13 @@ def site(tmp_path_factory, migrated_db_template, encoder) -> Iterator[tuple[Serv
     shutil.copy(migrated_db_template, data_dir / "companion.db")
     services = Services(Settings(environment="test", data_dir=data_dir), encoder=encoder)
     with services.sessions() as session:
-        pilot = programs.create(session=session, name="Pilot", actor=TEST_ACTOR)
+        pilot = programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
         participants.import_participants(
-            session=session, program=pilot, data=to_csv(PEOPLE), filename="p.csv", actor=TEST_ACTOR
+            session=session,
+            program=pilot,
+            data=to_csv(PEOPLE),
+            filename="p.csv",
+            principal=TEST_SYSTEM,
         )
         accounts.create(
             session=session,

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 import embeddings
-from companion.audit.service import Actor
+from companion.accounts.principal import System
 from companion.db import session_scope
 from companion.kb import service as kb
 from companion.services import Services
 from companion.settings import Settings
 from knowledge import CORPUS_DIR
 
-ACTOR = Actor(id=None, label="test")
+SYSTEM = System("test")
 
 
 def ingest_paths(services: Services, *paths: Path, **options) -> kb.IngestReport:
@@ -26,7 +26,7 @@ def ingest_paths(services: Services, *paths: Path, **options) -> kb.IngestReport
             session=session,
             kb=services.knowledge_base,
             loads=loads,
-            actor=ACTOR,
+            principal=SYSTEM,
             problems=problems,
         )
 

@@ -15,7 +15,7 @@ from companion.accounts.models import Role
 from companion.audit.models import AuditEvent
 from companion.programs import service as programs
 from companion.services import Services
-from tests.helpers import TEST_ACTOR, bearer, make_user
+from tests.helpers import TEST_SYSTEM, bearer, make_user
 
 SEARCH = "/api/v1/knowledge/search"
 DOCUMENTS = "/api/v1/knowledge/documents"
@@ -90,7 +90,7 @@ def client(services: Services) -> Iterator[TestClient]:
 def people(services: Services) -> dict[str, str]:
     """Tokens for an org coordinator, a program coordinator, a mentor and a mentee."""
     with services.sessions() as session:
-        program = programs.create(session=session, name="Pilot", actor=TEST_ACTOR)
+        program = programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
         session.commit()
         _, org = make_user(session, "org@example.org", (Role.coordinator, None))
         _, lead = make_user(session, "lead@example.org", (Role.coordinator, program.id))

@@ -6,6 +6,7 @@ from companion.kb.service import KnowledgeBase
 from companion.services import Services
 from knowledge import EVAL_QUERIES, HOLDOUT_QUERIES
 from knowledge.evaluation import evaluate, load_queries
+from tests.kb.conftest import SYSTEM
 
 # Measured 2026-11-24 (docs/knowledge.md): hybrid recall@3 0.911, MRR 0.903 on the
 # labelled set (dense 0.811, lexical 0.859); 0.94 and 0.874 on the held-out set.
@@ -42,7 +43,9 @@ def test_every_labelled_document_exists_in_the_corpus(corpus_services: Services,
 
     queries = load_queries(path)
     with corpus_services.sessions() as session:
-        _, total = kb.list_documents(session=session)
-        ids = {d.doc_id for d in kb.list_documents(session=session, limit=total)[0]}
+        _, total = kb.list_documents(session=session, principal=SYSTEM)
+        ids = {
+            d.doc_id for d in kb.list_documents(session=session, principal=SYSTEM, limit=total)[0]
+        }
     assert {doc for q in queries for doc in q.relevant} <= ids
     assert total >= 40

@@ -14,7 +14,7 @@ from companion.kb.models import KbChunk, KbDocument
 from companion.services import Services
 from knowledge import CORPUS_DIR
 from knowledge.search import SearchFilters
-from tests.kb.conftest import ACTOR, ingest_paths
+from tests.kb.conftest import SYSTEM, ingest_paths
 
 GUIDE = """---
 id: remote-check-ins
@@ -190,7 +190,7 @@ class TestQuestions:
         first = question_vector_ids(services)
         assert len(first) == 2
         with services.sessions() as session:
-            document = kb.get_document(session=session, doc_id="closing-well")
+            document = kb.get_document(session=session, doc_id="closing-well", principal=SYSTEM)
             assert document.questions == [
                 "we have nothing left to discuss, is it time to wrap up the mentoring?",
                 "how do we say goodbye properly at the end of the program",
@@ -204,7 +204,7 @@ class TestQuestions:
 
         with services.sessions() as session:
             kb.delete_document(
-                session=session, kb=services.knowledge_base, doc_id="closing-well", actor=ACTOR
+                session=session, kb=services.knowledge_base, doc_id="closing-well", principal=SYSTEM
             )
             session.commit()
         assert vector_ids(services) == set()
@@ -220,7 +220,7 @@ class TestDelete:
                 session=session,
                 kb=services.knowledge_base,
                 doc_id="remote-check-ins",
-                actor=ACTOR,
+                principal=SYSTEM,
             )
             session.commit()
         assert chunk_ids(services) == set()
@@ -269,7 +269,10 @@ class TestSearch:
 
     def test_filters_restrict_results(self, corpus_services: Services) -> None:
         with corpus_services.sessions() as session:
-            docs = {d.doc_id: d for d in kb.list_documents(session=session, limit=200)[0]}
+            docs = {
+                d.doc_id: d
+                for d in kb.list_documents(session=session, principal=SYSTEM, limit=200)[0]
+            }
         for hit in search(corpus_services, "how to set up a program", audience="mentee"):
             assert "mentee" in docs[hit.doc_id].audience
         for hit in search(corpus_services, "running a group", program_type="circle"):

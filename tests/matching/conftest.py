@@ -11,7 +11,7 @@ from companion.db import session_scope
 from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.services import Services
-from tests.helpers import TEST_ACTOR
+from tests.helpers import TEST_SYSTEM
 
 DEMO_CSV = Path(companion.__file__).parent / "demo_data" / "participants.csv"
 
@@ -138,8 +138,8 @@ def import_cohort(
     with session_scope(services.sessions) as session:
         target = programs.get_by_name(session=session, name=program)
         if target is None:
-            target = programs.create(session=session, name=program, actor=TEST_ACTOR)
+            target = programs.create(session=session, name=program, principal=TEST_SYSTEM)
         participants.import_participants(
-            session=session, program=target, data=data, filename=filename, actor=TEST_ACTOR
+            session=session, program=target, data=data, filename=filename, principal=TEST_SYSTEM
         )
         return target.id

@@ -11,6 +11,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+from companion.accounts.principal import CLI
 from companion.cli import app
 from companion.demo import DEMO_PROGRAM
 from companion.matching import service as matching
@@ -121,18 +122,36 @@ class TestParticipantsImport:
         report = companion_json(
             data_dir, "participants", "import", str(cohort), "--program", "Pilot"
         )
-        assert report == {"created": 6, "updated": 0, "unchanged": 0, "users_created": 6}
+        assert report == {
+            "created": 6,
+            "updated": 0,
+            "unchanged": 0,
+            "users_created": 6,
+            "email_changes_held": 0,
+        }
         again = companion_json(
             data_dir, "participants", "import", str(cohort), "--program", "Pilot"
         )
-        assert again == {"created": 0, "updated": 0, "unchanged": 6, "users_created": 0}
+        assert again == {
+            "created": 0,
+            "updated": 0,
+            "unchanged": 6,
+            "users_created": 0,
+            "email_changes_held": 0,
+        }
         assert program_names(data_dir) == ["Pilot"]
 
     def test_json_prints_only_the_counts_when_the_program_is_created(
         self, data_dir: Path, cohort: Path
     ) -> None:
         report = companion_json(data_dir, "participants", "import", str(cohort), "--program", "New")
-        assert report == {"created": 6, "updated": 0, "unchanged": 0, "users_created": 6}
+        assert report == {
+            "created": 6,
+            "updated": 0,
+            "unchanged": 0,
+            "users_created": 6,
+            "email_changes_held": 0,
+        }
 
     def test_a_bad_file_does_not_claim_the_program_was_created(
         self, data_dir: Path, bad_file: Path
@@ -392,7 +411,9 @@ class TestDemoLoad:
         try:
             with built.sessions() as session:
                 program = programs.require_by_name(session=session, name=DEMO_PROGRAM)
-                runs, total = matching.list_runs(session=session, program_id=program.id)
+                runs, total = matching.list_runs(
+                    session=session, program_id=program.id, principal=CLI
+                )
         finally:
             built.close()
         assert total == 1

@@ -14,7 +14,7 @@ from companion.accounts.models import Role
 from companion.matching.models import MatchProposal, MatchRun, Relationship
 from companion.programs import service as programs
 from companion.services import Services
-from tests.helpers import TEST_ACTOR, bearer, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
 from tests.matching.conftest import BEST_PAIRS, DAN, SMALL, YASMIN, to_csv
 
 COORDINATOR_ONLY = ("circles", "speed/shortlists", "speed/assignment", "advisory-boards")
@@ -29,8 +29,8 @@ def client(services: Services) -> Iterator[TestClient]:
 @pytest.fixture
 def program_id(services: Services) -> int:
     with services.sessions() as session:
-        program = programs.create(session=session, name="Pilot", actor=TEST_ACTOR)
-        programs.create(session=session, name="Other", actor=TEST_ACTOR)
+        program = programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
+        programs.create(session=session, name="Other", principal=TEST_SYSTEM)
         session.commit()
         return program.id
 
@@ -222,7 +222,7 @@ class TestAsk:
             assert response.status_code == 422, question
             assert response.json()["error"]["code"] == "invalid_input"
 
-    def test_outsiders_are_403(
+    def test_outsiders_are_told_the_program_is_missing(
         self, client: TestClient, services: Services, lead: dict[str, str], pilot: int
     ) -> None:
         with services.sessions() as session:
@@ -231,4 +231,4 @@ class TestAsk:
         response = client.post(
             url(pilot, "ask"), json={"question": self.QUESTION}, headers=bearer(outsider)
         )
-        assert response.status_code == 403
+        assert response.status_code == 404

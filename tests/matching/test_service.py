@@ -24,12 +24,11 @@ from companion.matching.config import COMPONENTS, MatchingSettings
 from companion.matching.models import MatchProposal, MatchRun, Relationship
 from companion.participants import service as participants
 from companion.participants.models import Participant
-from companion.programs import service as programs
 from companion.programs.models import Program
 from companion.relationships import service as relationship_service
 from companion.services import Services
 from companion.settings import Settings
-from tests.helpers import TEST_ACTOR
+from tests.helpers import TEST_SYSTEM
 from tests.matching.conftest import (
     ANA,
     BEN,
@@ -51,22 +50,19 @@ WEEK = date(2026, 6, 8)
 def run(services: Services, program_id: int) -> dict[str, Any]:
     """One matching run, as scripts read it."""
     with session_scope(services.sessions) as session:
-        program = programs.get(session=session, program_id=program_id)
         created = matching.run(
             session=session,
             vectors=services.profile_vectors,
-            program=program,
-            actor=TEST_ACTOR,
+            program_id=program_id,
+            principal=TEST_SYSTEM,
             week_of=WEEK,
         )
-        return matching.run_payload(session=session, match_run=created, program=program)
+        return matching.run_payload(session=session, run_id=created.id, principal=TEST_SYSTEM)
 
 
 def show(services: Services, run_id: int) -> dict[str, Any]:
     with services.sessions() as session:
-        found = matching.get_run(session=session, run_id=run_id)
-        program = programs.get(session=session, program_id=found.program_id)
-        return matching.run_payload(session=session, match_run=found, program=program)
+        return matching.run_payload(session=session, run_id=run_id, principal=TEST_SYSTEM)
 
 
 def pairs(payload: dict[str, Any]) -> dict[str, str]:
@@ -82,12 +78,12 @@ def proposal_for(payload: dict[str, Any], mentee_id: str) -> int:
 def approve(services: Services, proposal_id: int) -> int:
     """Approve in its own transaction; return the relationship id."""
     with session_scope(services.sessions) as session:
-        return matching.approve(session=session, proposal_id=proposal_id, actor=TEST_ACTOR).id
+        return matching.approve(session=session, proposal_id=proposal_id, principal=TEST_SYSTEM).id
 
 
 def reject(services: Services, proposal_id: int) -> None:
     with session_scope(services.sessions) as session:
-        matching.reject(session=session, proposal_id=proposal_id, actor=TEST_ACTOR)
+        matching.reject(session=session, proposal_id=proposal_id, principal=TEST_SYSTEM)
 
 
 def swap(services: Services, first: int, second: int) -> None:
@@ -97,7 +93,7 @@ def swap(services: Services, first: int, second: int) -> None:
             vectors=services.profile_vectors,
             first_id=first,
             second_id=second,
-            actor=TEST_ACTOR,
+            principal=TEST_SYSTEM,
         )
 
 
@@ -255,9 +251,11 @@ class TestRun:
         assert payload["unmatched"] == []
         assert payload["program"] == "Pilot"
         with services.sessions() as session:
-            stored = matching.get_run(session=session, run_id=payload["run_id"])
+            stored = matching.get_run(
+                session=session, run_id=payload["run_id"], principal=TEST_SYSTEM
+            )
             assert stored.settings["week_of"] == WEEK.isoformat()
-            assert stored.created_by == TEST_ACTOR.label
+            assert stored.created_by == TEST_SYSTEM.label
 
     def test_a_program_without_mentors_or_mentees_is_refused(self, services: Services) -> None:
         only_mentees = import_cohort(services, to_csv([ANA, CHEN]), program="Mentees only")
@@ -291,7 +289,7 @@ class TestApprove:
             assert relationships(session) == [("M3", "E2", "active")]
             proposal = session.get(MatchProposal, proposal_id)
             assert proposal.status == "approved"
-            assert proposal.decided_by == TEST_ACTOR.label and proposal.decided_at is not None
+            assert proposal.decided_by == TEST_SYSTEM.label and proposal.decided_at is not None
             [event] = events(session, "matching.proposal_approved")
             ben = accounts.get_by_email(session=session, email="ben@example.org")
             [visible], _ = relationship_service.list_visible(
@@ -346,7 +344,7 @@ class TestReject:
         reject(services, proposal_id)
         with services.sessions() as session:
             proposal = session.get(MatchProposal, proposal_id)
-            assert proposal.status == "rejected" and proposal.decided_by == TEST_ACTOR.label
+            assert proposal.status == "rejected" and proposal.decided_by == TEST_SYSTEM.label
             assert len(events(session, "matching.proposal_rejected")) == 1
             assert relationships(session) == []
 
@@ -365,7 +363,7 @@ class TestApproveAll:
         reject(services, proposal_for(payload, "E3"))
         with session_scope(services.sessions) as session:
             approved = matching.approve_all(
-                session=session, run_id=payload["run_id"], actor=TEST_ACTOR
+                session=session, run_id=payload["run_id"], principal=TEST_SYSTEM
             )
         assert approved == 2
         after = show(services, payload["run_id"])
@@ -506,7 +504,9 @@ class TestSwap:
     def test_runs_are_listed_newest_first(self, services: Services, pilot: int) -> None:
         ids = [run(services, pilot)["run_id"] for _ in range(3)]
         with services.sessions() as session:
-            rows, total = matching.list_runs(session=session, program_id=pilot, limit=2)
+            rows, total = matching.list_runs(
+                session=session, program_id=pilot, principal=TEST_SYSTEM, limit=2
+            )
             assert total == 3
             assert [r.id for r in rows] == ids[::-1][:2]
             assert session.scalar(select(func.count()).select_from(MatchRun)) == 3

@@ -16,7 +16,7 @@ from companion.participants.models import Participant
 from companion.programs import service as programs
 from companion.programs.models import Program
 from companion.services import Services
-from tests.helpers import TEST_ACTOR, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, make_user
 
 HEADER = "id,name,email,role,title,manager_id,timezone,availability,capacity,avoid"
 COHORT = [
@@ -49,7 +49,7 @@ def import_file(
     with session_scope(services.sessions) as session:
         program = programs.get(session=session, program_id=program_id)
         return participants.import_participants(
-            session=session, program=program, data=data, filename=filename, actor=TEST_ACTOR
+            session=session, program=program, data=data, filename=filename, principal=TEST_SYSTEM
         )
 
 
@@ -71,7 +71,7 @@ def count(session: Session, model: type) -> int:
 @pytest.fixture
 def program_id(services: Services) -> int:
     with session_scope(services.sessions) as session:
-        return programs.create(session=session, name="Pilot", actor=TEST_ACTOR).id
+        return programs.create(session=session, name="Pilot", principal=TEST_SYSTEM).id
 
 
 class TestImportParticipants:
@@ -88,6 +88,7 @@ class TestImportParticipants:
             "updated": 0,
             "unchanged": 0,
             "users_created": 3,
+            "email_changes_held": 0,
         }
         with services.sessions() as session:
             rows = rows_of(session, program_id)
@@ -123,7 +124,13 @@ class TestImportParticipants:
 
         again = import_file(services, program_id, file_of(*COHORT))
 
-        assert again.as_dict() == {"created": 0, "updated": 0, "unchanged": 4, "users_created": 0}
+        assert again.as_dict() == {
+            "created": 0,
+            "updated": 0,
+            "unchanged": 4,
+            "users_created": 0,
+            "email_changes_held": 0,
+        }
         with services.sessions() as session:
             assert count(session, User) == users_before
             assert count(session, Participant) == 4
@@ -134,7 +141,13 @@ class TestImportParticipants:
 
         summary = import_file(services, program_id, file_of(*changed))
 
-        assert summary.as_dict() == {"created": 0, "updated": 1, "unchanged": 3, "users_created": 0}
+        assert summary.as_dict() == {
+            "created": 0,
+            "updated": 1,
+            "unchanged": 3,
+            "users_created": 0,
+            "email_changes_held": 0,
+        }
         with services.sessions() as session:
             assert rows_of(session, program_id)["P2"].title == "Head of Data"
 
@@ -147,7 +160,13 @@ class TestImportParticipants:
             program_id,
             file_of(*COHORT, "P5,Eve Stone,eve@example.org,mentee,,P1,,,,"),
         )
-        assert summary.as_dict() == {"created": 1, "updated": 0, "unchanged": 4, "users_created": 1}
+        assert summary.as_dict() == {
+            "created": 1,
+            "updated": 0,
+            "unchanged": 4,
+            "users_created": 1,
+            "email_changes_held": 0,
+        }
 
     def test_a_bad_file_is_rejected_whole_listing_every_problem(
         self, services: Services, program_id: int
@@ -205,11 +224,17 @@ class TestImportParticipants:
     ) -> None:
         import_file(services, program_id, file_of(*COHORT))
         with session_scope(services.sessions) as session:
-            other = programs.create(session=session, name="Other", actor=TEST_ACTOR).id
+            other = programs.create(session=session, name="Other", principal=TEST_SYSTEM).id
 
         summary = import_file(services, other, file_of(HEADER, COHORT[1]))
 
-        assert summary.as_dict() == {"created": 1, "updated": 0, "unchanged": 0, "users_created": 0}
+        assert summary.as_dict() == {
+            "created": 1,
+            "updated": 0,
+            "unchanged": 0,
+            "users_created": 0,
+            "email_changes_held": 0,
+        }
         with services.sessions() as session:
             ada = accounts.get_by_email(session=session, email="ada@example.org")
             assert program_roles(ada, other) == {"mentor"}
@@ -271,6 +296,7 @@ class TestImportParticipants:
             "updated": 0,
             "unchanged": 0,
             "users_created": 4,
+            "email_changes_held": 0,
         }
 
     @pytest.mark.parametrize(
@@ -306,13 +332,21 @@ class TestCheckFile:
         with services.sessions() as session:
             program = session.get(Program, program_id)
             records, problems = participants.check_file(
-                session=session, program=program, data=file_of(*BAD), filename="bad.csv"
+                principal=TEST_SYSTEM,
+                session=session,
+                program=program,
+                data=file_of(*BAD),
+                filename="bad.csv",
             )
             # Rows without a problem of their own are read, but nothing is saved.
             assert [r.external_id for r in records] == ["P1"]
             assert len(problems) == 6
             good, none = participants.check_file(
-                session=session, program=program, data=file_of(*COHORT), filename="ok.csv"
+                principal=TEST_SYSTEM,
+                session=session,
+                program=program,
+                data=file_of(*COHORT),
+                filename="ok.csv",
             )
             assert [r.external_id for r in good] == ["P1", "P2", "P3", "P4"] and none == []
             assert count(session, Participant) == 0
@@ -327,7 +361,7 @@ class TestListParticipants:
 
             def ids(role: str | None, **page: int) -> tuple[list[str], int]:
                 rows, total = participants.list_participants(
-                    session=session, program_id=program_id, role=role, **page
+                    session=session, program_id=program_id, role=role, principal=TEST_SYSTEM, **page
                 )
                 return [r.external_id for r in rows], total
 

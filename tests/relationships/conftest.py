@@ -17,7 +17,7 @@ from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.relationships import service as relationships
 from companion.services import Services
-from tests.helpers import TEST_ACTOR, bearer, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
 
 COLUMNS = ("id", "name", "email", "role", "timezone", "availability", "capacity", "expertise")
 PEOPLE = [
@@ -84,10 +84,14 @@ class World:
 @pytest.fixture
 def world(services: Services) -> Iterator[World]:
     with services.sessions() as session:
-        pilot = programs.create(session=session, name="Pilot", actor=TEST_ACTOR)
-        other = programs.create(session=session, name="Other", actor=TEST_ACTOR)
+        pilot = programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
+        other = programs.create(session=session, name="Other", principal=TEST_SYSTEM)
         participants.import_participants(
-            session=session, program=pilot, data=to_csv(PEOPLE), filename="p.csv", actor=TEST_ACTOR
+            session=session,
+            program=pilot,
+            data=to_csv(PEOPLE),
+            filename="p.csv",
+            principal=TEST_SYSTEM,
         )
         people = {
             p.external_id: p

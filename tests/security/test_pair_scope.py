@@ -37,7 +37,7 @@ from companion.relationships.models import (
     PrivateNote,
     SessionStatus,
 )
-from tests.helpers import TEST_ACTOR, bearer
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer
 from tests.relationships.conftest import World, to_csv
 from tests.web.conftest import EMAILS, PASSWORD, browser_for, web, world  # noqa: F401
 
@@ -211,7 +211,7 @@ def town(web: World) -> Town:  # noqa: F811
                 ]
             ),
             filename="other.csv",
-            actor=TEST_ACTOR,
+            principal=TEST_SYSTEM,
         )
         by_id = {
             p.external_id: p

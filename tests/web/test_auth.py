@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts import service as accounts
+from companion.accounts.models import LinkPurpose
 from tests.helpers import TEST_ACTOR
 from tests.relationships.conftest import World
 from tests.web.conftest import PASSWORD, Browser, csrf_of
@@ -56,7 +57,9 @@ def test_an_invitation_sets_a_password_once(web: World) -> None:
     with web.services.sessions() as session:
         user = accounts.get_by_email(session=session, email="pia@example.org")
         user.password_hash = None
-        token = passwords.invite(session=session, user=user, actor=TEST_ACTOR)
+        token = passwords.issue_link(
+            session=session, user=user, purpose=LinkPurpose.invite, actor=TEST_ACTOR
+        )
         session.commit()
     with TestClient(create_app(services=web.services)) as client:
         page = client.get(f"/invite/{token}")

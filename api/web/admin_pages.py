@@ -1,0 +1,108 @@
+"""Administration in the browser: invitations and the address changes imports asked for."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from api.deps import ServicesDep, SessionDep
+from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
+from companion.accounts import passwords
+from companion.accounts.models import EmailChangeStatus
+from companion.credentials import service as credentials
+from companion.errors import CompanionError, Conflict, InvalidInput, NotFound
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+def _page(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    services: ServicesDep,
+    *,
+    status_code: int = 200,
+    email: str = "",
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    changes = credentials.list_email_changes(
+        session=session, principal=user, status=EmailChangeStatus.pending
+    )
+    return render(
+        request,
+        "admin.html",
+        user=user,
+        status_code=status_code,
+        changes=changes,
+        emails_configured=bool(services.settings.smtp_host),
+        email=email,
+        errors=errors or {},
+    )
+
+
+@router.get("/admin", response_model=None)
+def admin_home(
+    request: Request, session: SessionDep, user: WebUser, services: ServicesDep
+) -> HTMLResponse:
+    return _page(request, session, user, services)
+
+
+@router.post("/admin/invitations", response_model=None)
+def admin_invite(
+    request: Request, session: SessionDep, user: WebUser, services: ServicesDep, form: Form
+) -> HTMLResponse | RedirectResponse:
+    email = str(form.get("email", "")).strip()
+    try:
+        if not email:
+            raise InvalidInput("Enter the email of the person to invite.")
+        outcome = credentials.invite(
+            session=session, principal=user, email=email, settings=services.settings
+        )
+    except CompanionError as exc:
+        session.rollback()
+        return _page(
+            request,
+            session,
+            user,
+            services,
+            status_code=exc.status_code if exc.status_code != 404 else 422,
+            email=email,
+            errors={"email": exc.message},
+        )
+    days = passwords.INVITATION_DAYS
+    if outcome.emailed:
+        flash(request, f"Invitation sent to {outcome.email}; its link works once, for {days} days.")
+    else:
+        flash(
+            request,
+            f"Give this link to {outcome.email} in person: {outcome.link} — it works once, "
+            f"for {days} days, and is shown only now.",
+        )
+    return redirect("/admin")
+
+
+@router.post("/admin/email-changes/{change_id}", response_model=None)
+def admin_decide_email_change(
+    request: Request,
+    change_id: int,
+    session: SessionDep,
+    user: WebUser,
+    services: ServicesDep,
+    form: Form,
+) -> RedirectResponse:
+    approve = form.get("decision") == "approve"
+    try:
+        change = credentials.decide_email_change(
+            session=session,
+            principal=user,
+            change_id=change_id,
+            approve=approve,
+            settings=services.settings,
+        )
+    except (Conflict, NotFound) as exc:
+        flash_failure(request, session, exc)
+        return redirect("/admin")
+    verb = "now signs in with" if approve else "keeps"
+    address = change.new_email if approve else change.old_email
+    flash(request, f"Done: the account {verb} {address}.")
+    return redirect("/admin")

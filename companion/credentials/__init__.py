@@ -1,0 +1,1 @@
+"""Invitations, password resets and changes, and the emails that carry them."""

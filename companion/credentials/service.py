@@ -1,0 +1,269 @@
+"""Invitations, password resets and password changes, each told to the account's owner.
+
+A link that sets a password goes only to the account's own address, through
+the outbox; nobody else sees it. The one exception is a server without email
+(the demo): there an administrator may create an invitation link for an
+account that has never had credentials, and hand it over in person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from companion.accounts import passwords, policy
+from companion.accounts import service as accounts
+from companion.accounts.models import EmailChange, EmailChangeStatus, LinkPurpose, User
+from companion.accounts.principal import Principal, actor_of
+from companion.audit import service as audit
+from companion.audit.service import Actor
+from companion.db.base import utcnow
+from companion.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from companion.participants.models import Participant
+from companion.review import outbox
+from companion.settings import Settings
+
+PRODUCT = "Mentoring Companion"
+
+
+@dataclass(frozen=True)
+class InvitationOutcome:
+    """An invitation either went by email, or (no email here) is a link for an administrator."""
+
+    email: str
+    emailed: bool
+    link: str | None = None
+
+
+def _link(settings: Settings, path: str, token: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/{path}/{token}"
+
+
+def invite(
+    *, session: Session, principal: Principal, email: str, settings: Settings
+) -> InvitationOutcome:
+    """Invite the person with this email to set their first password.
+
+    Refused for an account that can already sign in (a password or a live API
+    token): an invitation never replaces credentials. Unknown addresses and
+    accounts beyond the principal's authority get the same answer, so that
+    nobody learns which accounts exist elsewhere.
+    """
+    address = accounts.normalise_email(email)
+    account = accounts.get_by_email(session=session, email=address)
+    by_email = bool(settings.smtp_host)
+    if account is None or not policy.may_invite(principal, account, by_email=by_email):
+        if not by_email and not policy.is_admin(principal):
+            raise PermissionDenied(
+                "Email is not configured on this server, so invitation links can only be "
+                "created by an administrator; ask one, or configure COMPANION_SMTP_HOST."
+            )
+        raise NotFound(
+            f"Nobody you may invite has the address {address}; import them as a participant "
+            "of your program first.",
+            details=[{"field": "email", "message": "not someone you may invite"}],
+        )
+    if passwords.has_credentials(session, account):
+        raise Conflict(
+            f"{address} can already sign in. If they forgot their password, they can reset it "
+            "from the sign-in page.",
+            details=[{"field": "email", "message": "already signed up"}],
+        )
+    token = passwords.issue_link(
+        session=session, user=account, purpose=LinkPurpose.invite, actor=actor_of(principal)
+    )
+    link = _link(settings, "invite", token)
+    if not by_email:
+        return InvitationOutcome(email=account.email, emailed=False, link=link)
+    days = passwords.INVITATION_DAYS
+    outbox.enqueue_account_email(
+        session=session,
+        user=account,
+        subject=f"You are invited to {PRODUCT}",
+        body=(
+            f"Hello {account.display_name},\n\n"
+            f"You have been invited to sign in to {PRODUCT}, where your mentoring program "
+            f"runs. Choose your password here (the link works once, for {days} days):\n\n"
+            f"{link}\n\n"
+            "If you did not expect this, you can ignore this message."
+        ),
+        settings=settings,
+    )
+    return InvitationOutcome(email=account.email, emailed=True)
+
+
+def request_reset(*, session: Session, email: str, settings: Settings) -> None:
+    """Email a reset link to the owner of this address, if there is one.
+
+    Says nothing either way, so that the form does not tell who has an account.
+    Refused outright where email is not configured: there is no one to send it to.
+    """
+    if not settings.smtp_host:
+        raise InvalidInput(
+            "Password resets go by email, and email is not configured on this server. "
+            "Ask an administrator to help you."
+        )
+    try:
+        account = accounts.get_by_email(session=session, email=email)
+    except InvalidInput:
+        return
+    if account is None or not account.is_active:
+        return
+    owner = Actor(id=account.id, label=account.email)
+    token = passwords.issue_link(
+        session=session, user=account, purpose=LinkPurpose.reset, actor=owner
+    )
+    outbox.enqueue_account_email(
+        session=session,
+        user=account,
+        subject=f"Reset your {PRODUCT} password",
+        body=(
+            f"Hello {account.display_name},\n\n"
+            "Someone (we hope you) asked to reset your password. Choose a new one here; "
+            f"the link works once, for {passwords.RESET_HOURS} hour:\n\n"
+            f"{_link(settings, 'reset', token)}\n\n"
+            "If you did not ask, ignore this message: your password stays as it is."
+        ),
+        settings=settings,
+    )
+
+
+def complete_link(*, session: Session, token: str, password: str, settings: Settings) -> User:
+    """Set the password a link is for; a reset is then told to the owner."""
+    user, purpose = passwords.accept(session=session, token=token, password=password)
+    if purpose == LinkPurpose.reset:
+        notify_password_changed(session=session, user=user, settings=settings)
+    return user
+
+
+def change_password(
+    *,
+    session: Session,
+    principal: Principal,
+    current: str,
+    new: str,
+    settings: Settings,
+) -> User:
+    """The signed-in person changes their own password, proving they know the current one."""
+    if not isinstance(principal, User):
+        raise PermissionDenied("Only a signed-in person changes their own password.")
+    try:
+        passwords.authenticate(session=session, email=principal.email, password=current)
+    except Unauthenticated as exc:
+        raise InvalidInput(
+            "current_password: that is not your current password.",
+            details=[{"field": "current_password", "message": "does not match"}],
+        ) from exc
+    passwords.set_password(session=session, user=principal, password=new, actor=actor_of(principal))
+    notify_password_changed(session=session, user=principal, settings=settings)
+    return principal
+
+
+def notify_password_changed(*, session: Session, user: User, settings: Settings) -> None:
+    """Tell the owner their password changed, so that a change they did not make is seen."""
+    if not settings.smtp_host:
+        return
+    outbox.enqueue_account_email(
+        session=session,
+        user=user,
+        subject=f"Your {PRODUCT} password was changed",
+        body=(
+            f"Hello {user.display_name},\n\n"
+            f"The password of your {PRODUCT} account ({user.email}) was just changed, and "
+            "every other signed-in browser was signed out.\n\n"
+            "If this was not you, reset your password from the sign-in page at once "
+            f"({settings.public_url.rstrip('/')}/forgot) and tell your administrator."
+        ),
+        settings=settings,
+    )
+
+
+def list_email_changes(
+    *, session: Session, principal: Principal, status: EmailChangeStatus | None = None
+) -> list[EmailChange]:
+    """Address changes asked for by imports, newest first: administrators only."""
+    policy.require_admin(principal)
+    query = select(EmailChange).order_by(EmailChange.created_at.desc(), EmailChange.id.desc())
+    if status is not None:
+        query = query.where(EmailChange.status == status)
+    return list(session.scalars(query))
+
+
+def decide_email_change(
+    *,
+    session: Session,
+    principal: Principal,
+    change_id: int,
+    approve: bool,
+    settings: Settings,
+) -> EmailChange:
+    """An administrator applies or rejects a held address change, audited old -> new.
+
+    Applying it moves the account and its participant seats to the new address
+    and tells the old address, so that an unwanted change does not go unseen.
+    """
+    policy.require_admin(principal)
+    change = session.get(EmailChange, change_id)
+    if change is None:
+        raise NotFound(f"No email change with id {change_id}.")
+    if change.status != EmailChangeStatus.pending:
+        raise Conflict(f"Email change {change_id} was already {change.status.value}.")
+    account = session.get(User, change.user_id)
+    actor = actor_of(principal)
+    if approve:
+        holder = accounts.get_by_email(session=session, email=change.new_email)
+        if holder is not None and holder.id != account.id:
+            raise Conflict(
+                f"{change.new_email} already belongs to another account; merge or remove "
+                "that account first, or reject this change."
+            )
+        if account.email != change.old_email:
+            raise Conflict(
+                f"The account's address is now {account.email}, not {change.old_email}; "
+                "reject this change and import the row again."
+            )
+        notice_to_old_address(
+            session=session, user=account, new_email=change.new_email, settings=settings
+        )
+        account.email = change.new_email
+        for seat in session.scalars(
+            select(Participant).where(
+                Participant.user_id == account.id, Participant.email == change.old_email
+            )
+        ):
+            seat.email = change.new_email
+    change.status = EmailChangeStatus.approved if approve else EmailChangeStatus.rejected
+    change.decided_by = actor.label
+    change.decided_at = utcnow()
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="users.email_changed" if approve else "users.email_change_rejected",
+        subject_type="user",
+        subject_id=account.id,
+        program_id=change.program_id,
+        data={"old": change.old_email, "new": change.new_email, "change_id": change.id},
+    )
+    return change
+
+
+def notice_to_old_address(
+    *, session: Session, user: User, new_email: str, settings: Settings
+) -> None:
+    if not settings.smtp_host:
+        return
+    outbox.enqueue_account_email(
+        session=session,
+        user=user,
+        subject=f"Your {PRODUCT} sign-in address was changed",
+        body=(
+            f"Hello {user.display_name},\n\n"
+            f"An administrator changed the address you sign in to {PRODUCT} with from "
+            f"{user.email} to {new_email}. Messages about your account now go there.\n\n"
+            "If this is not what you expected, tell your administrator at once."
+        ),
+        settings=settings,
+    )
