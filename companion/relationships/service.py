@@ -14,8 +14,9 @@ from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
-from companion.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from companion.errors import Conflict, InvalidInput, InvalidTransition
 from companion.participants.models import Participant
+from companion.programs import policy as program_policy
 from companion.programs.models import Program
 from companion.relationships import access
 from companion.relationships.access import View
@@ -347,7 +348,8 @@ def list_visible(
     """Coordinators (and the System) see every relationship of the program; members their own."""
     from companion.relationships import health
 
-    policy.require_program_access(principal, program.id)
+    if not program_policy.may_read(program_id=program.id, principal=principal):
+        raise program_policy.program_not_found(program.id)
     now = now or utcnow()
     query = select(Relationship).where(Relationship.program_id == program.id)
     if not policy.has_role(principal, Role.coordinator, program.id):
@@ -543,9 +545,7 @@ def set_story_consent(*, view: View, consent: bool) -> RelationshipMember:
 
 
 def get_program(*, session: Session, program_id: int, principal: Principal) -> Program:
-    """A program the principal takes part in; any other answers exactly like a missing one."""
-    program = session.get(Program, program_id)
-    taking_part = policy.program_ids(principal)
-    if program is None or (taking_part is not None and program_id not in taking_part):
-        raise NotFound(f"No program with id {program_id}.")
-    return program
+    """A program the principal may read; any other answers exactly like a missing one."""
+    return program_policy.readable_program(
+        session=session, program_id=program_id, principal=principal
+    )
