@@ -173,6 +173,8 @@ def set_up(world: World) -> Setup:
         "run_id": [run.json()["run_id"]],
         "proposal_id": proposals[:2],
         "doc_id": ["no-such-document"],
+        # Address changes held for an administrator hold no drafted text; none is pending.
+        "change_id": [1],
     }
     return Setup(ids=ids, drafts=drafts, secrets=secrets)
 
