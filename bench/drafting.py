@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select
 
 from companion import demo
-from companion.accounts.principal import System, actor_of
+from companion.accounts.principal import System
 from companion.db import upgrade
 from companion.drafting import service as drafting
 from companion.drafting.gateway import Gateway
@@ -92,8 +92,7 @@ def main() -> None:
                 services=services,
                 session=session,
                 kind=DraftKind.agenda,
-                user=None,
-                actor=actor_of(BENCH),
+                principal=BENCH,
                 relationship_id=relationship_id,
                 gateway=offline,
             )
@@ -108,8 +107,7 @@ def main() -> None:
                         services=services,
                         session=session,
                         kind=DraftKind.agenda,
-                        user=None,
-                        actor=actor_of(BENCH),
+                        principal=BENCH,
                         relationship_id=relationship_id,
                         gateway=gateway,
                         mock_response=mock,

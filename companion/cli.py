@@ -698,7 +698,7 @@ def relationships_list(
         items, total = relationships.list_visible(
             session=session,
             program=target,
-            user=None,
+            principal=CLI,
             status=RelationshipStatus(status) if status else None,
             stalled_only=stalled,
             limit=limit,
@@ -746,8 +746,7 @@ def _draft(kind: str, *, as_json: bool, **target: Any) -> None:
             services=built,
             session=session,
             kind=DraftKind(kind),
-            user=None,
-            actor=cli_actor(),
+            principal=CLI,
             **target,
         )
         payload = drafting.payload(draft)
@@ -798,11 +797,18 @@ def draft_goal(
     as_json: JsonOption = False,
 ) -> None:
     """A SMART goal with milestones from a mentee's rough aspiration."""
-    relationship_id = _mentee_relationship(mentee, program)
-    _draft("smart_goal", as_json=as_json, relationship_id=relationship_id, text=text)
+    relationship_id, mentee_id = _mentee_relationship(mentee, program)
+    _draft(
+        "smart_goal",
+        as_json=as_json,
+        relationship_id=relationship_id,
+        mentee_id=mentee_id,
+        text=text,
+    )
 
 
-def _mentee_relationship(mentee: str, program: str | None) -> int:
+def _mentee_relationship(mentee: str, program: str | None) -> tuple[int, int]:
+    """The open relationship of a mentee, and the mentee's participant id."""
     from sqlalchemy import select
 
     from companion.participants.models import Participant
@@ -826,7 +832,7 @@ def _mentee_relationship(mentee: str, program: str | None) -> int:
         found = open_relationship_ids(session, person.program_id).get(person.id)
         if found is None:
             fail(f"{person.name} ({mentee}) is in no active or paused relationship.")
-        return found
+        return found, person.id
 
 
 @draft_app.command("check")
@@ -855,7 +861,7 @@ def draft_show(
     from companion.review import queue
 
     with services() as built, unit_of_work(built) as session:
-        payload = queue.get_for(session, draft_id, None)
+        payload = queue.get_for(session=session, draft_id=draft_id, principal=CLI)
     if as_json:
         print(json.dumps(payload, default=str, ensure_ascii=False))
         return

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 if TYPE_CHECKING:
     from companion.services import Services
 
+from companion.accounts.principal import System
 from companion.audit.service import Actor
 from companion.participants.models import Participant
 from companion.programs.models import Program
@@ -283,8 +284,7 @@ def load_drafts(session: Session, services: Services, program: Program, actor: A
             services=services,
             session=session,
             kind=kind,
-            user=None,
-            actor=actor,
+            principal=System(actor.label),
             gateway=offline,
             **target,
         )

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
-from companion.accounts import service as accounts
 from companion.drafting import service as drafting
 from companion.drafting.models import DraftStatus
 from companion.relationships import access
@@ -50,13 +49,12 @@ def request_draft(
         services=services,
         session=session,
         kind=body.kind,
-        user=user,
-        actor=accounts.actor_for(user),
+        principal=user,
         relationship_id=body.relationship_id,
         goal_id=body.goal_id,
         text=body.text,
     )
-    return queue.get_for(session, draft.id, user)
+    return queue.get_for(session=session, draft_id=draft.id, principal=user)
 
 
 @router.get("/drafts")
@@ -69,7 +67,12 @@ def list_drafts(
 ) -> dict[str, Any]:
     """Drafts you may review, in any state (recipients use /me/deliveries)."""
     items, total = queue.reviewable(
-        session, user, kind=kind, status=status_, limit=page.limit, offset=page.offset
+        session=session,
+        principal=user,
+        kind=kind,
+        status=status_,
+        limit=page.limit,
+        offset=page.offset,
     )
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
@@ -77,7 +80,7 @@ def list_drafts(
 @router.get("/drafts/{draft_id}")
 def get_draft(draft_id: int, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """Reviewers see the draft with its provenance; recipients only a delivered draft."""
-    return queue.get_for(session, draft_id, user)
+    return queue.get_for(session=session, draft_id=draft_id, principal=user)
 
 
 @router.put("/relationships/{relationship_id}/story-consent")
@@ -85,11 +88,6 @@ def story_consent(
     relationship_id: int, body: Consent, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
     """A member agrees (or stops agreeing) to a success story about the relationship."""
-    view = access.view(session=session, relationship_id=relationship_id, user=user)
-    member = view.require_member("Consent to a success story")
-    member.story_consent = body.consent
-    session.flush()
-    relationships._record(
-        view, view.actor, "relationships.story_consent", view.relationship, consent=body.consent
-    )
+    view = access.view(session=session, relationship_id=relationship_id, principal=user)
+    member = relationships.set_story_consent(view=view, consent=body.consent)
     return {"relationship_id": relationship_id, "consent": member.story_consent}

@@ -32,7 +32,7 @@ Goal = dict[str, Any]
 
 
 def relationship_view(relationship_id: int, session: SessionDep, user: CurrentUser) -> View:
-    return access.view(session=session, relationship_id=relationship_id, user=user)
+    return access.view(session=session, relationship_id=relationship_id, principal=user)
 
 
 RelationshipView = Annotated[View, Depends(relationship_view)]

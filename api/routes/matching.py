@@ -133,7 +133,7 @@ def get_run(run_id: int, session: SessionDep, user: CurrentUser) -> dict:
 def approve_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) -> Any:
     """Approve a proposal; the answer is the relationship it became."""
     relationship = matching.approve(session=session, proposal_id=proposal_id, principal=user)
-    view = access.view(session=session, relationship_id=relationship.id, user=user)
+    view = access.view(session=session, relationship_id=relationship.id, principal=user)
     return relationships.detail(session=session, view=view)
 
 

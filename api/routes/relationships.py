@@ -13,8 +13,6 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, PageDep, SessionDep
-from companion.accounts import policy
-from companion.accounts import service as accounts
 from companion.pagination import Page
 from companion.relationships import access, health, sessions
 from companion.relationships import service as relationships
@@ -97,12 +95,11 @@ def list_relationships(
     status_: Annotated[RelationshipStatus | None, Query(alias="status")] = None,
     stalled: Annotated[bool, Query(description="Only stalled relationships.")] = False,
 ) -> Any:
-    policy.require_program_access(user, program_id)
-    program = relationships.get_program(session, program_id)
+    program = relationships.get_program(session=session, program_id=program_id, principal=user)
     items, total = relationships.list_visible(
         session=session,
         program=program,
-        user=user,
+        principal=user,
         status=status_,
         stalled_only=stalled,
         limit=page.limit,
@@ -115,33 +112,33 @@ def list_relationships(
 def form_circle(
     program_id: int, body: CircleCreate, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
-    policy.require_coordinator(user, program_id)
-    program = relationships.get_program(session, program_id)
+    program = relationships.get_program(session=session, program_id=program_id, principal=user)
     circle = relationships.create_circle(
         session=session,
         program=program,
         name=body.name,
         mentor=body.mentor,
         mentees=body.mentees,
-        actor=accounts.actor_for(user),
+        principal=user,
     )
-    view = access.view(session=session, relationship_id=circle.id, user=user)
+    view = access.view(session=session, relationship_id=circle.id, principal=user)
     return relationships.detail(session=session, view=view)
 
 
 @router.get("/programs/{program_id}/relationships/health")
 def program_health(program_id: int, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """Stalled pairs, upcoming sessions, goal progress and session counts (coordinators)."""
-    policy.require_coordinator(user, program_id)
-    program = relationships.get_program(session, program_id)
-    return health.overview(session=session, program=program, now=datetime.now().astimezone())
+    program = relationships.get_program(session=session, program_id=program_id, principal=user)
+    return health.overview(
+        session=session, program=program, principal=user, now=datetime.now().astimezone()
+    )
 
 
 # --- one relationship ------------------------------------------------------------------
 
 
 def _view(session: SessionDep, relationship_id: int, user: CurrentUser) -> access.View:
-    return access.view(session=session, relationship_id=relationship_id, user=user)
+    return access.view(session=session, relationship_id=relationship_id, principal=user)
 
 
 @router.get("/relationships/{relationship_id}")
@@ -239,8 +236,7 @@ def book_session(
 
 
 def _session_view(session: SessionDep, session_id: int, user: CurrentUser) -> access.View:
-    relationship_id = sessions.relationship_of_session(session, session_id)
-    return _view(session, relationship_id, user)
+    return access.view_of_session(session=session, session_id=session_id, principal=user)
 
 
 @router.get("/sessions/{session_id}")

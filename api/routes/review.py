@@ -49,8 +49,8 @@ def review_queue(
 ) -> dict[str, Any]:
     """Drafts waiting for your decision, oldest first, with their provenance."""
     items, total = queue.pending_for(
-        session,
-        user,
+        session=session,
+        principal=user,
         kind=kind,
         program_id=program_id,
         older_than_hours=older_than_hours,
@@ -69,12 +69,12 @@ def decide(
         draft_id=draft_id,
         action=body.action,
         version=body.version,
-        user=user,
+        principal=user,
         content=body.content,
         note=body.note,
         services=services,
     )
-    return queue.get_for(session, draft.id, user)
+    return queue.get_for(session=session, draft_id=draft.id, principal=user)
 
 
 @router.post("/review/bulk-approve")
@@ -85,7 +85,7 @@ def bulk_approve(
     results = workflow.bulk_approve(
         session=session,
         items=[(item.id, item.version) for item in body.drafts],
-        user=user,
+        principal=user,
         services=services,
     )
     return {"results": results, "approved": sum(r["ok"] for r in results)}
@@ -100,6 +100,8 @@ def my_deliveries(
     relationship_id: Annotated[int | None, Query()] = None,
 ) -> dict[str, Any]:
     """What has been approved and delivered to you: the only drafted text you ever see."""
-    rows = delivery.delivered_to(session, user, kind=kind, relationship_id=relationship_id)
+    rows = delivery.delivered_to(
+        session=session, principal=user, kind=kind, relationship_id=relationship_id
+    )
     items = [delivery.view_of(d) for d in rows[page.offset : page.offset + page.limit]]
     return {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}

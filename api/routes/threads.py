@@ -9,10 +9,9 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, PageDep, SessionDep
-from companion.accounts import policy
 from companion.pagination import Page
-from companion.programs import service as programs
 from companion.relationships import access, feedback, threads
+from companion.relationships import service as relationships
 
 router = APIRouter(prefix="/api/v1", tags=["threads"])
 
@@ -111,7 +110,7 @@ def list_messages(
         bool, Query(description="Move your read marker forward past this page.")
     ] = True,
 ) -> MessagePage:
-    view = access.view(session=session, relationship_id=relationship_id, user=user)
+    view = access.view(session=session, relationship_id=relationship_id, principal=user)
     thread = threads.list_messages(view, limit=page.limit, offset=page.offset, mark_read=mark_read)
     return MessagePage(
         items=[MessagePublic(**item) for item in thread.items],
@@ -130,7 +129,7 @@ def list_messages(
 def post_message(
     relationship_id: int, body: MessageCreate, session: SessionDep, user: CurrentUser
 ) -> MessagePublic:
-    view = access.view(session=session, relationship_id=relationship_id, user=user)
+    view = access.view(session=session, relationship_id=relationship_id, principal=user)
     message = threads.post(view, body.body)
     return MessagePublic(**threads.message_of(view, message))
 
@@ -146,7 +145,7 @@ def my_unread(session: SessionDep, user: CurrentUser) -> UnreadSummary:
 
 @router.get("/sessions/{session_id}/feedback", response_model=SessionFeedback)
 def get_feedback(session_id: int, session: SessionDep, user: CurrentUser) -> SessionFeedback:
-    view = feedback.view_of_session(session=session, session_id=session_id, user=user)
+    view = access.view_of_session(session=session, session_id=session_id, principal=user)
     return SessionFeedback(**feedback.for_session(view, session_id))
 
 
@@ -159,13 +158,12 @@ def submit_feedback(
     session_id: int, body: FeedbackCreate, session: SessionDep, user: CurrentUser
 ) -> SessionFeedback:
     """Answer once; the response shows the other members' answers if already revealed."""
-    view = feedback.view_of_session(session=session, session_id=session_id, user=user)
+    view = access.view_of_session(session=session, session_id=session_id, principal=user)
     feedback.submit(view, session_id, [a.model_dump() for a in body.answers])
     return SessionFeedback(**feedback.for_session(view, session_id))
 
 
 @router.get("/programs/{program_id}/feedback", response_model=FeedbackSummary)
 def program_feedback(program_id: int, session: SessionDep, user: CurrentUser) -> FeedbackSummary:
-    policy.require_coordinator(user, program_id)
-    program = programs.get(session=session, program_id=program_id)
-    return FeedbackSummary(**feedback.aggregate(session=session, program=program))
+    program = relationships.get_program(session=session, program_id=program_id, principal=user)
+    return FeedbackSummary(**feedback.aggregate(session=session, program=program, principal=user))

@@ -244,7 +244,7 @@ def program_overview(
 ) -> HTMLResponse:
     program = _program_for(session, user, program_id)
     now = datetime.now(UTC)
-    overview = health.overview(session=session, program=program, now=now)
+    overview = health.overview(session=session, program=program, principal=user, now=now)
     counts = {
         label: participants.list_participants(
             session=session, program_id=program_id, principal=user, role=role, limit=1

@@ -20,11 +20,10 @@ from starlette.datastructures import FormData
 from api.deps import ServicesDep, SessionDep
 from api.params import whole_number
 from api.web.core import Form, WebUser, field_errors, flash, flash_failure, redirect, render
-from companion.accounts import service as accounts
 from companion.accounts.models import Role, User
 from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
-from companion.errors import CompanionError, InvalidInput, NotFound, PermissionDenied
+from companion.errors import CompanionError, InvalidInput, NotFound
 from companion.matching import modes_service as modes
 from companion.pagination import MAX_PAGE_SIZE
 from companion.participants import service as participants
@@ -114,7 +113,7 @@ def _errors(exc: CompanionError) -> dict[str, str]:
 
 
 def _view(session: SessionDep, relationship_id: int, user: User) -> View:
-    return access.view(session=session, relationship_id=relationship_id, user=user)
+    return access.view(session=session, relationship_id=relationship_id, principal=user)
 
 
 def _goals_url(relationship_id: int, goal_id: int | None = None) -> str:
@@ -144,11 +143,14 @@ def _goals_page(
     checks: dict[int, dict[str, Any]] = {}
     if view.is_mentee:
         mine, _ = queue.reviewable(
-            session, user, relationship_id=relationship_id, limit=MAX_PAGE_SIZE
+            session=session, principal=user, relationship_id=relationship_id, limit=MAX_PAGE_SIZE
         )
         drafts = [d for d in mine if d["kind"] in GOAL_DRAFTS and d["status"] in OPEN_DRAFTS]
         for draft in delivery.delivered_to(
-            session, user, kind=DraftKind.smart_check, relationship_id=relationship_id
+            session=session,
+            principal=user,
+            kind=DraftKind.smart_check,
+            relationship_id=relationship_id,
         ):
             checks.setdefault(draft.goal_id, delivery.view_of(draft))  # newest first
     return render(
@@ -195,8 +197,7 @@ def draft_goal(
             services=services,
             session=session,
             kind=DraftKind.smart_goal,
-            user=user,
-            actor=accounts.actor_for(user),
+            principal=user,
             relationship_id=relationship_id,
             text=text,
         )
@@ -467,22 +468,12 @@ def tick_milestone(
 # --- editing a goal -----------------------------------------------------------------------
 
 
-def _own_goal(view: View, goal_id: int) -> dict[str, Any]:
-    goal = goals_service.get_goal(view=view, goal_id=goal_id)
-    if not view.is_mentee:
-        raise PermissionDenied(
-            "Only the mentee whose goal this is may change it; "
-            "mentors and coordinators follow and support it."
-        )
-    return goal
-
-
 @router.get(GOAL + "/edit", response_model=None)
 def edit_goal_form(
     request: Request, relationship_id: int, goal_id: int, session: SessionDep, user: WebUser
 ) -> HTMLResponse:
     view = _view(session, relationship_id, user)
-    goal = _own_goal(view, goal_id)
+    goal = goals_service.goal_to_edit(view=view, goal_id=goal_id)
     values = {name: str(goal[name] or "") for name in GOAL_FIELDS}
     return render(request, "goals/edit.html", user=user, view=view, goal=goal, values=values)
 
@@ -497,7 +488,7 @@ def edit_goal(
     user: WebUser,
 ) -> HTMLResponse | RedirectResponse:
     view = _view(session, relationship_id, user)
-    goal = _own_goal(view, goal_id)
+    goal = goals_service.goal_to_edit(view=view, goal_id=goal_id)
     values = {name: _text(form, name) for name in GOAL_FIELDS}
     problems: dict[str, str] = {}
     target_date = _date(values["target_date"], "target_date", problems)
@@ -548,8 +539,7 @@ def check_goal(
             services=services,
             session=session,
             kind=DraftKind.smart_check,
-            user=user,
-            actor=accounts.actor_for(user),
+            principal=user,
             goal_id=goal_id,
         )
     except NotFound:
@@ -563,7 +553,7 @@ def check_goal(
 
 def _goal_draft(session: SessionDep, user: User, view: View, draft_id: int) -> dict[str, Any]:
     """A SMART goal or check drafted in this relationship, as the user may read it."""
-    found = queue.get_for(session, draft_id, user)
+    found = queue.get_for(session=session, draft_id=draft_id, principal=user)
     if found["kind"] not in GOAL_DRAFTS or found.get("relationship_id") != view.relationship.id:
         raise NotFound(f"No draft with id {draft_id}.")
     return found
@@ -578,6 +568,7 @@ def _draft_values(draft: dict[str, Any]) -> dict[str, str]:
 
 def _draft_page(
     request: Request,
+    session: SessionDep,
     user: User,
     view: View,
     draft: dict[str, Any],
@@ -586,12 +577,9 @@ def _draft_page(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    status = DraftStatus(draft["status"])
-    actions = {
-        action.value
-        for (state, action) in workflow.TRANSITIONS
-        if state == status and action in workflow.HUMAN_ACTIONS
-    } - {workflow.Action.withdraw.value}
+    actions = set(queue.decisions_on(session=session, draft_id=draft["id"], principal=user)) - {
+        workflow.Action.withdraw.value
+    }
     checked = None
     if draft["kind"] == DraftKind.smart_check and draft.get("goal_id"):
         checked = goals_service.get_goal(view=view, goal_id=draft["goal_id"])
@@ -615,7 +603,7 @@ def draft_page(
     request: Request, relationship_id: int, draft_id: int, session: SessionDep, user: WebUser
 ) -> HTMLResponse:
     view = _view(session, relationship_id, user)
-    return _draft_page(request, user, view, _goal_draft(session, user, view, draft_id))
+    return _draft_page(request, session, user, view, _goal_draft(session, user, view, draft_id))
 
 
 def _edited_goal(values: dict[str, str], problems: dict[str, str]) -> dict[str, Any]:
@@ -669,7 +657,7 @@ def decide_draft(
         content = _edited_goal(values, problems)
         if problems:
             return _draft_page(
-                request, user, view, found, status_code=422, errors=problems, values=values
+                request, session, user, view, found, status_code=422, errors=problems, values=values
             )
         if action == workflow.Action.approve and content == found["content"]:
             content = None  # approved as drafted: not recorded as a human edit
@@ -679,14 +667,14 @@ def decide_draft(
             draft_id=draft_id,
             action=action,
             version=version,
-            user=user,
+            principal=user,
             content=content,
             note=values["note"],
             services=services,
         )
     except InvalidInput as exc:
         return _draft_page(
-            request, user, view, found, status_code=422, errors=_errors(exc), values=values
+            request, session, user, view, found, status_code=422, errors=_errors(exc), values=values
         )
     except NotFound:
         raise

@@ -25,7 +25,7 @@ def inbox(
 ) -> HTMLResponse:
     chosen, errors = chosen_kind(kind)
     offset = max(offset, 0)
-    rows = delivery.delivered_to(session, user, kind=chosen)
+    rows = delivery.delivered_to(session=session, principal=user, kind=chosen)
     items = [delivery.view_of(d) for d in rows[offset : offset + INBOX_PAGE]]
     return render(
         request,

@@ -15,7 +15,6 @@ from api.deps import PageDep, PageParams, ServicesDep, SessionDep
 from api.routes.knowledge import MAX_UPLOAD_BYTES
 from api.web.coordinator import pager
 from api.web.core import Form, WebUser, field_errors, flash, flash_failure, redirect, render
-from companion.accounts import service as accounts
 from companion.accounts.models import User
 from companion.drafting import service as drafting
 from companion.errors import InvalidInput, LLMOutputInvalid, NotFound, ServiceUnavailable
@@ -92,7 +91,7 @@ def _knowledge_page(
         ],
         documents=documents,
         pages=pager(page, total, "/knowledge"),
-        asked=queue.get_for(session, asked, user) if asked else None,
+        asked=queue.get_for(session=session, draft_id=asked, principal=user) if asked else None,
         **context,
     )
 
@@ -197,8 +196,7 @@ def ask(
             services=services,
             session=session,
             kind=DraftKind.answer,
-            user=user,
-            actor=accounts.actor_for(user),
+            principal=user,
             text=question,
         )
     except InvalidInput as exc:

@@ -20,7 +20,6 @@ from api.deps import ServicesDep, SessionDep
 from api.params import whole_number
 from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
 from api.web.review_pages import kind_label, shown_errors
-from companion.accounts import service as accounts
 from companion.accounts.models import User
 from companion.db.base import utcnow
 from companion.drafting import service as drafting
@@ -37,7 +36,6 @@ from companion.relationships.models import (
 )
 from companion.relationships.scheduling import local_time
 from companion.review import queue
-from prompts.schemas import DraftKind
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -62,7 +60,7 @@ STATUS_LABELS = {
 
 
 def _view(session: SessionDep, relationship_id: int, user: User) -> View:
-    return access.view(session=session, relationship_id=relationship_id, user=user)
+    return access.view(session=session, relationship_id=relationship_id, principal=user)
 
 
 def _rethrow(exc: CompanionError) -> None:
@@ -87,19 +85,15 @@ def my_timezone(view: View) -> str:
 
 def drafts_waiting(session: SessionDep, user: User, relationship_id: int) -> list[dict]:
     """The drafts of this relationship that wait for this person's review."""
-    items, _ = queue.pending_for(session, user, relationship_id=relationship_id, limit=200)
+    items, _ = queue.pending_for(
+        session=session, principal=user, relationship_id=relationship_id, limit=200
+    )
     return items
 
 
 def all_sessions(session: SessionDep, view: View) -> list[dict[str, Any]]:
     rows, _ = sessions.list_sessions(session=session, view=view, limit=SESSIONS_SHOWN, offset=0)
     return rows
-
-
-def next_upcoming_id(rows: list[dict[str, Any]], now: datetime) -> int | None:
-    """The session an agenda is drafted for: the next scheduled one that has not started."""
-    ahead = [r for r in rows if r["status"] == SessionStatus.scheduled and r["starts_at"] >= now]
-    return min(ahead, key=lambda r: r["starts_at"])["id"] if ahead else None
 
 
 def _back(relationship_id: int, session_id: str) -> str:
@@ -180,7 +174,7 @@ def relationship_page(
         "coordinator": view.coordinator,
         "session_minutes": view.program.session_minutes,
         "modalities": MODALITY_LABELS,
-        "waiting": drafts_waiting(session, view.user, view.relationship.id),
+        "waiting": drafts_waiting(session, view.principal, view.relationship.id),
         "kind_label": kind_label,
         "values": values or {},
         "proposal": None,
@@ -204,7 +198,7 @@ def relationship_page(
     return render(
         request,
         "relationships/detail.html",
-        user=view.user,
+        user=view.principal,
         status_code=status_code,
         errors=errors or {},
         **context,
@@ -437,7 +431,7 @@ def session_page(
             for status in (SessionStatus.held, SessionStatus.no_show, SessionStatus.cancelled)
             if status in sessions.SESSION_TRANSITIONS[row.status]
         ],
-        "waiting": drafts_waiting(session, view.user, view.relationship.id),
+        "waiting": drafts_waiting(session, view.principal, view.relationship.id),
         "kind_label": kind_label,
         "values": values or {},
         "feedback": None,
@@ -451,13 +445,11 @@ def session_page(
             (view.external_id(m.participant_id), view.people[m.participant_id].name)
             for m in view.relationship.members
         ]
-        context["can_prepare"] = (
-            view.is_mentor and next_upcoming_id(all_sessions(session, view), now) == row.id
-        )
+        context["can_prepare"] = sessions.may_prepare(session=session, view=view, session_id=row.id)
     return render(
         request,
         "relationships/session.html",
-        user=view.user,
+        user=view.principal,
         status_code=status_code,
         errors=errors or {},
         **context,
@@ -672,24 +664,15 @@ def prepare_session(
     form: Form,
 ) -> RedirectResponse:
     """The mentor asks for a brief and an agenda; both wait for the mentor's review."""
-    view = _view(session, relationship_id, user)
-    sessions.get_session(session, view, session_id)
     back = f"/relationships/{relationship_id}/sessions/{session_id}"
-    if not view.is_mentor:
-        raise PermissionDenied("The mentor of the relationship prepares its sessions.")
-    if next_upcoming_id(all_sessions(session, view), utcnow()) != session_id:
-        flash(request, "Only the next upcoming session can be prepared.", "error")
-        return redirect(back)
     try:
-        for kind in (DraftKind.brief, DraftKind.agenda):
-            drafting.request_draft(
-                services=services,
-                session=session,
-                kind=kind,
-                user=user,
-                actor=accounts.actor_for(user),
-                relationship_id=relationship_id,
-            )
+        drafting.prepare_session(
+            services=services,
+            session=session,
+            principal=user,
+            relationship_id=relationship_id,
+            session_id=session_id,
+        )
     except CompanionError as exc:
         _rethrow(exc)
         session.rollback()
@@ -744,7 +727,7 @@ def thread_page(
     return render(
         request,
         "relationships/thread.html",
-        user=view.user,
+        user=view.principal,
         status_code=status_code,
         errors=errors or {},
         detail=detail,

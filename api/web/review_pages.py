@@ -71,7 +71,9 @@ def review_queue(
 ) -> HTMLResponse:
     chosen, errors = chosen_kind(kind)
     offset = max(offset, 0)
-    items, total = queue.pending_for(session, user, kind=chosen, limit=QUEUE_PAGE, offset=offset)
+    items, total = queue.pending_for(
+        session=session, principal=user, kind=chosen, limit=QUEUE_PAGE, offset=offset
+    )
     for item in items:
         # Coordinators bulk-approve drafts that wait for a reviewer, not stories
         # that wait for the members they name.
@@ -108,7 +110,9 @@ def bulk_approve(
     if len(picked) > workflow.MAX_BULK:
         flash(request, f"Approve at most {workflow.MAX_BULK} drafts at once.", "error")
         return redirect("/review")
-    results = workflow.bulk_approve(session=session, items=picked, user=user, services=services)
+    results = workflow.bulk_approve(
+        session=session, items=picked, principal=user, services=services
+    )
     approved = sum(r["ok"] for r in results)
     flash(request, f"Approved {approved} draft{'' if approved == 1 else 's'}.")
     for failed in (r for r in results if not r["ok"]):
@@ -254,20 +258,6 @@ def diff_lines(diff: str | None) -> list[tuple[str, str]]:
     return lines
 
 
-def decisions_for(session: SessionDep, draft: Draft, user: User) -> list[str]:
-    """The decisions this person may take on the draft now."""
-    if not policy.may_review(session, draft, user):
-        mine = any(a.get("as_member") and a["user_id"] == user.id for a in draft.approvals or [])
-        if draft.status == DraftStatus.approved and not mine:
-            return [workflow.Action.approve.value]
-        return []
-    return sorted(
-        action.value
-        for (status, action) in workflow.TRANSITIONS
-        if status == draft.status and action in workflow.HUMAN_ACTIONS
-    )
-
-
 def draft_page(
     request: Request,
     session: SessionDep,
@@ -279,8 +269,8 @@ def draft_page(
     edit_values: dict[str, str] | None = None,
     note: str = "",
 ) -> HTMLResponse:
-    draft = workflow.get_reviewable(session, draft_id, user)
-    payload = queue.get_for(session, draft.id, user)
+    draft = workflow.get_reviewable(session=session, draft_id=draft_id, principal=user)
+    payload = queue.get_for(session=session, draft_id=draft.id, principal=user)
     return render(
         request,
         "review/draft.html",
@@ -288,8 +278,8 @@ def draft_page(
         status_code=status_code,
         errors=errors or {},
         draft=payload,
-        full_review=policy.may_review(session, draft, user),
-        decisions=decisions_for(session, draft, user),
+        full_review=policy.may_review(session=session, draft=draft, principal=user),
+        decisions=workflow.decisions(session=session, draft=draft, principal=user),
         action_labels={a.value: label for a, label in ACTION_LABELS.items()},
         edit_values=edit_values or edit_values_of(draft.kind, draft.content),
         note=note,
@@ -329,7 +319,7 @@ def decide(
     form: Form,
 ) -> HTMLResponse | RedirectResponse:
     """One decision on the version of the draft the reviewer saw (PRG on success)."""
-    draft = workflow.get_reviewable(session, draft_id, user)
+    draft = workflow.get_reviewable(session=session, draft_id=draft_id, principal=user)
     note = str(form.get("note", "")).strip()
     errors: dict[str, str] = {}
     try:
@@ -364,7 +354,7 @@ def decide(
             draft_id=draft_id,
             action=action,
             version=version,
-            user=user,
+            principal=user,
             content=content,
             note=note,
             services=services,

@@ -124,7 +124,7 @@ class Gateway:
             raise LLMOutputInvalid(
                 f"The model ({usage.model}) answered twice with output that does not fit "
                 f"the {prompt.ref} schema: {_problem(second)}",
-                details=[{"attempts": usage.attempts}],
+                details=[{"attempts": usage.attempts, "problems": _problem_kinds(second)}],
             ) from None
 
     def _complete(self, messages: list[dict[str, str]], usage: Usage, mock_response: Any) -> str:
@@ -204,6 +204,13 @@ def _problem(exc: Exception) -> str:
             parts.append(f"{where}: {error['msg']}")
         return "; ".join(parts)
     return str(exc)
+
+
+def _problem_kinds(exc: Exception) -> list[str]:
+    """What went wrong, named without quoting the answer (error types, not messages)."""
+    if isinstance(exc, ValidationError):
+        return sorted({error["type"] for error in exc.errors()})
+    return ["not one JSON object"]
 
 
 def _mapped(exc: Exception, model: str) -> Exception:

@@ -15,11 +15,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.accounts import policy
-from companion.accounts.models import Role, User
+from companion.accounts.principal import Principal, System, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
@@ -27,7 +28,14 @@ from companion.drafting import offline, privacy
 from companion.drafting.gateway import Gateway, Usage
 from companion.drafting.models import Draft, DraftStatus
 from companion.drafting.text import render_text
-from companion.errors import CompanionError, Conflict, InvalidInput, NotFound, PermissionDenied
+from companion.errors import (
+    CompanionError,
+    Conflict,
+    InvalidInput,
+    LLMOutputInvalid,
+    NotFound,
+    PermissionDenied,
+)
 from companion.participants.models import Participant
 from companion.programs.models import Program
 from companion.relationships import access
@@ -79,18 +87,23 @@ def request_draft(
     services: Services,
     session: Session,
     kind: DraftKind,
-    user: User | None,
-    actor: Actor,
+    principal: Principal,
     relationship_id: int | None = None,
     goal_id: int | None = None,
+    mentee_id: int | None = None,
     text: str | None = None,
     gateway: Gateway | None = None,
     mock_response: Any = None,
     today: date | None = None,
 ) -> Draft:
-    """Draft `kind` for a relationship, goal or question; `user=None` is the CLI operator."""
+    """Draft `kind` for a relationship, goal or question, if `principal` may ask for it.
+
+    `mentee_id` (a participant id) names whose goal the System drafts in a circle;
+    a mentee always drafts their own.
+    """
     gateway = gateway or Gateway(services.settings)
-    target = _resolve(session, kind, user, relationship_id, goal_id, text)
+    target = _resolve(session, kind, principal, relationship_id, goal_id, mentee_id, text)
+    actor = actor_of(principal)
     request = {
         k: v
         for k, v in {"relationship_id": relationship_id, "goal_id": goal_id, "text": text}.items()
@@ -109,6 +122,9 @@ def request_draft(
         prompt=spec(kind).ref,
         request=request,
         status=DraftStatus.pending_review,
+        # Until its input is known, assume the draft may be made from the pair's
+        # private material: a failure before then must not show it to coordinators.
+        members_only=target.program is not None and member_reviewed(kind, target.program),
     )
     try:
         _generate_into(draft, services, session, target, text, today, gateway, mock_response)
@@ -129,25 +145,58 @@ def request_draft(
     return draft
 
 
+def prepare_session(
+    *,
+    services: Services,
+    session: Session,
+    principal: Principal,
+    relationship_id: int,
+    session_id: int,
+) -> list[Draft]:
+    """The mentor asks for a brief and an agenda for the relationship's next session."""
+    from companion.relationships import sessions
+
+    view = access.view(session=session, relationship_id=relationship_id, principal=principal)
+    sessions.get_session(session, view, session_id)
+    if not view.is_mentor:
+        raise PermissionDenied("The mentor of the relationship prepares its sessions.")
+    if sessions.next_upcoming_id(session=session, view=view) != session_id:
+        raise Conflict("Only the next upcoming session can be prepared.")
+    return [
+        request_draft(
+            services=services,
+            session=session,
+            kind=kind,
+            principal=principal,
+            relationship_id=relationship_id,
+        )
+        for kind in (DraftKind.brief, DraftKind.agenda)
+    ]
+
+
 def regenerate(
-    *, services: Services, session: Session, draft: Draft, gateway: Gateway | None = None
+    *,
+    services: Services,
+    session: Session,
+    principal: Principal,
+    draft: Draft,
+    gateway: Gateway | None = None,
 ) -> Draft:
-    """Draft the same request again into the same draft (after changes were requested)."""
-    kind = DraftKind(draft.kind)
+    """Draft the same request again into the same draft (after changes were requested).
+
+    The new version is made from exactly what the first was about (its
+    relationship, goal and subject), never re-resolved from who asks now.
+    """
+    from companion.review import policy as review_policy
+
+    if not review_policy.may_review(session=session, draft=draft, principal=principal):
+        raise NotFound(f"No draft with id {draft.id} awaits your review.")
     request = draft.request or {}
-    target = _resolve(
-        session,
-        kind,
-        None,
-        request.get("relationship_id"),
-        request.get("goal_id"),
-        request.get("text"),
-    )
     _generate_into(
         draft,
         services,
         session,
-        target,
+        _target_of(session, draft),
         request.get("text"),
         None,
         gateway or Gateway(services.settings),
@@ -159,6 +208,20 @@ def regenerate(
     draft.edited_by = None
     draft.approvals = []
     return draft
+
+
+def _target_of(session: Session, draft: Draft) -> Target:
+    """What an existing draft was made about, as it was recorded."""
+    if draft.relationship_id is None:
+        return Target()
+    relationship = session.get(Relationship, draft.relationship_id)
+    return Target(
+        program=session.get(Program, relationship.program_id),
+        relationship=relationship,
+        people=access.members_of(session, [relationship]),
+        goal=session.get(Goal, draft.goal_id) if draft.goal_id is not None else None,
+        subject_id=draft.subject_participant_id,
+    )
 
 
 def _next_session_id(session: Session, target: Target, kind: DraftKind) -> int | None:
@@ -235,33 +298,43 @@ def _generate_into(
     draft.attempts = usage.attempts
 
 
+# Columns a failed draft does not take from the attempt: its identity, its state, and
+# anything the model wrote. Everything else (the subject, provenance, members_only and
+# any column added later) is copied, so a failed draft is read by exactly the same people.
+NOT_COPIED_ON_FAILURE = frozenset(
+    {
+        "id",
+        "version",
+        "status",
+        "error",
+        "attempts",
+        "content",
+        "text",
+        "original_content",
+        "original_text",
+        "created_at",
+        "updated_at",
+    }
+)
+
+
 def _record_failure(session: Session, draft: Draft, exc: CompanionError, actor: Actor) -> None:
     """Keep the failed attempt: roll the request back, then commit only the failure.
 
     The same session (and connection) is used on purpose: a second connection
     would wait on the request's own write lock under SQLite.
     """
+    given = sa_inspect(draft).dict
+    copied = {
+        column.key: given[column.key]
+        for column in sa_inspect(Draft).column_attrs
+        if column.key in given and column.key not in NOT_COPIED_ON_FAILURE
+    }
     session.rollback()
     failed = Draft(
-        **{
-            column: getattr(draft, column)
-            for column in (
-                "kind",
-                "program_id",
-                "relationship_id",
-                "goal_id",
-                "session_id",
-                "subject_participant_id",
-                "requested_by_id",
-                "requested_by",
-                "model",
-                "prompt",
-                "request",
-                "sources",
-            )
-        },
+        **copied,
         status=DraftStatus.failed,
-        error=exc.message,
+        error=stored_error(exc, draft),
         attempts=0,
     )
     session.add(failed)
@@ -278,15 +351,32 @@ def _record_failure(session: Session, draft: Draft, exc: CompanionError, actor: 
     session.commit()
 
 
+def stored_error(exc: CompanionError, draft: Draft) -> str:
+    """Why a draft failed, as kept with it: never a quote of what the model wrote.
+
+    Invalid output is described by where it broke, not by its text: the model
+    writes from the pair's material, and a failed draft outlives the request.
+    """
+    if isinstance(exc, LLMOutputInvalid):
+        problems = sorted({p for d in exc.details for p in d.get("problems", [])})
+        where = f" ({', '.join(problems)})" if problems else ""
+        return (
+            f"The model ({draft.model}) answered twice with output that does not fit the "
+            f"{draft.prompt} schema{where}; request the draft again."
+        )
+    return exc.message
+
+
 # --- who may ask for what --------------------------------------------------------------
 
 
 def _resolve(
     session: Session,
     kind: DraftKind,
-    user: User | None,
+    principal: Principal,
     relationship_id: int | None,
     goal_id: int | None,
+    mentee_id: int | None,
     text: str | None,
 ) -> Target:
     if kind in (DraftKind.smart_goal, DraftKind.answer):
@@ -299,53 +389,74 @@ def _resolve(
         if len(text) > TEXT_MAX:
             raise InvalidInput(f"text: at most {TEXT_MAX} characters.", details=[{"field": "text"}])
     if kind == DraftKind.answer:
-        if user is not None:
-            policy.require_any_coordinator(user)
+        policy.require_any_coordinator(principal)
         return Target()
     if kind == DraftKind.smart_check:
-        if goal_id is None:
-            raise InvalidInput("goal_id: name the goal to check.", details=[{"field": "goal_id"}])
-        goal = session.get(Goal, goal_id)
-        if goal is None:
-            raise NotFound(f"No goal with id {goal_id}.")
-        relationship_id = goal.relationship_id
+        return _checked_goal(session, principal, goal_id)
     if relationship_id is None:
         raise InvalidInput(
             "relationship_id: name the relationship this draft is for.",
             details=[{"field": "relationship_id"}],
         )
-    relationship = session.get(Relationship, relationship_id)
-    if relationship is None:
-        raise NotFound(f"No relationship with id {relationship_id}.")
-    program = session.get(Program, relationship.program_id)
-    people = access.members_of(session, [relationship])
+    view = access.view(session=session, relationship_id=relationship_id, principal=principal)
+    relationship, program, people = view.relationship, view.program, view.people
     target = Target(program=program, relationship=relationship, people=people)
-    member = None
-    coordinator = True
-    if user is not None:
-        view = access.view(session=session, relationship_id=relationship.id, user=user)
-        member, coordinator = view.member, view.coordinator
-    mentee = next(m for m in relationship.members if m.role == MemberRole.mentee)
     if kind in (DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts):
-        if not coordinator and (member is None or member.role != MemberRole.mentor):
+        if not view.coordinator and not view.is_mentor:
             raise PermissionDenied("The mentor of the relationship or a coordinator asks for this.")
-        target.subject_id = mentee.participant_id
+        target.subject_id = view.mentees()[0].participant_id
     elif kind in (DraftKind.nudge, DraftKind.success_story):
-        if user is not None and not policy.has_role(user, Role.coordinator, program.id):
+        if not view.coordinator:
             raise PermissionDenied("Only a coordinator of the program drafts this.")
         if kind == DraftKind.success_story:
             target.goal = _story_goal(session, relationship, goal_id, people)
     elif kind == DraftKind.smart_goal:
-        if user is not None and (member is None or member.role != MemberRole.mentee):
-            raise PermissionDenied("A mentee drafts their own goals.")
-        target.subject_id = (member or mentee).participant_id
-    elif kind == DraftKind.smart_check:
-        goal = session.get(Goal, goal_id)
-        if user is not None and (member is None or member.participant_id != goal.mentee_id):
-            # Another member may not even learn that the goal exists.
-            raise NotFound(f"No goal with id {goal_id}.")
-        target.goal, target.subject_id = goal, goal.mentee_id
+        target.subject_id = _goal_setter(view, principal, mentee_id)
     return target
+
+
+def _goal_setter(view: access.View, principal: Principal, mentee_id: int | None) -> int:
+    """Whose SMART goal this is: a mentee's own, or the one the System names."""
+    if view.is_mentee:
+        return view.member.participant_id
+    if not isinstance(principal, System):
+        raise PermissionDenied("A mentee drafts their own goals.")
+    mentees = [m.participant_id for m in view.mentees()]
+    if mentee_id is None and len(mentees) == 1:
+        return mentees[0]
+    if mentee_id not in mentees:
+        names = ", ".join(view.external_id(m) for m in mentees)
+        raise InvalidInput(
+            f"mentee: name which mentee of the relationship the goal is for ({names}).",
+            details=[{"field": "mentee"}],
+        )
+    return mentee_id
+
+
+def _checked_goal(session: Session, principal: Principal, goal_id: int | None) -> Target:
+    """A SMART check is for the goal's own mentee; to anyone else the goal does not exist."""
+    if goal_id is None:
+        raise InvalidInput("goal_id: name the goal to check.", details=[{"field": "goal_id"}])
+    not_found = NotFound(f"No goal with id {goal_id}.")
+    goal = session.get(Goal, goal_id)
+    if goal is None:
+        raise not_found
+    try:
+        view = access.view(
+            session=session, relationship_id=goal.relationship_id, principal=principal
+        )
+    except NotFound:
+        raise not_found from None
+    own = view.member is not None and view.member.participant_id == goal.mentee_id
+    if not own and not isinstance(principal, System):
+        raise not_found
+    return Target(
+        program=view.program,
+        relationship=view.relationship,
+        people=view.people,
+        goal=goal,
+        subject_id=goal.mentee_id,
+    )
 
 
 def _story_goal(

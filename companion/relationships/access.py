@@ -4,6 +4,8 @@
 - Coordinators of the program see program-level data: members, dates, status,
   session times and counts, goal status and progress, ratings in aggregate.
   They never read threads, notes, feedback text or unshared goal text.
+- The System (the command line, background jobs) sees like a coordinator of
+  every program and is never a member.
 - Everyone else gets 404, exactly as if the relationship did not exist, so
   that ids do not reveal who is paired with whom.
 """
@@ -17,27 +19,33 @@ from sqlalchemy.orm import Session
 
 from companion.accounts import policy
 from companion.accounts.models import Role, User
+from companion.accounts.principal import Principal, System, actor_of
 from companion.audit.service import Actor
-from companion.errors import NotFound, PermissionDenied
+from companion.errors import InvalidInput, NotFound, PermissionDenied
 from companion.participants.models import Participant
 from companion.programs.models import Program
-from companion.relationships.models import MemberRole, Relationship, RelationshipMember
+from companion.relationships.models import (
+    MemberRole,
+    MentoringSession,
+    Relationship,
+    RelationshipMember,
+)
 
 
 @dataclass
 class View:
-    """A relationship as one user may see it."""
+    """A relationship as one principal may see it."""
 
     relationship: Relationship
     program: Program
-    user: User
+    principal: Principal
     people: dict[int, Participant]  # participant id -> member
     member: RelationshipMember | None  # the user's own membership, if any
     coordinator: bool
 
     @property
     def actor(self) -> Actor:
-        return Actor(id=self.user.id, label=self.user.email)
+        return actor_of(self.principal)
 
     @property
     def is_mentor(self) -> bool:
@@ -70,8 +78,6 @@ class View:
         for m in self.relationship.members:
             if self.people[m.participant_id].external_id == external_id:
                 return m
-        from companion.errors import InvalidInput
-
         names = ", ".join(
             self.people[m.participant_id].external_id for m in self.relationship.members
         )
@@ -86,27 +92,45 @@ def _not_found(relationship_id: int) -> NotFound:
 
 
 def membership(
-    relationship: Relationship, people: dict[int, Participant], user: User
+    relationship: Relationship, people: dict[int, Participant], *, principal: Principal
 ) -> RelationshipMember | None:
+    if isinstance(principal, System):
+        return None
     for m in relationship.members:
         person = people.get(m.participant_id)
-        if person is not None and person.user_id == user.id:
+        if person is not None and person.user_id == principal.id:
             return m
     return None
 
 
-def view(*, session: Session, relationship_id: int, user: User) -> View:
-    """The relationship as `user` may see it, or NotFound if they may not see it at all."""
+def view(*, session: Session, relationship_id: int, principal: Principal) -> View:
+    """The relationship as `principal` may see it, or NotFound if they may not see it at all."""
     relationship = session.get(Relationship, relationship_id)
     if relationship is None:
         raise _not_found(relationship_id)
     people = members_of(session, [relationship])
-    member = membership(relationship, people, user)
-    coordinator = policy.has_role(user, Role.coordinator, relationship.program_id)
+    member = membership(relationship, people, principal=principal)
+    coordinator = policy.has_role(principal, Role.coordinator, relationship.program_id)
     if member is None and not coordinator:
         raise _not_found(relationship_id)
     program = session.get(Program, relationship.program_id)
-    return View(relationship, program, user, people, member, coordinator)
+    return View(relationship, program, principal, people, member, coordinator)
+
+
+def view_of_session(*, session: Session, session_id: int, principal: Principal) -> View:
+    """The relationship a session belongs to, as `principal` may see it.
+
+    Outsiders get the same NotFound as for a session that does not exist, so that
+    session ids reveal nothing about relationships.
+    """
+    not_found = NotFound(f"No session with id {session_id}.")
+    row = session.get(MentoringSession, session_id)
+    if row is None:
+        raise not_found
+    try:
+        return view(session=session, relationship_id=row.relationship_id, principal=principal)
+    except NotFound:
+        raise not_found from None
 
 
 def members_of(session: Session, relationships: list[Relationship]) -> dict[int, Participant]:

@@ -16,11 +16,11 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from companion.accounts.models import User
+from companion.accounts import policy
+from companion.accounts.principal import Principal
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound
 from companion.programs.models import Program
-from companion.relationships import access
 from companion.relationships.access import View
 from companion.relationships.models import (
     Feedback,
@@ -55,22 +55,6 @@ def questions_for(session_row: MentoringSession, program: Program, role: MemberR
     if program.feedback_questions:
         return list(program.feedback_questions)
     return list(DEFAULT_QUESTIONS)
-
-
-def view_of_session(*, session: Session, session_id: int, user: User) -> View:
-    """The relationship a session belongs to, as `user` may see it.
-
-    Outsiders get the same NotFound as for a session that does not exist, so that
-    session ids reveal nothing about relationships.
-    """
-    not_found = NotFound(f"No session with id {session_id}.")
-    row = session.get(MentoringSession, session_id)
-    if row is None:
-        raise not_found
-    try:
-        return access.view(session=session, relationship_id=row.relationship_id, user=user)
-    except NotFound:
-        raise not_found from None
 
 
 def _session_in(view: View, session_id: int) -> MentoringSession:
@@ -206,8 +190,9 @@ def _mean(ratings: list[int]) -> float | None:
     return round(sum(ratings) / len(ratings), 2) if ratings else None
 
 
-def aggregate(*, session: Session, program: Program) -> dict[str, Any]:
+def aggregate(*, session: Session, program: Program, principal: Principal) -> dict[str, Any]:
     """Ratings across the program's relationships, for coordinators: never any text."""
+    policy.require_coordinator(principal, program.id)
     rows = session.execute(
         select(Feedback.answers, RelationshipMember.role, MentoringSession.feedback_questions)
         .join(MentoringSession, MentoringSession.id == Feedback.session_id)

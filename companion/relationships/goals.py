@@ -115,6 +115,11 @@ def _own_goal(view: View, goal_id: int) -> Goal:
     return goal
 
 
+def goal_to_edit(*, view: View, goal_id: int) -> dict[str, Any]:
+    """The goal as its own mentee edits it; anyone else who may read it gets 403."""
+    return _payload(view, _own_goal(view, goal_id), Sight.full)
+
+
 def _payload(view: View, goal: Goal, seen: Sight) -> dict[str, Any]:
     # Program-level data: all a coordinator sees of a goal not shared with the program.
     data: dict[str, Any] = {

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from companion.accounts import policy
+from companion.accounts.principal import Principal
 from companion.programs.models import Program
 from companion.relationships import access
 from companion.relationships.models import (
@@ -94,9 +96,15 @@ def assess(
 
 
 def overview(
-    *, session: Session, program: Program, now: datetime, upcoming_days: int = 14
+    *,
+    session: Session,
+    program: Program,
+    principal: Principal,
+    now: datetime,
+    upcoming_days: int = 14,
 ) -> dict[str, Any]:
     """Program-level data for coordinators: never notes, threads, or unshared goal text."""
+    policy.require_coordinator(principal, program.id)
     from companion.relationships import feedback
     from companion.relationships import service as relationships
 
@@ -182,7 +190,7 @@ def overview(
             for s in upcoming
         ],
         "per_relationship": per_relationship,
-        "feedback": feedback.aggregate(session=session, program=program),
+        "feedback": feedback.aggregate(session=session, program=program, principal=principal),
     }
 
 

@@ -9,12 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from companion.accounts import policy
-from companion.accounts.models import Role, User
+from companion.accounts.models import Role
+from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
-from companion.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from companion.errors import Conflict, InvalidInput, InvalidTransition
 from companion.participants.models import Participant
+from companion.programs import policy as program_policy
 from companion.programs.models import Program
 from companion.relationships import access
 from companion.relationships.access import View
@@ -115,10 +117,11 @@ def create_circle(
     name: str,
     mentor: str,
     mentees: list[str],
-    actor: Actor,
+    principal: Principal,
     start: date | None = None,
 ) -> Relationship:
     """A circle a coordinator forms: one mentor leading several mentees (ids as imported)."""
+    policy.require_coordinator(principal, program.id)
     name = " ".join(name.split())
     if not name:
         raise InvalidInput("name: a circle needs a name.", details=[{"field": "name"}])
@@ -186,7 +189,7 @@ def create_circle(
     )
     session.add(relationship)
     session.flush()
-    _record(program.id, actor, "relationships.circle_formed", relationship, name=name)
+    _record(program.id, actor_of(principal), "relationships.circle_formed", relationship, name=name)
     return relationship
 
 
@@ -335,24 +338,22 @@ def list_visible(
     *,
     session: Session,
     program: Program,
-    user: User | None,
+    principal: Principal,
     status: RelationshipStatus | None = None,
     stalled_only: bool = False,
     limit: int = 50,
     offset: int = 0,
     now: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Coordinators see every relationship of the program; members see their own.
-
-    `user=None` is the operator at the command line, who sees every relationship.
-    """
+    """Coordinators (and the System) see every relationship of the program; members their own."""
     from companion.relationships import health
 
+    if not program_policy.may_read(program_id=program.id, principal=principal):
+        raise program_policy.program_not_found(program.id)
     now = now or utcnow()
     query = select(Relationship).where(Relationship.program_id == program.id)
-    coordinator = user is None or policy.has_role(user, Role.coordinator, program.id)
-    if not coordinator:
-        mine = access.relationship_ids_of_user(session, user)
+    if not policy.has_role(principal, Role.coordinator, program.id):
+        mine = access.relationship_ids_of_user(session, principal)
         query = query.where(Relationship.id.in_(mine))
     if status is not None:
         query = query.where(Relationship.status == status)
@@ -372,7 +373,7 @@ def list_visible(
             relationship=r,
             program=program,
             people=people,
-            member=access.membership(r, people, user) if user is not None else None,
+            member=access.membership(r, people, principal=principal),
             counts=counts[r.id],
             upcoming=upcoming.get(r.id),
             health=flags[r.id],
@@ -534,8 +535,17 @@ def reflect(*, view: View, text: str) -> RelationshipMember:
     return member
 
 
-def get_program(session: Session, program_id: int) -> Program:
-    program = session.get(Program, program_id)
-    if program is None:
-        raise NotFound(f"No program with id {program_id}.")
-    return program
+def set_story_consent(*, view: View, consent: bool) -> RelationshipMember:
+    """A member agrees (or stops agreeing) to a success story about the relationship."""
+    member = view.require_member("Consent to a success story")
+    member.story_consent = consent
+    _session_of(member).flush()
+    _record(view, view.actor, "relationships.story_consent", view.relationship, consent=consent)
+    return member
+
+
+def get_program(*, session: Session, program_id: int, principal: Principal) -> Program:
+    """A program the principal may read; any other answers exactly like a missing one."""
+    return program_policy.readable_program(
+        session=session, program_id=program_id, principal=principal
+    )

@@ -177,11 +177,23 @@ def get_session(session: Session, view: View, session_id: int) -> MentoringSessi
     return row
 
 
-def relationship_of_session(session: Session, session_id: int) -> int:
-    row = session.get(MentoringSession, session_id)
-    if row is None:
-        raise NotFound(f"No session with id {session_id}.")
-    return row.relationship_id
+def next_upcoming_id(*, session: Session, view: View, now: datetime | None = None) -> int | None:
+    """The session an agenda is drafted for: the next scheduled one that has not started."""
+    return session.scalars(
+        select(MentoringSession.id)
+        .where(
+            MentoringSession.relationship_id == view.relationship.id,
+            MentoringSession.status == SessionStatus.scheduled,
+            MentoringSession.starts_at >= (now or utcnow()),
+        )
+        .order_by(MentoringSession.starts_at, MentoringSession.id)
+        .limit(1)
+    ).first()
+
+
+def may_prepare(*, session: Session, view: View, session_id: int) -> bool:
+    """Only the mentor prepares, and only the next upcoming session."""
+    return view.is_mentor and next_upcoming_id(session=session, view=view) == session_id
 
 
 def update(
@@ -259,13 +271,15 @@ def session_payload(
             for person in (view.people[m.participant_id] for m in view.relationship.members)
         },
         # Through the delivery gate: the approved agenda, for its recipients only.
-        "agenda": delivery.agenda_for(session, view.user, row),
+        "agenda": delivery.agenda_for(
+            session=session, principal=view.principal, mentoring_session=row
+        ),
     }
     if with_notes and view.member is not None:
         data["shared_notes"] = row.shared_notes
         note = session.scalars(
             select(PrivateNote).where(
-                PrivateNote.session_id == row.id, PrivateNote.author_user_id == view.user.id
+                PrivateNote.session_id == row.id, PrivateNote.author_user_id == view.principal.id
             )
         ).first()
         data["my_private_note"] = note.text if note else ""
@@ -297,11 +311,11 @@ def write_private_note(*, session: Session, view: View, session_id: int, text: s
         raise _invalid("text", f"at most {NOTES_MAX} characters")
     note = session.scalars(
         select(PrivateNote).where(
-            PrivateNote.session_id == row.id, PrivateNote.author_user_id == view.user.id
+            PrivateNote.session_id == row.id, PrivateNote.author_user_id == view.principal.id
         )
     ).first()
     if note is None:
-        note = PrivateNote(session_id=row.id, author_user_id=view.user.id, text=text)
+        note = PrivateNote(session_id=row.id, author_user_id=view.principal.id, text=text)
         session.add(note)
     else:
         note.text = text

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion.accounts.models import User
+from companion.accounts.principal import Principal
 from companion.drafting.models import Draft, DraftStatus
 from companion.relationships.models import (
     Feedback,
@@ -61,16 +61,16 @@ def view_of(draft: Draft) -> dict[str, Any]:
 
 
 def delivered_to(
-    session: Session,
-    user: User,
     *,
+    session: Session,
+    principal: Principal,
     kind: DraftKind | None = None,
     relationship_id: int | None = None,
     session_id: int | None = None,
 ) -> list[Draft]:
-    """The delivered drafts whose recipients include `user`, newest first."""
+    """The delivered drafts whose recipients include `principal`, newest first."""
     query = select(Draft).where(Draft.status == DraftStatus.delivered)
-    narrowed = policy.candidates(session, user)
+    narrowed = policy.candidates(session=session, principal=principal)
     if narrowed is not None:
         query = query.where(narrowed)
     if kind is not None:
@@ -80,12 +80,19 @@ def delivered_to(
     if session_id is not None:
         query = query.where(Draft.session_id == session_id)
     rows = session.scalars(query.order_by(Draft.delivered_at.desc(), Draft.id.desc())).all()
-    return [d for d in rows if policy.is_recipient(session, d, user)]
+    return [d for d in rows if policy.is_recipient(session=session, draft=d, principal=principal)]
 
 
-def agenda_for(session: Session, user: User, mentoring_session: MentoringSession) -> dict | None:
-    """The approved agenda of one session, if `user` may read it."""
-    found = delivered_to(session, user, kind=DraftKind.agenda, session_id=mentoring_session.id)
+def agenda_for(
+    *, session: Session, principal: Principal, mentoring_session: MentoringSession
+) -> dict | None:
+    """The approved agenda of one session, if `principal` may read it."""
+    found = delivered_to(
+        session=session,
+        principal=principal,
+        kind=DraftKind.agenda,
+        session_id=mentoring_session.id,
+    )
     return view_of(found[0]) if found else None
 
 

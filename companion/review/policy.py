@@ -25,7 +25,8 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from companion.accounts import policy
-from companion.accounts.models import Role, User
+from companion.accounts.models import Role
+from companion.accounts.principal import Principal, System
 from companion.drafting.models import Draft
 from companion.participants.models import Participant
 from companion.programs.models import Program
@@ -65,28 +66,33 @@ def member_user_ids(session: Session, draft: Draft, role: MemberRole | None = No
     }
 
 
-def is_coordinator(user: User, draft: Draft) -> bool:
+def is_coordinator(*, principal: Principal, draft: Draft) -> bool:
+    if isinstance(principal, System):
+        return True
     if draft.program_id is None:
-        return any(a.role == Role.coordinator for a in user.roles)
-    return policy.has_role(user, Role.coordinator, draft.program_id)
+        return any(a.role == Role.coordinator for a in principal.roles)
+    return policy.has_role(principal, Role.coordinator, draft.program_id)
 
 
-def may_review(session: Session, draft: Draft, user: User) -> bool:
-    """Whether `user` may see this draft before it is delivered and decide on it."""
+def may_review(*, session: Session, draft: Draft, principal: Principal) -> bool:
+    """Whether `principal` may see this draft before it is delivered and decide on it."""
+    if isinstance(principal, System):
+        return True
     kind = DraftKind(draft.kind)
+    coordinator = is_coordinator(principal=principal, draft=draft)
     if kind == DraftKind.answer:
-        return draft.requested_by_id == user.id and is_coordinator(user, draft)
-    if kind in COORDINATOR_REVIEWS and not draft.members_only and is_coordinator(user, draft):
+        return draft.requested_by_id == principal.id and coordinator
+    if kind in COORDINATOR_REVIEWS and not draft.members_only and coordinator:
         return True
     if kind in (DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts):
-        return user.id in member_user_ids(session, draft, MemberRole.mentor)
+        return principal.id in member_user_ids(session, draft, MemberRole.mentor)
     if kind in (DraftKind.smart_goal, DraftKind.smart_check):
         subject = (
             session.get(Participant, draft.subject_participant_id)
             if draft.subject_participant_id
             else None
         )
-        return subject is not None and subject.user_id == user.id
+        return subject is not None and subject.user_id == principal.id
     return False
 
 
@@ -132,8 +138,10 @@ def story_approvals_missing(session: Session, draft: Draft) -> list[str]:
     ]
 
 
-def may_approve_story_as_member(session: Session, draft: Draft, user: User) -> bool:
-    return draft.kind == DraftKind.success_story.value and user.id in member_user_ids(
+def may_approve_story_as_member(*, session: Session, draft: Draft, principal: Principal) -> bool:
+    if isinstance(principal, System):
+        return False
+    return draft.kind == DraftKind.success_story.value and principal.id in member_user_ids(
         session, draft
     )
 
@@ -159,12 +167,15 @@ def recipients(session: Session, draft: Draft) -> list[Recipient]:
     return [Recipient(p.user_id, p.name, p.email) for _, p in members if p is not None]
 
 
-def is_recipient(session: Session, draft: Draft, user: User) -> bool:
-    return any(r.user_id == user.id for r in recipients(session, draft))
+def is_recipient(*, session: Session, draft: Draft, principal: Principal) -> bool:
+    """The System reads every draft as a reviewer, but nothing is ever delivered to it."""
+    if isinstance(principal, System):
+        return False
+    return any(r.user_id == principal.id for r in recipients(session, draft))
 
 
-def candidates(session: Session, user: User) -> ColumnElement[bool] | None:
-    """An SQL condition narrowing drafts to those `user` could review or receive.
+def candidates(*, session: Session, principal: Principal) -> ColumnElement[bool] | None:
+    """An SQL condition narrowing drafts to those `principal` could review or receive.
 
     Only a prefilter, so that lists do not check every draft in the database:
     `may_review` and `is_recipient` still decide. None means no narrowing (an
@@ -174,16 +185,16 @@ def candidates(session: Session, user: User) -> ColumnElement[bool] | None:
 
     from companion.relationships import access
 
-    coordinated = policy.program_ids(user)
-    if coordinated is None:
+    coordinated = policy.program_ids(principal)
+    if coordinated is None or isinstance(principal, System):
         return None
-    coordinated = {p for p in coordinated if policy.has_role(user, Role.coordinator, p)}
-    member_of = access.relationship_ids_of_user(session, user)
+    coordinated = {p for p in coordinated if policy.has_role(principal, Role.coordinator, p)}
+    member_of = access.relationship_ids_of_user(session, principal)
     participant_in = set(
-        session.scalars(select(Participant.program_id).where(Participant.user_id == user.id))
+        session.scalars(select(Participant.program_id).where(Participant.user_id == principal.id))
     )
     return or_(
-        Draft.requested_by_id == user.id,
+        Draft.requested_by_id == principal.id,
         Draft.relationship_id.in_(member_of) if member_of else false(),
         Draft.program_id.in_(coordinated) if coordinated else false(),
         (Draft.kind == DraftKind.success_story.value) & Draft.program_id.in_(participant_in)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion.accounts.models import User
+from companion.accounts.principal import Principal
 from companion.db.base import utcnow
 from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
@@ -49,15 +49,19 @@ def _waiting_for(session: Session, draft: Draft) -> list[str]:
     return []
 
 
-def get_for(session: Session, draft_id: int, user: User | None) -> dict[str, Any]:
+def get_for(*, session: Session, draft_id: int, principal: Principal) -> dict[str, Any]:
     """Reviewers get the review payload; recipients the delivered text; others 404."""
     draft = session.get(Draft, draft_id)
     if draft is not None:
-        if user is None or policy.may_review(session, draft, user):
+        if policy.may_review(session=session, draft=draft, principal=principal):
             return review_payload(session, draft)
-        if draft.status == DraftStatus.delivered and policy.is_recipient(session, draft, user):
+        if draft.status == DraftStatus.delivered and policy.is_recipient(
+            session=session, draft=draft, principal=principal
+        ):
             return delivery.view_of(draft)
-        if policy.may_approve_story_as_member(session, draft, user) and draft.status in (
+        if policy.may_approve_story_as_member(
+            session=session, draft=draft, principal=principal
+        ) and draft.status in (
             DraftStatus.approved,
             DraftStatus.delivered,
         ):
@@ -65,6 +69,14 @@ def get_for(session: Session, draft_id: int, user: User | None) -> dict[str, Any
             # coordinator already.
             return {**delivery_like(draft), "waiting_for": _waiting_for(session, draft)}
     raise NotFound(f"No draft with id {draft_id}.")
+
+
+def decisions_on(*, session: Session, draft_id: int, principal: Principal) -> list[str]:
+    """The decisions `principal` may take on a draft now; none on one they may not decide."""
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        return []
+    return workflow.decisions(session=session, draft=draft, principal=principal)
 
 
 def delivery_like(draft: Draft) -> dict[str, Any]:
@@ -79,9 +91,9 @@ def delivery_like(draft: Draft) -> dict[str, Any]:
 
 
 def pending_for(
-    session: Session,
-    user: User,
     *,
+    session: Session,
+    principal: Principal,
     kind: DraftKind | None = None,
     program_id: int | None = None,
     relationship_id: int | None = None,
@@ -93,7 +105,7 @@ def pending_for(
     query = select(Draft).where(
         Draft.status.in_([DraftStatus.pending_review, DraftStatus.approved])
     )
-    narrowed = policy.candidates(session, user)
+    narrowed = policy.candidates(session=session, principal=principal)
     if narrowed is not None:
         query = query.where(narrowed)
     if kind is not None:
@@ -107,39 +119,43 @@ def pending_for(
         query = query.where(Draft.created_at <= cutoff)
     mine = []
     for draft in session.scalars(query.order_by(Draft.created_at, Draft.id)):
-        if draft.status == DraftStatus.pending_review and policy.may_review(session, draft, user):
-            if not any(a["user_id"] == user.id for a in draft.approvals or []):
+        if draft.status == DraftStatus.pending_review and policy.may_review(
+            session=session, draft=draft, principal=principal
+        ):
+            if not any(a["user_id"] == principal.id for a in draft.approvals or []):
                 mine.append(draft)
         elif (
             draft.status == DraftStatus.approved
-            and policy.may_approve_story_as_member(session, draft, user)
-            and _story_waits_on(session, draft, user)
+            and policy.may_approve_story_as_member(
+                session=session, draft=draft, principal=principal
+            )
+            and _story_waits_on(draft, principal)
         ):
             mine.append(draft)
     page = mine[offset : offset + limit]
     return [review_payload(session, d) for d in page], len(mine)
 
 
-def _story_waits_on(session: Session, draft: Draft, user: User) -> bool:
+def _story_waits_on(draft: Draft, principal: Principal) -> bool:
     approved = {a["user_id"] for a in draft.approvals or [] if a.get("as_member")}
-    return user.id not in approved
+    return principal.id not in approved
 
 
 def reviewable(
-    session: Session,
-    user: User,
     *,
+    session: Session,
+    principal: Principal,
     kind: DraftKind | None = None,
     status: DraftStatus | None = None,
     relationship_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Every draft `user` may review, newest first, whatever its state."""
+    """Every draft `principal` may review, newest first, whatever its state."""
     query = select(Draft)
     if relationship_id is not None:
         query = query.where(Draft.relationship_id == relationship_id)
-    narrowed = policy.candidates(session, user)
+    narrowed = policy.candidates(session=session, principal=principal)
     if narrowed is not None:
         query = query.where(narrowed)
     if kind is not None:
@@ -149,6 +165,6 @@ def reviewable(
     mine = [
         d
         for d in session.scalars(query.order_by(Draft.id.desc()))
-        if policy.may_review(session, d, user)
+        if policy.may_review(session=session, draft=d, principal=principal)
     ]
     return [review_payload(session, d) for d in mine[offset : offset + limit]], len(mine)

@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from companion.accounts.models import User
+from companion.accounts.principal import Principal, System, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
@@ -77,13 +77,6 @@ def content_hash(draft: Draft) -> str:
     return hashlib.sha256((draft.text or "").encode()).hexdigest()
 
 
-def _actor(user: User | None, actor: Actor | None) -> Actor:
-    if actor is not None:
-        return actor
-    assert user is not None
-    return Actor(id=user.id, label=user.email)
-
-
 def transition(
     session: Session, draft: Draft, action: Action, actor: Actor, **data: Any
 ) -> DraftStatus:
@@ -124,32 +117,71 @@ def _require(draft: Draft, action: Action) -> DraftStatus:
     return after
 
 
-def get_reviewable(session: Session, draft_id: int, user: User | None) -> Draft:
+def get_reviewable(*, session: Session, draft_id: int, principal: Principal) -> Draft:
+    """A draft `principal` may decide on; to anyone else, one that does not exist."""
     draft = session.get(Draft, draft_id)
-    if draft is None or (
-        user is not None
-        and not policy.may_review(session, draft, user)
-        and not policy.may_approve_story_as_member(session, draft, user)
+    if draft is None or not (
+        policy.may_review(session=session, draft=draft, principal=principal)
+        or policy.may_approve_story_as_member(session=session, draft=draft, principal=principal)
     ):
         raise NotFound(f"No draft with id {draft_id} awaits your review.")
     return draft
 
 
-def decide(**kwargs: Any) -> Draft:
+def decisions(*, session: Session, draft: Draft, principal: Principal) -> list[str]:
+    """The decisions `principal` may take on the draft now (none for a stranger)."""
+    if not policy.may_review(session=session, draft=draft, principal=principal):
+        if not policy.may_approve_story_as_member(
+            session=session, draft=draft, principal=principal
+        ):
+            return []
+        mine = any(
+            a.get("as_member") and a["user_id"] == principal.id for a in draft.approvals or []
+        )
+        if draft.status == S.approved and not mine:
+            return [Action.approve.value]
+        return []
+    return sorted(
+        action.value
+        for (status, action) in TRANSITIONS
+        if status == draft.status and action in HUMAN_ACTIONS
+    )
+
+
+def decide(
+    *,
+    session: Session,
+    draft_id: int,
+    action: Action,
+    version: int,
+    principal: Principal,
+    content: dict[str, Any] | None = None,
+    note: str = "",
+    services: Services,
+) -> Draft:
     """A reviewer's decision on the version of a draft they saw (see `_decide`).
 
     Two decisions racing on one draft: the second UPDATE names a version that
     no longer exists, so it changes nothing and is answered with 409.
     """
     try:
-        return _decide(**kwargs)
+        return _decide(
+            session=session,
+            draft_id=draft_id,
+            action=action,
+            version=version,
+            principal=principal,
+            content=content,
+            note=note,
+            services=services,
+        )
     except (StaleDataError, OperationalError) as exc:
         if isinstance(exc, OperationalError) and "database is locked" not in str(exc.orig):
             raise
         # Under SQLite the second writer may instead find the database locked by the
         # first: the same race, lost the same way, and nothing was changed.
         raise Conflict(
-            f"Draft {kwargs.get('draft_id')} was changed by someone else at the same moment; "
+            f"Draft {draft_id} was changed by someone else at the same moment; "
             "reload it and decide again."
         ) from None
 
@@ -160,15 +192,14 @@ def _decide(
     draft_id: int,
     action: Action,
     version: int,
-    user: User | None,
-    actor: Actor | None = None,
+    principal: Principal,
     content: dict[str, Any] | None = None,
     note: str = "",
     services: Services,
 ) -> Draft:
     """A reviewer's decision on the version of a draft they saw."""
-    actor = _actor(user, actor)
-    draft = get_reviewable(session, draft_id, user)
+    actor = actor_of(principal)
+    draft = get_reviewable(session=session, draft_id=draft_id, principal=principal)
     if action not in HUMAN_ACTIONS:
         raise InvalidInput(
             f"action: '{action.value}' is not a decision; use "
@@ -176,7 +207,7 @@ def _decide(
         )
     if len(note) > NOTE_MAX:
         raise InvalidInput(f"note: at most {NOTE_MAX} characters.")
-    member_only = user is not None and not policy.may_review(session, draft, user)
+    member_only = not policy.may_review(session=session, draft=draft, principal=principal)
     if action == Action.approve and _already_approved(draft, actor):
         return draft  # approving twice is idempotent
     if version != draft.version:
@@ -193,7 +224,7 @@ def _decide(
     if action == Action.approve:
         if content is not None:
             _edit(session, draft, content, actor)
-        return _approve(session, draft, actor, user, services)
+        return _approve(session, draft, principal, services)
     if action == Action.edit:
         if content is None:
             raise InvalidInput("content: give the edited draft.", details=[{"field": "content"}])
@@ -205,7 +236,7 @@ def _decide(
         _require(draft, Action.regenerate)
         from companion.drafting import service as drafting
 
-        drafting.regenerate(services=services, session=session, draft=draft)
+        drafting.regenerate(services=services, session=session, principal=principal, draft=draft)
         transition(session, draft, Action.regenerate, actor)
         return draft
     if action == Action.withdraw:
@@ -244,18 +275,17 @@ def _approval(actor: Actor, *, coordinator: bool, as_member: bool = False) -> di
     }
 
 
-def _approve(
-    session: Session, draft: Draft, actor: Actor, user: User | None, services: Services
-) -> Draft:
+def _approve(session: Session, draft: Draft, principal: Principal, services: Services) -> Draft:
     _require(draft, Action.approve)
-    if user is not None and policy.four_eyes_impossible(session, draft):
+    actor = actor_of(principal)
+    if not isinstance(principal, System) and policy.four_eyes_impossible(session, draft):
         raise Conflict(
             f"Draft {draft.id} was made from the pair's notes, action items or goals, which "
             "no coordinator may read, so it cannot get the coordinator's approval this "
             "program requires (four eyes). Request changes and regenerate it: under four "
             "eyes it is drafted only from what coordinators may read."
         )
-    coordinator = user is None or policy.is_coordinator(user, draft)
+    coordinator = policy.is_coordinator(principal=principal, draft=draft)
     if any(a["by"] == actor.label for a in draft.approvals or []):
         return draft  # this person's approval is already counted (four eyes)
     draft.approvals = [*(draft.approvals or []), _approval(actor, coordinator=coordinator)]
@@ -384,12 +414,12 @@ MAX_BULK = 200
 
 
 def bulk_approve(
-    *, session: Session, items: list[tuple[int, int]], user: User, services: Services
+    *, session: Session, items: list[tuple[int, int]], principal: Principal, services: Services
 ) -> list[dict[str, Any]]:
     """A coordinator approves many (draft id, version) pairs; each succeeds or fails alone."""
     from companion.accounts import policy as roles
 
-    roles.require_any_coordinator(user)
+    roles.require_any_coordinator(principal)
     if not 1 <= len(items) <= MAX_BULK:
         raise InvalidInput(f"drafts: approve 1 to {MAX_BULK} drafts at once.")
     results = []
@@ -401,7 +431,7 @@ def bulk_approve(
                 draft_id=draft_id,
                 action=Action.approve,
                 version=version,
-                user=user,
+                principal=principal,
                 services=services,
             )
             savepoint.commit()

@@ -500,13 +500,14 @@ class TestRelationships:
         ben = token_for(services, "ben@example.org")
         assert client.get(url, headers=bearer(ben)).json()["items"] == []
 
-    def test_people_outside_the_program_are_403(
+    def test_people_outside_the_program_are_told_it_does_not_exist(
         self, client: TestClient, people: dict[str, str], pilot: int
     ) -> None:
-        response = client.get(
-            f"/api/v1/programs/{pilot}/relationships", headers=bearer(people["elsewhere"])
-        )
-        assert response.status_code == 403
+        headers = bearer(people["elsewhere"])
+        response = client.get(f"/api/v1/programs/{pilot}/relationships", headers=headers)
+        missing = client.get("/api/v1/programs/987654/relationships", headers=headers)
+        assert response.status_code == missing.status_code == 404
+        assert response.json()["error"]["message"] == f"No program with id {pilot}."
 
 
 class TestMatchingSettings:

@@ -222,7 +222,7 @@ class TestRunOnTheDemoCohort:
             mentee = accounts.get_by_email(session=session, email="mentee@demo.example")
             program = session.get(Program, demo.program_id)
             visible, total = relationship_service.list_visible(
-                session=session, program=program, user=mentee
+                session=session, program=program, principal=mentee
             )
             assert (visible, total) == ([], 0)
             [event] = events(session, "matching.run_created")
@@ -293,7 +293,7 @@ class TestApprove:
             [event] = events(session, "matching.proposal_approved")
             ben = accounts.get_by_email(session=session, email="ben@example.org")
             [visible], _ = relationship_service.list_visible(
-                session=session, program=session.get(Program, pilot), user=ben
+                session=session, program=session.get(Program, pilot), principal=ben
             )
         assert (event.subject_type, event.subject_id) == ("match_proposal", str(proposal_id))
         assert event.data["relationship_id"] == relationship_id

@@ -11,6 +11,7 @@ from httpx import Response
 from sqlalchemy import select
 
 from companion.accounts import service as accounts
+from companion.accounts.principal import System
 from companion.audit.models import AuditEvent
 from companion.programs.models import Program
 from companion.relationships import access
@@ -94,7 +95,7 @@ def assert_no_goal_text(response: Response) -> None:
 def end_first_pair(world: World) -> None:
     with world.services.sessions() as session:
         eli = accounts.get_by_email(session=session, email="eli@example.org")
-        view = access.view(session=session, relationship_id=world.first, user=eli)
+        view = access.view(session=session, relationship_id=world.first, principal=eli)
         relationships.end(view=view, outcome=RelationshipStatus.completed)
         session.commit()
 
@@ -337,7 +338,7 @@ class TestVisibility:
                 name="Planners",
                 mentor="M1",
                 mentees=["E3", "E4"],
-                actor=TEST_ACTOR,
+                principal=System(TEST_ACTOR.label),
             )
             quinn = accounts.get_by_email(session=session, email="quinn@example.org")
             quinn_headers = bearer(

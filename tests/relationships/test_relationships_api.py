@@ -139,7 +139,15 @@ class TestPermissionMatrix:
         assert own["id"] == world.first and own["my_role"] == "mentee"
         assert [m["participant_id"] for m in own["members"]] == ["M1", "E1"]
         assert world.client.get(url, headers=world.headers("pia")).json()["items"] == []
-        assert world.client.get(url, headers=world.headers("elsewhere")).status_code == 403
+        # Another program's coordinator learns nothing, not even that the program exists.
+        elsewhere = world.client.get(url, headers=world.headers("elsewhere"))
+        missing = world.client.get(
+            "/api/v1/programs/987654/relationships", headers=world.headers("elsewhere")
+        )
+        assert elsewhere.status_code == missing.status_code == 404
+        assert elsewhere.json() == {
+            "error": {**missing.json()["error"], "message": f"No program with id {world.pilot}."}
+        }
 
 
 class TestAgreementAndPrivacy:
@@ -431,8 +439,9 @@ class TestHealth:
 
     def test_only_coordinators_see_the_overview(self, world: World) -> None:
         url = f"/api/v1/programs/{world.pilot}/relationships/health"
-        for who in ("maya", "eli", "pia", "elsewhere"):
+        for who in ("maya", "eli", "pia"):
             assert world.client.get(url, headers=world.headers(who)).status_code == 403, who
+        assert world.client.get(url, headers=world.headers("elsewhere")).status_code == 404
 
     @pytest.mark.parametrize("stalled", [False, True])
     def test_the_cli_lists_relationships_as_json(

@@ -174,6 +174,7 @@ def set_up(world: World) -> Setup:
         "proposal_id": proposals[:2],
         "doc_id": ["no-such-document"],
         "user_id": [1, 2],
+        # Address changes held for an administrator hold no drafted text; none is pending.
         "change_id": [1],
     }
     return Setup(ids=ids, drafts=drafts, secrets=secrets)

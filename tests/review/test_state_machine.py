@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
 from companion.accounts.models import User
+from companion.accounts.principal import System
 from companion.audit.models import AuditEvent
-from companion.audit.service import Actor
 from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
 from companion.drafting.text import render_text
@@ -44,7 +44,7 @@ from prompts.schemas import DraftKind
 from tests.relationships.conftest import World
 
 S = DraftStatus
-OPERATOR = Actor(id=None, label="operator")
+OPERATOR = System("operator")
 PEOPLE = ("maya", "eli", "lead", "nora", "pia")
 COORDINATORS = {"lead"}
 KINDS = (DraftKind.agenda, DraftKind.brief, DraftKind.nudge)
@@ -216,8 +216,7 @@ class ReviewMachine(RuleBasedStateMachine):
                 services=self.world.services,
                 session=session,
                 kind=kind,
-                user=None,
-                actor=OPERATOR,
+                principal=OPERATOR,
                 relationship_id=self.world.first,
             )
             session.commit()
@@ -294,7 +293,7 @@ class ReviewMachine(RuleBasedStateMachine):
                     draft_id=draft_id,
                     action=action,
                     version=version,
-                    user=user(session, who),
+                    principal=user(session, who),
                     content=payload,
                     note=note,
                     services=services,
@@ -355,11 +354,13 @@ class ReviewMachine(RuleBasedStateMachine):
                 ever = set().union(*(t.texts for t in self.tracked.values()))
                 forbidden = (unapproved | originals | ever) - allowed
 
-                found = delivery.delivered_to(session, reader)
+                found = delivery.delivered_to(session=session, principal=reader)
                 assert all(d.status == S.delivered for d in found)
                 assert {d.id for d in found if d.id in self.tracked} == mine
                 views = [delivery.view_of(d) for d in found if d.id in self.tracked]
-                agenda = delivery.agenda_for(session, reader, mentoring_session)
+                agenda = delivery.agenda_for(
+                    session=session, principal=reader, mentoring_session=mentoring_session
+                )
                 if agenda is not None and agenda["id"] in self.tracked:
                     views.append(agenda)
                 readable = [v["text"] for v in views]
