@@ -9,7 +9,6 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from companion.accounts import policy
 from companion.accounts import service as accounts
 from companion.accounts.models import User
 from companion.db import session_scope
@@ -46,14 +45,6 @@ def get_current_user(
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
-def get_org_coordinator(user: CurrentUser) -> User:
-    policy.require_coordinator(user)
-    return user
-
-
-CoordinatorUser = Annotated[User, Depends(get_org_coordinator)]
 
 
 class PageParams:

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from api.deps import SessionDep
-from companion.accounts import policy, web_sessions
-from companion.accounts.models import Role, User
+from companion.accounts import service as accounts
+from companion.accounts import web_sessions
+from companion.accounts.models import User
 from companion.accounts.web_sessions import StartedSession
 from companion.errors import CompanionError, PermissionDenied
 
@@ -50,14 +51,10 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
 
 
 def roles_of(user: User | None) -> dict[str, bool]:
+    """Which parts of the navigation to show; each page still asks the services."""
     if user is None:
         return {"admin": False, "coordinator": False, "mentor": False, "mentee": False}
-    return {
-        "admin": policy.is_admin(user),
-        "coordinator": any(a.role == Role.coordinator for a in user.roles),
-        "mentor": any(a.role == Role.mentor for a in user.roles),
-        "mentee": any(a.role == Role.mentee for a in user.roles),
-    }
+    return accounts.role_summary(user)
 
 
 def render(
@@ -150,10 +147,6 @@ async def checked_form(request: Request) -> FormData:
 
 
 Form = Annotated[FormData, Depends(checked_form)]
-
-
-def require_coordinator_of(user: User, program_id: int) -> None:
-    policy.require_coordinator(user, program_id)
 
 
 def field_errors(exc: CompanionError) -> dict[str, str]:

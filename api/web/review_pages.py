@@ -14,7 +14,7 @@ from api.web.core import Form, WebUser, field_errors, flash, redirect, render, r
 from companion.accounts.models import User
 from companion.drafting.models import Draft, DraftStatus
 from companion.errors import CompanionError, InvalidInput, NotFound, PermissionDenied
-from companion.review import policy, queue, workflow
+from companion.review import queue, workflow
 from prompts.schemas import DraftKind
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -278,7 +278,7 @@ def draft_page(
         status_code=status_code,
         errors=errors or {},
         draft=payload,
-        full_review=policy.may_review(session=session, draft=draft, principal=user),
+        full_review=queue.may_review_draft(session=session, draft_id=draft.id, principal=user),
         decisions=workflow.decisions(session=session, draft=draft, principal=user),
         action_labels={a.value: label for a, label in ACTION_LABELS.items()},
         edit_values=edit_values or edit_values_of(draft.kind, draft.content),

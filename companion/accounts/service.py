@@ -42,6 +42,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def role_summary(user: User) -> dict[str, bool]:
+    """Which kinds of role a person holds anywhere (for navigation, not for authority)."""
+    return {
+        "admin": policy.is_admin(user),
+        "coordinator": any(a.role == Role.coordinator for a in user.roles),
+        "mentor": any(a.role == Role.mentor for a in user.roles),
+        "mentee": any(a.role == Role.mentee for a in user.roles),
+    }
+
+
 def get(*, session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:

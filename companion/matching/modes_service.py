@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from companion.accounts import policy as accounts_policy
+from companion.accounts.models import Role
 from companion.accounts.principal import Principal
 from companion.errors import InvalidInput, NotFound, PermissionDenied
 from companion.matching import modes
@@ -122,15 +124,16 @@ def speed_shortlists(
 ) -> dict[str, Any]:
     """For each unmatched mentee, the mentors to meet in a speed-mentoring round.
 
-    Coordinators see every shortlist; a mentee of the program only their own.
+    Coordinators see every shortlist; a mentee of the program only their own, which is
+    empty once they are matched (the cohort holds unmatched mentees only).
     """
     program = policy.readable_program(session=session, program_id=program_id, principal=principal)
     cohort = load_cohort(session=session, program=program)
     shown: set[str] | None = None
     if not policy.may_coordinate(program_id=program_id, principal=principal):
-        shown = _own_mentee_ids(cohort, principal)
-        if not shown:
+        if not accounts_policy.has_role(principal, Role.mentee, program_id):
             raise PermissionDenied("Only a coordinator or a mentee of this program may do this.")
+        shown = _own_mentee_ids(cohort, principal)
     require_people(cohort)
     lists = modes.speed_shortlists(
         cohort.mentees, cohort.mentors, **_common(cohort, vectors, program)

@@ -283,7 +283,7 @@ def _is_reader(session: Session, draft: Draft, address: str) -> bool:
 def _inbox_position(session: Session, draft: Draft, user: User) -> int | None:
     """Where the draft stands among those of its kind delivered to `user`, newest first,
     or None if the delivery gate does not let `user` read it."""
-    delivered = delivery.delivered_to(session, user, kind=DraftKind(draft.kind))
+    delivered = delivery.delivered_to(session=session, principal=user, kind=DraftKind(draft.kind))
     return next((n for n, found in enumerate(delivered) if found.id == draft.id), None)
 
 

@@ -71,6 +71,14 @@ def get_for(*, session: Session, draft_id: int, principal: Principal) -> dict[st
     raise NotFound(f"No draft with id {draft_id}.")
 
 
+def may_review_draft(*, session: Session, draft_id: int, principal: Principal) -> bool:
+    """Whether `principal` reviews this draft (and so sees its provenance and history)."""
+    draft = session.get(Draft, draft_id)
+    return draft is not None and policy.may_review(
+        session=session, draft=draft, principal=principal
+    )
+
+
 def decisions_on(*, session: Session, draft_id: int, principal: Principal) -> list[str]:
     """The decisions `principal` may take on a draft now; none on one they may not decide."""
     draft = session.get(Draft, draft_id)
