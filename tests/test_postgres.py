@@ -22,7 +22,7 @@ from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.services import Services
 from companion.settings import Settings
-from tests.helpers import TEST_ACTOR, TEST_SYSTEM
+from tests.helpers import TEST_SYSTEM
 
 URL = os.environ.get("COMPANION_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="COMPANION_TEST_POSTGRES_URL is not set")
@@ -58,10 +58,13 @@ def test_migrations_and_the_matching_flow_run_on_postgresql(pg_services: Service
         )
         assert summary.created == 52
         run = matching.run(
-            session=session, vectors=pg_services.profile_vectors, program=program, actor=TEST_ACTOR
+            session=session,
+            vectors=pg_services.profile_vectors,
+            program_id=program.id,
+            principal=TEST_SYSTEM,
         )
         assert run.proposals
-        matching.approve(session=session, proposal_id=run.proposals[0].id, actor=TEST_ACTOR)
+        matching.approve(session=session, proposal_id=run.proposals[0].id, principal=TEST_SYSTEM)
     with session_scope(pg_services.sessions) as session:
         assert audit.verify(session=session) == []
         assert session.scalar(select(func.count()).select_from(Relationship)) == 1
