@@ -409,9 +409,7 @@ class TestAccountsAreForAdministrators:
 
 
 class TestAdministrationPage:
-    def test_only_an_administrator_opens_it_and_decides_a_held_change_there(
-        self, org: Org
-    ) -> None:
+    def test_only_an_administrator_opens_it_and_decides_a_held_change_there(self, org: Org) -> None:
         moved = next(list(p) for p in PEOPLE if p[0] == "E2")
         moved[2] = "omar.f@example.org"
         _import_into(org, org.x, [tuple(moved)], "lead-x@example.org")
@@ -436,3 +434,29 @@ class TestAdministrationPage:
         assert "keeps omar@example.org" in admin.get("/admin").text
         assert org.user("omar@example.org") is not None
         assert org.user("omar.f@example.org") is None
+
+
+class TestCommandLine:
+    def test_the_operator_invites_by_link_and_decides_held_changes(
+        self, org: Org, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from typer.testing import CliRunner
+
+        from companion.cli import app
+
+        monkeypatch.setenv("COMPANION_DATA_DIR", str(org.services.settings.data_dir))
+        runner = CliRunner()
+        made = runner.invoke(app, ["users", "invite", "pia@example.org"])
+        assert made.exit_code == 0, made.output
+        assert re.search(r"/invite/[\w-]+", made.output)
+        refused = runner.invoke(app, ["users", "invite", "maya@example.org"])
+        assert refused.exit_code != 0 and "can already sign in" in refused.output
+        moved = next(list(p) for p in PEOPLE if p[0] == "E2")
+        moved[2] = "omar.new@example.org"
+        _import_into(org, org.x, [tuple(moved)], "lead-x@example.org")
+        listed = runner.invoke(app, ["users", "email-changes"])
+        assert "omar@example.org -> omar.new@example.org" in listed.output
+        change_id = re.search(r"#(\d+)", listed.output).group(1)
+        decided = runner.invoke(app, ["users", "decide-email-change", change_id, "--approve"])
+        assert decided.exit_code == 0, decided.output
+        assert org.signs_in("omar.new@example.org", PASSWORD)
