@@ -7,7 +7,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
 from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
-from companion.accounts import passwords
 from companion.accounts.models import EmailChangeStatus
 from companion.credentials import service as credentials
 from companion.errors import CompanionError, Conflict, InvalidInput, NotFound
@@ -69,15 +68,7 @@ def admin_invite(
             email=email,
             errors={"email": exc.message},
         )
-    days = passwords.INVITATION_DAYS
-    if outcome.emailed:
-        flash(request, f"Invitation sent to {outcome.email}; its link works once, for {days} days.")
-    else:
-        flash(
-            request,
-            f"Give this link to {outcome.email} in person: {outcome.link} — it works once, "
-            f"for {days} days, and is shown only now.",
-        )
+    flash(request, outcome.notice)
     return redirect("/admin")
 
 

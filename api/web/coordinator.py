@@ -20,7 +20,6 @@ from api.deps import PageDep, PageParams, ServicesDep, SessionDep
 from api.params import whole_number
 from api.routes.matching import MAX_FILE_BYTES
 from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
-from companion.accounts import passwords
 from companion.accounts.models import User
 from companion.credentials import service as credentials
 from companion.errors import CompanionError, Conflict, InvalidInput
@@ -446,19 +445,7 @@ def invite(
             errors={"email": exc.message},
             email=email,
         )
-    if outcome.emailed:
-        flash(
-            request,
-            f"Invitation sent to {outcome.email}. The link in it works once, for "
-            f"{passwords.INVITATION_DAYS} days.",
-        )
-    else:
-        flash(
-            request,
-            f"Email is not configured here, so give this link to {outcome.email} in person: "
-            f"{outcome.link} — it works once, for {passwords.INVITATION_DAYS} days, and is "
-            "shown only now.",
-        )
+    flash(request, outcome.notice)
     return redirect(f"/coordinator/programs/{program_id}/participants")
 
 

@@ -36,6 +36,17 @@ class InvitationOutcome:
     emailed: bool
     link: str | None = None
 
+    @property
+    def notice(self) -> str:
+        """What to tell whoever invited, once."""
+        days = passwords.INVITATION_DAYS
+        if self.emailed:
+            return f"Invitation sent to {self.email}; its link works once, for {days} days."
+        return (
+            f"Email is not configured here, so give this link to {self.email} in person: "
+            f"{self.link} — it works once, for {days} days, and is shown only now."
+        )
+
 
 def _link(settings: Settings, path: str, token: str) -> str:
     return f"{settings.public_url.rstrip('/')}/{path}/{token}"
