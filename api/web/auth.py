@@ -168,7 +168,8 @@ def forgot(
     flash(
         request,
         "If an account has this address, a link to choose a new password is on its way "
-        f"there. It works once, for {passwords.RESET_HOURS} hour.",
+        f"there. It works once, for {passwords.RESET_HOURS} hour. Nothing after ten minutes? "
+        "Check the address and ask again.",
     )
     return redirect("/login")
 

@@ -9,13 +9,20 @@ account that has never had credentials, and hand it over in person.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.accounts import passwords, policy
 from companion.accounts import service as accounts
-from companion.accounts.models import EmailChange, EmailChangeStatus, LinkPurpose, User
+from companion.accounts.models import (
+    EmailChange,
+    EmailChangeStatus,
+    Invitation,
+    LinkPurpose,
+    User,
+)
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
@@ -26,6 +33,7 @@ from companion.review import outbox
 from companion.settings import Settings
 
 PRODUCT = "Mentoring Companion"
+RESET_EMAIL_INTERVAL = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,7 @@ def request_reset(*, session: Session, email: str, settings: Settings) -> None:
         account = accounts.get_by_email(session=session, email=email)
     except InvalidInput:
         return
-    if account is None or not account.is_active:
+    if account is None or not account.is_active or _reset_sent_lately(session, account):
         return
     owner = Actor(id=account.id, label=account.email)
     token = passwords.issue_link(
@@ -139,6 +147,17 @@ def request_reset(*, session: Session, email: str, settings: Settings) -> None:
         ),
         settings=settings,
     )
+
+
+def _reset_sent_lately(session: Session, account: User) -> bool:
+    """One reset email per few minutes: the form must not flood someone's mailbox."""
+    since = utcnow() - RESET_EMAIL_INTERVAL
+    recent = select(Invitation.id).where(
+        Invitation.user_id == account.id,
+        Invitation.purpose == LinkPurpose.reset,
+        Invitation.created_at > since,
+    )
+    return session.scalars(recent.limit(1)).first() is not None
 
 
 def complete_link(*, session: Session, token: str, password: str, settings: Settings) -> User:

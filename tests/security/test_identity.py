@@ -386,6 +386,11 @@ class TestLinksGoOnlyToTheOwner:
         assert org.signs_in("maya@example.org", NEW_PASSWORD)
         assert not org.signs_in("maya@example.org", PASSWORD)
         assert browser.get(path).status_code == 404  # one use
+        browser.get("/forgot")
+        browser.post("/forgot", {"email": "maya@example.org"})
+        _send_mail(org, settings)
+        # Asked again within minutes: the same answer, but no second email.
+        assert len(_links_in(recorder, "maya@example.org", "reset")) == 1
         _send_mail(org, settings)
         notices = [m for to, m in recorder.messages if to == ["maya@example.org"]]
         assert any("password was changed" in m["Subject"] for m in notices)
