@@ -68,3 +68,39 @@ def test_migrations_and_the_matching_flow_run_on_postgresql(pg_services: Service
     with session_scope(pg_services.sessions) as session:
         assert audit.verify(session=session) == []
         assert session.scalar(select(func.count()).select_from(Relationship)) == 1
+
+
+def test_overlapping_audited_writes_all_land_in_one_unbroken_chain(pg_services: Services) -> None:
+    """Eight writers at once: each appends to the audit chain in its own transaction.
+
+    Appending used to read the latest event and insert seq + 1, so two overlapping
+    transactions collided on the unique seq and one of them failed.
+    """
+    import threading
+
+    failures: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def writer(n: int) -> None:
+        start.wait()
+        for k in range(10):
+            try:
+                with session_scope(pg_services.sessions) as session:
+                    programs.create(session=session, name=f"P{n}-{k}", principal=TEST_SYSTEM)
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                failures.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with session_scope(pg_services.sessions) as session:
+        assert audit.verify(session=session) == []
+        created = session.scalar(
+            select(func.count())
+            .select_from(audit.AuditEvent)
+            .where(audit.AuditEvent.action == "program.created")
+        )
+        assert created == 80

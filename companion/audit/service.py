@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from companion.audit.models import AuditEvent
@@ -16,6 +16,8 @@ from companion.db import fetch_page
 from companion.db.base import utcnow
 
 GENESIS_HASH = "0" * 64
+# Any fixed number, the same in every process: PostgreSQL's advisory lock on the chain.
+AUDIT_APPEND_LOCK = 0x6D63_6175
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event in the caller's transaction, chained to the latest one."""
+    _serialise_appends(session)
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
     fields: dict[str, Any] = {
         "seq": 1 if last is None else last.seq + 1,
@@ -79,6 +82,18 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def _serialise_appends(session: Session) -> None:
+    """Let one transaction at a time append, until it ends.
+
+    The next event's seq and prev_hash come from the latest one, so two overlapping
+    appends would both claim the same seq. SQLite already admits one writer at a
+    time; on PostgreSQL a transaction-level advisory lock does the same for the
+    audit chain only, and is released at commit or rollback.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_APPEND_LOCK})
 
 
 @dataclass(frozen=True)
