@@ -10,7 +10,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test lint bench install install-dev clean help
+.PHONY: run test lint bench install install-dev clean help postgresql
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -50,7 +50,15 @@ $(CHROMIUM):
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y --no-install-recommends chromium \
 	  || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y --no-install-recommends chromium; }
 
-test: lint $(CHROMIUM)  ## Build everything and run the whole test suite (browser tests included)
+# The PostgreSQL tests start a throwaway server of Debian's package on a free port.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null || { echo "Install PostgreSQL for the PostgreSQL tests."; exit 1; }; \
+	  $(SUDO) apt-get install -y --no-install-recommends postgresql \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends postgresql; }; }
+
+test: lint $(CHROMIUM) postgresql  ## Build everything and run the whole test suite (browser and PostgreSQL tests included)
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-dev  ## Run the benchmarks in bench/

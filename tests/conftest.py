@@ -80,3 +80,63 @@ def services(settings: Settings, encoder: embeddings.Encoder, own_chroma) -> Ite
 def session(services: Services):
     with services.sessions() as db_session:
         yield db_session
+
+
+def _postgres_bin() -> Path | None:
+    """Debian's PostgreSQL programs (`make test` installs the package), newest version first."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
+    return found[0].parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server for this test session, on a free loopback port.
+
+    COMPANION_TEST_POSTGRES_URL names one of your own instead (an empty database the
+    tests may reset). Without either, the PostgreSQL tests are skipped.
+    """
+    given = os.environ.get("COMPANION_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    import pwd
+    import subprocess
+    import tempfile
+
+    from tests.helpers import free_port
+
+    # Not under pytest's own temporary folder, whose parents only root may enter.
+    root = Path(tempfile.mkdtemp(prefix="companion-postgres-"))
+    data = root / "data"
+    # PostgreSQL refuses to run as root: run it as the package's own user.
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam("postgres")
+        os.chown(root, owner.pw_uid, owner.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+
+    def run(*args: str) -> None:
+        subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=120)
+
+    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+    run(
+        str(bin_dir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-w",
+        "-l",
+        str(root / "server.log"),
+        "-o",
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
+        "start",
+    )
+    try:
+        run(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "mc")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/mc"
+    finally:
+        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,13 +1,12 @@
 """The same migrations and core flows on PostgreSQL (no SQLite-only SQL).
 
-Runs only when COMPANION_TEST_POSTGRES_URL names an empty database that the
-test may reset, e.g. postgresql+psycopg://companion:companion@127.0.0.1/companion_test
-(`pip install -e '.[postgres]'`). CI on the embedded defaults skips it.
+Runs on a PostgreSQL server the tests start themselves (`make test` installs
+Debian's package), or on COMPANION_TEST_POSTGRES_URL: an empty database that the
+tests may reset, e.g. postgresql+psycopg://companion:companion@127.0.0.1/companion_test.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -24,20 +23,17 @@ from companion.services import Services
 from companion.settings import Settings
 from tests.helpers import TEST_SYSTEM
 
-URL = os.environ.get("COMPANION_TEST_POSTGRES_URL")
-pytestmark = pytest.mark.skipif(not URL, reason="COMPANION_TEST_POSTGRES_URL is not set")
-
 
 @pytest.fixture
-def pg_services(tmp_path, encoder, own_chroma) -> Iterator[Services]:
-    engine = make_engine(URL)
+def pg_services(tmp_path, encoder, own_chroma, postgres_url: str) -> Iterator[Services]:
+    engine = make_engine(postgres_url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    upgrade(URL)
+    upgrade(postgres_url)
     built = Services(
-        Settings(environment="test", data_dir=tmp_path / "var", database_url=URL),
+        Settings(environment="test", data_dir=tmp_path / "var", database_url=postgres_url),
         encoder=encoder,
         chroma=own_chroma,
     )
