@@ -100,3 +100,28 @@ def test_overlapping_audited_writes_all_land_in_one_unbroken_chain(pg_services: 
             .where(audit.AuditEvent.action == "program.created")
         )
         assert created == 80
+
+
+def test_text_postgresql_would_refuse_is_a_422_naming_the_field(pg_services: Services) -> None:
+    """What SQLite would store and PostgreSQL refuse (a NUL byte, an over-long value)."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.helpers import bearer, make_user
+
+    with session_scope(pg_services.sessions) as session:
+        programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
+    with pg_services.sessions() as session:
+        from companion.accounts.models import Role
+
+        _, admin = make_user(session, "admin@example.org", (Role.admin, None))
+    with TestClient(create_app(services=pg_services)) as client:
+        nul = client.post(
+            "/api/v1/programs",
+            json={"name": "Spring", "description": "Listen first\u0000."},
+            headers=bearer(admin),
+        )
+        assert nul.status_code == 422, nul.text
+        assert nul.json()["error"]["details"][0]["field"] == "description"
+        listed = client.get("/api/v1/programs", headers=bearer(admin)).json()
+        assert [p["name"] for p in listed["items"]] == ["Pilot"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event, inspect
+from sqlalchemy.orm import DeclarativeBase, Session
+
+from companion.errors import InvalidInput
 
 # Stable constraint names, so that Alembic migrations (and SQLite batch mode)
 # can refer to constraints on every backend.
@@ -45,3 +47,45 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def check_stored_text(session: Session, _context: object, _instances: object) -> None:
+    """Refuse text a column cannot hold, naming the field, before the database sees it.
+
+    SQLite stores a 1,000-character name in a VARCHAR(200) and a NUL byte in a cell;
+    PostgreSQL refuses both with an error that would surface as a 500. Checking here,
+    for every engine, makes the answer the same everywhere: a 422 that says which field
+    and why, and nothing half-written (the transaction is rolled back by its owner).
+    """
+    for instance in (*session.new, *session.dirty):
+        mapper = inspect(instance).mapper
+        for attribute in mapper.column_attrs:
+            column = attribute.columns[0]
+            value = getattr(instance, attribute.key, None)
+            problem = _text_problem(value, getattr(column.type, "length", None))
+            if problem:
+                table = mapper.local_table.name
+                raise InvalidInput(
+                    f"{attribute.key}: {problem} (in {table}).",
+                    details=[{"field": attribute.key, "message": problem}],
+                )
+
+
+def _text_problem(value: object, length: int | None) -> str | None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "contains a NUL character, which cannot be stored; remove it"
+        if length is not None and len(value) > length:
+            return f"at most {length} characters ({len(value)} given)"
+    elif isinstance(value, dict):
+        for item in (*value.keys(), *value.values()):
+            if problem := _text_problem(item, None):
+                return problem
+    elif isinstance(value, list | tuple):
+        for item in value:
+            if problem := _text_problem(item, None):
+                return problem
+    return None
+
+
+event.listen(Session, "before_flush", check_stored_text)
