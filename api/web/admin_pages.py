@@ -9,7 +9,7 @@ from api.deps import ServicesDep, SessionDep
 from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
 from companion.accounts.models import EmailChangeStatus
 from companion.credentials import service as credentials
-from companion.errors import CompanionError, Conflict, InvalidInput, NotFound
+from companion.errors import CompanionError, Conflict, NotFound
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -52,8 +52,6 @@ def admin_invite(
 ) -> HTMLResponse | RedirectResponse:
     email = str(form.get("email", "")).strip()
     try:
-        if not email:
-            raise InvalidInput("Enter the email of the person to invite.")
         outcome = credentials.invite(
             session=session, principal=user, email=email, settings=services.settings
         )
@@ -64,7 +62,7 @@ def admin_invite(
             session,
             user,
             services,
-            status_code=exc.status_code if exc.status_code != 404 else 422,
+            status_code=exc.status_code,
             email=email,
             errors={"email": exc.message},
         )

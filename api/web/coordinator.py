@@ -428,8 +428,6 @@ def invite(
     program = _program_for(session, user, program_id)
     email = str(form.get("email", "")).strip()
     try:
-        if not email:
-            raise InvalidInput("Enter the email of the person to invite.")
         outcome = credentials.invite(
             session=session, principal=user, email=email, settings=services.settings
         )
@@ -441,7 +439,7 @@ def invite(
             user,
             program,
             page,
-            status_code=exc.status_code if exc.status_code != 404 else 422,
+            status_code=exc.status_code,
             errors={"email": exc.message},
             email=email,
         )

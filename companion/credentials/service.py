@@ -70,6 +70,11 @@ def invite(
     accounts beyond the principal's authority get the same answer, so that
     nobody learns which accounts exist elsewhere.
     """
+    if not email.strip():
+        raise InvalidInput(
+            "Enter the email of the person to invite.",
+            details=[{"field": "email", "message": "missing"}],
+        )
     address = accounts.normalise_email(email)
     account = accounts.get_by_email(session=session, email=address)
     by_email = bool(settings.smtp_host)
@@ -79,7 +84,8 @@ def invite(
                 "Email is not configured on this server, so invitation links can only be "
                 "created by an administrator; ask one, or configure COMPANION_SMTP_HOST."
             )
-        raise NotFound(
+        # The same answer for an unknown address and one beyond the principal's reach.
+        raise InvalidInput(
             f"Nobody you may invite has the address {address}; import them as a participant "
             "of your program first.",
             details=[{"field": "email", "message": "not someone you may invite"}],

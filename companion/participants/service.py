@@ -71,9 +71,7 @@ def check_file(
     *, session: Session, program: Program, data: bytes, filename: str, principal: Principal
 ) -> tuple[list[ParticipantRecord], list[ImportProblem]]:
     """Parse and validate without saving (also used for a preview)."""
-    program_policy.coordinated_program(
-        session=session, program_id=program.id, principal=principal
-    )
+    program_policy.coordinated_program(session=session, program_id=program.id, principal=principal)
     try:
         file_format = detect_format(filename)
     except ValueError as exc:
@@ -109,9 +107,7 @@ def import_participants(
     audited old -> new, never applied by the import, since whoever controls an
     account's address controls its password resets.
     """
-    program_policy.coordinated_program(
-        session=session, program_id=program.id, principal=principal
-    )
+    program_policy.coordinated_program(session=session, program_id=program.id, principal=principal)
     actor = actor_of(principal)
     records, problems = check_file(
         session=session, program=program, data=data, filename=filename, principal=principal
