@@ -17,7 +17,8 @@ from api.web.core import (
     redirect,
     render,
 )
-from companion.accounts import sign_in, web_sessions
+from companion.accounts import web_sessions
+from companion.credentials import sign_in
 from companion.errors import CompanionError, TooManyRequests
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)

@@ -18,9 +18,10 @@ from api.web.core import (
     redirect,
     render,
 )
-from companion.accounts import passwords, sign_in, web_sessions
+from companion.accounts import passwords, web_sessions
 from companion.accounts.models import Invitation, LinkPurpose
 from companion.credentials import service as credentials
+from companion.credentials import sign_in
 from companion.errors import InvalidInput, TooManyRequests, Unauthenticated
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)

@@ -178,19 +178,16 @@ def regenerate(
     *,
     services: Services,
     session: Session,
-    principal: Principal,
     draft: Draft,
     gateway: Gateway | None = None,
 ) -> Draft:
     """Draft the same request again into the same draft (after changes were requested).
 
-    The new version is made from exactly what the first was about (its
-    relationship, goal and subject), never re-resolved from who asks now.
+    A step of the `regenerate` decision: `review.workflow.decide` has checked that
+    whoever asks reviews this draft. The new version is made from exactly what the
+    first was about (its relationship, goal and subject), never re-resolved from
+    who asks now.
     """
-    from companion.review import policy as review_policy
-
-    if not review_policy.may_review(session=session, draft=draft, principal=principal):
-        raise NotFound(f"No draft with id {draft.id} awaits your review.")
     request = draft.request or {}
     _generate_into(
         draft,

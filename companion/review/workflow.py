@@ -236,7 +236,7 @@ def _decide(
         _require(draft, Action.regenerate)
         from companion.drafting import service as drafting
 
-        drafting.regenerate(services=services, session=session, principal=principal, draft=draft)
+        drafting.regenerate(services=services, session=session, draft=draft)
         transition(session, draft, Action.regenerate, actor)
         return draft
     if action == Action.withdraw:

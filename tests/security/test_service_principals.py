@@ -85,6 +85,7 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "member_reviewed": "pure: whether a kind may use the pair's material",
         "payload": "pure: a draft as a dict",
         "stored_error": "pure: the reason kept with a failed draft",
+        "regenerate": IN_A_DECISION,
     },
     "companion.review.workflow": {
         "content_hash": "pure: a hash of a draft's text",
