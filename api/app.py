@@ -42,7 +42,7 @@ from api.web import knowledge_pages as web_knowledge
 from api.web import relationship_pages as web_relationships
 from api.web import review_pages as web_review
 from companion import __version__
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import Settings, load_settings
 
 log = logging.getLogger("companion.api")

@@ -14,7 +14,7 @@ from companion.accounts.models import User
 from companion.db import session_scope
 from companion.errors import Unauthenticated
 from companion.pagination import MAX_PAGE_SIZE
-from companion.services import Services
+from companion.runtime import Services
 
 
 def get_services(request: Request) -> Services:

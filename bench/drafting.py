@@ -38,9 +38,9 @@ from companion.accounts.principal import System
 from companion.db import upgrade
 from companion.drafting import service as drafting
 from companion.drafting.gateway import Gateway
-from companion.kb import service as kb
+from companion.guidance import service as kb
 from companion.relationships.models import Relationship
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import Settings
 from knowledge import CORPUS_DIR
 from prompts.schemas import DraftKind

@@ -11,7 +11,7 @@ Query latency does not depend on how the stored vectors were made; every
 query is encoded for real, with the encoder cache cleared first.
 
 Passages are written to a real SQLite database and a real persistent Chroma
-collection, and searched through the service (`companion.kb.service.search`)
+collection, and searched through the service (`companion.guidance.service.search`)
 and through `GET /api/v1/knowledge/search` served by uvicorn on loopback.
 Baseline, same run: encoding the query alone.
 """
@@ -41,9 +41,9 @@ from companion.accounts.models import Role
 from companion.accounts.service import onboard
 from companion.audit.service import SYSTEM
 from companion.db import session_scope, upgrade
-from companion.kb import service as kb
-from companion.kb.models import KbChunk, KbDocument
-from companion.services import Services
+from companion.guidance import service as kb
+from companion.guidance.models import KbChunk, KbDocument
+from companion.runtime import Services
 from companion.settings import Settings
 from knowledge import CORPUS_DIR, EVAL_QUERIES
 from knowledge.documents import AUDIENCES, PROGRAM_TYPES

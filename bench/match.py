@@ -41,7 +41,7 @@ from companion.matching.scoring import Scorer, rule_masks
 from companion.participants import service as participants
 from companion.participants.importer import COLUMNS
 from companion.programs import service as programs
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import Settings
 
 BENCH = System("bench")

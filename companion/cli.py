@@ -21,7 +21,7 @@ from companion.accounts.principal import CLI, actor_of
 from companion.audit.service import Actor
 from companion.errors import CompanionError
 from companion.programs.models import ProgramKind
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import load_settings
 
 app = typer.Typer(
@@ -403,7 +403,7 @@ def kb_ingest(
     """Add or update documents; unchanged files are skipped. Exits 1 if any file failed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from companion.kb import service as kb
+    from companion.guidance import service as kb
     from knowledge import CORPUS_DIR
     from knowledge.documents import KINDS
 
@@ -458,7 +458,7 @@ def kb_search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Hybrid (semantic + keyword) search, best first, with citations."""
-    from companion.kb import service as kb
+    from companion.guidance import service as kb
     from knowledge.documents import AUDIENCES, KINDS, PROGRAM_TYPES
     from knowledge.search import SearchFilters
 
@@ -499,8 +499,8 @@ def kb_list(
     """List ingested documents."""
     from rich.table import Table
 
-    from companion.kb import service as kb
-    from companion.kb.schemas import KbDocumentPublic
+    from companion.guidance import service as kb
+    from companion.guidance.schemas import KbDocumentPublic
     from companion.pagination import page_of
 
     with services() as built, unit_of_work(built) as session:
@@ -520,7 +520,7 @@ def kb_list(
 @kb_app.command("delete")
 def kb_delete(doc_id: Annotated[str, typer.Argument(help="The doc_id to remove.")]) -> None:
     """Remove a document and its chunks from both stores."""
-    from companion.kb import service as kb
+    from companion.guidance import service as kb
 
     with services() as built, unit_of_work(built) as session:
         kb.delete_document(session=session, kb=built.knowledge_base, doc_id=doc_id, principal=CLI)
@@ -537,7 +537,7 @@ def kb_eval(
     """Recall@1/3/5 and MRR of dense, lexical and hybrid retrieval on labelled questions."""
     from rich.table import Table
 
-    from companion.kb.models import KbDocument
+    from companion.guidance.models import KbDocument
     from knowledge import EVAL_QUERIES
     from knowledge.evaluation import evaluate, load_queries
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
-    from companion.services import Services
+    from companion.runtime import Services
 
 from companion import demo_relationships
 from companion.accounts import service as accounts

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
-    from companion.services import Services
+    from companion.runtime import Services
 
 from companion.accounts.principal import System
 from companion.audit.service import Actor

@@ -24,7 +24,7 @@ for _name in [
 
 import embeddings  # noqa: E402  (sets the offline environment first)
 from companion.db import upgrade  # noqa: E402
-from companion.services import Services  # noqa: E402
+from companion.runtime import Services  # noqa: E402
 from companion.settings import Settings  # noqa: E402
 
 

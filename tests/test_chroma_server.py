@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import Settings
 from embeddings import EncoderMismatch, VectorIndex, content_hash
 from tests.helpers import free_port
-from tests.kb.conftest import ingest_paths
+from tests.guidance.conftest import ingest_paths
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -106,7 +106,7 @@ def test_the_knowledge_base_ingests_and_searches_through_the_server(
         assert [i["doc_id"] for i in report.ingested] == ["closing-well"]
         assert not (data_dir / "chroma").exists()  # nothing went to a local store
         with services.sessions() as session:
-            from companion.kb import service as kb
+            from companion.guidance import service as kb
 
             hits = kb.search(
                 session=session,

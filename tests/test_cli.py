@@ -44,7 +44,7 @@ class TestHelp:
 class TestUsersCreate:
     def test_prints_a_token_that_authenticates(self, env: Settings) -> None:
         from companion.accounts import service as accounts
-        from companion.services import Services
+        from companion.runtime import Services
 
         result = runner.invoke(
             app,

@@ -1,7 +1,7 @@
 from sqlalchemy import inspect, text
 
 from companion.db import current_revision, head_revision, make_engine, upgrade
-from companion.services import Services
+from companion.runtime import Services
 
 
 class TestMigrations:

@@ -19,7 +19,7 @@ from companion.matching import service as matching
 from companion.matching.models import Relationship
 from companion.participants import service as participants
 from companion.programs import service as programs
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import Settings
 from tests.helpers import TEST_SYSTEM
 

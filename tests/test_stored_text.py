@@ -14,7 +14,7 @@ from companion.errors import InvalidInput
 from companion.participants import service as participants
 from companion.participants.models import Participant
 from companion.programs import service as programs
-from companion.services import Services
+from companion.runtime import Services
 from tests.helpers import TEST_SYSTEM
 from tests.relationships.conftest import PEOPLE, to_csv
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import ServicesDep
-from companion import health
+from companion import readiness
 
 router = APIRouter(tags=["health"])
 
@@ -18,5 +18,5 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="Database, encoder and vector store are ready")
 def readyz(services: ServicesDep) -> JSONResponse:
-    report = health.readiness(services=services)
+    report = readiness.readiness(services=services)
     return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)

@@ -9,8 +9,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
 from companion.errors import InvalidInput
-from companion.kb import service as kb
-from companion.kb.schemas import (
+from companion.guidance import service as kb
+from companion.guidance.schemas import (
     IngestResponse,
     KbDocumentDetail,
     KbDocumentPublic,

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, PageDep, SessionDep
 from companion.pagination import Page
-from companion.relationships import access, health, sessions
+from companion.relationships import access, health, meetings
 from companion.relationships import service as relationships
 from companion.relationships.models import Modality, RelationshipStatus, SessionStatus
 
@@ -196,7 +196,7 @@ def proposed_times(
     count: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> dict[str, Any]:
     view = _view(session, relationship_id, user)
-    proposal, earliest, cadence = sessions.proposed_times(session=session, view=view, count=count)
+    proposal, earliest, cadence = meetings.proposed_times(session=session, view=view, count=count)
     return {
         "earliest": earliest,
         "cadence_days": cadence,
@@ -214,7 +214,7 @@ def list_sessions(
     relationship_id: int, session: SessionDep, user: CurrentUser, page: PageDep
 ) -> Any:
     view = _view(session, relationship_id, user)
-    items, total = sessions.list_sessions(
+    items, total = meetings.list_sessions(
         session=session, view=view, limit=page.limit, offset=page.offset
     )
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
@@ -225,14 +225,14 @@ def book_session(
     relationship_id: int, body: Booking, session: SessionDep, user: CurrentUser
 ) -> Any:
     view = _view(session, relationship_id, user)
-    row = sessions.book(
+    row = meetings.book(
         session=session,
         view=view,
         starts_at=body.starts_at,
         duration_minutes=body.duration_minutes,
         modality=body.modality,
     )
-    return sessions.session_payload(row, view, session=session, with_notes=True)
+    return meetings.session_payload(row, view, session=session, with_notes=True)
 
 
 def _session_view(session: SessionDep, session_id: int, user: CurrentUser) -> access.View:
@@ -242,8 +242,8 @@ def _session_view(session: SessionDep, session_id: int, user: CurrentUser) -> ac
 @router.get("/sessions/{session_id}")
 def get_session(session_id: int, session: SessionDep, user: CurrentUser) -> Any:
     view = _session_view(session, session_id, user)
-    row = sessions.get_session(session, view, session_id)
-    return sessions.session_payload(row, view, session=session, with_notes=True)
+    row = meetings.get_session(session, view, session_id)
+    return meetings.session_payload(row, view, session=session, with_notes=True)
 
 
 @router.patch("/sessions/{session_id}")
@@ -251,10 +251,10 @@ def update_session(
     session_id: int, body: SessionUpdate, session: SessionDep, user: CurrentUser
 ) -> Any:
     view = _session_view(session, session_id, user)
-    row = sessions.update(
+    row = meetings.update(
         session=session, view=view, session_id=session_id, **body.model_dump(exclude_unset=True)
     )
-    return sessions.session_payload(row, view, session=session, with_notes=True)
+    return meetings.session_payload(row, view, session=session, with_notes=True)
 
 
 @router.put("/sessions/{session_id}/private-note")
@@ -262,7 +262,7 @@ def put_private_note(
     session_id: int, body: PrivateNoteBody, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
     view = _session_view(session, session_id, user)
-    note = sessions.write_private_note(
+    note = meetings.write_private_note(
         session=session, view=view, session_id=session_id, text=body.text
     )
     return {"session_id": session_id, "text": note.text, "updated_at": note.updated_at}
@@ -275,7 +275,7 @@ def put_private_note(
 )
 def session_calendar(session_id: int, session: SessionDep, user: CurrentUser) -> Response:
     view = _session_view(session, session_id, user)
-    body = sessions.session_ics(session=session, view=view, session_id=session_id)
+    body = meetings.session_ics(session=session, view=view, session_id=session_id)
     return Response(
         body,
         media_type=ICS,
@@ -291,7 +291,7 @@ def list_actions(
     open_only: Annotated[bool, Query(alias="open")] = False,
 ) -> list[dict[str, Any]]:
     view = _view(session, relationship_id, user)
-    return sessions.list_actions(session=session, view=view, open_only=open_only)
+    return meetings.list_actions(session=session, view=view, open_only=open_only)
 
 
 @router.post("/relationships/{relationship_id}/action-items", status_code=status.HTTP_201_CREATED)
@@ -299,8 +299,8 @@ def add_action(
     relationship_id: int, body: ActionCreate, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
     view = _view(session, relationship_id, user)
-    item = sessions.add_action(session=session, view=view, **body.model_dump())
-    return sessions.action_payload(item, view)
+    item = meetings.add_action(session=session, view=view, **body.model_dump())
+    return meetings.action_payload(item, view)
 
 
 @router.patch("/relationships/{relationship_id}/action-items/{action_id}")
@@ -312,10 +312,10 @@ def update_action(
     user: CurrentUser,
 ) -> dict[str, Any]:
     view = _view(session, relationship_id, user)
-    item = sessions.update_action(
+    item = meetings.update_action(
         session=session, view=view, action_id=action_id, **body.model_dump(exclude_unset=True)
     )
-    return sessions.action_payload(item, view)
+    return meetings.action_payload(item, view)
 
 
 # --- calendar feeds --------------------------------------------------------------------
@@ -324,7 +324,7 @@ def update_action(
 @router.post("/me/calendar-feed", status_code=status.HTTP_201_CREATED)
 def issue_calendar_feed(request: Request, session: SessionDep, user: CurrentUser) -> dict:
     """A secret address for Outlook/Google to subscribe to; issuing again revokes the old one."""
-    token = sessions.issue_feed(session=session, user=user)
+    token = meetings.issue_feed(session=session, user=user)
     url = str(request.url_for("calendar_feed", token=f"{token}.ics"))
     return {"url": url, "note": "Anyone with this address can read your session times."}
 
@@ -337,5 +337,5 @@ def issue_calendar_feed(request: Request, session: SessionDep, user: CurrentUser
 )
 def calendar_feed(token: str, session: SessionDep) -> Response:
     """The feed itself; calendar apps cannot send headers, so the address is the secret."""
-    body = sessions.feed_ics(session=session, token=token.removesuffix(".ics"))
+    body = meetings.feed_ics(session=session, token=token.removesuffix(".ics"))
     return Response(body, media_type=ICS)

@@ -18,9 +18,9 @@ from api.web.core import Form, WebUser, field_errors, flash, flash_failure, redi
 from companion.accounts.models import User
 from companion.drafting import service as drafting
 from companion.errors import InvalidInput, LLMOutputInvalid, NotFound, ServiceUnavailable
-from companion.kb import service as kb
+from companion.guidance import service as kb
 from companion.review import queue
-from companion.services import Services
+from companion.runtime import Services
 from knowledge.documents import AUDIENCES, KINDS
 from knowledge.search import SearchFilters
 from prompts.schemas import DraftKind

@@ -24,7 +24,7 @@ from companion.accounts.models import User
 from companion.db.base import utcnow
 from companion.drafting import service as drafting
 from companion.errors import CompanionError, InvalidInput, NotFound, PermissionDenied
-from companion.relationships import access, feedback, sessions, threads
+from companion.relationships import access, feedback, meetings, threads
 from companion.relationships import service as relationships
 from companion.relationships.access import View
 from companion.relationships.feedback import RATING_MAX, RATING_MIN
@@ -92,7 +92,7 @@ def drafts_waiting(session: SessionDep, user: User, relationship_id: int) -> lis
 
 
 def all_sessions(session: SessionDep, view: View) -> list[dict[str, Any]]:
-    rows, _ = sessions.list_sessions(session=session, view=view, limit=SESSIONS_SHOWN, offset=0)
+    rows, _ = meetings.list_sessions(session=session, view=view, limit=SESSIONS_SHOWN, offset=0)
     return rows
 
 
@@ -136,7 +136,7 @@ def my_relationships(request: Request, session: SessionDep, user: WebUser) -> HT
 def issue_calendar_feed(
     request: Request, session: SessionDep, user: WebUser, form: Form
 ) -> RedirectResponse:
-    token = sessions.issue_feed(session=session, user=user)
+    token = meetings.issue_feed(session=session, user=user)
     request.session[FEED_URL_KEY] = str(request.url_for("calendar_feed", token=f"{token}.ics"))
     flash(request, "Your calendar address is ready; any address issued before stops working.")
     return redirect("/relationships#calendar")
@@ -183,14 +183,14 @@ def relationship_page(
     }
     if view.member is not None:
         if view.relationship.status == RelationshipStatus.active:
-            proposal, earliest, cadence = sessions.proposed_times(session=session, view=view)
+            proposal, earliest, cadence = meetings.proposed_times(session=session, view=view)
             context["proposal"] = {
                 "times": proposal.times,
                 "explanation": proposal.explanation,
                 "earliest": earliest,
                 "cadence": cadence,
             }
-        context["actions"] = sessions.list_actions(session=session, view=view)
+        context["actions"] = meetings.list_actions(session=session, view=view)
         context["owners"] = [
             (view.external_id(m.participant_id), view.people[m.participant_id].name)
             for m in view.relationship.members
@@ -259,7 +259,7 @@ BOOKING_FIELDS = ("when", "other_time", "duration_minutes", "modality")
 
 
 def _booking(form: Any, timezone: str) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
-    """The booking form read: (arguments for `sessions.book`, errors by field, values as typed)."""
+    """The booking form read: (arguments for `meetings.book`, errors by field, values as typed)."""
     values = {name: str(form.get(name, "")).strip() for name in BOOKING_FIELDS}
     errors: dict[str, str] = {}
     starts_at = None
@@ -304,7 +304,7 @@ def book_session(
     arguments, errors, values = _booking(form, my_timezone(view))
     if not errors:
         try:
-            row = sessions.book(session=session, view=view, **arguments)
+            row = meetings.book(session=session, view=view, **arguments)
         except CompanionError as exc:
             _rethrow(exc)
             session.rollback()
@@ -346,7 +346,7 @@ def add_action(
     status_code = 422
     if not errors:
         try:
-            sessions.add_action(
+            meetings.add_action(
                 session=session,
                 view=view,
                 text=values["action_text"],
@@ -392,7 +392,7 @@ def tick_action(
     done = str(form.get("done", "")) == "1"
     back = _back(relationship_id, str(form.get("session_id", ""))) + "#actions"
     try:
-        sessions.update_action(session=session, view=view, action_id=action_id, done=done)
+        meetings.update_action(session=session, view=view, action_id=action_id, done=done)
     except CompanionError as exc:
         _rethrow(exc)
         flash_failure(request, session, exc)
@@ -415,8 +415,8 @@ def session_page(
     values: dict[str, str] | None = None,
 ) -> HTMLResponse:
     now = utcnow()
-    row = sessions.get_session(session, view, session_id)
-    data = sessions.session_payload(row, view, session=session, with_notes=True)
+    row = meetings.get_session(session, view, session_id)
+    data = meetings.session_payload(row, view, session=session, with_notes=True)
     detail = relationships.detail(session=session, view=view)
     context: dict[str, Any] = {
         "detail": detail,
@@ -429,7 +429,7 @@ def session_page(
         "marks": [
             (status.value, STATUS_LABELS[status])
             for status in (SessionStatus.held, SessionStatus.no_show, SessionStatus.cancelled)
-            if status in sessions.SESSION_TRANSITIONS[row.status]
+            if status in meetings.SESSION_TRANSITIONS[row.status]
         ],
         "waiting": drafts_waiting(session, view.principal, view.relationship.id),
         "kind_label": kind_label,
@@ -445,7 +445,7 @@ def session_page(
             (view.external_id(m.participant_id), view.people[m.participant_id].name)
             for m in view.relationship.members
         ]
-        context["can_prepare"] = sessions.may_prepare(session=session, view=view, session_id=row.id)
+        context["can_prepare"] = meetings.may_prepare(session=session, view=view, session_id=row.id)
     return render(
         request,
         "relationships/session.html",
@@ -464,7 +464,7 @@ def session_calendar(
 ) -> Response:
     """The session as a calendar entry, for a signed-in member (the API's needs a token)."""
     view = _view(session, relationship_id, user)
-    body = sessions.session_ics(session=session, view=view, session_id=session_id)
+    body = meetings.session_ics(session=session, view=view, session_id=session_id)
     return Response(
         body,
         media_type=ICS,
@@ -492,13 +492,13 @@ def mark_session(
 ) -> RedirectResponse:
     view = _view(session, relationship_id, user)
     back = f"/relationships/{relationship_id}/sessions/{session_id}"
-    sessions.get_session(session, view, session_id)
+    meetings.get_session(session, view, session_id)
     wanted = str(form.get("status", ""))
     if wanted not in STATUS_LABELS:
         flash(request, "Mark the session with the buttons on its page.", "error")
         return redirect(back)
     try:
-        sessions.update(
+        meetings.update(
             session=session, view=view, session_id=session_id, status=SessionStatus(wanted)
         )
     except CompanionError as exc:
@@ -522,7 +522,7 @@ def _save_text(
 ) -> HTMLResponse | RedirectResponse:
     """Save one text field of a session; a refusal is shown next to it with the text kept."""
     try:
-        sessions.get_session(session, view, session_id)
+        meetings.get_session(session, view, session_id)
         save()
     except CompanionError as exc:
         _rethrow(exc)
@@ -560,7 +560,7 @@ def save_shared_notes(
         session_id,
         "shared_notes",
         text,
-        lambda: sessions.update(
+        lambda: meetings.update(
             session=session, view=view, session_id=session_id, shared_notes=text
         ),
         "The shared notes are saved.",
@@ -588,7 +588,7 @@ def save_private_note(
         session_id,
         "private_note",
         text,
-        lambda: sessions.write_private_note(
+        lambda: meetings.write_private_note(
             session=session, view=view, session_id=session_id, text=text
         ),
         "Your private note is saved; only you can read it.",
@@ -620,7 +620,7 @@ def submit_feedback(
     form: Form,
 ) -> HTMLResponse | RedirectResponse:
     view = _view(session, relationship_id, user)
-    sessions.get_session(session, view, session_id)
+    meetings.get_session(session, view, session_id)
     count = sum(1 for key in form if re.fullmatch(r"text_\d+", key))
     answers, values = [], {}
     for index in range(count):

@@ -55,7 +55,7 @@ from prompts.render import render, spec
 from prompts.schemas import DraftKind
 
 if TYPE_CHECKING:
-    from companion.services import Services
+    from companion.runtime import Services
 
 GUIDANCE_CHUNKS = 4
 TEXT_MAX = 2000
@@ -154,13 +154,13 @@ def prepare_session(
     session_id: int,
 ) -> list[Draft]:
     """The mentor asks for a brief and an agenda for the relationship's next session."""
-    from companion.relationships import sessions
+    from companion.relationships import meetings
 
     view = access.view(session=session, relationship_id=relationship_id, principal=principal)
-    sessions.get_session(session, view, session_id)
+    meetings.get_session(session, view, session_id)
     if not view.is_mentor:
         raise PermissionDenied("The mentor of the relationship prepares its sessions.")
-    if sessions.next_upcoming_id(session=session, view=view) != session_id:
+    if meetings.next_upcoming_id(session=session, view=view) != session_id:
         raise Conflict("Only the next upcoming session can be prepared.")
     return [
         request_draft(
@@ -511,7 +511,7 @@ def _goal(goal: Goal) -> schemas.GoalSummary:
 
 
 def _guidance(services: Services, session: Session, query: str) -> list[schemas.Guidance]:
-    from companion.kb import service as kb
+    from companion.guidance import service as kb
 
     try:
         hits = kb.search(

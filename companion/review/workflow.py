@@ -43,7 +43,7 @@ from prompts import schemas
 from prompts.schemas import DraftKind
 
 if TYPE_CHECKING:
-    from companion.services import Services
+    from companion.runtime import Services
 
 
 class Action(enum.StrEnum):

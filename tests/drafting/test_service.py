@@ -21,7 +21,7 @@ from companion.drafting import service as drafting
 from companion.drafting.gateway import Gateway
 from companion.drafting.models import Draft, DraftStatus
 from companion.errors import LLMOutputInvalid, LLMUnavailable, PermissionDenied
-from companion.kb import service as kb
+from companion.guidance import service as kb
 from companion.participants.models import Participant
 from companion.relationships.models import (
     Goal,

@@ -20,7 +20,7 @@ import uvicorn
 from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts import service as accounts
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import Settings
 from tests.helpers import TEST_ACTOR, TEST_SYSTEM, free_port
 from tests.relationships.conftest import PEOPLE, to_csv

@@ -10,7 +10,7 @@ import companion
 from companion.db import session_scope
 from companion.participants import service as participants
 from companion.programs import service as programs
-from companion.services import Services
+from companion.runtime import Services
 from tests.helpers import TEST_SYSTEM
 
 DEMO_CSV = Path(companion.__file__).parent / "demo_data" / "participants.csv"

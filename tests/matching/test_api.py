@@ -15,7 +15,7 @@ from companion.accounts import service as accounts
 from companion.accounts.models import Role
 from companion.audit.models import AuditEvent
 from companion.programs import service as programs
-from companion.services import Services
+from companion.runtime import Services
 from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
 from tests.matching.conftest import (
     BEST_PAIRS,

@@ -17,7 +17,7 @@ from companion.demo import DEMO_PROGRAM
 from companion.matching import service as matching
 from companion.matching.config import MatchingSettings
 from companion.programs import service as programs
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import Settings
 from tests.matching.conftest import BEST_PAIRS, SMALL, to_csv
 

@@ -26,7 +26,7 @@ from companion.participants import service as participants
 from companion.participants.models import Participant
 from companion.programs.models import Program
 from companion.relationships import service as relationship_service
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import Settings
 from tests.helpers import TEST_SYSTEM
 from tests.matching.conftest import (

@@ -15,7 +15,7 @@ from companion.participants import service as participants
 from companion.participants.models import Participant
 from companion.programs import service as programs
 from companion.programs.models import Program
-from companion.services import Services
+from companion.runtime import Services
 from tests.helpers import TEST_ACTOR, TEST_SYSTEM, make_user
 
 HEADER = "id,name,email,role,title,manager_id,timezone,availability,capacity,avoid"

@@ -16,7 +16,7 @@ from companion.accounts.models import Role
 from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.relationships import service as relationships
-from companion.services import Services
+from companion.runtime import Services
 from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
 
 COLUMNS = ("id", "name", "email", "role", "timezone", "availability", "capacity", "expertise")

@@ -13,7 +13,7 @@ from companion import demo
 from companion.drafting.models import Draft, DraftStatus
 from companion.matching.models import MatchProposal, MatchRun
 from companion.relationships.models import Relationship, RelationshipMember
-from companion.services import Services
+from companion.runtime import Services
 from prompts.schemas import DraftKind
 from tests.helpers import bearer
 

@@ -29,7 +29,7 @@ from companion.errors import InvalidInput, InvalidTransition
 from companion.programs.models import Program
 from companion.review import outbox
 from companion.review.models import OutboxMessage, OutboxStatus
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import Settings
 from tests.helpers import free_port
 from tests.relationships.conftest import World

@@ -26,7 +26,7 @@ from companion.participants.models import Participant
 from companion.programs import service as programs
 from companion.relationships import service as relationships
 from companion.review import outbox
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import Settings
 from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
 from tests.relationships.conftest import PEOPLE, to_csv

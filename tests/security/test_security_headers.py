@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.app import create_app
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "web" / "templates"

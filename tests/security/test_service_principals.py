@@ -35,7 +35,7 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
     },
     "companion.matching.service": {},
     "companion.matching.modes_service": {},
-    "companion.kb.service": {
+    "companion.guidance.service": {
         "search": "the guidance corpus is the whole organisation's and holds nobody's data: "
         "anyone signed in may search it, and drafting retrieves from it for its own requester",
         "path_loads": "pure: turns paths into loaders, reads no database",
@@ -61,7 +61,7 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "summary": PARTS,
         "unread_count": PARTS,
     },
-    "companion.relationships.sessions": {
+    "companion.relationships.meetings": {
         "feed_ics": "the secret address is the credential: calendar apps cannot sign in",
         "issue_feed": "a person's own calendar feed, never someone else's",
         "last_session_start": PARTS,

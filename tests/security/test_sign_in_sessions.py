@@ -18,7 +18,7 @@ from companion.accounts.principal import CLI
 from companion.audit.models import AuditEvent
 from companion.cli import app as cli
 from companion.db.base import utcnow
-from companion.services import Services
+from companion.runtime import Services
 from tests.helpers import TEST_ACTOR, bearer, make_user
 from tests.relationships.conftest import World
 from tests.web.conftest import EMAILS, PASSWORD, Browser

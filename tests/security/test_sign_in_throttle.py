@@ -17,7 +17,7 @@ from companion.accounts.models import SignInThrottle
 from companion.accounts.throttle import Limits, delay_after
 from companion.audit.models import AuditEvent
 from companion.db.base import utcnow
-from companion.services import Services
+from companion.runtime import Services
 from companion.settings import Settings
 from tests.relationships.conftest import World
 from tests.web.conftest import EMAILS, PASSWORD, Browser

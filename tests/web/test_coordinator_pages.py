@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api.web.coordinator import Bar, Chart, fairness_charts, score_chart
-from companion.kb import service as kb
+from companion.guidance import service as kb
 from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.relationships.models import MentoringSession, SessionStatus

@@ -13,7 +13,7 @@ from companion.settings import Settings
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
-    from companion.kb.service import KnowledgeBase
+    from companion.guidance.service import KnowledgeBase
     from companion.matching.service import ProfileVectors
     from embeddings import Encoder
 
@@ -69,7 +69,7 @@ class Services:
     @property
     def knowledge_base(self) -> KnowledgeBase:
         if self._knowledge_base is None:
-            from companion.kb.service import KnowledgeBase
+            from companion.guidance.service import KnowledgeBase
 
             encoder, chroma = self.encoder, self.chroma
             with self._lock:

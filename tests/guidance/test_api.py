@@ -14,7 +14,7 @@ from api.app import create_app
 from companion.accounts.models import Role
 from companion.audit.models import AuditEvent
 from companion.programs import service as programs
-from companion.services import Services
+from companion.runtime import Services
 from tests.helpers import TEST_SYSTEM, bearer, make_user
 
 SEARCH = "/api/v1/knowledge/search"

@@ -2,11 +2,11 @@
 
 import pytest
 
-from companion.kb.service import KnowledgeBase
-from companion.services import Services
+from companion.guidance.service import KnowledgeBase
+from companion.runtime import Services
 from knowledge import EVAL_QUERIES, HOLDOUT_QUERIES
 from knowledge.evaluation import evaluate, load_queries
-from tests.kb.conftest import SYSTEM
+from tests.guidance.conftest import SYSTEM
 
 # Measured 2026-11-24 (docs/knowledge.md): hybrid recall@3 0.911, MRR 0.903 on the
 # labelled set (dense 0.811, lexical 0.859); 0.94 and 0.874 on the held-out set.
@@ -39,7 +39,7 @@ def test_questions_written_afterwards_are_found_as_well(corpus_services: Service
 
 @pytest.mark.parametrize("path", [EVAL_QUERIES, HOLDOUT_QUERIES], ids=["labelled", "held-out"])
 def test_every_labelled_document_exists_in_the_corpus(corpus_services: Services, path) -> None:
-    from companion.kb import service as kb
+    from companion.guidance import service as kb
 
     queries = load_queries(path)
     with corpus_services.sessions() as session:

@@ -26,7 +26,7 @@ from companion.audit import service as audit
 from companion.db import fetch_page
 from companion.db.base import utcnow
 from companion.errors import InvalidInput, NotFound
-from companion.kb.models import KbChunk, KbDocument
+from companion.guidance.models import KbChunk, KbDocument
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI

@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from companion.db import current_revision, head_revision
-from companion.services import Services
+from companion.runtime import Services
 
 
 class ReadinessReport(BaseModel):

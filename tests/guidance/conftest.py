@@ -11,8 +11,8 @@ import pytest
 import embeddings
 from companion.accounts.principal import System
 from companion.db import session_scope
-from companion.kb import service as kb
-from companion.services import Services
+from companion.guidance import service as kb
+from companion.runtime import Services
 from companion.settings import Settings
 from knowledge import CORPUS_DIR
 

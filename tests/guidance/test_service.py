@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 
 from companion.audit.models import AuditEvent
 from companion.errors import InvalidInput
-from companion.kb import service as kb
-from companion.kb.models import KbChunk, KbDocument
-from companion.services import Services
+from companion.guidance import service as kb
+from companion.guidance.models import KbChunk, KbDocument
+from companion.runtime import Services
 from knowledge import CORPUS_DIR
 from knowledge.search import SearchFilters
-from tests.kb.conftest import SYSTEM, ingest_paths
+from tests.guidance.conftest import SYSTEM, ingest_paths
 
 GUIDE = """---
 id: remote-check-ins
