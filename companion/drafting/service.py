@@ -24,7 +24,7 @@ from companion.accounts.principal import Principal, System, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
-from companion.drafting import offline, privacy
+from companion.drafting import kinds, privacy
 from companion.drafting.gateway import Gateway, Usage
 from companion.drafting.models import Draft, DraftStatus
 from companion.drafting.text import render_text
@@ -51,7 +51,7 @@ from companion.relationships.models import (
     SessionStatus,
 )
 from prompts import schemas
-from prompts.render import render, spec
+from prompts.render import render
 from prompts.schemas import DraftKind
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def request_draft(
         requested_by_id=actor.id,
         requested_by=actor.label,
         model=gateway.model,
-        prompt=spec(kind).ref,
+        prompt=kinds.spec(kind).prompt.ref,
         request=request,
         status=DraftStatus.pending_review,
         # Until its input is known, assume the draft may be made from the pair's
@@ -269,18 +269,19 @@ def _generate_into(
     draft.members_only = _members_only(session, data)
     data = privacy.redacted(data)
     draft.sources = [g.model_dump() for g in getattr(data, "guidance", [])]
-    draft.prompt = spec(kind).ref
-    context = offline.validation_context(kind, data)
+    registered = kinds.spec(kind)
+    draft.prompt = registered.prompt.ref
+    context = kinds.validation_context(kind, data)
     if gateway.offline:
         started = time.perf_counter()
-        content = offline.draft(kind, data)
+        content = kinds.draft(kind, data)
         content = type(content).model_validate(content.model_dump(), context=context)
         usage = Usage(model="offline", attempts=1)
         usage.latency_ms = (time.perf_counter() - started) * 1000
     else:
         content, usage = gateway.generate(
             render(kind, data),
-            schemas.OUTPUTS[kind],
+            registered.output,
             context=context,
             mock_response=mock_response,
         )
@@ -527,12 +528,9 @@ def _guidance(services: Services, session: Session, query: str) -> list[schemas.
     ]
 
 
-MEMBER_REVIEWED = {DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts}
-
-
 def member_reviewed(kind: DraftKind, program: Program) -> bool:
     """Whether a draft of `kind` may be made from what only the pair may read."""
-    return kind in MEMBER_REVIEWED and not program.four_eyes
+    return kinds.spec(kind).member_reviewed and not program.four_eyes
 
 
 def _members_only(session: Session, data: BaseModel) -> bool:
