@@ -28,6 +28,7 @@ class TestEachKind:
         assert module.__name__ == f"companion.drafting.kinds.{spec.prompt.name}"
         assert kind == module.KIND
         # Nothing of another kind's is registered from this module.
+        assert spec.gather.__module__ == module.__name__
         assert spec.deliver is None or spec.deliver.__module__ == module.__name__
 
     def test_has_its_input_and_output_schemas(self, kind: DraftKind) -> None:
@@ -36,6 +37,7 @@ class TestEachKind:
         assert issubclass(spec.output, BaseModel)
         assert spec.prompt.output is spec.output
         assert inspect.signature(spec.compose).return_annotation == spec.output.__name__
+        assert inspect.signature(spec.gather).return_annotation == spec.input.__name__
 
     def test_has_a_prompt_template_that_exists(self, kind: DraftKind) -> None:
         template = TEMPLATES_DIR / KINDS[kind].prompt.template

@@ -1,6 +1,7 @@
 """Every draft kind, one module each, registered in one table (`KINDS`).
 
-A kind's module holds its offline composer (`compose(data)`: the draft built
+A kind's module holds what its input is gathered from (`gather(sources)`), its
+offline composer (`compose(data)`: the draft built
 deterministically from its input, no LLM needed), who reviews and who receives it,
 and what its delivery changes. The composer reads the same input model a prompt is
 rendered from and returns the same output model an LLM's answer is validated
@@ -38,6 +39,7 @@ def _registered(module: ModuleType) -> KindSpec:
     kind = module.KIND
     return KindSpec(
         kind=kind,
+        gather=module.gather,
         compose=module.compose,
         input=INPUTS[kind],
         output=OUTPUTS[kind],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.text import (
     content_words,
@@ -28,6 +29,11 @@ KIND = DraftKind.answer
 HEADLINE = "An answer from the knowledge base"
 REVIEWERS = frozenset({Reviewer.requester})
 RECEIVERS = Audience.requester
+
+
+def gather(sources: Sources) -> AnswerInput:
+    return AnswerInput(question=sources.text, guidance=sources.guidance(sources.text))
+
 
 MIN_SHARED_WORDS = 2
 MAX_CLAIMS = 4

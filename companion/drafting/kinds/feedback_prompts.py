@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
 from companion.drafting.pair import goal_order, note_topics, owned_by, still_open
@@ -22,6 +23,12 @@ KIND = DraftKind.feedback_prompts
 HEADLINE = "Questions to reflect on after your session"
 REVIEWERS = frozenset({Reviewer.coordinator, Reviewer.mentor})
 RECEIVERS = Audience.members
+
+
+def gather(sources: Sources) -> RelationshipInput:
+    return sources.relationship(
+        query=lambda topics, notes: f"feedback questions after a session {notes[:300]}"
+    )
 
 
 def compose(data: RelationshipInput) -> FeedbackPrompts:

@@ -4,6 +4,7 @@ guidance worth reading before the next session.
 
 from __future__ import annotations
 
+from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.pair import (
     due_phrase,
@@ -33,6 +34,12 @@ KIND = DraftKind.brief
 HEADLINE = "Your brief for the next session"
 REVIEWERS = frozenset({Reviewer.coordinator, Reviewer.mentor})
 RECEIVERS = Audience.mentor
+
+
+def gather(sources: Sources) -> RelationshipInput:
+    return sources.relationship(
+        query=lambda topics, notes: f"preparing for a mentoring session {topics} {notes[:300]}"
+    )
 
 
 def compose(data: RelationshipInput) -> MentorBrief:

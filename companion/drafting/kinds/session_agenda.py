@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
 from companion.drafting.pair import (
@@ -51,6 +52,13 @@ KIND = DraftKind.agenda
 HEADLINE = "An agenda for your next mentoring session"
 REVIEWERS = frozenset({Reviewer.coordinator, Reviewer.mentor})
 RECEIVERS = Audience.members
+
+
+def gather(sources: Sources) -> RelationshipInput:
+    return sources.relationship(
+        query=lambda topics, notes: f"session agenda discussion topics {topics} {notes[:300]}"
+    )
+
 
 MAX_CITATIONS = 3
 

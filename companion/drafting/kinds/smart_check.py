@@ -16,6 +16,7 @@ from companion.drafting.goal_families import (
     cleaned_aspiration,
     family_of,
 )
+from companion.drafting.inputs import Sources, goal_summary
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.text import (
     STOP_WORDS,
@@ -39,6 +40,15 @@ KIND = DraftKind.smart_check
 HEADLINE = "A SMART check of your goal"
 REVIEWERS = frozenset({Reviewer.subject})
 RECEIVERS = Audience.subject
+
+
+def gather(sources: Sources) -> SmartCheckInput:
+    goal = goal_summary(sources.target.goal)
+    return SmartCheckInput(
+        today=sources.today,
+        goal=goal,
+        guidance=sources.guidance(f"SMART goal {goal.title}"),
+    )
 
 
 def check_smart(goal: GoalSummary, *, today: date) -> SmartCheck:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from companion.drafting.goal_families import DEFAULT_GOAL_WEEKS, cleaned_aspiration, family_of
+from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
 from companion.drafting.text import plain, shorten, spoken_date
@@ -26,6 +27,19 @@ KIND = DraftKind.smart_goal
 HEADLINE = "Your SMART goal"
 REVIEWERS = frozenset({Reviewer.subject})
 RECEIVERS = Audience.subject
+
+
+def gather(sources: Sources) -> SmartGoalInput:
+    _, mentee = sources.pair()
+    program, relationship = sources.target.program, sources.target.relationship
+    return SmartGoalInput(
+        program_name=program.name,
+        today=sources.today,
+        program_end=relationship.planned_end_date,
+        mentee=mentee,
+        aspiration=sources.text,
+        guidance=sources.guidance(f"SMART goals {sources.text}"),
+    )
 
 
 def _milestone_dates(today: date, target: date) -> list[date]:

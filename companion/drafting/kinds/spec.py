@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from companion.drafting.inputs import Sources
 from companion.drafting.models import Draft
 from prompts.render import PromptSpec
 from prompts.schemas import DraftKind
@@ -46,9 +47,11 @@ Deliver = Callable[[Session, Draft], None]
 
 @dataclass(frozen=True)
 class KindSpec:
-    """One draft kind: its offline composer, its contract, its review and its delivery."""
+    """One draft kind: its input, offline composer, contract, review and delivery."""
 
     kind: DraftKind
+    # What the draft is made from, gathered for a resolved, permission-checked request.
+    gather: Callable[[Sources], BaseModel]
     compose: Callable[[Any], BaseModel]
     input: type[BaseModel]
     output: type[BaseModel]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from companion.db.base import utcnow
+from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.pair import goal_order, still_open
 from companion.drafting.text import first_name, joined, shorten, spoken_date, strip_end
@@ -20,6 +22,24 @@ KIND = DraftKind.nudge
 HEADLINE = "A note from your program coordinator"
 REVIEWERS = frozenset({Reviewer.coordinator})
 RECEIVERS = Audience.members
+
+
+def gather(sources: Sources) -> RelationshipInput:
+    """The pair as the program sees it, with why it looks stalled and for how long."""
+    from companion.relationships import health
+
+    program, relationship = sources.target.program, sources.target.relationship
+    now = utcnow()
+    flag = health.assess(
+        session=sources.session, program=program, relationships=[relationship], now=now
+    )[relationship.id]
+    since = flag.last_held_at or health.start_of(relationship)
+    return sources.relationship(
+        query=lambda topics, notes: "nudging a stalled pair back into regular sessions",
+        stalled_reasons=flag.reasons,
+        days_quiet=(now - since).days,
+    )
+
 
 _REASON_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (

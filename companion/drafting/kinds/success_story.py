@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from itertools import zip_longest
 
+from companion.drafting.inputs import Sources, goal_summary
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.text import ended, first_name, quoted, shorten, split_sentences, strip_end
 from prompts.schemas import (
@@ -20,6 +21,25 @@ KIND = DraftKind.success_story
 HEADLINE = "A success story from your mentoring program"
 REVIEWERS = frozenset({Reviewer.coordinator, Reviewer.members})
 RECEIVERS = Audience.program
+
+
+def gather(sources: Sources) -> SuccessStoryInput:
+    mentor, mentee = sources.pair()
+    target = sources.target
+    reflections = {
+        m.role.value: m.closing_reflection
+        for m in target.relationship.members
+        if m.closing_reflection
+    }
+    return SuccessStoryInput(
+        program_name=target.program.name,
+        mentor=mentor,
+        mentee=mentee,
+        goal=goal_summary(target.goal),
+        final_assessment=target.goal.final_assessment,
+        reflections=reflections,
+    )
+
 
 _LESSON = re.compile(
     r"\b(?:learn\w*|realis\w*|realiz\w*|next time|would|should|helped|help\w*|key|"
