@@ -880,7 +880,7 @@ def draft_eval(
     import yaml
 
     import prompts
-    from companion.drafting import offline
+    from companion.drafting.kinds.smart_check import smart_eval
 
     path = file or Path(prompts.__file__).parent / "eval" / "smart_goals.yaml"
     try:
@@ -891,10 +891,10 @@ def draft_eval(
     entries = data.get("goals") or data.get("entries") or []
     if not entries:
         fail(f"{path} has no goals to evaluate.", code=2)
-    results = {"offline": offline.smart_eval(entries, today=today)}
+    results = {"offline": smart_eval(entries, today=today)}
     settings = load_settings()
     if settings.llm_model != "offline":
-        results[settings.llm_model] = offline.smart_eval(
+        results[settings.llm_model] = smart_eval(
             entries, today=today, checker=_llm_smart_checker(settings)
         )
     if as_json:
@@ -913,8 +913,8 @@ def draft_eval(
 
 def _llm_smart_checker(settings: Any) -> Any:
     """The configured model as a SMART checker, through the same gateway as drafts."""
-    from companion.drafting import offline
     from companion.drafting.gateway import Gateway
+    from companion.drafting.kinds import validation_context
     from prompts.render import render
     from prompts.schemas import DraftKind, SmartCheck, SmartCheckInput
 
@@ -923,7 +923,7 @@ def _llm_smart_checker(settings: Any) -> Any:
     def check(goal: Any, *, today: Any) -> SmartCheck:
         data = SmartCheckInput(today=today, goal=goal)
         prompt = render(DraftKind.smart_check, data)
-        context = offline.validation_context(DraftKind.smart_check, data)
+        context = validation_context(DraftKind.smart_check, data)
         try:
             return gateway.generate(prompt, SmartCheck, context=context)[0]
         except CompanionError as exc:

@@ -10,7 +10,6 @@ Nothing here shows a draft to a participant: the review workflow releases it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +23,9 @@ from companion.accounts.principal import Principal, System, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
-from companion.drafting import offline, privacy
+from companion.drafting import kinds, privacy
 from companion.drafting.gateway import Gateway, Usage
+from companion.drafting.inputs import Sources, Target
 from companion.drafting.models import Draft, DraftStatus
 from companion.drafting.text import render_text
 from companion.errors import (
@@ -36,28 +36,24 @@ from companion.errors import (
     NotFound,
     PermissionDenied,
 )
-from companion.participants.models import Participant
 from companion.programs.models import Program
 from companion.relationships import access
 from companion.relationships.models import (
-    ActionItem,
     Feedback,
     Goal,
     GoalStatus,
     GoalVisibility,
-    MemberRole,
     MentoringSession,
     Relationship,
     SessionStatus,
 )
 from prompts import schemas
-from prompts.render import render, spec
+from prompts.render import render
 from prompts.schemas import DraftKind
 
 if TYPE_CHECKING:
     from companion.runtime import Services
 
-GUIDANCE_CHUNKS = 4
 TEXT_MAX = 2000
 RELATIONSHIP_KINDS = {
     DraftKind.agenda,
@@ -66,17 +62,6 @@ RELATIONSHIP_KINDS = {
     DraftKind.nudge,
     DraftKind.success_story,
 }
-
-
-@dataclass
-class Target:
-    """What a draft is about, resolved and permission-checked."""
-
-    program: Program | None = None
-    relationship: Relationship | None = None
-    people: dict[int, Participant] = field(default_factory=dict)
-    goal: Goal | None = None
-    subject_id: int | None = None
 
 
 # --- entry point -----------------------------------------------------------------------
@@ -119,7 +104,7 @@ def request_draft(
         requested_by_id=actor.id,
         requested_by=actor.label,
         model=gateway.model,
-        prompt=spec(kind).ref,
+        prompt=kinds.spec(kind).prompt.ref,
         request=request,
         status=DraftStatus.pending_review,
         # Until its input is known, assume the draft may be made from the pair's
@@ -269,18 +254,19 @@ def _generate_into(
     draft.members_only = _members_only(session, data)
     data = privacy.redacted(data)
     draft.sources = [g.model_dump() for g in getattr(data, "guidance", [])]
-    draft.prompt = spec(kind).ref
-    context = offline.validation_context(kind, data)
+    registered = kinds.spec(kind)
+    draft.prompt = registered.prompt.ref
+    context = kinds.validation_context(kind, data)
     if gateway.offline:
         started = time.perf_counter()
-        content = offline.draft(kind, data)
+        content = kinds.draft(kind, data)
         content = type(content).model_validate(content.model_dump(), context=context)
         usage = Usage(model="offline", attempts=1)
         usage.latency_ms = (time.perf_counter() - started) * 1000
     else:
         content, usage = gateway.generate(
             render(kind, data),
-            schemas.OUTPUTS[kind],
+            registered.output,
             context=context,
             mock_response=mock_response,
         )
@@ -481,58 +467,9 @@ def _story_goal(
 # --- what a draft is grounded in -------------------------------------------------------
 
 
-def _person(person: Participant, role: str, allowed: list[str] | None) -> schemas.Person:
-    return schemas.Person(
-        name=person.name,
-        role=role,
-        title=person.title if allowed is None or "title" in allowed else "",
-        timezone=person.timezone or "UTC",
-        profile=privacy.profile_of(person, allowed=allowed),
-    )
-
-
-def _goal(goal: Goal) -> schemas.GoalSummary:
-    return schemas.GoalSummary(
-        id=goal.id,
-        title=goal.title,
-        specific=goal.specific,
-        measurable=goal.measurable,
-        achievable=goal.achievable,
-        relevant=goal.relevant,
-        time_bound=goal.time_bound,
-        target_date=goal.target_date,
-        status=goal.status.value,
-        progress=goal.progress,
-        milestones=[
-            schemas.Milestone(text=m.text, due_date=m.due_date, done=m.done_at is not None)
-            for m in goal.milestones
-        ],
-    )
-
-
-def _guidance(services: Services, session: Session, query: str) -> list[schemas.Guidance]:
-    from companion.guidance import service as kb
-
-    try:
-        hits = kb.search(
-            session=session, kb=services.knowledge_base, query=query[:1000], top_k=GUIDANCE_CHUNKS
-        )
-    except InvalidInput:
-        return []
-    return [
-        schemas.Guidance(
-            chunk_id=h.chunk_id, document_id=h.doc_id, title=h.title, heading=h.heading, text=h.text
-        )
-        for h in hits
-    ]
-
-
-MEMBER_REVIEWED = {DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts}
-
-
 def member_reviewed(kind: DraftKind, program: Program) -> bool:
     """Whether a draft of `kind` may be made from what only the pair may read."""
-    return kind in MEMBER_REVIEWED and not program.four_eyes
+    return kinds.spec(kind).member_reviewed and not program.four_eyes
 
 
 def _members_only(session: Session, data: BaseModel) -> bool:
@@ -560,123 +497,17 @@ def _input(
     *,
     local: bool,
 ) -> BaseModel:
-    if kind == DraftKind.answer:
-        return schemas.AnswerInput(question=text, guidance=_guidance(services, session, text))
-    program, relationship = target.program, target.relationship
-    allowed = None if local else list(program.llm_profile_fields or [])
-    people = target.people
-    mentor_row = next(m for m in relationship.members if m.role == MemberRole.mentor)
-    mentee_row = next(
-        (m for m in relationship.members if m.participant_id == target.subject_id),
-        next(m for m in relationship.members if m.role == MemberRole.mentee),
-    )
-    mentor = _person(people[mentor_row.participant_id], "mentor", allowed)
-    mentee = _person(people[mentee_row.participant_id], "mentee", allowed)
-    if kind == DraftKind.smart_goal:
-        return schemas.SmartGoalInput(
-            program_name=program.name,
-            today=today,
-            program_end=relationship.planned_end_date,
-            mentee=mentee,
-            aspiration=text,
-            guidance=_guidance(services, session, f"SMART goals {text}"),
-        )
-    if kind == DraftKind.smart_check:
-        goal = _goal(target.goal)
-        return schemas.SmartCheckInput(
-            today=today,
-            goal=goal,
-            guidance=_guidance(services, session, f"SMART goal {goal.title}"),
-        )
-    if kind == DraftKind.success_story:
-        reflections = {
-            m.role.value: m.closing_reflection for m in relationship.members if m.closing_reflection
-        }
-        return schemas.SuccessStoryInput(
-            program_name=program.name,
-            mentor=mentor,
-            mentee=mentee,
-            goal=_goal(target.goal),
-            final_assessment=target.goal.final_assessment,
-            reflections=reflections,
-        )
-    # What a draft is made from, its reviewers may read. Coordinators may not read a
-    # pair's notes, action items or goals shared only with the mentor, so those go
-    # only into drafts the mentor alone reviews (an agenda, brief or feedback prompts,
-    # without four eyes); such a draft is marked members_only and hidden from
-    # coordinators. A nudge, or anything under four eyes, uses what the program sees.
-    members = member_reviewed(kind, program)
-    shared = (
-        {GoalVisibility.mentor, GoalVisibility.program} if members else {GoalVisibility.program}
-    )
-    goals = [
-        _goal(g)
-        for g in session.scalars(
-            select(Goal)
-            .where(Goal.relationship_id == relationship.id, Goal.visibility.in_(shared))
-            .order_by(Goal.id)
-        )
-        if g.status in (GoalStatus.draft, GoalStatus.active)
-    ]
-    last = session.scalars(
-        select(MentoringSession)
-        .where(
-            MentoringSession.relationship_id == relationship.id,
-            MentoringSession.status == SessionStatus.held,
-        )
-        .order_by(MentoringSession.starts_at.desc())
-        .limit(1)
-    ).first()
-    actions = [
-        schemas.ActionSummary(
-            text=a.text,
-            owner=people[a.owner_id].name,
-            due_date=a.due_date,
-            done=False,
-        )
-        for a in session.scalars(
-            select(ActionItem)
-            .where(ActionItem.relationship_id == relationship.id, ActionItem.done_at.is_(None))
-            .order_by(ActionItem.due_date, ActionItem.id)
-        )
-        if members
-    ]
-    notes = last.shared_notes if last and members else ""
-    stalled_reasons: list[str] = []
-    days_quiet = None
-    if kind == DraftKind.nudge:
-        from companion.relationships import health
-
-        now = utcnow()
-        flag = health.assess(
-            session=session, program=program, relationships=[relationship], now=now
-        )[relationship.id]
-        stalled_reasons = flag.reasons
-        since = flag.last_held_at or health.start_of(relationship)
-        days_quiet = (now - since).days
-    topics = " ".join(g.title for g in goals)
-    query = {
-        DraftKind.agenda: f"session agenda discussion topics {topics} {notes[:300]}",
-        DraftKind.brief: f"preparing for a mentoring session {topics} {notes[:300]}",
-        DraftKind.feedback_prompts: f"feedback questions after a session {notes[:300]}",
-        DraftKind.nudge: "nudging a stalled pair back into regular sessions",
-    }[kind]
-    return schemas.RelationshipInput(
-        program_name=program.name,
-        program_values=program.values or "",
-        session_minutes=program.session_minutes,
+    """What a `kind` draft about `target` is made from, as its kind gathers it."""
+    sources = Sources(
+        session=session,
+        services=services,
+        target=target,
+        text=text,
         today=today,
-        mentor=mentor,
-        mentee=mentee,
-        goals=goals,
-        last_session=(
-            schemas.SessionSummary(date=last.starts_at.date(), shared_notes=notes) if last else None
-        ),
-        open_actions=actions,
-        guidance=_guidance(services, session, query),
-        stalled_reasons=stalled_reasons,
-        days_quiet=days_quiet,
+        local=local,
+        member_reviewed=target.program is not None and member_reviewed(kind, target.program),
     )
+    return kinds.spec(kind).gather(sources)
 
 
 # --- what scripts see ---------------------------------------------------------------

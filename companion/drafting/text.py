@@ -1,10 +1,205 @@
-"""A draft's validated content as plain text for the people who review and receive it."""
+"""Text helpers the drafters share (words, sentences, names, dates), and a draft's
+validated content as plain text for the people who review and receive it.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from prompts.schemas import DraftKind
+from prompts.schemas import (
+    DraftKind,
+    Person,
+)
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren't as at be because
+    been before being below between both but by can can't cannot could couldn't did didn't
+    do does doesn't doing don't down during each else etc even ever every few for from
+    further get gets getting give given go goes going got had hadn't has hasn't have haven't
+    having he he'd he'll he's her here here's hers herself him himself his how how's however
+    i i'd i'll i'm i've if in into is isn't it it's its itself just know let let's like
+    made make makes many may me might more most much must mustn't my myself need needs no
+    nor not now of off often on once one only or other ought our ours ourselves out over own
+    per quite rather really same say says shall shan't she she'd she'll she's should
+    shouldn't so some something still such than that that's the their theirs them
+    themselves then there there's these they they'd they'll they're they've thing things
+    this those though through thus to too under until up upon us use used using very via
+    want wants was wasn't way we we'd we'll we're we've well were weren't what what's when
+    when's where where's whether which while who who's whom whose why why's will with
+    within without won't would wouldn't yes yet you you'd you'll you're you've your yours
+    yourself yourselves
+    """.split()
+)
+# Words nearly every passage of a mentoring corpus contains: sharing them says nothing
+# about whether a passage answers a question.
+_DOMAIN_WORDS = frozenset(
+    "mentor mentors mentee mentees mentoring program programs programme programmes".split()
+)
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+TERM_LETTERS = 6
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-cased words, curly apostrophes straightened, possessives dropped."""
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    return [w.removesuffix("'s") for w in _WORD.findall(text)]
+
+
+def _term(word: str) -> str:
+    """The form words are compared in, without a stemmer: a plural s dropped and the
+    word cut to its first six letters, so "prepare", "preparing" and "preparation" meet
+    (and, rarely, two unrelated words such as "presence" and "present" do too)."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    return word[:TERM_LETTERS]
+
+
+def content_words(text: str, *, domain: bool = True) -> set[str]:
+    """The terms that carry meaning: no stop words, no one-letter words, and (unless
+    `domain`) none of the words every mentoring passage shares."""
+    return {
+        _term(w)
+        for w in words_of(text)
+        if len(w) > 1 and w not in STOP_WORDS and (domain or w not in _DOMAIN_WORDS)
+    }
+
+
+_EMPHASIS = re.compile(r"\*\*|__|\*|`")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_LIST_MARKER = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
+_TABLE_RULE = re.compile(r":?-{2,}:?")
+# A sentence ends at . ! or ? (closing quotes and brackets stay with it) before
+# whitespace and something that can start a sentence.
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"“‘'(\[A-Z0-9])")
+
+
+def plain(text: str) -> str:
+    """Markdown emphasis and links removed, whitespace collapsed."""
+    text = _LINK.sub(r"\1", text)
+    return " ".join(_EMPHASIS.sub("", text).split())
+
+
+def _blocks(markdown: str) -> list[str]:
+    """Paragraphs, list items, quotes and table cells of a markdown text, as plain text."""
+    blocks: list[str] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(plain(" ".join(paragraph)))
+            paragraph.clear()
+
+    for raw in markdown.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            flush()
+        elif line.startswith("|"):
+            flush()
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if not all(_TABLE_RULE.fullmatch(c) for c in cells if c):
+                blocks.extend(plain(c) for c in cells if c)
+        elif _LIST_MARKER.match(line) or line.startswith(">"):
+            flush()
+            paragraph.append(_LIST_MARKER.sub("", line.lstrip("> ").strip()))
+        else:
+            paragraph.append(line)
+    flush()
+    return [b for b in blocks if b]
+
+
+def split_sentences(block: str) -> list[str]:
+    """Sentences of one block; never inside a quotation ("So you'd… Is that right?")."""
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(block):
+        piece = block[start : match.end()]
+        if piece.count('"') % 2 or piece.count("“") > piece.count("”"):
+            continue
+        sentences.append(piece.strip())
+        start = match.end()
+    sentences.append(block[start:].strip())
+    return [s for s in sentences if s]
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences of a (markdown) text, in order, as plain text."""
+    return [s for block in _blocks(text) for s in split_sentences(block)]
+
+
+def whole_sentences(text: str) -> list[str]:
+    """Sentences that read on their own: a chunk may open mid-sentence (the overlap
+    with the chunk before), and a fragment starting in lower case is skipped."""
+    return [s for s in sentences_of(text) if s[0].isupper() or s[0] in "\"“'‘(0123456789"]
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, marked with '…'.
+    Text that fits is returned as it is, line breaks and all."""
+    if len(text.strip()) <= limit:
+        return text.strip()
+    text = " ".join(text.split())
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-—")
+    return cut + "…"
+
+
+def first_sentences(text: str, *, limit: int, words: int = 25) -> str:
+    """The opening sentence of `text`, and the next one if the first is short."""
+    sentences = whole_sentences(text) or sentences_of(text)
+    if not sentences:
+        return shorten(plain(text), limit)
+    picked, rest = sentences[0], sentences[1:]
+    while rest and (len(picked.split()) < words or picked.endswith(":")):
+        picked, rest = f"{picked} {rest[0]}", rest[1:]
+        if not picked.endswith(":"):
+            break
+    return shorten(picked, limit)
+
+
+def strip_end(text: str) -> str:
+    return text.strip().rstrip(".!?;:,").strip()
+
+
+def first_name(person: Person) -> str:
+    parts = person.name.split()
+    return parts[0] if parts else person.role
+
+
+def spoken_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def day_count(n: int) -> str:
+    return plural(n, "day")
+
+
+def joined(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def quoted(text: str) -> str:
+    """A member's words in double quotes, exactly as written (whitespace aside)."""
+    return f'"{" ".join(text.split())}"'
+
+
+def ended(text: str) -> str:
+    """`text` with a full stop, unless it (or the quote it ends with) already has one."""
+    return text if text.rstrip('"”)').endswith((".", "!", "?")) else f"{text}."
+
+
+def as_sentence(text: str) -> str:
+    text = strip_end(text)
+    return f"{text[:1].upper()}{text[1:]}." if text else ""
 
 
 def _bullets(items: list[str], indent: str = "- ") -> list[str]:

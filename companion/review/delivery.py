@@ -15,33 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.accounts.principal import Principal
+from companion.drafting.kinds import KINDS
 from companion.drafting.models import Draft, DraftStatus
 from companion.relationships.models import (
-    Feedback,
-    Goal,
-    GoalStatus,
-    GoalVisibility,
-    MemberRole,
     MentoringSession,
-    Milestone,
 )
 from companion.review import policy
 from prompts.schemas import DraftKind
 
-HEADLINES = {
-    DraftKind.agenda: "An agenda for your next mentoring session",
-    DraftKind.brief: "Your brief for the next session",
-    DraftKind.smart_goal: "Your SMART goal",
-    DraftKind.smart_check: "A SMART check of your goal",
-    DraftKind.feedback_prompts: "Questions to reflect on after your session",
-    DraftKind.answer: "An answer from the knowledge base",
-    DraftKind.nudge: "A note from your program coordinator",
-    DraftKind.success_story: "A success story from your mentoring program",
-}
-
 
 def headline(draft: Draft) -> str:
-    return HEADLINES[DraftKind(draft.kind)]
+    return KINDS[DraftKind(draft.kind)].headline
 
 
 def view_of(draft: Draft) -> dict[str, Any]:
@@ -107,53 +91,8 @@ def agenda_text_for_members(session: Session, mentoring_session: MentoringSessio
 
 
 def apply_effects(session: Session, draft: Draft) -> None:
-    """What delivery changes besides visibility: an agenda on its session, feedback
-    questions on theirs, a goal adopted."""
-    kind = DraftKind(draft.kind)
-    if kind == DraftKind.agenda and draft.session_id is not None:
-        target = session.get(MentoringSession, draft.session_id)
-        if target is not None:
-            target.agenda_draft_id = draft.id
-    if kind == DraftKind.feedback_prompts and draft.session_id is not None:
-        target = session.get(MentoringSession, draft.session_id)
-        answered = session.scalars(
-            select(Feedback.id).where(Feedback.session_id == draft.session_id).limit(1)
-        ).first()
-        # Once someone has answered, the questions stay those they answered.
-        if target is not None and answered is None:
-            content = draft.content or {}
-            target.feedback_questions = {
-                MemberRole.mentor.value: list(content.get("for_mentor") or []),
-                MemberRole.mentee.value: list(content.get("for_mentee") or []),
-            }
-    if kind == DraftKind.smart_goal and draft.relationship_id and draft.subject_participant_id:
-        content = draft.content or {}
-        goal = Goal(
-            relationship_id=draft.relationship_id,
-            mentee_id=draft.subject_participant_id,
-            title=content["goal"][:300],
-            specific=content["specific"],
-            measurable=content["measurable"],
-            achievable=content["achievable"],
-            relevant=content["relevant"],
-            time_bound=content["time_bound"],
-            target_date=_date(content.get("target_date")),
-            status=GoalStatus.active,
-            # The mentee approved it to be shared with their mentor.
-            visibility=GoalVisibility.mentor,
-            milestones=[
-                Milestone(text=m["text"], due_date=_date(m.get("due_date")))
-                for m in content.get("milestones", [])
-            ],
-        )
-        session.add(goal)
-        session.flush()
-        draft.goal_id = goal.id
-
-
-def _date(value: Any):
-    from datetime import date
-
-    if value in (None, ""):
-        return None
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+    """What delivery changes besides visibility, as the draft's kind declares it (an
+    agenda on its session, feedback questions on theirs, a goal adopted)."""
+    deliver = KINDS[DraftKind(draft.kind)].deliver
+    if deliver is not None:
+        deliver(session, draft)

@@ -1,5 +1,8 @@
 """Who may review a draft, and who receives it once delivered.
 
+Each kind declares its reviewers and receivers in its module under
+`companion/drafting/kinds/` (registered in `kinds.KINDS`); the rules here read them:
+
 - agenda: reviewed by the relationship's mentor or a coordinator; for the members.
 - brief: reviewed by the mentor or a coordinator; for the mentor.
 - smart_goal, smart_check: reviewed by the mentee it was drafted for; for that
@@ -27,19 +30,12 @@ from sqlalchemy.orm import Session
 from companion.accounts import policy
 from companion.accounts.models import Role
 from companion.accounts.principal import Principal, System
+from companion.drafting.kinds import KINDS, Audience, Reviewer
 from companion.drafting.models import Draft
 from companion.participants.models import Participant
 from companion.programs.models import Program
 from companion.relationships.models import MemberRole, Relationship, RelationshipMember
 from prompts.schemas import DraftKind
-
-COORDINATOR_REVIEWS = {
-    DraftKind.agenda,
-    DraftKind.brief,
-    DraftKind.feedback_prompts,
-    DraftKind.nudge,
-    DraftKind.success_story,
-}
 
 
 @dataclass(frozen=True)
@@ -78,15 +74,15 @@ def may_review(*, session: Session, draft: Draft, principal: Principal) -> bool:
     """Whether `principal` may see this draft before it is delivered and decide on it."""
     if isinstance(principal, System):
         return True
-    kind = DraftKind(draft.kind)
+    reviewers = KINDS[DraftKind(draft.kind)].reviewers
     coordinator = is_coordinator(principal=principal, draft=draft)
-    if kind == DraftKind.answer:
+    if Reviewer.requester in reviewers:
         return draft.requested_by_id == principal.id and coordinator
-    if kind in COORDINATOR_REVIEWS and not draft.members_only and coordinator:
+    if Reviewer.coordinator in reviewers and not draft.members_only and coordinator:
         return True
-    if kind in (DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts):
+    if Reviewer.mentor in reviewers:
         return principal.id in member_user_ids(session, draft, MemberRole.mentor)
-    if kind in (DraftKind.smart_goal, DraftKind.smart_check):
+    if Reviewer.subject in reviewers:
         subject = (
             session.get(Participant, draft.subject_participant_id)
             if draft.subject_participant_id
@@ -103,15 +99,15 @@ def four_eyes(session: Session, draft: Draft) -> bool:
     return bool(program and program.four_eyes)
 
 
-# A mentee's own goal drafts are private to the mentee: a coordinator may not read
-# them, so four eyes cannot apply (nobody approves a draft they may not see).
-PERSONAL = {DraftKind.smart_goal, DraftKind.smart_check}
-
-
+# A mentee's own goal drafts are private to the mentee (`KindSpec.personal`): a
+# coordinator may not read them, so four eyes cannot apply (nobody approves a draft
+# they may not see).
 def four_eyes_impossible(session: Session, draft: Draft) -> bool:
     """Four eyes applies, but no coordinator may read the draft (made before it was on)."""
     return (
-        draft.members_only and DraftKind(draft.kind) not in PERSONAL and four_eyes(session, draft)
+        draft.members_only
+        and not KINDS[DraftKind(draft.kind)].personal
+        and four_eyes(session, draft)
     )
 
 
@@ -120,7 +116,7 @@ def approvals_complete(session: Session, draft: Draft) -> bool:
     approvals = draft.approvals or []
     if not approvals:
         return False
-    if not four_eyes(session, draft) or DraftKind(draft.kind) in PERSONAL:
+    if not four_eyes(session, draft) or KINDS[DraftKind(draft.kind)].personal:
         return True
     people = {a["user_id"] for a in approvals}
     return any(a["coordinator"] for a in approvals) and len(people) >= 2
@@ -128,7 +124,7 @@ def approvals_complete(session: Session, draft: Draft) -> bool:
 
 def story_approvals_missing(session: Session, draft: Draft) -> list[str]:
     """Names of the members a success story names who have not approved it yet."""
-    if draft.kind != DraftKind.success_story.value:
+    if Reviewer.members not in KINDS[DraftKind(draft.kind)].reviewers:
         return []
     approved = {a["user_id"] for a in draft.approvals or [] if a.get("as_member")}
     return [
@@ -141,28 +137,27 @@ def story_approvals_missing(session: Session, draft: Draft) -> list[str]:
 def may_approve_story_as_member(*, session: Session, draft: Draft, principal: Principal) -> bool:
     if isinstance(principal, System):
         return False
-    return draft.kind == DraftKind.success_story.value and principal.id in member_user_ids(
-        session, draft
-    )
+    reviewers = KINDS[DraftKind(draft.kind)].reviewers
+    return Reviewer.members in reviewers and principal.id in member_user_ids(session, draft)
 
 
 def recipients(session: Session, draft: Draft) -> list[Recipient]:
     """Who may read the draft once delivered."""
-    kind = DraftKind(draft.kind)
-    if kind == DraftKind.answer:
+    receivers = KINDS[DraftKind(draft.kind)].receivers
+    if receivers == Audience.requester:
         from companion.accounts.models import User as UserRow
 
         user = session.get(UserRow, draft.requested_by_id) if draft.requested_by_id else None
         return [Recipient(user.id, user.display_name or user.email, user.email)] if user else []
-    if kind == DraftKind.success_story:
+    if receivers == Audience.program:
         rows = session.scalars(
             select(Participant).where(Participant.program_id == draft.program_id)
         ).all()
         return [Recipient(p.user_id, p.name, p.email) for p in rows]
     members = _members(session, draft)
-    if kind == DraftKind.brief:
+    if receivers == Audience.mentor:
         members = [(m, p) for m, p in members if m.role == MemberRole.mentor]
-    if kind in (DraftKind.smart_goal, DraftKind.smart_check):
+    if receivers == Audience.subject:
         members = [(m, p) for m, p in members if m.participant_id == draft.subject_participant_id]
     return [Recipient(p.user_id, p.name, p.email) for _, p in members if p is not None]
 
@@ -193,11 +188,13 @@ def candidates(*, session: Session, principal: Principal) -> ColumnElement[bool]
     participant_in = set(
         session.scalars(select(Participant.program_id).where(Participant.user_id == principal.id))
     )
+    # Drafts delivered to everyone in a program (success stories).
+    to_program = [k.value for k, s in KINDS.items() if s.receivers == Audience.program]
     return or_(
         Draft.requested_by_id == principal.id,
         Draft.relationship_id.in_(member_of) if member_of else false(),
         Draft.program_id.in_(coordinated) if coordinated else false(),
-        (Draft.kind == DraftKind.success_story.value) & Draft.program_id.in_(participant_in)
+        Draft.kind.in_(to_program) & Draft.program_id.in_(participant_in)
         if participant_in
         else false(),
     )

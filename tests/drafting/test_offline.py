@@ -14,7 +14,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from companion.drafting import offline
+from companion.drafting import kinds
+from companion.drafting.kinds.smart_check import check_smart, smart_eval
 from prompts.schemas import (
     CRITERIA,
     INPUTS,
@@ -220,9 +221,7 @@ def inputs_for(kind: DraftKind, scenario: str) -> BaseModel:
 
 def assert_valid(kind: DraftKind, data: BaseModel, result: BaseModel) -> None:
     assert isinstance(result, OUTPUTS[kind])
-    OUTPUTS[kind].model_validate(
-        result.model_dump(), context=offline.validation_context(kind, data)
-    )
+    OUTPUTS[kind].model_validate(result.model_dump(), context=kinds.validation_context(kind, data))
 
 
 def plain(text: str) -> str:
@@ -236,7 +235,7 @@ def double_quoted(text: str) -> list[str]:
 
 class TestValidationContext:
     def test_a_relationship_input_gives_its_session_length_ids_and_date(self) -> None:
-        context = offline.validation_context(DraftKind.agenda, relationship(session_minutes=60))
+        context = kinds.validation_context(DraftKind.agenda, relationship(session_minutes=60))
 
         assert context == {
             "session_minutes": 60,
@@ -250,7 +249,7 @@ class TestValidationContext:
         }
 
     def test_an_input_without_guidance_may_cite_nothing_and_has_no_date(self) -> None:
-        context = offline.validation_context(
+        context = kinds.validation_context(
             DraftKind.success_story, inputs_for(DraftKind.success_story, "full")
         )
 
@@ -268,21 +267,21 @@ class TestDraft:
     def test_every_kind_validates_under_its_context(self, kind: DraftKind, scenario: str) -> None:
         data = inputs_for(kind, scenario)
 
-        assert_valid(kind, data, offline.draft(kind, data))
+        assert_valid(kind, data, kinds.draft(kind, data))
 
     @pytest.mark.parametrize("kind", list(DraftKind))
     def test_the_same_input_gives_the_same_draft(self, kind: DraftKind) -> None:
         data = inputs_for(kind, "full")
 
-        assert offline.draft(kind, data) == offline.draft(kind, data.model_copy(deep=True))
+        assert kinds.draft(kind, data) == kinds.draft(kind, data.model_copy(deep=True))
 
     def test_drafts_do_not_depend_on_the_process_hash_seed(self) -> None:
         script = (
             "import json\n"
             "from tests.drafting.test_offline import inputs_for\n"
-            "from companion.drafting import offline\n"
+            "from companion.drafting import kinds\n"
             "from prompts.schemas import DraftKind\n"
-            "print(json.dumps([offline.draft(k, inputs_for(k, s)).model_dump(mode='json')\n"
+            "print(json.dumps([kinds.draft(k, inputs_for(k, s)).model_dump(mode='json')\n"
             "    for k in DraftKind for s in ('full', 'two goals')], sort_keys=True))\n"
         )
         root = Path(__file__).resolve().parents[2]
@@ -302,7 +301,7 @@ class TestDraft:
 
     def test_an_input_of_the_wrong_model_is_refused(self) -> None:
         with pytest.raises(TypeError, match="RelationshipInput"):
-            offline.draft(DraftKind.agenda, AnswerInput(question="Why?"))
+            kinds.draft(DraftKind.agenda, AnswerInput(question="Why?"))
 
     def test_every_kind_has_an_input_and_an_output_model(self) -> None:
         assert set(INPUTS) == set(OUTPUTS) == set(DraftKind)
@@ -314,7 +313,7 @@ class TestAgenda:
     def test_items_add_up_to_the_session_length(self, minutes: int, scenario: str) -> None:
         data = SCENARIOS[scenario].model_copy(update={"session_minutes": minutes})
 
-        agenda = offline.draft(DraftKind.agenda, data)
+        agenda = kinds.draft(DraftKind.agenda, data)
 
         assert sum(item.minutes for item in agenda.items) == minutes
         assert all(item.minutes >= 1 for item in agenda.items)
@@ -323,13 +322,13 @@ class TestAgenda:
     def test_a_very_short_session_still_gets_a_valid_agenda(self) -> None:
         data = relationship(session_minutes=4)
 
-        agenda = offline.draft(DraftKind.agenda, data)
+        agenda = kinds.draft(DraftKind.agenda, data)
 
         assert [item.minutes for item in agenda.items] and len(agenda.items) <= 4
         assert_valid(DraftKind.agenda, data, agenda)
 
     def test_minutes_are_in_five_minute_blocks_with_the_goal_getting_most(self) -> None:
-        agenda = offline.draft(DraftKind.agenda, relationship(session_minutes=60))
+        agenda = kinds.draft(DraftKind.agenda, relationship(session_minutes=60))
 
         minutes = {item.topic: item.minutes for item in agenda.items}
         assert all(m % 5 == 0 for m in minutes.values())
@@ -338,7 +337,7 @@ class TestAgenda:
         assert agenda.items[-1].topic == "Next steps"
 
     def test_it_plans_around_the_goal_the_actions_and_the_values(self) -> None:
-        agenda = offline.draft(DraftKind.agenda, relationship())
+        agenda = kinds.draft(DraftKind.agenda, relationship())
 
         assert agenda.objectives[0].startswith("Move 'Lead a design review' on from 40%")
         assert "Draft the review agenda" in agenda.objectives[0]  # the next milestone
@@ -348,7 +347,7 @@ class TestAgenda:
         assert "overdue by 7 days" in review.notes and "Sam Okafor" in review.notes
 
     def test_the_least_advanced_active_goal_comes_first(self) -> None:
-        agenda = offline.draft(DraftKind.agenda, SCENARIOS["two goals"])
+        agenda = kinds.draft(DraftKind.agenda, SCENARIOS["two goals"])
 
         topics = [item.topic for item in agenda.items if item.topic.startswith("Goal:")]
         assert topics == [
@@ -357,7 +356,7 @@ class TestAgenda:
         ]
 
     def test_questions_come_from_the_goal_the_notes_and_the_guidance(self) -> None:
-        agenda = offline.draft(DraftKind.agenda, relationship())
+        agenda = kinds.draft(DraftKind.agenda, relationship())
 
         assert 3 <= len(agenda.questions) <= 6
         assert any("two reviewers give me written feedback" in q for q in agenda.questions)
@@ -368,7 +367,7 @@ class TestAgenda:
         assert from_guidance and all(q.endswith("?") for q in from_guidance)
 
     def test_it_cites_only_guidance_it_used(self) -> None:
-        agenda = offline.draft(DraftKind.agenda, relationship())
+        agenda = kinds.draft(DraftKind.agenda, relationship())
 
         assert set(agenda.citations) <= {g.document_id for g in GUIDANCE}
         assert 1 <= len(agenda.citations) <= 3
@@ -378,14 +377,14 @@ class TestAgenda:
         assert "From the guidance: Running your first design review" in topics
 
     def test_preparation_gives_each_person_their_own_actions(self) -> None:
-        prep = offline.draft(DraftKind.agenda, relationship()).preparation
+        prep = kinds.draft(DraftKind.agenda, relationship()).preparation
 
         assert any("Introduce Maya to the billing team lead" in p for p in prep.mentor)
         assert any("Draft the review agenda" in p for p in prep.mentee)
         assert not any("Draft the review agenda" in p for p in prep.mentor)
 
     def test_a_new_pair_starts_with_introductions_and_a_first_goal(self) -> None:
-        agenda = offline.draft(DraftKind.agenda, new_relationship())
+        agenda = kinds.draft(DraftKind.agenda, new_relationship())
 
         topics = [item.topic for item in agenda.items]
         assert topics[:2] == ["Introductions", "Working agreement"]
@@ -396,7 +395,7 @@ class TestAgenda:
 
 class TestBrief:
     def test_it_flags_the_overdue_action_and_the_one_still_to_come(self) -> None:
-        brief = offline.draft(DraftKind.brief, relationship())
+        brief = kinds.draft(DraftKind.brief, relationship())
 
         assert brief.open_actions == [
             "Draft the review agenda — Maya Lindqvist, overdue by 7 days, due 2026-03-03",
@@ -404,7 +403,7 @@ class TestBrief:
         ]
 
     def test_it_recalls_last_time_and_the_goal_progress(self) -> None:
-        brief = offline.draft(DraftKind.brief, relationship())
+        brief = kinds.draft(DraftKind.brief, relationship())
 
         assert brief.last_time.startswith("Last session (24 February 2026, 14 days ago).")
         assert NOTES in brief.last_time
@@ -413,7 +412,7 @@ class TestBrief:
         )
 
     def test_guidance_snippets_open_their_chunks_and_are_cited(self) -> None:
-        brief = offline.draft(DraftKind.brief, relationship())
+        brief = kinds.draft(DraftKind.brief, relationship())
 
         assert 2 <= len(brief.guidance) <= 3
         chunks = {g.document_id: plain(g.text) for g in GUIDANCE}
@@ -424,7 +423,7 @@ class TestBrief:
         assert brief.guidance[0].snippet.startswith("A design review goes well")
 
     def test_before_a_first_session_it_says_so_and_how_to_start(self) -> None:
-        brief = offline.draft(DraftKind.brief, new_relationship())
+        brief = kinds.draft(DraftKind.brief, new_relationship())
 
         assert brief.last_time.startswith("No session has been held yet.")
         assert "shape a first goal" in brief.last_time
@@ -456,7 +455,7 @@ class TestSmartGoal:
     ) -> None:
         data = self.aspiration("I want to lead a design review", program_end=program_end)
 
-        goal = offline.draft(DraftKind.smart_goal, data)
+        goal = kinds.draft(DraftKind.smart_goal, data)
 
         assert goal.target_date == target
         dates = [m.due_date for m in goal.milestones]
@@ -465,7 +464,7 @@ class TestSmartGoal:
         assert_valid(DraftKind.smart_goal, data, goal)
 
     def test_it_turns_the_aspiration_into_one_first_person_sentence(self) -> None:
-        goal = offline.draft(
+        goal = kinds.draft(
             DraftKind.smart_goal,
             self.aspiration("I want to lead a design review.", program_end=date(2026, 9, 30)),
         )
@@ -491,12 +490,12 @@ class TestSmartGoal:
         ],
     )
     def test_what_done_looks_like_fits_the_aspiration(self, aspiration: str, evidence: str) -> None:
-        goal = offline.draft(DraftKind.smart_goal, self.aspiration(aspiration))
+        goal = kinds.draft(DraftKind.smart_goal, self.aspiration(aspiration))
 
         assert evidence in goal.measurable
 
     def test_the_draft_passes_its_own_smart_check(self) -> None:
-        goal = offline.draft(DraftKind.smart_goal, self.aspiration("learn Kubernetes"))
+        goal = kinds.draft(DraftKind.smart_goal, self.aspiration("learn Kubernetes"))
         as_summary = GoalSummary(
             title=goal.goal,
             **goal.model_dump(include={"specific", "measurable", "achievable", "relevant"}),
@@ -504,7 +503,7 @@ class TestSmartGoal:
             target_date=goal.target_date,
         )
 
-        assert offline.check_smart(as_summary, today=TODAY).missing == []
+        assert check_smart(as_summary, today=TODAY).missing == []
 
 
 class TestCheckSmart:
@@ -515,7 +514,7 @@ class TestCheckSmart:
     )
 
     def test_a_vague_goal_misses_specific_measurable_and_time_bound(self) -> None:
-        check = offline.check_smart(GoalSummary(title="get better at leadership"), today=TODAY)
+        check = check_smart(GoalSummary(title="get better at leadership"), today=TODAY)
 
         assert {"specific", "measurable", "time_bound"} <= set(check.missing)
         why = {v.criterion: v.why for v in check.verdicts}
@@ -524,7 +523,7 @@ class TestCheckSmart:
 
     @pytest.mark.parametrize("goal", [WELL_WRITTEN, DESIGN_REVIEW])
     def test_a_well_written_goal_misses_nothing(self, goal: GoalSummary) -> None:
-        check = offline.check_smart(goal, today=TODAY)
+        check = check_smart(goal, today=TODAY)
 
         assert check.missing == []
         assert [v.criterion for v in check.verdicts] == list(CRITERIA)
@@ -566,13 +565,13 @@ class TestCheckSmart:
         ],
     )
     def test_each_criterion(self, changes: dict[str, object], criterion: str, met: bool) -> None:
-        check = offline.check_smart(GoalSummary.model_validate(changes), today=TODAY)
+        check = check_smart(GoalSummary.model_validate(changes), today=TODAY)
 
         verdict = next(v for v in check.verdicts if v.criterion == criterion)
         assert verdict.met is met, verdict.why
 
     def test_reasons_quote_the_goal(self) -> None:
-        check = offline.check_smart(self.WELL_WRITTEN, today=TODAY)
+        check = check_smart(self.WELL_WRITTEN, today=TODAY)
 
         why = {v.criterion: v.why for v in check.verdicts}
         assert "Present my team's quarterly results" in why["specific"]
@@ -581,9 +580,7 @@ class TestCheckSmart:
     def test_the_smart_check_draft_is_the_checker(self) -> None:
         data = SmartCheckInput(today=TODAY, goal=DESIGN_REVIEW)
 
-        assert offline.draft(DraftKind.smart_check, data) == offline.check_smart(
-            DESIGN_REVIEW, today=TODAY
-        )
+        assert kinds.draft(DraftKind.smart_check, data) == check_smart(DESIGN_REVIEW, today=TODAY)
 
 
 class TestSmartEval:
@@ -597,7 +594,7 @@ class TestSmartEval:
             self.entry("Pass the CKA exam", ["time_bound"], target_date="2026-06-30"),
         ]
 
-        result = offline.smart_eval(entries, today=TODAY)
+        result = smart_eval(entries, today=TODAY)
 
         assert result["goals"] == 2
         assert result["per_criterion"] == {
@@ -618,20 +615,20 @@ class TestSmartEval:
     def test_a_date_given_as_text_or_not_at_all_is_accepted(self) -> None:
         entries = [self.entry("Get better at system design", list(CRITERIA))]
 
-        assert offline.smart_eval(entries, today="2026-01-15")["overall"] == 1.0
-        assert offline.smart_eval(entries, today=None)["overall"] == 1.0
+        assert smart_eval(entries, today="2026-01-15")["overall"] == 1.0
+        assert smart_eval(entries, today=None)["overall"] == 1.0
 
     def test_unknown_criteria_and_empty_sets_are_refused(self) -> None:
         with pytest.raises(ValueError, match="timely"):
-            offline.smart_eval([self.entry("Pass the exam", ["timely"])], today=TODAY)
+            smart_eval([self.entry("Pass the exam", ["timely"])], today=TODAY)
         with pytest.raises(ValueError, match="no labelled goals"):
-            offline.smart_eval([], today=TODAY)
+            smart_eval([], today=TODAY)
 
     @pytest.mark.skipif(not EVAL_FILE.exists(), reason="no labelled evaluation set")
     def test_the_labelled_evaluation_set(self) -> None:
         data = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))
 
-        result = offline.smart_eval(data["goals"], today=data.get("today"))
+        result = smart_eval(data["goals"], today=data.get("today"))
 
         assert result["goals"] == len(data["goals"])
         assert result["overall"] >= 0.9, result["disagreements"]
@@ -639,7 +636,7 @@ class TestSmartEval:
 
 class TestFeedbackPrompts:
     def test_questions_are_about_what_the_last_session_covered(self) -> None:
-        prompts = offline.draft(DraftKind.feedback_prompts, relationship())
+        prompts = kinds.draft(DraftKind.feedback_prompts, relationship())
 
         assert len(prompts.for_mentee) == len(prompts.for_mentor) == 3
         mentee_text, mentor_text = " ".join(prompts.for_mentee), " ".join(prompts.for_mentor)
@@ -651,7 +648,7 @@ class TestFeedbackPrompts:
         assert all(q.endswith("?") for q in prompts.for_mentee + prompts.for_mentor)
 
     def test_before_a_first_session_they_look_ahead(self) -> None:
-        prompts = offline.draft(DraftKind.feedback_prompts, new_relationship())
+        prompts = kinds.draft(DraftKind.feedback_prompts, new_relationship())
 
         assert prompts.for_mentee[0].startswith("Before your first session with Sam")
         assert any("first goal" in q for q in prompts.for_mentor)
@@ -664,7 +661,7 @@ class TestAnswer:
             guidance=GUIDANCE,
         )
 
-        answer = offline.draft(DraftKind.answer, data)
+        answer = kinds.draft(DraftKind.answer, data)
 
         assert not answer.insufficient
         assert 2 <= len(answer.claims) <= 4
@@ -684,7 +681,7 @@ class TestAnswer:
             guidance=[GUIDANCE[1], overlap],
         )
 
-        answer = offline.draft(DraftKind.answer, data)
+        answer = kinds.draft(DraftKind.answer, data)
 
         pushback = next(c for c in answer.claims if "pushback" in c.text)
         assert pushback.citations == ["technical-leadership:1", "technical-leadership:2"]
@@ -695,7 +692,7 @@ class TestAnswer:
     ) -> None:
         data = AnswerInput(question="How do I prepare for a design review?", guidance=guidance)
 
-        answer = offline.draft(DraftKind.answer, data)
+        answer = kinds.draft(DraftKind.answer, data)
 
         assert answer.insufficient and answer.claims == []
         assert answer.answer.startswith("The knowledge base has nothing that answers this")
@@ -715,7 +712,7 @@ class TestAnswer:
         )
         data = AnswerInput(question="How should mentees prepare for sessions?", guidance=[chunk])
 
-        answer = offline.draft(DraftKind.answer, data)
+        answer = kinds.draft(DraftKind.answer, data)
 
         assert not answer.insufficient
         texts = [claim.text for claim in answer.claims]
@@ -726,12 +723,12 @@ class TestAnswer:
     def test_one_shared_word_is_not_enough(self) -> None:
         data = AnswerInput(question="How do I book a meeting room?", guidance=GUIDANCE)
 
-        assert offline.draft(DraftKind.answer, data).insufficient
+        assert kinds.draft(DraftKind.answer, data).insufficient
 
 
 class TestNudge:
     def test_a_warm_specific_message_with_a_next_step(self) -> None:
-        nudge = offline.draft(DraftKind.nudge, relationship())
+        nudge = kinds.draft(DraftKind.nudge, relationship())
 
         assert nudge.message.startswith("Hi Maya and Sam,")
         assert "it has been 15 days since your last session" in nudge.message
@@ -747,7 +744,7 @@ class TestNudge:
             stalled_reasons=["no session held since the start 30 days ago"], days_quiet=30
         )
 
-        nudge = offline.draft(DraftKind.nudge, data)
+        nudge = kinds.draft(DraftKind.nudge, data)
 
         assert "your first session has not happened yet" in nudge.message
         assert "good place to begin" in nudge.suggested_next_step
@@ -767,7 +764,7 @@ class TestSuccessStory:
         return SuccessStoryInput.model_validate(values)
 
     def test_it_quotes_the_reflections_verbatim_and_attributes_them(self) -> None:
-        story = offline.draft(DraftKind.success_story, self.story_input())
+        story = kinds.draft(DraftKind.success_story, self.story_input())
 
         assert f'Maya, the mentee, reflected: "{REFLECTIONS["mentee"]}"' in story.story
         assert f'Sam, the mentor, reflected: "{REFLECTIONS["mentor"]}"' in story.story
@@ -775,7 +772,7 @@ class TestSuccessStory:
 
     def test_every_quote_is_in_the_input(self) -> None:
         data = self.story_input()
-        story = offline.draft(DraftKind.success_story, data)
+        story = kinds.draft(DraftKind.success_story, data)
 
         written = [
             *data.reflections.values(),
@@ -788,7 +785,7 @@ class TestSuccessStory:
         assert all(any(q in text for text in written) for q in quotes)
 
     def test_takeaways_come_from_each_member_in_turn(self) -> None:
-        story = offline.draft(DraftKind.success_story, self.story_input())
+        story = kinds.draft(DraftKind.success_story, self.story_input())
 
         assert story.takeaways == [
             'Maya: "Rehearsing the opening with Sam made the difference."',
@@ -800,7 +797,7 @@ class TestSuccessStory:
         long = " ".join(f"Week {n} taught me something new about reviews." for n in range(200))
         data = self.story_input(reflections={"mentee": long})
 
-        story = offline.draft(DraftKind.success_story, data)
+        story = kinds.draft(DraftKind.success_story, data)
 
         assert len(story.story) <= 4000 and "(shortened)" in story.story
         assert all(q in long for q in double_quoted(story.story) if q.startswith("Week"))
@@ -808,7 +805,7 @@ class TestSuccessStory:
     def test_without_reflections_it_invents_no_quotes(self) -> None:
         data = self.story_input(reflections={}, final_assessment="")
 
-        story = offline.draft(DraftKind.success_story, data)
+        story = kinds.draft(DraftKind.success_story, data)
 
         quotes = double_quoted(story.story + " ".join(story.takeaways))
         assert all(q in (DESIGN_REVIEW.specific, DESIGN_REVIEW.measurable) for q in quotes)
@@ -826,8 +823,8 @@ class TestPromptInjection:
         honest = relationship()
         injected = relationship(goals=[DESIGN_REVIEW.model_copy(update={"title": INJECTION})])
 
-        expected = offline.draft(kind, honest)
-        result = offline.draft(kind, injected)
+        expected = kinds.draft(kind, honest)
+        result = kinds.draft(kind, injected)
 
         assert_valid(kind, injected, result)
         dumped = json.dumps(result.model_dump(mode="json"))
@@ -841,7 +838,7 @@ class TestPromptInjection:
     def test_an_instruction_as_a_goal_is_checked_like_any_goal(self) -> None:
         data = SmartCheckInput(today=TODAY, goal=GoalSummary(title=INJECTION))
 
-        check = offline.draft(DraftKind.smart_check, data)
+        check = kinds.draft(DraftKind.smart_check, data)
 
         assert {"achievable", "relevant", "time_bound"} <= set(check.missing)
         assert_valid(DraftKind.smart_check, data, check)
@@ -854,7 +851,7 @@ class TestPromptInjection:
             aspiration=INJECTION,
         )
 
-        goal = offline.draft(DraftKind.smart_goal, data)
+        goal = kinds.draft(DraftKind.smart_goal, data)
 
         assert INJECTION in goal.goal and len(goal.milestones) == 3
         assert_valid(DraftKind.smart_goal, data, goal)

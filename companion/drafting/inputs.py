@@ -1,0 +1,201 @@
+"""What a draft is grounded in: the pieces each kind's `gather` builds its input from.
+
+A kind's module (`companion/drafting/kinds/`) says what its input holds; the request
+it is gathered for (`Sources`) was resolved and permission-checked by the drafting
+service, and says whether the draft may use what only the pair may read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from companion.drafting import privacy
+from companion.errors import InvalidInput
+from companion.participants.models import Participant
+from companion.programs.models import Program
+from companion.relationships.models import (
+    ActionItem,
+    Goal,
+    GoalStatus,
+    GoalVisibility,
+    MemberRole,
+    MentoringSession,
+    Relationship,
+    SessionStatus,
+)
+from prompts import schemas
+
+if TYPE_CHECKING:
+    from companion.runtime import Services
+
+GUIDANCE_CHUNKS = 4
+
+
+@dataclass
+class Target:
+    """What a draft is about, resolved and permission-checked."""
+
+    program: Program | None = None
+    relationship: Relationship | None = None
+    people: dict[int, Participant] = field(default_factory=dict)
+    goal: Goal | None = None
+    subject_id: int | None = None
+
+
+def person(person: Participant, role: str, allowed: list[str] | None) -> schemas.Person:
+    return schemas.Person(
+        name=person.name,
+        role=role,
+        title=person.title if allowed is None or "title" in allowed else "",
+        timezone=person.timezone or "UTC",
+        profile=privacy.profile_of(person, allowed=allowed),
+    )
+
+
+def goal_summary(goal: Goal) -> schemas.GoalSummary:
+    return schemas.GoalSummary(
+        id=goal.id,
+        title=goal.title,
+        specific=goal.specific,
+        measurable=goal.measurable,
+        achievable=goal.achievable,
+        relevant=goal.relevant,
+        time_bound=goal.time_bound,
+        target_date=goal.target_date,
+        status=goal.status.value,
+        progress=goal.progress,
+        milestones=[
+            schemas.Milestone(text=m.text, due_date=m.due_date, done=m.done_at is not None)
+            for m in goal.milestones
+        ],
+    )
+
+
+def guidance(services: Services, session: Session, query: str) -> list[schemas.Guidance]:
+    from companion.guidance import service as kb
+
+    try:
+        hits = kb.search(
+            session=session, kb=services.knowledge_base, query=query[:1000], top_k=GUIDANCE_CHUNKS
+        )
+    except InvalidInput:
+        return []
+    return [
+        schemas.Guidance(
+            chunk_id=h.chunk_id, document_id=h.doc_id, title=h.title, heading=h.heading, text=h.text
+        )
+        for h in hits
+    ]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """One draft request, as a kind's `gather` reads it."""
+
+    session: Session
+    services: Services
+    target: Target
+    # The aspiration or question the requester wrote, for the kinds made from one.
+    text: str | None
+    today: date
+    # The model runs on this machine: every profile field may go into the prompt.
+    local: bool
+    # The draft may be made from what only the pair may read (its mentor alone reviews it).
+    member_reviewed: bool
+
+    def guidance(self, query: str) -> list[schemas.Guidance]:
+        return guidance(self.services, self.session, query)
+
+    def pair(self) -> tuple[schemas.Person, schemas.Person]:
+        """The relationship's mentor and the mentee the draft is about, as a prompt sees them."""
+        program, relationship = self.target.program, self.target.relationship
+        allowed = None if self.local else list(program.llm_profile_fields or [])
+        people = self.target.people
+        mentor_row = next(m for m in relationship.members if m.role == MemberRole.mentor)
+        mentee_row = next(
+            (m for m in relationship.members if m.participant_id == self.target.subject_id),
+            next(m for m in relationship.members if m.role == MemberRole.mentee),
+        )
+        mentor = person(people[mentor_row.participant_id], "mentor", allowed)
+        mentee = person(people[mentee_row.participant_id], "mentee", allowed)
+        return mentor, mentee
+
+    def relationship(
+        self,
+        *,
+        query: Callable[[str, str], str],
+        stalled_reasons: list[str] | None = None,
+        days_quiet: int | None = None,
+    ) -> schemas.RelationshipInput:
+        """The relationship as a draft about it reads it; `query(goal titles, notes)` is
+        what guidance is retrieved for."""
+        session, program, relationship = self.session, self.target.program, self.target.relationship
+        people = self.target.people
+        mentor, mentee = self.pair()
+        # What a draft is made from, its reviewers may read. Coordinators may not read a
+        # pair's notes, action items or goals shared only with the mentor, so those go
+        # only into drafts the mentor alone reviews (an agenda, brief or feedback prompts,
+        # without four eyes); such a draft is marked members_only and hidden from
+        # coordinators. A nudge, or anything under four eyes, uses what the program sees.
+        members = self.member_reviewed
+        shared = (
+            {GoalVisibility.mentor, GoalVisibility.program} if members else {GoalVisibility.program}
+        )
+        goals = [
+            goal_summary(g)
+            for g in session.scalars(
+                select(Goal)
+                .where(Goal.relationship_id == relationship.id, Goal.visibility.in_(shared))
+                .order_by(Goal.id)
+            )
+            if g.status in (GoalStatus.draft, GoalStatus.active)
+        ]
+        last = session.scalars(
+            select(MentoringSession)
+            .where(
+                MentoringSession.relationship_id == relationship.id,
+                MentoringSession.status == SessionStatus.held,
+            )
+            .order_by(MentoringSession.starts_at.desc())
+            .limit(1)
+        ).first()
+        actions = [
+            schemas.ActionSummary(
+                text=a.text,
+                owner=people[a.owner_id].name,
+                due_date=a.due_date,
+                done=False,
+            )
+            for a in session.scalars(
+                select(ActionItem)
+                .where(ActionItem.relationship_id == relationship.id, ActionItem.done_at.is_(None))
+                .order_by(ActionItem.due_date, ActionItem.id)
+            )
+            if members
+        ]
+        notes = last.shared_notes if last and members else ""
+        topics = " ".join(g.title for g in goals)
+        return schemas.RelationshipInput(
+            program_name=program.name,
+            program_values=program.values or "",
+            session_minutes=program.session_minutes,
+            today=self.today,
+            mentor=mentor,
+            mentee=mentee,
+            goals=goals,
+            last_session=(
+                schemas.SessionSummary(date=last.starts_at.date(), shared_notes=notes)
+                if last
+                else None
+            ),
+            open_actions=actions,
+            guidance=self.guidance(query(topics, notes)),
+            stalled_reasons=stalled_reasons or [],
+            days_quiet=days_quiet,
+        )

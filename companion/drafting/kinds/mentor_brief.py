@@ -1,0 +1,105 @@
+"""The mentor brief: what happened last time, open action items, goal progress and the
+guidance worth reading before the next session.
+"""
+
+from __future__ import annotations
+
+from companion.drafting.inputs import Sources
+from companion.drafting.kinds.spec import Audience, Reviewer
+from companion.drafting.pair import (
+    due_phrase,
+    focus_words,
+    goal_order,
+    next_milestone,
+    ranked_guidance,
+    still_open,
+)
+from companion.drafting.text import (
+    day_count,
+    first_name,
+    first_sentences,
+    shorten,
+    spoken_date,
+    strip_end,
+)
+from prompts.schemas import (
+    DraftKind,
+    Guidance,
+    GuidanceSnippet,
+    MentorBrief,
+    RelationshipInput,
+)
+
+KIND = DraftKind.brief
+HEADLINE = "Your brief for the next session"
+REVIEWERS = frozenset({Reviewer.coordinator, Reviewer.mentor})
+RECEIVERS = Audience.mentor
+
+
+def gather(sources: Sources) -> RelationshipInput:
+    return sources.relationship(
+        query=lambda topics, notes: f"preparing for a mentoring session {topics} {notes[:300]}"
+    )
+
+
+def compose(data: RelationshipInput) -> MentorBrief:
+    mentee = first_name(data.mentee)
+    last = data.last_session
+    if last is None:
+        start = [
+            "agree how you will work together (how often, how to reach each other, what "
+            "stays confidential)",
+            f"hear what {mentee} hopes to get from {data.program_name}",
+        ]
+        goals = goal_order(data.goals)
+        start.append(
+            f"look at the goal {mentee} has shared, '{strip_end(goals[0].title)}'"
+            if goals
+            else "shape a first goal together"
+        )
+        last_time = "No session has been held yet. To start: " + "; ".join(start) + "."
+    else:
+        ago = (data.today - last.date).days
+        when = (
+            f"{spoken_date(last.date)}, {day_count(ago)} ago" if ago > 0 else spoken_date(last.date)
+        )
+        if last.shared_notes.strip():
+            last_time = f"Last session ({when}). Shared notes: {last.shared_notes.strip()}"
+        else:
+            last_time = f"Last session ({when}). No shared notes were written."
+        last_time = shorten(last_time, 1500)
+
+    open_actions = [
+        shorten(f"{strip_end(a.text)} — {a.owner}, {due_phrase(a, data.today)}", 500)
+        for a in still_open(data.open_actions)
+    ][:10]
+
+    goal_progress = []
+    for goal in goal_order(data.goals)[:10]:
+        target = f"target {goal.target_date.isoformat()}" if goal.target_date else "no target date"
+        line = f"{strip_end(goal.title)} — {goal.progress}%, {goal.status}, {target}"
+        milestone = next_milestone(goal)
+        if milestone is not None:
+            due = f" by {milestone.due_date.isoformat()}" if milestone.due_date else ""
+            line += f"; next milestone: {strip_end(milestone.text)}{due}"
+        goal_progress.append(shorten(line, 500))
+
+    # The best chunk of each document first; a second chunk of a document only to fill up.
+    firsts: list[Guidance] = []
+    seconds: list[Guidance] = []
+    for chunk in ranked_guidance(data.guidance, focus_words(data)):
+        documents = {g.document_id for g in firsts}
+        (seconds if chunk.document_id in documents else firsts).append(chunk)
+    snippets: list[GuidanceSnippet] = []
+    for chunk in [*firsts, *seconds]:
+        text = first_sentences(chunk.text, limit=600)
+        if len(snippets) < 3 and text and all(s.snippet != text for s in snippets):
+            snippets.append(GuidanceSnippet(document_id=chunk.document_id, snippet=text))
+    citations = list(dict.fromkeys(s.document_id for s in snippets))
+    return MentorBrief(
+        last_time=last_time,
+        open_actions=open_actions,
+        goal_progress=goal_progress,
+        guidance=snippets,
+        citations=citations,
+    )

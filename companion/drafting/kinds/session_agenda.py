@@ -1,0 +1,441 @@
+"""The session agenda: objectives, a timed plan that fills the session, questions and
+preparation, from the pair's goals, last notes, open actions and retrieved guidance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from companion.drafting.inputs import Sources
+from companion.drafting.kinds.spec import Audience, Reviewer
+from companion.drafting.models import Draft
+from companion.drafting.pair import (
+    due_phrase,
+    focus_words,
+    goal_order,
+    next_milestone,
+    note_topics,
+    owned_by,
+    ranked_guidance,
+    still_open,
+)
+from companion.drafting.text import (
+    as_sentence,
+    content_words,
+    first_name,
+    first_sentences,
+    plain,
+    plural,
+    shorten,
+    spoken_date,
+    strip_end,
+    whole_sentences,
+)
+from companion.relationships.models import MentoringSession
+from prompts.schemas import (
+    ActionSummary,
+    AgendaItem,
+    DraftKind,
+    GoalSummary,
+    Guidance,
+    Preparation,
+    RelationshipInput,
+    SessionAgenda,
+)
+
+KIND = DraftKind.agenda
+HEADLINE = "An agenda for your next mentoring session"
+REVIEWERS = frozenset({Reviewer.coordinator, Reviewer.mentor})
+RECEIVERS = Audience.members
+
+
+def gather(sources: Sources) -> RelationshipInput:
+    return sources.relationship(
+        query=lambda topics, notes: f"session agenda discussion topics {topics} {notes[:300]}"
+    )
+
+
+MAX_CITATIONS = 3
+
+
+def _is_overdue(action: ActionSummary, today: date) -> bool:
+    return action.due_date is not None and action.due_date < today
+
+
+def _section(chunk: Guidance) -> str:
+    """The part of a document a chunk comes from: its innermost heading, else the title."""
+    heading = chunk.heading.split(" > ")[-1].strip() if chunk.heading else ""
+    return plain(heading or chunk.title)
+
+
+_QUOTED_QUESTION = re.compile(r"[\"“]([^\"“”]{10,220}?\?)[\"”]")
+_OPEN_QUESTION = re.compile(r"^(?:what|how|which|where|who|when|tell me)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Question:
+    text: str
+    chunk: Guidance
+    order: int
+
+
+def _guidance_questions(guidance: Sequence[Guidance]) -> list[_Question]:
+    """Question sentences in the guidance: quoted questions, and sentences ending in '?'."""
+    found: list[_Question] = []
+    seen: set[str] = set()
+    for chunk in guidance:
+        for sentence in whole_sentences(chunk.text):
+            quoted = _QUOTED_QUESTION.findall(sentence)
+            if quoted:
+                candidates = quoted
+            elif sentence.endswith("?") and '"' not in sentence and "“" not in sentence:
+                candidates = [sentence]
+            else:
+                candidates = []
+            for text in candidates:
+                text = text.strip()
+                key = text.lower()
+                if not 3 <= len(text.split()) <= 30 or not text[0].isupper() or key in seen:
+                    continue
+                if "…" in text or "..." in text:
+                    continue
+                seen.add(key)
+                found.append(_Question(text, chunk, len(found)))
+    return found
+
+
+def _best_questions(questions: list[_Question], focus: set[str], n: int) -> list[_Question]:
+    """Open questions before closed ones, then the most on-topic, then the first found."""
+    return sorted(
+        questions,
+        key=lambda q: (
+            not _OPEN_QUESTION.match(q.text),
+            -len(focus & content_words(q.text)),
+            q.order,
+        ),
+    )[:n]
+
+
+def _add(items: list[str], text: str, limit: int) -> None:
+    """Append `text` unless it is already there (case aside) or the list is full."""
+    if len(items) < limit and text.lower() not in (i.lower() for i in items):
+        items.append(text)
+
+
+@dataclass
+class _Slot:
+    topic: str
+    notes: str
+    weight: float
+    optional: int = 0  # the higher, the sooner it is dropped from a short session
+
+
+def _allocate(slots: list[_Slot], minutes: int) -> list[int]:
+    """Split `minutes` over the slots by weight: in 5-minute blocks when they fit,
+    largest remainders first, with what does not divide into blocks on the last slot."""
+    unit = 5 if minutes >= 5 * len(slots) else 1
+    blocks = minutes // unit
+    total = sum(s.weight for s in slots)
+    quotas = [s.weight / total * blocks for s in slots]
+    shares = [max(1, int(q)) for q in quotas]
+    spare = blocks - sum(shares)
+    if spare > 0:
+        by_remainder = sorted(range(len(slots)), key=lambda i: (-(quotas[i] - shares[i]), i))
+        for k in range(spare):
+            shares[by_remainder[k % len(slots)]] += 1
+    while spare < 0:
+        # Every slot keeps at least one block; there are at least as many blocks as slots.
+        reducible = [i for i in range(len(slots)) if shares[i] > 1]
+        largest = max(reducible, key=lambda i: (shares[i] - quotas[i], shares[i], -i))
+        shares[largest] -= 1
+        spare += 1
+    allotted = [share * unit for share in shares]
+    allotted[-1] += minutes - sum(allotted)
+    return allotted
+
+
+def compose(data: RelationshipInput) -> SessionAgenda:
+    mentor, mentee = first_name(data.mentor), first_name(data.mentee)
+    goals = goal_order(data.goals)
+    actions = still_open(data.open_actions)
+    overdue = [a for a in actions if _is_overdue(a, data.today)]
+    last = data.last_session
+    focus = focus_words(data)
+    ranked = ranked_guidance(data.guidance, focus)
+    best = ranked[0] if ranked else None
+    topic_goals = goals[: 2 if data.session_minutes >= 45 else 1]
+    used: list[Guidance] = []
+
+    objectives: list[str] = []
+    for goal in topic_goals:
+        objectives.append(_goal_objective(goal))
+    if actions:
+        if len(overdue) == 1:
+            objectives.append(f"Unblock the overdue action '{strip_end(overdue[0].text)}'")
+        elif overdue:
+            objectives.append(
+                f"Unblock the {len(overdue)} overdue actions, starting with "
+                f"'{strip_end(overdue[0].text)}'"
+            )
+        else:
+            objectives.append(
+                "Close out or re-plan the open action"
+                if len(actions) == 1
+                else f"Close out or re-plan the {len(actions)} open actions"
+            )
+    if not goals:
+        if last is None:
+            objectives.append("Get to know each other and agree how you will work together")
+        objectives.append(f"Shape a first goal for {mentee} to work on in {data.program_name}")
+    if data.program_values.strip():
+        objectives.append(
+            f"Keep {data.program_name}'s values in view: {shorten(data.program_values, 200)}"
+        )
+    objectives = objectives[:5]
+
+    slots = [_check_in_slot(data, mentee)]
+    if last is None:
+        slots.append(
+            _Slot(
+                "Working agreement",
+                "How often you will meet and for how long, how to reach each other between "
+                "sessions, what stays confidential, and how you will tell each other what is "
+                "and is not working.",
+                1.5,
+                optional=2,
+            )
+        )
+    if actions:
+        slots.append(_actions_slot(actions, data.today))
+    for rank, goal in enumerate(topic_goals):
+        slots.append(_goal_slot(goal, data.today, weight=4 if rank == 0 else 2, optional=rank * 3))
+    if not goals:
+        slots.append(
+            _Slot(
+                f"Shape a first goal for {mentee}",
+                f"Turn what {mentee} wants from {data.program_name} into one goal: a concrete "
+                "outcome, what would show it is done, the support needed, why it matters, "
+                "and a target date.",
+                4,
+            )
+        )
+    if best is not None:
+        used.append(best)
+        slots.append(
+            _Slot(
+                f"From the guidance: {_section(best)}",
+                shorten(
+                    f"{first_sentences(best.text, limit=500)} (From '{plain(best.title)}'.) "
+                    "Discuss how this applies to what you are working on.",
+                    1000,
+                ),
+                1.5,
+                optional=4,
+            )
+        )
+    slots.append(
+        _Slot(
+            "Next steps",
+            f"Agree who does what by when before the next session; {mentee} writes the "
+            "actions into the shared notes.",
+            1,
+        )
+    )
+    while len(slots) > max(2, data.session_minutes) and any(s.optional for s in slots):
+        slots.remove(max(slots, key=lambda s: s.optional))
+    minutes = _allocate(slots, data.session_minutes)
+    items = [
+        AgendaItem(minutes=m, topic=shorten(s.topic, 300), notes=s.notes)
+        for s, m in zip(slots, minutes, strict=True)
+    ]
+
+    questions = _agenda_questions(data, goals, focus, used)
+    preparation = _preparation(data, goals, actions, used, mentor, mentee)
+    citations = list(dict.fromkeys(g.document_id for g in used))[:MAX_CITATIONS]
+    return SessionAgenda(
+        objectives=objectives,
+        items=items,
+        questions=questions,
+        preparation=preparation,
+        citations=citations,
+    )
+
+
+def _goal_objective(goal: GoalSummary) -> str:
+    title = strip_end(goal.title)
+    if goal.status == "draft":
+        return f"Agree the draft goal '{title}' so that work on it can start"
+    if goal.progress == 0:
+        return f"Get '{title}' started: agree the first concrete step and what done looks like"
+    milestone = next_milestone(goal)
+    if milestone is not None:
+        due = f" (due {spoken_date(milestone.due_date)})" if milestone.due_date else ""
+        return (
+            f"Move '{title}' on from {goal.progress}%: plan the next milestone, "
+            f"'{strip_end(milestone.text)}'{due}"
+        )
+    return f"Move '{title}' on from {goal.progress}%: agree the next concrete step"
+
+
+def _check_in_slot(data: RelationshipInput, mentee: str) -> _Slot:
+    values = (
+        f" Keep the program's values in mind: {as_sentence(shorten(data.program_values, 300))}"
+        if data.program_values.strip()
+        else ""
+    )
+    if data.last_session is None:
+        return _Slot(
+            "Introductions",
+            f"Backgrounds, what each of you hopes to get from {data.program_name}, and how "
+            f"{mentee} likes to work.{values}",
+            1,
+        )
+    return _Slot(
+        "Check-in",
+        f"How things have gone for {mentee} since {spoken_date(data.last_session.date)}, and "
+        f"anything urgent to add to the agenda.{values}",
+        1,
+    )
+
+
+def _actions_slot(actions: list[ActionSummary], today: date) -> _Slot:
+    lines = [f"{strip_end(a.text)} ({a.owner}, {due_phrase(a, today)})" for a in actions]
+    return _Slot(
+        "Review open actions",
+        shorten(
+            "; ".join(lines) + ". What got done, what got in the way, and what to re-plan or drop.",
+            1000,
+        ),
+        2 if len(actions) > 2 else 1.5,
+        optional=1,
+    )
+
+
+def _goal_slot(goal: GoalSummary, today: date, *, weight: float, optional: int) -> _Slot:
+    notes: list[str] = []
+    milestone = next_milestone(goal)
+    if milestone is not None:
+        due = f", due {spoken_date(milestone.due_date)}" if milestone.due_date else ""
+        notes.append(f"Next milestone: {strip_end(milestone.text)}{due}.")
+    if goal.measurable.strip():
+        notes.append(f"Evidence of done: {strip_end(goal.measurable)}.")
+    if goal.target_date:
+        left = (goal.target_date - today).days
+        when = (
+            f"{plural(left // 7, 'week')} left to the target date ({spoken_date(goal.target_date)})"
+            if left >= 7
+            else f"target date {spoken_date(goal.target_date)}"
+        )
+        notes.append(f"{when[0].upper()}{when[1:]}.")
+    notes.append("What has moved since last time, what is in the way, and the next step.")
+    return _Slot(
+        f"Goal: {strip_end(goal.title)} ({goal.progress}%)",
+        shorten(" ".join(notes), 1000),
+        weight,
+        optional=optional,
+    )
+
+
+def _agenda_questions(
+    data: RelationshipInput, goals: list[GoalSummary], focus: set[str], used: list[Guidance]
+) -> list[str]:
+    mentee = first_name(data.mentee)
+    questions: list[str] = []
+    if goals:
+        goal = goals[0]
+        title = strip_end(goal.title)
+        if goal.measurable.strip():
+            _add(
+                questions,
+                f"Against '{shorten(strip_end(goal.measurable), 160)}', where are you now, "
+                "and what would move it furthest before we next meet?",
+                6,
+            )
+        else:
+            _add(questions, f"What would show that '{title}' is done, and how close are you?", 6)
+        milestone = next_milestone(goal)
+        if milestone is not None:
+            _add(questions, f"What stands between you and '{strip_end(milestone.text)}'?", 6)
+    last = data.last_session
+    if last is not None and last.shared_notes.strip():
+        topics = note_topics(last.shared_notes)
+        if topics:
+            _add(questions, f"Last time you covered {topics[0]}: what has happened since?", 6)
+        else:
+            opening = shorten(strip_end(first_sentences(last.shared_notes, limit=160)), 160)
+            _add(questions, f"Last time's notes begin '{opening}': what has happened since?", 6)
+    guidance_questions = _best_questions(_guidance_questions(data.guidance), focus, 2)
+    for question in guidance_questions:
+        before = len(questions)
+        _add(questions, question.text, 6)
+        if len(questions) > before and question.chunk not in used:
+            used.append(question.chunk)
+    fallbacks = [
+        f"What would make this session most useful for you, {mentee}?",
+        f"What do you want to have done by the next session, {mentee}?",
+        "What support would help most between now and then?",
+    ]
+    for fallback in fallbacks:
+        if len(questions) >= 3:
+            break
+        _add(questions, fallback, 6)
+    return questions
+
+
+def _preparation(
+    data: RelationshipInput,
+    goals: list[GoalSummary],
+    actions: list[ActionSummary],
+    used: list[Guidance],
+    mentor: str,
+    mentee: str,
+) -> Preparation:
+    for_mentor: list[str] = []
+    for_mentee: list[str] = []
+    if data.last_session is not None:
+        _add(for_mentor, f"Re-read the shared notes from {spoken_date(data.last_session.date)}.", 5)
+    for action in actions:
+        due = f" ({due_phrase(action, data.today)})"
+        if owned_by(action, data.mentor):
+            _add(for_mentor, f"Finish or report back on '{strip_end(action.text)}'{due}.", 5)
+        elif owned_by(action, data.mentee):
+            _add(for_mentee, f"Finish or report back on '{strip_end(action.text)}'{due}.", 5)
+    for chunk in used[:2]:
+        _add(for_mentor, f"Read '{_section(chunk)}' in '{plain(chunk.title)}'.", 5)
+    if goals:
+        title = strip_end(goals[0].title)
+        _add(
+            for_mentor,
+            f"Think of an example from your own experience that relates to '{title}'.",
+            5,
+        )
+        _add(
+            for_mentee,
+            f"Update progress on '{title}' (now {goals[0].progress}%) and note what is in the way.",
+            5,
+        )
+    else:
+        _add(
+            for_mentee,
+            f"Write down two or three things you would like to get from {data.program_name}.",
+            5,
+        )
+    _add(
+        for_mentee,
+        f"Pick the one topic that would help most this time and send it to {mentor} a day ahead.",
+        5,
+    )
+    return Preparation(mentor=for_mentor, mentee=for_mentee)
+
+
+def deliver(session: Session, draft: Draft) -> None:
+    """Delivered, the agenda becomes its session's agenda (calendar entries show it)."""
+    if draft.session_id is not None:
+        target = session.get(MentoringSession, draft.session_id)
+        if target is not None:
+            target.agenda_draft_id = draft.id
