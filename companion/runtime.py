@@ -50,7 +50,9 @@ class Services:
 
             with self._lock:
                 if self._encoder is None:
-                    self._encoder = Encoder.shared(self.settings.embedding_model)
+                    self._encoder = Encoder.shared(
+                        self.settings.embedding_model, backend=self.settings.embedding_backend
+                    )
         return self._encoder
 
     @property

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         default=PACKAGED_MODEL,
         description="'all-MiniLM-L6-v2' (packaged, offline) or a local model directory.",
     )
+    embedding_backend: Literal["onnx", "torch"] = Field(
+        default="onnx",
+        description="'onnx' (the model exported once, run without torch) or 'torch' "
+        "(sentence-transformers). Both give the same vectors.",
+    )
     llm_model: str = "offline"
     llm_api_base: str | None = None
     llm_api_key: SecretStr | None = None
