@@ -94,12 +94,16 @@ class Encoder:
         model: str = PACKAGED_MODEL_NAME,
         *,
         backend: Backend = "onnx",
+        export: Path | None = None,
         batch_size: int = 32,
         cache_size: int = 200_000,
     ) -> None:
+        """`export` names an exported directory to run instead of the installation's
+        export of `model` (bench/int8.py runs a quantised variant this way)."""
         if backend not in BACKENDS:
             raise ValueError(f"Unknown embedding backend {backend!r}: use one of {BACKENDS}.")
         self.backend: Backend = backend
+        self._export = export
         if model == PACKAGED_MODEL_NAME:
             self.model_name = PACKAGED_MODEL_NAME
             self._model_path: Path | None = None
@@ -150,7 +154,8 @@ class Encoder:
                         from embeddings.export import export_in_child
                         from embeddings.onnx_backend import OnnxModel
 
-                        self._model = OnnxModel(export_in_child(path, self.model_name))
+                        export = self._export or export_in_child(path, self.model_name)
+                        self._model = OnnxModel(export)
         return self._model
 
     @property
