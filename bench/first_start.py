@@ -1,6 +1,7 @@
 """From a fresh clone to the first page, and a second `make run` to /readyz.
 
 Usage: python3 bench/first_start.py [--repo .] [--branch HEAD] [--port 8765] [--keep]
+       python3 bench/first_start.py --clone PATH   (the second start only)
 
 1. Clones the repository into a temporary folder, runs `make run` there and times
    the wall clock from the clone to the first page (`GET /login` answering 200),
@@ -82,24 +83,31 @@ def main() -> None:
     parser.add_argument("--branch", default="HEAD")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", action="store_true", help="keep the clone")
+    parser.add_argument(
+        "--clone", type=Path, help="a clone that has run `make run`: time only the second start"
+    )
     args = parser.parse_args()
 
-    root = Path(tempfile.mkdtemp(prefix="first-start-"))
-    clone = root / "companion"
     base = f"http://127.0.0.1:{args.port}"
-    began = time.perf_counter()
-    subprocess.run(["git", "clone", "--quiet", args.repo, str(clone)], check=True)
-    if args.branch != "HEAD":
-        subprocess.run(["git", "checkout", "--quiet", args.branch], cwd=clone, check=True)
-    process, lines = start(["make", "run"], clone, args.port)
-    first = wait_for(f"{base}/login", process, began, 3600)
-    time.sleep(0.5)
-    print("first `make run`, from the clone (steps as make announced them):")
-    for line in lines:
-        if "==>" in line or "done in" in line:
-            print("  " + line.strip())
-    print(f"fresh clone to the first page: {first:.0f} s ({first / 60:.1f} min)")
-    stop(process)
+    if args.clone:
+        root, clone = args.clone.parent, args.clone.resolve()
+        args.keep = True
+    else:
+        root = Path(tempfile.mkdtemp(prefix="first-start-"))
+        clone = root / "companion"
+        began = time.perf_counter()
+        subprocess.run(["git", "clone", "--quiet", args.repo, str(clone)], check=True)
+        if args.branch != "HEAD":
+            subprocess.run(["git", "checkout", "--quiet", args.branch], cwd=clone, check=True)
+        process, lines = start(["make", "run"], clone, args.port)
+        first = wait_for(f"{base}/login", process, began, 3600)
+        time.sleep(0.5)
+        print("first `make run`, from the clone (steps as make announced them):")
+        for line in lines:
+            if "==>" in line or "done in" in line:
+                print("  " + line.strip())
+        print(f"fresh clone to the first page: {first:.0f} s ({first / 60:.1f} min)")
+        stop(process)
 
     process, _ = start([".venv/bin/companion", "serve", "--port", str(args.port)], clone, args.port)
     serve_only = wait_for(f"{base}/readyz", process, time.perf_counter(), 300)

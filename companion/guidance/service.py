@@ -41,7 +41,9 @@ COLLECTION = "knowledge-chunks"
 class KnowledgeBase:
     """The vector collection and a searcher kept in step with the database."""
 
-    def __init__(self, encoder: Encoder, chroma: ClientAPI) -> None:
+    def __init__(self, encoder: Encoder, chroma: ClientAPI | Callable[[], ClientAPI]) -> None:
+        # A callable opens the vector store only when a vector is read or written:
+        # re-ingesting unchanged documents then never starts Chroma (3 s on a busy machine).
         self.encoder = encoder
         self._chroma = chroma
         self._index: VectorIndex | None = None
@@ -54,7 +56,8 @@ class KnowledgeBase:
         if self._index is None:
             from embeddings import VectorIndex
 
-            self._index = VectorIndex.for_encoder(self._chroma, COLLECTION, self.encoder)
+            chroma = self._chroma() if callable(self._chroma) else self._chroma
+            self._index = VectorIndex.for_encoder(chroma, COLLECTION, self.encoder)
         return self._index
 
     def searcher(self, session: Session) -> HybridSearcher:
