@@ -30,37 +30,49 @@ $(BIN)/python:
 
 $(VENV)/.torch: | $(BIN)/python
 	@$(call step,"Installing $(TORCH) (the CPU build; about 1 minute)"); started=$$SECONDS; \
-	 $(PIP) $(TORCH) | $(SHOW_PIP); $(took)
+	 $(PIP) $(TORCH) | $(SHOW_PIP) && $(took)
 	@touch $@
 
 $(VENV)/.installed: pyproject.toml $(VENV)/.torch
 	@$(call step,"Installing the service and its libraries (about 3-9 minutes the first time)"); \
-	 started=$$SECONDS; $(PIP) -e . $(TORCH) | $(SHOW_PIP); $(took)
+	 started=$$SECONDS; $(PIP) -e . $(TORCH) | $(SHOW_PIP) && $(took)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.torch
 	@$(call step,"Installing the service with its test tools (about 3-9 minutes the first time)"); \
-	 started=$$SECONDS; $(PIP) -e '.[dev]' $(TORCH) | $(SHOW_PIP); $(took)
+	 started=$$SECONDS; $(PIP) -e '.[dev]' $(TORCH) | $(SHOW_PIP) && $(took)
 	@touch $@ $(VENV)/.installed
 
 # The embedding model runs on ONNX Runtime: export it once, here, rather than on the
 # first request (embeddings/export.py; it reads only the packaged model).
 $(VENV)/.exported: $(VENV)/.installed
 	@$(call step,"Exporting the embedding model to ONNX (once; about 10-30 s)"); started=$$SECONDS; \
-	 $(BIN)/python -m embeddings.export >/dev/null; $(took)
+	 $(BIN)/python -m embeddings.export >/dev/null && $(took)
 	@touch $@
 
 install: $(VENV)/.exported  ## Build .venv with the service
 install-dev: $(VENV)/.installed-dev $(VENV)/.exported  ## Build .venv with the service and test tools
 
-# The three steps of `make run` before serving, in one process: on a second run each
-# finds its work done, and the libraries load once rather than three times.
-PREPARE := import sys; from companion.cli import app; \
+# The steps of `make run` before serving (migrate, ingest the built-in corpus, load
+# the demo), in one process so the libraries load once. They run again only when
+# what they read changed (migrations, corpus, demo data, the installation) or the
+# database is missing; a database elsewhere (COMPANION_DATABASE_URL) always runs them.
+DATA     := $(or $(COMPANION_DATA_DIR),var)
+PREPARED := $(DATA)/.prepared-by-make-run
+PREPARE  := import sys; from companion.cli import app; \
   sys.exit(next((c for c in (app(s.split(), standalone_mode=False) for s in sys.argv[1:]) if c), 0))
 
-run: $(VENV)/.exported  ## Migrate, load the demo and the corpus once, serve on $(HOST):$(PORT)
-	@$(call step,"Preparing the data in ./var: database; knowledge base; demo program")
-	@$(BIN)/python -c "$(PREPARE)" "db upgrade" "kb ingest --builtin" "demo load"
+.PHONY: always
+always: ;
+$(PREPARED): $(VENV)/.exported $(wildcard companion/db/migrations/versions/*.py) \
+             $(wildcard knowledge/corpus/*.md) $(wildcard companion/demo_data/*) companion/demo.py \
+             $(if $(COMPANION_DATABASE_URL),always,$(if $(wildcard $(DATA)/companion.db),,always))
+	@$(call step,"Preparing the data in $(DATA): database; knowledge base; demo program"); \
+	 started=$$SECONDS; $(BIN)/python -c "$(PREPARE)" "db upgrade" "kb ingest --builtin" "demo load" && \
+	 $(took)
+	@touch $@
+
+run: $(PREPARED)  ## Migrate, load the demo and the corpus once, serve on $(HOST):$(PORT)
 	@$(call step,"Starting the server")
 	@$(BIN)/companion serve --host $(HOST) --port $(PORT) & server=$$!; \
 	 trap 'kill $$server 2>/dev/null; wait $$server' INT TERM; \
@@ -68,7 +80,7 @@ run: $(VENV)/.exported  ## Migrate, load the demo and the corpus once, serve on 
 	 until $(BIN)/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
 	       "$$url/readyz" 2>/dev/null; do \
 	   kill -0 $$server 2>/dev/null || exit 1; sleep 0.3; done; \
-	 printf '\n==> Mentoring Companion is ready at %s/\n    Sign in with a demo account listed above (password mentoring-demo). Ctrl-C stops it.\n\n' "$$url"; \
+	 printf '\n==> Mentoring Companion is ready at %s/\n    Sign in as coordinator@demo.example (or admin@, mentor@, mentee@demo.example), password mentoring-demo.\n    Ctrl-C stops it.\n\n' "$$url"; \
 	 wait $$server
 
 lint: $(VENV)/.installed-dev  ## ruff and the layer contract of ARCHITECTURE.md

@@ -92,6 +92,9 @@ def main() -> None:
     if args.clone:
         root, clone = args.clone.parent, args.clone.resolve()
         args.keep = True
+        process, _ = start(["make", "run"], clone, args.port)  # brings it up to date
+        wait_for(f"{base}/readyz", process, time.perf_counter(), 1800)
+        stop(process)
     else:
         root = Path(tempfile.mkdtemp(prefix="first-start-"))
         clone = root / "companion"
