@@ -77,9 +77,10 @@ run: $(PREPARED)  ## Migrate, load the demo and the corpus once, serve on $(HOST
 	@$(BIN)/companion serve --host $(HOST) --port $(PORT) & server=$$!; \
 	 trap 'kill $$server 2>/dev/null; wait $$server' INT TERM; \
 	 url="http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)"; \
-	 until $(BIN)/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
-	       "$$url/readyz" 2>/dev/null; do \
-	   kill -0 $$server 2>/dev/null || exit 1; sleep 0.3; done; \
+	 ready() { exec 3<>/dev/tcp/$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST))/$(PORT) && \
+	   printf 'GET /readyz HTTP/1.0\r\n\r\n' >&3 && read -r -t 5 status <&3 && exec 3<&-; \
+	   [[ $$status == *" 200 "* ]]; }; \
+	 until ready 2>/dev/null; do kill -0 $$server 2>/dev/null || exit 1; sleep 0.2; done; \
 	 printf '\n==> Mentoring Companion is ready at %s/\n    Sign in as coordinator@demo.example (or admin@, mentor@, mentee@demo.example), password mentoring-demo.\n    Ctrl-C stops it.\n\n' "$$url"; \
 	 wait $$server
 
