@@ -121,6 +121,17 @@ class Settings(BaseSettings):
         return value.strip()
 
     @model_validator(mode="after")
+    def _model_fits_backend(self) -> Settings:
+        if self.embedding_backend == "onnx" and self.embedding_model != PACKAGED_MODEL:
+            from embeddings.export import ExportError, read_pipeline
+
+            try:
+                read_pipeline(Path(self.embedding_model).expanduser())
+            except ExportError as exc:
+                raise ValueError(str(exc)) from None
+        return self
+
+    @model_validator(mode="after")
     def _secret_outside_development(self) -> Settings:
         if (
             self.environment == "production"

@@ -6,6 +6,8 @@ import sys
 import numpy as np
 import pytest
 
+from companion.errors import SettingsError
+from companion.settings import load_settings
 from embeddings import Encoder
 from embeddings.encoder import packaged_model_path
 from embeddings.export import ExportError, export, export_key, is_exported
@@ -165,3 +167,26 @@ class TestExport:
         texts = ["An export of our own gives the installed vectors"]
         ours = OnnxModel(made).encode(texts, batch_size=8)
         np.testing.assert_allclose(ours, Encoder.shared().encode(texts), atol=1e-5)
+
+
+class TestBackendSetting:
+    def test_defaults_to_onnx_and_accepts_torch(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        assert load_settings().embedding_backend == "onnx"
+        monkeypatch.setenv("COMPANION_EMBEDDING_BACKEND", "torch")
+        assert load_settings().embedding_backend == "torch"
+
+    def test_an_unknown_backend_names_the_variable(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("COMPANION_EMBEDDING_BACKEND", "gpu")
+        with pytest.raises(SettingsError, match="COMPANION_EMBEDDING_BACKEND"):
+            load_settings()
+
+    def test_a_model_the_onnx_backend_cannot_run_is_refused_at_start(
+        self, tmp_path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        folder = tmp_path / "my-model"
+        folder.mkdir()  # no tokenizer.json, no modules.json
+        monkeypatch.setenv("COMPANION_EMBEDDING_MODEL", str(folder))
+        with pytest.raises(SettingsError, match=r"tokenizer\.json.*BACKEND=torch"):
+            load_settings()
+        monkeypatch.setenv("COMPANION_EMBEDDING_BACKEND", "torch")
+        assert load_settings().embedding_model == str(folder)
