@@ -215,10 +215,14 @@ def export_in_child(source: Path, model_name: str, *, root: Path | None = None) 
     command += ["--name", model_name]
     if root is not None:
         command += ["--root", str(root)]
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # The child's messages go straight to this process's stderr: whoever watches a
+    # first start sees that the export is under way, or why it failed.
+    done = subprocess.run(command, stdout=subprocess.DEVNULL)
     if done.returncode != 0 or not is_exported(target):
-        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-        raise ExportError(lines[-1] if lines else f"The ONNX export of {model_name} failed.")
+        raise ExportError(
+            f"The ONNX export of {model_name} failed (the reason is printed above). "
+            "Set COMPANION_EMBEDDING_BACKEND=torch to run the model without it."
+        )
     return target
 
 

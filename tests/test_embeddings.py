@@ -10,7 +10,7 @@ from companion.errors import SettingsError
 from companion.settings import load_settings
 from embeddings import Encoder
 from embeddings.encoder import packaged_model_path
-from embeddings.export import ExportError, export, export_key, is_exported
+from embeddings.export import ExportError, export, export_in_child, export_key, is_exported
 from embeddings.onnx_backend import OnnxModel
 
 
@@ -141,6 +141,15 @@ class TestExport:
         with pytest.raises(ExportError, match=r"pooling_mode_cls_token.*BACKEND=torch"):
             export(source, "cls-model", root=tmp_path / "exports")
         assert not (tmp_path / "exports").exists()
+
+    def test_a_failed_export_in_a_child_process_says_what_to_do(
+        self, tmp_path, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        source = tmp_path / "not-a-model"
+        source.mkdir()
+        with pytest.raises(ExportError, match="BACKEND=torch"):
+            export_in_child(source, "not-a-model", root=tmp_path / "exports")
+        assert "has no tokenizer.json" in capfd.readouterr().err  # the child's reason
 
     def test_the_key_follows_the_source_files(self, tmp_path) -> None:
         source = tmp_path / "model"
