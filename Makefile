@@ -5,10 +5,19 @@ BIN    := $(VENV)/bin
 # The CPU build of torch already on this machine; named in every install so
 # that nothing pulls the multi-GB CUDA build from the registry.
 TORCH  := torch==2.13.0
-PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+PIP    := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
+
+# Installing takes minutes the first time: show each step, what pip is fetching and
+# installing (one line per package), and how long the step took.
+SHELL       := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+SHOW_PIP    := grep --line-buffered -E '^(Collecting|Installing collected|Successfully installed|ERROR)' \
+               | sed -u -e 's/^Collecting /    fetching  /' -e 's/^Installing collected packages: /    installing /'
+step         = printf '\n==> %s\n' $(1)
+took         = echo "    done in $$((SECONDS - started)) s"
 
 .PHONY: run test lint bench install install-dev clean help postgresql
 
@@ -16,28 +25,64 @@ help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(BIN)/python:
+	@$(call step,"Creating the virtualenv $(VENV)")
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.torch: | $(BIN)/python
-	$(PIP) $(TORCH)
+	@$(call step,"Installing $(TORCH) (the CPU build; about 1 minute)"); started=$$SECONDS; \
+	 $(PIP) $(TORCH) | $(SHOW_PIP) && $(took)
 	@touch $@
 
 $(VENV)/.installed: pyproject.toml $(VENV)/.torch
-	$(PIP) -e . $(TORCH)
+	@$(call step,"Installing the service and its libraries (about 3-9 minutes the first time)"); \
+	 started=$$SECONDS; $(PIP) -e . $(TORCH) | $(SHOW_PIP) && $(took)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.torch
-	$(PIP) -e '.[dev]' $(TORCH)
+	@$(call step,"Installing the service with its test tools (about 3-9 minutes the first time)"); \
+	 started=$$SECONDS; $(PIP) -e '.[dev]' $(TORCH) | $(SHOW_PIP) && $(took)
 	@touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed  ## Build .venv with the service
-install-dev: $(VENV)/.installed-dev  ## Build .venv with the service and test tools
+# The embedding model runs on ONNX Runtime: export it once, here, rather than on the
+# first request (embeddings/export.py; it reads only the packaged model).
+$(VENV)/.exported: $(VENV)/.installed
+	@$(call step,"Exporting the embedding model to ONNX (once; about 10-30 s)"); started=$$SECONDS; \
+	 $(BIN)/python -m embeddings.export >/dev/null && $(took)
+	@touch $@
 
-run: $(VENV)/.installed  ## Migrate, load the demo and the corpus once, serve on $(HOST):$(PORT)
-	$(BIN)/companion db upgrade
-	$(BIN)/companion kb ingest --builtin
-	$(BIN)/companion demo load
-	$(BIN)/companion serve --host $(HOST) --port $(PORT)
+install: $(VENV)/.exported  ## Build .venv with the service
+install-dev: $(VENV)/.installed-dev $(VENV)/.exported  ## Build .venv with the service and test tools
+
+# The steps of `make run` before serving (migrate, ingest the built-in corpus, load
+# the demo), in one process so the libraries load once. They run again only when
+# what they read changed (migrations, corpus, demo data, the installation) or the
+# database is missing; a database elsewhere (COMPANION_DATABASE_URL) always runs them.
+DATA     := $(or $(COMPANION_DATA_DIR),var)
+PREPARED := $(DATA)/.prepared-by-make-run
+PREPARE  := import sys; from companion.cli import app; \
+  sys.exit(next((c for c in (app(s.split(), standalone_mode=False) for s in sys.argv[1:]) if c), 0))
+
+.PHONY: always
+always: ;
+$(PREPARED): $(VENV)/.exported $(wildcard companion/db/migrations/versions/*.py) \
+             $(wildcard knowledge/corpus/*.md) $(wildcard companion/demo_data/*) companion/demo.py \
+             $(if $(COMPANION_DATABASE_URL),always,$(if $(wildcard $(DATA)/companion.db),,always))
+	@$(call step,"Preparing the data in $(DATA): database; knowledge base; demo program"); \
+	 started=$$SECONDS; $(BIN)/python -c "$(PREPARE)" "db upgrade" "kb ingest --builtin" "demo load" && \
+	 $(took)
+	@touch $@
+
+run: $(PREPARED)  ## Migrate, load the demo and the corpus once, serve on $(HOST):$(PORT)
+	@$(call step,"Starting the server")
+	@$(BIN)/companion serve --host $(HOST) --port $(PORT) & server=$$!; \
+	 trap 'kill $$server 2>/dev/null; wait $$server' INT TERM; \
+	 url="http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)"; \
+	 ready() { exec 3<>/dev/tcp/$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST))/$(PORT) && \
+	   printf 'GET /readyz HTTP/1.0\r\n\r\n' >&3 && read -r -t 5 status <&3 && exec 3<&-; \
+	   [[ $$status == *" 200 "* ]]; }; \
+	 until ready 2>/dev/null; do kill -0 $$server 2>/dev/null || exit 1; sleep 0.2; done; \
+	 printf '\n==> Mentoring Companion is ready at %s/\n    Sign in as coordinator@demo.example (or admin@, mentor@, mentee@demo.example), password mentoring-demo.\n    Ctrl-C stops it.\n\n' "$$url"; \
+	 wait $$server
 
 lint: $(VENV)/.installed-dev  ## ruff and the layer contract of ARCHITECTURE.md
 	$(BIN)/ruff check .
@@ -58,11 +103,12 @@ postgresql:
 	  $(SUDO) apt-get install -y --no-install-recommends postgresql \
 	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends postgresql; }; }
 
-test: lint $(CHROMIUM) postgresql  ## Build everything and run the whole test suite (browser and PostgreSQL tests included)
+test: lint $(VENV)/.exported $(CHROMIUM) postgresql  ## Build everything and run the whole test suite (browser and PostgreSQL tests included)
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-dev  ## Run the benchmarks in bench/
 	$(BIN)/python bench/embed.py
+	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/kb_search.py
 	$(BIN)/python bench/kb_questions.py
 	$(BIN)/python bench/match.py

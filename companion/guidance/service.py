@@ -41,7 +41,9 @@ COLLECTION = "knowledge-chunks"
 class KnowledgeBase:
     """The vector collection and a searcher kept in step with the database."""
 
-    def __init__(self, encoder: Encoder, chroma: ClientAPI) -> None:
+    def __init__(self, encoder: Encoder, chroma: ClientAPI | Callable[[], ClientAPI]) -> None:
+        # A callable opens the vector store only when a vector is read or written:
+        # re-ingesting unchanged documents then never starts Chroma (3 s on a busy machine).
         self.encoder = encoder
         self._chroma = chroma
         self._index: VectorIndex | None = None
@@ -54,7 +56,8 @@ class KnowledgeBase:
         if self._index is None:
             from embeddings import VectorIndex
 
-            self._index = VectorIndex.for_encoder(self._chroma, COLLECTION, self.encoder)
+            chroma = self._chroma() if callable(self._chroma) else self._chroma
+            self._index = VectorIndex.for_encoder(chroma, COLLECTION, self.encoder)
         return self._index
 
     def searcher(self, session: Session) -> HybridSearcher:
@@ -166,13 +169,20 @@ class IngestReport:
         return {"ingested": self.ingested, "unchanged": self.unchanged, "failed": self.failed}
 
 
-def ingest_document(
-    *, session: Session, kb: KnowledgeBase, document: SourceDocument, principal: Principal
-) -> tuple[str, int]:
-    """Add or replace one document; returns ("ingested" | "unchanged", chunk count)."""
-    policy.require_any_coordinator(principal)
+@dataclass
+class _Change:
+    """A document to add or replace, with the passages whose vectors it needs."""
+
+    document: SourceDocument
+    existing: KbDocument | None
+    fields: dict
+    chunks: list
+    passages: list[Passage]
+
+
+def _plan(*, session: Session, document: SourceDocument) -> _Change | None:
+    """What ingesting a document would change; None when it is already there as it is."""
     from knowledge.chunking import chunk_document
-    from knowledge.search import search_text
 
     existing = session.scalars(
         select(KbDocument).where(KbDocument.doc_id == document.doc_id)
@@ -184,11 +194,10 @@ def ingest_document(
         and existing.tags == list(document.tags)
         and existing.source == document.source
     ):
-        return "unchanged", existing.chunk_count
+        return None
     chunks = chunk_document(document)
     if not chunks:
         raise InvalidInput("the document has no text to index")
-    stale = _vector_ids(existing) if existing is not None else []
     fields = {
         "title": document.title,
         "source": document.source,
@@ -203,15 +212,42 @@ def ingest_document(
         "tags": list(document.tags),
         "questions": list(document.questions),
         "chunk_count": len(chunks),
-        "updated_at": utcnow(),
     }
-    row = existing if existing is not None else KbDocument(doc_id=document.doc_id)
-    for name, value in fields.items():
-        setattr(row, name, value)
+    # A row outside the session, only to describe the passages as they will read.
+    preview = KbDocument(doc_id=document.doc_id, **fields)
     passages = [
-        _passage(row, heading=c.heading, text=c.text, id=c.chunk_id) for c in chunks
-    ] + _question_passages(row)
-    vectors = kb.encoder.encode([search_text(p) for p in passages])
+        _passage(preview, heading=c.heading, text=c.text, id=c.chunk_id) for c in chunks
+    ] + _question_passages(preview)
+    return _Change(document, existing, fields, chunks, passages)
+
+
+def _encode(kb: KnowledgeBase, changes: Sequence[_Change]) -> list[np.ndarray]:
+    """The vectors of every change's passages, encoded together in the encoder's batches."""
+    from knowledge.search import search_text
+
+    texts = [search_text(p) for change in changes for p in change.passages]
+    vectors = kb.encoder.encode(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+    split, start = [], 0
+    for change in changes:
+        split.append(vectors[start : start + len(change.passages)])
+        start += len(change.passages)
+    return split
+
+
+def _apply(
+    *,
+    session: Session,
+    kb: KnowledgeBase,
+    change: _Change,
+    vectors: np.ndarray,
+    principal: Principal,
+) -> int:
+    """Write a planned change to the database and the vector store; returns its chunks."""
+    document, existing, passages = change.document, change.existing, change.passages
+    stale = _vector_ids(existing) if existing is not None else []
+    row = existing if existing is not None else KbDocument(doc_id=document.doc_id)
+    for name, value in {**change.fields, "updated_at": utcnow()}.items():
+        setattr(row, name, value)
     kb.index.upsert(
         [p.chunk_id for p in passages], vectors, metadatas=[{"doc_id": p.doc_id} for p in passages]
     )
@@ -234,7 +270,7 @@ def ingest_document(
             heading=c.heading,
             text=c.text,
         )
-        for c in chunks
+        for c in change.chunks
     )
     session.flush()
     audit.record(
@@ -243,9 +279,35 @@ def ingest_document(
         action=action,
         subject_type="kb_document",
         subject_id=document.doc_id,
-        data={"source": document.source, "hash": document.content_hash, "chunks": len(chunks)},
+        data={
+            "source": document.source,
+            "hash": document.content_hash,
+            "chunks": len(change.chunks),
+        },
     )
-    return "ingested", len(chunks)
+    return len(change.chunks)
+
+
+def ingest_document(
+    *, session: Session, kb: KnowledgeBase, document: SourceDocument, principal: Principal
+) -> tuple[str, int]:
+    """Add or replace one document; returns ("ingested" | "unchanged", chunk count)."""
+    policy.require_any_coordinator(principal)
+    change = _plan(session=session, document=document)
+    if change is None:
+        existing = session.scalars(
+            select(KbDocument).where(KbDocument.doc_id == document.doc_id)
+        ).one()
+        return "unchanged", existing.chunk_count
+    [vectors] = _encode(kb, [change])
+    count = _apply(session=session, kb=kb, change=change, vectors=vectors, principal=principal)
+    return "ingested", count
+
+
+# Passages encoded together before their documents are written: enough for the
+# encoder to fill its batches with texts of similar length, few enough that the
+# progress a command shows keeps moving.
+INGEST_GROUP_PASSAGES = 512
 
 
 def ingest_many(
@@ -257,12 +319,42 @@ def ingest_many(
     problems: Sequence[tuple[str, str]] = (),
     on_progress: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    """Ingest each (source, loader) in its own savepoint: one bad file fails alone."""
+    """Ingest each (source, loader) in its own savepoint: one bad file fails alone.
+
+    New and changed documents are encoded in groups, all their chunks and question
+    keys in one call of the encoder, rather than one call per document.
+    """
     from knowledge.documents import LoadError
 
     policy.require_any_coordinator(principal)
     report = IngestReport(failed=[{"source": s, "error": e} for s, e in problems])
     seen: dict[str, str] = {}
+    pending: list[tuple[str, _Change]] = []
+
+    def progress(source: str) -> None:
+        if on_progress is not None:
+            on_progress(source)
+
+    def write_pending() -> None:
+        vectors = _encode(kb, [change for _, change in pending])
+        for (source, change), change_vectors in zip(pending, vectors, strict=True):
+            try:
+                with session.begin_nested():
+                    count = _apply(
+                        session=session,
+                        kb=kb,
+                        change=change,
+                        vectors=change_vectors,
+                        principal=principal,
+                    )
+                report.ingested.append(
+                    {"source": source, "doc_id": change.document.doc_id, "chunks": count}
+                )
+            except InvalidInput as exc:
+                report.failed.append({"source": source, "error": str(exc)})
+            progress(source)
+        pending.clear()
+
     for source, load in loads:
         try:
             document = load()
@@ -271,16 +363,25 @@ def ingest_many(
                     f"document id {document.doc_id!r} is also used by {seen[document.doc_id]}"
                 )
             seen[document.doc_id] = source
-            with session.begin_nested():
-                outcome, count = ingest_document(
-                    session=session, kb=kb, document=document, principal=principal
-                )
-            entry = {"source": source, "doc_id": document.doc_id, "chunks": count}
-            (report.ingested if outcome == "ingested" else report.unchanged).append(entry)
+            change = _plan(session=session, document=document)
         except (LoadError, InvalidInput) as exc:
             report.failed.append({"source": source, "error": str(exc)})
-        if on_progress is not None:
-            on_progress(source)
+            progress(source)
+            continue
+        if change is None:
+            existing = session.scalars(
+                select(KbDocument).where(KbDocument.doc_id == document.doc_id)
+            ).one()
+            report.unchanged.append(
+                {"source": source, "doc_id": document.doc_id, "chunks": existing.chunk_count}
+            )
+            progress(source)
+            continue
+        pending.append((source, change))
+        if sum(len(c.passages) for _, c in pending) >= INGEST_GROUP_PASSAGES:
+            write_pending()
+    if pending:
+        write_pending()
     return report
 
 

@@ -7,6 +7,7 @@ authority on the program before they call any of these.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,19 +35,20 @@ PROFILE_COLLECTION = "profile-texts"
 class ProfileVectors:
     """Need and offer texts to vectors, stored by content hash across runs."""
 
-    def __init__(self, encoder: Encoder, chroma: ClientAPI) -> None:
+    def __init__(self, encoder: Encoder, chroma: ClientAPI | Callable[[], ClientAPI]) -> None:
         self.encoder = encoder
         self._chroma = chroma
         self._index: VectorIndex | None = None
 
     @property
     def index(self) -> VectorIndex:
-        # Opening the collection needs the model's dimension, i.e. loading it:
-        # only do that when a vector is actually needed.
+        # Opening the collection needs the model's dimension, i.e. loading it, and
+        # a callable `chroma` opens the store itself: only when a vector is needed.
         if self._index is None:
             from embeddings import VectorIndex
 
-            self._index = VectorIndex.for_encoder(self._chroma, PROFILE_COLLECTION, self.encoder)
+            chroma = self._chroma() if callable(self._chroma) else self._chroma
+            self._index = VectorIndex.for_encoder(chroma, PROFILE_COLLECTION, self.encoder)
         return self._index
 
     def encode(self, texts: list[str]) -> np.ndarray:
