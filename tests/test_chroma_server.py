@@ -17,8 +17,8 @@ import pytest
 from companion.runtime import Services
 from companion.settings import Settings
 from embeddings import EncoderMismatch, VectorIndex, content_hash
-from tests.helpers import free_port
 from tests.guidance.conftest import ingest_paths
+from tests.helpers import free_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
