@@ -107,10 +107,7 @@ def _back(relationship_id: int, session_id: str) -> str:
 
 @router.get("/relationships", response_model=None)
 def my_relationships(request: Request, session: SessionDep, user: WebUser) -> HTMLResponse:
-    details = [
-        relationships.detail(session=session, view=_view(session, rid, user))
-        for rid in dict.fromkeys(access.relationship_ids_of_user(session, user))
-    ]
+    details = relationships.list_mine(session=session, principal=user)
     groups = {
         "mentees": [
             d for d in details if d["kind"] == RelationshipKind.pair and d["my_role"] == "mentor"

@@ -18,6 +18,7 @@ from companion.participants.models import Participant
 from companion.relationships import access, health
 from companion.relationships.access import View
 from companion.relationships.calendar import CalendarEvent, to_ics
+from companion.relationships.events import record
 from companion.relationships.models import (
     ActionItem,
     CalendarFeed,
@@ -35,7 +36,7 @@ from companion.relationships.scheduling import (
     local_time,
     propose_times,
 )
-from companion.relationships.service import _record, effective_cadence
+from companion.relationships.service import effective_cadence
 from companion.review import delivery
 
 NOTES_MAX = 20_000
@@ -166,7 +167,7 @@ def book(
     )
     session.add(row)
     session.flush()
-    _record(view, view.actor, "sessions.booked", row, starts_at=starts_at.isoformat())
+    record(view, view.actor, "sessions.booked", row, starts_at=starts_at.isoformat())
     return row
 
 
@@ -249,7 +250,7 @@ def update(
         row.sequence += 1
     session.flush()
     if changed:
-        _record(view, view.actor, "sessions.updated", row, **changed)
+        record(view, view.actor, "sessions.updated", row, **changed)
     return row
 
 
@@ -372,7 +373,7 @@ def add_action(
     )
     session.add(item)
     session.flush()
-    _record(view, view.actor, "actions.added", item, owner=owner)
+    record(view, view.actor, "actions.added", item, owner=owner)
     return item
 
 
@@ -399,7 +400,7 @@ def update_action(
     if done is not None and done != (item.done_at is not None):
         item.done_at = utcnow() if done else None
     session.flush()
-    _record(view, view.actor, "actions.updated", item, done=item.done_at is not None)
+    record(view, view.actor, "actions.updated", item, done=item.done_at is not None)
     return item
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from companion.accounts.principal import Principal
+from companion.db import fetch_page
 from companion.drafting.models import Draft, DraftStatus
 from companion.relationships.models import (
     Feedback,
@@ -60,6 +61,30 @@ def view_of(draft: Draft) -> dict[str, Any]:
     }
 
 
+def _delivered(
+    principal: Principal,
+    kind: DraftKind | None,
+    relationship_id: int | None,
+    session_id: int | None,
+) -> Select[tuple[Draft]]:
+    """The delivered drafts whose recipients include `principal`, as one SQL query."""
+    query = select(Draft).where(
+        Draft.status == DraftStatus.delivered, policy.received_by(principal=principal)
+    )
+    if kind is not None:
+        query = query.where(Draft.kind == kind.value)
+    if relationship_id is not None:
+        query = query.where(Draft.relationship_id == relationship_id)
+    if session_id is not None:
+        query = query.where(Draft.session_id == session_id)
+    return query
+
+
+# Explicit about drafts without a delivery time, which SQLite and PostgreSQL would
+# otherwise sort at opposite ends.
+NEWEST_FIRST = (Draft.delivered_at.desc().nulls_last(), Draft.id.desc())
+
+
 def delivered_to(
     *,
     session: Session,
@@ -69,18 +94,46 @@ def delivered_to(
     session_id: int | None = None,
 ) -> list[Draft]:
     """The delivered drafts whose recipients include `principal`, newest first."""
-    query = select(Draft).where(Draft.status == DraftStatus.delivered)
-    narrowed = policy.candidates(session=session, principal=principal)
-    if narrowed is not None:
-        query = query.where(narrowed)
-    if kind is not None:
-        query = query.where(Draft.kind == kind.value)
-    if relationship_id is not None:
-        query = query.where(Draft.relationship_id == relationship_id)
-    if session_id is not None:
-        query = query.where(Draft.session_id == session_id)
-    rows = session.scalars(query.order_by(Draft.delivered_at.desc(), Draft.id.desc())).all()
-    return [d for d in rows if policy.is_recipient(session=session, draft=d, principal=principal)]
+    query = _delivered(principal, kind, relationship_id, session_id)
+    return list(session.scalars(query.order_by(*NEWEST_FIRST)).all())
+
+
+def delivered_page(
+    *,
+    session: Session,
+    principal: Principal,
+    kind: DraftKind | None = None,
+    relationship_id: int | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Draft], int]:
+    """One page of `delivered_to`, newest first, and how many there are in all."""
+    return fetch_page(
+        session,
+        _delivered(principal, kind, relationship_id, None),
+        order_by=NEWEST_FIRST,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def position_of(*, session: Session, draft: Draft, principal: Principal) -> int | None:
+    """Where `draft` stands among the drafts of its kind delivered to `principal`, newest
+    first (0 for the newest), or None if the delivery gate does not let them read it."""
+    same_kind = _delivered(principal, DraftKind(draft.kind), None, None)
+    readable = session.scalar(same_kind.with_only_columns(func.count()).where(Draft.id == draft.id))
+    if not readable:
+        return None
+    if draft.delivered_at is None:
+        newer = Draft.delivered_at.is_not(None) | (
+            Draft.delivered_at.is_(None) & (Draft.id > draft.id)
+        )
+    else:
+        newer = or_(
+            Draft.delivered_at > draft.delivered_at,
+            (Draft.delivered_at == draft.delivered_at) & (Draft.id > draft.id),
+        )
+    return session.scalar(same_kind.with_only_columns(func.count()).where(newer)) or 0
 
 
 def agenda_for(

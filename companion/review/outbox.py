@@ -28,7 +28,6 @@ from companion.programs.models import Program
 from companion.review import delivery
 from companion.review.models import OutboxMessage, OutboxStatus
 from companion.settings import Settings
-from prompts.schemas import DraftKind
 
 WEBHOOK = "webhook"
 EMAIL = "email"
@@ -283,8 +282,7 @@ def _is_reader(session: Session, draft: Draft, address: str) -> bool:
 def _inbox_position(session: Session, draft: Draft, user: User) -> int | None:
     """Where the draft stands among those of its kind delivered to `user`, newest first,
     or None if the delivery gate does not let `user` read it."""
-    delivered = delivery.delivered_to(session=session, principal=user, kind=DraftKind(draft.kind))
-    return next((n for n, found in enumerate(delivered) if found.id == draft.id), None)
+    return delivery.position_of(session=session, draft=draft, principal=user)
 
 
 def _queued(

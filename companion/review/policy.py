@@ -21,15 +21,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from companion.accounts import policy
-from companion.accounts.models import Role
+from companion.accounts.models import Role, User
 from companion.accounts.principal import Principal, System
 from companion.drafting.models import Draft
 from companion.participants.models import Participant
 from companion.programs.models import Program
+from companion.relationships import access
 from companion.relationships.models import MemberRole, Relationship, RelationshipMember
 from prompts.schemas import DraftKind
 
@@ -55,7 +56,8 @@ def _members(session: Session, draft: Draft) -> list[tuple[RelationshipMember, P
     relationship = session.get(Relationship, draft.relationship_id)
     if relationship is None:
         return []
-    return [(m, session.get(Participant, m.participant_id)) for m in relationship.members]
+    people = access.members_of(session, [relationship])
+    return [(m, people.get(m.participant_id)) for m in relationship.members]
 
 
 def member_user_ids(session: Session, draft: Draft, role: MemberRole | None = None) -> set[int]:
@@ -150,9 +152,7 @@ def recipients(session: Session, draft: Draft) -> list[Recipient]:
     """Who may read the draft once delivered."""
     kind = DraftKind(draft.kind)
     if kind == DraftKind.answer:
-        from companion.accounts.models import User as UserRow
-
-        user = session.get(UserRow, draft.requested_by_id) if draft.requested_by_id else None
+        user = session.get(User, draft.requested_by_id) if draft.requested_by_id else None
         return [Recipient(user.id, user.display_name or user.email, user.email)] if user else []
     if kind == DraftKind.success_story:
         rows = session.scalars(
@@ -174,30 +174,99 @@ def is_recipient(*, session: Session, draft: Draft, principal: Principal) -> boo
     return any(r.user_id == principal.id for r in recipients(session, draft))
 
 
-def candidates(*, session: Session, principal: Principal) -> ColumnElement[bool] | None:
-    """An SQL condition narrowing drafts to those `principal` could review or receive.
+# --- the same rules as SQL conditions on drafts, for lists paged in the database --------
+#
+# Each condition selects exactly the drafts its Python rule above accepts (a test
+# checks them against each other draft by draft), so that a list is counted and
+# paged by the database instead of checking every draft of the history in Python.
 
-    Only a prefilter, so that lists do not check every draft in the database:
-    `may_review` and `is_recipient` still decide. None means no narrowing (an
-    organisation coordinator may review drafts of every program).
-    """
-    from sqlalchemy import false, or_
 
-    from companion.relationships import access
-
-    coordinated = policy.program_ids(principal)
-    if coordinated is None or isinstance(principal, System):
-        return None
-    coordinated = {p for p in coordinated if policy.has_role(principal, Role.coordinator, p)}
-    member_of = access.relationship_ids_of_user(session, principal)
-    participant_in = set(
-        session.scalars(select(Participant.program_id).where(Participant.user_id == principal.id))
+def _member_exists(
+    user_id: int,
+    *,
+    role: MemberRole | None = None,
+    participant_id: ColumnElement[int | None] | None = None,
+) -> ColumnElement[bool]:
+    """The draft's relationship has a member (of `role`, or that participant) who is the user."""
+    conditions = [
+        RelationshipMember.relationship_id == Draft.relationship_id,
+        Participant.user_id == user_id,
+    ]
+    if role is not None:
+        conditions.append(RelationshipMember.role == role)
+    if participant_id is not None:
+        conditions.append(RelationshipMember.participant_id == participant_id)
+    return exists(
+        select(RelationshipMember.id)
+        .join(Participant, Participant.id == RelationshipMember.participant_id)
+        .where(*conditions)
     )
+
+
+def _kind_in(*kinds: DraftKind) -> ColumnElement[bool]:
+    return Draft.kind.in_([k.value for k in kinds])
+
+
+def _coordinates_draft(principal: User) -> ColumnElement[bool]:
+    """`is_coordinator` as SQL."""
+    if policy.is_org_coordinator(principal):
+        return true()
+    programs = [
+        a.program_id
+        for a in principal.roles
+        if a.role == Role.coordinator and a.program_id is not None
+    ]
+    if not programs:
+        return false()
+    # A draft of no program: a coordinator of any program coordinates it.
+    return or_(Draft.program_id.in_(programs), Draft.program_id.is_(None))
+
+
+def reviewable_by(*, principal: Principal) -> ColumnElement[bool]:
+    """`may_review` as SQL: the drafts `principal` may see before delivery and decide on."""
+    if isinstance(principal, System):
+        return true()
+    coordinator = _coordinates_draft(principal)
     return or_(
-        Draft.requested_by_id == principal.id,
-        Draft.relationship_id.in_(member_of) if member_of else false(),
-        Draft.program_id.in_(coordinated) if coordinated else false(),
-        (Draft.kind == DraftKind.success_story.value) & Draft.program_id.in_(participant_in)
-        if participant_in
-        else false(),
+        _kind_in(DraftKind.answer) & (Draft.requested_by_id == principal.id) & coordinator,
+        _kind_in(*COORDINATOR_REVIEWS) & (Draft.members_only == false()) & coordinator,
+        _kind_in(DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts)
+        & _member_exists(principal.id, role=MemberRole.mentor),
+        _kind_in(*PERSONAL)
+        & exists(
+            select(Participant.id).where(
+                Participant.id == Draft.subject_participant_id,
+                Participant.user_id == principal.id,
+            )
+        ),
     )
+
+
+def received_by(*, principal: Principal) -> ColumnElement[bool]:
+    """`is_recipient` as SQL: the drafts that, once delivered, `principal` may read."""
+    if isinstance(principal, System):
+        return false()
+    return or_(
+        _kind_in(DraftKind.answer) & (Draft.requested_by_id == principal.id),
+        _kind_in(DraftKind.success_story)
+        & exists(
+            select(Participant.id).where(
+                Participant.program_id == Draft.program_id, Participant.user_id == principal.id
+            )
+        ),
+        _kind_in(DraftKind.brief) & _member_exists(principal.id, role=MemberRole.mentor),
+        _kind_in(*PERSONAL)
+        & _member_exists(principal.id, participant_id=Draft.subject_participant_id),
+        Draft.kind.not_in(
+            [k.value for k in (DraftKind.answer, DraftKind.success_story, DraftKind.brief)]
+            + [k.value for k in PERSONAL]
+        )
+        & _member_exists(principal.id),
+    )
+
+
+def story_member(*, principal: Principal) -> ColumnElement[bool]:
+    """`may_approve_story_as_member` as SQL: stories about a relationship `principal` is in."""
+    if isinstance(principal, System):
+        return false()
+    return _kind_in(DraftKind.success_story) & _member_exists(principal.id)
