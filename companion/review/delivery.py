@@ -4,7 +4,8 @@ Only drafts in `delivered` are returned, only to their recipients, and only
 their final text (a human's edit, never the AI original it replaced).
 Pending, rejected, changes-requested and withdrawn drafts do not exist here.
 Every participant-facing endpoint, calendar entry and notification reads
-drafted text through `delivered_to` / `view_of` / `agenda_for`.
+drafted text through `delivered_to` / `view_of` / `agendas_for`; the meetings of
+relationships are handed this module as their `AgendaGate`.
 """
 
 from __future__ import annotations
@@ -136,27 +137,52 @@ def position_of(*, session: Session, draft: Draft, principal: Principal) -> int 
     return session.scalar(same_kind.with_only_columns(func.count()).where(newer)) or 0
 
 
+def agendas_for(
+    *, session: Session, principal: Principal, session_ids: list[int]
+) -> dict[int, dict[str, Any]]:
+    """Session id -> its approved agenda, for the sessions `principal` may read it of."""
+    if not session_ids:
+        return {}
+    found: dict[int, dict[str, Any]] = {}
+    query = _delivered(principal, DraftKind.agenda, None, None).where(
+        Draft.session_id.in_(session_ids)
+    )
+    for draft in session.scalars(query.order_by(*NEWEST_FIRST)):
+        found.setdefault(draft.session_id, view_of(draft))
+    return found
+
+
 def agenda_for(
     *, session: Session, principal: Principal, mentoring_session: MentoringSession
 ) -> dict | None:
     """The approved agenda of one session, if `principal` may read it."""
-    found = delivered_to(
-        session=session,
-        principal=principal,
-        kind=DraftKind.agenda,
-        session_id=mentoring_session.id,
+    return agendas_for(
+        session=session, principal=principal, session_ids=[mentoring_session.id]
+    ).get(mentoring_session.id)
+
+
+def agenda_texts_for_members(
+    session: Session, mentoring_sessions: list[MentoringSession]
+) -> dict[int, str]:
+    """Session id -> its approved agenda's text, for calendar entries every member receives."""
+    draft_ids = {s.agenda_draft_id for s in mentoring_sessions if s.agenda_draft_id is not None}
+    if not draft_ids:
+        return {}
+    texts = dict(
+        session.execute(
+            select(Draft.id, Draft.text).where(
+                Draft.id.in_(draft_ids), Draft.status == DraftStatus.delivered
+            )
+        ).all()
     )
-    return view_of(found[0]) if found else None
+    return {
+        s.id: texts[s.agenda_draft_id] for s in mentoring_sessions if s.agenda_draft_id in texts
+    }
 
 
 def agenda_text_for_members(session: Session, mentoring_session: MentoringSession) -> str | None:
     """The approved agenda's text for a calendar entry that every member receives."""
-    if mentoring_session.agenda_draft_id is None:
-        return None
-    draft = session.get(Draft, mentoring_session.agenda_draft_id)
-    if draft is None or draft.status != DraftStatus.delivered:
-        return None
-    return draft.text
+    return agenda_texts_for_members(session, [mentoring_session]).get(mentoring_session.id)
 
 
 def apply_effects(session: Session, draft: Draft) -> None:

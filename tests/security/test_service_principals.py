@@ -109,6 +109,7 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
     },
     "companion.review.delivery": {
         "agenda_text_for_members": "the calendar entry every member of the session receives",
+        "agenda_texts_for_members": "the calendar entries every member of the sessions receives",
         "apply_effects": IN_A_DECISION,
         "headline": "pure: a draft's headline",
         "view_of": "pure: a delivered draft as a dict",
