@@ -62,13 +62,11 @@ OUTBOX_INTERVAL_SECONDS = 30
 def _send_notifications(services: Services, stop: threading.Event) -> None:
     """Send queued notifications every half minute; each message is claimed and settled in
     transactions of its own, so several server processes may do this at once."""
-    from companion.db import session_scope
     from companion.review import outbox
 
     while not stop.wait(OUTBOX_INTERVAL_SECONDS):
         try:
-            with session_scope(services.sessions) as session:
-                outbox.dispatch(session=session, settings=services.settings)
+            outbox.dispatch(sessions=services.sessions, settings=services.settings)
         except Exception:
             log.exception("Sending queued notifications failed; will retry")
 

@@ -937,11 +937,12 @@ def outbox_send(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
     """Send the notifications that are due now (`companion serve` does this every 30 s)."""
     from companion.review import outbox
 
-    with services() as built, unit_of_work(built) as session:
+    with services() as built:
         if not (built.settings.webhook_url or built.settings.smtp_host):
             fail("No channel configured: set COMPANION_WEBHOOK_URL or COMPANION_SMTP_HOST.", 2)
-        report = outbox.dispatch(session=session, settings=built.settings)
-        left = outbox.pending_count(session)
+        report = outbox.dispatch(sessions=built.sessions, settings=built.settings)
+        with unit_of_work(built) as session:
+            left = outbox.pending_count(session)
     counts = {**dataclasses.asdict(report), "pending": left}
     if as_json:
         print(json.dumps(counts))

@@ -17,6 +17,7 @@ from companion.pagination import Page
 from companion.relationships import access, health, meetings
 from companion.relationships import service as relationships
 from companion.relationships.models import Modality, RelationshipStatus, SessionStatus
+from companion.review import delivery
 
 router = APIRouter(prefix="/api/v1", tags=["relationships"])
 
@@ -215,7 +216,7 @@ def list_sessions(
 ) -> Any:
     view = _view(session, relationship_id, user)
     items, total = meetings.list_sessions(
-        session=session, view=view, limit=page.limit, offset=page.offset
+        session=session, view=view, limit=page.limit, offset=page.offset, gate=delivery
     )
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
@@ -232,7 +233,7 @@ def book_session(
         duration_minutes=body.duration_minutes,
         modality=body.modality,
     )
-    return meetings.session_payload(row, view, session=session, with_notes=True)
+    return meetings.session_payload(row, view, session=session, with_notes=True, gate=delivery)
 
 
 def _session_view(session: SessionDep, session_id: int, user: CurrentUser) -> access.View:
@@ -243,7 +244,7 @@ def _session_view(session: SessionDep, session_id: int, user: CurrentUser) -> ac
 def get_session(session_id: int, session: SessionDep, user: CurrentUser) -> Any:
     view = _session_view(session, session_id, user)
     row = meetings.get_session(session, view, session_id)
-    return meetings.session_payload(row, view, session=session, with_notes=True)
+    return meetings.session_payload(row, view, session=session, with_notes=True, gate=delivery)
 
 
 @router.patch("/sessions/{session_id}")
@@ -254,7 +255,7 @@ def update_session(
     row = meetings.update(
         session=session, view=view, session_id=session_id, **body.model_dump(exclude_unset=True)
     )
-    return meetings.session_payload(row, view, session=session, with_notes=True)
+    return meetings.session_payload(row, view, session=session, with_notes=True, gate=delivery)
 
 
 @router.put("/sessions/{session_id}/private-note")
@@ -275,7 +276,7 @@ def put_private_note(
 )
 def session_calendar(session_id: int, session: SessionDep, user: CurrentUser) -> Response:
     view = _session_view(session, session_id, user)
-    body = meetings.session_ics(session=session, view=view, session_id=session_id)
+    body = meetings.session_ics(session=session, view=view, session_id=session_id, gate=delivery)
     return Response(
         body,
         media_type=ICS,
@@ -337,5 +338,5 @@ def issue_calendar_feed(request: Request, session: SessionDep, user: CurrentUser
 )
 def calendar_feed(token: str, session: SessionDep) -> Response:
     """The feed itself; calendar apps cannot send headers, so the address is the secret."""
-    body = meetings.feed_ics(session=session, token=token.removesuffix(".ics"))
+    body = meetings.feed_ics(session=session, token=token.removesuffix(".ics"), gate=delivery)
     return Response(body, media_type=ICS)

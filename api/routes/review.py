@@ -100,8 +100,13 @@ def my_deliveries(
     relationship_id: Annotated[int | None, Query()] = None,
 ) -> dict[str, Any]:
     """What has been approved and delivered to you: the only drafted text you ever see."""
-    rows = delivery.delivered_to(
-        session=session, principal=user, kind=kind, relationship_id=relationship_id
+    rows, total = delivery.delivered_page(
+        session=session,
+        principal=user,
+        kind=kind,
+        relationship_id=relationship_id,
+        limit=page.limit,
+        offset=page.offset,
     )
-    items = [delivery.view_of(d) for d in rows[page.offset : page.offset + page.limit]]
-    return {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}
+    items = [delivery.view_of(d) for d in rows]
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}

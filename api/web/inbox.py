@@ -25,8 +25,10 @@ def inbox(
 ) -> HTMLResponse:
     chosen, errors = chosen_kind(kind)
     offset = max(offset, 0)
-    rows = delivery.delivered_to(session=session, principal=user, kind=chosen)
-    items = [delivery.view_of(d) for d in rows[offset : offset + INBOX_PAGE]]
+    rows, total = delivery.delivered_page(
+        session=session, principal=user, kind=chosen, limit=INBOX_PAGE, offset=offset
+    )
+    items = [delivery.view_of(d) for d in rows]
     return render(
         request,
         "inbox.html",
@@ -34,7 +36,7 @@ def inbox(
         status_code=422 if errors else 200,
         errors=errors,
         items=items,
-        total=len(rows),
+        total=total,
         offset=offset,
         page_size=INBOX_PAGE,
         kind=chosen.value if chosen else "",

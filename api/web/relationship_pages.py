@@ -35,7 +35,7 @@ from companion.relationships.models import (
     SessionStatus,
 )
 from companion.relationships.scheduling import local_time
-from companion.review import queue
+from companion.review import delivery, queue
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -92,7 +92,9 @@ def drafts_waiting(session: SessionDep, user: User, relationship_id: int) -> lis
 
 
 def all_sessions(session: SessionDep, view: View) -> list[dict[str, Any]]:
-    rows, _ = meetings.list_sessions(session=session, view=view, limit=SESSIONS_SHOWN, offset=0)
+    rows, _ = meetings.list_sessions(
+        session=session, view=view, limit=SESSIONS_SHOWN, offset=0, gate=delivery
+    )
     return rows
 
 
@@ -107,10 +109,7 @@ def _back(relationship_id: int, session_id: str) -> str:
 
 @router.get("/relationships", response_model=None)
 def my_relationships(request: Request, session: SessionDep, user: WebUser) -> HTMLResponse:
-    details = [
-        relationships.detail(session=session, view=_view(session, rid, user))
-        for rid in dict.fromkeys(access.relationship_ids_of_user(session, user))
-    ]
+    details = relationships.list_mine(session=session, principal=user)
     groups = {
         "mentees": [
             d for d in details if d["kind"] == RelationshipKind.pair and d["my_role"] == "mentor"
@@ -416,7 +415,7 @@ def session_page(
 ) -> HTMLResponse:
     now = utcnow()
     row = meetings.get_session(session, view, session_id)
-    data = meetings.session_payload(row, view, session=session, with_notes=True)
+    data = meetings.session_payload(row, view, session=session, with_notes=True, gate=delivery)
     detail = relationships.detail(session=session, view=view)
     context: dict[str, Any] = {
         "detail": detail,
@@ -464,7 +463,7 @@ def session_calendar(
 ) -> Response:
     """The session as a calendar entry, for a signed-in member (the API's needs a token)."""
     view = _view(session, relationship_id, user)
-    body = meetings.session_ics(session=session, view=view, session_id=session_id)
+    body = meetings.session_ics(session=session, view=view, session_id=session_id, gate=delivery)
     return Response(
         body,
         media_type=ICS,

@@ -55,7 +55,12 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 def fetch_page(
     session: Session, query: Select[Any], *, order_by: Any, limit: int, offset: int
 ) -> tuple[list[Any], int]:
-    """One page of a query's rows (in a stable order) and the count across all pages."""
+    """One page of a query's rows (in a stable order) and the count across all pages.
+
+    `order_by` is one column expression or a tuple of them; the page is cut by the
+    database, so the rows read are those of the page, whatever the history holds.
+    """
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(order_by).limit(limit).offset(offset)).all()
+    columns = order_by if isinstance(order_by, tuple) else (order_by,)
+    rows = session.scalars(query.order_by(*columns).limit(limit).offset(offset)).all()
     return list(rows), total

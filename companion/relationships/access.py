@@ -12,10 +12,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from companion.accounts import policy
 from companion.accounts.models import Role, User
@@ -108,6 +110,7 @@ def view(*, session: Session, relationship_id: int, principal: Principal) -> Vie
     relationship = session.get(Relationship, relationship_id)
     if relationship is None:
         raise _not_found(relationship_id)
+    load_members(session, [relationship])
     people = members_of(session, [relationship])
     member = membership(relationship, people, principal=principal)
     coordinator = policy.has_role(principal, Role.coordinator, relationship.program_id)
@@ -133,12 +136,39 @@ def view_of_session(*, session: Session, session_id: int, principal: Principal) 
         raise not_found from None
 
 
+def load_members(session: Session, relationships: Iterable[Relationship]) -> None:
+    """Load `members` of every relationship that lacks them, in one query for them all."""
+    missing = {r.id: r for r in relationships if "members" in inspect(r).unloaded}
+    if not missing:
+        return
+    found: dict[int, list[RelationshipMember]] = {rid: [] for rid in missing}
+    for member in session.scalars(
+        select(RelationshipMember)
+        .where(RelationshipMember.relationship_id.in_(list(missing)))
+        .order_by(RelationshipMember.id)
+    ):
+        found[member.relationship_id].append(member)
+    for rid, relationship in missing.items():
+        set_committed_value(relationship, "members", found[rid])
+
+
 def members_of(session: Session, relationships: list[Relationship]) -> dict[int, Participant]:
+    """Participant id -> participant, for every member of the relationships (members loaded)."""
+    load_members(session, relationships)
     ids = {m.participant_id for r in relationships for m in r.members}
     if not ids:
         return {}
     rows = session.scalars(select(Participant).where(Participant.id.in_(ids))).all()
     return {p.id: p for p in rows}
+
+
+def relationships_of_user(user: User) -> Select[tuple[int]]:
+    """The ids of every relationship the user is a member of, as a subquery to filter by."""
+    return (
+        select(RelationshipMember.relationship_id)
+        .join(Participant, Participant.id == RelationshipMember.participant_id)
+        .where(Participant.user_id == user.id)
+    )
 
 
 def relationship_ids_of_user(session: Session, user: User) -> list[int]:

@@ -22,6 +22,7 @@ from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound
 from companion.programs.models import Program
 from companion.relationships.access import View
+from companion.relationships.events import record, session_of
 from companion.relationships.models import (
     Feedback,
     MemberRole,
@@ -30,7 +31,6 @@ from companion.relationships.models import (
     RelationshipMember,
     SessionStatus,
 )
-from companion.relationships.service import _record, _session_of
 
 DEFAULT_QUESTIONS = [
     "How useful was this session to you? What made it so?",
@@ -58,7 +58,7 @@ def questions_for(session_row: MentoringSession, program: Program, role: MemberR
 
 
 def _session_in(view: View, session_id: int) -> MentoringSession:
-    row = _session_of(view.relationship).get(MentoringSession, session_id)
+    row = session_of(view.relationship).get(MentoringSession, session_id)
     if row is None or row.relationship_id != view.relationship.id:
         raise NotFound(f"No session with id {session_id} in this relationship.")
     return row
@@ -119,7 +119,7 @@ def _clean_answers(
 def submit(view: View, session_id: int, answers: Sequence[Mapping[str, Any]]) -> Feedback:
     """A member's answers to a held session's questions, once; they cannot be changed."""
     member = view.require_member(PRIVATE)
-    session = _session_of(view.relationship)
+    session = session_of(view.relationship)
     row = _session_in(view, session_id)
     if row.status != SessionStatus.held:
         raise Conflict(
@@ -140,7 +140,7 @@ def submit(view: View, session_id: int, answers: Sequence[Mapping[str, Any]]) ->
     except IntegrityError:
         # The same member submitting twice at once: the unique constraint decides.
         raise already from None
-    _record(view, view.actor, "feedback.submitted", feedback, session_id=row.id)
+    record(view, view.actor, "feedback.submitted", feedback, session_id=row.id)
     return feedback
 
 
@@ -149,7 +149,7 @@ def for_session(view: View, session_id: int, now: datetime | None = None) -> dic
     member = view.require_member(PRIVATE)
     now = now or utcnow()
     row = _session_in(view, session_id)
-    given = _given(_session_of(view.relationship), row.id)
+    given = _given(session_of(view.relationship), row.id)
     reveal_at = row.starts_at + timedelta(days=view.program.feedback_reveal_days)
     everyone_answered = all(m.participant_id in given for m in view.relationship.members)
     revealed = everyone_answered or now >= reveal_at

@@ -14,12 +14,14 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import selectinload
 
+from companion.db import fetch_page
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from companion.relationships.access import View
+from companion.relationships.events import record, session_of
 from companion.relationships.models import (
     CheckIn,
     Goal,
@@ -28,7 +30,6 @@ from companion.relationships.models import (
     GoalVisibility,
     Milestone,
 )
-from companion.relationships.service import _record, _session_of
 
 TITLE_MAX = 300
 SMART_MAX = 2000
@@ -67,18 +68,30 @@ def sight(view: View, goal: Goal) -> Sight | None:
 # --- reading ---------------------------------------------------------------------------
 
 
+def _visible_to(view: View) -> ColumnElement[bool]:
+    """`sight` as SQL: the goals of which the viewer may know."""
+    if view.member is not None:
+        if view.is_mentee:
+            return Goal.mentee_id == view.member.participant_id
+        if view.is_mentor:
+            return Goal.visibility != GoalVisibility.private
+        return false()
+    return true() if view.coordinator else false()
+
+
 def list_goals(*, view: View, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """The relationship's goals the viewer may know of, oldest first, and their count."""
-    session = _session_of(view.relationship)
-    rows = session.scalars(
+    rows, total = fetch_page(
+        session_of(view.relationship),
         select(Goal)
-        .where(Goal.relationship_id == view.relationship.id)
-        .options(selectinload(Goal.milestones), selectinload(Goal.check_ins))
-        .order_by(Goal.id)
-    ).all()
-    visible = [(goal, seen) for goal in rows if (seen := sight(view, goal)) is not None]
-    page = visible[offset : offset + limit]
-    return [_payload(view, goal, seen) for goal, seen in page], len(visible)
+        .where(Goal.relationship_id == view.relationship.id, _visible_to(view))
+        .options(selectinload(Goal.milestones), selectinload(Goal.check_ins)),
+        order_by=Goal.id,
+        limit=limit,
+        offset=offset,
+    )
+    page = [(goal, seen) for goal in rows if (seen := sight(view, goal)) is not None]
+    return [_payload(view, goal, seen) for goal, seen in page], total
 
 
 def get_goal(*, view: View, goal_id: int) -> dict[str, Any]:
@@ -92,7 +105,7 @@ def _not_found(goal_id: int) -> NotFound:
 
 def _visible_goal(view: View, goal_id: int) -> tuple[Goal, Sight]:
     goal = (
-        _session_of(view.relationship)
+        session_of(view.relationship)
         .scalars(
             select(Goal).where(Goal.id == goal_id, Goal.relationship_id == view.relationship.id)
         )
@@ -287,10 +300,10 @@ def create(
         milestones=[Milestone(text=text, due_date=due_date) for text, due_date in steps],
         check_ins=[],
     )
-    session = _session_of(view.relationship)
+    session = session_of(view.relationship)
     session.add(goal)
     session.flush()
-    _record(
+    record(
         view,
         view.actor,
         "goals.created",
@@ -352,15 +365,15 @@ def update(*, view: View, goal_id: int, **changes: Any) -> dict[str, Any]:
     before = {name: getattr(goal, name) for name in changed}
     for name in changed:
         setattr(goal, name, cleaned[name])
-    _session_of(goal).flush()
+    session_of(goal).flush()
     edited = [name for name in changed if name != "visibility"]
     if edited:
         data: dict[str, Any] = {"fields": edited}
         if "status" in edited:
             data["status"] = {"from": before["status"].value, "to": goal.status.value}
-        _record(view, view.actor, "goals.updated", goal, **data)
+        record(view, view.actor, "goals.updated", goal, **data)
     if "visibility" in changed:
-        _record(
+        record(
             view,
             view.actor,
             "goals.shared",
@@ -388,11 +401,11 @@ def check_in(*, view: View, goal_id: int, progress: int, note: str = "") -> dict
     if goal.status == GoalStatus.draft:
         goal.status = GoalStatus.active
     goal.check_ins.append(CheckIn(progress=progress, note=note))
-    _session_of(goal).flush()
+    session_of(goal).flush()
     data: dict[str, Any] = {"progress": progress}
     if goal.status != before:
         data["status"] = {"from": before.value, "to": goal.status.value}
-    _record(view, view.actor, "goals.checked_in", goal, **data)
+    record(view, view.actor, "goals.checked_in", goal, **data)
     return _payload(view, goal, Sight.full)
 
 
@@ -411,8 +424,8 @@ def add_milestone(
     _raise_if(problems, "The milestone cannot be added")
     milestone = Milestone(text=text, due_date=due_date)
     goal.milestones.append(milestone)
-    _session_of(goal).flush()
-    _record(view, view.actor, "goals.milestone_added", goal, milestone_id=milestone.id)
+    session_of(goal).flush()
+    record(view, view.actor, "goals.milestone_added", goal, milestone_id=milestone.id)
     return _payload(view, goal, Sight.full)
 
 
@@ -427,8 +440,8 @@ def complete_milestone(
         raise NotFound(f"No milestone with id {milestone_id} in this goal.")
     if (milestone.done_at is not None) != done:
         milestone.done_at = utcnow() if done else None
-        _session_of(goal).flush()
-        _record(
+        session_of(goal).flush()
+        record(
             view,
             view.actor,
             "goals.milestone_completed" if done else "goals.milestone_reopened",
@@ -455,6 +468,6 @@ def assess(
     _raise_if(problems, "The assessment cannot be recorded")
     goal.final_outcome = outcome
     goal.final_assessment = assessment
-    _session_of(goal).flush()
-    _record(view, view.actor, "goals.assessed", goal, outcome=goal.final_outcome.value)
+    session_of(goal).flush()
+    record(view, view.actor, "goals.assessed", goal, outcome=goal.final_outcome.value)
     return _payload(view, goal, Sight.full)

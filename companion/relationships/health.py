@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from companion.accounts import policy
 from companion.accounts.principal import Principal
 from companion.programs.models import Program
-from companion.relationships import access
+from companion.relationships import access, feedback
+from companion.relationships.activity import session_counts
 from companion.relationships.models import (
     ActionItem,
     Goal,
@@ -105,9 +106,6 @@ def overview(
 ) -> dict[str, Any]:
     """Program-level data for coordinators: never notes, threads, or unshared goal text."""
     policy.require_coordinator(principal, program.id)
-    from companion.relationships import feedback
-    from companion.relationships import service as relationships
-
     rows = list(
         session.scalars(
             select(Relationship)
@@ -118,7 +116,7 @@ def overview(
     ids = [r.id for r in rows]
     people = access.members_of(session, rows)
     flags = assess(session=session, program=program, relationships=rows, now=now)
-    counts = relationships.session_counts(session, ids)
+    counts = session_counts(session, ids)
     goals: dict[int, list[Goal]] = defaultdict(list)
     if ids:
         for goal in session.scalars(

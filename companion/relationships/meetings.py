@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from companion.accounts.models import User
+from companion.accounts.principal import Principal
 from companion.availability import parse_availability
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound
@@ -18,6 +19,7 @@ from companion.participants.models import Participant
 from companion.relationships import access, health
 from companion.relationships.access import View
 from companion.relationships.calendar import CalendarEvent, to_ics
+from companion.relationships.events import record
 from companion.relationships.models import (
     ActionItem,
     CalendarFeed,
@@ -35,8 +37,7 @@ from companion.relationships.scheduling import (
     local_time,
     propose_times,
 )
-from companion.relationships.service import _record, effective_cadence
-from companion.review import delivery
+from companion.relationships.service import effective_cadence
 
 NOTES_MAX = 20_000
 ACTION_MAX = 1000
@@ -56,6 +57,27 @@ SESSION_TRANSITIONS = {
     SessionStatus.no_show: {SessionStatus.held},
     SessionStatus.cancelled: set(),
 }
+
+
+class AgendaGate(Protocol):
+    """How meetings read approved agendas: through the delivery gate.
+
+    The gate (`companion.review.delivery`) decides who receives drafted text and
+    sits above this package, so the caller hands it in; meetings never imports it.
+    Each reads the agendas of many sessions in one query.
+    """
+
+    def agendas_for(
+        self, *, session: Session, principal: Principal, session_ids: list[int]
+    ) -> dict[int, dict[str, Any]]:
+        """Session id -> its delivered agenda, for the sessions `principal` receives it of."""
+        ...
+
+    def agenda_texts_for_members(
+        self, session: Session, mentoring_sessions: list[MentoringSession]
+    ) -> dict[int, str]:
+        """Session id -> the delivered agenda's text, for calendar entries of every member."""
+        ...
 
 
 def _invalid(field: str, message: str) -> InvalidInput:
@@ -166,7 +188,7 @@ def book(
     )
     session.add(row)
     session.flush()
-    _record(view, view.actor, "sessions.booked", row, starts_at=starts_at.isoformat())
+    record(view, view.actor, "sessions.booked", row, starts_at=starts_at.isoformat())
     return row
 
 
@@ -249,12 +271,25 @@ def update(
         row.sequence += 1
     session.flush()
     if changed:
-        _record(view, view.actor, "sessions.updated", row, **changed)
+        record(view, view.actor, "sessions.updated", row, **changed)
     return row
 
 
 def session_payload(
-    row: MentoringSession, view: View, *, session: Session, with_notes: bool
+    row: MentoringSession, view: View, *, session: Session, with_notes: bool, gate: AgendaGate
+) -> dict[str, Any]:
+    """One session as the viewer sees it, with its agenda if they receive it."""
+    agendas = gate.agendas_for(session=session, principal=view.principal, session_ids=[row.id])
+    return _payload(row, view, session=session, with_notes=with_notes, agenda=agendas.get(row.id))
+
+
+def _payload(
+    row: MentoringSession,
+    view: View,
+    *,
+    session: Session,
+    with_notes: bool,
+    agenda: dict[str, Any] | None,
 ) -> dict[str, Any]:
     starts_at = row.starts_at
     ends_at = starts_at + timedelta(minutes=row.duration_minutes)
@@ -271,9 +306,7 @@ def session_payload(
             for person in (view.people[m.participant_id] for m in view.relationship.members)
         },
         # Through the delivery gate: the approved agenda, for its recipients only.
-        "agenda": delivery.agenda_for(
-            session=session, principal=view.principal, mentoring_session=row
-        ),
+        "agenda": agenda,
     }
     if with_notes and view.member is not None:
         data["shared_notes"] = row.shared_notes
@@ -293,14 +326,19 @@ def session_payload(
 
 
 def list_sessions(
-    *, session: Session, view: View, limit: int, offset: int
+    *, session: Session, view: View, limit: int, offset: int, gate: AgendaGate
 ) -> tuple[list[dict[str, Any]], int]:
     query = select(MentoringSession).where(MentoringSession.relationship_id == view.relationship.id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(MentoringSession.starts_at.desc()).limit(limit).offset(offset)
     ).all()
-    return [session_payload(r, view, session=session, with_notes=False) for r in rows], total
+    agendas = gate.agendas_for(
+        session=session, principal=view.principal, session_ids=[r.id for r in rows]
+    )
+    return [
+        _payload(r, view, session=session, with_notes=False, agenda=agendas.get(r.id)) for r in rows
+    ], total
 
 
 def write_private_note(*, session: Session, view: View, session_id: int, text: str) -> PrivateNote:
@@ -372,7 +410,7 @@ def add_action(
     )
     session.add(item)
     session.flush()
-    _record(view, view.actor, "actions.added", item, owner=owner)
+    record(view, view.actor, "actions.added", item, owner=owner)
     return item
 
 
@@ -399,7 +437,7 @@ def update_action(
     if done is not None and done != (item.done_at is not None):
         item.done_at = utcnow() if done else None
     session.flush()
-    _record(view, view.actor, "actions.updated", item, done=item.done_at is not None)
+    record(view, view.actor, "actions.updated", item, done=item.done_at is not None)
     return item
 
 
@@ -415,11 +453,11 @@ def list_actions(*, session: Session, view: View, open_only: bool = False) -> li
 
 
 def _event(
-    session: Session,
     row: MentoringSession,
     relationship: Relationship,
     people: dict[int, Participant],
-):
+    agenda_text: str | None,
+) -> CalendarEvent:
     names = [people[m.participant_id].name for m in relationship.members]
     title = relationship.name or " & ".join(names)
     modality = row.modality.value.replace("_", " ")
@@ -434,7 +472,7 @@ def _event(
             part
             for part in (
                 f"Mentoring session ({modality}) with {', '.join(names)}.",
-                delivery.agenda_text_for_members(session, row),
+                agenda_text,
             )
             if part
         ),
@@ -448,10 +486,11 @@ def _event(
     )
 
 
-def session_ics(*, session: Session, view: View, session_id: int) -> bytes:
+def session_ics(*, session: Session, view: View, session_id: int, gate: AgendaGate) -> bytes:
     row = get_session(session, view, session_id)
+    agenda_text = gate.agenda_texts_for_members(session, [row]).get(row.id)
     return to_ics(
-        [_event(session, row, view.relationship, view.people)],
+        [_event(row, view.relationship, view.people, agenda_text)],
         calendar_name="Mentoring session",
     )
 
@@ -473,7 +512,9 @@ def issue_feed(*, session: Session, user: User) -> str:
     return token
 
 
-def feed_ics(*, session: Session, token: str, now: datetime | None = None) -> bytes:
+def feed_ics(
+    *, session: Session, token: str, gate: AgendaGate, now: datetime | None = None
+) -> bytes:
     """Every session of the feed owner's relationships from 60 days ago on."""
     feed = session.scalars(
         select(CalendarFeed).where(CalendarFeed.token_hash == _feed_hash(token))
@@ -495,7 +536,8 @@ def feed_ics(*, session: Session, token: str, now: datetime | None = None) -> by
         )
         .order_by(MentoringSession.starts_at)
     ).all()
+    agenda_texts = gate.agenda_texts_for_members(session, list(rows))
     return to_ics(
-        [_event(session, r, relationships[r.relationship_id], people) for r in rows],
+        [_event(r, relationships[r.relationship_id], people, agenda_texts.get(r.id)) for r in rows],
         calendar_name=f"Mentoring ({user.display_name or user.email})",
     )

@@ -114,10 +114,15 @@ class Relationship(Base):
     ended_by: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # Loaded with the relationships, one query for all of those a query returns, never
+    # one relationship at a time (a list of 100 pairs would cost 100 queries). Not
+    # lazy="raise": a refused form is rolled back and its page shown again, and the
+    # rollback expires what was loaded; `access.load_members` reloads it in bulk.
     members: Mapped[list[RelationshipMember]] = relationship(
         back_populates="relationship",
         cascade="all, delete-orphan",
         order_by="RelationshipMember.id",
+        lazy="selectin",
     )
 
 

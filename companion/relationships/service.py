@@ -5,25 +5,30 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.accounts import policy
 from companion.accounts.models import Role
-from companion.accounts.principal import Principal, actor_of
-from companion.audit import service as audit
-from companion.audit.service import Actor
+from companion.accounts.principal import Principal, System, actor_of
+from companion.db import fetch_page
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, InvalidTransition
 from companion.participants.models import Participant
 from companion.programs import policy as program_policy
 from companion.programs.models import Program
-from companion.relationships import access
+from companion.relationships import access, health
 from companion.relationships.access import View
+from companion.relationships.activity import (
+    next_sessions,
+    session_counts,
+    unread_count,
+    unread_counts,
+)
+from companion.relationships.events import record, session_of
 from companion.relationships.models import (
     MemberRole,
     MentoringSession,
-    Message,
     Modality,
     Relationship,
     RelationshipKind,
@@ -36,31 +41,6 @@ MAX_CIRCLE_MENTEES = 12
 EXPECTATIONS_MAX = 4000
 REFLECTION_MAX = 8000
 REASON_MAX = 2000
-
-
-def _record(view_or_program_id: View | int, actor: Actor, action: str, subject: Any, **data: Any):
-    program_id = (
-        view_or_program_id.relationship.program_id
-        if isinstance(view_or_program_id, View)
-        else view_or_program_id
-    )
-    return audit.record(
-        session=_session_of(subject),
-        actor=actor,
-        action=action,
-        subject_type=type(subject).__tablename__,
-        subject_id=subject.id,
-        program_id=program_id,
-        data=data,
-    )
-
-
-def _session_of(row: Any) -> Session:
-    from sqlalchemy.orm import object_session
-
-    session = object_session(row)
-    assert session is not None, "audit of a row that is not in a session"
-    return session
 
 
 def _dates(program: Program, start: date) -> tuple[date, date]:
@@ -189,7 +169,7 @@ def create_circle(
     )
     session.add(relationship)
     session.flush()
-    _record(program.id, actor_of(principal), "relationships.circle_formed", relationship, name=name)
+    record(program.id, actor_of(principal), "relationships.circle_formed", relationship, name=name)
     return relationship
 
 
@@ -198,55 +178,6 @@ def create_circle(
 
 def effective_cadence(relationship: Relationship, program: Program) -> int:
     return relationship.cadence_days or program.cadence_days
-
-
-def session_counts(session: Session, relationship_ids: list[int]) -> dict[int, dict[str, int]]:
-    counts: dict[int, dict[str, int]] = {
-        rid: {s.value: 0 for s in SessionStatus} for rid in relationship_ids
-    }
-    if not relationship_ids:
-        return counts
-    rows = session.execute(
-        select(MentoringSession.relationship_id, MentoringSession.status, func.count())
-        .where(MentoringSession.relationship_id.in_(relationship_ids))
-        .group_by(MentoringSession.relationship_id, MentoringSession.status)
-    ).all()
-    for rid, status, n in rows:
-        counts[rid][SessionStatus(status).value] = n
-    return counts
-
-
-def next_sessions(
-    session: Session, relationship_ids: list[int], now: datetime
-) -> dict[int, MentoringSession]:
-    found: dict[int, MentoringSession] = {}
-    if not relationship_ids:
-        return found
-    rows = session.scalars(
-        select(MentoringSession)
-        .where(
-            MentoringSession.relationship_id.in_(relationship_ids),
-            MentoringSession.status == SessionStatus.scheduled,
-            MentoringSession.starts_at >= now - timedelta(hours=12),
-        )
-        .order_by(MentoringSession.starts_at)
-    ).all()
-    for row in rows:
-        found.setdefault(row.relationship_id, row)
-    return found
-
-
-def unread_count(session: Session, member: RelationshipMember) -> int:
-    return (
-        session.scalar(
-            select(func.count()).where(
-                Message.relationship_id == member.relationship_id,
-                Message.id > member.last_read_message_id,
-                Message.author_id != member.participant_id,
-            )
-        )
-        or 0
-    )
 
 
 def member_payload(member: RelationshipMember, people: dict[int, Participant]) -> dict[str, Any]:
@@ -269,8 +200,13 @@ def summary(
     counts: dict[str, int],
     upcoming: MentoringSession | None,
     health: Any | None = None,
+    unread: int | None = None,
 ) -> dict[str, Any]:
-    """What a member or a coordinator sees of a relationship in lists and detail."""
+    """What a member or a coordinator sees of a relationship in lists and detail.
+
+    `unread` is the member's unread messages when a list counted them for all its
+    relationships at once; otherwise they are counted here.
+    """
     mentor = people.get(relationship.mentor_id)
     mentee = people.get(relationship.mentee_id) if relationship.mentee_id else None
     data: dict[str, Any] = {
@@ -300,7 +236,7 @@ def summary(
     }
     if member is not None:
         data["my_role"] = member.role.value
-        data["unread_messages"] = unread_count(session, member)
+        data["unread_messages"] = unread if unread is not None else unread_count(session, member)
         data["agreement"]["expectations"] = {
             people[m.participant_id].external_id: m.expectations for m in relationship.members
         }
@@ -316,8 +252,6 @@ def summary(
 
 
 def detail(*, session: Session, view: View, now: datetime | None = None) -> dict[str, Any]:
-    from companion.relationships import health
-
     now = now or utcnow()
     rid = view.relationship.id
     return summary(
@@ -346,41 +280,101 @@ def list_visible(
     now: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Coordinators (and the System) see every relationship of the program; members their own."""
-    from companion.relationships import health
-
     if not program_policy.may_read(program_id=program.id, principal=principal):
         raise program_policy.program_not_found(program.id)
     now = now or utcnow()
     query = select(Relationship).where(Relationship.program_id == program.id)
     if not policy.has_role(principal, Role.coordinator, program.id):
-        mine = access.relationship_ids_of_user(session, principal)
-        query = query.where(Relationship.id.in_(mine))
+        query = query.where(Relationship.id.in_(access.relationships_of_user(principal)))
     if status is not None:
         query = query.where(Relationship.status == status)
-    rows = list(session.scalars(query.order_by(Relationship.id)).all())
-    flags = health.assess(session=session, program=program, relationships=rows, now=now)
     if stalled_only:
-        rows = [r for r in rows if flags[r.id].stalled]
-    total = len(rows)
-    rows = rows[offset : offset + limit]
+        # Stalled is a rule over sessions and action items (`health.assess`), applied to
+        # the active relationships (no other is ever stalled), then paged.
+        active = list(
+            session.scalars(
+                query.where(Relationship.status == RelationshipStatus.active).order_by(
+                    Relationship.id
+                )
+            ).all()
+        )
+        flags = health.assess(session=session, program=program, relationships=active, now=now)
+        stalled = [r for r in active if flags[r.id].stalled]
+        rows, total = stalled[offset : offset + limit], len(stalled)
+    else:
+        rows, total = fetch_page(
+            session, query, order_by=Relationship.id, limit=limit, offset=offset
+        )
+        flags = health.assess(session=session, program=program, relationships=rows, now=now)
+    programs = {program.id: program}
+    return _summaries(session, rows, programs, principal, flags=flags, now=now), total
+
+
+def list_mine(
+    *, session: Session, principal: Principal, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Every relationship, in any program, that `principal` is a member of, oldest first.
+
+    The same summary as `detail` gives each, read for all of them at once: the number
+    of queries does not grow with the number of relationships.
+    """
+    if isinstance(principal, System):
+        return []
+    now = now or utcnow()
+    rows = list(
+        session.scalars(
+            select(Relationship)
+            .where(Relationship.id.in_(access.relationships_of_user(principal)))
+            .order_by(Relationship.id)
+        ).all()
+    )
+    programs = {
+        p.id: p
+        for p in session.scalars(
+            select(Program).where(Program.id.in_({r.program_id for r in rows}))
+        )
+    }
+    flags: dict[int, health.Health] = {}
+    for program_id, program in programs.items():
+        flags |= health.assess(
+            session=session,
+            program=program,
+            relationships=[r for r in rows if r.program_id == program_id],
+            now=now,
+        )
+    return _summaries(session, rows, programs, principal, flags=flags, now=now)
+
+
+def _summaries(
+    session: Session,
+    rows: list[Relationship],
+    programs: dict[int, Program],
+    principal: Principal,
+    *,
+    flags: dict[int, health.Health],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """`summary` of many relationships, each fact read for all of them in one query."""
     people = access.members_of(session, rows)
     ids = [r.id for r in rows]
     counts = session_counts(session, ids)
     upcoming = next_sessions(session, ids, now)
-    items = [
+    members = {r.id: access.membership(r, people, principal=principal) for r in rows}
+    unread = unread_counts(session, [m for m in members.values() if m is not None])
+    return [
         summary(
             session=session,
             relationship=r,
-            program=program,
+            program=programs[r.program_id],
             people=people,
-            member=access.membership(r, people, principal=principal),
+            member=members[r.id],
             counts=counts[r.id],
             upcoming=upcoming.get(r.id),
             health=flags[r.id],
+            unread=unread[members[r.id].id] if members[r.id] is not None else None,
         )
         for r in rows
     ]
-    return items, total
 
 
 # --- the agreement, pausing, ending ------------------------------------------------------
@@ -424,8 +418,8 @@ def update_agreement(
             )
         member.expectations = expectations.strip()
         changed["expectations_of"] = view.external_id(member.participant_id)
-    _session_of(relationship).flush()
-    _record(view, view.actor, "relationships.agreement_updated", relationship, **changed)
+    session_of(relationship).flush()
+    record(view, view.actor, "relationships.agreement_updated", relationship, **changed)
     return relationship
 
 
@@ -453,8 +447,8 @@ def set_status(*, view: View, status: RelationshipStatus) -> Relationship:
         )
     before = relationship.status
     relationship.status = status
-    _session_of(relationship).flush()
-    _record(
+    session_of(relationship).flush()
+    record(
         view,
         view.actor,
         "relationships.status_changed",
@@ -490,7 +484,7 @@ def end(
             f"reason: at most {REASON_MAX} characters.", details=[{"field": "reason"}]
         )
     now = now or utcnow()
-    session = _session_of(relationship)
+    session = session_of(relationship)
     cancelled = 0
     for upcoming in session.scalars(
         select(MentoringSession).where(
@@ -507,7 +501,7 @@ def end(
     relationship.ended_at = now
     relationship.ended_by = view.actor.label
     session.flush()
-    _record(
+    record(
         view,
         view.actor,
         "relationships.ended",
@@ -530,8 +524,8 @@ def reflect(*, view: View, text: str) -> RelationshipMember:
         )
     member.closing_reflection = text
     member.reflected_at = utcnow()
-    _session_of(member).flush()
-    _record(view, view.actor, "relationships.reflection_recorded", view.relationship)
+    session_of(member).flush()
+    record(view, view.actor, "relationships.reflection_recorded", view.relationship)
     return member
 
 
@@ -539,8 +533,8 @@ def set_story_consent(*, view: View, consent: bool) -> RelationshipMember:
     """A member agrees (or stops agreeing) to a success story about the relationship."""
     member = view.require_member("Consent to a success story")
     member.story_consent = consent
-    _session_of(member).flush()
-    _record(view, view.actor, "relationships.story_consent", view.relationship, consent=consent)
+    session_of(member).flush()
+    record(view, view.actor, "relationships.story_consent", view.relationship, consent=consent)
     return member
 
 

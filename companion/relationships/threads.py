@@ -15,8 +15,9 @@ from companion.errors import Conflict, InvalidInput
 from companion.participants.models import Participant
 from companion.relationships import access
 from companion.relationships.access import View
+from companion.relationships.activity import unread_count, unread_counts
+from companion.relationships.events import record, session_of
 from companion.relationships.models import Message, RelationshipMember
-from companion.relationships.service import _record, _session_of, unread_count
 
 BODY_MAX = 5000
 PRIVATE = "Threads"
@@ -79,12 +80,12 @@ def post(view: View, body: str) -> Message:
             "its thread can be read but not written to."
         )
     text = _clean_body(body)
-    session = _session_of(relationship)
+    session = session_of(relationship)
     message = Message(relationship_id=relationship.id, author_id=member.participant_id, body=text)
     session.add(message)
     session.flush()
     _mark_read(member, message.id)
-    _record(
+    record(
         view,
         view.actor,
         "threads.message_posted",
@@ -125,7 +126,7 @@ def message_payload(
 def list_messages(view: View, *, limit: int, offset: int, mark_read: bool = True) -> ThreadPage:
     """A page of the thread, oldest first; reading it moves the reader's read pointer forward."""
     member = view.require_member(PRIVATE)
-    session = _session_of(view.relationship)
+    session = session_of(view.relationship)
     rows, total = fetch_page(
         session,
         select(Message).where(Message.relationship_id == view.relationship.id),
@@ -147,7 +148,7 @@ def list_messages(view: View, *, limit: int, offset: int, mark_read: bool = True
 def message_of(view: View, message: Message) -> dict[str, Any]:
     """One message as its author sees it right after posting."""
     member = view.require_member(PRIVATE)
-    return message_payload(message, _authors(_session_of(message), view, [message]), member)
+    return message_payload(message, _authors(session_of(message), view, [message]), member)
 
 
 def unread_for_user(*, session: Session, user: User) -> list[dict[str, int]]:
@@ -161,6 +162,5 @@ def unread_for_user(*, session: Session, user: User) -> list[dict[str, int]]:
         .where(RelationshipMember.relationship_id.in_(ids), Participant.user_id == user.id)
         .order_by(RelationshipMember.relationship_id)
     ).all()
-    return [
-        {"relationship_id": m.relationship_id, "unread": unread_count(session, m)} for m in members
-    ]
+    unread = unread_counts(session, list(members))
+    return [{"relationship_id": m.relationship_id, "unread": unread[m.id]} for m in members]

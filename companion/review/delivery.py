@@ -4,17 +4,19 @@ Only drafts in `delivered` are returned, only to their recipients, and only
 their final text (a human's edit, never the AI original it replaced).
 Pending, rejected, changes-requested and withdrawn drafts do not exist here.
 Every participant-facing endpoint, calendar entry and notification reads
-drafted text through `delivered_to` / `view_of` / `agenda_for`.
+drafted text through `delivered_to` / `view_of` / `agendas_for`; the meetings of
+relationships are handed this module as their `AgendaGate`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from companion.accounts.principal import Principal
+from companion.db import fetch_page
 from companion.drafting.kinds import KINDS
 from companion.drafting.models import Draft, DraftStatus
 from companion.relationships.models import (
@@ -44,6 +46,30 @@ def view_of(draft: Draft) -> dict[str, Any]:
     }
 
 
+def _delivered(
+    principal: Principal,
+    kind: DraftKind | None,
+    relationship_id: int | None,
+    session_id: int | None,
+) -> Select[tuple[Draft]]:
+    """The delivered drafts whose recipients include `principal`, as one SQL query."""
+    query = select(Draft).where(
+        Draft.status == DraftStatus.delivered, policy.received_by(principal=principal)
+    )
+    if kind is not None:
+        query = query.where(Draft.kind == kind.value)
+    if relationship_id is not None:
+        query = query.where(Draft.relationship_id == relationship_id)
+    if session_id is not None:
+        query = query.where(Draft.session_id == session_id)
+    return query
+
+
+# Explicit about drafts without a delivery time, which SQLite and PostgreSQL would
+# otherwise sort at opposite ends.
+NEWEST_FIRST = (Draft.delivered_at.desc().nulls_last(), Draft.id.desc())
+
+
 def delivered_to(
     *,
     session: Session,
@@ -53,41 +79,94 @@ def delivered_to(
     session_id: int | None = None,
 ) -> list[Draft]:
     """The delivered drafts whose recipients include `principal`, newest first."""
-    query = select(Draft).where(Draft.status == DraftStatus.delivered)
-    narrowed = policy.candidates(session=session, principal=principal)
-    if narrowed is not None:
-        query = query.where(narrowed)
-    if kind is not None:
-        query = query.where(Draft.kind == kind.value)
-    if relationship_id is not None:
-        query = query.where(Draft.relationship_id == relationship_id)
-    if session_id is not None:
-        query = query.where(Draft.session_id == session_id)
-    rows = session.scalars(query.order_by(Draft.delivered_at.desc(), Draft.id.desc())).all()
-    return [d for d in rows if policy.is_recipient(session=session, draft=d, principal=principal)]
+    query = _delivered(principal, kind, relationship_id, session_id)
+    return list(session.scalars(query.order_by(*NEWEST_FIRST)).all())
+
+
+def delivered_page(
+    *,
+    session: Session,
+    principal: Principal,
+    kind: DraftKind | None = None,
+    relationship_id: int | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Draft], int]:
+    """One page of `delivered_to`, newest first, and how many there are in all."""
+    return fetch_page(
+        session,
+        _delivered(principal, kind, relationship_id, None),
+        order_by=NEWEST_FIRST,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def position_of(*, session: Session, draft: Draft, principal: Principal) -> int | None:
+    """Where `draft` stands among the drafts of its kind delivered to `principal`, newest
+    first (0 for the newest), or None if the delivery gate does not let them read it."""
+    same_kind = _delivered(principal, DraftKind(draft.kind), None, None)
+    readable = session.scalar(same_kind.with_only_columns(func.count()).where(Draft.id == draft.id))
+    if not readable:
+        return None
+    if draft.delivered_at is None:
+        newer = Draft.delivered_at.is_not(None) | (
+            Draft.delivered_at.is_(None) & (Draft.id > draft.id)
+        )
+    else:
+        newer = or_(
+            Draft.delivered_at > draft.delivered_at,
+            (Draft.delivered_at == draft.delivered_at) & (Draft.id > draft.id),
+        )
+    return session.scalar(same_kind.with_only_columns(func.count()).where(newer)) or 0
+
+
+def agendas_for(
+    *, session: Session, principal: Principal, session_ids: list[int]
+) -> dict[int, dict[str, Any]]:
+    """Session id -> its approved agenda, for the sessions `principal` may read it of."""
+    if not session_ids:
+        return {}
+    found: dict[int, dict[str, Any]] = {}
+    query = _delivered(principal, DraftKind.agenda, None, None).where(
+        Draft.session_id.in_(session_ids)
+    )
+    for draft in session.scalars(query.order_by(*NEWEST_FIRST)):
+        found.setdefault(draft.session_id, view_of(draft))
+    return found
 
 
 def agenda_for(
     *, session: Session, principal: Principal, mentoring_session: MentoringSession
 ) -> dict | None:
     """The approved agenda of one session, if `principal` may read it."""
-    found = delivered_to(
-        session=session,
-        principal=principal,
-        kind=DraftKind.agenda,
-        session_id=mentoring_session.id,
+    return agendas_for(
+        session=session, principal=principal, session_ids=[mentoring_session.id]
+    ).get(mentoring_session.id)
+
+
+def agenda_texts_for_members(
+    session: Session, mentoring_sessions: list[MentoringSession]
+) -> dict[int, str]:
+    """Session id -> its approved agenda's text, for calendar entries every member receives."""
+    draft_ids = {s.agenda_draft_id for s in mentoring_sessions if s.agenda_draft_id is not None}
+    if not draft_ids:
+        return {}
+    texts = dict(
+        session.execute(
+            select(Draft.id, Draft.text).where(
+                Draft.id.in_(draft_ids), Draft.status == DraftStatus.delivered
+            )
+        ).all()
     )
-    return view_of(found[0]) if found else None
+    return {
+        s.id: texts[s.agenda_draft_id] for s in mentoring_sessions if s.agenda_draft_id in texts
+    }
 
 
 def agenda_text_for_members(session: Session, mentoring_session: MentoringSession) -> str | None:
     """The approved agenda's text for a calendar entry that every member receives."""
-    if mentoring_session.agenda_draft_id is None:
-        return None
-    draft = session.get(Draft, mentoring_session.agenda_draft_id)
-    if draft is None or draft.status != DraftStatus.delivered:
-        return None
-    return draft.text
+    return agenda_texts_for_members(session, [mentoring_session]).get(mentoring_session.id)
 
 
 def apply_effects(session: Session, draft: Draft) -> None:

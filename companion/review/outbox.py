@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Row, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from companion.accounts import service as accounts
 from companion.accounts.models import User
@@ -28,7 +28,6 @@ from companion.programs.models import Program
 from companion.review import delivery
 from companion.review.models import OutboxMessage, OutboxStatus
 from companion.settings import Settings
-from prompts.schemas import DraftKind
 
 WEBHOOK = "webhook"
 EMAIL = "email"
@@ -156,7 +155,7 @@ def enqueue_account_email(
 
 def dispatch(
     *,
-    session: Session,
+    sessions: sessionmaker[Session],
     settings: Settings,
     now: datetime | None = None,
     max_attempts: int = 5,
@@ -167,11 +166,31 @@ def dispatch(
     Several dispatchers (one per server process) may run at once: each message is
     claimed, and the claim committed, before it is sent, so only one of them sends
     it. A message whose draft is no longer delivered (e.g. withdrawn) is cancelled
-    unsent. Commits as it goes, unlike other services, since a claim is of no use
-    until other dispatchers can see it; what the session held before is committed
-    with the first claim.
+    unsent.
+
+    A job rather than a service of a request: it opens a database session of its
+    own and commits each claim and each settled message as it goes, since a claim
+    is of no use until other dispatchers can see it. It never commits a session it
+    is handed, so nothing a caller had pending is committed on its behalf.
     """
-    now = now or datetime.now(UTC)
+    with sessions() as session:
+        return _dispatch(
+            session,
+            settings,
+            now=now or datetime.now(UTC),
+            max_attempts=max_attempts,
+            base_delay_seconds=base_delay_seconds,
+        )
+
+
+def _dispatch(
+    session: Session,
+    settings: Settings,
+    *,
+    now: datetime,
+    max_attempts: int,
+    base_delay_seconds: int,
+) -> DispatchReport:
     due = session.execute(
         select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.next_attempt_at)
         .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now)
@@ -283,8 +302,7 @@ def _is_reader(session: Session, draft: Draft, address: str) -> bool:
 def _inbox_position(session: Session, draft: Draft, user: User) -> int | None:
     """Where the draft stands among those of its kind delivered to `user`, newest first,
     or None if the delivery gate does not let `user` read it."""
-    delivered = delivery.delivered_to(session=session, principal=user, kind=DraftKind(draft.kind))
-    return next((n for n, found in enumerate(delivered) if found.id == draft.id), None)
+    return delivery.position_of(session=session, draft=draft, principal=user)
 
 
 def _queued(

@@ -22,18 +22,20 @@ drafting leaves that material out under four eyes and from nudges.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from companion.accounts import policy
-from companion.accounts.models import Role
+from companion.accounts.models import Role, User
 from companion.accounts.principal import Principal, System
-from companion.drafting.kinds import KINDS, Audience, Reviewer
+from companion.drafting.kinds import KINDS, Audience, KindSpec, Reviewer
 from companion.drafting.models import Draft
 from companion.participants.models import Participant
 from companion.programs.models import Program
+from companion.relationships import access
 from companion.relationships.models import MemberRole, Relationship, RelationshipMember
 from prompts.schemas import DraftKind
 
@@ -51,7 +53,8 @@ def _members(session: Session, draft: Draft) -> list[tuple[RelationshipMember, P
     relationship = session.get(Relationship, draft.relationship_id)
     if relationship is None:
         return []
-    return [(m, session.get(Participant, m.participant_id)) for m in relationship.members]
+    people = access.members_of(session, [relationship])
+    return [(m, people.get(m.participant_id)) for m in relationship.members]
 
 
 def member_user_ids(session: Session, draft: Draft, role: MemberRole | None = None) -> set[int]:
@@ -145,9 +148,7 @@ def recipients(session: Session, draft: Draft) -> list[Recipient]:
     """Who may read the draft once delivered."""
     receivers = KINDS[DraftKind(draft.kind)].receivers
     if receivers == Audience.requester:
-        from companion.accounts.models import User as UserRow
-
-        user = session.get(UserRow, draft.requested_by_id) if draft.requested_by_id else None
+        user = session.get(User, draft.requested_by_id) if draft.requested_by_id else None
         return [Recipient(user.id, user.display_name or user.email, user.email)] if user else []
     if receivers == Audience.program:
         rows = session.scalars(
@@ -169,32 +170,113 @@ def is_recipient(*, session: Session, draft: Draft, principal: Principal) -> boo
     return any(r.user_id == principal.id for r in recipients(session, draft))
 
 
-def candidates(*, session: Session, principal: Principal) -> ColumnElement[bool] | None:
-    """An SQL condition narrowing drafts to those `principal` could review or receive.
+# --- the same rules as SQL conditions on drafts, for lists paged in the database --------
+#
+# Each condition selects exactly the drafts its Python rule above accepts (a test
+# checks them against each other draft by draft), so that a list is counted and
+# paged by the database instead of checking every draft of the history in Python.
 
-    Only a prefilter, so that lists do not check every draft in the database:
-    `may_review` and `is_recipient` still decide. None means no narrowing (an
-    organisation coordinator may review drafts of every program).
-    """
-    from sqlalchemy import false, or_
 
-    from companion.relationships import access
-
-    coordinated = policy.program_ids(principal)
-    if coordinated is None or isinstance(principal, System):
-        return None
-    coordinated = {p for p in coordinated if policy.has_role(principal, Role.coordinator, p)}
-    member_of = access.relationship_ids_of_user(session, principal)
-    participant_in = set(
-        session.scalars(select(Participant.program_id).where(Participant.user_id == principal.id))
+def _member_exists(
+    user_id: int,
+    *,
+    role: MemberRole | None = None,
+    participant_id: ColumnElement[int | None] | None = None,
+) -> ColumnElement[bool]:
+    """The draft's relationship has a member (of `role`, or that participant) who is the user."""
+    conditions = [
+        RelationshipMember.relationship_id == Draft.relationship_id,
+        Participant.user_id == user_id,
+    ]
+    if role is not None:
+        conditions.append(RelationshipMember.role == role)
+    if participant_id is not None:
+        conditions.append(RelationshipMember.participant_id == participant_id)
+    return exists(
+        select(RelationshipMember.id)
+        .join(Participant, Participant.id == RelationshipMember.participant_id)
+        .where(*conditions)
     )
-    # Drafts delivered to everyone in a program (success stories).
-    to_program = [k.value for k, s in KINDS.items() if s.receivers == Audience.program]
+
+
+def _kind_in(*kinds: DraftKind) -> ColumnElement[bool]:
+    return Draft.kind.in_([k.value for k in kinds])
+
+
+def _coordinates_draft(principal: User) -> ColumnElement[bool]:
+    """`is_coordinator` as SQL."""
+    if policy.is_org_coordinator(principal):
+        return true()
+    programs = [
+        a.program_id
+        for a in principal.roles
+        if a.role == Role.coordinator and a.program_id is not None
+    ]
+    if not programs:
+        return false()
+    # A draft of no program: a coordinator of any program coordinates it.
+    return or_(Draft.program_id.in_(programs), Draft.program_id.is_(None))
+
+
+def _kinds(test: Callable[[KindSpec], bool]) -> list[DraftKind]:
+    return [kind for kind, spec in KINDS.items() if test(spec)]
+
+
+def reviewable_by(*, principal: Principal) -> ColumnElement[bool]:
+    """`may_review` as SQL: the drafts `principal` may see before delivery and decide on."""
+    if isinstance(principal, System):
+        return true()
+    coordinator = _coordinates_draft(principal)
+    # The same order of rules as `may_review`: a kind reviewed by its requester is
+    # reviewed by nobody else; the subject decides only where no mentor does.
+    requester = _kinds(lambda s: Reviewer.requester in s.reviewers)
+    others = _kinds(lambda s: Reviewer.requester not in s.reviewers)
+    by_coordinator = [k for k in others if Reviewer.coordinator in KINDS[k].reviewers]
+    by_mentor = [k for k in others if Reviewer.mentor in KINDS[k].reviewers]
+    by_subject = [
+        k for k in others if Reviewer.subject in KINDS[k].reviewers and k not in by_mentor
+    ]
     return or_(
-        Draft.requested_by_id == principal.id,
-        Draft.relationship_id.in_(member_of) if member_of else false(),
-        Draft.program_id.in_(coordinated) if coordinated else false(),
-        Draft.kind.in_(to_program) & Draft.program_id.in_(participant_in)
-        if participant_in
-        else false(),
+        _kind_in(*requester) & (Draft.requested_by_id == principal.id) & coordinator,
+        _kind_in(*by_coordinator) & (Draft.members_only == false()) & coordinator,
+        _kind_in(*by_mentor) & _member_exists(principal.id, role=MemberRole.mentor),
+        _kind_in(*by_subject)
+        & exists(
+            select(Participant.id).where(
+                Participant.id == Draft.subject_participant_id,
+                Participant.user_id == principal.id,
+            )
+        ),
+    )
+
+
+def received_by(*, principal: Principal) -> ColumnElement[bool]:
+    """`is_recipient` as SQL: the drafts that, once delivered, `principal` may read."""
+    if isinstance(principal, System):
+        return false()
+
+    def to(audience: Audience) -> ColumnElement[bool]:
+        return _kind_in(*_kinds(lambda s: s.receivers == audience))
+
+    return or_(
+        to(Audience.requester) & (Draft.requested_by_id == principal.id),
+        to(Audience.program)
+        & exists(
+            select(Participant.id).where(
+                Participant.program_id == Draft.program_id, Participant.user_id == principal.id
+            )
+        ),
+        to(Audience.mentor) & _member_exists(principal.id, role=MemberRole.mentor),
+        to(Audience.subject)
+        & _member_exists(principal.id, participant_id=Draft.subject_participant_id),
+        to(Audience.members) & _member_exists(principal.id),
+    )
+
+
+def story_member(*, principal: Principal) -> ColumnElement[bool]:
+    """`may_approve_story_as_member` as SQL: stories about a relationship `principal` is in."""
+    if isinstance(principal, System):
+        return false()
+    return _kind_in(*_kinds(lambda s: Reviewer.members in s.reviewers)) & _member_exists(
+        principal.id
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, Text, cast, or_, select
 from sqlalchemy.orm import Session
 
 from companion.accounts.principal import Principal
+from companion.db import fetch_page
 from companion.db.base import utcnow
 from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
@@ -110,12 +111,11 @@ def pending_for(
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """The review queue of one person: drafts waiting for their decision, oldest first."""
-    query = select(Draft).where(
-        Draft.status.in_([DraftStatus.pending_review, DraftStatus.approved])
+    waiting = or_(
+        (Draft.status == DraftStatus.pending_review) & policy.reviewable_by(principal=principal),
+        (Draft.status == DraftStatus.approved) & policy.story_member(principal=principal),
     )
-    narrowed = policy.candidates(session=session, principal=principal)
-    if narrowed is not None:
-        query = query.where(narrowed)
+    query = select(Draft).where(waiting)
     if kind is not None:
         query = query.where(Draft.kind == kind.value)
     if program_id is not None:
@@ -125,28 +125,34 @@ def pending_for(
     if older_than_hours is not None:
         cutoff: datetime = utcnow() - timedelta(hours=older_than_hours)
         query = query.where(Draft.created_at <= cutoff)
-    mine = []
-    for draft in session.scalars(query.order_by(Draft.created_at, Draft.id)):
-        if draft.status == DraftStatus.pending_review and policy.may_review(
-            session=session, draft=draft, principal=principal
-        ):
-            if not any(a["user_id"] == principal.id for a in draft.approvals or []):
-                mine.append(draft)
-        elif (
-            draft.status == DraftStatus.approved
-            and policy.may_approve_story_as_member(
-                session=session, draft=draft, principal=principal
-            )
-            and _story_waits_on(draft, principal)
-        ):
-            mine.append(draft)
-    page = mine[offset : offset + limit]
-    return [review_payload(session, d) for d in page], len(mine)
+    decided = _approved_already(session, query, principal)
+    if decided:
+        query = query.where(Draft.id.not_in(decided))
+    page, total = fetch_page(
+        session, query, order_by=(Draft.created_at, Draft.id), limit=limit, offset=offset
+    )
+    return [review_payload(session, d) for d in page], total
 
 
-def _story_waits_on(draft: Draft, principal: Principal) -> bool:
-    approved = {a["user_id"] for a in draft.approvals or [] if a.get("as_member")}
-    return principal.id not in approved
+def _approved_already(session: Session, query: Select[Any], principal: Principal) -> list[int]:
+    """Drafts of the queue that `principal` approved already: under four eyes they wait for
+    someone else; a success story waits only for the members who have not approved it.
+
+    Only drafts with approvals are read, two columns each: drafts in flight, not history.
+    """
+    rows = session.execute(
+        query.with_only_columns(Draft.id, Draft.status, Draft.approvals).where(
+            Draft.approvals.is_not(None), cast(Draft.approvals, Text) != "[]"
+        )
+    ).all()
+    decided = []
+    for draft_id, status, approvals in rows:
+        mine = [a for a in approvals or [] if a.get("user_id") == principal.id]
+        if (status == DraftStatus.pending_review and mine) or (
+            status == DraftStatus.approved and any(a.get("as_member") for a in mine)
+        ):
+            decided.append(draft_id)
+    return decided
 
 
 def reviewable(
@@ -160,19 +166,12 @@ def reviewable(
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """Every draft `principal` may review, newest first, whatever its state."""
-    query = select(Draft)
+    query = select(Draft).where(policy.reviewable_by(principal=principal))
     if relationship_id is not None:
         query = query.where(Draft.relationship_id == relationship_id)
-    narrowed = policy.candidates(session=session, principal=principal)
-    if narrowed is not None:
-        query = query.where(narrowed)
     if kind is not None:
         query = query.where(Draft.kind == kind.value)
     if status is not None:
         query = query.where(Draft.status == status)
-    mine = [
-        d
-        for d in session.scalars(query.order_by(Draft.id.desc()))
-        if policy.may_review(session=session, draft=d, principal=principal)
-    ]
-    return [review_payload(session, d) for d in mine[offset : offset + limit]], len(mine)
+    page, total = fetch_page(session, query, order_by=Draft.id.desc(), limit=limit, offset=offset)
+    return [review_payload(session, d) for d in page], total

@@ -21,14 +21,18 @@ import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from companion.accounts import policy as roles
 from companion.accounts.principal import Principal, System, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
+from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
 from companion.drafting.text import render_text
 from companion.errors import (
@@ -38,7 +42,9 @@ from companion.errors import (
     InvalidTransition,
     NotFound,
 )
-from companion.review import policy
+from companion.programs.models import Program
+from companion.review import delivery, outbox, policy
+from companion.review.models import OutboxMessage, OutboxStatus
 from prompts import schemas
 from prompts.schemas import DraftKind
 
@@ -234,8 +240,6 @@ def _decide(
         return draft
     if action == Action.regenerate:
         _require(draft, Action.regenerate)
-        from companion.drafting import service as drafting
-
         drafting.regenerate(services=services, session=session, draft=draft)
         transition(session, draft, Action.regenerate, actor)
         return draft
@@ -249,10 +253,6 @@ def _decide(
 
 def _cancel_notifications(session: Session, draft: Draft) -> None:
     """Withdrawn text is never sent, even if a notification was already queued."""
-    from sqlalchemy import update
-
-    from companion.review.models import OutboxMessage, OutboxStatus
-
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.draft_id == draft.id, OutboxMessage.status == OutboxStatus.pending)
@@ -330,8 +330,6 @@ def _approve_story_as_member(
 
 
 def validation_context(session: Session, draft: Draft) -> dict[str, Any]:
-    from companion.programs.models import Program
-
     program = session.get(Program, draft.program_id) if draft.program_id else None
     sources = draft.sources or []
     return {
@@ -344,8 +342,6 @@ def validation_context(session: Session, draft: Draft) -> dict[str, Any]:
 
 def _edit(session: Session, draft: Draft, content: dict[str, Any], actor: Actor) -> None:
     """Replace the content with a human's version; the AI's first version is kept apart."""
-    from pydantic import ValidationError
-
     output = schemas.OUTPUTS[DraftKind(draft.kind)]
     try:
         validated = output.model_validate(content, context=validation_context(session, draft))
@@ -388,8 +384,6 @@ def deliver(
     session: Session, draft: Draft, services: Services, now: datetime | None = None
 ) -> Draft:
     """approved -> delivered: make it visible to its recipients, then notify them."""
-    from companion.review import delivery, outbox
-
     delivery.apply_effects(session, draft)
     draft.delivered_at = now or utcnow()
     recipients = policy.recipients(session, draft)
@@ -417,8 +411,6 @@ def bulk_approve(
     *, session: Session, items: list[tuple[int, int]], principal: Principal, services: Services
 ) -> list[dict[str, Any]]:
     """A coordinator approves many (draft id, version) pairs; each succeeds or fails alone."""
-    from companion.accounts import policy as roles
-
     roles.require_any_coordinator(principal)
     if not 1 <= len(items) <= MAX_BULK:
         raise InvalidInput(f"drafts: approve 1 to {MAX_BULK} drafts at once.")

@@ -20,7 +20,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
 from aiosmtpd.smtp import Session as SMTPSession
 from pydantic import SecretStr
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from companion.audit import service as audit
 from companion.audit.models import AuditEvent
@@ -58,13 +58,12 @@ from companion.settings import Settings
 data_dir, now, max_attempts = sys.argv[1:]
 settings = Settings(environment="test", data_dir=Path(data_dir))
 sessions = make_session_factory(make_engine(settings.resolved_database_url))
-with sessions() as session:
-    outbox.dispatch(
-        session=session,
-        settings=settings,
-        now=datetime.fromisoformat(now),
-        max_attempts=int(max_attempts),
-    )
+outbox.dispatch(
+    sessions=sessions,
+    settings=settings,
+    now=datetime.fromisoformat(now),
+    max_attempts=int(max_attempts),
+)
 """
 
 
@@ -231,16 +230,23 @@ def linked_id(text: str) -> int:
     return int(text.rstrip().rpartition("/drafts/")[2])
 
 
+def dispatch(session: Session, **options: Any) -> outbox.DispatchReport:
+    """Send what `session` queued, as the server's dispatcher would: the queue is
+    committed, the dispatcher sends in sessions of its own, and `session` then reads
+    what it wrote."""
+    session.commit()
+    report = outbox.dispatch(sessions=sessionmaker(bind=session.get_bind()), **options)
+    session.expire_all()
+    return report
+
+
 def dispatch_apart(
     services: Services, settings: Settings, start: threading.Barrier | None = None
 ) -> outbox.DispatchReport:
     """Dispatch through a session of its own, as another server process would."""
-    with services.sessions() as own:
-        if start is not None:
-            start.wait()
-        report = outbox.dispatch(session=own, settings=settings, now=T0)
-        own.commit()
-        return report
+    if start is not None:
+        start.wait()
+    return outbox.dispatch(sessions=services.sessions, settings=settings, now=T0)
 
 
 def slack_escaped(text: str) -> str:
@@ -406,7 +412,7 @@ class TestDispatch:
         draft = readers_draft(session, world)
         queue(session, notifying, draft, READERS)
 
-        report = outbox.dispatch(session=session, settings=notifying, now=T0)
+        report = dispatch(session, settings=notifying, now=T0)
         session.commit()
 
         assert report == outbox.DispatchReport(sent=3)
@@ -449,14 +455,14 @@ class TestDispatch:
         # This session still holds the draft as it was loaded: delivered.
         assert draft.status == DraftStatus.delivered
 
-        report = outbox.dispatch(session=session, settings=notifying, now=T0)
+        report = dispatch(session, settings=notifying, now=T0)
         session.commit()
 
         assert report == outbox.DispatchReport(cancelled=3)
         assert webhook.requests == []
         assert mailbox[0].messages == []
         assert {row.status for row in stored(services)} == {OutboxStatus.cancelled}
-        assert outbox.dispatch(session=session, settings=notifying, now=T0 + timedelta(days=1)) == (
+        assert dispatch(session, settings=notifying, now=T0 + timedelta(days=1)) == (
             outbox.DispatchReport()
         )
 
@@ -470,7 +476,7 @@ class TestDispatch:
         webhook.script = [500, 200]
         queue(session, webhook_only, make_draft(session))
 
-        first = outbox.dispatch(session=session, settings=webhook_only, now=T0)
+        first = dispatch(session, settings=webhook_only, now=T0)
         session.commit()
         [row] = stored(services)
         assert first == outbox.DispatchReport(retried=1)
@@ -479,15 +485,11 @@ class TestDispatch:
         assert row.last_error == "webhook answered HTTP 500"
 
         too_early = T0 + timedelta(seconds=29, microseconds=999_999)
-        assert outbox.dispatch(session=session, settings=webhook_only, now=too_early) == (
-            outbox.DispatchReport()
-        )
+        assert dispatch(session, settings=webhook_only, now=too_early) == (outbox.DispatchReport())
         assert len(webhook.requests) == 1
 
         due = T0 + timedelta(seconds=30)
-        assert outbox.dispatch(session=session, settings=webhook_only, now=due) == (
-            outbox.DispatchReport(sent=1)
-        )
+        assert dispatch(session, settings=webhook_only, now=due) == (outbox.DispatchReport(sent=1))
         session.commit()
         [row] = stored(services)
         assert (row.status, row.attempts, row.sent_at, row.last_error) == (
@@ -510,7 +512,7 @@ class TestDispatch:
 
         now, delays, reports = T0, [], []
         for _ in range(5):
-            reports.append(outbox.dispatch(session=session, settings=webhook_only, now=now))
+            reports.append(dispatch(session, settings=webhook_only, now=now))
             session.commit()
             [row] = stored(services)
             delays.append((row.next_attempt_at - now).total_seconds())
@@ -520,9 +522,7 @@ class TestDispatch:
         assert delays[:4] == [30, 60, 120, 240]
         assert (row.status, row.attempts) == (OutboxStatus.failed, 5)
         later = now + timedelta(days=1)
-        assert outbox.dispatch(session=session, settings=webhook_only, now=later) == (
-            outbox.DispatchReport()
-        )
+        assert dispatch(session, settings=webhook_only, now=later) == (outbox.DispatchReport())
         assert len(webhook.requests) == 5
         assert outbox.pending_count(session) == 0
 
@@ -540,7 +540,7 @@ class TestDispatch:
                 now=queued_at,
             )
 
-        outbox.dispatch(session=session, settings=webhook_only, now=T0 + timedelta(seconds=1))
+        dispatch(session, settings=webhook_only, now=T0 + timedelta(seconds=1))
 
         assert [linked_id(payload["text"]) for _, payload in webhook.requests] == [
             older.id,
@@ -560,7 +560,7 @@ class TestDispatch:
         )
         queue(session, with_login, make_draft(session))
 
-        report = outbox.dispatch(session=session, settings=with_login, now=T0)
+        report = dispatch(session, settings=with_login, now=T0)
 
         assert report == outbox.DispatchReport(sent=2)
         assert len(mailbox[0].messages) == 2
@@ -584,7 +584,7 @@ class TestDispatch:
         )
         queue(session, broken, make_draft(session))
 
-        report = outbox.dispatch(session=session, settings=broken, now=T0)
+        report = dispatch(session, settings=broken, now=T0)
         session.commit()
 
         assert report == outbox.DispatchReport(retried=3)
@@ -607,7 +607,7 @@ class TestDispatch:
         draft = make_draft(session)
         messages = queue(session, notifying, draft)
 
-        outbox.dispatch(session=session, settings=notifying, now=T0)
+        dispatch(session, settings=notifying, now=T0)
         session.commit()
 
         events = session.scalars(
@@ -638,7 +638,7 @@ class TestDispatch:
         queue(session, webhook_only, withdrawn)
         withdrawn.status = DraftStatus.withdrawn
 
-        report = outbox.dispatch(session=session, settings=webhook_only, now=T0, max_attempts=1)
+        report = dispatch(session, settings=webhook_only, now=T0, max_attempts=1)
         session.commit()
 
         assert report == outbox.DispatchReport(failed=1, cancelled=1)
@@ -663,9 +663,7 @@ class TestDispatch:
         draft = make_draft(session, program_id=program_named(session, markup))
         queue(session, notifying, draft)
 
-        assert outbox.dispatch(session=session, settings=notifying, now=T0) == (
-            outbox.DispatchReport(sent=3)
-        )
+        assert dispatch(session, settings=notifying, now=T0) == (outbox.DispatchReport(sent=3))
 
         [(_, payload)] = webhook.requests
         assert payload["text"].split("\n\n")[0] == neutral(
@@ -772,10 +770,10 @@ class TestDispatch:
         assert row.last_error == outbox.CLAIMED
         lapses = T0 + timedelta(seconds=outbox.CLAIM_SECONDS)
         still_claimed = lapses - timedelta(microseconds=1)
-        assert outbox.dispatch(session=session, settings=webhook_only, now=still_claimed) == (
+        assert dispatch(session, settings=webhook_only, now=still_claimed) == (
             outbox.DispatchReport()
         )
-        assert outbox.dispatch(session=session, settings=webhook_only, now=lapses) == (
+        assert dispatch(session, settings=webhook_only, now=lapses) == (
             outbox.DispatchReport(sent=1)
         )
         session.commit()
@@ -801,7 +799,7 @@ class TestDispatch:
         self._crash_while_sending(webhook_only, webhook, max_attempts=1)
 
         lapses = T0 + timedelta(seconds=outbox.CLAIM_SECONDS)
-        report = outbox.dispatch(session=session, settings=webhook_only, now=lapses, max_attempts=1)
+        report = dispatch(session, settings=webhook_only, now=lapses, max_attempts=1)
         session.commit()
 
         assert report == outbox.DispatchReport(failed=1)
@@ -825,6 +823,6 @@ class TestPendingCount:
         queue(session, webhook_only, make_draft(session))
         assert outbox.pending_count(session) == 2
 
-        outbox.dispatch(session=session, settings=webhook_only, now=T0)
+        dispatch(session, settings=webhook_only, now=T0)
 
         assert outbox.pending_count(session) == 1  # one sent, one waiting to be retried

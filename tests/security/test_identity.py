@@ -145,8 +145,7 @@ def mailed(
 
 
 def _send_mail(org: Org, settings: Settings) -> None:
-    with org.services.sessions() as session:
-        outbox.dispatch(session=session, settings=settings)
+    outbox.dispatch(sessions=org.services.sessions, settings=settings)
 
 
 def _links_in(recorder: MailRecorder, to: str, path: str) -> list[str]:

@@ -72,12 +72,13 @@ def deliver(world: World, who: str, **request: Any) -> dict[str, Any]:  # noqa: 
 def send_all(world: World) -> None:  # noqa: F811
     """Send everything queued (the app's background dispatcher may send some of it)."""
     give_up = time.monotonic() + SETTLE_SECONDS
-    with world.services.sessions() as session:
-        while True:
-            outbox.dispatch(session=session, settings=world.services.settings)
-            if outbox.pending_count(session) == 0 or time.monotonic() > give_up:
-                break
-            time.sleep(0.1)
+    while True:
+        outbox.dispatch(sessions=world.services.sessions, settings=world.services.settings)
+        with world.services.sessions() as session:
+            left = outbox.pending_count(session)
+        if left == 0 or time.monotonic() > give_up:
+            break
+        time.sleep(0.1)
         assert outbox.pending_count(session) == 0
 
 

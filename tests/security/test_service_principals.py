@@ -48,18 +48,27 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "import_participants": "the importer is being rewritten with its own authority checks",
     },
     "companion.relationships.access": {
+        "load_members": PARTS,
         "members_of": PARTS,
+        "relationships_of_user": "a person's own relationships, never someone else's",
         "relationship_ids_of_user": "a person's own relationships, never someone else's",
     },
     "companion.relationships.service": {
         "create_pair": "made by matching.approve, which checked the coordinator",
         "effective_cadence": "pure: the relationship's or the program's cadence",
         "member_payload": "pure: one member as a dict",
-        "next_sessions": PARTS,
         "open_relationship_ids": PARTS,
-        "session_counts": PARTS,
         "summary": PARTS,
+    },
+    "companion.relationships.activity": {
+        "next_sessions": PARTS,
+        "session_counts": PARTS,
         "unread_count": PARTS,
+        "unread_counts": PARTS,
+    },
+    "companion.relationships.events": {
+        "record": "audits a change that a service authorised",
+        "session_of": "pure: the database session of a row",
     },
     "companion.relationships.meetings": {
         "feed_ics": "the secret address is the credential: calendar apps cannot sign in",
@@ -100,6 +109,7 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
     },
     "companion.review.delivery": {
         "agenda_text_for_members": "the calendar entry every member of the session receives",
+        "agenda_texts_for_members": "the calendar entries every member of the sessions receives",
         "apply_effects": IN_A_DECISION,
         "headline": "pure: a draft's headline",
         "view_of": "pure: a delivered draft as a dict",
