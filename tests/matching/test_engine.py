@@ -82,8 +82,7 @@ def run(
     return match_cohort(
         mentees,
         mentors,
-        need_vectors=encoder.encode([m.need_text() for m in mentees]),
-        offer_vectors=encoder.encode([m.offer_text() for m in mentors]),
+        encode=encoder.encode,
         capacities=capacities or [m.capacity for m in mentors],
         settings=settings or MatchingSettings(),
         program_kind=kind,
@@ -191,11 +190,48 @@ class TestTimeZones:
         assert "4.0 h/week of shared availability, both in New York" in reasons
         assert result.pairs[0].components["availability"] == 1.0
 
+    def test_a_pair_with_no_shared_hours_is_not_proposed(self, encoder: Encoder) -> None:
+        ana = replace(
+            MENTEES[0],
+            availability=((0, 540, 600),),
+            timezone="Europe/Berlin",
+            communication=("video",),
+        )
+        far = replace(
+            MENTORS[1],
+            availability=((0, 600, 630),),
+            timezone="Asia/Kolkata",
+            communication=("video", "async"),
+        )
+        result = run(encoder, [ana], [far])
+        assert result.pairs == []
+        [(_, why)] = result.unmatched
+        assert "no allowed mentor has any weekly hours in common" in why.casefold()
+        assert "Ana" in why and "video" in why
+
+    def test_no_shared_hours_is_proposed_when_both_accept_async(self, encoder: Encoder) -> None:
+        ana = replace(
+            MENTEES[0],
+            availability=((0, 540, 600),),
+            timezone="Europe/Berlin",
+            communication=("async", "chat"),
+        )
+        far = replace(
+            MENTORS[1],
+            availability=((0, 600, 630),),
+            timezone="Asia/Kolkata",
+            communication=("video", "async"),
+        )
+        result = run(encoder, [ana], [far])
+        cautions = [r for r in result.pairs[0].reasons if r.startswith("Watch: only 0.0 h/week")]
+        assert cautions and "both accept asynchronous mentoring" in cautions[0]
+
     def test_a_pair_with_little_overlap_gets_a_caution(self, encoder: Encoder) -> None:
         ana = replace(MENTEES[0], availability=((0, 540, 600),), timezone="Europe/Berlin")
-        far = replace(MENTORS[1], availability=((0, 600, 630),), timezone="Asia/Kolkata")
+        far = replace(MENTORS[1], availability=((0, 570, 630),), timezone="Europe/Berlin")
         result = run(encoder, [ana], [far])
-        assert result.pairs[0].reasons[-1].startswith("Watch: only")
+        cautions = [r for r in result.pairs[0].reasons if r.startswith("Watch: only 0.5 h/week")]
+        assert cautions and "agree a regular slot" in cautions[0]
 
 
 class TestOptimality:
