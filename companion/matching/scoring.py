@@ -317,7 +317,7 @@ class Scorer:
         judged, in which case `not_judged` says why); `clear_fit` marks a mentor
         who is clearly the best fit by meaning for this mentee.
         """
-        judged = cosine is not None and bool(np.isfinite(cosine))
+        judged = not not_judged and (cosine is None or bool(np.isfinite(cosine)))
         ranked = sorted(
             (name for name in COMPONENTS if components[name] > EXPLAIN_ABOVE.get(name, NEUTRAL)),
             key=lambda name: -self.weights[name] * components[name],
@@ -344,7 +344,8 @@ class Scorer:
                 f"Mostly logistics: availability, industry, experience and ways of meeting make "
                 f"{logistics_share:.0%} of this score, meaning {semantic_share:.0%}"
             )
-        reasons.extend(self._cautions(mentee, mentor, components, cosine if judged else None))
+        known = cosine if judged and cosine is not None else None
+        reasons.extend(self._cautions(mentee, mentor, components, known))
         return reasons or ["No strong signal either way; the best pair the rules allowed."]
 
     def _reason(self, name: str, mentee: Profile, mentor: Profile) -> str | None:

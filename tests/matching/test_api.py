@@ -330,7 +330,13 @@ class TestListAndReadRuns:
             f"/api/v1/matching/runs/{first['run_id']}", headers=bearer(people["lead"])
         )
         assert read.status_code == 200
-        assert read.json() == first
+        # The second run superseded the first: same pairs, none of them approvable.
+        old = read.json()
+        assert (old["status"], old["superseded_by"]) == ("superseded", second["run_id"])
+        assert [m["status"] for m in old["matches"]] == ["superseded"] * 3
+        same = ("run_id", "program", "objective", "unmatched", "fairness")
+        assert {k: old[k] for k in same} == {k: first[k] for k in same}
+        assert [m["score"] for m in old["matches"]] == [m["score"] for m in first["matches"]]
 
     def test_unknown_run_is_404(self, client: TestClient, people: dict[str, str]) -> None:
         response = client.get("/api/v1/matching/runs/9999", headers=bearer(people["org"]))
@@ -363,7 +369,8 @@ class TestDecisions:
 
         run_url = f"/api/v1/matching/runs/{payload['run_id']}"
         rest = client.post(f"{run_url}:approve-all", headers=headers)
-        assert rest.status_code == 200 and rest.json() == {"approved": 1}
+        assert rest.status_code == 200
+        assert rest.json() == {"approved": 1, "approved_ids": [ben], "refused": []}
         after = client.get(run_url, headers=headers).json()
         assert after["status"] == "closed"
         assert {m["mentee_id"]: m["status"] for m in after["matches"]} == {
@@ -405,8 +412,12 @@ class TestSwap:
         ana, ben = proposal_for(payload, "E1"), proposal_for(payload, "E2")
         run_url = f"/api/v1/matching/runs/{payload['run_id']}"
 
+        body = {"first": ana, "second": ben}
+        lower = client.post(f"{run_url}:swap", json=body, headers=bearer(people["lead"]))
+        assert lower.status_code == 409
+        assert "lowers the score by" in lower.json()["error"]["message"]
         response = client.post(
-            f"{run_url}:swap", json={"first": ana, "second": ben}, headers=bearer(people["lead"])
+            f"{run_url}:swap", json={**body, "accept_lower": True}, headers=bearer(people["lead"])
         )
 
         assert response.status_code == 200, response.json()
@@ -464,7 +475,7 @@ class TestRelationships:
             f"/api/v1/matching/runs/{payload['run_id']}:approve-all",
             headers=bearer(people["lead"]),
         )
-        assert approved.json() == {"approved": 3}
+        assert approved.json()["approved"] == 3 and approved.json()["refused"] == []
 
         everyone = client.get(url, headers=bearer(people["lead"]))
         assert everyone.status_code == 200
