@@ -209,11 +209,11 @@ def match_cohort(
 def clear_fit(cosine_row: np.ndarray, allowed_row: np.ndarray) -> int | None:
     """The mentor index that is clearly the best fit by meaning for one mentee, if any."""
     judged = np.where(allowed_row & np.isfinite(cosine_row), cosine_row, -np.inf)
-    if judged.size == 0 or not np.isfinite(judged).any():
+    # Clearly ahead of others needs others: with one possible mentor there is no choice.
+    if np.isfinite(judged).sum() < 2:
         return None
     order = np.argsort(-judged, kind="stable")
-    best = float(judged[order[0]])
-    second = float(judged[order[1]]) if judged.size > 1 else -np.inf
+    best, second = float(judged[order[0]]), float(judged[order[1]])
     if best >= CLEAR_FIT and best - second >= CLEAR_MARGIN:
         return int(order[0])
     return None

@@ -41,6 +41,8 @@ CLEAR_MARGIN = 0.05
 FEW_HOURS = 1.0
 # Components that describe whether and how a pair can work together rather
 # than what they talk about.
+# A score where meaning contributes less than this share is called mostly logistics.
+MOSTLY_LOGISTICS = 1 / 3
 LOGISTICS = ("availability", "communication", "industry", "experience", "working_style")
 WORD = re.compile(r"[a-zA-Z][a-zA-Z'-]{3,}")
 STOP = frozenset(
@@ -319,13 +321,18 @@ class Scorer:
         """
         judged = not not_judged and (cosine is None or bool(np.isfinite(cosine)))
         ranked = sorted(
-            (name for name in COMPONENTS if components[name] > EXPLAIN_ABOVE.get(name, NEUTRAL)),
+            (
+                name
+                for name in COMPONENTS
+                if name != "semantic" and components[name] > EXPLAIN_ABOVE.get(name, NEUTRAL)
+            ),
             key=lambda name: -self.weights[name] * components[name],
         )
-        if not judged and "semantic" in ranked:
-            ranked.remove("semantic")
-        reasons = [text for name in ranked if (text := self._reason(name, mentee, mentor))]
-        reasons = reasons[:4]
+        reasons = [text for name in ranked if (text := self._reason(name, mentee, mentor))][:3]
+        # Meaning first: the two sentences closest to each other, quoted for this pair,
+        # however strong; a weak one is followed by its caution below.
+        if judged and (quoted := self._reason("semantic", mentee, mentor)):
+            reasons.insert(0, quoted)
         if clear_fit:
             reasons.insert(
                 0,
@@ -336,13 +343,12 @@ class Scorer:
             reasons.insert(0, not_judged)
         total = self.total(components)
         semantic_share = self.weights["semantic"] * components["semantic"] / total if total else 0
-        logistics_share = (
-            sum(self.weights[name] * components[name] for name in LOGISTICS) / total if total else 0
-        )
-        if judged and logistics_share > 0.5:
+        if judged and semantic_share < MOSTLY_LOGISTICS:
+            strongest = sorted(LOGISTICS, key=lambda name: -self.weights[name] * components[name])
+            named = _join([name.replace("_", " ") for name in strongest[:3]])
             reasons.append(
-                f"Mostly logistics: availability, industry, experience and ways of meeting make "
-                f"{logistics_share:.0%} of this score, meaning {semantic_share:.0%}"
+                f"Mostly logistics: what they wrote accounts for only {semantic_share:.0%} of "
+                f"this score; most of the rest is {named}"
             )
         known = cosine if judged and cosine is not None else None
         reasons.extend(self._cautions(mentee, mentor, components, known))
