@@ -27,7 +27,7 @@ from companion.matching.models import MatchRun
 from companion.matching.service import get_run
 from companion.programs.models import Program
 
-BONUSES = (0.01, 0.02, 0.03, 0.05, 0.08, 0.12)
+BONUSES = (0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.18, 0.25)
 
 
 def _least_exposed(fairness: dict) -> tuple[str, str, float] | None:
