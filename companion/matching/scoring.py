@@ -42,7 +42,7 @@ FEW_HOURS = 1.0
 # Components that describe whether and how a pair can work together rather
 # than what they talk about.
 # A score where meaning contributes less than this share is called mostly logistics.
-MOSTLY_LOGISTICS = 1 / 3
+MOSTLY_LOGISTICS = 0.25
 LOGISTICS = ("availability", "communication", "industry", "experience", "working_style")
 WORD = re.compile(r"[a-zA-Z][a-zA-Z'-]{3,}")
 STOP = frozenset(
