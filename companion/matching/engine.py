@@ -102,14 +102,17 @@ def match_cohort(
             meaning = Meaning(np.full((n, m), np.nan, dtype=np.float32))
     lap("meaning")
     masks = rule_masks(mentees, mentors, settings, managers=managers)
-    allowed = masks.allowed & (np.asarray(capacities) > 0)[None, :]
+    scorer = Scorer(settings, program_kind, week_of=week_of)
+    by_rules = masks.allowed & (np.asarray(capacities) > 0)[None, :]
+    # Candidates come only from pairs who can meet, so that a mentee's nearest
+    # mentors by meaning are not all people they share no hour with.
+    allowed = by_rules & scorer.meet_mask(mentees, mentors)
     lap("rules")
     cosine = meaning.cosine
     # A pair not judged by meaning ranks as a neutral one among the candidates.
     ranking = np.nan_to_num(cosine, nan=SEMANTIC_FLOOR + SEMANTIC_SPAN * NEUTRAL)
     candidates = candidate_pairs(ranking, allowed, settings.rules.candidates_per_mentee)
     lap("candidates")
-    scorer = Scorer(settings, program_kind, week_of=week_of)
     scorer.sentence_vectors = meaning.sentence_vectors
     edges: list[Edge] = []
     components: dict[tuple[int, int], dict[str, float]] = {}
@@ -120,7 +123,7 @@ def match_cohort(
     bonus = list(mentor_bonus) if mentor_bonus is not None else [0.0] * len(mentors)
     for i, chosen in enumerate(candidates):
         scored = []
-        fit = clear_fit(cosine[i], allowed[i])
+        fit = clear_fit(cosine[i], by_rules[i])
         for j in chosen.tolist():
             if not scorer.can_meet(mentees[i], mentors[j]):
                 cannot_meet[i] += 1
@@ -172,10 +175,10 @@ def match_cohort(
                 i,
                 mentees[i],
                 masks,
-                allowed,
+                by_rules,
                 capacities,
-                cannot_meet=int(cannot_meet[i]),
-                candidates=len(candidates[i]),
+                cannot_meet=bool(by_rules[i].any())
+                and (not allowed[i].any() or cannot_meet[i] == len(candidates[i])),
             ),
         )
         for i in range(len(mentees))
@@ -231,8 +234,7 @@ def unmatched_reason(
     allowed: np.ndarray,
     capacities: Sequence[int],
     *,
-    cannot_meet: int = 0,
-    candidates: int = 0,
+    cannot_meet: bool = False,
 ) -> str:
     """Why a mentee got nobody, in the order a coordinator would check."""
     if not any(c > 0 for c in capacities):
@@ -251,7 +253,7 @@ def unmatched_reason(
         if named:
             return f"Every mentor who shares a language is excluded by a rule: {named}."
         return "Every mentor who shares a language is already at capacity."
-    if candidates and cannot_meet == candidates:
+    if cannot_meet:
         ways = ", ".join(m.replace("_", " ") for m in mentee.communication) or "no way listed"
         return (
             f"No allowed mentor has any weekly hours in common with {mentee.name}, and "

@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from companion.availability import Slot, describe_timezones, to_utc_week
+from companion.availability import MINUTES_PER_WEEK, Slot, describe_timezones, to_utc_week
 from companion.matching.config import COMPONENTS, MatchingSettings
 from companion.matching.meaning import need_sentences, offer_sentences
 from companion.matching.profiles import Profile
@@ -37,6 +37,8 @@ MEANING_CAUTION = 0.25
 # that mentor away (see engine.match_cohort).
 CLEAR_FIT = 0.35
 CLEAR_MARGIN = 0.05
+# Minutes per cell when whole cohorts' weeks are compared at once (Scorer.meet_mask).
+MEET_GRID = 5
 # Shared weekly hours below which a caution is due.
 FEW_HOURS = 1.0
 # Components that describe whether and how a pair can work together rather
@@ -273,6 +275,37 @@ class Scorer:
         if hours is None or hours > 0:
             return True
         return accepts_async(mentee) and accepts_async(mentor)
+
+    def meet_mask(self, mentees: Sequence[Profile], mentors: Sequence[Profile]) -> np.ndarray:
+        """n_mentees x n_mentors: False only where `can_meet` may be False.
+
+        Weeks are compared on a grid of MEET_GRID minutes, so a pair with a few
+        minutes in common inside one cell passes here and is checked exactly by
+        `can_meet`: a cheap filter before candidates are chosen, never stricter.
+        """
+        n, m = len(mentees), len(mentors)
+        if not self.settings.rules.require_shared_hours:
+            return np.ones((n, m), dtype=bool)
+
+        def grid(people: Sequence[Profile]) -> tuple[np.ndarray, np.ndarray]:
+            cells = np.zeros((len(people), MINUTES_PER_WEEK // MEET_GRID), dtype=np.float32)
+            known = np.zeros(len(people), dtype=bool)
+            for k, person in enumerate(people):
+                week = self.utc_week(person)
+                if week is None:
+                    continue
+                known[k] = True
+                for start, end in week:
+                    cells[k, start // MEET_GRID : -(-end // MEET_GRID)] = 1
+            return cells, known
+
+        a, known_a = grid(mentees)
+        b, known_b = grid(mentors)
+        both_async = (
+            np.array([accepts_async(p) for p in mentees], dtype=bool)[:, None]
+            & np.array([accepts_async(p) for p in mentors], dtype=bool)[None, :]
+        )
+        return (a @ b.T > 0) | ~known_a[:, None] | ~known_b[None, :] | both_async
 
     def components(
         self, mentee: Profile, mentor: Profile, semantic: float | None
