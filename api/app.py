@@ -39,6 +39,7 @@ from api.web import draft_links as web_draft_links
 from api.web import goal_pages as web_goals
 from api.web import inbox as web_inbox
 from api.web import knowledge_pages as web_knowledge
+from api.web import matching_pages as web_matching
 from api.web import relationship_pages as web_relationships
 from api.web import review_pages as web_review
 from companion import __version__
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_auth.router,
         web_account.router,
         web_coordinator.router,
+        web_matching.router,
         web_knowledge.router,
         web_review.router,
         web_relationships.router,

@@ -1039,7 +1039,13 @@ def match_approve(
                 matching.approve(session=session, proposal_id=proposal_id, principal=CLI)
             count = len(proposal)
         else:
-            count = matching.approve_all(session=session, run_id=run_id, principal=CLI)
+            report = matching.approve_all(session=session, run_id=run_id, principal=CLI)
+            count = len(report.approved)
+            for refused in report.refused:
+                say(
+                    f"Not approved: proposal {refused['proposal_id']}, {refused['mentee']} with "
+                    f"{refused['mentor']}: {refused['reason']}"
+                )
     say(f"Approved {count} proposal(s).")
 
 
@@ -1057,6 +1063,9 @@ def match_reject(proposal_id: Annotated[int, typer.Argument(help="The proposal i
 def match_swap(
     first: Annotated[int, typer.Argument(help="A proposal id.")],
     second: Annotated[int, typer.Argument(help="Another proposal id of the same run.")],
+    accept_lower: Annotated[
+        bool, typer.Option(help="Save the swap even if it lowers the score.")
+    ] = False,
 ) -> None:
     """Exchange the mentors of two pending proposals (re-scored, rules checked)."""
     from companion.matching import service as matching
@@ -1068,6 +1077,7 @@ def match_swap(
             first_id=first,
             second_id=second,
             principal=CLI,
+            accept_lower=accept_lower,
         )
     say(f"Swapped: #{a.id} now scores {a.score:.3f}, #{b.id} now scores {b.score:.3f}.")
 

@@ -10,12 +10,17 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
 from companion.errors import InvalidInput
+from companion.matching import manual, rebalance
 from companion.matching import service as matching
 from companion.matching.schemas import (
+    ApproveAllPublic,
     ImportPreview,
     ImportResult,
+    ManualPairRequest,
+    PairingOptionsPublic,
     ParticipantPublic,
     ProposalPublic,
+    RebalancePublic,
     RunSummary,
     SwapRequest,
 )
@@ -142,10 +147,86 @@ def reject_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) ->
     return matching.reject(session=session, proposal_id=proposal_id, principal=user)
 
 
-@router.post("/matching/runs/{run_id}:approve-all")
-def approve_all(run_id: int, session: SessionDep, user: CurrentUser) -> dict[str, int]:
-    count = matching.approve_all(session=session, run_id=run_id, principal=user)
-    return {"approved": count}
+@router.post("/matching/runs/{run_id}:approve-all", response_model=ApproveAllPublic)
+def approve_all(run_id: int, session: SessionDep, user: CurrentUser) -> ApproveAllPublic:
+    """Approve what can be approved; every refused proposal is named with its reason."""
+    report = matching.approve_all(session=session, run_id=run_id, principal=user)
+    return ApproveAllPublic.from_report(report)
+
+
+@router.get(
+    "/matching/runs/{run_id}/mentees/{mentee_id}/options", response_model=PairingOptionsPublic
+)
+async def pairing_options(
+    run_id: int, mentee_id: str, session: SessionDep, services: ServicesDep, user: CurrentUser
+) -> Any:
+    """The mentors an unmatched or rejected mentee may be paired with by hand, ranked."""
+    return await run_in_threadpool(
+        manual.pairing_options,
+        session=session,
+        vectors=services.profile_vectors,
+        run_id=run_id,
+        mentee_id=mentee_id,
+        principal=user,
+    )
+
+
+@router.post(
+    "/matching/runs/{run_id}:pair",
+    response_model=ProposalPublic,
+    status_code=status.HTTP_201_CREATED,
+)
+async def pair_by_hand(
+    run_id: int,
+    body: ManualPairRequest,
+    session: SessionDep,
+    services: ServicesDep,
+    user: CurrentUser,
+) -> Any:
+    """Pair a mentee by hand: rules and capacity enforced, the note kept with the reasons."""
+    return await run_in_threadpool(
+        manual.pair_by_hand,
+        session=session,
+        vectors=services.profile_vectors,
+        run_id=run_id,
+        mentee_id=body.mentee_id,
+        mentor_id=body.mentor_id,
+        note=body.note,
+        principal=user,
+    )
+
+
+@router.get("/matching/runs/{run_id}/rebalance", response_model=RebalancePublic)
+async def rebalance_preview(
+    run_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+) -> Any:
+    """The run beside an exposure re-balance of it, with the cost in total score."""
+    return await run_in_threadpool(
+        rebalance.preview,
+        session=session,
+        vectors=services.profile_vectors,
+        run_id=run_id,
+        principal=user,
+    )
+
+
+@router.post(
+    "/matching/runs/{run_id}:rebalance",
+    response_model=RunPayload,
+    status_code=status.HTTP_201_CREATED,
+)
+async def rebalance_apply(
+    run_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+) -> dict:
+    """Start the re-balanced run the preview shows; it supersedes this one."""
+    match_run = await run_in_threadpool(
+        rebalance.apply,
+        session=session,
+        vectors=services.profile_vectors,
+        run_id=run_id,
+        principal=user,
+    )
+    return matching.run_payload(session=session, run_id=match_run.id, principal=user)
 
 
 @router.post("/matching/runs/{run_id}:swap", response_model=list[ProposalPublic])
@@ -160,5 +241,6 @@ async def swap(
         second_id=body.second,
         principal=user,
         run_id=run_id,
+        accept_lower=body.accept_lower,
     )
     return [first, second]

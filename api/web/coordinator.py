@@ -574,14 +574,15 @@ def reject_proposal(
 def approve_all(
     request: Request, run_id: int, user: WebUser, session: SessionDep, form: Form
 ) -> RedirectResponse:
-    try:
-        count = matching.approve_all(session=session, run_id=run_id, principal=user)
-    except Conflict as exc:
-        # Approving stops at the first conflict: keep none of it rather than a part.
-        session.rollback()
-        flash(request, f"Nothing was approved: {exc.message}", "error")
-    else:
-        flash(request, f"Approved {count} proposal(s): each pair is now a relationship.")
+    report = matching.approve_all(session=session, run_id=run_id, principal=user)
+    flash(request, f"Approved {len(report.approved)} proposal(s): each pair is now a relationship.")
+    for refused in report.refused:
+        flash(
+            request,
+            f"Not approved: {refused['mentee']} with {refused['mentor']} "
+            f"(proposal {refused['proposal_id']}): {refused['reason']}",
+            "error",
+        )
     return redirect(f"/coordinator/runs/{run_id}")
 
 
@@ -615,6 +616,7 @@ def swap(
             second_id=second,
             principal=user,
             run_id=run_id,
+            accept_lower=form.get("accept_lower") == "yes",
         )
     except CompanionError as exc:
         session.rollback()

@@ -53,6 +53,11 @@ class MatchingRules(BaseModel):
     candidates_per_mentee: int = Field(
         40, ge=1, le=500, description="Nearest mentors considered per mentee (large cohorts)."
     )
+    require_shared_hours: bool = Field(
+        True,
+        description="Never propose a pair with no weekly hours in common unless both accept "
+        "asynchronous mentoring (communication includes async).",
+    )
     availability_target_hours: float = Field(
         3.0, gt=0, le=40, description="Weekly shared hours that count as a full availability score."
     )

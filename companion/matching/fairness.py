@@ -1,7 +1,11 @@
 """The fairness report of a matching run: who is served, how well, and who is seen.
 
 Demographic fields are used only for people who consented, and only in
-aggregate: a group with fewer than MIN_GROUP people is not shown.
+aggregate: a group with fewer than MIN_GROUP people is not shown. Groups are
+compared only with each other, never with everyone (people who did not
+consent would then move the yardstick): a group whose share matched, mean
+score or exposure is under FOUR_FIFTHS of the best-off group's gets a
+warning (the four-fifths rule of adverse-impact analysis).
 """
 
 from __future__ import annotations
@@ -13,11 +17,10 @@ import numpy as np
 from companion.matching.profiles import Profile
 
 MIN_GROUP = 3
-COVERAGE_GAP = 0.10  # a group matched 10 points less often than everyone gets a warning
-SCORE_GAP = 0.05  # likewise for the mean score of its matches
+FOUR_FIFTHS = 0.8
 
 
-def _groups(people: Sequence[Profile]) -> dict[str, dict[str, list[int]]]:
+def groups_of(people: Sequence[Profile]) -> dict[str, dict[str, list[int]]]:
     out: dict[str, dict[str, list[int]]] = {"gender": {}, "underrepresented": {}}
     for i, p in enumerate(people):
         if not p.consent_demographics:
@@ -28,6 +31,28 @@ def _groups(people: Sequence[Profile]) -> dict[str, dict[str, list[int]]]:
             label = "yes" if p.underrepresented else "no"
             out["underrepresented"].setdefault(label, []).append(i)
     return out
+
+
+def four_fifths(rows: Sequence[dict], key: str, template: str) -> list[str]:
+    """Warnings for shown groups whose `key` is under four fifths of the best group's."""
+    shown = [r for r in rows if r.get("shown")]
+    if len(shown) < 2:
+        return []
+    best = max(shown, key=lambda r: r[key])
+    if best[key] <= 0:
+        return []
+    warnings = []
+    for row in shown:
+        ratio = row[key] / best[key]
+        row[f"{key}_ratio"] = round(ratio, 3)
+        if ratio < FOUR_FIFTHS:
+            warnings.append(
+                template.format(group=row["group"], value=row[key])
+                + f", {ratio:.2f} of the best-off group ('{best['group']}', "
+                + (f"{best[key]:.0%}" if key == "coverage" else f"{best[key]:.2f}")
+                + f"): under the four-fifths rule ({FOUR_FIFTHS})."
+            )
+    return warnings
 
 
 def _gini(values: np.ndarray) -> float:
@@ -55,7 +80,7 @@ def report(
     overall_score = float(np.mean(list(matched_score.values()))) if matched_score else 0.0
 
     by_group: dict[str, list[dict]] = {}
-    for attribute, groups in _groups(mentees).items():
+    for attribute, groups in groups_of(mentees).items():
         rows = []
         for label, members in sorted(groups.items()):
             if len(members) < MIN_GROUP:
@@ -73,17 +98,17 @@ def report(
                     "shown": True,
                 }
             )
-            if coverage < overall_coverage - COVERAGE_GAP:
-                warnings.append(
-                    f"Mentees with {attribute} '{label}' were matched {coverage:.0%} of the time, "
-                    f"against {overall_coverage:.0%} for everyone."
-                )
-            if scores and mean < overall_score - SCORE_GAP:
-                warnings.append(
-                    f"Mentees with {attribute} '{label}' got matches scoring {mean:.2f} on "
-                    f"average, against {overall_score:.2f} for everyone."
-                )
         by_group[attribute] = rows
+        warnings += four_fifths(
+            rows,
+            "coverage",
+            f"Mentees with {attribute} '{{group}}' were matched {{value:.0%}} of the time",
+        )
+        warnings += four_fifths(
+            rows,
+            "mean_score",
+            f"Mentees with {attribute} '{{group}}' got matches scoring {{value:.2f}} on average",
+        )
 
     load = np.asarray(mentor_load, dtype=float)
     caps = np.asarray(capacities, dtype=float)
@@ -97,17 +122,25 @@ def report(
         for j in row:
             exposure[j] += 1
     exposed_rows = []
-    for attribute, groups in _groups(mentors).items():
-        for label, members in sorted(groups.items()):
-            if len(members) >= MIN_GROUP:
-                exposed_rows.append(
-                    {
-                        "attribute": attribute,
-                        "group": label,
-                        "mentors": len(members),
-                        "mean_top5_appearances": round(float(exposure[members].mean()), 2),
-                    }
-                )
+    for attribute, groups in groups_of(mentors).items():
+        rows = [
+            {
+                "attribute": attribute,
+                "group": label,
+                "mentors": len(members),
+                "mean_top5_appearances": round(float(exposure[members].mean()), 2),
+                "shown": True,
+            }
+            for label, members in sorted(groups.items())
+            if len(members) >= MIN_GROUP
+        ]
+        exposed_rows += rows
+        warnings += four_fifths(
+            rows,
+            "mean_top5_appearances",
+            f"Mentors with {attribute} '{{group}}' appear in mentees' top five {{value:.1f}} "
+            "times on average",
+        )
     never = int((exposure == 0).sum())
     if len(mentors) and never > len(mentors) / 3:
         warnings.append(
@@ -139,7 +172,8 @@ def report(
         },
         "warnings": warnings,
         "note": (
-            "Demographic groups use only people who consented; groups of fewer than "
-            f"{MIN_GROUP} are not shown."
+            "Demographic groups use only people who consented, and are compared only with "
+            f"each other (warning under {FOUR_FIFTHS} of the best-off group: the four-fifths "
+            f"rule); groups of fewer than {MIN_GROUP} are not shown."
         ),
     }

@@ -18,12 +18,15 @@ __all__ = ["MatchProposal", "MatchRun", "ProposalStatus", "Relationship", "RunSt
 class RunStatus(enum.StrEnum):
     awaiting_approval = "awaiting_approval"
     closed = "closed"
+    # A newer run of the program replaced it: what it still proposed cannot be approved.
+    superseded = "superseded"
 
 
 class ProposalStatus(enum.StrEnum):
     proposed = "proposed"
     approved = "approved"
     rejected = "rejected"
+    superseded = "superseded"
 
 
 class MatchRun(Base):

@@ -45,35 +45,21 @@ class Profile:
     def is_mentee(self) -> bool:
         return self.role in ("mentee", "both")
 
-    def quoted_need(self) -> str:
-        """What reasons quote for a mentee: their own words, else the full need text."""
-        own = " ".join(p.strip() for p in (self.goals, self.challenges) if p.strip())
-        return own or self.need_text()
-
-    def quoted_offer(self) -> str:
-        """What reasons quote for a mentor: their own words, else the full offer text."""
-        return self.expertise.strip() or self.offer_text()
-
     def need_text(self) -> str:
-        """What a mentee wants, as one text for the encoder."""
-        parts = [self.goals, self.challenges]
-        if self.skills:
-            parts.append("Skills I want to build: " + ", ".join(self.skills) + ".")
-        return " ".join(p.strip() for p in parts if p.strip())
+        """What a mentee wants, in their own words, as one text for the encoder.
+
+        No boilerplate is added: a sentence built around a skills list or a
+        title would make every profile look alike to the model.
+        """
+        own = " ".join(p.strip() for p in (self.goals, self.challenges) if p.strip())
+        return own or ", ".join(self.skills)
 
     def offer_text(self) -> str:
-        """What a mentor offers, as one text for the encoder."""
-        parts = [self.expertise]
-        if self.skills:
-            parts.append("Skills: " + ", ".join(self.skills) + ".")
-        if self.title:
-            years = (
-                f" with {self.years_experience:g} years of experience"
-                if self.years_experience
-                else ""
-            )
-            parts.append(f"{self.title}{years}.")
-        return " ".join(p.strip() for p in parts if p.strip())
+        """What a mentor offers, in their own words, as one text for the encoder.
+
+        Title, years and industry are structured score components, not text.
+        """
+        return self.expertise.strip() or ", ".join(self.skills)
 
 
 def to_profile(p: Participant) -> Profile:

@@ -122,3 +122,80 @@ class SwapRequest(BaseModel):
 
     first: int = Field(description="A proposal id of this run.")
     second: int = Field(description="Another proposal id of the same run.")
+    accept_lower: bool = Field(
+        False,
+        description="Save the swap even though it lowers the score; otherwise a 409 says by "
+        "how much.",
+    )
+
+
+class RefusedProposal(BaseModel):
+    proposal_id: int
+    mentee_id: str
+    mentee: str
+    mentor_id: str
+    mentor: str
+    reason: str
+
+
+class ApproveAllPublic(BaseModel):
+    """What approve-all did: `approved` counts the proposals approved; `refused` names the rest."""
+
+    approved: int
+    approved_ids: list[int]
+    refused: list[RefusedProposal]
+
+    @classmethod
+    def from_report(cls, report: Any) -> ApproveAllPublic:
+        return cls(
+            approved=len(report.approved),
+            approved_ids=[p.id for p in report.approved],
+            refused=[RefusedProposal(**r) for r in report.refused],
+        )
+
+
+class PairingOption(BaseModel):
+    mentor_id: str
+    mentor: str
+    score: float
+    components: dict[str, float]
+    reasons: list[str]
+    places_left: int
+
+
+class ExcludedMentor(BaseModel):
+    mentor_id: str
+    mentor: str
+    reason: str
+
+
+class PairingOptionsPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    run_id: int
+    mentee_id: str
+    mentee: str
+    options: list[PairingOption]
+    excluded: list[ExcludedMentor]
+
+
+class ManualPairRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mentee_id: str = Field(description="The mentee's id as imported.", max_length=100)
+    mentor_id: str = Field(description="The chosen mentor's id as imported.", max_length=100)
+    note: str = Field(description="Why this mentor: kept with the pair's reasons.", max_length=500)
+
+
+class RebalancePublic(BaseModel):
+    """A run beside its exposure re-balance: pairs changed and the cost in total score."""
+
+    run_id: int
+    group_attribute: str | None
+    boosted_group: str | None
+    bonus: float
+    before: dict[str, Any]
+    after: dict[str, Any]
+    cost: float
+    changed: list[dict[str, Any]]
+    note: str

@@ -14,8 +14,9 @@ from datetime import date
 
 import numpy as np
 
-from companion.availability import Slot, describe_timezones, to_utc_week
+from companion.availability import MINUTES_PER_WEEK, Slot, describe_timezones, to_utc_week
 from companion.matching.config import COMPONENTS, MatchingSettings
+from companion.matching.meaning import need_sentences, offer_sentences
 from companion.matching.profiles import Profile
 
 NEUTRAL = 0.5
@@ -27,6 +28,24 @@ SEMANTIC_SPAN = 0.5
 # Meaning is the heart of a match: explain it once it is clearly related
 # (cosine >= 0.275), not only when it beats the neutral midpoint.
 EXPLAIN_ABOVE = {"semantic": 0.35}
+# Below this sentence-level meaning (a cosine; about the 70th percentile of all
+# pairs of the tuning cohort) a proposal carries a caution: what the two wrote
+# is not clearly related, whatever the rest of the score says.
+MEANING_CAUTION = 0.25
+# A mentee has a clear fit when one mentor's meaning is at least CLEAR_FIT and
+# ahead of every other allowed mentor by CLEAR_MARGIN; logistics cannot trade
+# that mentor away (see engine.match_cohort).
+CLEAR_FIT = 0.35
+CLEAR_MARGIN = 0.05
+# Minutes per cell when whole cohorts' weeks are compared at once (Scorer.meet_mask).
+MEET_GRID = 5
+# Shared weekly hours below which a caution is due.
+FEW_HOURS = 1.0
+# Components that describe whether and how a pair can work together rather
+# than what they talk about.
+# A score where meaning contributes less than this share is called mostly logistics.
+MOSTLY_LOGISTICS = 0.25
+LOGISTICS = ("availability", "communication", "industry", "experience", "working_style")
 WORD = re.compile(r"[a-zA-Z][a-zA-Z'-]{3,}")
 STOP = frozenset(
     "that this with from have will want what about into them they their there would could "
@@ -166,8 +185,15 @@ def candidate_pairs(semantic: np.ndarray, allowed: np.ndarray, k: int) -> list[n
 # --- components ----------------------------------------------------------------
 
 
-def semantic_component(cosine: float) -> float:
+def semantic_component(cosine: float | None) -> float:
+    """Meaning on [0, 1]; a pair whose meaning was not judged (None or NaN) is neutral."""
+    if cosine is None or not np.isfinite(cosine):
+        return NEUTRAL
     return float(np.clip((cosine - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0.0, 1.0))
+
+
+def accepts_async(person: Profile) -> bool:
+    return "async" in person.communication
 
 
 def words(text: str) -> set[str]:
@@ -240,7 +266,50 @@ class Scorer:
             return None
         return _intersect_minutes(a, b) / 60.0
 
-    def components(self, mentee: Profile, mentor: Profile, semantic: float) -> dict[str, float]:
+    def can_meet(self, mentee: Profile, mentor: Profile) -> bool:
+        """False when both gave hours, none are shared, and not both accept asynchronous
+        mentoring; always True when the program turns the rule off."""
+        if not self.settings.rules.require_shared_hours:
+            return True
+        hours = self.shared_hours(mentee, mentor)
+        if hours is None or hours > 0:
+            return True
+        return accepts_async(mentee) and accepts_async(mentor)
+
+    def meet_mask(self, mentees: Sequence[Profile], mentors: Sequence[Profile]) -> np.ndarray:
+        """n_mentees x n_mentors: False only where `can_meet` may be False.
+
+        Weeks are compared on a grid of MEET_GRID minutes, so a pair with a few
+        minutes in common inside one cell passes here and is checked exactly by
+        `can_meet`: a cheap filter before candidates are chosen, never stricter.
+        """
+        n, m = len(mentees), len(mentors)
+        if not self.settings.rules.require_shared_hours:
+            return np.ones((n, m), dtype=bool)
+
+        def grid(people: Sequence[Profile]) -> tuple[np.ndarray, np.ndarray]:
+            cells = np.zeros((len(people), MINUTES_PER_WEEK // MEET_GRID), dtype=np.float32)
+            known = np.zeros(len(people), dtype=bool)
+            for k, person in enumerate(people):
+                week = self.utc_week(person)
+                if week is None:
+                    continue
+                known[k] = True
+                for start, end in week:
+                    cells[k, start // MEET_GRID : -(-end // MEET_GRID)] = 1
+            return cells, known
+
+        a, known_a = grid(mentees)
+        b, known_b = grid(mentors)
+        both_async = (
+            np.array([accepts_async(p) for p in mentees], dtype=bool)[:, None]
+            & np.array([accepts_async(p) for p in mentors], dtype=bool)[None, :]
+        )
+        return (a @ b.T > 0) | ~known_a[:, None] | ~known_b[None, :] | both_async
+
+    def components(
+        self, mentee: Profile, mentor: Profile, semantic: float | None
+    ) -> dict[str, float]:
         hours = self.shared_hours(mentee, mentor)
         target = self.settings.rules.availability_target_hours
         modes_a, modes_b = set(mentee.communication), set(mentor.communication)
@@ -267,25 +336,61 @@ class Scorer:
 
     # --- reasons ---------------------------------------------------------------
 
-    def reasons(self, mentee: Profile, mentor: Profile, components: dict[str, float]) -> list[str]:
-        """Plain-language reasons, strongest contribution first, plus one caution if due."""
+    def reasons(
+        self,
+        mentee: Profile,
+        mentor: Profile,
+        components: dict[str, float],
+        *,
+        cosine: float | None = None,
+        not_judged: str = "",
+        clear_fit: bool = False,
+    ) -> list[str]:
+        """Plain-language reasons, strongest contribution first, then every caution due.
+
+        `cosine` is the pair's sentence-level meaning (None or NaN when it was not
+        judged, in which case `not_judged` says why); `clear_fit` marks a mentor
+        who is clearly the best fit by meaning for this mentee.
+        """
+        judged = not not_judged and (cosine is None or bool(np.isfinite(cosine)))
         ranked = sorted(
-            (name for name in COMPONENTS if components[name] > EXPLAIN_ABOVE.get(name, NEUTRAL)),
+            (
+                name
+                for name in COMPONENTS
+                if name != "semantic" and components[name] > EXPLAIN_ABOVE.get(name, NEUTRAL)
+            ),
             key=lambda name: -self.weights[name] * components[name],
         )
-        reasons = [text for name in ranked if (text := self._reason(name, mentee, mentor))]
-        reasons = reasons[:4]
-        caution = self._caution(mentee, mentor, components)
-        if caution:
-            reasons.append(caution)
+        reasons = [text for name in ranked if (text := self._reason(name, mentee, mentor))][:3]
+        # Meaning first: the two sentences closest to each other, quoted for this pair,
+        # however strong; a weak one is followed by its caution below.
+        if judged and (quoted := self._reason("semantic", mentee, mentor)):
+            reasons.insert(0, quoted)
+        if clear_fit:
+            reasons.insert(
+                0,
+                f"Clear fit by meaning: {mentor.name} is well ahead of every other mentor "
+                f"for what {mentee.name} wrote",
+            )
+        if not_judged:
+            reasons.insert(0, not_judged)
+        total = self.total(components)
+        semantic_share = self.weights["semantic"] * components["semantic"] / total if total else 0
+        if judged and semantic_share < MOSTLY_LOGISTICS:
+            strongest = sorted(LOGISTICS, key=lambda name: -self.weights[name] * components[name])
+            named = _join([name.replace("_", " ") for name in strongest[:3]])
+            reasons.append(
+                f"Mostly logistics: what they wrote accounts for only {semantic_share:.0%} of "
+                f"this score; most of the rest is {named}"
+            )
+        known = cosine if judged and cosine is not None else None
+        reasons.extend(self._cautions(mentee, mentor, components, known))
         return reasons or ["No strong signal either way; the best pair the rules allowed."]
 
     def _reason(self, name: str, mentee: Profile, mentor: Profile) -> str | None:
         if name == "semantic":
-            need, offer = best_sentences(
-                mentee.quoted_need(),
-                mentor.quoted_offer(),
-                self.sentence_vectors,
+            need, offer = closest_sentences(
+                need_sentences(mentee), offer_sentences(mentor), self.sentence_vectors
             )
             if not need or not offer:
                 return None
@@ -329,17 +434,33 @@ class Scorer:
             return f"Similar working styles: both mention {_join(shared)}"
         return None
 
-    def _caution(self, mentee: Profile, mentor: Profile, components: dict[str, float]) -> str:
-        hours = self.shared_hours(mentee, mentor)
-        if hours is not None and hours < 1.0:
-            return (
-                f"Watch: only {hours:.1f} h/week of shared availability "
-                f"({describe_timezones(mentee.timezone, mentor.timezone)}); asynchronous "
-                "mentoring may suit them"
+    def _cautions(
+        self, mentee: Profile, mentor: Profile, components: dict[str, float], cosine: float | None
+    ) -> list[str]:
+        cautions = []
+        if cosine is not None and cosine < MEANING_CAUTION:
+            cautions.append(
+                f"Watch: weak fit by meaning ({cosine:.2f}, below {MEANING_CAUTION}): what "
+                f"{mentee.name} needs and what {mentor.name} offers are not clearly related; "
+                "read both profiles before approving"
             )
+        hours = self.shared_hours(mentee, mentor)
+        both_async = accepts_async(mentee) and accepts_async(mentor)
+        where = describe_timezones(mentee.timezone, mentor.timezone)
+        if hours is not None and hours < FEW_HOURS:
+            if both_async:
+                cautions.append(
+                    f"Watch: only {hours:.1f} h/week of shared availability ({where}); both "
+                    "accept asynchronous mentoring, so most of it may happen in writing"
+                )
+            else:
+                cautions.append(
+                    f"Watch: only {hours:.1f} h/week of shared availability ({where}); agree a "
+                    "regular slot at the first session"
+                )
         if components["communication"] == 0.0:
-            return "Watch: no way of meeting in common; agree one at the first session"
-        return ""
+            cautions.append("Watch: no way of meeting in common; agree one at the first session")
+        return cautions
 
 
 def _join(items: Sequence[str]) -> str:
@@ -363,7 +484,17 @@ def best_sentences(
     limit: int = 110,
 ) -> tuple[str, str]:
     """The need and offer sentences closest in meaning (or sharing most words)."""
-    needs, offers = sentences(need), sentences(offer)
+    return closest_sentences(sentences(need), sentences(offer), vectors, limit)
+
+
+def closest_sentences(
+    needs: Sequence[str],
+    offers: Sequence[str],
+    vectors: Mapping[str, np.ndarray] | None = None,
+    limit: int = 110,
+) -> tuple[str, str]:
+    """The need sentence and offer sentence closest in meaning to each other (or, without
+    vectors for all of them, sharing most words)."""
     if not needs or not offers:
         return "", ""
     pairs = [(a, b) for a in needs for b in offers]

@@ -9,6 +9,7 @@ or a proposal answers exactly as a missing one does.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from companion.audit.service import Actor
 from companion.db import fetch_page
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound
+from companion.matching import fairness
 from companion.matching.cohort import (
     Occupancy,
     ProfileVectors,
@@ -30,6 +32,7 @@ from companion.matching.cohort import (
     settings_of,
 )
 from companion.matching.engine import match_cohort
+from companion.matching.meaning import compare
 from companion.matching.models import (
     MatchProposal,
     MatchRun,
@@ -53,8 +56,14 @@ def run(
     program_id: int,
     principal: Principal,
     week_of: date | None = None,
+    rebalance_for: tuple[str, str, float] | None = None,
 ) -> MatchRun:
-    """Propose a match for every mentee not yet in an active relationship."""
+    """Propose a match for every mentee not yet in an active relationship.
+
+    `rebalance_for` = (attribute, group, bonus) lifts that consented mentor
+    group's ranking and assignment by `bonus` (see `rebalance`); the scores
+    stored are never changed by it.
+    """
     program = policy.coordinated_program(
         session=session, program_id=program_id, principal=principal
     )
@@ -65,20 +74,23 @@ def run(
     mentees, mentors = cohort.mentees, cohort.mentors
     week = week_of or datetime.now(UTC).date()
     started = time.perf_counter()
-    need_vectors = vectors.encode([m.need_text() or m.name for m in mentees])
-    offer_vectors = vectors.encode([m.offer_text() or m.name for m in mentors])
+    meaning = compare(mentees, mentors, vectors.encode)
     encode_seconds = round(time.perf_counter() - started, 3)
+    bonus = None
+    if rebalance_for is not None:
+        attribute, group, lift = rebalance_for
+        members = set(fairness.groups_of(mentors).get(attribute, {}).get(group, []))
+        bonus = [lift if j in members else 0.0 for j in range(len(mentors))]
     result = match_cohort(
         mentees,
         mentors,
-        need_vectors=need_vectors,
-        offer_vectors=offer_vectors,
+        meaning=meaning,
         capacities=cohort.capacities,
         settings=settings,
         program_kind=str(program.kind),
         week_of=week,
-        encode=vectors.encoder.encode,
         managers=cohort.managers,
+        mentor_bonus=bonus,
     )
     match_run = MatchRun(
         program_id=program.id,
@@ -88,6 +100,15 @@ def run(
             "week_of": week.isoformat(),
             "timings": {"encode": encode_seconds, **result.timings},
             "candidate_edges": result.candidate_edges,
+            **(
+                {
+                    "rebalanced_for": dict(
+                        zip(("attribute", "group", "bonus"), rebalance_for, strict=True)
+                    )
+                }
+                if rebalance_for
+                else {}
+            ),
         },
         unmatched=[{"mentee_id": p.external_id, "reason": why} for p, why in result.unmatched],
         fairness=result.fairness,
@@ -109,6 +130,7 @@ def run(
             )
         )
     session.flush()
+    _supersede_older(session=session, match_run=match_run, actor=actor)
     audit.record(
         session=session,
         actor=actor,
@@ -123,6 +145,37 @@ def run(
         },
     )
     return match_run
+
+
+def _supersede_older(*, session: Session, match_run: MatchRun, actor: Actor) -> None:
+    """Older runs of the program still awaiting approval stop being approvable."""
+    older = session.scalars(
+        select(MatchRun).where(
+            MatchRun.program_id == match_run.program_id,
+            MatchRun.id != match_run.id,
+            MatchRun.status == RunStatus.awaiting_approval,
+        )
+    ).all()
+    for stale in older:
+        superseded = 0
+        for proposal in stale.proposals:
+            if proposal.status == ProposalStatus.proposed:
+                proposal.status = ProposalStatus.superseded
+                proposal.decided_by = actor.label
+                proposal.decided_at = utcnow()
+                superseded += 1
+        stale.status = RunStatus.superseded
+        stale.settings = {**stale.settings, "superseded_by": match_run.id}
+        audit.record(
+            session=session,
+            actor=actor,
+            action="matching.run_superseded",
+            subject_type="match_run",
+            subject_id=stale.id,
+            program_id=stale.program_id,
+            data={"superseded_by": match_run.id, "proposals": superseded},
+        )
+    session.flush()
 
 
 def get_run(*, session: Session, run_id: int, principal: Principal) -> MatchRun:
@@ -157,6 +210,7 @@ def run_payload(*, session: Session, run_id: int, principal: Principal) -> dict[
         "run_id": match_run.id,
         "program": program.name,
         "status": str(match_run.status),
+        "superseded_by": match_run.settings.get("superseded_by"),
         "matches": [
             {
                 "proposal_id": p.id,
@@ -190,6 +244,8 @@ def _proposal(session: Session, proposal_id: int, principal: Principal) -> Match
 
 
 def _close_if_done(match_run: MatchRun) -> None:
+    if match_run.status != RunStatus.awaiting_approval:
+        return
     if all(p.status != ProposalStatus.proposed for p in match_run.proposals):
         match_run.status = RunStatus.closed
 
@@ -216,6 +272,11 @@ def _approve(
             return existing
     if proposal.status == ProposalStatus.rejected:
         raise Conflict("This proposal was rejected; run matching again to propose anew.")
+    if proposal.status == ProposalStatus.superseded:
+        newer = proposal.run.settings.get("superseded_by")
+        raise Conflict(
+            f"Run {proposal.run_id} was superseded by run {newer}; decide on the newer run."
+        )
     program_id = proposal.run.program_id
     if proposal.mentee_id in taken.paired_mentees:
         raise Conflict("This mentee is already in an active relationship in this program.")
@@ -253,6 +314,8 @@ def reject(*, session: Session, proposal_id: int, principal: Principal) -> Match
         return proposal
     if proposal.status == ProposalStatus.approved:
         raise Conflict("This proposal is already approved; end the relationship instead.")
+    if proposal.status == ProposalStatus.superseded:
+        raise Conflict(f"Run {proposal.run_id} was superseded; there is nothing to reject.")
     proposal.status = ProposalStatus.rejected
     proposal.decided_by = actor.label
     proposal.decided_at = utcnow()
@@ -269,15 +332,41 @@ def reject(*, session: Session, proposal_id: int, principal: Principal) -> Match
     return proposal
 
 
-def approve_all(*, session: Session, run_id: int, principal: Principal) -> int:
+@dataclass
+class ApproveAllReport:
+    """What approve-all did: every pending proposal is either approved or refused, by name."""
+
+    approved: list[MatchProposal] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)
+
+
+def approve_all(*, session: Session, run_id: int, principal: Principal) -> ApproveAllReport:
+    """Approve every pending proposal that can be; report each refused one and why."""
     match_run = get_run(session=session, run_id=run_id, principal=principal)
     actor = actor_of(principal)
     pending = [p for p in match_run.proposals if p.status == ProposalStatus.proposed]
     taken = occupancy(session=session, program_id=match_run.program_id)
+    report = ApproveAllReport()
     for proposal in pending:
-        _approve(session=session, proposal=proposal, taken=taken, actor=actor)
+        try:
+            _approve(session=session, proposal=proposal, taken=taken, actor=actor)
+        except Conflict as refused:
+            mentee = session.get(Participant, proposal.mentee_id)
+            mentor = session.get(Participant, proposal.mentor_id)
+            report.refused.append(
+                {
+                    "proposal_id": proposal.id,
+                    "mentee_id": mentee.external_id,
+                    "mentee": mentee.name,
+                    "mentor_id": mentor.external_id,
+                    "mentor": mentor.name,
+                    "reason": refused.message,
+                }
+            )
+        else:
+            report.approved.append(proposal)
     _close_if_done(match_run)
-    return len(pending)
+    return report
 
 
 def swap(
@@ -288,8 +377,13 @@ def swap(
     second_id: int,
     principal: Principal,
     run_id: int | None = None,
+    accept_lower: bool = False,
 ) -> tuple[MatchProposal, MatchProposal]:
-    """Exchange the mentors of two pending proposals of one run, re-scored and re-explained."""
+    """Exchange the mentors of two pending proposals of one run, re-scored and re-explained.
+
+    A swap that lowers the two pairs' total score is refused with the drop named,
+    pair by pair, unless `accept_lower` confirms it.
+    """
     if run_id is not None:
         get_run(session=session, run_id=run_id, principal=principal)
     first = _proposal(session, first_id, principal)
@@ -319,16 +413,48 @@ def swap(
         first.run.settings.get("week_of", datetime.now(UTC).date().isoformat())
     )
     scorer = Scorer(settings, str(program.kind), week_of=week)
-    need = vectors.encode([m.need_text() or m.name for m in mentees])
-    offer = vectors.encode([m.offer_text() or m.name for m in mentors])
-    for k, (proposal, mentor_id) in enumerate(new_pairs):
-        parts = scorer.components(mentees[k], mentors[k], float(need[k] @ offer[k]))
+    meaning = compare(mentees, mentors, vectors.encode)
+    scorer.sentence_vectors = meaning.sentence_vectors
+    rescored = []
+    for k in range(2):
+        if not scorer.can_meet(mentees[k], mentors[k]):
+            raise Conflict(
+                f"{mentees[k].name} and {mentors[k].name} have no weekly hours in common and do "
+                "not both accept asynchronous mentoring."
+            )
+        cosine = float(meaning.cosine[k, k])
+        parts = scorer.components(mentees[k], mentors[k], cosine)
+        reasons = scorer.reasons(
+            mentees[k],
+            mentors[k],
+            parts,
+            cosine=cosine,
+            not_judged=meaning.not_judged_because(k, k, mentees[k], mentors[k]),
+        )
+        rescored.append((parts, round(scorer.total(parts), 4), reasons))
+    before = first.score + second.score
+    drop = before - sum(score for _, score, _ in rescored)
+    if drop > 0.00005 and not accept_lower:
+        detail = "; ".join(
+            f"{mentees[k].name} {proposal.score:.2f} → {rescored[k][1]:.2f}"
+            for k, (proposal, _) in enumerate(new_pairs)
+        )
+        raise Conflict(
+            f"This swap lowers the score by {drop:.2f} in total ({detail}). "
+            "Confirm that you accept the lower score to save it."
+        )
+    for (proposal, mentor_id), (parts, score, reasons) in zip(new_pairs, rescored, strict=True):
         proposal.mentor_id = mentor_id
         proposal.components = {name: round(v, 4) for name, v in parts.items()}
-        proposal.score = round(scorer.total(parts), 4)
-        proposal.reasons = scorer.reasons(mentees[k], mentors[k], parts)
+        proposal.score = score
+        proposal.reasons = reasons
     first.run.objective = round(
-        sum(p.score for p in first.run.proposals if p.status != ProposalStatus.rejected), 4
+        sum(
+            p.score
+            for p in first.run.proposals
+            if p.status in (ProposalStatus.proposed, ProposalStatus.approved)
+        ),
+        4,
     )
     session.flush()
     audit.record(
@@ -338,6 +464,6 @@ def swap(
         subject_type="match_run",
         subject_id=first.run_id,
         program_id=program.id,
-        data={"proposals": [first.id, second.id]},
+        data={"proposals": [first.id, second.id], "score_change": round(-drop, 4)},
     )
     return first, second

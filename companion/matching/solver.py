@@ -21,6 +21,8 @@ class Edge:
     mentee: int
     mentor: int
     score: float
+    # Added to the score in the objective only (a clear fit, a re-balance).
+    priority: float = 0.0
 
 
 def solve(
@@ -40,7 +42,8 @@ def solve(
     mentee_node = 1
     mentor_node = 1 + n_mentees
     sink = 1 + n_mentees + n_mentors
-    bonus = SCALE * (n_mentees + 1) if maximise_matched_first else 0
+    top = max((e.score + e.priority for e in edges), default=1.0)
+    bonus = round(SCALE * (n_mentees + 1) * max(1.0, top)) if maximise_matched_first else 0
 
     flow = min_cost_flow.SimpleMinCostFlow()
     for i in range(n_mentees):
@@ -49,7 +52,7 @@ def solve(
     ordered = sorted(edges, key=lambda e: (e.mentee, e.mentor))
     arcs = []
     for edge in ordered:
-        cost = -round(edge.score * SCALE) - bonus
+        cost = -round((edge.score + edge.priority) * SCALE) - bonus
         arcs.append(
             flow.add_arc_with_capacity_and_unit_cost(
                 mentee_node + edge.mentee, mentor_node + edge.mentor, 1, cost

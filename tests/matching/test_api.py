@@ -330,7 +330,13 @@ class TestListAndReadRuns:
             f"/api/v1/matching/runs/{first['run_id']}", headers=bearer(people["lead"])
         )
         assert read.status_code == 200
-        assert read.json() == first
+        # The second run superseded the first: same pairs, none of them approvable.
+        old = read.json()
+        assert (old["status"], old["superseded_by"]) == ("superseded", second["run_id"])
+        assert [m["status"] for m in old["matches"]] == ["superseded"] * 3
+        same = ("run_id", "program", "objective", "unmatched", "fairness")
+        assert {k: old[k] for k in same} == {k: first[k] for k in same}
+        assert [m["score"] for m in old["matches"]] == [m["score"] for m in first["matches"]]
 
     def test_unknown_run_is_404(self, client: TestClient, people: dict[str, str]) -> None:
         response = client.get("/api/v1/matching/runs/9999", headers=bearer(people["org"]))
@@ -363,7 +369,8 @@ class TestDecisions:
 
         run_url = f"/api/v1/matching/runs/{payload['run_id']}"
         rest = client.post(f"{run_url}:approve-all", headers=headers)
-        assert rest.status_code == 200 and rest.json() == {"approved": 1}
+        assert rest.status_code == 200
+        assert rest.json() == {"approved": 1, "approved_ids": [ben], "refused": []}
         after = client.get(run_url, headers=headers).json()
         assert after["status"] == "closed"
         assert {m["mentee_id"]: m["status"] for m in after["matches"]} == {
@@ -405,8 +412,12 @@ class TestSwap:
         ana, ben = proposal_for(payload, "E1"), proposal_for(payload, "E2")
         run_url = f"/api/v1/matching/runs/{payload['run_id']}"
 
+        body = {"first": ana, "second": ben}
+        lower = client.post(f"{run_url}:swap", json=body, headers=bearer(people["lead"]))
+        assert lower.status_code == 409
+        assert "lowers the score by" in lower.json()["error"]["message"]
         response = client.post(
-            f"{run_url}:swap", json={"first": ana, "second": ben}, headers=bearer(people["lead"])
+            f"{run_url}:swap", json={**body, "accept_lower": True}, headers=bearer(people["lead"])
         )
 
         assert response.status_code == 200, response.json()
@@ -464,7 +475,7 @@ class TestRelationships:
             f"/api/v1/matching/runs/{payload['run_id']}:approve-all",
             headers=bearer(people["lead"]),
         )
-        assert approved.json() == {"approved": 3}
+        assert approved.json()["approved"] == 3 and approved.json()["refused"] == []
 
         everyone = client.get(url, headers=bearer(people["lead"]))
         assert everyone.status_code == 200
@@ -570,3 +581,130 @@ class TestMatchingSettings:
         matching = rules.json()["matching"]
         assert matching["rules"]["exclude_same_department"] is True
         assert matching["weights"]["semantic"] == 0.9
+
+
+class TestNextSteps:
+    """Approve-all reports refusals by name; a mentee without a pair can be paired by hand."""
+
+    def test_pair_by_hand_then_approve_all_reports_what_it_refused(
+        self, client: TestClient, people: dict[str, str], pilot: int
+    ) -> None:
+        headers = bearer(people["lead"])
+        payload = start_run(client, people["lead"], pilot)
+        run_url = f"/api/v1/matching/runs/{payload['run_id']}"
+        chen = proposal_for(payload, "E3")
+        assert client.post(f"/api/v1/matching/proposals/{chen}:reject", headers=headers).is_success
+
+        options = client.get(f"{run_url}/mentees/E3/options", headers=headers)
+        assert options.status_code == 200, options.json()
+        shown = options.json()
+        assert shown["mentee"] == "Chen Li"
+        scores = [o["score"] for o in shown["options"]]
+        assert scores == sorted(scores, reverse=True) and len(scores) == 3
+        assert all(o["reasons"] for o in shown["options"])
+
+        # A mentee with a pending proposal is not paired by hand.
+        busy = client.post(
+            f"{run_url}:pair",
+            json={"mentee_id": "E1", "mentor_id": "M3", "note": "why not"},
+            headers=headers,
+        )
+        assert busy.status_code == 409 and "pending proposal" in busy.json()["error"]["message"]
+        no_note = client.post(
+            f"{run_url}:pair",
+            json={"mentee_id": "E3", "mentor_id": "M1", "note": " "},
+            headers=headers,
+        )
+        assert no_note.status_code == 422
+
+        paired = client.post(
+            f"{run_url}:pair",
+            json={"mentee_id": "E3", "mentor_id": "M1", "note": "Chen asked for Yasmin."},
+            headers=headers,
+        )
+        assert paired.status_code == 201, paired.json()
+        assert paired.json()["status"] == "approved"
+        assert paired.json()["reasons"][0].startswith("Paired by hand by lead@example.org")
+        assert paired.json()["reasons"][0].endswith("Chen asked for Yasmin.")
+
+        # Yasmin is now full: approve-all approves Ben and names Ana's refused proposal.
+        report = client.post(f"{run_url}:approve-all", headers=headers)
+        assert report.status_code == 200
+        body = report.json()
+        assert body["approved"] == 1 and body["approved_ids"] == [proposal_for(payload, "E2")]
+        [refused] = body["refused"]
+        assert (refused["mentee"], refused["mentor"]) == ("Ana Silva", "Yasmin Haddad")
+        assert refused["proposal_id"] == proposal_for(payload, "E1")
+        assert "no capacity left" in refused["reason"]
+        with client.app.state.services.sessions() as session:
+            [event] = session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "matching.paired_by_hand")
+            ).all()
+            assert event.data["note"] == "Chen asked for Yasmin."
+
+    def test_a_rule_still_holds_when_pairing_by_hand(
+        self, client: TestClient, people: dict[str, str], pilot: int
+    ) -> None:
+        headers = bearer(people["lead"])
+        payload = start_run(client, people["lead"], pilot)
+        run_url = f"/api/v1/matching/runs/{payload['run_id']}"
+        ben = proposal_for(payload, "E2")
+        client.post(f"/api/v1/matching/proposals/{ben}:reject", headers=headers)
+        shown = client.get(f"{run_url}/mentees/E2/options", headers=headers).json()
+        assert "M2" not in [o["mentor_id"] for o in shown["options"]]
+        assert [e["mentor_id"] for e in shown["excluded"]] == ["M2"]  # Ben avoids Xavier
+        refused = client.post(
+            f"{run_url}:pair",
+            json={"mentee_id": "E2", "mentor_id": "M2", "note": "try anyway"},
+            headers=headers,
+        )
+        assert refused.status_code == 409
+        assert "Ben Okoro cannot be paired with Xavier Dupont" in refused.json()["error"]["message"]
+
+    def test_a_superseded_run_offers_no_pairing(
+        self, client: TestClient, people: dict[str, str], pilot: int
+    ) -> None:
+        headers = bearer(people["lead"])
+        first = start_run(client, people["lead"], pilot)
+        start_run(client, people["lead"], pilot)
+        answer = client.get(
+            f"/api/v1/matching/runs/{first['run_id']}/mentees/E1/options", headers=headers
+        )
+        assert answer.status_code == 409 and "superseded" in answer.json()["error"]["message"]
+
+    @pytest.mark.parametrize("who", ["elsewhere", "mentor", "mentee"])
+    def test_nobody_else_may_see_or_act_on_next_steps(
+        self, client: TestClient, people: dict[str, str], pilot: int, who: str
+    ) -> None:
+        payload = start_run(client, people["lead"], pilot)
+        run_url = f"/api/v1/matching/runs/{payload['run_id']}"
+        chen = proposal_for(payload, "E3")
+        client.post(f"/api/v1/matching/proposals/{chen}:reject", headers=bearer(people["lead"]))
+        token = bearer(people[who])
+        attempts = [
+            client.get(f"{run_url}/mentees/E3/options", headers=token),
+            client.post(
+                f"{run_url}:pair",
+                json={"mentee_id": "E3", "mentor_id": "M1", "note": "me"},
+                headers=token,
+            ),
+            client.get(f"{run_url}/rebalance", headers=token),
+            client.post(f"{run_url}:rebalance", headers=token),
+            client.post(f"{run_url}:approve-all", headers=token),
+        ]
+        assert [a.status_code for a in attempts] == [404] * 5
+        assert all(a.json()["error"]["code"] == "not_found" for a in attempts)
+        after = client.get(run_url, headers=bearer(people["lead"])).json()
+        assert [m["status"] for m in after["matches"]] == ["proposed", "proposed", "rejected"]
+
+    def test_rebalance_with_no_group_to_lift_says_so(
+        self, client: TestClient, people: dict[str, str], pilot: int
+    ) -> None:
+        payload = start_run(client, people["lead"], pilot)
+        run_url = f"/api/v1/matching/runs/{payload['run_id']}"
+        shown = client.get(f"{run_url}/rebalance", headers=bearer(people["lead"]))
+        assert shown.status_code == 200
+        assert shown.json()["boosted_group"] is None and shown.json()["cost"] == 0
+        assert "nothing to re-balance" in shown.json()["note"]
+        applied = client.post(f"{run_url}:rebalance", headers=bearer(people["lead"]))
+        assert applied.status_code == 409

@@ -339,13 +339,13 @@ class TestMatchApprove:
         assert result.exit_code == 1
         assert f"Proposal {foreign} is not part of run {first['run_id']}" in result.stderr
 
-    def test_a_conflict_exits_1_with_the_reason(self, pilot: Path) -> None:
+    def test_a_superseded_proposal_exits_1_with_the_reason(self, pilot: Path) -> None:
         first = companion_json(pilot, "match", "run", "--program", "Pilot")
         second = companion_json(pilot, "match", "run", "--program", "Pilot")
-        assert companion(pilot, "match", "approve", str(first["run_id"])).exit_code == 0
-        result = companion(pilot, "match", "approve", str(second["run_id"]))
+        stale = str(proposal_for(first, "E1"))
+        result = companion(pilot, "match", "approve", str(first["run_id"]), "--proposal", stale)
         assert result.exit_code == 1
-        assert "already in an active relationship" in result.stderr
+        assert f"superseded by run {second['run_id']}" in result.stderr
         shown = companion_json(pilot, "match", "show", str(second["run_id"]))
         assert {m["status"] for m in shown["matches"]} == {"proposed"}
 
@@ -370,7 +370,10 @@ class TestMatchSwap:
     def test_exchanges_the_mentors(self, pilot: Path) -> None:
         payload = companion_json(pilot, "match", "run", "--program", "Pilot")
         ana, ben = proposal_for(payload, "E1"), proposal_for(payload, "E2")
-        result = companion(pilot, "match", "swap", str(ana), str(ben))
+        lower = companion(pilot, "match", "swap", str(ana), str(ben))
+        assert lower.exit_code == 1
+        assert "lowers the score by" in lower.stderr
+        result = companion(pilot, "match", "swap", str(ana), str(ben), "--accept-lower")
         assert result.exit_code == 0, result.output
         assert re.fullmatch(
             rf"Swapped: #{ana} now scores 0\.\d{{3}}, #{ben} now scores 0\.\d{{3}}\.\n",

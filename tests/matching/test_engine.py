@@ -82,8 +82,7 @@ def run(
     return match_cohort(
         mentees,
         mentors,
-        need_vectors=encoder.encode([m.need_text() for m in mentees]),
-        offer_vectors=encoder.encode([m.offer_text() for m in mentors]),
+        encode=encoder.encode,
         capacities=capacities or [m.capacity for m in mentors],
         settings=settings or MatchingSettings(),
         program_kind=kind,
@@ -191,11 +190,48 @@ class TestTimeZones:
         assert "4.0 h/week of shared availability, both in New York" in reasons
         assert result.pairs[0].components["availability"] == 1.0
 
+    def test_a_pair_with_no_shared_hours_is_not_proposed(self, encoder: Encoder) -> None:
+        ana = replace(
+            MENTEES[0],
+            availability=((0, 540, 600),),
+            timezone="Europe/Berlin",
+            communication=("video",),
+        )
+        far = replace(
+            MENTORS[1],
+            availability=((0, 600, 630),),
+            timezone="Asia/Kolkata",
+            communication=("video", "async"),
+        )
+        result = run(encoder, [ana], [far])
+        assert result.pairs == []
+        [(_, why)] = result.unmatched
+        assert "no allowed mentor has any weekly hours in common" in why.casefold()
+        assert "Ana" in why and "video" in why
+
+    def test_no_shared_hours_is_proposed_when_both_accept_async(self, encoder: Encoder) -> None:
+        ana = replace(
+            MENTEES[0],
+            availability=((0, 540, 600),),
+            timezone="Europe/Berlin",
+            communication=("async", "chat"),
+        )
+        far = replace(
+            MENTORS[1],
+            availability=((0, 600, 630),),
+            timezone="Asia/Kolkata",
+            communication=("video", "async"),
+        )
+        result = run(encoder, [ana], [far])
+        cautions = [r for r in result.pairs[0].reasons if r.startswith("Watch: only 0.0 h/week")]
+        assert cautions and "both accept asynchronous mentoring" in cautions[0]
+
     def test_a_pair_with_little_overlap_gets_a_caution(self, encoder: Encoder) -> None:
         ana = replace(MENTEES[0], availability=((0, 540, 600),), timezone="Europe/Berlin")
-        far = replace(MENTORS[1], availability=((0, 600, 630),), timezone="Asia/Kolkata")
+        far = replace(MENTORS[1], availability=((0, 570, 630),), timezone="Europe/Berlin")
         result = run(encoder, [ana], [far])
-        assert result.pairs[0].reasons[-1].startswith("Watch: only")
+        cautions = [r for r in result.pairs[0].reasons if r.startswith("Watch: only 0.5 h/week")]
+        assert cautions and "agree a regular slot" in cautions[0]
 
 
 class TestOptimality:
@@ -245,3 +281,92 @@ class TestFairness:
         assert groups["a"]["coverage"] > groups["b"]["coverage"]
         assert any("gender 'b'" in w for w in report["warnings"])
         assert report["mentor_load"]["max_load"] == 4
+
+
+class TestClearFit:
+    """A strong fit by meaning is not traded away for logistics."""
+
+    def cohort(self, yasmin_hours: tuple[tuple[int, int, int], ...]):
+        ana = replace(
+            MENTEES[0],
+            availability=((0, 540, 780),),
+            industry="software",
+            skills=("python", "sql"),
+            working_style="Written agendas, weekly calls, direct feedback.",
+        )
+        yasmin = replace(
+            MENTORS[1],
+            expertise="I help engineers who have just become team leads: delegating, running "
+            "the team, and letting go of writing all the code.",
+            availability=yasmin_hours,
+            industry="retail",
+            years_experience=6,
+        )
+        # Everything but meaning fits: same industry, hours, skills, style, seniority.
+        logistics = mentor(
+            20,
+            "lena",
+            "I look after our office buildings and the contracts for cleaning and catering.",
+            availability=((0, 540, 780), (2, 540, 780)),
+            industry="software",
+            skills=("python", "sql"),
+            working_style="Written agendas, weekly calls, direct feedback.",
+            years_experience=25,
+        )
+        return ana, yasmin, logistics
+
+    def test_a_clear_fit_keeps_its_mentor_when_hours_are_adequate(self, encoder: Encoder) -> None:
+        ana, yasmin, logistics = self.cohort(((0, 540, 615),))  # 1.25 h in common
+        result = run(encoder, [ana], [yasmin, logistics])
+        # On the score alone the logistics mentor would win...
+        assert result.scores[(0, 1)] > result.scores[(0, 0)]
+        # ...but the mentee keeps the mentor who clearly fits what they wrote.
+        assert pairs(result) == {"ana": "yasmin"}
+        assert result.pairs[0].reasons[0].startswith("Clear fit by meaning: Yasmin")
+        assert result.objective == pytest.approx(result.scores[(0, 0)], abs=1e-4)
+
+    def test_without_adequate_hours_the_clear_fit_is_not_forced(self, encoder: Encoder) -> None:
+        ana, yasmin, logistics = self.cohort(((0, 540, 570),))  # 0.5 h in common
+        result = run(encoder, [ana], [yasmin, logistics])
+        assert pairs(result) == {"ana": "lena"}
+
+
+class TestHonestReasons:
+    def test_each_mentee_sees_the_mentor_sentence_closest_to_their_own(
+        self, encoder: Encoder
+    ) -> None:
+        two_sided = mentor(
+            30,
+            "grace",
+            "I have pitched budgets to the executive team and won funding for new products. "
+            "I also coached many first-time managers through their first one-to-ones.",
+            capacity=2,
+        )
+        money = mentee(31, "omar", "I need the finance director to fund my new product line.")
+        talks = mentee(32, "lea", "How do I run useful one-to-ones with my new team?")
+        result = run(encoder, [money, talks], [two_sided])
+        quoted = {
+            p.mentee.external_id: next(r for r in p.reasons if " wants " in r) for p in result.pairs
+        }
+        assert "pitched budgets" in quoted["omar"] and "one-to-ones" not in quoted["omar"]
+        assert "first-time managers" in quoted["lea"] and "pitched" not in quoted["lea"]
+
+    def test_a_weak_fit_is_cautioned_and_called_mostly_logistics(self, encoder: Encoder) -> None:
+        florist = mentor(33, "iris", "I grow orchids and arrange flowers for weddings.")
+        result = run(encoder, [MENTEES[2]], [florist])
+        reasons = result.pairs[0].reasons
+        assert any(r.startswith("Watch: weak fit by meaning") for r in reasons)
+        assert any(r.startswith("Mostly logistics") for r in reasons)
+
+    def test_another_language_is_named_not_scored_zero(self, encoder: Encoder) -> None:
+        german = mentee(
+            34,
+            "jan",
+            "Ich leite ein Team in drei Ländern und merke über Video nicht, wenn jemand "
+            "unzufrieden ist.",
+            languages=("german", "english"),
+        )
+        result = run(encoder, [german], [MENTORS[1]])
+        [pair] = result.pairs
+        assert pair.components["semantic"] == 0.5  # neutral, not a confident zero
+        assert pair.reasons[0].startswith("Fit by meaning not judged: Jan wrote in German")

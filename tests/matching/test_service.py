@@ -86,7 +86,7 @@ def reject(services: Services, proposal_id: int) -> None:
         matching.reject(session=session, proposal_id=proposal_id, principal=TEST_SYSTEM)
 
 
-def swap(services: Services, first: int, second: int) -> None:
+def swap(services: Services, first: int, second: int, *, accept_lower: bool = True) -> None:
     with session_scope(services.sessions) as session:
         matching.swap(
             session=session,
@@ -94,6 +94,21 @@ def swap(services: Services, first: int, second: int) -> None:
             first_id=first,
             second_id=second,
             principal=TEST_SYSTEM,
+            accept_lower=accept_lower,
+        )
+
+
+def pair_outside_matching(services: Services, program_id: int, *, mentor: str, mentee: str) -> None:
+    with session_scope(services.sessions) as session:
+        ids = {
+            p.external_id: p.id
+            for p in participants.all_participants(session=session, program_id=program_id)
+        }
+        relationship_service.create_pair(
+            session=session,
+            program=session.get(Program, program_id),
+            mentor_id=ids[mentor],
+            mentee_id=ids[mentee],
         )
 
 
@@ -314,23 +329,38 @@ class TestApprove:
         with pytest.raises(Conflict, match="rejected"):
             approve(services, proposal_id)
 
-    def test_a_mentee_already_paired_is_a_conflict(self, services: Services, pilot: int) -> None:
+    def test_a_newer_run_supersedes_the_older_one(self, services: Services, pilot: int) -> None:
         first, second = run(services, pilot), run(services, pilot)
-        approve(services, proposal_for(first, "E1"))
+        with pytest.raises(Conflict, match="superseded by run"):
+            approve(services, proposal_for(first, "E1"))
+        old = show(services, first["run_id"])
+        assert (old["status"], old["superseded_by"]) == ("superseded", second["run_id"])
+        assert {m["status"] for m in old["matches"]} == {"superseded"}
+        with pytest.raises(Conflict, match="superseded"):
+            reject(services, proposal_for(first, "E1"))
+        with services.sessions() as session:
+            assert relationships(session) == []
+            [event] = events(session, "matching.run_superseded")
+            assert event.data == {"superseded_by": second["run_id"], "proposals": 3}
+        approve(services, proposal_for(second, "E1"))
+
+    def test_a_mentee_already_paired_is_a_conflict(self, services: Services, pilot: int) -> None:
+        payload = run(services, pilot)
+        pair_outside_matching(services, pilot, mentor="M3", mentee="E1")
         with pytest.raises(Conflict, match="already in an active relationship"):
-            approve(services, proposal_for(second, "E1"))
+            approve(services, proposal_for(payload, "E1"))
 
     def test_a_mentor_who_became_full_is_a_conflict(self, services: Services, pilot: int) -> None:
-        first, second = run(services, pilot), run(services, pilot)
-        # Yasmin takes Ana in the first run; in the second, Ben is moved to Yasmin.
-        approve(services, proposal_for(first, "E1"))
-        swap(services, proposal_for(second, "E1"), proposal_for(second, "E2"))
-        assert pairs(show(services, second["run_id"]))["E2"] == "M1"
+        payload = run(services, pilot)
+        # Ben is moved to Yasmin; meanwhile Yasmin takes Chen outside this run.
+        swap(services, proposal_for(payload, "E1"), proposal_for(payload, "E2"))
+        assert pairs(show(services, payload["run_id"]))["E2"] == "M1"
+        pair_outside_matching(services, pilot, mentor="M1", mentee="E3")
 
         with pytest.raises(Conflict, match=r"Yasmin Haddad has no capacity left \(1\)"):
-            approve(services, proposal_for(second, "E2"))
+            approve(services, proposal_for(payload, "E2"))
         with services.sessions() as session:
-            assert relationships(session) == [("M1", "E1", "active")]
+            assert relationships(session) == [("M1", "E3", "active")]
 
     def test_unknown_proposal_is_not_found(self, services: Services) -> None:
         with pytest.raises(NotFound):
@@ -365,7 +395,7 @@ class TestApproveAll:
             approved = matching.approve_all(
                 session=session, run_id=payload["run_id"], principal=TEST_SYSTEM
             )
-        assert approved == 2
+        assert len(approved.approved) == 2 and approved.refused == []
         after = show(services, payload["run_id"])
         assert after["status"] == "closed"
         assert {m["mentee_id"]: m["status"] for m in after["matches"]} == {
@@ -439,6 +469,10 @@ class TestSwap:
         before = {m["mentee_id"]: m for m in payload["matches"]}
         ana, ben = proposal_for(payload, "E1"), proposal_for(payload, "E2")
 
+        # The swap lowers the score: it says by how much, and saves nothing until confirmed.
+        with pytest.raises(Conflict, match=r"lowers the score by 0\.\d\d in total \(Ana Silva"):
+            swap(services, ana, ben, accept_lower=False)
+        assert show(services, payload["run_id"])["matches"] == payload["matches"]
         swap(services, ana, ben)
 
         after = show(services, payload["run_id"])
@@ -461,7 +495,10 @@ class TestSwap:
         assert after["objective"] < payload["objective"]
         with services.sessions() as session:
             [event] = events(session, "matching.proposals_swapped")
-        assert event.data == {"proposals": [ana, ben]}
+        assert event.data["proposals"] == [ana, ben]
+        assert event.data["score_change"] == pytest.approx(
+            after["objective"] - payload["objective"], abs=1e-3
+        )
         assert event.subject_id == str(payload["run_id"])
 
     def test_a_swap_breaking_a_hard_rule_is_a_conflict(
@@ -497,9 +534,11 @@ class TestSwap:
             swap(services, proposal_for(first, "E1"), proposal_for(second, "E2"))
         with pytest.raises(InvalidInput, match="two different"):
             swap(services, proposal_for(first, "E1"), proposal_for(first, "E1"))
-        approve(services, proposal_for(first, "E1"))
-        with pytest.raises(Conflict, match="already approved"):
+        with pytest.raises(Conflict, match="already superseded"):
             swap(services, proposal_for(first, "E1"), proposal_for(first, "E2"))
+        approve(services, proposal_for(second, "E1"))
+        with pytest.raises(Conflict, match="already approved"):
+            swap(services, proposal_for(second, "E1"), proposal_for(second, "E2"))
 
     def test_runs_are_listed_newest_first(self, services: Services, pilot: int) -> None:
         ids = [run(services, pilot)["run_id"] for _ in range(3)]

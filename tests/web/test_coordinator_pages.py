@@ -24,7 +24,9 @@ MENTOR_3 = (
     "ravi@example.org",
     "mentor",
     "Europe/Stockholm",
-    "Wed 09:00-12:00; Fri 08:00-10:00",
+    # Friday noon meets Quinn's Friday evening in Tokyo: without hours in common (and
+    # neither accepting asynchronous mentoring) a pair is not proposed.
+    "Wed 09:00-12:00; Fri 08:00-13:00",
     "2",
     "I coach first-time managers in engineering.",
 )
@@ -198,7 +200,7 @@ class TestMatching:
 
         swapped = browser.post(
             f"{run_url}/swap",
-            {"first": proposals[0], "second": proposals[1]},
+            {"first": proposals[0], "second": proposals[1], "accept_lower": "yes"},
             follow_redirects=False,
         )
         assert swapped.status_code == 303
