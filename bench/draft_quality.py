@@ -16,7 +16,8 @@ drafter, and runs automatic checks on the text a reviewer would see:
   meaning (cosine) to the pair's focus (aspiration, challenge and the scenario's
   focus keywords) than the median sentence of the retrieved passages;
 - answers: the first sentence is closer to the question than the median of the
-  answer's other sentences, and at least FIRST_SENTENCE_THRESHOLD close.
+  answer's other sentences (its closing "Source: …" line aside), and at least
+  FIRST_SENTENCE_THRESHOLD close.
 
 Figures are printed for the tuning and the held-out half separately. Tune only on
 the tuning half; the held-out figures are reported, never tuned on.
@@ -26,6 +27,7 @@ Offline drafts only: no LLM is called. Takes 2-5 minutes (encoding the corpus).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import statistics
@@ -72,6 +74,8 @@ REPEATED_NGRAM = 4
 # hand to answer score 0.45-0.75, sentences on a neighbouring topic 0.25-0.40.
 FIRST_SENTENCE_THRESHOLD = 0.40
 
+CITATION_OPENERS = ("Source:", "Sources:", "See also")
+
 KINDS_CHECKED = (
     DraftKind.answer,
     DraftKind.agenda,
@@ -88,8 +92,11 @@ QUERY_PREFIX = {
     DraftKind.nudge: "nudging a stalled pair back into regular sessions",
 }
 
-_PREPOSITIONS = "by|of|for|with|at|from|about|in|on|to|into"
-_DANGLING = re.compile(rf"\b({_PREPOSITIONS}) (by|of|for|with|at|from|about|into)\b", re.I)
+# Two prepositions in a row ("by in", "of with") are a phrase with a hole in it.
+_DANGLING = re.compile(
+    r"\b(?:by|of|for|with|at|from|about|into) (?:by|of|for|with|at|from|about|into|in|on)(?![\w-])",
+    re.I,
+)
 _CUT = re.compile(r"(\w+)(?:…|\.\.\.)")
 
 
@@ -122,7 +129,11 @@ class Corpus:
     def guidance(self, query: str) -> list[Guidance]:
         return [
             Guidance(
-                chunk_id=h.chunk_id, document_id=h.doc_id, title=h.title, heading=h.heading, text=h.text
+                chunk_id=h.chunk_id,
+                document_id=h.doc_id,
+                title=h.title,
+                heading=h.heading,
+                text=h.text,
             )
             for h in self.searcher.search(query[:1000], top_k=GUIDANCE_CHUNKS)
         ]
@@ -216,7 +227,7 @@ def broken_phrases(text: str, vocabulary: set[str]) -> list[str]:
     found = []
     for sentence in sentences_of(text):
         words = [w.lower() for w in words_of(sentence)]
-        for a, b in zip(words, words[1:], strict=False):
+        for a, b in itertools.pairwise(words):
             if a == b and a.isalpha() and len(a) > 1:
                 found.append(f"doubled word {a!r}")
         grams = [tuple(words[i : i + REPEATED_NGRAM]) for i in range(len(words) - REPEATED_NGRAM)]
@@ -279,7 +290,9 @@ def check(
     if kind == DraftKind.answer:
         verdict.figures["answered"] = float(not draft.insufficient)
         if not draft.insufficient:
-            first, *others = sentences_of(draft.answer)
+            # The closing "Source: …" line cites; it is not part of what the answer says.
+            said = [s for s in sentences_of(draft.answer) if not s.startswith(CITATION_OPENERS)]
+            first, *others = said
             vectors = encoder.encode([scenario["question"], first, *others])
             scores = vectors[1:] @ vectors[0]
             rest = float(np.median(scores[1:])) if others else -1.0
@@ -305,7 +318,7 @@ def run(
         for kind in kinds_checked:
             try:
                 draft = kinds.draft(kind, inputs[kind])
-            except Exception as exc:  # a drafter that raises is a failed draft, not a crash
+            except Exception as exc:  # noqa: BLE001  (a drafter that raises is a failed draft)
                 verdict = Verdict(scenario["id"], kind, "")
                 verdict.failures["error"] = f"{type(exc).__name__}: {exc}"
                 verdicts.append(verdict)

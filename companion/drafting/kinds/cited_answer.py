@@ -52,6 +52,7 @@ RELEVANCE_THRESHOLD = 0.40
 SENTENCE_FLOOR = 0.30
 SENTENCE_MARGIN = 0.15
 MAX_CLAIMS = 3
+TIE = 0.02
 MIN_WORDS = 4
 
 
@@ -120,9 +121,7 @@ def compose(data: AnswerInput) -> CitedAnswer:
         claims.append(Claim(text=sentence, citations=list(dict.fromkeys(cited))))
     citation = f"Source: {_where(best)}."
     others = [
-        data.guidance[i]
-        for i in answering[1:]
-        if data.guidance[i].document_id != best.document_id
+        data.guidance[i] for i in answering[1:] if data.guidance[i].document_id != best.document_id
     ]
     if others:
         citation += f" See also {_where(others[0])}."
@@ -151,7 +150,10 @@ def _candidates(chunk: Guidance, scores: PassageFit) -> list[tuple[int, str, flo
 def _chosen(candidates: list[tuple[int, str, float]]) -> list[str]:
     """The closest sentence first, as the direct answer; then, in the passage's order,
     the others close enough to the question to carry it further."""
-    lead = max(candidates, key=lambda c: (c[2], -c[0]))
+    # Closeness differences under TIE are noise for this encoder: the earliest of the
+    # closest sentences opens, as the passage's own order usually puts the point first.
+    top = max(c[2] for c in candidates)
+    lead = next(c for c in candidates if c[2] >= top - TIE)
     floor = max(SENTENCE_FLOOR, lead[2] - SENTENCE_MARGIN)
     following = sorted(
         (c for c in candidates if c is not lead and c[2] >= floor),
@@ -170,7 +172,9 @@ def _chosen(candidates: list[tuple[int, str, float]]) -> list[str]:
 def _where(chunk: Guidance) -> str:
     title = plain(chunk.title)
     section = plain(chunk.heading.split(">")[-1]).strip()
-    return f"'{title}', section '{section}'" if section and section != title else f"'{title}'"
+    if not section or section.lower() in title.lower() or title.lower() in section.lower():
+        return f"'{title}'"
+    return f"'{title}', section '{section}'"
 
 
 def _is_claim(sentence: str) -> bool:
@@ -178,9 +182,7 @@ def _is_claim(sentence: str) -> bool:
     nothing, and a line introducing a list says nothing on its own."""
     end = sentence.rstrip("\"”'’)")
     return (
-        len(sentence) <= 800
-        and len(sentence.split()) >= MIN_WORDS
-        and not end.endswith(("?", ":"))
+        len(sentence) <= 800 and len(sentence.split()) >= MIN_WORDS and not end.endswith(("?", ":"))
     )
 
 
