@@ -366,6 +366,34 @@ def _mean(verdicts: list[Verdict], key: str, label: str, digits: int = 2) -> str
     return f"{label} {statistics.fmean(values):.{digits}f}"
 
 
+# Questions the mentoring corpus does not cover, to show where the answer threshold sits.
+OFF_TOPIC = (
+    "Which meeting room on the third floor has a working projector?",
+    "How do I claim travel expenses for a client visit?",
+    "What is the wifi password in the Lisbon office?",
+    "How do I reset my laptop to factory settings?",
+    "When is the canteen open on public holidays?",
+    "How many days of annual leave can I carry over to next year?",
+)
+
+
+def best_passage(question: str, corpus: Corpus) -> float:
+    data = cited_answer.for_question(question, corpus.guidance(question), corpus.encoder)
+    return max((f.passage for f in data.fit), default=0.0)
+
+
+def threshold_lines(scenarios: list[dict[str, Any]], corpus: Corpus) -> list[str]:
+    """How close the best retrieved passage is for covered and for uncovered questions."""
+    covered = [best_passage(s["question"], corpus) for s in scenarios]
+    uncovered = [best_passage(q, corpus) for q in OFF_TOPIC]
+    return [
+        f"best passage closeness: scenario questions min {min(covered):.2f}, median "
+        f"{statistics.median(covered):.2f}; off-topic questions max {max(uncovered):.2f}, "
+        f"median {statistics.median(uncovered):.2f}; answer threshold "
+        f"{cited_answer.RELEVANCE_THRESHOLD:.2f}"
+    ]
+
+
 def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", default="", help="scenario ids whose drafts to print")
@@ -376,9 +404,10 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
     for name, path in HALVES.items():
         if args.half and name != args.half:
             continue
-        verdicts = run(load(path), corpus)
+        scenarios = load(path)
+        verdicts = run(scenarios, corpus)
         out(f"\n{name}: {len({v.scenario for v in verdicts})} scenarios ({path.name})")
-        for line in table(verdicts):
+        for line in table(verdicts) + threshold_lines(scenarios, corpus):
             out(line)
         for verdict in verdicts:
             if verdict.failures and (name == "tuning" or verdict.scenario in show):
