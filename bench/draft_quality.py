@@ -398,9 +398,17 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", default="", help="scenario ids whose drafts to print")
     parser.add_argument("--half", choices=sorted(HALVES), help="only this half")
+    parser.add_argument(
+        "--ask", action="append", default=[], help="also print the offline answer to this"
+    )
     args = parser.parse_args(argv)
     show = {s for s in args.show.split(",") if s}
     corpus = Corpus(Encoder.shared())
+    for question in args.ask:
+        data = cited_answer.for_question(question, corpus.guidance(question), corpus.encoder)
+        answer = kinds.draft(DraftKind.answer, data)
+        closeness = ", ".join(f"{f.passage:.2f}" for f in data.fit)
+        out(f"\nQ: {question}\npassages' closeness: {closeness}\n{answer.answer}")
     for name, path in HALVES.items():
         if args.half and name != args.half:
             continue
