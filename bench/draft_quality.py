@@ -225,7 +225,8 @@ def longest_shared_run(text: str, source: str) -> list[str]:
 def broken_phrases(text: str, vocabulary: set[str]) -> list[str]:
     """Doubled or broken phrases a reader would stumble on."""
     found = []
-    for sentence in sentences_of(text):
+    # A citation line quotes guide titles and sections; it is not composed prose.
+    for sentence in (s for s in sentences_of(text) if not s.startswith(CITATION_OPENERS)):
         words = [w.lower() for w in words_of(sentence)]
         for a, b in itertools.pairwise(words):
             if a == b and a.isalpha() and len(a) > 1:
