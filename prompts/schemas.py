@@ -118,9 +118,22 @@ class SmartCheckInput(_Model):
     guidance: list[Guidance] = Field(default_factory=list)
 
 
+class PassageFit(_Model):
+    """How close in meaning a retrieved passage, and each of its whole sentences, is to
+    the question asked: cosine similarities from the process's encoder, in [-1, 1]."""
+
+    chunk_id: str
+    passage: float
+    sentences: list[float] = Field(default_factory=list)
+
+
 class AnswerInput(_Model):
     question: str
     guidance: list[Guidance] = Field(default_factory=list)
+    # Filled when the question is gathered; an offline answer picks its passage by them.
+    fit: list[PassageFit] = Field(default_factory=list)
+    # ISO 639-1 code of the question's language when it was confidently not English.
+    language: str = "en"
 
 
 class SuccessStoryInput(_Model):

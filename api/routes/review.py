@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
-from companion.review import delivery, queue, workflow
+from companion.review import delivery, queue, stats, workflow
 from prompts.schemas import DraftKind
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
@@ -36,6 +36,33 @@ class BulkApprove(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     drafts: list[BulkItem] = Field(min_length=1, max_length=200)
+
+
+@router.get("/review/stats")
+def review_stats(
+    session: SessionDep,
+    user: CurrentUser,
+    program_id: Annotated[int | None, Query()] = None,
+) -> dict[str, Any]:
+    """Per draft kind: how often reviewers approved drafts as drafted, and how much they
+    changed the others (normalised edit distance, 0 = unchanged, 1 = rewritten)."""
+    rows = stats.review_by_kind(session=session, principal=user, program_id=program_id)
+    return {
+        "kinds": [
+            {
+                "kind": r.kind,
+                "decided": r.decided,
+                "approved": r.approved,
+                "approved_unedited": r.approved_unedited,
+                "rejected": r.rejected,
+                "changes_requested": r.changes_requested,
+                "unedited_rate": r.unedited_rate,
+                "mean_change": r.mean_change,
+            }
+            for r in rows
+        ],
+        "min_decided": stats.MIN_DECIDED,
+    }
 
 
 @router.get("/review/queue")

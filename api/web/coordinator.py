@@ -32,6 +32,7 @@ from companion.programs import policy as program_policy
 from companion.programs import service as programs
 from companion.programs.models import Program
 from companion.relationships import health
+from companion.review import stats as review_stats
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -277,6 +278,9 @@ def program_overview(
             health.held_per_week(session, program_id=program_id, now=now, weeks=WEEKS_SHOWN)
         ),
         when=_when,
+        review_stats=review_stats.review_by_kind(
+            session=session, principal=user, program_id=program_id
+        ),
     )
 
 

@@ -1,0 +1,430 @@
+"""How good the offline drafts are on scenarios written by someone who never read the drafters.
+
+Usage: .venv/bin/python bench/draft_quality.py [--show s01,s02]
+
+For every scenario of tests/drafting/data/scenarios_{tuning,heldout}.jsonl (a
+mentoring pair, its notes and a question), builds the inputs the drafting service
+would give each kind (guidance retrieved from the built-in corpus by the same
+hybrid search, the real MiniLM encoder), drafts a cited answer, a session agenda,
+a mentor brief, a SMART goal, feedback prompts and a nudge with the offline
+drafter, and runs automatic checks on the text a reviewer would see:
+
+- verbatim: no run of more than 8 words of the mentee's aspiration pasted in;
+- broken: no doubled phrase (a 4-word run twice in one sentence, a word twice in
+  a row), no dangling preposition pair ("by in"), no word cut off before "…";
+- on-focus quotes: every sentence quoted from retrieved guidance is closer in
+  meaning (cosine) to the pair's focus (aspiration, challenge and the scenario's
+  focus keywords) than the median sentence of the retrieved passages;
+- answers: the first sentence is closer to the question than the median of the
+  answer's other sentences (its closing "Source: …" line aside), and at least
+  FIRST_SENTENCE_THRESHOLD close.
+
+Figures are printed for the tuning and the held-out half separately. Tune only on
+the tuning half; the held-out figures are reported, never tuned on.
+Offline drafts only: no LLM is called. Takes 2-5 minutes (encoding the corpus).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import re
+import statistics
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
+
+from bench.kb_questions import corpus_passages  # noqa: E402
+from companion.drafting import kinds  # noqa: E402
+from companion.drafting.inputs import GUIDANCE_CHUNKS  # noqa: E402
+from companion.drafting.kinds import cited_answer  # noqa: E402
+from companion.drafting.text import render_text, sentences_of, words_of  # noqa: E402
+from embeddings import Encoder  # noqa: E402
+from knowledge.search import HybridSearcher, search_text  # noqa: E402
+from prompts.schemas import (  # noqa: E402
+    DraftKind,
+    Guidance,
+    Person,
+    RelationshipInput,
+    SessionSummary,
+    SmartGoalInput,
+)
+
+DATA = ROOT / "tests" / "drafting" / "data"
+HALVES = {"tuning": DATA / "scenarios_tuning.jsonl", "held-out": DATA / "scenarios_heldout.jsonl"}
+TODAY = date(2026, 12, 5)
+# The scenarios' first sessions date from September to November: a pair is drafted for
+# a fortnight after its last note.
+LAST_SESSION = TODAY - timedelta(days=14)
+
+VERBATIM_WORDS = 8
+REPEATED_NGRAM = 4
+# An answer's first sentence must be at least this close to the question (cosine of
+# all-MiniLM-L6-v2 vectors); on the tuning half, first sentences of answers judged by
+# hand to answer score 0.45-0.75, sentences on a neighbouring topic 0.25-0.40.
+FIRST_SENTENCE_THRESHOLD = 0.40
+
+CITATION_OPENERS = ("Source:", "Sources:", "See also")
+
+KINDS_CHECKED = (
+    DraftKind.answer,
+    DraftKind.agenda,
+    DraftKind.brief,
+    DraftKind.smart_goal,
+    DraftKind.feedback_prompts,
+    DraftKind.nudge,
+)
+# What each relationship kind's gather searches for, ahead of the pair's own words.
+QUERY_PREFIX = {
+    DraftKind.agenda: "session agenda discussion topics",
+    DraftKind.brief: "preparing for a mentoring session",
+    DraftKind.feedback_prompts: "feedback questions after a session",
+    DraftKind.nudge: "nudging a stalled pair back into regular sessions",
+}
+
+# Two prepositions in a row ("by in", "of with") are a phrase with a hole in it.
+_DANGLING = re.compile(
+    r"\b(?:by|of|for|with|at|from|about|into) (?:by|of|for|with|at|from|about|into|in|on)(?![\w-])",
+    re.I,
+)
+_CUT = re.compile(r"(\w+)(?:…|\.\.\.)")
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    """The scenarios of one file; a bad row is named with what is wrong."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path.name} line {number}: not JSON ({exc.msg})") from exc
+        missing = {"id", "program", "mentee", "mentor", "notes", "question"} - set(row)
+        if missing:
+            raise ValueError(f"{path.name} line {number}: missing {', '.join(sorted(missing))}")
+        rows.append(row)
+    return rows
+
+
+class Corpus:
+    """The built-in corpus behind the same hybrid search the drafting service uses."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        passages, _ = corpus_passages()
+        vectors = encoder.encode([search_text(p) for p in passages])
+        self.encoder = encoder
+        self.searcher = HybridSearcher(encoder, passages, vectors)
+
+    def guidance(self, query: str) -> list[Guidance]:
+        return [
+            Guidance(
+                chunk_id=h.chunk_id,
+                document_id=h.doc_id,
+                title=h.title,
+                heading=h.heading,
+                text=h.text,
+            )
+            for h in self.searcher.search(query[:1000], top_k=GUIDANCE_CHUNKS)
+        ]
+
+
+def focus_of(scenario: dict[str, Any]) -> str:
+    """What the pair is about, as the scenario's writer put it."""
+    mentee = scenario["mentee"]
+    keywords = ", ".join(scenario.get("focus_keywords", []))
+    return f"{mentee['aspiration']} {mentee['challenge']} {keywords}".strip()
+
+
+def inputs_for(scenario: dict[str, Any], corpus: Corpus) -> dict[DraftKind, BaseModel]:
+    """The input each kind is drafted from, as its `gather` would build it for this pair."""
+    mentee, mentor = scenario["mentee"], scenario["mentor"]
+    mentee_person = Person(
+        name=mentee["name"],
+        role="mentee",
+        title=mentee["role"],
+        profile={
+            "department": mentee.get("department", ""),
+            "goals": mentee["aspiration"],
+            "challenges": mentee["challenge"],
+        },
+    )
+    mentor_person = Person(
+        name=mentor["name"],
+        role="mentor",
+        title=mentor["role"],
+        profile={"expertise": mentor.get("expertise", "")},
+    )
+    notes = "\n".join(scenario["notes"])
+    pair = f"{mentee['aspiration']} {mentee['challenge']} {notes[:300]}"
+    inputs: dict[DraftKind, BaseModel] = {
+        DraftKind.answer: cited_answer.for_question(
+            scenario["question"], corpus.guidance(scenario["question"]), corpus.encoder
+        ),
+        DraftKind.smart_goal: SmartGoalInput(
+            program_name=scenario["program"],
+            today=TODAY,
+            mentee=mentee_person,
+            aspiration=mentee["aspiration"],
+            guidance=corpus.guidance(f"SMART goals {mentee['aspiration']}"),
+        ),
+    }
+    for kind, prefix in QUERY_PREFIX.items():
+        inputs[kind] = RelationshipInput(
+            program_name=scenario["program"],
+            today=TODAY,
+            mentor=mentor_person,
+            mentee=mentee_person,
+            last_session=(
+                SessionSummary(date=LAST_SESSION, shared_notes=notes) if scenario["notes"] else None
+            ),
+            guidance=corpus.guidance(f"{prefix} {pair}"),
+            days_quiet=45 if kind == DraftKind.nudge else None,
+        )
+    return inputs
+
+
+# --- the checks ---------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    scenario: str
+    kind: DraftKind
+    text: str
+    failures: dict[str, str] = field(default_factory=dict)
+    figures: dict[str, float] = field(default_factory=dict)
+
+
+def longest_shared_run(text: str, source: str) -> list[str]:
+    """The longest run of consecutive words of `source` that `text` repeats."""
+    said, own = [w.lower() for w in words_of(text)], [w.lower() for w in words_of(source)]
+    best: list[str] = []
+    previous = [0] * (len(own) + 1)
+    for i in range(1, len(said) + 1):
+        current = [0] * (len(own) + 1)
+        for j in range(1, len(own) + 1):
+            if said[i - 1] == own[j - 1]:
+                current[j] = previous[j - 1] + 1
+                if current[j] > len(best):
+                    best = said[i - current[j] : i]
+        previous = current
+    return best
+
+
+def broken_phrases(text: str, vocabulary: set[str]) -> list[str]:
+    """Doubled or broken phrases a reader would stumble on."""
+    found = []
+    # A citation line quotes guide titles and sections; it is not composed prose.
+    for sentence in (s for s in sentences_of(text) if not s.startswith(CITATION_OPENERS)):
+        words = [w.lower() for w in words_of(sentence)]
+        for a, b in itertools.pairwise(words):
+            if a == b and a.isalpha() and len(a) > 1:
+                found.append(f"doubled word {a!r}")
+        grams = [tuple(words[i : i + REPEATED_NGRAM]) for i in range(len(words) - REPEATED_NGRAM)]
+        repeated = {g for g in grams if grams.count(g) > 1}
+        found += [f"repeated phrase {' '.join(g)!r}" for g in sorted(repeated)]
+        found += [f"dangling {m.group(0)!r}" for m in _DANGLING.finditer(sentence)]
+    for match in _CUT.finditer(text):
+        fragment = match.group(1).lower()
+        if fragment not in vocabulary and any(w.startswith(fragment) for w in vocabulary):
+            found.append(f"word cut off: {match.group(0)!r}")
+    return found
+
+
+def quoted_sentences(text: str, guidance: list[Guidance]) -> list[str]:
+    """Sentences of the retrieved guidance the draft quotes (8 or more words of one)."""
+    flat = " ".join(text.split())
+    quoted = []
+    for chunk in guidance:
+        for sentence in sentences_of(chunk.text):
+            words = sentence.split()
+            if len(words) < VERBATIM_WORDS:
+                continue
+            if any(
+                " ".join(words[i : i + VERBATIM_WORDS]) in flat
+                for i in range(len(words) - VERBATIM_WORDS + 1)
+            ):
+                quoted.append(sentence)
+    return list(dict.fromkeys(quoted))
+
+
+def check(
+    scenario: dict[str, Any], kind: DraftKind, data: BaseModel, draft: BaseModel, encoder: Encoder
+) -> Verdict:
+    text = render_text(kind, draft.model_dump(mode="json"))
+    verdict = Verdict(scenario["id"], kind, text)
+    guidance: list[Guidance] = list(getattr(data, "guidance", []))
+    sources = [scenario["mentee"]["aspiration"], scenario["mentee"]["challenge"]]
+    sources += scenario["notes"] + [g.text for g in guidance]
+    vocabulary = {w.lower() for s in sources for w in words_of(s)}
+
+    run = longest_shared_run(text, scenario["mentee"]["aspiration"])
+    if len(run) > VERBATIM_WORDS:
+        verdict.failures["verbatim"] = f"{len(run)} words of the aspiration: {' '.join(run)!r}"
+    broken = broken_phrases(text, vocabulary)
+    if broken:
+        verdict.failures["broken"] = "; ".join(broken)
+
+    focus = scenario["question"] if kind == DraftKind.answer else focus_of(scenario)
+    quoted = quoted_sentences(text, guidance)
+    retrieved = [s for g in guidance for s in sentences_of(g.text)]
+    if quoted and retrieved:
+        vectors = encoder.encode([focus, *quoted, *retrieved])
+        scores = vectors[1:] @ vectors[0]
+        median = float(np.median(scores[len(quoted) :]))
+        off = [q for q, s in zip(quoted, scores[: len(quoted)], strict=True) if s < median]
+        verdict.figures["quotes_on_focus"] = 1 - len(off) / len(quoted)
+        if off:
+            verdict.failures["off_focus"] = f"{len(off)} of {len(quoted)} quotes: {off[0][:90]!r}"
+
+    if kind == DraftKind.answer:
+        verdict.figures["answered"] = float(not draft.insufficient)
+        if not draft.insufficient:
+            # The closing "Source: …" line cites; it is not part of what the answer says.
+            said = [s for s in sentences_of(draft.answer) if not s.startswith(CITATION_OPENERS)]
+            first, *others = said
+            vectors = encoder.encode([scenario["question"], first, *others])
+            scores = vectors[1:] @ vectors[0]
+            rest = float(np.median(scores[1:])) if others else -1.0
+            verdict.figures["first_sentence"] = float(scores[0])
+            addresses = scores[0] > rest and scores[0] >= FIRST_SENTENCE_THRESHOLD
+            verdict.figures["first_addresses"] = float(addresses)
+            if not addresses:
+                verdict.failures["first_sentence"] = (
+                    f"{scores[0]:.2f} to the question (others {rest:.2f}): {first[:90]!r}"
+                )
+            keywords = [k.lower() for k in scenario.get("focus_keywords", [])]
+            said = draft.answer.lower()
+            verdict.figures["keyword"] = float(any(k.split()[0][:5] in said for k in keywords))
+    return verdict
+
+
+def run(
+    scenarios: list[dict[str, Any]], corpus: Corpus, *, kinds_checked=KINDS_CHECKED
+) -> list[Verdict]:
+    verdicts = []
+    for scenario in scenarios:
+        inputs = inputs_for(scenario, corpus)
+        for kind in kinds_checked:
+            try:
+                draft = kinds.draft(kind, inputs[kind])
+            except Exception as exc:  # noqa: BLE001  (a drafter that raises is a failed draft)
+                verdict = Verdict(scenario["id"], kind, "")
+                verdict.failures["error"] = f"{type(exc).__name__}: {exc}"
+                verdicts.append(verdict)
+                continue
+            verdicts.append(check(scenario, kind, inputs[kind], draft, corpus.encoder))
+    return verdicts
+
+
+CHECKS = ("verbatim", "broken", "off_focus", "first_sentence", "error")
+
+
+def table(verdicts: list[Verdict]) -> list[str]:
+    """Per kind: drafts, drafts passing every check, and each check's failures."""
+    lines = [
+        f"{'kind':<18}{'drafts':>7}{'clean':>7}"
+        + "".join(f"{c:>16}" for c in CHECKS[:-1])
+        + f"{'errors':>8}"
+    ]
+    for kind in KINDS_CHECKED:
+        own = [v for v in verdicts if v.kind == kind]
+        if not own:
+            continue
+        clean = sum(not v.failures for v in own)
+        cells = "".join(f"{sum(c in v.failures for v in own):>16}" for c in CHECKS[:-1])
+        errors = sum("error" in v.failures for v in own)
+        lines.append(f"{kind.value:<18}{len(own):>7}{clean:>7}{cells}{errors:>8}")
+    answers = [v for v in verdicts if v.kind == DraftKind.answer]
+    if answers:
+        answered = [v for v in answers if v.figures.get("answered")]
+        lines.append(
+            f"answers: {len(answered)} of {len(answers)} answered; "
+            + _mean(answered, "first_addresses", "first sentence addresses the question")
+            + "; "
+            + _mean(answered, "first_sentence", "mean first-sentence similarity", digits=3)
+            + "; "
+            + _mean(answered, "keyword", "name a focus keyword")
+        )
+    return lines
+
+
+def _mean(verdicts: list[Verdict], key: str, label: str, digits: int = 2) -> str:
+    values = [v.figures[key] for v in verdicts if key in v.figures]
+    if not values:
+        return f"{label}: n/a"
+    return f"{label} {statistics.fmean(values):.{digits}f}"
+
+
+# Questions the mentoring corpus does not cover, to show where the answer threshold sits.
+OFF_TOPIC = (
+    "Which meeting room on the third floor has a working projector?",
+    "How do I claim travel expenses for a client visit?",
+    "What is the wifi password in the Lisbon office?",
+    "How do I reset my laptop to factory settings?",
+    "When is the canteen open on public holidays?",
+    "How many days of annual leave can I carry over to next year?",
+)
+
+
+def best_passage(question: str, corpus: Corpus) -> float:
+    data = cited_answer.for_question(question, corpus.guidance(question), corpus.encoder)
+    return max((f.passage for f in data.fit), default=0.0)
+
+
+def threshold_lines(scenarios: list[dict[str, Any]], corpus: Corpus) -> list[str]:
+    """How close the best retrieved passage is for covered and for uncovered questions."""
+    covered = [best_passage(s["question"], corpus) for s in scenarios]
+    uncovered = [best_passage(q, corpus) for q in OFF_TOPIC]
+    return [
+        f"best passage closeness: scenario questions min {min(covered):.2f}, median "
+        f"{statistics.median(covered):.2f}; off-topic questions max {max(uncovered):.2f}, "
+        f"median {statistics.median(uncovered):.2f}; answer threshold "
+        f"{cited_answer.RELEVANCE_THRESHOLD:.2f}"
+    ]
+
+
+def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show", default="", help="scenario ids whose drafts to print")
+    parser.add_argument("--half", choices=sorted(HALVES), help="only this half")
+    parser.add_argument(
+        "--ask", action="append", default=[], help="also print the offline answer to this"
+    )
+    args = parser.parse_args(argv)
+    show = {s for s in args.show.split(",") if s}
+    corpus = Corpus(Encoder.shared())
+    for question in args.ask:
+        data = cited_answer.for_question(question, corpus.guidance(question), corpus.encoder)
+        answer = kinds.draft(DraftKind.answer, data)
+        closeness = ", ".join(f"{f.passage:.2f}" for f in data.fit)
+        out(f"\nQ: {question}\npassages' closeness: {closeness}\n{answer.answer}")
+    for name, path in HALVES.items():
+        if args.half and name != args.half:
+            continue
+        scenarios = load(path)
+        verdicts = run(scenarios, corpus)
+        out(f"\n{name}: {len({v.scenario for v in verdicts})} scenarios ({path.name})")
+        for line in table(verdicts) + threshold_lines(scenarios, corpus):
+            out(line)
+        for verdict in verdicts:
+            if verdict.failures and (name == "tuning" or verdict.scenario in show):
+                for check_name, why in verdict.failures.items():
+                    out(f"  {verdict.scenario} {verdict.kind.value} {check_name}: {why}")
+            if verdict.scenario in show:
+                out(f"--- {verdict.scenario} {verdict.kind.value}\n{verdict.text}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Automatic checks of the offline drafts on the tuning half of the scenario set.
+
+The scenarios (tests/drafting/data/scenarios_tuning.jsonl) were written by someone
+who never read the drafters. The held-out half is not used here: its figures are
+printed by bench/draft_quality.py and reported in docs/llm.md, never tuned on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.draft_quality import (
+    FIRST_SENTENCE_THRESHOLD,
+    HALVES,
+    KINDS_CHECKED,
+    Corpus,
+    Verdict,
+    broken_phrases,
+    load,
+    longest_shared_run,
+    run,
+)
+from companion.drafting import kinds
+from companion.drafting.kinds import cited_answer
+from embeddings import Encoder
+from prompts.schemas import DraftKind
+
+# Checks the drafters of other kinds do not pass yet (issue 15 is fixing them): each is
+# reported, not hidden, and shows as XPASS once fixed.
+NOT_YET = {
+    (DraftKind.smart_goal, "verbatim"): "SMART goals paste the aspiration back",
+    (DraftKind.smart_goal, "broken"): "SMART goals garble the aspiration",
+    (DraftKind.agenda, "off_focus"): "agendas quote guidance chosen by word overlap",
+    (DraftKind.brief, "off_focus"): "briefs quote guidance chosen by word overlap",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(encoder: Encoder) -> Corpus:
+    return Corpus(encoder)
+
+
+@pytest.fixture(scope="module")
+def verdicts(corpus: Corpus) -> list[Verdict]:
+    return run(load(HALVES["tuning"]), corpus)
+
+
+def failures(verdicts: list[Verdict], kind: DraftKind, check: str) -> list[str]:
+    return [
+        f"{v.scenario}: {v.failures[check]}"
+        for v in verdicts
+        if v.kind == kind and check in v.failures
+    ]
+
+
+CASES = [
+    pytest.param(
+        kind,
+        check,
+        marks=[pytest.mark.xfail(reason=NOT_YET[kind, check])] if (kind, check) in NOT_YET else [],
+        id=f"{kind.value}-{check}",
+    )
+    for kind in KINDS_CHECKED
+    for check in ("verbatim", "broken", "off_focus", "error")
+]
+
+
+@pytest.mark.parametrize(("kind", "check"), CASES)
+def test_every_draft_passes(verdicts: list[Verdict], kind: DraftKind, check: str) -> None:
+    assert not failures(verdicts, kind, check)
+
+
+def test_every_kind_is_drafted_for_every_scenario(verdicts: list[Verdict]) -> None:
+    scenarios = {v.scenario for v in verdicts}
+    assert len(scenarios) == 16
+    assert {(v.scenario, v.kind) for v in verdicts} == {
+        (s, k) for s in scenarios for k in KINDS_CHECKED
+    }
+
+
+class TestAnswers:
+    def test_every_tuning_question_is_answered(self, verdicts: list[Verdict]) -> None:
+        answers = [v for v in verdicts if v.kind == DraftKind.answer]
+        assert all(v.figures["answered"] for v in answers)
+
+    def test_the_first_sentence_addresses_the_question(self, verdicts: list[Verdict]) -> None:
+        answers = [v for v in verdicts if v.kind == DraftKind.answer]
+        addressed = [v for v in answers if v.figures.get("first_addresses")]
+        # Measured 14 of 16 on the tuning half (docs/llm.md, "Measured quality").
+        assert len(addressed) >= 13, failures(verdicts, DraftKind.answer, "first_sentence")
+        assert all(v.figures["first_sentence"] >= FIRST_SENTENCE_THRESHOLD for v in addressed)
+
+    def test_an_answer_quotes_one_passage_then_cites_it(self, verdicts: list[Verdict]) -> None:
+        for verdict in (v for v in verdicts if v.kind == DraftKind.answer):
+            body, citation = verdict.text.split("\n\n")[:2]
+            assert citation.startswith("Source: '"), verdict.scenario
+            assert not body.startswith(("From the knowledge base", "Source")), verdict.scenario
+
+    def test_the_stalled_pair_question_is_answered_with_how_to_restart(
+        self, corpus: Corpus
+    ) -> None:
+        question = "How do I restart a stalled pair?"
+        data = cited_answer.for_question(question, corpus.guidance(question), corpus.encoder)
+
+        answer = kinds.draft(DraftKind.answer, data)
+
+        assert not answer.insufficient
+        assert "restart" in answer.answer.split(".")[0].lower()
+        assert not answer.answer.startswith("Almost every cohort has pairs that go quiet")
+
+    def test_a_question_the_corpus_does_not_cover_is_declined(self, corpus: Corpus) -> None:
+        question = "Which meeting room on the third floor has a working projector?"
+        data = cited_answer.for_question(question, corpus.guidance(question), corpus.encoder)
+        assert data.guidance  # something was retrieved; none of it is close enough
+
+        answer = kinds.draft(DraftKind.answer, data)
+
+        assert answer.insufficient and answer.claims == []
+        assert "close enough in meaning" in answer.answer
+
+    def test_a_question_in_another_language_is_not_answered_confidently(
+        self, corpus: Corpus
+    ) -> None:
+        question = "¿Cómo puedo preparar mejor la primera reunión con mi mentora?"
+        data = cited_answer.for_question(question, corpus.guidance(question), corpus.encoder)
+
+        answer = kinds.draft(DraftKind.answer, data)
+
+        assert data.language == "es" and data.fit == []
+        assert answer.insufficient and answer.claims == []
+        assert answer.answer.startswith("This text looks Spanish.")
+
+
+class TestChecks:
+    """The checks themselves catch what they are for."""
+
+    def test_a_pasted_aspiration_is_found(self) -> None:
+        aspiration = "honestly I want people outside my team to take me seriously in design"
+        draft = f"By 23 April 2027, I will work towards {aspiration}."
+
+        assert len(longest_shared_run(draft, aspiration)) == 13
+        assert len(longest_shared_run("I will speak in two design forums.", aspiration)) <= 2
+
+    @pytest.mark.parametrize(
+        ("text", "found"),
+        [
+            ("I will become a tech lead in a year or so by leading in a year or so.", "repeated"),
+            ("Lead the review by in March.", "dangling"),
+            ("Read the the guide.", "doubled"),
+            ("Read the guide on desi… before Friday.", "cut off"),
+        ],
+    )
+    def test_broken_phrases_are_found(self, text: str, found: str) -> None:
+        assert any(found in p for p in broken_phrases(text, {"design", "guide"}))
+
+    def test_clean_prose_passes(self) -> None:
+        text = "Agree one next date before the call ends. Keep it short and specific."
+        assert broken_phrases(text, {"agree"}) == []
