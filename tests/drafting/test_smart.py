@@ -74,14 +74,18 @@ class TestCoaching:
         }
 
         coaching = coach(text, answers, today=TODAY)
+        again = coach(coaching.goal, today=TODAY)
 
         assert coaching.goal == (
             "I want people outside my team to take me seriously in design discussions. "
+            "Right now I stay quiet in the architecture forum. "
             "I will present one design proposal at the architecture forum. "
             "Done when I have presented it and two people from other teams commented. "
             "By the end of March."
         )
         assert coaching.complete and coaching.target_date == date(2027, 3, 31)
+        # Drafting from the composed goal keeps all of it.
+        assert again.goal == coaching.goal and again.complete
 
     def test_before_the_answers_it_asks_and_pastes_nothing_into_a_template(self) -> None:
         coaching = coach(

@@ -26,6 +26,7 @@ from companion.drafting.goal_families import (
     goal_families,
     goal_statement,
     normalised,
+    sentences,
 )
 from companion.drafting.inputs import Sources
 from companion.drafting.kinds.smart_check import check_text, stated_dates
@@ -133,10 +134,18 @@ def _answer_sentence(criterion: str, answer: str) -> str:
     return _own_sentence(text)
 
 
+def own_words(text: str) -> str:
+    """All the mentee wrote, sentence by sentence: the first as a goal statement, the
+    rest as they wrote them (capitalised)."""
+    first = goal_statement(text)
+    rest = [strip_end(s) for s in sentences(normalised(text))[1:]]
+    parts = [first, *(r[:1].upper() + r[1:] for r in rest if r)]
+    return " ".join(strip_end(p) + "." for p in parts if p)
+
+
 def compose_goal(text: str, answers: dict[str, str]) -> str:
-    """The goal from the mentee's own statement and answers, one sentence each."""
-    statement = goal_statement(text)
-    parts = [strip_end(statement) + "." if statement else ""]
+    """The goal from the mentee's own words and answers, one sentence each."""
+    parts = [own_words(text)]
     parts += [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
     return " ".join(p for p in parts if p)
 
