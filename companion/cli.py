@@ -807,6 +807,55 @@ def draft_goal(
     )
 
 
+@draft_app.command("coach")
+def draft_coach(
+    text: Annotated[str, typer.Option(help="The goal, in the mentee's words.")],
+    answer: Annotated[
+        list[str] | None,
+        typer.Option(help="An answer to a coaching question: criterion=text (repeatable)."),
+    ] = None,
+    role: Annotated[str, typer.Option(help="The mentee's role, for relevance.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Goal coaching: per SMART criterion met, missing or unclear, one question per gap,
+    and the goal composed from the mentee's words and answers. Nothing is stored."""
+    from datetime import date
+
+    from companion.drafting.kinds.smart_goal import coach
+    from prompts.schemas import CRITERIA
+
+    answers: dict[str, str] = {}
+    for item in answer or []:
+        criterion, equals, said = item.partition("=")
+        if not equals or criterion.strip() not in CRITERIA:
+            fail(f"--answer {item!r}: write criterion=text, criterion one of {', '.join(CRITERIA)}")
+        answers[criterion.strip()] = said
+    if not text.strip():
+        fail("--text: write the goal in the mentee's words.", code=2)
+    coaching = coach(text, answers, today=date.today(), role=role)
+    verdicts = [v.model_dump(exclude={"met"}) for v in coaching.check.verdicts]
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "goal": coaching.goal,
+                    "complete": coaching.complete,
+                    "target_date": coaching.target_date,
+                    "verdicts": verdicts,
+                },
+                default=str,
+                ensure_ascii=False,
+            )
+        )
+        return
+    say(coaching.goal, style="bold")
+    for v in verdicts:
+        say(f"- {v['criterion'].replace('_', '-')}: {v['status']} — {v['why']}")
+        if v["question"]:
+            offers = "; ".join(v["suggestions"])
+            say(f"    {v['question']}" + (f" (for example: {offers})" if offers else ""))
+
+
 def _mentee_relationship(mentee: str, program: str | None) -> tuple[int, int]:
     """The open relationship of a mentee, and the mentee's participant id."""
     from sqlalchemy import select

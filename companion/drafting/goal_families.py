@@ -66,7 +66,8 @@ class GoalFamily(_Strict):
         match = _word_pattern(self.object_verbs).search(aspiration)
         if match is None:
             return ""
-        rest = _OBJECT_END.sub("", aspiration[match.end() :]).strip(" ,;:.")
+        rest = re.split(r"[.;!?]", aspiration[match.end() :])[0]
+        rest = _OBJECT_END.sub("", rest).strip(" ,;:.")
         words = rest.split()[:8]
         if not words or not content_words(" ".join(words)):
             return ""

@@ -430,12 +430,16 @@ def _excerpt(text: str, limit: int = 80) -> str:
 
 
 def _around(text: str, match: re.Match[str], words: int = 4) -> str:
-    """A few words either side of a match, within its sentence, to quote in a reason."""
-    start = max(text.rfind(". ", 0, match.start()) + 2, 0)
+    """A few whole words either side of a match, within its sentence, to quote in a reason."""
+    stop = text.rfind(". ", 0, match.start())
+    start = stop + 2 if stop >= 0 else 0
     end = text.find(". ", match.end())
-    sentence_before = text[start : match.start()].split()[-words:]
-    sentence_after = text[match.end() : end if end >= 0 else None].split()[:words]
-    return " ".join([*sentence_before, match.group(0).strip(), *sentence_after])
+    before = text[start : match.start()]
+    after = text[match.end() : end if end >= 0 else None]
+    left = re.search(rf"(?:\S+\s+){{0,{words}}}\S*$", before)
+    right = re.match(rf"\S*(?:\s+\S+){{0,{words}}}", after)
+    quoted = (left.group(0) if left else "") + match.group(0) + (right.group(0) if right else "")
+    return quoted.strip()
 
 
 def _quantity(text: str) -> re.Match[str] | None:
@@ -477,8 +481,8 @@ def _specific_verdict(s: _GoalSignals) -> CriterionVerdict:
             "missing",
             f"'{found}' says where you want to get, not what you will do: name the action "
             "and what it applies to.",
-            f"One piece of work where it would show{f' ({hint})' if hint else ''}",
-            "One situation you want to handle differently",
+            f"Use {hint} in one piece of work you can name" if hint else "",
+            "One piece of work or one situation you can name",
         )
     if unclear is not None:
         return _verdict(

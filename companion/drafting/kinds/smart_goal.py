@@ -92,7 +92,7 @@ _ANSWER_LEADS = {
     "time_bound": re.compile(r"^(?:done\s+)?(?:by|before|no later than)\s+", re.IGNORECASE),
 }
 _TIME_OPENING = re.compile(
-    r"^(?:within|in|during|until|till|from|over|this|next|end of|the end of|q[1-4]\b)",
+    r"^(?:within|in|during|until|till|from|over|this|next|q[1-4]\b)",
     re.IGNORECASE,
 )
 
@@ -127,6 +127,8 @@ def _answer_sentence(criterion: str, answer: str) -> str:
             rest = rest[:1].lower() + rest[1:]
         return f"Done when {rest}." if rest else ""
     if criterion == "time_bound":
+        if re.match(r"(?:the\s+)?end\s+of\b", text, re.IGNORECASE):
+            return "By the " + re.sub(r"^(?:the\s+)?", "", text, flags=re.IGNORECASE) + "."
         if _TIME_OPENING.match(text):
             return text[:1].upper() + text[1:] + "."
         rest = _ANSWER_LEADS["time_bound"].sub("", text, count=1)
