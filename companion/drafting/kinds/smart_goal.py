@@ -48,7 +48,6 @@ KIND = DraftKind.smart_goal
 HEADLINE = "Your SMART goal"
 REVIEWERS = frozenset({Reviewer.subject})
 RECEIVERS = Audience.subject
-ANSWER_MAX = 500
 
 
 def gather(sources: Sources) -> SmartGoalInput:
@@ -97,6 +96,13 @@ _TIME_OPENING = re.compile(
 )
 
 
+# Verbs an answer may start with that make it an action: "run the retro".
+_VERBS = frozenset(
+    "ask book build cut deliver draft finish give hold interview lead mentor organise "
+    "organize pair pass present publish run ship speak submit teach write".split()
+)
+
+
 def _own_sentence(answer: str) -> str:
     """An answer as a sentence of its own, in the mentee's words."""
     text = FILLER.sub("", strip_end(normalised(answer))).strip(" ,")
@@ -109,12 +115,6 @@ def _own_sentence(answer: str) -> str:
     if family_of(bare).starts(bare) or bare.split()[0].lower() in _VERBS:
         return f"I will {bare[:1].lower()}{bare[1:]}."
     return text[:1].upper() + text[1:] + "."
-
-
-_VERBS = frozenset(
-    "ask book build cut deliver draft finish give hold interview lead mentor organise "
-    "organize pair pass present publish run ship speak submit teach write".split()
-)
 
 
 def _answer_sentence(criterion: str, answer: str) -> str:
