@@ -129,7 +129,11 @@ class TestCoaching:
 
         assert set(statuses(coaching.check).values()) == {"unclear"}
         assert all("cannot assess it offline" in v.why for v in coaching.check.verdicts)
-        assert all(v.question for v in coaching.check.verdicts)
+        assert all(
+            "review it against this criterion with your mentor" in v.why
+            for v in coaching.check.verdicts
+        )
+        assert [v.question for v in coaching.check.verdicts][-1] == "By when?"
 
 
 class TestSmartGoalDraft:

@@ -105,15 +105,13 @@ def check_smart(
     if foreign is not None:
         why = shorten(
             f"This goal looks {foreign.name}; the built-in checker reads English only, so it "
-            "cannot assess it offline.",
+            "cannot assess it offline. Please review it against this criterion with your "
+            "mentor.",
             600,
         )
         verdicts = [
             CriterionVerdict(
-                criterion=criterion,
-                status="unclear",
-                why=why,
-                question="Could you and your mentor read it together against this criterion?",
+                criterion=criterion, status="unclear", why=why, question=QUESTIONS[criterion]
             )
             for criterion in CRITERIA
         ]

@@ -217,7 +217,8 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     time_bound = _field(verdicts["time_bound"])
     if verdicts["time_bound"].status != "met":
         time_bound += (
-            f". Until you choose, the target date is {spoken_date(target)}"
+            ("" if time_bound.endswith(("?", ".")) else ".")
+            + f" Until you choose, the target date is {spoken_date(target)}"
             + (", the end of your mentoring" if target == end else "")
             + "."
         )
