@@ -36,6 +36,7 @@ from api.web import auth as web_auth
 from api.web import coordinator as web_coordinator
 from api.web import core as web_core
 from api.web import draft_links as web_draft_links
+from api.web import goal_coaching as web_goal_coaching
 from api.web import goal_pages as web_goals
 from api.web import inbox as web_inbox
 from api.web import knowledge_pages as web_knowledge
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_knowledge.router,
         web_review.router,
         web_relationships.router,
+        web_goal_coaching.router,
         web_goals.router,
         web_inbox.router,
         web_admin.router,

@@ -807,6 +807,55 @@ def draft_goal(
     )
 
 
+@draft_app.command("coach")
+def draft_coach(
+    text: Annotated[str, typer.Option(help="The goal, in the mentee's words.")],
+    answer: Annotated[
+        list[str] | None,
+        typer.Option(help="An answer to a coaching question: criterion=text (repeatable)."),
+    ] = None,
+    role: Annotated[str, typer.Option(help="The mentee's role, for relevance.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Goal coaching: per SMART criterion met, missing or unclear, one question per gap,
+    and the goal composed from the mentee's words and answers. Nothing is stored."""
+    from datetime import date
+
+    from companion.drafting.kinds.smart_goal import coach
+    from prompts.schemas import CRITERIA
+
+    answers: dict[str, str] = {}
+    for item in answer or []:
+        criterion, equals, said = item.partition("=")
+        if not equals or criterion.strip() not in CRITERIA:
+            fail(f"--answer {item!r}: write criterion=text, criterion one of {', '.join(CRITERIA)}")
+        answers[criterion.strip()] = said
+    if not text.strip():
+        fail("--text: write the goal in the mentee's words.", code=2)
+    coaching = coach(text, answers, today=date.today(), role=role)
+    verdicts = [v.model_dump(exclude={"met"}) for v in coaching.check.verdicts]
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "goal": coaching.goal,
+                    "complete": coaching.complete,
+                    "target_date": coaching.target_date,
+                    "verdicts": verdicts,
+                },
+                default=str,
+                ensure_ascii=False,
+            )
+        )
+        return
+    say(coaching.goal, style="bold")
+    for v in verdicts:
+        say(f"- {v['criterion'].replace('_', '-')}: {v['status']} — {v['why']}")
+        if v["question"]:
+            offers = "; ".join(v["suggestions"])
+            say(f"    {v['question']}" + (f" (for example: {offers})" if offers else ""))
+
+
 def _mentee_relationship(mentee: str, program: str | None) -> tuple[int, int]:
     """The open relationship of a mentee, and the mentee's participant id."""
     from sqlalchemy import select
@@ -872,43 +921,55 @@ def draft_show(
 @draft_app.command("eval")
 def draft_eval(
     file: Annotated[
-        Path | None, typer.Option(help="YAML of goals with the criteria each misses.")
+        Path | None,
+        typer.Option(help="Labelled goals: JSON lines (text, as_of, labels) or the older YAML."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """How often the offline SMART check agrees with the labelled evaluation set."""
+    """How often the SMART check agrees with labelled goals (the tuning half by default)."""
     import yaml
 
     import prompts
     from companion.drafting.kinds.smart_check import smart_eval
 
-    path = file or Path(prompts.__file__).parent / "eval" / "smart_goals.yaml"
+    root = Path(prompts.__file__).resolve().parents[1]
+    path = file or root / "tests" / "drafting" / "data" / "smart_goals_tuning.jsonl"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = path.read_text(encoding="utf-8")
+        if path.suffix == ".jsonl":
+            data: dict[str, Any] = {
+                "goals": [json.loads(line) for line in raw.splitlines() if line.strip()]
+            }
+        else:
+            data = yaml.safe_load(raw) or {}
+    except (OSError, ValueError, yaml.YAMLError) as exc:
         fail(f"Cannot read {path}: {exc}", code=2)
     today = data.get("today")
     entries = data.get("goals") or data.get("entries") or []
     if not entries:
         fail(f"{path} has no goals to evaluate.", code=2)
-    results = {"offline": smart_eval(entries, today=today)}
-    settings = load_settings()
-    if settings.llm_model != "offline":
-        results[settings.llm_model] = smart_eval(
-            entries, today=today, checker=_llm_smart_checker(settings)
-        )
+    try:
+        results = {"offline": smart_eval(entries, today=today)}
+        settings = load_settings()
+        if settings.llm_model != "offline":
+            results[settings.llm_model] = smart_eval(
+                entries, today=today, checker=_llm_smart_checker(settings)
+            )
+    except ValueError as exc:
+        fail(f"{path}: {exc}", code=2)
     if as_json:
         print(json.dumps(results, default=str))
         return
     for checker, result in results.items():
         say(f"SMART check by {checker} on {len(entries)} goals ({path.name}):", style="bold")
-        say(f"  agreement over all verdicts: {result['overall']:.1%}")
-        say(f"  goals with all five verdicts agreeing: {result['exact_match']:.1%}")
+        say(f"  SMART / not SMART verdict agrees: {result['smart_verdict']:.1%}")
+        say(f"  goals with all five values agreeing: {result['exact_match']:.1%}")
         for criterion, value in result["per_criterion"].items():
-            say(f"  {criterion}: {value:.1%}")
+            either = result["per_criterion_met"][criterion]
+            say(f"  {criterion}: {value:.1%} (met or not: {either:.1%})")
         for d in result["disagreements"]:
-            verdict = "missing" if d["checker_missing"] else "met"
-            say(f"  - #{d['index']} {d['title']!r}: {d['criterion']} judged {verdict}")
+            judged = f"{d['criterion']} {d['checker']}, labelled {d['labelled']}"
+            say(f"  - {d['id']} {d['title']!r}: {judged}")
 
 
 def _llm_smart_checker(settings: Any) -> Any:
@@ -920,8 +981,8 @@ def _llm_smart_checker(settings: Any) -> Any:
 
     gateway = Gateway(settings)
 
-    def check(goal: Any, *, today: Any) -> SmartCheck:
-        data = SmartCheckInput(today=today, goal=goal)
+    def check(goal: Any, *, today: Any, role: str = "", program: str = "") -> SmartCheck:
+        data = SmartCheckInput(today=today, goal=goal, role=role, program_name=program)
         prompt = render(DraftKind.smart_check, data)
         context = validation_context(DraftKind.smart_check, data)
         try:

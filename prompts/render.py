@@ -71,8 +71,8 @@ SPECS: dict[DraftKind, PromptSpec] = {
     for spec in (
         _spec(DraftKind.agenda, "session_agenda", "1"),
         _spec(DraftKind.brief, "mentor_brief", "1"),
-        _spec(DraftKind.smart_goal, "smart_goal", "1"),
-        _spec(DraftKind.smart_check, "smart_check", "1"),
+        _spec(DraftKind.smart_goal, "smart_goal", "2"),
+        _spec(DraftKind.smart_check, "smart_check", "2"),
         _spec(DraftKind.feedback_prompts, "feedback_prompts", "1"),
         _spec(DraftKind.answer, "cited_answer", "2"),
         _spec(DraftKind.nudge, "stalled_nudge", "1"),

@@ -11,7 +11,15 @@ import enum
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 
 class DraftKind(enum.StrEnum):
@@ -27,6 +35,10 @@ class DraftKind(enum.StrEnum):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+Criterion = Literal["specific", "measurable", "achievable", "relevant", "time_bound"]
+CRITERIA: tuple[Criterion, ...] = ("specific", "measurable", "achievable", "relevant", "time_bound")
 
 
 # --- inputs ---------------------------------------------------------------------------
@@ -109,12 +121,17 @@ class SmartGoalInput(_Model):
     program_end: date | None = None
     mentee: Person
     aspiration: str
+    # The mentee's answers to the coaching questions, by criterion, in their own words.
+    answers: dict[Criterion, str] = Field(default_factory=dict)
     guidance: list[Guidance] = Field(default_factory=list)
 
 
 class SmartCheckInput(_Model):
     today: date
     goal: GoalSummary
+    # What relevance is judged against: the mentee's role and the program's focus.
+    role: str = ""
+    program_name: str = ""
     guidance: list[Guidance] = Field(default_factory=list)
 
 
@@ -214,7 +231,11 @@ class MentorBrief(_Cited):
 
 
 class SmartGoal(_Model):
-    goal: str = Field(min_length=1, max_length=400, description="One sentence.")
+    goal: str = Field(
+        min_length=1,
+        max_length=400,
+        description="The mentee's statement and answers, in their own words.",
+    )
     specific: str = Field(min_length=1, max_length=1000)
     measurable: str = Field(min_length=1, max_length=1000)
     achievable: str = Field(min_length=1, max_length=1000)
@@ -234,19 +255,63 @@ class SmartGoal(_Model):
         return self
 
 
-Criterion = Literal["specific", "measurable", "achievable", "relevant", "time_bound"]
-CRITERIA: tuple[Criterion, ...] = ("specific", "measurable", "achievable", "relevant", "time_bound")
+Status = Literal["met", "missing", "unclear"]
+STATUSES: tuple[Status, ...] = ("met", "missing", "unclear")
 
 
 class CriterionVerdict(_Model):
+    """One SMART criterion: met, missing, or unclear (cannot tell from the text, so
+    `question` asks the mentee what a reviewer would need to know)."""
+
     criterion: Criterion
-    met: bool
+    status: Status = Field(
+        description="met; missing (not there, or a clear reason to doubt it); unclear "
+        "(cannot tell from the text: ask)."
+    )
     why: str = Field(min_length=1, max_length=600)
+    question: str = Field(
+        default="",
+        max_length=300,
+        description="One concrete question for the mentee when not met, e.g. 'By when?'.",
+    )
+    suggestions: list[str] = Field(
+        default_factory=list,
+        max_length=2,
+        description="At most two short suggestions the mentee may take or leave.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_met(cls, data: object) -> object:
+        # Drafts stored before three values had `met: true|false`; a dump carries `met` too.
+        if isinstance(data, dict) and "met" in data:
+            data = dict(data)
+            met = data.pop("met")
+            data.setdefault("status", "met" if met else "missing")
+            if not met:
+                data.setdefault("question", "What would you change so that this is met?")
+        return data
+
+    @model_validator(mode="after")
+    def _asks_when_not_met(self) -> CriterionVerdict:
+        if self.status != "met" and not self.question.strip():
+            raise ValueError(f"{self.criterion} is {self.status}: ask the mentee one question")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def met(self) -> bool:
+        return self.status == "met"
 
 
 class SmartCheck(_Model):
     verdicts: list[CriterionVerdict] = Field(min_length=5, max_length=5)
-    suggested_rewrite: str = Field(min_length=1, max_length=600)
+    suggested_rewrite: str = Field(
+        min_length=1,
+        max_length=600,
+        description="The goal in the mentee's own words, with a bracketed question for "
+        "each gap; nothing invented.",
+    )
 
     @model_validator(mode="after")
     def _each_criterion_once(self) -> SmartCheck:
@@ -257,7 +322,16 @@ class SmartCheck(_Model):
 
     @property
     def missing(self) -> list[str]:
-        return [v.criterion for v in self.verdicts if not v.met]
+        """Criteria not met (missing or unclear)."""
+        return [v.criterion for v in self.verdicts if v.status != "met"]
+
+    @property
+    def statuses(self) -> dict[str, Status]:
+        return {v.criterion: v.status for v in self.verdicts}
+
+    @property
+    def smart(self) -> bool:
+        return all(v.status == "met" for v in self.verdicts)
 
 
 class FeedbackPrompts(_Model):

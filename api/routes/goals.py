@@ -14,7 +14,9 @@ from companion.relationships import access
 from companion.relationships import goals as goals_service
 from companion.relationships.access import View
 from companion.relationships.goals import (
+    ANSWER_MAX,
     ASSESSMENT_MAX,
+    COACHING_TEXT_MAX,
     MILESTONE_TEXT_MAX,
     MILESTONES_MAX,
     NOTE_MAX,
@@ -22,6 +24,7 @@ from companion.relationships.goals import (
     TITLE_MAX,
 )
 from companion.relationships.models import GoalOutcome, GoalStatus, GoalVisibility
+from prompts.schemas import Criterion
 
 router = APIRouter(prefix="/api/v1", tags=["goals"])
 
@@ -60,6 +63,17 @@ class GoalCreate(BaseModel):
     status: GoalStatus = Field(default=GoalStatus.draft, description="draft or active.")
     mentee: str | None = Field(
         default=None, description="The mentee's participant id; only ever the caller's own."
+    )
+
+
+class CoachingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(
+        min_length=1, max_length=COACHING_TEXT_MAX, description="The goal as written."
+    )
+    answers: dict[Criterion, Annotated[str, Field(max_length=ANSWER_MAX)]] = Field(
+        default_factory=dict, description="Answers to the coaching questions, by criterion."
     )
 
 
@@ -108,6 +122,13 @@ def list_goals(view: RelationshipView, page: PageDep) -> Page[Goal]:
 @router.post(GOALS, response_model=Goal, status_code=status.HTTP_201_CREATED)
 def create_goal(body: GoalCreate, view: RelationshipView) -> Goal:
     return goals_service.create(view=view, **body.model_dump())
+
+
+@router.post(GOALS + "/coaching", response_model=Goal)
+def coach_goal(body: CoachingRequest, view: RelationshipView) -> Goal:
+    """Coaching on a goal the mentee is writing: per criterion met, missing or unclear,
+    a question for each gap, and the goal composed from their words. Nothing is stored."""
+    return goals_service.coach(view=view, text=body.text, answers=dict(body.answers))
 
 
 @router.get(GOAL, response_model=Goal)

@@ -234,8 +234,12 @@ def render_text(kind: DraftKind, content: dict[str, Any]) -> str:
         lines += [f"- {m['text']} (by {m['due_date']})" for m in content["milestones"]]
     elif kind == DraftKind.smart_check:
         for verdict in content["verdicts"]:
-            mark = "met" if verdict["met"] else "missing"
+            # Drafts stored before three values carry only `met`.
+            mark = verdict.get("status") or ("met" if verdict.get("met") else "missing")
+            mark = "cannot tell yet" if mark == "unclear" else mark
             lines.append(f"- {verdict['criterion'].replace('_', '-')}: {mark} — {verdict['why']}")
+            if verdict.get("question"):
+                lines.append(f"  Question: {verdict['question']}")
         lines += ["", f"Suggested rewrite: {content['suggested_rewrite']}"]
     elif kind == DraftKind.feedback_prompts:
         lines += ["For the mentee:", *_bullets(content["for_mentee"]), ""]

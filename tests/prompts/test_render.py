@@ -213,6 +213,7 @@ def examples() -> dict[DraftKind, BaseModel]:
                 "I keep answering the same questions about invoices. I'd like to fix that "
                 "somehow and maybe move towards a knowledge-base role."
             ),
+            answers={"time_bound": "by the end of May"},
             guidance=GOAL_GUIDANCE,
         ),
         DraftKind.smart_check: SmartCheckInput(
@@ -226,6 +227,8 @@ def examples() -> dict[DraftKind, BaseModel]:
                 time_bound="",
                 target_date=None,
             ),
+            role="Secondary School Teacher",
+            program_name="New Teachers Mentoring",
             guidance=GOAL_GUIDANCE,
         ),
         DraftKind.answer: AnswerInput(

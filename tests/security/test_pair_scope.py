@@ -68,6 +68,7 @@ BODIES = {
     },
     ("PATCH", "/api/v1/relationships/{relationship_id}/action-items/{action_id}"): {"done": True},
     ("POST", "/api/v1/relationships/{relationship_id}/goals"): {"title": "Mine"},
+    ("POST", "/api/v1/relationships/{relationship_id}/goals/coaching"): {"text": "Pass the exam"},
     ("PATCH", "/api/v1/relationships/{relationship_id}/goals/{goal_id}"): {"title": "Mine"},
     ("POST", "/api/v1/relationships/{relationship_id}/goals/{goal_id}/check-ins"): {"progress": 50},
     ("POST", "/api/v1/relationships/{relationship_id}/goals/{goal_id}/milestones"): {

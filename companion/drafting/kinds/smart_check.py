@@ -1,26 +1,39 @@
-"""The SMART check: a verdict with a reason per criterion and a suggested rewrite, and
-how far a checker agrees with human labels (`smart_eval`).
+"""The SMART check: per criterion met, missing, or unclear (cannot tell from the text,
+so it asks one question), a rewrite in the mentee's own words with a bracketed question
+for each gap, and how far a checker agrees with labelled goals (`smart_eval`).
+
+Specific, measurable and time-bound need words in the goal that meet them. Achievable
+and relevant count as met unless the text gives a reason to doubt them: an implausible
+scale or deadline, an outcome other people decide, nothing to do with the person's role
+or program. The phrases behind those doubts are data (`data/smart_words.yaml`).
+A goal not in English is not judged offline: every criterion is unclear, and the check
+asks for a person to read it.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from companion import language
 from companion.drafting.goal_families import (
     DEFAULT_GOAL_WEEKS,
+    FILLER,
     LEAD_IN,
-    cleaned_aspiration,
     family_of,
+    goal_statement,
+    normalised,
+    sentences,
+    smart_words,
 )
 from companion.drafting.inputs import Sources, goal_summary
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.text import (
     STOP_WORDS,
-    as_sentence,
     content_words,
     plain,
     shorten,
@@ -34,6 +47,7 @@ from prompts.schemas import (
     GoalSummary,
     SmartCheck,
     SmartCheckInput,
+    Status,
 )
 
 KIND = DraftKind.smart_check
@@ -41,28 +55,108 @@ HEADLINE = "A SMART check of your goal"
 REVIEWERS = frozenset({Reviewer.subject})
 RECEIVERS = Audience.subject
 
+QUESTIONS: dict[str, str] = {
+    "specific": "What exactly will you do, and on what?",
+    "measurable": "How will you and your mentor know it is done?",
+    "achievable": "Which part of this is in your hands, and does its size fit the time you have?",
+    "relevant": "How does this connect to your work or to what you want from this program?",
+    "time_bound": "By when?",
+}
+
 
 def gather(sources: Sources) -> SmartCheckInput:
     goal = goal_summary(sources.target.goal)
+    program = sources.target.program
+    _, mentee = sources.pair()
     return SmartCheckInput(
         today=sources.today,
         goal=goal,
+        role=mentee.title,
+        program_name=program.name if program else "",
         guidance=sources.guidance(f"SMART goal {goal.title}"),
     )
 
 
-def check_smart(goal: GoalSummary, *, today: date) -> SmartCheck:
-    """The offline SMART check: a verdict with a specific reason per criterion, and a rewrite."""
+def compose(data: SmartCheckInput) -> SmartCheck:
+    return check_smart(data.goal, today=data.today, role=data.role, program=data.program_name)
+
+
+def check_text(
+    text: str, *, today: date, role: str = "", program: str = "", program_end: date | None = None
+) -> SmartCheck:
+    """The check of a goal written as one piece of text (a title and nothing else)."""
+    return check_smart(
+        GoalSummary(title=text), today=today, role=role, program=program, program_end=program_end
+    )
+
+
+def check_smart(
+    goal: GoalSummary,
+    *,
+    today: date,
+    role: str = "",
+    program: str = "",
+    program_end: date | None = None,
+) -> SmartCheck:
+    """The offline SMART check: a status with a specific reason per criterion, a question
+    for each that is not met, and a rewrite in the goal's own words."""
     signals = _GoalSignals.read(goal)
+    foreign = language.not_english(signals.everything)
+    if foreign is not None:
+        why = shorten(
+            f"This goal looks {foreign.name}; the built-in checker reads English only, so it "
+            "cannot assess it offline. Please review it against this criterion with your "
+            "mentor.",
+            600,
+        )
+        verdicts = [
+            CriterionVerdict(
+                criterion=criterion, status="unclear", why=why, question=QUESTIONS[criterion]
+            )
+            for criterion in CRITERIA
+        ]
+        return SmartCheck(verdicts=verdicts, suggested_rewrite=shorten(goal.title, 600))
+    end = program_end if program_end and program_end > today else None
     verdicts = [
         _specific_verdict(signals),
         _measurable_verdict(signals),
-        _achievable_verdict(goal, signals),
-        _relevant_verdict(signals),
-        _time_bound_verdict(goal, signals, today),
+        _achievable_verdict(signals, today),
+        _relevant_verdict(signals, role),
+        _time_bound_verdict(goal, signals, today, end),
     ]
-    met = {v.criterion: v.met for v in verdicts}
-    return SmartCheck(verdicts=verdicts, suggested_rewrite=_rewrite(goal, met, today))
+    return SmartCheck(verdicts=verdicts, suggested_rewrite=_rewrite(goal, verdicts))
+
+
+def entry_goal(entry: dict[str, Any]) -> tuple[GoalSummary, date | None, str, str]:
+    """A labelled entry's goal, date and context, from either file format: JSON lines
+    (`text`, `as_of`, `role`, `program`) or the YAML of `prompts/eval/` (`goal`)."""
+    if "text" in entry:
+        goal = GoalSummary(title=str(entry["text"]))
+    else:
+        goal = GoalSummary.model_validate(entry["goal"])
+    as_of = entry.get("as_of")
+    day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    return goal, day, str(entry.get("role") or ""), str(entry.get("program") or "")
+
+
+def entry_labels(entry: dict[str, Any], index: int) -> dict[str, Status]:
+    """A labelled entry's status per criterion ("unclear" in the files, `missing` lists
+    in the older YAML), checked: a bad label names the entry."""
+    if "labels" in entry:
+        labels = dict(entry["labels"])
+        unknown = sorted(set(labels) - set(CRITERIA))
+        bad = {c: v for c, v in labels.items() if v not in ("met", "missing", "unclear")}
+        if unknown or bad or set(labels) != set(CRITERIA):
+            raise ValueError(
+                f"entry {entry.get('id', index)}: labels must give met, missing or unclear "
+                f"for each of {', '.join(CRITERIA)}"
+            )
+        return labels
+    missing = set(entry.get("missing") or [])
+    unknown = sorted(missing - set(CRITERIA))
+    if unknown:
+        raise ValueError(f"entry {index} labels unknown criteria: {', '.join(unknown)}")
+    return {c: "missing" if c in missing else "met" for c in CRITERIA}
 
 
 def smart_eval(
@@ -73,49 +167,59 @@ def smart_eval(
 ) -> dict[str, Any]:
     """How far a SMART checker (`check_smart` unless given) agrees with human labels.
 
-    Each entry is `{"goal": {GoalSummary fields}, "missing": [criteria a human found
-    missing]}`. Returns per-criterion accuracy, the exact-match rate (all five verdicts
-    agree) and the overall accuracy over the 5×N verdicts, with each disagreement.
+    Per criterion: agreement on the three values (met, missing, unclear) and on met
+    versus not met; overall: agreement on the SMART / not-SMART verdict, and the
+    exact-match rate (all five values agree). Each disagreement is listed.
     """
     if not entries:
         raise ValueError("no labelled goals to evaluate")
     if isinstance(today, str):
         today = date.fromisoformat(today)
-    # Verdicts never depend on the date (only the rewrite's wording does), so an eval
-    # file without one can still be scored.
-    today = today or date.today()
-    agree = dict.fromkeys(CRITERIA, 0)
-    exact = 0
+    check = checker or check_smart
+    three = dict.fromkeys(CRITERIA, 0)
+    two = dict.fromkeys(CRITERIA, 0)
+    verdict = exact = 0
     disagreements: list[dict[str, Any]] = []
     for index, entry in enumerate(entries):
-        goal = GoalSummary.model_validate(entry["goal"])
-        labelled = set(entry.get("missing") or [])
-        unknown = sorted(labelled - set(CRITERIA))
-        if unknown:
-            raise ValueError(f"entry {index} labels unknown criteria: {', '.join(unknown)}")
-        found = set((checker or check_smart)(goal, today=today).missing)
+        goal, as_of, role, program = entry_goal(entry)
+        labels = entry_labels(entry, index)
+        day = as_of or today or date.today()
+        found = check(goal, today=day, role=role, program=program).statuses
         for criterion in CRITERIA:
-            if (criterion in found) == (criterion in labelled):
-                agree[criterion] += 1
-            else:
+            three[criterion] += found[criterion] == labels[criterion]
+            two[criterion] += (found[criterion] == "met") == (labels[criterion] == "met")
+            if found[criterion] != labels[criterion]:
                 disagreements.append(
                     {
-                        "index": index,
+                        "id": entry.get("id", index),
                         "title": goal.title,
                         "criterion": criterion,
-                        "labelled_missing": criterion in labelled,
-                        "checker_missing": criterion in found,
+                        "labelled": labels[criterion],
+                        "checker": found[criterion],
                     }
                 )
-        exact += found == labelled
+        smart = all(v == "met" for v in found.values())
+        verdict += smart == all(v == "met" for v in labels.values())
+        exact += found == labels
     n = len(entries)
     return {
         "goals": n,
-        "per_criterion": {c: round(agree[c] / n, 4) for c in CRITERIA},
+        "per_criterion": {c: round(three[c] / n, 4) for c in CRITERIA},
+        "per_criterion_met": {c: round(two[c] / n, 4) for c in CRITERIA},
+        "smart_verdict": round(verdict / n, 4),
         "exact_match": round(exact / n, 4),
-        "overall": round(sum(agree.values()) / (5 * n), 4),
+        "overall": round(sum(three.values()) / (5 * n), 4),
         "disagreements": disagreements,
     }
+
+
+def _opening(text: str) -> str:
+    """A goal's words as the checks read them: one line, filler and "I want to" dropped."""
+    return LEAD_IN.sub("", FILLER.sub("", normalised(text)), count=1)
+
+
+def _words(name: str) -> re.Pattern[str]:
+    return smart_words().pattern(name)
 
 
 _COMPARATIVE = (
@@ -193,7 +297,9 @@ _EVIDENCE = re.compile(
     r"passing|launch\w*|ship|ships|shipped|score\w*|rating|rated|survey\w*|promot\w*|"
     r"hired|submit\w*|approv\w*|sign(?:ed)? off|signs? off|metric\w*|kpis?|measur\w*|"
     r"tracked|feedback from|confirm\w*|demonstrat\w*|go live|goes live|in production|"
-    r"merged|released|finish\w*|won)\b",
+    r"merged|released|finish\w*|won|selected|appointed|chosen|awarded|certificat\w*|"
+    r"exams?|levels?|qualif\w*|log|logbook|average|rate|score|compare\w*|summary|report|"
+    r"checklist|signed|protocol|record\w*|notes?|top)\b",
     re.IGNORECASE,
 )
 # In the measurable part itself, a described check counts as well: "my manager confirms".
@@ -223,38 +329,6 @@ _NEW_ROLE = re.compile(
     r"(?:lead|manager|role|position|job|director|principal|architect|owner|chair|head)\b",
     re.IGNORECASE,
 )
-# The means: support, resources or time set aside ("an hour a week", "my mentor").
-_SUPPORT = re.compile(
-    r"\b(?:support\w*|with (?:the )?help of|help from|resourc\w*|budget\w*|courses?|"
-    r"training|(?:mentor|manager)'s|with my mentor|coaching|workshops?|buddy|"
-    r"pair(?:ing)? with|shadow\w*|sponsor\w*|"
-    r"tutor\w*|study plan|allocated|protected time|dedicated time|set aside|blocked|"
-    r"licen[cs]e|funded|pays? for|capacity|already|step by step|small steps)\b|"
-    r"\b(?:an?|one|two|three|four|five|half an?|\d+)\s+(?:hours?|hrs?|days?|afternoons?|"
-    r"mornings?|evenings?)\s+(?:a|an|per|each|every)\s+(?:day|week|month|fortnight|"
-    r"morning|evening|sprint)\b|\bhours? of (?:\w+\s+)?time\b|"
-    r"\b(?:monday|tuesday|wednesday|thursday|friday) (?:afternoons|mornings)\b|"
-    # A person named is not support; a person committed to helping is.
-    r"\bmy (?:mentor|manager|coach|lead|team lead|director|supervisor|pm)\s+(?:has\s+|have\s+)?"
-    r"(?:agreed|will|gives|gave|supports|backs|offered|approved|pays|helps|is helping)\b",
-    re.IGNORECASE,
-)
-# Small actions in the person's own hands need no stated means: "read two books".
-_OWN_SMALL_ACTION = re.compile(
-    r"^(?:read|re-read|try|watch|listen to|attend|sign up for|join|keep a (?:journal|log|"
-    r"diary)|write down|reflect on|ask for|ask)\b",
-    re.IGNORECASE,
-)
-# A written reason: "so that", "because", "so customers can", "for my role".
-_WHY = re.compile(
-    r"\b(?:so that|so (?:\w+\s+){1,2}?(?:can|could|will|would|won't|don't|stop|spend|get|"
-    r"have|no longer)|because|in order to|which will|this will|that will|will help|"
-    r"to help (?:me|my|our|the|us)|helps? (?:me|my|our|the|us)|needed for|required for|"
-    r"necessary for|essential for|for my (?:role|career|promotion|growth|development|"
-    r"next)|(?:career|promotion) (?:goal|step|path|plan)|aligned with|"
-    r"aligns with|matters? (?:to|for|because))\b",
-    re.IGNORECASE,
-)
 _WHEN = re.compile(
     rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b{_YEAR}\b|"
     rf"\b(?:q[1-4]|h[12])\b|\b(?:by|before|until|till|no later than|ahead of|in time for)\s+"
@@ -271,11 +345,6 @@ _WHEN = re.compile(
     rf"\b(?:january|february|april|june|july|august|september|october|november|december)\b|"
     rf"\b(?:march|may)\s+\d|\b(?:in|at|the|by|before|until|early|late|mid-?)\s+(?:march|may)\b|"
     rf"\b(?:eoy|eoq|deadline|due date)\b",
-    re.IGNORECASE,
-)
-_VAGUE_TIME = re.compile(
-    r"\b(?:soon|eventually|someday|some day|asap|as soon as possible|ongoing|over time|"
-    r"when possible|when i can|at some point|in the future|one day)\b",
     re.IGNORECASE,
 )
 _CONNECTOR = re.compile(r"\b(?:by|through|via|and|so that|to)\b", re.IGNORECASE)
@@ -295,8 +364,8 @@ class _GoalSignals:
     @classmethod
     def read(cls, goal: GoalSummary) -> _GoalSignals:
         return cls(
-            title=LEAD_IN.sub("", plain(goal.title), count=1),
-            specific=LEAD_IN.sub("", plain(goal.specific), count=1),
+            title=_opening(goal.title),
+            specific=_opening(goal.specific),
             measurable=plain(goal.measurable),
             achievable=plain(goal.achievable),
             relevant=plain(goal.relevant),
@@ -359,44 +428,16 @@ def _excerpt(text: str, limit: int = 80) -> str:
 
 
 def _around(text: str, match: re.Match[str], words: int = 4) -> str:
-    """A few words either side of a match, within its sentence, to quote in a reason."""
-    start = max(text.rfind(". ", 0, match.start()) + 2, 0)
+    """A few whole words either side of a match, within its sentence, to quote in a reason."""
+    stop = text.rfind(". ", 0, match.start())
+    start = stop + 2 if stop >= 0 else 0
     end = text.find(". ", match.end())
-    sentence_before = text[start : match.start()].split()[-words:]
-    sentence_after = text[match.end() : end if end >= 0 else None].split()[:words]
-    return " ".join([*sentence_before, match.group(0).strip(), *sentence_after])
-
-
-def _specific_verdict(s: _GoalSignals) -> CriterionVerdict:
-    def verdict(met: bool, why: str) -> CriterionVerdict:
-        return CriterionVerdict(criterion="specific", met=met, why=why)
-
-    if (
-        len(s.specific.split()) >= 6
-        and _substantial(s.specific)
-        and _vague_opening(s.specific) is None
-    ):
-        return verdict(True, f"The specific part spells out the goal: '{_excerpt(s.specific)}'.")
-    vague = _vague_opening(s.title)
-    action = None if vague else _concrete_action(s.title)
-    if action:
-        return verdict(True, f"It names a concrete action and what it applies to: '{action}'.")
-    if vague:
-        detail = (
-            f" The specific part ('{_excerpt(s.specific)}') does not pin it down either."
-            if s.specific
-            else ""
-        )
-        return verdict(
-            False,
-            f"'{vague.group(0).strip()}' names a direction, not an outcome: say what you will "
-            f"do and on what (for example 'lead the next design review').{detail}",
-        )
-    return verdict(
-        False,
-        "It does not say what you will do or where: name the action and the piece of work, "
-        "audience or skill it applies to, in a sentence of its own.",
-    )
+    before = text[start : match.start()]
+    after = text[match.end() : end if end >= 0 else None]
+    left = re.search(rf"(?:\S+\s+){{0,{words}}}\S*$", before)
+    right = re.match(rf"\S*(?:\s+\S+){{0,{words}}}", after)
+    quoted = (left.group(0) if left else "") + match.group(0) + (right.group(0) if right else "")
+    return quoted.strip()
 
 
 def _quantity(text: str) -> re.Match[str] | None:
@@ -408,180 +449,286 @@ def _quantity(text: str) -> re.Match[str] | None:
     return None
 
 
+def _verdict(criterion: str, status: Status, why: str, *suggestions: str) -> CriterionVerdict:
+    return CriterionVerdict(
+        criterion=criterion,  # type: ignore[arg-type]
+        status=status,
+        why=shorten(why, 600),
+        question="" if status == "met" else QUESTIONS[criterion],
+        suggestions=[shorten(s, 160) for s in suggestions if s][:2] if status != "met" else [],
+    )
+
+
+def _specific_verdict(s: _GoalSignals) -> CriterionVerdict:
+    statement = s.statement
+    unclear = _words("unclear_actions").search(statement)
+    empty = _words("empty_objects").search(statement) or _words("directions").search(statement)
+    vague = _vague_opening(s.title) if not s.specific else _vague_opening(s.specific)
+    family = family_of(s.title, s.specific)
+    hint = family.fill("{object}", s.title) if family.object_of(s.title) else ""
+    # A later sentence may say what the first one only wishes ("… I will present …").
+    for sentence in sentences(statement)[1:]:
+        own = _opening(sentence)
+        action = _concrete_action(own)
+        if action and own.lower().startswith(action.lower()) and not _vague_opening(own):
+            return _verdict("specific", "met", f"It says what will be done: '{action}'.")
+    if vague is not None or empty is not None:
+        found = (vague or empty).group(0).strip()  # type: ignore[union-attr]
+        return _verdict(
+            "specific",
+            "missing",
+            f"'{found}' says where you want to get, not what you will do: name the action "
+            "and what it applies to.",
+            f"Use {hint} in one piece of work you can name" if hint else "",
+            "One piece of work or one situation you can name",
+        )
+    if unclear is not None:
+        return _verdict(
+            "specific",
+            "unclear",
+            f"'{_excerpt(_around(statement, unclear, 3))}' could mean several things "
+            "(clean up? rewrite? remove?): a reviewer would ask what exactly.",
+        )
+    if not _substantial(statement, 2):
+        return _verdict(
+            "specific", "missing", "It is too short to say what will be done or changed."
+        )
+    action = _concrete_action(statement)
+    quoted = action or _excerpt(statement, 60)
+    return _verdict("specific", "met", f"It says what will be done: '{quoted}'.")
+
+
 def _measurable_verdict(s: _GoalSignals) -> CriterionVerdict:
-    def verdict(met: bool, why: str) -> CriterionVerdict:
-        return CriterionVerdict(criterion="measurable", met=met, why=why)
-
-    def counted(label: str, text: str, found: re.Match[str]) -> CriterionVerdict:
-        quoted = _excerpt(_around(text, found))
-        return verdict(True, f"The {label} gives something to count: '{quoted}'.")
-
-    def shown(label: str, text: str, found: re.Match[str]) -> CriterionVerdict:
-        quoted = _excerpt(_around(text, found))
-        return verdict(True, f"The {label} names evidence of done: '{quoted}'.")
-
-    field = s.measurable
-    if field:
-        found = _quantity(field) or _FIELD_COUNT.search(field)
-        if found:
-            return counted("measurable part", field, found)
-        comparison = _COMPARISON.search(field)
-        if comparison:
-            return verdict(
-                False,
-                f"The measurable part ('{_excerpt(field)}') says '{comparison.group(0)}' without "
-                "a number or a check anyone could make; say how much, or what will show it.",
-            )
-        found = _EVIDENCE.search(field) or _FIELD_EVIDENCE.search(field)
-        if found:
-            return shown("measurable part", field, found)
-    # A statement that opens with a direction ("improve my presentation skills") names
-    # a topic, not a deliverable: only a number in it can count.
-    for text in (s.title, s.specific):
-        if not text:
-            continue
-        found = _quantity(text)
-        if found:
-            return counted("goal", text, found)
-        if _vague_opening(text) is None:
-            found = next(
-                (m for p in (_EVIDENCE, _ONE_EVENT, _NEW_ROLE, _ONE_BOOK) if (m := p.search(text))),
-                None,
-            )
-            if found:
-                return shown("goal", text, found)
-    if field:
-        return verdict(
-            False,
-            f"The measurable part ('{_excerpt(field)}') describes a hope, not a measure: add a "
-            "number, a count or a piece of evidence anyone could check.",
+    text = s.everything
+    family = family_of(s.title, s.specific)
+    offer = family.fill(family.evidence, s.title) if family.starts(s.title) else ""
+    if _words("unclear_actions").search(s.statement) and not _quantity(text):
+        return _verdict(
+            "measurable",
+            "unclear",
+            "It hints at an end ('sorted', 'tidied') without saying what counts as done.",
         )
-    return verdict(
-        False,
-        "Nothing says how you will know it is done: add a number, a count or a piece of "
-        "evidence (for example 'present at two team meetings' or 'pass the exam').",
+    found = _quantity(text) or _FIELD_COUNT.search(s.measurable)
+    if found:
+        return _verdict(
+            "measurable", "met", f"It gives something to count: '{_excerpt(_around(text, found))}'."
+        )
+    endless = _words("activities_without_end").search(s.statement)
+    evidence = next(
+        (
+            m
+            for pattern in (_EVIDENCE, _FIELD_EVIDENCE, _ONE_EVENT, _NEW_ROLE, _ONE_BOOK)
+            if (m := pattern.search(text))
+        ),
+        None,
+    )
+    deliverable = _concrete_action(s.statement)
+    if evidence is not None and _vague_opening(s.statement) is None:
+        return _verdict(
+            "measurable",
+            "met",
+            f"It names evidence of done: '{_excerpt(_around(text, evidence))}'.",
+        )
+    wish = _words("directions").search(s.statement)
+    if deliverable and endless is None and wish is None and _vague_opening(s.statement) is None:
+        return _verdict("measurable", "met", f"One checkable deliverable: '{deliverable}'.")
+    comparison = _COMPARISON.search(text)
+    why = (
+        f"'{comparison.group(0)}' without a number or a check anyone could make is not a measure."
+        if comparison
+        else f"'{endless.group(0)}' has no end anyone could see."
+        if endless
+        else "Nothing says what would show that it is done."
+    )
+    return _verdict(
+        "measurable",
+        "missing",
+        why,
+        offer,
+        "Something your mentor could see, such as a log, a piece of work or feedback",
     )
 
 
-def _achievable_verdict(goal: GoalSummary, s: _GoalSignals) -> CriterionVerdict:
-    def verdict(met: bool, why: str) -> CriterionVerdict:
-        return CriterionVerdict(criterion="achievable", met=met, why=why)
-
-    if _substantial(s.achievable, 2):
-        return verdict(
-            True, f"The achievable part says how it will happen: '{_excerpt(s.achievable)}'."
+def _achievable_verdict(s: _GoalSignals, today: date) -> CriterionVerdict:
+    text = s.everything
+    others = _words("decided_by_others").search(text)
+    if others is not None and not _words("in_own_hands").search(text[: others.start()]):
+        return _verdict(
+            "achievable",
+            "missing",
+            f"'{others.group(0)}' is decided by other people, not by you.",
+            "Prepare and submit your case or application",
+            "Ask for feedback on what the decision depends on",
         )
-    support = _SUPPORT.search(s.everything)
-    if support:
-        return verdict(
-            True, f"It names support or resources: '{_excerpt(_around(s.everything, support))}'."
+    implausible = _words("implausible").search(text)
+    if implausible is not None:
+        return _verdict(
+            "achievable",
+            "missing",
+            f"'{_excerpt(_around(text, implausible, 3))}' is a very large step for one person "
+            "in the time given.",
+            "A first stage you are sure you can finish",
+            "A later deadline",
         )
-    small = _OWN_SMALL_ACTION.match(s.title)
-    if small:
-        return verdict(
-            True,
-            f"'{_excerpt(s.title, 60)}' is a small step in your own hands; no extra means needed.",
+    alone = _words("alone").search(text)
+    count = _quantity(text)
+    if alone is not None and count is not None and _number(count.group(0)) >= 20:
+        return _verdict(
+            "achievable",
+            "unclear",
+            f"'{_excerpt(_around(text, count, 3))}' {alone.group(0)} may or may not fit next to "
+            "your work; a reviewer would ask how big each piece is.",
         )
-    if len(goal.milestones) >= 2:
-        return verdict(True, f"It is broken into {len(goal.milestones)} milestones.")
-    return verdict(
-        False,
-        "Nothing says what will make it possible: name the support, time or resources you "
-        "will use (your mentor, a course, an hour a week) and the first step.",
+    return _verdict(
+        "achievable", "met", "Nothing in it gives a reason to doubt that you can do it."
     )
 
 
-def _relevant_verdict(s: _GoalSignals) -> CriterionVerdict:
-    def verdict(met: bool, why: str) -> CriterionVerdict:
-        return CriterionVerdict(criterion="relevant", met=met, why=why)
-
-    if _substantial(s.relevant, 2):
-        return verdict(True, f"The relevant part says why it matters: '{_excerpt(s.relevant)}'.")
-    reason = _WHY.search(s.everything)
-    if reason:
-        return verdict(
-            True, f"It says why it matters: '{_excerpt(_around(s.everything, reason))}'."
+def _relevant_verdict(s: _GoalSignals, role: str) -> CriterionVerdict:
+    text = s.everything
+    private = _words("private_life").search(text)
+    if private is not None and not _words("private_life").search(role):
+        return _verdict(
+            "relevant",
+            "missing",
+            f"'{private.group(0)}' belongs to life outside work; this program is about your work.",
         )
-    return verdict(
-        False,
-        "It does not say why this matters now: link it to your role, your team or the "
-        "career step you are working towards ('so that…', 'because…').",
+    other = _words("other_fields").search(text)
+    if other is not None and other.group(0).lower() not in role.lower():
+        return _verdict(
+            "relevant",
+            "unclear",
+            f"'{other.group(0)}' could serve your work, but the goal does not say how.",
+        )
+    return _verdict(
+        "relevant", "met", "It is about your own work or development; nothing suggests otherwise."
     )
 
 
-def _time_bound_verdict(goal: GoalSummary, s: _GoalSignals, today: date) -> CriterionVerdict:
-    def verdict(met: bool, why: str) -> CriterionVerdict:
-        return CriterionVerdict(criterion="time_bound", met=met, why=why)
-
+def _time_bound_verdict(
+    goal: GoalSummary, s: _GoalSignals, today: date, program_end: date | None
+) -> CriterionVerdict:
+    suggestions = [
+        f"By {spoken_date(program_end)}, the end of your mentoring" if program_end else "",
+        f"Within {DEFAULT_GOAL_WEEKS} weeks, by "
+        f"{spoken_date(today + timedelta(weeks=DEFAULT_GOAL_WEEKS))}",
+    ]
+    past = "That date has passed: what is the new one?"
     if goal.target_date is not None:
-        passed = (
-            f" It has passed (today is {spoken_date(today)}); agree a new one."
-            if goal.target_date <= today
-            else ""
+        if goal.target_date <= today:
+            return CriterionVerdict(
+                criterion="time_bound",
+                status="unclear",
+                why=f"Its target date, {spoken_date(goal.target_date)}, has already passed.",
+                question=past,
+            )
+        return _verdict("time_bound", "met", f"Target date {spoken_date(goal.target_date)}.")
+    text = " ".join(t for t in (s.time_bound, s.statement, s.measurable) if t)
+    dates = stated_dates(text, today)
+    if dates and max(dates) < today:
+        return CriterionVerdict(
+            criterion="time_bound",
+            status="unclear",
+            why=f"Its deadline, {spoken_date(max(dates))}, has already passed.",
+            question=past,
         )
-        return verdict(True, f"It has a target date, {spoken_date(goal.target_date)}.{passed}")
-    for label, text in (
-        ("time-bound part", s.time_bound),
-        ("goal", s.statement),
-        ("measurable part", s.measurable),
-    ):
-        when = _WHEN.search(text)
-        if when:
-            return verdict(True, f"The {label} sets a deadline: '{_excerpt(_around(text, when))}'.")
+    when = _WHEN.search(text)
+    anchor = _words("event_anchors").search(text)
+    if anchor is not None and not dates:
+        return CriterionVerdict(
+            criterion="time_bound",
+            status="unclear",
+            why=f"'{anchor.group(0)}' is a deadline only once its date is known.",
+            question=f"When is it? Give the date of '{anchor.group(0)}'.",
+        )
+    open_time = _words("open_time").search(text)
+    if when is not None and not (open_time and open_time.start() <= when.start() < open_time.end()):
+        return _verdict(
+            "time_bound", "met", f"It sets a deadline: '{_excerpt(_around(text, when, 3))}'."
+        )
     dated = [m.due_date for m in goal.milestones if m.due_date]
     if dated and len(dated) == len(goal.milestones):
-        return verdict(True, f"Every milestone has a date, the last on {spoken_date(max(dated))}.")
-    vague = _VAGUE_TIME.search(s.everything)
-    if vague:
-        return verdict(
-            False,
-            f"'{vague.group(0)}' is not a deadline: set a target date, or a phrase such as "
-            "'by the end of June' or 'within 10 weeks'.",
+        return _verdict(
+            "time_bound", "met", f"Every milestone has a date, the last {spoken_date(max(dated))}."
         )
-    return verdict(
-        False,
-        "There is no target date or deadline: set one (for example 'by the end of June' or "
-        "'within 10 weeks') so progress can be reviewed against it.",
+    why = (
+        f"'{open_time.group(0)}' is not a deadline."
+        if open_time
+        else "There is no date or deadline."
     )
+    return _verdict("time_bound", "missing", why, *suggestions)
 
 
-def _lower_first(text: str) -> str:
-    first = text.split()[0] if text.split() else ""
-    if first and first != "I" and not (len(first) > 1 and first[1:].isupper()):
-        return text[:1].lower() + text[1:]
-    return text
+def _number(text: str) -> int:
+    digits = re.sub(r"[^\d]", "", text)
+    return int(digits) if digits else 0
 
 
-def _rewrite(goal: GoalSummary, met: dict[str, bool], today: date) -> str:
-    """The goal said again as one statement that meets every criterion: the member's
-    own words where a criterion is met, a suggestion where it is not."""
-    s = _GoalSignals.read(goal)
-    action = cleaned_aspiration(s.title)
-    kind = family_of(action, s.specific)
-    target = goal.target_date or today + timedelta(weeks=DEFAULT_GOAL_WEEKS)
-    opening = f"By {spoken_date(target)}, I will {action}"
-    if goal.target_date is None and met["time_bound"] and s.time_bound:
-        opening = f"I will {action}, {_lower_first(_excerpt(s.time_bound, 100))}"
-    elif goal.target_date is None and met["time_bound"]:
-        opening = f"I will {action}"
-    how = kind.fill(kind.how_for(action), action)
-    if not met["specific"] and how:
-        opening = f"{opening} {how}"
-    sentences = [as_sentence(shorten(opening, 300))]
-    if not met["measurable"]:
-        sentences.append(as_sentence(f"Done means {kind.fill(kind.evidence, action)}"))
-    elif s.measurable:
-        sentences.append(as_sentence(f"Done means {_lower_first(_excerpt(s.measurable, 150))}"))
-    if not met["achievable"]:
-        sentences.append("My mentor will support me, and I will set aside about an hour a week.")
-    if not met["relevant"]:
-        sentences.append(as_sentence(f"It matters because {kind.why}"))
-    elif s.relevant:
-        sentences.append(
-            as_sentence(f"It matters because {_lower_first(_excerpt(s.relevant, 150))}")
-        )
-    return shorten(" ".join(sentences), 600)
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+_MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+_MONTHS["sept"] = 9
+_MONTH_NAME = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DATE_PATTERNS = (
+    re.compile(r"\b(?P<year>20\d{2})-(?P<mon>\d{2})-(?P<day>\d{2})\b"),
+    re.compile(
+        rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH_NAME}(?:,?\s+(?P<year>20\d{{2}}))?\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b{_MONTH_NAME}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<year>20\d{{2}}))?\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b(?:(?:by|before|until|till|in|during|for)\s+(?:the\s+)?(?:end\s+of\s+)?|"
+        rf"end\s+of\s+){_MONTH_NAME}(?:\s+(?P<year>20\d{{2}}))?\b",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"\b{_MONTH_NAME}\s+(?P<year>20\d{{2}})\b", re.IGNORECASE),
+    re.compile(r"\bq(?P<quarter>[1-4])\s+(?P<year>20\d{2})\b", re.IGNORECASE),
+)
 
 
-def compose(data: SmartCheckInput) -> SmartCheck:
-    return check_smart(data.goal, today=data.today)
+def stated_dates(text: str, today: date) -> list[date]:
+    """The dates a goal states ("31 March 2027", "by end of May", "Q2 2027"); a month
+    without a year is its next occurrence from `today`, a month alone its last day."""
+    found: list[date] = []
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            parts = match.groupdict()
+            try:
+                found.append(_date_of(parts, today))
+            except (ValueError, KeyError):
+                continue
+    return sorted(set(found))
+
+
+def _date_of(parts: dict[str, str | None], today: date) -> date:
+    if parts.get("quarter"):
+        year, month = int(parts["year"] or 0), int(parts["quarter"] or 0) * 3
+        return date(year, month, calendar.monthrange(year, month)[1])
+    month = int(parts["mon"]) if parts.get("mon") else _MONTHS[(parts["month"] or "").lower()]
+    year_text = parts.get("year")
+    day_text = parts.get("day")
+    if year_text:
+        year = int(year_text)
+    else:
+        year = today.year
+        if (month, int(day_text or 31)) < (today.month, today.day):
+            year += 1
+    day = int(day_text) if day_text else calendar.monthrange(year, month)[1]
+    return date(year, month, day)
+
+
+def _rewrite(goal: GoalSummary, verdicts: list[CriterionVerdict]) -> str:
+    """The goal in its own words, with a bracketed question for each criterion not met;
+    nothing is invented and nothing of the mentee's is put into a template."""
+    words = FILLER.sub("", normalised(goal.title)).strip(" ,")
+    statement = goal_statement(words) if len(sentences(words)) == 1 else words
+    own = " ".join(
+        strip_end(getattr(goal, part)) + "."
+        for part in ("specific", "measurable", "time_bound")
+        if getattr(goal, part).strip()
+    )
+    questions = " ".join(f"[{v.question}]" for v in verdicts if v.status != "met")
+    text = " ".join(t for t in (strip_end(statement) + ".", own, questions) if t.strip(" ."))
+    return shorten(text, 600)

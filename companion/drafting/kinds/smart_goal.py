@@ -1,24 +1,45 @@
-"""The SMART goal: a mentee's aspiration drafted as a goal with a measure, a target date
-and milestones; approved, it becomes the mentee's goal, shared with their mentor.
+"""The SMART goal, and goal coaching that keeps the mentee the author.
+
+The mentee writes their goal; `coach` checks each criterion, asks one concrete question
+for each gap with at most two short suggestions they may take or leave, and composes
+the goal from the mentee's own words and answers. Nothing of theirs is put into a
+template: a sentence is kept as they wrote it (opening filler such as "honestly" aside),
+an action after "I want to" is said as "I will …", and each answer becomes a sentence of
+its own. The offline SMART goal draft (`compose`) is built the same way; approved, it
+becomes the mentee's goal, shared with their mentor.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from companion.drafting.goal_families import DEFAULT_GOAL_WEEKS, cleaned_aspiration, family_of
+from companion.drafting.goal_families import (
+    DEFAULT_GOAL_WEEKS,
+    FILLER,
+    LEAD_IN,
+    family_of,
+    goal_families,
+    goal_statement,
+    normalised,
+    sentences,
+)
 from companion.drafting.inputs import Sources
+from companion.drafting.kinds.smart_check import check_text, stated_dates
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
-from companion.drafting.text import plain, shorten, spoken_date
+from companion.drafting.text import shorten, spoken_date, strip_end
 from companion.relationships.models import Goal, GoalStatus, GoalVisibility
 from companion.relationships.models import Milestone as GoalMilestone
 from prompts.schemas import (
+    CRITERIA,
     DraftKind,
     Milestone,
+    SmartCheck,
     SmartGoal,
     SmartGoalInput,
 )
@@ -42,6 +63,119 @@ def gather(sources: Sources) -> SmartGoalInput:
     )
 
 
+@dataclass(frozen=True)
+class Coaching:
+    """One round of coaching: the check of what the mentee has written so far (their
+    text and answers), and the goal composed from their words."""
+
+    text: str
+    answers: dict[str, str]
+    goal: str
+    check: SmartCheck
+    target_date: date | None = None
+    open: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.open
+
+
+# Words an answer may open with that its sentence already supplies.
+_ANSWER_LEADS = {
+    "measurable": re.compile(
+        r"^(?:(?:it(?:'s| is| will be) )?done (?:means|when|once)|(?:we|i|you)(?: both)?"
+        r"(?:'ll| will)? know (?:it(?:'s| is) done )?(?:when|once|because)|when|once|"
+        r"by seeing|if)\s+",
+        re.IGNORECASE,
+    ),
+    "time_bound": re.compile(r"^(?:done\s+)?(?:by|before|no later than)\s+", re.IGNORECASE),
+}
+_TIME_OPENING = re.compile(
+    r"^(?:within|in|during|until|till|from|over|this|next|q[1-4]\b)",
+    re.IGNORECASE,
+)
+
+
+# Verbs an answer may start with that make it an action: "run the retro".
+_VERBS = frozenset(
+    "ask book build cut deliver draft finish give hold interview lead mentor organise "
+    "organize pair pass present publish run ship speak submit teach write".split()
+)
+
+
+def _own_sentence(answer: str) -> str:
+    """An answer as a sentence of its own, in the mentee's words."""
+    text = FILLER.sub("", strip_end(normalised(answer))).strip(" ,")
+    if not text:
+        return ""
+    statement = goal_statement(text)
+    if statement.lower().startswith("i will ") or text.lower().startswith(("i ", "i'")):
+        return statement + "."
+    bare = LEAD_IN.sub("", text, count=1)
+    if family_of(bare).starts(bare) or bare.split()[0].lower() in _VERBS:
+        return f"I will {bare[:1].lower()}{bare[1:]}."
+    return text[:1].upper() + text[1:] + "."
+
+
+def _answer_sentence(criterion: str, answer: str) -> str:
+    text = FILLER.sub("", strip_end(normalised(answer))).strip(" ,")
+    if not text:
+        return ""
+    if criterion == "measurable":
+        rest = _ANSWER_LEADS["measurable"].sub("", text, count=1)
+        if rest and not re.match(r"I\b", rest):
+            rest = rest[:1].lower() + rest[1:]
+        return f"Done when {rest}." if rest else ""
+    if criterion == "time_bound":
+        if re.match(r"(?:the\s+)?end\s+of\b", text, re.IGNORECASE):
+            return "By the " + re.sub(r"^(?:the\s+)?", "", text, flags=re.IGNORECASE) + "."
+        if _TIME_OPENING.match(text):
+            return text[:1].upper() + text[1:] + "."
+        rest = _ANSWER_LEADS["time_bound"].sub("", text, count=1)
+        return f"By {rest}." if rest else ""
+    return _own_sentence(text)
+
+
+def own_words(text: str) -> str:
+    """All the mentee wrote, sentence by sentence: the first as a goal statement, the
+    rest as they wrote them (capitalised)."""
+    first = goal_statement(text)
+    rest = [strip_end(s) for s in sentences(normalised(text))[1:]]
+    parts = [first, *(r[:1].upper() + r[1:] for r in rest if r)]
+    return " ".join(strip_end(p) + "." for p in parts if p)
+
+
+def compose_goal(text: str, answers: dict[str, str]) -> str:
+    """The goal from the mentee's own words and answers, one sentence each."""
+    parts = [own_words(text)]
+    parts += [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
+    return " ".join(p for p in parts if p)
+
+
+def coach(
+    text: str,
+    answers: dict[str, str] | None = None,
+    *,
+    today: date,
+    role: str = "",
+    program: str = "",
+    program_end: date | None = None,
+) -> Coaching:
+    """Check the mentee's goal and answers so far; ask about what is still open."""
+    answers = {c: a.strip() for c, a in (answers or {}).items() if c in CRITERIA and a.strip()}
+    goal = compose_goal(text, answers)
+    check = check_text(goal, today=today, role=role, program=program, program_end=program_end)
+    later = [d for d in stated_dates(goal, today) if d > today]
+    return Coaching(
+        text=text,
+        answers=answers,
+        goal=goal,
+        check=check,
+        target_date=max(later) if later else None,
+        open=check.missing,
+    )
+
+
 def _milestone_dates(today: date, target: date) -> list[date]:
     span = (target - today).days
     return [
@@ -51,55 +185,55 @@ def _milestone_dates(today: date, target: date) -> list[date]:
     ]
 
 
+def _field(verdict: Any) -> str:
+    if verdict.status == "met":
+        return verdict.why
+    offers = "; or ".join(verdict.suggestions)
+    return f"To answer: {verdict.question}" + (f" (for example: {offers})" if offers else "")
+
+
 def compose(data: SmartGoalInput) -> SmartGoal:
     today = data.today
-    action = cleaned_aspiration(data.aspiration)
-    kind = family_of(action)
-    target = (
-        data.program_end
-        if data.program_end and data.program_end > today
-        else today + timedelta(weeks=DEFAULT_GOAL_WEEKS)
+    end = data.program_end if data.program_end and data.program_end > today else None
+    coaching = coach(
+        data.aspiration,
+        dict(data.answers),
+        today=today,
+        role=data.mentee.title,
+        program=data.program_name,
+        program_end=end,
     )
+    target = coaching.target_date or end or today + timedelta(weeks=DEFAULT_GOAL_WEEKS)
+    if end and target > end:
+        target = end
+    verdicts = {v.criterion: v for v in coaching.check.verdicts}
+    statement = goal_statement(data.aspiration)
+    bare = LEAD_IN.sub("", statement.removeprefix("I will "), count=1)
+    family = family_of(bare)
+    # A family's milestones only where the goal is plainly of that kind ("lead …"):
+    # otherwise "improve my written English" would become "publish two pieces".
+    if not family.starts(bare):
+        family = goal_families().generic
+    time_bound = _field(verdicts["time_bound"])
+    if verdicts["time_bound"].status != "met":
+        time_bound += (
+            ("" if time_bound.endswith(("?", ".")) else ".")
+            + f" Until you choose, the target date is {spoken_date(target)}"
+            + (", the end of your mentoring" if target == end else "")
+            + "."
+        )
     steps = _milestone_dates(today, target)
-    how = kind.fill(kind.how_for(action), action)
-    evidence = kind.fill(kind.evidence, action)
-    goal = f"By {spoken_date(target)}, I will {action}, shown by {evidence}."
-    if len(goal) > 400:
-        goal = shorten(f"By {spoken_date(target)}, I will {action}", 399) + "."
-
-    title = data.mentee.title.strip()
-    role = f"in my role as {title}" if title else f"for my development in {data.program_name}"
-    reading = (
-        f" Useful reading from the knowledge base: '{plain(data.guidance[0].title)}'."
-        if data.guidance
-        else ""
-    )
-    until = (
-        "the end of the mentoring relationship"
-        if target == data.program_end
-        else f"{DEFAULT_GOAL_WEEKS} weeks from now"
-    )
     return SmartGoal(
-        goal=goal,
-        specific=shorten(f"I will {action} {how}".strip() + ".", 1000),
-        measurable=shorten(kind.fill(kind.measurable, action), 1000),
-        achievable=shorten(
-            f"I will have my mentor's support in {data.program_name}: a session every two to "
-            "three weeks to plan the next step and review progress, plus about an hour a week "
-            "of my own time. I will check with my manager that it fits my current workload."
-            + reading,
-            1000,
-        ),
-        relevant=shorten(f"It matters {role}: {kind.why}.", 1000),
-        time_bound=(
-            f"Done by {spoken_date(target)} ({until}), with milestones on "
-            f"{spoken_date(steps[0])} and "
-            f"{spoken_date(steps[1])}."
-        ),
+        goal=shorten(coaching.goal or statement or "My first development goal", 400),
+        specific=shorten(_field(verdicts["specific"]), 1000),
+        measurable=shorten(_field(verdicts["measurable"]), 1000),
+        achievable=shorten(_field(verdicts["achievable"]), 1000),
+        relevant=shorten(_field(verdicts["relevant"]), 1000),
+        time_bound=shorten(time_bound, 1000),
         target_date=target,
         milestones=[
-            Milestone(text=shorten(kind.fill(text, action), 300), due_date=due)
-            for text, due in zip(kind.milestones, steps, strict=True)
+            Milestone(text=shorten(family.fill(text, bare), 300), due_date=due)
+            for text, due in zip(family.milestones, steps, strict=True)
         ],
     )
 

@@ -1,0 +1,419 @@
+"""Goal coaching, the offline SMART goal, the calibrated SMART check and its word lists."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from companion.drafting import kinds
+from companion.drafting.goal_families import (
+    GoalFamilies,
+    GoalWordsError,
+    SmartWords,
+    goal_families,
+    load,
+    smart_words,
+)
+from companion.drafting.kinds.smart_check import check_smart, check_text, smart_eval, stated_dates
+from companion.drafting.kinds.smart_goal import coach, compose_goal
+from prompts.schemas import (
+    CRITERIA,
+    CriterionVerdict,
+    DraftKind,
+    GoalSummary,
+    Person,
+    SmartCheck,
+    SmartCheckInput,
+    SmartGoalInput,
+)
+
+TODAY = date(2026, 12, 5)
+MENTEE = Person(name="Maya Lindqvist", role="mentee", title="Software Engineer")
+DATA = Path(__file__).parent / "data"
+TUNING = DATA / "smart_goals_tuning.jsonl"
+# Phrases a goal must never contain: a template wrapped around raw text, or a seam.
+BROKEN = re.compile(
+    r"work towards|\b(\w+) \1\b|\bby by\b|\bI will I\b|\bI will (?:honestly|i want)\b|"
+    r"\bshown by\b|\.\.(?!\.)|\bdone when done\b",
+    re.IGNORECASE,
+)
+
+
+def statuses(check: SmartCheck) -> dict[str, str]:
+    return {v.criterion: v.status for v in check.verdicts}
+
+
+class TestCoaching:
+    def test_each_gap_gets_one_concrete_question_and_at_most_two_suggestions(self) -> None:
+        coaching = coach("I want to get better at system design", today=TODAY)
+
+        assert coaching.open == ["specific", "measurable", "time_bound"]
+        for verdict in coaching.check.verdicts:
+            if verdict.status == "met":
+                assert verdict.question == "" and verdict.suggestions == []
+            else:
+                assert verdict.question.endswith("?")
+                assert len(verdict.suggestions) <= 2
+        asked = {v.criterion: v.question for v in coaching.check.verdicts}
+        assert asked["time_bound"] == "By when?"
+        assert asked["measurable"] == "How will you and your mentor know it is done?"
+
+    def test_the_goal_is_composed_from_the_mentees_words_and_answers(self) -> None:
+        text = (
+            "honestly I want people outside my team to take me seriously in design "
+            "discussions. right now I stay quiet in the architecture forum"
+        )
+        answers = {
+            "specific": "present one design proposal at the architecture forum",
+            "measurable": "when I have presented it and two people from other teams commented",
+            "time_bound": "by the end of March",
+        }
+
+        coaching = coach(text, answers, today=TODAY)
+        again = coach(coaching.goal, today=TODAY)
+
+        assert coaching.goal == (
+            "I want people outside my team to take me seriously in design discussions. "
+            "Right now I stay quiet in the architecture forum. "
+            "I will present one design proposal at the architecture forum. "
+            "Done when I have presented it and two people from other teams commented. "
+            "By the end of March."
+        )
+        assert coaching.complete and coaching.target_date == date(2027, 3, 31)
+        # Drafting from the composed goal keeps all of it.
+        assert again.goal == coaching.goal and again.complete
+
+    def test_before_the_answers_it_asks_and_pastes_nothing_into_a_template(self) -> None:
+        coaching = coach(
+            "honestly I want people outside my team to take me seriously in design discussions.",
+            today=TODAY,
+        )
+
+        assert "specific" in coaching.open and "time_bound" in coaching.open
+        assert not coaching.goal.lower().startswith("honestly")
+        assert not BROKEN.search(coaching.goal)
+
+    @pytest.mark.parametrize(
+        ("criterion", "answer", "sentence"),
+        [
+            ("time_bound", "By 30 June 2027", "By 30 June 2027."),
+            ("time_bound", "30 June 2027", "By 30 June 2027."),
+            ("time_bound", "within 8 weeks", "Within 8 weeks."),
+            (
+                "measurable",
+                "done when my manager signs it off",
+                "Done when my manager signs it off.",
+            ),
+            ("measurable", "we'll know when the doc is merged", "Done when the doc is merged."),
+            ("specific", "I want to run the retro", "I will run the retro."),
+            ("specific", "run the retro", "I will run the retro."),
+        ],
+    )
+    def test_answers_join_without_doubled_words(
+        self, criterion: str, answer: str, sentence: str
+    ) -> None:
+        assert compose_goal("Lead the incident review", {criterion: answer}) == (
+            f"Lead the incident review. {sentence}"
+        )
+
+    def test_a_goal_in_another_language_is_not_judged_offline(self) -> None:
+        coaching = coach(
+            "Quiero mejorar mis habilidades de negociación y sentirme más segura con los "
+            "clientes grandes.",
+            today=TODAY,
+        )
+
+        assert set(statuses(coaching.check).values()) == {"unclear"}
+        assert all("cannot assess it offline" in v.why for v in coaching.check.verdicts)
+        assert all(
+            "review it against this criterion with your mentor" in v.why
+            for v in coaching.check.verdicts
+        )
+        assert [v.question for v in coaching.check.verdicts][-1] == "By when?"
+
+
+class TestSmartGoalDraft:
+    def aspiration(self, text: str, **changes: object) -> SmartGoalInput:
+        values: dict[str, object] = {
+            "program_name": "Engineering Mentoring 2026",
+            "today": TODAY,
+            "mentee": MENTEE,
+            "aspiration": text,
+        }
+        values.update(changes)
+        return SmartGoalInput.model_validate(values)
+
+    @pytest.mark.parametrize(
+        ("program_end", "target"),
+        [
+            (date(2027, 5, 31), date(2027, 5, 31)),
+            (None, TODAY + timedelta(weeks=12)),
+            (TODAY, TODAY + timedelta(weeks=12)),  # the program end is not after today
+            (TODAY + timedelta(days=2), TODAY + timedelta(days=2)),
+        ],
+    )
+    def test_dates_are_after_today_and_in_order(
+        self, program_end: date | None, target: date
+    ) -> None:
+        goal = kinds.draft(
+            DraftKind.smart_goal,
+            self.aspiration("I want to lead a design review", program_end=program_end),
+        )
+
+        assert goal.target_date == target
+        dates = [m.due_date for m in goal.milestones]
+        assert all(d is not None and TODAY < d <= target for d in dates)
+        assert dates == sorted(dates) and dates[-1] == target
+
+    def test_a_stated_deadline_becomes_the_target_date(self) -> None:
+        goal = kinds.draft(
+            DraftKind.smart_goal,
+            self.aspiration(
+                "Give three internal talks on our testing strategy before 30 June 2027"
+            ),
+        )
+
+        assert goal.target_date == date(2027, 6, 30)
+        assert goal.goal == "Give three internal talks on our testing strategy before 30 June 2027."
+
+    @pytest.mark.parametrize(
+        "aspiration",
+        [
+            "honestly I want people outside my team to take me seriously in design "
+            "discussions. right now I stay quiet in the architecture forum",
+            "I want to become a tech lead in a year or so",
+            "improve my written English",
+            "Something about my future",
+            "I would like a promotion to senior engineer",
+        ],
+    )
+    def test_the_aspiration_is_never_pasted_into_a_template(self, aspiration: str) -> None:
+        goal = kinds.draft(DraftKind.smart_goal, self.aspiration(aspiration))
+
+        for text in (goal.goal, *(m.text for m in goal.milestones)):
+            assert not BROKEN.search(text), text
+        assert not goal.goal.lower().startswith(("honestly", "by "))
+
+    def test_the_meaning_is_kept(self) -> None:
+        goal = kinds.draft(DraftKind.smart_goal, self.aspiration("improve my written English"))
+
+        dumped = json.dumps(goal.model_dump(mode="json")).lower()
+        assert "publish" not in dumped and "pieces" not in dumped
+        assert goal.goal == "Improve my written English."
+        assert goal.specific.startswith("To answer: What exactly will you do")
+        assert goal.time_bound.startswith("To answer: By when?")
+
+    def test_a_goal_plainly_of_a_family_gets_its_milestones(self) -> None:
+        goal = kinds.draft(DraftKind.smart_goal, self.aspiration("I want to lead a design review"))
+
+        assert goal.goal == "I will lead a design review."
+        assert "Lead a design review with my mentor reviewing my plan" in goal.milestones[1].text
+
+    def test_answers_given_with_the_aspiration_are_used(self) -> None:
+        data = self.aspiration(
+            "improve my written English",
+            answers={
+                "specific": "write the design doc for the billing migration myself",
+                "measurable": "when it is merged with no language edits from my reviewer",
+                "time_bound": "end of April 2027",
+            },
+        )
+
+        goal = kinds.draft(DraftKind.smart_goal, data)
+
+        assert goal.goal.startswith(
+            "Improve my written English. I will write the design doc for the billing migration"
+        )
+        assert goal.target_date == date(2027, 4, 30)
+        assert not goal.time_bound.startswith("To answer")
+
+
+class TestCheckSmart:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            # The rubric's worked examples.
+            (
+                "Run two brown-bag sessions on our contract tests before 31 March 2027 and get "
+                "10+ feedback forms after each",
+                dict.fromkeys(CRITERIA, "met"),
+            ),
+            (
+                "I want to get better at system design",
+                {
+                    **dict.fromkeys(CRITERIA, "met"),
+                    "specific": "missing",
+                    "measurable": "missing",
+                    "time_bound": "missing",
+                },
+            ),
+            (
+                "Get promoted to staff engineer by March",
+                {**dict.fromkeys(CRITERIA, "met"), "achievable": "missing"},
+            ),
+            (
+                "Pass the FAR section with 75 or higher",
+                {**dict.fromkeys(CRITERIA, "met"), "time_bound": "missing"},
+            ),
+            (
+                "Learn the new pension regulations by end of January 2027",
+                {**dict.fromkeys(CRITERIA, "met"), "measurable": "missing"},
+            ),
+            (
+                "Finish the wound-care certificate before my annual review",
+                {**dict.fromkeys(CRITERIA, "met"), "time_bound": "unclear"},
+            ),
+            (
+                "Learn to bake sourdough, one loaf a week until March",
+                {**dict.fromkeys(CRITERIA, "met"), "relevant": "missing"},
+            ),
+            # The issue's example, once judged not achievable and not relevant.
+            (
+                "Give three internal talks on our testing strategy before 30 June 2027 and "
+                "collect a rating from each audience",
+                dict.fromkeys(CRITERIA, "met"),
+            ),
+        ],
+    )
+    def test_the_rubric_examples(self, text: str, expected: dict[str, str]) -> None:
+        assert statuses(check_text(text, today=TODAY)) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "criterion", "status"),
+        [
+            ("Move into management at some point", "specific", "missing"),
+            ("Tidy up the shared drive by the end of January 2027", "specific", "unclear"),
+            ("Become fluent in Japanese in two weeks", "achievable", "missing"),
+            ("Win the regional employee-of-the-year award in 2027", "achievable", "missing"),
+            ("Apply for the emerging leaders programme by 1 March 2027", "achievable", "met"),
+            ("Pass the CKA exam by 30 June 2027", "achievable", "met"),
+            ("Pass the CKA exam by 30 June 2027", "relevant", "met"),
+            ("Present my roadmap to the board by 30 September 2026", "time_bound", "unclear"),
+            ("Pass the CKA exam soon", "time_bound", "missing"),
+            ("Pass the CKA exam within 8 weeks", "time_bound", "met"),
+            ("Pass the CKA exam in Q3 2027", "time_bound", "met"),
+        ],
+    )
+    def test_each_criterion(self, text: str, criterion: str, status: str) -> None:
+        verdict = next(
+            v for v in check_text(text, today=TODAY).verdicts if v.criterion == criterion
+        )
+
+        assert verdict.status == status, verdict.why
+        assert bool(verdict.question) == (status != "met")
+
+    def test_relevance_is_judged_against_the_role(self) -> None:
+        text = "Complete an online course in graphic design by 31 March 2027"
+
+        nurse = check_text(text, today=TODAY, role="staff nurse")
+        designer = check_text(text, today=TODAY, role="junior graphic designer")
+
+        assert statuses(nurse)["relevant"] == "unclear"
+        assert statuses(designer)["relevant"] == "met"
+
+    def test_a_target_date_already_past_is_unclear_and_asks_for_a_new_one(self) -> None:
+        check = check_smart(
+            GoalSummary(title="Pass the CKA exam", target_date=date(2025, 1, 1)), today=TODAY
+        )
+
+        verdict = next(v for v in check.verdicts if v.criterion == "time_bound")
+        assert verdict.status == "unclear" and "new" in verdict.question
+
+    def test_the_rewrite_keeps_the_goal_and_asks_about_each_gap(self) -> None:
+        check = check_text("Get better at system design", today=TODAY)
+
+        assert check.suggested_rewrite == (
+            "Get better at system design. [What exactly will you do, and on what?] "
+            "[How will you and your mentor know it is done?] [By when?]"
+        )
+
+    def test_the_smart_check_draft_is_the_checker(self) -> None:
+        goal = GoalSummary(title="Lead the design review for billing by 31 March 2027")
+        data = SmartCheckInput(today=TODAY, goal=goal, role="Software Engineer")
+
+        assert kinds.draft(DraftKind.smart_check, data) == check_smart(
+            goal, today=TODAY, role="Software Engineer"
+        )
+
+    def test_dates_as_people_write_them(self) -> None:
+        assert stated_dates("by the 15th of march", TODAY) == [date(2027, 3, 15)]
+        assert stated_dates("by end of feb 2027", TODAY) == [date(2027, 2, 28)]
+        assert stated_dates("2027-04-30", TODAY) == [date(2027, 4, 30)]
+        assert stated_dates("by the end of Q2 2027", TODAY) == [date(2027, 6, 30)]
+
+
+class TestVerdictModel:
+    def test_a_verdict_stored_as_met_true_or_false_still_reads(self) -> None:
+        old = CriterionVerdict.model_validate({"criterion": "relevant", "met": False, "why": "x"})
+
+        assert old.status == "missing" and old.question and old.met is False
+        assert CriterionVerdict.model_validate(old.model_dump()) == old
+
+    def test_a_verdict_not_met_must_ask(self) -> None:
+        with pytest.raises(ValueError, match="ask the mentee one question"):
+            CriterionVerdict(criterion="time_bound", status="unclear", why="x")
+
+
+class TestSmartEval:
+    def test_agreement_on_three_values_met_or_not_and_the_overall_verdict(self) -> None:
+        entries = [
+            {"id": "a", "as_of": "2026-12-05", "text": "Get better at system design",
+             "labels": {**dict.fromkeys(CRITERIA, "met"), "specific": "missing",
+                        "measurable": "missing", "time_bound": "missing"}},
+            # Labelled unclear; the checker says missing: met-or-not agrees, three values do not.
+            {"id": "b", "as_of": "2026-12-05", "text": "Pass the CKA exam",
+             "labels": {**dict.fromkeys(CRITERIA, "met"), "time_bound": "unclear"}},
+        ]  # fmt: skip
+
+        result = smart_eval(entries)
+
+        assert result["per_criterion"]["time_bound"] == 0.5
+        assert result["per_criterion_met"]["time_bound"] == 1.0
+        assert result["smart_verdict"] == 1.0
+        assert result["disagreements"] == [
+            {"id": "b", "title": "Pass the CKA exam", "criterion": "time_bound",
+             "labelled": "unclear", "checker": "missing"}
+        ]  # fmt: skip
+
+    def test_bad_labels_name_the_entry(self) -> None:
+        entry = {"id": "x9", "text": "Pass", "labels": {"specific": "maybe"}}
+        with pytest.raises(ValueError, match="entry x9"):
+            smart_eval([entry], today=TODAY)
+        with pytest.raises(ValueError, match="no labelled goals"):
+            smart_eval([], today=TODAY)
+
+    def test_agreement_on_the_tuning_half_stays_above_its_floor(self) -> None:
+        rows = [json.loads(line) for line in TUNING.read_text(encoding="utf-8").splitlines()]
+
+        result = smart_eval(rows)
+
+        # Measured 92.1 % overall and 89.5 % per criterion when tuned (bench/smart_check.py);
+        # the four goals not in English are declined, which caps what can agree.
+        assert result["smart_verdict"] >= 0.85, result["disagreements"]
+        assert min(result["per_criterion"].values()) >= 0.85, result["disagreements"]
+
+
+class TestGoalWords:
+    def test_the_shipped_files_load(self) -> None:
+        assert len(goal_families().families) >= 5
+        assert smart_words().pattern("open_time").search("once things calm down")
+
+    def test_a_bad_pattern_is_named_with_its_file_and_entry(self, tmp_path: Path) -> None:
+        path = tmp_path / "smart_words.yaml"
+        fields = {name: ["ok"] for name in SmartWords.model_fields}
+        fields["open_time"] = ["ok", "(unclosed"]
+        path.write_text(json.dumps(fields), encoding="utf-8")
+
+        with pytest.raises(GoalWordsError, match=r"smart_words\.yaml: open_time\.1: .*regular"):
+            load(SmartWords, path)
+
+    def test_a_missing_field_is_named(self, tmp_path: Path) -> None:
+        path = tmp_path / "goal_families.yaml"
+        path.write_text("families: []\n", encoding="utf-8")
+
+        with pytest.raises(GoalWordsError, match=r"goal_families\.yaml: families: .*generic"):
+            load(GoalFamilies, path)
