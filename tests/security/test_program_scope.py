@@ -26,6 +26,7 @@ SCOPED_MODULES = {
     "api.routes.knowledge",
     "api.web.coordinator",
     "api.web.knowledge_pages",
+    "api.web.matching_pages",
 }
 
 # Who may use a route:
@@ -51,6 +52,10 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/matching/proposals/{proposal_id}:reject"): COORDINATOR,
     ("POST", "/api/v1/matching/runs/{run_id}:approve-all"): COORDINATOR,
     ("POST", "/api/v1/matching/runs/{run_id}:swap"): COORDINATOR,
+    ("GET", "/api/v1/matching/runs/{run_id}/mentees/{mentee_id}/options"): COORDINATOR,
+    ("POST", "/api/v1/matching/runs/{run_id}:pair"): COORDINATOR,
+    ("GET", "/api/v1/matching/runs/{run_id}/rebalance"): COORDINATOR,
+    ("POST", "/api/v1/matching/runs/{run_id}:rebalance"): COORDINATOR,
     # A mentee only their own (tested in tests/matching/test_modes_api.py).
     ("GET", f"{MODES}/recommendations"): READER,
     ("POST", f"{MODES}/speed/shortlists"): READER,
@@ -75,6 +80,10 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/coordinator/runs/{run_id}/proposals/{proposal_id}/reject"): COORDINATOR,
     ("POST", "/coordinator/runs/{run_id}/approve-all"): COORDINATOR,
     ("POST", "/coordinator/runs/{run_id}/swap"): COORDINATOR,
+    ("GET", "/coordinator/runs/{run_id}/pair/{mentee_id}"): COORDINATOR,
+    ("POST", "/coordinator/runs/{run_id}/pair/{mentee_id}"): COORDINATOR,
+    ("GET", "/coordinator/runs/{run_id}/rebalance"): COORDINATOR,
+    ("POST", "/coordinator/runs/{run_id}/rebalance"): COORDINATOR,
     ("GET", "/knowledge"): ANY_COORDINATOR,
     ("POST", "/knowledge/documents"): ANY_COORDINATOR,
     ("POST", "/knowledge/documents/{doc_id}/delete"): ANY_COORDINATOR,
@@ -106,6 +115,12 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/coordinator/runs/{run_id}/swap"): {
         "data": {"first": "{proposal_id}", "second": "{proposal_id}"}
     },
+    ("POST", "/api/v1/matching/runs/{run_id}:pair"): {
+        "json": {"mentee_id": "{mentee_id}", "mentor_id": "M1", "note": "By hand."}
+    },
+    ("POST", "/coordinator/runs/{run_id}/pair/{mentee_id}"): {
+        "data": {"mentor_id": "M1", "note": "By hand."}
+    },
     ("POST", "/knowledge/ask"): {"data": {"text": "How do I listen well?"}},
 }
 
@@ -136,6 +151,8 @@ class Ids:
     run_id: int
     proposal_id: int
     doc_id: str = "no-such-document"
+    # Not an owning id: a mentee is reached through the run, which is checked first.
+    mentee_id: str = "E3"
 
     def url(self, path: str) -> str:
         return path.format(**vars(self))
@@ -172,6 +189,21 @@ def _ids_of_a_run(program: World, program_id: int, token: str) -> Ids:
 def scope(web: World, browser_for) -> Scope:  # noqa: F811
     with web.services.sessions() as session:
         web.tokens["admin"] = make_user(session, "admin@example.org", (Role.admin, None))[1]
+    # A mentor who shares hours with the pilot's unpaired mentees, so that its run proposes.
+    added = web.client.post(
+        f"/api/v1/programs/{web.pilot}/participants:import",
+        headers=web.headers("lead"),
+        files={
+            "file": (
+                "m.csv",
+                b"id,name,email,role,timezone,availability,capacity,expertise\n"
+                b"M3,Ravi Shah,ravi@example.org,mentor,Europe/Stockholm,"
+                b'"Wed 09:00-12:00; Fri 08:00-13:00",2,I coach first-time managers.\n',
+                "text/csv",
+            )
+        },
+    )
+    assert added.status_code == 200, added.text
     pilot = _ids_of_a_run(web, web.pilot, web.tokens["lead"])
     # The other program gets a cohort of its own, so that it has a run too.
     imported = web.client.post(
