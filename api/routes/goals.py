@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, PageDep, SessionDep
+from companion.drafting import coaching
 from companion.pagination import Page
 from companion.relationships import access
 from companion.relationships import goals as goals_service
@@ -128,7 +129,7 @@ def create_goal(body: GoalCreate, view: RelationshipView) -> Goal:
 def coach_goal(body: CoachingRequest, view: RelationshipView) -> Goal:
     """Coaching on a goal the mentee is writing: per criterion met, missing or unclear,
     a question for each gap, and the goal composed from their words. Nothing is stored."""
-    return goals_service.coach(view=view, text=body.text, answers=dict(body.answers))
+    return coaching.coach(view=view, text=body.text, answers=dict(body.answers))
 
 
 @router.get(GOAL, response_model=Goal)

@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import SessionDep
 from api.web.core import Form, WebUser, field_errors, flash_failure, redirect, render
+from companion.drafting import coaching as coaching_service
 from companion.errors import CompanionError, InvalidInput, NotFound
 from companion.relationships import access
-from companion.relationships import goals as goals_service
 from companion.relationships.access import View
 from companion.relationships.goals import SMART_PARTS
 
@@ -35,7 +35,7 @@ def coaching_form(
 ) -> HTMLResponse | RedirectResponse:
     view = _view(session, relationship_id, user)
     try:
-        goals_service.may_coach(view=view)
+        coaching_service.may_coach(view=view)
     except NotFound:
         raise
     except CompanionError as exc:
@@ -58,7 +58,7 @@ def coach_goal(
         for part in SMART_PARTS
     }
     try:
-        coaching = goals_service.coach(view=view, text=text, answers=answers)
+        coaching = coaching_service.coach(view=view, text=text, answers=answers)
     except InvalidInput as exc:
         return render(
             request,

@@ -19,8 +19,6 @@ from sqlalchemy.orm import selectinload
 
 from companion.db import fetch_page
 from companion.db.base import utcnow
-from companion.drafting.goal_families import goal_statement
-from companion.drafting.kinds import smart_goal
 from companion.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from companion.relationships.access import View
 from companion.relationships.events import record, session_of
@@ -241,72 +239,6 @@ def _require_open(view: View) -> None:
 
 
 # --- coaching ------------------------------------------------------------------------
-
-
-def may_coach(*, view: View) -> None:
-    """Goal coaching is for the mentee writing their own goal, while the pair is open."""
-    if not view.is_mentee:
-        raise PermissionDenied(
-            "Goal coaching is for the mentee writing their own goal; mentors and "
-            "coordinators follow goals once they are shared."
-        )
-    _require_open(view)
-
-
-def coach(
-    *, view: View, text: str, answers: dict[str, str] | None = None, today: date | None = None
-) -> dict[str, Any]:
-    """Coaching on a goal the mentee is writing: each SMART criterion met, missing or
-    unclear, one question per gap with at most two suggestions, and the goal composed
-    from their own words and answers. Only the mentee may ask; nothing is stored, and
-    nothing but the mentee's own words and fixed questions is shown, so no review is
-    needed. Saving it (`create`) or drafting from it goes through the usual rules."""
-    may_coach(view=view)
-    text = (text or "").strip()
-    answers = dict(answers or {})
-    problems: list[dict[str, str]] = []
-    _check_text(problems, "text", text, most=COACHING_TEXT_MAX, required=True)
-    for name, answer in answers.items():
-        if name not in SMART_PARTS:
-            problems.append(
-                {"field": f"answers.{name}", "message": f"one of {', '.join(SMART_PARTS)}"}
-            )
-        elif not isinstance(answer, str):
-            problems.append({"field": f"answers.{name}", "message": "must be text"})
-        else:
-            _check_text(
-                problems, f"answers.{name}", answer.strip(), most=ANSWER_MAX, required=False
-            )
-    _raise_if(problems, "The goal cannot be checked")
-    mentee = view.people[view.member.participant_id]
-    relationship = view.relationship
-    coaching = smart_goal.coach(
-        text,
-        answers,
-        today=today or date.today(),
-        role=mentee.title or "",
-        program=view.program.name,
-        program_end=relationship.planned_end_date,
-    )
-    fields = {part: coaching.answers.get(part, "") for part in SMART_PARTS}
-    return {
-        "text": text,
-        "answers": coaching.answers,
-        "goal": coaching.goal,
-        "complete": coaching.complete,
-        "open": coaching.open,
-        "target_date": coaching.target_date,
-        "verdicts": [
-            v.model_dump(include={"criterion", "status", "why", "question", "suggestions"})
-            for v in coaching.check.verdicts
-        ],
-        # The goal as the mentee would save it: their statement, their answers by part.
-        "as_goal": {
-            "title": goal_statement(text)[:TITLE_MAX] or text[:TITLE_MAX],
-            **fields,
-            "target_date": coaching.target_date,
-        },
-    }
 
 
 # --- changing --------------------------------------------------------------------------
@@ -544,3 +476,10 @@ def assess(
     session_of(goal).flush()
     record(view, view.actor, "goals.assessed", goal, outcome=goal.final_outcome.value)
     return _payload(view, goal, Sight.full)
+
+
+# Shared with goal coaching (companion.drafting.coaching), which sits above this
+# package because it composes the goal with the drafter.
+check_text = _check_text
+raise_if = _raise_if
+require_open = _require_open
