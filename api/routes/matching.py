@@ -61,7 +61,9 @@ async def import_participants(
     )
     data = await file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput("The file is larger than 10 MB; split it into several imports.")
+        raise InvalidInput(
+            "The file is larger than 10 MB; split it into several imports.", field="file"
+        )
     name = file.filename or "participants.csv"
     if dry_run:
         records, problems = participants.check_file(

@@ -320,17 +320,21 @@ async def _uploaded_file(form: FormData) -> tuple[str, bytes]:
             data = base64.b64decode(carried, validate=True)
         except (binascii.Error, ValueError):
             raise InvalidInput(
-                "The checked file did not come back intact; choose it again."
+                "The checked file did not come back intact; choose it again.", field="file"
             ) from None
         return str(form.get("filename") or "participants.csv"), data
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        raise InvalidInput("Choose a CSV or JSON Lines file (.csv, .jsonl) to import.")
+        raise InvalidInput(
+            "Choose a CSV or JSON Lines file (.csv, .jsonl) to import.", field="file"
+        )
     data = await upload.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput("The file is larger than 10 MB; split it into several imports.")
+        raise InvalidInput(
+            "The file is larger than 10 MB; split it into several imports.", field="file"
+        )
     if not data:
-        raise InvalidInput("The file is empty.")
+        raise InvalidInput("The file is empty.", field="file")
     return upload.filename, data
 
 

@@ -187,7 +187,7 @@ def ingest_document(
         return "unchanged", existing.chunk_count
     chunks = chunk_document(document)
     if not chunks:
-        raise InvalidInput("the document has no text to index")
+        raise InvalidInput("the document has no text to index", field="text")
     stale = _vector_ids(existing) if existing is not None else []
     fields = {
         "title": document.title,
@@ -268,7 +268,8 @@ def ingest_many(
             document = load()
             if document.doc_id in seen:
                 raise InvalidInput(
-                    f"document id {document.doc_id!r} is also used by {seen[document.doc_id]}"
+                    f"document id {document.doc_id!r} is also used by {seen[document.doc_id]}",
+                    field="doc_id",
                 )
             seen[document.doc_id] = source
             with session.begin_nested():
@@ -365,9 +366,11 @@ def search(
 ) -> list[SearchResult]:
     query = query.strip()
     if not query:
-        raise InvalidInput("The search query is empty: type what you are looking for.")
+        raise InvalidInput(
+            "The search query is empty: type what you are looking for.", field="query"
+        )
     if len(query) > 1000:
-        raise InvalidInput("The search query is longer than 1,000 characters.")
+        raise InvalidInput("The search query is longer than 1,000 characters.", field="query")
     if not 1 <= top_k <= 50:
-        raise InvalidInput("top_k must be between 1 and 50.")
+        raise InvalidInput("top_k must be between 1 and 50.", field="top_k")
     return kb.searcher(session).search(query, top_k=top_k, filters=filters)

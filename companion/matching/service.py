@@ -295,9 +295,9 @@ def swap(
     first = _proposal(session, first_id, principal)
     second = _proposal(session, second_id, principal)
     if first.run_id != second.run_id or (run_id is not None and first.run_id != run_id):
-        raise InvalidInput("Only two proposals of the same run can be swapped.")
+        raise InvalidInput("Only two proposals of the same run can be swapped.", field="proposals")
     if first.id == second.id:
-        raise InvalidInput("Name two different proposals to swap.")
+        raise InvalidInput("Name two different proposals to swap.", field="proposals")
     for proposal in (first, second):
         if proposal.status != ProposalStatus.proposed:
             raise Conflict(f"Proposal {proposal.id} is already {proposal.status}.")
