@@ -861,7 +861,9 @@ def draft_show(
     from companion.review import queue
 
     with services() as built, unit_of_work(built) as session:
-        payload = queue.get_for(session=session, draft_id=draft_id, principal=CLI)
+        payload = queue.get_for(session=session, draft_id=draft_id, principal=CLI).model_dump(
+            mode="json"
+        )
     if as_json:
         print(json.dumps(payload, default=str, ensure_ascii=False))
         return

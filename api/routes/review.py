@@ -2,43 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
+from companion.pagination import Page
 from companion.review import delivery, queue, workflow
+from companion.review.schemas import (
+    BulkApprove,
+    BulkApproveResult,
+    Decision,
+    DeliveredDraftPublic,
+    DraftPublic,
+    DraftReviewPublic,
+)
 from prompts.schemas import DraftKind
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 
 
-class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    action: workflow.Action
-    version: int = Field(ge=1, description="The version of the draft you saw.")
-    content: dict[str, Any] | None = Field(
-        default=None, description="Your edited version (edit, or approve with an edit)."
-    )
-    note: str = Field(default="", max_length=2000)
-
-
-class BulkItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: int
-    version: int = Field(ge=1)
-
-
-class BulkApprove(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    drafts: list[BulkItem] = Field(min_length=1, max_length=200)
-
-
-@router.get("/review/queue")
+@router.get("/review/queue", response_model=Page[DraftReviewPublic])
 def review_queue(
     session: SessionDep,
     user: CurrentUser,
@@ -46,7 +30,7 @@ def review_queue(
     kind: Annotated[DraftKind | None, Query()] = None,
     program_id: Annotated[int | None, Query()] = None,
     older_than_hours: Annotated[float | None, Query(ge=0, le=24 * 366 * 10)] = None,
-) -> dict[str, Any]:
+) -> Page[DraftReviewPublic]:
     """Drafts waiting for your decision, oldest first, with their provenance."""
     items, total = queue.pending_for(
         session=session,
@@ -57,13 +41,13 @@ def review_queue(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+    return Page[DraftReviewPublic](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/review/drafts/{draft_id}/decisions")
+@router.post("/review/drafts/{draft_id}/decisions", response_model=DraftPublic)
 def decide(
     draft_id: int, body: Decision, services: ServicesDep, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> DraftPublic:
     draft = workflow.decide(
         session=session,
         draft_id=draft_id,
@@ -77,10 +61,12 @@ def decide(
     return queue.get_for(session=session, draft_id=draft.id, principal=user)
 
 
-@router.post("/review/bulk-approve")
+@router.post(
+    "/review/bulk-approve", response_model=BulkApproveResult, response_model_exclude_unset=True
+)
 def bulk_approve(
     body: BulkApprove, services: ServicesDep, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> BulkApproveResult:
     """Coordinators approve many drafts at once; each succeeds or fails on its own."""
     results = workflow.bulk_approve(
         session=session,
@@ -88,20 +74,22 @@ def bulk_approve(
         principal=user,
         services=services,
     )
-    return {"results": results, "approved": sum(r["ok"] for r in results)}
+    return BulkApproveResult(results=results, approved=sum(r.ok for r in results))
 
 
-@router.get("/me/deliveries")
+@router.get("/me/deliveries", response_model=Page[DeliveredDraftPublic])
 def my_deliveries(
     session: SessionDep,
     user: CurrentUser,
     page: PageDep,
     kind: Annotated[DraftKind | None, Query()] = None,
     relationship_id: Annotated[int | None, Query()] = None,
-) -> dict[str, Any]:
+) -> Page[DeliveredDraftPublic]:
     """What has been approved and delivered to you: the only drafted text you ever see."""
     rows = delivery.delivered_to(
         session=session, principal=user, kind=kind, relationship_id=relationship_id
     )
     items = [delivery.view_of(d) for d in rows[page.offset : page.offset + page.limit]]
-    return {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}
+    return Page[DeliveredDraftPublic](
+        items=items, total=len(rows), limit=page.limit, offset=page.offset
+    )

@@ -35,6 +35,7 @@ from companion.relationships.access import View
 from companion.relationships.goals import SMART_PARTS
 from companion.relationships.models import GoalVisibility
 from companion.review import delivery, queue, workflow
+from companion.review.schemas import DraftPublic
 from prompts.schemas import DraftKind
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -145,7 +146,7 @@ def _goals_page(
         mine, _ = queue.reviewable(
             session=session, principal=user, relationship_id=relationship_id, limit=MAX_PAGE_SIZE
         )
-        drafts = [d for d in mine if d["kind"] in GOAL_DRAFTS and d["status"] in OPEN_DRAFTS]
+        drafts = [d for d in mine if d.kind in GOAL_DRAFTS and d.status in OPEN_DRAFTS]
         for draft in delivery.delivered_to(
             session=session,
             principal=user,
@@ -551,16 +552,16 @@ def check_goal(
     return redirect(f"{_goals_url(relationship_id)}/drafts/{draft.id}")
 
 
-def _goal_draft(session: SessionDep, user: User, view: View, draft_id: int) -> dict[str, Any]:
+def _goal_draft(session: SessionDep, user: User, view: View, draft_id: int) -> DraftPublic:
     """A SMART goal or check drafted in this relationship, as the user may read it."""
     found = queue.get_for(session=session, draft_id=draft_id, principal=user)
-    if found["kind"] not in GOAL_DRAFTS or found.get("relationship_id") != view.relationship.id:
+    if found.kind not in GOAL_DRAFTS or found.relationship_id != view.relationship.id:
         raise NotFound(f"No draft with id {draft_id}.")
     return found
 
 
-def _draft_values(draft: dict[str, Any]) -> dict[str, str]:
-    content = draft.get("content") or {}
+def _draft_values(draft: DraftPublic) -> dict[str, str]:
+    content = draft.content or {}
     values = {name: str(content.get(name) or "") for name in DRAFT_FIELDS}
     values["milestones"] = _milestone_lines(content.get("milestones") or [])
     return values
@@ -571,18 +572,19 @@ def _draft_page(
     session: SessionDep,
     user: User,
     view: View,
-    draft: dict[str, Any],
+    draft: DraftPublic,
     *,
     status_code: int = 200,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    actions = set(queue.decisions_on(session=session, draft_id=draft["id"], principal=user)) - {
+    actions = set(queue.decisions_on(session=session, draft_id=draft.id, principal=user)) - {
         workflow.Action.withdraw.value
     }
     checked = None
-    if draft["kind"] == DraftKind.smart_check and draft.get("goal_id"):
-        checked = goals_service.get_goal(view=view, goal_id=draft["goal_id"])
+    goal_id = getattr(draft, "goal_id", None)  # recipients' view names no goal
+    if draft.kind == DraftKind.smart_check and goal_id:
+        checked = goals_service.get_goal(view=view, goal_id=goal_id)
     return render(
         request,
         "goals/draft.html",
@@ -647,7 +649,7 @@ def decide_draft(
         return redirect(here)
     values = {**_draft_values(found), "note": _text(form, "note")}
     content = None
-    edits = found["kind"] == DraftKind.smart_goal and action in (
+    edits = found.kind == DraftKind.smart_goal and action in (
         workflow.Action.approve,
         workflow.Action.edit,
     )
@@ -659,8 +661,6 @@ def decide_draft(
             return _draft_page(
                 request, session, user, view, found, status_code=422, errors=problems, values=values
             )
-        if action == workflow.Action.approve and content == found["content"]:
-            content = None  # approved as drafted: not recorded as a human edit
     try:
         draft = workflow.decide(
             session=session,

@@ -74,10 +74,6 @@ def review_queue(
     items, total = queue.pending_for(
         session=session, principal=user, kind=chosen, limit=QUEUE_PAGE, offset=offset
     )
-    for item in items:
-        # Coordinators bulk-approve drafts that wait for a reviewer, not stories
-        # that wait for the members they name.
-        item["bulk"] = item["status"] == DraftStatus.pending_review.value
     return render(
         request,
         "review/queue.html",
@@ -91,7 +87,11 @@ def review_queue(
         kind=chosen.value if chosen else "",
         kinds=KIND_LABELS,
         kind_label=kind_label,
-        can_bulk=roles_of(user)["coordinator"] and any(i["bulk"] for i in items),
+        # Coordinators bulk-approve drafts that wait for a reviewer, not stories
+        # that wait for the members they name.
+        bulk={i.id for i in items if i.status == DraftStatus.pending_review},
+        can_bulk=roles_of(user)["coordinator"]
+        and any(i.status == DraftStatus.pending_review for i in items),
     )
 
 
@@ -113,10 +113,10 @@ def bulk_approve(
     results = workflow.bulk_approve(
         session=session, items=picked, principal=user, services=services
     )
-    approved = sum(r["ok"] for r in results)
+    approved = sum(r.ok for r in results)
     flash(request, f"Approved {approved} draft{'' if approved == 1 else 's'}.")
-    for failed in (r for r in results if not r["ok"]):
-        flash(request, f"Draft {failed['id']} was not approved: {failed['message']}", "error")
+    for failed in (r for r in results if not r.ok):
+        flash(request, f"Draft {failed.id} was not approved: {failed.message}", "error")
     return redirect("/review")
 
 
@@ -284,7 +284,7 @@ def draft_page(
         edit_values=edit_values or edit_values_of(draft.kind, draft.content),
         note=note,
         kind_label=kind_label,
-        diff_lines=diff_lines(payload.get("diff")),
+        diff_lines=diff_lines(getattr(payload, "diff", None)),
     )
 
 
@@ -335,8 +335,6 @@ def decide(
     if form.get("edited"):
         content, problems, edit_values = content_from_form(draft, form)
         errors.update(problems)
-    if action == workflow.Action.request_changes and not note:
-        errors["note"] = "Say what should change, so that the next version gets it right."
     if errors or action is None:
         return draft_page(
             request,

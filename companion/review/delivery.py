@@ -4,7 +4,7 @@ Only drafts in `delivered` are returned, only to their recipients, and only
 their final text (a human's edit, never the AI original it replaced).
 Pending, rejected, changes-requested and withdrawn drafts do not exist here.
 Every participant-facing endpoint, calendar entry and notification reads
-drafted text through `delivered_to` / `view_of` / `agenda_for`.
+drafted text through `delivered_to` / `view_of` / `agenda_for`, as `DeliveredDraftPublic`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from companion.relationships.models import (
     Milestone,
 )
 from companion.review import policy
+from companion.review.schemas import DeliveredDraftPublic
 from prompts.schemas import DraftKind
 
 HEADLINES = {
@@ -44,20 +45,30 @@ def headline(draft: Draft) -> str:
     return HEADLINES[DraftKind(draft.kind)]
 
 
-def view_of(draft: Draft) -> dict[str, Any]:
+def view_of(draft: Draft) -> DeliveredDraftPublic:
     """A delivered draft as its recipients see it: the final version, nothing else."""
     assert draft.status == DraftStatus.delivered, "only delivered drafts are ever shown"
-    return {
-        "id": draft.id,
-        "kind": draft.kind,
-        "status": draft.status.value,
-        "headline": headline(draft),
-        "content": draft.content,
-        "text": draft.text,
-        "relationship_id": draft.relationship_id,
-        "session_id": draft.session_id,
-        "delivered_at": draft.delivered_at,
-    }
+    return final_text_of(draft)
+
+
+def final_text_of(draft: Draft) -> DeliveredDraftPublic:
+    """The draft's current text and nothing of how it was made (no provenance, no original).
+
+    Recipients read it once delivered (`view_of`); members named in a success story
+    read it this way to approve it being shared.
+    """
+    return DeliveredDraftPublic(
+        id=draft.id,
+        kind=DraftKind(draft.kind),
+        status=draft.status,
+        version=draft.version,
+        headline=headline(draft),
+        content=draft.content,
+        text=draft.text,
+        relationship_id=draft.relationship_id,
+        session_id=draft.session_id,
+        delivered_at=draft.delivered_at,
+    )
 
 
 def delivered_to(
@@ -85,7 +96,7 @@ def delivered_to(
 
 def agenda_for(
     *, session: Session, principal: Principal, mentoring_session: MentoringSession
-) -> dict | None:
+) -> DeliveredDraftPublic | None:
     """The approved agenda of one session, if `principal` may read it."""
     found = delivered_to(
         session=session,

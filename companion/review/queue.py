@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,14 +13,15 @@ from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
 from companion.errors import NotFound
 from companion.review import delivery, policy, workflow
+from companion.review.schemas import DraftPublic, DraftReviewPublic, StoryDraftPublic
 from prompts.schemas import DraftKind
 
 
-def review_payload(session: Session, draft: Draft) -> dict[str, Any]:
+def review_payload(session: Session, draft: Draft) -> DraftReviewPublic:
     """A draft as its reviewers see it: content, provenance, the edit and its diff."""
-    data = drafting.payload(draft)
-    data.update(
+    return DraftReviewPublic.model_validate(
         {
+            **drafting.payload(draft),
             "given_sources": draft.sources,
             "edited": draft.edited,
             "edited_by": draft.edited_by,
@@ -36,7 +36,6 @@ def review_payload(session: Session, draft: Draft) -> dict[str, Any]:
             "delivered_at": draft.delivered_at,
         }
     )
-    return data
 
 
 def _waiting_for(session: Session, draft: Draft) -> list[str]:
@@ -49,7 +48,7 @@ def _waiting_for(session: Session, draft: Draft) -> list[str]:
     return []
 
 
-def get_for(*, session: Session, draft_id: int, principal: Principal) -> dict[str, Any]:
+def get_for(*, session: Session, draft_id: int, principal: Principal) -> DraftPublic:
     """Reviewers get the review payload; recipients the delivered text; others 404."""
     draft = session.get(Draft, draft_id)
     if draft is not None:
@@ -67,7 +66,10 @@ def get_for(*, session: Session, draft_id: int, principal: Principal) -> dict[st
         ):
             # Members named in a story read it to approve it; it was approved by a
             # coordinator already.
-            return {**delivery_like(draft), "waiting_for": _waiting_for(session, draft)}
+            return StoryDraftPublic(
+                **delivery.final_text_of(draft).model_dump(),
+                waiting_for=_waiting_for(session, draft),
+            )
     raise NotFound(f"No draft with id {draft_id}.")
 
 
@@ -87,17 +89,6 @@ def decisions_on(*, session: Session, draft_id: int, principal: Principal) -> li
     return workflow.decisions(session=session, draft=draft, principal=principal)
 
 
-def delivery_like(draft: Draft) -> dict[str, Any]:
-    return {
-        "id": draft.id,
-        "kind": draft.kind,
-        "status": draft.status.value,
-        "version": draft.version,
-        "content": draft.content,
-        "text": draft.text,
-    }
-
-
 def pending_for(
     *,
     session: Session,
@@ -108,7 +99,7 @@ def pending_for(
     older_than_hours: float | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[DraftReviewPublic], int]:
     """The review queue of one person: drafts waiting for their decision, oldest first."""
     query = select(Draft).where(
         Draft.status.in_([DraftStatus.pending_review, DraftStatus.approved])
@@ -158,7 +149,7 @@ def reviewable(
     relationship_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[DraftReviewPublic], int]:
     """Every draft `principal` may review, newest first, whatever its state."""
     query = select(Draft)
     if relationship_id is not None:
