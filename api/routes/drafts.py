@@ -76,3 +76,27 @@ def story_consent(
     view = access.view(session=session, relationship_id=relationship_id, principal=user)
     member = relationships.set_story_consent(view=view, consent=body.consent)
     return StoryConsentPublic(relationship_id=relationship_id, consent=member.story_consent)
+
+
+@router.post(
+    "/sessions/{session_id}/prepare",
+    response_model=list[DraftPublic],
+    status_code=status.HTTP_201_CREATED,
+)
+def prepare_session(
+    session_id: int, services: ServicesDep, session: SessionDep, user: CurrentUser
+) -> list[DraftPublic]:
+    """The mentor's brief and agenda for the relationship's next session, both for review.
+
+    Only the relationship's mentor prepares (403 for anyone else who may see the
+    session), and only the next upcoming session (409); both drafts or neither.
+    """
+    view = access.view_of_session(session=session, session_id=session_id, principal=user)
+    drafts = drafting.prepare_session(
+        services=services,
+        session=session,
+        principal=user,
+        relationship_id=view.relationship.id,
+        session_id=session_id,
+    )
+    return [queue.get_for(session=session, draft_id=d.id, principal=user) for d in drafts]

@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, UploadFile, status
-from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
 from companion.errors import InvalidInput
 from companion.matching import service as matching
 from companion.matching.schemas import (
+    ApproveAllResult,
     ImportPreview,
     ImportResult,
     ParticipantPublic,
     ProposalPublic,
+    RunPayload,
     RunSummary,
     SwapRequest,
 )
@@ -24,24 +25,11 @@ from companion.participants import service as participants
 from companion.programs import policy as program_policy
 from companion.relationships import access
 from companion.relationships import service as relationships
+from companion.relationships.schemas import RelationshipPublic
 
 router = APIRouter(prefix="/api/v1", tags=["matching"])
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-
-
-class RunPayload(BaseModel):
-    """The same JSON as `companion match run --json`."""
-
-    model_config = ConfigDict(extra="allow")
-
-    run_id: int
-    program: str
-    status: str
-    matches: list[dict[str, Any]]
-    unmatched: list[dict[str, Any]]
-    objective: float
-    fairness: dict[str, Any]
 
 
 @router.post(
@@ -102,7 +90,7 @@ def list_participants(
 )
 async def run_matching(
     program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> dict:
+) -> RunPayload:
     # Encoding and solving are CPU-bound: keep them off the event loop.
     match_run = await run_in_threadpool(
         matching.run,
@@ -127,12 +115,18 @@ def list_runs(
 
 
 @router.get("/matching/runs/{run_id}", response_model=RunPayload)
-def get_run(run_id: int, session: SessionDep, user: CurrentUser) -> dict:
+def get_run(run_id: int, session: SessionDep, user: CurrentUser) -> RunPayload:
     return matching.run_payload(session=session, run_id=run_id, principal=user)
 
 
-@router.post("/matching/proposals/{proposal_id}:approve")
-def approve_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) -> Any:
+@router.post(
+    "/matching/proposals/{proposal_id}:approve",
+    response_model=RelationshipPublic,
+    response_model_exclude_unset=True,
+)
+def approve_proposal(
+    proposal_id: int, session: SessionDep, user: CurrentUser
+) -> RelationshipPublic:
     """Approve a proposal; the answer is the relationship it became."""
     relationship = matching.approve(session=session, proposal_id=proposal_id, principal=user)
     view = access.view(session=session, relationship_id=relationship.id, principal=user)
@@ -144,10 +138,10 @@ def reject_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) ->
     return matching.reject(session=session, proposal_id=proposal_id, principal=user)
 
 
-@router.post("/matching/runs/{run_id}:approve-all")
-def approve_all(run_id: int, session: SessionDep, user: CurrentUser) -> dict[str, int]:
+@router.post("/matching/runs/{run_id}:approve-all", response_model=ApproveAllResult)
+def approve_all(run_id: int, session: SessionDep, user: CurrentUser) -> ApproveAllResult:
     count = matching.approve_all(session=session, run_id=run_id, principal=user)
-    return {"approved": count}
+    return ApproveAllResult(approved=count)
 
 
 @router.post("/matching/runs/{run_id}:swap", response_model=list[ProposalPublic])

@@ -19,7 +19,8 @@ from starlette.datastructures import FormData
 
 from api.deps import ServicesDep, SessionDep
 from api.params import whole_number
-from api.web.core import Form, WebUser, field_errors, flash, flash_failure, redirect, render
+from api.web import forms
+from api.web.core import Form, WebUser, flash, redirect, render
 from companion.accounts.models import Role, User
 from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
@@ -98,7 +99,7 @@ def _milestone_lines(milestones: list[dict[str, Any]]) -> str:
 
 def _errors(exc: CompanionError) -> dict[str, str]:
     """A service error by form field; a milestone's error names the milestone."""
-    found = field_errors(exc)
+    found = forms.service_errors(exc)
     for detail in exc.details:
         where = _MILESTONE_FIELD.match(str(detail.get("field", "")))
         if where:
@@ -106,11 +107,17 @@ def _errors(exc: CompanionError) -> dict[str, str]:
             found["milestones"] = f"Milestone {number}: {detail.get('message', exc.message)}"
     if "content" in found:
         # A check across fields of a drafted goal: its dates in order.
-        found["milestones"] = found.pop("content").removeprefix("Value error, ")
+        found["milestones"] = found.pop("content")
     return found
 
 
 # --- the goals page -----------------------------------------------------------------------
+
+
+def _flashed(request: Request, refused: forms.Refused, back: str) -> RedirectResponse:
+    """A refusal that is not about a field (a conflict, the drafter unavailable): say it."""
+    flash(request, refused.message, "error")
+    return redirect(back)
 
 
 def _view(session: SessionDep, relationship_id: int, user: User) -> View:
@@ -166,7 +173,7 @@ def _goals_page(
         mentors=_names(view, view.mentors()),
         mentees=_names(view, view.mentees()),
         goals=goals,
-        titles={g["id"]: g.get("title", "") for g in goals},
+        titles={g.id: g.title or "" for g in goals},
         owner=view.is_mentee,
         is_open=view.relationship.status.is_open,
         drafts=drafts,
@@ -194,29 +201,30 @@ def draft_goal(
     view = _view(session, relationship_id, user)
     text = _text(form, "text")
     try:
-        draft = drafting.request_draft(
-            services=services,
-            session=session,
-            kind=DraftKind.smart_goal,
-            principal=user,
-            relationship_id=relationship_id,
-            text=text,
+        draft = forms.run(
+            session,
+            lambda: drafting.request_draft(
+                services=services,
+                session=session,
+                kind=DraftKind.smart_goal,
+                principal=user,
+                relationship_id=relationship_id,
+                text=text,
+            ),
+            describe=_errors,
         )
-    except InvalidInput as exc:
+    except forms.Refused as refused:
+        if refused.status_code != 422:
+            return _flashed(request, refused, _goals_url(relationship_id))
         return _goals_page(
             request,
             session,
             user,
             view,
             status_code=422,
-            errors=_errors(exc),
+            errors=refused.errors,
             values={"text": text},
         )
-    except NotFound:
-        raise
-    except CompanionError as exc:
-        flash_failure(request, session, exc)
-        return redirect(_goals_url(relationship_id))
     flash(
         request, "Here is a SMART goal drafted from your aspiration: check it, edit it, approve it."
     )
@@ -235,28 +243,29 @@ def create_goal(
     milestones = _milestones(values["milestones"], problems)
     if not problems:
         try:
-            goal = goals_service.create(
-                view=view,
-                title=values["title"],
-                **{part: values[part] for part in SMART_PARTS},
-                target_date=target_date,
-                milestones=milestones,
-                visibility=values["visibility"] or GoalVisibility.private,
+            goal = forms.run(
+                session,
+                lambda: goals_service.create(
+                    view=view,
+                    title=values["title"],
+                    **{part: values[part] for part in SMART_PARTS},
+                    target_date=target_date,
+                    milestones=milestones,
+                    visibility=values["visibility"] or GoalVisibility.private,
+                ),
+                describe=_errors,
             )
-        except InvalidInput as exc:
-            problems = _errors(exc)
-        except NotFound:
-            raise
-        except CompanionError as exc:
-            flash_failure(request, session, exc)
-            return redirect(_goals_url(relationship_id))
+        except forms.Refused as refused:
+            if refused.status_code != 422:
+                return _flashed(request, refused, _goals_url(relationship_id))
+            problems = refused.errors
     if problems:
         return _goals_page(
             request, session, user, view, status_code=422, errors=problems, values=values
         )
-    shared = goal["visibility"] != GoalVisibility.private
+    shared = goal.visibility != GoalVisibility.private
     flash(request, "Your goal is saved" + (" and shared." if shared else ", private to you."))
-    return redirect(_goals_url(relationship_id, goal["id"]))
+    return redirect(_goals_url(relationship_id, goal.id))
 
 
 def _change_goal(
@@ -271,23 +280,20 @@ def _change_goal(
 ) -> HTMLResponse | RedirectResponse:
     """Run one change to a goal; its errors go next to that goal's fields, or in a flash."""
     try:
-        change()
-    except InvalidInput as exc:
+        forms.run(session, change, describe=_errors)
+    except forms.Refused as refused:
+        if refused.status_code != 422:
+            return _flashed(request, refused, _goals_url(view.relationship.id, goal_id))
         return _goals_page(
             request,
             session,
             user,
             view,
             status_code=422,
-            errors=_errors(exc),
+            errors=refused.errors,
             values=values,
             error_goal=goal_id,
         )
-    except NotFound:
-        raise
-    except CompanionError as exc:
-        flash_failure(request, session, exc)
-        return redirect(_goals_url(view.relationship.id, goal_id))
     flash(request, done)
     return redirect(_goals_url(view.relationship.id, goal_id))
 
@@ -475,7 +481,7 @@ def edit_goal_form(
 ) -> HTMLResponse:
     view = _view(session, relationship_id, user)
     goal = goals_service.goal_to_edit(view=view, goal_id=goal_id)
-    values = {name: str(goal[name] or "") for name in GOAL_FIELDS}
+    values = {name: str(getattr(goal, name) or "") for name in GOAL_FIELDS}
     return render(request, "goals/edit.html", user=user, view=view, goal=goal, values=values)
 
 
@@ -496,14 +502,17 @@ def edit_goal(
     if not problems:
         changes = {name: values[name] for name in ("title", *SMART_PARTS)}
         try:
-            goals_service.update(view=view, goal_id=goal_id, **changes, target_date=target_date)
-        except InvalidInput as exc:
-            problems = _errors(exc)
-        except NotFound:
-            raise
-        except CompanionError as exc:
-            flash_failure(request, session, exc)
-            return redirect(_goals_url(relationship_id, goal_id))
+            forms.run(
+                session,
+                lambda: goals_service.update(
+                    view=view, goal_id=goal_id, **changes, target_date=target_date
+                ),
+                describe=_errors,
+            )
+        except forms.Refused as refused:
+            if refused.status_code != 422:
+                return _flashed(request, refused, _goals_url(relationship_id, goal_id))
+            problems = refused.errors
     if problems:
         return render(
             request,
@@ -536,18 +545,18 @@ def check_goal(
     view = _view(session, relationship_id, user)
     goals_service.get_goal(view=view, goal_id=goal_id)  # in this relationship, or 404
     try:
-        draft = drafting.request_draft(
-            services=services,
-            session=session,
-            kind=DraftKind.smart_check,
-            principal=user,
-            goal_id=goal_id,
+        draft = forms.run(
+            session,
+            lambda: drafting.request_draft(
+                services=services,
+                session=session,
+                kind=DraftKind.smart_check,
+                principal=user,
+                goal_id=goal_id,
+            ),
         )
-    except NotFound:
-        raise
-    except CompanionError as exc:
-        flash_failure(request, session, exc)
-        return redirect(_goals_url(relationship_id, goal_id))
+    except forms.Refused as refused:
+        return _flashed(request, refused, _goals_url(relationship_id, goal_id))
     flash(request, "Your goal is checked: read the verdicts, then keep them with your goal.")
     return redirect(f"{_goals_url(relationship_id)}/drafts/{draft.id}")
 
@@ -662,25 +671,33 @@ def decide_draft(
                 request, session, user, view, found, status_code=422, errors=problems, values=values
             )
     try:
-        draft = workflow.decide(
-            session=session,
-            draft_id=draft_id,
-            action=action,
-            version=version,
-            principal=user,
-            content=content,
-            note=values["note"],
-            services=services,
+        draft = forms.run(
+            session,
+            lambda: workflow.decide(
+                session=session,
+                draft_id=draft_id,
+                action=action,
+                version=version,
+                principal=user,
+                content=content,
+                note=values["note"],
+                services=services,
+            ),
+            describe=_errors,
         )
-    except InvalidInput as exc:
+    except forms.Refused as refused:
+        if refused.status_code != 422:
+            return _flashed(request, refused, here)
         return _draft_page(
-            request, session, user, view, found, status_code=422, errors=_errors(exc), values=values
+            request,
+            session,
+            user,
+            view,
+            found,
+            status_code=422,
+            errors=refused.errors,
+            values=values,
         )
-    except NotFound:
-        raise
-    except CompanionError as exc:
-        flash_failure(request, session, exc)
-        return redirect(here)
     return _after_decision(request, view, draft, action, here)
 
 
@@ -747,7 +764,7 @@ def recommendations(
                 vectors=services.profile_vectors,
                 program_id=program.id,
                 principal=user,
-            )["shortlists"]
+            ).shortlists
             context.update(
                 mode="speed", shortlist=[names[i] for i in lists.get(me.external_id, [])]
             )
@@ -760,7 +777,7 @@ def recommendations(
                 principal=user,
                 limit=RECOMMENDATIONS,
             )
-            context.update(mode="self_match", recommendations=found["recommendations"])
+            context.update(mode="self_match", recommendations=found.recommendations)
     except InvalidInput as exc:
         context["problem"] = exc.message
     return render(request, "goals/recommendations.html", user=user, **context)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +37,7 @@ from companion.matching.models import (
     RunStatus,
 )
 from companion.matching.profiles import to_profile
+from companion.matching.schemas import RunPayload
 from companion.matching.scoring import Scorer, rule_masks
 from companion.participants import service as participants
 from companion.participants.models import Participant
@@ -145,7 +145,7 @@ def list_runs(
     return fetch_page(session, query, order_by=MatchRun.id.desc(), limit=limit, offset=offset)
 
 
-def run_payload(*, session: Session, run_id: int, principal: Principal) -> dict[str, Any]:
+def run_payload(*, session: Session, run_id: int, principal: Principal) -> RunPayload:
     """The run as scripts read it (participant ids as imported)."""
     match_run = get_run(session=session, run_id=run_id, principal=principal)
     program = session.get(Program, match_run.program_id)
@@ -153,26 +153,28 @@ def run_payload(*, session: Session, run_id: int, principal: Principal) -> dict[
         p.id: p.external_id
         for p in participants.all_participants(session=session, program_id=program.id)
     }
-    return {
-        "run_id": match_run.id,
-        "program": program.name,
-        "status": str(match_run.status),
-        "matches": [
-            {
-                "proposal_id": p.id,
-                "mentor_id": ids.get(p.mentor_id),
-                "mentee_id": ids.get(p.mentee_id),
-                "score": p.score,
-                "reasons": p.reasons,
-                "components": p.components,
-                "status": str(p.status),
-            }
-            for p in match_run.proposals
-        ],
-        "unmatched": match_run.unmatched,
-        "objective": match_run.objective,
-        "fairness": match_run.fairness,
-    }
+    return RunPayload.model_validate(
+        {
+            "run_id": match_run.id,
+            "program": program.name,
+            "status": str(match_run.status),
+            "matches": [
+                {
+                    "proposal_id": p.id,
+                    "mentor_id": ids.get(p.mentor_id),
+                    "mentee_id": ids.get(p.mentee_id),
+                    "score": p.score,
+                    "reasons": p.reasons,
+                    "components": p.components,
+                    "status": str(p.status),
+                }
+                for p in match_run.proposals
+            ],
+            "unmatched": match_run.unmatched,
+            "objective": match_run.objective,
+            "fairness": match_run.fairness,
+        }
+    )
 
 
 # --- decisions -----------------------------------------------------------------

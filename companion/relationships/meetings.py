@@ -35,6 +35,7 @@ from companion.relationships.scheduling import (
     local_time,
     propose_times,
 )
+from companion.relationships.schemas import ActionItemPublic, SessionPublic
 from companion.relationships.service import _record, effective_cadence
 from companion.review import delivery
 
@@ -255,7 +256,7 @@ def update(
 
 def session_payload(
     row: MentoringSession, view: View, *, session: Session, with_notes: bool
-) -> dict[str, Any]:
+) -> SessionPublic:
     starts_at = row.starts_at
     ends_at = starts_at + timedelta(minutes=row.duration_minutes)
     data: dict[str, Any] = {
@@ -289,12 +290,12 @@ def session_payload(
                 select(ActionItem).where(ActionItem.session_id == row.id).order_by(ActionItem.id)
             )
         ]
-    return data
+    return SessionPublic.model_validate(data)
 
 
 def list_sessions(
     *, session: Session, view: View, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[SessionPublic], int]:
     query = select(MentoringSession).where(MentoringSession.relationship_id == view.relationship.id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
@@ -326,20 +327,22 @@ def write_private_note(*, session: Session, view: View, session_id: int, text: s
 # --- action items ----------------------------------------------------------------------
 
 
-def action_payload(item: ActionItem, view: View) -> dict[str, Any]:
+def action_payload(item: ActionItem, view: View) -> ActionItemPublic:
     today = utcnow().date()
-    return {
-        "id": item.id,
-        "session_id": item.session_id,
-        "owner": view.external_id(item.owner_id),
-        "owner_name": view.people[item.owner_id].name,
-        "text": item.text,
-        "due_date": item.due_date,
-        "done": item.done_at is not None,
-        "done_at": item.done_at,
-        "overdue": health.is_overdue(item, today),
-        "created_at": item.created_at,
-    }
+    return ActionItemPublic(
+        **{
+            "id": item.id,
+            "session_id": item.session_id,
+            "owner": view.external_id(item.owner_id),
+            "owner_name": view.people[item.owner_id].name,
+            "text": item.text,
+            "due_date": item.due_date,
+            "done": item.done_at is not None,
+            "done_at": item.done_at,
+            "overdue": health.is_overdue(item, today),
+            "created_at": item.created_at,
+        }
+    )
 
 
 def add_action(
@@ -403,7 +406,9 @@ def update_action(
     return item
 
 
-def list_actions(*, session: Session, view: View, open_only: bool = False) -> list[dict[str, Any]]:
+def list_actions(
+    *, session: Session, view: View, open_only: bool = False
+) -> list[ActionItemPublic]:
     view.require_member("Action items")
     query = select(ActionItem).where(ActionItem.relationship_id == view.relationship.id)
     if open_only:

@@ -31,6 +31,7 @@ from companion.relationships.models import (
     RelationshipStatus,
     SessionStatus,
 )
+from companion.relationships.schemas import RelationshipPublic
 
 MAX_CIRCLE_MENTEES = 12
 EXPECTATIONS_MAX = 4000
@@ -269,7 +270,7 @@ def summary(
     counts: dict[str, int],
     upcoming: MentoringSession | None,
     health: Any | None = None,
-) -> dict[str, Any]:
+) -> RelationshipPublic:
     """What a member or a coordinator sees of a relationship in lists and detail."""
     mentor = people.get(relationship.mentor_id)
     mentee = people.get(relationship.mentee_id) if relationship.mentee_id else None
@@ -312,10 +313,10 @@ def summary(
     if health is not None:
         data["stalled"] = health.stalled
         data["stalled_reasons"] = health.reasons
-    return data
+    return RelationshipPublic.model_validate(data)
 
 
-def detail(*, session: Session, view: View, now: datetime | None = None) -> dict[str, Any]:
+def detail(*, session: Session, view: View, now: datetime | None = None) -> RelationshipPublic:
     from companion.relationships import health
 
     now = now or utcnow()
@@ -344,7 +345,7 @@ def list_visible(
     limit: int = 50,
     offset: int = 0,
     now: datetime | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[RelationshipPublic], int]:
     """Coordinators (and the System) see every relationship of the program; members their own."""
     from companion.relationships import health
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from companion.participants.models import Participant
 from companion.relationships import access
 from companion.relationships.access import View
 from companion.relationships.models import Message, RelationshipMember
+from companion.relationships.schemas import MessagePublic, RelationshipUnread
 from companion.relationships.service import _record, _session_of, unread_count
 
 BODY_MAX = 5000
@@ -30,7 +30,7 @@ _TRAILING = ".,;:!?*"
 class ThreadPage:
     """One page of a thread, oldest first, and what the reader has left unread after it."""
 
-    items: list[dict[str, Any]]
+    items: list[MessagePublic]
     total: int
     unread: int
 
@@ -109,17 +109,17 @@ def _authors(session: Session, view: View, messages: list[Message]) -> dict[int,
 
 def message_payload(
     message: Message, authors: dict[int, Participant], reader: RelationshipMember
-) -> dict[str, Any]:
+) -> MessagePublic:
     author = authors[message.author_id]
-    return {
-        "id": message.id,
-        "author": author.external_id,
-        "author_name": author.name,
-        "body": message.body,
-        "created_at": message.created_at,
-        "mine": message.author_id == reader.participant_id,
-        "links": links_in(message.body),
-    }
+    return MessagePublic(
+        id=message.id,
+        author=author.external_id,
+        author_name=author.name,
+        body=message.body,
+        created_at=message.created_at,
+        mine=message.author_id == reader.participant_id,
+        links=links_in(message.body),
+    )
 
 
 def list_messages(view: View, *, limit: int, offset: int, mark_read: bool = True) -> ThreadPage:
@@ -144,13 +144,13 @@ def list_messages(view: View, *, limit: int, offset: int, mark_read: bool = True
     )
 
 
-def message_of(view: View, message: Message) -> dict[str, Any]:
+def message_of(view: View, message: Message) -> MessagePublic:
     """One message as its author sees it right after posting."""
     member = view.require_member(PRIVATE)
     return message_payload(message, _authors(_session_of(message), view, [message]), member)
 
 
-def unread_for_user(*, session: Session, user: User) -> list[dict[str, int]]:
+def unread_for_user(*, session: Session, user: User) -> list[RelationshipUnread]:
     """Unread messages in each relationship the user is a member of, in any program."""
     ids = access.relationship_ids_of_user(session, user)
     if not ids:
@@ -162,5 +162,6 @@ def unread_for_user(*, session: Session, user: User) -> list[dict[str, int]]:
         .order_by(RelationshipMember.relationship_id)
     ).all()
     return [
-        {"relationship_id": m.relationship_id, "unread": unread_count(session, m)} for m in members
+        RelationshipUnread(relationship_id=m.relationship_id, unread=unread_count(session, m))
+        for m in members
     ]

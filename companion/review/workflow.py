@@ -357,7 +357,7 @@ def _validated(session: Session, draft: Draft, content: dict[str, Any]) -> dict[
         validated = output.model_validate(content, context=validation_context(session, draft))
     except ValidationError as exc:
         details = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "content", "message": e["msg"]}
+            {"field": ".".join(str(p) for p in e["loc"]) or "content", "message": _reason(e)}
             for e in exc.errors()
         ]
         raise InvalidInput(
@@ -366,6 +366,14 @@ def _validated(session: Session, draft: Draft, content: dict[str, Any]) -> dict[
             details=details,
         ) from None
     return validated.model_dump(mode="json")
+
+
+def _reason(error: Any) -> str:
+    """A validation error's own words: a check's message, not pydantic's "Value error, ..."."""
+    context = error.get("ctx") or {}
+    if error.get("type") == "value_error" and "error" in context:
+        return str(context["error"])
+    return str(error["msg"])
 
 
 def _edit(session: Session, draft: Draft, content: dict[str, Any], actor: Actor) -> None:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from companion.accounts import service as accounts
 from companion.audit.models import AuditEvent
 from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
-from companion.errors import InvalidInput
+from companion.errors import Conflict, InvalidInput, PermissionDenied
 from companion.review import workflow
 from companion.review.workflow import Action
 from prompts.schemas import DraftKind
 from tests.relationships.conftest import World
-from tests.review.test_workflow import ask, decide, transitions
+from tests.review.test_workflow import ask, book, decide, transitions
 
 
 def _maya(session):
@@ -119,3 +119,69 @@ class TestApprovingUnchangedText:
         response = decide(world, "maya", draft, "approve", content={"objectives": []})
         assert response.status_code == 422
         assert response.json()["error"]["details"]
+
+
+class TestPrepare:
+    """Only the mentor prepares, and only the next session: the service decides for all."""
+
+    def _prepare(self, world: World, who: str, session_id: int):
+        return world.client.post(
+            f"/api/v1/sessions/{session_id}/prepare", headers=world.headers(who)
+        )
+
+    def test_the_mentor_prepares_the_next_session(self, world: World) -> None:
+        session_id = book(world, days=3)
+        response = self._prepare(world, "maya", session_id)
+        assert response.status_code == 201, response.json()
+        drafts = response.json()
+        assert sorted(d["kind"] for d in drafts) == ["agenda", "brief"]
+        assert {d["status"] for d in drafts} == {"pending_review"}
+        # Nobody else reads them before the mentor approves.
+        for who in ("eli", "nora", "omar"):
+            for draft in drafts:
+                read = world.client.get(f"/api/v1/drafts/{draft['id']}", headers=world.headers(who))
+                assert read.status_code == 404, who
+
+    def test_anyone_else_is_refused_as_the_pages_refuse(self, world: World) -> None:
+        session_id = book(world, days=3)
+        mentee = self._prepare(world, "eli", session_id)
+        assert mentee.status_code == 403
+        assert "mentor" in mentee.json()["error"]["message"]
+        for who in ("lead", "org"):  # they see the session's time, and may not prepare it
+            assert self._prepare(world, who, session_id).status_code == 403, who
+        for who in ("nora", "omar", "pia", "elsewhere"):
+            assert self._prepare(world, who, session_id).status_code == 404, who
+        with world.services.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Draft)) == 0
+
+    def test_only_the_next_session(self, world: World) -> None:
+        book(world, days=3)
+        later = book(world, days=10)
+        response = self._prepare(world, "maya", later)
+        assert response.status_code == 409
+        assert "next upcoming session" in response.json()["error"]["message"]
+        with world.services.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Draft)) == 0
+
+    def test_the_service_says_the_same(self, world: World) -> None:
+        book(world, days=3)
+        later = book(world, days=10)
+        with world.services.sessions() as session:
+            maya = _maya(session)
+            with pytest.raises(Conflict):
+                drafting.prepare_session(
+                    services=world.services,
+                    session=session,
+                    principal=maya,
+                    relationship_id=world.first,
+                    session_id=later,
+                )
+            eli = accounts.get_by_email(session=session, email="eli@example.org")
+            with pytest.raises(PermissionDenied):
+                drafting.prepare_session(
+                    services=world.services,
+                    session=session,
+                    principal=eli,
+                    relationship_id=world.first,
+                    session_id=later,
+                )
