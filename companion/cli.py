@@ -705,8 +705,13 @@ def relationships_list(
             offset=offset,
         )
     if as_json:
-        page = {"items": items, "total": total, "limit": limit, "offset": offset}
-        print(json.dumps(page, default=str, ensure_ascii=False))
+        page = {
+            "items": [item.model_dump(mode="json", exclude_unset=True) for item in items],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        }
+        print(json.dumps(page, ensure_ascii=False))
         return
     table = Table(
         "id",
@@ -718,14 +723,14 @@ def relationships_list(
         title=f"Relationships of {program} ({total})",
     )
     for item in items:
-        upcoming = item["next_session"]
+        upcoming = item.next_session
         table.add_row(
-            str(item["id"]),
-            Text(item["name"] or ", ".join(m["name"] for m in item["members"])),
-            item["status"],
-            str(item["sessions"]["held"]),
-            f"{upcoming['starts_at']:%Y-%m-%d %H:%M}" if upcoming else "-",
-            "; ".join(item["stalled_reasons"]) or "-",
+            str(item.id),
+            Text(item.name or ", ".join(m.name for m in item.members)),
+            item.status.value,
+            str(item.sessions["held"]),
+            f"{upcoming.starts_at:%Y-%m-%d %H:%M}" if upcoming else "-",
+            "; ".join(item.stalled_reasons or []) or "-",
         )
     out.print(table)
 
@@ -910,7 +915,9 @@ def draft_show(
     from companion.review import queue
 
     with services() as built, unit_of_work(built) as session:
-        payload = queue.get_for(session=session, draft_id=draft_id, principal=CLI)
+        payload = queue.get_for(session=session, draft_id=draft_id, principal=CLI).model_dump(
+            mode="json"
+        )
     if as_json:
         print(json.dumps(payload, default=str, ensure_ascii=False))
         return
@@ -1037,7 +1044,9 @@ def match_run(
         created = matching.run(
             session=session, vectors=built.profile_vectors, program_id=target.id, principal=CLI
         )
-        payload = matching.run_payload(session=session, run_id=created.id, principal=CLI)
+        payload = matching.run_payload(
+            session=session, run_id=created.id, principal=CLI
+        ).model_dump(mode="json")
     if as_json:
         print(json.dumps(payload, ensure_ascii=False))
         return
@@ -1053,7 +1062,9 @@ def match_show(
     from companion.matching import service as matching
 
     with services() as built, unit_of_work(built) as session:
-        payload = matching.run_payload(session=session, run_id=run_id, principal=CLI)
+        payload = matching.run_payload(session=session, run_id=run_id, principal=CLI).model_dump(
+            mode="json"
+        )
     if as_json:
         print(json.dumps(payload, ensure_ascii=False))
         return

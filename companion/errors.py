@@ -16,8 +16,21 @@ class CompanionError(Exception):
 
 
 class InvalidInput(CompanionError):
+    """Input refused; `details` name the field(s) concerned, so a form can show the
+    message next to its field and a script can tell which value to fix.
+
+    `field="name"` is short for `details=[{"field": "name", "message": message}]`.
+    """
+
     status_code = 422
     code = "invalid_input"
+
+    def __init__(
+        self, message: str, *, field: str | None = None, details: list[dict] | None = None
+    ) -> None:
+        if field is not None:
+            details = [*(details or []), {"field": field, "message": message}]
+        super().__init__(message, details=details)
 
 
 class NotFound(CompanionError):

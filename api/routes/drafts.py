@@ -2,48 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
 from companion.drafting import service as drafting
 from companion.drafting.models import DraftStatus
+from companion.pagination import Page
 from companion.relationships import access
 from companion.relationships import service as relationships
 from companion.review import queue
+from companion.review.schemas import (
+    Consent,
+    DraftPublic,
+    DraftRequest,
+    DraftReviewPublic,
+    StoryConsentPublic,
+)
 from prompts.schemas import DraftKind
 
 router = APIRouter(prefix="/api/v1", tags=["drafts"])
 
 
-class DraftRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: DraftKind
-    relationship_id: int | None = Field(
-        default=None,
-        description="agenda, brief, feedback_prompts, nudge, success_story, smart_goal",
-    )
-    goal_id: int | None = Field(default=None, description="smart_check, success_story")
-    text: str | None = Field(
-        default=None,
-        max_length=2000,
-        description="smart_goal: the aspiration; answer: the question",
-    )
-
-
-class Consent(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    consent: bool
-
-
-@router.post("/drafts", status_code=status.HTTP_201_CREATED)
+@router.post("/drafts", response_model=DraftPublic, status_code=status.HTTP_201_CREATED)
 def request_draft(
     body: DraftRequest, services: ServicesDep, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> DraftPublic:
     """Draft something for human review; nothing reaches a participant until approved."""
     draft = drafting.request_draft(
         services=services,
@@ -57,14 +42,14 @@ def request_draft(
     return queue.get_for(session=session, draft_id=draft.id, principal=user)
 
 
-@router.get("/drafts")
+@router.get("/drafts", response_model=Page[DraftReviewPublic])
 def list_drafts(
     session: SessionDep,
     user: CurrentUser,
     page: PageDep,
     kind: Annotated[DraftKind | None, Query()] = None,
     status_: Annotated[DraftStatus | None, Query(alias="status")] = None,
-) -> dict[str, Any]:
+) -> Page[DraftReviewPublic]:
     """Drafts you may review, in any state (recipients use /me/deliveries)."""
     items, total = queue.reviewable(
         session=session,
@@ -74,20 +59,44 @@ def list_drafts(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+    return Page[DraftReviewPublic](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.get("/drafts/{draft_id}")
-def get_draft(draft_id: int, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+@router.get("/drafts/{draft_id}", response_model=DraftPublic)
+def get_draft(draft_id: int, session: SessionDep, user: CurrentUser) -> DraftPublic:
     """Reviewers see the draft with its provenance; recipients only a delivered draft."""
     return queue.get_for(session=session, draft_id=draft_id, principal=user)
 
 
-@router.put("/relationships/{relationship_id}/story-consent")
+@router.put("/relationships/{relationship_id}/story-consent", response_model=StoryConsentPublic)
 def story_consent(
     relationship_id: int, body: Consent, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> StoryConsentPublic:
     """A member agrees (or stops agreeing) to a success story about the relationship."""
     view = access.view(session=session, relationship_id=relationship_id, principal=user)
     member = relationships.set_story_consent(view=view, consent=body.consent)
-    return {"relationship_id": relationship_id, "consent": member.story_consent}
+    return StoryConsentPublic(relationship_id=relationship_id, consent=member.story_consent)
+
+
+@router.post(
+    "/sessions/{session_id}/prepare",
+    response_model=list[DraftPublic],
+    status_code=status.HTTP_201_CREATED,
+)
+def prepare_session(
+    session_id: int, services: ServicesDep, session: SessionDep, user: CurrentUser
+) -> list[DraftPublic]:
+    """The mentor's brief and agenda for the relationship's next session, both for review.
+
+    Only the relationship's mentor prepares (403 for anyone else who may see the
+    session), and only the next upcoming session (409); both drafts or neither.
+    """
+    view = access.view_of_session(session=session, session_id=session_id, principal=user)
+    drafts = drafting.prepare_session(
+        services=services,
+        session=session,
+        principal=user,
+        relationship_id=view.relationship.id,
+        session_id=session_id,
+    )
+    return [queue.get_for(session=session, draft_id=d.id, principal=user) for d in drafts]

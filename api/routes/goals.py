@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, PageDep, SessionDep
 from companion.drafting import coaching
+from companion.drafting.coaching import CoachingPublic
 from companion.pagination import Page
 from companion.relationships import access
 from companion.relationships import goals as goals_service
 from companion.relationships.access import View
-from companion.relationships.goals import (
-    ANSWER_MAX,
-    ASSESSMENT_MAX,
-    COACHING_TEXT_MAX,
-    MILESTONE_TEXT_MAX,
-    MILESTONES_MAX,
-    NOTE_MAX,
-    SMART_MAX,
-    TITLE_MAX,
+from companion.relationships.goals import ANSWER_MAX, COACHING_TEXT_MAX
+from companion.relationships.schemas import (
+    AssessmentCreate,
+    CheckInCreate,
+    GoalCreate,
+    GoalPublic,
+    GoalUpdate,
+    MilestoneCreate,
+    MilestoneUpdate,
 )
-from companion.relationships.models import GoalOutcome, GoalStatus, GoalVisibility
 from prompts.schemas import Criterion
 
 router = APIRouter(prefix="/api/v1", tags=["goals"])
@@ -32,7 +31,9 @@ router = APIRouter(prefix="/api/v1", tags=["goals"])
 GOALS = "/relationships/{relationship_id}/goals"
 GOAL = GOALS + "/{goal_id}"
 
-Goal = dict[str, Any]
+Goal = GoalPublic
+# Who reads a goal decides how much of it they get; what is not theirs is left out.
+ONLY_WHAT_THEY_MAY_READ = {"response_model_exclude_unset": True}
 
 
 def relationship_view(relationship_id: int, session: SessionDep, user: CurrentUser) -> View:
@@ -40,31 +41,6 @@ def relationship_view(relationship_id: int, session: SessionDep, user: CurrentUs
 
 
 RelationshipView = Annotated[View, Depends(relationship_view)]
-
-
-class MilestoneCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(min_length=1, max_length=MILESTONE_TEXT_MAX)
-    due_date: date | None = None
-
-
-class GoalCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
-    specific: str = Field(default="", max_length=SMART_MAX)
-    measurable: str = Field(default="", max_length=SMART_MAX)
-    achievable: str = Field(default="", max_length=SMART_MAX)
-    relevant: str = Field(default="", max_length=SMART_MAX)
-    time_bound: str = Field(default="", max_length=SMART_MAX)
-    target_date: date | None = None
-    milestones: list[MilestoneCreate] = Field(default_factory=list, max_length=MILESTONES_MAX)
-    visibility: GoalVisibility = GoalVisibility.private
-    status: GoalStatus = Field(default=GoalStatus.draft, description="draft or active.")
-    mentee: str | None = Field(
-        default=None, description="The mentee's participant id; only ever the caller's own."
-    )
 
 
 class CoachingRequest(BaseModel):
@@ -78,85 +54,61 @@ class CoachingRequest(BaseModel):
     )
 
 
-class GoalUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: str | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
-    specific: str | None = Field(default=None, max_length=SMART_MAX)
-    measurable: str | None = Field(default=None, max_length=SMART_MAX)
-    achievable: str | None = Field(default=None, max_length=SMART_MAX)
-    relevant: str | None = Field(default=None, max_length=SMART_MAX)
-    time_bound: str | None = Field(default=None, max_length=SMART_MAX)
-    target_date: date | None = Field(default=None, description="null clears it.")
-    status: GoalStatus | None = None
-    visibility: GoalVisibility | None = Field(
-        default=None, description="Who besides the mentee may read the goal: sharing."
-    )
-
-
-class CheckInCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    progress: int = Field(ge=0, le=100, description="Percent of the way to the goal.")
-    note: str = Field(default="", max_length=NOTE_MAX)
-
-
-class MilestoneUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    done: bool
-
-
-class AssessmentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    outcome: GoalOutcome
-    assessment: str = Field(default="", max_length=ASSESSMENT_MAX)
-
-
-@router.get(GOALS, response_model=Page[Goal])
+@router.get(GOALS, response_model=Page[Goal], **ONLY_WHAT_THEY_MAY_READ)
 def list_goals(view: RelationshipView, page: PageDep) -> Page[Goal]:
     items, total = goals_service.list_goals(view=view, limit=page.limit, offset=page.offset)
-    return Page[Goal](items=items, total=total, limit=page.limit, offset=page.offset)
+    return Page[GoalPublic](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post(GOALS, response_model=Goal, status_code=status.HTTP_201_CREATED)
+@router.post(
+    GOALS, response_model=Goal, **ONLY_WHAT_THEY_MAY_READ, status_code=status.HTTP_201_CREATED
+)
 def create_goal(body: GoalCreate, view: RelationshipView) -> Goal:
     return goals_service.create(view=view, **body.model_dump())
 
 
-@router.post(GOALS + "/coaching", response_model=Goal)
-def coach_goal(body: CoachingRequest, view: RelationshipView) -> Goal:
+@router.post(GOALS + "/coaching", response_model=CoachingPublic)
+def coach_goal(body: CoachingRequest, view: RelationshipView) -> CoachingPublic:
     """Coaching on a goal the mentee is writing: per criterion met, missing or unclear,
     a question for each gap, and the goal composed from their words. Nothing is stored."""
     return coaching.coach(view=view, text=body.text, answers=dict(body.answers))
 
 
-@router.get(GOAL, response_model=Goal)
+@router.get(GOAL, response_model=Goal, **ONLY_WHAT_THEY_MAY_READ)
 def get_goal(goal_id: int, view: RelationshipView) -> Goal:
     return goals_service.get_goal(view=view, goal_id=goal_id)
 
 
-@router.patch(GOAL, response_model=Goal)
+@router.patch(GOAL, response_model=Goal, **ONLY_WHAT_THEY_MAY_READ)
 def update_goal(goal_id: int, body: GoalUpdate, view: RelationshipView) -> Goal:
     return goals_service.update(view=view, goal_id=goal_id, **body.model_dump(exclude_unset=True))
 
 
-@router.post(GOAL + "/check-ins", response_model=Goal, status_code=status.HTTP_201_CREATED)
+@router.post(
+    GOAL + "/check-ins",
+    response_model=Goal,
+    **ONLY_WHAT_THEY_MAY_READ,
+    status_code=status.HTTP_201_CREATED,
+)
 def check_in(goal_id: int, body: CheckInCreate, view: RelationshipView) -> Goal:
     return goals_service.check_in(
         view=view, goal_id=goal_id, progress=body.progress, note=body.note
     )
 
 
-@router.post(GOAL + "/milestones", response_model=Goal, status_code=status.HTTP_201_CREATED)
+@router.post(
+    GOAL + "/milestones",
+    response_model=Goal,
+    **ONLY_WHAT_THEY_MAY_READ,
+    status_code=status.HTTP_201_CREATED,
+)
 def add_milestone(goal_id: int, body: MilestoneCreate, view: RelationshipView) -> Goal:
     return goals_service.add_milestone(
         view=view, goal_id=goal_id, text=body.text, due_date=body.due_date
     )
 
 
-@router.patch(GOAL + "/milestones/{milestone_id}", response_model=Goal)
+@router.patch(GOAL + "/milestones/{milestone_id}", response_model=Goal, **ONLY_WHAT_THEY_MAY_READ)
 def complete_milestone(
     goal_id: int, milestone_id: int, body: MilestoneUpdate, view: RelationshipView
 ) -> Goal:
@@ -165,7 +117,7 @@ def complete_milestone(
     )
 
 
-@router.post(GOAL + "/assessment", response_model=Goal)
+@router.post(GOAL + "/assessment", response_model=Goal, **ONLY_WHAT_THEY_MAY_READ)
 def assess_goal(goal_id: int, body: AssessmentCreate, view: RelationshipView) -> Goal:
     return goals_service.assess(
         view=view, goal_id=goal_id, outcome=body.outcome, assessment=body.assessment

@@ -98,7 +98,9 @@ async def upload_documents(
     for upload in files:
         data = await upload.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
-            raise InvalidInput(f"{upload.filename}: larger than 20 MB; split it first.")
+            raise InvalidInput(
+                f"{upload.filename}: larger than 20 MB; split it first.", field="files"
+            )
         uploads.append((upload.filename or "upload", data))
     tag_list = [t.strip() for t in tags.split(",") if t.strip()]
     # Encoding is CPU-bound: keep it off the event loop.

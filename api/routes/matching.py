@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, UploadFile, status
-from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
@@ -21,6 +20,7 @@ from companion.matching.schemas import (
     ParticipantPublic,
     ProposalPublic,
     RebalancePublic,
+    RunPayload,
     RunSummary,
     SwapRequest,
 )
@@ -29,24 +29,11 @@ from companion.participants import service as participants
 from companion.programs import policy as program_policy
 from companion.relationships import access
 from companion.relationships import service as relationships
+from companion.relationships.schemas import RelationshipPublic
 
 router = APIRouter(prefix="/api/v1", tags=["matching"])
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-
-
-class RunPayload(BaseModel):
-    """The same JSON as `companion match run --json`."""
-
-    model_config = ConfigDict(extra="allow")
-
-    run_id: int
-    program: str
-    status: str
-    matches: list[dict[str, Any]]
-    unmatched: list[dict[str, Any]]
-    objective: float
-    fairness: dict[str, Any]
 
 
 @router.post(
@@ -66,7 +53,9 @@ async def import_participants(
     )
     data = await file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput("The file is larger than 10 MB; split it into several imports.")
+        raise InvalidInput(
+            "The file is larger than 10 MB; split it into several imports.", field="file"
+        )
     name = file.filename or "participants.csv"
     if dry_run:
         records, problems = participants.check_file(
@@ -105,7 +94,7 @@ def list_participants(
 )
 async def run_matching(
     program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> dict:
+) -> RunPayload:
     # Encoding and solving are CPU-bound: keep them off the event loop.
     match_run = await run_in_threadpool(
         matching.run,
@@ -130,12 +119,18 @@ def list_runs(
 
 
 @router.get("/matching/runs/{run_id}", response_model=RunPayload)
-def get_run(run_id: int, session: SessionDep, user: CurrentUser) -> dict:
+def get_run(run_id: int, session: SessionDep, user: CurrentUser) -> RunPayload:
     return matching.run_payload(session=session, run_id=run_id, principal=user)
 
 
-@router.post("/matching/proposals/{proposal_id}:approve")
-def approve_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) -> Any:
+@router.post(
+    "/matching/proposals/{proposal_id}:approve",
+    response_model=RelationshipPublic,
+    response_model_exclude_unset=True,
+)
+def approve_proposal(
+    proposal_id: int, session: SessionDep, user: CurrentUser
+) -> RelationshipPublic:
     """Approve a proposal; the answer is the relationship it became."""
     relationship = matching.approve(session=session, proposal_id=proposal_id, principal=user)
     view = access.view(session=session, relationship_id=relationship.id, principal=user)

@@ -5,30 +5,32 @@ Every endpoint here is a read-only proposal: it creates nothing and notifies nob
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, ServicesDep, SessionDep
 from companion.matching import modes_service as modes
+from companion.matching.schemas import (
+    AnswerersPublic,
+    AssignmentPublic,
+    BoardsPublic,
+    CirclesPublic,
+    Question,
+    RecommendationsPublic,
+    ShortlistsPublic,
+    SpeedRanks,
+)
 
 router = APIRouter(prefix="/api/v1/programs/{program_id}/matching", tags=["matching modes"])
 
 
-class SpeedRanks(BaseModel):
-    """Each side's ranking of the people they met, best first, by id as imported."""
-
-    mentee_ranks: dict[str, list[str]] = Field(default_factory=dict)
-    mentor_ranks: dict[str, list[str]] = Field(default_factory=dict)
-
-
-class Question(BaseModel):
-    question: str = Field(min_length=1, max_length=2000)
-
-
-@router.get("/recommendations", summary="Mentors a mentee may choose from (read-only proposal)")
+@router.get(
+    "/recommendations",
+    response_model=RecommendationsPublic,
+    summary="Mentors a mentee may choose from (read-only proposal)",
+)
 async def recommendations(
     program_id: int,
     session: SessionDep,
@@ -36,7 +38,7 @@ async def recommendations(
     user: CurrentUser,
     mentee_id: Annotated[str, Query(min_length=1)],
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
-) -> dict[str, Any]:
+) -> RecommendationsPublic:
     """Self-match: the best mentors for one mentee. Creates nothing and notifies nobody.
 
     A coordinator of the program may ask for any mentee; a mentee only for themselves.
@@ -52,10 +54,14 @@ async def recommendations(
     )
 
 
-@router.post("/circles", summary="Propose mentoring circles (read-only proposal)")
+@router.post(
+    "/circles",
+    response_model=CirclesPublic,
+    summary="Propose mentoring circles (read-only proposal)",
+)
 async def circles(
     program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> CirclesPublic:
     """Group unmatched mentees into circles led by one mentor. Creates nothing, notifies nobody."""
     return await run_in_threadpool(
         modes.circles,
@@ -66,10 +72,14 @@ async def circles(
     )
 
 
-@router.post("/speed/shortlists", summary="Speed-mentoring shortlists (read-only proposal)")
+@router.post(
+    "/speed/shortlists",
+    response_model=ShortlistsPublic,
+    summary="Speed-mentoring shortlists (read-only proposal)",
+)
 async def speed_shortlists(
     program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> ShortlistsPublic:
     """For each unmatched mentee, good but diverse mentors to meet. Creates nothing, notifies
     nobody."""
     return await run_in_threadpool(
@@ -81,10 +91,14 @@ async def speed_shortlists(
     )
 
 
-@router.post("/speed/assignment", summary="Pairs from speed-round rankings (read-only proposal)")
+@router.post(
+    "/speed/assignment",
+    response_model=AssignmentPublic,
+    summary="Pairs from speed-round rankings (read-only proposal)",
+)
 def speed_assignment(
     program_id: int, body: SpeedRanks, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> AssignmentPublic:
     """Stable, mentee-optimal pairs from both sides' rankings; a pair is only proposed when
     both ranked each other. Creates nothing and notifies nobody."""
     return modes.speed_assignment(
@@ -96,10 +110,14 @@ def speed_assignment(
     )
 
 
-@router.post("/advisory-boards", summary="Advisory boards per mentee (read-only proposal)")
+@router.post(
+    "/advisory-boards",
+    response_model=BoardsPublic,
+    summary="Advisory boards per mentee (read-only proposal)",
+)
 async def advisory_boards(
     program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> BoardsPublic:
     """For each unmatched mentee, mentors each covering a different need. Creates nothing,
     notifies nobody."""
     return await run_in_threadpool(
@@ -111,10 +129,14 @@ async def advisory_boards(
     )
 
 
-@router.post("/ask", summary="Who could answer a question now (read-only proposal)")
+@router.post(
+    "/ask",
+    response_model=AnswerersPublic,
+    summary="Who could answer a question now (read-only proposal)",
+)
 async def ask(
     program_id: int, body: Question, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> AnswerersPublic:
     """Mentors of the moment: the few people best placed to answer, never the asker.
     Creates nothing and notifies nobody."""
     return await run_in_threadpool(

@@ -6,88 +6,53 @@ data; for everyone else it does not exist (404).
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, PageDep, SessionDep
 from companion.pagination import Page
 from companion.relationships import access, health, meetings
 from companion.relationships import service as relationships
-from companion.relationships.models import Modality, RelationshipStatus, SessionStatus
+from companion.relationships.models import RelationshipStatus
+from companion.relationships.schemas import (
+    ActionCreate,
+    ActionItemPublic,
+    ActionUpdate,
+    AgreementUpdate,
+    Booking,
+    CalendarFeedPublic,
+    CircleCreate,
+    EndRequest,
+    PrivateNoteBody,
+    PrivateNotePublic,
+    ProgramHealthPublic,
+    ProposedTime,
+    ProposedTimesPublic,
+    Reflection,
+    RelationshipPublic,
+    SessionPublic,
+    SessionUpdate,
+    StatusChange,
+)
 from companion.review import delivery
 
 router = APIRouter(prefix="/api/v1", tags=["relationships"])
+# Members read more of a relationship than coordinators do; what is not theirs is left out.
+MEMBERS_READ_MORE = {"response_model_exclude_unset": True}
 
 ICS = "text/calendar; charset=utf-8"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CircleCreate(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    mentor: str = Field(description="The leading mentor's id as imported.")
-    mentees: list[str] = Field(description="The mentees' ids as imported (2 to 12).")
-
-
-class AgreementUpdate(Strict):
-    cadence_days: int | None = Field(default=None, ge=1, le=90)
-    modalities: list[Modality] | None = None
-    expectations: str | None = Field(default=None, max_length=4000)
-
-
-class StatusChange(Strict):
-    status: Literal["active", "paused"]
-
-
-class EndRequest(Strict):
-    outcome: Literal["completed", "ended_early"]
-    reason: str = Field(default="", max_length=2000)
-
-
-class Reflection(Strict):
-    text: str = Field(min_length=1, max_length=8000)
-
-
-class Booking(Strict):
-    starts_at: datetime = Field(description="With an offset, e.g. 2026-03-03T08:00:00Z.")
-    duration_minutes: int | None = Field(default=None, ge=10, le=240)
-    modality: Modality = Modality.video
-
-
-class SessionUpdate(Strict):
-    status: SessionStatus | None = None
-    starts_at: datetime | None = None
-    duration_minutes: int | None = Field(default=None, ge=10, le=240)
-    modality: Modality | None = None
-    shared_notes: str | None = Field(default=None, max_length=20_000)
-
-
-class PrivateNoteBody(Strict):
-    text: str = Field(max_length=20_000)
-
-
-class ActionCreate(Strict):
-    text: str = Field(min_length=1, max_length=1000)
-    owner: str = Field(description="The owner's participant id as imported.")
-    due_date: date | None = None
-    session_id: int | None = None
-
-
-class ActionUpdate(Strict):
-    done: bool | None = None
-    text: str | None = Field(default=None, min_length=1, max_length=1000)
-    due_date: date | None = None
 
 
 # --- program level ---------------------------------------------------------------------
 
 
-@router.get("/programs/{program_id}/relationships", response_model=Page[dict[str, Any]])
+@router.get(
+    "/programs/{program_id}/relationships",
+    response_model=Page[RelationshipPublic],
+    **MEMBERS_READ_MORE,
+)
 def list_relationships(
     program_id: int,
     session: SessionDep,
@@ -95,7 +60,7 @@ def list_relationships(
     page: PageDep,
     status_: Annotated[RelationshipStatus | None, Query(alias="status")] = None,
     stalled: Annotated[bool, Query(description="Only stalled relationships.")] = False,
-) -> Any:
+) -> Page[RelationshipPublic]:
     program = relationships.get_program(session=session, program_id=program_id, principal=user)
     items, total = relationships.list_visible(
         session=session,
@@ -106,13 +71,18 @@ def list_relationships(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+    return Page[RelationshipPublic](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/programs/{program_id}/circles", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/programs/{program_id}/circles",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RelationshipPublic,
+    **MEMBERS_READ_MORE,
+)
 def form_circle(
     program_id: int, body: CircleCreate, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> RelationshipPublic:
     program = relationships.get_program(session=session, program_id=program_id, principal=user)
     circle = relationships.create_circle(
         session=session,
@@ -126,8 +96,8 @@ def form_circle(
     return relationships.detail(session=session, view=view)
 
 
-@router.get("/programs/{program_id}/relationships/health")
-def program_health(program_id: int, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+@router.get("/programs/{program_id}/relationships/health", response_model=ProgramHealthPublic)
+def program_health(program_id: int, session: SessionDep, user: CurrentUser) -> ProgramHealthPublic:
     """Stalled pairs, upcoming sessions, goal progress and session counts (coordinators)."""
     program = relationships.get_program(session=session, program_id=program_id, principal=user)
     return health.overview(
@@ -142,16 +112,24 @@ def _view(session: SessionDep, relationship_id: int, user: CurrentUser) -> acces
     return access.view(session=session, relationship_id=relationship_id, principal=user)
 
 
-@router.get("/relationships/{relationship_id}")
-def get_relationship(relationship_id: int, session: SessionDep, user: CurrentUser) -> Any:
+@router.get(
+    "/relationships/{relationship_id}", response_model=RelationshipPublic, **MEMBERS_READ_MORE
+)
+def get_relationship(
+    relationship_id: int, session: SessionDep, user: CurrentUser
+) -> RelationshipPublic:
     view = _view(session, relationship_id, user)
     return relationships.detail(session=session, view=view)
 
 
-@router.patch("/relationships/{relationship_id}/agreement")
+@router.patch(
+    "/relationships/{relationship_id}/agreement",
+    response_model=RelationshipPublic,
+    **MEMBERS_READ_MORE,
+)
 def update_agreement(
     relationship_id: int, body: AgreementUpdate, session: SessionDep, user: CurrentUser
-) -> Any:
+) -> RelationshipPublic:
     view = _view(session, relationship_id, user)
     relationships.update_agreement(
         view=view,
@@ -162,69 +140,88 @@ def update_agreement(
     return relationships.detail(session=session, view=view)
 
 
-@router.post("/relationships/{relationship_id}/status")
+@router.post(
+    "/relationships/{relationship_id}/status",
+    response_model=RelationshipPublic,
+    **MEMBERS_READ_MORE,
+)
 def change_status(
     relationship_id: int, body: StatusChange, session: SessionDep, user: CurrentUser
-) -> Any:
+) -> RelationshipPublic:
     view = _view(session, relationship_id, user)
     relationships.set_status(view=view, status=RelationshipStatus(body.status))
     return relationships.detail(session=session, view=view)
 
 
-@router.post("/relationships/{relationship_id}/end")
+@router.post(
+    "/relationships/{relationship_id}/end", response_model=RelationshipPublic, **MEMBERS_READ_MORE
+)
 def end_relationship(
     relationship_id: int, body: EndRequest, session: SessionDep, user: CurrentUser
-) -> Any:
+) -> RelationshipPublic:
     view = _view(session, relationship_id, user)
     relationships.end(view=view, outcome=RelationshipStatus(body.outcome), reason=body.reason)
     return relationships.detail(session=session, view=view)
 
 
-@router.put("/relationships/{relationship_id}/reflection")
+@router.put(
+    "/relationships/{relationship_id}/reflection",
+    response_model=RelationshipPublic,
+    **MEMBERS_READ_MORE,
+)
 def write_reflection(
     relationship_id: int, body: Reflection, session: SessionDep, user: CurrentUser
-) -> Any:
+) -> RelationshipPublic:
     view = _view(session, relationship_id, user)
     relationships.reflect(view=view, text=body.text)
     return relationships.detail(session=session, view=view)
 
 
-@router.get("/relationships/{relationship_id}/proposed-times")
+@router.get("/relationships/{relationship_id}/proposed-times", response_model=ProposedTimesPublic)
 def proposed_times(
     relationship_id: int,
     session: SessionDep,
     user: CurrentUser,
     count: Annotated[int, Query(ge=1, le=20)] = 5,
-) -> dict[str, Any]:
+) -> ProposedTimesPublic:
     view = _view(session, relationship_id, user)
     proposal, earliest, cadence = meetings.proposed_times(session=session, view=view, count=count)
-    return {
-        "earliest": earliest,
-        "cadence_days": cadence,
-        "duration_minutes": view.program.session_minutes,
-        "explanation": proposal.explanation,
-        "times": [
-            {"starts_at": t.starts_at, "ends_at": t.ends_at, "local": t.local}
+    return ProposedTimesPublic(
+        earliest=earliest,
+        cadence_days=cadence,
+        duration_minutes=view.program.session_minutes,
+        explanation=proposal.explanation,
+        times=[
+            ProposedTime(starts_at=t.starts_at, ends_at=t.ends_at, local=t.local)
             for t in proposal.times
         ],
-    }
+    )
 
 
-@router.get("/relationships/{relationship_id}/sessions", response_model=Page[dict[str, Any]])
+@router.get(
+    "/relationships/{relationship_id}/sessions",
+    response_model=Page[SessionPublic],
+    **MEMBERS_READ_MORE,
+)
 def list_sessions(
     relationship_id: int, session: SessionDep, user: CurrentUser, page: PageDep
-) -> Any:
+) -> Page[SessionPublic]:
     view = _view(session, relationship_id, user)
     items, total = meetings.list_sessions(
         session=session, view=view, limit=page.limit, offset=page.offset, gate=delivery
     )
-    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+    return Page[SessionPublic](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/relationships/{relationship_id}/sessions", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/relationships/{relationship_id}/sessions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionPublic,
+    **MEMBERS_READ_MORE,
+)
 def book_session(
     relationship_id: int, body: Booking, session: SessionDep, user: CurrentUser
-) -> Any:
+) -> SessionPublic:
     view = _view(session, relationship_id, user)
     row = meetings.book(
         session=session,
@@ -240,17 +237,17 @@ def _session_view(session: SessionDep, session_id: int, user: CurrentUser) -> ac
     return access.view_of_session(session=session, session_id=session_id, principal=user)
 
 
-@router.get("/sessions/{session_id}")
-def get_session(session_id: int, session: SessionDep, user: CurrentUser) -> Any:
+@router.get("/sessions/{session_id}", response_model=SessionPublic, **MEMBERS_READ_MORE)
+def get_session(session_id: int, session: SessionDep, user: CurrentUser) -> SessionPublic:
     view = _session_view(session, session_id, user)
     row = meetings.get_session(session, view, session_id)
     return meetings.session_payload(row, view, session=session, with_notes=True, gate=delivery)
 
 
-@router.patch("/sessions/{session_id}")
+@router.patch("/sessions/{session_id}", response_model=SessionPublic, **MEMBERS_READ_MORE)
 def update_session(
     session_id: int, body: SessionUpdate, session: SessionDep, user: CurrentUser
-) -> Any:
+) -> SessionPublic:
     view = _session_view(session, session_id, user)
     row = meetings.update(
         session=session, view=view, session_id=session_id, **body.model_dump(exclude_unset=True)
@@ -258,15 +255,15 @@ def update_session(
     return meetings.session_payload(row, view, session=session, with_notes=True, gate=delivery)
 
 
-@router.put("/sessions/{session_id}/private-note")
+@router.put("/sessions/{session_id}/private-note", response_model=PrivateNotePublic)
 def put_private_note(
     session_id: int, body: PrivateNoteBody, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> PrivateNotePublic:
     view = _session_view(session, session_id, user)
     note = meetings.write_private_note(
         session=session, view=view, session_id=session_id, text=body.text
     )
-    return {"session_id": session_id, "text": note.text, "updated_at": note.updated_at}
+    return PrivateNotePublic(session_id=session_id, text=note.text, updated_at=note.updated_at)
 
 
 @router.get(
@@ -284,34 +281,40 @@ def session_calendar(session_id: int, session: SessionDep, user: CurrentUser) ->
     )
 
 
-@router.get("/relationships/{relationship_id}/action-items")
+@router.get("/relationships/{relationship_id}/action-items", response_model=list[ActionItemPublic])
 def list_actions(
     relationship_id: int,
     session: SessionDep,
     user: CurrentUser,
     open_only: Annotated[bool, Query(alias="open")] = False,
-) -> list[dict[str, Any]]:
+) -> list[ActionItemPublic]:
     view = _view(session, relationship_id, user)
     return meetings.list_actions(session=session, view=view, open_only=open_only)
 
 
-@router.post("/relationships/{relationship_id}/action-items", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/relationships/{relationship_id}/action-items",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ActionItemPublic,
+)
 def add_action(
     relationship_id: int, body: ActionCreate, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> ActionItemPublic:
     view = _view(session, relationship_id, user)
     item = meetings.add_action(session=session, view=view, **body.model_dump())
     return meetings.action_payload(item, view)
 
 
-@router.patch("/relationships/{relationship_id}/action-items/{action_id}")
+@router.patch(
+    "/relationships/{relationship_id}/action-items/{action_id}", response_model=ActionItemPublic
+)
 def update_action(
     relationship_id: int,
     action_id: int,
     body: ActionUpdate,
     session: SessionDep,
     user: CurrentUser,
-) -> dict[str, Any]:
+) -> ActionItemPublic:
     view = _view(session, relationship_id, user)
     item = meetings.update_action(
         session=session, view=view, action_id=action_id, **body.model_dump(exclude_unset=True)
@@ -322,12 +325,16 @@ def update_action(
 # --- calendar feeds --------------------------------------------------------------------
 
 
-@router.post("/me/calendar-feed", status_code=status.HTTP_201_CREATED)
-def issue_calendar_feed(request: Request, session: SessionDep, user: CurrentUser) -> dict:
+@router.post(
+    "/me/calendar-feed", status_code=status.HTTP_201_CREATED, response_model=CalendarFeedPublic
+)
+def issue_calendar_feed(
+    request: Request, session: SessionDep, user: CurrentUser
+) -> CalendarFeedPublic:
     """A secret address for Outlook/Google to subscribe to; issuing again revokes the old one."""
     token = meetings.issue_feed(session=session, user=user)
     url = str(request.url_for("calendar_feed", token=f"{token}.ics"))
-    return {"url": url, "note": "Anyone with this address can read your session times."}
+    return CalendarFeedPublic(url=url, note="Anyone with this address can read your session times.")
 
 
 @router.get(

@@ -2,70 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
+from companion.pagination import Page
 from companion.review import delivery, queue, stats, workflow
+from companion.review.schemas import (
+    BulkApprove,
+    BulkApproveResult,
+    Decision,
+    DeliveredDraftPublic,
+    DraftPublic,
+    DraftReviewPublic,
+    KindReviewPublic,
+    ReviewStatsPublic,
+)
 from prompts.schemas import DraftKind
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 
 
-class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    action: workflow.Action
-    version: int = Field(ge=1, description="The version of the draft you saw.")
-    content: dict[str, Any] | None = Field(
-        default=None, description="Your edited version (edit, or approve with an edit)."
-    )
-    note: str = Field(default="", max_length=2000)
-
-
-class BulkItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: int
-    version: int = Field(ge=1)
-
-
-class BulkApprove(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    drafts: list[BulkItem] = Field(min_length=1, max_length=200)
-
-
-@router.get("/review/stats")
+@router.get("/review/stats", response_model=ReviewStatsPublic)
 def review_stats(
     session: SessionDep,
     user: CurrentUser,
     program_id: Annotated[int | None, Query()] = None,
-) -> dict[str, Any]:
+) -> ReviewStatsPublic:
     """Per draft kind: how often reviewers approved drafts as drafted, and how much they
     changed the others (normalised edit distance, 0 = unchanged, 1 = rewritten)."""
     rows = stats.review_by_kind(session=session, principal=user, program_id=program_id)
-    return {
-        "kinds": [
-            {
-                "kind": r.kind,
-                "decided": r.decided,
-                "approved": r.approved,
-                "approved_unedited": r.approved_unedited,
-                "rejected": r.rejected,
-                "changes_requested": r.changes_requested,
-                "unedited_rate": r.unedited_rate,
-                "mean_change": r.mean_change,
-            }
-            for r in rows
-        ],
-        "min_decided": stats.MIN_DECIDED,
-    }
+    kinds = [KindReviewPublic(**vars(r), unedited_rate=r.unedited_rate) for r in rows]
+    return ReviewStatsPublic(kinds=kinds, min_decided=stats.MIN_DECIDED)
 
 
-@router.get("/review/queue")
+@router.get("/review/queue", response_model=Page[DraftReviewPublic])
 def review_queue(
     session: SessionDep,
     user: CurrentUser,
@@ -73,7 +45,7 @@ def review_queue(
     kind: Annotated[DraftKind | None, Query()] = None,
     program_id: Annotated[int | None, Query()] = None,
     older_than_hours: Annotated[float | None, Query(ge=0, le=24 * 366 * 10)] = None,
-) -> dict[str, Any]:
+) -> Page[DraftReviewPublic]:
     """Drafts waiting for your decision, oldest first, with their provenance."""
     items, total = queue.pending_for(
         session=session,
@@ -84,13 +56,13 @@ def review_queue(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+    return Page[DraftReviewPublic](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/review/drafts/{draft_id}/decisions")
+@router.post("/review/drafts/{draft_id}/decisions", response_model=DraftPublic)
 def decide(
     draft_id: int, body: Decision, services: ServicesDep, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> DraftPublic:
     draft = workflow.decide(
         session=session,
         draft_id=draft_id,
@@ -104,10 +76,12 @@ def decide(
     return queue.get_for(session=session, draft_id=draft.id, principal=user)
 
 
-@router.post("/review/bulk-approve")
+@router.post(
+    "/review/bulk-approve", response_model=BulkApproveResult, response_model_exclude_unset=True
+)
 def bulk_approve(
     body: BulkApprove, services: ServicesDep, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> BulkApproveResult:
     """Coordinators approve many drafts at once; each succeeds or fails on its own."""
     results = workflow.bulk_approve(
         session=session,
@@ -115,17 +89,17 @@ def bulk_approve(
         principal=user,
         services=services,
     )
-    return {"results": results, "approved": sum(r["ok"] for r in results)}
+    return BulkApproveResult(results=results, approved=sum(r.ok for r in results))
 
 
-@router.get("/me/deliveries")
+@router.get("/me/deliveries", response_model=Page[DeliveredDraftPublic])
 def my_deliveries(
     session: SessionDep,
     user: CurrentUser,
     page: PageDep,
     kind: Annotated[DraftKind | None, Query()] = None,
     relationship_id: Annotated[int | None, Query()] = None,
-) -> dict[str, Any]:
+) -> Page[DeliveredDraftPublic]:
     """What has been approved and delivered to you: the only drafted text you ever see."""
     rows, total = delivery.delivered_page(
         session=session,
@@ -136,4 +110,6 @@ def my_deliveries(
         offset=page.offset,
     )
     items = [delivery.view_of(d) for d in rows]
-    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+    return Page[DeliveredDraftPublic](
+        items=items, total=total, limit=page.limit, offset=page.offset
+    )

@@ -7,12 +7,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
+from api.web import forms
 from api.web.core import (
     Form,
     WebUser,
     begin_session,
     client_address,
-    field_errors,
     flash,
     redirect,
     render,
@@ -59,7 +59,9 @@ def change_password(
         )
     except CompanionError as exc:
         # Not rolled back: a wrong current password must still count against the account.
-        page = _page(request, session, user, status_code=exc.status_code, errors=field_errors(exc))
+        page = _page(
+            request, session, user, status_code=exc.status_code, errors=forms.service_errors(exc)
+        )
         if isinstance(exc, TooManyRequests):
             page.headers["Retry-After"] = str(exc.retry_after)
         return page

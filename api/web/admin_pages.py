@@ -6,10 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
-from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
+from api.web import forms
+from api.web.core import Form, WebUser, flash, redirect, render
 from companion.accounts.models import EmailChangeStatus
 from companion.credentials import service as credentials
-from companion.errors import CompanionError, Conflict, NotFound
+from companion.errors import NotFound
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -52,19 +53,25 @@ def admin_invite(
 ) -> HTMLResponse | RedirectResponse:
     email = str(form.get("email", "")).strip()
     try:
-        outcome = credentials.invite(
-            session=session, principal=user, email=email, settings=services.settings
+        outcome = forms.run(
+            session,
+            lambda: credentials.invite(
+                session=session, principal=user, email=email, settings=services.settings
+            ),
+            known={"email"},
+            fallback="email",
+            whole=True,
+            whole_page=(NotFound,),
         )
-    except CompanionError as exc:
-        session.rollback()
+    except forms.Refused as refused:
         return _page(
             request,
             session,
             user,
             services,
-            status_code=exc.status_code,
+            status_code=refused.status_code,
             email=email,
-            errors={"email": exc.message},
+            errors=refused.errors,
         )
     flash(request, outcome.notice)
     return redirect("/admin")
@@ -81,15 +88,18 @@ def admin_decide_email_change(
 ) -> RedirectResponse:
     approve = form.get("decision") == "approve"
     try:
-        change = credentials.decide_email_change(
-            session=session,
-            principal=user,
-            change_id=change_id,
-            approve=approve,
-            settings=services.settings,
+        change = forms.run(
+            session,
+            lambda: credentials.decide_email_change(
+                session=session,
+                principal=user,
+                change_id=change_id,
+                approve=approve,
+                settings=services.settings,
+            ),
         )
-    except (Conflict, NotFound) as exc:
-        flash_failure(request, session, exc)
+    except forms.Refused as refused:
+        flash(request, refused.message, "error")
         return redirect("/admin")
     verb = "now signs in with" if approve else "keeps"
     address = change.new_email if approve else change.old_email

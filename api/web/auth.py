@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
+from api.web import forms
 from api.web.core import (
     Form,
     WebUser,
@@ -22,7 +23,7 @@ from companion.accounts import passwords, web_sessions
 from companion.accounts.models import Invitation, LinkPurpose
 from companion.credentials import service as credentials
 from companion.credentials import sign_in
-from companion.errors import InvalidInput, TooManyRequests, Unauthenticated
+from companion.errors import TooManyRequests, Unauthenticated
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -130,18 +131,18 @@ def complete_link(
             errors={"confirm": "The two passwords are not the same."},
         )
     try:
-        user = credentials.complete_link(
-            session=session, token=token, password=password, settings=services.settings
+        user = forms.run(
+            session,
+            lambda: credentials.complete_link(
+                session=session, token=token, password=password, settings=services.settings
+            ),
+            known={"password"},
+            fallback="password",
+            whole=True,
         )
-    except InvalidInput as exc:
-        session.rollback()
-        found = passwords.invitation(session=session, token=token)
+    except forms.Refused as refused:
         return _link_page(
-            request,
-            found,
-            token,
-            status_code=422,
-            errors={"password": exc.message.removeprefix("password: ")},
+            request, found, token, status_code=refused.status_code, errors=refused.errors
         )
     begin_session(request, web_sessions.start(session=session, user=user))
     flash(request, "Your password is set. Welcome!")
@@ -160,11 +161,22 @@ def forgot(
     """Email a reset link to the address, if it has an account; the answer is the same."""
     email = str(form.get("email", "")).strip()
     try:
-        credentials.request_reset(session=session, email=email, settings=services.settings)
-    except InvalidInput as exc:
-        session.rollback()
+        forms.run(
+            session,
+            lambda: credentials.request_reset(
+                session=session, email=email, settings=services.settings
+            ),
+            known={"email"},
+            fallback="email",
+            whole=True,
+        )
+    except forms.Refused as refused:
         return render(
-            request, "forgot.html", status_code=422, email=email, errors={"email": exc.message}
+            request,
+            "forgot.html",
+            status_code=refused.status_code,
+            email=email,
+            errors=refused.errors,
         )
     flash(
         request,

@@ -19,10 +19,11 @@ from starlette.datastructures import FormData, UploadFile
 from api.deps import PageDep, PageParams, ServicesDep, SessionDep
 from api.params import whole_number
 from api.routes.matching import MAX_FILE_BYTES
-from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
+from api.web import forms
+from api.web.core import Form, WebUser, flash, redirect, render
 from companion.accounts.models import User
 from companion.credentials import service as credentials
-from companion.errors import CompanionError, Conflict, InvalidInput
+from companion.errors import CompanionError, InvalidInput, NotFound
 from companion.matching import service as matching
 from companion.matching.fairness import MIN_GROUP
 from companion.matching.models import MatchRun
@@ -251,15 +252,15 @@ def program_overview(
         )[1]
         for label, role in (("all", None), ("mentor", "mentor"), ("mentee", "mentee"))
     }
-    goals = [g for r in overview["per_relationship"] for g in r["goals"]]
-    goal_statuses = Counter(g["status"] for g in goals)
+    goals = [g for r in overview.per_relationship for g in r.goals]
+    goal_statuses = Counter(g.status.value for g in goals)
     latest = _latest_run(session, user, program_id)
     score = fairness = None
     fairness_note = ""
     if latest is not None:
         payload = matching.run_payload(session=session, run_id=latest.id, principal=user)
-        score = score_chart([m["score"] for m in payload["matches"]])
-        fairness, fairness_note = fairness_charts(payload["fairness"])
+        score = score_chart([m.score for m in payload.matches])
+        fairness, fairness_note = fairness_charts(payload.fairness)
     return render(
         request,
         "coordinator/program.html",
@@ -269,7 +270,7 @@ def program_overview(
         people=counts,
         goal_count=len(goals),
         goal_statuses=dict(goal_statuses),
-        mean_progress=round(sum(g["progress"] for g in goals) / len(goals)) if goals else None,
+        mean_progress=round(sum(g.progress for g in goals) / len(goals)) if goals else None,
         latest=latest,
         score_chart=score,
         fairness_charts=fairness,
@@ -323,19 +324,26 @@ async def _uploaded_file(form: FormData) -> tuple[str, bytes]:
         try:
             data = base64.b64decode(carried, validate=True)
         except (binascii.Error, ValueError):
-            raise InvalidInput(
-                "The checked file did not come back intact; choose it again."
+            raise forms.Refused(
+                {"file": "The checked file did not come back intact; choose it again."}
             ) from None
         return str(form.get("filename") or "participants.csv"), data
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        raise InvalidInput("Choose a CSV or JSON Lines file (.csv, .jsonl) to import.")
+        raise forms.Refused({"file": "Choose a CSV or JSON Lines file (.csv, .jsonl) to import."})
     data = await upload.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput("The file is larger than 10 MB; split it into several imports.")
+        raise forms.Refused(
+            {"file": "The file is larger than 10 MB; split it into several imports."}
+        )
     if not data:
-        raise InvalidInput("The file is empty.")
+        raise forms.Refused({"file": "The file is empty."})
     return upload.filename, data
+
+
+def _file_errors(exc: CompanionError) -> dict[str, str]:
+    """A refused file: its message by the file field; its rows' problems are listed apart."""
+    return {"file": exc.message}
 
 
 def _problems_of(exc: CompanionError) -> list[dict[str, Any]]:
@@ -364,8 +372,12 @@ async def import_participants(
     try:
         filename, data = await _uploaded_file(form)
         if form.get("preview"):
-            records, problems = participants.check_file(
-                session=session, program=program, data=data, filename=filename, principal=user
+            records, problems = forms.run(
+                session,
+                lambda: participants.check_file(
+                    session=session, program=program, data=data, filename=filename, principal=user
+                ),
+                describe=_file_errors,
             )
             known = {
                 p.external_id
@@ -384,24 +396,27 @@ async def import_participants(
                 filename=filename,
                 carried=base64.b64encode(data).decode() if len(data) <= CARRY_BYTES else None,
             )
-        summary = participants.import_participants(
-            session=session,
-            program=program,
-            data=data,
-            filename=filename,
-            principal=user,
+        summary = forms.run(
+            session,
+            lambda: participants.import_participants(
+                session=session,
+                program=program,
+                data=data,
+                filename=filename,
+                principal=user,
+            ),
+            describe=_file_errors,
         )
-    except InvalidInput as exc:
-        session.rollback()
+    except forms.Refused as refused:
         return _participants_page(
             request,
             session,
             user,
             program,
             page,
-            status_code=exc.status_code,
-            errors={"file": exc.message},
-            problems=_problems_of(exc),
+            status_code=refused.status_code,
+            errors=refused.errors,
+            problems=_problems_of(refused.cause) if refused.cause else [],
         )
     flash(
         request,
@@ -432,19 +447,25 @@ def invite(
     program = _program_for(session, user, program_id)
     email = str(form.get("email", "")).strip()
     try:
-        outcome = credentials.invite(
-            session=session, principal=user, email=email, settings=services.settings
+        outcome = forms.run(
+            session,
+            lambda: credentials.invite(
+                session=session, principal=user, email=email, settings=services.settings
+            ),
+            known={"email"},
+            fallback="email",
+            whole=True,
+            whole_page=(NotFound,),
         )
-    except CompanionError as exc:
-        session.rollback()
+    except forms.Refused as refused:
         return _participants_page(
             request,
             session,
             user,
             program,
             page,
-            status_code=exc.status_code,
-            errors={"email": exc.message},
+            status_code=refused.status_code,
+            errors=refused.errors,
             email=email,
         )
     flash(request, outcome.notice)
@@ -483,14 +504,17 @@ def start_run(
     form: Form,
 ) -> RedirectResponse:
     try:
-        match_run = matching.run(
-            session=session,
-            vectors=services.profile_vectors,
-            program_id=program_id,
-            principal=user,
+        match_run = forms.run(
+            session,
+            lambda: matching.run(
+                session=session,
+                vectors=services.profile_vectors,
+                program_id=program_id,
+                principal=user,
+            ),
         )
-    except InvalidInput as exc:
-        flash_failure(request, session, exc)
+    except forms.Refused as refused:
+        flash(request, refused.message, "error")
         return redirect(f"/coordinator/programs/{program_id}/matching")
     flash(
         request,
@@ -515,8 +539,8 @@ def _run_page(
         p.external_id: p.name
         for p in participants.all_participants(session=session, program_id=program.id)
     }
-    fairness, fairness_note = fairness_charts(payload["fairness"])
-    pending = [m for m in payload["matches"] if m["status"] == "proposed"]
+    fairness, fairness_note = fairness_charts(payload.fairness)
+    pending = [m for m in payload.matches if m.status == "proposed"]
     return render(
         request,
         "coordinator/run.html",
@@ -530,13 +554,12 @@ def _run_page(
         pending=pending,
         swap_options=[
             (
-                m["proposal_id"],
-                f"Proposal {m['proposal_id']}: {names.get(m['mentor_id'])} "
-                f"with {names.get(m['mentee_id'])}",
+                m.proposal_id,
+                f"Proposal {m.proposal_id}: {names.get(m.mentor_id)} with {names.get(m.mentee_id)}",
             )
             for m in pending
         ],
-        fairness=payload["fairness"],
+        fairness=payload.fairness,
         fairness_charts=fairness,
         fairness_note=fairness_note,
     )
@@ -552,26 +575,26 @@ def run_detail(request: Request, run_id: int, user: WebUser, session: SessionDep
 def approve_proposal(
     request: Request, run_id: int, proposal_id: int, user: WebUser, session: SessionDep, form: Form
 ) -> RedirectResponse:
-    try:
-        matching.approve(session=session, proposal_id=proposal_id, principal=user)
-    except Conflict as exc:
-        flash_failure(request, session, exc)
-    else:
-        flash(request, f"Proposal {proposal_id} approved: the pair is now a relationship.")
-    return redirect(f"/coordinator/runs/{run_id}")
+    return forms.act(
+        request,
+        session,
+        lambda: matching.approve(session=session, proposal_id=proposal_id, principal=user),
+        done=f"Proposal {proposal_id} approved: the pair is now a relationship.",
+        back=f"/coordinator/runs/{run_id}",
+    )
 
 
 @router.post("/coordinator/runs/{run_id}/proposals/{proposal_id}/reject", response_model=None)
 def reject_proposal(
     request: Request, run_id: int, proposal_id: int, user: WebUser, session: SessionDep, form: Form
 ) -> RedirectResponse:
-    try:
-        matching.reject(session=session, proposal_id=proposal_id, principal=user)
-    except Conflict as exc:
-        flash_failure(request, session, exc)
-    else:
-        flash(request, f"Proposal {proposal_id} rejected.")
-    return redirect(f"/coordinator/runs/{run_id}")
+    return forms.act(
+        request,
+        session,
+        lambda: matching.reject(session=session, proposal_id=proposal_id, principal=user),
+        done=f"Proposal {proposal_id} rejected.",
+        back=f"/coordinator/runs/{run_id}",
+    )
 
 
 @router.post("/coordinator/runs/{run_id}/approve-all", response_model=None)
@@ -613,24 +636,27 @@ def swap(
             errors={"second": "Choose two proposals to swap."},
         )
     try:
-        matching.swap(
-            session=session,
-            vectors=services.profile_vectors,
-            first_id=first,
-            second_id=second,
-            principal=user,
-            run_id=run_id,
-            accept_lower=form.get("accept_lower") == "yes",
+        forms.run(
+            session,
+            lambda: matching.swap(
+                session=session,
+                vectors=services.profile_vectors,
+                first_id=first,
+                second_id=second,
+                principal=user,
+                run_id=run_id,
+                accept_lower=form.get("accept_lower") == "yes",
+            ),
+            describe=lambda exc: {"second": exc.message},
         )
-    except CompanionError as exc:
-        session.rollback()
+    except forms.Refused as refused:
         return _run_page(
             request,
             session,
             user,
             match_run,
-            status_code=exc.status_code,
-            errors={"second": exc.message},
+            status_code=refused.status_code,
+            errors=refused.errors,
         )
     flash(request, f"Proposals {first} and {second} swapped their mentors, and were re-scored.")
     return redirect(f"/coordinator/runs/{run_id}")

@@ -25,7 +25,7 @@ from companion.accounts import service as accounts
 from companion.accounts import web_sessions
 from companion.accounts.models import User
 from companion.accounts.web_sessions import StartedSession
-from companion.errors import CompanionError, PermissionDenied
+from companion.errors import PermissionDenied
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -81,12 +81,6 @@ def render(
         },
         status_code=status_code,
     )
-
-
-def flash_failure(request: Request, session: Session, exc: CompanionError) -> None:
-    """A service refused a form: keep nothing of the request's changes, say why."""
-    session.rollback()
-    flash(request, exc.message, "error")
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -147,19 +141,6 @@ async def checked_form(request: Request) -> FormData:
 
 
 Form = Annotated[FormData, Depends(checked_form)]
-
-
-def field_errors(exc: CompanionError) -> dict[str, str]:
-    """A service error as messages keyed by the form field they concern."""
-    found: dict[str, str] = {}
-    for detail in exc.details or []:
-        field = str(detail.get("field") or detail.get("location") or "")
-        if field:
-            found[field.split(".")[0].split("[")[0]] = str(detail.get("message") or exc.message)
-    if not found:
-        head = exc.message.split(":", 1)[0]
-        found[head if " " not in head else "_form"] = exc.message
-    return found
 
 
 def error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:

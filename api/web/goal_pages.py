@@ -19,7 +19,8 @@ from starlette.datastructures import FormData
 
 from api.deps import ServicesDep, SessionDep
 from api.params import whole_number
-from api.web.core import Form, WebUser, field_errors, flash, flash_failure, redirect, render
+from api.web import forms
+from api.web.core import Form, WebUser, flash, redirect, render
 from companion.accounts.models import Role, User
 from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
@@ -35,6 +36,7 @@ from companion.relationships.access import View
 from companion.relationships.goals import SMART_PARTS
 from companion.relationships.models import GoalVisibility
 from companion.review import delivery, queue, workflow
+from companion.review.schemas import DraftPublic
 from prompts.schemas import DraftKind
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -97,7 +99,7 @@ def _milestone_lines(milestones: list[dict[str, Any]]) -> str:
 
 def _errors(exc: CompanionError) -> dict[str, str]:
     """A service error by form field; a milestone's error names the milestone."""
-    found = field_errors(exc)
+    found = forms.service_errors(exc)
     for detail in exc.details:
         where = _MILESTONE_FIELD.match(str(detail.get("field", "")))
         if where:
@@ -105,11 +107,17 @@ def _errors(exc: CompanionError) -> dict[str, str]:
             found["milestones"] = f"Milestone {number}: {detail.get('message', exc.message)}"
     if "content" in found:
         # A check across fields of a drafted goal: its dates in order.
-        found["milestones"] = found.pop("content").removeprefix("Value error, ")
+        found["milestones"] = found.pop("content")
     return found
 
 
 # --- the goals page -----------------------------------------------------------------------
+
+
+def _flashed(request: Request, refused: forms.Refused, back: str) -> RedirectResponse:
+    """A refusal that is not about a field (a conflict, the drafter unavailable): say it."""
+    flash(request, refused.message, "error")
+    return redirect(back)
 
 
 def _view(session: SessionDep, relationship_id: int, user: User) -> View:
@@ -145,7 +153,7 @@ def _goals_page(
         mine, _ = queue.reviewable(
             session=session, principal=user, relationship_id=relationship_id, limit=MAX_PAGE_SIZE
         )
-        drafts = [d for d in mine if d["kind"] in GOAL_DRAFTS and d["status"] in OPEN_DRAFTS]
+        drafts = [d for d in mine if d.kind in GOAL_DRAFTS and d.status in OPEN_DRAFTS]
         for draft in delivery.delivered_to(
             session=session,
             principal=user,
@@ -165,7 +173,7 @@ def _goals_page(
         mentors=_names(view, view.mentors()),
         mentees=_names(view, view.mentees()),
         goals=goals,
-        titles={g["id"]: g.get("title", "") for g in goals},
+        titles={g.id: g.title or "" for g in goals},
         owner=view.is_mentee,
         is_open=view.relationship.status.is_open,
         drafts=drafts,
@@ -193,29 +201,30 @@ def draft_goal(
     view = _view(session, relationship_id, user)
     text = _text(form, "text")
     try:
-        draft = drafting.request_draft(
-            services=services,
-            session=session,
-            kind=DraftKind.smart_goal,
-            principal=user,
-            relationship_id=relationship_id,
-            text=text,
+        draft = forms.run(
+            session,
+            lambda: drafting.request_draft(
+                services=services,
+                session=session,
+                kind=DraftKind.smart_goal,
+                principal=user,
+                relationship_id=relationship_id,
+                text=text,
+            ),
+            describe=_errors,
         )
-    except InvalidInput as exc:
+    except forms.Refused as refused:
+        if refused.status_code != 422:
+            return _flashed(request, refused, _goals_url(relationship_id))
         return _goals_page(
             request,
             session,
             user,
             view,
             status_code=422,
-            errors=_errors(exc),
+            errors=refused.errors,
             values={"text": text},
         )
-    except NotFound:
-        raise
-    except CompanionError as exc:
-        flash_failure(request, session, exc)
-        return redirect(_goals_url(relationship_id))
     flash(
         request, "Here is a SMART goal drafted from your aspiration: check it, edit it, approve it."
     )
@@ -234,28 +243,29 @@ def create_goal(
     milestones = _milestones(values["milestones"], problems)
     if not problems:
         try:
-            goal = goals_service.create(
-                view=view,
-                title=values["title"],
-                **{part: values[part] for part in SMART_PARTS},
-                target_date=target_date,
-                milestones=milestones,
-                visibility=values["visibility"] or GoalVisibility.private,
+            goal = forms.run(
+                session,
+                lambda: goals_service.create(
+                    view=view,
+                    title=values["title"],
+                    **{part: values[part] for part in SMART_PARTS},
+                    target_date=target_date,
+                    milestones=milestones,
+                    visibility=values["visibility"] or GoalVisibility.private,
+                ),
+                describe=_errors,
             )
-        except InvalidInput as exc:
-            problems = _errors(exc)
-        except NotFound:
-            raise
-        except CompanionError as exc:
-            flash_failure(request, session, exc)
-            return redirect(_goals_url(relationship_id))
+        except forms.Refused as refused:
+            if refused.status_code != 422:
+                return _flashed(request, refused, _goals_url(relationship_id))
+            problems = refused.errors
     if problems:
         return _goals_page(
             request, session, user, view, status_code=422, errors=problems, values=values
         )
-    shared = goal["visibility"] != GoalVisibility.private
+    shared = goal.visibility != GoalVisibility.private
     flash(request, "Your goal is saved" + (" and shared." if shared else ", private to you."))
-    return redirect(_goals_url(relationship_id, goal["id"]))
+    return redirect(_goals_url(relationship_id, goal.id))
 
 
 def _change_goal(
@@ -270,23 +280,20 @@ def _change_goal(
 ) -> HTMLResponse | RedirectResponse:
     """Run one change to a goal; its errors go next to that goal's fields, or in a flash."""
     try:
-        change()
-    except InvalidInput as exc:
+        forms.run(session, change, describe=_errors)
+    except forms.Refused as refused:
+        if refused.status_code != 422:
+            return _flashed(request, refused, _goals_url(view.relationship.id, goal_id))
         return _goals_page(
             request,
             session,
             user,
             view,
             status_code=422,
-            errors=_errors(exc),
+            errors=refused.errors,
             values=values,
             error_goal=goal_id,
         )
-    except NotFound:
-        raise
-    except CompanionError as exc:
-        flash_failure(request, session, exc)
-        return redirect(_goals_url(view.relationship.id, goal_id))
     flash(request, done)
     return redirect(_goals_url(view.relationship.id, goal_id))
 
@@ -474,7 +481,7 @@ def edit_goal_form(
 ) -> HTMLResponse:
     view = _view(session, relationship_id, user)
     goal = goals_service.goal_to_edit(view=view, goal_id=goal_id)
-    values = {name: str(goal[name] or "") for name in GOAL_FIELDS}
+    values = {name: str(getattr(goal, name) or "") for name in GOAL_FIELDS}
     return render(request, "goals/edit.html", user=user, view=view, goal=goal, values=values)
 
 
@@ -495,14 +502,17 @@ def edit_goal(
     if not problems:
         changes = {name: values[name] for name in ("title", *SMART_PARTS)}
         try:
-            goals_service.update(view=view, goal_id=goal_id, **changes, target_date=target_date)
-        except InvalidInput as exc:
-            problems = _errors(exc)
-        except NotFound:
-            raise
-        except CompanionError as exc:
-            flash_failure(request, session, exc)
-            return redirect(_goals_url(relationship_id, goal_id))
+            forms.run(
+                session,
+                lambda: goals_service.update(
+                    view=view, goal_id=goal_id, **changes, target_date=target_date
+                ),
+                describe=_errors,
+            )
+        except forms.Refused as refused:
+            if refused.status_code != 422:
+                return _flashed(request, refused, _goals_url(relationship_id, goal_id))
+            problems = refused.errors
     if problems:
         return render(
             request,
@@ -535,32 +545,32 @@ def check_goal(
     view = _view(session, relationship_id, user)
     goals_service.get_goal(view=view, goal_id=goal_id)  # in this relationship, or 404
     try:
-        draft = drafting.request_draft(
-            services=services,
-            session=session,
-            kind=DraftKind.smart_check,
-            principal=user,
-            goal_id=goal_id,
+        draft = forms.run(
+            session,
+            lambda: drafting.request_draft(
+                services=services,
+                session=session,
+                kind=DraftKind.smart_check,
+                principal=user,
+                goal_id=goal_id,
+            ),
         )
-    except NotFound:
-        raise
-    except CompanionError as exc:
-        flash_failure(request, session, exc)
-        return redirect(_goals_url(relationship_id, goal_id))
+    except forms.Refused as refused:
+        return _flashed(request, refused, _goals_url(relationship_id, goal_id))
     flash(request, "Your goal is checked: read the verdicts, then keep them with your goal.")
     return redirect(f"{_goals_url(relationship_id)}/drafts/{draft.id}")
 
 
-def _goal_draft(session: SessionDep, user: User, view: View, draft_id: int) -> dict[str, Any]:
+def _goal_draft(session: SessionDep, user: User, view: View, draft_id: int) -> DraftPublic:
     """A SMART goal or check drafted in this relationship, as the user may read it."""
     found = queue.get_for(session=session, draft_id=draft_id, principal=user)
-    if found["kind"] not in GOAL_DRAFTS or found.get("relationship_id") != view.relationship.id:
+    if found.kind not in GOAL_DRAFTS or found.relationship_id != view.relationship.id:
         raise NotFound(f"No draft with id {draft_id}.")
     return found
 
 
-def _draft_values(draft: dict[str, Any]) -> dict[str, str]:
-    content = draft.get("content") or {}
+def _draft_values(draft: DraftPublic) -> dict[str, str]:
+    content = draft.content or {}
     values = {name: str(content.get(name) or "") for name in DRAFT_FIELDS}
     values["milestones"] = _milestone_lines(content.get("milestones") or [])
     return values
@@ -571,18 +581,19 @@ def _draft_page(
     session: SessionDep,
     user: User,
     view: View,
-    draft: dict[str, Any],
+    draft: DraftPublic,
     *,
     status_code: int = 200,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    actions = set(queue.decisions_on(session=session, draft_id=draft["id"], principal=user)) - {
+    actions = set(queue.decisions_on(session=session, draft_id=draft.id, principal=user)) - {
         workflow.Action.withdraw.value
     }
     checked = None
-    if draft["kind"] == DraftKind.smart_check and draft.get("goal_id"):
-        checked = goals_service.get_goal(view=view, goal_id=draft["goal_id"])
+    goal_id = getattr(draft, "goal_id", None)  # recipients' view names no goal
+    if draft.kind == DraftKind.smart_check and goal_id:
+        checked = goals_service.get_goal(view=view, goal_id=goal_id)
     return render(
         request,
         "goals/draft.html",
@@ -647,7 +658,7 @@ def decide_draft(
         return redirect(here)
     values = {**_draft_values(found), "note": _text(form, "note")}
     content = None
-    edits = found["kind"] == DraftKind.smart_goal and action in (
+    edits = found.kind == DraftKind.smart_goal and action in (
         workflow.Action.approve,
         workflow.Action.edit,
     )
@@ -659,28 +670,34 @@ def decide_draft(
             return _draft_page(
                 request, session, user, view, found, status_code=422, errors=problems, values=values
             )
-        if action == workflow.Action.approve and content == found["content"]:
-            content = None  # approved as drafted: not recorded as a human edit
     try:
-        draft = workflow.decide(
-            session=session,
-            draft_id=draft_id,
-            action=action,
-            version=version,
-            principal=user,
-            content=content,
-            note=values["note"],
-            services=services,
+        draft = forms.run(
+            session,
+            lambda: workflow.decide(
+                session=session,
+                draft_id=draft_id,
+                action=action,
+                version=version,
+                principal=user,
+                content=content,
+                note=values["note"],
+                services=services,
+            ),
+            describe=_errors,
         )
-    except InvalidInput as exc:
+    except forms.Refused as refused:
+        if refused.status_code != 422:
+            return _flashed(request, refused, here)
         return _draft_page(
-            request, session, user, view, found, status_code=422, errors=_errors(exc), values=values
+            request,
+            session,
+            user,
+            view,
+            found,
+            status_code=422,
+            errors=refused.errors,
+            values=values,
         )
-    except NotFound:
-        raise
-    except CompanionError as exc:
-        flash_failure(request, session, exc)
-        return redirect(here)
     return _after_decision(request, view, draft, action, here)
 
 
@@ -747,7 +764,7 @@ def recommendations(
                 vectors=services.profile_vectors,
                 program_id=program.id,
                 principal=user,
-            )["shortlists"]
+            ).shortlists
             context.update(
                 mode="speed", shortlist=[names[i] for i in lists.get(me.external_id, [])]
             )
@@ -760,7 +777,7 @@ def recommendations(
                 principal=user,
                 limit=RECOMMENDATIONS,
             )
-            context.update(mode="self_match", recommendations=found["recommendations"])
+            context.update(mode="self_match", recommendations=found.recommendations)
     except InvalidInput as exc:
         context["problem"] = exc.message
     return render(request, "goals/recommendations.html", user=user, **context)

@@ -13,8 +13,9 @@ from starlette.datastructures import UploadFile
 
 from api.deps import PageDep, PageParams, ServicesDep, SessionDep
 from api.routes.knowledge import MAX_UPLOAD_BYTES
+from api.web import forms
 from api.web.coordinator import pager
-from api.web.core import Form, WebUser, field_errors, flash, flash_failure, redirect, render
+from api.web.core import Form, WebUser, flash, redirect, render
 from companion.accounts.models import User
 from companion.drafting import service as drafting
 from companion.errors import InvalidInput, LLMOutputInvalid, NotFound, ServiceUnavailable
@@ -174,7 +175,7 @@ def delete_document(
             session=session, kb=services.knowledge_base, doc_id=doc_id, principal=user
         )
     except NotFound as exc:
-        flash_failure(request, session, exc)
+        flash(request, exc.message, "error")
     else:
         flash(request, f"Deleted {doc_id} and its passages.")
     return redirect("/knowledge#documents")
@@ -207,7 +208,7 @@ def ask(
             user,
             page,
             status_code=exc.status_code,
-            errors=field_errors(exc),
+            errors=forms.service_errors(exc),
             question=question,
         )
     except (ServiceUnavailable, LLMOutputInvalid) as exc:

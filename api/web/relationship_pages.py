@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,12 +19,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
 from api.params import whole_number
-from api.web.core import Form, WebUser, flash, flash_failure, redirect, render
-from api.web.review_pages import kind_label, shown_errors
+from api.web import forms
+from api.web.core import Form, WebUser, flash, redirect, render
+from api.web.review_pages import kind_label
 from companion.accounts.models import User
 from companion.db.base import utcnow
 from companion.drafting import service as drafting
-from companion.errors import CompanionError, InvalidInput, NotFound, PermissionDenied
+from companion.errors import CompanionError, InvalidInput
 from companion.relationships import access, feedback, meetings, threads
 from companion.relationships import service as relationships
 from companion.relationships.access import View
@@ -35,7 +37,9 @@ from companion.relationships.models import (
     SessionStatus,
 )
 from companion.relationships.scheduling import local_time
+from companion.relationships.schemas import ActionCreate, Booking, RelationshipPublic, SessionPublic
 from companion.review import delivery, queue
+from companion.review.schemas import DraftReviewPublic
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -63,14 +67,8 @@ def _view(session: SessionDep, relationship_id: int, user: User) -> View:
     return access.view(session=session, relationship_id=relationship_id, principal=user)
 
 
-def _rethrow(exc: CompanionError) -> None:
-    """Not found and not allowed are whole-page answers, never a message next to a field."""
-    if isinstance(exc, NotFound | PermissionDenied):
-        raise exc
-
-
-def title_of(detail: dict[str, Any]) -> str:
-    return detail["name"] or " & ".join(m["name"] for m in detail["members"])
+def title_of(detail: RelationshipPublic) -> str:
+    return detail.name or " & ".join(m.name for m in detail.members)
 
 
 def my_name(view: View) -> str | None:
@@ -83,7 +81,9 @@ def my_timezone(view: View) -> str:
     return view.people[view.member.participant_id].timezone or "UTC"
 
 
-def drafts_waiting(session: SessionDep, user: User, relationship_id: int) -> list[dict]:
+def drafts_waiting(
+    session: SessionDep, user: User, relationship_id: int
+) -> list[DraftReviewPublic]:
     """The drafts of this relationship that wait for this person's review."""
     items, _ = queue.pending_for(
         session=session, principal=user, relationship_id=relationship_id, limit=200
@@ -91,7 +91,7 @@ def drafts_waiting(session: SessionDep, user: User, relationship_id: int) -> lis
     return items
 
 
-def all_sessions(session: SessionDep, view: View) -> list[dict[str, Any]]:
+def all_sessions(session: SessionDep, view: View) -> list[SessionPublic]:
     rows, _ = meetings.list_sessions(
         session=session, view=view, limit=SESSIONS_SHOWN, offset=0, gate=delivery
     )
@@ -112,12 +112,12 @@ def my_relationships(request: Request, session: SessionDep, user: WebUser) -> HT
     details = relationships.list_mine(session=session, principal=user)
     groups = {
         "mentees": [
-            d for d in details if d["kind"] == RelationshipKind.pair and d["my_role"] == "mentor"
+            d for d in details if d.kind == RelationshipKind.pair and d.my_role == "mentor"
         ],
         "mentors": [
-            d for d in details if d["kind"] == RelationshipKind.pair and d["my_role"] == "mentee"
+            d for d in details if d.kind == RelationshipKind.pair and d.my_role == "mentee"
         ],
-        "circles": [d for d in details if d["kind"] == RelationshipKind.circle],
+        "circles": [d for d in details if d.kind == RelationshipKind.circle],
     }
     return render(
         request,
@@ -157,8 +157,8 @@ def relationship_page(
     detail = relationships.detail(session=session, view=view)
     rows = all_sessions(session, view)
     upcoming = sorted(
-        (r for r in rows if r["status"] == SessionStatus.scheduled and r["ends_at"] >= now),
-        key=lambda r: r["starts_at"],
+        (r for r in rows if r.status == SessionStatus.scheduled and r.ends_at >= now),
+        key=lambda r: r.starts_at,
     )
     past = [r for r in rows if r not in upcoming]
     context: dict[str, Any] = {
@@ -218,16 +218,19 @@ def update_expectations(
     view = _view(session, relationship_id, user)
     expectations = str(form.get("expectations", ""))
     try:
-        relationships.update_agreement(view=view, expectations=expectations)
-    except CompanionError as exc:
-        _rethrow(exc)
-        session.rollback()
+        forms.run(
+            session,
+            lambda: relationships.update_agreement(view=view, expectations=expectations),
+            known={"expectations"},
+            fallback="expectations",
+        )
+    except forms.Refused as refused:
         return relationship_page(
             request,
             session,
             view,
-            errors=shown_errors(exc, known={"expectations"}, fallback="expectations"),
-            status_code=exc.status_code,
+            errors=refused.errors,
+            status_code=refused.status_code,
             values={"expectations": expectations},
         )
     flash(request, "Your expectations are saved.")
@@ -244,55 +247,28 @@ def pause_or_resume(
     if wanted not in (RelationshipStatus.active, RelationshipStatus.paused):
         flash(request, "Pause or resume the relationship with the buttons on its page.", "error")
         return redirect(back)
-    try:
-        relationships.set_status(view=view, status=RelationshipStatus(wanted))
-    except CompanionError as exc:
-        _rethrow(exc)
-        flash_failure(request, session, exc)
-        return redirect(back)
-    flash(request, "Paused." if wanted == RelationshipStatus.paused else "Resumed.")
-    return redirect(back)
+    return forms.act(
+        request,
+        session,
+        lambda: relationships.set_status(view=view, status=RelationshipStatus(wanted)),
+        done="Paused." if wanted == RelationshipStatus.paused else "Resumed.",
+        back=back,
+    )
 
 
 BOOKING_FIELDS = ("when", "other_time", "duration_minutes", "modality")
 
 
-def _booking(form: Any, timezone: str) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
-    """The booking form read: (arguments for `meetings.book`, errors by field, values as typed)."""
-    values = {name: str(form.get(name, "")).strip() for name in BOOKING_FIELDS}
-    errors: dict[str, str] = {}
-    starts_at = None
-    if values["other_time"]:
-        try:
-            typed = datetime.fromisoformat(values["other_time"])
-        except ValueError:
-            errors["other_time"] = "Enter a date and time, e.g. 2026-03-03 09:00."
-        else:
-            # A time typed without a zone is meant on the typist's own clock.
-            starts_at = typed if typed.tzinfo else typed.replace(tzinfo=ZoneInfo(timezone))
-    elif values["when"]:
-        try:
-            starts_at = datetime.fromisoformat(values["when"])
-        except ValueError:
-            errors["when"] = "Choose one of the proposed times, or enter another."
-        else:
-            if starts_at.tzinfo is None:
-                errors["when"] = "Choose one of the proposed times, or enter another."
-    else:
-        errors["other_time"] = "Choose one of the proposed times, or enter a date and time."
-    duration = None
-    if values["duration_minutes"]:
-        try:
-            duration = whole_number(values["duration_minutes"], field="duration_minutes")
-        except InvalidInput:
-            errors["duration_minutes"] = "Give the length in whole minutes."
+def _starts_at(values: dict[str, str], timezone: str) -> str:
+    """The chosen or typed start; a time typed without a zone is on the typist's own clock."""
+    typed = values["other_time"]
+    if not typed:
+        return values["when"]
     try:
-        modality = Modality(values["modality"] or Modality.video)
+        moment = datetime.fromisoformat(typed)
     except ValueError:
-        errors["modality"] = "Choose one of the ways to meet in the list."
-        modality = Modality.video
-    arguments = {"starts_at": starts_at, "duration_minutes": duration, "modality": modality}
-    return arguments, errors, values
+        return typed  # the model says what a time must look like
+    return (moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))).isoformat()
 
 
 @router.post("/relationships/{relationship_id:int}/sessions", response_model=None)
@@ -300,27 +276,41 @@ def book_session(
     request: Request, relationship_id: int, session: SessionDep, user: WebUser, form: Form
 ) -> HTMLResponse | RedirectResponse:
     view = _view(session, relationship_id, user)
-    arguments, errors, values = _booking(form, my_timezone(view))
-    if not errors:
-        try:
-            row = meetings.book(session=session, view=view, **arguments)
-        except CompanionError as exc:
-            _rethrow(exc)
-            session.rollback()
-            typed = "other_time" if values["other_time"] else "when"
-            errors = {
-                typed if key == "starts_at" else key: message
-                for key, message in shown_errors(
-                    exc, known={"starts_at", "duration_minutes", "modality"}, fallback="when"
-                ).items()
-            }
-            return relationship_page(
-                request, session, view, errors=errors, status_code=exc.status_code, values=values
-            )
-        ends_at = row.starts_at + timedelta(minutes=row.duration_minutes)
-        flash(request, f"Booked: {local_time(row.starts_at, ends_at, my_timezone(view))}.")
-        return redirect(f"/relationships/{relationship_id}/sessions/{row.id}")
-    return relationship_page(request, session, view, errors=errors, status_code=422, values=values)
+    values = forms.values_of(form, BOOKING_FIELDS)
+    # Errors about the start go next to the field it came from.
+    where = {"starts_at": "other_time" if values["other_time"] or not values["when"] else "when"}
+    try:
+        booking = forms.parse(
+            Booking,
+            {
+                "starts_at": _starts_at(values, my_timezone(view)),
+                "duration_minutes": values["duration_minutes"],
+                "modality": values["modality"],
+            },
+            names=where,
+        )
+        row = forms.run(
+            session,
+            lambda: meetings.book(session=session, view=view, **booking.model_dump()),
+            names=where,
+            known={*where.values(), "duration_minutes", "modality"},
+            fallback=where["starts_at"],
+        )
+    except forms.Refused as refused:
+        return relationship_page(
+            request,
+            session,
+            view,
+            errors=refused.errors,
+            status_code=refused.status_code,
+            values=values,
+        )
+    ends_at = row.starts_at + timedelta(minutes=row.duration_minutes)
+    flash(request, f"Booked: {local_time(row.starts_at, ends_at, my_timezone(view))}.")
+    return redirect(f"/relationships/{relationship_id}/sessions/{row.id}")
+
+
+ACTION_FIELDS = {"text": "action_text", "owner": "action_owner", "due_date": "action_due"}
 
 
 @router.post("/relationships/{relationship_id:int}/actions", response_model=None)
@@ -328,54 +318,39 @@ def add_action(
     request: Request, relationship_id: int, session: SessionDep, user: WebUser, form: Form
 ) -> HTMLResponse | RedirectResponse:
     view = _view(session, relationship_id, user)
-    values = {
-        name: str(form.get(name, "")).strip()
-        for name in ("action_text", "action_owner", "action_due", "session_id")
-    }
-    errors: dict[str, str] = {}
-    due = None
-    if values["action_due"]:
-        try:
-            due = date.fromisoformat(values["action_due"])
-        except ValueError:
-            errors["action_due"] = "Enter a date, e.g. 2026-03-17."
-    session_id = (
-        whole_number(values["session_id"], field="session_id") if values["session_id"] else None
-    )
-    status_code = 422
-    if not errors:
-        try:
-            meetings.add_action(
-                session=session,
-                view=view,
-                text=values["action_text"],
-                owner=values["action_owner"],
-                due_date=due,
-                session_id=session_id,
-            )
-        except CompanionError as exc:
-            _rethrow(exc)
-            session.rollback()
-            renamed = {"text": "action_text", "owner": "action_owner", "due_date": "action_due"}
-            shown = shown_errors(exc, known=set(renamed), fallback="action_text")
-            errors = {renamed.get(key, key): message for key, message in shown.items()}
-            status_code = exc.status_code
-    if not errors:
-        flash(request, "Action item added.")
-        return redirect(_back(relationship_id, values["session_id"]) + "#actions")
-    if session_id is not None:
-        return session_page(
+    values = forms.values_of(form, (*ACTION_FIELDS.values(), "session_id"))
+    try:
+        action = forms.parse(
+            ActionCreate,
+            {
+                field: values[name]
+                for field, name in {**ACTION_FIELDS, "session_id": "session_id"}.items()
+            },
+            names=ACTION_FIELDS,
+            fallback="action_text",
+        )
+        forms.run(
+            session,
+            lambda: meetings.add_action(session=session, view=view, **action.model_dump()),
+            names=ACTION_FIELDS,
+            known=set(ACTION_FIELDS.values()),
+            fallback="action_text",
+        )
+    except forms.Refused as refused:
+        session_id = (
+            whole_number(values["session_id"], field="session_id") if values["session_id"] else None
+        )
+        page = partial(session_page, session_id=session_id) if session_id else relationship_page
+        return page(
             request,
             session,
             view,
-            session_id,
-            errors=errors,
-            status_code=status_code,
+            errors=refused.errors,
+            status_code=refused.status_code,
             values=values,
         )
-    return relationship_page(
-        request, session, view, errors=errors, status_code=status_code, values=values
-    )
+    flash(request, "Action item added.")
+    return redirect(_back(relationship_id, values["session_id"]) + "#actions")
 
 
 @router.post("/relationships/{relationship_id:int}/actions/{action_id:int}", response_model=None)
@@ -390,14 +365,13 @@ def tick_action(
     view = _view(session, relationship_id, user)
     done = str(form.get("done", "")) == "1"
     back = _back(relationship_id, str(form.get("session_id", ""))) + "#actions"
-    try:
-        meetings.update_action(session=session, view=view, action_id=action_id, done=done)
-    except CompanionError as exc:
-        _rethrow(exc)
-        flash_failure(request, session, exc)
-        return redirect(back)
-    flash(request, "Marked done." if done else "Marked not done.")
-    return redirect(back)
+    return forms.act(
+        request,
+        session,
+        lambda: meetings.update_action(session=session, view=view, action_id=action_id, done=done),
+        done="Marked done." if done else "Marked not done.",
+        back=back,
+    )
 
 
 # --- one session -----------------------------------------------------------------------
@@ -496,17 +470,15 @@ def mark_session(
     if wanted not in STATUS_LABELS:
         flash(request, "Mark the session with the buttons on its page.", "error")
         return redirect(back)
-    try:
-        meetings.update(
+    return forms.act(
+        request,
+        session,
+        lambda: meetings.update(
             session=session, view=view, session_id=session_id, status=SessionStatus(wanted)
-        )
-    except CompanionError as exc:
-        _rethrow(exc)
-        session.rollback()
-        flash(request, exc.message.removeprefix("status: "), "error")
-        return redirect(back)
-    flash(request, f"The session is marked {wanted.replace('_', '-')}.")
-    return redirect(back)
+        ),
+        done=f"The session is marked {wanted.replace('_', '-')}.",
+        back=back,
+    )
 
 
 def _save_text(
@@ -520,19 +492,17 @@ def _save_text(
     done: str,
 ) -> HTMLResponse | RedirectResponse:
     """Save one text field of a session; a refusal is shown next to it with the text kept."""
+    meetings.get_session(session, view, session_id)
     try:
-        meetings.get_session(session, view, session_id)
-        save()
-    except CompanionError as exc:
-        _rethrow(exc)
-        session.rollback()
+        forms.run(session, save, known=set(), fallback=field)
+    except forms.Refused as refused:
         return session_page(
             request,
             session,
             view,
             session_id,
-            errors=shown_errors(exc, known=set(), fallback=field),
-            status_code=exc.status_code,
+            errors=refused.errors,
+            status_code=refused.status_code,
             values={field: text},
         )
     flash(request, done)
@@ -632,17 +602,17 @@ def submit_feedback(
             number = None  # feedback.submit says, beside the question, what a rating must be
         answers.append({"rating": number, "text": text})
     try:
-        feedback.submit(view, session_id, answers)
-    except CompanionError as exc:
-        _rethrow(exc)
-        session.rollback()
+        forms.run(
+            session, lambda: feedback.submit(view, session_id, answers), describe=_feedback_errors
+        )
+    except forms.Refused as refused:
         return session_page(
             request,
             session,
             view,
             session_id,
-            errors=_feedback_errors(exc),
-            status_code=exc.status_code,
+            errors=refused.errors,
+            status_code=refused.status_code,
             values=values,
         )
     flash(request, "Thank you: your feedback is saved.")
@@ -665,17 +635,19 @@ def prepare_session(
     """The mentor asks for a brief and an agenda; both wait for the mentor's review."""
     back = f"/relationships/{relationship_id}/sessions/{session_id}"
     try:
-        drafting.prepare_session(
-            services=services,
-            session=session,
-            principal=user,
-            relationship_id=relationship_id,
-            session_id=session_id,
+        # Both drafts or neither: a failed agenda does not leave a brief behind.
+        forms.run(
+            session,
+            lambda: drafting.prepare_session(
+                services=services,
+                session=session,
+                principal=user,
+                relationship_id=relationship_id,
+                session_id=session_id,
+            ),
         )
-    except CompanionError as exc:
-        _rethrow(exc)
-        session.rollback()
-        flash(request, f"The session could not be prepared: {exc.message}", "error")
+    except forms.Refused as refused:
+        flash(request, f"The session could not be prepared: {refused.message}", "error")
         return redirect(back)
     flash(
         request,
@@ -719,9 +691,14 @@ def thread_page(
         offset = max(total - THREAD_PAGE, 0)
     read_before = view.member.last_read_message_id if view.member else 0
     page = threads.list_messages(view, limit=THREAD_PAGE, offset=max(offset, 0))
-    for item in page.items:
-        item["pieces"] = segments(item["body"], item["links"])
-        item["new"] = not item["mine"] and item["id"] > read_before
+    messages = [
+        {
+            **item.model_dump(),
+            "pieces": segments(item.body, item.links),
+            "new": not item.mine and item.id > read_before,
+        }
+        for item in page.items
+    ]
     detail = relationships.detail(session=session, view=view)
     return render(
         request,
@@ -731,7 +708,7 @@ def thread_page(
         errors=errors or {},
         detail=detail,
         title=title_of(detail),
-        messages=page.items,
+        messages=messages,
         total=page.total,
         unread=page.unread,
         offset=max(offset, 0),
@@ -759,17 +736,17 @@ def post_message(
     view = _view(session, relationship_id, user)
     body = str(form.get("body", ""))
     try:
-        message = threads.post(view, body)
-    except CompanionError as exc:
-        _rethrow(exc)
-        session.rollback()
+        message = forms.run(
+            session, lambda: threads.post(view, body), known={"body"}, fallback="body"
+        )
+    except forms.Refused as refused:
         return thread_page(
             request,
             session,
             view,
             None,
-            errors=shown_errors(exc, known={"body"}, fallback="body"),
-            status_code=exc.status_code,
+            errors=refused.errors,
+            status_code=refused.status_code,
             body=body,
         )
     flash(request, "Sent.")

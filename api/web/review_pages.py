@@ -10,11 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
 from api.params import whole_number
-from api.web.core import Form, WebUser, field_errors, flash, redirect, render, roles_of
+from api.web import forms
+from api.web.core import Form, WebUser, flash, redirect, render, roles_of
+from api.web.forms import FORM
 from companion.accounts.models import User
 from companion.drafting.models import Draft, DraftStatus
-from companion.errors import CompanionError, InvalidInput, NotFound, PermissionDenied
+from companion.errors import CompanionError, InvalidInput
 from companion.review import queue, workflow
+from companion.review.schemas import Decision
 from prompts.schemas import DraftKind
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -74,10 +77,6 @@ def review_queue(
     items, total = queue.pending_for(
         session=session, principal=user, kind=chosen, limit=QUEUE_PAGE, offset=offset
     )
-    for item in items:
-        # Coordinators bulk-approve drafts that wait for a reviewer, not stories
-        # that wait for the members they name.
-        item["bulk"] = item["status"] == DraftStatus.pending_review.value
     return render(
         request,
         "review/queue.html",
@@ -91,7 +90,11 @@ def review_queue(
         kind=chosen.value if chosen else "",
         kinds=KIND_LABELS,
         kind_label=kind_label,
-        can_bulk=roles_of(user)["coordinator"] and any(i["bulk"] for i in items),
+        # Coordinators bulk-approve drafts that wait for a reviewer, not stories
+        # that wait for the members they name.
+        bulk={i.id for i in items if i.status == DraftStatus.pending_review},
+        can_bulk=roles_of(user)["coordinator"]
+        and any(i.status == DraftStatus.pending_review for i in items),
     )
 
 
@@ -113,10 +116,10 @@ def bulk_approve(
     results = workflow.bulk_approve(
         session=session, items=picked, principal=user, services=services
     )
-    approved = sum(r["ok"] for r in results)
+    approved = sum(r.ok for r in results)
     flash(request, f"Approved {approved} draft{'' if approved == 1 else 's'}.")
-    for failed in (r for r in results if not r["ok"]):
-        flash(request, f"Draft {failed['id']} was not approved: {failed['message']}", "error")
+    for failed in (r for r in results if not r.ok):
+        flash(request, f"Draft {failed.id} was not approved: {failed.message}", "error")
     return redirect("/review")
 
 
@@ -219,7 +222,7 @@ def _content_errors(kind: str, exc: InvalidInput) -> dict[str, str]:
     found: dict[str, str] = {}
     for detail in exc.details:
         field = str(detail.get("field") or "content")
-        message = str(detail.get("message") or exc.message).removeprefix("Value error, ")
+        message = str(detail.get("message") or exc.message)
         if kind == DraftKind.agenda.value:
             parts = field.split(".")
             key = AGENDA_ERROR_FIELDS.get(".".join(parts[:2])) or AGENDA_ERROR_FIELDS.get(
@@ -230,16 +233,6 @@ def _content_errors(kind: str, exc: InvalidInput) -> dict[str, str]:
             key, where = "content_json", f"{field}: " if field != "content" else ""
         found.setdefault(key, f"{where}{message}")
     return found or {"content_json" if kind != DraftKind.agenda.value else "items": exc.message}
-
-
-def shown_errors(
-    exc: CompanionError, *, known: set[str], fallback: str = "_form"
-) -> dict[str, str]:
-    """A service error next to the form field it names, else next to `fallback`."""
-    found: dict[str, str] = {}
-    for key, message in field_errors(exc).items():
-        found.setdefault(key if key in known else fallback, message.removeprefix(f"{key}: "))
-    return found
 
 
 def diff_lines(diff: str | None) -> list[tuple[str, str]]:
@@ -284,7 +277,7 @@ def draft_page(
         edit_values=edit_values or edit_values_of(draft.kind, draft.content),
         note=note,
         kind_label=kind_label,
-        diff_lines=diff_lines(payload.get("diff")),
+        diff_lines=diff_lines(getattr(payload, "diff", None)),
     )
 
 
@@ -309,6 +302,19 @@ def _done(draft: Draft, action: workflow.Action) -> str:
     }.get(action, "Done.")
 
 
+def _decision_errors(kind: str, exc: CompanionError, *, edited: bool) -> dict[str, str]:
+    """A refused decision: an edit's problems by edit field, a race said plainly."""
+    if exc.status_code == 409:
+        return {
+            FORM: f"{exc.message} The page now shows the draft as it is; "
+            "check it before you decide again."
+        }
+    fields = {str(d.get("field")) for d in exc.details}
+    if isinstance(exc, InvalidInput) and edited and fields and fields != {"note"}:
+        return _content_errors(kind, exc)
+    return forms.service_errors(exc, known={"note"})
+
+
 @router.post("/review/{draft_id:int}", response_model=None)
 def decide(
     request: Request,
@@ -321,66 +327,42 @@ def decide(
     """One decision on the version of the draft the reviewer saw (PRG on success)."""
     draft = workflow.get_reviewable(session=session, draft_id=draft_id, principal=user)
     note = str(form.get("note", "")).strip()
-    errors: dict[str, str] = {}
-    try:
-        action = workflow.Action(str(form.get("action", "")))
-    except ValueError:
-        action = None
-        errors["_form"] = "Choose one of the buttons to decide."
-    try:
-        version = whole_number(str(form.get("version", "")), field="version")
-    except InvalidInput:
-        errors["_form"] = "The form lost the draft's version; reload the page and decide again."
-    content, edit_values = None, None
+    content, problems, edit_values = None, {}, None
     if form.get("edited"):
         content, problems, edit_values = content_from_form(draft, form)
-        errors.update(problems)
-    if action == workflow.Action.request_changes and not note:
-        errors["note"] = "Say what should change, so that the next version gets it right."
-    if errors or action is None:
-        return draft_page(
-            request,
-            session,
-            user,
-            draft_id,
-            errors=errors,
-            status_code=422,
-            edit_values=edit_values,
-            note=note,
-        )
     try:
-        decided = workflow.decide(
-            session=session,
-            draft_id=draft_id,
-            action=action,
-            version=version,
-            principal=user,
-            content=content,
-            note=note,
-            services=services,
+        decision = forms.parse(
+            Decision,
+            {"action": form.get("action"), "version": form.get("version"), "note": note},
+            names={"action": FORM, "version": FORM},
         )
-    except (NotFound, PermissionDenied):
-        raise
-    except CompanionError as exc:
-        session.rollback()
-        if isinstance(exc, InvalidInput) and content is not None and exc.details:
-            errors = _content_errors(draft.kind, exc)
-        elif exc.status_code == 409:
-            errors = {
-                "_form": f"{exc.message} The page now shows the draft as it is; "
-                "check it before you decide again."
-            }
-        else:
-            errors = shown_errors(exc, known={"note"})
+        if problems:
+            raise forms.Refused(problems)
+        decided = forms.run(
+            session,
+            lambda: workflow.decide(
+                session=session,
+                draft_id=draft_id,
+                action=decision.action,
+                version=decision.version,
+                principal=user,
+                content=content,
+                note=note,
+                services=services,
+            ),
+            describe=lambda exc: _decision_errors(draft.kind, exc, edited=content is not None),
+        )
+    except forms.Refused as refused:
         return draft_page(
             request,
             session,
             user,
             draft_id,
-            errors=errors,
-            status_code=exc.status_code,
-            edit_values=edit_values if exc.status_code == 422 else None,
+            errors=refused.errors,
+            status_code=refused.status_code,
+            edit_values=edit_values if refused.status_code == 422 else None,
             note=note,
         )
+    action = decision.action
     flash(request, _done(decided, action))
     return redirect(f"/review/{draft_id}")

@@ -33,7 +33,9 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise InvalidInput(f"{email!r} is not a valid email address: {exc}") from None
+        raise InvalidInput(
+            f"{email!r} is not a valid email address: {exc}", field="email"
+        ) from None
 
 
 def hash_token(token: str) -> str:
@@ -86,9 +88,13 @@ def create(
     """Create a user with the given roles ((role, program_id or None for all programs))."""
     address = normalise_email(email)
     if not roles:
-        raise InvalidInput("A user needs at least one role (coordinator, mentor or mentee).")
+        raise InvalidInput(
+            "A user needs at least one role (coordinator, mentor or mentee).", field="roles"
+        )
     if any(role == Role.admin and program_id is not None for role, program_id in roles):
-        raise InvalidInput("roles: an administrator's role holds for the whole organisation.")
+        raise InvalidInput(
+            "roles: an administrator's role holds for the whole organisation.", field="roles"
+        )
     if session.scalars(select(User).where(User.email == address)).first() is not None:
         raise Conflict(f"A user with email {address} already exists.")
     user = User(email=address, display_name=(display_name or address.split("@")[0]).strip())
@@ -149,12 +155,13 @@ def issue_token(
     """
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidInput("Token name must be 1 to 100 characters.")
+        raise InvalidInput("Token name must be 1 to 100 characters.", field="name")
     if plaintext is None:
         plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     elif not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) < 12:
         raise InvalidInput(
-            f"A token must start with {TOKEN_PREFIX!r} and be at least 12 characters."
+            f"A token must start with {TOKEN_PREFIX!r} and be at least 12 characters.",
+            field="plaintext",
         )
     token = ApiToken(
         user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:10]

@@ -128,7 +128,8 @@ def request_reset(*, session: Session, email: str, settings: Settings) -> None:
     if not settings.smtp_host:
         raise InvalidInput(
             "Password resets go by email, and email is not configured on this server. "
-            "Ask an administrator to help you."
+            "Ask an administrator to help you.",
+            field="email",
         )
     try:
         account = accounts.get_by_email(session=session, email=email)

@@ -8,7 +8,8 @@ goal with the SMART goal kind's composer; permission and input rules are those o
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+
+from pydantic import BaseModel
 
 from companion.drafting.goal_families import goal_statement
 from companion.drafting.kinds import smart_goal
@@ -23,6 +24,41 @@ from companion.relationships.goals import (
     raise_if,
     require_open,
 )
+from prompts.schemas import Criterion, Status
+
+
+class CoachingVerdict(BaseModel):
+    criterion: Criterion
+    status: Status
+    why: str
+    question: str
+    suggestions: list[str]
+
+
+class CoachedGoal(BaseModel):
+    """The goal as the mentee would save it: their statement, their answers by part."""
+
+    title: str
+    specific: str
+    measurable: str
+    achievable: str
+    relevant: str
+    time_bound: str
+    target_date: date | None
+
+
+class CoachingPublic(BaseModel):
+    """One round of coaching: verdicts, the goal composed from the mentee's words, and
+    `as_goal`, the fields to save."""
+
+    text: str
+    answers: dict[str, str]
+    goal: str
+    complete: bool
+    open: list[str]
+    target_date: date | None
+    verdicts: list[CoachingVerdict]
+    as_goal: CoachedGoal
 
 
 def may_coach(*, view: View) -> None:
@@ -37,7 +73,7 @@ def may_coach(*, view: View) -> None:
 
 def coach(
     *, view: View, text: str, answers: dict[str, str] | None = None, today: date | None = None
-) -> dict[str, Any]:
+) -> CoachingPublic:
     """Coaching on a goal the mentee is writing: each SMART criterion met, missing or
     unclear, one question per gap with at most two suggestions, and the goal composed
     from their own words and answers. Only the mentee may ask; nothing is stored, and
@@ -69,21 +105,23 @@ def coach(
         program_end=relationship.planned_end_date,
     )
     fields = {part: coaching.answers.get(part, "") for part in SMART_PARTS}
-    return {
-        "text": text,
-        "answers": coaching.answers,
-        "goal": coaching.goal,
-        "complete": coaching.complete,
-        "open": coaching.open,
-        "target_date": coaching.target_date,
-        "verdicts": [
-            v.model_dump(include={"criterion", "status", "why", "question", "suggestions"})
-            for v in coaching.check.verdicts
-        ],
-        # The goal as the mentee would save it: their statement, their answers by part.
-        "as_goal": {
-            "title": goal_statement(text)[:TITLE_MAX] or text[:TITLE_MAX],
-            **fields,
+    return CoachingPublic.model_validate(
+        {
+            "text": text,
+            "answers": coaching.answers,
+            "goal": coaching.goal,
+            "complete": coaching.complete,
+            "open": coaching.open,
             "target_date": coaching.target_date,
-        },
-    }
+            "verdicts": [
+                v.model_dump(include={"criterion", "status", "why", "question", "suggestions"})
+                for v in coaching.check.verdicts
+            ],
+            # The goal as the mentee would save it: their statement, their answers by part.
+            "as_goal": {
+                "title": goal_statement(text)[:TITLE_MAX] or text[:TITLE_MAX],
+                **fields,
+                "target_date": coaching.target_date,
+            },
+        }
+    )

@@ -197,7 +197,7 @@ def _plan(*, session: Session, document: SourceDocument) -> _Change | None:
         return None
     chunks = chunk_document(document)
     if not chunks:
-        raise InvalidInput("the document has no text to index")
+        raise InvalidInput("the document has no text to index", field="text")
     fields = {
         "title": document.title,
         "source": document.source,
@@ -360,7 +360,8 @@ def ingest_many(
             document = load()
             if document.doc_id in seen:
                 raise InvalidInput(
-                    f"document id {document.doc_id!r} is also used by {seen[document.doc_id]}"
+                    f"document id {document.doc_id!r} is also used by {seen[document.doc_id]}",
+                    field="doc_id",
                 )
             seen[document.doc_id] = source
             change = _plan(session=session, document=document)
@@ -466,9 +467,11 @@ def search(
 ) -> list[SearchResult]:
     query = query.strip()
     if not query:
-        raise InvalidInput("The search query is empty: type what you are looking for.")
+        raise InvalidInput(
+            "The search query is empty: type what you are looking for.", field="query"
+        )
     if len(query) > 1000:
-        raise InvalidInput("The search query is longer than 1,000 characters.")
+        raise InvalidInput("The search query is longer than 1,000 characters.", field="query")
     if not 1 <= top_k <= 50:
-        raise InvalidInput("top_k must be between 1 and 50.")
+        raise InvalidInput("top_k must be between 1 and 50.", field="top_k")
     return kb.searcher(session).search(query, top_k=top_k, filters=filters)

@@ -122,6 +122,10 @@ def load_cohort(*, session: Session, program: Program, unpaired_only: bool = Tru
 
 def require_people(cohort: Cohort, *, need_mentees: bool = True) -> None:
     if need_mentees and not cohort.mentees:
-        raise InvalidInput("There are no unmatched mentees in this program: import some first.")
+        raise InvalidInput(
+            "There are no unmatched mentees in this program: import some first.", field="mentees"
+        )
     if not cohort.mentors:
-        raise InvalidInput("There are no mentors in this program: import some first.")
+        raise InvalidInput(
+            "There are no mentors in this program: import some first.", field="mentors"
+        )

@@ -2,7 +2,7 @@
 
 Each function loads the program's participants, builds Profiles and vectors as
 `service.run` does, counts places already taken by active relationships against
-each mentor's capacity, and returns JSON-able dicts with participant ids as
+each mentor's capacity, and returns read models (`matching.schemas`) with participant ids as
 imported. Nothing is saved and nobody is notified. Coordinators of the program
 may ask for every mode; a mentee of it for their own recommendations and
 shortlist; anyone in it may ask who could answer a question.
@@ -29,6 +29,14 @@ from companion.matching.cohort import (
     settings_of,
 )
 from companion.matching.profiles import to_profile
+from companion.matching.schemas import (
+    AnswerersPublic,
+    AssignmentPublic,
+    BoardsPublic,
+    CirclesPublic,
+    RecommendationsPublic,
+    ShortlistsPublic,
+)
 from companion.participants import service as participants
 from companion.programs import policy
 from companion.programs.models import Program
@@ -60,7 +68,7 @@ def recommendations(
     mentee_id: str,
     principal: Principal,
     limit: int = 5,
-) -> dict[str, Any]:
+) -> RecommendationsPublic:
     """The best mentors one mentee may choose from (self-match); a proposal only.
 
     A coordinator of the program may ask for any mentee; a mentee only for themselves.
@@ -78,25 +86,27 @@ def recommendations(
     found = modes.recommend_mentors(
         index, cohort.mentees, cohort.mentors, **_common(cohort, vectors, program), limit=limit
     )
-    return {
-        "mentee_id": mentee_id,
-        "recommendations": [
-            {
-                "mentor_id": r.person.external_id,
-                "name": r.person.name,
-                "title": r.person.title,
-                "score": r.score,
-                "components": r.components,
-                "reasons": list(r.reasons),
-            }
-            for r in found
-        ],
-    }
+    return RecommendationsPublic.model_validate(
+        {
+            "mentee_id": mentee_id,
+            "recommendations": [
+                {
+                    "mentor_id": r.person.external_id,
+                    "name": r.person.name,
+                    "title": r.person.title,
+                    "score": r.score,
+                    "components": r.components,
+                    "reasons": list(r.reasons),
+                }
+                for r in found
+            ],
+        }
+    )
 
 
 def circles(
     *, session: Session, vectors: ProfileVectors, program_id: int, principal: Principal
-) -> dict[str, Any]:
+) -> CirclesPublic:
     """Proposed mentoring circles of unmatched mentees, each led by one mentor."""
     program = policy.coordinated_program(
         session=session, program_id=program_id, principal=principal
@@ -104,24 +114,26 @@ def circles(
     cohort = load_cohort(session=session, program=program)
     require_people(cohort)
     plan = modes.form_circles(cohort.mentees, cohort.mentors, **_common(cohort, vectors, program))
-    return {
-        "circles": [
-            {
-                "mentor_id": c.mentor.external_id,
-                "members": [m.external_id for m in c.members],
-                "score": c.score,
-                "theme": list(c.theme),
-                "reasons": list(c.reasons),
-            }
-            for c in plan.circles
-        ],
-        "unplaced": [{"mentee_id": p.external_id, "reason": why} for p, why in plan.unplaced],
-    }
+    return CirclesPublic.model_validate(
+        {
+            "circles": [
+                {
+                    "mentor_id": c.mentor.external_id,
+                    "members": [m.external_id for m in c.members],
+                    "score": c.score,
+                    "theme": list(c.theme),
+                    "reasons": list(c.reasons),
+                }
+                for c in plan.circles
+            ],
+            "unplaced": [{"mentee_id": p.external_id, "reason": why} for p, why in plan.unplaced],
+        }
+    )
 
 
 def speed_shortlists(
     *, session: Session, vectors: ProfileVectors, program_id: int, principal: Principal
-) -> dict[str, Any]:
+) -> ShortlistsPublic:
     """For each unmatched mentee, the mentors to meet in a speed-mentoring round.
 
     Coordinators see every shortlist; a mentee of the program only their own, which is
@@ -138,13 +150,15 @@ def speed_shortlists(
     lists = modes.speed_shortlists(
         cohort.mentees, cohort.mentors, **_common(cohort, vectors, program)
     )
-    return {
-        "shortlists": {
-            cohort.mentees[i].external_id: [cohort.mentors[j].external_id for j in chosen]
-            for i, chosen in lists.items()
-            if shown is None or cohort.mentees[i].external_id in shown
+    return ShortlistsPublic.model_validate(
+        {
+            "shortlists": {
+                cohort.mentees[i].external_id: [cohort.mentors[j].external_id for j in chosen]
+                for i, chosen in lists.items()
+                if shown is None or cohort.mentees[i].external_id in shown
+            }
         }
-    }
+    )
 
 
 def speed_assignment(
@@ -154,7 +168,7 @@ def speed_assignment(
     mentee_ranks: Mapping[str, Sequence[str]],
     mentor_ranks: Mapping[str, Sequence[str]],
     principal: Principal,
-) -> dict[str, Any]:
+) -> AssignmentPublic:
     """Final pairs after a speed round from both sides' rankings (stable, mentee-optimal)."""
     program = policy.coordinated_program(
         session=session, program_id=program_id, principal=principal
@@ -185,17 +199,22 @@ def speed_assignment(
         {mentor_index[j]: [mentee_index[i] for i in order] for j, order in mentor_ranks.items()},
         cohort.capacities,
     )
-    return {
-        "assignment": [
-            {"mentee_id": cohort.mentees[i].external_id, "mentor_id": cohort.mentors[j].external_id}
-            for i, j in pairs
-        ]
-    }
+    return AssignmentPublic.model_validate(
+        {
+            "assignment": [
+                {
+                    "mentee_id": cohort.mentees[i].external_id,
+                    "mentor_id": cohort.mentors[j].external_id,
+                }
+                for i, j in pairs
+            ]
+        }
+    )
 
 
 def advisory_boards(
     *, session: Session, vectors: ProfileVectors, program_id: int, principal: Principal
-) -> dict[str, Any]:
+) -> BoardsPublic:
     """For each unmatched mentee, a board of mentors each covering a different need."""
     program = policy.coordinated_program(
         session=session, program_id=program_id, principal=principal
@@ -208,24 +227,26 @@ def advisory_boards(
         **_common(cohort, vectors, program),
         encode=vectors.encode,
     )
-    return {
-        "boards": [
-            {
-                "mentee_id": b.mentee.external_id,
-                "seats": [
-                    {
-                        "need": s.need,
-                        "mentor_id": s.mentor.external_id,
-                        "similarity": s.similarity,
-                        "reason": s.reason,
-                    }
-                    for s in b.seats
-                ],
-                "notes": list(b.notes),
-            }
-            for b in boards
-        ]
-    }
+    return BoardsPublic.model_validate(
+        {
+            "boards": [
+                {
+                    "mentee_id": b.mentee.external_id,
+                    "seats": [
+                        {
+                            "need": s.need,
+                            "mentor_id": s.mentor.external_id,
+                            "similarity": s.similarity,
+                            "reason": s.reason,
+                        }
+                        for s in b.seats
+                    ],
+                    "notes": list(b.notes),
+                }
+                for b in boards
+            ]
+        }
+    )
 
 
 def ask(
@@ -236,7 +257,7 @@ def ask(
     question: str,
     principal: Principal,
     limit: int = 3,
-) -> dict[str, Any]:
+) -> AnswerersPublic:
     """The few people of the program best placed to answer a question now (never the asker)."""
     program = policy.readable_program(session=session, program_id=program_id, principal=principal)
     question = question.strip()
@@ -264,16 +285,18 @@ def ask(
         asker=asker,
         limit=limit,
     )
-    return {
-        "question": question,
-        "people": [
-            {
-                "id": r.person.external_id,
-                "name": r.person.name,
-                "title": r.person.title,
-                "score": r.score,
-                "reasons": list(r.reasons),
-            }
-            for r in found
-        ],
-    }
+    return AnswerersPublic.model_validate(
+        {
+            "question": question,
+            "people": [
+                {
+                    "id": r.person.external_id,
+                    "name": r.person.name,
+                    "title": r.person.title,
+                    "score": r.score,
+                    "reasons": list(r.reasons),
+                }
+                for r in found
+            ],
+        }
+    )

@@ -199,3 +199,119 @@ class RebalancePublic(BaseModel):
     cost: float
     changed: list[dict[str, Any]]
     note: str
+
+
+# --- matching modes: requests and read-only proposals ----------------------------------
+
+
+class SpeedRanks(BaseModel):
+    """Each side's ranking of the people they met, best first, by id as imported."""
+
+    mentee_ranks: dict[str, list[str]] = Field(default_factory=dict)
+    mentor_ranks: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Question(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+
+
+class Recommendation(BaseModel):
+    mentor_id: str
+    name: str
+    title: str | None
+    score: float
+    components: dict[str, float]
+    reasons: list[str]
+
+
+class RecommendationsPublic(BaseModel):
+    mentee_id: str
+    recommendations: list[Recommendation]
+
+
+class ProposedCircle(BaseModel):
+    mentor_id: str
+    members: list[str] = Field(description="The mentees' ids as imported.")
+    score: float
+    theme: list[str]
+    reasons: list[str]
+
+
+class Unplaced(BaseModel):
+    mentee_id: str
+    reason: str
+
+
+class CirclesPublic(BaseModel):
+    circles: list[ProposedCircle]
+    unplaced: list[Unplaced]
+
+
+class ShortlistsPublic(BaseModel):
+    shortlists: dict[str, list[str]] = Field(description="Mentors to meet, by mentee id.")
+
+
+class AssignedPair(BaseModel):
+    mentee_id: str
+    mentor_id: str
+
+
+class AssignmentPublic(BaseModel):
+    assignment: list[AssignedPair]
+
+
+class BoardSeat(BaseModel):
+    need: str
+    mentor_id: str
+    similarity: float
+    reason: str
+
+
+class Board(BaseModel):
+    mentee_id: str
+    seats: list[BoardSeat]
+    notes: list[str]
+
+
+class BoardsPublic(BaseModel):
+    boards: list[Board]
+
+
+class Answerer(BaseModel):
+    id: str
+    name: str
+    title: str | None
+    score: float
+    reasons: list[str]
+
+
+class AnswerersPublic(BaseModel):
+    question: str
+    people: list[Answerer]
+
+
+class MatchPublic(BaseModel):
+    """One proposed pair of a run, by participant ids as imported."""
+
+    proposal_id: int
+    mentor_id: str | None
+    mentee_id: str | None
+    score: float
+    reasons: list[str]
+    components: dict[str, float]
+    status: str
+
+
+class RunPayload(BaseModel):
+    """The same JSON as `companion match run --json`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    run_id: int
+    program: str
+    status: str
+    superseded_by: int | None = None
+    matches: list[MatchPublic]
+    unmatched: list[dict[str, Any]]
+    objective: float
+    fairness: dict[str, Any]

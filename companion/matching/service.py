@@ -41,6 +41,7 @@ from companion.matching.models import (
     RunStatus,
 )
 from companion.matching.profiles import to_profile
+from companion.matching.schemas import RunPayload
 from companion.matching.scoring import Scorer, rule_masks
 from companion.participants import service as participants
 from companion.participants.models import Participant
@@ -198,7 +199,7 @@ def list_runs(
     return fetch_page(session, query, order_by=MatchRun.id.desc(), limit=limit, offset=offset)
 
 
-def run_payload(*, session: Session, run_id: int, principal: Principal) -> dict[str, Any]:
+def run_payload(*, session: Session, run_id: int, principal: Principal) -> RunPayload:
     """The run as scripts read it (participant ids as imported)."""
     match_run = get_run(session=session, run_id=run_id, principal=principal)
     program = session.get(Program, match_run.program_id)
@@ -206,27 +207,29 @@ def run_payload(*, session: Session, run_id: int, principal: Principal) -> dict[
         p.id: p.external_id
         for p in participants.all_participants(session=session, program_id=program.id)
     }
-    return {
-        "run_id": match_run.id,
-        "program": program.name,
-        "status": str(match_run.status),
-        "superseded_by": match_run.settings.get("superseded_by"),
-        "matches": [
-            {
-                "proposal_id": p.id,
-                "mentor_id": ids.get(p.mentor_id),
-                "mentee_id": ids.get(p.mentee_id),
-                "score": p.score,
-                "reasons": p.reasons,
-                "components": p.components,
-                "status": str(p.status),
-            }
-            for p in match_run.proposals
-        ],
-        "unmatched": match_run.unmatched,
-        "objective": match_run.objective,
-        "fairness": match_run.fairness,
-    }
+    return RunPayload.model_validate(
+        {
+            "run_id": match_run.id,
+            "program": program.name,
+            "status": str(match_run.status),
+            "superseded_by": match_run.settings.get("superseded_by"),
+            "matches": [
+                {
+                    "proposal_id": p.id,
+                    "mentor_id": ids.get(p.mentor_id),
+                    "mentee_id": ids.get(p.mentee_id),
+                    "score": p.score,
+                    "reasons": p.reasons,
+                    "components": p.components,
+                    "status": str(p.status),
+                }
+                for p in match_run.proposals
+            ],
+            "unmatched": match_run.unmatched,
+            "objective": match_run.objective,
+            "fairness": match_run.fairness,
+        }
+    )
 
 
 # --- decisions -----------------------------------------------------------------
@@ -389,9 +392,9 @@ def swap(
     first = _proposal(session, first_id, principal)
     second = _proposal(session, second_id, principal)
     if first.run_id != second.run_id or (run_id is not None and first.run_id != run_id):
-        raise InvalidInput("Only two proposals of the same run can be swapped.")
+        raise InvalidInput("Only two proposals of the same run can be swapped.", field="proposals")
     if first.id == second.id:
-        raise InvalidInput("Name two different proposals to swap.")
+        raise InvalidInput("Name two different proposals to swap.", field="proposals")
     for proposal in (first, second):
         if proposal.status != ProposalStatus.proposed:
             raise Conflict(f"Proposal {proposal.id} is already {proposal.status}.")

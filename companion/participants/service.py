@@ -75,7 +75,7 @@ def check_file(
     try:
         file_format = detect_format(filename)
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+        raise InvalidInput(str(exc), field="filename") from None
     existing = {
         p.external_id: p.email
         for p in session.scalars(select(Participant).where(Participant.program_id == program.id))
@@ -115,7 +115,7 @@ def import_participants(
     if problems:
         raise _problems_error(problems)
     if not records:
-        raise InvalidInput("The file has a header but no participants.")
+        raise InvalidInput("The file has a header but no participants.", field="file")
     existing = {
         p.external_id: p
         for p in session.scalars(select(Participant).where(Participant.program_id == program.id))

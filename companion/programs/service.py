@@ -22,9 +22,9 @@ NAME_MAX = 200
 def _clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise InvalidInput("Program name must not be empty.")
+        raise InvalidInput("Program name must not be empty.", field="name")
     if len(cleaned) > NAME_MAX:
-        raise InvalidInput(f"Program name must be at most {NAME_MAX} characters.")
+        raise InvalidInput(f"Program name must be at most {NAME_MAX} characters.", field="name")
     return cleaned
 
 
@@ -98,7 +98,9 @@ def create(
         raise Conflict(f"A program named {cleaned!r} already exists.")
     unknown = set(settings) - EDITABLE
     if unknown:
-        raise InvalidInput(f"Unknown program fields: {', '.join(sorted(unknown))}.")
+        raise InvalidInput(
+            f"Unknown program fields: {', '.join(sorted(unknown))}.", field="settings"
+        )
     program = Program(
         name=cleaned,
         kind=kind,
@@ -135,7 +137,7 @@ def update(
             if other is not None and other.id != program.id:
                 raise Conflict(f"A program named {value!r} already exists.")
         if field not in EDITABLE:
-            raise InvalidInput(f"Field {field!r} cannot be changed.")
+            raise InvalidInput(f"Field {field!r} cannot be changed.", field="field")
         if field == "matching":
             value = merged_matching(program.matching or {}, value)
         if getattr(program, field) != value:

@@ -31,6 +31,7 @@ from companion.relationships.models import (
     RelationshipMember,
     SessionStatus,
 )
+from companion.relationships.schemas import FeedbackSummary, SessionFeedback
 
 DEFAULT_QUESTIONS = [
     "How useful was this session to you? What made it so?",
@@ -144,7 +145,7 @@ def submit(view: View, session_id: int, answers: Sequence[Mapping[str, Any]]) ->
     return feedback
 
 
-def for_session(view: View, session_id: int, now: datetime | None = None) -> dict[str, Any]:
+def for_session(view: View, session_id: int, now: datetime | None = None) -> SessionFeedback:
     """The caller's own answers and, once revealed, the other members'."""
     member = view.require_member(PRIVATE)
     now = now or utcnow()
@@ -177,20 +178,20 @@ def for_session(view: View, session_id: int, now: datetime | None = None) -> dic
                     "reveal_on": reveal_at.date(),
                 }
             )
-    return {
-        "session_id": row.id,
-        "questions": questions_for(row, view.program, member.role),
-        "mine": mine.answers if mine is not None else None,
-        "others": others,
-        "hidden": hidden,
-    }
+    return SessionFeedback(
+        session_id=row.id,
+        questions=questions_for(row, view.program, member.role),
+        mine=mine.answers if mine is not None else None,
+        others=others,
+        hidden=hidden,
+    )
 
 
 def _mean(ratings: list[int]) -> float | None:
     return round(sum(ratings) / len(ratings), 2) if ratings else None
 
 
-def aggregate(*, session: Session, program: Program, principal: Principal) -> dict[str, Any]:
+def aggregate(*, session: Session, program: Program, principal: Principal) -> FeedbackSummary:
     """Ratings across the program's relationships, for coordinators: never any text."""
     policy.require_coordinator(principal, program.id)
     rows = session.execute(
@@ -220,12 +221,14 @@ def aggregate(*, session: Session, program: Program, principal: Principal) -> di
             by_question.setdefault(question, []).append(answer["rating"])
             if role is not None:
                 by_role[MemberRole(role).value].append(answer["rating"])
-    return {
-        "responses": len(rows),
-        "mean_rating": _mean(every),
-        "by_question": [
-            {"question": question, "responses": len(ratings), "mean_rating": _mean(ratings)}
-            for question, ratings in by_question.items()
-        ],
-        "by_role": {role: _mean(ratings) for role, ratings in by_role.items()},
-    }
+    return FeedbackSummary.model_validate(
+        {
+            "responses": len(rows),
+            "mean_rating": _mean(every),
+            "by_question": [
+                {"question": question, "responses": len(ratings), "mean_rating": _mean(ratings)}
+                for question, ratings in by_question.items()
+            ],
+            "by_role": {role: _mean(ratings) for role, ratings in by_role.items()},
+        }
+    )

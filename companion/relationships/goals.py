@@ -30,13 +30,15 @@ from companion.relationships.models import (
     GoalVisibility,
     Milestone,
 )
-
-TITLE_MAX = 300
-SMART_MAX = 2000
-MILESTONES_MAX = 10
-MILESTONE_TEXT_MAX = 500
-NOTE_MAX = 4000
-ASSESSMENT_MAX = 4000
+from companion.relationships.schemas import (
+    ASSESSMENT_MAX,
+    MILESTONE_TEXT_MAX,
+    MILESTONES_MAX,
+    NOTE_MAX,
+    SMART_MAX,
+    TITLE_MAX,
+    GoalPublic,
+)
 
 SMART_PARTS = ("specific", "measurable", "achievable", "relevant", "time_bound")
 COACHING_TEXT_MAX = SMART_MAX
@@ -81,7 +83,7 @@ def _visible_to(view: View) -> ColumnElement[bool]:
     return true() if view.coordinator else false()
 
 
-def list_goals(*, view: View, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+def list_goals(*, view: View, limit: int = 50, offset: int = 0) -> tuple[list[GoalPublic], int]:
     """The relationship's goals the viewer may know of, oldest first, and their count."""
     rows, total = fetch_page(
         session_of(view.relationship),
@@ -96,7 +98,7 @@ def list_goals(*, view: View, limit: int = 50, offset: int = 0) -> tuple[list[di
     return [_payload(view, goal, seen) for goal, seen in page], total
 
 
-def get_goal(*, view: View, goal_id: int) -> dict[str, Any]:
+def get_goal(*, view: View, goal_id: int) -> GoalPublic:
     goal, seen = _visible_goal(view, goal_id)
     return _payload(view, goal, seen)
 
@@ -130,12 +132,12 @@ def _own_goal(view: View, goal_id: int) -> Goal:
     return goal
 
 
-def goal_to_edit(*, view: View, goal_id: int) -> dict[str, Any]:
+def goal_to_edit(*, view: View, goal_id: int) -> GoalPublic:
     """The goal as its own mentee edits it; anyone else who may read it gets 403."""
     return _payload(view, _own_goal(view, goal_id), Sight.full)
 
 
-def _payload(view: View, goal: Goal, seen: Sight) -> dict[str, Any]:
+def _payload(view: View, goal: Goal, seen: Sight) -> GoalPublic:
     # Program-level data: all a coordinator sees of a goal not shared with the program.
     data: dict[str, Any] = {
         "id": goal.id,
@@ -148,23 +150,25 @@ def _payload(view: View, goal: Goal, seen: Sight) -> dict[str, Any]:
         "final_outcome": goal.final_outcome.value if goal.final_outcome else None,
     }
     if seen == Sight.status:
-        return data
+        return GoalPublic.model_validate(data)
     check_ins = [
         {"id": c.id, "progress": c.progress, "created_at": c.created_at} for c in goal.check_ins
     ]
     if seen == Sight.full:
         for payload, row in zip(check_ins, goal.check_ins, strict=True):
             payload["note"] = row.note
-    return {
-        **data,
-        "relationship_id": goal.relationship_id,
-        "mentee_id": view.external_id(goal.mentee_id),
-        "title": goal.title,
-        **{part: getattr(goal, part) for part in SMART_PARTS},
-        "milestones": [_milestone_payload(m) for m in goal.milestones],
-        "check_ins": check_ins,
-        "final_assessment": goal.final_assessment,
-    }
+    return GoalPublic.model_validate(
+        {
+            **data,
+            "relationship_id": goal.relationship_id,
+            "mentee_id": view.external_id(goal.mentee_id),
+            "title": goal.title,
+            **{part: getattr(goal, part) for part in SMART_PARTS},
+            "milestones": [_milestone_payload(m) for m in goal.milestones],
+            "check_ins": check_ins,
+            "final_assessment": goal.final_assessment,
+        }
+    )
 
 
 def _milestone_payload(milestone: Milestone) -> dict[str, Any]:
@@ -258,7 +262,7 @@ def create(
     visibility: GoalVisibility = GoalVisibility.private,
     status: GoalStatus = GoalStatus.draft,
     mentee: str | None = None,
-) -> dict[str, Any]:
+) -> GoalPublic:
     """A mentee sets one of their own goals (`mentee`, if named, must be themselves)."""
     if not view.is_mentee:
         raise PermissionDenied(
@@ -320,7 +324,7 @@ def create(
     return _payload(view, goal, Sight.full)
 
 
-def update(*, view: View, goal_id: int, **changes: Any) -> dict[str, Any]:
+def update(*, view: View, goal_id: int, **changes: Any) -> GoalPublic:
     """The mentee edits their goal: title, SMART parts, target date, status, visibility.
 
     Changing visibility is sharing (or un-sharing), recorded as its own event.
@@ -388,7 +392,7 @@ def update(*, view: View, goal_id: int, **changes: Any) -> dict[str, Any]:
     return _payload(view, goal, Sight.full)
 
 
-def check_in(*, view: View, goal_id: int, progress: int, note: str = "") -> dict[str, Any]:
+def check_in(*, view: View, goal_id: int, progress: int, note: str = "") -> GoalPublic:
     """The mentee records progress (0–100); a draft goal becomes active.
 
     Reaching 100 does not mark the goal achieved: that is the mentee's call.
@@ -416,7 +420,7 @@ def check_in(*, view: View, goal_id: int, progress: int, note: str = "") -> dict
 
 def add_milestone(
     *, view: View, goal_id: int, text: str, due_date: date | None = None
-) -> dict[str, Any]:
+) -> GoalPublic:
     goal = _own_goal(view, goal_id)
     _require_open(view)
     text = text.strip()
@@ -434,9 +438,7 @@ def add_milestone(
     return _payload(view, goal, Sight.full)
 
 
-def complete_milestone(
-    *, view: View, goal_id: int, milestone_id: int, done: bool
-) -> dict[str, Any]:
+def complete_milestone(*, view: View, goal_id: int, milestone_id: int, done: bool) -> GoalPublic:
     """Tick a milestone off (or back on)."""
     goal = _own_goal(view, goal_id)
     _require_open(view)
@@ -456,9 +458,7 @@ def complete_milestone(
     return _payload(view, goal, Sight.full)
 
 
-def assess(
-    *, view: View, goal_id: int, outcome: GoalOutcome, assessment: str = ""
-) -> dict[str, Any]:
+def assess(*, view: View, goal_id: int, outcome: GoalOutcome, assessment: str = "") -> GoalPublic:
     """The mentee's final word on a goal, once it is closed or the relationship has ended."""
     goal = _own_goal(view, goal_id)
     if view.relationship.status.is_open and goal.status not in ASSESSABLE_GOALS:

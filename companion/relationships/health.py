@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,6 +22,7 @@ from companion.relationships.models import (
     RelationshipStatus,
     SessionStatus,
 )
+from companion.relationships.schemas import ProgramHealthPublic
 
 
 @dataclass
@@ -103,7 +103,7 @@ def overview(
     principal: Principal,
     now: datetime,
     upcoming_days: int = 14,
-) -> dict[str, Any]:
+) -> ProgramHealthPublic:
     """Program-level data for coordinators: never notes, threads, or unshared goal text."""
     policy.require_coordinator(principal, program.id)
     rows = list(
@@ -170,26 +170,28 @@ def overview(
     status_counts: dict[str, int] = defaultdict(int)
     for r in rows:
         status_counts[r.status.value] += 1
-    return {
-        "program_id": program.id,
-        "as_of": now,
-        "relationships": dict(status_counts),
-        "sessions": {s.value: sum(c[s.value] for c in counts.values()) for s in SessionStatus},
-        "stalled": [item for item in per_relationship if item["stalled"]],
-        "upcoming_sessions": [
-            {
-                "session_id": s.id,
-                "relationship_id": s.relationship_id,
-                "members": names(by_id[s.relationship_id]),
-                "starts_at": s.starts_at,
-                "duration_minutes": s.duration_minutes,
-                "modality": s.modality.value,
-            }
-            for s in upcoming
-        ],
-        "per_relationship": per_relationship,
-        "feedback": feedback.aggregate(session=session, program=program, principal=principal),
-    }
+    return ProgramHealthPublic.model_validate(
+        {
+            "program_id": program.id,
+            "as_of": now,
+            "relationships": dict(status_counts),
+            "sessions": {s.value: sum(c[s.value] for c in counts.values()) for s in SessionStatus},
+            "stalled": [item for item in per_relationship if item["stalled"]],
+            "upcoming_sessions": [
+                {
+                    "session_id": s.id,
+                    "relationship_id": s.relationship_id,
+                    "members": names(by_id[s.relationship_id]),
+                    "starts_at": s.starts_at,
+                    "duration_minutes": s.duration_minutes,
+                    "modality": s.modality.value,
+                }
+                for s in upcoming
+            ],
+            "per_relationship": per_relationship,
+            "feedback": feedback.aggregate(session=session, program=program, principal=principal),
+        }
+    )
 
 
 def is_overdue(item: ActionItem, today: date) -> bool:

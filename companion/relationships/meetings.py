@@ -37,6 +37,7 @@ from companion.relationships.scheduling import (
     local_time,
     propose_times,
 )
+from companion.relationships.schemas import ActionItemPublic, SessionPublic
 from companion.relationships.service import effective_cadence
 
 NOTES_MAX = 20_000
@@ -277,7 +278,7 @@ def update(
 
 def session_payload(
     row: MentoringSession, view: View, *, session: Session, with_notes: bool, gate: AgendaGate
-) -> dict[str, Any]:
+) -> SessionPublic:
     """One session as the viewer sees it, with its agenda if they receive it."""
     agendas = gate.agendas_for(session=session, principal=view.principal, session_ids=[row.id])
     return _payload(row, view, session=session, with_notes=with_notes, agenda=agendas.get(row.id))
@@ -290,7 +291,7 @@ def _payload(
     session: Session,
     with_notes: bool,
     agenda: dict[str, Any] | None,
-) -> dict[str, Any]:
+) -> SessionPublic:
     starts_at = row.starts_at
     ends_at = starts_at + timedelta(minutes=row.duration_minutes)
     data: dict[str, Any] = {
@@ -322,12 +323,12 @@ def _payload(
                 select(ActionItem).where(ActionItem.session_id == row.id).order_by(ActionItem.id)
             )
         ]
-    return data
+    return SessionPublic.model_validate(data)
 
 
 def list_sessions(
     *, session: Session, view: View, limit: int, offset: int, gate: AgendaGate
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[SessionPublic], int]:
     query = select(MentoringSession).where(MentoringSession.relationship_id == view.relationship.id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
@@ -364,20 +365,22 @@ def write_private_note(*, session: Session, view: View, session_id: int, text: s
 # --- action items ----------------------------------------------------------------------
 
 
-def action_payload(item: ActionItem, view: View) -> dict[str, Any]:
+def action_payload(item: ActionItem, view: View) -> ActionItemPublic:
     today = utcnow().date()
-    return {
-        "id": item.id,
-        "session_id": item.session_id,
-        "owner": view.external_id(item.owner_id),
-        "owner_name": view.people[item.owner_id].name,
-        "text": item.text,
-        "due_date": item.due_date,
-        "done": item.done_at is not None,
-        "done_at": item.done_at,
-        "overdue": health.is_overdue(item, today),
-        "created_at": item.created_at,
-    }
+    return ActionItemPublic(
+        **{
+            "id": item.id,
+            "session_id": item.session_id,
+            "owner": view.external_id(item.owner_id),
+            "owner_name": view.people[item.owner_id].name,
+            "text": item.text,
+            "due_date": item.due_date,
+            "done": item.done_at is not None,
+            "done_at": item.done_at,
+            "overdue": health.is_overdue(item, today),
+            "created_at": item.created_at,
+        }
+    )
 
 
 def add_action(
@@ -441,7 +444,9 @@ def update_action(
     return item
 
 
-def list_actions(*, session: Session, view: View, open_only: bool = False) -> list[dict[str, Any]]:
+def list_actions(
+    *, session: Session, view: View, open_only: bool = False
+) -> list[ActionItemPublic]:
     view.require_member("Action items")
     query = select(ActionItem).where(ActionItem.relationship_id == view.relationship.id)
     if open_only:

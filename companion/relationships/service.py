@@ -36,6 +36,7 @@ from companion.relationships.models import (
     RelationshipStatus,
     SessionStatus,
 )
+from companion.relationships.schemas import RelationshipPublic
 
 MAX_CIRCLE_MENTEES = 12
 EXPECTATIONS_MAX = 4000
@@ -201,7 +202,7 @@ def summary(
     upcoming: MentoringSession | None,
     health: Any | None = None,
     unread: int | None = None,
-) -> dict[str, Any]:
+) -> RelationshipPublic:
     """What a member or a coordinator sees of a relationship in lists and detail.
 
     `unread` is the member's unread messages when a list counted them for all its
@@ -248,10 +249,10 @@ def summary(
     if health is not None:
         data["stalled"] = health.stalled
         data["stalled_reasons"] = health.reasons
-    return data
+    return RelationshipPublic.model_validate(data)
 
 
-def detail(*, session: Session, view: View, now: datetime | None = None) -> dict[str, Any]:
+def detail(*, session: Session, view: View, now: datetime | None = None) -> RelationshipPublic:
     now = now or utcnow()
     rid = view.relationship.id
     return summary(
@@ -278,7 +279,7 @@ def list_visible(
     limit: int = 50,
     offset: int = 0,
     now: datetime | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[RelationshipPublic], int]:
     """Coordinators (and the System) see every relationship of the program; members their own."""
     if not program_policy.may_read(program_id=program.id, principal=principal):
         raise program_policy.program_not_found(program.id)

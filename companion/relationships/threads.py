@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from companion.relationships.access import View
 from companion.relationships.activity import unread_count, unread_counts
 from companion.relationships.events import record, session_of
 from companion.relationships.models import Message, RelationshipMember
+from companion.relationships.schemas import MessagePublic, RelationshipUnread
 
 BODY_MAX = 5000
 PRIVATE = "Threads"
@@ -31,7 +31,7 @@ _TRAILING = ".,;:!?*"
 class ThreadPage:
     """One page of a thread, oldest first, and what the reader has left unread after it."""
 
-    items: list[dict[str, Any]]
+    items: list[MessagePublic]
     total: int
     unread: int
 
@@ -110,17 +110,17 @@ def _authors(session: Session, view: View, messages: list[Message]) -> dict[int,
 
 def message_payload(
     message: Message, authors: dict[int, Participant], reader: RelationshipMember
-) -> dict[str, Any]:
+) -> MessagePublic:
     author = authors[message.author_id]
-    return {
-        "id": message.id,
-        "author": author.external_id,
-        "author_name": author.name,
-        "body": message.body,
-        "created_at": message.created_at,
-        "mine": message.author_id == reader.participant_id,
-        "links": links_in(message.body),
-    }
+    return MessagePublic(
+        id=message.id,
+        author=author.external_id,
+        author_name=author.name,
+        body=message.body,
+        created_at=message.created_at,
+        mine=message.author_id == reader.participant_id,
+        links=links_in(message.body),
+    )
 
 
 def list_messages(view: View, *, limit: int, offset: int, mark_read: bool = True) -> ThreadPage:
@@ -145,13 +145,13 @@ def list_messages(view: View, *, limit: int, offset: int, mark_read: bool = True
     )
 
 
-def message_of(view: View, message: Message) -> dict[str, Any]:
+def message_of(view: View, message: Message) -> MessagePublic:
     """One message as its author sees it right after posting."""
     member = view.require_member(PRIVATE)
     return message_payload(message, _authors(session_of(message), view, [message]), member)
 
 
-def unread_for_user(*, session: Session, user: User) -> list[dict[str, int]]:
+def unread_for_user(*, session: Session, user: User) -> list[RelationshipUnread]:
     """Unread messages in each relationship the user is a member of, in any program."""
     ids = access.relationship_ids_of_user(session, user)
     if not ids:
@@ -163,4 +163,6 @@ def unread_for_user(*, session: Session, user: User) -> list[dict[str, int]]:
         .order_by(RelationshipMember.relationship_id)
     ).all()
     unread = unread_counts(session, list(members))
-    return [{"relationship_id": m.relationship_id, "unread": unread[m.id]} for m in members]
+    return [
+        RelationshipUnread(relationship_id=m.relationship_id, unread=unread[m.id]) for m in members
+    ]

@@ -4,8 +4,8 @@ Only drafts in `delivered` are returned, only to their recipients, and only
 their final text (a human's edit, never the AI original it replaced).
 Pending, rejected, changes-requested and withdrawn drafts do not exist here.
 Every participant-facing endpoint, calendar entry and notification reads
-drafted text through `delivered_to` / `view_of` / `agendas_for`; the meetings of
-relationships are handed this module as their `AgendaGate`.
+drafted text through `delivered_to` / `view_of` / `agendas_for`, as `DeliveredDraftPublic`;
+the meetings of relationships are handed this module as their `AgendaGate`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from companion.relationships.models import (
     MentoringSession,
 )
 from companion.review import policy
+from companion.review.schemas import DeliveredDraftPublic
 from prompts.schemas import DraftKind
 
 
@@ -30,20 +31,30 @@ def headline(draft: Draft) -> str:
     return KINDS[DraftKind(draft.kind)].headline
 
 
-def view_of(draft: Draft) -> dict[str, Any]:
+def view_of(draft: Draft) -> DeliveredDraftPublic:
     """A delivered draft as its recipients see it: the final version, nothing else."""
     assert draft.status == DraftStatus.delivered, "only delivered drafts are ever shown"
-    return {
-        "id": draft.id,
-        "kind": draft.kind,
-        "status": draft.status.value,
-        "headline": headline(draft),
-        "content": draft.content,
-        "text": draft.text,
-        "relationship_id": draft.relationship_id,
-        "session_id": draft.session_id,
-        "delivered_at": draft.delivered_at,
-    }
+    return final_text_of(draft)
+
+
+def final_text_of(draft: Draft) -> DeliveredDraftPublic:
+    """The draft's current text and nothing of how it was made (no provenance, no original).
+
+    Recipients read it once delivered (`view_of`); members named in a success story
+    read it this way to approve it being shared.
+    """
+    return DeliveredDraftPublic(
+        id=draft.id,
+        kind=DraftKind(draft.kind),
+        status=draft.status,
+        version=draft.version,
+        headline=headline(draft),
+        content=draft.content,
+        text=draft.text,
+        relationship_id=draft.relationship_id,
+        session_id=draft.session_id,
+        delivered_at=draft.delivered_at,
+    )
 
 
 def _delivered(
@@ -138,7 +149,7 @@ def agendas_for(
 
 def agenda_for(
     *, session: Session, principal: Principal, mentoring_session: MentoringSession
-) -> dict | None:
+) -> DeliveredDraftPublic | None:
     """The approved agenda of one session, if `principal` may read it."""
     return agendas_for(
         session=session, principal=principal, session_ids=[mentoring_session.id]

@@ -81,9 +81,11 @@ def enqueue(
         raise ValueError("flush the draft before queueing notifications for it")
     subject = " ".join(headline.split())  # a header may not span lines
     if not subject:
-        raise InvalidInput("The headline of a notification must not be empty.")
+        raise InvalidInput("The headline of a notification must not be empty.", field="headline")
     if len(subject) > MAX_SUBJECT_LENGTH:
-        raise InvalidInput(f"The headline is longer than {MAX_SUBJECT_LENGTH} characters.")
+        raise InvalidInput(
+            f"The headline is longer than {MAX_SUBJECT_LENGTH} characters.", field="headline"
+        )
     now = now or datetime.now(UTC)
     link = f"{settings.public_url.rstrip('/')}/drafts/{draft.id}"
     neutral = _neutral_headline(session, draft)
@@ -132,7 +134,7 @@ def enqueue_account_email(
     may hold a one-time link) is not kept.
     """
     if not settings.smtp_host:
-        raise InvalidInput("Email is not configured here (COMPANION_SMTP_HOST).")
+        raise InvalidInput("Email is not configured here (COMPANION_SMTP_HOST).", field="email")
     (name, address), *_ = _unique_addresses([(user.display_name, user.email)])
     now = now or datetime.now(UTC)
     message = OutboxMessage(
@@ -371,7 +373,7 @@ def _unique_addresses(recipients: Sequence[tuple[str, str]]) -> list[tuple[str, 
     for name, address in recipients:
         address = address.strip()
         if address.count("@") != 1 or any(c.isspace() or c in "<>,;" for c in address):
-            raise InvalidInput(f"{address!r} is not an email address.")
+            raise InvalidInput(f"{address!r} is not an email address.", field="recipients")
         if address.lower() not in seen:
             seen.add(address.lower())
             unique.append((" ".join(name.split()), address))

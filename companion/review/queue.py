@@ -15,14 +15,15 @@ from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
 from companion.errors import NotFound
 from companion.review import delivery, policy, workflow
+from companion.review.schemas import DraftPublic, DraftReviewPublic, StoryDraftPublic
 from prompts.schemas import DraftKind
 
 
-def review_payload(session: Session, draft: Draft) -> dict[str, Any]:
+def review_payload(session: Session, draft: Draft) -> DraftReviewPublic:
     """A draft as its reviewers see it: content, provenance, the edit and its diff."""
-    data = drafting.payload(draft)
-    data.update(
+    return DraftReviewPublic.model_validate(
         {
+            **drafting.payload(draft),
             "given_sources": draft.sources,
             "edited": draft.edited,
             "edited_by": draft.edited_by,
@@ -37,7 +38,6 @@ def review_payload(session: Session, draft: Draft) -> dict[str, Any]:
             "delivered_at": draft.delivered_at,
         }
     )
-    return data
 
 
 def _waiting_for(session: Session, draft: Draft) -> list[str]:
@@ -50,7 +50,7 @@ def _waiting_for(session: Session, draft: Draft) -> list[str]:
     return []
 
 
-def get_for(*, session: Session, draft_id: int, principal: Principal) -> dict[str, Any]:
+def get_for(*, session: Session, draft_id: int, principal: Principal) -> DraftPublic:
     """Reviewers get the review payload; recipients the delivered text; others 404."""
     draft = session.get(Draft, draft_id)
     if draft is not None:
@@ -68,7 +68,10 @@ def get_for(*, session: Session, draft_id: int, principal: Principal) -> dict[st
         ):
             # Members named in a story read it to approve it; it was approved by a
             # coordinator already.
-            return {**delivery_like(draft), "waiting_for": _waiting_for(session, draft)}
+            return StoryDraftPublic(
+                **delivery.final_text_of(draft).model_dump(),
+                waiting_for=_waiting_for(session, draft),
+            )
     raise NotFound(f"No draft with id {draft_id}.")
 
 
@@ -88,17 +91,6 @@ def decisions_on(*, session: Session, draft_id: int, principal: Principal) -> li
     return workflow.decisions(session=session, draft=draft, principal=principal)
 
 
-def delivery_like(draft: Draft) -> dict[str, Any]:
-    return {
-        "id": draft.id,
-        "kind": draft.kind,
-        "status": draft.status.value,
-        "version": draft.version,
-        "content": draft.content,
-        "text": draft.text,
-    }
-
-
 def pending_for(
     *,
     session: Session,
@@ -109,7 +101,7 @@ def pending_for(
     older_than_hours: float | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[DraftReviewPublic], int]:
     """The review queue of one person: drafts waiting for their decision, oldest first."""
     waiting = or_(
         (Draft.status == DraftStatus.pending_review) & policy.reviewable_by(principal=principal),
@@ -164,7 +156,7 @@ def reviewable(
     relationship_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[DraftReviewPublic], int]:
     """Every draft `principal` may review, newest first, whatever its state."""
     query = select(Draft).where(policy.reviewable_by(principal=principal))
     if relationship_id is not None:

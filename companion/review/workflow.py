@@ -16,7 +16,6 @@ nothing. Approving again what one already approved is a no-op.
 from __future__ import annotations
 
 import difflib
-import enum
 import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -45,21 +44,12 @@ from companion.errors import (
 from companion.programs.models import Program
 from companion.review import delivery, outbox, policy
 from companion.review.models import OutboxMessage, OutboxStatus
+from companion.review.schemas import NOTE_MAX, Action, BulkResult
 from prompts import schemas
 from prompts.schemas import DraftKind
 
 if TYPE_CHECKING:
     from companion.runtime import Services
-
-
-class Action(enum.StrEnum):
-    approve = "approve"
-    reject = "reject"
-    request_changes = "request_changes"
-    edit = "edit"
-    regenerate = "regenerate"
-    deliver = "deliver"
-    withdraw = "withdraw"
 
 
 S = DraftStatus
@@ -76,7 +66,6 @@ TRANSITIONS: dict[tuple[DraftStatus, Action], DraftStatus] = {
 }
 # People decide these; `deliver` is done by the system once approvals are complete.
 HUMAN_ACTIONS = {a for a in Action if a != Action.deliver}
-NOTE_MAX = 2000
 
 
 def content_hash(draft: Draft) -> str:
@@ -112,12 +101,21 @@ def transition(
     return after
 
 
+def available_actions(status: DraftStatus) -> list[str]:
+    """The decisions people may take on a draft in `status`, read from the table once."""
+    return _AVAILABLE.get(status, [])
+
+
+_AVAILABLE: dict[DraftStatus, list[str]] = {
+    status: sorted(a.value for (s, a) in TRANSITIONS if s == status and a in HUMAN_ACTIONS)
+    for status in DraftStatus
+}
+
+
 def _require(draft: Draft, action: Action) -> DraftStatus:
     after = TRANSITIONS.get((draft.status, action))
     if after is None:
-        allowed = sorted(
-            a.value for (s, a) in TRANSITIONS if s == draft.status and a in HUMAN_ACTIONS
-        )
+        allowed = available_actions(draft.status)
         hint = f"; it can take: {', '.join(allowed)}" if allowed else "; it is final"
         raise InvalidTransition(f"A {draft.status.value} draft cannot take '{action.value}'{hint}.")
     return after
@@ -147,11 +145,7 @@ def decisions(*, session: Session, draft: Draft, principal: Principal) -> list[s
         if draft.status == S.approved and not mine:
             return [Action.approve.value]
         return []
-    return sorted(
-        action.value
-        for (status, action) in TRANSITIONS
-        if status == draft.status and action in HUMAN_ACTIONS
-    )
+    return available_actions(draft.status)
 
 
 def decide(
@@ -209,10 +203,16 @@ def _decide(
     if action not in HUMAN_ACTIONS:
         raise InvalidInput(
             f"action: '{action.value}' is not a decision; use "
-            f"{', '.join(sorted(a.value for a in HUMAN_ACTIONS))}."
+            f"{', '.join(sorted(a.value for a in HUMAN_ACTIONS))}.",
+            field="action",
         )
     if len(note) > NOTE_MAX:
-        raise InvalidInput(f"note: at most {NOTE_MAX} characters.")
+        raise InvalidInput(f"note: at most {NOTE_MAX} characters.", field="note")
+    if action == Action.request_changes and not note.strip():
+        raise InvalidInput(
+            "note: say what should change, so that the next version gets it right.",
+            field="note",
+        )
     member_only = not policy.may_review(session=session, draft=draft, principal=principal)
     if action == Action.approve and _already_approved(draft, actor):
         return draft  # approving twice is idempotent
@@ -228,7 +228,8 @@ def _decide(
     if note:
         draft.review_note = note
     if action == Action.approve:
-        if content is not None:
+        # Approving the text as drafted is not an edit, whatever the form sent back.
+        if content is not None and not unchanged(session, draft, content):
             _edit(session, draft, content, actor)
         return _approve(session, draft, principal, services)
     if action == Action.edit:
@@ -340,14 +341,20 @@ def validation_context(session: Session, draft: Draft) -> dict[str, Any]:
     }
 
 
-def _edit(session: Session, draft: Draft, content: dict[str, Any], actor: Actor) -> None:
-    """Replace the content with a human's version; the AI's first version is kept apart."""
+def unchanged(session: Session, draft: Draft, content: dict[str, Any]) -> bool:
+    """Whether `content` is the draft's current content, once validated for its kind."""
+    return _validated(session, draft, content) == draft.content
+
+
+def _validated(session: Session, draft: Draft, content: dict[str, Any]) -> dict[str, Any]:
+    """A human's version of the content, validated against its kind's schema."""
+
     output = schemas.OUTPUTS[DraftKind(draft.kind)]
     try:
         validated = output.model_validate(content, context=validation_context(session, draft))
     except ValidationError as exc:
         details = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "content", "message": e["msg"]}
+            {"field": ".".join(str(p) for p in e["loc"]) or "content", "message": _reason(e)}
             for e in exc.errors()
         ]
         raise InvalidInput(
@@ -355,12 +362,25 @@ def _edit(session: Session, draft: Draft, content: dict[str, Any], actor: Actor)
             + "; ".join(f"{d['field']}: {d['message']}" for d in details[:5]),
             details=details,
         ) from None
+    return validated.model_dump(mode="json")
+
+
+def _reason(error: Any) -> str:
+    """A validation error's own words: a check's message, not pydantic's "Value error, ..."."""
+    context = error.get("ctx") or {}
+    if error.get("type") == "value_error" and "error" in context:
+        return str(context["error"])
+    return str(error["msg"])
+
+
+def _edit(session: Session, draft: Draft, content: dict[str, Any], actor: Actor) -> None:
+    """Replace the content with a human's version; the AI's first version is kept apart."""
+    payload = _validated(session, draft, content)
     if draft.original_content is None:
         draft.original_content = draft.content
         draft.original_text = draft.text
     # Whatever was approved before the edit was a different text.
     draft.approvals = []
-    payload = validated.model_dump(mode="json")
     draft.content = payload
     draft.text = render_text(DraftKind(draft.kind), payload)
     draft.edited_by = actor.label
@@ -409,11 +429,11 @@ MAX_BULK = 200
 
 def bulk_approve(
     *, session: Session, items: list[tuple[int, int]], principal: Principal, services: Services
-) -> list[dict[str, Any]]:
+) -> list[BulkResult]:
     """A coordinator approves many (draft id, version) pairs; each succeeds or fails alone."""
     roles.require_any_coordinator(principal)
     if not 1 <= len(items) <= MAX_BULK:
-        raise InvalidInput(f"drafts: approve 1 to {MAX_BULK} drafts at once.")
+        raise InvalidInput(f"drafts: approve 1 to {MAX_BULK} drafts at once.", field="drafts")
     results = []
     for draft_id, version in items:
         savepoint = session.begin_nested()
@@ -427,8 +447,8 @@ def bulk_approve(
                 services=services,
             )
             savepoint.commit()
-            results.append({"id": draft_id, "status": draft.status.value, "ok": True})
+            results.append(BulkResult(id=draft_id, status=draft.status, ok=True))
         except CompanionError as exc:
             savepoint.rollback()
-            results.append({"id": draft_id, "ok": False, "error": exc.code, "message": exc.message})
+            results.append(BulkResult(id=draft_id, ok=False, error=exc.code, message=exc.message))
     return results

@@ -57,12 +57,16 @@ def run(services: Services, program_id: int) -> dict[str, Any]:
             principal=TEST_SYSTEM,
             week_of=WEEK,
         )
-        return matching.run_payload(session=session, run_id=created.id, principal=TEST_SYSTEM)
+        return matching.run_payload(
+            session=session, run_id=created.id, principal=TEST_SYSTEM
+        ).model_dump()
 
 
 def show(services: Services, run_id: int) -> dict[str, Any]:
     with services.sessions() as session:
-        return matching.run_payload(session=session, run_id=run_id, principal=TEST_SYSTEM)
+        return matching.run_payload(
+            session=session, run_id=run_id, principal=TEST_SYSTEM
+        ).model_dump()
 
 
 def pairs(payload: dict[str, Any]) -> dict[str, str]:
@@ -312,7 +316,7 @@ class TestApprove:
             )
         assert (event.subject_type, event.subject_id) == ("match_proposal", str(proposal_id))
         assert event.data["relationship_id"] == relationship_id
-        assert (visible["mentor_name"], visible["mentee_name"]) == ("Zoe Park", "Ben Okoro")
+        assert (visible.mentor_name, visible.mentee_name) == ("Zoe Park", "Ben Okoro")
         assert show(services, payload["run_id"])["status"] == "awaiting_approval"
 
     def test_approving_twice_changes_nothing(self, services: Services, pilot: int) -> None:

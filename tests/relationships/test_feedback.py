@@ -303,10 +303,10 @@ class TestForSession:
             view = access.view(session=db, relationship_id=world.first, principal=eli)
             before = feedback.for_session(view, session_id, reveal_at - timedelta(seconds=1))
             at = feedback.for_session(view, session_id, reveal_at)
-        assert before["others"] == []
-        assert before["hidden"][0]["reveal_on"] == reveal_at.date()
-        assert [o["participant_id"] for o in at["others"]] == ["M1"]
-        assert at["hidden"] == []
+        assert before.others == []
+        assert before.hidden[0].reveal_on == reveal_at.date()
+        assert [o.participant_id for o in at.others] == ["M1"]
+        assert at.hidden == []
 
     @pytest.mark.parametrize("who", COORDINATORS)
     def test_coordinators_may_not_read_a_sessions_feedback(self, world: World, who: str) -> None:

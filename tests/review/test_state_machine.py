@@ -113,6 +113,8 @@ def predict(
         return Outcome(NotFound)
     if action == Action.deliver or len(note) > NOTE_MAX:
         return Outcome(InvalidInput)
+    if action == Action.request_changes and not note.strip():
+        return Outcome(InvalidInput)  # a request for changes says what should change
     if (
         action == Action.approve
         and who in draft.approvals
@@ -252,7 +254,8 @@ class ReviewMachine(RuleBasedStateMachine):
         waiting = REVIEWERS[tracked.kind] - set(tracked.approvals)
         who = data.draw(st.sampled_from(sorted(waiting or REVIEWERS[tracked.kind])))
         action = data.draw(st.sampled_from(moves))
-        self.check_decision(draft_id, who, action, True, content, "")
+        note = "Shorter, please." if action == Action.request_changes else ""
+        self.check_decision(draft_id, who, action, True, content, note)
 
     def check_decision(
         self,
@@ -361,10 +364,10 @@ class ReviewMachine(RuleBasedStateMachine):
                 agenda = delivery.agenda_for(
                     session=session, principal=reader, mentoring_session=mentoring_session
                 )
-                if agenda is not None and agenda["id"] in self.tracked:
+                if agenda is not None and agenda.id in self.tracked:
                     views.append(agenda)
-                readable = [v["text"] for v in views]
-                readable += [render_text(DraftKind(v["kind"]), v["content"]) for v in views]
+                readable = [v.text for v in views]
+                readable += [render_text(DraftKind(v.kind), v.content) for v in views]
                 if mentoring_session.agenda_draft_id in self.tracked:
                     calendar = delivery.agenda_text_for_members(session, mentoring_session)
                     readable += [calendar] if calendar is not None else []

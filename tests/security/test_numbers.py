@@ -221,7 +221,7 @@ def test_page_forms_refuse_numbers_they_cannot_use(
             maya,
             f"{relationship}/sessions",
             {**booking, "duration_minutes": superscript},
-            "whole minutes",
+            "whole number",
         ),
         (org, "/review/bulk-approve", {"draft": f"{huge}:1"}, "draft:"),
         (org, "/review/bulk-approve", {"draft": f"1:{superscript}"}, "draft:"),

@@ -97,22 +97,24 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "regenerate": IN_A_DECISION,
     },
     "companion.review.workflow": {
+        "available_actions": "pure: the decisions the transition table offers in a state",
         "content_hash": "pure: a hash of a draft's text",
         "deliver": IN_A_DECISION,
         "diff": "pure: the human's changes to a draft",
         "transition": IN_A_DECISION,
+        "unchanged": IN_A_DECISION,
         "validation_context": IN_A_DECISION,
     },
     "companion.review.queue": {
-        "delivery_like": "pure: a draft as a dict",
         "review_payload": PARTS,
     },
     "companion.review.delivery": {
         "agenda_text_for_members": "the calendar entry every member of the session receives",
         "agenda_texts_for_members": "the calendar entries every member of the sessions receives",
         "apply_effects": IN_A_DECISION,
+        "final_text_of": "pure: a draft's final text, without provenance",
         "headline": "pure: a draft's headline",
-        "view_of": "pure: a delivered draft as a dict",
+        "view_of": "pure: a delivered draft as its recipients read it",
     },
     "companion.review.policy": {
         "approvals_complete": RULE,
