@@ -70,8 +70,7 @@ LAST_SESSION = TODAY - timedelta(days=14)
 VERBATIM_WORDS = 8
 REPEATED_NGRAM = 4
 # An answer's first sentence must be at least this close to the question (cosine of
-# all-MiniLM-L6-v2 vectors); on the tuning half, first sentences of answers judged by
-# hand to answer score 0.45-0.75, sentences on a neighbouring topic 0.25-0.40.
+# all-MiniLM-L6-v2 vectors): the same bar a passage must clear to answer at all.
 FIRST_SENTENCE_THRESHOLD = 0.40
 
 CITATION_OPENERS = ("Source:", "Sources:", "See also")

@@ -23,6 +23,7 @@ from prompts.schemas import (
     GoalSummary,
     Guidance,
     Milestone,
+    PassageFit,
     Person,
     RelationshipInput,
     SessionSummary,
@@ -502,7 +503,12 @@ class TestAnswer:
                 "Have you prepared a topic for most sessions?"
             ),
         )
-        data = AnswerInput(question="How should mentees prepare for sessions?", guidance=[chunk])
+        # Closeness given, as gathered: the sentence rules are what is tested here.
+        data = AnswerInput(
+            question="How should mentees prepare for sessions?",
+            guidance=[chunk],
+            fit=[PassageFit(chunk_id="preparing:1", passage=0.6, sentences=[0.6, 0.5, 0.55])],
+        )
 
         answer = kinds.draft(DraftKind.answer, data)
 

@@ -43,9 +43,9 @@ REVIEWERS = frozenset({Reviewer.requester})
 RECEIVERS = Audience.requester
 
 # A passage answers a question only when its meaning is at least this close to it
-# (cosine of all-MiniLM-L6-v2 vectors). Tuned on the tuning half of the scenarios in
-# tests/drafting/data and on off-topic questions: on-topic best passages score 0.45 to
-# 0.78, questions the corpus does not cover 0.12 to 0.30 (docs/llm.md, "Answers").
+# (cosine of all-MiniLM-L6-v2 vectors). Set on the tuning half of the scenarios in
+# tests/drafting/data: their best passages score 0.50 or more, while questions the
+# corpus does not cover score 0.31 at most (bench/draft_quality.py; docs/llm.md).
 RELEVANCE_THRESHOLD = 0.40
 # Sentences of the chosen passage that join the opening one: close to the question in
 # their own right, and not far behind the closest sentence.
