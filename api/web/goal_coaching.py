@@ -13,9 +13,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import SessionDep
-from api.web.core import Form, WebUser, field_errors, flash_failure, redirect, render
+from api.web import forms
+from api.web.core import Form, WebUser, flash, redirect, render
 from companion.drafting import coaching as coaching_service
-from companion.errors import CompanionError, InvalidInput, NotFound
+from companion.errors import InvalidInput, NotFound
 from companion.relationships import access
 from companion.relationships.access import View
 from companion.relationships.goals import SMART_PARTS
@@ -35,11 +36,9 @@ def coaching_form(
 ) -> HTMLResponse | RedirectResponse:
     view = _view(session, relationship_id, user)
     try:
-        coaching_service.may_coach(view=view)
-    except NotFound:
-        raise
-    except CompanionError as exc:
-        flash_failure(request, session, exc)
+        forms.run(session, lambda: coaching_service.may_coach(view=view), whole_page=(NotFound,))
+    except forms.Refused as refused:
+        flash(request, refused.message, "error")
         return redirect(f"/relationships/{relationship_id}/goals")
     return render(
         request, "goals/coaching.html", user=user, view=view, text="", coaching=None, answers={}
@@ -58,24 +57,26 @@ def coach_goal(
         for part in SMART_PARTS
     }
     try:
-        coaching = coaching_service.coach(view=view, text=text, answers=answers)
-    except InvalidInput as exc:
+        coaching = forms.run(
+            session,
+            lambda: coaching_service.coach(view=view, text=text, answers=answers),
+            whole_page=(NotFound,),
+        )
+    except forms.Refused as refused:
+        if not isinstance(refused.cause, InvalidInput):
+            flash(request, refused.message, "error")
+            return redirect(f"/relationships/{relationship_id}/goals")
         return render(
             request,
             "goals/coaching.html",
             user=user,
             view=view,
             status_code=422,
-            errors=field_errors(exc),
+            errors=refused.errors,
             text=text,
             coaching=None,
             answers=answers,
         )
-    except NotFound:
-        raise
-    except CompanionError as exc:
-        flash_failure(request, session, exc)
-        return redirect(f"/relationships/{relationship_id}/goals")
     return render(
         request,
         "goals/coaching.html",
@@ -83,5 +84,5 @@ def coach_goal(
         view=view,
         text=text,
         coaching=coaching,
-        answers=coaching["answers"],
+        answers=coaching.answers,
     )

@@ -172,6 +172,7 @@ def set_up(world: World) -> Setup:
         "action_id": [action["id"]],
         "run_id": [run.json()["run_id"]],
         "proposal_id": proposals[:2],
+        "mentee_id": sorted({m["mentee_id"] for m in run.json()["matches"]})[:2] or ["E1"],
         "doc_id": ["no-such-document"],
         "user_id": [1, 2],
         # Address changes held for an administrator hold no drafted text; none is pending.

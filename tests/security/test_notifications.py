@@ -226,7 +226,8 @@ class TestLink:
         )
         agenda_page = html.unescape(eli.get(to_session.headers["location"]).text)
         assert "No approved agenda" not in agenda_page
-        assert "I will lead a review" in agenda_page
+        # The agenda works on the mentee's approved goal, in the mentee's own words.
+        assert "lead a review" in agenda_page.lower()
 
         missing = omar.get("/drafts/999999")
         assert missing.status_code == 404
