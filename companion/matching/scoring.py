@@ -17,6 +17,7 @@ import numpy as np
 from companion.availability import Slot, describe_timezones, to_utc_week
 from companion.matching.config import COMPONENTS, MatchingSettings
 from companion.matching.profiles import Profile
+from knowledge import tokens
 
 NEUTRAL = 0.5
 # all-MiniLM-L6-v2 puts unrelated profile texts near cosine 0.1 and close
@@ -27,7 +28,6 @@ SEMANTIC_SPAN = 0.5
 # Meaning is the heart of a match: explain it once it is clearly related
 # (cosine >= 0.275), not only when it beats the neutral midpoint.
 EXPLAIN_ABOVE = {"semantic": 0.35}
-WORD = re.compile(r"[a-zA-Z][a-zA-Z'-]{3,}")
 STOP = frozenset(
     "that this with from have will want what about into them they their there would could "
     "should while where when which more most very really help like make also been being "
@@ -171,7 +171,8 @@ def semantic_component(cosine: float) -> float:
 
 
 def words(text: str) -> set[str]:
-    return {w.lower() for w in WORD.findall(text)} - STOP
+    """Words of four letters or more, as the shared tokenizer splits them."""
+    return {w for w in tokens.words(text) if len(w) >= 4 and w[0].isalpha()} - STOP
 
 
 def _set_score(wanted: Sequence[str], offered: Sequence[str]) -> float:
