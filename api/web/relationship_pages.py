@@ -675,7 +675,8 @@ def prepare_session(
         )
     except CompanionError as exc:
         _rethrow(exc)
-        session.rollback()
+        if not exc.records_failure:  # a failed draft is kept, and committed with the request
+            session.rollback()
         flash(request, f"The session could not be prepared: {exc.message}", "error")
         return redirect(back)
     flash(
