@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from companion.db.base import utcnow
 from companion.drafting import grounding, privacy
 from companion.errors import InvalidInput
 from companion.participants.models import Participant
@@ -256,8 +257,6 @@ def _members_context(
     """What only the pair may read, for a draft its mentor alone reviews: the members'
     expectations, earlier shared notes, revealed feedback and the gist of the thread.
     Never a private note: those are their author's alone."""
-    from companion.db.base import utcnow
-
     names = {m.participant_id: people[m.participant_id].name for m in relationship.members}
     expectations = {
         f"{m.role.value} {names[m.participant_id]}": m.expectations.strip()

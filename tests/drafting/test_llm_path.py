@@ -135,9 +135,7 @@ class TestFailedDrafts:
 
 
 class TestOneTransaction:
-    def test_other_work_of_the_unit_is_kept_with_the_failure_not_lost(
-        self, grounded: World, loopback: Loopback
-    ) -> None:
+    def test_the_service_itself_commits_nothing(self, grounded: World, loopback: Loopback) -> None:
         """The service no longer commits: nothing is written until the unit of work ends."""
         loopback.script = [(200, "x"), (200, "y")]
         with grounded.services.sessions() as session:
