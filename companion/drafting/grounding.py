@@ -14,7 +14,7 @@ the encoder the process has already loaded; nothing is matched by word overlap.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -147,10 +147,16 @@ def fitting_examples_only(text: str, role: str, encoder: Encoder, heading: str =
 
 
 def by_meaning(
-    guidance: Sequence[Guidance], focus: str, role: str, encoder: Encoder, keep: int
+    guidance: Sequence[Guidance],
+    focus: str,
+    role: str,
+    encoder: Encoder,
+    keep: int,
+    stored: Mapping[str, np.ndarray] | None = None,
 ) -> list[Guidance]:
     """The `keep` passages closest in meaning to `focus`, closest first, each holding
-    only the worked example that fits `role` (or none)."""
+    only the worked example that fits `role` (or none). `stored`: the vectors the
+    knowledge base already holds, by chunk id (a passage is encoded only if absent)."""
     if not guidance:
         return []
     cleaned = []
@@ -163,7 +169,18 @@ def by_meaning(
             cleaned.append(g.model_copy(update={"text": text}))
     if not focus.strip():
         return cleaned[:keep]
-    vectors = encoder.encode([focus, *(f"{g.heading}\n{g.text}" for g in cleaned)])
-    scores = vectors[1:] @ vectors[0]
+    stored = stored or {}
+    missing = [g for g in cleaned if g.chunk_id not in stored]
+    fresh = dict(
+        zip(
+            [g.chunk_id for g in missing],
+            encoder.encode([f"{g.heading}\n{g.text}" for g in missing]) if missing else [],
+            strict=True,
+        )
+    )
+    query = encoder.encode_one(focus)
+    scores = np.array(
+        [float(np.dot(stored.get(g.chunk_id, fresh.get(g.chunk_id)), query)) for g in cleaned]
+    )
     order = sorted(range(len(cleaned)), key=lambda i: (-float(scores[i]), i))
     return [cleaned[i] for i in order[:keep]]

@@ -123,6 +123,15 @@ class Sources:
         found = guidance(self.services, self.session, query, GUIDANCE_CHUNKS * 3)
         return [g for g in found if g.document_id not in self.avoid_documents][:GUIDANCE_CHUNKS]
 
+    def stored_vectors(self) -> dict:
+        """The knowledge base's passage vectors by chunk id, as its searcher holds them."""
+        searcher = self.services.knowledge_base.searcher(self.session)
+        return {
+            p.chunk_id: searcher.matrix[row]
+            for row, p in enumerate(searcher.passages)
+            if not p.is_question
+        }
+
     def _mentee_row(self) -> RelationshipMember:
         """The mentee the draft is about: its subject, else the relationship's mentee."""
         members = self.target.relationship.members
@@ -239,6 +248,7 @@ class Sources:
                 subject.title,
                 self.services.encoder,
                 keep=GUIDANCE_CHUNKS,
+                stored=self.stored_vectors(),
             ),
             stalled_reasons=stalled_reasons or [],
             days_quiet=days_quiet,
