@@ -746,15 +746,28 @@ def _draft(kind: str, *, as_json: bool, **target: Any) -> None:
     from companion.drafting import service as drafting
     from prompts.schemas import DraftKind
 
-    with services() as built, unit_of_work(built) as session:
-        draft = drafting.request_draft(
-            services=built,
-            session=session,
-            kind=DraftKind(kind),
-            principal=CLI,
-            **target,
-        )
-        payload = drafting.payload(draft)
+    with services() as built:
+        try:
+            with unit_of_work(built) as session:
+                draft = drafting.request_draft(
+                    services=built,
+                    session=session,
+                    kind=DraftKind(kind),
+                    principal=CLI,
+                    **target,
+                )
+                payload = drafting.payload(draft)
+        except CompanionError as exc:
+            if not as_json:
+                raise
+            # Scripts read one JSON object either way: a failed draft (committed with
+            # the failure) is printed with its reason, and the exit code says it failed.
+            with unit_of_work(built) as session:
+                failed = drafting.failed_draft_of(session, exc)
+                if failed is None:
+                    raise
+                print(json.dumps(drafting.payload(failed), default=str, ensure_ascii=False))
+            raise typer.Exit(1) from None
     if as_json:
         print(json.dumps(payload, default=str, ensure_ascii=False))
         return

@@ -8,6 +8,11 @@ class CompanionError(Exception):
 
     status_code: int = 400
     code: str = "bad_request"
+    # Whether the work done so far records this failure (a failed draft), so the unit of
+    # work commits it once before the error is answered instead of rolling it back.
+    records_failure: bool = False
+    # The id of the record that keeps the failure (a failed draft), when there is one.
+    record_id: int | None = None
 
     def __init__(self, message: str, *, details: list[dict] | None = None) -> None:
         super().__init__(message)

@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 
+from knowledge import tokens
+
 WORD = re.compile(r"(?u)\b\w\w+\b")
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     import bm25s
 
+    # The shared tokenizer's stemmer, so that search, highlighting and the drafters
+    # compare words the same way.
     return bm25s.tokenize(
         list(texts),
         lower=True,
         stopwords="en",
-        stemmer=_stemmer().stemWords,
+        stemmer=lambda ws: [tokens.stem(w) for w in ws],
         return_ids=False,
         show_progress=False,
     )
@@ -37,7 +33,7 @@ def stems(text: str) -> set[str]:
 
 
 def stem_word(word: str) -> str:
-    return _stemmer().stemWord(word.lower())
+    return tokens.stem(word)
 
 
 class LexicalIndex:

@@ -97,6 +97,24 @@ class Guidance(_Model):
     text: str
 
 
+class StalledReason(_Model):
+    """Why a pair counts as stalled, as a code (never English to be parsed)."""
+
+    code: Literal["not_started", "quiet", "actions_overdue"]
+    # not_started / quiet: days since the start or the last held session;
+    # actions_overdue: the program's threshold in days.
+    days: int
+    count: int = 0
+
+
+class FeedbackTheme(_Model):
+    """One feedback question of recent sessions, as the members answered it."""
+
+    question: str
+    mean_rating: float | None = None
+    answers: list[str] = Field(default_factory=list)
+
+
 class RelationshipInput(_Model):
     """Agendas, briefs, feedback prompts and nudges are drafted from a relationship."""
 
@@ -111,8 +129,15 @@ class RelationshipInput(_Model):
     open_actions: list[ActionSummary] = Field(default_factory=list)
     guidance: list[Guidance] = Field(default_factory=list)
     # Nudges only: why the pair counts as stalled, and for how long it has been quiet.
-    stalled_reasons: list[str] = Field(default_factory=list)
+    stalled_reasons: list[StalledReason] = Field(default_factory=list)
     days_quiet: int | None = None
+    # Only in drafts its mentor alone reviews (members_only): what each member expects
+    # of the relationship, the shared notes of recent sessions (newest first, the last
+    # one is `last_session`), what their revealed feedback says, and the thread's gist.
+    expectations: dict[str, str] = Field(default_factory=dict)
+    earlier_notes: list[SessionSummary] = Field(default_factory=list)
+    feedback_themes: list[FeedbackTheme] = Field(default_factory=list)
+    thread_summary: list[str] = Field(default_factory=list)
 
 
 class SmartGoalInput(_Model):
@@ -224,6 +249,8 @@ class GuidanceSnippet(_Model):
 
 
 class MentorBrief(_Cited):
+    # First: what the mentee said they are working on (their challenge and goals).
+    focus: str = Field(default="", max_length=800)
     last_time: str = Field(min_length=1, max_length=1500)
     open_actions: list[str] = Field(default_factory=list, max_length=10)
     goal_progress: list[str] = Field(default_factory=list, max_length=10)

@@ -162,7 +162,11 @@ def run(
         # A service that ended the transaction itself (to keep a record of a failure)
         # has closed the savepoint with it.
         if savepoint.is_active:
-            savepoint.rollback()
+            # A failure that records itself (a failed draft) keeps only that record.
+            if exc.records_failure:
+                savepoint.commit()
+            else:
+                savepoint.rollback()
         if isinstance(exc, whole_page):
             raise
         errors = describe(exc) if describe else service_errors(exc, **mapping)

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from companion.errors import CompanionError
+
 
 def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
     # Let SQLAlchemy, not pysqlite, decide when transactions begin, so that
@@ -40,11 +42,22 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit if the block succeeds, roll back everything if not."""
+    """One unit of work: commit if the block succeeds, roll back everything if not.
+
+    An expected failure that records itself (`CompanionError.records_failure`: the
+    service rolled its own work back to a savepoint and stored a failed draft) is
+    committed once, like a success, and then raised.
+    """
     session = factory()
     try:
         yield session
         session.commit()
+    except CompanionError as exc:
+        if exc.records_failure:
+            session.commit()
+        else:
+            session.rollback()
+        raise
     except BaseException:
         session.rollback()
         raise

@@ -96,14 +96,20 @@ class Gateway:
         *,
         context: dict[str, Any],
         mock_response: str | Exception | None = None,
+        usage: Usage | None = None,
     ) -> tuple[M, Usage]:
-        """Ask for JSON, validate it; on invalid output re-ask once with the error, then fail."""
+        """Ask for JSON, validate it; on invalid output re-ask once with the error, then fail.
+
+        `usage` (filled in as calls are made) lets the caller record what a failed
+        generation cost too: every call is an attempt, answered or not.
+        """
         messages = [
             {"role": "system", "content": prompt.system},
             {"role": "user", "content": prompt.user},
         ]
-        usage = Usage(model=self.model)
-        content = self._complete(messages, usage, mock_response)
+        usage = usage if usage is not None else Usage(model=self.model)
+        response_format = self.response_format(output, prompt.name)
+        content = self._complete(messages, usage, mock_response, response_format)
         try:
             return _parse(content, output, context), usage
         except (ValueError, ValidationError) as first:
@@ -117,7 +123,7 @@ class Gateway:
                 "and fixes this; nothing else.",
             },
         ]
-        content = self._complete(messages, usage, mock_response)
+        content = self._complete(messages, usage, mock_response, response_format)
         try:
             return _parse(content, output, context), usage
         except (ValueError, ValidationError) as second:
@@ -127,7 +133,31 @@ class Gateway:
                 details=[{"attempts": usage.attempts, "problems": _problem_kinds(second)}],
             ) from None
 
-    def _complete(self, messages: list[dict[str, str]], usage: Usage, mock_response: Any) -> str:
+    def response_format(self, output: type[BaseModel], name: str) -> dict[str, Any]:
+        """The kind's JSON schema where the provider can follow one (litellm knows which),
+        else plain JSON mode: every prompt also states the schema in its text."""
+        import litellm
+
+        try:
+            supported = litellm.supports_response_schema(model=self.model)
+        except Exception:  # noqa: BLE001 - unknown models are simply not known to support it
+            supported = False
+        if not supported:
+            return {"type": "json_object"}
+        return {
+            "type": "json_schema",
+            # Not strict: OpenAI's strict mode refuses optional fields and defaults, which
+            # the output models use; the answer is validated against the model anyway.
+            "json_schema": {"name": name, "schema": output.model_json_schema(), "strict": False},
+        }
+
+    def _complete(
+        self,
+        messages: list[dict[str, str]],
+        usage: Usage,
+        mock_response: Any,
+        response_format: dict[str, Any],
+    ) -> str:
         import litellm
 
         litellm.suppress_debug_info = True
@@ -135,7 +165,7 @@ class Gateway:
             "messages": messages,
             "timeout": self.timeout,
             "num_retries": self.retries,
-            "response_format": {"type": "json_object"},
+            "response_format": response_format,
         }
         if self.api_base:
             kwargs["api_base"] = self.api_base
@@ -154,6 +184,8 @@ class Gateway:
             else:
                 response = litellm.completion(model=self.model, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every provider failure maps to ours
+            usage.attempts += 1
+            usage.latency_ms += (time.perf_counter() - started) * 1000
             raise _mapped(exc, self.model) from None
         # With fallbacks the answer may come from another model than ours; litellm
         # names the one that answered, for replies that do not say themselves.

@@ -9,24 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion.drafting import privacy
+from companion.db.base import utcnow
+from companion.drafting import grounding, privacy
 from companion.errors import InvalidInput
 from companion.participants.models import Participant
 from companion.programs.models import Program
 from companion.relationships.models import (
     ActionItem,
+    Feedback,
     Goal,
     GoalStatus,
     GoalVisibility,
     MemberRole,
     MentoringSession,
+    Message,
     Relationship,
+    RelationshipMember,
     SessionStatus,
 )
 from prompts import schemas
@@ -77,12 +81,14 @@ def goal_summary(goal: Goal) -> schemas.GoalSummary:
     )
 
 
-def guidance(services: Services, session: Session, query: str) -> list[schemas.Guidance]:
+def guidance(
+    services: Services, session: Session, query: str, top_k: int = GUIDANCE_CHUNKS
+) -> list[schemas.Guidance]:
     from companion.guidance import service as kb
 
     try:
         hits = kb.search(
-            session=session, kb=services.knowledge_base, query=query[:1000], top_k=GUIDANCE_CHUNKS
+            session=session, kb=services.knowledge_base, query=query[:1000], top_k=top_k
         )
     except InvalidInput:
         return []
@@ -108,9 +114,31 @@ class Sources:
     local: bool
     # The draft may be made from what only the pair may read (its mentor alone reviews it).
     member_reviewed: bool
+    # Guidance documents not to use again (a reviewer asked for different guidance).
+    avoid_documents: frozenset[str] = frozenset()
 
     def guidance(self, query: str) -> list[schemas.Guidance]:
-        return guidance(self.services, self.session, query)
+        if not self.avoid_documents:
+            return guidance(self.services, self.session, query)
+        found = guidance(self.services, self.session, query, GUIDANCE_CHUNKS * 3)
+        return [g for g in found if g.document_id not in self.avoid_documents][:GUIDANCE_CHUNKS]
+
+    def stored_vectors(self) -> dict:
+        """The knowledge base's passage vectors by chunk id, as its searcher holds them."""
+        searcher = self.services.knowledge_base.searcher(self.session)
+        return {
+            p.chunk_id: searcher.matrix[row]
+            for row, p in enumerate(searcher.passages)
+            if not p.is_question
+        }
+
+    def _mentee_row(self) -> RelationshipMember:
+        """The mentee the draft is about: its subject, else the relationship's mentee."""
+        members = self.target.relationship.members
+        return next(
+            (m for m in members if m.participant_id == self.target.subject_id),
+            next(m for m in members if m.role == MemberRole.mentee),
+        )
 
     def pair(self) -> tuple[schemas.Person, schemas.Person]:
         """The relationship's mentor and the mentee the draft is about, as a prompt sees them."""
@@ -118,10 +146,7 @@ class Sources:
         allowed = None if self.local else list(program.llm_profile_fields or [])
         people = self.target.people
         mentor_row = next(m for m in relationship.members if m.role == MemberRole.mentor)
-        mentee_row = next(
-            (m for m in relationship.members if m.participant_id == self.target.subject_id),
-            next(m for m in relationship.members if m.role == MemberRole.mentee),
-        )
+        mentee_row = self._mentee_row()
         mentor = person(people[mentor_row.participant_id], "mentor", allowed)
         mentee = person(people[mentee_row.participant_id], "mentee", allowed)
         return mentor, mentee
@@ -181,6 +206,19 @@ class Sources:
         ]
         notes = last.shared_notes if last and members else ""
         topics = " ".join(g.title for g in goals)
+        subject = people[self._mentee_row().participant_id]
+        # What the pair is about, for choosing guidance by meaning. Only for ranking on
+        # this machine: the profile fields here never reach a prompt unless allowed.
+        focus = " ".join(
+            [
+                subject.title,
+                subject.challenges,
+                subject.goals,
+                *(f"{g.title}. {g.specific}" for g in goals),
+                notes[:300],
+            ]
+        )
+        private = _members_context(session, program, relationship, people) if members else {}
         return schemas.RelationshipInput(
             program_name=program.name,
             program_values=program.values or "",
@@ -195,7 +233,126 @@ class Sources:
                 else None
             ),
             open_actions=actions,
-            guidance=self.guidance(query(topics, notes)),
+            guidance=grounding.by_meaning(
+                [
+                    g
+                    for g in guidance(
+                        self.services,
+                        session,
+                        query(f"{topics} {subject.challenges[:200]}", notes),
+                        GUIDANCE_CHUNKS * 3 if self.avoid_documents else GUIDANCE_CHUNKS * 2,
+                    )
+                    if g.document_id not in self.avoid_documents
+                ],
+                focus,
+                subject.title,
+                self.services.encoder,
+                keep=GUIDANCE_CHUNKS,
+                stored=self.stored_vectors(),
+            ),
             stalled_reasons=stalled_reasons or [],
             days_quiet=days_quiet,
+            **private,
         )
+
+
+EARLIER_SESSIONS = 2
+FEEDBACK_SESSIONS = 3
+THREAD_MESSAGES = 6
+
+
+def _members_context(
+    session: Session, program: Program, relationship: Relationship, people: dict
+) -> dict:
+    """What only the pair may read, for a draft its mentor alone reviews: the members'
+    expectations, earlier shared notes, revealed feedback and the gist of the thread.
+    Never a private note: those are their author's alone."""
+    names = {m.participant_id: people[m.participant_id].name for m in relationship.members}
+    expectations = {
+        f"{m.role.value} {names[m.participant_id]}": m.expectations.strip()
+        for m in relationship.members
+        if m.expectations.strip()
+    }
+    held = list(
+        session.scalars(
+            select(MentoringSession)
+            .where(
+                MentoringSession.relationship_id == relationship.id,
+                MentoringSession.status == SessionStatus.held,
+            )
+            .order_by(MentoringSession.starts_at.desc())
+            .limit(max(EARLIER_SESSIONS + 1, FEEDBACK_SESSIONS))
+        )
+    )
+    earlier = [
+        schemas.SessionSummary(date=s.starts_at.date(), shared_notes=s.shared_notes)
+        for s in held[1 : EARLIER_SESSIONS + 1]
+        if s.shared_notes.strip()
+    ]
+    now = utcnow()
+    recent = held[:FEEDBACK_SESSIONS]
+    given: dict[int, list[Feedback]] = {s.id: [] for s in recent}
+    if recent:
+        for row in session.scalars(
+            select(Feedback).where(Feedback.session_id.in_(list(given))).order_by(Feedback.id)
+        ):
+            given[row.session_id].append(row)
+    ratings: dict[str, list[int]] = {}
+    answers: dict[str, list[str]] = {}
+    for held_session in recent:
+        rows = given[held_session.id]
+        starts = held_session.starts_at
+        if starts.tzinfo is None:
+            starts = starts.replace(tzinfo=now.tzinfo)
+        # Members answer blind: only answers already revealed to both are used.
+        revealed = len(rows) >= len(relationship.members) or now >= starts + timedelta(
+            days=program.feedback_reveal_days
+        )
+        if not revealed:
+            continue
+        for row in rows:
+            for answer in row.answers or []:
+                question = str(answer.get("question", "")).strip()
+                if not question:
+                    continue
+                if isinstance(answer.get("rating"), int):
+                    ratings.setdefault(question, []).append(answer["rating"])
+                text = str(answer.get("text") or "").strip()
+                if text:
+                    answers.setdefault(question, []).append(text[:300])
+    themes = [
+        schemas.FeedbackTheme(
+            question=question,
+            mean_rating=(
+                round(sum(ratings[question]) / len(ratings[question]), 1)
+                if ratings.get(question)
+                else None
+            ),
+            answers=answers.get(question, [])[:4],
+        )
+        for question in dict.fromkeys([*ratings, *answers])
+    ][:6]
+    messages = list(
+        session.scalars(
+            select(Message)
+            .where(Message.relationship_id == relationship.id)
+            .order_by(Message.id.desc())
+            .limit(THREAD_MESSAGES)
+        )
+    )
+    thread = [
+        f"{names.get(m.author_id, 'a member')} ({m.created_at.date().isoformat()}): {_gist(m.body)}"
+        for m in reversed(messages)
+    ]
+    return {
+        "expectations": expectations,
+        "earlier_notes": earlier,
+        "feedback_themes": themes,
+        "thread_summary": thread,
+    }
+
+
+def _gist(body: str, limit: int = 240) -> str:
+    """The opening of a message, cut at a word boundary."""
+    text = " ".join(body.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

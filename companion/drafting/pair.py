@@ -1,21 +1,19 @@
-"""What a relationship's draft input is about: its live goals, open actions, the topics
-of its last notes, and retrieved guidance ranked by how much of that it shares.
+"""What a relationship's draft input is about: its live goals, open actions and the
+topics of its last notes. (Its guidance arrives ranked by meaning: `grounding`.)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date
 
-from companion.drafting.text import content_words, day_count, first_name, plain
+from companion.drafting.text import day_count, first_name, plain
 from prompts.schemas import (
     ActionSummary,
     GoalSummary,
-    Guidance,
     Milestone,
     Person,
-    RelationshipInput,
 )
 
 
@@ -80,24 +78,3 @@ def note_topics(notes: str, limit: int = 3) -> list[str]:
         if len(topics) == limit:
             break
     return topics
-
-
-def focus_words(data: RelationshipInput) -> set[str]:
-    """What the pair is working on, as content words: goals, last notes, open actions."""
-    text = " ".join(
-        [
-            *(f"{g.title} {g.specific} {g.measurable}" for g in goal_order(data.goals)),
-            data.last_session.shared_notes if data.last_session else "",
-            *(a.text for a in still_open(data.open_actions)),
-        ]
-    )
-    return content_words(text, domain=False)
-
-
-def ranked_guidance(guidance: Sequence[Guidance], focus: set[str]) -> list[Guidance]:
-    """Chunks by how much of the pair's focus they share; retrieval order breaks ties."""
-    order = {id(g): i for i, g in enumerate(guidance)}
-    return sorted(
-        guidance,
-        key=lambda g: (-len(focus & content_words(f"{g.heading} {g.text}")), order[id(g)]),
-    )

@@ -2,8 +2,9 @@
 
 Every draft is stored in `pending_review` with its provenance (model, prompt
 name@version, the guidance it was given, token use, cost, latency). A failed
-generation is stored as a `failed` draft (the request's other changes are
-rolled back, the failure is committed), so that it is never lost silently.
+generation is rolled back to a savepoint and stored as a `failed` draft with what
+it cost, in the request's own transaction: the error is marked `records_failure`,
+so the request (or the CLI command) commits it once instead of rolling it back.
 Nothing here shows a draft to a participant: the review workflow releases it.
 """
 
@@ -27,6 +28,13 @@ from companion.drafting import kinds, privacy
 from companion.drafting.gateway import Gateway, Usage
 from companion.drafting.inputs import Sources, Target
 from companion.drafting.models import Draft, DraftStatus
+from companion.drafting.revision import (
+    Revision,
+    revised_input,
+    shortened,
+    understand,
+    wants_other_guidance,
+)
 from companion.drafting.text import render_text
 from companion.errors import (
     CompanionError,
@@ -87,6 +95,30 @@ def request_draft(
     a mentee always drafts their own.
     """
     gateway = gateway or Gateway(services.settings)
+    draft, target, actor = _new_draft(
+        session, kind, principal, gateway, relationship_id, goal_id, mentee_id, text
+    )
+    try:
+        _generate_and_store(
+            draft, services, session, target, text, today, gateway, mock_response, actor
+        )
+    except CompanionError as exc:
+        _record_failure(session, draft, exc, actor)
+        raise
+    return draft
+
+
+def _new_draft(
+    session: Session,
+    kind: DraftKind,
+    principal: Principal,
+    gateway: Gateway,
+    relationship_id: int | None,
+    goal_id: int | None,
+    mentee_id: int | None,
+    text: str | None,
+) -> tuple[Draft, Target, Actor]:
+    """The draft a permitted request will fill in (not yet in the session)."""
     target = _resolve(session, kind, principal, relationship_id, goal_id, mentee_id, text)
     actor = actor_of(principal)
     request = {
@@ -111,13 +143,30 @@ def request_draft(
         # private material: a failure before then must not show it to coordinators.
         members_only=target.program is not None and member_reviewed(kind, target.program),
     )
+    return draft, target, actor
+
+
+def _generate_and_store(
+    draft: Draft,
+    services: Services,
+    session: Session,
+    target: Target,
+    text: str | None,
+    today: date | None,
+    gateway: Gateway,
+    mock_response: Any,
+    actor: Actor,
+) -> None:
+    """Generate `draft` and store it pending review; on failure undo what it wrote."""
+    savepoint = session.begin_nested()
     try:
         _generate_into(draft, services, session, target, text, today, gateway, mock_response)
-    except CompanionError as exc:
-        _record_failure(session, draft, exc, actor)
+        session.add(draft)
+        session.flush()
+    except CompanionError:
+        savepoint.rollback()
         raise
-    session.add(draft)
-    session.flush()
+    savepoint.commit()
     audit.record(
         session=session,
         actor=actor,
@@ -125,9 +174,8 @@ def request_draft(
         subject_type="draft",
         subject_id=draft.id,
         program_id=draft.program_id,
-        data={"kind": kind.value, "model": draft.model, "prompt": draft.prompt},
+        data={"kind": draft.kind, "model": draft.model, "prompt": draft.prompt},
     )
-    return draft
 
 
 def prepare_session(
@@ -137,8 +185,13 @@ def prepare_session(
     principal: Principal,
     relationship_id: int,
     session_id: int,
+    gateway: Gateway | None = None,
 ) -> list[Draft]:
-    """The mentor asks for a brief and an agenda for the relationship's next session."""
+    """The mentor asks for a brief and an agenda for the relationship's next session.
+
+    All or nothing: if either cannot be drafted, neither waits for review, the one
+    that failed is recorded as a failed draft, and the error names the failed part.
+    """
     from companion.relationships import meetings
 
     view = access.view(session=session, relationship_id=relationship_id, principal=principal)
@@ -147,16 +200,40 @@ def prepare_session(
         raise PermissionDenied("The mentor of the relationship prepares its sessions.")
     if meetings.next_upcoming_id(session=session, view=view) != session_id:
         raise Conflict("Only the next upcoming session can be prepared.")
-    return [
-        request_draft(
-            services=services,
-            session=session,
-            kind=kind,
-            principal=principal,
-            relationship_id=relationship_id,
+    gateway = gateway or Gateway(services.settings)
+    both = session.begin_nested()
+    prepared: list[Draft] = []
+    for kind in (DraftKind.brief, DraftKind.agenda):
+        draft, target, actor = _new_draft(
+            session, kind, principal, gateway, relationship_id, None, None, None
         )
-        for kind in (DraftKind.brief, DraftKind.agenda)
-    ]
+        try:
+            _generate_and_store(draft, services, session, target, None, None, gateway, None, actor)
+        except CompanionError as exc:
+            both.rollback()
+            _record_failure(session, draft, exc, actor)
+            raise _part_failed(exc, kind, prepared) from exc
+        prepared.append(draft)
+    both.commit()
+    return prepared
+
+
+PARTS = {DraftKind.brief: "brief", DraftKind.agenda: "agenda"}
+
+
+def _part_failed(exc: CompanionError, kind: DraftKind, prepared: list[Draft]) -> CompanionError:
+    """The error of one part of "prepare this session", saying which part failed."""
+    dropped = "".join(
+        f" The {PARTS[DraftKind(d.kind)]} drafted with it was not kept, so that the two "
+        "stay in step; prepare the session again."
+        for d in prepared
+    )
+    error = type(exc)(
+        f"The {PARTS[kind]} could not be drafted: {exc.message}{dropped}",
+        details=[*exc.details, {"failed_part": kind.value}],
+    )
+    error.records_failure, error.record_id = exc.records_failure, exc.record_id
+    return error
 
 
 def regenerate(
@@ -173,17 +250,27 @@ def regenerate(
     first was about (its relationship, goal and subject), never re-resolved from
     who asks now.
     """
-    request = draft.request or {}
-    _generate_into(
+    request = dict(draft.request or {})
+    gateway = gateway or Gateway(services.settings)
+    note = (draft.review_note or "").strip()
+    used = {s["document_id"] for s in draft.sources or []}
+    revision = _generate_into(
         draft,
         services,
         session,
         _target_of(session, draft),
         request.get("text"),
         None,
-        gateway or Gateway(services.settings),
+        gateway,
         None,
+        note=note,
+        used_documents=used,
     )
+    # What became of the reviewer's note: the page and the API say it plainly.
+    request.pop("revision", None)
+    if revision is not None:
+        request["revision"] = revision.as_record(llm=not gateway.offline)
+    draft.request = request
     # A new machine version: no human edit or approval applies to it.
     draft.original_content = None
     draft.original_text = None
@@ -246,39 +333,58 @@ def _generate_into(
     today: date | None,
     gateway: Gateway,
     mock_response: Any,
-) -> None:
-    """Gather the inputs, generate and validate, and set the draft's content and usage."""
+    *,
+    note: str = "",
+    used_documents: frozenset[str] | set[str] = frozenset(),
+) -> Revision | None:
+    """Gather the inputs, generate and validate, and set the draft's content and usage.
+
+    `note` is a reviewer's request for changes when a draft is made again: it goes
+    into the prompt, or the built-in drafter acts on what of it it understands
+    (the returned `Revision` says what that was)."""
     kind = DraftKind(draft.kind)
     today = today or utcnow().date()
-    data = _input(session, services, kind, target, text, today, local=gateway.local)
+    avoid = frozenset(used_documents) if note and wants_other_guidance(note) else frozenset()
+    data = _input(session, services, kind, target, text, today, local=gateway.local, avoid=avoid)
     draft.members_only = _members_only(session, data)
     data = privacy.redacted(data)
-    draft.sources = [g.model_dump() for g in getattr(data, "guidance", [])]
     registered = kinds.spec(kind)
     draft.prompt = registered.prompt.ref
+    revision = understand(note, kind, data) if note else None
+    if revision is not None and gateway.offline:
+        data = revised_input(revision, data, set(used_documents))
+    draft.sources = [g.model_dump() for g in getattr(data, "guidance", [])]
     context = kinds.validation_context(kind, data)
-    if gateway.offline:
-        started = time.perf_counter()
-        content = kinds.draft(kind, data)
-        content = type(content).model_validate(content.model_dump(), context=context)
-        usage = Usage(model="offline", attempts=1)
-        usage.latency_ms = (time.perf_counter() - started) * 1000
-    else:
-        content, usage = gateway.generate(
-            render(kind, data),
-            registered.output,
-            context=context,
-            mock_response=mock_response,
-        )
+    usage = Usage(model=draft.model)
+    try:
+        if gateway.offline:
+            started = time.perf_counter()
+            content = kinds.draft(kind, data)
+            if revision is not None and revision.shorter:
+                content = shortened(kind, content)
+            content = type(content).model_validate(content.model_dump(), context=context)
+            usage = Usage(model="offline", attempts=1)
+            usage.latency_ms = (time.perf_counter() - started) * 1000
+        else:
+            content, usage = gateway.generate(
+                render(kind, data, note=note),
+                registered.output,
+                context=context,
+                mock_response=mock_response,
+                usage=usage,
+            )
+    finally:
+        # What the attempt cost, kept on the draft whether or not it succeeded.
+        draft.model = "offline" if gateway.offline else usage.model
+        draft.prompt_tokens = usage.prompt_tokens or None
+        draft.completion_tokens = usage.completion_tokens or None
+        draft.cost_usd = usage.cost_usd
+        draft.latency_ms = round(usage.latency_ms, 2)
+        draft.attempts = usage.attempts
     payload = content.model_dump(mode="json")
     draft.content = payload
     draft.text = render_text(kind, payload)
-    draft.model = "offline" if gateway.offline else usage.model
-    draft.prompt_tokens = usage.prompt_tokens or None
-    draft.completion_tokens = usage.completion_tokens or None
-    draft.cost_usd = usage.cost_usd
-    draft.latency_ms = round(usage.latency_ms, 2)
-    draft.attempts = usage.attempts
+    return revision
 
 
 # Columns a failed draft does not take from the attempt: its identity, its state, and
@@ -302,10 +408,11 @@ NOT_COPIED_ON_FAILURE = frozenset(
 
 
 def _record_failure(session: Session, draft: Draft, exc: CompanionError, actor: Actor) -> None:
-    """Keep the failed attempt: roll the request back, then commit only the failure.
+    """Keep the failed attempt in the request's transaction, which commits it once.
 
-    The same session (and connection) is used on purpose: a second connection
-    would wait on the request's own write lock under SQLite.
+    Generation has been rolled back to its savepoint; the failure is flushed, and the
+    error marked `records_failure` so that the unit of work commits it (with what the
+    attempt cost) instead of rolling it back.
     """
     given = sa_inspect(draft).dict
     copied = {
@@ -313,12 +420,11 @@ def _record_failure(session: Session, draft: Draft, exc: CompanionError, actor: 
         for column in sa_inspect(Draft).column_attrs
         if column.key in given and column.key not in NOT_COPIED_ON_FAILURE
     }
-    session.rollback()
     failed = Draft(
         **copied,
         status=DraftStatus.failed,
         error=stored_error(exc, draft),
-        attempts=0,
+        attempts=given.get("attempts") or 0,
     )
     session.add(failed)
     session.flush()
@@ -331,7 +437,8 @@ def _record_failure(session: Session, draft: Draft, exc: CompanionError, actor: 
         program_id=failed.program_id,
         data={"kind": failed.kind, "error": exc.code},
     )
-    session.commit()
+    exc.records_failure = True
+    exc.record_id = failed.id
 
 
 def stored_error(exc: CompanionError, draft: Draft) -> str:
@@ -478,6 +585,8 @@ def _members_only(session: Session, data: BaseModel) -> bool:
         return False
     if data.open_actions or (data.last_session and data.last_session.shared_notes):
         return True
+    if data.expectations or data.earlier_notes or data.feedback_themes or data.thread_summary:
+        return True
     ids = [g.id for g in data.goals if g.id is not None]
     return bool(ids) and (
         session.scalars(
@@ -496,6 +605,7 @@ def _input(
     today: date,
     *,
     local: bool,
+    avoid: frozenset[str] = frozenset(),
 ) -> BaseModel:
     """What a `kind` draft about `target` is made from, as its kind gathers it."""
     sources = Sources(
@@ -506,11 +616,19 @@ def _input(
         today=today,
         local=local,
         member_reviewed=target.program is not None and member_reviewed(kind, target.program),
+        avoid_documents=avoid,
     )
     return kinds.spec(kind).gather(sources)
 
 
 # --- what scripts see ---------------------------------------------------------------
+
+
+def failed_draft_of(session: Session, exc: CompanionError) -> Draft | None:
+    """The failed draft an error recorded (`records_failure`), if any."""
+    if not exc.records_failure or exc.record_id is None:
+        return None
+    return session.get(Draft, exc.record_id)
 
 
 def payload(draft: Draft) -> dict[str, Any]:
@@ -545,5 +663,8 @@ def payload(draft: Draft) -> dict[str, Any]:
             "attempts": draft.attempts,
         },
         "error": draft.error or None,
+        # After "request changes" and "draft it again": the reviewer's note and what the
+        # drafter did with it (the built-in drafter says when it could not follow it).
+        "revision": (draft.request or {}).get("revision"),
         "created_at": draft.created_at,
     }

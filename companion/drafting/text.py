@@ -9,65 +9,30 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from knowledge import tokens
 from prompts.schemas import (
     DraftKind,
     Person,
 )
 
-STOP_WORDS = frozenset(
-    """
-    a about above after again against all also am an and any are aren't as at be because
-    been before being below between both but by can can't cannot could couldn't did didn't
-    do does doesn't doing don't down during each else etc even ever every few for from
-    further get gets getting give given go goes going got had hadn't has hasn't have haven't
-    having he he'd he'll he's her here here's hers herself him himself his how how's however
-    i i'd i'll i'm i've if in into is isn't it it's its itself just know let let's like
-    made make makes many may me might more most much must mustn't my myself need needs no
-    nor not now of off often on once one only or other ought our ours ourselves out over own
-    per quite rather really same say says shall shan't she she'd she'll she's should
-    shouldn't so some something still such than that that's the their theirs them
-    themselves then there there's these they they'd they'll they're they've thing things
-    this those though through thus to too under until up upon us use used using very via
-    want wants was wasn't way we we'd we'll we're we've well were weren't what what's when
-    when's where where's whether which while who who's whom whose why why's will with
-    within without won't would wouldn't yes yet you you'd you'll you're you've your yours
-    yourself yourselves
-    """.split()
-)
 # Words nearly every passage of a mentoring corpus contains: sharing them says nothing
 # about whether a passage answers a question.
 _DOMAIN_WORDS = frozenset(
     "mentor mentors mentee mentees mentoring program programs programme programmes".split()
 )
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-
-
-TERM_LETTERS = 6
+STOP_WORDS = tokens.STOP_WORDS
 
 
 def words_of(text: str) -> list[str]:
     """Lower-cased words, curly apostrophes straightened, possessives dropped."""
-    text = text.lower().replace("’", "'").replace("‘", "'")
-    return [w.removesuffix("'s") for w in _WORD.findall(text)]
-
-
-def _term(word: str) -> str:
-    """The form words are compared in, without a stemmer: a plural s dropped and the
-    word cut to its first six letters, so "prepare", "preparing" and "preparation" meet
-    (and, rarely, two unrelated words such as "presence" and "present" do too)."""
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    return word[:TERM_LETTERS]
+    return tokens.words(text)
 
 
 def content_words(text: str, *, domain: bool = True) -> set[str]:
-    """The terms that carry meaning: no stop words, no one-letter words, and (unless
-    `domain`) none of the words every mentoring passage shares."""
-    return {
-        _term(w)
-        for w in words_of(text)
-        if len(w) > 1 and w not in STOP_WORDS and (domain or w not in _DOMAIN_WORDS)
-    }
+    """The terms that carry meaning, as the shared tokenizer stems them: no stop words,
+    no one-letter words, and (unless `domain`) none of the words every mentoring passage
+    shares."""
+    return tokens.terms(text, ignore=frozenset() if domain else _DOMAIN_WORDS)
 
 
 _EMPHASIS = re.compile(r"\*\*|__|\*|`")
@@ -220,6 +185,8 @@ def render_text(kind: DraftKind, content: dict[str, Any]) -> str:
         lines += ["", "Before the session, the mentor:", *_bullets(prep["mentor"] or ["nothing"])]
         lines += ["The mentee:", *_bullets(prep["mentee"] or ["nothing"])]
     elif kind == DraftKind.brief:
+        if content.get("focus"):
+            lines += ["What the mentee is working on:", content["focus"], ""]
         lines += ["Last time:", content["last_time"], ""]
         lines += ["Open action items:", *_bullets(content["open_actions"] or ["none"]), ""]
         lines += ["Goals:", *_bullets(content["goal_progress"] or ["none shared yet"])]

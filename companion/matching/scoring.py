@@ -18,6 +18,7 @@ from companion.availability import MINUTES_PER_WEEK, Slot, describe_timezones, t
 from companion.matching.config import COMPONENTS, MatchingSettings
 from companion.matching.meaning import need_sentences, offer_sentences
 from companion.matching.profiles import Profile
+from knowledge import tokens
 
 NEUTRAL = 0.5
 # all-MiniLM-L6-v2 puts unrelated profile texts near cosine 0.1 and close
@@ -46,7 +47,6 @@ FEW_HOURS = 1.0
 # A score where meaning contributes less than this share is called mostly logistics.
 MOSTLY_LOGISTICS = 0.25
 LOGISTICS = ("availability", "communication", "industry", "experience", "working_style")
-WORD = re.compile(r"[a-zA-Z][a-zA-Z'-]{3,}")
 STOP = frozenset(
     "that this with from have will want what about into them they their there would could "
     "should while where when which more most very really help like make also been being "
@@ -197,7 +197,8 @@ def accepts_async(person: Profile) -> bool:
 
 
 def words(text: str) -> set[str]:
-    return {w.lower() for w in WORD.findall(text)} - STOP
+    """Words of four letters or more, as the shared tokenizer splits them."""
+    return {w for w in tokens.words(text) if len(w) >= 4 and w[0].isalpha()} - STOP
 
 
 def _set_score(wanted: Sequence[str], offered: Sequence[str]) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,12 +26,45 @@ from companion.relationships.models import (
 from companion.relationships.schemas import ProgramHealthPublic
 
 
+class StalledCode(enum.StrEnum):
+    """Why a relationship counts as stalled, for code to act on (the nudge, the prompt)."""
+
+    # No session has been held since the relationship started.
+    not_started = "not_started"
+    # No session held for longer than the program's `stalled_after_days`.
+    quiet = "quiet"
+    # Open action items overdue by more than the program's `overdue_after_days`.
+    actions_overdue = "actions_overdue"
+
+
+@dataclass(frozen=True)
+class StalledReason:
+    code: StalledCode
+    # not_started / quiet: days since the start or the last held session;
+    # actions_overdue: the program's threshold in days.
+    days: int
+    # actions_overdue: how many actions.
+    count: int = 0
+
+    def describe(self) -> str:
+        """The reason in words, as the coordinator's overview shows it."""
+        if self.code == StalledCode.not_started:
+            return f"no session held since the start {self.days} days ago"
+        if self.code == StalledCode.quiet:
+            return f"no session held for {self.days} days"
+        return f"{self.count} action item(s) overdue by more than {self.days} days"
+
+
 @dataclass
 class Health:
     stalled: bool = False
-    reasons: list[str] = field(default_factory=list)
+    codes: list[StalledReason] = field(default_factory=list)
     last_held_at: datetime | None = None
     overdue_actions: int = 0
+
+    @property
+    def reasons(self) -> list[str]:
+        return [reason.describe() for reason in self.codes]
 
 
 def start_of(relationship: Relationship) -> datetime:
@@ -82,17 +116,17 @@ def assess(
         quiet_since = held or start_of(relationship)
         quiet_days = (now - quiet_since).days
         if quiet_days > program.stalled_after_days:
-            health.reasons.append(
-                f"no session held for {quiet_days} days"
-                if held
-                else f"no session held since the start {quiet_days} days ago"
-            )
+            code = StalledCode.quiet if held else StalledCode.not_started
+            health.codes.append(StalledReason(code, quiet_days))
         if health.overdue_actions:
-            health.reasons.append(
-                f"{health.overdue_actions} action item(s) overdue by more than "
-                f"{program.overdue_after_days} days"
+            health.codes.append(
+                StalledReason(
+                    StalledCode.actions_overdue,
+                    program.overdue_after_days,
+                    count=health.overdue_actions,
+                )
             )
-        health.stalled = bool(health.reasons)
+        health.stalled = bool(health.codes)
     return result
 
 

@@ -33,7 +33,6 @@ NOTE_MAX = 4000
 ASSESSMENT_MAX = 4000
 
 
-
 class DeliveredAgendaPublic(BaseModel):
     """A session's approved agenda as its recipients read it, from the review delivery
     gate (the same fields as review's `DeliveredDraftPublic`, which sits above this)."""
@@ -50,6 +49,7 @@ class DeliveredAgendaPublic(BaseModel):
     relationship_id: int | None
     session_id: int | None
     delivered_at: datetime | None
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -151,7 +151,7 @@ class TestEveryModelFails:
         assert error["details"] == [{"retry_after_seconds": 30}]
         assert server.requests == ["primary", "backup"]
         [failed] = drafts(world)
-        assert (failed.status, failed.model, failed.attempts) == (DraftStatus.failed, PRIMARY, 0)
+        assert (failed.status, failed.model, failed.attempts) == (DraftStatus.failed, PRIMARY, 1)
         assert failed.error == error["message"]
 
     def test_a_closed_port_is_a_503_with_a_retry_hint(self, world: World) -> None:
@@ -195,4 +195,4 @@ class TestWithoutFallbacks:
         assert server.requests == ["primary"]
         assert raised.value.details == [{"retry_after_seconds": 30}]
         [failed] = drafts(world)
-        assert (failed.status, failed.model, failed.attempts) == (DraftStatus.failed, PRIMARY, 0)
+        assert (failed.status, failed.model, failed.attempts) == (DraftStatus.failed, PRIMARY, 1)

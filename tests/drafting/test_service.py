@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from companion.accounts.principal import System
 from companion.audit.service import Actor
+from companion.db import session_scope
 from companion.drafting import service as drafting
 from companion.drafting.gateway import Gateway
 from companion.drafting.models import Draft, DraftStatus
@@ -147,11 +148,13 @@ def grounded(world: World) -> World:
 
 
 def request(world: World, kind: DraftKind, **kwargs) -> Draft:
-    with world.services.sessions() as session:
+    """One draft request in one unit of work, as a route or CLI command makes it: it
+    commits once, a failure recorded with its failed draft included."""
+    with session_scope(world.services.sessions) as session:
         draft = drafting.request_draft(
             services=world.services, session=session, kind=kind, principal=OPERATOR, **kwargs
         )
-        session.commit()
+        session.flush()
         session.refresh(draft)
         session.expunge(draft)
         return draft

@@ -30,6 +30,7 @@ from prompts.schemas import (
     ActionSummary,
     AnswerInput,
     DraftKind,
+    FeedbackTheme,
     GoalSummary,
     Guidance,
     Milestone,
@@ -38,6 +39,7 @@ from prompts.schemas import (
     SessionSummary,
     SmartCheckInput,
     SmartGoalInput,
+    StalledReason,
     SuccessStoryInput,
 )
 
@@ -150,6 +152,24 @@ def nurse_pair() -> RelationshipInput:
             ),
         ],
         guidance=SESSION_GUIDANCE,
+        expectations={
+            "mentor Amara Okafor": "Fortnightly, 45 minutes; Daniel sets the agenda.",
+            "mentee Daniel Reyes": "Honest feedback on how I come across at handover.",
+        },
+        earlier_notes=[
+            SessionSummary(
+                date=date(2025, 12, 16),
+                shared_notes="Agreed to survey the evening team before changing anything.",
+            )
+        ],
+        feedback_themes=[
+            FeedbackTheme(
+                question="How useful was this session to you? What made it so?",
+                mean_rating=4.5,
+                answers=["Working through the survey together made the next step obvious."],
+            )
+        ],
+        thread_summary=["Daniel Reyes (2026-01-12): The first SBAR draft is in the folder."],
     )
 
 
@@ -188,7 +208,10 @@ def quiet_pair() -> RelationshipInput:
                 text="Name the pair's own goal and offer one small, easy next step.",
             )
         ],
-        stalled_reasons=["no session recorded for 37 days", "an action is four weeks overdue"],
+        stalled_reasons=[
+            StalledReason(code="quiet", days=37),
+            StalledReason(code="actions_overdue", days=14, count=1),
+        ],
         days_quiet=37,
     )
 

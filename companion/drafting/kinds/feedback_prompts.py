@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
-from companion.drafting.pair import goal_order, note_topics, owned_by, still_open
-from companion.drafting.text import first_name, first_sentences, spoken_date, strip_end
+from companion.drafting.pair import goal_order, owned_by, still_open
+from companion.drafting.text import first_name, shorten, strip_end
 from companion.relationships.models import Feedback, MemberRole, MentoringSession
 from prompts.schemas import (
     DraftKind,
@@ -35,11 +35,8 @@ def compose(data: RelationshipInput) -> FeedbackPrompts:
     mentor, mentee = first_name(data.mentor), first_name(data.mentee)
     goals = goal_order(data.goals)
     last = data.last_session
-    topics = note_topics(last.shared_notes) if last else []
     goal = goals[0] if goals else None
-    goal_title = f"'{strip_end(goal.title)}'" if goal else ""
-    first = topics[0] if topics else (f"your goal {goal_title}" if goal else "")
-    second = topics[1] if len(topics) > 1 else (f"{goal_title}" if goal else first)
+    goal_title = f"'{shorten(strip_end(goal.title), 80)}'" if goal else ""
     actions = still_open(data.open_actions)
     mentee_action = next((a for a in actions if owned_by(a, data.mentee)), None)
 
@@ -67,44 +64,39 @@ def compose(data: RelationshipInput) -> FeedbackPrompts:
         ]
         return FeedbackPrompts(for_mentee=for_mentee, for_mentor=for_mentor)
 
-    since = spoken_date(last.date)
-    if not first:
-        opening = (
-            strip_end(first_sentences(last.shared_notes, limit=120))
-            if (last.shared_notes.strip())
-            else ""
-        )
-        first = f"what you covered ('{opening}')" if opening else "what you covered"
-        second = second or "the topic you spent most time on"
-    progress = f" from {goal.progress}%" if goal else ""
+    # Whole questions in plain words: a goal is named by its own short title, and
+    # nothing is cut out of the notes and spliced into a sentence.
     for_mentee = [
-        f"How useful was the time you spent on {first} in the session on {since}, and what "
-        "will you do differently because of it?",
-        f"When you discussed {second}, did {mentor} give you room to think it through "
-        "yourself, or would more direct advice have helped?",
+        f"What was the most useful thing you took from this session with {mentor}, and "
+        "what will you do with it?",
         (
-            f"What could {mentor} do next time to help you move {goal_title}{progress}?"
+            f"How much closer do you feel to {goal_title} after this session, and what is "
+            "your next step?"
             if goal
-            else f"What would you like {mentor} to do more of, or less of, next time?"
+            else "What would you like to work towards in the next few sessions?"
         ),
+        f"Did {mentor} give you enough room to think things through yourself, or would "
+        "more direct advice have helped?",
     ]
+    if mentee_action:
+        for_mentee.append(
+            f"What would help you finish '{shorten(strip_end(mentee_action.text), 80)}'?"
+        )
     for_mentor = [
-        f"How prepared was {mentee} to discuss {first}, and what would help them prepare "
-        "next time?",
-        f"What did you notice about how {mentee} approaches {second}: where are they "
-        "strongest, and where did they get stuck?",
+        f"What did {mentee} seem to get most from this session, and what landed less well?",
         (
-            f"How is {mentee} following through on '{strip_end(mentee_action.text)}', and what "
-            "support would help them finish it?"
-            if mentee_action
-            else (
-                f"Is {goal_title} still the right goal for {mentee}{progress}, and is the "
-                "pace realistic?"
-                if goal
-                else f"What one goal do you think {mentee} should set next?"
-            )
+            f"Is {goal_title} still the right focus for {mentee}, and is the pace realistic?"
+            if goal
+            else f"What one goal do you think {mentee} could set next?"
         ),
+        "How well did you listen rather than advise this time, and what would you change "
+        "next time?",
     ]
+    if mentee_action:
+        for_mentor.append(
+            f"How is {mentee} getting on with '{shorten(strip_end(mentee_action.text), 80)}', "
+            "and what support would help?"
+        )
     return FeedbackPrompts(for_mentee=for_mentee, for_mentor=for_mentor)
 
 

@@ -4,20 +4,23 @@ guidance worth reading before the next session.
 
 from __future__ import annotations
 
+import re
+
 from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.pair import (
     due_phrase,
-    focus_words,
     goal_order,
     next_milestone,
-    ranked_guidance,
     still_open,
 )
 from companion.drafting.text import (
     day_count,
+    ended,
     first_name,
     first_sentences,
+    joined,
+    quoted,
     shorten,
     spoken_date,
     strip_end,
@@ -30,6 +33,8 @@ from prompts.schemas import (
     RelationshipInput,
 )
 
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|my|me)\b|^Hi\b")
+
 KIND = DraftKind.brief
 HEADLINE = "Your brief for the next session"
 REVIEWERS = frozenset({Reviewer.coordinator, Reviewer.mentor})
@@ -40,6 +45,25 @@ def gather(sources: Sources) -> RelationshipInput:
     return sources.relationship(
         query=lambda topics, notes: f"preparing for a mentoring session {topics} {notes[:300]}"
     )
+
+
+def _focus(data: RelationshipInput) -> str:
+    """What the mentee said they are working on: their challenge, their goals."""
+    mentee = first_name(data.mentee)
+    profile = data.mentee.profile
+    parts: list[str] = []
+    challenge = profile.get("challenges", "").strip()
+    if challenge:
+        parts.append(ended(f"{mentee}'s stated challenge: {quoted(shorten(challenge, 300))}"))
+    goals = goal_order(data.goals)
+    if goals:
+        titles = [f"'{strip_end(g.title)}' ({g.progress}%)" for g in goals[:3]]
+        parts.append(f"Working on {joined(titles)}.")
+    elif profile.get("goals", "").strip():
+        parts.append(
+            ended(f"What {mentee} wants from mentoring: {quoted(shorten(profile['goals'], 300))}")
+        )
+    return shorten(" ".join(parts), 800)
 
 
 def compose(data: RelationshipInput) -> MentorBrief:
@@ -87,16 +111,20 @@ def compose(data: RelationshipInput) -> MentorBrief:
     # The best chunk of each document first; a second chunk of a document only to fill up.
     firsts: list[Guidance] = []
     seconds: list[Guidance] = []
-    for chunk in ranked_guidance(data.guidance, focus_words(data)):
+    # Guidance arrives closest in meaning to the pair first (`grounding`).
+    for chunk in data.guidance:
         documents = {g.document_id for g in firsts}
         (seconds if chunk.document_id in documents else firsts).append(chunk)
     snippets: list[GuidanceSnippet] = []
     for chunk in [*firsts, *seconds]:
         text = first_sentences(chunk.text, limit=600)
-        if len(snippets) < 3 and text and all(s.snippet != text for s in snippets):
+        # Guidance in its own voice: not a table fragment, not a script in someone's "I".
+        readable = len(text.split()) >= 10 and not _FIRST_PERSON.search(text.split(":")[0])
+        if len(snippets) < 3 and readable and all(s.snippet != text for s in snippets):
             snippets.append(GuidanceSnippet(document_id=chunk.document_id, snippet=text))
     citations = list(dict.fromkeys(s.document_id for s in snippets))
     return MentorBrief(
+        focus=_focus(data),
         last_time=last_time,
         open_actions=open_actions,
         goal_progress=goal_progress,

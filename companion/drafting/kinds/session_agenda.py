@@ -16,17 +16,14 @@ from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
 from companion.drafting.pair import (
     due_phrase,
-    focus_words,
     goal_order,
     next_milestone,
     note_topics,
     owned_by,
-    ranked_guidance,
     still_open,
 )
 from companion.drafting.text import (
     as_sentence,
-    content_words,
     first_name,
     first_sentences,
     plain,
@@ -74,6 +71,8 @@ def _section(chunk: Guidance) -> str:
 
 
 _QUOTED_QUESTION = re.compile(r"[\"“]([^\"“”]{10,220}?\?)[\"”]")
+_MENTEE_VOICE = re.compile(r"\bas a mentee\b|\binterview", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|my|me|mine)\b")
 _OPEN_QUESTION = re.compile(r"^(?:what|how|which|where|who|when|tell me)\b", re.IGNORECASE)
 
 
@@ -89,6 +88,10 @@ def _guidance_questions(guidance: Sequence[Guidance]) -> list[_Question]:
     found: list[_Question] = []
     seen: set[str] = set()
     for chunk in guidance:
+        # Questions written for the mentee to ask (of a mentor, in an interview) are not
+        # questions for the mentor to ask the mentee.
+        if _MENTEE_VOICE.search(f"{chunk.title} {chunk.heading}"):
+            continue
         for sentence in whole_sentences(chunk.text):
             quoted = _QUOTED_QUESTION.findall(sentence)
             if quoted:
@@ -102,23 +105,20 @@ def _guidance_questions(guidance: Sequence[Guidance]) -> list[_Question]:
                 key = text.lower()
                 if not 3 <= len(text.split()) <= 30 or not text[0].isupper() or key in seen:
                     continue
-                if "…" in text or "..." in text:
+                if "…" in text or "..." in text or ":" in text:
+                    continue
+                # A line the mentee would say to someone else, not a question to ask them.
+                if _FIRST_PERSON.search(text):
                     continue
                 seen.add(key)
                 found.append(_Question(text, chunk, len(found)))
     return found
 
 
-def _best_questions(questions: list[_Question], focus: set[str], n: int) -> list[_Question]:
-    """Open questions before closed ones, then the most on-topic, then the first found."""
-    return sorted(
-        questions,
-        key=lambda q: (
-            not _OPEN_QUESTION.match(q.text),
-            -len(focus & content_words(q.text)),
-            q.order,
-        ),
-    )[:n]
+def _best_questions(questions: list[_Question], n: int) -> list[_Question]:
+    """Open questions before closed ones, then those of the passages closest in meaning
+    to the pair (the guidance arrives in that order), then the first found."""
+    return sorted(questions, key=lambda q: (not _OPEN_QUESTION.match(q.text), q.order))[:n]
 
 
 def _add(items: list[str], text: str, limit: int) -> None:
@@ -165,9 +165,9 @@ def compose(data: RelationshipInput) -> SessionAgenda:
     actions = still_open(data.open_actions)
     overdue = [a for a in actions if _is_overdue(a, data.today)]
     last = data.last_session
-    focus = focus_words(data)
-    ranked = ranked_guidance(data.guidance, focus)
-    best = ranked[0] if ranked else None
+    # Guidance arrives closest in meaning to the pair first, holding only examples
+    # that fit the mentee's role (`grounding`).
+    best = data.guidance[0] if data.guidance else None
     topic_goals = goals[: 2 if data.session_minutes >= 45 else 1]
     used: list[Guidance] = []
 
@@ -254,7 +254,7 @@ def compose(data: RelationshipInput) -> SessionAgenda:
         for s, m in zip(slots, minutes, strict=True)
     ]
 
-    questions = _agenda_questions(data, goals, focus, used)
+    questions = _agenda_questions(data, goals, used)
     preparation = _preparation(data, goals, actions, used, mentor, mentee)
     citations = list(dict.fromkeys(g.document_id for g in used))[:MAX_CITATIONS]
     return SessionAgenda(
@@ -342,7 +342,7 @@ def _goal_slot(goal: GoalSummary, today: date, *, weight: float, optional: int) 
 
 
 def _agenda_questions(
-    data: RelationshipInput, goals: list[GoalSummary], focus: set[str], used: list[Guidance]
+    data: RelationshipInput, goals: list[GoalSummary], used: list[Guidance]
 ) -> list[str]:
     mentee = first_name(data.mentee)
     questions: list[str] = []
@@ -365,11 +365,14 @@ def _agenda_questions(
     if last is not None and last.shared_notes.strip():
         topics = note_topics(last.shared_notes)
         if topics:
-            _add(questions, f"Last time you covered {topics[0]}: what has happened since?", 6)
+            _add(
+                questions,
+                f"Last time you talked about {strip_end(topics[0])}. What has happened since?",
+                6,
+            )
         else:
-            opening = shorten(strip_end(first_sentences(last.shared_notes, limit=160)), 160)
-            _add(questions, f"Last time's notes begin '{opening}': what has happened since?", 6)
-    guidance_questions = _best_questions(_guidance_questions(data.guidance), focus, 2)
+            _add(questions, "What has happened since last time that you want to pick up?", 6)
+    guidance_questions = _best_questions(_guidance_questions(data.guidance), 2)
     for question in guidance_questions:
         before = len(questions)
         _add(questions, question.text, 6)

@@ -4,18 +4,16 @@ suggested next step.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
 from companion.db.base import utcnow
 from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.pair import goal_order, still_open
-from companion.drafting.text import first_name, joined, shorten, spoken_date, strip_end
+from companion.drafting.text import first_name, shorten, strip_end
 from prompts.schemas import (
     DraftKind,
     Nudge,
     RelationshipInput,
+    StalledReason,
 )
 
 KIND = DraftKind.nudge
@@ -36,102 +34,74 @@ def gather(sources: Sources) -> RelationshipInput:
     since = flag.last_held_at or health.start_of(relationship)
     return sources.relationship(
         query=lambda topics, notes: "nudging a stalled pair back into regular sessions",
-        stalled_reasons=flag.reasons,
+        stalled_reasons=[
+            StalledReason(code=r.code.value, days=r.days, count=r.count) for r in flag.codes
+        ],
         days_quiet=(now - since).days,
     )
 
 
-_REASON_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (
-        re.compile(r"no session held since the start (\d+) days ago", re.I),
-        lambda m: (
-            f"your first session has not happened yet, {m.group(1)} days after you were matched"
-        ),
-    ),
-    (
-        re.compile(r"no session held for (\d+) days", re.I),
-        lambda m: f"it has been {m.group(1)} days since your last session",
-    ),
-    (
-        re.compile(r"(\d+) action item\(s\) overdue by more than (\d+) days", re.I),
-        lambda m: (
-            (
-                "one of the actions you agreed is"
-                if m.group(1) == "1"
-                else f"{m.group(1)} of the actions you agreed are"
-            )
-            + f" more than {m.group(2)} days past the date you set"
-        ),
-    ),
-)
-
-
-def _gentle(reason: str) -> str:
-    """A health flag reworded as an observation about the pair, without blame."""
-    text = strip_end(reason)
-    for pattern, phrase in _REASON_PATTERNS:
-        match = pattern.search(text)
-        if match:
-            return phrase(match)
-    return f"the program dashboard notes: {text[:1].lower()}{text[1:]}"
-
-
 def compose(data: RelationshipInput) -> Nudge:
+    """A nudge as the program's guidance on stalled pairs writes one: short, friendly,
+    assuming good reasons, making the next step easy, never counting days missed."""
     mentor, mentee = first_name(data.mentor), first_name(data.mentee)
     goals = goal_order(data.goals)
     actions = still_open(data.open_actions)
-    reasons = [_gentle(r) for r in data.stalled_reasons]
-    if data.days_quiet is not None and not reasons:
-        reasons.append(f"it has been {data.days_quiet} days since your last session")
+    codes = {reason.code for reason in data.stalled_reasons}
+    not_started = "not_started" in codes or (data.last_session is None and not codes)
+    overdue = "actions_overdue" in codes
 
-    opening = (
-        f"I'm getting in touch from the {data.program_name} team to see how your mentoring "
-        "is going."
-    )
-    if reasons:
-        opening += (
-            f" From what the program shows, {joined(reasons)}. That is very "
-            "common: calendars fill up and work gets busy, and it says nothing about either "
-            "of you."
+    if not_started:
+        noticed = (
+            "It looks like your first session has not happened yet, which is very normal "
+            "at this point: calendars fill up quickly."
         )
-    work: list[str] = []
-    if goals:
-        work.append(
-            f"You have been working on '{strip_end(goals[0].title)}' "
-            f"({goals[0].progress}% so far), and it would be a shame to lose that momentum."
+    elif codes == {"actions_overdue"}:
+        noticed = (
+            "It looks like one or two of the actions you agreed have slipped, which is very "
+            "normal at this point in a program: work gets busy."
         )
-    if actions:
-        oldest = actions[0]
-        due = f", due {spoken_date(oldest.due_date)}" if oldest.due_date else ""
-        work.append(
-            f"The oldest open action is '{strip_end(oldest.text)}' ({oldest.owner}{due}); "
-            "it may be worth finishing it, re-planning it or agreeing to drop it."
+    else:
+        noticed = (
+            "It looks like it has been a little while since your last session, which is "
+            "very normal at this point in a program: workloads shift and a cancelled "
+            "meeting is easy to lose."
         )
-    offer = (
-        "If something is getting in the way (finding a time, the goal no longer fitting, or "
-        "anything else), reply to this message and I'll gladly help sort it out."
-    )
     paragraphs = [
         f"Hi {mentee} and {mentor},",
-        opening,
-        *([" ".join(work)] if work else []),
-        offer,
+        f"I'm getting in touch from the {data.program_name} team to see how your mentoring "
+        f"is going. {noticed}",
+    ]
+    if goals:
+        paragraphs.append(
+            f"When you next meet, '{shorten(strip_end(goals[0].title), 100)}' could be a good "
+            "place to pick up from."
+        )
+    if overdue and actions:
+        paragraphs[-1] += (
+            " If an action you agreed no longer fits, it is fine to re-plan it or drop it together."
+        )
+    paragraphs += [
+        "Is there anything that would make it easier to get the next session in the diary? "
+        "A short 20-minute check-in counts too. If the timing, the format or the match is "
+        "not working for either of you, that is useful for me to know, and there is no "
+        "problem in changing things.",
         f"Best wishes,\nThe {data.program_name} team",
     ]
     if goals:
-        restart = f"a short check-in on '{strip_end(goals[0].title)}' is a good place to restart"
-    elif data.last_session is None:
-        restart = "getting to know each other and agreeing a first goal is a good place to begin"
+        restart = f"pick up '{shorten(strip_end(goals[0].title), 100)}' from where you left it"
+    elif not_started:
+        restart = "get to know each other and agree what you want from the program"
     else:
-        restart = "agreeing a first goal together is a good place to restart"
+        restart = "agree one thing to work on next"
     next_step = (
-        f"Book your next {data.session_minutes}-minute session within the next week, and put "
-        f"the following ones in the calendar at your program's usual cadence; {restart}."
+        f"Book a short check-in (20 minutes is enough) in the next week and {restart}; "
+        "then put the next sessions in the calendar."
     )
     subject = (
-        f"{mentee} and {mentor}: shall we get your next session booked?"
-        if reasons
-        else f"{mentee} and {mentor}: checking in on your mentoring"
+        f"{mentee} and {mentor}: getting your first session booked"
+        if not_started
+        else f"{mentee} and {mentor}: how is your mentoring going?"
     )
     return Nudge(
         subject=shorten(subject, 150),

@@ -1,0 +1,186 @@
+"""Guidance chosen by meaning: passages ranked by how close they are to the pair's focus,
+and the worked examples inside them quoted only when they fit the mentee's role.
+
+Guidance passages often illustrate a point with examples from several professions
+("A nurse preparing to become a charge nurse: …", "For example, a hospital
+pharmacist might practise: …"). Quoting the pharmacist's line to a payments
+engineer makes a draft read as if nobody looked at it. So each passage given to a
+relationship's draft keeps at most one example: the one whose profession is
+closest in meaning to the mentee's role, and only if it is close enough
+(`ROLE_FIT`, with a margin over the next example). Everything is compared with
+the encoder the process has already loaded; nothing is matched by word overlap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from companion.drafting.text import split_sentences
+from prompts.schemas import Guidance
+
+if TYPE_CHECKING:
+    from embeddings.encoder import Encoder
+
+# Cosine similarity (all-MiniLM-L6-v2) between an example's profession and the
+# mentee's role above which the example is taken to fit, and the margin by which it
+# must beat the next example of the same passage. Set on the tuning half of
+# tests/drafting/data (fits: a backend engineer and "software engineer" 0.62, a staff
+# nurse and "nurse" 0.82; misfits: a senior financial analyst and "operations
+# analyst" 0.58, a support agent and "policy officer" 0.53, a staff nurse and
+# "hospital pharmacist" 0.50): a missed fit costs an example, a wrong one costs the
+# draft its credibility, so the bar errs high. See docs/llm.md.
+ROLE_FIT = 0.6
+ROLE_MARGIN = 0.1
+
+# The profession is the noun phrase after the article, up to the verb that follows it.
+_WHO = (
+    r"(?:a|an)\s+(?P<who>(?:[\w-]+\s+){0,3}?[\w-]+?)"
+    r"(?=\s+(?:preparing|aiming|working|writing|who|might|could|may|would|trying|moving|"
+    r"learning|leading|returning|starting|new to|with|at|in|on|says|said|joins|joined|wants|"
+    r"has|had|is|was|asks|asked|finds|found|needs|manages|runs|leads)\b|\s*[:,(])"
+)
+# "For example, a hospital pharmacist might…", "Worked example: a clinical data analyst…"
+_MARKED = re.compile(
+    r"^(?:for example|for instance|e\.g\.|worked example|example)[,:.]?\s+" + _WHO,
+    re.IGNORECASE,
+)
+# "A software engineer preparing to lead a design review: …" in a list of examples, or
+# any sentence of a passage headed as an example.
+_PLAIN = re.compile(r"^" + _WHO, re.IGNORECASE)
+_LIST_ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)(.*)$")
+_EXAMPLE_HEADING = re.compile(r"\bexamples?\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Example:
+    who: str
+    # Where it is: the line, and the sentences of the line it spans (None: the whole item).
+    line: int
+    sentences: tuple[int, ...] | None
+
+
+def _who(unit: str, pattern: re.Pattern[str]) -> str | None:
+    text = re.sub(r"^\*\*[^*]+\*\*\s*", "", unit.strip().lstrip("*_").strip())
+    match = pattern.match(text)
+    return match.group("who").strip() if match else None
+
+
+def profession(unit: str, *, in_examples: bool = False) -> str | None:
+    """The profession an example sentence or list item is about, if it is one.
+    `in_examples`: the unit stands in a list or passage of examples."""
+    return _who(unit, _MARKED) or (_who(unit, _PLAIN) if in_examples else None)
+
+
+def _examples(lines: list[str], heading: str) -> list[_Example]:
+    headed = bool(_EXAMPLE_HEADING.search(heading))
+    found: list[_Example] = []
+    for number, line in enumerate(lines):
+        item = _LIST_ITEM.match(line)
+        if item:
+            who = profession(item.group(2), in_examples=True)
+            if who:
+                found.append(_Example(who, number, None))
+                continue
+            sentences = split_sentences(item.group(2))
+        else:
+            sentences = split_sentences(line.strip())
+        # An example runs from its first sentence to the next example or the paragraph's
+        # end; after one, "A software engineer might…" is the next example.
+        current: tuple[str, list[int]] | None = None
+        for index, sentence in enumerate(sentences):
+            who = profession(sentence, in_examples=headed or current is not None)
+            if who:
+                if current is not None:
+                    found.append(_Example(current[0], number, tuple(current[1])))
+                current = (who, [index])
+            elif current is not None:
+                current[1].append(index)
+        if current is not None:
+            found.append(_Example(current[0], number, tuple(current[1])))
+    return found
+
+
+def fitting_examples_only(text: str, role: str, encoder: Encoder, heading: str = "") -> str:
+    """`text` with every worked example removed except the one that fits `role`, if any."""
+    lines = text.splitlines()
+    examples = _examples(lines, heading)
+    if not examples:
+        return text
+    keep: _Example | None = None
+    if role.strip():
+        vectors = encoder.encode([role, *(e.who for e in examples)])
+        scores = vectors[1:] @ vectors[0]
+        order = np.argsort(-scores)
+        best = float(scores[order[0]])
+        runner_up = float(scores[order[1]]) if len(examples) > 1 else -1.0
+        if best >= ROLE_FIT and best - runner_up >= ROLE_MARGIN:
+            keep = examples[int(order[0])]
+    dropped_lines: set[int] = set()
+    dropped_sentences: dict[int, set[int]] = {}
+    for example in examples:
+        if example is keep:
+            continue
+        if example.sentences is None:
+            dropped_lines.add(example.line)
+        else:
+            dropped_sentences.setdefault(example.line, set()).update(example.sentences)
+    kept: list[str] = []
+    for number, line in enumerate(lines):
+        if number in dropped_lines:
+            continue
+        if number in dropped_sentences:
+            item = _LIST_ITEM.match(line)
+            prefix, body = (item.group(1), item.group(2)) if item else ("", line.strip())
+            sentences = [
+                s for i, s in enumerate(split_sentences(body)) if i not in dropped_sentences[number]
+            ]
+            if not sentences:
+                continue
+            line = prefix + " ".join(sentences)
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def by_meaning(
+    guidance: Sequence[Guidance],
+    focus: str,
+    role: str,
+    encoder: Encoder,
+    keep: int,
+    stored: Mapping[str, np.ndarray] | None = None,
+) -> list[Guidance]:
+    """The `keep` passages closest in meaning to `focus`, closest first, each holding
+    only the worked example that fits `role` (or none). `stored`: the vectors the
+    knowledge base already holds, by chunk id (a passage is encoded only if absent)."""
+    if not guidance:
+        return []
+    cleaned = []
+    for g in guidance:
+        text = fitting_examples_only(g.text, role, encoder, g.heading)
+        if _EXAMPLE_HEADING.search(g.heading.split(" > ")[-1]) and len(text) < len(g.text) / 2:
+            # A passage that is one worked example from another profession: not this pair's.
+            continue
+        if text.strip():
+            cleaned.append(g.model_copy(update={"text": text}))
+    if not focus.strip():
+        return cleaned[:keep]
+    stored = stored or {}
+    missing = [g for g in cleaned if g.chunk_id not in stored]
+    fresh = dict(
+        zip(
+            [g.chunk_id for g in missing],
+            encoder.encode([f"{g.heading}\n{g.text}" for g in missing]) if missing else [],
+            strict=True,
+        )
+    )
+    query = encoder.encode_one(focus)
+    scores = np.array(
+        [float(np.dot(stored.get(g.chunk_id, fresh.get(g.chunk_id)), query)) for g in cleaned]
+    )
+    order = sorted(range(len(cleaned)), key=lambda i: (-float(scores[i]), i))
+    return [cleaned[i] for i in order[:keep]]

@@ -1,0 +1,206 @@
+"""Guidance chosen by meaning, with the real MiniLM encoder: passages ranked by closeness
+to the pair, worked examples kept only where they fit the mentee's role; and the built-in
+drafter's answer to a reviewer's note."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from companion.db import session_scope
+from companion.drafting import grounding, kinds
+from companion.drafting import service as drafting
+from companion.drafting.revision import CANNOT_FOLLOW, revised_input, understand
+from companion.guidance import service as kb
+from embeddings.encoder import Encoder
+from knowledge import CORPUS_DIR
+from prompts.schemas import DraftKind, GoalSummary, Guidance
+from tests.drafting.test_offline import DESIGN_REVIEW, relationship
+from tests.drafting.test_service import OPERATOR
+from tests.helpers import TEST_SYSTEM
+from tests.relationships.conftest import World
+
+DATA = Path(__file__).parent / "data"
+EXAMPLES = """Each main topic is linked to a stated goal.
+
+- An operations analyst aiming for a supply-chain planning role: "Walk me through it."
+- A nurse preparing to become a charge nurse: "Let's role-play the handover."
+- A sales representative working on forecast accuracy: "Bring two deals."
+- A software engineer preparing to lead a design review: "Let's list the objections."
+
+Each main topic produces something the mentee can use the same week."""
+WORKLOAD = (
+    "3. **Script (15 minutes).** Pick one item to renegotiate and rehearse the conversation. "
+    'For example, a hospital pharmacist might practise: "I can take on the audit, but it '
+    'means the formulary review slips to next month. Which would you prefer I prioritise?" '
+    "A software engineer might rehearse muting notifications after 7 p.m."
+)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> Encoder:
+    return Encoder.shared()
+
+
+class TestExamples:
+    def test_professions_are_read_from_examples_only(self) -> None:
+        assert grounding.profession(
+            "A nurse preparing to become a charge nurse: x", in_examples=True
+        )
+        assert grounding.profession("For example, a hospital pharmacist might practise") == (
+            "hospital pharmacist"
+        )
+        assert grounding.profession("Worked example: a clinical data analyst joins a group") == (
+            "clinical data analyst"
+        )
+        # Outside a list or passage of examples, an ordinary sentence is not an example.
+        assert grounding.profession("A design review goes well when the decision is known.") is None
+
+    def test_only_the_example_that_fits_the_role_is_kept(self, encoder: Encoder) -> None:
+        kept = grounding.fitting_examples_only(EXAMPLES, "Backend Engineer", encoder)
+        assert "software engineer preparing to lead a design review" in kept
+        for other in ("operations analyst", "A nurse", "sales representative"):
+            assert other not in kept
+        assert kept.startswith("Each main topic is linked") and kept.endswith("same week.")
+        nurse = grounding.fitting_examples_only(EXAMPLES, "Staff Nurse", encoder)
+        assert "charge nurse" in nurse and "software engineer" not in nurse
+
+    def test_a_role_no_example_fits_gets_none(self, encoder: Encoder) -> None:
+        kept = grounding.fitting_examples_only(EXAMPLES, "Year 2 teacher of geography", encoder)
+        assert "- " not in kept and "Each main topic" in kept
+
+    def test_an_example_inside_a_paragraph_goes_with_its_quote(self, encoder: Encoder) -> None:
+        kept = grounding.fitting_examples_only(WORKLOAD, "Backend Engineer", encoder)
+        assert "pharmacist" not in kept and "formulary" not in kept
+        assert "Pick one item to renegotiate" in kept
+        assert "A software engineer might rehearse muting notifications" in kept
+
+    def test_on_the_tuning_scenarios_no_other_professions_example_is_kept(
+        self, encoder: Encoder
+    ) -> None:
+        """Each tuning mentee's role against the corpus's examples of main topics: only an
+        example of the same profession survives (a nurse's for nurses, an engineer's for
+        the backend engineer), never another profession's."""
+        same_profession = {"s01": "software engineer", "s02": "nurse", "s13": "nurse"}
+        for line in (DATA / "scenarios_tuning.jsonl").read_text().splitlines():
+            scenario = json.loads(line)
+            kept = grounding.fitting_examples_only(EXAMPLES, scenario["mentee"]["role"], encoder)
+            items = [row for row in kept.splitlines() if row.startswith("- ")]
+            expected = same_profession.get(scenario["id"])
+            assert len(items) == (1 if expected else 0), (scenario["id"], items)
+            if expected:
+                assert expected in items[0].lower(), scenario["id"]
+
+
+class TestRanking:
+    def test_passages_closest_to_the_pair_come_first(self, encoder: Encoder) -> None:
+        corpus = {
+            "session-agendas": (CORPUS_DIR / "session-agendas.md").read_text(),
+            "topic-work-life-balance": (CORPUS_DIR / "topic-work-life-balance.md").read_text(),
+        }
+        chunks = [
+            Guidance(chunk_id=f"{doc}#0", document_id=doc, title=doc, heading="", text=text[:1500])
+            for doc, text in corpus.items()
+        ]
+        ranked = grounding.by_meaning(
+            list(reversed(chunks)),
+            "Backend engineer. Prepare the agenda of the design review I will lead; "
+            "structure the sessions with my mentor around it.",
+            "Backend Engineer",
+            encoder,
+            keep=2,
+        )
+        assert [g.document_id for g in ranked] == ["session-agendas", "topic-work-life-balance"]
+
+
+class TestRegenerateOffline:
+    def draft_and_note(self, world: World, kind: DraftKind, note: str) -> tuple[dict, dict]:
+        with session_scope(world.services.sessions) as session:
+            draft = drafting.request_draft(
+                services=world.services,
+                session=session,
+                kind=kind,
+                principal=OPERATOR,
+                relationship_id=world.first,
+            )
+            before = drafting.payload(draft)
+            draft.review_note = note
+            drafting.regenerate(services=world.services, session=session, draft=draft)
+            return before, drafting.payload(draft)
+
+    def test_shorter_is_followed(self, grounded: World) -> None:
+        before, after = self.draft_and_note(grounded, DraftKind.agenda, "Too long, please.")
+        assert after["revision"]["followed"] == ["shorter"] and not after["revision"]["message"]
+        assert len(after["content"]["questions"]) < len(before["content"]["questions"])
+        assert len(after["text"]) < len(before["text"])
+
+    def test_different_guidance_is_followed(self, grounded: World) -> None:
+        more = ("giving-feedback.md", "receiving-feedback.md", "preparing-as-a-mentee.md")
+        with grounded.services.sessions() as session:
+            loads, problems = kb.path_loads([CORPUS_DIR / name for name in more])
+            assert not problems
+            kb.ingest_many(
+                session=session,
+                kb=grounded.services.knowledge_base,
+                loads=loads,
+                principal=TEST_SYSTEM,
+            )
+            session.commit()
+        before, after = self.draft_and_note(
+            grounded, DraftKind.brief, "Could you use different guidance?"
+        )
+        assert after["revision"]["followed"] == ["different guidance"]
+        used = {g["document_id"] for g in before["content"]["guidance"]}
+        now = {g["document_id"] for g in after["content"]["guidance"]}
+        assert used and not (used & now)
+
+    def test_a_note_it_cannot_follow_is_said_plainly(self, grounded: World) -> None:
+        before, after = self.draft_and_note(
+            grounded, DraftKind.agenda, "Make the tone warmer and mention the offsite."
+        )
+        assert after["revision"] == {
+            "note": "Make the tone warmer and mention the offsite.",
+            "followed_by": "offline",
+            "followed": [],
+            "message": CANNOT_FOLLOW,
+        }
+        assert after["content"] == before["content"]
+
+    def test_the_api_shows_what_became_of_the_note(self, grounded: World) -> None:
+        client, maya = grounded.client, grounded.headers("maya")
+        made = client.post(
+            "/api/v1/drafts",
+            headers=maya,
+            json={"kind": "agenda", "relationship_id": grounded.first},
+        ).json()
+        url = f"/api/v1/drafts/{made['id']}"
+        for action, note in (("request_changes", "Warmer, please."), ("regenerate", "")):
+            version = client.get(url, headers=maya).json()["version"]
+            decided = client.post(
+                f"/api/v1/review/drafts/{made['id']}/decisions",
+                headers=maya,
+                json={"action": action, "version": version, "note": note},
+            )
+            assert decided.status_code == 200, decided.json()
+        shown = client.get(url, headers=maya).json()
+        assert shown["revision"]["message"] == CANNOT_FOLLOW
+        # Nobody else reads it: the mentee and another program's coordinator get a 404.
+        for who in ("eli", "elsewhere"):
+            assert client.get(url, headers=grounded.headers(who)).status_code == 404
+
+
+def test_more_on_a_named_goal_is_understood_and_drafted_about_it() -> None:
+    english = GoalSummary(id=8, title="Improve my written English", progress=0)
+    data = relationship(goals=[english, DESIGN_REVIEW])
+    before = kinds.draft(DraftKind.agenda, data)
+    assert "written English" in before.objectives[0]  # the least advanced goal leads
+    revision = understand("More on the design review, please.", DraftKind.agenda, data)
+    assert revision.goal == DESIGN_REVIEW and revision.followed == [
+        f"more on '{DESIGN_REVIEW.title}'"
+    ]
+    after = kinds.draft(DraftKind.agenda, revised_input(revision, data, set()))
+    assert DESIGN_REVIEW.title in after.objectives[0]
+    assert not any("written English" in o for o in after.objectives)
+    assert not understand("Warmer tone, please.", DraftKind.agenda, data).understood
