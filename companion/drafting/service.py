@@ -553,7 +553,7 @@ def _story_goal(
     session: Session, relationship: Relationship, goal_id: int | None, people: dict
 ) -> Goal:
     if goal_id is None:
-        raise InvalidInput("goal_id: name the achieved goal the story is about.")
+        raise InvalidInput("goal_id: name the achieved goal the story is about.", field="goal_id")
     goal = session.get(Goal, goal_id)
     if goal is None or goal.relationship_id != relationship.id:
         raise NotFound(f"No goal with id {goal_id} in this relationship.")

@@ -155,9 +155,11 @@ def pair_by_hand(
     """Pair a mentee with a chosen mentor now: rules and capacity enforced, reasons kept."""
     note = " ".join(note.split())
     if not note:
-        raise InvalidInput("Say why you chose this mentor: the note is kept with the pair.")
+        raise InvalidInput(
+            "Say why you chose this mentor: the note is kept with the pair.", field="note"
+        )
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"The note is longer than {MAX_NOTE} characters.")
+        raise InvalidInput(f"The note is longer than {MAX_NOTE} characters.", field="note")
     match_run, rows, mentee, taken = _context(session, run_id, mentee_id, principal)
     options, excluded = _score(session, vectors, match_run, rows, mentee, taken)
     chosen = next((o for o in options if o["mentor_id"] == mentor_id), None)

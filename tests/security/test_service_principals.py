@@ -75,7 +75,10 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "issue_feed": "a person's own calendar feed, never someone else's",
         "last_session_start": PARTS,
     },
-    "companion.relationships.goals": {},
+    "companion.relationships.goals": {
+        "check_text": "pure: a text field's size and presence, into a list of problems",
+        "raise_if": "pure: refuses with the problems found",
+    },
     "companion.relationships.threads": {
         "links_in": "pure: the addresses in a text",
         "message_payload": "pure: one message as a dict",
@@ -94,6 +97,7 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "member_reviewed": "pure: whether a kind may use the pair's material",
         "payload": "pure: a draft as a dict",
         "stored_error": "pure: the reason kept with a failed draft",
+        "failed_draft_of": "the draft an error of this request recorded; read by its requester",
         "regenerate": IN_A_DECISION,
     },
     "companion.review.workflow": {
