@@ -143,6 +143,11 @@ class DraftReviewPublic(BaseModel):
     requested_by: str
     usage: DraftUsage
     error: str | None
+    revision: dict[str, Any] | None = Field(
+        default=None,
+        description="After request changes and draft it again: the reviewer's note and what "
+        "the drafter did with it (the built-in drafter says when it could not follow it).",
+    )
     created_at: datetime
     edited: bool
     edited_by: str | None

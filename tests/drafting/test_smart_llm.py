@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from companion.accounts.principal import System
+from companion.db.engine import session_scope
 from companion.drafting import service as drafting
 from companion.drafting.gateway import Gateway
 from companion.drafting.models import Draft, DraftStatus
@@ -64,7 +65,8 @@ def check(world: World, goal_id: int, answer: dict) -> Draft:
             llm_model="openai/gpt-4o-mini",
         )
     )
-    with world.services.sessions() as session:
+    # One unit of work, as a request or a CLI command: a failed draft is still recorded.
+    with session_scope(world.services.sessions) as session:
         draft = drafting.request_draft(
             services=world.services,
             session=session,
@@ -74,7 +76,7 @@ def check(world: World, goal_id: int, answer: dict) -> Draft:
             gateway=gateway,
             mock_response=json.dumps(answer),
         )
-        session.commit()
+        session.flush()
         session.refresh(draft)
         session.expunge(draft)
         return draft

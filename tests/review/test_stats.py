@@ -49,7 +49,7 @@ def decided(world: World) -> World:
         for status, text in [
             (DraftStatus.approved, None),
             (DraftStatus.delivered, None),
-            # 2 of the 14 words replaced, then a text with nothing in common.
+            # 2 of the 13 words replaced ("check-in" is one word), then a text with nothing in common.
             (DraftStatus.delivered, DRAFTED.replace("design", "hiring").replace("next", "two")),
             (DraftStatus.approved, "Something else entirely"),
             (DraftStatus.rejected, None),
@@ -102,7 +102,7 @@ class TestReviewByKind:
         assert (agenda.decided, agenda.approved, agenda.approved_unedited) == (5, 4, 2)
         assert agenda.rejected == 1
         assert agenda.unedited_rate == 0.5
-        assert agenda.mean_change == round((0 + 0 + 2 / 14 + 1.0) / 4, 3)
+        assert agenda.mean_change == round((0 + 0 + 2 / 13 + 1.0) / 4, 3)
         # One answer is too few to show figures for.
         assert not rows["answer"].shown and rows["answer"].unedited_rate is None
 
