@@ -49,7 +49,7 @@ def decided(world: World) -> World:
         for status, text in [
             (DraftStatus.approved, None),
             (DraftStatus.delivered, None),
-            # 2 of the 13 words replaced ("check-in" is one word), then a text with nothing in common.
+            # 2 of the 13 words replaced ("check-in" is one word), then nothing in common.
             (DraftStatus.delivered, DRAFTED.replace("design", "hiring").replace("next", "two")),
             (DraftStatus.approved, "Something else entirely"),
             (DraftStatus.rejected, None),
