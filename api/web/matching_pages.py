@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep, SessionDep
+from api.web import forms
 from api.web.core import Form, WebUser, flash, redirect, render
-from companion.errors import CompanionError, Conflict
 from companion.matching import manual, rebalance
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -47,18 +47,24 @@ async def pair(
     chosen = str(form.get("mentor_id", ""))
     note = str(form.get("note", ""))
     try:
+        # Refused for any reason, the form is shown again with the options; a mentee or
+        # run this coordinator may not see is still a 404 (the options say so).
         proposal = await run_in_threadpool(
-            manual.pair_by_hand,
-            session=session,
-            vectors=services.profile_vectors,
-            run_id=run_id,
-            mentee_id=mentee_id,
-            mentor_id=chosen,
-            note=note,
-            principal=user,
+            forms.run,
+            session,
+            lambda: manual.pair_by_hand(
+                session=session,
+                vectors=services.profile_vectors,
+                run_id=run_id,
+                mentee_id=mentee_id,
+                mentor_id=chosen,
+                note=note,
+                principal=user,
+            ),
+            describe=lambda exc: {"mentor_id": exc.message},
+            whole_page=(),
         )
-    except CompanionError as exc:
-        session.rollback()
+    except forms.Refused as refused:
         shown = await run_in_threadpool(
             manual.pairing_options,
             session=session,
@@ -71,8 +77,8 @@ async def pair(
             request,
             "coordinator/pair.html",
             user=user,
-            status_code=exc.status_code,
-            errors={"mentor_id": exc.message},
+            status_code=refused.status_code,
+            errors=refused.errors,
             shown=shown,
             note=note,
             chosen=chosen,
@@ -106,15 +112,17 @@ async def rebalance_apply(
 ) -> RedirectResponse:
     try:
         created = await run_in_threadpool(
-            rebalance.apply,
-            session=session,
-            vectors=services.profile_vectors,
-            run_id=run_id,
-            principal=user,
+            forms.run,
+            session,
+            lambda: rebalance.apply(
+                session=session,
+                vectors=services.profile_vectors,
+                run_id=run_id,
+                principal=user,
+            ),
         )
-    except Conflict as exc:
-        session.rollback()
-        flash(request, exc.message, "error")
+    except forms.Refused as refused:
+        flash(request, refused.message, "error")
         return redirect(f"/coordinator/runs/{run_id}/rebalance")
     flash(request, f"Run {created.id} is the re-balanced run; run {run_id} is superseded.")
     return redirect(f"/coordinator/runs/{created.id}")
