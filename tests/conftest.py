@@ -26,6 +26,7 @@ import embeddings  # noqa: E402  (sets the offline environment first)
 from companion.db import upgrade  # noqa: E402
 from companion.runtime import Services  # noqa: E402
 from companion.settings import Settings  # noqa: E402
+from tests.helpers import DATABASE_URLS  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -36,20 +37,111 @@ def encoder() -> embeddings.Encoder:
     return shared
 
 
+# The engine the suite runs on: `sqlite` (the default) or `postgresql`, for which the
+# tests start a PostgreSQL server of their own (the `postgres_url` fixture).
+TEST_DATABASE = os.environ.get("COMPANION_TEST_DATABASE", "sqlite")
+if TEST_DATABASE not in ("sqlite", "postgresql"):
+    raise SystemExit(
+        f"COMPANION_TEST_DATABASE={TEST_DATABASE!r}: expected 'sqlite' or 'postgresql'."
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): about SQLite itself; skipped on the PostgreSQL run"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked `sqlite_only` on the PostgreSQL run, saying why."""
+    if TEST_DATABASE == "sqlite":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
 @pytest.fixture(scope="session")
 def migrated_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file migrated to head once; each test gets its own copy."""
+    """A SQLite file migrated to head once, for tests about SQLite itself."""
     path = tmp_path_factory.mktemp("template") / "companion.db"
     upgrade(f"sqlite:///{path}")
     return path
 
 
+class Databases:
+    """Fresh databases migrated to head, on the engine of this test run.
+
+    SQLite: a copy of a file migrated once. PostgreSQL: a database cloned from a
+    template migrated once (`CREATE DATABASE … TEMPLATE …`), dropped by `drop`.
+    """
+
+    def __init__(self, sqlite_template: Path, postgres_url: str | None) -> None:
+        self.sqlite_template = sqlite_template
+        self.postgres_url = postgres_url
+        self._count = 0
+        self._admin = None
+        if postgres_url is not None:
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            self._admin = create_engine(
+                postgres_url, isolation_level="AUTOCOMMIT", poolclass=NullPool
+            )
+            self._execute("DROP DATABASE IF EXISTS companion_template WITH (FORCE)")
+            self._execute("CREATE DATABASE companion_template")
+            upgrade(self._url_of("companion_template"))
+
+    def _execute(self, statement: str) -> None:
+        from sqlalchemy import text
+
+        assert self._admin is not None
+        with self._admin.connect() as connection:
+            connection.execute(text(statement))
+
+    def _url_of(self, name: str) -> str:
+        from sqlalchemy.engine import make_url
+
+        assert self.postgres_url is not None
+        return make_url(self.postgres_url).set(database=name).render_as_string(False)
+
+    def new(self, data_dir: Path, **overrides: object) -> Settings:
+        """Settings for a new, empty, migrated database (and `data_dir`, created)."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if self.postgres_url is None:
+            shutil.copy(self.sqlite_template, data_dir / "companion.db")
+            return Settings(environment="test", data_dir=data_dir, **overrides)
+        self._count += 1
+        name = f"t_{self._count}"
+        self._execute(f"CREATE DATABASE {name} TEMPLATE companion_template")
+        DATABASE_URLS[data_dir] = self._url_of(name)
+        return Settings(
+            environment="test", data_dir=data_dir, database_url=DATABASE_URLS[data_dir], **overrides
+        )
+
+    def drop(self, settings: Settings) -> None:
+        """Drop a PostgreSQL database made by `new`, even with connections still open."""
+        if self.postgres_url is not None and settings.database_url:
+            from sqlalchemy.engine import make_url
+
+            name = make_url(settings.database_url).database
+            self._execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            DATABASE_URLS.pop(settings.data_dir, None)
+
+
+@pytest.fixture(scope="session")
+def databases(request: pytest.FixtureRequest, migrated_db_template: Path) -> Databases:
+    postgres = request.getfixturevalue("postgres_url") if TEST_DATABASE == "postgresql" else None
+    return Databases(migrated_db_template, postgres)
+
+
 @pytest.fixture
-def settings(tmp_path: Path, migrated_db_template: Path) -> Settings:
-    data_dir = tmp_path / "var"
-    data_dir.mkdir()
-    shutil.copy(migrated_db_template, data_dir / "companion.db")
-    return Settings(environment="test", data_dir=data_dir)
+def settings(tmp_path: Path, databases: Databases) -> Iterator[Settings]:
+    made = databases.new(tmp_path / "var")
+    yield made
+    databases.drop(made)
 
 
 @pytest.fixture
@@ -100,6 +192,8 @@ def postgres_url() -> Iterator[str]:
         yield given
         return
     bin_dir = _postgres_bin()
+    if bin_dir is None and TEST_DATABASE == "postgresql":
+        pytest.fail("COMPANION_TEST_DATABASE=postgresql needs PostgreSQL (make postgresql)")
     if bin_dir is None:
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
     import pwd

@@ -8,13 +8,16 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
 from companion.accounts.models import Role, User
 from companion.accounts.principal import System
 from companion.audit.service import Actor
+from companion.settings import Settings
 
 TEST_ACTOR = Actor(id=None, label="test")
 # Tests set up their world as the server's operator would, at the command line.
@@ -28,6 +31,25 @@ def make_user(session: Session, email: str, *roles: tuple[Role, int | None]) -> 
     )
     session.commit()
     return user, issued.plaintext
+
+
+# The database of each test data dir whose database is not the SQLite file inside it
+# (on the PostgreSQL run): filled by the `databases` fixture of tests/conftest.py.
+DATABASE_URLS: dict[Path, str] = {}
+
+
+def cli_env(data_dir: Path) -> dict[str, str]:
+    """The variables that point a `companion` command at a test's data dir and database."""
+    env = {"COMPANION_DATA_DIR": str(data_dir)}
+    if data_dir in DATABASE_URLS:
+        env["COMPANION_DATABASE_URL"] = DATABASE_URLS[data_dir]
+    return env
+
+
+def point_cli_at(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    """Make `companion` commands run in this test use the test's data dir and database."""
+    for name, value in cli_env(settings.data_dir).items():
+        monkeypatch.setenv(name, value)
 
 
 def bearer(token: str) -> dict[str, str]:

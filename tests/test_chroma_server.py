@@ -4,7 +4,6 @@ deployment with several workers runs it: a real `chroma run` on loopback."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -15,8 +14,8 @@ import httpx
 import pytest
 
 from companion.runtime import Services
-from companion.settings import Settings
 from embeddings import EncoderMismatch, VectorIndex, content_hash
+from tests.conftest import Databases
 from tests.guidance.conftest import ingest_paths
 from tests.helpers import free_port
 
@@ -86,11 +85,8 @@ def test_the_index_works_over_http(chroma_url: str, encoder) -> None:
 
 
 def test_the_knowledge_base_ingests_and_searches_through_the_server(
-    chroma_url: str, tmp_path: Path, migrated_db_template: Path, encoder
+    chroma_url: str, tmp_path: Path, databases: Databases, encoder
 ) -> None:
-    data_dir = tmp_path / "var"
-    data_dir.mkdir()
-    shutil.copy(migrated_db_template, data_dir / "companion.db")
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "closing.md").write_text(
@@ -99,12 +95,12 @@ def test_the_knowledge_base_ingests_and_searches_through_the_server(
         "# Closing well\n\n## The last session\n\nAgree on a final session in advance and "
         "review the goals you set at the start.\n"
     )
-    settings = Settings(environment="test", data_dir=data_dir, chroma_url=chroma_url)
+    settings = databases.new(tmp_path / "var", chroma_url=chroma_url)
     services = Services(settings, encoder=encoder)
     try:
         report = ingest_paths(services, docs)
         assert [i["doc_id"] for i in report.ingested] == ["closing-well"]
-        assert not (data_dir / "chroma").exists()  # nothing went to a local store
+        assert not (settings.data_dir / "chroma").exists()  # nothing went to a local store
         with services.sessions() as session:
             from companion.guidance import service as kb
 

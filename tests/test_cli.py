@@ -9,13 +9,14 @@ from typer.testing import CliRunner
 
 from companion.cli import app
 from companion.settings import Settings
+from tests.helpers import point_cli_at
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("COMPANION_DATA_DIR", str(settings.data_dir))
+    point_cli_at(monkeypatch, settings)
     return settings
 
 

@@ -10,13 +10,13 @@ import httpx
 import pytest
 
 from companion.settings import Settings
-from tests.helpers import free_port
+from tests.helpers import cli_env, free_port
 
 
 @pytest.fixture
 def server(settings: Settings, tmp_path: Path):
     port = free_port()
-    env = {**os.environ, "COMPANION_DATA_DIR": str(settings.data_dir)}
+    env = {**os.environ, **cli_env(settings.data_dir)}
     subprocess.run(
         [sys.executable, "-m", "companion", "demo", "load"],
         env=env,

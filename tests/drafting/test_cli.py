@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from companion.cli import app
+from tests.helpers import point_cli_at
 from tests.relationships.conftest import World
 
 KEYS = {"id", "kind", "status", "model", "prompt", "content", "text", "sources"}
@@ -15,7 +16,7 @@ KEYS = {"id", "kind", "status", "model", "prompt", "content", "text", "sources"}
 
 @pytest.fixture
 def cli(world: World, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("COMPANION_DATA_DIR", str(world.services.settings.data_dir))
+    point_cli_at(monkeypatch, world.services.settings)
     return CliRunner()
 
 

@@ -37,6 +37,7 @@ from tests.drafting.test_service import (
     request,
     valid_agenda,
 )
+from tests.helpers import point_cli_at
 from tests.relationships.conftest import World
 
 VALID_BRIEF = json.dumps(
@@ -109,7 +110,7 @@ class TestFailedDrafts:
         self, grounded: World, loopback: Loopback, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         loopback.script = [(200, "not json"), (200, "still not json")]
-        monkeypatch.setenv("COMPANION_DATA_DIR", str(grounded.services.settings.data_dir))
+        point_cli_at(monkeypatch, grounded.services.settings)
         monkeypatch.setenv("COMPANION_LLM_MODEL", "openai/test-model")
         monkeypatch.setenv("COMPANION_LLM_API_BASE", loopback.api_base)
         monkeypatch.setenv("COMPANION_LLM_RETRIES", "0")
@@ -125,7 +126,7 @@ class TestFailedDrafts:
         self, grounded: World, loopback: Loopback, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         loopback.script = [(503, "down")]
-        monkeypatch.setenv("COMPANION_DATA_DIR", str(grounded.services.settings.data_dir))
+        point_cli_at(monkeypatch, grounded.services.settings)
         monkeypatch.setenv("COMPANION_LLM_MODEL", "openai/test-model")
         monkeypatch.setenv("COMPANION_LLM_API_BASE", loopback.api_base)
         monkeypatch.setenv("COMPANION_LLM_RETRIES", "0")

@@ -7,7 +7,6 @@ pages are written to docs/screenshots/.
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +20,6 @@ from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts import service as accounts
 from companion.runtime import Services
-from companion.settings import Settings
 from tests.helpers import TEST_ACTOR, TEST_SYSTEM, free_port
 from tests.relationships.conftest import PEOPLE, to_csv
 
@@ -66,16 +64,13 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, migrated_db_template, encoder) -> Iterator[tuple[Server, Services]]:
+def site(tmp_path_factory, databases, encoder) -> Iterator[tuple[Server, Services]]:
     """A program Pilot with coordinator lead@example.org and the six people of PEOPLE."""
     from companion.accounts.models import Role
     from companion.participants import service as participants
     from companion.programs import service as programs
 
-    data_dir = tmp_path_factory.mktemp("e2e") / "var"
-    data_dir.mkdir()
-    shutil.copy(migrated_db_template, data_dir / "companion.db")
-    services = Services(Settings(environment="test", data_dir=data_dir), encoder=encoder)
+    services = Services(databases.new(tmp_path_factory.mktemp("e2e") / "var"), encoder=encoder)
     with services.sessions() as session:
         pilot = programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
         participants.import_participants(

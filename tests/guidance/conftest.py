@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +12,8 @@ from companion.accounts.principal import System
 from companion.db import session_scope
 from companion.guidance import service as kb
 from companion.runtime import Services
-from companion.settings import Settings
 from knowledge import CORPUS_DIR
+from tests.conftest import Databases
 
 SYSTEM = System("test")
 
@@ -33,14 +32,13 @@ def ingest_paths(services: Services, *paths: Path, **options) -> kb.IngestReport
 
 @pytest.fixture(scope="session")
 def corpus_services(
-    tmp_path_factory: pytest.TempPathFactory, migrated_db_template: Path, encoder
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases, encoder
 ) -> Iterator[Services]:
     """Read-only: tests that change the knowledge base use `services` instead."""
-    data_dir = tmp_path_factory.mktemp("corpus") / "var"
-    data_dir.mkdir()
-    shutil.copy(migrated_db_template, data_dir / "companion.db")
+    settings = databases.new(tmp_path_factory.mktemp("corpus") / "var")
+    data_dir = settings.data_dir
     built = Services(
-        Settings(environment="test", data_dir=data_dir),
+        settings,
         encoder=encoder,
         chroma=embeddings.make_chroma_client(path=data_dir / "chroma"),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,8 @@ from typer.testing import CliRunner
 from companion.cli import app
 from companion.settings import Settings
 from knowledge import CORPUS_DIR
+from tests.conftest import Databases
+from tests.helpers import cli_env
 
 runner = CliRunner()
 
@@ -53,7 +54,7 @@ STORY = (
 
 def kb(data_dir: Path, *args: str) -> Result:
     """Run `companion kb ARGS` with COMPANION_DATA_DIR pointing at `data_dir`."""
-    return runner.invoke(app, ["kb", *args], env={"COMPANION_DATA_DIR": str(data_dir)})
+    return runner.invoke(app, ["kb", *args], env=cli_env(data_dir))
 
 
 def kb_json(data_dir: Path, *args: str) -> dict | list:
@@ -63,11 +64,8 @@ def kb_json(data_dir: Path, *args: str) -> dict | list:
     return json.loads(result.stdout)
 
 
-def new_data_dir(root: Path, migrated_db_template: Path) -> Path:
-    data_dir = root / "var"
-    data_dir.mkdir(parents=True)
-    shutil.copy(migrated_db_template, data_dir / "companion.db")
-    return data_dir
+def new_data_dir(root: Path, databases: Databases) -> Path:
+    return databases.new(root / "var").data_dir
 
 
 def write(path: Path, text: str) -> Path:
@@ -84,10 +82,10 @@ def data_dir(settings: Settings) -> Path:
 
 @pytest.fixture(scope="module")
 def builtin_run(
-    tmp_path_factory: pytest.TempPathFactory, migrated_db_template: Path
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases
 ) -> tuple[Path, Result]:
     """One `kb ingest --builtin` for the module: later tests only read that data dir."""
-    data_dir = new_data_dir(tmp_path_factory.mktemp("cli-corpus"), migrated_db_template)
+    data_dir = new_data_dir(tmp_path_factory.mktemp("cli-corpus"), databases)
     return data_dir, kb(data_dir, "ingest", "--builtin", "--json")
 
 
@@ -226,10 +224,10 @@ class TestKbSearch:
         assert scores == sorted(scores, reverse=True)
 
     def test_honours_the_data_dir(
-        self, tmp_path: Path, migrated_db_template: Path, docs_dir: Path
+        self, tmp_path: Path, databases: Databases, docs_dir: Path
     ) -> None:
-        finance = new_data_dir(tmp_path / "finance", migrated_db_template)
-        people = new_data_dir(tmp_path / "people", migrated_db_template)
+        finance = new_data_dir(tmp_path / "finance", databases)
+        people = new_data_dir(tmp_path / "people", databases)
         kb_json(finance, "ingest", str(write(docs_dir / "budget.txt", BUDGET)))
         kb_json(people, "ingest", str(write(docs_dir / "welcome.html", WELCOME)))
         query = "who approves going over the spending plan"

@@ -19,6 +19,7 @@ from companion.matching.config import MatchingSettings
 from companion.programs import service as programs
 from companion.runtime import Services
 from companion.settings import Settings
+from tests.helpers import cli_env
 from tests.matching.conftest import BEST_PAIRS, SMALL, to_csv
 
 runner = CliRunner()
@@ -48,7 +49,7 @@ MATCH_KEYS = {"mentor_id", "mentee_id", "score", "reasons", "components"}
 
 def companion(data_dir: Path, *args: str) -> Result:
     """Run `companion ARGS` with COMPANION_DATA_DIR pointing at `data_dir`."""
-    return runner.invoke(app, list(args), env={"COMPANION_DATA_DIR": str(data_dir)})
+    return runner.invoke(app, list(args), env=cli_env(data_dir))
 
 
 def companion_json(data_dir: Path, *args: str) -> Any:

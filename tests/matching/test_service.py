@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +25,7 @@ from companion.participants.models import Participant
 from companion.programs.models import Program
 from companion.relationships import service as relationship_service
 from companion.runtime import Services
-from companion.settings import Settings
+from tests.conftest import Databases
 from tests.helpers import TEST_SYSTEM
 from tests.matching.conftest import (
     ANA,
@@ -178,14 +176,13 @@ class DemoRun:
 
 @pytest.fixture(scope="module")
 def demo(
-    tmp_path_factory: pytest.TempPathFactory, migrated_db_template: Path, encoder
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases, encoder
 ) -> Iterator[DemoRun]:
     """The 52-person demo cohort imported and matched once; tests only add runs to it."""
-    data_dir = tmp_path_factory.mktemp("demo-matching") / "var"
-    data_dir.mkdir()
-    shutil.copy(migrated_db_template, data_dir / "companion.db")
+    settings = databases.new(tmp_path_factory.mktemp("demo-matching") / "var")
+    data_dir = settings.data_dir
     built = Services(
-        Settings(environment="test", data_dir=data_dir),
+        settings,
         encoder=encoder,
         chroma=embeddings.make_chroma_client(path=data_dir / "chroma"),
     )

@@ -20,6 +20,7 @@ from companion.relationships.models import (
     Relationship,
     SessionStatus,
 )
+from tests.helpers import point_cli_at
 from tests.relationships.conftest import World
 
 MEMBERS = ("maya", "eli")
@@ -448,7 +449,7 @@ class TestHealth:
         self, world: World, monkeypatch: pytest.MonkeyPatch, stalled: bool
     ) -> None:
         backdate(world, world.second, 40)
-        monkeypatch.setenv("COMPANION_DATA_DIR", str(world.services.settings.data_dir))
+        point_cli_at(monkeypatch, world.services.settings)
         args = ["relationships", "list", "--program", "Pilot", "--json"]
         result = CliRunner().invoke(cli_app, [*args, "--stalled"] if stalled else args)
         assert result.exit_code == 0, result.output
@@ -460,6 +461,6 @@ class TestHealth:
     def test_the_cli_names_an_unknown_program(
         self, world: World, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setenv("COMPANION_DATA_DIR", str(world.services.settings.data_dir))
+        point_cli_at(monkeypatch, world.services.settings)
         result = CliRunner().invoke(cli_app, ["relationships", "list", "--program", "Nope"])
         assert result.exit_code != 0 and "Nope" in result.output

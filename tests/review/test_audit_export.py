@@ -8,12 +8,13 @@ import pytest
 from typer.testing import CliRunner
 
 from companion.cli import app
+from tests.helpers import point_cli_at
 from tests.relationships.conftest import World
 
 
 @pytest.fixture
 def cli(world: World, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("COMPANION_DATA_DIR", str(world.services.settings.data_dir))
+    point_cli_at(monkeypatch, world.services.settings)
     return CliRunner()
 
 

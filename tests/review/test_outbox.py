@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -31,7 +32,7 @@ from companion.review import outbox
 from companion.review.models import OutboxMessage, OutboxStatus
 from companion.runtime import Services
 from companion.settings import Settings
-from tests.helpers import free_port
+from tests.helpers import cli_env, free_port
 from tests.relationships.conftest import World
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -49,14 +50,13 @@ WAIT_SECONDS = 30
 DISPATCHER = """
 import sys
 from datetime import datetime
-from pathlib import Path
 
 from companion.db import make_engine, make_session_factory
 from companion.review import outbox
 from companion.settings import Settings
 
-data_dir, now, max_attempts = sys.argv[1:]
-settings = Settings(environment="test", data_dir=Path(data_dir))
+now, max_attempts = sys.argv[1:]
+settings = Settings(environment="test")  # the data dir and database from the environment
 sessions = make_session_factory(make_engine(settings.resolved_database_url))
 outbox.dispatch(
     sessions=sessions,
@@ -743,10 +743,10 @@ class TestDispatch:
                 sys.executable,
                 "-c",
                 DISPATCHER,
-                str(settings.data_dir),
                 T0.isoformat(),
                 str(max_attempts),
-            ]
+            ],
+            env={**os.environ, **cli_env(settings.data_dir)},
         )
         try:
             assert webhook.first_arrived.wait(WAIT_SECONDS)

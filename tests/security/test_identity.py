@@ -28,7 +28,7 @@ from companion.relationships import service as relationships
 from companion.review import outbox
 from companion.runtime import Services
 from companion.settings import Settings
-from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user, point_cli_at
 from tests.relationships.conftest import PEOPLE, to_csv
 from tests.review.test_outbox import MailRecorder, mailbox  # noqa: F401
 from tests.web.conftest import Browser
@@ -448,7 +448,7 @@ class TestCommandLine:
 
         from companion.cli import app
 
-        monkeypatch.setenv("COMPANION_DATA_DIR", str(org.services.settings.data_dir))
+        point_cli_at(monkeypatch, org.services.settings)
         runner = CliRunner()
         made = runner.invoke(app, ["users", "invite", "pia@example.org"])
         assert made.exit_code == 0, made.output

@@ -19,7 +19,7 @@ from companion.audit.models import AuditEvent
 from companion.cli import app as cli
 from companion.db.base import utcnow
 from companion.runtime import Services
-from tests.helpers import TEST_ACTOR, bearer, make_user
+from tests.helpers import TEST_ACTOR, bearer, make_user, point_cli_at
 from tests.relationships.conftest import World
 from tests.web.conftest import EMAILS, PASSWORD, Browser
 
@@ -239,7 +239,7 @@ class TestSignOutEverywhere:
         assert missing.status_code == 404
 
     def test_the_operator_signs_anyone_out_everywhere(self, web, browser_for, monkeypatch):
-        monkeypatch.setenv("COMPANION_DATA_DIR", str(web.services.settings.data_dir))
+        point_cli_at(monkeypatch, web.services.settings)
         maya = browser_for("maya")
         result = CliRunner().invoke(cli, ["users", "sign-out-everywhere", EMAILS["maya"]])
         assert result.exit_code == 0, result.output
