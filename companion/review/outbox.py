@@ -7,12 +7,13 @@ something is ready and where to read it after signing in.
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from urllib.parse import urlsplit
 
 import httpx
@@ -39,6 +40,14 @@ MAX_SUBJECT_LENGTH = 300  # the width of OutboxMessage.subject
 # longer than one send can take (SEND_TIMEOUT_SECONDS per network step).
 CLAIM_SECONDS = 300
 CLAIMED = "claimed by a dispatcher that has not finished sending it"
+# Committed just before the send starts. A claim that lapses with this mark means the
+# dispatcher stopped after the message may have left (after the SMTP server or the
+# webhook had it, before the send was recorded): it is never sent again.
+SENDING = "being sent by a dispatcher that has not recorded the outcome"
+UNCONFIRMED = (
+    "the dispatcher stopped while sending it; it may have been delivered, "
+    "so it is not sent again"
+)
 NEUTRAL_HEADLINE = "A reviewed draft is ready for a participant of {program}"
 
 
@@ -194,7 +203,12 @@ def _dispatch(
     base_delay_seconds: int,
 ) -> DispatchReport:
     due = session.execute(
-        select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.next_attempt_at)
+        select(
+            OutboxMessage.id,
+            OutboxMessage.attempts,
+            OutboxMessage.next_attempt_at,
+            OutboxMessage.last_error,
+        )
         .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
     ).all()
@@ -221,14 +235,26 @@ def _dispatch(
             _settle(session, message, "outbox.cancelled", program_id)
             cancelled += 1
             continue
+        if candidate.last_error == SENDING:
+            # The claim lapsed after the send began and before its outcome was
+            # recorded: the message may well have arrived. Sending it again could
+            # deliver it twice, so it stops here, marked for a person to check.
+            message.status = OutboxStatus.failed
+            message.last_error = UNCONFIRMED
+            _settle(session, message, "outbox.failed", program_id)
+            failed += 1
+            continue
         if message.attempts >= max_attempts:
             # A claim that lapsed on the last attempt (or max_attempts was lowered):
-            # the message may or may not have left, and no attempt is left to retry.
+            # no attempt is left to retry.
             message.status = OutboxStatus.failed
             _settle(session, message, "outbox.failed", program_id)
             failed += 1
             continue
-        message.attempts += 1  # counted before sending, so an interrupted try counts
+        # Counted, and marked as being sent, before sending: an interrupted try counts,
+        # and a dispatcher that dies from here on leaves the mark behind.
+        message.attempts += 1
+        message.last_error = SENDING
         session.commit()
         try:
             _send(message, settings, now)
@@ -332,7 +358,7 @@ def _queued(
 
 
 def _claim(
-    session: Session, candidate: Row[tuple[int, int, datetime]], *, until: datetime
+    session: Session, candidate: Row[tuple[int, int, datetime, str]], *, until: datetime
 ) -> OutboxMessage | None:
     """Claim a due message as it was read, or return None if it has changed since.
 
@@ -347,7 +373,11 @@ def _claim(
             OutboxMessage.attempts == candidate.attempts,
             OutboxMessage.next_attempt_at == candidate.next_attempt_at,
         )
-        .values(next_attempt_at=until, last_error=CLAIMED),
+        .values(
+            next_attempt_at=until,
+            # Keep the mark of a send that began: the claimant must see it.
+            last_error=SENDING if candidate.last_error == SENDING else CLAIMED,
+        ),
         execution_options={"synchronize_session": False},
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -394,14 +424,30 @@ def _post_webhook(message: OutboxMessage) -> None:
     payload = {**message.payload, "text": _escape_for_slack(message.payload["text"])}
     # Error texts are built here rather than taken from httpx, whose messages
     # repeat the URL, and a webhook URL is itself a secret.
+    # The same key on every attempt of a message, so a receiver that honours it drops
+    # a repeat (e.g. of a send that timed out after the receiver had it).
+    headers = {"Idempotency-Key": idempotency_key(message)}
     try:
-        response = httpx.post(message.target, json=payload, timeout=SEND_TIMEOUT_SECONDS)
+        response = httpx.post(
+            message.target, json=payload, headers=headers, timeout=SEND_TIMEOUT_SECONDS
+        )
     except httpx.TimeoutException:
         raise _SendFailed("webhook timed out") from None
     except httpx.HTTPError as exc:
         raise _SendFailed(f"webhook unreachable ({type(exc).__name__})") from None
     if not response.is_success:
         raise _SendFailed(f"webhook answered HTTP {response.status_code}")
+
+
+def idempotency_key(message: OutboxMessage) -> str:
+    """A key of this message alone, the same on every attempt to send it.
+
+    Derived from the row's id and the moment it was queued, so a database that was
+    reset and numbers its messages from 1 again does not repeat the keys it sent.
+    """
+    queued = message.created_at.isoformat(timespec="microseconds")
+    digest = hashlib.sha256(f"{message.id}|{queued}".encode()).hexdigest()[:24]
+    return f"outbox-{message.id}-{digest}"
 
 
 def _escape_for_slack(text: str) -> str:
@@ -421,10 +467,10 @@ def _send_email(message: OutboxMessage, settings: Settings, now: datetime) -> No
     email["To"] = formataddr((message.payload.get("name", ""), message.target))
     email["Subject"] = message.subject
     email["Date"] = format_datetime(now)
-    # An explicit domain: make_msgid would otherwise look up this host's FQDN.
-    email["Message-ID"] = make_msgid(
-        idstring=f"outbox-{message.id}", domain=settings.smtp_from.rpartition("@")[2] or None
-    )
+    # The same on every attempt, so mail clients can tell a repeat from a new message;
+    # an explicit domain, as looking up this host's name could hang.
+    domain = settings.smtp_from.rpartition("@")[2] or "localhost"
+    email["Message-ID"] = f"<{idempotency_key(message)}@{domain}>"
     email.set_content(message.body)
     try:
         with smtplib.SMTP(

@@ -77,6 +77,7 @@ class WebhookReceiver:
     def __init__(self) -> None:
         self.script: list[int] = []  # statuses to answer with, then 200
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.idempotency_keys: list[str | None] = []
         self.hold_first = False
         self.first_arrived = threading.Event()
         self.release = threading.Event()
@@ -88,6 +89,7 @@ class WebhookReceiver:
                 length = int(self.headers["Content-Length"])
                 with lock:
                     receiver.requests.append((self.path, json.loads(self.rfile.read(length))))
+                    receiver.idempotency_keys.append(self.headers.get("Idempotency-Key"))
                     hold = receiver.hold_first and len(receiver.requests) == 1
                     status = receiver.script.pop(0) if receiver.script else 200
                 if hold:
@@ -755,37 +757,135 @@ class TestDispatch:
             dispatcher.wait(WAIT_SECONDS)
         webhook.release.set()
 
-    def test_a_claim_whose_dispatcher_died_is_sent_again_once_it_lapses(
+    def test_a_dispatcher_that_died_mid_send_is_never_followed_by_a_second_send(
         self,
         session: Session,
         services: Services,
         webhook_only: Settings,
         webhook: WebhookReceiver,
     ) -> None:
-        queue(session, webhook_only, make_draft(session))
+        """Killed while the webhook had the message and had not answered: it may have
+        been delivered, so when the claim lapses it is marked, not sent again."""
+        draft = make_draft(session)
+        queue(session, webhook_only, draft)
         self._crash_while_sending(webhook_only, webhook, max_attempts=5)
 
         [row] = stored(services)
-        assert (row.status, row.attempts) == (OutboxStatus.pending, 1)
-        assert row.last_error == outbox.CLAIMED
+        assert (row.status, row.attempts, row.last_error) == (
+            OutboxStatus.pending,
+            1,
+            outbox.SENDING,
+        )
         lapses = T0 + timedelta(seconds=outbox.CLAIM_SECONDS)
         still_claimed = lapses - timedelta(microseconds=1)
         assert dispatch(session, settings=webhook_only, now=still_claimed) == (
             outbox.DispatchReport()
         )
         assert dispatch(session, settings=webhook_only, now=lapses) == (
-            outbox.DispatchReport(sent=1)
+            outbox.DispatchReport(failed=1)
+        )
+        assert dispatch(session, settings=webhook_only, now=lapses + timedelta(days=1)) == (
+            outbox.DispatchReport()
         )
         session.commit()
 
         [row] = stored(services)
         assert (row.status, row.attempts, row.sent_at, row.last_error) == (
-            OutboxStatus.sent,
-            2,  # the interrupted attempt counts
-            lapses,
-            "",
+            OutboxStatus.failed,
+            1,
+            None,
+            outbox.UNCONFIRMED,
         )
-        assert len(webhook.requests) == 2
+        assert len(webhook.requests) == 1
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.failed"))
+        assert (event.subject_id, event.data["error"]) == (str(draft.id), outbox.UNCONFIRMED)
+        assert audit.verify(session=session) == []
+
+    def test_a_dispatcher_that_dies_after_sending_never_sends_a_second_copy(
+        self,
+        session: Session,
+        services: Services,
+        notifying: Settings,
+        webhook: WebhookReceiver,
+        mailbox: tuple[MailRecorder, int],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """The SMTP server and the webhook accepted each message; the dispatcher died
+        before recording it (its transport raised after the send)."""
+        queue(session, notifying, make_draft(session))  # a webhook message and two emails
+        real_send = outbox._send
+
+        def send_then_die(message: OutboxMessage, settings: Settings, now: datetime) -> None:
+            real_send(message, settings, now)
+            raise SystemExit("the dispatcher's process ends here")
+
+        monkeypatch.setattr(outbox, "_send", send_then_die)
+        for _ in range(3):
+            with pytest.raises(SystemExit):
+                dispatch(session, settings=notifying, now=T0)
+        assert len(webhook.requests) + len(mailbox[0].messages) == 3
+        monkeypatch.setattr(outbox, "_send", real_send)
+
+        lapses = T0 + timedelta(seconds=outbox.CLAIM_SECONDS)
+        assert dispatch(session, settings=notifying, now=lapses) == (
+            outbox.DispatchReport(failed=3)
+        )
+        assert (len(webhook.requests), len(mailbox[0].messages)) == (1, 2)
+        assert {(row.status, row.last_error) for row in stored(services)} == {
+            (OutboxStatus.failed, outbox.UNCONFIRMED)
+        }
+
+    def test_a_claim_that_lapses_before_the_send_began_is_sent_once(
+        self,
+        session: Session,
+        services: Services,
+        webhook_only: Settings,
+        webhook: WebhookReceiver,
+    ) -> None:
+        """A dispatcher that claimed a message and died before sending it: nothing left,
+        so the message is sent when the claim lapses."""
+        queue(session, webhook_only, make_draft(session))
+        with services.sessions() as dying:
+            candidate = dying.execute(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.attempts,
+                    OutboxMessage.next_attempt_at,
+                    OutboxMessage.last_error,
+                )
+            ).one()
+            lapses = T0 + timedelta(seconds=outbox.CLAIM_SECONDS)
+            assert outbox._claim(dying, candidate, until=lapses) is not None
+            dying.commit()
+
+        assert dispatch(session, settings=webhook_only, now=T0) == outbox.DispatchReport()
+        assert dispatch(session, settings=webhook_only, now=lapses) == (
+            outbox.DispatchReport(sent=1)
+        )
+        [row] = stored(services)
+        assert (row.status, row.attempts, row.last_error) == (OutboxStatus.sent, 1, "")
+        assert len(webhook.requests) == 1
+
+    def test_every_attempt_at_a_webhook_carries_the_same_idempotency_key(
+        self,
+        session: Session,
+        services: Services,
+        webhook_only: Settings,
+        webhook: WebhookReceiver,
+    ) -> None:
+        webhook.script = [500]
+        queue(session, webhook_only, make_draft(session))
+        queue(session, webhook_only, make_draft(session))
+        assert dispatch(session, settings=webhook_only, now=T0) == (
+            outbox.DispatchReport(sent=1, retried=1)
+        )
+        later = T0 + timedelta(hours=1)
+        assert dispatch(session, settings=webhook_only, now=later) == outbox.DispatchReport(sent=1)
+
+        first, second = stored(services)
+        first_key, second_key = outbox.idempotency_key(first), outbox.idempotency_key(second)
+        assert webhook.idempotency_keys == [first_key, second_key, first_key]
+        assert first_key != second_key
 
     def test_a_claim_that_lapses_on_the_last_attempt_gives_up(
         self,
@@ -794,11 +894,26 @@ class TestDispatch:
         webhook_only: Settings,
         webhook: WebhookReceiver,
     ) -> None:
+        webhook.script = [500]
         draft = make_draft(session)
         queue(session, webhook_only, draft)
-        self._crash_while_sending(webhook_only, webhook, max_attempts=1)
+        assert dispatch(session, settings=webhook_only, now=T0, max_attempts=2) == (
+            outbox.DispatchReport(retried=1)
+        )
+        # A dispatcher claims the retry and dies before sending it; max_attempts is 1 now.
+        with services.sessions() as dying:
+            candidate = dying.execute(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.attempts,
+                    OutboxMessage.next_attempt_at,
+                    OutboxMessage.last_error,
+                )
+            ).one()
+            lapses = T0 + timedelta(hours=1)
+            assert outbox._claim(dying, candidate, until=lapses) is not None
+            dying.commit()
 
-        lapses = T0 + timedelta(seconds=outbox.CLAIM_SECONDS)
         report = dispatch(session, settings=webhook_only, now=lapses, max_attempts=1)
         session.commit()
 
