@@ -45,8 +45,7 @@ CLAIMED = "claimed by a dispatcher that has not finished sending it"
 # webhook had it, before the send was recorded): it is never sent again.
 SENDING = "being sent by a dispatcher that has not recorded the outcome"
 UNCONFIRMED = (
-    "the dispatcher stopped while sending it; it may have been delivered, "
-    "so it is not sent again"
+    "the dispatcher stopped while sending it; it may have been delivered, so it is not sent again"
 )
 NEUTRAL_HEADLINE = "A reviewed draft is ready for a participant of {program}"
 
