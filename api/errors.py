@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from companion.db import concurrency_failure
 from companion.errors import CompanionError, Unauthenticated
 
 log = logging.getLogger("companion.api")
@@ -73,6 +76,8 @@ def _page(request: Request, status: int, message: str):
 def install_error_handlers(app: FastAPI) -> None:
     from api.web.core import LoginRequired
 
+    app.add_middleware(RetryConcurrentWrites)
+
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired):
         from urllib.parse import quote
@@ -114,16 +119,6 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(OperationalError)
-    async def _database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
-        if "database is locked" not in str(exc.orig):
-            return await _unexpected(_request, exc)
-        return JSONResponse(
-            error_body("busy", "The database is busy with another change; retry in a moment."),
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
-
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("Unhandled error", exc_info=exc)
@@ -131,3 +126,92 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("internal_error", "Something went wrong on our side; it has been logged."),
             status_code=500,
         )
+
+
+# A request that lost to concurrent work is run again this many times before it is
+# answered 503 (busy) or 409 (conflict); each try is one whole, rolled-back transaction.
+CONCURRENCY_RETRIES = 2
+_BUSY = "The database is busy with other changes; nothing was saved. Retry in a moment."
+_CONFLICT = (
+    "This was changed by someone else at the same moment; nothing was saved. Reload and retry."
+)
+
+
+class RetryConcurrentWrites:
+    """Run a request again when its transaction lost to a concurrent one; never a 500.
+
+    One request is one transaction (`SessionDep`), rolled back whole when it fails, so
+    running the request again is safe as long as no answer has begun. A serialisation
+    failure, a deadlock, a lock timeout or SQLite's "database is locked" is retried
+    (CONCURRENCY_RETRIES times, after a short random pause) and then answered 503 with
+    Retry-After; a unique value taken by a concurrent commit is retried (the service
+    then sees it) and then answered 409. The request body is read once and replayed.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        kind = "busy"
+        for attempt in range(CONCURRENCY_RETRIES + 1):
+            started = replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            async def tracked(message: Message) -> None:
+                nonlocal started
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+
+            try:
+                await self.app(dict(scope), replay, tracked)
+                return
+            except Exception as exc:
+                failure = concurrency_failure(exc)
+                if failure is None or started:
+                    raise
+                kind = failure
+                log.warning(
+                    "%s %s lost to concurrent work (%s, try %d of %d)",
+                    scope.get("method"),
+                    scope.get("path"),
+                    kind,
+                    attempt + 1,
+                    CONCURRENCY_RETRIES + 1,
+                )
+                if attempt < CONCURRENCY_RETRIES:
+                    await asyncio.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+        response = _concurrency_answer(Request(scope), kind)
+        await response(scope, receive, send)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _concurrency_answer(request: Request, kind: str) -> Response:
+    status, code, message = (503, "busy", _BUSY) if kind == "busy" else (409, "conflict", _CONFLICT)
+    if is_web(request):
+        response = _page(request, status, message)
+    else:
+        response = JSONResponse(error_body(code, message), status_code=status)
+    if status == 503:
+        response.headers["Retry-After"] = "1"
+    return response

@@ -78,9 +78,11 @@ class Databases:
     template migrated once (`CREATE DATABASE … TEMPLATE …`), dropped by `drop`.
     """
 
-    def __init__(self, sqlite_template: Path, postgres_url: str | None) -> None:
+    def __init__(self, sqlite_template: Path, postgres_url: str | None, prefix: str = "t") -> None:
         self.sqlite_template = sqlite_template
         self.postgres_url = postgres_url
+        self.prefix = prefix
+        self.template = f"{prefix}_template"
         self._count = 0
         self._admin = None
         if postgres_url is not None:
@@ -90,9 +92,13 @@ class Databases:
             self._admin = create_engine(
                 postgres_url, isolation_level="AUTOCOMMIT", poolclass=NullPool
             )
-            self._execute("DROP DATABASE IF EXISTS companion_template WITH (FORCE)")
-            self._execute("CREATE DATABASE companion_template")
-            upgrade(self._url_of("companion_template"))
+            self._execute(f"DROP DATABASE IF EXISTS {self.template} WITH (FORCE)")
+            self._execute(f"CREATE DATABASE {self.template}")
+            upgrade(self._url_of(self.template))
+
+    def execute(self, statement: str) -> None:
+        """Run one statement on the server, outside any test's database (e.g. ALTER DATABASE)."""
+        self._execute(statement)
 
     def _execute(self, statement: str) -> None:
         from sqlalchemy import text
@@ -114,8 +120,8 @@ class Databases:
             shutil.copy(self.sqlite_template, data_dir / "companion.db")
             return Settings(environment="test", data_dir=data_dir, **overrides)
         self._count += 1
-        name = f"t_{self._count}"
-        self._execute(f"CREATE DATABASE {name} TEMPLATE companion_template")
+        name = f"{self.prefix}_{self._count}"
+        self._execute(f"CREATE DATABASE {name} TEMPLATE {self.template}")
         DATABASE_URLS[data_dir] = self._url_of(name)
         return Settings(
             environment="test", data_dir=data_dir, database_url=DATABASE_URLS[data_dir], **overrides
@@ -135,6 +141,16 @@ class Databases:
 def databases(request: pytest.FixtureRequest, migrated_db_template: Path) -> Databases:
     postgres = request.getfixturevalue("postgres_url") if TEST_DATABASE == "postgresql" else None
     return Databases(migrated_db_template, postgres)
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(
+    request: pytest.FixtureRequest, databases: Databases, migrated_db_template: Path
+) -> Databases:
+    """PostgreSQL databases for tests about PostgreSQL, whichever engine the run is on."""
+    if databases.postgres_url is not None:
+        return databases
+    return Databases(migrated_db_template, request.getfixturevalue("postgres_url"), prefix="pg")
 
 
 @pytest.fixture

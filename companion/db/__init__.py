@@ -1,11 +1,18 @@
 """Relational storage: engine, sessions, ORM base and migrations."""
 
 from companion.db.base import Base
-from companion.db.engine import fetch_page, make_engine, make_session_factory, session_scope
+from companion.db.engine import (
+    concurrency_failure,
+    fetch_page,
+    make_engine,
+    make_session_factory,
+    session_scope,
+)
 from companion.db.migrate import current_revision, head_revision, upgrade
 
 __all__ = [
     "Base",
+    "concurrency_failure",
     "current_revision",
     "fetch_page",
     "head_revision",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion.errors import CompanionError
@@ -34,6 +35,36 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+# PostgreSQL's codes for a transaction that lost to a concurrent one and may simply be
+# run again: serialisation failure, deadlock, lock not available.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+_UNIQUE_VIOLATION = "23505"
+
+
+def concurrency_failure(exc: BaseException) -> Literal["busy", "conflict"] | None:
+    """Whether `exc` is a clash with concurrent work rather than a fault, and which kind.
+
+    "busy": the engine gave up waiting or chose this transaction to lose (PostgreSQL's
+    serialisation failures, deadlocks, lock timeouts; SQLite's "database is locked");
+    run again, it will likely pass. "conflict": a unique value was taken by a
+    transaction that committed first; run again, the work sees that value and either
+    passes or refuses it for what it is. None: anything else.
+    """
+    if not isinstance(exc, DBAPIError):
+        return None
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return "busy"
+    if sqlstate == _UNIQUE_VIOLATION:
+        return "conflict"
+    message = str(exc.orig)
+    if "database is locked" in message:
+        return "busy"
+    if isinstance(exc, IntegrityError) and message.startswith("UNIQUE constraint failed"):
+        return "conflict"
+    return None
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
