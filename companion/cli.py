@@ -613,8 +613,11 @@ def participants_import(
             )
         except CompanionError as exc:
             for detail in exc.details:
-                where = f"line {detail['line']}" + (
-                    f", column '{detail['column']}'" if detail["column"] else ""
+                where = (
+                    f"line {detail['line']}"
+                    + (f", column '{detail['column']}'" if detail.get("column") else "")
+                    if "line" in detail
+                    else f"field '{detail.get('field', '')}'"
                 )
                 say(f"  {where}: {detail['message']}", to=err)
             raise

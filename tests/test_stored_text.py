@@ -36,8 +36,10 @@ def test_a_nul_character_in_a_cell_is_refused_and_nothing_is_imported(
                 principal=TEST_SYSTEM,
             )
         session.rollback()
-        assert refused.value.details[0]["field"] == "expertise"
-        assert "NUL" in refused.value.message
+        # Found while the file is read: the problem names its line and column.
+        [problem] = refused.value.details
+        assert (problem["line"], problem["column"]) == (4, "expertise")
+        assert "NUL" in problem["message"] and "line 4" in refused.value.message
         assert session.scalar(select(func.count()).select_from(Participant)) == 0
 
 
@@ -70,3 +72,21 @@ def test_a_nul_character_inside_a_list_is_refused(services: Services) -> None:
         with pytest.raises(InvalidInput) as refused:
             session.flush()
         assert refused.value.details[0]["field"] == "languages"
+
+
+def test_a_cell_longer_than_its_column_names_the_line_and_column(services: Services) -> None:
+    rows = [list(p) for p in PEOPLE]
+    rows[0][1] = "N" * 300  # the name column holds 200 characters
+    with services.sessions() as session:
+        program = programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
+        with pytest.raises(InvalidInput) as refused:
+            participants.import_participants(
+                session=session,
+                program=program,
+                data=to_csv([tuple(r) for r in rows]),
+                filename="p.csv",
+                principal=TEST_SYSTEM,
+            )
+        assert refused.value.details == [
+            {"line": 2, "column": "name", "message": "at most 200 characters (300 given)"}
+        ]

@@ -62,7 +62,7 @@ def check_stored_text(session: Session, _context: object, _instances: object) ->
         for attribute in mapper.column_attrs:
             column = attribute.columns[0]
             value = getattr(instance, attribute.key, None)
-            problem = _text_problem(value, getattr(column.type, "length", None))
+            problem = stored_text_problem(value, getattr(column.type, "length", None))
             if problem:
                 table = mapper.local_table.name
                 raise InvalidInput(
@@ -71,7 +71,20 @@ def check_stored_text(session: Session, _context: object, _instances: object) ->
                 )
 
 
-def _text_problem(value: object, length: int | None) -> str | None:
+def column_lengths(model: type[Base]) -> dict[str, int]:
+    """The most characters each sized text column of `model` holds, by attribute name."""
+    lengths: dict[str, int] = {}
+    for attribute in inspect(model).column_attrs:
+        length = getattr(attribute.columns[0].type, "length", None)
+        if isinstance(length, int):
+            lengths[attribute.key] = length
+    return lengths
+
+
+def stored_text_problem(value: object, length: int | None) -> str | None:
+    """Why `value` cannot be stored in a column of `length` characters (None: unsized),
+    or None when it can: a NUL character anywhere (in lists and objects too), or too long.
+    """
     if isinstance(value, str):
         if "\x00" in value:
             return "contains a NUL character, which cannot be stored; remove it"
@@ -79,11 +92,11 @@ def _text_problem(value: object, length: int | None) -> str | None:
             return f"at most {length} characters ({len(value)} given)"
     elif isinstance(value, dict):
         for item in (*value.keys(), *value.values()):
-            if problem := _text_problem(item, None):
+            if problem := stored_text_problem(item, None):
                 return problem
     elif isinstance(value, list | tuple):
         for item in value:
-            if problem := _text_problem(item, None):
+            if problem := stored_text_problem(item, None):
                 return problem
     return None
 

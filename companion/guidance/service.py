@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 from companion.accounts import policy
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
+from companion.audit.models import AuditEvent
 from companion.db import fetch_page
-from companion.db.base import utcnow
+from companion.db.base import column_lengths, utcnow
 from companion.errors import InvalidInput, NotFound
 from companion.guidance.models import KbChunk, KbDocument
 
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
     from knowledge.search import HybridSearcher, Passage, SearchFilters, SearchResult
 
 COLLECTION = "knowledge-chunks"
+# A document's id is stored with it and, as the subject of its audit events, in the trail.
+DOC_ID_MAX_LENGTH = min(
+    column_lengths(KbDocument)["doc_id"], column_lengths(AuditEvent)["subject_id"]
+)
 
 
 class KnowledgeBase:
@@ -183,6 +188,13 @@ class _Change:
 def _plan(*, session: Session, document: SourceDocument) -> _Change | None:
     """What ingesting a document would change; None when it is already there as it is."""
     from knowledge.chunking import chunk_document
+
+    if len(document.doc_id) > DOC_ID_MAX_LENGTH:
+        raise InvalidInput(
+            f"the document id is {len(document.doc_id)} characters long; at most "
+            f"{DOC_ID_MAX_LENGTH} are allowed: give it a shorter `id` in its front matter",
+            field="doc_id",
+        )
 
     existing = session.scalars(
         select(KbDocument).where(KbDocument.doc_id == document.doc_id)

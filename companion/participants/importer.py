@@ -21,6 +21,8 @@ from companion.availability import (
     known_timezones,
     parse_availability,
 )
+from companion.db.base import column_lengths, stored_text_problem
+from companion.participants.models import Participant
 
 Format = Literal["csv", "jsonl"]
 
@@ -188,6 +190,10 @@ def _decode(data: bytes, problems: list[ImportProblem]) -> str | None:
         return None
 
 
+# The most characters a cell may hold: as many as the column that stores it.
+_CELL_LENGTHS = {**column_lengths(Participant), "id": column_lengths(Participant)["external_id"]}
+
+
 @dataclass
 class _Cells:
     """One row's raw values, and the problems found while reading them."""
@@ -206,11 +212,19 @@ class _Cells:
         if value is None:
             return ""
         if isinstance(value, str):
-            return value.strip()
+            return self._storable(column, value.strip())
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return str(value)
+            return self._storable(column, str(value))
         self.report(column, f"expected text, not {_describe(value)}")
         return ""
+
+    def _storable(self, column: str, value: str) -> str:
+        """The value, or "" with the problem reported when no column could hold it."""
+        problem = stored_text_problem(value, _CELL_LENGTHS.get(column))
+        if problem:
+            self.report(column, problem)
+            return ""
+        return value
 
     def required(self, column: str) -> str:
         value = self.text(column)
@@ -227,7 +241,7 @@ class _Cells:
                 if isinstance(item, str) or (
                     isinstance(item, int | float) and not isinstance(item, bool)
                 ):
-                    items.append(str(item).strip())
+                    items.append(self._storable(column, str(item).strip()))
                 else:
                     self.report(column, f"expected a list of text, found {_describe(item)}")
             return [item for item in items if item]
