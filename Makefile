@@ -103,8 +103,22 @@ postgresql:
 	  $(SUDO) apt-get install -y --no-install-recommends postgresql \
 	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends postgresql; }; }
 
-test: lint $(VENV)/.exported $(CHROMIUM) postgresql  ## Build everything and run the whole test suite (browser and PostgreSQL tests included)
+# The suite runs twice: on SQLite (the embedded default), then on PostgreSQL (each test
+# on its own database cloned from a migrated template, on a server the tests start). The
+# second run leaves out what never touches the database, so runs the same either way:
+# the browser tests (tests/e2e), the encoder, chunking, loaders, prompt rendering,
+# drafting quality and kinds, pure matching (engine, modes, planted cohorts),
+# availability, language, the vector index, settings, and the torch-free serving probe
+# (its subprocesses use the default SQLite file whatever the run).
+NOT_ON_POSTGRESQL := tests/e2e tests/test_embeddings.py tests/knowledge tests/prompts \
+  tests/drafting/test_quality.py tests/drafting/test_kinds.py tests/matching/test_engine.py \
+  tests/matching/test_modes.py tests/matching/test_planted.py tests/test_availability.py \
+  tests/test_language.py tests/test_index.py tests/test_settings.py \
+  tests/test_serving_without_torch.py
+
+test: lint $(VENV)/.exported $(CHROMIUM) postgresql  ## Build everything and run the whole test suite on SQLite, then on PostgreSQL
 	$(BIN)/pytest
+	COMPANION_TEST_DATABASE=postgresql $(BIN)/pytest $(addprefix --ignore=,$(NOT_ON_POSTGRESQL))
 
 bench: $(VENV)/.installed-dev  ## Run the benchmarks in bench/
 	$(BIN)/python bench/embed.py
