@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
 
 from api.errors import install_error_handlers
-from api.params import numbers_in_range
+from api.params import storable_input
 from api.routes import (
     drafts,
     goals,
@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         version=__version__,
         summary="Matching, a knowledge base of mentoring practice, and reviewed drafts.",
         lifespan=lifespan,
-        dependencies=[Depends(numbers_in_range)],
+        dependencies=[Depends(storable_input)],
     )
     app.strict_transport = resolved.environment == "production"
     install_error_handlers(app)

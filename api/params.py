@@ -1,12 +1,18 @@
-"""One bound for every number a request carries, so none reaches the database out of range.
+"""One check of every number and text a request carries, so none reaches the database
+as something it cannot hold.
 
 Every id column is an INTEGER, which PostgreSQL holds in 32 bits (SQLite in 64):
 a larger number makes the driver or the server fail (a 500) instead of finding
-nothing or refusing a value. `numbers_in_range` runs before every route, reads the
-route's own declaration to find its integer and float path and query parameters,
-and refuses any that is out of range or not finite, as well as any such number in
-a JSON body, with the same 422 as other invalid input. Pages that read numbers
-from a posted form by hand use `whole_number`.
+nothing or refusing a value; PostgreSQL refuses a NUL character in any text.
+`storable_input` runs before every route, reads the route's own declaration to find
+its integer and float path and query parameters, and refuses any that is out of range
+or not finite, any path or query value holding a NUL character, and any such number
+or text anywhere in a JSON body, with the same 422 as other invalid input, naming
+where it is. Pages that read numbers from a posted form by hand use `whole_number`;
+text posted in a form that a column cannot hold is refused before each flush
+(`companion.db.base.check_stored_text`) with a message next to its field. Lengths are
+checked by each request model (`max_length`) and, for every sized column, before
+each flush.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ MIN_INT = -(2**31)
 MAX_INT = 2**31 - 1
 OUT_OF_RANGE = f"must be a whole number from {MIN_INT} to {MAX_INT}"
 NOT_FINITE = "must be a finite number"
+HOLDS_NUL = "must not contain a NUL character (\\u0000), which cannot be stored"
 
 _AS_INT = TypeAdapter(int)
 _AS_FLOAT = TypeAdapter(float)
@@ -46,13 +53,20 @@ def whole_number(text: str, *, field: str) -> int:
     return number
 
 
-async def numbers_in_range(request: Request) -> None:
-    """Refuse a path, query or JSON body number the database could not hold (422)."""
+async def storable_input(request: Request) -> None:
+    """Refuse a path, query or JSON body number or text the database could not hold (422)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
     numeric, has_body = _numeric_params(route)
     errors: list[dict[str, Any]] = []
+    given = [
+        *(("path", name, value) for name, value in request.path_params.items()),
+        *(("query", name, value) for name, value in request.query_params.multi_items()),
+    ]
+    for location, name, value in given:
+        if isinstance(value, str) and "\x00" in value:
+            errors.append(_error((location, name), HOLDS_NUL, value))
     for location, name, kind in numeric:
         if location == "path":
             values = [request.path_params.get(name)]
@@ -134,6 +148,8 @@ def _body_errors(value: Any, location: tuple[str | int, ...]) -> list[dict[str, 
         return [
             e for index, item in enumerate(value) for e in _body_errors(item, (*location, index))
         ]
+    if isinstance(value, str):
+        return [_error(location, HOLDS_NUL, value)] if "\x00" in value else []
     if isinstance(value, bool):
         return []
     if isinstance(value, int) and not MIN_INT <= value <= MAX_INT:

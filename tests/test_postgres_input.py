@@ -13,7 +13,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api.app import create_app
-from companion.accounts.models import Role
+from companion.accounts.models import Role, User
 from companion.cli import app as cli
 from companion.db import session_scope
 from companion.guidance.models import KbDocument
@@ -110,3 +110,23 @@ def test_kb_ingest_keeps_the_good_files_and_names_the_bad_one(
     with pg_services.sessions() as session:
         stored = session.scalars(select(KbDocument.doc_id)).all()
     assert sorted(stored) == ["closing", "feedback", "listening"]
+
+
+def test_a_nul_byte_anywhere_in_a_request_is_a_422_naming_where(pg_services: Services) -> None:
+    with pg_services.sessions() as session:
+        _, admin = make_user(session, "admin@example.org", (Role.admin, None))
+    with TestClient(create_app(services=pg_services)) as client:
+        nested = client.post(
+            "/api/v1/users",
+            json={"email": "pia@example.org", "roles": [{"role": "admin\u0000"}]},
+            headers=bearer(admin),
+        )
+        assert nested.status_code == 422, nested.text
+        [detail] = nested.json()["error"]["details"]
+        assert (detail["location"], detail["field"]) == ("body", "roles.0.role")
+        assert "NUL" in detail["message"]
+        query = client.get("/api/v1/programs", params={"q": "x\u0000"}, headers=bearer(admin))
+        assert query.status_code == 422, query.text
+        assert query.json()["error"]["details"][0]["field"] == "q"
+    with pg_services.sessions() as session:
+        assert session.scalars(select(User).where(User.email == "pia@example.org")).all() == []
