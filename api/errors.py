@@ -145,7 +145,8 @@ class RetryConcurrentWrites:
     failure, a deadlock, a lock timeout or SQLite's "database is locked" is retried
     (CONCURRENCY_RETRIES times, after a short random pause) and then answered 503 with
     Retry-After; a unique value taken by a concurrent commit is retried (the service
-    then sees it) and then answered 409. The request body is read once and replayed.
+    then sees it) and then answered 409. The request body is read once and replayed;
+    one larger than MAX_REPLAYED_BODY_BYTES is run once, and answered the same way.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -155,17 +156,12 @@ class RetryConcurrentWrites:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        buffered, complete = await _read_body(receive)
+        # A body too large to hold for a second try is run once, the rest streamed.
+        attempts = CONCURRENCY_RETRIES + 1 if complete else 1
         kind = "busy"
-        for attempt in range(CONCURRENCY_RETRIES + 1):
-            started = replayed = False
-
-            async def replay() -> Message:
-                nonlocal replayed
-                if not replayed:
-                    replayed = True
-                    return {"type": "http.request", "body": body, "more_body": False}
-                return await receive()
+        for attempt in range(attempts):
+            started = False
 
             async def tracked(message: Message) -> None:
                 nonlocal started
@@ -173,7 +169,7 @@ class RetryConcurrentWrites:
                 await send(message)
 
             try:
-                await self.app(dict(scope), replay, tracked)
+                await self.app(dict(scope), _replay(buffered, receive), tracked)
                 return
             except Exception as exc:
                 failure = concurrency_failure(exc)
@@ -186,24 +182,41 @@ class RetryConcurrentWrites:
                     scope.get("path"),
                     kind,
                     attempt + 1,
-                    CONCURRENCY_RETRIES + 1,
+                    attempts,
                 )
-                if attempt < CONCURRENCY_RETRIES:
+                if attempt + 1 < attempts:
                     await asyncio.sleep(random.uniform(0.01, 0.05) * 2**attempt)
         response = _concurrency_answer(Request(scope), kind)
         await response(scope, receive, send)
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
+# A request body is held in memory to be replayed only up to this size; a larger one
+# (an upload) is streamed through once and not retried.
+MAX_REPLAYED_BODY_BYTES = 8 * 1024 * 1024
+
+
+async def _read_body(receive: Receive) -> tuple[list[Message], bool]:
+    """The body's messages read so far, and whether they are all of it."""
+    messages: list[Message] = []
+    size = 0
     while True:
         message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return messages, True
+        size += len(message.get("body", b""))
+        if size > MAX_REPLAYED_BODY_BYTES:
+            return messages, False
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A receive that gives `messages` again, in order, and then reads on."""
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
 
 
 def _concurrency_answer(request: Request, kind: str) -> Response:
