@@ -163,9 +163,11 @@ def rule_masks(
         a, b = codes(mentees, "department", table), codes(mentors, "department", table)
         department = ~(np.equal.outer(a, b) & (a[:, None] >= 0))
 
+    # Ids compared as integer codes: 5,000,000 string comparisons took a second.
+    ids: dict[str, int] = {}
     self_pair = ~np.equal.outer(
-        np.array([p.external_id for p in mentees], dtype=object),
-        np.array([p.external_id for p in mentors], dtype=object),
+        np.array([ids.setdefault(p.external_id, len(ids)) for p in mentees], dtype=np.int64),
+        np.array([ids.setdefault(p.external_id, len(ids)) for p in mentors], dtype=np.int64),
     )
     return RuleMasks(language, reporting, avoid, same_manager, department, self_pair)
 
