@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +82,47 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """One event for `record_many`: what `record` takes, less the session and actor."""
+
+    action: str
+    subject_type: str
+    subject_id: str | int
+    program_id: int | None = None
+    data: dict[str, Any] | None = None
+
+
+def record_many(*, session: Session, actor: Actor, events: Sequence[NewEvent]) -> None:
+    """Append events in order, chained exactly as one `record` call each would chain them.
+
+    One read of the latest event and one flush for all of them: an import of
+    thousands of people records an event per account it creates.
+    """
+    if not events:
+        return
+    _serialise_appends(session)
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    seq, prev_hash = (0, GENESIS_HASH) if last is None else (last.seq, last.hash)
+    for new in events:
+        seq += 1
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "occurred_at": utcnow(),
+            "actor_id": actor.id,
+            "actor_label": actor.label,
+            "action": new.action,
+            "subject_type": new.subject_type,
+            "subject_id": str(new.subject_id),
+            "program_id": new.program_id,
+            "data": json.loads(json.dumps(new.data or {}, default=str)),
+            "prev_hash": prev_hash,
+        }
+        prev_hash = _event_hash(fields)
+        session.add(AuditEvent(**fields, hash=prev_hash))
+    session.flush()
 
 
 def _serialise_appends(session: Session) -> None:
