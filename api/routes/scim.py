@@ -22,7 +22,9 @@ from scim2_models import (
     Group,
     ListResponse,
     Patch,
+    Required,
     ResourceType,
+    ResponseParameters,
     Schema,
     ServiceProviderConfig,
     Sort,
@@ -69,12 +71,33 @@ Count = Annotated[int | None, Query(ge=-(2**31), le=2**31)]
 Filter_ = Annotated[str | None, Query(alias="filter", max_length=1000)]
 
 
+def response_parameters(
+    attributes: Annotated[str | None, Query(max_length=2000)] = None,
+    excluded: Annotated[str | None, Query(alias="excludedAttributes", max_length=2000)] = None,
+) -> ResponseParameters | None:
+    """Which attributes the client asked to see, or not to see (RFC 7644, section 3.9)."""
+    if not attributes and not excluded:
+        return None
+    try:
+        return ResponseParameters(
+            attributes=[a.strip() for a in attributes.split(",")] if attributes else None,
+            excluded_attributes=[a.strip() for a in excluded.split(",")] if excluded else None,
+        )
+    except ValueError as exc:
+        raise ScimError(400, f"Invalid attributes: {exc}", "invalidValue") from None
+
+
+Shown = Annotated[ResponseParameters | None, Depends(response_parameters)]
+
+
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + PREFIX
 
 
-def _answer(body: Any, context: Context, status_code: int = 200) -> JSONResponse:
-    content = body.model_dump(mode="json", scim_ctx=context)
+def _answer(
+    body: Any, context: Context, status_code: int = 200, shown: ResponseParameters | None = None
+) -> JSONResponse:
+    content = body.model_dump(mode="json", scim_ctx=context, response_parameters=shown)
     headers = {}
     meta = content.get("meta") if isinstance(content, dict) else None
     if meta:
@@ -139,7 +162,12 @@ def resource_type(request: Request, name: str, provisioner: ProvisionerDep) -> J
 
 
 def _schemas() -> list[Schema]:
-    return [User.to_schema(), Group.to_schema()]
+    """The core schemas, saying what this server needs: every person has an email address."""
+    user = User.to_schema()
+    for attribute in user.attributes or []:
+        if attribute.name == "emails":
+            attribute.required = Required.true
+    return [user, Group.to_schema()]
 
 
 @router.get("/Schemas")
@@ -170,6 +198,7 @@ def list_users(
     filter: Filter_ = None,
     start_index: StartIndex = None,
     count: Count = None,
+    shown: Shown = None,
 ) -> JSONResponse:
     listing = provisioning.list_users(
         session=session,
@@ -179,7 +208,7 @@ def list_users(
         count=count,
         base_url=_base(request),
     )
-    return _answer(listing, Context.RESOURCE_QUERY_RESPONSE)
+    return _answer(listing, Context.RESOURCE_QUERY_RESPONSE, shown=shown)
 
 
 @router.post("/Users")
@@ -194,12 +223,12 @@ def create_user(
 
 @router.get("/Users/{user_id}")
 def get_user(
-    request: Request, user_id: str, session: SessionDep, provisioner: ProvisionerDep
+    request: Request, user_id: str, session: SessionDep, provisioner: ProvisionerDep, shown: Shown
 ) -> JSONResponse:
     found = provisioning.get_user(
         session=session, principal=provisioner, user_id=user_id, base_url=_base(request)
     )
-    return _answer(found, Context.RESOURCE_QUERY_RESPONSE)
+    return _answer(found, Context.RESOURCE_QUERY_RESPONSE, shown=shown)
 
 
 @router.put("/Users/{user_id}")
@@ -247,6 +276,7 @@ def list_groups(
     filter: Filter_ = None,
     start_index: StartIndex = None,
     count: Count = None,
+    shown: Shown = None,
 ) -> JSONResponse:
     listing = provisioning.list_groups(
         session=session,
@@ -256,7 +286,7 @@ def list_groups(
         count=count,
         base_url=_base(request),
     )
-    return _answer(listing, Context.RESOURCE_QUERY_RESPONSE)
+    return _answer(listing, Context.RESOURCE_QUERY_RESPONSE, shown=shown)
 
 
 @router.post("/Groups")
@@ -271,12 +301,12 @@ def create_group(
 
 @router.get("/Groups/{group_id}")
 def get_group(
-    request: Request, group_id: str, session: SessionDep, provisioner: ProvisionerDep
+    request: Request, group_id: str, session: SessionDep, provisioner: ProvisionerDep, shown: Shown
 ) -> JSONResponse:
     found = provisioning.get_group(
         session=session, principal=provisioner, group_id=group_id, base_url=_base(request)
     )
-    return _answer(found, Context.RESOURCE_QUERY_RESPONSE)
+    return _answer(found, Context.RESOURCE_QUERY_RESPONSE, shown=shown)
 
 
 @router.put("/Groups/{group_id}")

@@ -74,6 +74,8 @@ class ScimUser(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
+    # The provider's userName, lower-cased; the account's email when that is what it sent.
+    user_name: Mapped[str] = mapped_column(String(320), index=True)
     external_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

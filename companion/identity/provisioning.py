@@ -207,7 +207,7 @@ def user_resource(account: Account, managed: ScimUser, base_url: str) -> User:
     given, _, family = account.display_name.partition(" ")
     return User(
         id=str(account.id),
-        user_name=account.email,
+        user_name=managed.user_name,
         external_id=managed.external_id,
         display_name=account.display_name,
         name=Name(
@@ -242,18 +242,30 @@ def _managed(session: Session, user_id: str) -> tuple[Account, ScimUser]:
     return row[0], row[1]
 
 
+def _user_name(resource: User) -> str:
+    name = (resource.user_name or "").strip().lower()
+    if not name or len(name) > 320:
+        raise ScimError(400, "userName is required (at most 320 characters).", "invalidValue")
+    return name
+
+
 def _email_of(resource: User) -> str:
-    if not resource.user_name:
-        raise ScimError(400, "userName is required: the person's email address.", "invalidValue")
-    try:
-        return accounts.normalise_email(resource.user_name)
-    except InvalidInput:
-        raise ScimError(
-            400,
-            f"userName {resource.user_name!r} is not an email address; send the address the "
-            "person signs in with.",
-            "invalidValue",
-        ) from None
+    """The address the account signs in with: userName when it is an email address, else
+    the primary (or first) of `emails`."""
+    candidates = [resource.user_name or ""]
+    emails = sorted(resource.emails or [], key=lambda e: not e.primary)
+    candidates += [str(e.value) for e in emails if e.value]
+    for candidate in candidates:
+        try:
+            return accounts.normalise_email(candidate)
+        except InvalidInput:
+            continue
+    raise ScimError(
+        400,
+        f"userName {resource.user_name!r} is not an email address and no email is given in "
+        "'emails': send the address the person signs in with.",
+        "invalidValue",
+    )
 
 
 def _display_name(resource: User, email: str) -> str:
@@ -283,7 +295,7 @@ def list_users(
     if wanted is not None:
         attribute, value = wanted
         if attribute == "username":
-            query = query.where(func.lower(Account.email) == value.strip().lower())
+            query = query.where(ScimUser.user_name == value.strip().lower())
         elif attribute == "externalid":
             query = query.where(ScimUser.external_id == value)
         else:
@@ -307,18 +319,20 @@ def create_user(*, session: Session, principal: object, payload: object, base_ur
     """
     provisioner = _require(principal)
     resource = _parse(User, payload, Context.RESOURCE_CREATION_REQUEST)
-    email = _email_of(resource)
+    user_name, email = _user_name(resource), _email_of(resource)
+    if session.scalars(select(ScimUser).where(ScimUser.user_name == user_name)).first():
+        raise ScimError(409, f"A user with userName {user_name} already exists.", "uniqueness")
     account = accounts.get_by_email(session=session, email=email)
     if account is not None:
         if policy.is_admin(account) or session.get(ScimUser, account.id) is not None:
-            raise ScimError(409, f"A user with userName {email} already exists.", "uniqueness")
+            raise ScimError(409, f"A user with the address {email} already exists.", "uniqueness")
         action = "scim.user_adopted"
     else:
         account = Account(email=email, display_name=_display_name(resource, email))
         session.add(account)
         session.flush()
         action = "user.created"
-    managed = ScimUser(user_id=account.id, external_id=resource.external_id)
+    managed = ScimUser(user_id=account.id, user_name=user_name, external_id=resource.external_id)
     session.add(managed)
     session.flush()
     audit.record(
@@ -342,10 +356,15 @@ def _apply(
     email: str,
 ) -> None:
     """Make the account say what the provider says: address, name, externalId, active."""
+    user_name = _user_name(resource)
+    if user_name != managed.user_name:
+        if session.scalars(select(ScimUser).where(ScimUser.user_name == user_name)).first():
+            raise ScimError(409, f"A user with userName {user_name} already exists.", "uniqueness")
+        managed.user_name = user_name
     if email != account.email:
         holder = accounts.get_by_email(session=session, email=email)
         if holder is not None:
-            raise ScimError(409, f"A user with userName {email} already exists.", "uniqueness")
+            raise ScimError(409, f"A user with the address {email} already exists.", "uniqueness")
         audit.record(
             session=session,
             actor=provisioner.actor,

@@ -82,12 +82,14 @@ def upgrade() -> None:
     op.create_table(
         "scim_users",
         sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("user_name", sa.String(length=320), nullable=False),
         sa.Column("external_id", sa.String(length=255), nullable=True),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
         _user_fk("scim_users"),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_scim_users")),
     )
+    op.create_index(op.f("ix_scim_users_user_name"), "scim_users", ["user_name"], unique=False)
     op.create_table(
         "scim_groups",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -125,6 +127,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("scim_group_members")
     op.drop_table("scim_groups")
+    op.drop_index(op.f("ix_scim_users_user_name"), table_name="scim_users")
     op.drop_table("scim_users")
     op.drop_index("ix_scim_tokens_token_hash", table_name="scim_tokens")
     op.drop_table("scim_tokens")
