@@ -107,6 +107,8 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with https:// (the provider's issuer URL)")
+        if len(value) > 500:
+            raise ValueError("must be at most 500 characters")
         return value.rstrip("/")
 
     @model_validator(mode="after")

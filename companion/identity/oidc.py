@@ -25,7 +25,7 @@ from authlib.integrations.httpx_client._compat import httpx2 as authlib_http
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from companion.accounts import policy, web_sessions
@@ -152,6 +152,8 @@ def begin(
     nonce = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)
     now = utcnow()
+    # Sign-ins nobody finished are of no use after they expire; keep a day for incidents.
+    session.execute(delete(OidcSignIn).where(OidcSignIn.expires_at < now - timedelta(days=1)))
     session.add(
         OidcSignIn(
             state_hash=hash_token(state),
@@ -240,6 +242,8 @@ def _validate_id_token(settings: Settings, id_token: str, nonce: str) -> Claims:
             f"The sign-in provider's answer could not be trusted ({exc}); start again."
         ) from None
     claims = token.claims
+    if len(str(claims["sub"])) > 255:
+        raise Unauthenticated("The sign-in provider sent a subject longer than 255 characters.")
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
     if len(audiences) > 1 and claims.get("azp") != settings.oidc_client_id:
         raise Unauthenticated(
@@ -267,7 +271,7 @@ def _domain_allowed(settings: Settings, email: str | None) -> bool:
 def _refuse(session: Session, claims: Claims, reason: str, message: str) -> Unauthenticated:
     audit.record(
         session=session,
-        actor=Actor(id=None, label=f"sso:{claims.issuer}"),
+        actor=Actor(id=None, label=f"sso:{claims.issuer}"[:320]),
         action="sso.refused",
         subject_type="external_identity",
         subject_id=claims.subject[:100],
@@ -299,7 +303,7 @@ def _link(session: Session, user: User, claims: Claims, how: str) -> ExternalIde
         user_id=user.id,
         issuer=claims.issuer,
         subject=claims.subject,
-        email_at_link=claims.email or "",
+        email_at_link=(claims.email or "")[:320],
     )
     session.add(identity)
     session.flush()
@@ -424,14 +428,3 @@ def _account_for(
         raise _refuse(session, claims, reason, NOT_LINKED.format(provider=provider_name))
     _link(session, user, claims, "by verified email")
     return user
-
-
-def linked_identities(*, session: Session, principal: User) -> list[ExternalIdentity]:
-    """The provider accounts linked to the signed-in person's own account."""
-    return list(
-        session.scalars(
-            select(ExternalIdentity)
-            .where(ExternalIdentity.user_id == principal.id)
-            .order_by(ExternalIdentity.created_at)
-        )
-    )

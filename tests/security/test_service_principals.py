@@ -125,7 +125,6 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
     "companion.identity.oidc": {
         "begin": "starts a sign-in for whoever opens the page; reads nothing of anyone",
         "complete": "the provider's signed ID token is the credential, checked here",
-        "linked_identities": "a signed-in person's own links, never someone else's",
         "redirect_uri": "pure: where the provider sends people back",
     },
     "companion.identity.provisioning": {
