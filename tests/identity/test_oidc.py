@@ -354,6 +354,13 @@ class TestPasswordSignInOff:
         assert signed_in_as(client) is None
         forgot = client.post("/forgot", data={"csrf_token": token, "email": "lou@example.org"})
         assert forgot.status_code == 422
+        # The provider still signs people in, and nobody is offered a password to change.
+        add_person(services, "mo@example.org")
+        claims = {"email": "mo@example.org", "email_verified": True}
+        assert sso_sign_in(client, provider, "sub-mo", claims).status_code == 303
+        account = client.get("/account")
+        assert account.status_code == 200 and "Signed in as <strong>mo@example.org" in account.text
+        assert "Change your password" not in account.text
 
     def test_with_sso_on_the_sign_in_page_offers_both(self, provider, make_services, client_for):
         client = client_for(make_services(provider))
