@@ -25,6 +25,7 @@ from api.routes import (
     programs,
     relationships,
     review,
+    scim,
     sign_in,
     threads,
     users,
@@ -43,6 +44,7 @@ from api.web import knowledge_pages as web_knowledge
 from api.web import matching_pages as web_matching
 from api.web import relationship_pages as web_relationships
 from api.web import review_pages as web_review
+from api.web import sso as web_sso
 from companion import __version__
 from companion.runtime import Services
 from companion.settings import Settings, load_settings
@@ -141,7 +143,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         threads.router,
         drafts.router,
         review.router,
+        scim.router,
+        scim.tokens_router,
         web_auth.router,
+        web_sso.router,
         web_account.router,
         web_coordinator.router,
         web_matching.router,

@@ -57,6 +57,23 @@ def is_web(request: Request) -> bool:
     return not request.url.path.startswith(API_PREFIXES)
 
 
+SCIM_PREFIX = "/scim/"
+
+
+def scim_error(status: int, message: str, scim_type: str | None = None, headers=None):
+    """An error in SCIM's own format (RFC 7644, section 3.12)."""
+    body: dict = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": str(status),
+        "detail": message,
+    }
+    if scim_type:
+        body["scimType"] = scim_type
+    return JSONResponse(
+        body, status_code=status, media_type="application/scim+json", headers=headers
+    )
+
+
 def _page(request: Request, status: int, message: str):
     from api.web.core import error_page
 
@@ -89,6 +106,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CompanionError)
     async def _companion_error(request: Request, exc: CompanionError):
+        if request.url.path.startswith(SCIM_PREFIX):
+            return scim_error(
+                exc.status_code,
+                exc.message,
+                getattr(exc, "scim_type", None),
+                {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None,
+            )
         if is_web(request):
             return _page(request, exc.status_code, exc.message)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
@@ -101,12 +125,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
         message, details = _describe_validation(exc)
+        if request.url.path.startswith(SCIM_PREFIX):
+            return scim_error(400, message, "invalidValue")
         if is_web(request):
             return _page(request, 422, message)
         return JSONResponse(error_body("invalid_input", message, details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith(SCIM_PREFIX):
+            return scim_error(exc.status_code, str(exc.detail))
         if is_web(request):
             message = (
                 "There is no page at this address." if exc.status_code == 404 else str(exc.detail)

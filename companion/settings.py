@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from companion.errors import SettingsError
 
@@ -67,6 +67,68 @@ class Settings(BaseSettings):
     sign_in_free_attempts_per_address: int = Field(default=50, ge=1, le=100_000)
     sign_in_first_delay_seconds: int = Field(default=2, ge=1, le=3600)
     sign_in_max_delay_seconds: int = Field(default=900, ge=1, le=86_400)
+    # Single sign-on with an OpenID Connect provider (docs/identity.md); off while the
+    # issuer is unset. Its redirect URI is PUBLIC_URL + /login/sso/callback.
+    oidc_issuer: str | None = Field(
+        default=None, description="The provider's issuer URL; discovery is read from it."
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_provider_name: str = Field(
+        default="single sign-on", description="Shown on the sign-in button."
+    )
+    oidc_scopes: str = "openid email profile"
+    oidc_allowed_domains: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Email domains that may sign in with the provider (comma-separated); "
+        "empty: any domain.",
+    )
+    oidc_email_verified_claim: str = Field(
+        default="email_verified",
+        description="The ID token claim that says the provider verified the email.",
+    )
+    password_sign_in: bool = Field(
+        default=True, description="Whether people may still sign in with a password."
+    )
+
+    @field_validator("oidc_allowed_domains", mode="before")
+    @classmethod
+    def _domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return [str(d).strip().lower().lstrip("@") for d in value if str(d).strip()]
+        return value
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (the provider's issuer URL)")
+        if len(value) > 500:
+            raise ValueError("must be at most 500 characters")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            raise ValueError(
+                "COMPANION_OIDC_ISSUER is set, so COMPANION_OIDC_CLIENT_ID and "
+                "COMPANION_OIDC_CLIENT_SECRET must be set too (from the provider's app "
+                "registration)"
+            )
+        if not self.password_sign_in and not self.oidc_issuer:
+            raise ValueError(
+                "COMPANION_PASSWORD_SIGN_IN is off but no COMPANION_OIDC_ISSUER is set: "
+                "nobody could sign in"
+            )
+        return self
+
+    @property
+    def sso_enabled(self) -> bool:
+        return self.oidc_issuer is not None
 
     @field_validator("chroma_url", "llm_api_base", "webhook_url")
     @classmethod

@@ -28,7 +28,7 @@ from companion.errors import TooManyRequests, Unauthenticated
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site paths: never redirect to another host after signing in."""
     if not target:
         return "/"
@@ -40,7 +40,7 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login", response_model=None)
 def login_form(request: Request, next: str | None = None) -> HTMLResponse:
-    return render(request, "login.html", next=_safe_next(next), email="")
+    return render(request, "login.html", next=safe_next(next), email="")
 
 
 @router.post("/login", response_model=None)
@@ -48,7 +48,7 @@ def login(
     request: Request, session: SessionDep, services: ServicesDep, form: Form
 ) -> HTMLResponse | RedirectResponse:
     email = str(form.get("email", "")).strip()
-    target = _safe_next(str(form.get("next", "")))
+    target = safe_next(str(form.get("next", "")))
     try:
         started = sign_in.sign_in(
             session=session,

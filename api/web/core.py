@@ -28,7 +28,21 @@ from companion.accounts.web_sessions import StartedSession
 from companion.errors import PermissionDenied
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def _sign_in_options(request: Request) -> dict[str, Any]:
+    """How people sign in here (a password, the organisation's provider), for every page."""
+    services = getattr(request.app.state, "services", None)
+    if services is None:
+        return {"password_sign_in": True, "sso_name": None}
+    settings = services.settings
+    return {
+        "password_sign_in": settings.password_sign_in,
+        "sso_name": settings.oidc_provider_name if settings.sso_enabled else None,
+    }
+
+
+templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_sign_in_options])
 SESSION_COOKIE = "mc_session"
 SESSION_SECONDS = int(web_sessions.IDLE_TIMEOUT.total_seconds())
 _TOKEN = "session_token"
@@ -126,6 +140,13 @@ def current_web_user(request: Request, session: SessionDep) -> User:
 
 
 WebUser = Annotated[User, Depends(current_web_user)]
+
+
+def optional_web_user(request: Request, session: Session) -> User | None:
+    """Who this browser is signed in as, if anyone (a page open to everyone asks)."""
+    token = request.session.get(_TOKEN)
+    found = web_sessions.current(session=session, token=token) if token else None
+    return found[0] if found else None
 
 
 async def checked_form(request: Request) -> FormData:

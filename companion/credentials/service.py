@@ -125,6 +125,12 @@ def request_reset(*, session: Session, email: str, settings: Settings) -> None:
     Says nothing either way, so that the form does not tell who has an account.
     Refused outright where email is not configured: there is no one to send it to.
     """
+    if not settings.password_sign_in:
+        raise InvalidInput(
+            "Password sign-in is turned off here, so there is no password to reset: sign in "
+            f"with {settings.oidc_provider_name}.",
+            field="email",
+        )
     if not settings.smtp_host:
         raise InvalidInput(
             "Password resets go by email, and email is not configured on this server. "

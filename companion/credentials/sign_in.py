@@ -9,7 +9,7 @@ from companion.accounts import passwords, throttle, web_sessions
 from companion.accounts.models import User
 from companion.accounts.web_sessions import StartedSession
 from companion.credentials import service as credentials
-from companion.errors import InvalidInput, Unauthenticated
+from companion.errors import InvalidInput, PermissionDenied, Unauthenticated
 from companion.settings import Settings
 
 
@@ -19,8 +19,13 @@ def sign_in(
     """A new session for the account with this email and password.
 
     Raises TooManyRequests while the account or the address is in back-off (the
-    password is then not checked), Unauthenticated when they do not match.
+    password is then not checked), Unauthenticated when they do not match, and
+    PermissionDenied where password sign-in is turned off (single sign-on only).
     """
+    if not settings.password_sign_in:
+        raise PermissionDenied(
+            f"Password sign-in is turned off here: sign in with {settings.oidc_provider_name}."
+        )
     throttle.check(session=session, email=email, address=address)
     try:
         user = passwords.authenticate(session=session, email=email, password=password)

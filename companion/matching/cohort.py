@@ -103,8 +103,9 @@ class Cohort:
 
 
 def load_cohort(*, session: Session, program: Program, unpaired_only: bool = True) -> Cohort:
-    """Mentees (by default only those not yet paired) and mentors with their places left."""
-    people = participants.all_participants(session=session, program_id=program.id)
+    """Mentees (by default only those not yet paired) and mentors with their places left;
+    nobody whose account is deactivated."""
+    people = participants.matchable_participants(session=session, program_id=program.id)
     taken = occupancy(session=session, program_id=program.id)
     mentee_rows = [
         p for p in people if p.is_mentee and not (unpaired_only and p.id in taken.paired_mentees)

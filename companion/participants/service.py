@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
@@ -239,6 +239,22 @@ def list_participants(
     elif role == "mentee":
         query = query.where(Participant.role.in_(("mentee", "both")))
     return fetch_page(session, query, order_by=Participant.external_id, limit=limit, offset=offset)
+
+
+def matchable_participants(*, session: Session, program_id: int) -> list[Participant]:
+    """The program's participants matching may propose: everyone but those whose account is
+    deactivated (by an administrator or the identity provider); their seats and history stay."""
+    return list(
+        session.scalars(
+            select(Participant)
+            .outerjoin(User, User.id == Participant.user_id)
+            .where(
+                Participant.program_id == program_id,
+                or_(Participant.user_id.is_(None), User.is_active.is_(True)),
+            )
+            .order_by(Participant.external_id)
+        )
+    )
 
 
 def all_participants(*, session: Session, program_id: int) -> list[Participant]:

@@ -21,6 +21,7 @@ from companion.relationships.access import View
 PARTS = "a building block of an entry point that checked the principal"
 IN_A_DECISION = "a step inside a decision that review.workflow.decide authorised"
 RULE = "the review rule itself, about a draft rather than about who asks"
+SCIM = "acts for a Provisioner (a SCIM token), which it requires; no person does SCIM"
 
 SERVICE_MODULES: dict[str, dict[str, str]] = {
     "companion.programs.service": {
@@ -44,6 +45,7 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
     "companion.participants.service": {
         "all_participants": "the cohort as other services read it once they checked the "
         "program; handlers list participants with list_participants",
+        "matchable_participants": "the cohort as matching reads it once it checked the program",
         "check_file": "the importer is being rewritten with its own authority checks",
         "import_participants": "the importer is being rewritten with its own authority checks",
     },
@@ -119,6 +121,29 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "final_text_of": "pure: a draft's final text, without provenance",
         "headline": "pure: a draft's headline",
         "view_of": "pure: a delivered draft as its recipients read it",
+    },
+    "companion.identity.oidc": {
+        "begin": "starts a sign-in for whoever opens the page; reads nothing of anyone",
+        "complete": "the provider's signed ID token is the credential, checked here",
+        "redirect_uri": "pure: where the provider sends people back",
+    },
+    "companion.identity.provisioning": {
+        "get_user": SCIM,
+        "list_users": SCIM,
+        "create_user": SCIM,
+        "replace_user": SCIM,
+        "patch_user": SCIM,
+        "delete_user": SCIM,
+        "create_group": SCIM,
+        "get_group": SCIM,
+        "list_groups": SCIM,
+        "replace_group": SCIM,
+        "patch_group": SCIM,
+        "delete_group": SCIM,
+        "authenticate": "turns a SCIM token into the Provisioner it stands for",
+        "group_resource": "pure: a group as SCIM shows it",
+        "mapped_program": "pure: the program a group's name names",
+        "user_resource": "pure: a user as SCIM shows it",
     },
     "companion.review.policy": {
         "approvals_complete": RULE,
