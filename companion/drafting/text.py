@@ -274,6 +274,9 @@ class Phrase:
     wanted: bool
     start: int
     end: int
+    # Whole: the clause fitted, or was cut before a preposition or conjunction; not
+    # whole: cut at the word limit, maybe mid-phrase ("a customer asks a technical").
+    whole: bool = True
 
 
 # A short quote is at most this many words: with the "and" that may join it to the next,
@@ -305,19 +308,22 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS) -> list[Phrase]:
         if empty:
             start += len(empty.group(0).split())
         kept = list(range(start, len(words)))
+        whole = True
         if len(kept) > most:
             cuts = [k for k in kept[2 : most + 1] if _bare(words[k]) in _CUT_BEFORE]
+            whole = bool(cuts)
             kept = kept[: kept.index(cuts[-1])] if cuts else kept[:most]
         # Counted as the quality checks count words ("99.5%" is two).
         while kept and len(words_of(" ".join(words[k] for k in kept))) > most:
             kept.pop()
+            whole = False
         while kept and _bare(words[kept[-1]]) in _WEAK_END:
             kept.pop()
         if len(kept) < 2 or not content_words(" ".join(words[k] for k in kept)):
             continue
         phrase = " ".join(words[k] for k in kept).strip("\"'()[],;:.!?…")
         phrase = re.sub(r"(?<![\w'])i(?=[\s']|$)", "I", phrase)
-        found.append(Phrase(phrase, wanted, clause[kept[0]], clause[kept[-1]]))
+        found.append(Phrase(phrase, wanted, clause[kept[0]], clause[kept[-1]], whole))
     return found
 
 
@@ -336,8 +342,14 @@ def apart(phrases: list[Phrase], limit: int) -> list[Phrase]:
 
 
 def key_phrases(text: str, *, most: int = QUOTE_WORDS, limit: int = 3) -> list[str]:
-    """Short quotes of someone's own writing (`phrases_of`), none adjacent to the last."""
-    return [p.text for p in apart(phrases_of(text, most=most), limit)]
+    """Short quotes of someone's own writing (`phrases_of`), none adjacent to the last;
+    whole phrases only, unless none is."""
+    return [p.text for p in apart(whole_first(phrases_of(text, most=most)), limit)]
+
+
+def whole_first(phrases: list[Phrase]) -> list[Phrase]:
+    """The phrases that are whole, or all of them if none is."""
+    return [p for p in phrases if p.whole] or phrases
 
 
 def hangs(token: str) -> bool:

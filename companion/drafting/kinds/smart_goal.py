@@ -34,7 +34,15 @@ from companion.drafting.inputs import Sources
 from companion.drafting.kinds.smart_check import check_text, stated_dates
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
-from companion.drafting.text import apart, as_sentence, phrases_of, shorten, spoken_date, strip_end
+from companion.drafting.text import (
+    apart,
+    as_sentence,
+    phrases_of,
+    shorten,
+    spoken_date,
+    strip_end,
+    whole_first,
+)
 from companion.relationships.models import Goal, GoalStatus, GoalVisibility
 from companion.relationships.models import Milestone as GoalMilestone
 from prompts.schemas import (
@@ -170,7 +178,7 @@ def drafted_goal(text: str, answers: dict[str, str], *, smart: bool = False) -> 
             "I will put it into words with my mentor."
         )
     else:
-        phrases = phrases_of(FILLER.sub("", normalised(text)))
+        phrases = whole_first(phrases_of(FILLER.sub("", normalised(text))))
         wanted = [p for p in phrases if p.wanted]
         chosen = apart(wanted or [p for p in phrases if _acts(p.text)], 2) or phrases[:1]
         if not chosen:

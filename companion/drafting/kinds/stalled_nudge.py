@@ -11,7 +11,7 @@ from companion.drafting.pair import goal_order, still_open
 from companion.drafting.text import (
     first_name,
     in_their_words,
-    key_phrases,
+    phrases_of,
     quoted,
     shorten,
     strip_end,
@@ -81,7 +81,8 @@ def compose(data: RelationshipInput) -> Nudge:
         f"is going. {noticed}",
     ]
     wants = data.mentee.profile.get("goals", "").strip()
-    aim = (key_phrases(wants, limit=1) or [shorten(strip_end(wants), 60)])[0] if wants else ""
+    # What the mentee said they want ("I want to …"), quoted only when whole.
+    aim = next((p.text for p in phrases_of(wants) if p.wanted and p.whole), "")
     if goals:
         paragraphs.append(
             f"When you next meet, '{shorten(strip_end(goals[0].title), 100)}' could be a good "
@@ -107,8 +108,10 @@ def compose(data: RelationshipInput) -> Nudge:
     ]
     if goals:
         restart = f"pick up '{shorten(strip_end(goals[0].title), 100)}' from where you left it"
-    elif wants:
+    elif aim:
         restart = f"agree one first step towards {quoted(aim)}"
+    elif wants:
+        restart = f"agree one first step towards what {mentee} wants from mentoring"
     elif not_started:
         restart = "get to know each other and agree what you want from the program"
     else:
@@ -121,7 +124,7 @@ def compose(data: RelationshipInput) -> Nudge:
         subject = f"{mentee} and {mentor}: getting your first session booked"
     elif goals:
         subject = f"{mentee} and {mentor}: picking up '{shorten(strip_end(goals[0].title), 80)}'"
-    elif wants:
+    elif aim:
         subject = f"{mentee} and {mentor}: picking up {quoted(aim)}"
     else:
         subject = f"{mentee} and {mentor}: how is your mentoring going?"
