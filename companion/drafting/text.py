@@ -254,7 +254,7 @@ _WEAK_END = frozenset(
     """
     a an the and or but so to of in on at by for from with into about as than that which
     who my our your their his her its this these those some any more most very just not
-    is are was be been being i we you it he she they him them us next also how what when
+    is are was be been being i we you he she they next also how what when
     i'd i'm i'll i've we'd we're
     """.split()
 )
