@@ -14,7 +14,11 @@ drafter, and runs automatic checks on the text a reviewer would see:
   a row), no dangling preposition pair ("by in"), no word cut off before "…";
 - on-focus quotes: every sentence quoted from retrieved guidance is closer in
   meaning (cosine) to the pair's focus (aspiration, challenge and the scenario's
-  focus keywords) than the median sentence of the retrieved passages;
+  focus keywords) than the median sentence of the retrieved passages; for a nudge,
+  whose guidance is the guide on re-engaging a stalled pair whatever the pair works
+  on, closer to that subject (NUDGE_FOCUS) than the median;
+- own focus (nudges): the nudge is about this pair, closer in meaning to its own
+  focus than to the focus of the median other pair of the same half;
 - answers: the first sentence is closer to the question than the median of the
   answer's other sentences (its closing "Source: …" line aside), and at least
   FIRST_SENTENCE_THRESHOLD close.
@@ -45,7 +49,7 @@ import numpy as np  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
 from bench.kb_questions import corpus_passages  # noqa: E402
-from companion.drafting import kinds  # noqa: E402
+from companion.drafting import grounding, kinds  # noqa: E402
 from companion.drafting.inputs import GUIDANCE_CHUNKS  # noqa: E402
 from companion.drafting.kinds import cited_answer  # noqa: E402
 from companion.drafting.text import render_text, sentences_of, words_of  # noqa: E402
@@ -83,7 +87,10 @@ KINDS_CHECKED = (
     DraftKind.feedback_prompts,
     DraftKind.nudge,
 )
-# What each relationship kind's gather searches for, ahead of the pair's own words.
+# What a nudge's quoted guidance should be about: the guide on stalled pairs.
+NUDGE_FOCUS = "re-engaging a mentoring pair that has stopped meeting: a friendly nudge"
+# What each relationship kind's gather searches for, ahead of the pair's own words (a
+# nudge's search is this alone).
 QUERY_PREFIX = {
     DraftKind.agenda: "session agenda discussion topics",
     DraftKind.brief: "preparing for a mentoring session",
@@ -91,9 +98,12 @@ QUERY_PREFIX = {
     DraftKind.nudge: "nudging a stalled pair back into regular sessions",
 }
 
-# Two prepositions in a row ("by in", "of with") are a phrase with a hole in it.
+# Two prepositions in a row ("by in", "of with") are a phrase with a hole in it; "for at
+# least", "with at most" are whole.
 _DANGLING = re.compile(
-    r"\b(?:by|of|for|with|at|from|about|into) (?:by|of|for|with|at|from|about|into|in|on)(?![\w-])",
+    r"\b(?:by|of|for|with|at|from|about|into) (?:by|of|for|with|at|from|about|into|in|on)(?![\w-])"
+    r"(?<!\bat)(?! (?:least|most|all|once|first|last)\b)|\b(?:by|of|for|with|at|from|about|into) "
+    r"at(?! (?:least|most|all|once|first|last)\b)(?![\w-])",
     re.I,
 )
 _CUT = re.compile(r"(\w+)(?:…|\.\.\.)")
@@ -125,7 +135,8 @@ class Corpus:
         self.encoder = encoder
         self.searcher = HybridSearcher(encoder, passages, vectors)
 
-    def guidance(self, query: str) -> list[Guidance]:
+    def guidance(self, query: str, times: int = 1) -> list[Guidance]:
+        """The passages the drafting service retrieves for `query` (`times` as many)."""
         return [
             Guidance(
                 chunk_id=h.chunk_id,
@@ -134,7 +145,7 @@ class Corpus:
                 heading=h.heading,
                 text=h.text,
             )
-            for h in self.searcher.search(query[:1000], top_k=GUIDANCE_CHUNKS)
+            for h in self.searcher.search(query[:1000], top_k=GUIDANCE_CHUNKS * times)
         ]
 
 
@@ -165,7 +176,11 @@ def inputs_for(scenario: dict[str, Any], corpus: Corpus) -> dict[DraftKind, Base
         profile={"expertise": mentor.get("expertise", "")},
     )
     notes = "\n".join(scenario["notes"])
-    pair = f"{mentee['aspiration']} {mentee['challenge']} {notes[:300]}"
+    # As `Sources.relationship` builds them: the search names the mentee's goals (their
+    # stated aspiration, as no goal is recorded) and challenge, then the last notes; the
+    # passages found are ranked by meaning against the pair's focus (`grounding`).
+    pair = f"{mentee['aspiration'][:200]} {mentee['challenge'][:200]} {notes[:300]}"
+    focus = " ".join([mentee["role"], mentee["challenge"], mentee["aspiration"], notes[:300]])
     inputs: dict[DraftKind, BaseModel] = {
         DraftKind.answer: cited_answer.for_question(
             scenario["question"], corpus.guidance(scenario["question"]), corpus.encoder
@@ -187,7 +202,13 @@ def inputs_for(scenario: dict[str, Any], corpus: Corpus) -> dict[DraftKind, Base
             last_session=(
                 SessionSummary(date=LAST_SESSION, shared_notes=notes) if scenario["notes"] else None
             ),
-            guidance=corpus.guidance(f"{prefix} {pair}"),
+            guidance=grounding.by_meaning(
+                corpus.guidance(prefix if kind == DraftKind.nudge else f"{prefix} {pair}", 2),
+                focus,
+                mentee["role"],
+                corpus.encoder,
+                keep=GUIDANCE_CHUNKS,
+            ),
             days_quiet=45 if kind == DraftKind.nudge else None,
         )
     return inputs
@@ -275,7 +296,9 @@ def check(
     if broken:
         verdict.failures["broken"] = "; ".join(broken)
 
-    focus = scenario["question"] if kind == DraftKind.answer else focus_of(scenario)
+    focus = {DraftKind.answer: scenario["question"], DraftKind.nudge: NUDGE_FOCUS}.get(
+        kind, focus_of(scenario)
+    )
     quoted = quoted_sentences(text, guidance)
     retrieved = [s for g in guidance for s in sentences_of(g.text)]
     if quoted and retrieved:
@@ -324,10 +347,30 @@ def run(
                 verdicts.append(verdict)
                 continue
             verdicts.append(check(scenario, kind, inputs[kind], draft, corpus.encoder))
+    own_focus(scenarios, verdicts, corpus.encoder)
     return verdicts
 
 
-CHECKS = ("verbatim", "broken", "off_focus", "first_sentence", "error")
+def own_focus(scenarios: list[dict[str, Any]], verdicts: list[Verdict], encoder: Encoder) -> None:
+    """Nudges: each must be closer in meaning to its own pair's focus than to the
+    focus of the median other pair (a nudge that could go to anyone fails)."""
+    nudges = [v for v in verdicts if v.kind == DraftKind.nudge and v.text]
+    if len(scenarios) < 2 or not nudges:
+        return
+    ids = [s["id"] for s in scenarios]
+    focuses = encoder.encode([focus_of(s) for s in scenarios])
+    for verdict in nudges:
+        scores = focuses @ encoder.encode_one(verdict.text)
+        own = ids.index(verdict.scenario)
+        others = float(np.median(np.delete(scores, own)))
+        verdict.figures["own_focus"] = float(scores[own]) - others
+        if scores[own] <= others:
+            verdict.failures["own_focus"] = (
+                f"{scores[own]:.2f} to its own pair, {others:.2f} to the median other pair"
+            )
+
+
+CHECKS = ("verbatim", "broken", "off_focus", "own_focus", "first_sentence", "error")
 
 
 def table(verdicts: list[Verdict]) -> list[str]:

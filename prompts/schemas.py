@@ -95,6 +95,9 @@ class Guidance(_Model):
     title: str
     heading: str = ""
     text: str
+    # How close in meaning each sentence of `text` (`sentences_of`) is to the pair's
+    # focus, when the guidance was ranked for a pair (`grounding.by_meaning`); else empty.
+    focus: list[float] = Field(default_factory=list)
 
 
 class StalledReason(_Model):

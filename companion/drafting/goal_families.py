@@ -66,9 +66,14 @@ class GoalFamily(_Strict):
         match = _word_pattern(self.object_verbs).search(aspiration)
         if match is None:
             return ""
-        rest = re.split(r"[.;!?]", aspiration[match.end() :])[0]
+        rest = re.split(r"[.;!?,]|\b(?:and|but|so|because)\b", aspiration[match.end() :])[0]
         rest = _OBJECT_END.sub("", rest).strip(" ,;:.")
         words = rest.split()[:8]
+        # Never an object that starts or ends mid-phrase ("to delegate to", "the board and").
+        while words and words[-1].lower().strip(",;:") in _OBJECT_WEAK_END:
+            words.pop()
+        if words and words[0].lower() == "to":
+            return ""
         if not words or not content_words(" ".join(words)):
             return ""
         return " ".join(words)
@@ -141,6 +146,9 @@ def smart_words() -> SmartWords:
     return load(SmartWords, DATA_DIR / "smart_words.yaml")  # type: ignore[return-value]
 
 
+_OBJECT_WEAK_END = frozenset(
+    "a an the and or but so to of in on at by for from with into about as my our your i".split()
+)
 _OBJECT_END = re.compile(
     r"(?:\s+|^)(?:so that|so i|so we|because|in order to|by|before|within|until|in \d|"
     r"in a|in an|at some|some day|someday|soon|eventually|this|next|and then|which|to help|"
@@ -163,14 +171,15 @@ FILLER = re.compile(
 )
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.MULTILINE)
 # Words a goal can start with that keep their lower-case form in "I will …".
-_ACTION_STARTS = frozenset(
+ACTION_STARTS = frozenset(
     """
     achieve apply become build change chair coach complete communicate connect create
     cut delegate deliver design draft earn find finish give have help hire host increase
     interview land launch lead learn make manage master meet mentor move organise organize
     own pass pitch plan practise practice prepare present publish raise read recruit
     redesign reduce run secure set ship show sit speak start study submit switch take
-    teach transition translate understand write automate bring
+    teach transition translate understand write automate bring get be explore hit feel
+    improve grow handle stop go work pick speak sort
     """.split()
 )
 
@@ -205,7 +214,7 @@ def goal_statement(aspiration: str) -> str:
         return ""
     action = LEAD_IN.sub("", first, count=1)
     word = action.split()[0].lower() if action.split() else ""
-    if action != first and word in _ACTION_STARTS:
+    if action != first and word in ACTION_STARTS:
         return f"I will {action[:1].lower()}{action[1:]}"
     return first[:1].upper() + first[1:]
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from companion.drafting.text import split_sentences
+from companion.drafting.text import first_sentences, sentences_of, shorten, split_sentences
 from prompts.schemas import Guidance
 
 if TYPE_CHECKING:
@@ -52,6 +52,8 @@ _MARKED = re.compile(
 # "A software engineer preparing to lead a design review: …" in a list of examples, or
 # any sentence of a passage headed as an example.
 _PLAIN = re.compile(r"^" + _WHO, re.IGNORECASE)
+# A script in someone's own voice ("I most want to…", "we agreed…"), not guidance.
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|my|me|we|our)\b|^Hi\b", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)(.*)$")
 _EXAMPLE_HEADING = re.compile(r"\bexamples?\b", re.IGNORECASE)
 
@@ -113,8 +115,7 @@ def fitting_examples_only(text: str, role: str, encoder: Encoder, heading: str =
         return text
     keep: _Example | None = None
     if role.strip():
-        vectors = encoder.encode([role, *(e.who for e in examples)])
-        scores = vectors[1:] @ vectors[0]
+        scores = _recurring(encoder, [e.who for e in examples]) @ _recurring(encoder, [role])[0]
         order = np.argsort(-scores)
         best = float(scores[order[0]])
         runner_up = float(scores[order[1]]) if len(examples) > 1 else -1.0
@@ -144,6 +145,26 @@ def fitting_examples_only(text: str, role: str, encoder: Encoder, heading: str =
             line = prefix + " ".join(sentences)
         kept.append(line)
     return "\n".join(kept)
+
+
+# The professions named in the corpus's examples, mentees' roles and the sentences of
+# the corpus's passages are few and recur in every draft: their vectors are kept for
+# the life of the process, apart from the encoder's own cache (which queries churn), so
+# a draft does not wait for them to be encoded again.
+_CORPUS_VECTORS: dict[tuple[str, str], np.ndarray] = {}
+_CORPUS_CAP = 50_000
+
+
+def _recurring(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    """Vectors of recurring corpus phrases, encoded once per process."""
+    model = getattr(encoder, "model_name", "")
+    missing = list(dict.fromkeys(t for t in texts if (model, t) not in _CORPUS_VECTORS))
+    if missing:
+        if len(_CORPUS_VECTORS) + len(missing) > _CORPUS_CAP:
+            _CORPUS_VECTORS.clear()
+        for text, vector in zip(missing, encoder.encode(missing), strict=True):
+            _CORPUS_VECTORS[model, text] = vector
+    return np.vstack([_CORPUS_VECTORS[model, t] for t in texts])
 
 
 def by_meaning(
@@ -183,4 +204,60 @@ def by_meaning(
         [float(np.dot(stored.get(g.chunk_id, fresh.get(g.chunk_id)), query)) for g in cleaned]
     )
     order = sorted(range(len(cleaned)), key=lambda i: (-float(scores[i]), i))
-    return [cleaned[i] for i in order[:keep]]
+    return [with_focus(cleaned[i], query, encoder) for i in order[:keep]]
+
+
+def with_focus(chunk: Guidance, focus: np.ndarray, encoder: Encoder) -> Guidance:
+    """`chunk` with how close each of its sentences is to the pair's focus (a vector),
+    so a drafter can quote the sentence of a passage that is about this pair."""
+    sentences = sentences_of(chunk.text)
+    if not sentences:
+        return chunk
+    scores = _recurring(encoder, sentences) @ focus
+    return chunk.model_copy(update={"focus": [round(float(s), 4) for s in scores]})
+
+
+# A sentence of the guidance is quoted to a pair only if it is closer to the pair's
+# focus than this share of all the sentences given (the median would let through lines
+# about as far from the pair as most: "Whether successors … were appointed" to a
+# teacher).
+QUOTE_PERCENTILE = 70
+
+
+def on_focus(guidance: Sequence[Guidance]) -> float:
+    """How close to the pair's focus a sentence of `guidance` must be to be quoted: the
+    QUOTE_PERCENTILE of all its sentences' closeness. -1 when not ranked."""
+    scores = [s for g in guidance for s in g.focus]
+    return float(np.percentile(scores, QUOTE_PERCENTILE)) if scores else -1.0
+
+
+def snippet(chunk: Guidance, bar: float) -> str:
+    """What a passage says that is about this pair: its sentence closest to the pair's
+    focus (with the next when that one is close too), if closer than `bar`, the median
+    of all the guidance given. Unranked guidance: the passage's opening."""
+    sentences = sentences_of(chunk.text)
+    if len(chunk.focus) != len(sentences):
+        return first_sentences(chunk.text, limit=600)
+    usable = [
+        i for i, sentence in enumerate(sentences) if readable(sentence) and chunk.focus[i] > bar
+    ]
+    if not usable:
+        return ""
+    best = max(usable, key=lambda i: (chunk.focus[i], -i))
+    picked = sentences[best]
+    after = best + 1
+    if len(picked.split()) < 15 and after in usable:
+        picked = f"{picked} {sentences[after]}"
+    return shorten(picked, 600)
+
+
+def readable(sentence: str) -> bool:
+    """A sentence that reads on its own as guidance: whole, in the guide's own voice (not
+    a script in someone's "I"), not a question or a line introducing a list."""
+    return (
+        len(sentence.split()) >= 8
+        and (sentence[0].isupper() or sentence[0].isdigit())
+        and not sentence.rstrip("\"”'’)").endswith((":", "?", "…"))
+        and not _FIRST_PERSON.search(sentence)
+        and "…" not in sentence
+    )

@@ -205,7 +205,11 @@ class Sources:
             if members
         ]
         notes = last.shared_notes if last and members else ""
-        topics = " ".join(g.title for g in goals)
+        # What the search names: the pair's goals, else what the mentee wrote they want.
+        topics = (
+            " ".join(g.title for g in goals)
+            or people[self._mentee_row().participant_id].goals[:200]
+        )
         subject = people[self._mentee_row().participant_id]
         # What the pair is about, for choosing guidance by meaning. Only for ranking on
         # this machine: the profile fields here never reach a prompt unless allowed.

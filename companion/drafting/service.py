@@ -353,7 +353,7 @@ def _generate_into(
     revision = understand(note, kind, data) if note else None
     if revision is not None and gateway.offline:
         data = revised_input(revision, data, set(used_documents))
-    draft.sources = [g.model_dump() for g in getattr(data, "guidance", [])]
+    draft.sources = [g.model_dump(exclude={"focus"}) for g in getattr(data, "guidance", [])]
     context = kinds.validation_context(kind, data)
     usage = Usage(model=draft.model)
     try:

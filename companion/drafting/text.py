@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -226,3 +227,152 @@ def render_text(kind: DraftKind, content: dict[str, Any]) -> str:
     if citations:
         lines += ["", f"Guidance cited: {', '.join(citations)}"]
     return "\n".join(lines).strip() + "\n"
+
+
+# Words a clause of someone's own writing opens with that carry none of its point
+# ("honestly I'd like to …", "right now I …", "mostly I want to …").
+_LEAD_WORDS = frozenset(
+    """
+    i i'd i'm i'll i've id im we we'd we'll we're honestly basically so well ok okay right
+    now mostly also and but or then just really would like love want wanna wish hope
+    hoping need think guess suppose to tbh ideally somehow maybe probably plus especially
+    currently looking keen eventually someday
+    """.split()
+)
+# Lead words that say the clause is something the writer wants, not how things are.
+_WANTING = frozenset("like love want wanna wish hope hoping need looking keen".split())
+# Phrases after the lead words that still carry none of the point ("be the person who
+# can own …" is about owning).
+_EMPTY_LEAD = re.compile(
+    r"^(?:be (?:the|a|someone|somebody) (?:(?:person|one|kind of person) )?(?:who|that) "
+    r"(?:can |could |is able to )?|be able to |get better at |get to a point where i can )",
+    re.IGNORECASE,
+)
+# Words a short quote must not end on: it would read as cut off ("own a whole service
+# and", "take charge shifts by").
+_WEAK_END = frozenset(
+    """
+    a an the and or but so to of in on at by for from with into about as than that which
+    who my our your their his her its this these those some any more most very just not
+    is are was be been being i we you he she they next also how what when
+    i'd i'm i'll i've we'd we're
+    """.split()
+)
+_CLAUSE_BREAK = frozenset("and but so because mostly although though while whereas".split())
+# A clause too long to quote is cut before one of these (keeping what comes first).
+_CUT_BEFORE = frozenset(
+    "by in within before until at for with from so because and but or which who that to".split()
+)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A short quote of someone's writing: its words, whether its clause said it is
+    wanted ("I'd like to …"), and the span of words of the original it covers."""
+
+    text: str
+    wanted: bool
+    start: int
+    end: int
+    # Whole: the clause fitted, or was cut before a preposition or conjunction; not
+    # whole: cut at the word limit, maybe mid-phrase ("a customer asks a technical").
+    whole: bool = True
+
+
+# A short quote is at most this many words: with the "and" that may join it to the next,
+# a draft never repeats more than eight words of someone's text in a row.
+QUOTE_WORDS = 7
+
+
+def phrases_of(text: str, *, most: int = QUOTE_WORDS) -> list[Phrase]:
+    """The point of each clause of someone's own writing, in their words and order:
+    opening filler ("honestly, I'd like to") dropped, at most `most` words, never ending
+    on a word that leaves it hanging."""
+    tokens = (text or "").replace("’", "'").split()
+    clauses: list[list[int]] = [[]]
+    for index, token in enumerate(tokens):
+        if _bare(token) in _CLAUSE_BREAK and clauses[-1]:
+            clauses.append([])
+            continue
+        clauses[-1].append(index)
+        if token.endswith((",", ";", ":", ".", "!", "?", "…")):
+            clauses.append([])
+    found: list[Phrase] = []
+    for clause in clauses:
+        words = [tokens[i] for i in clause]
+        start = 0
+        while start < len(words) and _bare(words[start]) in _LEAD_WORDS:
+            start += 1
+        wanted = any(_bare(w) in _WANTING for w in words[:start])
+        empty = _EMPTY_LEAD.match(" ".join(_bare(w) for w in words[start:]))
+        if empty:
+            start += len(empty.group(0).split())
+        kept = list(range(start, len(words)))
+        whole = True
+        if len(kept) > most:
+            cuts = [k for k in kept[2 : most + 1] if _bare(words[k]) in _CUT_BEFORE]
+            whole = bool(cuts)
+            kept = kept[: kept.index(cuts[-1])] if cuts else kept[:most]
+        # Counted as the quality checks count words ("99.5%" is two).
+        while kept and len(words_of(" ".join(words[k] for k in kept))) > most:
+            kept.pop()
+            whole = False
+        while kept and _bare(words[kept[-1]]) in _WEAK_END:
+            kept.pop()
+        if len(kept) < 2 or not content_words(" ".join(words[k] for k in kept)):
+            continue
+        phrase = " ".join(words[k] for k in kept).strip("\"'()[],;:.!?…")
+        phrase = re.sub(r"(?<![\w'])i(?=[\s']|$)", "I", phrase)
+        found.append(Phrase(phrase, wanted, clause[kept[0]], clause[kept[-1]], whole))
+    return found
+
+
+def apart(phrases: list[Phrase], limit: int) -> list[Phrase]:
+    """Up to `limit` of `phrases`, at least two words of the original between one and
+    the next: joined with "and" or "; ", they never repeat more than one phrase's words
+    in a row."""
+    kept: list[Phrase] = []
+    for phrase in phrases:
+        if kept and phrase.start <= kept[-1].end + 2:
+            continue
+        kept.append(phrase)
+        if len(kept) == limit:
+            break
+    return kept
+
+
+def key_phrases(text: str, *, most: int = QUOTE_WORDS, limit: int = 3) -> list[str]:
+    """Short quotes of someone's own writing (`phrases_of`), none adjacent to the last;
+    whole phrases only, unless none is."""
+    return [p.text for p in apart(whole_first(phrases_of(text, most=most)), limit)]
+
+
+def whole_first(phrases: list[Phrase]) -> list[Phrase]:
+    """The phrases that are whole, or all of them if none is."""
+    return [p for p in phrases if p.whole] or phrases
+
+
+def hangs(token: str) -> bool:
+    """Whether a quote ending on `token` would read as cut off ("… present to the")."""
+    return _bare(token) in _WEAK_END
+
+
+def _bare(token: str) -> str:
+    return token.strip("\"'()[],;:.!?…").lower()
+
+
+# A mentee's own text up to this many words is quoted whole; longer, the point of each
+# clause is quoted (`key_phrases`): the mentor reads what they said, not a wall of it.
+WHOLE_QUOTE_WORDS = 8
+
+
+def in_their_words(text: str, limit: int = 3, *, whole: int = WHOLE_QUOTE_WORDS) -> str:
+    """What someone wrote, for a reader who needs its point: whole when `whole` words or
+    fewer, else short quotes of its clauses in their order."""
+    text = " ".join(text.split())
+    if len(text.split()) <= whole:
+        return quoted(strip_end(text))
+    phrases = key_phrases(text, limit=limit)
+    if not phrases:
+        return quoted(shorten(text, 60))
+    return "; ".join(quoted(p) for p in phrases)

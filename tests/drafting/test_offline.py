@@ -558,6 +558,34 @@ class TestNudge:
         assert "30" not in nudge.message
         assert "get to know each other" in nudge.suggested_next_step
 
+    def test_a_pair_without_a_goal_is_reminded_of_what_the_mentee_wants(self) -> None:
+        wants = (
+            "honestly I'd like to get to senior in the next year or so, mostly I want to be "
+            "the person who can own a whole service end to end, not just pick up tickets"
+        )
+        challenge = "She told her mentor she is thinking about leaving the company."
+        mentee = MENTEE.model_copy(update={"profile": {"goals": wants, "challenges": challenge}})
+
+        nudge = kinds.draft(DraftKind.nudge, relationship(goals=[], mentee=mentee))
+
+        assert '"get to senior in the next year"' in nudge.message
+        assert '"own a whole service end to end"' in nudge.message
+        # The mentee's goals in short quotes, never whole; their challenge, which the
+        # mentor may not know of, never.
+        assert wants not in nudge.message and "leaving" not in nudge.message
+        assert 'towards "get to senior in the next year"' in nudge.suggested_next_step
+
+    def test_it_is_in_its_own_words_not_the_guides_sample(self) -> None:
+        sample = (
+            "it looks like it's been a little while since your last session, which is very "
+            "normal around this point in the program"
+        ).split()
+        nudge = kinds.draft(DraftKind.nudge, relationship())
+
+        flat = " ".join(nudge.message.lower().split())
+        runs = [" ".join(sample[i : i + 6]) for i in range(len(sample) - 5)]
+        assert not [r for r in runs if r in flat]
+
 
 class TestSuccessStory:
     def story_input(self, **changes: object) -> SuccessStoryInput:

@@ -25,21 +25,11 @@ from companion.drafting.kinds import cited_answer
 from embeddings import Encoder
 from prompts.schemas import DraftKind
 
-# Checks the drafters of other kinds do not pass yet (issue 15 is fixing them): each is
-# reported, not hidden, and shows as XPASS once fixed.
-NOT_YET = {
-    (DraftKind.smart_goal, "verbatim"): "SMART goals paste the aspiration back",
-    (DraftKind.smart_goal, "broken"): "SMART goals garble the aspiration",
-    (DraftKind.brief, "broken"): "a brief quotes guidance with a broken phrase",
-    (DraftKind.agenda, "off_focus"): "agendas quote guidance chosen by word overlap",
-    (DraftKind.brief, "off_focus"): "briefs quote guidance chosen by word overlap",
-    # A brief now opens with what the mentee wrote, for the mentor; long aspirations are
-    # quoted whole where a summary would do.
-    (DraftKind.brief, "verbatim"): "a brief quotes a long aspiration whole",
-    # A nudge cites the guide on stalled pairs whatever the pair works on; the focus
-    # check, written for agendas and briefs, counts that as off focus.
-    (DraftKind.nudge, "off_focus"): "the focus check does not fit nudges",
-}
+# Checks a drafter does not pass yet: each is reported, not hidden, and shows as XPASS
+# once fixed. Empty: every kind passes every check on the tuning half.
+NOT_YET: dict[tuple[DraftKind, str], str] = {}
+# A check that applies to one kind only: a nudge must be about its own pair.
+ONLY_FOR = {"own_focus": DraftKind.nudge}
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +58,8 @@ CASES = [
         id=f"{kind.value}-{check}",
     )
     for kind in KINDS_CHECKED
-    for check in ("verbatim", "broken", "off_focus", "error")
+    for check in ("verbatim", "broken", "off_focus", "own_focus", "error")
+    if ONLY_FOR.get(check, kind) == kind
 ]
 
 
@@ -93,9 +84,10 @@ class TestAnswers:
     def test_the_first_sentence_addresses_the_question(self, verdicts: list[Verdict]) -> None:
         answers = [v for v in verdicts if v.kind == DraftKind.answer]
         addressed = [v for v in answers if v.figures.get("first_addresses")]
-        # Measured 11 of 16 on the tuning half (docs/llm.md, "Measured quality"): the
-        # closest sentence is sometimes the passage's topic sentence, not its advice.
-        assert len(addressed) >= 11, failures(verdicts, DraftKind.answer, "first_sentence")
+        # Measured 14 of 16 on the tuning half (docs/llm.md, "Measured quality"; 11
+        # before the closest sentence of eight words or more led): in the two misses even
+        # the best passage's closest sentence is under 0.40 to the question.
+        assert len(addressed) >= 14, failures(verdicts, DraftKind.answer, "first_sentence")
         assert all(v.figures["first_sentence"] >= FIRST_SENTENCE_THRESHOLD for v in addressed)
 
     def test_an_answer_quotes_one_passage_then_cites_it(self, verdicts: list[Verdict]) -> None:
@@ -152,3 +144,4 @@ class TestChecks:
     def test_clean_prose_passes(self) -> None:
         text = "Agree one next date before the call ends. Keep it short and specific."
         assert broken_phrases(text, {"agree"}) == []
+        assert broken_phrases("Meet for at least 30 minutes, with at most one topic.", set()) == []

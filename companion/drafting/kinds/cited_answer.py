@@ -52,7 +52,7 @@ RELEVANCE_THRESHOLD = 0.40
 SENTENCE_FLOOR = 0.30
 SENTENCE_MARGIN = 0.15
 MAX_CLAIMS = 3
-TIE = 0.02
+LEAD_MIN_WORDS = 8
 MIN_WORDS = 4
 
 
@@ -150,10 +150,14 @@ def _candidates(chunk: Guidance, scores: PassageFit) -> list[tuple[int, str, flo
 def _chosen(candidates: list[tuple[int, str, float]]) -> list[str]:
     """The closest sentence first, as the direct answer; then, in the passage's order,
     the others close enough to the question to carry it further."""
-    # Closeness differences under TIE are noise for this encoder: the earliest of the
-    # closest sentences opens, as the passage's own order usually puts the point first.
-    top = max(c[2] for c in candidates)
-    lead = next(c for c in candidates if c[2] >= top - TIE)
+    # The closest sentence leads even when an earlier one is nearly as close: the
+    # earlier one is often the passage's topic sentence ("Early virtual calls are often
+    # stiff."), not the advice the question asks for.
+    # A short general line ("Not every stalled pair should be revived.") is a topic
+    # sentence, not the step the question asks for: a lead says what to do, in
+    # LEAD_MIN_WORDS words or more, unless the passage has no such sentence.
+    leads = [c for c in candidates if len(c[1].split()) >= LEAD_MIN_WORDS] or candidates
+    lead = max(leads, key=lambda c: (c[2], -c[0]))
     floor = max(SENTENCE_FLOOR, lead[2] - SENTENCE_MARGIN)
     following = sorted(
         (c for c in candidates if c is not lead and c[2] >= floor),

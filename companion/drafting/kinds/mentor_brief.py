@@ -4,8 +4,7 @@ guidance worth reading before the next session.
 
 from __future__ import annotations
 
-import re
-
+from companion.drafting import grounding
 from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.pair import (
@@ -16,11 +15,9 @@ from companion.drafting.pair import (
 )
 from companion.drafting.text import (
     day_count,
-    ended,
     first_name,
-    first_sentences,
+    in_their_words,
     joined,
-    quoted,
     shorten,
     spoken_date,
     strip_end,
@@ -32,8 +29,6 @@ from prompts.schemas import (
     MentorBrief,
     RelationshipInput,
 )
-
-_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|my|me)\b|^Hi\b")
 
 KIND = DraftKind.brief
 HEADLINE = "Your brief for the next session"
@@ -47,6 +42,9 @@ def gather(sources: Sources) -> RelationshipInput:
     )
 
 
+CHALLENGE_WHOLE_WORDS = 30
+
+
 def _focus(data: RelationshipInput) -> str:
     """What the mentee said they are working on: their challenge, their goals."""
     mentee = first_name(data.mentee)
@@ -54,14 +52,17 @@ def _focus(data: RelationshipInput) -> str:
     parts: list[str] = []
     challenge = profile.get("challenges", "").strip()
     if challenge:
-        parts.append(ended(f"{mentee}'s stated challenge: {quoted(shorten(challenge, 300))}"))
+        # One sentence about where they are stuck reads best whole; more is summarised.
+        said = in_their_words(challenge, whole=CHALLENGE_WHOLE_WORDS)
+        parts.append(f"{mentee}'s stated challenge, in their words: {said}.")
     goals = goal_order(data.goals)
     if goals:
         titles = [f"'{strip_end(g.title)}' ({g.progress}%)" for g in goals[:3]]
         parts.append(f"Working on {joined(titles)}.")
     elif profile.get("goals", "").strip():
         parts.append(
-            ended(f"What {mentee} wants from mentoring: {quoted(shorten(profile['goals'], 300))}")
+            f"What {mentee} wants from mentoring, in their words: "
+            f"{in_their_words(profile['goals'])}."
         )
     return shorten(" ".join(parts), 800)
 
@@ -116,11 +117,12 @@ def compose(data: RelationshipInput) -> MentorBrief:
         documents = {g.document_id for g in firsts}
         (seconds if chunk.document_id in documents else firsts).append(chunk)
     snippets: list[GuidanceSnippet] = []
-    for chunk in [*firsts, *seconds]:
-        text = first_sentences(chunk.text, limit=600)
-        # Guidance in its own voice: not a table fragment, not a script in someone's "I".
-        readable = len(text.split()) >= 10 and not _FIRST_PERSON.search(text.split(":")[0])
-        if len(snippets) < 3 and readable and all(s.snippet != text for s in snippets):
+    bar = grounding.on_focus(data.guidance)
+    found = [(chunk, grounding.snippet(chunk, bar)) for chunk in [*firsts, *seconds]]
+    # The closest to the pair first, when sentences are ranked; else in passage order.
+    found.sort(key=lambda pair: -max(pair[0].focus, default=0.0))
+    for chunk, text in found:
+        if len(snippets) < 3 and text and all(s.snippet != text for s in snippets):
             snippets.append(GuidanceSnippet(document_id=chunk.document_id, snippet=text))
     citations = list(dict.fromkeys(s.document_id for s in snippets))
     return MentorBrief(

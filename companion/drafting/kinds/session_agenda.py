@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from companion.drafting import grounding
 from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
@@ -25,13 +26,12 @@ from companion.drafting.pair import (
 from companion.drafting.text import (
     as_sentence,
     first_name,
-    first_sentences,
     plain,
     plural,
+    sentences_of,
     shorten,
     spoken_date,
     strip_end,
-    whole_sentences,
 )
 from companion.relationships.models import MentoringSession
 from prompts.schemas import (
@@ -87,12 +87,20 @@ def _guidance_questions(guidance: Sequence[Guidance]) -> list[_Question]:
     """Question sentences in the guidance: quoted questions, and sentences ending in '?'."""
     found: list[_Question] = []
     seen: set[str] = set()
+    bar = grounding.on_focus(guidance)
     for chunk in guidance:
         # Questions written for the mentee to ask (of a mentor, in an interview) are not
         # questions for the mentor to ask the mentee.
         if _MENTEE_VOICE.search(f"{chunk.title} {chunk.heading}"):
             continue
-        for sentence in whole_sentences(chunk.text):
+        sentences = sentences_of(chunk.text)
+        ranked = len(chunk.focus) == len(sentences)
+        for index, sentence in enumerate(sentences):
+            if not sentence[0].isupper() and sentence[0] not in "\"“'‘(0123456789":
+                continue
+            # Only a question about what this pair works on (when ranked for the pair).
+            if ranked and chunk.focus[index] <= bar:
+                continue
             quoted = _QUOTED_QUESTION.findall(sentence)
             if quoted:
                 candidates = quoted
@@ -167,7 +175,6 @@ def compose(data: RelationshipInput) -> SessionAgenda:
     last = data.last_session
     # Guidance arrives closest in meaning to the pair first, holding only examples
     # that fit the mentee's role (`grounding`).
-    best = data.guidance[0] if data.guidance else None
     topic_goals = goals[: 2 if data.session_minutes >= 45 else 1]
     used: list[Guidance] = []
 
@@ -224,13 +231,17 @@ def compose(data: RelationshipInput) -> SessionAgenda:
                 4,
             )
         )
-    if best is not None:
+    bar = grounding.on_focus(data.guidance)
+    # The passage closest to the pair that says something about it: its closest sentence.
+    point = next(((g, t) for g in data.guidance if (t := grounding.snippet(g, bar))), None)
+    if point is not None:
+        best, said = point
         used.append(best)
         slots.append(
             _Slot(
                 f"From the guidance: {_section(best)}",
                 shorten(
-                    f"{first_sentences(best.text, limit=500)} (From '{plain(best.title)}'.) "
+                    f"{said} (From '{plain(best.title)}'.) "
                     "Discuss how this applies to what you are working on.",
                     1000,
                 ),

@@ -35,10 +35,12 @@ from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.text import (
     STOP_WORDS,
     content_words,
+    hangs,
     plain,
     shorten,
     spoken_date,
     strip_end,
+    words_of,
 )
 from prompts.schemas import (
     CRITERIA,
@@ -423,8 +425,19 @@ def _vague_opening(text: str) -> re.Match[str] | None:
     return vague
 
 
+# A reason quotes at most this many words of the goal: enough to find the phrase, not
+# the goal pasted back.
+EXCERPT_WORDS = 8
+
+
 def _excerpt(text: str, limit: int = 80) -> str:
-    return shorten(strip_end(text), limit)
+    tokens = strip_end(text).split()
+    while len(tokens) > 1 and len(words_of(" ".join(tokens))) > EXCERPT_WORDS:
+        tokens.pop()
+    while len(tokens) > 2 and len(tokens) < len(strip_end(text).split()) and hangs(tokens[-1]):
+        tokens.pop()
+    cut = " ".join(tokens)
+    return shorten(cut if cut == strip_end(text) else cut + "…", limit)
 
 
 def _around(text: str, match: re.Match[str], words: int = 4) -> str:
@@ -479,8 +492,8 @@ def _specific_verdict(s: _GoalSignals) -> CriterionVerdict:
             "missing",
             f"'{found}' says where you want to get, not what you will do: name the action "
             "and what it applies to.",
-            f"Use {hint} in one piece of work you can name" if hint else "",
-            "One piece of work or one situation you can name",
+            f"One situation where you will work on {hint}" if hint else "",
+            "One piece of work you can name",
         )
     if unclear is not None:
         return _verdict(

@@ -18,7 +18,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from companion import language
 from companion.drafting.goal_families import (
+    ACTION_STARTS,
     DEFAULT_GOAL_WEEKS,
     FILLER,
     LEAD_IN,
@@ -32,7 +34,15 @@ from companion.drafting.inputs import Sources
 from companion.drafting.kinds.smart_check import check_text, stated_dates
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
-from companion.drafting.text import shorten, spoken_date, strip_end
+from companion.drafting.text import (
+    apart,
+    as_sentence,
+    phrases_of,
+    shorten,
+    spoken_date,
+    strip_end,
+    whole_first,
+)
 from companion.relationships.models import Goal, GoalStatus, GoalVisibility
 from companion.relationships.models import Milestone as GoalMilestone
 from prompts.schemas import (
@@ -145,6 +155,54 @@ def own_words(text: str) -> str:
     return " ".join(strip_end(p) + "." for p in parts if p)
 
 
+# An aspiration up to this many words is kept as the mentee wrote it (it is already a
+# goal statement); a longer one is stated by the point of its clauses.
+WHOLE_GOAL_WORDS = 8
+# A goal the check finds SMART is kept whole if it is one goal statement of this many
+# words at most; a longer text is stated by its clauses, SMART or not.
+WHOLE_SMART_GOAL_WORDS = 15
+
+
+def drafted_goal(text: str, answers: dict[str, str], *, smart: bool = False) -> str:
+    """The goal as the SMART goal draft states it. A short text, or one already SMART
+    (`smart`), as the mentee wrote it; otherwise the point of what they wrote, as short
+    quotes of their own words (what they said they want, at most two clauses), never
+    their whole text pasted back. Then each answer as a sentence of its own."""
+    words = len(normalised(text).split())
+    if words <= WHOLE_GOAL_WORDS or (smart and words <= WHOLE_SMART_GOAL_WORDS):
+        return compose_goal(text, answers)
+    found = language.not_english(text)
+    if found is not None:
+        statement = (
+            f"My goal, written in {found.name}: the built-in drafter reads English only, so "
+            "I will put it into words with my mentor."
+        )
+    else:
+        phrases = whole_first(phrases_of(FILLER.sub("", normalised(text))))
+        wanted = [p for p in phrases if p.wanted]
+        chosen = apart(wanted or [p for p in phrases if _acts(p.text)], 2) or phrases[:1]
+        if not chosen:
+            statement = "My first development goal."
+        elif _acts(chosen[0].text):
+            actions = [chosen[0].text] + [p.text for p in chosen[1:] if _acts(p.text)]
+            statement = "I will " + " and ".join(_lower_first(a) for a in actions) + "."
+        else:
+            statement = as_sentence(chosen[0].text)
+    parts = [statement]
+    parts += [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
+    return " ".join(p for p in parts if p)
+
+
+def _acts(phrase: str) -> bool:
+    """Whether a phrase starts with something the mentee would do ("own a service")."""
+    first = phrase.split()[0].lower() if phrase.split() else ""
+    return first in ACTION_STARTS or first in _VERBS or family_of(phrase).starts(phrase)
+
+
+def _lower_first(phrase: str) -> str:
+    return phrase if phrase.split()[0].isupper() else phrase[:1].lower() + phrase[1:]
+
+
 def compose_goal(text: str, answers: dict[str, str]) -> str:
     """The goal from the mentee's own words and answers, one sentence each."""
     parts = [own_words(text)]
@@ -224,7 +282,9 @@ def compose(data: SmartGoalInput) -> SmartGoal:
         )
     steps = _milestone_dates(today, target)
     return SmartGoal(
-        goal=shorten(coaching.goal or statement or "My first development goal", 400),
+        goal=shorten(
+            drafted_goal(data.aspiration, dict(data.answers), smart=coaching.complete), 400
+        ),
         specific=shorten(_field(verdicts["specific"]), 1000),
         measurable=shorten(_field(verdicts["measurable"]), 1000),
         achievable=shorten(_field(verdicts["achievable"]), 1000),
