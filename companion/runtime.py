@@ -37,6 +37,10 @@ class Services:
         settings.ensure_data_dir()
         self.engine = make_engine(settings.resolved_database_url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        # For units of work that only read (GET requests): deferred on SQLite.
+        self.read_sessions: sessionmaker[Session] = make_session_factory(
+            self.engine, reads_only=True
+        )
         self._encoder = encoder
         self._chroma = chroma
         self._knowledge_base: KnowledgeBase | None = None

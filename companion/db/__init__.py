@@ -1,12 +1,19 @@
 """Relational storage: engine, sessions, ORM base and migrations."""
 
 from companion.db.base import Base
-from companion.db.engine import fetch_page, make_engine, make_session_factory, session_scope
+from companion.db.engine import (
+    end_reads,
+    fetch_page,
+    make_engine,
+    make_session_factory,
+    session_scope,
+)
 from companion.db.migrate import current_revision, head_revision, upgrade
 
 __all__ = [
     "Base",
     "current_revision",
+    "end_reads",
     "fetch_page",
     "head_revision",
     "make_engine",
