@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from companion.accounts import policy
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
-from companion.db import fetch_page
+from companion.db import end_reads, fetch_page
 from companion.db.base import utcnow
 from companion.errors import InvalidInput, NotFound
 from companion.guidance.models import KbChunk, KbDocument
@@ -323,6 +323,11 @@ def ingest_many(
 
     New and changed documents are encoded in groups, all their chunks and question
     keys in one call of the encoder, rather than one call per document.
+
+    Each document is committed as soon as it is written, so a run that is stopped
+    keeps what it finished; no transaction is open while a file is read and parsed
+    or while passages are encoded (SQLite's write lock is never held across either).
+    The caller's unit of work must have nothing else pending.
     """
     from knowledge.documents import LoadError
 
@@ -336,6 +341,7 @@ def ingest_many(
             on_progress(source)
 
     def write_pending() -> None:
+        end_reads(session)
         vectors = _encode(kb, [change for _, change in pending])
         for (source, change), change_vectors in zip(pending, vectors, strict=True):
             try:
@@ -347,6 +353,8 @@ def ingest_many(
                         vectors=change_vectors,
                         principal=principal,
                     )
+                # Kept from here on, whatever happens to the rest of the run.
+                session.commit()
                 report.ingested.append(
                     {"source": source, "doc_id": change.document.doc_id, "chunks": count}
                 )
@@ -356,6 +364,7 @@ def ingest_many(
         pending.clear()
 
     for source, load in loads:
+        end_reads(session)
         try:
             document = load()
             if document.doc_id in seen:
