@@ -243,6 +243,7 @@ def _part_failed(exc: CompanionError, kind: DraftKind, prepared: list[Draft]) ->
         details=[*exc.details, {"failed_part": kind.value}],
     )
     error.records_failure, error.record_id = exc.records_failure, exc.record_id
+    error.retry_after = exc.retry_after
     return error
 
 

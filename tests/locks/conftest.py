@@ -118,18 +118,22 @@ def serve(services: Services) -> Iterator[str]:
 
 @pytest.fixture
 def served(
+    request: pytest.FixtureRequest,
     settings: Settings,
     slow_model: SlowModel,
     encoder: embeddings.Encoder,
     tmp_path: Path,
 ) -> Iterator[Served]:
-    """The app with a provider that waits (`slow_model`), an admin and a coordinator."""
+    """The app with a provider that waits (`slow_model`), an admin and a coordinator.
+
+    Parametrised indirectly, the parameter is a dict of settings to change."""
     configured = settings.model_copy(
         update={
             "llm_model": "openai/slow-model",
             "llm_api_base": slow_model.api_base,
             "llm_retries": 0,
             "llm_timeout_seconds": 60,
+            **getattr(request, "param", {}),
         }
     )
     services = Services(
