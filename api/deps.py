@@ -40,7 +40,7 @@ def get_session(request: Request, services: ServicesDep) -> Iterator[Session]:
     is neither held across the request's slow work nor lost when the request fails.
     """
     reads = request.method in _READING_METHODS
-    factory = services.read_sessions if reads else services.sessions
+    factory = services.sessions if reads else services.write_sessions
     session = factory()
     try:
         with session_scope(lambda: session) as scoped:
@@ -53,7 +53,7 @@ def get_session(request: Request, services: ServicesDep) -> Iterator[Session]:
 
 def _stamp_token_use(services: Services, token_ids: set[int]) -> None:
     try:
-        with session_scope(services.sessions) as session:
+        with session_scope(services.write_sessions) as session:
             accounts.record_token_use(session=session, token_ids=token_ids)
     except OperationalError:
         # Only a coarse "last used" stamp: the next request writes it again.

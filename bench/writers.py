@@ -36,7 +36,7 @@ from api.app import create_app
 from companion.accounts.models import Role
 from companion.accounts.principal import System
 from companion.accounts.service import onboard
-from companion.db import make_session_factory, session_scope, upgrade
+from companion.db import session_scope, upgrade
 from companion.runtime import Services
 from companion.settings import Settings
 
@@ -75,9 +75,9 @@ def measure(mode: str, args: argparse.Namespace, port: int) -> tuple[list[dict],
     upgrade(f"sqlite:///{data_dir / 'companion.db'}")
     services = Services(Settings(environment="development", data_dir=data_dir))
     if mode == "deferred":
-        # The baseline: every transaction begins deferred, as all did before.
-        services.sessions = make_session_factory(services.engine, reads_only=True)
-    with session_scope(services.sessions) as session:
+        # The baseline: writers begin deferred, as all did before.
+        services.write_sessions = services.sessions
+    with session_scope(services.write_sessions) as session:
         _, issued = onboard(
             session=session,
             principal=System("bench"),

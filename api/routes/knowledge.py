@@ -98,7 +98,8 @@ def upload_documents(
         data = upload.file.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
             raise InvalidInput(
-                f"{upload.filename}: larger than 20 MB; split it first.", field="files"
+                f"{upload.filename}: larger than 20 MB, the limit for one upload; split it first.",
+                field="files",
             )
         uploads.append((upload.filename or "upload", data))
     tag_list = [t.strip() for t in tags.split(",") if t.strip()]

@@ -53,7 +53,9 @@ def import_participants(
     data = file.file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise InvalidInput(
-            "The file is larger than 10 MB; split it into several imports.", field="file"
+            f"{file.filename or 'The file'} is larger than 10 MB, the limit for one import; "
+            "split it into several imports.",
+            field="file",
         )
     name = file.filename or "participants.csv"
     if dry_run:

@@ -334,7 +334,10 @@ def _uploaded_file(form: FormData) -> tuple[str, bytes]:
     data = upload.file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise forms.Refused(
-            {"file": "The file is larger than 10 MB; split it into several imports."}
+            {
+                "file": f"{upload.filename} is larger than 10 MB, the limit for one import; "
+                "split it into several imports."
+            }
         )
     if not data:
         raise forms.Refused({"file": "The file is empty."})

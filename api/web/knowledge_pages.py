@@ -132,7 +132,10 @@ def upload_documents(
         if isinstance(upload, UploadFile) and upload.filename:
             data = upload.file.read(MAX_UPLOAD_BYTES + 1)
             if len(data) > MAX_UPLOAD_BYTES:
-                problem = f"{upload.filename}: larger than 20 MB; split it first."
+                problem = (
+                    f"{upload.filename}: larger than 20 MB, the limit for one upload; "
+                    "split it first."
+                )
             uploads.append((upload.filename, data))
     if not uploads:
         problem = problem or "Choose one or more files: Markdown, text, HTML or PDF."

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 from companion.errors import CompanionError
 
@@ -28,9 +28,9 @@ def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-# An execution option: transactions on this engine begin deferred (SQLite), for
-# units of work that only read. Everything else begins IMMEDIATE.
-READS_ONLY = "companion_reads_only"
+# An execution option: transactions on this engine begin IMMEDIATE (SQLite), for
+# units of work that write. Others begin deferred.
+IMMEDIATE = "companion_begin_immediate"
 
 
 def _begin_sqlite(connection: Connection) -> None:
@@ -39,16 +39,16 @@ def _begin_sqlite(connection: Connection) -> None:
     # locked" at once, whatever the busy timeout. A writer that takes the lock first
     # (BEGIN IMMEDIATE) waits out the busy timeout instead. Readers stay deferred so
     # that, under WAL, they never wait for a writer nor make one wait.
-    reads_only = connection.get_execution_options().get(READS_ONLY, False)
-    connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite connections get WAL, foreign keys and a busy timeout.
 
-    On SQLite every transaction begins IMMEDIATE (it takes the write lock first,
-    waiting up to `BUSY_TIMEOUT_MS` for it) unless its engine carries `READS_ONLY`:
-    see `make_session_factory`.
+    On SQLite a transaction begins deferred, or IMMEDIATE (it takes the write lock
+    first, waiting up to `BUSY_TIMEOUT_MS` for it) when its engine carries
+    `IMMEDIATE`: see `make_session_factory`.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -59,25 +59,54 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def make_session_factory(engine: Engine, *, reads_only: bool = False) -> sessionmaker[Session]:
-    """Sessions on `engine`; `reads_only` ones begin deferred on SQLite.
+def make_session_factory(engine: Engine, *, immediate: bool = False) -> sessionmaker[Session]:
+    """Sessions on `engine`; `immediate` ones take SQLite's write lock as they begin.
 
-    A reads-only unit of work that writes after all still works, but under
-    contention its write can fail at once (503) instead of waiting: use it for
-    requests that read (GET), and the default for everything that writes.
+    Use `immediate` for a unit of work that writes: it waits its turn behind other
+    writers instead of failing. A deferred unit of work that writes after a read
+    still works, but under contention its write can fail at once (503). An
+    immediate one blocks every other writer while it lasts: keep it short.
     """
-    bind = engine.execution_options(**{READS_ONLY: True}) if reads_only else engine
-    return sessionmaker(bind=bind, expire_on_commit=False)
+    bind = engine.execution_options(**{IMMEDIATE: True}) if immediate else engine
+    factory = sessionmaker(bind=bind, expire_on_commit=False)
+    event.listen(factory, "after_flush", _note_flush)
+    event.listen(factory, "do_orm_execute", _note_statement)
+    event.listen(factory, "after_transaction_end", _forget_writes)
+    return factory
+
+
+# In `session.info` while the session's transaction has written something.
+_WROTE = "companion_wrote"
+
+
+def _note_flush(session: Session, _context: object) -> None:
+    session.info[_WROTE] = True
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+def _forget_writes(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def has_written(session: Session) -> bool:
+    """Whether the session's transaction holds changes, flushed or not."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
 
 
 def end_reads(session: Session) -> None:
-    """Commit the session's transaction so far, before slow work (an LLM call, a parse).
+    """Before slow work (an LLM call, a parse, encoding): end a transaction that only read.
 
-    Call it where what came before may stand on its own: reads, and stamps such as a
-    sign-in's last-seen time. No lock or snapshot is then held across the slow work;
-    the next statement begins a new transaction (IMMEDIATE on SQLite, waiting its turn).
+    No lock or snapshot is then held across the slow work; the next statement begins
+    a new transaction (IMMEDIATE on SQLite, waiting its turn). A transaction that has
+    already written is left open: the unit of work stays whole, and holds its lock.
     """
-    session.commit()
+    if not has_written(session):
+        session.commit()
 
 
 @contextmanager

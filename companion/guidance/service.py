@@ -396,14 +396,29 @@ def ingest_many(
 
 
 def path_loads(
-    paths: Sequence[Path], *, kind: str | None = None, tags: Sequence[str] = ()
+    paths: Sequence[Path],
+    *,
+    kind: str | None = None,
+    tags: Sequence[str] = (),
+    max_bytes: int | None = None,
 ) -> tuple[list[tuple[str, Callable[[], SourceDocument]]], list[tuple[str, str]]]:
-    """Expand paths (folders recursively) into loaders, and the problems found on the way."""
+    """Expand paths (folders recursively) into loaders, and the problems found on the way.
+
+    A file larger than `max_bytes` fails alone, before it is read."""
+    from knowledge.documents import LoadError
     from knowledge.loaders import discover, load_path
 
+    def load(path: Path) -> SourceDocument:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise LoadError(
+                f"{path} is {size:,} bytes; files are capped at {max_bytes:,} bytes "
+                "(COMPANION_MAX_FILE_BYTES): split it into several documents"
+            )
+        return load_path(path, kind=kind, tags=tags)
+
     files, problems = discover(paths)
-    loads = [(str(path), lambda path=path: load_path(path, kind=kind, tags=tags)) for path in files]
-    return loads, problems
+    return [(str(path), lambda path=path: load(path)) for path in files], problems
 
 
 def upload_loads(
