@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
@@ -24,10 +26,38 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(services: ServicesDep) -> Iterator[Session]:
-    """One transaction per request, committed before the response is sent."""
-    with session_scope(services.sessions) as session:
-        yield session
+log = logging.getLogger(__name__)
+
+_READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request, services: ServicesDep) -> Iterator[Session]:
+    """One transaction per request, committed before the response is sent.
+
+    A request that reads begins deferred; one that may write takes SQLite's write
+    lock first, waiting its turn (see `companion.db.engine`). A token's last-used
+    stamp is written after the request's transaction, in one of its own, so that it
+    is neither held across the request's slow work nor lost when the request fails.
+    """
+    reads = request.method in _READING_METHODS
+    factory = services.sessions if reads else services.write_sessions
+    session = factory()
+    try:
+        with session_scope(lambda: session) as scoped:
+            yield scoped
+    finally:
+        due = session.info.pop(accounts.TOKEN_USE_DUE, None)
+        if due:
+            _stamp_token_use(services, due)
+
+
+def _stamp_token_use(services: Services, token_ids: set[int]) -> None:
+    try:
+        with session_scope(services.write_sessions) as session:
+            accounts.record_token_use(session=session, token_ids=token_ids)
+    except OperationalError:
+        # Only a coarse "last used" stamp: the next request writes it again.
+        log.warning("Could not record an API token's last use: the database is busy.")
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

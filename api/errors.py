@@ -114,12 +114,17 @@ def install_error_handlers(app: FastAPI) -> None:
                 {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None,
             )
         if is_web(request):
-            return _page(request, exc.status_code, exc.message)
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+            page = _page(request, exc.status_code, exc.message)
+            if exc.retry_after is not None:
+                page.headers["Retry-After"] = str(exc.retry_after)
+            return page
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else {}
+        if exc.retry_after is not None:
+            headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse(
             error_body(exc.code, exc.message, exc.details),
             status_code=exc.status_code,
-            headers=headers,
+            headers=headers or None,
         )
 
     @app.exception_handler(RequestValidationError)

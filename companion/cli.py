@@ -92,10 +92,12 @@ def services() -> Iterator[Services]:
 
 
 @contextmanager
-def unit_of_work(built: Services) -> Iterator[Session]:
+def unit_of_work(built: Services, *, reads_only: bool = False) -> Iterator[Session]:
+    """One transaction; `reads_only` for commands that only read (they then never take
+    SQLite's write lock, not even while a query is encoded)."""
     from companion.db import session_scope
 
-    with session_scope(built.sessions) as session:
+    with session_scope(built.sessions if reads_only else built.write_sessions) as session:
         yield session
 
 
@@ -296,7 +298,7 @@ def programs_list(
     from companion.programs import service as programs
     from companion.programs.schemas import ProgramPublic
 
-    with services() as built, unit_of_work(built) as session:
+    with services() as built, unit_of_work(built, reads_only=True) as session:
         rows, total = programs.list_programs(
             session=session, principal=CLI, limit=limit, offset=offset
         )
@@ -412,7 +414,9 @@ def kb_ingest(
         fail("Name at least one file or folder, or pass --builtin.", code=2)
     if kind is not None and kind not in KINDS:
         fail(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}.", code=2)
-    loads, problems = kb.path_loads(targets, kind=kind, tags=tag or [])
+    loads, problems = kb.path_loads(
+        targets, kind=kind, tags=tag or [], max_bytes=load_settings().max_file_bytes
+    )
     with (
         services() as built,
         unit_of_work(built) as session,
@@ -472,7 +476,7 @@ def kb_search(
     filters = SearchFilters(
         audience=audience, topic=topic, program_type=program_type, document=document, kind=kind
     )
-    with services() as built, unit_of_work(built) as session:
+    with services() as built, unit_of_work(built, reads_only=True) as session:
         results = kb.search(
             session=session, kb=built.knowledge_base, query=query, top_k=top_k, filters=filters
         )
@@ -503,7 +507,7 @@ def kb_list(
     from companion.guidance.schemas import KbDocumentPublic
     from companion.pagination import page_of
 
-    with services() as built, unit_of_work(built) as session:
+    with services() as built, unit_of_work(built, reads_only=True) as session:
         rows, total = kb.list_documents(
             session=session, principal=CLI, kind=kind, limit=limit, offset=offset
         )
@@ -542,7 +546,7 @@ def kb_eval(
     from knowledge.evaluation import evaluate, load_queries
 
     labelled = load_queries(queries or EVAL_QUERIES)
-    with services() as built, unit_of_work(built) as session:
+    with services() as built, unit_of_work(built, reads_only=True) as session:
         from sqlalchemy import select
 
         present = set(session.scalars(select(KbDocument.doc_id)))
@@ -583,6 +587,13 @@ def participants_import(
 
     if not file.is_file():
         fail(f"{file}: no such file.", code=2)
+    limit = load_settings().max_file_bytes
+    if (size := file.stat().st_size) > limit:
+        fail(
+            f"{file} is {size:,} bytes; files are capped at {limit:,} bytes "
+            "(COMPANION_MAX_FILE_BYTES): split it into several imports.",
+            code=2,
+        )
     data = file.read_bytes()
     with services() as built, unit_of_work(built) as session:
         target = programs.get_by_name(session=session, name=program)
@@ -651,7 +662,7 @@ def participants_list(
 
     if role not in (None, "mentor", "mentee"):
         fail("--role must be mentor or mentee.", code=2)
-    with services() as built, unit_of_work(built) as session:
+    with services() as built, unit_of_work(built, reads_only=True) as session:
         target = programs.require_by_name(session=session, name=program)
         rows, total = participants.list_participants(
             session=session,
@@ -696,7 +707,7 @@ def relationships_list(
     statuses = [s.value for s in RelationshipStatus]
     if status is not None and status not in statuses:
         fail(f"--status must be one of {', '.join(statuses)}, not {status!r}.", code=2)
-    with services() as built, unit_of_work(built) as session:
+    with services() as built, unit_of_work(built, reads_only=True) as session:
         target = programs.require_by_name(session=session, name=program)
         items, total = relationships.list_visible(
             session=session,
@@ -1077,7 +1088,7 @@ def match_show(
     """Show a matching run: proposals with reasons, unmatched mentees, fairness."""
     from companion.matching import service as matching
 
-    with services() as built, unit_of_work(built) as session:
+    with services() as built, unit_of_work(built, reads_only=True) as session:
         payload = matching.run_payload(session=session, run_id=run_id, principal=CLI).model_dump(
             mode="json"
         )

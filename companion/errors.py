@@ -13,6 +13,8 @@ class CompanionError(Exception):
     records_failure: bool = False
     # The id of the record that keeps the failure (a failed draft), when there is one.
     record_id: int | None = None
+    # In how many seconds it is worth trying again (sent as `Retry-After`), if known.
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, details: list[dict] | None = None) -> None:
         super().__init__(message)
@@ -79,7 +81,25 @@ class ServiceUnavailable(CompanionError):
 
 
 class LLMUnavailable(ServiceUnavailable):
+    """The provider failed after every attempt; `retry_after` says when to try again."""
+
     code = "llm_unavailable"
+
+    def __init__(
+        self, message: str, *, retry_after: int = 30, details: list[dict] | None = None
+    ) -> None:
+        details = list(details or [])
+        if not any("retry_after_seconds" in d for d in details):
+            details.append({"retry_after_seconds": retry_after})
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
+class LLMAnswerTooLarge(CompanionError):
+    """The model answered with more text than a draft may hold; none of it is kept."""
+
+    status_code = 502
+    code = "llm_answer_too_large"
 
 
 class LLMOutputInvalid(CompanionError):

@@ -36,7 +36,13 @@ class Services:
         self.settings = settings
         settings.ensure_data_dir()
         self.engine = make_engine(settings.resolved_database_url)
+        # Deferred on SQLite: for reading, and for work that manages its own sessions.
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        # For units of work that write (a POST, a CLI command): they begin IMMEDIATE
+        # on SQLite, so they wait their turn instead of failing under contention.
+        self.write_sessions: sessionmaker[Session] = make_session_factory(
+            self.engine, immediate=True
+        )
         self._encoder = encoder
         self._chroma = chroma
         self._knowledge_base: KnowledgeBase | None = None

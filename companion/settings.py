@@ -44,7 +44,20 @@ class Settings(BaseSettings):
         default_factory=list, description="Models to try, in order, when the first fails."
     )
     llm_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
-    llm_retries: int = Field(default=2, ge=0, le=10)
+    llm_retries: int = Field(
+        default=2, ge=0, le=10, description="Calls after the first when a provider fails."
+    )
+    llm_max_answer_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="A longer model answer fails the draft; nothing of it is kept.",
+    )
+    max_file_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="The largest file the CLI reads (knowledge base ingest, participant import).",
+    )
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     # Notifications on delivery (both optional; nothing is sent when unset).
     webhook_url: str | None = Field(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
 from companion.errors import InvalidInput
@@ -86,7 +85,7 @@ def delete_document(
 
 
 @router.post("/documents", response_model=IngestResponse)
-async def upload_documents(
+def upload_documents(
     session: SessionDep,
     services: ServicesDep,
     user: CurrentUser,
@@ -96,16 +95,15 @@ async def upload_documents(
 ) -> IngestResponse:
     uploads = []
     for upload in files:
-        data = await upload.read(MAX_UPLOAD_BYTES + 1)
+        data = upload.file.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
             raise InvalidInput(
-                f"{upload.filename}: larger than 20 MB; split it first.", field="files"
+                f"{upload.filename}: larger than 20 MB, the limit for one upload; split it first.",
+                field="files",
             )
         uploads.append((upload.filename or "upload", data))
     tag_list = [t.strip() for t in tags.split(",") if t.strip()]
-    # Encoding is CPU-bound: keep it off the event loop.
-    report = await run_in_threadpool(
-        kb.ingest_many,
+    report = kb.ingest_many(
         session=session,
         kb=services.knowledge_base,
         loads=kb.upload_loads(uploads, kind=kind, tags=tag_list),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, UploadFile, status
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
 from companion.errors import InvalidInput
@@ -40,7 +39,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
     "/programs/{program_id}/participants:import",
     response_model=ImportResult | ImportPreview,
 )
-async def import_participants(
+def import_participants(
     program_id: int,
     session: SessionDep,
     user: CurrentUser,
@@ -51,10 +50,12 @@ async def import_participants(
     program = program_policy.coordinated_program(
         session=session, program_id=program_id, principal=user
     )
-    data = await file.read(MAX_FILE_BYTES + 1)
+    data = file.file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise InvalidInput(
-            "The file is larger than 10 MB; split it into several imports.", field="file"
+            f"{file.filename or 'The file'} is larger than 10 MB, the limit for one import; "
+            "split it into several imports.",
+            field="file",
         )
     name = file.filename or "participants.csv"
     if dry_run:
@@ -92,12 +93,10 @@ def list_participants(
     response_model=RunPayload,
     status_code=status.HTTP_201_CREATED,
 )
-async def run_matching(
+def run_matching(
     program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> RunPayload:
-    # Encoding and solving are CPU-bound: keep them off the event loop.
-    match_run = await run_in_threadpool(
-        matching.run,
+    match_run = matching.run(
         session=session,
         vectors=services.profile_vectors,
         program_id=program_id,
@@ -152,12 +151,11 @@ def approve_all(run_id: int, session: SessionDep, user: CurrentUser) -> ApproveA
 @router.get(
     "/matching/runs/{run_id}/mentees/{mentee_id}/options", response_model=PairingOptionsPublic
 )
-async def pairing_options(
+def pairing_options(
     run_id: int, mentee_id: str, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> Any:
     """The mentors an unmatched or rejected mentee may be paired with by hand, ranked."""
-    return await run_in_threadpool(
-        manual.pairing_options,
+    return manual.pairing_options(
         session=session,
         vectors=services.profile_vectors,
         run_id=run_id,
@@ -171,7 +169,7 @@ async def pairing_options(
     response_model=ProposalPublic,
     status_code=status.HTTP_201_CREATED,
 )
-async def pair_by_hand(
+def pair_by_hand(
     run_id: int,
     body: ManualPairRequest,
     session: SessionDep,
@@ -179,8 +177,7 @@ async def pair_by_hand(
     user: CurrentUser,
 ) -> Any:
     """Pair a mentee by hand: rules and capacity enforced, the note kept with the reasons."""
-    return await run_in_threadpool(
-        manual.pair_by_hand,
+    return manual.pair_by_hand(
         session=session,
         vectors=services.profile_vectors,
         run_id=run_id,
@@ -192,12 +189,11 @@ async def pair_by_hand(
 
 
 @router.get("/matching/runs/{run_id}/rebalance", response_model=RebalancePublic)
-async def rebalance_preview(
+def rebalance_preview(
     run_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> Any:
     """The run beside an exposure re-balance of it, with the cost in total score."""
-    return await run_in_threadpool(
-        rebalance.preview,
+    return rebalance.preview(
         session=session,
         vectors=services.profile_vectors,
         run_id=run_id,
@@ -210,12 +206,11 @@ async def rebalance_preview(
     response_model=RunPayload,
     status_code=status.HTTP_201_CREATED,
 )
-async def rebalance_apply(
+def rebalance_apply(
     run_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> dict:
     """Start the re-balanced run the preview shows; it supersedes this one."""
-    match_run = await run_in_threadpool(
-        rebalance.apply,
+    match_run = rebalance.apply(
         session=session,
         vectors=services.profile_vectors,
         run_id=run_id,
@@ -225,11 +220,10 @@ async def rebalance_apply(
 
 
 @router.post("/matching/runs/{run_id}:swap", response_model=list[ProposalPublic])
-async def swap(
+def swap(
     run_id: int, body: SwapRequest, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> Any:
-    first, second = await run_in_threadpool(
-        matching.swap,
+    first, second = matching.swap(
         session=session,
         vectors=services.profile_vectors,
         first_id=body.first,

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, ServicesDep, SessionDep
 from companion.matching import modes_service as modes
@@ -31,7 +30,7 @@ router = APIRouter(prefix="/api/v1/programs/{program_id}/matching", tags=["match
     response_model=RecommendationsPublic,
     summary="Mentors a mentee may choose from (read-only proposal)",
 )
-async def recommendations(
+def recommendations(
     program_id: int,
     session: SessionDep,
     services: ServicesDep,
@@ -43,8 +42,7 @@ async def recommendations(
 
     A coordinator of the program may ask for any mentee; a mentee only for themselves.
     """
-    return await run_in_threadpool(
-        modes.recommendations,
+    return modes.recommendations(
         session=session,
         vectors=services.profile_vectors,
         program_id=program_id,
@@ -59,12 +57,11 @@ async def recommendations(
     response_model=CirclesPublic,
     summary="Propose mentoring circles (read-only proposal)",
 )
-async def circles(
+def circles(
     program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> CirclesPublic:
     """Group unmatched mentees into circles led by one mentor. Creates nothing, notifies nobody."""
-    return await run_in_threadpool(
-        modes.circles,
+    return modes.circles(
         session=session,
         vectors=services.profile_vectors,
         program_id=program_id,
@@ -77,13 +74,12 @@ async def circles(
     response_model=ShortlistsPublic,
     summary="Speed-mentoring shortlists (read-only proposal)",
 )
-async def speed_shortlists(
+def speed_shortlists(
     program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> ShortlistsPublic:
     """For each unmatched mentee, good but diverse mentors to meet. Creates nothing, notifies
     nobody."""
-    return await run_in_threadpool(
-        modes.speed_shortlists,
+    return modes.speed_shortlists(
         session=session,
         vectors=services.profile_vectors,
         program_id=program_id,
@@ -115,13 +111,12 @@ def speed_assignment(
     response_model=BoardsPublic,
     summary="Advisory boards per mentee (read-only proposal)",
 )
-async def advisory_boards(
+def advisory_boards(
     program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> BoardsPublic:
     """For each unmatched mentee, mentors each covering a different need. Creates nothing,
     notifies nobody."""
-    return await run_in_threadpool(
-        modes.advisory_boards,
+    return modes.advisory_boards(
         session=session,
         vectors=services.profile_vectors,
         program_id=program_id,
@@ -134,13 +129,12 @@ async def advisory_boards(
     response_model=AnswerersPublic,
     summary="Who could answer a question now (read-only proposal)",
 )
-async def ask(
+def ask(
     program_id: int, body: Question, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> AnswerersPublic:
     """Mentors of the moment: the few people best placed to answer, never the asker.
     Creates nothing and notifies nobody."""
-    return await run_in_threadpool(
-        modes.ask,
+    return modes.ask(
         session=session,
         vectors=services.profile_vectors,
         program_id=program_id,

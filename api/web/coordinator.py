@@ -317,7 +317,7 @@ def _participants_page(
     )
 
 
-async def _uploaded_file(form: FormData) -> tuple[str, bytes]:
+def _uploaded_file(form: FormData) -> tuple[str, bytes]:
     """The file to import: carried over from a preview, or uploaded with this form."""
     carried = form.get("content")
     if isinstance(carried, str) and carried:
@@ -331,10 +331,13 @@ async def _uploaded_file(form: FormData) -> tuple[str, bytes]:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise forms.Refused({"file": "Choose a CSV or JSON Lines file (.csv, .jsonl) to import."})
-    data = await upload.read(MAX_FILE_BYTES + 1)
+    data = upload.file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise forms.Refused(
-            {"file": "The file is larger than 10 MB; split it into several imports."}
+            {
+                "file": f"{upload.filename} is larger than 10 MB, the limit for one import; "
+                "split it into several imports."
+            }
         )
     if not data:
         raise forms.Refused({"file": "The file is empty."})
@@ -359,7 +362,7 @@ def participant_list(
 
 
 @router.post("/coordinator/programs/{program_id}/participants", response_model=None)
-async def import_participants(
+def import_participants(
     request: Request,
     program_id: int,
     user: WebUser,
@@ -370,7 +373,7 @@ async def import_participants(
     """preview=1 checks the file and shows what would happen; without it, the file is saved."""
     program = _program_for(session, user, program_id)
     try:
-        filename, data = await _uploaded_file(form)
+        filename, data = _uploaded_file(form)
         if form.get("preview"):
             records, problems = forms.run(
                 session,

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.deps import PageDep, PageParams, ServicesDep, SessionDep
@@ -115,7 +114,7 @@ def knowledge_home(
 
 
 @router.post("/knowledge/documents", response_model=None)
-async def upload_documents(
+def upload_documents(
     request: Request,
     user: WebUser,
     session: SessionDep,
@@ -131,9 +130,12 @@ async def upload_documents(
         problem = f"Choose one of {', '.join(KINDS)}."
     for upload in form.getlist("files"):
         if isinstance(upload, UploadFile) and upload.filename:
-            data = await upload.read(MAX_UPLOAD_BYTES + 1)
+            data = upload.file.read(MAX_UPLOAD_BYTES + 1)
             if len(data) > MAX_UPLOAD_BYTES:
-                problem = f"{upload.filename}: larger than 20 MB; split it first."
+                problem = (
+                    f"{upload.filename}: larger than 20 MB, the limit for one upload; "
+                    "split it first."
+                )
             uploads.append((upload.filename, data))
     if not uploads:
         problem = problem or "Choose one or more files: Markdown, text, HTML or PDF."
@@ -142,8 +144,7 @@ async def upload_documents(
             request, session, services, user, page, status_code=422, errors={"files": problem}
         )
     tags = [t.strip() for t in str(form.get("tags", "")).split(",") if t.strip()]
-    report = await run_in_threadpool(
-        kb.ingest_many,
+    report = kb.ingest_many(
         session=session,
         kb=services.knowledge_base,
         loads=kb.upload_loads(uploads, kind=kind, tags=tags),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep, SessionDep
 from api.web import forms
@@ -15,7 +14,7 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
 @router.get("/coordinator/runs/{run_id}/pair/{mentee_id}", response_model=None)
-async def pairing_page(
+def pairing_page(
     request: Request,
     run_id: int,
     mentee_id: str,
@@ -23,8 +22,7 @@ async def pairing_page(
     session: SessionDep,
     services: ServicesDep,
 ) -> HTMLResponse:
-    shown = await run_in_threadpool(
-        manual.pairing_options,
+    shown = manual.pairing_options(
         session=session,
         vectors=services.profile_vectors,
         run_id=run_id,
@@ -35,7 +33,7 @@ async def pairing_page(
 
 
 @router.post("/coordinator/runs/{run_id}/pair/{mentee_id}", response_model=None)
-async def pair(
+def pair(
     request: Request,
     run_id: int,
     mentee_id: str,
@@ -49,8 +47,7 @@ async def pair(
     try:
         # Refused for any reason, the form is shown again with the options; a mentee or
         # run this coordinator may not see is still a 404 (the options say so).
-        proposal = await run_in_threadpool(
-            forms.run,
+        proposal = forms.run(
             session,
             lambda: manual.pair_by_hand(
                 session=session,
@@ -65,8 +62,7 @@ async def pair(
             whole_page=(),
         )
     except forms.Refused as refused:
-        shown = await run_in_threadpool(
-            manual.pairing_options,
+        shown = manual.pairing_options(
             session=session,
             vectors=services.profile_vectors,
             run_id=run_id,
@@ -88,11 +84,10 @@ async def pair(
 
 
 @router.get("/coordinator/runs/{run_id}/rebalance", response_model=None)
-async def rebalance_page(
+def rebalance_page(
     request: Request, run_id: int, user: WebUser, session: SessionDep, services: ServicesDep
 ) -> HTMLResponse:
-    shown = await run_in_threadpool(
-        rebalance.preview,
+    shown = rebalance.preview(
         session=session,
         vectors=services.profile_vectors,
         run_id=run_id,
@@ -102,7 +97,7 @@ async def rebalance_page(
 
 
 @router.post("/coordinator/runs/{run_id}/rebalance", response_model=None)
-async def rebalance_apply(
+def rebalance_apply(
     request: Request,
     run_id: int,
     user: WebUser,
@@ -111,8 +106,7 @@ async def rebalance_apply(
     form: Form,
 ) -> RedirectResponse:
     try:
-        created = await run_in_threadpool(
-            forms.run,
+        created = forms.run(
             session,
             lambda: rebalance.apply(
                 session=session,

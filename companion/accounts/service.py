@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from companion.accounts import policy
@@ -270,11 +270,32 @@ def authenticate(*, session: Session, token: str) -> User:
     user = row.user
     if not user.is_active:
         raise Unauthenticated("This user is deactivated.")
-    now = utcnow()
     # Coarse on purpose: a write per request would serialise every reader on SQLite.
-    if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_PRECISION:
-        row.last_used_at = now
+    # Not written here: the request's unit of work may be slow (a draft) or may fail;
+    # `record_token_use` stamps it in a short transaction of its own afterwards.
+    if row.last_used_at is None or utcnow() - row.last_used_at > TOKEN_USE_PRECISION:
+        session.info.setdefault(TOKEN_USE_DUE, set()).add(row.id)
     return user
+
+
+# Set in `session.info` by `authenticate`: the tokens whose last-used stamp is due.
+TOKEN_USE_DUE = "companion_token_use_due"
+
+
+def record_token_use(*, session: Session, token_ids: Iterable[int]) -> None:
+    """Stamp the tokens as used now; meant for a short transaction of its own."""
+    now = utcnow()
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id.in_(list(token_ids)))
+        .where(
+            or_(
+                ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at < now - TOKEN_USE_PRECISION,
+            )
+        )
+        .values(last_used_at=now)
+    )
 
 
 def onboard(

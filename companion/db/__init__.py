@@ -3,6 +3,7 @@
 from companion.db.base import Base
 from companion.db.engine import (
     concurrency_failure,
+    end_reads,
     fetch_page,
     make_engine,
     make_session_factory,
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "concurrency_failure",
     "current_revision",
+    "end_reads",
     "fetch_page",
     "head_revision",
     "make_engine",

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from sqlalchemy import Engine, Select, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 from companion.errors import CompanionError
+
+# How long a SQLite writer waits for another to finish before "database is locked".
+BUSY_TIMEOUT_MS = 5000
 
 
 def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
@@ -21,18 +24,38 @@ def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
+# An execution option: transactions on this engine begin IMMEDIATE (SQLite), for
+# units of work that write. Others begin deferred.
+IMMEDIATE = "companion_begin_immediate"
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    # A deferred transaction that reads and then writes cannot wait for the lock:
+    # once another writer has committed since its read, SQLite answers "database is
+    # locked" at once, whatever the busy timeout. A writer that takes the lock first
+    # (BEGIN IMMEDIATE) waits out the busy timeout instead. Readers stay deferred so
+    # that, under WAL, they never wait for a writer nor make one wait.
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite connections get WAL, foreign keys and a busy timeout."""
+    """Create an engine; SQLite connections get WAL, foreign keys and a busy timeout.
+
+    On SQLite a transaction begins deferred, or IMMEDIATE (it takes the write lock
+    first, waiting up to `BUSY_TIMEOUT_MS` for it) when its engine carries
+    `IMMEDIATE`: see `make_session_factory`.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _configure_sqlite)
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -67,12 +90,59 @@ def concurrency_failure(exc: BaseException) -> Literal["busy", "conflict"] | Non
     return None
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+
+def make_session_factory(engine: Engine, *, immediate: bool = False) -> sessionmaker[Session]:
+    """Sessions on `engine`; `immediate` ones take SQLite's write lock as they begin.
+
+    Use `immediate` for a unit of work that writes: it waits its turn behind other
+    writers instead of failing. A deferred unit of work that writes after a read
+    still works, but under contention its write can fail at once (503). An
+    immediate one blocks every other writer while it lasts: keep it short.
+    """
+    bind = engine.execution_options(**{IMMEDIATE: True}) if immediate else engine
+    factory = sessionmaker(bind=bind, expire_on_commit=False)
+    event.listen(factory, "after_flush", _note_flush)
+    event.listen(factory, "do_orm_execute", _note_statement)
+    event.listen(factory, "after_transaction_end", _forget_writes)
+    return factory
+
+
+# In `session.info` while the session's transaction has written something.
+_WROTE = "companion_wrote"
+
+
+def _note_flush(session: Session, _context: object) -> None:
+    session.info[_WROTE] = True
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+def _forget_writes(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def has_written(session: Session) -> bool:
+    """Whether the session's transaction holds changes, flushed or not."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+
+
+def end_reads(session: Session) -> None:
+    """Before slow work (an LLM call, a parse, encoding): end a transaction that only read.
+
+    No lock or snapshot is then held across the slow work; the next statement begins
+    a new transaction (IMMEDIATE on SQLite, waiting its turn). A transaction that has
+    already written is left open: the unit of work stays whole, and holds its lock.
+    """
+    if not has_written(session):
+        session.commit()
 
 
 @contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+def session_scope(factory: Callable[[], Session]) -> Iterator[Session]:
     """One unit of work: commit if the block succeeds, roll back everything if not.
 
     An expected failure that records itself (`CompanionError.records_failure`: the

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ValidationError
 
-from companion.errors import LLMOutputInvalid, LLMUnavailable
+from companion.errors import LLMAnswerTooLarge, LLMOutputInvalid, LLMUnavailable
 from companion.settings import Settings
 from prompts.render import RenderedPrompt
 
@@ -75,6 +78,7 @@ class Gateway:
         self.fallbacks = list(settings.llm_fallbacks)
         self.timeout = settings.llm_timeout_seconds
         self.retries = settings.llm_retries
+        self.max_answer_bytes = settings.llm_max_answer_bytes
 
     @property
     def offline(self) -> bool:
@@ -158,13 +162,23 @@ class Gateway:
         mock_response: Any,
         response_format: dict[str, Any],
     ) -> str:
+        """One answer, with the one retry layer: at most `retries` + 1 provider calls.
+
+        litellm and the provider's client are told not to retry (their retries would
+        multiply ours). A timeout, a dropped connection or a 5xx is tried again at
+        once; a provider that says when to come back (`Retry-After`) is not called
+        again: the error carries its delay to our own answer. So a request waits at
+        most (`retries` + 1) x `timeout` per answer, and twice that when the first
+        answer does not validate and is asked for again.
+        """
         import litellm
 
         litellm.suppress_debug_info = True
         kwargs: dict[str, Any] = {
             "messages": messages,
             "timeout": self.timeout,
-            "num_retries": self.retries,
+            "num_retries": 0,
+            "max_retries": 0,
             "response_format": response_format,
         }
         if self.api_base:
@@ -177,24 +191,41 @@ class Gateway:
             kwargs["api_key"] = NO_KEY
         if mock_response is not None:
             kwargs["mock_response"] = mock_response
-        started = time.perf_counter()
-        try:
-            if self.fallbacks:
-                response = self._router().completion(model=self.model, **kwargs)
-            else:
-                response = litellm.completion(model=self.model, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - every provider failure maps to ours
-            usage.attempts += 1
-            usage.latency_ms += (time.perf_counter() - started) * 1000
-            raise _mapped(exc, self.model) from None
+        for attempt in range(self.retries + 1):
+            started = time.perf_counter()
+            try:
+                if self.fallbacks:
+                    response = self._router().completion(model=self.model, **kwargs)
+                else:
+                    response = litellm.completion(model=self.model, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - every provider failure maps to ours
+                usage.attempts += 1
+                usage.latency_ms += (time.perf_counter() - started) * 1000
+                retry_after = _retry_after(exc)
+                if retry_after is None and _transient(exc) and attempt < self.retries:
+                    log.warning(
+                        "LLM call to %s failed (%s); trying again", self.model, type(exc).__name__
+                    )
+                    continue
+                raise _mapped(exc, self.model, retry_after) from None
+            break
         # With fallbacks the answer may come from another model than ours; litellm
         # names the one that answered, for replies that do not say themselves.
         answered = (getattr(response, "_hidden_params", None) or {}).get("litellm_model_name")
         usage.add(response, answered or self.model, time.perf_counter() - started)
         try:
-            return response.choices[0].message.content or ""
+            content = response.choices[0].message.content or ""
         except (AttributeError, IndexError):
             return ""
+        size = len(content.encode("utf-8"))
+        if size > self.max_answer_bytes:
+            raise LLMAnswerTooLarge(
+                f"The model ({usage.model}) answered with {size:,} bytes of text; answers "
+                f"are capped at {self.max_answer_bytes:,} bytes (COMPANION_LLM_MAX_ANSWER_BYTES). "
+                "Nothing of it was kept; request the draft again.",
+                details=[{"answer_bytes": size, "limit_bytes": self.max_answer_bytes}],
+            )
+        return content
 
     def _router(self) -> Any:
         import litellm
@@ -206,7 +237,7 @@ class Gateway:
         return litellm.Router(
             model_list=[{"model_name": n, "litellm_params": {"model": n, **params}} for n in names],
             fallbacks=[{self.model: self.fallbacks}],
-            num_retries=self.retries,
+            num_retries=0,
             timeout=self.timeout,
         )
 
@@ -245,7 +276,48 @@ def _problem_kinds(exc: Exception) -> list[str]:
     return ["not one JSON object"]
 
 
-def _mapped(exc: Exception, model: str) -> Exception:
+# Provider failures worth trying again at once: nothing was said about when to come back.
+_TRANSIENT = (
+    "Timeout",
+    "APIConnectionError",
+    "InternalServerError",
+    "ServiceUnavailableError",
+    "BadGatewayError",
+)
+# The longest delay a provider's Retry-After is passed on with.
+MAX_RETRY_AFTER = 3600
+
+
+def _transient(exc: Exception) -> bool:
+    import litellm
+
+    kinds = tuple(getattr(litellm, name) for name in _TRANSIENT if hasattr(litellm, name))
+    return isinstance(exc, kinds)
+
+
+def _retry_after(exc: Exception) -> int | None:
+    """The provider's Retry-After (seconds or an HTTP date), if it sent one."""
+    headers = getattr(exc, "litellm_response_headers", None)
+    if headers is None:
+        headers = getattr(getattr(exc, "response", None), "headers", None)
+    value = headers.get("retry-after") if headers is not None else None
+    if not value:
+        return None
+    value = str(value).strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return min(MAX_RETRY_AFTER, max(1, math.ceil(seconds)))
+
+
+def _mapped(exc: Exception, model: str, retry_after: int | None = None) -> Exception:
     """Provider errors as ours, without the key or the provider's raw payload."""
     import litellm
 
@@ -253,20 +325,24 @@ def _mapped(exc: Exception, model: str) -> Exception:
     if isinstance(exc, litellm.AuthenticationError):
         return LLMUnavailable(
             f"The LLM provider refused the credentials for {model}; check COMPANION_LLM_API_KEY.",
+            retry_after=retry_after or 60,
         )
     if isinstance(exc, litellm.RateLimitError):
+        wait = retry_after or 60
         return LLMUnavailable(
-            f"The LLM provider is rate-limiting requests for {model}; retry in a minute.",
-            details=[{"retry_after_seconds": 60}],
+            f"The LLM provider is rate-limiting requests for {model}; retry in {wait} s.",
+            retry_after=wait,
         )
     if isinstance(exc, litellm.NotFoundError | litellm.BadRequestError):
         return LLMUnavailable(
             f"The LLM provider rejected the request for {model} ({name}); check "
             "COMPANION_LLM_MODEL and COMPANION_LLM_API_BASE.",
+            retry_after=retry_after or 60,
         )
     log.warning("LLM call to %s failed: %s", model, name)
+    wait = retry_after or 30
     return LLMUnavailable(
-        f"The LLM provider for {model} is unavailable ({name}); retry shortly, or set "
+        f"The LLM provider for {model} is unavailable ({name}); retry in {wait} s, or set "
         "COMPANION_LLM_MODEL=offline to draft without one.",
-        details=[{"retry_after_seconds": 30}],
+        retry_after=wait,
     )

@@ -1,10 +1,12 @@
 """Request a draft: gather what it is grounded in, generate it, store it pending review.
 
 Every draft is stored in `pending_review` with its provenance (model, prompt
-name@version, the guidance it was given, token use, cost, latency). A failed
-generation is rolled back to a savepoint and stored as a `failed` draft with what
-it cost, in the request's own transaction: the error is marked `records_failure`,
-so the request (or the CLI command) commits it once instead of rolling it back.
+name@version, the guidance it was given, token use, cost, latency). Generation
+writes nothing; with a provider, the read is committed before the model is asked,
+so no transaction is open across the call, and the draft is written afterwards. A
+failed generation is stored as a `failed` draft with what it cost, in the request's
+own transaction: the error is marked `records_failure`, so the request (or the CLI
+command) commits it once instead of rolling it back.
 Nothing here shows a draft to a participant: the review workflow releases it.
 """
 
@@ -23,6 +25,7 @@ from companion.accounts import policy
 from companion.accounts.principal import Principal, System, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
+from companion.db import end_reads
 from companion.db.base import utcnow
 from companion.drafting import kinds, privacy
 from companion.drafting.gateway import Gateway, Usage
@@ -157,16 +160,21 @@ def _generate_and_store(
     mock_response: Any,
     actor: Actor,
 ) -> None:
-    """Generate `draft` and store it pending review; on failure undo what it wrote."""
-    savepoint = session.begin_nested()
-    try:
-        _generate_into(draft, services, session, target, text, today, gateway, mock_response)
-        session.add(draft)
-        session.flush()
-    except CompanionError:
-        savepoint.rollback()
-        raise
-    savepoint.commit()
+    """Generate `draft` and store it pending review.
+
+    Generation writes nothing (the draft joins the session only once it is made), and
+    no transaction is open while the model is asked: see `_generate_into`.
+    """
+    _generate_into(
+        draft, services, session, target, text, today, gateway, mock_response, release=True
+    )
+    _store(draft, session, actor)
+
+
+def _store(draft: Draft, session: Session, actor: Actor) -> None:
+    """Keep a generated draft, pending review, in a short write."""
+    session.add(draft)
+    session.flush()
     audit.record(
         session=session,
         actor=actor,
@@ -201,21 +209,23 @@ def prepare_session(
     if meetings.next_upcoming_id(session=session, view=view) != session_id:
         raise Conflict("Only the next upcoming session can be prepared.")
     gateway = gateway or Gateway(services.settings)
-    both = session.begin_nested()
-    prepared: list[Draft] = []
+    prepared: list[tuple[Draft, Actor]] = []
     for kind in (DraftKind.brief, DraftKind.agenda):
         draft, target, actor = _new_draft(
             session, kind, principal, gateway, relationship_id, None, None, None
         )
         try:
-            _generate_and_store(draft, services, session, target, None, None, gateway, None, actor)
+            _generate_into(
+                draft, services, session, target, None, None, gateway, None, release=True
+            )
         except CompanionError as exc:
-            both.rollback()
             _record_failure(session, draft, exc, actor)
-            raise _part_failed(exc, kind, prepared) from exc
-        prepared.append(draft)
-    both.commit()
-    return prepared
+            raise _part_failed(exc, kind, [d for d, _ in prepared]) from exc
+        prepared.append((draft, actor))
+    # Both were made: only now is either written, together.
+    for draft, actor in prepared:
+        _store(draft, session, actor)
+    return [draft for draft, _ in prepared]
 
 
 PARTS = {DraftKind.brief: "brief", DraftKind.agenda: "agenda"}
@@ -233,6 +243,7 @@ def _part_failed(exc: CompanionError, kind: DraftKind, prepared: list[Draft]) ->
         details=[*exc.details, {"failed_part": kind.value}],
     )
     error.records_failure, error.record_id = exc.records_failure, exc.record_id
+    error.retry_after = exc.retry_after
     return error
 
 
@@ -336,12 +347,18 @@ def _generate_into(
     *,
     note: str = "",
     used_documents: frozenset[str] | set[str] = frozenset(),
+    release: bool = False,
 ) -> Revision | None:
     """Gather the inputs, generate and validate, and set the draft's content and usage.
 
     `note` is a reviewer's request for changes when a draft is made again: it goes
     into the prompt, or the built-in drafter acts on what of it it understands
-    (the returned `Revision` says what that was)."""
+    (the returned `Revision` says what that was).
+
+    `release`: the caller has written nothing yet that must not stand on its own, so
+    the read transaction is committed before a provider is asked; a slow model then
+    holds no lock (SQLite) and no snapshot, and the result is written afterwards in a
+    transaction of its own."""
     kind = DraftKind(draft.kind)
     today = today or utcnow().date()
     avoid = frozenset(used_documents) if note and wants_other_guidance(note) else frozenset()
@@ -366,6 +383,8 @@ def _generate_into(
             usage = Usage(model="offline", attempts=1)
             usage.latency_ms = (time.perf_counter() - started) * 1000
         else:
+            if release:
+                end_reads(session)
             content, usage = gateway.generate(
                 render(kind, data, note=note),
                 registered.output,
@@ -410,7 +429,7 @@ NOT_COPIED_ON_FAILURE = frozenset(
 def _record_failure(session: Session, draft: Draft, exc: CompanionError, actor: Actor) -> None:
     """Keep the failed attempt in the request's transaction, which commits it once.
 
-    Generation has been rolled back to its savepoint; the failure is flushed, and the
+    Generation wrote nothing (or was rolled back); the failure is flushed, and the
     error marked `records_failure` so that the unit of work commits it (with what the
     attempt cost) instead of rolling it back.
     """

@@ -24,7 +24,7 @@ from companion.accounts import policy
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.models import AuditEvent
-from companion.db import fetch_page
+from companion.db import end_reads, fetch_page
 from companion.db.base import column_lengths, utcnow
 from companion.errors import InvalidInput, NotFound
 from companion.guidance.models import KbChunk, KbDocument
@@ -335,6 +335,11 @@ def ingest_many(
 
     New and changed documents are encoded in groups, all their chunks and question
     keys in one call of the encoder, rather than one call per document.
+
+    Each document is committed as soon as it is written, so a run that is stopped
+    keeps what it finished; no transaction is open while a file is read and parsed
+    or while passages are encoded (SQLite's write lock is never held across either).
+    The caller's unit of work must have nothing else pending.
     """
     from knowledge.documents import LoadError
 
@@ -348,6 +353,7 @@ def ingest_many(
             on_progress(source)
 
     def write_pending() -> None:
+        end_reads(session)
         vectors = _encode(kb, [change for _, change in pending])
         for (source, change), change_vectors in zip(pending, vectors, strict=True):
             try:
@@ -359,6 +365,8 @@ def ingest_many(
                         vectors=change_vectors,
                         principal=principal,
                     )
+                # Kept from here on, whatever happens to the rest of the run.
+                session.commit()
                 report.ingested.append(
                     {"source": source, "doc_id": change.document.doc_id, "chunks": count}
                 )
@@ -368,6 +376,7 @@ def ingest_many(
         pending.clear()
 
     for source, load in loads:
+        end_reads(session)
         try:
             document = load()
             if document.doc_id in seen:
@@ -399,14 +408,29 @@ def ingest_many(
 
 
 def path_loads(
-    paths: Sequence[Path], *, kind: str | None = None, tags: Sequence[str] = ()
+    paths: Sequence[Path],
+    *,
+    kind: str | None = None,
+    tags: Sequence[str] = (),
+    max_bytes: int | None = None,
 ) -> tuple[list[tuple[str, Callable[[], SourceDocument]]], list[tuple[str, str]]]:
-    """Expand paths (folders recursively) into loaders, and the problems found on the way."""
+    """Expand paths (folders recursively) into loaders, and the problems found on the way.
+
+    A file larger than `max_bytes` fails alone, before it is read."""
+    from knowledge.documents import LoadError
     from knowledge.loaders import discover, load_path
 
+    def load(path: Path) -> SourceDocument:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise LoadError(
+                f"{path} is {size:,} bytes; files are capped at {max_bytes:,} bytes "
+                "(COMPANION_MAX_FILE_BYTES): split it into several documents"
+            )
+        return load_path(path, kind=kind, tags=tags)
+
     files, problems = discover(paths)
-    loads = [(str(path), lambda path=path: load_path(path, kind=kind, tags=tags)) for path in files]
-    return loads, problems
+    return [(str(path), lambda path=path: load(path)) for path in files], problems
 
 
 def upload_loads(

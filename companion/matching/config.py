@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 COMPONENTS = (
     "semantic",
@@ -16,9 +16,13 @@ COMPONENTS = (
 
 
 class MatchingWeights(BaseModel):
-    """How much each score component counts; they are normalised to sum to 1."""
+    """How much each score component counts; they are normalised to sum to 1.
 
-    model_config = ConfigDict(extra="forbid")
+    Each is a finite number from 0 to 1, and at least one is above 0: with every
+    weight at 0 no pair could be told from another.
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     semantic: float = Field(
         0.45, ge=0, le=1, description="What mentees need vs what mentors offer."
@@ -29,6 +33,15 @@ class MatchingWeights(BaseModel):
     industry: float = Field(0.05, ge=0, le=1, description="Same industry.")
     experience: float = Field(0.10, ge=0, le=1, description="Experience gap suited to the kind.")
     working_style: float = Field(0.05, ge=0, le=1, description="Words in common on working style.")
+
+    @model_validator(mode="after")
+    def _one_counts(self) -> MatchingWeights:
+        if not any(getattr(self, name) > 0 for name in COMPONENTS):
+            raise ValueError(
+                "every weight is 0, so no pair could be scored; give at least one of "
+                f"{', '.join(COMPONENTS)} a weight above 0"
+            )
+        return self
 
     def normalised(self) -> dict[str, float]:
         values = self.model_dump()

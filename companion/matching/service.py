@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
-from companion.db import fetch_page
+from companion.db import end_reads, fetch_page
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound
 from companion.matching import fairness
@@ -72,6 +72,8 @@ def run(
     settings = settings_of(program)
     cohort = load_cohort(session=session, program=program)
     require_people(cohort)
+    # Encoding and solving take seconds: no transaction stays open across them.
+    end_reads(session)
     mentees, mentors = cohort.mentees, cohort.mentors
     week = week_of or datetime.now(UTC).date()
     started = time.perf_counter()

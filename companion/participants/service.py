@@ -12,11 +12,12 @@ from companion.accounts.models import EmailChange, EmailChangeStatus, Role, User
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
-from companion.db import fetch_page
+from companion.db import end_reads, fetch_page
 from companion.db.base import utcnow
 from companion.errors import InvalidInput
 from companion.participants.importer import (
     COLUMNS,
+    Format,
     ImportProblem,
     ParticipantRecord,
     detect_format,
@@ -72,27 +73,44 @@ def check_file(
 ) -> tuple[list[ParticipantRecord], list[ImportProblem]]:
     """Parse and validate without saving (also used for a preview)."""
     program_policy.coordinated_program(session=session, program_id=program.id, principal=principal)
+    file_format = _format_of(filename)
+    existing = _existing(session, program)
+    records, problems = parse_participants(data, format=file_format, existing_ids=existing.keys())
+    return records, _with_taken_emails(records, problems, existing)
+
+
+def _format_of(filename: str) -> Format:
     try:
-        file_format = detect_format(filename)
+        return detect_format(filename)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="filename") from None
-    existing = {
+
+
+def _existing(session: Session, program: Program) -> dict[str, str]:
+    """The program's participants now: participant id -> email."""
+    return {
         p.external_id: p.email
         for p in session.scalars(select(Participant).where(Participant.program_id == program.id))
     }
-    records, problems = parse_participants(data, format=file_format, existing_ids=existing.keys())
+
+
+def _with_taken_emails(
+    records: list[ParticipantRecord], problems: list[ImportProblem], existing: dict[str, str]
+) -> list[ImportProblem]:
+    """`problems` and every row whose email belongs to another participant of the program."""
     taken = {email: ext for ext, email in existing.items()}
+    found = list(problems)
     for record in records:
         owner = taken.get(record.email)
         if owner is not None and owner != record.external_id:
-            problems.append(
+            found.append(
                 ImportProblem(
                     record.line,
                     "email",
                     f"{record.email} already belongs to participant {owner!r} in this program",
                 )
             )
-    return records, sorted(problems, key=lambda p: (p.line, p.column))
+    return sorted(found, key=lambda p: (p.line, p.column))
 
 
 def import_participants(
@@ -109,9 +127,13 @@ def import_participants(
     """
     program_policy.coordinated_program(session=session, program_id=program.id, principal=principal)
     actor = actor_of(principal)
-    records, problems = check_file(
-        session=session, program=program, data=data, filename=filename, principal=principal
-    )
+    file_format = _format_of(filename)
+    known = _existing(session, program).keys()
+    # The file is parsed with no transaction open, so a large one holds no lock; the
+    # writes then go in one short transaction, checked against the program as it is.
+    end_reads(session)
+    records, problems = parse_participants(data, format=file_format, existing_ids=known)
+    problems = _with_taken_emails(records, problems, _existing(session, program))
     if problems:
         raise _problems_error(problems)
     if not records:

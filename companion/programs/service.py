@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -78,7 +79,18 @@ def merged_matching(current: dict[str, Any], changes: dict[str, Any]) -> dict[st
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
-    return MatchingSettings.model_validate(merged).model_dump()
+    try:
+        return MatchingSettings.model_validate(merged).model_dump()
+    except ValidationError as exc:
+        details = [
+            {
+                "field": ".".join(["matching", *(str(p) for p in error["loc"])]),
+                "message": error["msg"].removeprefix("Value error, "),
+            }
+            for error in exc.errors()
+        ]
+        shown = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        raise InvalidInput(shown, details=details) from None
 
 
 def create(
@@ -101,6 +113,8 @@ def create(
         raise InvalidInput(
             f"Unknown program fields: {', '.join(sorted(unknown))}.", field="settings"
         )
+    if "matching" in settings:
+        settings["matching"] = merged_matching({}, settings["matching"])
     program = Program(
         name=cleaned,
         kind=kind,
