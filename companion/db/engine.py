@@ -90,7 +90,6 @@ def concurrency_failure(exc: BaseException) -> Literal["busy", "conflict"] | Non
     return None
 
 
-
 def make_session_factory(engine: Engine, *, immediate: bool = False) -> sessionmaker[Session]:
     """Sessions on `engine`; `immediate` ones take SQLite's write lock as they begin.
 
