@@ -625,11 +625,11 @@ def participants_import(
             target = programs.create(session=session, name=program, kind=kind, principal=CLI)
         if dry_run:
             records, problems = participants.check_file(
-                session=session, program=target, data=data, filename=file.name, principal=CLI
+                session=session, program_id=target.id, data=data, filename=file.name, principal=CLI
             )
             session.rollback()
             if as_json:
-                from companion.matching.schemas import ImportPreview
+                from companion.participants.schemas import ImportPreview
 
                 print(ImportPreview.from_check(records, problems).model_dump_json())
                 if problems:
@@ -643,7 +643,7 @@ def participants_import(
             return
         try:
             summary = participants.import_participants(
-                session=session, program=target, data=data, filename=file.name, principal=CLI
+                session=session, program_id=target.id, data=data, filename=file.name, principal=CLI
             )
         except CompanionError as exc:
             for detail in exc.details:
@@ -656,7 +656,7 @@ def participants_import(
         # Only now that the import is committed, and on stderr: stdout may be JSON.
         say(f"Created program {program!r} ({kind}).", to=err)
     if as_json:
-        print(json.dumps(summary.as_dict()))
+        print(summary.model_dump_json())
     else:
         out.print(
             f"{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged "
@@ -675,9 +675,9 @@ def participants_list(
     """List a program's participants."""
     from rich.table import Table
 
-    from companion.matching.schemas import ParticipantPublic
     from companion.pagination import page_of
     from companion.participants import service as participants
+    from companion.participants.schemas import ParticipantPublic
     from companion.programs import service as programs
 
     if role not in (None, "mentor", "mentee"):

@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.deps import CurrentUser, MatcherDep, SessionDep
 from companion.matching import modes_service as modes
 from companion.matching.schemas import (
     AnswerersPublic,
@@ -33,9 +32,7 @@ router = APIRouter(prefix="/api/v1/programs/{program_id}/matching", tags=["match
 )
 async def recommendations(
     program_id: int,
-    session: SessionDep,
-    services: ServicesDep,
-    user: CurrentUser,
+    matcher: MatcherDep,
     mentee_id: Annotated[str, Query(min_length=1)],
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> RecommendationsPublic:
@@ -43,13 +40,10 @@ async def recommendations(
 
     A coordinator of the program may ask for any mentee; a mentee only for themselves.
     """
-    return await run_in_threadpool(
+    return await matcher(
         modes.recommendations,
-        session=session,
-        vectors=services.profile_vectors,
         program_id=program_id,
         mentee_id=mentee_id,
-        principal=user,
         limit=limit,
     )
 
@@ -59,16 +53,11 @@ async def recommendations(
     response_model=CirclesPublic,
     summary="Propose mentoring circles (read-only proposal)",
 )
-async def circles(
-    program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> CirclesPublic:
+async def circles(program_id: int, matcher: MatcherDep) -> CirclesPublic:
     """Group unmatched mentees into circles led by one mentor. Creates nothing, notifies nobody."""
-    return await run_in_threadpool(
+    return await matcher(
         modes.circles,
-        session=session,
-        vectors=services.profile_vectors,
         program_id=program_id,
-        principal=user,
     )
 
 
@@ -77,17 +66,12 @@ async def circles(
     response_model=ShortlistsPublic,
     summary="Speed-mentoring shortlists (read-only proposal)",
 )
-async def speed_shortlists(
-    program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> ShortlistsPublic:
+async def speed_shortlists(program_id: int, matcher: MatcherDep) -> ShortlistsPublic:
     """For each unmatched mentee, good but diverse mentors to meet. Creates nothing, notifies
     nobody."""
-    return await run_in_threadpool(
+    return await matcher(
         modes.speed_shortlists,
-        session=session,
-        vectors=services.profile_vectors,
         program_id=program_id,
-        principal=user,
     )
 
 
@@ -115,17 +99,12 @@ def speed_assignment(
     response_model=BoardsPublic,
     summary="Advisory boards per mentee (read-only proposal)",
 )
-async def advisory_boards(
-    program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> BoardsPublic:
+async def advisory_boards(program_id: int, matcher: MatcherDep) -> BoardsPublic:
     """For each unmatched mentee, mentors each covering a different need. Creates nothing,
     notifies nobody."""
-    return await run_in_threadpool(
+    return await matcher(
         modes.advisory_boards,
-        session=session,
-        vectors=services.profile_vectors,
         program_id=program_id,
-        principal=user,
     )
 
 
@@ -134,16 +113,11 @@ async def advisory_boards(
     response_model=AnswerersPublic,
     summary="Who could answer a question now (read-only proposal)",
 )
-async def ask(
-    program_id: int, body: Question, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> AnswerersPublic:
+async def ask(program_id: int, body: Question, matcher: MatcherDep) -> AnswerersPublic:
     """Mentors of the moment: the few people best placed to answer, never the asker.
     Creates nothing and notifies nobody."""
-    return await run_in_threadpool(
+    return await matcher(
         modes.ask,
-        session=session,
-        vectors=services.profile_vectors,
         program_id=program_id,
-        principal=user,
         question=body.question,
     )
