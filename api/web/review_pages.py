@@ -107,8 +107,12 @@ def bulk_approve(
     request: Request, session: SessionDep, services: ServicesDep, user: WebUser, form: Form
 ) -> RedirectResponse:
     """Coordinators approve the drafts they ticked; each succeeds or fails on its own."""
-    # Each tick box says which version of a draft its reviewer saw: "12:3".
-    ticked = [str(value).partition(":")[::2] for value in form.getlist("draft")]
+    # Each tick box says which version of a draft its reviewer saw: "12:3". A number no
+    # column can hold is refused as on every form (422), before the model's own rules.
+    ticked = [
+        (whole_number(draft_id, field="draft"), whole_number(version, field="draft"))
+        for draft_id, version in (str(value).partition(":")[::2] for value in form.getlist("draft"))
+    ]
     try:
         chosen = forms.parse(
             BulkApprove,

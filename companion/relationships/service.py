@@ -305,7 +305,7 @@ def list_visible(
 
 def list_mine(
     *, session: Session, principal: Principal, now: datetime | None = None
-) -> list[dict[str, Any]]:
+) -> list[RelationshipPublic]:
     """Every relationship, in any program, that `principal` is a member of, oldest first.
 
     The same summary as `detail` gives each, read for all of them at once: the number
@@ -347,7 +347,7 @@ def _summaries(
     *,
     flags: dict[int, health.Health],
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> list[RelationshipPublic]:
     """`summary` of many relationships, each fact read for all of them in one query."""
     people = access.members_of(session, rows)
     ids = [r.id for r in rows]
