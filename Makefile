@@ -84,9 +84,10 @@ run: $(PREPARED)  ## Migrate, load the demo and the corpus once, serve on $(HOST
 	 printf '\n==> Mentoring Companion is ready at %s/\n    Sign in as coordinator@demo.example (or admin@, mentor@, mentee@demo.example), password mentoring-demo.\n    Ctrl-C stops it.\n\n' "$$url"; \
 	 wait $$server
 
-lint: $(VENV)/.installed-dev  ## ruff and the layer contract of ARCHITECTURE.md
+lint: $(VENV)/.installed-dev  ## ruff, the layer contract of ARCHITECTURE.md, no repeated handler bodies
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/pylint api
 
 # The browser tests drive Debian's Chromium; Playwright never downloads one.
 CHROMIUM := /usr/bin/chromium

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,10 +14,16 @@ from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
 from companion.accounts.models import User
+from companion.accounts.principal import Principal
 from companion.db import session_scope
 from companion.errors import Unauthenticated
 from companion.pagination import MAX_PAGE_SIZE
 from companion.runtime import Services
+
+if TYPE_CHECKING:
+    from companion.matching.cohort import ProfileVectors
+
+T = TypeVar("T")
 
 
 def get_services(request: Request) -> Services:
@@ -88,3 +95,29 @@ class PageParams:
 
 
 PageDep = Annotated[PageParams, Depends()]
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """The matching calls of one request, with the request's session, the stored
+    profile vectors and the acting principal. Encoding and solving are CPU-bound: the
+    handlers that call it are plain `def`, so FastAPI runs them off the event loop."""
+
+    session: Session
+    vectors: ProfileVectors
+    principal: Principal
+
+    def __call__(self, call: Callable[..., T], /, **arguments: Any) -> T:
+        return call(
+            session=self.session,
+            vectors=self.vectors,
+            principal=self.principal,
+            **arguments,
+        )
+
+
+def get_matcher(session: SessionDep, services: ServicesDep, user: CurrentUser) -> Matcher:
+    return Matcher(session, services.profile_vectors, user)
+
+
+MatcherDep = Annotated[Matcher, Depends(get_matcher)]

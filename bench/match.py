@@ -188,7 +188,7 @@ def large(n_mentees: int, n_mentors: int, backend: embeddings.encoder.Backend) -
         program = programs.create(session=session, name="bench", principal=BENCH)
         started = time.perf_counter()
         summary = participants.import_participants(
-            session=session, program=program, data=data, filename="bench.csv", principal=BENCH
+            session=session, program_id=program.id, data=data, filename="bench.csv", principal=BENCH
         )
         import_seconds = time.perf_counter() - started
         started = time.perf_counter()
@@ -224,7 +224,7 @@ def optimality(n_mentees: int = 400, n_mentors: int = 100) -> None:
         program = programs.create(session=session, name="opt", principal=BENCH)
         participants.import_participants(
             session=session,
-            program=program,
+            program_id=program.id,
             data=cohort_csv(n_mentees, n_mentors, seed=9),
             filename="opt.csv",
             principal=BENCH,

@@ -78,7 +78,10 @@ def cli_actor() -> Actor:
 
 
 @contextmanager
-def services() -> Iterator[Services]:
+def services(*, check_schema: bool = True) -> Iterator[Services]:
+    """The services of one command; every command opens the database through here."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     try:
         built = Services(load_settings())
     except CompanionError as exc:
@@ -87,8 +90,39 @@ def services() -> Iterator[Services]:
         yield built
     except CompanionError as exc:
         fail(exc.message)
+    except (OperationalError, ProgrammingError):
+        # A missing table is most often a data dir nobody has migrated: say so, not
+        # a traceback. Anything else (the schema is current) is a real error.
+        if check_schema:
+            _require_current_schema(built)
+        raise
     finally:
         built.close()
+
+
+def _require_current_schema(built: Services) -> None:
+    """Fail with the command to run if the database is not at the latest revision."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from companion.db import current_revision, head_revision
+
+    try:
+        current = current_revision(built.engine)
+    except SQLAlchemyError:  # the database cannot even be read: leave the first error
+        return
+    latest = head_revision()
+    if current == latest:
+        return
+    from sqlalchemy import make_url
+
+    where = make_url(built.settings.resolved_database_url).render_as_string(hide_password=True)
+    if current is None:
+        fail(f"The database ({where}) has no tables yet: run `companion db upgrade`.", code=2)
+    fail(
+        f"The database ({where}) is at revision {current}, this version needs {latest}: "
+        "run `companion db upgrade`.",
+        code=2,
+    )
 
 
 @contextmanager
@@ -133,7 +167,7 @@ def db_upgrade(
     """Apply database migrations (safe to run again)."""
     from companion.db import current_revision, upgrade
 
-    with services() as built:
+    with services(check_schema=False) as built:
         upgrade(built.settings.resolved_database_url, revision)
         say(f"Database at revision {current_revision(built.engine)}.")
 
@@ -143,7 +177,7 @@ def db_current() -> None:
     """Show the schema revision of the database and the latest one."""
     from companion.db import current_revision, head_revision
 
-    with services() as built:
+    with services(check_schema=False) as built:
         say(f"current: {current_revision(built.engine)}  latest: {head_revision()}")
 
 
@@ -602,11 +636,11 @@ def participants_import(
             target = programs.create(session=session, name=program, kind=kind, principal=CLI)
         if dry_run:
             records, problems = participants.check_file(
-                session=session, program=target, data=data, filename=file.name, principal=CLI
+                session=session, program_id=target.id, data=data, filename=file.name, principal=CLI
             )
             session.rollback()
             if as_json:
-                from companion.matching.schemas import ImportPreview
+                from companion.participants.schemas import ImportPreview
 
                 print(ImportPreview.from_check(records, problems).model_dump_json())
                 if problems:
@@ -620,7 +654,7 @@ def participants_import(
             return
         try:
             summary = participants.import_participants(
-                session=session, program=target, data=data, filename=file.name, principal=CLI
+                session=session, program_id=target.id, data=data, filename=file.name, principal=CLI
             )
         except CompanionError as exc:
             for detail in exc.details:
@@ -636,7 +670,7 @@ def participants_import(
         # Only now that the import is committed, and on stderr: stdout may be JSON.
         say(f"Created program {program!r} ({kind}).", to=err)
     if as_json:
-        print(json.dumps(summary.as_dict()))
+        print(summary.model_dump_json())
     else:
         out.print(
             f"{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged "
@@ -655,9 +689,9 @@ def participants_list(
     """List a program's participants."""
     from rich.table import Table
 
-    from companion.matching.schemas import ParticipantPublic
     from companion.pagination import page_of
     from companion.participants import service as participants
+    from companion.participants.schemas import ParticipantPublic
     from companion.programs import service as programs
 
     if role not in (None, "mentor", "mentee"):

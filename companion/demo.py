@@ -82,7 +82,7 @@ def load(
     ):
         participants.import_participants(
             session=session,
-            program=program,
+            program_id=program.id,
             data=DEMO_PARTICIPANTS.read_bytes(),
             filename=DEMO_PARTICIPANTS.name,
             principal=DEMO_LOADER,

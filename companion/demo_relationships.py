@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 if TYPE_CHECKING:
     from companion.runtime import Services
@@ -244,7 +244,11 @@ def load_drafts(session: Session, services: Services, program: Program, actor: A
 
     pairs = {
         (r.mentor_id, r.mentee_id): r
-        for r in session.scalars(select(Relationship).where(Relationship.program_id == program.id))
+        for r in session.scalars(
+            select(Relationship)
+            .where(Relationship.program_id == program.id)
+            .options(selectinload(Relationship.members))
+        )
     }
     people = {
         p.external_id: p.id

@@ -116,3 +116,32 @@ class TestDbUpgrade:
         assert result.returncode == 0, result.stderr
         assert "Database at revision" in result.stdout
         assert (data_dir / "companion.db").exists()
+
+
+class TestUnmigratedDatabase:
+    """A command on a data dir nobody has migrated says what to run, not a traceback."""
+
+    @pytest.fixture
+    def empty(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+        monkeypatch.setenv("COMPANION_DATA_DIR", str(tmp_path))
+        return tmp_path
+
+    @pytest.mark.parametrize("args", [["ask", "How do we start?"], ["programs", "list"]])
+    def test_no_tables_says_run_db_upgrade(self, empty: Path, args: list[str]) -> None:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2
+        assert "has no tables yet: run `companion db upgrade`" in result.output
+        assert "Traceback" not in result.output
+        assert isinstance(result.exception, SystemExit)  # a clean exit, not an error
+
+    def test_an_old_revision_names_both_revisions(self, empty: Path) -> None:
+        assert runner.invoke(app, ["db", "upgrade", "0001"]).exit_code == 0
+        result = runner.invoke(app, ["programs", "list"])
+        assert result.exit_code == 2
+        assert "is at revision 0001" in result.output
+        assert "run `companion db upgrade`" in result.output
+
+    def test_after_upgrade_the_command_works(self, empty: Path) -> None:
+        assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+        result = runner.invoke(app, ["programs", "list"])
+        assert result.exit_code == 0, result.output

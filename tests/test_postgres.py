@@ -47,7 +47,7 @@ def test_migrations_and_the_matching_flow_run_on_postgresql(pg_services: Service
         program = programs.create(session=session, name="Postgres cohort", principal=TEST_SYSTEM)
         summary = participants.import_participants(
             session=session,
-            program=program,
+            program_id=program.id,
             data=DEMO_PARTICIPANTS.read_bytes(),
             filename="participants.csv",
             principal=TEST_SYSTEM,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, select, text
 
 from api.app import create_app
 from companion.accounts import passwords
@@ -41,6 +41,7 @@ from companion.relationships.models import (
     MentoringSession,
     Message,
     Milestone,
+    Relationship,
     SessionStatus,
 )
 from companion.runtime import Services
@@ -263,4 +264,47 @@ def test_my_relationships_costs_the_same_at_10_and_100_pairs(
         for k in (0, pairs - 1):
             assert f"Mentee {k} of {pairs}" in page
         assert page.count("1 unread") == pairs
+    assert counts[100] == counts[10], counts
+
+
+def test_the_stalled_list_costs_the_same_at_10_and_100_pairs(
+    counted_services: Services, cohorts: dict[int, Program]
+) -> None:
+    """The stalled filter is SQL: the database counts and cuts the page."""
+    now = utcnow()
+    counts = {}
+    for pairs, program in cohorts.items():
+        with counted_services.sessions() as session:
+            # Half the pairs met yesterday and did their action item: not stalled.
+            for pair in session.scalars(
+                select(Relationship).where(Relationship.program_id == program.id)
+            ).all()[::2]:
+                session.add(
+                    MentoringSession(
+                        relationship_id=pair.id,
+                        starts_at=now - timedelta(days=1),
+                        duration_minutes=45,
+                        status=SessionStatus.held,
+                        created_by="test",
+                    )
+                )
+                for item in session.scalars(
+                    select(ActionItem).where(ActionItem.relationship_id == pair.id)
+                ):
+                    item.done_at = now
+            session.commit()
+            target = programs.get(session=session, program_id=program.id)
+            with counting(counted_services.engine) as statements:
+                page, total = relationships.list_visible(
+                    session=session,
+                    program=target,
+                    principal=TEST_SYSTEM,
+                    stalled_only=True,
+                    limit=20,
+                    now=now,
+                )
+            counts[pairs] = len(statements)
+        assert total == pairs // 2
+        assert len(page) == min(pairs // 2, 20)
+        assert all(item.stalled for item in page)
     assert counts[100] == counts[10], counts

@@ -36,7 +36,7 @@ def test_a_nul_character_in_a_cell_is_refused_and_nothing_is_imported(
         with pytest.raises(InvalidInput) as refused:
             participants.import_participants(
                 session=session,
-                program=program,
+                program_id=program.id,
                 data=to_csv([tuple(r) for r in rows]),
                 filename="p.csv",
                 principal=TEST_SYSTEM,
@@ -67,7 +67,7 @@ def test_a_nul_character_inside_a_list_is_refused(services: Services) -> None:
         program = programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
         participants.import_participants(
             session=session,
-            program=program,
+            program_id=program.id,
             data=to_csv([tuple(r) for r in rows]),
             filename="p.csv",
             principal=TEST_SYSTEM,

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 
-from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
+from api.deps import CurrentUser, MatcherDep, PageDep, SessionDep
 from companion.errors import InvalidInput
 from companion.matching import manual, rebalance
 from companion.matching import service as matching
+from companion.matching.models import MatchProposal
 from companion.matching.schemas import (
     ApproveAllPublic,
-    ImportPreview,
-    ImportResult,
     ManualPairRequest,
     PairingOptionsPublic,
-    ParticipantPublic,
     ProposalPublic,
     RebalancePublic,
     RunPayload,
@@ -25,7 +23,7 @@ from companion.matching.schemas import (
 )
 from companion.pagination import Page, page_of
 from companion.participants import service as participants
-from companion.programs import policy as program_policy
+from companion.participants.schemas import ImportPreview, ImportResult, ParticipantPublic
 from companion.relationships import access
 from companion.relationships import service as relationships
 from companion.relationships.schemas import RelationshipPublic
@@ -46,10 +44,6 @@ def import_participants(
     file: Annotated[UploadFile, File(description="CSV or JSON Lines (.csv, .jsonl).")],
     dry_run: Annotated[bool, Form(description="Check only; save nothing.")] = False,
 ) -> ImportResult | ImportPreview:
-    # The importer takes no principal yet: its program is looked up with the same check.
-    program = program_policy.coordinated_program(
-        session=session, program_id=program_id, principal=user
-    )
     data = file.file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise InvalidInput(
@@ -57,16 +51,14 @@ def import_participants(
             "split it into several imports.",
             field="file",
         )
-    name = file.filename or "participants.csv"
-    if dry_run:
-        records, problems = participants.check_file(
-            session=session, program=program, data=data, filename=name, principal=user
-        )
-        return ImportPreview.from_check(records, problems)
-    summary = participants.import_participants(
-        session=session, program=program, data=data, filename=name, principal=user
+    call = participants.preview if dry_run else participants.import_participants
+    return call(
+        session=session,
+        program_id=program_id,
+        data=data,
+        filename=file.filename or "participants.csv",
+        principal=user,
     )
-    return ImportResult(**summary.as_dict())
 
 
 @router.get("/programs/{program_id}/participants", response_model=Page[ParticipantPublic])
@@ -94,13 +86,11 @@ def list_participants(
     status_code=status.HTTP_201_CREATED,
 )
 def run_matching(
-    program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+    program_id: int, session: SessionDep, user: CurrentUser, matcher: MatcherDep
 ) -> RunPayload:
-    match_run = matching.run(
-        session=session,
-        vectors=services.profile_vectors,
+    match_run = matcher(
+        matching.run,
         program_id=program_id,
-        principal=user,
     )
     return matching.run_payload(session=session, run_id=match_run.id, principal=user)
 
@@ -137,7 +127,7 @@ def approve_proposal(
 
 
 @router.post("/matching/proposals/{proposal_id}:reject", response_model=ProposalPublic)
-def reject_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) -> Any:
+def reject_proposal(proposal_id: int, session: SessionDep, user: CurrentUser) -> MatchProposal:
     return matching.reject(session=session, proposal_id=proposal_id, principal=user)
 
 
@@ -151,16 +141,12 @@ def approve_all(run_id: int, session: SessionDep, user: CurrentUser) -> ApproveA
 @router.get(
     "/matching/runs/{run_id}/mentees/{mentee_id}/options", response_model=PairingOptionsPublic
 )
-def pairing_options(
-    run_id: int, mentee_id: str, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> Any:
+def pairing_options(run_id: int, mentee_id: str, matcher: MatcherDep) -> manual.PairingOptions:
     """The mentors an unmatched or rejected mentee may be paired with by hand, ranked."""
-    return manual.pairing_options(
-        session=session,
-        vectors=services.profile_vectors,
+    return matcher(
+        manual.pairing_options,
         run_id=run_id,
         mentee_id=mentee_id,
-        principal=user,
     )
 
 
@@ -172,32 +158,24 @@ def pairing_options(
 def pair_by_hand(
     run_id: int,
     body: ManualPairRequest,
-    session: SessionDep,
-    services: ServicesDep,
-    user: CurrentUser,
-) -> Any:
+    matcher: MatcherDep,
+) -> MatchProposal:
     """Pair a mentee by hand: rules and capacity enforced, the note kept with the reasons."""
-    return manual.pair_by_hand(
-        session=session,
-        vectors=services.profile_vectors,
+    return matcher(
+        manual.pair_by_hand,
         run_id=run_id,
         mentee_id=body.mentee_id,
         mentor_id=body.mentor_id,
         note=body.note,
-        principal=user,
     )
 
 
 @router.get("/matching/runs/{run_id}/rebalance", response_model=RebalancePublic)
-def rebalance_preview(
-    run_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> Any:
+def rebalance_preview(run_id: int, matcher: MatcherDep) -> RebalancePublic:
     """The run beside an exposure re-balance of it, with the cost in total score."""
-    return rebalance.preview(
-        session=session,
-        vectors=services.profile_vectors,
+    return matcher(
+        rebalance.preview,
         run_id=run_id,
-        principal=user,
     )
 
 
@@ -207,28 +185,22 @@ def rebalance_preview(
     status_code=status.HTTP_201_CREATED,
 )
 def rebalance_apply(
-    run_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> dict:
+    run_id: int, session: SessionDep, user: CurrentUser, matcher: MatcherDep
+) -> RunPayload:
     """Start the re-balanced run the preview shows; it supersedes this one."""
-    match_run = rebalance.apply(
-        session=session,
-        vectors=services.profile_vectors,
+    match_run = matcher(
+        rebalance.apply,
         run_id=run_id,
-        principal=user,
     )
     return matching.run_payload(session=session, run_id=match_run.id, principal=user)
 
 
 @router.post("/matching/runs/{run_id}:swap", response_model=list[ProposalPublic])
-def swap(
-    run_id: int, body: SwapRequest, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> Any:
-    first, second = matching.swap(
-        session=session,
-        vectors=services.profile_vectors,
+def swap(run_id: int, body: SwapRequest, matcher: MatcherDep) -> list[MatchProposal]:
+    first, second = matcher(
+        matching.swap,
         first_id=body.first,
         second_id=body.second,
-        principal=user,
         run_id=run_id,
         accept_lower=body.accept_lower,
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.deps import CurrentUser, MatcherDep, SessionDep
 from companion.matching import modes_service as modes
 from companion.matching.schemas import (
     AnswerersPublic,
@@ -32,9 +32,7 @@ router = APIRouter(prefix="/api/v1/programs/{program_id}/matching", tags=["match
 )
 def recommendations(
     program_id: int,
-    session: SessionDep,
-    services: ServicesDep,
-    user: CurrentUser,
+    matcher: MatcherDep,
     mentee_id: Annotated[str, Query(min_length=1)],
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> RecommendationsPublic:
@@ -42,12 +40,10 @@ def recommendations(
 
     A coordinator of the program may ask for any mentee; a mentee only for themselves.
     """
-    return modes.recommendations(
-        session=session,
-        vectors=services.profile_vectors,
+    return matcher(
+        modes.recommendations,
         program_id=program_id,
         mentee_id=mentee_id,
-        principal=user,
         limit=limit,
     )
 
@@ -57,15 +53,11 @@ def recommendations(
     response_model=CirclesPublic,
     summary="Propose mentoring circles (read-only proposal)",
 )
-def circles(
-    program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> CirclesPublic:
+def circles(program_id: int, matcher: MatcherDep) -> CirclesPublic:
     """Group unmatched mentees into circles led by one mentor. Creates nothing, notifies nobody."""
-    return modes.circles(
-        session=session,
-        vectors=services.profile_vectors,
+    return matcher(
+        modes.circles,
         program_id=program_id,
-        principal=user,
     )
 
 
@@ -74,16 +66,12 @@ def circles(
     response_model=ShortlistsPublic,
     summary="Speed-mentoring shortlists (read-only proposal)",
 )
-def speed_shortlists(
-    program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> ShortlistsPublic:
+def speed_shortlists(program_id: int, matcher: MatcherDep) -> ShortlistsPublic:
     """For each unmatched mentee, good but diverse mentors to meet. Creates nothing, notifies
     nobody."""
-    return modes.speed_shortlists(
-        session=session,
-        vectors=services.profile_vectors,
+    return matcher(
+        modes.speed_shortlists,
         program_id=program_id,
-        principal=user,
     )
 
 
@@ -111,16 +99,12 @@ def speed_assignment(
     response_model=BoardsPublic,
     summary="Advisory boards per mentee (read-only proposal)",
 )
-def advisory_boards(
-    program_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> BoardsPublic:
+def advisory_boards(program_id: int, matcher: MatcherDep) -> BoardsPublic:
     """For each unmatched mentee, mentors each covering a different need. Creates nothing,
     notifies nobody."""
-    return modes.advisory_boards(
-        session=session,
-        vectors=services.profile_vectors,
+    return matcher(
+        modes.advisory_boards,
         program_id=program_id,
-        principal=user,
     )
 
 
@@ -129,15 +113,11 @@ def advisory_boards(
     response_model=AnswerersPublic,
     summary="Who could answer a question now (read-only proposal)",
 )
-def ask(
-    program_id: int, body: Question, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> AnswerersPublic:
+def ask(program_id: int, body: Question, matcher: MatcherDep) -> AnswerersPublic:
     """Mentors of the moment: the few people best placed to answer, never the asker.
     Creates nothing and notifies nobody."""
-    return modes.ask(
-        session=session,
-        vectors=services.profile_vectors,
+    return matcher(
+        modes.ask,
         program_id=program_id,
-        principal=user,
         question=body.question,
     )

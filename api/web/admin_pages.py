@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
 
 from api.deps import ServicesDep, SessionDep
 from api.web import forms
 from api.web.core import Form, WebUser, flash, redirect, render
-from companion.accounts.models import EmailChangeStatus
+from companion.accounts.models import EmailChangeStatus, User
 from companion.credentials import service as credentials
 from companion.errors import NotFound
+from companion.runtime import Services
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+def invite(
+    session: Session, services: Services, user: User, email: str
+) -> credentials.InvitationOutcome:
+    """The invitation form of the administration and a program's participants page:
+    refused beside its one field, even when it is the address one may not invite."""
+    return forms.run(
+        session,
+        lambda: credentials.invite(
+            session=session, principal=user, email=email, settings=services.settings
+        ),
+        **forms.beside("email"),
+        whole_page=(NotFound,),
+    )
 
 
 def _page(
@@ -53,16 +70,7 @@ def admin_invite(
 ) -> HTMLResponse | RedirectResponse:
     email = str(form.get("email", "")).strip()
     try:
-        outcome = forms.run(
-            session,
-            lambda: credentials.invite(
-                session=session, principal=user, email=email, settings=services.settings
-            ),
-            known={"email"},
-            fallback="email",
-            whole=True,
-            whole_page=(NotFound,),
-        )
+        outcome = invite(session, services, user, email)
     except forms.Refused as refused:
         return _page(
             request,

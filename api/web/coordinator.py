@@ -19,16 +19,16 @@ from starlette.datastructures import FormData, UploadFile
 from api.deps import PageDep, PageParams, ServicesDep, SessionDep
 from api.params import whole_number
 from api.routes.matching import MAX_FILE_BYTES
-from api.web import forms
+from api.web import admin_pages, forms
 from api.web.core import Form, WebUser, flash, redirect, render
 from companion.accounts.models import User
-from companion.credentials import service as credentials
-from companion.errors import CompanionError, InvalidInput, NotFound
+from companion.errors import CompanionError, InvalidInput
 from companion.matching import service as matching
 from companion.matching.fairness import MIN_GROUP
 from companion.matching.models import MatchRun
-from companion.matching.schemas import ImportPreview, RunSummary
+from companion.matching.schemas import RunSummary
 from companion.participants import service as participants
+from companion.participants.schemas import ImportPreview
 from companion.programs import policy as program_policy
 from companion.programs import service as programs
 from companion.programs.models import Program
@@ -344,11 +344,6 @@ def _uploaded_file(form: FormData) -> tuple[str, bytes]:
     return upload.filename, data
 
 
-def _file_errors(exc: CompanionError) -> dict[str, str]:
-    """A refused file: its message by the file field; its rows' problems are listed apart."""
-    return {"file": exc.message}
-
-
 def _problems_of(exc: CompanionError) -> list[dict[str, Any]]:
     return [d for d in exc.details or [] if "line" in d]
 
@@ -378,9 +373,13 @@ def import_participants(
             records, problems = forms.run(
                 session,
                 lambda: participants.check_file(
-                    session=session, program=program, data=data, filename=filename, principal=user
+                    session=session,
+                    program_id=program.id,
+                    data=data,
+                    filename=filename,
+                    principal=user,
                 ),
-                describe=_file_errors,
+                **forms.beside("file"),
             )
             known = {
                 p.external_id
@@ -403,12 +402,12 @@ def import_participants(
             session,
             lambda: participants.import_participants(
                 session=session,
-                program=program,
+                program_id=program.id,
                 data=data,
                 filename=filename,
                 principal=user,
             ),
-            describe=_file_errors,
+            **forms.beside("file"),
         )
     except forms.Refused as refused:
         return _participants_page(
@@ -450,16 +449,7 @@ def invite(
     program = _program_for(session, user, program_id)
     email = str(form.get("email", "")).strip()
     try:
-        outcome = forms.run(
-            session,
-            lambda: credentials.invite(
-                session=session, principal=user, email=email, settings=services.settings
-            ),
-            known={"email"},
-            fallback="email",
-            whole=True,
-            whole_page=(NotFound,),
-        )
+        outcome = admin_pages.invite(session, services, user, email)
     except forms.Refused as refused:
         return _participants_page(
             request,
@@ -650,7 +640,7 @@ def swap(
                 run_id=run_id,
                 accept_lower=form.get("accept_lower") == "yes",
             ),
-            describe=lambda exc: {"second": exc.message},
+            **forms.beside("second"),
         )
     except forms.Refused as refused:
         return _run_page(

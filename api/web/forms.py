@@ -16,6 +16,7 @@ commits the rest (nothing of the refused call). Fields come from structured deta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -49,6 +50,12 @@ PLAIN = {
 }
 
 
+# Where a detail's field is shown: a form field, or (form field, words put before the
+# message to say which part, e.g. "Milestone {n}: "). Both may use `{i}` (the number in
+# the path, counted from 0), `{n}` (the same counted from 1) and `{path}` (the path).
+Place = str | tuple[str, str]
+
+
 class Refused(Exception):
     """A form the service (or its model) refused: messages by field, and the status."""
 
@@ -79,29 +86,37 @@ def parse(
     *,
     names: Mapping[str, str] | None = None,
     fallback: str = FORM,
+    words: Mapping[str, str] | None = None,
 ) -> M:
     """`data` as `model`; an empty field counts as not given. Refused with messages
-    keyed by form field (`names` maps the model's field names to the form's)."""
+    keyed by form field (`names` maps the model's field names to the form's); `words`
+    says in this form's own words what a kind of error means (`{"too_short": ...}`)."""
     given = {k: v for k, v in data.items() if v not in ("", None)}
     try:
         return model.model_validate(given)
     except ValidationError as exc:
-        raise Refused(validation_errors(exc, names=names, fallback=fallback)) from None
+        raise Refused(validation_errors(exc, names=names, fallback=fallback, words=words)) from None
 
 
 def validation_errors(
-    exc: ValidationError, *, names: Mapping[str, str] | None = None, fallback: str = FORM
+    exc: ValidationError,
+    *,
+    names: Mapping[str, str] | None = None,
+    fallback: str = FORM,
+    words: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     found: dict[str, str] = {}
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ())]
         field = location[0] if location else fallback
-        found.setdefault((names or {}).get(field, field), _plain(error))
+        found.setdefault((names or {}).get(field, field), _plain(error, words or {}))
     return found
 
 
-def _plain(error: Any) -> str:
+def _plain(error: Any, words: Mapping[str, str]) -> str:
     kind = error.get("type", "")
+    if kind in words:
+        return words[kind]
     if kind == "value_error" and "error" in (error.get("ctx") or {}):
         return str(error["ctx"]["error"])
     if kind in PLAIN:
@@ -112,10 +127,41 @@ def _plain(error: Any) -> str:
     )
 
 
+def _parts(path: str) -> list[str]:
+    """`answers[1].rating` and `answers.1.rating` alike: ["answers", "1", "rating"]."""
+    return [part for part in re.split(r"[.\[\]]+", path) if part]
+
+
+def place(path: str, names: Mapping[str, Place]) -> tuple[str, str] | None:
+    """The form field of a detail's field path, and the words that say which part.
+
+    A key of `names` matches the start of the path, part by part (`items` matches
+    `items.2.topic`), with `#` for a number and `*` for any one part. The longest key
+    wins, then the one with more parts written out; None if no key matches.
+    """
+    parts = _parts(path)
+    best: tuple[tuple[int, int], str, str] | None = None
+    for key, target in names.items():
+        pattern = key.split(".")
+        if len(pattern) > len(parts):
+            continue
+        pairs = list(zip(pattern, parts[: len(pattern)], strict=True))
+        if not all(want in (part, "*") or (want == "#" and part.isdigit()) for want, part in pairs):
+            continue
+        numbers = [int(part) for want, part in pairs if want == "#"]
+        rank = (len(pattern), sum(want not in ("#", "*") for want in pattern))
+        if best is None or rank > best[0]:
+            field, words = (target, "") if isinstance(target, str) else target
+            index = numbers[0] if numbers else 0
+            fill = {"i": index, "n": index + 1, "path": path}
+            best = (rank, field.format(**fill), words.format(**fill))
+    return None if best is None else (best[1], best[2])
+
+
 def service_errors(
     exc: CompanionError,
     *,
-    names: Mapping[str, str] | None = None,
+    names: Mapping[str, Place] | None = None,
     known: set[str] | None = None,
     fallback: str = FORM,
     whole: bool = False,
@@ -123,35 +169,41 @@ def service_errors(
     """A service's refusal by form field, from its structured details.
 
     A detail names a field (`content.items.0.topic` counts for `content`); the field
-    is shown by its form name (`names`), and one the form does not have (`known`)
-    falls back to `fallback`. A refusal that names no field goes to `fallback` too.
-    Each field shows its detail's message, or with `whole` the error's own sentence
-    (for a form with one field, where the sentence says more than the detail).
+    is shown by its form name (`names`, see `place`), and one the form does not have
+    (`known`) falls back to `fallback`. A refusal that names no field goes to
+    `fallback` too. Each field shows its detail's message, or with `whole` the error's
+    own sentence (for a form with one field, where the sentence says more than the
+    detail); the first detail of a field is the one shown.
     """
     found: dict[str, str] = {}
     for detail in exc.details:
-        field = str(detail.get("field") or "").split(".")[0].split("[")[0]
-        field = (names or {}).get(field, field)
+        path = str(detail.get("field") or "")
+        field, words = place(path, names or {}) or ((_parts(path) or [""])[0], "")
         if not field or (known is not None and field not in known):
             field = fallback
         message = str((None if whole else detail.get("message")) or exc.message)
         # Shown next to its field, a message need not name the field again.
-        found.setdefault(field, message.removeprefix(f"{detail.get('field')}: "))
+        found.setdefault(field, words + message.removeprefix(f"{path}: "))
     return found or {fallback: exc.message}
+
+
+def beside(field: str) -> dict[str, Any]:
+    """For a form with one field: whatever the service says, said whole beside it
+    (`run(session, call, **beside("file"))`)."""
+    return {"names": {"*": field}, "fallback": field, "whole": True}
 
 
 def run(
     session: Session,
     call: Callable[[], T],
     *,
-    describe: Callable[[CompanionError], dict[str, str]] | None = None,
     whole_page: tuple[type[CompanionError], ...] = (NotFound, PermissionDenied),
     **mapping: Any,
 ) -> T:
     """Make the one service call of a form in a savepoint.
 
-    Refused (`Refused`, with `service_errors(**mapping)`, or `describe` for a form
-    whose fields are numbered): nothing the call changed is kept. Not found and not
+    Refused (`Refused`, with `service_errors(**mapping)`): nothing the call changed
+    is kept. Not found and not
     allowed stay whole-page answers (`whole_page`), as they are in the API, unless
     the form itself is what is not allowed (an address one may not invite).
     """
@@ -169,7 +221,7 @@ def run(
                 savepoint.rollback()
         if isinstance(exc, whole_page):
             raise
-        errors = describe(exc) if describe else service_errors(exc, **mapping)
+        errors = service_errors(exc, **mapping)
         raise Refused(errors, exc.status_code, exc) from exc
     if savepoint.is_active:
         savepoint.commit()

@@ -8,7 +8,6 @@ next to its field.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -24,7 +23,7 @@ from api.web.core import Form, WebUser, flash, redirect, render
 from companion.accounts.models import Role, User
 from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
-from companion.errors import CompanionError, InvalidInput, NotFound
+from companion.errors import InvalidInput, NotFound
 from companion.matching import modes_service as modes
 from companion.pagination import MAX_PAGE_SIZE
 from companion.participants import service as participants
@@ -54,7 +53,6 @@ DRAFT_FIELDS = ("goal", *SMART_PARTS, "target_date", "milestones")
 # recommendations. Circles and boards are composed by a coordinator instead.
 SELF_MATCH_KINDS = {ProgramKind.one_on_one, ProgramKind.peer, ProgramKind.reverse}
 RECOMMENDATIONS = 5
-_MILESTONE_FIELD = re.compile(r"milestones(?:\[(\d+)\]|\.(\d+))")
 
 
 # --- reading the forms --------------------------------------------------------------------
@@ -97,18 +95,9 @@ def _milestone_lines(milestones: list[dict[str, Any]]) -> str:
     )
 
 
-def _errors(exc: CompanionError) -> dict[str, str]:
-    """A service error by form field; a milestone's error names the milestone."""
-    found = forms.service_errors(exc)
-    for detail in exc.details:
-        where = _MILESTONE_FIELD.match(str(detail.get("field", "")))
-        if where:
-            number = int(where.group(1) or where.group(2)) + 1
-            found["milestones"] = f"Milestone {number}: {detail.get('message', exc.message)}"
-    if "content" in found:
-        # A check across fields of a drafted goal: its dates in order.
-        found["milestones"] = found.pop("content")
-    return found
+# A milestone's error names the milestone; a check across the fields of a drafted goal
+# (its dates in order) is shown with the milestones.
+SERVICE_FIELDS = {"milestones.#": ("milestones", "Milestone {n}: "), "content": "milestones"}
 
 
 # --- the goals page -----------------------------------------------------------------------
@@ -211,7 +200,7 @@ def draft_goal(
                 relationship_id=relationship_id,
                 text=text,
             ),
-            describe=_errors,
+            names=SERVICE_FIELDS,
         )
     except forms.Refused as refused:
         if refused.status_code != 422:
@@ -253,7 +242,7 @@ def create_goal(
                     milestones=milestones,
                     visibility=values["visibility"] or GoalVisibility.private,
                 ),
-                describe=_errors,
+                names=SERVICE_FIELDS,
             )
         except forms.Refused as refused:
             if refused.status_code != 422:
@@ -280,7 +269,7 @@ def _change_goal(
 ) -> HTMLResponse | RedirectResponse:
     """Run one change to a goal; its errors go next to that goal's fields, or in a flash."""
     try:
-        forms.run(session, change, describe=_errors)
+        forms.run(session, change, names=SERVICE_FIELDS)
     except forms.Refused as refused:
         if refused.status_code != 422:
             return _flashed(request, refused, _goals_url(view.relationship.id, goal_id))
@@ -507,7 +496,7 @@ def edit_goal(
                 lambda: goals_service.update(
                     view=view, goal_id=goal_id, **changes, target_date=target_date
                 ),
-                describe=_errors,
+                names=SERVICE_FIELDS,
             )
         except forms.Refused as refused:
             if refused.status_code != 422:
@@ -683,7 +672,7 @@ def decide_draft(
                 note=values["note"],
                 services=services,
             ),
-            describe=_errors,
+            names=SERVICE_FIELDS,
         )
     except forms.Refused as refused:
         if refused.status_code != 422:

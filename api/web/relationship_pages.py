@@ -25,7 +25,7 @@ from api.web.review_pages import kind_label
 from companion.accounts.models import User
 from companion.db.base import utcnow
 from companion.drafting import service as drafting
-from companion.errors import CompanionError, InvalidInput
+from companion.errors import InvalidInput
 from companion.relationships import access, feedback, meetings, threads
 from companion.relationships import service as relationships
 from companion.relationships.access import View
@@ -65,6 +65,12 @@ STATUS_LABELS = {
 
 def _view(session: SessionDep, relationship_id: int, user: User) -> View:
     return access.view(session=session, relationship_id=relationship_id, principal=user)
+
+
+def _reload(session: SessionDep, view: View) -> None:
+    """A page drawn again after a refused form: the refusal rolled back a savepoint, which
+    expired what the call had changed, the members too; read them again in one query."""
+    access.load_members(session, [view.relationship])
 
 
 def title_of(detail: RelationshipPublic) -> str:
@@ -153,6 +159,7 @@ def relationship_page(
     status_code: int = 200,
     values: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    _reload(session, view)
     now = utcnow()
     detail = relationships.detail(session=session, view=view)
     rows = all_sessions(session, view)
@@ -387,6 +394,7 @@ def session_page(
     status_code: int = 200,
     values: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    _reload(session, view)
     now = utcnow()
     row = meetings.get_session(session, view, session_id)
     data = meetings.session_payload(row, view, session=session, with_notes=True, gate=delivery)
@@ -564,16 +572,8 @@ def save_private_note(
     )
 
 
-def _feedback_errors(exc: CompanionError) -> dict[str, str]:
-    """`answers[1].rating` -> the rating of the second question, and so on."""
-    found: dict[str, str] = {}
-    for detail in exc.details:
-        field = str(detail.get("field") or "")
-        message = str(detail.get("message") or exc.message)
-        matched = re.fullmatch(r"answers\[(\d+)\]\.(rating|text)", field)
-        key = f"{matched.group(2)}_{matched.group(1)}" if matched else "feedback"
-        found.setdefault(key, message)
-    return found or {"feedback": exc.message}
+# `answers[1].rating` is the rating of the second question, and so on.
+FEEDBACK_FIELDS = {"*": "feedback", "answers.#.rating": "rating_{i}", "answers.#.text": "text_{i}"}
 
 
 @router.post(
@@ -603,7 +603,10 @@ def submit_feedback(
         answers.append({"rating": number, "text": text})
     try:
         forms.run(
-            session, lambda: feedback.submit(view, session_id, answers), describe=_feedback_errors
+            session,
+            lambda: feedback.submit(view, session_id, answers),
+            names=FEEDBACK_FIELDS,
+            fallback="feedback",
         )
     except forms.Refused as refused:
         return session_page(

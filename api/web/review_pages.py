@@ -15,9 +15,9 @@ from api.web.core import Form, WebUser, flash, redirect, render, roles_of
 from api.web.forms import FORM
 from companion.accounts.models import User
 from companion.drafting.models import Draft, DraftStatus
-from companion.errors import CompanionError, InvalidInput
+from companion.errors import InvalidInput
 from companion.review import queue, workflow
-from companion.review.schemas import Decision
+from companion.review.schemas import BulkApprove, Decision
 from prompts.schemas import DraftKind
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -42,6 +42,10 @@ ACTION_LABELS = {
 }
 AGENDA_FIELDS = ("objectives", "items", "questions", "prep_mentor", "prep_mentee")
 QUEUE_PAGE = 50
+BULK_WORDS = {
+    "too_short": "Tick at least one draft to approve.",
+    "too_long": f"Approve at most {workflow.MAX_BULK} drafts at once.",
+}
 
 
 def kind_label(kind: str) -> str:
@@ -103,19 +107,30 @@ def bulk_approve(
     request: Request, session: SessionDep, services: ServicesDep, user: WebUser, form: Form
 ) -> RedirectResponse:
     """Coordinators approve the drafts they ticked; each succeeds or fails on its own."""
-    picked: list[tuple[int, int]] = []
-    for value in form.getlist("draft"):
-        draft_id, _, version = str(value).partition(":")
-        picked.append((whole_number(draft_id, field="draft"), whole_number(version, field="draft")))
-    if not picked:
-        flash(request, "Tick at least one draft to approve.", "error")
+    # Each tick box says which version of a draft its reviewer saw: "12:3". A number no
+    # column can hold is refused as on every form (422), before the model's own rules.
+    ticked = [
+        (whole_number(draft_id, field="draft"), whole_number(version, field="draft"))
+        for draft_id, version in (str(value).partition(":")[::2] for value in form.getlist("draft"))
+    ]
+    try:
+        chosen = forms.parse(
+            BulkApprove,
+            {"drafts": [{"id": draft_id, "version": version} for draft_id, version in ticked]},
+            words=BULK_WORDS,
+        )
+        results = forms.run(
+            session,
+            lambda: workflow.bulk_approve(
+                session=session,
+                items=[(item.id, item.version) for item in chosen.drafts],
+                principal=user,
+                services=services,
+            ),
+        )
+    except forms.Refused as refused:
+        flash(request, refused.message, "error")
         return redirect("/review")
-    if len(picked) > workflow.MAX_BULK:
-        flash(request, f"Approve at most {workflow.MAX_BULK} drafts at once.", "error")
-        return redirect("/review")
-    results = workflow.bulk_approve(
-        session=session, items=picked, principal=user, services=services
-    )
     approved = sum(r.ok for r in results)
     flash(request, f"Approved {approved} draft{'' if approved == 1 else 's'}.")
     for failed in (r for r in results if not r.ok):
@@ -205,34 +220,37 @@ def content_from_form(
     return content, {}, values
 
 
-AGENDA_ERROR_FIELDS = {
+# Where a refused edit's problems are shown: an agenda by its fields (a numbered line by
+# its number), any other draft in its JSON with the path of the part.
+LINE = "line {n}: "
+AGENDA_EDIT_FIELDS: dict[str, forms.Place] = {
+    "*": "items",
     "objectives": "objectives",
+    "objectives.#": ("objectives", LINE),
     "items": "items",
+    "items.#": ("items", LINE),
     "questions": "questions",
+    "questions.#": ("questions", LINE),
+    "preparation": "prep_mentor",
     "preparation.mentor": "prep_mentor",
     "preparation.mentee": "prep_mentee",
-    "preparation": "prep_mentor",
     # The agenda's only whole-content check is that the items fill the session.
     "content": "items",
+    "note": "note",
 }
+JSON_EDIT_FIELDS: dict[str, forms.Place] = {
+    "*": ("content_json", "{path}: "),
+    "content": "content_json",
+    "note": "note",
+}
+# A decision without an edit: only the note is a field of its own.
+DECISION_FIELDS: dict[str, forms.Place] = {"*": FORM, "note": "note"}
 
 
-def _content_errors(kind: str, exc: InvalidInput) -> dict[str, str]:
-    """A refused edit's problems next to the edit form's fields."""
-    found: dict[str, str] = {}
-    for detail in exc.details:
-        field = str(detail.get("field") or "content")
-        message = str(detail.get("message") or exc.message)
-        if kind == DraftKind.agenda.value:
-            parts = field.split(".")
-            key = AGENDA_ERROR_FIELDS.get(".".join(parts[:2])) or AGENDA_ERROR_FIELDS.get(
-                parts[0], "items"
-            )
-            where = f"line {int(parts[1]) + 1}: " if len(parts) > 1 and parts[1].isdigit() else ""
-        else:
-            key, where = "content_json", f"{field}: " if field != "content" else ""
-        found.setdefault(key, f"{where}{message}")
-    return found or {"content_json" if kind != DraftKind.agenda.value else "items": exc.message}
+def decision_fields(kind: str, *, edited: bool) -> dict[str, forms.Place]:
+    if not edited:
+        return DECISION_FIELDS
+    return AGENDA_EDIT_FIELDS if kind == DraftKind.agenda.value else JSON_EDIT_FIELDS
 
 
 def diff_lines(diff: str | None) -> list[tuple[str, str]]:
@@ -302,19 +320,6 @@ def _done(draft: Draft, action: workflow.Action) -> str:
     }.get(action, "Done.")
 
 
-def _decision_errors(kind: str, exc: CompanionError, *, edited: bool) -> dict[str, str]:
-    """A refused decision: an edit's problems by edit field, a race said plainly."""
-    if exc.status_code == 409:
-        return {
-            FORM: f"{exc.message} The page now shows the draft as it is; "
-            "check it before you decide again."
-        }
-    fields = {str(d.get("field")) for d in exc.details}
-    if isinstance(exc, InvalidInput) and edited and fields and fields != {"note"}:
-        return _content_errors(kind, exc)
-    return forms.service_errors(exc, known={"note"})
-
-
 @router.post("/review/{draft_id:int}", response_model=None)
 def decide(
     request: Request,
@@ -350,15 +355,22 @@ def decide(
                 note=note,
                 services=services,
             ),
-            describe=lambda exc: _decision_errors(draft.kind, exc, edited=content is not None),
+            names=decision_fields(draft.kind, edited=content is not None),
         )
     except forms.Refused as refused:
+        errors = refused.errors
+        if refused.status_code == 409:
+            # Someone decided first: the page shows the draft as it is now.
+            errors = {
+                FORM: f"{refused.message} The page now shows the draft as it is; "
+                "check it before you decide again."
+            }
         return draft_page(
             request,
             session,
             user,
             draft_id,
-            errors=refused.errors,
+            errors=errors,
             status_code=refused.status_code,
             edit_values=edit_values if refused.status_code == 422 else None,
             note=note,

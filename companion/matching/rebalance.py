@@ -24,6 +24,7 @@ from companion.matching.engine import MatchResult, match_cohort
 from companion.matching.fairness import FOUR_FIFTHS, MIN_GROUP, groups_of
 from companion.matching.meaning import compare
 from companion.matching.models import MatchRun
+from companion.matching.schemas import RebalancePublic
 from companion.matching.service import get_run
 from companion.programs.models import Program
 
@@ -53,7 +54,7 @@ def _side(result: MatchResult) -> dict[str, Any]:
 
 def preview(
     *, session: Session, vectors: ProfileVectors, run_id: int, principal: Principal
-) -> dict[str, Any]:
+) -> RebalancePublic:
     """The run's cohort matched as it stands and re-balanced for exposure, side by side."""
     match_run = get_run(session=session, run_id=run_id, principal=principal)
     program = session.get(Program, match_run.program_id)
@@ -96,7 +97,7 @@ def preview(
             f"{MIN_GROUP}) is seen under {FOUR_FIFTHS} of the best-seen group's exposure: "
             "nothing to re-balance."
         )
-        return payload
+        return RebalancePublic.model_validate(payload)
     attribute, group, _ = worst
     members = set(groups_of(cohort.mentors)[attribute][group])
     after, used = before, 0.0
@@ -134,7 +135,7 @@ def preview(
             "Nothing is saved until you apply it, as a new run that supersedes this one."
         ),
     )
-    return payload
+    return RebalancePublic.model_validate(payload)
 
 
 def apply(
@@ -142,8 +143,8 @@ def apply(
 ) -> MatchRun:
     """Start a new run with the re-balance the preview shows (it supersedes pending runs)."""
     shown = preview(session=session, vectors=vectors, run_id=run_id, principal=principal)
-    if shown["boosted_group"] is None:
-        raise Conflict(shown["note"])
+    if shown.boosted_group is None:
+        raise Conflict(shown.note)
     match_run = get_run(session=session, run_id=run_id, principal=principal)
     return service.run(
         session=session,
@@ -151,5 +152,5 @@ def apply(
         program_id=match_run.program_id,
         principal=principal,
         week_of=date.fromisoformat(match_run.settings["week_of"]),
-        rebalance_for=(shown["group_attribute"], shown["boosted_group"], shown["bonus"]),
+        rebalance_for=(shown.group_attribute, shown.boosted_group, shown.bonus),
     )

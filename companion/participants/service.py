@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -24,31 +22,13 @@ from companion.participants.importer import (
     parse_participants,
 )
 from companion.participants.models import Participant
+from companion.participants.schemas import ImportPreview, ImportResult
 from companion.programs import policy as program_policy
 from companion.programs.models import Program
 
 ROLES_OF = {"mentor": (Role.mentor,), "mentee": (Role.mentee,), "both": (Role.mentor, Role.mentee)}
 # Every column but `id` (stored as external_id), plus the availability as written.
 RECORD_FIELDS = (*(c for c in COLUMNS if c != "id"), "availability_text")
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    created: int
-    updated: int
-    unchanged: int
-    users_created: int
-    # Rows whose email differs from their account's: held for an administrator.
-    email_changes_held: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "users_created": self.users_created,
-            "email_changes_held": self.email_changes_held,
-        }
 
 
 def _values(record: ParticipantRecord) -> dict:
@@ -69,10 +49,12 @@ def _problems_error(problems: list[ImportProblem]) -> InvalidInput:
 
 
 def check_file(
-    *, session: Session, program: Program, data: bytes, filename: str, principal: Principal
+    *, session: Session, program_id: int, data: bytes, filename: str, principal: Principal
 ) -> tuple[list[ParticipantRecord], list[ImportProblem]]:
     """Parse and validate without saving (also used for a preview)."""
-    program_policy.coordinated_program(session=session, program_id=program.id, principal=principal)
+    program = program_policy.coordinated_program(
+        session=session, program_id=program_id, principal=principal
+    )
     file_format = _format_of(filename)
     existing = _existing(session, program)
     records, problems = parse_participants(data, format=file_format, existing_ids=existing.keys())
@@ -113,9 +95,19 @@ def _with_taken_emails(
     return sorted(found, key=lambda p: (p.line, p.column))
 
 
+def preview(
+    *, session: Session, program_id: int, data: bytes, filename: str, principal: Principal
+) -> ImportPreview:
+    """What importing the file would do, saving nothing: counts and every problem."""
+    records, problems = check_file(
+        session=session, program_id=program_id, data=data, filename=filename, principal=principal
+    )
+    return ImportPreview.from_check(records, problems)
+
+
 def import_participants(
-    *, session: Session, program: Program, data: bytes, filename: str, principal: Principal
-) -> ImportSummary:
+    *, session: Session, program_id: int, data: bytes, filename: str, principal: Principal
+) -> ImportResult:
     """Create or update participants by id; any problem rejects the whole file.
 
     A row is bound to its account by (program, participant id). A new row joins
@@ -125,7 +117,9 @@ def import_participants(
     audited old -> new, never applied by the import, since whoever controls an
     account's address controls its password resets.
     """
-    program_policy.coordinated_program(session=session, program_id=program.id, principal=principal)
+    program = program_policy.coordinated_program(
+        session=session, program_id=program_id, principal=principal
+    )
     actor = actor_of(principal)
     file_format = _format_of(filename)
     known = _existing(session, program).keys()
@@ -192,7 +186,13 @@ def import_participants(
                 session=session, user=user, role=role, program_id=program.id, actor=actor
             )
     session.flush()
-    summary = ImportSummary(created, updated, unchanged, users_created, held)
+    summary = ImportResult(
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        users_created=users_created,
+        email_changes_held=held,
+    )
     audit.record(
         session=session,
         actor=actor,
@@ -200,7 +200,7 @@ def import_participants(
         subject_type="program",
         subject_id=program.id,
         program_id=program.id,
-        data={"file": filename, **summary.as_dict()},
+        data={"file": filename, **summary.model_dump()},
     )
     return summary
 

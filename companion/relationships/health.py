@@ -7,8 +7,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from companion.accounts import policy
 from companion.accounts.principal import Principal
@@ -130,6 +130,44 @@ def assess(
     return result
 
 
+def stalled_clause(*, program: Program, now: datetime) -> ColumnElement[bool]:
+    """`assess`'s stalled rule as a SQL condition on `Relationship`, for lists that page
+    in the database. The two must agree relationship by relationship
+    (`tests/relationships/test_stalled_sql.py`).
+
+    Quiet for more than `stalled_after_days` whole days means the last held session (or,
+    if none was held, the start at midnight UTC) is at or before `cutoff`.
+    """
+    cutoff = now - timedelta(days=program.stalled_after_days + 1)
+    overdue_before = now.date() - timedelta(days=program.overdue_after_days)
+    held = select(MentoringSession.id).where(
+        MentoringSession.relationship_id == Relationship.id,
+        MentoringSession.status == SessionStatus.held,
+    )
+    started_long_ago = or_(
+        Relationship.start_date <= cutoff.date(),
+        and_(
+            Relationship.start_date.is_(None),
+            Relationship.created_at
+            < datetime.combine(cutoff.date() + timedelta(days=1), time(0), tzinfo=UTC),
+        ),
+    )
+    quiet = and_(
+        ~held.where(MentoringSession.starts_at > cutoff).exists(),
+        or_(held.exists(), started_long_ago),
+    )
+    actions_overdue = (
+        select(ActionItem.id)
+        .where(
+            ActionItem.relationship_id == Relationship.id,
+            ActionItem.done_at.is_(None),
+            ActionItem.due_date < overdue_before,
+        )
+        .exists()
+    )
+    return and_(Relationship.status == RelationshipStatus.active, or_(quiet, actions_overdue))
+
+
 def overview(
     *,
     session: Session,
@@ -144,6 +182,7 @@ def overview(
         session.scalars(
             select(Relationship)
             .where(Relationship.program_id == program.id)
+            .options(selectinload(Relationship.members))
             .order_by(Relationship.id)
         ).all()
     )

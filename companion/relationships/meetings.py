@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from companion.accounts.models import User
 from companion.accounts.principal import Principal
@@ -530,7 +530,12 @@ def feed_ics(
     now = now or utcnow()
     ids = access.relationship_ids_of_user(session, user)
     relationships = {
-        r.id: r for r in session.scalars(select(Relationship).where(Relationship.id.in_(ids)))
+        r.id: r
+        for r in session.scalars(
+            select(Relationship)
+            .where(Relationship.id.in_(ids))
+            .options(selectinload(Relationship.members))
+        )
     }
     people = access.members_of(session, list(relationships.values()))
     rows = session.scalars(

@@ -114,15 +114,15 @@ class Relationship(Base):
     ended_by: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    # Loaded with the relationships, one query for all of those a query returns, never
-    # one relationship at a time (a list of 100 pairs would cost 100 queries). Not
-    # lazy="raise": a refused form is rolled back and its page shown again, and the
-    # rollback expires what was loaded; `access.load_members` reloads it in bulk.
+    # Never loaded one relationship at a time behind the caller's back (a list of 100
+    # pairs would cost 100 queries): queries ask for it (`selectinload`), and
+    # `access.load_members` fills in, in one query for many, what a query did not load
+    # or a rolled-back savepoint expired. Reading it unloaded is a bug, and raises.
     members: Mapped[list[RelationshipMember]] = relationship(
         back_populates="relationship",
         cascade="all, delete-orphan",
         order_by="RelationshipMember.id",
-        lazy="selectin",
+        lazy="raise",
     )
 
 

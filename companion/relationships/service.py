@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from companion.accounts import policy
 from companion.accounts.models import Role
@@ -284,36 +284,28 @@ def list_visible(
     if not program_policy.may_read(program_id=program.id, principal=principal):
         raise program_policy.program_not_found(program.id)
     now = now or utcnow()
-    query = select(Relationship).where(Relationship.program_id == program.id)
+    query = (
+        select(Relationship)
+        .where(Relationship.program_id == program.id)
+        .options(selectinload(Relationship.members))
+    )
     if not policy.has_role(principal, Role.coordinator, program.id):
         query = query.where(Relationship.id.in_(access.relationships_of_user(principal)))
     if status is not None:
         query = query.where(Relationship.status == status)
     if stalled_only:
-        # Stalled is a rule over sessions and action items (`health.assess`), applied to
-        # the active relationships (no other is ever stalled), then paged.
-        active = list(
-            session.scalars(
-                query.where(Relationship.status == RelationshipStatus.active).order_by(
-                    Relationship.id
-                )
-            ).all()
-        )
-        flags = health.assess(session=session, program=program, relationships=active, now=now)
-        stalled = [r for r in active if flags[r.id].stalled]
-        rows, total = stalled[offset : offset + limit], len(stalled)
-    else:
-        rows, total = fetch_page(
-            session, query, order_by=Relationship.id, limit=limit, offset=offset
-        )
-        flags = health.assess(session=session, program=program, relationships=rows, now=now)
+        # Exact in SQL (`health.stalled_clause` states `health.assess`'s rule), so the
+        # database counts and cuts the page, whatever the program's history.
+        query = query.where(health.stalled_clause(program=program, now=now))
+    rows, total = fetch_page(session, query, order_by=Relationship.id, limit=limit, offset=offset)
+    flags = health.assess(session=session, program=program, relationships=rows, now=now)
     programs = {program.id: program}
     return _summaries(session, rows, programs, principal, flags=flags, now=now), total
 
 
 def list_mine(
     *, session: Session, principal: Principal, now: datetime | None = None
-) -> list[dict[str, Any]]:
+) -> list[RelationshipPublic]:
     """Every relationship, in any program, that `principal` is a member of, oldest first.
 
     The same summary as `detail` gives each, read for all of them at once: the number
@@ -326,6 +318,7 @@ def list_mine(
         session.scalars(
             select(Relationship)
             .where(Relationship.id.in_(access.relationships_of_user(principal)))
+            .options(selectinload(Relationship.members))
             .order_by(Relationship.id)
         ).all()
     )
@@ -354,7 +347,7 @@ def _summaries(
     *,
     flags: dict[int, health.Health],
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> list[RelationshipPublic]:
     """`summary` of many relationships, each fact read for all of them in one query."""
     people = access.members_of(session, rows)
     ids = [r.id for r in rows]

@@ -75,7 +75,7 @@ def site(tmp_path_factory, databases, encoder) -> Iterator[tuple[Server, Service
         pilot = programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
         participants.import_participants(
             session=session,
-            program=pilot,
+            program_id=pilot.id,
             data=to_csv(PEOPLE),
             filename="p.csv",
             principal=TEST_SYSTEM,

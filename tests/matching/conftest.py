@@ -140,6 +140,10 @@ def import_cohort(
         if target is None:
             target = programs.create(session=session, name=program, principal=TEST_SYSTEM)
         participants.import_participants(
-            session=session, program=target, data=data, filename=filename, principal=TEST_SYSTEM
+            session=session,
+            program_id=target.id,
+            data=data,
+            filename=filename,
+            principal=TEST_SYSTEM,
         )
         return target.id

@@ -138,8 +138,8 @@ class TestRebalance:
                 run_id=first.id,
                 principal=TEST_SYSTEM,
             )
-            assert (shown["group_attribute"], shown["boosted_group"]) == ("gender", "woman")
-            assert shown["bonus"] in rebalance.BONUSES
+            assert (shown.group_attribute, shown.boosted_group) == ("gender", "woman")
+            assert shown.bonus in rebalance.BONUSES
 
             def exposure(side: dict) -> float:
                 return next(
@@ -148,12 +148,12 @@ class TestRebalance:
                     if r["group"] == "woman"
                 )
 
-            assert exposure(shown["after"]) > exposure(shown["before"]), shown
-            assert shown["cost"] == pytest.approx(
-                shown["before"]["objective"] - shown["after"]["objective"], abs=1e-4
+            assert exposure(shown.after) > exposure(shown.before), shown
+            assert shown.cost == pytest.approx(
+                shown.before["objective"] - shown.after["objective"], abs=1e-4
             )
-            assert shown["cost"] >= 0
-            assert f"Cost: {shown['cost']:.3f} in total score" in shown["note"]
+            assert shown.cost >= 0
+            assert f"Cost: {shown.cost:.3f} in total score" in shown.note
 
             second = rebalance.apply(
                 session=session,
@@ -164,9 +164,9 @@ class TestRebalance:
             assert second.settings["rebalanced_for"] == {
                 "attribute": "gender",
                 "group": "woman",
-                "bonus": shown["bonus"],
+                "bonus": shown.bonus,
             }
-            assert second.objective == pytest.approx(shown["after"]["objective"], abs=1e-4)
+            assert second.objective == pytest.approx(shown.after["objective"], abs=1e-4)
             assert first.status == "superseded"
             # Scores shown are never inflated by the bonus.
             for proposal in second.proposals:

@@ -50,7 +50,7 @@ def import_counting(services: Services, n: int) -> int:
         with counting(services.engine) as statements:
             summary = participants.import_participants(
                 session=session,
-                program=program,
+                program_id=program.id,
                 data=cohort(n, f"cohort{n}.example.org"),
                 filename="c.csv",
                 principal=TEST_SYSTEM,
@@ -82,7 +82,7 @@ def test_every_account_has_its_roles_and_its_audit_event_and_the_chain_holds(
         program = programs.create(session=session, name="Spring", principal=TEST_SYSTEM)
         participants.import_participants(
             session=session,
-            program=program,
+            program_id=program.id,
             data=cohort(9),
             filename="c.csv",
             principal=TEST_SYSTEM,
@@ -121,7 +121,7 @@ def test_a_person_with_an_account_keeps_it_and_gains_the_role(services: Services
         program = programs.get(session=session, program_id=program_id)
         summary = participants.import_participants(
             session=session,
-            program=program,
+            program_id=program.id,
             data=cohort(3),
             filename="c.csv",
             principal=TEST_SYSTEM,

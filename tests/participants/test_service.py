@@ -13,6 +13,7 @@ from companion.db import session_scope
 from companion.errors import InvalidInput
 from companion.participants import service as participants
 from companion.participants.models import Participant
+from companion.participants.schemas import ImportResult
 from companion.programs import service as programs
 from companion.programs.models import Program
 from companion.runtime import Services
@@ -45,11 +46,15 @@ def file_of(*lines: str) -> bytes:
 
 def import_file(
     services: Services, program_id: int, data: bytes, filename: str = "people.csv"
-) -> participants.ImportSummary:
+) -> ImportResult:
     with session_scope(services.sessions) as session:
         program = programs.get(session=session, program_id=program_id)
         return participants.import_participants(
-            session=session, program=program, data=data, filename=filename, principal=TEST_SYSTEM
+            session=session,
+            program_id=program.id,
+            data=data,
+            filename=filename,
+            principal=TEST_SYSTEM,
         )
 
 
@@ -83,7 +88,7 @@ class TestImportParticipants:
 
         summary = import_file(services, program_id, file_of(*COHORT))
 
-        assert summary.as_dict() == {
+        assert summary.model_dump() == {
             "created": 4,
             "updated": 0,
             "unchanged": 0,
@@ -124,7 +129,7 @@ class TestImportParticipants:
 
         again = import_file(services, program_id, file_of(*COHORT))
 
-        assert again.as_dict() == {
+        assert again.model_dump() == {
             "created": 0,
             "updated": 0,
             "unchanged": 4,
@@ -141,7 +146,7 @@ class TestImportParticipants:
 
         summary = import_file(services, program_id, file_of(*changed))
 
-        assert summary.as_dict() == {
+        assert summary.model_dump() == {
             "created": 0,
             "updated": 1,
             "unchanged": 3,
@@ -160,7 +165,7 @@ class TestImportParticipants:
             program_id,
             file_of(*COHORT, "P5,Eve Stone,eve@example.org,mentee,,P1,,,,"),
         )
-        assert summary.as_dict() == {
+        assert summary.model_dump() == {
             "created": 1,
             "updated": 0,
             "unchanged": 4,
@@ -228,7 +233,7 @@ class TestImportParticipants:
 
         summary = import_file(services, other, file_of(HEADER, COHORT[1]))
 
-        assert summary.as_dict() == {
+        assert summary.model_dump() == {
             "created": 1,
             "updated": 0,
             "unchanged": 0,
@@ -334,7 +339,7 @@ class TestCheckFile:
             records, problems = participants.check_file(
                 principal=TEST_SYSTEM,
                 session=session,
-                program=program,
+                program_id=program.id,
                 data=file_of(*BAD),
                 filename="bad.csv",
             )
@@ -344,7 +349,7 @@ class TestCheckFile:
             good, none = participants.check_file(
                 principal=TEST_SYSTEM,
                 session=session,
-                program=program,
+                program_id=program.id,
                 data=file_of(*COHORT),
                 filename="ok.csv",
             )

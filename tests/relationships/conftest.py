@@ -88,7 +88,7 @@ def world(services: Services) -> Iterator[World]:
         other = programs.create(session=session, name="Other", principal=TEST_SYSTEM)
         participants.import_participants(
             session=session,
-            program=pilot,
+            program_id=pilot.id,
             data=to_csv(PEOPLE),
             filename="p.csv",
             principal=TEST_SYSTEM,

@@ -94,7 +94,7 @@ def _build(services: Services) -> Org:
         y = programs.create(session=session, name="Y", principal=TEST_SYSTEM)
         participants.import_participants(
             session=session,
-            program=x,
+            program_id=x.id,
             data=to_csv(PEOPLE),
             filename="x.csv",
             principal=TEST_SYSTEM,

@@ -204,7 +204,7 @@ def town(web: World) -> Town:  # noqa: F811
         other = session.get(Program, web.other)
         participants.import_participants(
             session=session,
-            program=other,
+            program_id=other.id,
             data=to_csv(
                 [
                     ("X1", "Xena Moss", "xena@example.org", "mentor", "UTC", "", "1", ""),

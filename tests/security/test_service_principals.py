@@ -46,8 +46,6 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "all_participants": "the cohort as other services read it once they checked the "
         "program; handlers list participants with list_participants",
         "matchable_participants": "the cohort as matching reads it once it checked the program",
-        "check_file": "the importer is being rewritten with its own authority checks",
-        "import_participants": "the importer is being rewritten with its own authority checks",
     },
     "companion.relationships.access": {
         "load_members": PARTS,
@@ -94,6 +92,8 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "held_per_week": PARTS,
         "is_overdue": "pure: a date comparison",
         "start_of": "pure: when a relationship started",
+        "stalled_clause": "pure: assess's rule as a SQL condition, for a list that "
+        "checked the principal",
     },
     "companion.drafting.service": {
         "member_reviewed": "pure: whether a kind may use the pair's material",

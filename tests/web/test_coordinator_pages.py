@@ -169,7 +169,7 @@ class TestMatching:
             pilot = programs.get(session=session, program_id=web.pilot)
             participants.import_participants(
                 session=session,
-                program=pilot,
+                program_id=pilot.id,
                 data=to_csv([MENTOR_3]),
                 filename="more.csv",
                 principal=TEST_SYSTEM,

@@ -11,7 +11,7 @@ from companion.errors import Conflict, InvalidInput, NotFound
 from companion.programs import service as programs
 from companion.programs.models import Program
 from companion.relationships.schemas import ActionCreate, Booking
-from companion.review.schemas import Decision
+from companion.review.schemas import BulkApprove, Decision
 from tests.helpers import TEST_SYSTEM
 
 
@@ -39,6 +39,13 @@ class TestParse:
         with pytest.raises(forms.Refused) as refused:
             forms.parse(ActionCreate, {"text": "", "owner": "E1"}, names={"text": "action_text"})
         assert refused.value.errors == {"action_text": "Fill this in."}
+
+    def test_a_form_says_a_kind_of_error_in_its_own_words(self) -> None:
+        with pytest.raises(forms.Refused) as refused:
+            forms.parse(
+                BulkApprove, {"drafts": []}, words={"too_short": "Tick at least one draft."}
+            )
+        assert refused.value.errors == {"drafts": "Tick at least one draft."}
 
     def test_the_decision_model_refuses_an_unknown_action(self) -> None:
         with pytest.raises(forms.Refused) as refused:
@@ -85,6 +92,59 @@ class TestServiceErrors:
             ],
         )
         assert forms.service_errors(error) == {"title": "required", "milestones": "too long"}
+
+    def test_numbered_parts_go_to_numbered_fields(self) -> None:
+        error = InvalidInput(
+            "Feedback refused.",
+            details=[
+                {"field": "answers[1].rating", "message": "give 1 to 5"},
+                {"field": "answers[0].text", "message": "too long"},
+                {"field": "answers", "message": "answer every question"},
+            ],
+        )
+        names = {"*": "feedback", "answers.#.rating": "rating_{i}", "answers.#.text": "text_{i}"}
+        assert forms.service_errors(error, names=names) == {
+            "rating_1": "give 1 to 5",
+            "text_0": "too long",
+            "feedback": "answer every question",
+        }
+
+    def test_words_say_which_part_counted_from_one(self) -> None:
+        error = InvalidInput(
+            "items.2.minutes: must be at least 1.",
+            details=[{"field": "items.2.minutes", "message": "items.2.minutes: at least 1"}],
+        )
+        names: dict[str, forms.Place] = {"items": "items", "items.#": ("items", "line {n}: ")}
+        assert forms.service_errors(error, names=names) == {"items": "line 3: at least 1"}
+        # A path the form shows whole, with the path in the words.
+        json_names: dict[str, forms.Place] = {"*": ("content_json", "{path}: ")}
+        assert forms.service_errors(error, names=json_names) == {
+            "content_json": "items.2.minutes: at least 1"
+        }
+
+    def test_the_most_specific_key_wins(self) -> None:
+        names: dict[str, forms.Place] = {
+            "*": "whole",
+            "preparation": "prep_mentor",
+            "preparation.mentee": "prep_mentee",
+            "preparation.#": "numbered",
+        }
+        assert forms.place("preparation.mentee.0", names) == ("prep_mentee", "")
+        assert forms.place("preparation.mentor", names) == ("prep_mentor", "")
+        assert forms.place("preparation.4", names) == ("numbered", "")
+        assert forms.place("title", names) == ("whole", "")
+        assert forms.place("title", {"body": "body"}) is None
+
+    def test_beside_one_field_says_the_whole_sentence(self) -> None:
+        error = InvalidInput(
+            "filename: use .csv or .jsonl.", details=[{"field": "filename", "message": "format"}]
+        )
+        assert forms.service_errors(error, **forms.beside("file")) == {
+            "file": "use .csv or .jsonl."
+        }
+        assert forms.service_errors(Conflict("Taken."), **forms.beside("file")) == {
+            "file": "Taken."
+        }
 
 
 def _programs(session: Session) -> list[str]:

@@ -16,7 +16,7 @@ def add_mentor(web: World) -> None:
         pilot = programs.get(session=session, program_id=web.pilot)
         participants.import_participants(
             session=session,
-            program=pilot,
+            program_id=pilot.id,
             data=to_csv([MENTOR_3]),
             filename="more.csv",
             principal=TEST_SYSTEM,
