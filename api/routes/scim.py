@@ -66,8 +66,9 @@ async def scim_body(request: Request) -> Any:
 
 
 Body = Annotated[Any, Depends(scim_body)]
-StartIndex = Annotated[int | None, Query(alias="startIndex", ge=-(2**31), le=2**31)]
-Count = Annotated[int | None, Query(ge=-(2**31), le=2**31)]
+# Read as text: SCIM answers a bad number with its own error, and clamps the rest.
+StartIndex = Annotated[str | None, Query(alias="startIndex", max_length=40)]
+Count = Annotated[str | None, Query(max_length=40)]
 Filter_ = Annotated[str | None, Query(alias="filter", max_length=1000)]
 
 

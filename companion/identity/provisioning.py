@@ -184,9 +184,23 @@ def _equality(filter_text: str | None, allowed: set[str]) -> tuple[str, str] | N
     return found.group(1).lower(), found.group(2).replace('\\"', '"').replace("\\\\", "\\")
 
 
-def _page(start_index: int | None, count: int | None) -> tuple[int, int]:
-    start = max(1, start_index or 1)
-    size = DEFAULT_COUNT if count is None else max(0, min(count, MAX_COUNT))
+def _number(name: str, text: str | None) -> int | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ScimError(
+            400, f"{name} must be a whole number, not {text!r}.", "invalidValue"
+        ) from None
+
+
+def _page(start_index: str | None, count: str | None) -> tuple[int, int]:
+    """RFC 7644, section 3.4.2.4: a startIndex below 1 means 1, a negative count 0; both are
+    held to what a page can be."""
+    start = min(max(1, _number("startIndex", start_index) or 1), 2**31)
+    wanted = _number("count", count)
+    size = DEFAULT_COUNT if wanted is None else max(0, min(wanted, MAX_COUNT))
     return start, size
 
 
@@ -285,8 +299,8 @@ def list_users(
     session: Session,
     principal: object,
     filter: str | None,
-    start_index: int | None,
-    count: int | None,
+    start_index: str | None,
+    count: str | None,
     base_url: str,
 ) -> ListResponse[User]:
     _require(principal)
@@ -650,8 +664,8 @@ def list_groups(
     session: Session,
     principal: object,
     filter: str | None,
-    start_index: int | None,
-    count: int | None,
+    start_index: str | None,
+    count: str | None,
     base_url: str,
 ) -> ListResponse[Group]:
     _require(principal)

@@ -124,6 +124,13 @@ class TestUsers:
             "/scim/v2/Users", headers=scim.headers, params={"startIndex": 5, "count": 10}
         ).json()
         assert [r["id"] for r in last["Resources"]] == ids[4:]
+        beyond = scim.client.get(
+            "/scim/v2/Users", headers=scim.headers, params={"startIndex": str(2**64), "count": "-5"}
+        ).json()
+        assert (beyond["totalResults"], beyond["itemsPerPage"]) == (5, 0)
+        for name in ("startIndex", "count"):
+            bad = scim.client.get("/scim/v2/Users", headers=scim.headers, params={name: "1e309"})
+            assert is_scim_error(bad, 400, "invalidValue") and name in bad.json()["detail"]
 
     def test_replace_changes_name_address_and_external_id(self, scim: Scim):
         made = scim.create_user("dan@example.org", displayName="Dan")

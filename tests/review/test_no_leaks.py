@@ -177,6 +177,7 @@ def set_up(world: World) -> Setup:
         "user_id": [1, 2],
         # Address changes held for an administrator hold no drafted text; none is pending.
         "change_id": [1],
+        "token_id": [1],
     }
     return Setup(ids=ids, drafts=drafts, secrets=secrets)
 
