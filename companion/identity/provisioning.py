@@ -3,10 +3,11 @@
 The provider acts through a SCIM token an administrator created; that token does
 SCIM and nothing else, and the API's own tokens do not open SCIM. What it may
 touch is bounded: accounts it created or adopted (by userName, the account's
-email), never an administrator's. Deactivating a person ends their browser
-sessions and API tokens and takes their seats out of matching; their history
-(relationships, sessions, drafts, the audit trail) stays. Deleting one through
-SCIM deactivates the account and lets go of it; nothing is erased.
+email; only an account nobody can sign in to yet), never an administrator's.
+Deactivating a person ends their browser sessions and API tokens and takes their
+seats out of matching; their history (relationships, sessions, drafts, the audit
+trail) stays. Deleting one through SCIM deactivates the account and lets go of it;
+nothing is erased.
 
 A group maps to a program's seats by its name: "<program name> mentors" or
 "<program name> mentees" (docs/identity.md). Its members get a seat in the program
@@ -37,7 +38,7 @@ from scim2_models import (
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from companion.accounts import policy, web_sessions
+from companion.accounts import passwords, policy, web_sessions
 from companion.accounts import service as accounts
 from companion.accounts.models import ApiToken, Role, RoleAssignment
 from companion.accounts.models import User as Account
@@ -338,7 +339,7 @@ def create_user(*, session: Session, principal: object, payload: object, base_ur
         raise ScimError(409, f"A user with userName {user_name} already exists.", "uniqueness")
     account = accounts.get_by_email(session=session, email=email)
     if account is not None:
-        if policy.is_admin(account) or session.get(ScimUser, account.id) is not None:
+        if not _adoptable(session, account):
             raise ScimError(409, f"A user with the address {email} already exists.", "uniqueness")
         action = "scim.user_adopted"
     else:
@@ -359,6 +360,20 @@ def create_user(*, session: Session, principal: object, payload: object, base_ur
     )
     _apply(session, provisioner, account, managed, resource, email)
     return user_resource(account, managed, base_url)
+
+
+def _adoptable(session: Session, account: Account) -> bool:
+    """Whether the provider may take charge of an account it did not create.
+
+    Only one nobody can sign in to yet (no password, no working API token: an invited
+    participant) and that is not an administrator's. The provider may change the
+    address of an account it manages, and a password reset goes to that address, so
+    adopting an account someone already uses would hand it to whoever holds the
+    SCIM token.
+    """
+    if policy.is_admin(account) or session.get(ScimUser, account.id) is not None:
+        return False
+    return not passwords.has_credentials(session, account)
 
 
 def _apply(

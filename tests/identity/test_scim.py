@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts.models import ApiToken, Role, RoleAssignment, User, WebSession
 from companion.audit.models import AuditEvent
+from companion.db.base import utcnow
 from companion.matching.cohort import load_cohort
 from companion.participants.models import Participant
 from companion.programs import service as programs
@@ -182,12 +183,37 @@ class TestUsers:
         )
         assert is_scim_error(not_json, 400, "invalidSyntax")
 
-    def test_an_existing_participant_account_is_adopted_by_user_name(self, scim: Scim):
+    def test_an_invited_account_nobody_signed_in_to_is_adopted_by_user_name(self, scim: Scim):
         with scim.services.sessions() as session:
             user, _ = make_user(session, "fay@example.org", (Role.mentee, None))
             user_id = user.id
+            session.execute(update(ApiToken).values(revoked_at=utcnow()))
+            session.commit()
         adopted = scim.create_user("fay@example.org", externalId="x-fay")
         assert adopted["id"] == str(user_id)
+
+    @pytest.mark.parametrize("credential", ["password", "api token"])
+    def test_an_account_someone_signs_in_to_is_not_taken_over(self, scim: Scim, credential):
+        """Adopting it would let the SCIM token change its address, and a password reset
+        then goes to the new address: an account takeover."""
+        with scim.services.sessions() as session:
+            lead, _ = make_user(session, "lead@example.org", (Role.coordinator, None))
+            if credential == "password":
+                session.execute(update(ApiToken).values(revoked_at=utcnow()))
+                lead.password_hash = "argon2-hash-of-a-password"
+            session.commit()
+        taken = scim.client.post(
+            "/scim/v2/Users",
+            headers=scim.headers,
+            json={
+                "schemas": [USER_SCHEMA],
+                "userName": "lead@example.org",
+                "emails": [{"value": "lead@example.org", "primary": True}],
+            },
+        )
+        assert is_scim_error(taken, 409, "uniqueness")
+        listed = scim.client.get("/scim/v2/Users", headers=scim.headers).json()
+        assert listed["totalResults"] == 0
 
 
 class TestDeactivation:
