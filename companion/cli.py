@@ -154,6 +154,18 @@ def db_current() -> None:
         say(f"current: {current_revision(built.engine)}  latest: {head_revision()}")
 
 
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="A new file for the copy, e.g. backup.db.")],
+) -> None:
+    """Copy the SQLite database while the server keeps running (PostgreSQL: pg_dump)."""
+    from companion.db.backup import backup_sqlite
+
+    with services() as built:
+        pages = backup_sqlite(built.settings.resolved_database_url, path)
+        say(f"Copied the database to {path} ({pages} pages, integrity checked).")
+
+
 # --- users -----------------------------------------------------------------
 
 
