@@ -35,7 +35,8 @@ def test_the_copy_has_what_was_committed_and_not_what_a_writer_holds_open(
         writer.execute("BEGIN IMMEDIATE")
         writer.execute(
             "INSERT INTO users (email, display_name, is_active, created_at) "
-            "SELECT 'uncommitted@example.org', display_name, is_active, created_at FROM users LIMIT 1"
+            "SELECT 'uncommitted@example.org', display_name, is_active, created_at "
+            "FROM users LIMIT 1"
         )
         done = subprocess.run(
             [sys.executable, "-m", "companion", "db", "backup", str(tmp_path / "copy.db")],
