@@ -19,7 +19,7 @@ SHOW_PIP    := grep --line-buffered -E '^(Collecting|Installing collected|Succes
 step         = printf '\n==> %s\n' $(1)
 took         = echo "    done in $$((SECONDS - started)) s"
 
-.PHONY: run test lint bench install install-dev clean help postgresql
+.PHONY: run run-scaled test lint bench install install-dev clean help postgresql
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -83,6 +83,13 @@ run: $(PREPARED)  ## Migrate, load the demo and the corpus once, serve on $(HOST
 	 until ready 2>/dev/null; do kill -0 $$server 2>/dev/null || exit 1; sleep 0.2; done; \
 	 printf '\n==> Mentoring Companion is ready at %s/\n    Sign in as coordinator@demo.example (or admin@, mentor@, mentee@demo.example), password mentoring-demo.\n    Ctrl-C stops it.\n\n' "$$url"; \
 	 wait $$server
+
+# The scaled deployment of docs/operations.md on this machine: PostgreSQL, a Chroma
+# server, $(APPS) app processes on ports $(PORT)... and one worker (deploy/scaled.py).
+APPS ?= 2
+run-scaled: $(VENV)/.exported postgresql  ## PostgreSQL, a Chroma server, $(APPS) app processes from $(PORT), one worker
+	@$(BIN)/python -c "import psycopg" 2>/dev/null || $(PIP) '.[postgres]' $(TORCH) | $(SHOW_PIP)
+	$(BIN)/python deploy/scaled.py --apps $(APPS) --port $(PORT) --data $(DATA)/scaled --demo
 
 lint: $(VENV)/.installed-dev  ## ruff, the layer contract of ARCHITECTURE.md, no repeated handler bodies
 	$(BIN)/ruff check .

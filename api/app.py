@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
 
+from api import observability
 from api.errors import install_error_handlers
 from api.params import storable_input
 from api.routes import (
@@ -99,7 +100,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             target=_warm_up, args=(built,), name="encoder-warm-up", daemon=True
         ).start()
         stop = threading.Event()
-        if built.settings.webhook_url or built.settings.smtp_host:
+        if built.settings.outbox_in_server and (
+            built.settings.webhook_url or built.settings.smtp_host
+        ):
             threading.Thread(
                 target=_send_notifications, args=(built, stop), name="outbox", daemon=True
             ).start()
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         same_site="lax",
         https_only=resolved.environment == "production",
     )
+    observability.install(app)
     app.mount("/static", StaticFiles(directory=web_core.HERE / "static"), name="static")
     for router in (
         health.router,

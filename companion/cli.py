@@ -147,14 +147,23 @@ def serve(
     """Serve the web app and API (one uvicorn process)."""
     import uvicorn
 
+    from companion.logs import log_config
+
     try:
-        load_settings()
+        settings = load_settings()
     except CompanionError as exc:
         fail(exc.message, code=2)
     say(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     # By import string: the web layer sits above the core and the core never
     # imports it; the app factory reads the same settings from the environment.
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level=log_level)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level=log_level,
+        log_config=log_config(json_lines=settings.log_format == "json", level=log_level),
+    )
 
 
 # --- db --------------------------------------------------------------------
@@ -179,6 +188,18 @@ def db_current() -> None:
 
     with services(check_schema=False) as built:
         say(f"current: {current_revision(built.engine)}  latest: {head_revision()}")
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="A new file for the copy, e.g. backup.db.")],
+) -> None:
+    """Copy the SQLite database while the server keeps running (PostgreSQL: pg_dump)."""
+    from companion.db.backup import backup_sqlite
+
+    with services() as built:
+        pages = backup_sqlite(built.settings.resolved_database_url, path)
+        say(f"Copied the database to {path} ({pages} pages, integrity checked).")
 
 
 # --- users -----------------------------------------------------------------
@@ -1062,21 +1083,46 @@ def _llm_smart_checker(settings: Any) -> Any:
 
 
 @outbox_app.command("send")
-def outbox_send(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
+def outbox_send(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    every: Annotated[
+        float | None,
+        typer.Option(
+            min=1,
+            max=3600,
+            help="Keep running as the deployment's worker: send what is due every this many "
+            "seconds until stopped (SIGTERM or Ctrl-C).",
+        ),
+    ] = None,
+):
     """Send the notifications that are due now (`companion serve` does this every 30 s)."""
+    import signal
+    import threading
+
     from companion.review import outbox
 
     with services() as built:
         if not (built.settings.webhook_url or built.settings.smtp_host):
             fail("No channel configured: set COMPANION_WEBHOOK_URL or COMPANION_SMTP_HOST.", 2)
-        report = outbox.dispatch(sessions=built.sessions, settings=built.settings)
-        with unit_of_work(built) as session:
-            left = outbox.pending_count(session)
-    counts = {**dataclasses.asdict(report), "pending": left}
-    if as_json:
-        print(json.dumps(counts))
-        return
-    say(", ".join(f"{k} {v}" for k, v in counts.items()))
+        stop = threading.Event()
+        if every is not None:
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        while True:
+            report = outbox.dispatch(sessions=built.sessions, settings=built.settings)
+            with unit_of_work(built) as session:
+                left = outbox.pending_count(session)
+            counts = {**dataclasses.asdict(report), "pending": left}
+            if every is not None and not any(counts.values()):
+                pass  # a worker's quiet round: nothing to say
+            elif as_json:
+                print(json.dumps(counts), flush=True)
+            else:
+                say(", ".join(f"{k} {v}" for k, v in counts.items()))
+            try:
+                if every is None or stop.wait(every):
+                    return
+            except KeyboardInterrupt:
+                return
 
 
 @app.command()

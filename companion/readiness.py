@@ -27,9 +27,15 @@ def readiness(*, services: Services) -> ReadinessReport:
         )
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["database"] = f"unreachable: {type(exc).__name__}"
-    checks["encoder"] = "ok" if services.encoder.is_loaded else "loading"
+    loaded = services.encoder.is_loaded
+    checks["encoder"] = "ok" if loaded else "loading"
     try:
-        services.chroma.heartbeat()
+        # A heartbeat says the store answers; reading a vector back through the
+        # knowledge base's collection says it can serve a search.
+        if loaded:
+            services.knowledge_base.index.probe()
+        else:
+            services.chroma.heartbeat()
         checks["vector_store"] = "ok"
     except Exception as exc:  # noqa: BLE001
         checks["vector_store"] = f"unreachable: {type(exc).__name__}"

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from companion.guidance.service import KnowledgeBase
     from companion.matching.service import ProfileVectors
-    from embeddings import Encoder
+    from embeddings import Encoder, LocalStore
 
 
 class Services:
@@ -31,7 +31,7 @@ class Services:
         settings: Settings,
         *,
         encoder: Encoder | None = None,
-        chroma: ClientAPI | None = None,
+        chroma: ClientAPI | LocalStore | None = None,
     ) -> None:
         self.settings = settings
         settings.ensure_data_dir()
@@ -45,6 +45,7 @@ class Services:
         )
         self._encoder = encoder
         self._chroma = chroma
+        self._own_store: LocalStore | None = None
         self._knowledge_base: KnowledgeBase | None = None
         self._profile_vectors: ProfileVectors | None = None
         self._lock = threading.Lock()
@@ -62,16 +63,19 @@ class Services:
         return self._encoder
 
     @property
-    def chroma(self) -> ClientAPI:
+    def chroma(self) -> ClientAPI | LocalStore:
+        """A Chroma server's client, or the on-disk store under the data dir, which a
+        server and the CLI beside it share (`embeddings.LocalStore`)."""
         if self._chroma is None:
-            from embeddings import make_chroma_client
+            from embeddings import LocalStore, make_chroma_client
 
             with self._lock:
                 if self._chroma is None:
                     if self.settings.chroma_url:
                         self._chroma = make_chroma_client(url=self.settings.chroma_url)
                     else:
-                        self._chroma = make_chroma_client(path=self.settings.chroma_path)
+                        self._own_store = LocalStore(self.settings.chroma_path)
+                        self._chroma = self._own_store
         return self._chroma
 
     @property
@@ -99,4 +103,6 @@ class Services:
         return self._profile_vectors
 
     def close(self) -> None:
+        if self._own_store is not None:
+            self._own_store.close()
         self.engine.dispose()

@@ -73,6 +73,20 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Where people reach the app: notifications link to pages under it.",
     )
+    # Operations: who may read /metrics (docs/operations.md), and how the server logs.
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scraper sends to read /metrics; unset means "
+        "loopback clients only, and nobody in production.",
+    )
+    outbox_in_server: bool = Field(
+        default=True,
+        description="Each server process sends queued notifications; set false when one "
+        "worker does it (`companion outbox send --every 30`).",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="'json': one object a line, with the request id."
+    )
     # Password sign-in: failures allowed before back-off starts, per account and per
     # client address (an office behind one address gets more), and the back-off
     # that then doubles from the first delay up to the longest.

@@ -18,6 +18,7 @@ from embeddings.encoder import PACKAGED_MODEL_NAME, Encoder, content_hash
 from embeddings.index import (
     EncoderMismatch,
     IndexHit,
+    LocalStore,
     VectorIndex,
     encode_cached,
     make_chroma_client,
@@ -28,6 +29,7 @@ __all__ = [
     "Encoder",
     "EncoderMismatch",
     "IndexHit",
+    "LocalStore",
     "VectorIndex",
     "content_hash",
     "encode_cached",

@@ -32,7 +32,9 @@ from companion.guidance.models import KbChunk, KbDocument
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
-    from embeddings import Encoder, VectorIndex
+    from embeddings import Encoder, LocalStore, VectorIndex
+
+    Store = ClientAPI | LocalStore
     from knowledge.documents import SourceDocument
     from knowledge.search import HybridSearcher, Passage, SearchFilters, SearchResult
 
@@ -46,7 +48,7 @@ DOC_ID_MAX_LENGTH = min(
 class KnowledgeBase:
     """The vector collection and a searcher kept in step with the database."""
 
-    def __init__(self, encoder: Encoder, chroma: ClientAPI | Callable[[], ClientAPI]) -> None:
+    def __init__(self, encoder: Encoder, chroma: Store | Callable[[], Store]) -> None:
         # A callable opens the vector store only when a vector is read or written:
         # re-ingesting unchanged documents then never starts Chroma (3 s on a busy machine).
         self.encoder = encoder

@@ -27,7 +27,9 @@ from companion.relationships.models import MemberRole, RelationshipMember, Relat
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
-    from embeddings import Encoder, VectorIndex
+    from embeddings import Encoder, LocalStore, VectorIndex
+
+    Store = ClientAPI | LocalStore
 
 PROFILE_COLLECTION = "profile-texts"
 
@@ -35,7 +37,7 @@ PROFILE_COLLECTION = "profile-texts"
 class ProfileVectors:
     """Need and offer texts to vectors, stored by content hash across runs."""
 
-    def __init__(self, encoder: Encoder, chroma: ClientAPI | Callable[[], ClientAPI]) -> None:
+    def __init__(self, encoder: Encoder, chroma: Store | Callable[[], Store]) -> None:
         self.encoder = encoder
         self._chroma = chroma
         self._index: VectorIndex | None = None

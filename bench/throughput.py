@@ -1,0 +1,228 @@
+"""Requests per second of a real server under 8 concurrent connections (wrk).
+
+Usage: .venv/bin/python bench/throughput.py [--seconds 10] [--skip-postgres]
+
+Prepares a data directory as `make run` does (migrations, the built-in corpus,
+the demo program), then measures with `wrk` (apt-get install wrk), 8
+connections, in one run:
+
+- one process, SQLite: /healthz (the baseline), a knowledge-base search with a
+  different query on every request (no cache can answer it), and a
+  relationship read (GET /api/v1/relationships/{id} by its mentor);
+- two processes on the same data: the same reads spread over both (4 + 4
+  connections);
+- one process, PostgreSQL (Debian's package, a throwaway cluster): the same reads.
+
+Targets (issue 17): search >= 0.1 x /healthz and the relationship read >= 0.3 x
+/healthz (one process, SQLite); two processes >= 1.7 x one; PostgreSQL >= 0.8 x
+SQLite. The machine's load average is printed with the figures: other work on
+the machine moves them; ratios within one run are what to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from deploy.scaled import Deployment, free_port  # noqa: E402
+
+COMPANION = [sys.executable, "-m", "companion"]
+MENTOR = "mc_demo-mentor"
+
+# Each wrk thread numbers its requests; the query names the thread and the number,
+# so no two requests search for the same text.
+SEARCH_SCRIPT = """
+local words = {"first", "session", "goals", "feedback", "career", "confidence", "listening",
+  "boundaries", "closing", "agenda", "progress", "stalled", "trust", "questions", "plan",
+  "mentee", "mentor", "change", "stuck", "growth", "meeting", "difficult", "conversation"}
+local counter = 1
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+function init(args)
+  requests = 0
+end
+function request()
+  requests = requests + 1
+  local n = #words
+  local q = words[(requests % n) + 1] .. "+" .. words[((requests * 7 + id) % n) + 1] .. "+" ..
+    words[((requests * 13 + id * 3) % n) + 1] .. "+t" .. id .. "r" .. requests
+  return wrk.format("GET", "/api/v1/knowledge/search?top_k=5&q=" .. q)
+end
+"""
+
+
+def environment(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "COMPANION_DATA_DIR": str(data_dir),
+        "COMPANION_ENVIRONMENT": "development",
+        "PYTHONPATH": str(ROOT),
+    }
+    if database_url:
+        env["COMPANION_DATABASE_URL"] = database_url
+    return env
+
+
+def prepare(env: dict[str, str]) -> None:
+    for step in (["db", "upgrade"], ["kb", "ingest", "--builtin"], ["demo", "load"]):
+        subprocess.run([*COMPANION, *step], env=env, check=True, capture_output=True)
+
+
+@contextmanager
+def servers(env: dict[str, str], count: int) -> Iterator[list[str]]:
+    processes, urls = [], []
+    try:
+        for _ in range(count):
+            port = free_port()
+            processes.append(
+                subprocess.Popen(
+                    [*COMPANION, "serve", "--port", str(port), "--log-level", "warning"],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url, process in zip(urls, processes, strict=True):
+            deadline = time.monotonic() + 300
+            while not ready(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the server at {url} did not become ready")
+                time.sleep(0.3)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
+
+
+def ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=10) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def get_json(url: str, token: str) -> dict:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def relationship_path(url: str) -> str:
+    programs = get_json(f"{url}/api/v1/programs", MENTOR)["items"]
+    pairs = get_json(f"{url}/api/v1/programs/{programs[0]['id']}/relationships", MENTOR)
+    return f"/api/v1/relationships/{pairs['items'][0]['id']}"
+
+
+def wrk(urls: list[str], path: str, *, seconds: int, script: Path | None = None) -> float:
+    """Requests per second over 8 connections, split evenly across the servers."""
+    per_server = 8 // len(urls)
+    runs = []
+    for url in urls:
+        command = ["wrk", "-t", str(min(2, per_server)), "-c", str(per_server)]
+        command += ["-d", f"{seconds}s", "-H", f"Authorization: Bearer {MENTOR}"]
+        if script is not None:
+            command += ["-s", str(script)]
+        runs.append(subprocess.Popen([*command, url + path], stdout=subprocess.PIPE, text=True))
+    total = 0.0
+    for run in runs:
+        output, _ = run.communicate(timeout=seconds + 120)
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+        if errors or "Socket errors" in output:
+            raise SystemExit(f"wrk saw failed requests on {path}:\n{output}")
+        total += float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return total
+
+
+def measure(urls: list[str], seconds: int, script: Path) -> dict[str, float]:
+    relationship = relationship_path(urls[0])
+    wrk(urls, "/healthz", seconds=2)  # warm the connections and the process up
+    wrk(urls, "/api/v1/knowledge/search?q=warm", seconds=2)
+    return {
+        "healthz": wrk(urls, "/healthz", seconds=seconds),
+        "search": wrk(urls, "/", seconds=seconds, script=script),
+        "relationship": wrk(urls, relationship, seconds=seconds),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="per measurement")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    root = Path(tempfile.mkdtemp(prefix="companion-throughput-"))
+    root.chmod(0o755)  # PostgreSQL's own user enters it
+    script = root / "search.lua"
+    script.write_text(SEARCH_SCRIPT)
+    results: dict[str, dict[str, float]] = {}
+    loads = []
+    deployment = Deployment(root / "pg", apps=0, port=0, worker_every=30)
+    try:
+        sqlite_env = environment(root / "sqlite")
+        prepare(sqlite_env)
+        with servers(sqlite_env, 1) as urls:
+            loads.append(os.getloadavg()[0])
+            results["sqlite, 1 process"] = measure(urls, args.seconds, script)
+        with servers(sqlite_env, 2) as urls:
+            loads.append(os.getloadavg()[0])
+            results["sqlite, 2 processes"] = measure(urls, args.seconds, script)
+        if not args.skip_postgres:
+            pg_env = environment(root / "pg-data", deployment.start_postgres())
+            prepare(pg_env)
+            with servers(pg_env, 1) as urls:
+                loads.append(os.getloadavg()[0])
+                results["postgresql, 1 process"] = measure(urls, args.seconds, script)
+    finally:
+        deployment.stop_postgres()
+        shutil.rmtree(root, ignore_errors=True)
+
+    print(f"\nrequests/s, wrk, 8 connections, {args.seconds} s each; 1-minute load average "
+          f"during the runs: {', '.join(f'{load:.1f}' for load in loads)} on "
+          f"{os.cpu_count()} cores")  # fmt: skip
+    print(f"{'':24}{'healthz':>10}{'search':>10}{'relationship':>14}")
+    for name, row in results.items():
+        print(f"{name:24}{row['healthz']:>10.0f}{row['search']:>10.0f}{row['relationship']:>14.0f}")
+    one = results["sqlite, 1 process"]
+    two = results["sqlite, 2 processes"]
+    checks = [
+        ("search / healthz (1 process, SQLite)", one["search"] / one["healthz"], 0.1),
+        ("relationship / healthz (1 process, SQLite)", one["relationship"] / one["healthz"], 0.3),
+        ("2 processes / 1, search", two["search"] / one["search"], 1.7),
+        ("2 processes / 1, relationship", two["relationship"] / one["relationship"], 1.7),
+    ]
+    if "postgresql, 1 process" in results:
+        pg = results["postgresql, 1 process"]
+        checks += [
+            ("PostgreSQL / SQLite, search", pg["search"] / one["search"], 0.8),
+            ("PostgreSQL / SQLite, relationship", pg["relationship"] / one["relationship"], 0.8),
+        ]
+    print()
+    for name, ratio, target in checks:
+        verdict = "meets" if ratio >= target else "below"
+        print(f"{name:44} {ratio:6.2f}  (target >= {target}: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
