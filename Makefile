@@ -85,11 +85,11 @@ run: $(PREPARED)  ## Migrate, load the demo and the corpus once, serve on $(HOST
 	 wait $$server
 
 # The scaled deployment of docs/operations.md on this machine: PostgreSQL, a Chroma
-# server, $(APPS) app processes on ports $(PORT)... and one worker (deploy/scaled.py).
+# server, $(APPS) app processes on ports $(PORT)... and one worker (companion/scaled.py).
 APPS ?= 2
 run-scaled: $(VENV)/.exported postgresql  ## PostgreSQL, a Chroma server, $(APPS) app processes from $(PORT), one worker
 	@$(BIN)/python -c "import psycopg" 2>/dev/null || $(PIP) '.[postgres]' $(TORCH) | $(SHOW_PIP)
-	$(BIN)/python deploy/scaled.py --apps $(APPS) --port $(PORT) --data $(DATA)/scaled --demo
+	$(BIN)/python -m companion.scaled --apps $(APPS) --port $(PORT) --data $(DATA)/scaled --demo
 
 lint: $(VENV)/.installed-dev  ## ruff, the layer contract of ARCHITECTURE.md, no repeated handler bodies
 	$(BIN)/ruff check .

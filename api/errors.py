@@ -201,8 +201,11 @@ class RetryConcurrentWrites:
                 started = started or message["type"] == "http.response.start"
                 await send(message)
 
+            # Each try gets a scope of its own; what routing found (the route, for the
+            # access log and metrics outside) is passed back out.
+            tried = dict(scope)
             try:
-                await self.app(dict(scope), _replay(buffered, receive), tracked)
+                await self.app(tried, _replay(buffered, receive), tracked)
                 return
             except Exception as exc:
                 failure = concurrency_failure(exc)
@@ -219,6 +222,9 @@ class RetryConcurrentWrites:
                 )
                 if attempt + 1 < attempts:
                     await asyncio.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+            finally:
+                if "route" in tried:
+                    scope["route"] = tried["route"]
         response = _concurrency_answer(Request(scope), kind)
         await response(scope, receive, send)
 

@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deploy.scaled import Deployment, free_port  # noqa: E402
+from companion.scaled import Deployment, free_port  # noqa: E402
 
 COMPANION = [sys.executable, "-m", "companion"]
 MENTOR = "mc_demo-mentor"

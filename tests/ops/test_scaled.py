@@ -1,4 +1,4 @@
-"""The scaled deployment of deploy/scaled.py, brought up for real: PostgreSQL, a Chroma
+"""The scaled deployment (`make run-scaled`), brought up for real: PostgreSQL, a Chroma
 server, two app processes and the worker; what one process writes, the other reads."""
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ import httpx
 import pytest
 
 from tests.helpers import free_port, json_server
-
-SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "scaled.py"
 
 GUIDE = b"""---
 id: harbour-pilots
@@ -44,7 +42,7 @@ def deployment() -> Iterator[dict[str, object]]:
     data.chmod(0o755)
     with json_server(lambda _body: (200, {})) as webhook_port:
         process = subprocess.Popen(
-            [sys.executable, str(SCRIPT), "--apps", "2", "--port", str(free_port()),
+            [sys.executable, "-m", "companion.scaled", "--apps", "2", "--port", str(free_port()),
              "--data", str(data), "--worker-every", "1"],
             env={**os.environ, "COMPANION_WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/hook"},
             stdout=subprocess.PIPE,

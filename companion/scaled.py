@@ -5,12 +5,12 @@ PostgreSQL (Debian's package), a Chroma server (`chroma run`), N app processes
 (`companion outbox send --every 30`), all on loopback, supervised by this script:
 Ctrl-C or SIGTERM stops them all; if one dies, the others are stopped too.
 
-    python deploy/scaled.py --apps 2 --port 8000            # or: make run-scaled
+    python -m companion.scaled --apps 2 --port 8000            # or: make run-scaled
 
 State lives under --data (default var/scaled): PostgreSQL's cluster, the Chroma
 server's directory, and each app's data dir; a second run reuses it. A load
-balancer is not included: put one in front of the printed addresses (the
-Dockerfile and compose.yaml beside this script show the same layout).
+balancer is not included: put one in front of the printed addresses
+(docs/deploy/Dockerfile and docs/deploy/compose.yaml show the same layout).
 """
 
 from __future__ import annotations
