@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import inspect, text
 
 from companion.db import current_revision, head_revision, make_engine, upgrade
@@ -77,6 +78,7 @@ class TestMigrations:
 
 
 class TestSqliteEngine:
+    @pytest.mark.sqlite_only(reason="reads SQLite's PRAGMAs (WAL, foreign keys)")
     def test_wal_and_foreign_keys_are_on(self, services: Services) -> None:
         with services.engine.connect() as connection:
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"

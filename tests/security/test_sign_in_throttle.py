@@ -27,9 +27,15 @@ WRONG = "not the password at all"
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """Short allowances, so that a test reaches the back-off in a few attempts."""
+    """Short allowances, so that a test reaches the back-off in a few attempts, and a
+    first delay no slow machine outlasts between two attempts (tests lift it by hand)."""
     return settings.model_copy(
-        update={"sign_in_free_attempts": 5, "sign_in_free_attempts_per_address": 12}
+        update={
+            "sign_in_free_attempts": 5,
+            "sign_in_free_attempts_per_address": 12,
+            "sign_in_first_delay_seconds": 600,
+            "sign_in_max_delay_seconds": 3600,
+        }
     )
 
 
