@@ -88,7 +88,7 @@ def test_a_cell_longer_than_its_column_names_the_line_and_column(services: Servi
         with pytest.raises(InvalidInput) as refused:
             participants.import_participants(
                 session=session,
-                program=program,
+                program_id=program.id,
                 data=to_csv([tuple(r) for r in rows]),
                 filename="p.csv",
                 principal=TEST_SYSTEM,

@@ -16,6 +16,7 @@ from companion.guidance import service as kb
 from companion.guidance.models import KbDocument
 from companion.runtime import Services
 from companion.settings import Settings
+from tests.helpers import cli_env
 
 runner = CliRunner()
 
@@ -49,7 +50,7 @@ def test_cli_ingest_fails_a_file_over_the_cap_alone_naming_it(
     result = runner.invoke(
         app,
         ["kb", "ingest", str(folder), "--json"],
-        env={"COMPANION_DATA_DIR": str(settings.data_dir), "COMPANION_MAX_FILE_BYTES": "4096"},
+        env={**cli_env(settings.data_dir), "COMPANION_MAX_FILE_BYTES": "4096"},
     )
     assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)
@@ -68,7 +69,7 @@ def test_cli_import_refuses_a_file_over_the_cap_naming_it(
     result = runner.invoke(
         app,
         ["participants", "import", str(big), "--program", "Capped"],
-        env={"COMPANION_DATA_DIR": str(settings.data_dir), "COMPANION_MAX_FILE_BYTES": "2048"},
+        env={**cli_env(settings.data_dir), "COMPANION_MAX_FILE_BYTES": "2048"},
     )
     assert result.exit_code == 2
     assert f"{big} is 6,019 bytes; files are capped at 2,048 bytes" in result.output

@@ -15,6 +15,7 @@ from companion.accounts.models import ApiToken
 from companion.db import session_scope
 from companion.drafting.models import Draft, DraftStatus
 from companion.programs.models import Program
+from tests.helpers import cli_env
 from tests.locks.conftest import Served, SlowModel
 
 WRITERS = 8
@@ -76,7 +77,7 @@ class TestADraftWaitingOnTheModel:
             assert created.status_code == 201, created.text
             cli = subprocess.run(
                 [sys.executable, "-m", "companion", "programs", "create", "From the CLI"],
-                env={**os.environ, "COMPANION_DATA_DIR": str(served.services.settings.data_dir)},
+                env={**os.environ, **cli_env(served.services.settings.data_dir)},
                 capture_output=True,
                 text=True,
                 timeout=120,

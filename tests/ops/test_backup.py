@@ -13,6 +13,7 @@ import pytest
 from companion.db.backup import backup_sqlite
 from companion.errors import InvalidInput
 from companion.settings import Settings
+from tests.helpers import cli_env
 
 
 def users_in(path: Path) -> list[str]:
@@ -20,10 +21,11 @@ def users_in(path: Path) -> list[str]:
         return [row[0] for row in connection.execute("SELECT email FROM users ORDER BY email")]
 
 
+@pytest.mark.sqlite_only(reason="copies SQLite's file with its backup API; PostgreSQL uses pg_dump")
 def test_the_copy_has_what_was_committed_and_not_what_a_writer_holds_open(
     settings: Settings, tmp_path: Path
 ) -> None:
-    env = {**os.environ, "COMPANION_DATA_DIR": str(settings.data_dir)}
+    env = {**os.environ, **cli_env(settings.data_dir)}
     subprocess.run(
         [sys.executable, "-m", "companion", "users", "create", "--email", "kept@example.org",
          "--role", "admin"],

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from companion.settings import Settings
+from tests.helpers import cli_env
 from tests.ops.conftest import run_cli
 
 COORDINATOR = {"Authorization": "Bearer mc_demo-coordinator"}
@@ -43,7 +44,7 @@ def search(base: str, query: str) -> httpx.Response:
 def test_an_ingest_from_the_cli_is_found_by_the_running_server(
     settings: Settings, tmp_path: Path, start_server: Callable[[dict[str, str]], str]
 ) -> None:
-    env = {"COMPANION_DATA_DIR": str(settings.data_dir)}
+    env = cli_env(settings.data_dir)
     loaded = run_cli(env, "demo", "load")
     assert loaded.returncode == 0, loaded.stderr
     ingested = run_cli(env, "kb", "ingest", "--builtin")

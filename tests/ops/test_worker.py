@@ -17,7 +17,7 @@ from companion.accounts.models import Role
 from companion.review import outbox
 from companion.runtime import Services
 from companion.settings import Settings
-from tests.helpers import free_port, make_user
+from tests.helpers import cli_env, free_port, make_user
 
 
 class Mailbox:
@@ -36,7 +36,7 @@ def test_the_worker_sends_a_queued_invitation_and_stops_on_sigterm(settings: Set
     smtp.start()
     env = {
         **os.environ,
-        "COMPANION_DATA_DIR": str(settings.data_dir),
+        **cli_env(settings.data_dir),
         "COMPANION_SMTP_HOST": "127.0.0.1",
         "COMPANION_SMTP_PORT": str(port),
     }

@@ -59,7 +59,7 @@ class TestCoachingPage:
         answered = eli.post(coaching_url(web), {"text": VAGUE, **ANSWERS})
         assert "Every criterion is met" in answered.text
         composed = (
-            "I want to get better at leading design reviews. I will lead the design review for "
+            "I will get better at leading design reviews. I will lead the design review for "
             "the billing migration. Done when the decision record is merged and two attendees "
             "sent feedback. By 31 March 2027."
         )
