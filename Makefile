@@ -72,9 +72,9 @@ $(PREPARED): $(VENV)/.exported $(wildcard companion/db/migrations/versions/*.py)
 	 $(took)
 	@touch $@
 
-run: $(PREPARED)  ## Migrate, load the demo and the corpus once, serve on $(HOST):$(PORT)
+run: $(PREPARED)  ## Migrate, load the demo and the corpus once, serve on $(HOST):$(PORT) (plain-text logs)
 	@$(call step,"Starting the server")
-	@$(BIN)/companion serve --host $(HOST) --port $(PORT) & server=$$!; \
+	@COMPANION_LOG_FORMAT=$${COMPANION_LOG_FORMAT:-text} $(BIN)/companion serve --host $(HOST) --port $(PORT) & server=$$!; \
 	 trap 'kill $$server 2>/dev/null; wait $$server' INT TERM; \
 	 url="http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)"; \
 	 ready() { exec 3<>/dev/tcp/$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST))/$(PORT) && \
