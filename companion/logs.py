@@ -46,7 +46,8 @@ def log_config(*, json_lines: bool, level: str = "info") -> dict[str, Any]:
     """A `logging.config.dictConfig` for `companion serve` (uvicorn's loggers included).
 
     In JSON mode the app writes its own access line per request (with the request
-    id, which uvicorn's access logger cannot see), so uvicorn's is silenced.
+    id, which uvicorn's access logger cannot see), so uvicorn's is silenced; in plain
+    lines it is the other way round.
     """
     formatter = (
         {"()": JsonFormatter}
@@ -68,5 +69,8 @@ def log_config(*, json_lines: bool, level: str = "info") -> dict[str, Any]:
                 "propagate": not json_lines,
                 "level": "WARNING" if json_lines else level.upper(),
             },
+            # In plain lines uvicorn's access line says it all; the app's own one is for
+            # JSON, where its fields (request id, route template) are readable.
+            "companion.access": {"level": level.upper() if json_lines else "WARNING"},
         },
     }
