@@ -20,7 +20,9 @@ def start(
     request: Request, session: SessionDep, services: ServicesDep, next: str | None = None
 ) -> RedirectResponse:
     """Off to the provider; the state stays in this browser's cookie to compare on return."""
-    url, state = oidc.begin(session=session, settings=services.settings, next_path=safe_next(next))
+    url, state = oidc.begin(
+        session=session, settings=services.settings, next_path=safe_next(next), link_to=None
+    )
     request.session[_STATE] = state
     return redirect(url)
 

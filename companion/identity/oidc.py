@@ -139,12 +139,13 @@ def _require_sso(settings: Settings) -> str:
 
 
 def begin(
-    *, session: Session, settings: Settings, next_path: str, link_to: User | None = None
+    *, session: Session, settings: Settings, next_path: str, link_to: User | None
 ) -> tuple[str, str]:
     """Start a sign-in: returns the provider's authorization URL and the state, which the
     caller keeps in this browser's cookie to compare when the provider sends it back.
 
-    `link_to` is the signed-in person who is linking the provider to their own account.
+    `link_to` is the signed-in person who is linking the provider to their own account;
+    None for a sign-in, which opens only the account the provider's identity is bound to.
     """
     issuer = _require_sso(settings)
     provider = _provider(issuer)
@@ -326,7 +327,7 @@ def complete(
     browser_state: str | None,
     code: str | None,
     error: str | None,
-    signed_in: User | None = None,
+    signed_in: User | None,
 ) -> SsoSignIn:
     """Finish a sign-in the provider sent back: a new web session for the account it opens.
 
