@@ -86,35 +86,8 @@ def create(
     actor: Actor,
 ) -> User:
     """Create a user with the given roles ((role, program_id or None for all programs))."""
-    address = normalise_email(email)
-    if not roles:
-        raise InvalidInput(
-            "A user needs at least one role (coordinator, mentor or mentee).", field="roles"
-        )
-    if any(role == Role.admin and program_id is not None for role, program_id in roles):
-        raise InvalidInput(
-            "roles: an administrator's role holds for the whole organisation.", field="roles"
-        )
-    if session.scalars(select(User).where(User.email == address)).first() is not None:
-        raise Conflict(f"A user with email {address} already exists.")
-    user = User(email=address, display_name=(display_name or address.split("@")[0]).strip())
-    session.add(user)
-    session.flush()
-    for role, program_id in dict.fromkeys(roles):
-        user.roles.append(RoleAssignment(role=role, program_id=program_id))
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="user.created",
-        subject_type="user",
-        subject_id=user.id,
-        data={
-            "email": address,
-            "roles": [{"role": str(r), "program_id": p} for r, p in dict.fromkeys(roles)],
-        },
-    )
-    return user
+    new = NewUser(email=email, display_name=display_name, roles=roles)
+    return create_many(session=session, users=[new], actor=actor)[0]
 
 
 @dataclass(frozen=True)
