@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -47,6 +48,8 @@ SENDING = "being sent by a dispatcher that has not recorded the outcome"
 UNCONFIRMED = (
     "the dispatcher stopped while sending it; it may have been delivered, so it is not sent again"
 )
+# The only headers a queued email may set beyond those every email gets.
+EXTRA_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post")
 NEUTRAL_HEADLINE = "A reviewed draft is ready for a participant of {program}"
 
 
@@ -135,15 +138,27 @@ def enqueue_account_email(
     body: str,
     settings: Settings,
     now: datetime | None = None,
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Queue an email about an account (an invitation, a reset link, a notice) to its owner.
 
     It goes to the address on file and nowhere else; once sent, its body (which
-    may hold a one-time link) is not kept.
+    may hold a one-time link) is not kept. `html`, when given, is sent as the
+    alternative part beside the plain text `body`; `headers` may set only the
+    list headers of `EXTRA_HEADERS` (a one-click unsubscribe, RFC 8058).
     """
     if not settings.smtp_host:
         raise InvalidInput("Email is not configured here (COMPANION_SMTP_HOST).", field="email")
     (name, address), *_ = _unique_addresses([(user.display_name, user.email)])
+    unknown = sorted(set(headers or {}) - set(EXTRA_HEADERS))
+    if unknown:
+        raise InvalidInput(f"An email may not set the header {unknown[0]!r}.", field="headers")
+    payload: dict[str, Any] = {"name": name, "user_id": user.id}
+    if html is not None:
+        payload["html"] = html
+    if headers:
+        payload["headers"] = {key: " ".join(value.split()) for key, value in headers.items()}
     now = now or datetime.now(UTC)
     message = OutboxMessage(
         draft_id=None,
@@ -151,7 +166,7 @@ def enqueue_account_email(
         target=address,
         subject=" ".join(subject.split())[:MAX_SUBJECT_LENGTH],
         body=body,
-        payload={"name": name, "user_id": user.id},
+        payload=payload,
         status=OutboxStatus.pending,
         attempts=0,
         next_attempt_at=now,
@@ -272,7 +287,9 @@ def _dispatch(
         message.status = OutboxStatus.sent
         message.sent_at = now
         if not about_draft:
-            message.body = ""  # it may hold a one-time link, which must not outlive the send
+            # Either part may hold a one-time link, which must not outlive the send.
+            message.body = ""
+            message.payload = {k: v for k, v in message.payload.items() if k != "html"}
         message.last_error = ""
         _settle(session, message, "outbox.sent", program_id)
         sent += 1
@@ -470,7 +487,12 @@ def _send_email(message: OutboxMessage, settings: Settings, now: datetime) -> No
     # an explicit domain, as looking up this host's name could hang.
     domain = settings.smtp_from.rpartition("@")[2] or "localhost"
     email["Message-ID"] = f"<{idempotency_key(message)}@{domain}>"
+    for key, value in message.payload.get("headers", {}).items():
+        if key in EXTRA_HEADERS:
+            email[key] = value
     email.set_content(message.body)
+    if message.payload.get("html"):
+        email.add_alternative(message.payload["html"], subtype="html")
     try:
         with smtplib.SMTP(
             settings.smtp_host, settings.smtp_port, timeout=SEND_TIMEOUT_SECONDS

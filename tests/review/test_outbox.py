@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from companion.accounts.models import User
 from companion.audit import service as audit
 from companion.audit.models import AuditEvent
 from companion.drafting.models import Draft, DraftStatus
@@ -941,3 +942,57 @@ class TestPendingCount:
         dispatch(session, settings=webhook_only, now=T0)
 
         assert outbox.pending_count(session) == 1  # one sent, one waiting to be retried
+
+
+class TestAccountEmail:
+    """An email about an account may carry an HTML part and list headers, nothing else."""
+
+    def _user(self, session: Session) -> User:
+        user = User(email="nia@example.org", display_name="Nia Okafor")
+        session.add(user)
+        session.flush()
+        return user
+
+    def test_sends_a_plain_and_an_html_part_and_keeps_neither_after_sending(
+        self, session: Session, notifying: Settings, mailbox: tuple[MailRecorder, int]
+    ) -> None:
+        user = self._user(session)
+        unsubscribe = "<https://companion.example/unsubscribe/abc>"
+        outbox.enqueue_account_email(
+            session=session,
+            user=user,
+            subject="You are invited",
+            body="Join here: https://companion.example/join/ONE-TIME",
+            html="<p>Join <a href='https://companion.example/join/ONE-TIME'>here</a></p>",
+            headers={"List-Unsubscribe": unsubscribe, "List-Unsubscribe-Post": "One-Click"},
+            settings=notifying,
+            now=T0,
+        )
+
+        assert dispatch(session, settings=notifying, now=T0) == outbox.DispatchReport(sent=1)
+
+        [(to, email)] = mailbox[0].messages
+        assert to == ["nia@example.org"]
+        assert email["List-Unsubscribe"] == unsubscribe
+        assert email["List-Unsubscribe-Post"] == "One-Click"
+        plain = email.get_body(preferencelist=("plain",))
+        html = email.get_body(preferencelist=("html",))
+        assert plain is not None and "join/ONE-TIME" in plain.get_content()
+        assert html is not None and "<a href=" in html.get_content()
+        [row] = session.scalars(select(OutboxMessage))
+        assert row.body == "" and "html" not in row.payload
+        assert "ONE-TIME" not in json.dumps(row.payload)
+
+    def test_refuses_a_header_outside_the_list_headers(
+        self, session: Session, notifying: Settings
+    ) -> None:
+        with pytest.raises(InvalidInput, match="Bcc"):
+            outbox.enqueue_account_email(
+                session=session,
+                user=self._user(session),
+                subject="Hello",
+                body="Hello",
+                headers={"Bcc": "someone@example.org"},
+                settings=notifying,
+                now=T0,
+            )
