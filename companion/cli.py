@@ -63,6 +63,14 @@ out = Console()
 err = Console(stderr=True)
 
 
+# sysexits.h: a temporary failure; the same command may well pass if run again.
+EX_TEMPFAIL = 75
+LOST_TO_CONCURRENT_WORK = (
+    "Another process (the server or another command) was writing to the database at the "
+    "same moment, and this command gave way: nothing it did was saved. Run it again."
+)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     err.print(Text.assemble(("Error: ", "bold red"), message), soft_wrap=True)
     raise typer.Exit(code)
@@ -80,7 +88,9 @@ def cli_actor() -> Actor:
 @contextmanager
 def services(*, check_schema: bool = True) -> Iterator[Services]:
     """The services of one command; every command opens the database through here."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+    from companion.db import concurrency_failure
 
     try:
         built = Services(load_settings())
@@ -90,7 +100,13 @@ def services(*, check_schema: bool = True) -> Iterator[Services]:
         yield built
     except CompanionError as exc:
         fail(exc.message)
-    except (OperationalError, ProgrammingError):
+    except (OperationalError, ProgrammingError, IntegrityError) as exc:
+        # Lost to a server or another command writing at the same moment: the
+        # transaction was rolled back whole, so running the command again is safe.
+        if concurrency_failure(exc) is not None:
+            fail(LOST_TO_CONCURRENT_WORK, code=EX_TEMPFAIL)
+        if isinstance(exc, IntegrityError):
+            raise
         # A missing table is most often a data dir nobody has migrated: say so, not
         # a traceback. Anything else (the schema is current) is a real error.
         if check_schema:

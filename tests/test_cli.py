@@ -145,3 +145,27 @@ class TestUnmigratedDatabase:
         assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
         result = runner.invoke(app, ["programs", "list"])
         assert result.exit_code == 0, result.output
+
+
+@pytest.mark.sqlite_only(reason="holds SQLite's write lock; PostgreSQL locks rows, not the file")
+class TestLosingToConcurrentWork:
+    """A command that gives way to another writer says so and saves nothing."""
+
+    def test_a_held_write_lock_is_a_clear_error_and_nothing_is_written(self, env: Settings) -> None:
+        import sqlite3
+
+        holder = sqlite3.connect(env.data_dir / "companion.db", isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")  # as a long write elsewhere would
+            result = runner.invoke(app, ["programs", "create", "Held Out"])
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+
+        assert result.exit_code == 75, result.output
+        assert "nothing it did was saved. Run it again." in " ".join(result.output.split())
+        assert "Traceback" not in result.output
+        listing = runner.invoke(app, ["programs", "list", "--json"])
+        assert "Held Out" not in listing.output
+        again = runner.invoke(app, ["programs", "create", "Held Out"])
+        assert again.exit_code == 0, again.output
