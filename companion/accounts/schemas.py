@@ -6,7 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from companion.accounts.models import EmailChangeStatus, Role
+from companion.accounts.models import EmailChangeStatus, Role, User
+from companion.db.base import column_lengths
+
+WIDTH = column_lengths(User)  # the schema allows what the columns hold
 
 
 class RoleAssignmentPublic(BaseModel):
@@ -37,8 +40,8 @@ class RoleGrant(BaseModel):
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=320)
-    display_name: str | None = Field(default=None, max_length=200)
+    email: str = Field(min_length=3, max_length=WIDTH["email"])
+    display_name: str | None = Field(default=None, max_length=WIDTH["display_name"])
     roles: list[RoleGrant] = Field(min_length=1)
 
 
@@ -50,7 +53,7 @@ class UserCreated(BaseModel):
 class InvitationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=320)
+    email: str = Field(min_length=3, max_length=WIDTH["email"])
 
 
 class InvitationPublic(BaseModel):

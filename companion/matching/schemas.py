@@ -7,6 +7,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from companion.db.base import column_lengths
+from companion.participants.models import Participant
+
+# The schema allows what the column holds.
+ID_WIDTH = column_lengths(Participant)["external_id"]
+
 
 class ProposalPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -112,8 +118,8 @@ class PairingOptionsPublic(BaseModel):
 class ManualPairRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    mentee_id: str = Field(description="The mentee's id as imported.", max_length=100)
-    mentor_id: str = Field(description="The chosen mentor's id as imported.", max_length=100)
+    mentee_id: str = Field(description="The mentee's id as imported.", max_length=ID_WIDTH)
+    mentor_id: str = Field(description="The chosen mentor's id as imported.", max_length=ID_WIDTH)
     note: str = Field(description="Why this mentor: kept with the pair's reasons.", max_length=500)
 
 

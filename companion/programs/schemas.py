@@ -7,14 +7,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from companion.db.base import column_lengths
 from companion.matching.config import MatchingSettings
-from companion.programs.models import ProgramKind
+from companion.programs.models import Program, ProgramKind
 
+WIDTH = column_lengths(Program)  # the schema allows what the columns hold
 Question = Annotated[str, Field(min_length=1, max_length=300)]
 
 
 class ProgramBase(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=WIDTH["name"])
     description: str = Field(default="", max_length=5000)
     kind: ProgramKind = ProgramKind.one_on_one
     values: str = Field(default="", max_length=5000, description="The organisation's values.")
@@ -51,7 +53,7 @@ class ProgramCreate(ProgramBase):
 class ProgramUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=WIDTH["name"])
     description: str | None = Field(default=None, max_length=5000)
     kind: ProgramKind | None = None
     values: str | None = Field(default=None, max_length=5000)

@@ -14,18 +14,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from companion.db.base import column_lengths
 from companion.pagination import Page
 from companion.relationships.models import (
     GoalOutcome,
     GoalStatus,
     GoalVisibility,
     Modality,
+    Relationship,
     RelationshipKind,
     RelationshipStatus,
     SessionStatus,
 )
 
 TITLE_MAX = 300
+NAME_MAX = column_lengths(Relationship)["name"]  # what the column holds
 SMART_MAX = 2000
 MILESTONES_MAX = 10
 MILESTONE_TEXT_MAX = 500
@@ -59,7 +62,7 @@ class Strict(BaseModel):
 
 
 class CircleCreate(Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=NAME_MAX)
     mentor: str = Field(description="The leading mentor's id as imported.")
     mentees: list[str] = Field(description="The mentees' ids as imported (2 to 12).")
 
