@@ -386,6 +386,87 @@ def programs_list(
 # --- demo ------------------------------------------------------------------
 
 
+def _setting(assignment: str) -> tuple[list[str], Any]:
+    """`matching.weights.semantic=0.6` as (["matching", "weights", "semantic"], 0.6)."""
+    path, equals, raw = assignment.partition("=")
+    if not equals or not path.strip():
+        fail(f"{assignment!r}: write each setting as NAME=VALUE, e.g. cadence_days=14.")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw  # plain text, e.g. a description
+    return [part.strip() for part in path.split(".")], value
+
+
+@programs_app.command("set")
+def programs_set(
+    name: Annotated[str, typer.Argument(help="The program's name.")],
+    assignments: Annotated[
+        list[str],
+        typer.Argument(
+            help="NAME=VALUE pairs: cadence_days=14, four_eyes=true, "
+            "matching.weights.semantic=0.6, matching.rules.exclude_same_department=true. "
+            "`companion programs show NAME` lists every setting."
+        ),
+    ],
+) -> None:
+    """Change a program's settings, its matching weights and rules included (audited)."""
+    from pydantic import ValidationError
+
+    from companion.programs import service as programs
+    from companion.programs.schemas import ProgramUpdate
+
+    changes: dict[str, Any] = {}
+    for assignment in assignments:
+        path, value = _setting(assignment)
+        target = changes
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                fail(f"{assignment!r}: {part} is a single value, not a group of settings.")
+        target[path[-1]] = value
+    try:
+        # Checked field by field here so that the message names the setting; the
+        # service merges matching changes into what the program already has.
+        ProgramUpdate.model_validate({k: v for k, v in changes.items() if k != "matching"})
+    except ValidationError as exc:
+        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    with services() as built, unit_of_work(built) as session:
+        program = programs.require_by_name(session=session, name=name)
+        programs.update(session=session, program_id=program.id, changes=changes, principal=CLI)
+        say(f"Updated {program.name!r}: {', '.join(sorted(changes))}.")
+
+
+@programs_app.command("show")
+def programs_show(
+    name: Annotated[str, typer.Argument(help="The program's name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a program's settings, with its matching weights and rules."""
+    from companion.matching.config import MatchingSettings
+    from companion.programs import service as programs
+    from companion.programs.schemas import ProgramPublic
+
+    with services() as built, unit_of_work(built, reads_only=True) as session:
+        program = programs.require_by_name(session=session, name=name)
+        programs.read(session=session, program_id=program.id, principal=CLI)
+        shown = ProgramPublic.model_validate(program).model_dump(mode="json")
+        shown["matching"] = MatchingSettings.model_validate(program.matching or {}).model_dump()
+    if as_json:
+        print(json.dumps(shown, indent=2))
+        return
+    for key, value in shown.items():
+        if isinstance(value, dict):
+            for group, inner in value.items():
+                if isinstance(inner, dict):
+                    for leaf, setting in inner.items():
+                        say(f"{key}.{group}.{leaf} = {json.dumps(setting)}")
+                else:
+                    say(f"{key}.{group} = {json.dumps(inner)}")
+        else:
+            say(f"{key} = {json.dumps(value)}")
+
+
 @demo_app.command("load")
 def demo_load() -> None:
     """Load the demo program and its users (once; running it again changes nothing)."""

@@ -169,3 +169,49 @@ class TestLosingToConcurrentWork:
         assert "Held Out" not in listing.output
         again = runner.invoke(app, ["programs", "create", "Held Out"])
         assert again.exit_code == 0, again.output
+
+
+class TestProgramSettings:
+    """`programs set` changes settings, matching weights and rules; `programs show` lists them."""
+
+    def test_sets_weights_and_rules_and_shows_them(self, env: Settings) -> None:
+        assert runner.invoke(app, ["programs", "create", "Growth"]).exit_code == 0
+        result = runner.invoke(
+            app,
+            [
+                "programs",
+                "set",
+                "Growth",
+                "cadence_days=14",
+                "matching.weights.semantic=0.6",
+                "matching.rules.exclude_same_department=true",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+
+        shown = json.loads(runner.invoke(app, ["programs", "show", "Growth", "--json"]).output)
+        assert shown["cadence_days"] == 14
+        assert shown["matching"]["weights"]["semantic"] == 0.6
+        assert shown["matching"]["weights"]["skills"] == 0.15  # untouched weights stay
+        assert shown["matching"]["rules"]["exclude_same_department"] is True
+        assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
+
+    @pytest.mark.parametrize(
+        ("assignment", "message"),
+        [
+            ("cadence_days=0", "cadence_days: Input should be greater than or equal to 1"),
+            ("matching.weights.semantic=3", "matching.weights.semantic"),
+            ("matching.weights.bogus=1", "matching.weights.bogus"),
+            ("cadence_days", "write each setting as NAME=VALUE"),
+        ],
+    )
+    def test_a_bad_setting_names_itself_and_changes_nothing(
+        self, env: Settings, assignment: str, message: str
+    ) -> None:
+        assert runner.invoke(app, ["programs", "create", "Growth"]).exit_code == 0
+        result = runner.invoke(app, ["programs", "set", "Growth", "session_minutes=30", assignment])
+
+        assert result.exit_code == 1
+        assert message in " ".join(result.output.split())
+        shown = json.loads(runner.invoke(app, ["programs", "show", "Growth", "--json"]).output)
+        assert shown["session_minutes"] == 45  # the good setting beside it was not applied
