@@ -439,7 +439,7 @@ def add_milestone(
 
 
 def complete_milestone(*, view: View, goal_id: int, milestone_id: int, done: bool) -> GoalPublic:
-    """Tick a milestone off (or back on)."""
+    """Tick a milestone off (or back on); progress becomes the share of milestones done."""
     goal = _own_goal(view, goal_id)
     _require_open(view)
     milestone = next((m for m in goal.milestones if m.id == milestone_id), None)
@@ -447,6 +447,10 @@ def complete_milestone(*, view: View, goal_id: int, milestone_id: int, done: boo
         raise NotFound(f"No milestone with id {milestone_id} in this goal.")
     if (milestone.done_at is not None) != done:
         milestone.done_at = utcnow() if done else None
+        finished = sum(m.done_at is not None for m in goal.milestones)
+        goal.progress = round(100 * finished / len(goal.milestones))
+        if goal.status == GoalStatus.draft:
+            goal.status = GoalStatus.active
         session_of(goal).flush()
         record(
             view,
@@ -454,6 +458,7 @@ def complete_milestone(*, view: View, goal_id: int, milestone_id: int, done: boo
             "goals.milestone_completed" if done else "goals.milestone_reopened",
             goal,
             milestone_id=milestone.id,
+            progress=goal.progress,
         )
     return _payload(view, goal, Sight.full)
 

@@ -459,6 +459,28 @@ class TestMilestones:
         assert done.json()["milestones"][-1]["done_at"] is not None
         assert reopened.json()["milestones"][-1]["done"] is False
 
+    def test_ticking_milestones_moves_progress_to_the_share_done(self, world: World) -> None:
+        goal = set_goal(world)  # one milestone already
+        eli = world.headers("eli")
+        added = world.client.post(
+            goals_url(world.first, goal["id"], "milestones"),
+            json={"text": "Book the room", "due_date": in_days(10)},
+            headers=eli,
+        ).json()
+        first, second = (m["id"] for m in added["milestones"])
+
+        def tick(milestone_id: int, done: bool) -> dict:
+            return world.client.patch(
+                goals_url(world.first, goal["id"], "milestones", milestone_id),
+                json={"done": done},
+                headers=eli,
+            ).json()
+
+        assert tick(first, True)["progress"] == 50
+        assert tick(second, True)["progress"] == 100
+        assert tick(first, False)["progress"] == 50
+        assert tick(first, False)["progress"] == 50  # no change, nothing recorded
+
     def test_a_milestone_due_after_the_target_date_is_refused(self, world: World) -> None:
         goal = set_goal(world)
         response = world.client.post(
@@ -668,6 +690,7 @@ class TestAudit:
             "status": {"from": "draft", "to": "active"},
         }
         assert by_action["goals.updated"]["status"] == {"from": "active", "to": "achieved"}
+        assert by_action["goals.milestone_completed"]["progress"] == 100  # its only milestone
         assert by_action["goals.assessed"] == {"outcome": "achieved"}
         recorded = json.dumps([e.data for e in events])
         for text in GOAL_TEXT:
