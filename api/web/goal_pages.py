@@ -645,7 +645,7 @@ def decide_draft(
     except (ValueError, InvalidInput):
         flash(request, "That form was not complete; reload the page and try again.", "error")
         return redirect(here)
-    values = {**_draft_values(found), "note": _text(form, "note")}
+    values = {**_draft_values(found), "note": _text(form, "note"), "share": _text(form, "share")}
     content = None
     edits = found.kind == DraftKind.smart_goal and action in (
         workflow.Action.approve,
@@ -687,24 +687,38 @@ def decide_draft(
             errors=refused.errors,
             values=values,
         )
-    return _after_decision(request, view, draft, action, here)
+    shared = False
+    if draft.kind == DraftKind.smart_goal and draft.goal_id and values["share"] == "mentor":
+        # Approving and sharing are two choices the mentee made on one form.
+        goals_service.update(view=view, goal_id=draft.goal_id, visibility=GoalVisibility.mentor)
+        shared = True
+    return _after_decision(request, view, draft, action, here, shared=shared)
 
 
 def _after_decision(
-    request: Request, view: View, draft: Draft, action: workflow.Action, here: str
+    request: Request,
+    view: View,
+    draft: Draft,
+    action: workflow.Action,
+    here: str,
+    *,
+    shared: bool = False,
 ) -> RedirectResponse:
     relationship_id = view.relationship.id
     if draft.status == DraftStatus.delivered:
         if draft.kind == DraftKind.smart_goal:
             flash(
                 request,
-                f"Your goal is saved and shared with your mentor, {_names(view, view.mentors())}.",
+                f"Your goal is saved and shared with your mentor, {_names(view, view.mentors())}."
+                if shared
+                else "Your goal is saved, private to you: share it from here when you are ready.",
             )
         else:
             flash(request, "The check is kept with your goal.")
         return redirect(_goals_url(relationship_id, draft.goal_id))
     messages = {
-        workflow.Action.approve: "You approved it; a coordinator approves it too (four eyes).",
+        workflow.Action.approve: "You approved it; a coordinator approves it too (four eyes). "
+        "It then becomes your goal, private to you until you share it.",
         workflow.Action.edit: "Your changes are saved; approve the draft when it is right.",
         workflow.Action.request_changes: "Noted: draft it again, or edit it yourself.",
         workflow.Action.regenerate: "Drafted again: check the new version.",

@@ -21,6 +21,7 @@ def test_a_goal_drafted_edited_and_approved_by_the_mentee_reaches_the_mentor(sit
     eli.get_by_label("Goal (one sentence)").fill(
         "Lead two design reviews of data platform changes by the end of the quarter."
     )
+    eli.get_by_label("Me and my mentor").check()  # approving and sharing are two choices
     eli.get_by_role("button", name="Save and approve").click()
     eli.wait_for_url(f"{goals}*")
     assert eli.get_by_text("Lead two design reviews of data platform changes").first.is_visible()

@@ -157,7 +157,7 @@ class TestDecisions:
 
 
 class TestGoalsAndStories:
-    def test_an_approved_smart_goal_becomes_the_mentees_goal_shared_with_the_mentor(
+    def test_an_approved_smart_goal_becomes_the_mentees_goal_private_until_shared(
         self, world: World
     ) -> None:
         draft = ask(
@@ -171,8 +171,15 @@ class TestGoalsAndStories:
         assert world.client.get(goals, headers=world.headers("maya")).json()["items"] == []
         assert decide(world, "maya", draft, "approve").status_code == 404
         assert decide(world, "eli", draft, "approve").json()["status"] == "delivered"
+        # Approved is not shared: the mentor sees nothing until Eli shares it.
+        assert world.client.get(goals, headers=world.headers("maya")).json()["items"] == []
+        [own] = world.client.get(goals, headers=world.headers("eli")).json()["items"]
+        assert (own["title"], own["visibility"]) == (draft["content"]["goal"][:300], "private")
+        shared = world.client.patch(
+            f"{goals}/{own['id']}", json={"visibility": "mentor"}, headers=world.headers("eli")
+        )
+        assert shared.status_code == 200, shared.json()
         [goal] = world.client.get(goals, headers=world.headers("maya")).json()["items"]
-        assert goal["title"] == draft["content"]["goal"][:300]
         assert goal["visibility"] == "mentor"
 
     def test_four_eyes_needs_a_coordinator_too(self, world: World) -> None:

@@ -94,7 +94,13 @@ class TestAspirationToGoal:
         sentence = "Lead two design reviews of our retry job with written feedback"
         done = eli.post(
             goals_url(web, f"/drafts/{draft_id}"),
-            edited_form(draft, goal=sentence, target_date=target.isoformat(), action="approve"),
+            edited_form(
+                draft,
+                goal=sentence,
+                target_date=target.isoformat(),
+                action="approve",
+                share="mentor",
+            ),
         )
         assert done.status_code == 200 and done.url.path == goals_url(web)
         assert "shared with your mentor, Maya Berg" in done.text
@@ -117,6 +123,25 @@ class TestAspirationToGoal:
         assert f'id="progress-{goal["id"]}" max="100" value="0"' in coordinator_page.text
         for text in (sentence, draft["content"]["measurable"][:40], ASPIRATION, "Milestones"):
             assert text not in coordinator_page.text
+
+    def test_approving_a_goal_without_choosing_to_share_keeps_it_private(
+        self, web: World, browser_for
+    ) -> None:
+        eli = signed_in(browser_for, "eli")
+        maya = signed_in(browser_for, "maya")
+        draft_id = request_goal_draft(web, eli)
+        draft = api_draft(web, draft_id)
+        form = eli.get(goals_url(web, f"/drafts/{draft_id}")).text
+        assert "Once approved, who reads the goal?" in form
+        assert 'name="share" value="" checked' in form  # private is the default
+
+        done = eli.post(goals_url(web, f"/drafts/{draft_id}"), edited_form(draft, action="approve"))
+
+        assert "private to you" in done.text
+        [goal] = api_goals(web)
+        assert goal["visibility"] == "private"
+        assert "has not shared a goal with you yet" in maya.get(goals_url(web)).text
+        assert draft["content"]["goal"][:40] not in maya.get(goals_url(web)).text
 
     def test_eli_asks_for_changes_drafts_again_discards_and_fixes_what_does_not_fit(
         self, web: World, browser_for
@@ -155,7 +180,10 @@ class TestAspirationToGoal:
 
         # Approved just as drafted: not recorded as a human edit.
         second = api_draft(web, request_goal_draft(web, eli))
-        eli.post(goals_url(web, f"/drafts/{second['id']}"), edited_form(second, action="approve"))
+        eli.post(
+            goals_url(web, f"/drafts/{second['id']}"),
+            edited_form(second, action="approve", share="mentor"),
+        )
         delivered = api_draft(web, second["id"])
         assert delivered["status"] == "delivered" and delivered["edited"] is False
         assert [g["title"] for g in api_goals(web, "maya")] == [second["content"]["goal"]]

@@ -299,7 +299,7 @@ def compose(data: SmartGoalInput) -> SmartGoal:
 
 
 def deliver(session: Session, draft: Draft) -> None:
-    """Delivered, the goal is adopted: the mentee's goal, shared with their mentor."""
+    """Delivered, the goal is adopted: the mentee's goal, private to them until they share it."""
     if draft.relationship_id and draft.subject_participant_id:
         content = draft.content or {}
         goal = Goal(
@@ -313,8 +313,9 @@ def deliver(session: Session, draft: Draft) -> None:
             time_bound=content["time_bound"],
             target_date=_date(content.get("target_date")),
             status=GoalStatus.active,
-            # The mentee approved it to be shared with their mentor.
-            visibility=GoalVisibility.mentor,
+            # Approving a goal is not sharing it: that is a choice of its own (the goal
+            # page offers both at once; the API shares with PATCH visibility).
+            visibility=GoalVisibility.private,
             milestones=[
                 GoalMilestone(text=m["text"], due_date=_date(m.get("due_date")))
                 for m in content.get("milestones", [])
