@@ -1,0 +1,41 @@
+"""Typing is never dropped without a word: leaving a page with an unsaved form asks first."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import first_pair
+
+PRIVATE = "Maya seemed tired; ask about workload next time."
+
+
+def test_saving_one_form_asks_before_dropping_typing_in_another(site, sign_in) -> None:
+    server, services = site
+    relationship_id = first_pair(services)
+    url = f"{server.url}/relationships/{relationship_id}"
+    maya = sign_in("maya@example.org")
+    maya.goto(url)
+    maya.locator("input[name=when]").first.check()
+    maya.get_by_role("button", name="Book").click()
+    maya.wait_for_url(f"{url}/sessions/*")
+    session_url = maya.url
+
+    asked: list[str] = []
+
+    def decline(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    maya.on("dialog", decline)
+    maya.get_by_label("My private note").fill(PRIVATE)
+    maya.get_by_role("button", name="Save shared notes").click()
+
+    assert asked == ["beforeunload"]
+    assert maya.url == session_url  # the browser stayed, with the typing in place
+    assert maya.get_by_label("My private note").input_value() == PRIVATE
+
+    # Saving the form that holds the typing asks nothing.
+    maya.remove_listener("dialog", decline)
+    maya.on("dialog", lambda dialog: asked.append(dialog.type) or dialog.accept())
+    maya.get_by_role("button", name="Save my private note").click()
+    maya.wait_for_load_state()
+    assert asked == ["beforeunload"]
+    assert maya.get_by_label("My private note").input_value() == PRIVATE
