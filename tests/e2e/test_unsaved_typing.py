@@ -1,4 +1,5 @@
-"""Typing is never dropped without a word: leaving a page with an unsaved form asks first."""
+"""Forms lose nothing: leaving with unsaved typing asks first, and a form sent back with
+errors opens at its first wrong field with a summary at the top."""
 
 from __future__ import annotations
 
@@ -39,3 +40,28 @@ def test_saving_one_form_asks_before_dropping_typing_in_another(site, sign_in) -
     maya.wait_for_load_state()
     assert asked == ["beforeunload"]
     assert maya.get_by_label("My private note").input_value() == PRIVATE
+
+
+def test_a_form_sent_back_opens_at_its_first_wrong_field(site, sign_in) -> None:
+    server, services = site
+    relationship_id = first_pair(services)
+    maya = sign_in("maya@example.org", width=390)
+    url = f"{server.url}/relationships/{relationship_id}"
+    maya.goto(url)
+    maya.locator("input[name=when]").first.check()
+    maya.get_by_role("button", name="Book").click()
+    maya.wait_for_url(f"{url}/sessions/*")
+
+    maya.get_by_role("button", name="Add").click()  # an action item with no text
+    maya.wait_for_load_state()
+
+    summary = maya.locator("#error-summary")
+    assert summary.is_visible() and "What is to be done" not in summary.inner_text()
+    assert "Action text:" in summary.inner_text()
+    focused = maya.evaluate("document.activeElement.id")
+    assert focused == "f-action_text"
+    in_view = maya.evaluate(
+        "(() => { const r = document.activeElement.getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; })()"
+    )
+    assert in_view  # the page opened at the field, not at its top

@@ -1,4 +1,10 @@
-// Warn before a page is left with typing that was never saved.
+// Two things every form page needs.
+//
+// 1. A form sent back with errors opens at its first wrong field, not at the top
+//    of a long page: the page's error summary says what is wrong, the field says
+//    it again beside itself, and the cursor waits in that field.
+//
+// 2. Warn before a page is left with typing that was never saved.
 //
 // A page may hold several forms (shared notes and a private note, say): pressing
 // the button of one must not silently drop what was typed into another. The
@@ -25,4 +31,12 @@
       event.returnValue = "";
     }
   });
+})();
+
+(() => {
+  const wrong = document.querySelector('[aria-invalid="true"]');
+  if (wrong) {
+    wrong.scrollIntoView({ block: "center" });
+    wrong.focus({ preventScroll: true });
+  }
 })();
