@@ -275,3 +275,65 @@ def describe_timezones(tz_a: str, tz_b: str) -> str:
 
 def _place(timezone: str) -> str:
     return timezone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+# --- days off: the public holidays of the country a time zone belongs to ------------------
+
+# The categories of the `holidays` package counted as days off: public holidays, half
+# days and days off in practice. Other categories (optional, bank, unofficial days) are
+# not, as they would take out dozens of working days in some countries, with one
+# exception: Christmas Eve and New Year's Eve, wherever the country's calendar lists
+# them in any category (the United States, Portugal, Brazil, Sweden, India...), since
+# few people want a mentoring session then.
+DAY_OFF_CATEGORIES = frozenset({"public", "half_day", "de_facto"})
+EVES = ((12, 24), (12, 31))
+
+
+@functools.cache
+def _country_by_timezone() -> dict[str, str]:
+    """Each IANA zone's ISO 3166 country code, from the zone table tzdata ships."""
+    from importlib import resources
+
+    table = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+    countries: dict[str, str] = {}
+    for line in table.splitlines():
+        if line and not line.startswith("#"):
+            code, _coordinates, zone, *_ = line.split("\t")
+            countries[zone] = code
+    return countries
+
+
+def country_of_timezone(timezone: str) -> str | None:
+    """The country a time zone belongs to ("Europe/Lisbon" -> "PT"); None for UTC and the like."""
+    zone = canonical_timezone(timezone) or timezone
+    return _country_by_timezone().get(zone)
+
+
+@functools.cache
+def _days_off_in(country: str, year: int) -> dict[date, str]:
+    import holidays
+
+    try:
+        calendar = holidays.country_holidays(country, years=year)
+    except NotImplementedError:  # a country the package does not cover
+        return {}
+    supported = tuple(calendar.supported_categories)
+    categories = tuple(DAY_OFF_CATEGORIES.intersection(supported))
+    found = dict(holidays.country_holidays(country, years=year, categories=categories))
+    every = holidays.country_holidays(country, years=year, categories=supported)
+    found.update((day, name) for day, name in every.items() if (day.month, day.day) in EVES)
+    return found
+
+
+def days_off(timezone: str, first: date, last: date) -> dict[date, str]:
+    """The public holidays (and half days) from `first` to `last` in the time zone's country,
+    by date, with their names; none when the zone names no country."""
+    country = country_of_timezone(timezone)
+    if country is None:
+        return {}
+    found: dict[date, str] = {}
+    for year in range(first.year, last.year + 1):
+        found.update(
+            (day, name) for day, name in _days_off_in(country, year).items() if first <= day <= last
+        )
+    return found

@@ -14,6 +14,7 @@ from companion.availability import (
     EXAMPLE_ENTRY,
     EXAMPLE_TIMEZONE,
     Slot,
+    days_off,
     intersect,
     is_valid_timezone,
 )
@@ -200,13 +201,18 @@ def _free_windows(member: Member, start: datetime, end: datetime) -> list[Window
 
     Like availability.to_utc_week, each slot is converted on its actual date; here
     over real dates from start to end rather than folded into one repeating week,
-    since proposals are for actual sessions.
+    since proposals are for actual sessions. The public holidays of the member's
+    country (the country of their time zone) are left out.
     """
     zone = zoneinfo.ZoneInfo(member.timezone)
-    first_day = start.astimezone(zone).date()
+    first_day, last_day = start.astimezone(zone).date(), end.astimezone(zone).date()
+    # Nobody is offered a session on a public holiday of their own country.
+    holidays = days_off(member.timezone, first_day, last_day)
     windows: list[Window] = []
-    for offset in range((end.astimezone(zone).date() - first_day).days + 1):
+    for offset in range((last_day - first_day).days + 1):
         day = first_day + timedelta(days=offset)
+        if day in holidays:
+            continue
         # Adding to an aware datetime moves the wall clock, which is what the person
         # wrote; astimezone then applies the offset in force at that moment.
         midnight = datetime.combine(day, time(0), tzinfo=zone)

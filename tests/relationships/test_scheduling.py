@@ -355,3 +355,50 @@ class TestValidation:
         with pytest.raises(ValueError) as raised:
             propose_times(**call)  # type: ignore[arg-type]
         assert str(raised.value).startswith(message)
+
+
+class TestPublicHolidays:
+    """Nobody is offered a session on a public holiday of their own country."""
+
+    every_day = "Mon-Sun 09:00-17:00"
+
+    def days(self, proposal) -> list[str]:
+        return [time.starts_at.date().isoformat() for time in proposal.times]
+
+    def test_christmas_and_the_new_year_are_left_out_for_lisbon_and_sao_paulo(self) -> None:
+        ana = member("Ana", "Europe/Lisbon", self.every_day)
+        rui = member("Rui", "America/Sao_Paulo", "Mon-Sun 06:00-14:00")
+        proposal = propose_times(
+            [ana, rui], duration_minutes=60, earliest=utc(2026, 12, 22), count=10
+        )
+        days = self.days(proposal)
+        assert days[:7] == [
+            "2026-12-22",
+            "2026-12-23",  # the 24th (Christmas Eve) and 25th are days off in both
+            "2026-12-26",
+            "2026-12-27",
+            "2026-12-28",
+            "2026-12-29",
+            "2026-12-30",  # the 31st and 1 January are days off in both
+        ]
+        assert "2027-01-02" in days
+
+    def test_one_members_holiday_is_enough_to_leave_the_day_out(self) -> None:
+        # 26 December is a holiday in Germany, a working day in Portugal.
+        berlin = member("Jonas", "Europe/Berlin", self.every_day)
+        lisbon = member("Ana", "Europe/Lisbon", self.every_day)
+        nowhere = member("Kai", "UTC", self.every_day)
+        without = propose_times(
+            [lisbon, nowhere], duration_minutes=60, earliest=utc(2026, 12, 26), count=1
+        )
+        together = propose_times(
+            [berlin, lisbon], duration_minutes=60, earliest=utc(2026, 12, 26), count=1
+        )
+        assert self.days(without) == ["2026-12-26"]
+        assert self.days(together) == ["2026-12-27"]
+
+    def test_a_zone_of_no_country_has_no_holidays(self) -> None:
+        kai = member("Kai", "UTC", self.every_day)
+        lea = member("Lea", "Etc/GMT-1", self.every_day)
+        proposal = propose_times([kai, lea], duration_minutes=60, earliest=utc(2026, 12, 24))
+        assert self.days(proposal)[:2] == ["2026-12-24", "2026-12-25"]
