@@ -10,6 +10,7 @@ Every form posts the CSRF token back; a POST without the right one is refused.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any
@@ -43,6 +44,10 @@ def _sign_in_options(request: Request) -> dict[str, Any]:
 
 
 templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_sign_in_options])
+# A moment stored as ISO text (a draft's approvals) read as the moment it is, for `when`.
+templates.env.filters["moment"] = lambda value: (
+    datetime.fromisoformat(value) if isinstance(value, str) and value else value
+)
 SESSION_COOKIE = "mc_session"
 SESSION_SECONDS = int(web_sessions.IDLE_TIMEOUT.total_seconds())
 _TOKEN = "session_token"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
 from api.params import whole_number
-from api.web import forms
+from api.web import draft_editor, forms
 from api.web.core import Form, WebUser, flash, redirect, render, roles_of
 from api.web.forms import FORM
 from companion.accounts.models import User
@@ -161,7 +160,7 @@ def edit_values_of(kind: str, content: dict[str, Any] | None) -> dict[str, str]:
             "prep_mentor": _lines(preparation.get("mentor") or []),
             "prep_mentee": _lines(preparation.get("mentee") or []),
         }
-    return {"content_json": json.dumps(content, indent=2, ensure_ascii=False)}
+    return draft_editor.values_of(kind, content)
 
 
 def _non_empty_lines(text: str) -> list[str]:
@@ -206,22 +205,12 @@ def content_from_form(
             "citations": list((draft.content or {}).get("citations") or []),
         }
         return content, {}, values
-    values = {"content_json": str(form.get("content_json", ""))}
-    try:
-        content = json.loads(values["content_json"])
-    except json.JSONDecodeError as exc:
-        return (
-            None,
-            {"content_json": f"This is not valid JSON: {exc.msg} (line {exc.lineno})."},
-            values,
-        )
-    if not isinstance(content, dict):
-        return None, {"content_json": "Give a JSON object, {...}, as the draft shows it."}, values
+    content, values = draft_editor.content_from(draft.kind, draft.content, form)
     return content, {}, values
 
 
 # Where a refused edit's problems are shown: an agenda by its fields (a numbered line by
-# its number), any other draft in its JSON with the path of the part.
+# its number); any other kind by the fields of its schema (api.web.draft_editor).
 LINE = "line {n}: "
 AGENDA_EDIT_FIELDS: dict[str, forms.Place] = {
     "*": "items",
@@ -238,11 +227,6 @@ AGENDA_EDIT_FIELDS: dict[str, forms.Place] = {
     "content": "items",
     "note": "note",
 }
-JSON_EDIT_FIELDS: dict[str, forms.Place] = {
-    "*": ("content_json", "{path}: "),
-    "content": "content_json",
-    "note": "note",
-}
 # A decision without an edit: only the note is a field of its own.
 DECISION_FIELDS: dict[str, forms.Place] = {"*": FORM, "note": "note"}
 
@@ -250,7 +234,9 @@ DECISION_FIELDS: dict[str, forms.Place] = {"*": FORM, "note": "note"}
 def decision_fields(kind: str, *, edited: bool) -> dict[str, forms.Place]:
     if not edited:
         return DECISION_FIELDS
-    return AGENDA_EDIT_FIELDS if kind == DraftKind.agenda.value else JSON_EDIT_FIELDS
+    if kind == DraftKind.agenda.value:
+        return AGENDA_EDIT_FIELDS
+    return draft_editor.error_places(kind)
 
 
 def diff_lines(diff: str | None) -> list[tuple[str, str]]:
@@ -293,6 +279,7 @@ def draft_page(
         decisions=workflow.decisions(session=session, draft=draft, principal=user),
         action_labels={a.value: label for a, label in ACTION_LABELS.items()},
         edit_values=edit_values or edit_values_of(draft.kind, draft.content),
+        editor=draft_editor.editor_for(draft.kind),
         note=note,
         kind_label=kind_label,
         diff_lines=diff_lines(getattr(payload, "diff", None)),

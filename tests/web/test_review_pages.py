@@ -119,19 +119,65 @@ class TestPrepareReviewApprove:
         assert re.search(r'<span class="diff-del">-- ' + re.escape(shown(original)), after.text)
         assert "nothing to decide" not in after.text and "Withdraw" in after.text
 
-    def test_the_review_page_shows_the_provenance_and_the_brief_as_json(self, prepared) -> None:
+    def test_the_review_page_shows_the_provenance_and_edits_the_brief_by_its_fields(
+        self, web: World, prepared
+    ) -> None:
         _, maya, _, drafts = prepared
         page = maya.get(f"/review/{drafts['brief']}")
         assert "Where it comes from" in page.text and "offline" in page.text
         assert re.search(r"brief@\w+", page.text)
-        assert 'name="content_json"' in page.text and "&#34;last_time&#34;" in page.text
-        broken = maya.post(
-            f"/review/{drafts['brief']}",
-            {"edited": "1", "version": "1", "action": "edit", "content_json": "{nope"},
+        assert "content_json" not in page.text and "&#34;last_time&#34;" not in page.text
+        for field in ("focus", "last_time", "open_actions", "goal_progress", "guidance"):
+            assert f'name="{field}"' in page.text, field
+        before = draft_row(web, drafts["brief"])
+        kept = [g["document_id"] for g in before.content["guidance"]]
+
+        form = {
+            "edited": "1",
+            "version": str(before.version),
+            "action": "edit",
+            "focus": "Leading the design review of the retry job.",
+            "last_time": "We agreed the outline of the talk.",
+            "open_actions": "Send the outline to Maya\n\nBook the room",
+            "goal_progress": "",
+            "guidance": "\n".join(f"Snippet {n} in my words" for n in range(len(kept))),
+        }
+        saved = maya.post(f"/review/{before.id}", form)
+
+        assert saved.status_code == 200, saved.text
+        after = draft_row(web, before.id)
+        assert after.content["open_actions"] == ["Send the outline to Maya", "Book the room"]
+        assert after.content["last_time"] == "We agreed the outline of the talk."
+        # Each quoted passage keeps the guide it came from; citations are untouched.
+        assert [g["document_id"] for g in after.content["guidance"]] == kept
+        assert after.content["citations"] == before.content["citations"]
+
+        too_long = maya.post(
+            f"/review/{before.id}",
+            {**form, "version": str(after.version), "open_actions": "x\n" * 11},
         )
-        assert broken.status_code == 422 and "not valid JSON" in broken.text
-        assert 'id="e-content_json"' in broken.text
-        assert "{nope" in broken.text
+        assert too_long.status_code == 422
+        assert 'id="e-open_actions"' in too_long.text
+        assert "content_json" not in too_long.text
+
+    def test_an_approval_waiting_for_four_eyes_shows_a_human_date(
+        self, web: World, prepared
+    ) -> None:
+        from companion.programs.models import Program
+
+        _, maya, _, drafts = prepared
+        with web.services.sessions() as db:
+            db.get(Program, web.pilot).four_eyes = True
+            db.commit()
+        brief = draft_row(web, drafts["brief"])
+        maya.post(f"/review/{brief.id}", {"action": "approve", "version": str(brief.version)})
+
+        page = maya.get(f"/review/{brief.id}").text
+
+        [row] = re.findall(r'<th scope="row">Approved</th><td>([^\n]*)</td>', page)
+        assert row.startswith("by maya@example.org, <time datetime=")
+        assert re.search(r">\w{3} \d{2} \w{3} \d{4}, \d{2}:\d{2} UTC</time>", row)
+        assert not re.search(r">[^<]*\d{2}:\d{2}:\d{2}\.\d+", row)  # no raw ISO moment
 
     def test_the_queue_lists_the_drafts_with_their_sources_and_filters_by_kind(
         self, prepared
@@ -238,8 +284,7 @@ class TestBulkApprove:
                 "edited": "1",
                 "action": "edit",
                 "version": brief.version,
-                "content_json": '{"last_time": "We met.", "open_actions": [], '
-                '"goal_progress": [], "guidance": [], "citations": []}',
+                "last_time": "We met.",
             },
         )
         lead.get("/review")
