@@ -26,6 +26,7 @@ from api.routes import (
     programs,
     relationships,
     review,
+    rights,
     scim,
     sign_in,
     threads,
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     for router in (
         health.router,
         me.router,
+        rights.router,
         users.router,
         sign_in.router,
         programs.router,

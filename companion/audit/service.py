@@ -51,6 +51,8 @@ REDACTED_LABEL = "erased"
 REDACTED_DATA: dict[str, Any] = {"erased": "personal data removed on request"}
 # The event that erases personal fields names the events it redacted under this key.
 ERASURE_ACTION = "account.erased"
+# Events that may name redacted events: an erasure, and retention's removal of old content.
+REDACTING_ACTIONS = (ERASURE_ACTION, "retention.applied")
 REDACTED_SEQS = "redacted_events"
 
 
@@ -171,7 +173,7 @@ def verify(*, session: Session) -> list[ChainProblem]:
     expected_seq = 1
     # Redacted events not yet named by an erasure event.
     unexplained: set[int] = set()
-    for event in _iter_events(session):
+    for event in iter_events(session):
         if event.seq != expected_seq:
             problems.append(
                 ChainProblem(
@@ -194,7 +196,7 @@ def verify(*, session: Session) -> list[ChainProblem]:
                 )
         else:
             unexplained.add(event.seq)
-        if event.action == ERASURE_ACTION:
+        if event.action in REDACTING_ACTIONS:
             unexplained -= set((event.data or {}).get(REDACTED_SEQS, []))
         expected_prev = event.hash
         expected_seq += 1
@@ -218,8 +220,8 @@ def redact(*, session: Session, events: Sequence[AuditEvent]) -> list[int]:
         if event.redacted_at is not None:
             continue
         event.actor_label = REDACTED_LABEL
-        # An erasure event's data is only the seqs it redacted, which verify needs.
-        if event.action != ERASURE_ACTION:
+        # A redacting event's data is only counts and the seqs it redacted (verify needs them).
+        if event.action not in REDACTING_ACTIONS:
             event.data = dict(REDACTED_DATA)
         event.redacted_at = now
         redacted.append(event.seq)
@@ -227,7 +229,7 @@ def redact(*, session: Session, events: Sequence[AuditEvent]) -> list[int]:
     return sorted(redacted)
 
 
-def _iter_events(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
+def iter_events(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
     last_seq = 0
     while True:
         rows = session.scalars(

@@ -1,4 +1,5 @@
-"""audit events hash a digest of their personal fields, which erasure may then remove
+"""audit events hash a digest of their personal fields, which erasure may then remove;
+a program's data-rights settings (retention, self-erasure)
 
 Revision ID: 0018
 Revises: 0015
@@ -95,6 +96,21 @@ def _rows() -> list[dict[str, Any]]:
 
 
 def upgrade() -> None:
+    op.create_table(
+        "program_data_rights",
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("retention", sa.JSON(), nullable=False),
+        sa.Column("allow_self_erasure", sa.Boolean(), nullable=False),
+        sa.Column("updated_by", sa.String(length=320), nullable=False),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["programs.id"],
+            name=op.f("fk_program_data_rights_program_id_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("program_id", name=op.f("pk_program_data_rights")),
+    )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("personal_digest", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("redacted_at", UTCDateTime(timezone=True), nullable=True))
@@ -155,3 +171,4 @@ def downgrade() -> None:
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_column("redacted_at")
         batch_op.drop_column("personal_digest")
+    op.drop_table("program_data_rights")

@@ -1,0 +1,55 @@
+"""Data rights: a person's own data, and erasure of a person (administrators)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.web.core import templates
+from companion.rights import erasure, export
+from companion.rights.schemas import ErasureReport, PersonalData
+
+router = APIRouter(prefix="/api/v1", tags=["data rights"])
+
+
+def render_personal_data(data: PersonalData) -> str:
+    """The readable page of a person's data: one document, no scripts, printable."""
+    return templates.get_template("rights/my_data.html").render(data=data)
+
+
+@router.get(
+    "/me/data",
+    response_model=PersonalData,
+    responses={200: {"content": {"text/html": {}}}},
+)
+def my_data(
+    session: SessionDep,
+    user: CurrentUser,
+    format: Literal["json", "html"] = Query(
+        "json", description="json (the default) or html, a page to read or print."
+    ),
+) -> PersonalData | HTMLResponse:
+    """Everything the service holds about you."""
+    data = export.personal_data(session=session, principal=user, user_id=user.id)
+    if format == "html":
+        return HTMLResponse(render_personal_data(data))
+    return JSONResponse(
+        data.model_dump(mode="json"),
+        headers={"Content-Disposition": 'attachment; filename="my-data.json"'},
+    )
+
+
+@router.post("/users/{user_id}/erase", response_model=ErasureReport)
+def erase_user(
+    user_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+) -> ErasureReport:
+    """Erase a person (an administrator; the person themself where their program allows)."""
+    return erasure.erase(
+        session=session,
+        principal=user,
+        user_id=user_id,
+        vectors=services.profile_vectors.index,
+    )
