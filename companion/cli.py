@@ -1382,7 +1382,7 @@ def retention_run(
     for item in report.items:
         say(
             f"{item.program}: {verb} {item.count} {item.what} "
-            f"(older than {item.older_than_days} days)"
+            f"(older than {item.older_than_days} day{'' if item.older_than_days == 1 else 's'})"
         )
 
 
