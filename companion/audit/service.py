@@ -173,7 +173,7 @@ def verify(*, session: Session) -> list[ChainProblem]:
     expected_seq = 1
     # Redacted events not yet named by an erasure event.
     unexplained: set[int] = set()
-    for event in iter_events(session):
+    for event in _iter_events(session):
         if event.seq != expected_seq:
             problems.append(
                 ChainProblem(
@@ -229,7 +229,7 @@ def redact(*, session: Session, events: Sequence[AuditEvent]) -> list[int]:
     return sorted(redacted)
 
 
-def iter_events(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
+def _iter_events(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
     last_seq = 0
     while True:
         rows = session.scalars(

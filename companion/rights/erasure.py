@@ -22,7 +22,6 @@ the transaction then fails, the next matching run encodes those sentences again.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CursorResult, String, cast, delete, or_, select, update
@@ -104,7 +103,6 @@ def erase(
     events = list(
         session.scalars(select(AuditEvent).where(held.audit_condition()).order_by(AuditEvent.seq))
     )
-    events += _events_naming(session, labels, {e.seq for e in events})
     redacted = audit.redact(session=session, events=events)
 
     # What only they hold.
@@ -281,16 +279,3 @@ def _replace_labels(session: Session, labels: set[str]) -> None:
             draft.approvals = [
                 {**a, "by": PLACEHOLDER} if a.get("by") in labels else a for a in draft.approvals
             ]
-
-
-def _events_naming(session: Session, labels: set[str], seen: set[int]) -> list[AuditEvent]:
-    """Other events whose who or data names the person's address (an import, an invitation
-    sent by a coordinator): read in full once, as erasure is rare."""
-    found = []
-    for event in audit.iter_events(session):
-        if event.seq in seen or event.redacted_at is not None:
-            continue
-        text = json.dumps(event.data, ensure_ascii=False, default=str)
-        if event.actor_label in labels or any(label in text for label in labels):
-            found.append(event)
-    return found

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from companion.accounts.models import User
@@ -43,7 +43,8 @@ class Holdings:
         return [r.id for r in self.relationships]
 
     def audit_condition(self) -> ColumnElement[bool]:
-        """The audit events by this person or about them or what they wrote."""
+        """The audit events by this person, about them or what they wrote, or naming their
+        address (an import, an invitation a coordinator sent)."""
 
         def about(subject_type: str, ids: list[int]) -> ColumnElement[bool]:
             if not ids:
@@ -53,8 +54,11 @@ class Holdings:
                 AuditEvent.subject_id.in_([str(i) for i in ids]),
             )
 
+        email = self.user.email
         return or_(
             AuditEvent.actor_id == self.user.id,
+            AuditEvent.actor_label == email,
+            cast(AuditEvent.data, String).contains(email, autoescape=True),
             about("user", [self.user.id]),
             about("participants", self.participant_ids),
             about(Goal.__tablename__, self.goal_ids),
