@@ -46,6 +46,7 @@ from api.web import knowledge_pages as web_knowledge
 from api.web import matching_pages as web_matching
 from api.web import relationship_pages as web_relationships
 from api.web import review_pages as web_review
+from api.web import rights_pages as web_rights
 from api.web import sso as web_sso
 from companion import __version__
 from companion.runtime import Services
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_goals.router,
         web_inbox.router,
         web_admin.router,
+        web_rights.router,
         web_draft_links.router,
     ):
         app.include_router(router)

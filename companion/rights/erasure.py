@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import CursorResult, String, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from companion.accounts import policy as accounts_policy
 from companion.accounts.models import (
     ApiToken,
     EmailChange,
@@ -39,6 +40,7 @@ from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.models import AuditEvent
 from companion.drafting.models import Draft, DraftStatus
+from companion.errors import InvalidInput
 from companion.identity.models import ExternalIdentity, OidcSignIn, ScimGroupMember, ScimUser
 from companion.matching.meaning import need_sentences, offer_sentences
 from companion.matching.models import MatchProposal
@@ -213,6 +215,39 @@ def erase(
         },
     )
     return report
+
+
+def require_may_erase_others(*, principal: Principal) -> None:
+    """Only an administrator erases other people (the administration's erase page)."""
+    accounts_policy.require_admin(principal)
+
+
+def erase_by_address(
+    *,
+    session: Session,
+    principal: Principal,
+    email: str,
+    confirm: str,
+    vectors: VectorIndex | None,
+) -> ErasureReport:
+    """An administrator's erasure by address, confirmed by typing the address again."""
+    require_may_erase_others(principal=principal)
+    address = email.strip().lower()
+    if not address:
+        raise InvalidInput("Give the address of the account to erase.", field="email")
+    user_id = session.scalar(select(User.id).where(User.email == address))
+    if user_id is None:
+        raise InvalidInput(f"No account has the address {address}.", field="email")
+    if isinstance(principal, User) and principal.id == user_id:
+        raise InvalidInput(
+            "Another administrator must erase an administrator's account.", field="email"
+        )
+    if confirm.strip().lower() != address:
+        raise InvalidInput(
+            "Type the address again, exactly, to confirm: erasure cannot be undone.",
+            field="confirm",
+        )
+    return erase(session=session, principal=principal, user_id=user_id, vectors=vectors)
 
 
 def account_id(*, session: Session, email: str) -> int:

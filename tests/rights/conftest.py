@@ -22,6 +22,7 @@ from companion.relationships.models import (
     SessionStatus,
 )
 from tests.relationships.conftest import World, world  # noqa: F401
+from tests.web.conftest import browser_for, web  # noqa: F401
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
