@@ -78,6 +78,27 @@ def _send_notifications(services: Services, stop: threading.Event) -> None:
             log.exception("Sending queued notifications failed; will retry")
 
 
+# Retention runs a while after start, then daily; `companion retention run` runs it now.
+RETENTION_FIRST_SECONDS = 15 * 60
+RETENTION_INTERVAL_SECONDS = 24 * 60 * 60
+
+
+def _apply_retention(services: Services, stop: threading.Event) -> None:
+    """Remove what the programs' retention settings say is due, in one transaction a run."""
+    from companion.accounts.principal import System
+    from companion.db import session_scope
+    from companion.rights import retention
+
+    wait = RETENTION_FIRST_SECONDS
+    while not stop.wait(wait):
+        wait = RETENTION_INTERVAL_SECONDS
+        try:
+            with session_scope(services.write_sessions) as session:
+                retention.run(session=session, principal=System("retention"), dry_run=False)
+        except Exception:
+            log.exception("Applying retention failed; will retry tomorrow")
+
+
 class CompanionApp(FastAPI):
     """The app, with the security headers outside every other layer: even the 500 answer
     to an unexpected error, which Starlette renders outside user middleware, carries them."""
@@ -107,6 +128,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         ):
             threading.Thread(
                 target=_send_notifications, args=(built, stop), name="outbox", daemon=True
+            ).start()
+        if built.settings.retention_in_server:
+            threading.Thread(
+                target=_apply_retention, args=(built, stop), name="retention", daemon=True
             ).start()
         try:
             yield

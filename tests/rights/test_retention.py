@@ -113,3 +113,37 @@ class TestRun:
         # Every message was written today: none is a day old yet.
         assert "Pilot: would remove 0 thread messages (older than 1 day)" in dry.output
         assert messages(world) == 4
+
+
+class TestInTheServer:
+    def test_the_server_applies_retention_by_itself(
+        self, world: World, history: dict[str, int], monkeypatch
+    ) -> None:
+        import time
+
+        from fastapi.testclient import TestClient
+
+        import api.app
+        from companion.db.base import utcnow
+
+        with session_scope(world.services.write_sessions) as session:
+            retention.configure(
+                session=session,
+                principal=TEST_SYSTEM,
+                program_id=world.pilot,
+                retention=RetentionSettings(messages_days=7),
+            )
+            for message in session.scalars(select(Message)):
+                message.created_at = utcnow() - timedelta(days=8)
+        monkeypatch.setattr(api.app, "RETENTION_FIRST_SECONDS", 0)
+        with TestClient(api.app.create_app(services=world.services)):
+            deadline = time.monotonic() + 60
+            while messages(world) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        assert messages(world) == 0
+        with world.services.sessions() as session:
+            applied = session.scalars(
+                select(AuditEvent).where(AuditEvent.action == retention.RETENTION_ACTION)
+            ).one()
+            assert applied.actor_label == "retention"
+            assert applied.data["removed"] == {"messages_days": 4}
