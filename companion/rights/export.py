@@ -90,7 +90,7 @@ def personal_data(*, session: Session, principal: Principal, user_id: int) -> Pe
     )
     return PersonalData(
         generated_at=utcnow(),
-        account=_account(session, user),
+        account=_account(session, user, program_names),
         profiles=[
             ProfileData(
                 program=program_names[p.program_id],
@@ -207,13 +207,20 @@ def _names(session: Session, held: holdings.Holdings) -> dict[int, str]:
     )
 
 
-def _account(session: Session, user: User) -> AccountData:
+def _account(session: Session, user: User, program_names: dict[int, str]) -> AccountData:
     return AccountData(
         id=user.id,
         email=user.email,
         display_name=user.display_name,
         created_at=user.created_at,
-        roles=[{"role": a.role.value, "program_id": a.program_id} for a in user.roles],
+        roles=[
+            {
+                "role": a.role.value,
+                "program_id": a.program_id,
+                "program": program_names.get(a.program_id) if a.program_id else None,
+            }
+            for a in user.roles
+        ],
         password_set=user.password_hash is not None,
         sign_in_links=[
             {"issuer": i.issuer, "email_at_link": i.email_at_link, "linked_at": i.created_at}
