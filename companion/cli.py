@@ -1316,7 +1316,7 @@ def users_erase(
     for what, n in sorted(report.deleted.items()):
         say(f"  deleted {what}: {n}")
     for what, n in sorted(report.anonymised.items()):
-        say(f"  kept as a former participant: {what}: {n}")
+        say(f"  kept for the others, without the person: {what}: {n}")
     say(f"  profile vectors deleted: {report.vectors_deleted}")
     say(f"  audit events with who and data removed: {report.audit_events_redacted}")
 

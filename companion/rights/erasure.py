@@ -43,7 +43,7 @@ from companion.drafting.models import Draft, DraftStatus
 from companion.errors import InvalidInput
 from companion.identity.models import ExternalIdentity, OidcSignIn, ScimGroupMember, ScimUser
 from companion.matching.meaning import need_sentences, offer_sentences
-from companion.matching.models import MatchProposal
+from companion.matching.models import MatchProposal, MatchRun
 from companion.matching.profiles import to_profile
 from companion.participants.models import Participant
 from companion.relationships.models import (
@@ -162,6 +162,18 @@ def erase(
             .values(reasons=[])
         ),
     )
+    external_ids = {(p.program_id, p.external_id) for p in held.participants}
+    for run in session.scalars(
+        select(MatchRun).where(MatchRun.program_id.in_({p for p, _ in external_ids}))
+    ):
+        if any((run.program_id, u.get("mentee_id")) in external_ids for u in run.unmatched):
+            run.unmatched = [
+                {"mentee_id": "erased", "reason": ""}
+                if (run.program_id, u.get("mentee_id")) in external_ids
+                else u
+                for u in run.unmatched
+            ]
+            anonymised["unmatched_entries"] = anonymised.get("unmatched_entries", 0) + 1
     for participant in held.participants:
         _anonymise(participant)
     anonymised["profiles"] = len(pids)

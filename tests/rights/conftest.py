@@ -37,7 +37,15 @@ def fill_history(world: World) -> dict[str, int]:  # noqa: F811
     ids: dict[str, int] = {}
     with world.services.sessions() as session:
         people = {p.email: p for p in session.scalars(select(Participant))}
-        run = MatchRun(program_id=world.pilot, objective=1.0, created_by="lead@example.org")
+        run = MatchRun(
+            program_id=world.pilot,
+            objective=1.0,
+            created_by="lead@example.org",
+            unmatched=[
+                {"mentee_id": "E1", "reason": "no mentor free on Tuesdays"},
+                {"mentee_id": "E3", "reason": "no mentor free on Wednesdays"},
+            ],
+        )
         session.add(run)
         session.flush()
         for tag, rel_id, mentor, mentee in (

@@ -15,6 +15,7 @@ from companion.audit.models import AuditEvent
 from companion.cli import app
 from companion.db import session_scope
 from companion.drafting.models import Draft
+from companion.matching.models import MatchRun
 from companion.participants.models import Participant
 from companion.relationships.models import (
     Feedback,
@@ -103,6 +104,14 @@ class TestErase:
         assert after["relationships"] == before["relationships"]
         # Another pair's data is untouched.
         assert second_pair(after) == second_pair(before)
+
+        # An earlier run's note of them as unmatched names them no more.
+        with world.services.sessions() as session:
+            (run,) = session.scalars(select(MatchRun)).all()
+            assert run.unmatched == [
+                {"mentee_id": "erased", "reason": ""},
+                {"mentee_id": "E3", "reason": "no mentor free on Wednesdays"},
+            ]
 
         # The audit trail: nothing personal left, and it verifies.
         trail = json.dumps(after["audit"])
