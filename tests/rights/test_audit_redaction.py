@@ -6,12 +6,14 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from companion.audit import service as audit
 from companion.audit.models import AuditEvent
 from companion.db import make_engine, upgrade
+from companion.db.base import UTCDateTime
 from companion.programs import service as programs
 from tests.helpers import TEST_SYSTEM
 
@@ -110,52 +112,72 @@ def _old_hash(fields: dict) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
+OLD_EVENTS = sa.table(
+    "audit_events",
+    *(
+        sa.column(name, kind)
+        for name, kind in (
+            ("seq", sa.Integer),
+            ("occurred_at", UTCDateTime()),
+            ("actor_id", sa.Integer),
+            ("actor_label", sa.String),
+            ("action", sa.String),
+            ("subject_type", sa.String),
+            ("subject_id", sa.String),
+            ("program_id", sa.Integer),
+            ("data", sa.JSON),
+            ("prev_hash", sa.String),
+            ("hash", sa.String),
+        )
+    ),
+)
+
+
 class TestMigration0018:
     def test_an_old_chain_is_rehashed_and_verifies(self, tmp_path) -> None:
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-        upgrade(url, "0015")
-        engine = make_engine(url)
-        prev = audit.GENESIS_HASH
-        with engine.begin() as connection:
-            for seq in (1, 2, 3):
-                fields = {
-                    "seq": seq,
-                    "occurred_at": datetime(2026, 3, seq, 9, 30, 15, 123456, tzinfo=UTC),
-                    "actor_id": None,
-                    "actor_label": "cli:ops",
-                    "action": "programs.created",
-                    "subject_type": "program",
-                    "subject_id": str(seq),
-                    "program_id": seq,
-                    "data": {"name": f"Program {seq}"},
-                    "prev_hash": prev,
-                }
-                prev = _old_hash(fields)
-                connection.execute(
-                    text(
-                        "INSERT INTO audit_events (seq, occurred_at, actor_id, actor_label, "
-                        "action, subject_type, subject_id, program_id, data, prev_hash, hash) "
-                        "VALUES (:seq, :at, NULL, :actor_label, :action, :subject_type, "
-                        ":subject_id, :program_id, :data, :prev_hash, :hash)"
-                    ),
-                    {
-                        **fields,
-                        "at": fields["occurred_at"].isoformat(sep=" "),
-                        "data": json.dumps(fields["data"]),
-                        "hash": prev,
-                    },
-                )
-        upgrade(url)
-        with Session(engine) as session:
-            assert audit.verify(session=session) == []
-            events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
-            assert [e.action for e in events][-1] == "audit.rehashed"
-            assert events[-1].data == {
-                "events": 3,
-                "previous_head_hash": prev,
-                "previous_chain_intact": True,
+        rehash_an_old_chain(f"sqlite:///{tmp_path / 'old.db'}")
+
+    def test_on_postgresql_too(self, postgres_databases) -> None:
+        name = "rights_migration_0018"
+        postgres_databases.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        postgres_databases.execute(f"CREATE DATABASE {name}")
+        try:
+            rehash_an_old_chain(postgres_databases._url_of(name))
+        finally:
+            postgres_databases.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def rehash_an_old_chain(url: str) -> None:
+    upgrade(url, "0015")
+    engine = make_engine(url)
+    prev = audit.GENESIS_HASH
+    with engine.begin() as connection:
+        for seq in (1, 2, 3):
+            fields = {
+                "seq": seq,
+                "occurred_at": datetime(2026, 3, seq, 9, 30, 15, 123456, tzinfo=UTC),
+                "actor_id": None,
+                "actor_label": "cli:ops",
+                "action": "programs.created",
+                "subject_type": "program",
+                "subject_id": str(seq),
+                "program_id": seq,
+                "data": {"name": f"Program {seq}"},
+                "prev_hash": prev,
             }
-            assert events[0].data == {"name": "Program 1"}
-            erase(session, events[:1])
-            assert audit.verify(session=session) == []
-        engine.dispose()
+            prev = _old_hash(fields)
+            connection.execute(OLD_EVENTS.insert().values(**fields, hash=prev))
+    upgrade(url)
+    with Session(engine) as session:
+        assert audit.verify(session=session) == []
+        events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+        assert [e.action for e in events][-1] == "audit.rehashed"
+        assert events[-1].data == {
+            "events": 3,
+            "previous_head_hash": prev,
+            "previous_chain_intact": True,
+        }
+        assert events[0].data == {"name": "Program 1"}
+        erase(session, events[:1])
+        assert audit.verify(session=session) == []
+    engine.dispose()
