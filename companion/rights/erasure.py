@@ -41,7 +41,13 @@ from companion.audit import service as audit
 from companion.audit.models import AuditEvent
 from companion.drafting.models import Draft, DraftStatus
 from companion.errors import InvalidInput
-from companion.identity.models import ExternalIdentity, OidcSignIn, ScimGroupMember, ScimUser
+from companion.identity.models import (
+    ExternalIdentity,
+    OidcSignIn,
+    ScimGroupMember,
+    ScimToken,
+    ScimUser,
+)
 from companion.matching.meaning import need_sentences, offer_sentences
 from companion.matching.models import MatchProposal, MatchRun
 from companion.matching.profiles import to_profile
@@ -313,6 +319,11 @@ def _replace_labels(session: Session, labels: set[str]) -> None:
         ActionItem.created_by,
         Relationship.ended_by,
         MatchProposal.decided_by,
+        MatchRun.created_by,
+        Invitation.created_by,
+        EmailChange.requested_by,
+        EmailChange.decided_by,
+        ScimToken.created_by,
         Draft.requested_by,
         Draft.edited_by,
         Draft.decided_by,
@@ -320,7 +331,9 @@ def _replace_labels(session: Session, labels: set[str]) -> None:
         session.execute(
             update(column.class_).where(column.in_(labels)).values({column.key: PLACEHOLDER})
         )
-    named = or_(*(cast(Draft.approvals, String).contains(label) for label in labels))
+    named = or_(
+        *(cast(Draft.approvals, String).contains(label, autoescape=True) for label in labels)
+    )
     for draft in session.scalars(select(Draft).where(named)):
         if any(a.get("by") in labels for a in draft.approvals):
             draft.approvals = [

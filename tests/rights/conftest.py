@@ -73,7 +73,7 @@ def fill_history(world: World) -> dict[str, int]:  # noqa: F811
                 duration_minutes=45,
                 status=SessionStatus.held,
                 shared_notes=f"{tag} shared notes",
-                created_by=mu.email,
+                created_by=eu.email,  # the mentee booked it
             )
             session.add(s)
             session.flush()

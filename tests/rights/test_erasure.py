@@ -105,8 +105,13 @@ class TestErase:
         # Another pair's data is untouched.
         assert second_pair(after) == second_pair(before)
 
-        # An earlier run's note of them as unmatched names them no more.
+        # An earlier run's note of them as unmatched names them no more, nor does the
+        # session they booked.
         with world.services.sessions() as session:
+            booked = session.get(MentoringSession, history["first_session"])
+            assert booked.created_by == erasure.PLACEHOLDER
+            other = session.get(MentoringSession, history["second_session"])
+            assert other.created_by == "omar@example.org"
             (run,) = session.scalars(select(MatchRun)).all()
             assert run.unmatched == [
                 {"mentee_id": "erased", "reason": ""},
