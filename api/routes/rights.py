@@ -9,8 +9,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.deps import CurrentUser, ServicesDep, SessionDep
 from api.web.core import templates
-from companion.rights import erasure, export
-from companion.rights.schemas import ErasureReport, PersonalData
+from companion.rights import erasure, export, retention
+from companion.rights.schemas import (
+    DataRightsPublic,
+    DataRightsUpdate,
+    ErasureReport,
+    PersonalData,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["data rights"])
 
@@ -52,4 +57,28 @@ def erase_user(
         principal=user,
         user_id=user_id,
         vectors=services.profile_vectors.index,
+    )
+
+
+@router.get("/programs/{program_id}/data-rights", response_model=DataRightsPublic)
+def data_rights(program_id: int, session: SessionDep, user: CurrentUser) -> DataRightsPublic:
+    """How long the program keeps what, and whether participants may erase themselves."""
+    return DataRightsPublic.model_validate(
+        retention.settings_of(session=session, principal=user, program_id=program_id)
+    )
+
+
+@router.put("/programs/{program_id}/data-rights", response_model=DataRightsPublic)
+def set_data_rights(
+    program_id: int, body: DataRightsUpdate, session: SessionDep, user: CurrentUser
+) -> DataRightsPublic:
+    """Set them (administrators); a period under six months for logs is refused (422)."""
+    return DataRightsPublic.model_validate(
+        retention.configure(
+            session=session,
+            principal=user,
+            program_id=program_id,
+            retention=body.retention,
+            allow_self_erasure=body.allow_self_erasure,
+        )
     )

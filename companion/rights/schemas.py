@@ -167,3 +167,23 @@ class RetentionItem(BaseModel):
 class RetentionReport(BaseModel):
     dry_run: bool
     items: list[RetentionItem]
+
+
+class DataRightsUpdate(BaseModel):
+    """A program's retention periods (all of them: one left out keeps its records), and
+    whether its participants may erase their own account (left out: unchanged)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retention: RetentionSettings
+    allow_self_erasure: bool | None = None
+
+
+class DataRightsPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    program_id: int
+    retention: RetentionSettings
+    allow_self_erasure: bool
+    updated_by: str | None = None
+    updated_at: datetime | None = None

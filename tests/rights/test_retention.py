@@ -147,3 +147,37 @@ class TestInTheServer:
             ).one()
             assert applied.actor_label == "retention"
             assert applied.data["removed"] == {"messages_days": 4}
+
+
+class TestApi:
+    def test_administrators_set_them_and_the_minimum_holds(self, world: World) -> None:
+        from companion.accounts.models import Role
+        from tests.helpers import bearer, make_user
+
+        with world.services.sessions() as session:
+            _, token = make_user(session, "admin@example.org", (Role.admin, None))
+        url = f"/api/v1/programs/{world.pilot}/data-rights"
+        assert world.client.get(url, headers=bearer(token)).json()["retention"] == {
+            "closed_relationships_days": None,
+            "drafts_days": None,
+            "messages_days": None,
+            "audit_days": None,
+        }
+        short = world.client.put(
+            url, json={"retention": {"drafts_days": 30}}, headers=bearer(token)
+        )
+        assert short.status_code == 422
+        assert [d["field"] for d in short.json()["error"]["details"]] == ["drafts_days"]
+        done = world.client.put(
+            url,
+            json={"retention": {"messages_days": 90}, "allow_self_erasure": True},
+            headers=bearer(token),
+        )
+        assert done.status_code == 200, done.text
+        assert done.json()["retention"]["messages_days"] == 90
+        assert done.json()["allow_self_erasure"] is True
+        for who in ("lead", "org", "maya"):
+            assert world.client.get(url, headers=world.headers(who)).status_code == 403, who
+            put = world.client.put(url, json={"retention": {}}, headers=world.headers(who))
+            assert put.status_code == 403, who
+        assert world.client.get(url, headers=bearer(token)).json()["allow_self_erasure"] is True
