@@ -20,9 +20,10 @@ from companion.rights.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["data rights"])
 
 
-def render_personal_data(data: PersonalData) -> str:
-    """The readable page of a person's data: one document, no scripts, printable."""
-    return templates.get_template("rights/my_data.html").render(data=data)
+def render_personal_data(data: PersonalData, *, back: str | None = None) -> str:
+    """The readable page of a person's data: one document, no scripts, printable; `back`
+    links to the page it was opened from (none in a downloaded copy)."""
+    return templates.get_template("rights/my_data.html").render(data=data, back=back)
 
 
 @router.get(

@@ -86,7 +86,7 @@ def sign_out_everywhere(
 @router.get("/account/data", response_model=None)
 def my_data_page(session: SessionDep, user: WebUser) -> HTMLResponse:
     data = export.personal_data(session=session, principal=user, user_id=user.id)
-    return HTMLResponse(render_personal_data(data))
+    return HTMLResponse(render_personal_data(data, back="/account"))
 
 
 @router.get("/account/data.json", response_model=None)

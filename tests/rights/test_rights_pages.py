@@ -36,6 +36,7 @@ class TestYourData:
         page = eli.get("/account/data")
         assert page.status_code == 200
         assert "eli private" in page.text and "maya private" not in page.text
+        assert 'href="/account">Back to your account' in page.text
         assert "pending_review goal draft" not in page.text
         download = eli.get("/account/data.json")
         assert download.headers["content-disposition"].startswith("attachment")
