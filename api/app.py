@@ -26,6 +26,7 @@ from api.routes import (
     programs,
     relationships,
     review,
+    rights,
     scim,
     sign_in,
     threads,
@@ -45,6 +46,7 @@ from api.web import knowledge_pages as web_knowledge
 from api.web import matching_pages as web_matching
 from api.web import relationship_pages as web_relationships
 from api.web import review_pages as web_review
+from api.web import rights_pages as web_rights
 from api.web import sso as web_sso
 from companion import __version__
 from companion.runtime import Services
@@ -74,6 +76,27 @@ def _send_notifications(services: Services, stop: threading.Event) -> None:
             outbox.dispatch(sessions=services.sessions, settings=services.settings)
         except Exception:
             log.exception("Sending queued notifications failed; will retry")
+
+
+# Retention runs a while after start, then daily; `companion retention run` runs it now.
+RETENTION_FIRST_SECONDS = 15 * 60
+RETENTION_INTERVAL_SECONDS = 24 * 60 * 60
+
+
+def _apply_retention(services: Services, stop: threading.Event) -> None:
+    """Remove what the programs' retention settings say is due, in one transaction a run."""
+    from companion.accounts.principal import System
+    from companion.db import session_scope
+    from companion.rights import retention
+
+    wait = RETENTION_FIRST_SECONDS
+    while not stop.wait(wait):
+        wait = RETENTION_INTERVAL_SECONDS
+        try:
+            with session_scope(services.write_sessions) as session:
+                retention.run(session=session, principal=System("retention"), dry_run=False)
+        except Exception:
+            log.exception("Applying retention failed; will retry tomorrow")
 
 
 class CompanionApp(FastAPI):
@@ -106,6 +129,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             threading.Thread(
                 target=_send_notifications, args=(built, stop), name="outbox", daemon=True
             ).start()
+        if built.settings.retention_in_server:
+            threading.Thread(
+                target=_apply_retention, args=(built, stop), name="retention", daemon=True
+            ).start()
         try:
             yield
         finally:
@@ -136,6 +163,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     for router in (
         health.router,
         me.router,
+        rights.router,
         users.router,
         sign_in.router,
         programs.router,
@@ -161,6 +189,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_goals.router,
         web_inbox.router,
         web_admin.router,
+        web_rights.router,
         web_draft_links.router,
     ):
         app.include_router(router)

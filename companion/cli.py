@@ -1358,6 +1358,131 @@ def match_swap(
     say(f"Swapped: #{a.id} now scores {a.score:.3f}, #{b.id} now scores {b.score:.3f}.")
 
 
+# --- data rights -----------------------------------------------------------
+
+retention_app = typer.Typer(
+    help="How long each program keeps what (closed relationships, drafts, messages, audit).",
+    no_args_is_help=True,
+)
+app.add_typer(retention_app, name="retention")
+
+
+@users_app.command("export")
+def users_export(
+    email: Annotated[str, typer.Argument(help="The account's address.")],
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file (default: stdout).")
+    ] = None,
+) -> None:
+    """Everything held about one person, as JSON (what they download from their account page)."""
+    from companion.rights import erasure, export
+
+    with services() as built, unit_of_work(built, reads_only=True) as session:
+        data = export.personal_data(
+            session=session,
+            principal=CLI,
+            user_id=erasure.account_id(session=session, email=email),
+        )
+        text = data.model_dump_json(indent=2)
+    if output is None:
+        print(text)
+        return
+    output.write_text(text + "\n", encoding="utf-8")
+    say(f"Wrote the data of {email} to {output}.", to=err)
+
+
+@users_app.command("erase")
+def users_erase(
+    email: Annotated[str, typer.Argument(help="The account's address.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+) -> None:
+    """Erase a person: their account, profile, notes, goals and messages; shared records
+    keep "A former participant"; the audit trail keeps an erasure event."""
+    from companion.rights import erasure
+
+    if not yes:
+        fail(f"Erasing {email} cannot be undone: run again with --yes to confirm.")
+    with services() as built, unit_of_work(built) as session:
+        report = erasure.erase(
+            session=session,
+            principal=CLI,
+            user_id=erasure.account_id(session=session, email=email),
+            vectors=built.profile_vectors.index,
+        )
+    say(f"Erased account #{report.user_id}.")
+    for what, n in sorted(report.deleted.items()):
+        say(f"  deleted {what}: {n}")
+    for what, n in sorted(report.anonymised.items()):
+        say(f"  kept for the others, without the person: {what}: {n}")
+    say(f"  profile vectors deleted: {report.vectors_deleted}")
+    say(f"  audit events with who and data removed: {report.audit_events_redacted}")
+
+
+def _days(help_text: str) -> Any:
+    return typer.Option(min=1, help=f"{help_text} Days; omit to keep.")
+
+
+@retention_app.command("set")
+def retention_set(
+    program: Annotated[str, typer.Option(help="The program's name.")],
+    closed_relationships_days: Annotated[
+        int | None, _days("Relationships that ended, with everything in them.")
+    ] = None,
+    drafts_days: Annotated[int | None, _days("Drafts once decided.")] = None,
+    messages_days: Annotated[int | None, _days("Thread messages.")] = None,
+    audit_days: Annotated[int | None, _days("Who and data of audit events.")] = None,
+    self_erasure: Annotated[
+        bool | None,
+        typer.Option(
+            "--self-erasure/--no-self-erasure",
+            help="Whether participants may erase their own account (default: unchanged).",
+        ),
+    ] = None,
+) -> None:
+    """Set a program's retention periods (every period at once: one you omit keeps)."""
+    from companion.programs import service as programs
+    from companion.rights import retention
+    from companion.rights.schemas import RetentionSettings
+
+    with services() as built, unit_of_work(built) as session:
+        row = retention.configure(
+            session=session,
+            principal=CLI,
+            program_id=programs.require_by_name(session=session, name=program).id,
+            retention=RetentionSettings(
+                closed_relationships_days=closed_relationships_days,
+                drafts_days=drafts_days,
+                messages_days=messages_days,
+                audit_days=audit_days,
+            ),
+            allow_self_erasure=self_erasure,
+        )
+        kept = {k: v for k, v in row.retention.items() if v is not None}
+        allowed = row.allow_self_erasure
+    periods = ", ".join(f"{k} = {v}" for k, v in kept.items()) or "everything is kept"
+    say(f"{program}: {periods}; self-erasure {'allowed' if allowed else 'not allowed'}.")
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would go.")] = False,
+) -> None:
+    """Remove what each program's retention settings say is due (see `retention set`)."""
+    from companion.rights import retention
+
+    with services() as built, unit_of_work(built, reads_only=dry_run) as session:
+        report = retention.run(session=session, principal=CLI, dry_run=dry_run)
+    if not report.items:
+        say("No program has retention settings: everything is kept.")
+        return
+    verb = "would remove" if dry_run else "removed"
+    for item in report.items:
+        say(
+            f"{item.program}: {verb} {item.count} {item.what} "
+            f"(older than {item.older_than_days} day{'' if item.older_than_days == 1 else 's'})"
+        )
+
+
 def main() -> None:
     try:
         app()

@@ -14,3 +14,4 @@ def load_all_models() -> None:
     from companion.programs import models as _programs  # noqa: F401
     from companion.relationships import models as _relationships  # noqa: F401
     from companion.review import models as _review  # noqa: F401
+    from companion.rights import models as _rights  # noqa: F401

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         description="Bearer token a Prometheus scraper sends to read /metrics; unset means "
         "loopback clients only, and nobody in production.",
     )
+    retention_in_server: bool = Field(
+        default=True,
+        description="Each server process applies the programs' retention settings daily; "
+        "set false to run `companion retention run` from a scheduler instead.",
+    )
     outbox_in_server: bool = Field(
         default=True,
         description="Each server process sends queued notifications; set false when one "

@@ -4,9 +4,10 @@ everywhere."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from api.deps import ServicesDep, SessionDep
+from api.routes.rights import render_personal_data
 from api.web import forms
 from api.web.core import (
     Form,
@@ -20,6 +21,7 @@ from api.web.core import (
 from companion.accounts import web_sessions
 from companion.credentials import sign_in
 from companion.errors import CompanionError, TooManyRequests
+from companion.rights import erasure, export
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -34,6 +36,7 @@ def _page(
         status_code=status_code,
         open_sessions=web_sessions.active(session=session, principal=user, user_id=user.id),
         this_session=getattr(request.state, "web_session_id", None),
+        may_erase_self=erasure.may_erase_self(session=session, principal=user),
         **context,
     )
 
@@ -77,4 +80,42 @@ def sign_out_everywhere(
     web_sessions.sign_out_everywhere(session=session, principal=user, user_id=user.id)
     request.session.clear()
     flash(request, "You are signed out everywhere, in this browser too.")
+    return redirect("/login")
+
+
+@router.get("/account/data", response_model=None)
+def my_data_page(session: SessionDep, user: WebUser) -> HTMLResponse:
+    data = export.personal_data(session=session, principal=user, user_id=user.id)
+    return HTMLResponse(render_personal_data(data, back="/account"))
+
+
+@router.get("/account/data.json", response_model=None)
+def my_data_file(session: SessionDep, user: WebUser) -> JSONResponse:
+    data = export.personal_data(session=session, principal=user, user_id=user.id)
+    return JSONResponse(
+        data.model_dump(mode="json"),
+        headers={"Content-Disposition": 'attachment; filename="my-data.json"'},
+    )
+
+
+@router.post("/account/erase", response_model=None)
+def erase_my_account(
+    request: Request, session: SessionDep, services: ServicesDep, user: WebUser, form: Form
+) -> HTMLResponse | RedirectResponse:
+    if str(form.get("confirm", "")).strip().lower() != user.email:
+        return _page(
+            request,
+            session,
+            user,
+            status_code=422,
+            erase_errors={"confirm": "Type your email address exactly to confirm."},
+        )
+    erasure.erase(
+        session=session,
+        principal=user,
+        user_id=user.id,
+        vectors=services.profile_vectors.index,
+    )
+    request.session.clear()
+    flash(request, "Your account and your data are erased.")
     return redirect("/login")

@@ -29,5 +29,10 @@ class AuditEvent(Base):
     subject_id: Mapped[str] = mapped_column(String(100))
     program_id: Mapped[int | None] = mapped_column(index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # SHA-256 of the personal fields (actor_label, data). The event's hash covers this
+    # digest instead of the fields themselves, so erasing them (a person's right to
+    # erasure) leaves the chain verifiable; `redacted_at` says they were erased.
+    personal_digest: Mapped[str] = mapped_column(String(64))
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

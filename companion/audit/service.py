@@ -31,25 +31,72 @@ class Actor:
 SYSTEM = Actor(id=None, label="system")
 
 
+# What an event's hash covers. The personal fields (who by name, and the event's data)
+# enter only through their digest: erasing them keeps the chain verifiable, while any
+# change to the digest, or to anything else, still shows as an edit.
 HASHED_FIELDS = (
     "seq",
     "occurred_at",
     "actor_id",
-    "actor_label",
     "action",
     "subject_type",
     "subject_id",
     "program_id",
-    "data",
+    "personal_digest",
     "prev_hash",
 )
+PERSONAL_FIELDS = ("actor_label", "data")
+# What an erased event shows in place of its personal fields.
+REDACTED_LABEL = "erased"
+REDACTED_DATA: dict[str, Any] = {"erased": "personal data removed on request"}
+# The event that erases personal fields names the events it redacted under this key.
+ERASURE_ACTION = "account.erased"
+# Events that may name redacted events: an erasure, and retention's removal of old content.
+REDACTING_ACTIONS = (ERASURE_ACTION, "retention.applied")
+REDACTED_SEQS = "redacted_events"
+
+
+def _canonical(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def personal_digest(*, actor_label: str, data: dict[str, Any]) -> str:
+    return hashlib.sha256(_canonical({"actor_label": actor_label, "data": data})).hexdigest()
 
 
 def _event_hash(fields: dict[str, Any]) -> str:
     canonical = {name: fields[name] for name in HASHED_FIELDS}
     canonical["occurred_at"] = fields["occurred_at"].isoformat(timespec="microseconds")
-    encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(encoded.encode()).hexdigest()
+    return hashlib.sha256(_canonical(canonical)).hexdigest()
+
+
+def _new_fields(*, seq: int, prev_hash: str, actor: Actor, new: NewEvent) -> dict[str, Any]:
+    # Round-trip through JSON so the digest covers exactly what is stored.
+    data = json.loads(json.dumps(new.data or {}, default=str))
+    return {
+        "seq": seq,
+        "occurred_at": utcnow(),
+        "actor_id": actor.id,
+        "actor_label": actor.label,
+        "action": new.action,
+        "subject_type": new.subject_type,
+        "subject_id": str(new.subject_id),
+        "program_id": new.program_id,
+        "data": data,
+        "personal_digest": personal_digest(actor_label=actor.label, data=data),
+        "prev_hash": prev_hash,
+    }
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """One event for `record_many`: what `record` takes, less the session and actor."""
+
+    action: str
+    subject_type: str
+    subject_id: str | int
+    program_id: int | None = None
+    data: dict[str, Any] | None = None
 
 
 def record(
@@ -65,34 +112,16 @@ def record(
     """Append an event in the caller's transaction, chained to the latest one."""
     _serialise_appends(session)
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    fields: dict[str, Any] = {
-        "seq": 1 if last is None else last.seq + 1,
-        "occurred_at": utcnow(),
-        "actor_id": actor.id,
-        "actor_label": actor.label,
-        "action": action,
-        "subject_type": subject_type,
-        "subject_id": str(subject_id),
-        "program_id": program_id,
-        # Round-trip through JSON so the hash covers exactly what is stored.
-        "data": json.loads(json.dumps(data or {}, default=str)),
-        "prev_hash": GENESIS_HASH if last is None else last.hash,
-    }
+    fields = _new_fields(
+        seq=1 if last is None else last.seq + 1,
+        prev_hash=GENESIS_HASH if last is None else last.hash,
+        actor=actor,
+        new=NewEvent(action, subject_type, subject_id, program_id, data),
+    )
     event = AuditEvent(**fields, hash=_event_hash(fields))
     session.add(event)
     session.flush()
     return event
-
-
-@dataclass(frozen=True)
-class NewEvent:
-    """One event for `record_many`: what `record` takes, less the session and actor."""
-
-    action: str
-    subject_type: str
-    subject_id: str | int
-    program_id: int | None = None
-    data: dict[str, Any] | None = None
 
 
 def record_many(*, session: Session, actor: Actor, events: Sequence[NewEvent]) -> None:
@@ -108,18 +137,7 @@ def record_many(*, session: Session, actor: Actor, events: Sequence[NewEvent]) -
     seq, prev_hash = (0, GENESIS_HASH) if last is None else (last.seq, last.hash)
     for new in events:
         seq += 1
-        fields: dict[str, Any] = {
-            "seq": seq,
-            "occurred_at": utcnow(),
-            "actor_id": actor.id,
-            "actor_label": actor.label,
-            "action": new.action,
-            "subject_type": new.subject_type,
-            "subject_id": str(new.subject_id),
-            "program_id": new.program_id,
-            "data": json.loads(json.dumps(new.data or {}, default=str)),
-            "prev_hash": prev_hash,
-        }
+        fields = _new_fields(seq=seq, prev_hash=prev_hash, actor=actor, new=new)
         prev_hash = _event_hash(fields)
         session.add(AuditEvent(**fields, hash=prev_hash))
     session.flush()
@@ -144,10 +162,17 @@ class ChainProblem:
 
 
 def verify(*, session: Session) -> list[ChainProblem]:
-    """Walk the chain in order; report edited, missing or reordered events."""
+    """Walk the chain in order; report edited, missing or reordered events.
+
+    An event whose personal fields were erased is checked through the digest it
+    kept, and must be named by a later erasure event: erasing fields outside an
+    erasure shows as an edit.
+    """
     problems: list[ChainProblem] = []
     expected_prev = GENESIS_HASH
     expected_seq = 1
+    # Redacted events not yet named by an erasure event.
+    unexplained: set[int] = set()
     for event in _iter_events(session):
         if event.seq != expected_seq:
             problems.append(
@@ -163,9 +188,45 @@ def verify(*, session: Session) -> list[ChainProblem]:
         recomputed = _event_hash({name: getattr(event, name) for name in HASHED_FIELDS})
         if recomputed != event.hash:
             problems.append(ChainProblem(event.seq, "content does not match its hash: edited"))
+        if event.redacted_at is None:
+            digest = personal_digest(actor_label=event.actor_label, data=event.data)
+            if digest != event.personal_digest:
+                problems.append(
+                    ChainProblem(event.seq, "who or data does not match its digest: edited")
+                )
+        else:
+            unexplained.add(event.seq)
+        if event.action in REDACTING_ACTIONS:
+            unexplained -= set((event.data or {}).get(REDACTED_SEQS, []))
         expected_prev = event.hash
         expected_seq += 1
+    problems.extend(
+        ChainProblem(seq, "personal fields removed without an erasure event naming it: edited")
+        for seq in sorted(unexplained)
+    )
+    problems.sort(key=lambda p: p.seq)
     return problems
+
+
+def redact(*, session: Session, events: Sequence[AuditEvent]) -> list[int]:
+    """Erase the personal fields of events, keeping their digests; the seqs redacted.
+
+    The caller records an `account.erased` event naming these seqs (`REDACTED_SEQS`)
+    in the same transaction, or `verify` reports them as edited.
+    """
+    now = utcnow()
+    redacted = []
+    for event in events:
+        if event.redacted_at is not None:
+            continue
+        event.actor_label = REDACTED_LABEL
+        # A redacting event's data is only counts and the seqs it redacted (verify needs them).
+        if event.action not in REDACTING_ACTIONS:
+            event.data = dict(REDACTED_DATA)
+        event.redacted_at = now
+        redacted.append(event.seq)
+    session.flush()
+    return sorted(redacted)
 
 
 def _iter_events(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
@@ -214,6 +275,8 @@ def export_lines(*, session: Session, program_id: int | None) -> Iterator[str]:
                 "subject_id": event.subject_id,
                 "program_id": event.program_id,
                 "data": event.data,
+                "personal_digest": event.personal_digest,
+                "redacted": event.redacted_at is not None,
                 "prev_hash": event.prev_hash,
                 "hash": event.hash,
             },

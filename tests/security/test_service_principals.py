@@ -84,6 +84,19 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "message_payload": "pure: one message as a dict",
         "unread_for_user": "a person's own unread counts, never someone else's",
     },
+    "companion.rights.export": {},
+    "companion.rights.erasure": {
+        "account_id": "lookup by address for the command line (which acts as the System)",
+    },
+    "companion.rights.retention": {
+        "check": "pure: refuses a period under the logs' minimum",
+    },
+    "companion.rights.holdings": {"of": PARTS},
+    "companion.rights.policy": {
+        "account_not_found": "pure: builds the error every refusal shares",
+        "self_erasure_refusal": "why the account's own owner may not erase it; its callers "
+        "(require_may_erase, may_erase_self) checked who asks",
+    },
     "companion.relationships.feedback": {
         "questions_for": "pure: the questions of a session",
     },
