@@ -737,6 +737,51 @@ def participants_list(
     out.print(table)
 
 
+@participants_app.command("invite")
+def participants_invite(
+    program: Annotated[str, typer.Option(help="Program name.")],
+    all_pending: Annotated[
+        bool,
+        typer.Option(
+            "--all-pending",
+            help="Everyone not yet joined who holds no invitation that still works.",
+        ),
+    ] = False,
+    email: Annotated[
+        list[str] | None,
+        typer.Option(help="A participant to invite (again); repeat for several."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Email a one-use invitation link to people of a program who have not signed in yet.
+
+    Batches are committed as they go, with progress on stderr: if the run stops, run it
+    again with --all-pending to go on with the people left.
+    """
+    from companion.credentials import invitations
+    from companion.credentials.schemas import InviteReportPublic
+    from companion.programs import service as programs
+
+    if all_pending == bool(email):
+        fail("Give either --all-pending or one or more --email, not both.", code=2)
+    with services() as built:
+        with unit_of_work(built, reads_only=True) as session:
+            program_id = programs.require_by_name(session=session, name=program).id
+        report = invitations.invite_in_batches(
+            sessions=built.write_sessions,
+            principal=CLI,
+            program_id=program_id,
+            settings=built.settings,
+            emails=email or [],
+            all_pending=all_pending,
+            progress=lambda done, total: say(f"Invited {done} of {total}", to=err),
+        )
+    if as_json:
+        print(InviteReportPublic.of(report).model_dump_json())
+        return
+    say(report.summary)
+
+
 # --- relationships -------------------------------------------------------------
 
 
@@ -1099,6 +1144,7 @@ def outbox_send(
     import signal
     import threading
 
+    from companion.credentials import invitations
     from companion.review import outbox
 
     with services() as built:
@@ -1108,10 +1154,13 @@ def outbox_send(
         if every is not None:
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
         while True:
+            reminded = invitations.send_reminders(
+                sessions=built.write_sessions, settings=built.settings
+            )
             report = outbox.dispatch(sessions=built.sessions, settings=built.settings)
             with unit_of_work(built) as session:
                 left = outbox.pending_count(session)
-            counts = {**dataclasses.asdict(report), "pending": left}
+            counts = {"reminders": reminded, **dataclasses.asdict(report), "pending": left}
             if every is not None and not any(counts.values()):
                 pass  # a worker's quiet round: nothing to say
             elif as_json:
