@@ -245,15 +245,12 @@ def compose(
 ) -> Email:
     """The invitation (or its reminder) in words a coordinator would send themselves."""
     program_name = " ".join(program.name.split()) if program else PRODUCT
-    inviter_name = (
-        f"{inviter.display_name}" if inviter is not None else "The coordinators of the program"
-    )
     values = {
         "name": name,
         "product": PRODUCT,
         "program": program_name,
         "role": ROLE_WORDS.get(role or ""),
-        "inviter": inviter_name,
+        "inviter": inviter.display_name if inviter is not None else None,
         "contact": f"{inviter.display_name} at {inviter.email}" if inviter is not None else None,
         "link": link,
         "expires": _moment(expires_at),

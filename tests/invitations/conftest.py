@@ -4,14 +4,11 @@ and a few more people who have never signed in."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from email.message import EmailMessage
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from companion.participants import service as participants
 from companion.review import outbox
 from companion.settings import Settings
@@ -20,6 +17,8 @@ from tests.relationships.conftest import World, to_csv
 from tests.relationships.conftest import world as world
 from tests.review.test_outbox import MailRecorder
 from tests.review.test_outbox import mailbox as mailbox
+from tests.web.conftest import browser_for as browser_for
+from tests.web.conftest import web as web
 
 PUBLIC_URL = "https://mc.test"
 # Quinn (E4) of the world never signed in; these three are new to the program.
@@ -76,9 +75,3 @@ def links_in(text: str) -> list[str]:
 
 def mail_to(recorder: MailRecorder, address: str) -> list[EmailMessage]:
     return [message for recipients, message in recorder.messages if recipients == [address]]
-
-
-@pytest.fixture
-def stranger_client(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(services=world.services)) as client:
-        yield client
