@@ -113,9 +113,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/coordinator/programs/{program_id}/invitations"): {
         "data": {"email": "x@example.org"}
     },
-    ("POST", "/coordinator/programs/{program_id}/invitations/bulk"): {
-        "data": {"scope": "pending"}
-    },
+    ("POST", "/coordinator/programs/{program_id}/invitations/bulk"): {"data": {"scope": "pending"}},
     ("POST", "/coordinator/runs/{run_id}/swap"): {
         "data": {"first": "{proposal_id}", "second": "{proposal_id}"}
     },
