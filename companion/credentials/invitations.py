@@ -244,7 +244,7 @@ def compose(
     invited_at: datetime | None = None,
 ) -> Email:
     """The invitation (or its reminder) in words a coordinator would send themselves."""
-    program_name = " ".join(program.name.split()) if program else PRODUCT
+    program_name = " ".join(program.name.split()) if program else None
     values = {
         "name": name,
         "product": PRODUCT,
@@ -259,12 +259,13 @@ def compose(
         "reminder": reminder,
         "invited_on": _day(invited_at) if invited_at else "",
     }
+    place = program_name or PRODUCT
     if reminder:
-        subject = f"Reminder: your invitation to {program_name}"
+        subject = f"Reminder: your invitation to {place}"
     elif inviter is not None:
-        subject = f"{inviter.display_name} invites you to {program_name}"
+        subject = f"{inviter.display_name} invites you to {place}"
     else:
-        subject = f"You are invited to {program_name}"
+        subject = f"You are invited to {place}"
     values["subject"] = subject
     return Email(
         subject=subject,

@@ -44,11 +44,14 @@ class InvitationOutcome:
     email: str
     emailed: bool
     link: str | None = None
+    provider: str | None = None  # where single sign-on is on: the email links to it
 
     @property
     def notice(self) -> str:
         """What to tell whoever invited, once."""
         days = passwords.INVITATION_DAYS
+        if self.emailed and self.provider:
+            return f"Invitation sent to {self.email}; it links to sign-in with {self.provider}."
         if self.emailed:
             return f"Invitation sent to {self.email}; its link works once, for {days} days."
         return (
@@ -125,7 +128,11 @@ def invite(
         html=message.html,
         settings=settings,
     )
-    return InvitationOutcome(email=account.email, emailed=True)
+    return InvitationOutcome(
+        email=account.email,
+        emailed=True,
+        provider=settings.oidc_provider_name if settings.sso_enabled else None,
+    )
 
 
 def request_reset(*, session: Session, email: str, settings: Settings) -> None:

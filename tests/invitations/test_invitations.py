@@ -323,3 +323,31 @@ class TestWhoMayInvite:
             assert token not in events and token not in logged
             assert all(token not in body and token not in payload for body, payload in stored)
         assert {"invitations.sent", "invitations.reminded"} <= actions
+
+
+class TestOnePersonWithSingleSignOn:
+    @pytest.fixture
+    def settings(self, settings):
+        return settings.model_copy(
+            update={
+                "oidc_issuer": "https://id.example.org",
+                "oidc_client_id": "companion",
+                "oidc_provider_name": "Example ID",
+            }
+        )
+
+    def test_inviting_one_person_links_to_the_provider_too(
+        self, pilot: World, mailbox: tuple[MailRecorder, int]
+    ) -> None:
+        recorder, _ = mailbox
+        answer = pilot.client.post(
+            "/api/v1/users/invitations",
+            json={"email": "quinn@example.org"},
+            headers=pilot.headers("lead"),
+        )
+        assert answer.status_code == 200 and answer.json()["link"] is None
+        send_mail(pilot)
+        [message] = mail_to(recorder, "quinn@example.org")
+        assert links_in(plain(message)) == [f"{PUBLIC_URL}/login/sso"]
+        assert message["Subject"] == "lead invites you to Mentoring Companion"
+        assert "sign in to Mentoring Companion, where your mentoring program runs" in plain(message)
