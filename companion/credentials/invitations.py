@@ -16,7 +16,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased, load_only, sessionmaker
 
 from companion.accounts import passwords, policy
 from companion.accounts import service as accounts
@@ -148,8 +148,21 @@ def _state(now: datetime) -> ColumnElement[str]:
 
 def _with_states(program_id: int, now: datetime):
     state = _state(now).label("state")
+    # Who they are, not their profile: a large program's goals and skills are not read here.
+    shown = load_only(
+        Participant.id,
+        Participant.program_id,
+        Participant.user_id,
+        Participant.external_id,
+        Participant.name,
+        Participant.email,
+        Participant.role,
+        Participant.title,
+        Participant.capacity,
+    )
     return (
         select(Participant, state)
+        .options(shown)
         .outerjoin(User, User.id == Participant.user_id)
         .where(Participant.program_id == program_id)
     ), state
@@ -389,15 +402,20 @@ def _invite_batch(
     )
     actor = actor_of(principal)
     inviter = principal if isinstance(principal, User) else None
-    for participant, user in ready:
-        row, token = passwords.new_link(
+    links = [
+        passwords.new_link(
             user=user,
             purpose=LinkPurpose.invite,
             actor=actor,
             program_id=program.id,
             via_sso=settings.sso_enabled,
         )
-        session.add(row)
+        for _, user in ready
+    ]
+    # The links in one statement; each email below is flushed by the outbox as it is queued.
+    session.add_all([row for row, _ in links])
+    session.flush()
+    for (participant, user), (row, token) in zip(ready, links, strict=True):
         email = compose(
             name=user.display_name,
             program=program,
