@@ -11,8 +11,8 @@ from tests.review.test_outbox import MailRecorder
 
 def states_on(page: str) -> dict[str, str]:
     """Email -> the state the page shows for it."""
-    rows = re.findall(r"<td>([^<@]+@[^<]+)</td>.*?data-state=\"(\w+)\"", page, flags=re.DOTALL)
-    return dict(rows)
+    rows = re.findall(r'data-state="(\w+)".*?<td>([^<@\s]+@[^<]+)</td>', page, flags=re.DOTALL)
+    return {email: state for state, email in rows}
 
 
 def url(world: World, suffix: str = "") -> str:
