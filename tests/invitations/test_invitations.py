@@ -16,6 +16,7 @@ from companion.audit.models import AuditEvent
 from companion.credentials import invitations
 from companion.db.base import utcnow
 from companion.errors import InvalidInput
+from companion.participants import service as participants
 from companion.review.models import OutboxMessage
 from tests.helpers import TEST_SYSTEM
 from tests.invitations.conftest import (
@@ -27,7 +28,7 @@ from tests.invitations.conftest import (
     plain,
     send_mail,
 )
-from tests.relationships.conftest import World
+from tests.relationships.conftest import World, to_csv
 from tests.review.test_outbox import MailRecorder
 
 PASSWORD = "a long enough password"
@@ -280,6 +281,30 @@ class TestWhoMayInvite:
         assert unsigned.status_code == 401
         send_mail(pilot)
         assert [to for to, _ in recorder.messages] == [["nia@example.org"]]
+
+    def test_someone_also_in_a_program_the_coordinator_does_not_run_is_left_to_an_admin(
+        self, pilot: World
+    ) -> None:
+        with pilot.services.sessions() as session:
+            participants.import_participants(
+                session=session,
+                program_id=pilot.other,
+                data=to_csv(
+                    [("X1", "Quinn Roy", "quinn@example.org", "mentee", "UTC", "", "0", "")]
+                ),
+                filename="other.csv",
+                principal=TEST_SYSTEM,
+            )
+            session.commit()
+        reason = (
+            "they also take part in a program you do not coordinate; an administrator can "
+            "invite them"
+        )
+        for body in ({"emails": ["quinn@example.org"]}, {"all_pending": True}):
+            report = invite(pilot, **body).json()
+            assert {"email": "quinn@example.org", "reason": reason} in report["skipped"]
+        # Whoever coordinates every program may.
+        assert invite(pilot, "org", emails=["quinn@example.org"]).json()["invited"] == 1
 
     def test_an_email_goes_only_to_the_address_of_the_invitees_account(
         self, pilot: World, mailbox: tuple[MailRecorder, int]
