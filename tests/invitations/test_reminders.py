@@ -135,3 +135,20 @@ class TestTwoProcesses:
         assert reminders_queued(pilot) == sorted(NOT_JOINED)
         with pilot.services.sessions() as session:
             assert {i.reminders_sent for i in session.scalars(select(Invitation))} == {1}
+
+
+class TestSettings:
+    def test_days_come_comma_separated_and_bad_ones_are_named(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from pydantic import ValidationError
+
+        monkeypatch.setenv("COMPANION_INVITATION_REMINDER_DAYS", "2, 5, 9")
+        monkeypatch.setenv("COMPANION_INVITATION_REMINDERS", "3")
+        assert Settings(environment="test").invitation_reminder_days == [2, 5, 9]
+        monkeypatch.setenv("COMPANION_INVITATION_REMINDER_DAYS", "7,3")
+        with pytest.raises(ValidationError, match="rising order"):
+            Settings(environment="test")
+        monkeypatch.setenv("COMPANION_INVITATION_REMINDER_DAYS", "3")
+        with pytest.raises(ValidationError, match="give one per reminder"):
+            Settings(environment="test")
