@@ -19,6 +19,7 @@ from api.routes import (
     drafts,
     goals,
     health,
+    invitations,
     knowledge,
     matching,
     matching_modes,
@@ -69,10 +70,12 @@ OUTBOX_INTERVAL_SECONDS = 30
 def _send_notifications(services: Services, stop: threading.Event) -> None:
     """Send queued notifications every half minute; each message is claimed and settled in
     transactions of its own, so several server processes may do this at once."""
+    from companion.credentials import invitations
     from companion.review import outbox
 
     while not stop.wait(OUTBOX_INTERVAL_SECONDS):
         try:
+            invitations.send_reminders(sessions=services.write_sessions, settings=services.settings)
             outbox.dispatch(sessions=services.sessions, settings=services.settings)
         except Exception:
             log.exception("Sending queued notifications failed; will retry")
@@ -177,6 +180,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         review.router,
         scim.router,
         scim.tokens_router,
+        invitations.router,
         web_auth.router,
         web_sso.router,
         web_account.router,

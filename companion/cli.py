@@ -58,6 +58,12 @@ draft_app = typer.Typer(
 app.add_typer(draft_app, name="draft")
 outbox_app = typer.Typer(help="Notifications of delivered drafts.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+scim_app = typer.Typer(help="SCIM provisioning by an identity provider.", no_args_is_help=True)
+scim_token_app = typer.Typer(
+    help="The tokens an identity provider's SCIM client sends.", no_args_is_help=True
+)
+scim_app.add_typer(scim_token_app, name="token")
+app.add_typer(scim_app, name="scim")
 
 out = Console()
 err = Console(stderr=True)
@@ -720,6 +726,74 @@ def kb_eval(
     out.print(table)
 
 
+# --- scim ----------------------------------------------------------------------
+
+
+@scim_token_app.command("create")
+def scim_token_create(
+    name: Annotated[str, typer.Option(help="Which provider it is for, e.g. Okta.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a token for an identity provider's SCIM client; it is shown once."""
+    from companion.identity import provisioning
+
+    with services() as built, unit_of_work(built) as session:
+        issued = provisioning.create_token(session=session, principal=CLI, name=name)
+        token_id = issued.token.id
+    if as_json:
+        print(json.dumps({"id": token_id, "name": name, "token": issued.plaintext}))
+        return
+    say(f"Created SCIM token {token_id} ({name}). Give it to the provider as its bearer token;")
+    say("it is shown only now:", to=err)
+    print(issued.plaintext)
+
+
+@scim_token_app.command("list")
+def scim_token_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List SCIM tokens: id, name, who created it, when last used, whether revoked."""
+    from companion.identity import provisioning
+
+    with services() as built, unit_of_work(built, reads_only=True) as session:
+        rows = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_by": t.created_by,
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in provisioning.list_tokens(session=session, principal=CLI)
+        ]
+    if as_json:
+        print(json.dumps(rows))
+        return
+    if not rows:
+        say("No SCIM tokens. Create one with `companion scim token create --name <provider>`.")
+    for row in rows:
+        state = f"revoked {row['revoked_at'][:10]}" if row["revoked_at"] else "live"
+        used = f"last used {row['last_used_at'][:10]}" if row["last_used_at"] else "never used"
+        say(
+            f"#{row['id']}  {row['name']}  {row['prefix']}…  {state}, {used}; created by "
+            f"{row['created_by']} on {row['created_at'][:10]}"
+        )
+
+
+@scim_token_app.command("revoke")
+def scim_token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The number `companion scim token list` shows.")],
+) -> None:
+    """Revoke a SCIM token: the provider's next request with it is refused."""
+    from companion.identity import provisioning
+
+    with services() as built, unit_of_work(built) as session:
+        token = provisioning.revoke_token(session=session, principal=CLI, token_id=token_id)
+        say(f"SCIM token {token.id} ({token.name}) is revoked.")
+
+
 # --- participants --------------------------------------------------------------
 
 
@@ -832,6 +906,51 @@ def participants_list(
     for p in page.items:
         table.add_row(p.external_id, p.name, p.role, p.title, p.timezone)
     out.print(table)
+
+
+@participants_app.command("invite")
+def participants_invite(
+    program: Annotated[str, typer.Option(help="Program name.")],
+    all_pending: Annotated[
+        bool,
+        typer.Option(
+            "--all-pending",
+            help="Everyone not yet joined who holds no invitation that still works.",
+        ),
+    ] = False,
+    email: Annotated[
+        list[str] | None,
+        typer.Option(help="A participant to invite (again); repeat for several."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Email a one-use invitation link to people of a program who have not signed in yet.
+
+    Batches are committed as they go, with progress on stderr: if the run stops, run it
+    again with --all-pending to go on with the people left.
+    """
+    from companion.credentials import invitations
+    from companion.credentials.schemas import InviteReportPublic
+    from companion.programs import service as programs
+
+    if all_pending == bool(email):
+        fail("Give either --all-pending or one or more --email, not both.", code=2)
+    with services() as built:
+        with unit_of_work(built, reads_only=True) as session:
+            program_id = programs.require_by_name(session=session, name=program).id
+        report = invitations.invite_in_batches(
+            sessions=built.write_sessions,
+            principal=CLI,
+            program_id=program_id,
+            settings=built.settings,
+            emails=email or [],
+            all_pending=all_pending,
+            progress=lambda done, total: say(f"Invited {done} of {total}", to=err),
+        )
+    if as_json:
+        print(InviteReportPublic.of(report).model_dump_json())
+        return
+    say(report.summary)
 
 
 # --- relationships -------------------------------------------------------------
@@ -1196,6 +1315,7 @@ def outbox_send(
     import signal
     import threading
 
+    from companion.credentials import invitations
     from companion.review import outbox
 
     with services() as built:
@@ -1205,10 +1325,13 @@ def outbox_send(
         if every is not None:
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
         while True:
+            reminded = invitations.send_reminders(
+                sessions=built.write_sessions, settings=built.settings
+            )
             report = outbox.dispatch(sessions=built.sessions, settings=built.settings)
             with unit_of_work(built) as session:
                 left = outbox.pending_count(session)
-            counts = {**dataclasses.asdict(report), "pending": left}
+            counts = {"reminders": reminded, **dataclasses.asdict(report), "pending": left}
             if every is not None and not any(counts.values()):
                 pass  # a worker's quiet round: nothing to say
             elif as_json:

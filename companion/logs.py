@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +43,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+# A one-time link's token in a path (/invite/<token>, /reset/<token>): never written out.
+_LINK_TOKEN = re.compile(r"/(invite|reset)/[^/?#\s\"]+")
+
+
+class HideLinkTokens(logging.Filter):
+    """Replace the token of a one-time link in a log line's arguments (uvicorn's access
+    line has the path a browser asked for) with `…`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _LINK_TOKEN.sub(r"/\1/…", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = _LINK_TOKEN.sub(r"/\1/…", record.msg)
+        return True
+
+
 def log_config(*, json_lines: bool, level: str = "info") -> dict[str, Any]:
     """A `logging.config.dictConfig` for `companion serve` (uvicorn's loggers included).
 
@@ -59,6 +79,7 @@ def log_config(*, json_lines: bool, level: str = "info") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"default": formatter},
+        "filters": {"links": {"()": HideLinkTokens}},
         "handlers": {"default": {**handler, "stream": "ext://sys.stderr"}},
         "root": {"handlers": ["default"], "level": level.upper()},
         "loggers": {
@@ -66,6 +87,7 @@ def log_config(*, json_lines: bool, level: str = "info") -> dict[str, Any]:
             "uvicorn.error": {"handlers": [], "propagate": True},
             "uvicorn.access": {
                 "handlers": [],
+                "filters": ["links"],
                 "propagate": not json_lines,
                 "level": "WARNING" if json_lines else level.upper(),
             },

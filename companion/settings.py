@@ -123,6 +123,39 @@ class Settings(BaseSettings):
         default=True, description="Whether people may still sign in with a password."
     )
 
+    # Reminders of unanswered invitations (docs/invitations.md): at most this many, each
+    # the given number of days after the invitation was sent.
+    invitation_reminders: int = Field(
+        default=2, ge=0, le=10, description="Reminders of an unanswered invitation, at most."
+    )
+    invitation_reminder_days: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [3, 7],
+        description="Days after the invitation each reminder goes (comma-separated).",
+    )
+
+    @field_validator("invitation_reminder_days", mode="before")
+    @classmethod
+    def _reminder_days(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _reminders_scheduled(self) -> Settings:
+        days = self.invitation_reminder_days
+        if any(day < 1 for day in days) or days != sorted(set(days)):
+            raise ValueError(
+                "COMPANION_INVITATION_REMINDER_DAYS must be whole days from 1 up, in rising "
+                f"order, e.g. 3,7 (got {','.join(map(str, days))})"
+            )
+        if len(days) < self.invitation_reminders:
+            raise ValueError(
+                f"COMPANION_INVITATION_REMINDERS is {self.invitation_reminders} but "
+                f"COMPANION_INVITATION_REMINDER_DAYS names {len(days)} day(s): give one per "
+                "reminder"
+            )
+        return self
+
     @field_validator("oidc_allowed_domains", mode="before")
     @classmethod
     def _domains(cls, value: object) -> object:

@@ -188,6 +188,63 @@ def schema(schema_id: str, provisioner: ProvisionerDep) -> JSONResponse:
     raise ScimError(404, f"No schema {schema_id!r}.")
 
 
+# Searching with POST ----------------------------------------------------------------
+
+
+def _shown_by(search: provisioning.Search) -> ResponseParameters | None:
+    if not search.attributes and not search.excluded_attributes:
+        return None
+    try:
+        return ResponseParameters(
+            attributes=search.attributes, excluded_attributes=search.excluded_attributes
+        )
+    except ValueError as exc:
+        raise ScimError(400, f"Invalid attributes: {exc}", "invalidValue") from None
+
+
+@router.post("/.search")
+def search_everything(
+    request: Request, session: SessionDep, provisioner: ProvisionerDep, body: Body
+) -> JSONResponse:
+    search = provisioning.read_search(body)
+    found = provisioning.search_all(
+        session=session, principal=provisioner, search=search, base_url=_base(request)
+    )
+    return _answer(found, Context.SEARCH_RESPONSE, shown=_shown_by(search))
+
+
+@router.post("/Users/.search")
+def search_users(
+    request: Request, session: SessionDep, provisioner: ProvisionerDep, body: Body
+) -> JSONResponse:
+    search = provisioning.read_search(body)
+    listing = provisioning.list_users(
+        session=session,
+        principal=provisioner,
+        filter=search.filter,
+        start_index=search.start_index,
+        count=search.count,
+        base_url=_base(request),
+    )
+    return _answer(listing, Context.SEARCH_RESPONSE, shown=_shown_by(search))
+
+
+@router.post("/Groups/.search")
+def search_groups(
+    request: Request, session: SessionDep, provisioner: ProvisionerDep, body: Body
+) -> JSONResponse:
+    search = provisioning.read_search(body)
+    listing = provisioning.list_groups(
+        session=session,
+        principal=provisioner,
+        filter=search.filter,
+        start_index=search.start_index,
+        count=search.count,
+        base_url=_base(request),
+    )
+    return _answer(listing, Context.SEARCH_RESPONSE, shown=_shown_by(search))
+
+
 # Users ------------------------------------------------------------------------------
 
 

@@ -22,6 +22,8 @@ from api.routes.matching import MAX_FILE_BYTES
 from api.web import admin_pages, forms
 from api.web.core import Form, WebUser, flash, redirect, render
 from companion.accounts.models import User
+from companion.credentials import invitations
+from companion.credentials.invitations import InviteState
 from companion.errors import CompanionError, InvalidInput
 from companion.matching import service as matching
 from companion.matching.fairness import MIN_GROUP
@@ -296,23 +298,38 @@ def _participants_page(
     page: PageParams,
     *,
     status_code: int = 200,
+    state: InviteState | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    rows, total = participants.list_participants(
+    rows, total = invitations.list_statuses(
         session=session,
-        program_id=program.id,
         principal=user,
+        program_id=program.id,
+        state=state,
         limit=page.limit,
         offset=page.offset,
     )
+    base = f"/coordinator/programs/{program.id}/participants"
+    settings = request.app.state.services.settings
+    states = invitations.count_states(session=session, principal=user, program_id=program.id)
     return render(
         request,
         "coordinator/participants.html",
         user=user,
         status_code=status_code,
         program=program,
-        participants=rows,
-        pages=pager(page, total, f"/coordinator/programs/{program.id}/participants"),
+        statuses=rows,
+        state=state,
+        states=states,
+        pending=states[InviteState.not_invited] + states[InviteState.expired],
+        state_labels=invitations.STATE_LABELS,
+        emails_configured=bool(settings.smtp_host),
+        sso=settings.sso_enabled,
+        sso_name=settings.oidc_provider_name,
+        invitation_days=invitations.INVITATION_DAYS,
+        reminder_days=settings.invitation_reminder_days[: settings.invitation_reminders],
+        pages=pager(page, total, f"{base}?state={state.value}" if state else base),
+        when=_when,
         **context,
     )
 
@@ -350,10 +367,15 @@ def _problems_of(exc: CompanionError) -> list[dict[str, Any]]:
 
 @router.get("/coordinator/programs/{program_id}/participants", response_model=None)
 def participant_list(
-    request: Request, program_id: int, user: WebUser, session: SessionDep, page: PageDep
+    request: Request,
+    program_id: int,
+    user: WebUser,
+    session: SessionDep,
+    page: PageDep,
+    state: InviteState | None = None,
 ) -> HTMLResponse:
     program = _program_for(session, user, program_id)
-    return _participants_page(request, session, user, program, page)
+    return _participants_page(request, session, user, program, page, state=state)
 
 
 @router.post("/coordinator/programs/{program_id}/participants", response_model=None)
@@ -462,6 +484,47 @@ def invite(
             email=email,
         )
     flash(request, outcome.notice)
+    return redirect(f"/coordinator/programs/{program_id}/participants")
+
+
+@router.post("/coordinator/programs/{program_id}/invitations/bulk", response_model=None)
+def invite_in_bulk(
+    request: Request,
+    program_id: int,
+    user: WebUser,
+    session: SessionDep,
+    services: ServicesDep,
+    form: Form,
+    page: PageDep,
+) -> HTMLResponse | RedirectResponse:
+    """Invite the people ticked in the list, or everyone not yet joined, by email."""
+    program = _program_for(session, user, program_id)
+    everyone = form.get("scope") == "pending"
+    chosen = [str(v) for v in form.getlist("email")] if not everyone else []
+    try:
+        report = forms.run(
+            session,
+            lambda: invitations.invite_participants(
+                session=session,
+                principal=user,
+                program_id=program.id,
+                settings=services.settings,
+                emails=chosen,
+                all_pending=everyone,
+            ),
+            **forms.beside("invite"),
+        )
+    except forms.Refused as refused:
+        return _participants_page(
+            request,
+            session,
+            user,
+            program,
+            page,
+            status_code=refused.status_code,
+            errors=refused.errors,
+        )
+    flash(request, report.summary)
     return redirect(f"/coordinator/programs/{program_id}/participants")
 
 

@@ -86,29 +86,58 @@ def has_credentials(session: Session, user: User) -> bool:
     return session.scalars(live.limit(1)).first() is not None
 
 
-def issue_link(*, session: Session, user: User, purpose: LinkPurpose, actor: Actor) -> str:
-    """A new one-time token to set `user`'s password; earlier unused ones stop working."""
-    now = utcnow()
+def new_token() -> str:
+    """A one-time token for a link; only its digest is ever stored."""
+    return secrets.token_urlsafe(24)
+
+
+def revoke_links(*, session: Session, user_ids: list[int], purpose: LinkPurpose) -> None:
+    """Unused links of these accounts for this purpose stop working."""
     session.execute(
         update(Invitation)
         .where(
-            Invitation.user_id == user.id,
+            Invitation.user_id.in_(user_ids),
             Invitation.purpose == purpose,
             Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
         )
-        .values(used_at=now)
+        .values(revoked_at=utcnow()),
+        execution_options={"synchronize_session": False},
     )
-    token = secrets.token_urlsafe(24)
-    session.add(
-        Invitation(
-            user_id=user.id,
-            token_hash=hash_token(token),
-            purpose=purpose,
-            created_by=actor.label,
-            created_at=now,
-            expires_at=now + LINK_LIFETIME[purpose],
-        )
+
+
+def new_link(
+    *,
+    user: User,
+    purpose: LinkPurpose,
+    actor: Actor,
+    program_id: int | None = None,
+    via_sso: bool = False,
+) -> tuple[Invitation, str]:
+    """An unsaved link row and its token (only the token's digest is stored)."""
+    now = utcnow()
+    token = new_token()
+    row = Invitation(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        purpose=purpose,
+        created_by=actor.label,
+        created_at=now,
+        expires_at=now + LINK_LIFETIME[purpose],
+        program_id=program_id,
+        via_sso=via_sso,
+        reminders_sent=0,
     )
+    return row, token
+
+
+def issue_link(
+    *, session: Session, user: User, purpose: LinkPurpose, actor: Actor, via_sso: bool = False
+) -> str:
+    """A new one-time token to set `user`'s password; earlier unused ones stop working."""
+    revoke_links(session=session, user_ids=[user.id], purpose=purpose)
+    row, token = new_link(user=user, purpose=purpose, actor=actor, via_sso=via_sso)
+    session.add(row)
     session.flush()
     audit.record(
         session=session,
@@ -128,6 +157,9 @@ def invitation(*, session: Session, token: str) -> Invitation:
     if (
         found is None
         or found.used_at is not None
+        or found.revoked_at is not None
+        # Sent where the provider signs people in: its token was never sent to anyone.
+        or found.via_sso
         or found.expires_at < utcnow()
         # An invitation sets a first password; it never replaces one.
         or (found.purpose == LinkPurpose.invite and found.user.password_hash is not None)

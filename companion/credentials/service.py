@@ -26,6 +26,7 @@ from companion.accounts.models import (
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
+from companion.credentials import invitations
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from companion.participants.models import Participant
@@ -43,11 +44,14 @@ class InvitationOutcome:
     email: str
     emailed: bool
     link: str | None = None
+    provider: str | None = None  # where single sign-on is on: the email links to it
 
     @property
     def notice(self) -> str:
         """What to tell whoever invited, once."""
         days = passwords.INVITATION_DAYS
+        if self.emailed and self.provider:
+            return f"Invitation sent to {self.email}; it links to sign-in with {self.provider}."
         if self.emailed:
             return f"Invitation sent to {self.email}; its link works once, for {days} days."
         return (
@@ -97,26 +101,38 @@ def invite(
             details=[{"field": "email", "message": "already signed up"}],
         )
     token = passwords.issue_link(
-        session=session, user=account, purpose=LinkPurpose.invite, actor=actor_of(principal)
+        session=session,
+        user=account,
+        purpose=LinkPurpose.invite,
+        actor=actor_of(principal),
+        via_sso=by_email and settings.sso_enabled,
     )
-    link = _link(settings, "invite", token)
     if not by_email:
-        return InvitationOutcome(email=account.email, emailed=False, link=link)
-    days = passwords.INVITATION_DAYS
+        return InvitationOutcome(
+            email=account.email, emailed=False, link=_link(settings, "invite", token)
+        )
+    message = invitations.compose(
+        name=account.display_name,
+        program=None,
+        role=None,
+        inviter=principal if isinstance(principal, User) else None,
+        link=invitations.link_for(settings, token),
+        expires_at=utcnow() + passwords.LINK_LIFETIME[LinkPurpose.invite],
+        settings=settings,
+    )
     outbox.enqueue_account_email(
         session=session,
         user=account,
-        subject=f"You are invited to {PRODUCT}",
-        body=(
-            f"Hello {account.display_name},\n\n"
-            f"You have been invited to sign in to {PRODUCT}, where your mentoring program "
-            f"runs. Choose your password here (the link works once, for {days} days):\n\n"
-            f"{link}\n\n"
-            "If you did not expect this, you can ignore this message."
-        ),
+        subject=message.subject,
+        body=message.text,
+        html=message.html,
         settings=settings,
     )
-    return InvitationOutcome(email=account.email, emailed=True)
+    return InvitationOutcome(
+        email=account.email,
+        emailed=True,
+        provider=settings.oidc_provider_name if settings.sso_enabled else None,
+    )
 
 
 def request_reset(*, session: Session, email: str, settings: Settings) -> None:

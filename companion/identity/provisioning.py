@@ -33,6 +33,7 @@ from scim2_models import (
     Name,
     PatchOp,
     SCIMException,
+    SearchRequest,
     User,
 )
 from sqlalchemy import delete, func, or_, select, update
@@ -131,6 +132,12 @@ def revoke_token(*, session: Session, principal: Principal, token_id: int) -> Sc
     return token
 
 
+def list_tokens(*, session: Session, principal: Principal) -> list[ScimToken]:
+    """Every SCIM token, newest first (never the token itself): administrators only."""
+    policy.require_admin(principal)
+    return list(session.scalars(select(ScimToken).order_by(ScimToken.id.desc())))
+
+
 def authenticate(*, session: Session, token: str) -> Provisioner:
     """The provisioner a SCIM bearer token stands for, or Unauthenticated."""
     if not token.startswith(SCIM_TOKEN_PREFIX):
@@ -203,6 +210,78 @@ def _page(start_index: str | None, count: str | None) -> tuple[int, int]:
     wanted = _number("count", count)
     size = DEFAULT_COUNT if wanted is None else max(0, min(wanted, MAX_COUNT))
     return start, size
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search sent with POST …/.search (RFC 7644, section 3.4.3), as the GET query has it."""
+
+    filter: str | None
+    start_index: str | None
+    count: str | None
+    attributes: list[str] | None
+    excluded_attributes: list[str] | None
+
+
+def read_search(payload: object) -> Search:
+    """The search a POST body asks for; a body that is not a SearchRequest is refused."""
+    if not isinstance(payload, dict):
+        raise ScimError(400, "The body must be a SearchRequest object.", "invalidSyntax")
+    request = _parse(SearchRequest, payload, Context.SEARCH_REQUEST)
+    text = payload.get("filter")
+    if text is not None and not isinstance(text, str):
+        raise ScimError(400, "filter must be a string.", "invalidFilter")
+    return Search(
+        filter=text,
+        start_index=None if request.start_index is None else str(request.start_index),
+        count=None if request.count is None else str(request.count),
+        attributes=request.attributes,
+        excluded_attributes=request.excluded_attributes,
+    )
+
+
+def search_all(
+    *, session: Session, principal: object, search: Search, base_url: str
+) -> ListResponse[User | Group]:
+    """A search at the root: users, then groups, as one list (RFC 7644, section 3.4.3).
+
+    `id eq` and `externalId eq` look in both; `userName eq` only among users and
+    `displayName eq` only among groups.
+    """
+    _require(principal)
+    wanted = _equality(search.filter, {"username", "displayname", "externalid", "id"})
+    attribute = wanted[0] if wanted else None
+    start, size = _page(search.start_index, search.count)
+    users = groups = None
+    if attribute != "displayname":
+        users = list_users(
+            session=session,
+            principal=principal,
+            filter=search.filter,
+            start_index=str(start),
+            count=str(size),
+            base_url=base_url,
+        )
+    users_total = users.total_results if users else 0
+    if attribute != "username":
+        first_group = max(1, start - users_total)
+        taken = len(users.resources or []) if users else 0
+        groups = list_groups(
+            session=session,
+            principal=principal,
+            filter=search.filter,
+            start_index=str(first_group),
+            count=str(size - taken),
+            base_url=base_url,
+        )
+    found: list[User | Group] = [*(users.resources or [] if users else [])]
+    found += [*(groups.resources or [] if groups else [])]
+    return ListResponse[User | Group](
+        total_results=users_total + (groups.total_results if groups else 0),
+        start_index=start,
+        items_per_page=len(found),
+        resources=found or None,
+    )
 
 
 # Users --------------------------------------------------------------------------------

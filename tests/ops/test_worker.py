@@ -68,4 +68,6 @@ def test_the_worker_sends_a_queued_invitation_and_stops_on_sigterm(settings: Set
     assert worker.returncode == 0, errors
     assert mailbox.recipients == [["newcomer@example.org"]]
     rounds = [json.loads(line) for line in output.splitlines()]
-    assert rounds == [{"sent": 1, "retried": 0, "failed": 0, "cancelled": 0, "pending": 0}]
+    assert rounds == [
+        {"reminders": 0, "sent": 1, "retried": 0, "failed": 0, "cancelled": 0, "pending": 0}
+    ]

@@ -152,7 +152,8 @@ def _links_in(recorder: MailRecorder, to: str, path: str) -> list[str]:
     found = []
     for recipients, message in recorder.messages:
         if recipients == [to]:
-            found += re.findall(rf"https://mc\.test/{path}/[\w-]+", message.get_content())
+            text = message.get_body(("plain",)).get_content()
+            found += re.findall(rf"https://mc\.test/{path}/[\w-]+", text)
     return found
 
 

@@ -73,6 +73,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/coordinator/programs/{program_id}/participants"): COORDINATOR,
     ("POST", "/coordinator/programs/{program_id}/participants"): COORDINATOR,
     ("POST", "/coordinator/programs/{program_id}/invitations"): COORDINATOR,
+    ("POST", "/coordinator/programs/{program_id}/invitations/bulk"): COORDINATOR,
     ("GET", "/coordinator/programs/{program_id}/matching"): COORDINATOR,
     ("POST", "/coordinator/programs/{program_id}/matching"): COORDINATOR,
     ("GET", "/coordinator/runs/{run_id}"): COORDINATOR,
@@ -112,6 +113,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/coordinator/programs/{program_id}/invitations"): {
         "data": {"email": "x@example.org"}
     },
+    ("POST", "/coordinator/programs/{program_id}/invitations/bulk"): {"data": {"scope": "pending"}},
     ("POST", "/coordinator/runs/{run_id}/swap"): {
         "data": {"first": "{proposal_id}", "second": "{proposal_id}"}
     },
