@@ -1095,10 +1095,12 @@ def outbox_send(
         ),
     ] = None,
 ):
-    """Send the notifications that are due now (`companion serve` does this every 30 s)."""
+    """Prepare the notifications that are due (docs/notifications.md) and send what is
+    queued (`companion serve` does this every 30 s)."""
     import signal
     import threading
 
+    from companion.notifications import job as notifications
     from companion.review import outbox
 
     with services() as built:
@@ -1108,10 +1110,13 @@ def outbox_send(
         if every is not None:
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
         while True:
+            prepared = notifications.run(sessions=built.write_sessions, settings=built.settings)
             report = outbox.dispatch(sessions=built.sessions, settings=built.settings)
             with unit_of_work(built) as session:
                 left = outbox.pending_count(session)
             counts = {**dataclasses.asdict(report), "pending": left}
+            if prepared.queued or prepared.digests:
+                counts["notified"] = prepared.queued + prepared.digests
             if every is not None and not any(counts.values()):
                 pass  # a worker's quiet round: nothing to say
             elif as_json:

@@ -1,0 +1,1208 @@
+"""The notifications job: audit events and the clock become notifications, and due
+notifications become emails and team chat posts in the outbox.
+
+One pass (`run`) does, each step in short transactions of its own:
+
+1. `collect`: reads the audit events after a stored cursor (every change is audited in
+   the same transaction as the change itself, whether it came through the API, a page
+   or the command line) and records one notification per recipient and occurrence.
+2. `schedule`: the time-driven notices: a reminder the day before a session, a stalled
+   pair for the program's coordinators.
+3. `deliver`: each due notification is claimed, checked again (is the account active,
+   is the person still a member, did they turn the kind off?) and queued in the outbox
+   as an email of its own, or left for the person's daily digest.
+4. `send_digests`: once a day per person, after DIGEST_HOUR on their clock, one email
+   with everything they chose to hear about in a digest.
+
+Every notification has a `dedupe_key` with a unique constraint: two server processes, or
+a server and `companion outbox send`, that run the job at the same moment never record
+(and so never send) the same notice twice. Claims are compare-and-set updates, as in
+the outbox.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from companion.accounts.models import User
+from companion.audit.models import AuditEvent
+from companion.db.base import utcnow
+from companion.errors import InvalidInput
+from companion.matching.models import MatchProposal, MatchRun
+from companion.notifications import policy, preferences
+from companion.notifications import render as rendering
+from companion.notifications.models import (
+    Delivery,
+    Kind,
+    Notification,
+    NotificationCursor,
+    NotificationStatus,
+    TeamChat,
+)
+from companion.notifications.render import Content, Invitation, Section
+from companion.participants.models import Participant
+from companion.programs.models import Program
+from companion.relationships import access, health
+from companion.relationships.models import (
+    Feedback,
+    Goal,
+    GoalVisibility,
+    MentoringSession,
+    Message,
+    Relationship,
+    RelationshipMember,
+    RelationshipStatus,
+    SessionStatus,
+)
+from companion.relationships.scheduling import local_time
+from companion.review import delivery as gate
+from companion.review import outbox
+from companion.settings import Settings
+
+CURSOR = "audit"
+BATCH = 500
+# Messages of a thread are told in one email per recipient per window.
+THREAD_WINDOW = timedelta(minutes=30)
+# A reminder goes out once a session is at most this far ahead.
+REMINDER_AHEAD = timedelta(hours=24)
+# The daily digest goes out once the recipient's clock has passed this hour.
+DIGEST_HOUR = 7
+DIGEST = "digest"
+TEAM_CHAT = "team_chat"
+AWAITING_DIGEST = "awaiting the daily digest"
+# Profile fields a matched person sees of the other (never contact or demographic data).
+SHARED_FIELDS = (
+    ("title", "Role"),
+    ("department", "Department"),
+    ("location", "Location"),
+    ("timezone", "Time zone"),
+    ("expertise", "Experience they offer"),
+    ("goals", "What they want to work on"),
+)
+QUOTE_MAX = 1200
+UID_DOMAIN = "mentoring-companion"
+CHANGE_TEXT = {
+    "booked": "A mentoring session with {with_whom} has been booked. The calendar invitation "
+    "is attached: accept it to add the session to your calendar.",
+    "moved": "Your mentoring session with {with_whom} has moved to a new time. The attached "
+    "calendar update replaces the old entry.",
+    "cancelled": "Your mentoring session with {with_whom} has been cancelled. The attached "
+    "calendar update removes it from your calendar.",
+}
+
+ACTIONS = (
+    "matching.proposal_approved",
+    "relationships.circle_formed",
+    "sessions.booked",
+    "sessions.updated",
+    "threads.message_posted",
+    "goals.created",
+    "goals.shared",
+    "matching.run_created",
+)
+
+
+@dataclass(frozen=True)
+class JobReport:
+    """What one pass of the job did."""
+
+    recorded: int = 0
+    queued: int = 0
+    skipped: int = 0
+    digests: int = 0
+
+
+def run(
+    *, sessions: sessionmaker[Session], settings: Settings, now: datetime | None = None
+) -> JobReport:
+    """One pass of the whole job; safe to run in several processes at once.
+
+    A job, not a service of a request: it opens sessions of its own (pass writing
+    sessions, which begin immediately on SQLite) and commits as it goes.
+    """
+    now = now or utcnow()
+    with sessions() as session:
+        recorded = collect(session=session, now=now)
+        recorded += schedule(session=session, now=now)
+        queued, skipped = deliver(session=session, settings=settings, now=now)
+        digests = send_digests(session=session, settings=settings, now=now)
+    return JobReport(recorded=recorded, queued=queued, skipped=skipped, digests=digests)
+
+
+# --- recording -------------------------------------------------------------------------
+
+
+def _row(
+    key: str,
+    kind: str,
+    *,
+    user_id: int | None,
+    program_id: int | None,
+    relationship_id: int | None,
+    context: dict[str, Any],
+    due_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "dedupe_key": key[:200],
+        "kind": kind,
+        "user_id": user_id,
+        "program_id": program_id,
+        "relationship_id": relationship_id,
+        "context": context,
+        "status": NotificationStatus.pending,
+        "due_at": due_at,
+        "outcome": "",
+        "created_at": utcnow(),
+    }
+
+
+def _record(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert the notifications whose keys are new; a key already taken is left alone,
+    whoever took it (this process earlier, or another one at the same moment)."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = session.execute(
+        insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+
+def collect(*, session: Session, now: datetime) -> int:
+    """Turn new audit events into notifications, in batches; each batch and the cursor
+    move together, or not at all."""
+    recorded = 0
+    while True:
+        cursor = session.scalars(
+            select(NotificationCursor).where(NotificationCursor.name == CURSOR).with_for_update()
+        ).first()
+        if cursor is None:
+            cursor = NotificationCursor(name=CURSOR, last_seq=0)
+            session.add(cursor)
+            session.flush()
+        start = cursor.last_seq
+        latest = session.scalar(select(func.max(AuditEvent.seq))) or 0
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.seq > start, AuditEvent.seq <= latest, AuditEvent.action.in_(ACTIONS))
+            .order_by(AuditEvent.seq)
+            .limit(BATCH)
+        ).all()
+        upto = events[-1].seq if len(events) == BATCH else latest
+        rows: list[dict[str, Any]] = []
+        for event in events:
+            rows.extend(_from_event(session, event, now))
+        recorded += _record(session, rows)
+        moved = session.execute(
+            update(NotificationCursor)
+            .where(NotificationCursor.name == CURSOR, NotificationCursor.last_seq == start)
+            .values(last_seq=upto, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()  # another process moved it: it recorded these events
+            return recorded
+        session.commit()
+        if upto >= latest:
+            return recorded
+
+
+def _from_event(session: Session, event: AuditEvent, now: datetime) -> list[dict[str, Any]]:
+    handler = _HANDLERS.get(event.action)
+    return handler(session, event, now) if handler else []
+
+
+def _members(session: Session, relationship_id: int) -> dict[int, tuple[User, str]]:
+    relationship = session.get(Relationship, relationship_id)
+    if relationship is None:
+        return {}
+    return policy.member_users(session, relationship)
+
+
+def _on_match(session: Session, event: AuditEvent, now: datetime) -> list[dict[str, Any]]:
+    if event.action == "matching.proposal_approved":
+        relationship_id = int(event.data.get("relationship_id") or 0)
+    else:
+        relationship_id = int(event.subject_id)
+    return [
+        _row(
+            f"{Kind.match_approved}:{relationship_id}:{user_id}",
+            Kind.match_approved,
+            user_id=user_id,
+            program_id=event.program_id,
+            relationship_id=relationship_id,
+            context={"event": event.seq},
+            due_at=now,
+        )
+        for user_id in _members(session, relationship_id)
+    ]
+
+
+def _on_session(session: Session, event: AuditEvent, now: datetime) -> list[dict[str, Any]]:
+    row = session.get(MentoringSession, int(event.subject_id))
+    if row is None:
+        return []
+    members = _members(session, row.relationship_id)
+    rows: list[dict[str, Any]] = []
+    status = event.data.get("status") or {}
+    change = None
+    if event.action == "sessions.booked":
+        change = "booked"
+    elif status.get("to") == SessionStatus.cancelled.value:
+        change = "cancelled"
+    elif "starts_at" in event.data:
+        change = "moved"
+    if change is not None:
+        context = {
+            "session_id": row.id,
+            "change": change,
+            "starts_at": event.data.get("starts_at") or row.starts_at.isoformat(),
+            "sequence": int(event.data.get("sequence", row.sequence)),
+            "by": event.actor_label,
+        }
+        rows.extend(
+            _row(
+                f"{Kind.session_changes}:{event.seq}:{user_id}",
+                Kind.session_changes,
+                user_id=user_id,
+                program_id=event.program_id,
+                relationship_id=row.relationship_id,
+                context=context,
+                due_at=now,
+            )
+            for user_id in members
+            if user_id != event.actor_id  # the person who made the change knows
+        )
+    if status.get("to") == SessionStatus.held.value:
+        rows.extend(
+            _row(
+                f"{Kind.feedback_due}:{row.id}:{user_id}",
+                Kind.feedback_due,
+                user_id=user_id,
+                program_id=event.program_id,
+                relationship_id=row.relationship_id,
+                context={"session_id": row.id},
+                due_at=now,
+            )
+            for user_id in members
+        )
+    return rows
+
+
+def _window_start(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    windows = (moment - epoch) // THREAD_WINDOW
+    return epoch + windows * THREAD_WINDOW
+
+
+def _on_message(session: Session, event: AuditEvent, now: datetime) -> list[dict[str, Any]]:
+    message = session.get(Message, int(event.subject_id))
+    if message is None:
+        return []
+    start = _window_start(message.created_at)
+    end = start + THREAD_WINDOW
+    return [
+        _row(
+            f"{Kind.thread_messages}:{message.relationship_id}:{user_id}:{start:%Y%m%dT%H%M}",
+            Kind.thread_messages,
+            user_id=user_id,
+            program_id=event.program_id,
+            relationship_id=message.relationship_id,
+            context={"from": start.isoformat(), "to": end.isoformat()},
+            due_at=end,
+        )
+        for user_id in _members(session, message.relationship_id)
+        if user_id != event.actor_id
+    ]
+
+
+def _on_goal(session: Session, event: AuditEvent, now: datetime) -> list[dict[str, Any]]:
+    shared = {GoalVisibility.mentor.value, GoalVisibility.program.value}
+    if event.action == "goals.created":
+        if event.data.get("visibility") not in shared:
+            return []
+    elif event.data.get("from") != GoalVisibility.private.value or event.data.get("to") not in (
+        shared
+    ):
+        return []
+    goal = session.get(Goal, int(event.subject_id))
+    if goal is None:
+        return []
+    return [
+        _row(
+            f"{Kind.goal_shared}:{goal.id}:{event.seq}:{user_id}",
+            Kind.goal_shared,
+            user_id=user_id,
+            program_id=event.program_id,
+            relationship_id=goal.relationship_id,
+            context={"goal_id": goal.id},
+            due_at=now,
+        )
+        for user_id, (_user, role) in _members(session, goal.relationship_id).items()
+        if role == "mentor"
+    ]
+
+
+def _on_run(session: Session, event: AuditEvent, now: datetime) -> list[dict[str, Any]]:
+    if not event.data.get("proposals") or event.program_id is None:
+        return []
+    run_id = int(event.subject_id)
+    context = {"run_id": run_id, "proposals": int(event.data["proposals"])}
+    rows = [
+        _row(
+            f"{Kind.matching_runs}:{run_id}:{user.id}",
+            Kind.matching_runs,
+            user_id=user.id,
+            program_id=event.program_id,
+            relationship_id=None,
+            context=context,
+            due_at=now,
+        )
+        for user in policy.program_coordinators(session, event.program_id)
+    ]
+    rows.append(
+        _row(
+            f"{TEAM_CHAT}:{Kind.matching_runs}:{run_id}",
+            TEAM_CHAT,
+            user_id=None,
+            program_id=event.program_id,
+            relationship_id=None,
+            context={**context, "kind": Kind.matching_runs.value},
+            due_at=now,
+        )
+    )
+    return rows
+
+
+_HANDLERS: dict[str, Callable[[Session, AuditEvent, datetime], list[dict[str, Any]]]] = {
+    "matching.proposal_approved": _on_match,
+    "relationships.circle_formed": _on_match,
+    "sessions.booked": _on_session,
+    "sessions.updated": _on_session,
+    "threads.message_posted": _on_message,
+    "goals.created": _on_goal,
+    "goals.shared": _on_goal,
+    "matching.run_created": _on_run,
+}
+
+
+# --- the clock -------------------------------------------------------------------------
+
+
+def schedule(*, session: Session, now: datetime) -> int:
+    """Record the reminders and stalled-pair notices that are due by now."""
+    rows = _reminders(session, now) + _stalled(session, now)
+    recorded = _record(session, rows)
+    session.commit()
+    return recorded
+
+
+def _reminders(session: Session, now: datetime) -> list[dict[str, Any]]:
+    upcoming = session.execute(
+        select(MentoringSession, Relationship)
+        .join(Relationship, Relationship.id == MentoringSession.relationship_id)
+        .where(
+            MentoringSession.status == SessionStatus.scheduled,
+            MentoringSession.starts_at > now,
+            MentoringSession.starts_at <= now + REMINDER_AHEAD,
+            Relationship.status == RelationshipStatus.active,
+        )
+        .options(selectinload(Relationship.members))
+    ).all()
+    rows: list[dict[str, Any]] = []
+    for row, relationship in upcoming:
+        # A moved session is a new occurrence, with a reminder of its own.
+        when = row.starts_at.astimezone(UTC).strftime("%Y%m%dT%H%M")
+        rows.extend(
+            _row(
+                f"{Kind.session_reminder}:{row.id}:{when}:{user_id}",
+                Kind.session_reminder,
+                user_id=user_id,
+                program_id=relationship.program_id,
+                relationship_id=relationship.id,
+                context={"session_id": row.id, "starts_at": row.starts_at.isoformat()},
+                due_at=now,
+            )
+            for user_id in policy.member_users(session, relationship)
+        )
+    return rows
+
+
+def _stalled(session: Session, now: datetime) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for program in session.scalars(select(Program).order_by(Program.id)):
+        stalled = list(
+            session.scalars(
+                select(Relationship)
+                .where(
+                    Relationship.program_id == program.id,
+                    health.stalled_clause(program=program, now=now),
+                )
+                .options(selectinload(Relationship.members))
+                .order_by(Relationship.id)
+            )
+        )
+        if not stalled:
+            continue
+        found = health.assess(session=session, program=program, relationships=stalled, now=now)
+        coordinators = policy.program_coordinators(session, program.id)
+        for relationship in stalled:
+            assessed = found[relationship.id]
+            # One notice per stall: a pair that meets and then stalls again is told anew.
+            since = (assessed.last_held_at or health.start_of(relationship)).date().isoformat()
+            context = {"reasons": assessed.reasons, "since": since}
+            rows.extend(
+                _row(
+                    f"{Kind.stalled_pairs}:{relationship.id}:{since}:{user.id}",
+                    Kind.stalled_pairs,
+                    user_id=user.id,
+                    program_id=program.id,
+                    relationship_id=relationship.id,
+                    context=context,
+                    due_at=now,
+                )
+                for user in coordinators
+            )
+            rows.append(
+                _row(
+                    f"{TEAM_CHAT}:{Kind.stalled_pairs}:{relationship.id}:{since}",
+                    TEAM_CHAT,
+                    user_id=None,
+                    program_id=program.id,
+                    relationship_id=relationship.id,
+                    context={**context, "kind": Kind.stalled_pairs.value},
+                    due_at=now,
+                )
+            )
+    return rows
+
+
+# --- delivering ------------------------------------------------------------------------
+
+
+def _claim(session: Session, notification_id: int) -> Notification | None:
+    """Take a pending notification; None if another process took or settled it first."""
+    claimed = session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id, Notification.status == NotificationStatus.pending
+        )
+        .values(status=NotificationStatus.queued),
+        execution_options={"synchronize_session": False},
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get_one(Notification, notification_id, populate_existing=True)
+
+
+def _settle(
+    notification: Notification, status: NotificationStatus, outcome: str, now: datetime
+) -> None:
+    notification.status = status
+    notification.outcome = outcome
+    notification.settled_at = now
+
+
+def deliver(*, session: Session, settings: Settings, now: datetime) -> tuple[int, int]:
+    """Queue each due notification in the outbox, or leave it for the digest, or skip it."""
+    due = session.scalars(
+        select(Notification.id)
+        .where(
+            Notification.status == NotificationStatus.pending,
+            Notification.due_at <= now,
+            Notification.kind != DIGEST,
+            Notification.outcome != AWAITING_DIGEST,
+        )
+        .order_by(Notification.id)
+    ).all()
+    session.commit()
+    queued = skipped = 0
+    for notification_id in due:
+        notification = _claim(session, notification_id)
+        if notification is None:
+            session.commit()
+            continue
+        if notification.user_id is None:
+            done = _deliver_team_chat(session, notification, settings, now)
+        else:
+            done = _deliver_personal(session, notification, settings, now)
+        session.commit()
+        queued += done == NotificationStatus.queued
+        skipped += done == NotificationStatus.skipped
+    return queued, skipped
+
+
+def _deliver_team_chat(
+    session: Session, notification: Notification, settings: Settings, now: datetime
+) -> NotificationStatus | None:
+    kind = Kind(notification.context["kind"])
+    chat = session.scalars(
+        select(TeamChat).where(TeamChat.program_id == notification.program_id)
+    ).first()
+    if chat is None or not policy.may_reach_team_chat(kind):
+        _settle(notification, NotificationStatus.skipped, "no team chat for the program", now)
+        return NotificationStatus.skipped
+    content = _content(session, notification, kind, None, settings)
+    if content is None:
+        _settle(notification, NotificationStatus.skipped, "nothing to tell any more", now)
+        return NotificationStatus.skipped
+    message = outbox.enqueue_notice(
+        session=session, webhook_url=chat.webhook_url, text=rendering.team_chat(content), now=now
+    )
+    notification.outbox_id = message.id
+    _settle(notification, NotificationStatus.queued, "posted to the team chat", now)
+    return NotificationStatus.queued
+
+
+def _deliver_personal(
+    session: Session, notification: Notification, settings: Settings, now: datetime
+) -> NotificationStatus | None:
+    kind = Kind(notification.kind)
+    user = session.get(User, notification.user_id)
+    content = _personal_content(session, notification, kind, user, settings)
+    if isinstance(content, str):
+        _settle(notification, NotificationStatus.skipped, content, now)
+        return NotificationStatus.skipped
+    choice = preferences.delivery_for(session, user.id, kind)
+    if choice == Delivery.off:
+        _settle(notification, NotificationStatus.skipped, "turned off by the recipient", now)
+        return NotificationStatus.skipped
+    if choice == Delivery.digest:
+        notification.status = NotificationStatus.pending
+        notification.outcome = AWAITING_DIGEST
+        return None
+    try:
+        message = _enqueue(session, user, rendering.email(content), content, settings, now)
+    except InvalidInput:
+        _settle(notification, NotificationStatus.skipped, "email is not configured", now)
+        return NotificationStatus.skipped
+    notification.outbox_id = message.id
+    _settle(notification, NotificationStatus.queued, "emailed", now)
+    return NotificationStatus.queued
+
+
+def _personal_content(
+    session: Session,
+    notification: Notification,
+    kind: Kind,
+    user: User | None,
+    settings: Settings,
+) -> Content | str:
+    """What to tell the person now, or why nothing is told."""
+    if user is None or not user.is_active:
+        return "the account is deactivated"
+    personal = kind not in policy.COORDINATOR_KINDS
+    if (
+        personal
+        and notification.relationship_id is not None
+        and not policy.is_current_member(session, notification.relationship_id, user.id)
+    ):
+        return "no longer a member of the relationship"
+    if kind in policy.COORDINATOR_KINDS and not policy.is_current_coordinator(
+        session, notification.program_id or 0, user.id
+    ):
+        return "no longer a coordinator of the program"
+    content = _content(session, notification, kind, user, settings)
+    return content if content is not None else "nothing to tell any more"
+
+
+def _enqueue(
+    session: Session,
+    user: User,
+    email: rendering.Email,
+    content: Content,
+    settings: Settings,
+    now: datetime,
+    *,
+    unsubscribe_url: str | None = None,
+) -> Any:
+    link = unsubscribe_url or (content.unsubscribe[1] if content.unsubscribe else None)
+    headers = (
+        {
+            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+        if link
+        else None
+    )
+    return outbox.enqueue_account_email(
+        session=session,
+        user=user,
+        subject=email.subject,
+        body=email.text,
+        html=email.html,
+        headers=headers,
+        calendar=content.calendar,
+        settings=settings,
+        now=now,
+    )
+
+
+# --- the daily digest ------------------------------------------------------------------
+
+
+def _timezone_of(session: Session, user_id: int) -> zoneinfo.ZoneInfo:
+    """The person's clock: the time zone of their newest participant record, else UTC."""
+    name = session.scalar(
+        select(Participant.timezone)
+        .where(Participant.user_id == user_id)
+        .order_by(Participant.id.desc())
+        .limit(1)
+    )
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def send_digests(*, session: Session, settings: Settings, now: datetime) -> int:
+    """One digest per person per day (on their clock), once it is past DIGEST_HOUR there."""
+    waiting = session.scalars(
+        select(Notification.user_id)
+        .where(
+            Notification.status == NotificationStatus.pending,
+            Notification.outcome == AWAITING_DIGEST,
+        )
+        .distinct()
+    ).all()
+    session.commit()
+    sent = 0
+    for user_id in waiting:
+        zone = _timezone_of(session, user_id)
+        local = now.astimezone(zone)
+        if local.time() < time(DIGEST_HOUR):
+            continue
+        key = f"{DIGEST}:{user_id}:{local.date().isoformat()}"
+        if not _record(
+            session,
+            [
+                _row(
+                    key,
+                    DIGEST,
+                    user_id=user_id,
+                    program_id=None,
+                    relationship_id=None,
+                    context={"date": local.date().isoformat(), "timezone": str(zone)},
+                    due_at=now,
+                )
+            ],
+        ):
+            session.commit()
+            continue  # today's digest was sent, here or by another process
+        digest = session.scalars(select(Notification).where(Notification.dedupe_key == key)).one()
+        sent += _send_digest(session, digest, user_id, settings, now)
+        session.commit()
+    return sent
+
+
+def _send_digest(
+    session: Session, digest: Notification, user_id: int, settings: Settings, now: datetime
+) -> int:
+    user = session.get(User, user_id)
+    items: list[Content] = []
+    for notification in session.scalars(
+        select(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.status == NotificationStatus.pending,
+            Notification.outcome == AWAITING_DIGEST,
+        )
+        .order_by(Notification.id)
+        .with_for_update()
+    ):
+        kind = Kind(notification.kind)
+        content = _personal_content(session, notification, kind, user, settings)
+        if isinstance(content, str):
+            _settle(notification, NotificationStatus.skipped, content, now)
+            continue
+        if preferences.delivery_for(session, user_id, kind) == Delivery.off:
+            _settle(notification, NotificationStatus.skipped, "turned off by the recipient", now)
+            continue
+        notification.digest_id = digest.id
+        _settle(notification, NotificationStatus.queued, "in the daily digest", now)
+        items.append(content)
+    if not items or user is None:
+        _settle(digest, NotificationStatus.skipped, "nothing left to tell", now)
+        return 0
+    count = len(items)
+    email = rendering.digest(
+        subject=f"Your mentoring digest: {count} update{'s' if count != 1 else ''}",
+        greeting_name=_first_name(user),
+        items=items,
+        settings_url=_url(settings, "/account/notifications"),
+    )
+    token = preferences.unsubscribe_token(
+        secret=settings.secret_key.get_secret_value(),
+        user_id=user.id,
+        kind=preferences.DIGEST,
+    )
+    try:
+        message = _enqueue(
+            session,
+            user,
+            email,
+            Content(subject=email.subject, greeting_name="", sections=()),
+            settings,
+            now,
+            unsubscribe_url=_url(settings, f"/notifications/unsubscribe/{token}"),
+        )
+    except InvalidInput:
+        _settle(digest, NotificationStatus.skipped, "email is not configured", now)
+        return 0
+    digest.outbox_id = message.id
+    _settle(digest, NotificationStatus.queued, f"{count} items", now)
+    return 1
+
+
+# --- what each notification says -------------------------------------------------------
+
+
+def _url(settings: Settings, path: str) -> str:
+    return f"{settings.public_url.rstrip('/')}{path}"
+
+
+def _first_name(user: User) -> str:
+    return (user.display_name or user.email).split()[0]
+
+
+def _day(moment: datetime, zone: str) -> str:
+    local = moment.astimezone(zoneinfo.ZoneInfo(zone))
+    return f"{local:%a} {local.day} {local:%b}"
+
+
+def _when(moment: datetime, zone: str) -> str:
+    return f"{_day(moment, zone)}, {_clock(moment, zone)}"
+
+
+def _clock(moment: datetime, zone: str) -> str:
+    local = moment.astimezone(zoneinfo.ZoneInfo(zone))
+    return f"{local:%H:%M} {local:%Z} ({zone})"
+
+
+def _participant_of(session: Session, relationship_id: int, user_id: int) -> Participant | None:
+    return session.scalar(
+        select(Participant)
+        .join(RelationshipMember, RelationshipMember.participant_id == Participant.id)
+        .where(
+            RelationshipMember.relationship_id == relationship_id, Participant.user_id == user_id
+        )
+        .limit(1)
+    )
+
+
+def _content(
+    session: Session,
+    notification: Notification,
+    kind: Kind,
+    user: User | None,
+    settings: Settings,
+) -> Content | None:
+    builder = _BUILDERS[kind]
+    content = builder(session, notification, user, settings)
+    if content is None or user is None:
+        return content
+    token = preferences.unsubscribe_token(
+        secret=settings.secret_key.get_secret_value(), user_id=user.id, kind=kind
+    )
+    return Content(
+        subject=content.subject,
+        greeting_name=_first_name(user),
+        sections=content.sections,
+        unsubscribe=(
+            preferences.LABELS[kind],
+            _url(settings, f"/notifications/unsubscribe/{token}"),
+        ),
+        settings_url=_url(settings, "/account/notifications"),
+        calendar=content.calendar,
+    )
+
+
+def _bare(subject: str, *sections: Section, calendar: tuple[str, str] | None = None) -> Content:
+    return Content(subject=subject, greeting_name="", sections=sections, calendar=calendar)
+
+
+def _loaded(session: Session, relationship_id: int) -> tuple[Relationship, dict[int, Participant]]:
+    relationship = session.get_one(Relationship, relationship_id)
+    people = access.members_of(session, [relationship])
+    return relationship, people
+
+
+def _match(
+    session: Session, notification: Notification, user: User | None, settings: Settings
+) -> Content | None:
+    relationship, people = _loaded(session, notification.relationship_id or 0)
+    me = _participant_of(session, relationship.id, user.id) if user else None
+    if me is None:
+        return None
+    program = session.get_one(Program, relationship.program_id)
+    others = [
+        people[m.participant_id]
+        for m in relationship.members
+        if m.participant_id != me.id and m.participant_id in people
+    ]
+    reasons: list[str] = []
+    if relationship.proposal_id is not None:
+        proposal = session.get(MatchProposal, relationship.proposal_id)
+        reasons = list(proposal.reasons) if proposal is not None else []
+    sections = [
+        Section(
+            paragraphs=(
+                f"Your coordinator has approved a mentoring "
+                f"{'circle' if relationship.kind.value == 'circle' else 'match'} for you in "
+                f"{program.name}.",
+            )
+        )
+    ]
+    if reasons:
+        sections.append(Section(heading="Why you were matched", paragraphs=tuple(reasons)))
+    for other in others:
+        facts = tuple(
+            (label, ", ".join(value) if isinstance(value, list) else str(value))
+            for name, label in SHARED_FIELDS
+            if (value := getattr(other, name, ""))
+        )
+        role = "mentor" if other.id == relationship.mentor_id else "mentee"
+        sections.append(
+            Section(
+                heading=f"{other.name}, your {role}"
+                if len(others) == 1
+                else f"{other.name} ({role})",
+                facts=facts,
+            )
+        )
+    sections.append(
+        Section(
+            paragraphs=(
+                "A good first step: agree how often you will meet, and book your first session.",
+            ),
+            link=("Open the relationship", _url(settings, f"/relationships/{relationship.id}")),
+        )
+    )
+    names = " & ".join(o.name for o in others)
+    return _bare(f"You have been matched with {names}", *sections)
+
+
+def _session_invitation(
+    row: MentoringSession,
+    relationship: Relationship,
+    people: dict[int, Participant],
+    settings: Settings,
+    *,
+    starts_at: datetime,
+    sequence: int,
+    cancelled: bool,
+    agenda: str | None,
+) -> tuple[str, str]:
+    names = [
+        people[m.participant_id].name for m in relationship.members if m.participant_id in people
+    ]
+    title = relationship.name or " & ".join(names)
+    modality = row.modality.value.replace("_", " ")
+    return rendering.invitation_ics(
+        Invitation(
+            uid=f"session-{row.id}@{UID_DOMAIN}",
+            sequence=sequence,
+            starts_at=starts_at,
+            duration_minutes=row.duration_minutes,
+            summary=f"Mentoring: {title}",
+            description="\n\n".join(
+                part
+                for part in (f"Mentoring session ({modality}) with {', '.join(names)}.", agenda)
+                if part
+            ),
+            organizer=("Mentoring Companion", settings.smtp_from),
+            attendees=tuple(
+                (people[m.participant_id].name, people[m.participant_id].email)
+                for m in relationship.members
+                if m.participant_id in people
+            ),
+            cancelled=cancelled,
+            stamp=utcnow(),
+        )
+    )
+
+
+def _session_change(
+    session: Session, notification: Notification, user: User | None, settings: Settings
+) -> Content | None:
+    row = session.get(MentoringSession, int(notification.context["session_id"]))
+    if row is None or user is None:
+        return None
+    relationship, people = _loaded(session, row.relationship_id)
+    me = _participant_of(session, relationship.id, user.id)
+    zone = (me.timezone if me else None) or "UTC"
+    change = notification.context["change"]
+    starts_at = datetime.fromisoformat(notification.context["starts_at"])
+    others = [
+        people[m.participant_id].name
+        for m in relationship.members
+        if me is None or m.participant_id != me.id
+    ]
+    with_whom = " & ".join(others)
+    agenda = gate.agenda_for(session=session, principal=user, mentoring_session=row)
+    facts = (
+        ("When", local_time(starts_at, starts_at + timedelta(minutes=row.duration_minutes), zone)),
+        ("How", row.modality.value.replace("_", " ")),
+    )
+    paragraphs = CHANGE_TEXT[change].format(with_whom=with_whom)
+    calendar = _session_invitation(
+        row,
+        relationship,
+        people,
+        settings,
+        starts_at=starts_at,
+        sequence=int(notification.context["sequence"]),
+        cancelled=change == "cancelled",
+        agenda=agenda.text if agenda is not None and change != "cancelled" else None,
+    )
+    return _bare(
+        f"Session {change}: {_when(starts_at, zone)} with {with_whom}",
+        Section(
+            paragraphs=(paragraphs,),
+            facts=facts,
+            link=(
+                "Open the session",
+                _url(settings, f"/relationships/{relationship.id}/sessions/{row.id}"),
+            ),
+        ),
+        calendar=calendar,
+    )
+
+
+def _reminder(
+    session: Session, notification: Notification, user: User | None, settings: Settings
+) -> Content | None:
+    row = session.get(MentoringSession, int(notification.context["session_id"]))
+    if row is None or user is None or row.status != SessionStatus.scheduled:
+        return None
+    if row.starts_at.isoformat() != notification.context["starts_at"]:
+        return None  # moved since: the new time has a reminder of its own
+    relationship, people = _loaded(session, row.relationship_id)
+    me = _participant_of(session, relationship.id, user.id)
+    zone = (me.timezone if me else None) or "UTC"
+    others = " & ".join(
+        people[m.participant_id].name
+        for m in relationship.members
+        if me is None or m.participant_id != me.id
+    )
+    # Only an approved, delivered agenda, and only for those the delivery gate lets read it.
+    agenda = gate.agenda_for(session=session, principal=user, mentoring_session=row)
+    sections = [
+        Section(
+            paragraphs=(f"You meet {others} tomorrow.",),
+            facts=(
+                (
+                    "When",
+                    local_time(
+                        row.starts_at, row.starts_at + timedelta(minutes=row.duration_minutes), zone
+                    ),
+                ),
+                ("How", row.modality.value.replace("_", " ")),
+            ),
+        )
+    ]
+    if agenda is not None:
+        sections.append(Section(heading="The agenda", paragraphs=(agenda.text,)))
+    else:
+        sections.append(Section(paragraphs=("No agenda has been shared for this session yet.",)))
+    sections.append(
+        Section(
+            link=(
+                "Open the session",
+                _url(settings, f"/relationships/{relationship.id}/sessions/{row.id}"),
+            )
+        )
+    )
+    return _bare(f"Tomorrow: mentoring with {others}, {_clock(row.starts_at, zone)}", *sections)
+
+
+def _messages(
+    session: Session, notification: Notification, user: User | None, settings: Settings
+) -> Content | None:
+    if user is None or notification.relationship_id is None:
+        return None
+    relationship, people = _loaded(session, notification.relationship_id)
+    member = next(
+        (
+            m
+            for m in relationship.members
+            if m.participant_id in people and people[m.participant_id].user_id == user.id
+        ),
+        None,
+    )
+    if member is None:
+        return None
+    start = datetime.fromisoformat(notification.context["from"])
+    end = datetime.fromisoformat(notification.context["to"])
+    unread = session.scalars(
+        select(Message)
+        .where(
+            Message.relationship_id == relationship.id,
+            Message.created_at >= start,
+            Message.created_at < end,
+            Message.author_id != member.participant_id,
+            Message.id > member.last_read_message_id,
+        )
+        .order_by(Message.id)
+    ).all()
+    if not unread:
+        return None  # read already, in the app
+    authors = {p.id: p.name for p in people.values()}
+    missing = {m.author_id for m in unread} - authors.keys()
+    if missing:
+        authors.update(
+            (p.id, p.name)
+            for p in session.scalars(select(Participant).where(Participant.id.in_(missing)))
+        )
+    quotes = tuple(
+        (authors.get(m.author_id, "A former member"), _shortened(m.body)) for m in unread
+    )
+    count = len(unread)
+    writers = " & ".join(dict.fromkeys(who for who, _ in quotes))
+    return _bare(
+        f"{count} new message{'s' if count != 1 else ''} from {writers}",
+        Section(
+            quotes=quotes,
+            link=(
+                "Reply in the thread",
+                _url(settings, f"/relationships/{relationship.id}/thread"),
+            ),
+        ),
+    )
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX].rstrip() + " …"
+
+
+def _feedback(
+    session: Session, notification: Notification, user: User | None, settings: Settings
+) -> Content | None:
+    row = session.get(MentoringSession, int(notification.context["session_id"]))
+    if row is None or user is None or row.status != SessionStatus.held:
+        return None
+    me = _participant_of(session, row.relationship_id, user.id)
+    if me is None:
+        return None
+    given = session.scalar(
+        select(Feedback.id).where(Feedback.session_id == row.id, Feedback.participant_id == me.id)
+    )
+    if given is not None:
+        return None
+    relationship = session.get_one(Relationship, row.relationship_id)
+    program = session.get_one(Program, relationship.program_id)
+    zone = me.timezone or "UTC"
+    return _bare(
+        f"How did your session on {_day(row.starts_at, zone)} go?",
+        Section(
+            paragraphs=(
+                "Your session is marked as held. A few quick ratings and a line or two help "
+                "you both get more out of the next one.",
+                f"Your answers stay hidden from the others until everyone has answered, or "
+                f"for {program.feedback_reveal_days} days after the session.",
+            ),
+            link=(
+                "Give feedback",
+                _url(settings, f"/relationships/{relationship.id}/sessions/{row.id}"),
+            ),
+        ),
+    )
+
+
+def _goal(
+    session: Session, notification: Notification, user: User | None, settings: Settings
+) -> Content | None:
+    goal = session.get(Goal, int(notification.context["goal_id"]))
+    if goal is None or user is None or goal.visibility == GoalVisibility.private:
+        return None  # unshared since: the mentor may no longer read it
+    mentee = session.get(Participant, goal.mentee_id)
+    name = mentee.name if mentee else "Your mentee"
+    facts = tuple(
+        (label, value)
+        for label, value in (
+            ("Specific", goal.specific),
+            ("Measurable", goal.measurable),
+            ("Target date", goal.target_date.isoformat() if goal.target_date else ""),
+        )
+        if value
+    )
+    return _bare(
+        f"{name} shared a goal with you: {goal.title}",
+        Section(
+            paragraphs=(f"{name} has shared the goal “{goal.title}” with you.",),
+            facts=facts,
+            link=(
+                "Read the goal",
+                _url(settings, f"/relationships/{goal.relationship_id}/goals/{goal.id}"),
+            ),
+        ),
+    )
+
+
+def _stalled_pair(
+    session: Session, notification: Notification, user: User | None, settings: Settings
+) -> Content | None:
+    relationship = session.get(Relationship, notification.relationship_id or 0)
+    if relationship is None or relationship.status != RelationshipStatus.active:
+        return None
+    _relationship, people = _loaded(session, relationship.id)
+    program = session.get_one(Program, relationship.program_id)
+    names = " & ".join(
+        people[m.participant_id].name for m in relationship.members if m.participant_id in people
+    )
+    reasons = notification.context.get("reasons") or []
+    return _bare(
+        f"A pair in {program.name} has stalled: {names}",
+        Section(
+            paragraphs=(
+                f"{names} {'have' if ' & ' in names else 'has'} gone quiet: {'; '.join(reasons)}.",
+                "A short check-in from you often gets a pair going again.",
+            ),
+            link=(
+                "Open the program overview",
+                _url(settings, f"/coordinator/programs/{program.id}"),
+            ),
+        ),
+    )
+
+
+def _run(
+    session: Session, notification: Notification, user: User | None, settings: Settings
+) -> Content | None:
+    run = session.get(MatchRun, int(notification.context["run_id"]))
+    if run is None or run.status.value != "awaiting_approval":
+        return None  # decided or superseded since
+    program = session.get_one(Program, run.program_id)
+    count = int(notification.context["proposals"])
+    return _bare(
+        f"Matching run {run.id} in {program.name} is waiting for approval",
+        Section(
+            paragraphs=(
+                f"{count} proposed pair{'s' if count != 1 else ''} wait for a coordinator's "
+                "decision. Nobody is told about a match until it is approved.",
+            ),
+            link=("Review the proposals", _url(settings, f"/coordinator/runs/{run.id}")),
+        ),
+    )
+
+
+_BUILDERS: dict[Kind, Callable[[Session, Notification, User | None, Settings], Content | None]] = {
+    Kind.match_approved: _match,
+    Kind.session_changes: _session_change,
+    Kind.session_reminder: _reminder,
+    Kind.thread_messages: _messages,
+    Kind.feedback_due: _feedback,
+    Kind.goal_shared: _goal,
+    Kind.stalled_pairs: _stalled_pair,
+    Kind.matching_runs: _run,
+}
