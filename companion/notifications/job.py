@@ -781,12 +781,9 @@ def _day(moment: datetime, zone: str) -> str:
 
 
 def _when(moment: datetime, zone: str) -> str:
-    return f"{_day(moment, zone)}, {_clock(moment, zone)}"
-
-
-def _clock(moment: datetime, zone: str) -> str:
+    """E.g. "Tue 3 Mar, 09:00 CET": short enough for a subject line."""
     local = moment.astimezone(zoneinfo.ZoneInfo(zone))
-    return f"{local:%H:%M} {local:%Z} ({zone})"
+    return f"{_day(moment, zone)}, {local:%H:%M} {local:%Z}"
 
 
 def _participant_of(session: Session, relationship_id: int, user_id: int) -> Participant | None:
@@ -819,7 +816,7 @@ def _content(
         greeting_name=_first_name(user),
         sections=content.sections,
         unsubscribe=(
-            preferences.LABELS[kind],
+            preferences.TOPICS[kind],
             _url(settings, f"/notifications/unsubscribe/{token}"),
         ),
         settings_url=_url(settings, "/account/notifications"),
@@ -999,7 +996,7 @@ def _reminder(
     agenda = gate.agenda_for(session=session, principal=user, mentoring_session=row)
     sections = [
         Section(
-            paragraphs=(f"You meet {others} tomorrow.",),
+            paragraphs=(f"A reminder: you meet {others} on {_day(row.starts_at, zone)}.",),
             facts=(
                 (
                     "When",
@@ -1023,7 +1020,7 @@ def _reminder(
             )
         )
     )
-    return _bare(f"Tomorrow: mentoring with {others}, {_clock(row.starts_at, zone)}", *sections)
+    return _bare(f"Reminder: mentoring with {others}, {_when(row.starts_at, zone)}", *sections)
 
 
 def _messages(

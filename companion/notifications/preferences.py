@@ -43,6 +43,18 @@ LABELS: dict[Kind, str] = {
     Kind.matching_runs: "Coordinators: a matching run is waiting for approval",
 }
 
+# The same, short, for "Stop emails about …" under each email.
+TOPICS: dict[Kind, str] = {
+    Kind.match_approved: "approved matches",
+    Kind.session_changes: "sessions booked, moved or cancelled",
+    Kind.session_reminder: "session reminders",
+    Kind.thread_messages: "new thread messages",
+    Kind.feedback_due: "feedback due",
+    Kind.goal_shared: "goals shared with you",
+    Kind.stalled_pairs: "stalled pairs",
+    Kind.matching_runs: "matching runs awaiting approval",
+}
+
 UNSUBSCRIBE_PREFIX = "unsubscribe-v1"
 
 

@@ -3,6 +3,7 @@ calendar invitation or cancellation attached to a session's notice."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -49,11 +50,16 @@ class Email:
     html: str
 
 
+def _tidy(text: str) -> str:
+    """At most one empty line in a row, whatever the template's conditionals left."""
+    return re.sub(r"\n{3,}", "\n\n", text).lstrip("\n")
+
+
 def email(content: Content) -> Email:
     values = {"content": content}
     return Email(
         subject=content.subject,
-        text=TEXT.get_template("email.txt.j2").render(values),
+        text=_tidy(TEXT.get_template("email.txt.j2").render(values)),
         html=HTML.get_template("email.html.j2").render(values),
     )
 
@@ -67,7 +73,7 @@ def digest(*, subject: str, greeting_name: str, items: list[Content], settings_u
     }
     return Email(
         subject=subject,
-        text=TEXT.get_template("digest.txt.j2").render(values),
+        text=_tidy(TEXT.get_template("digest.txt.j2").render(values)),
         html=HTML.get_template("digest.html.j2").render(values),
     )
 

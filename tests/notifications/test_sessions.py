@@ -132,7 +132,7 @@ class TestReminders:
         for address in PAIR:
             (reminder,) = mail[address]
             text, html = parts(reminder)
-            assert reminder["Subject"].startswith("Tomorrow: mentoring with")
+            assert reminder["Subject"].startswith("Reminder: mentoring with")
             assert "PENDING AGENDA TEXT" not in text + html
             assert "No agenda has been shared" in text
         post.run(now=later(8))
@@ -143,7 +143,7 @@ class TestReminders:
         self._agenda(post, session_id, DraftStatus.delivered, "APPROVED: review the CV <b>")
         post.run()
         mail = post.take()
-        reminders = [m for m in mail["eli@example.org"] if m["Subject"].startswith("Tomorrow")]
+        reminders = [m for m in mail["eli@example.org"] if m["Subject"].startswith("Reminder")]
         (reminder,) = reminders
         text, html = parts(reminder)
         assert "APPROVED: review the CV <b>" in text
@@ -155,4 +155,4 @@ class TestReminders:
         post.run()
         mail = post.take()
         subjects = [m["Subject"] for m in mail.get("maya@example.org", [])]
-        assert not any(s.startswith("Tomorrow") for s in subjects)
+        assert not any(s.startswith("Reminder") for s in subjects)
