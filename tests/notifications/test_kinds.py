@@ -99,15 +99,20 @@ class TestMatchApproved:
         assert response.status_code == 200, response.json()
         post.run()
         mail = post.take()
-        mentee = {"E3": "pia@example.org", "E4": "quinn@example.org"}[proposal["mentee_id"]]
-        # Quinn has no account: only the accounts of the pair are written to.
-        assert set(mail) <= {"maya@example.org", mentee} and "maya@example.org" in mail
+        assert proposal["mentee_id"] == "E3"
+        assert sorted(mail) == ["maya@example.org", "pia@example.org"]
         (to_mentor,) = mail["maya@example.org"]
         text, html = parts(to_mentor)
         assert to_mentor["Subject"].startswith("You have been matched with")
         assert "Why you were matched" in text and proposal["reasons"][0] in text
         assert "your mentee" in text
+        assert "Why you were matched" in html and "your mentee" in html
         assert "I lead a data platform team." not in text, "her own profile is not news to her"
+        assert "I want to learn how to run a data team." in text, "what the mentee shares"
+        (to_mentee,) = mail["pia@example.org"]
+        text = parts(to_mentee)[0]
+        assert "Maya Berg, your mentor" in text and "I lead a data platform team." in text
+        assert "Europe/Berlin" in text
         assert "nora@example.org" not in mail and "eli@example.org" not in mail
 
 
