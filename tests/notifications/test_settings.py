@@ -106,7 +106,7 @@ class TestPage:
     def test_the_account_page_links_to_it(self, web: World, browser_for) -> None:  # noqa: F811
         assert 'href="/account/notifications"' in browser_for("maya").get("/account").text
 
-    def test_signed_out_it_asks_to_sign_in(self, web: World, stranger: TestClient) -> None:
+    def test_signed_out_it_asks_to_sign_in(self, stranger: TestClient) -> None:
         response = stranger.get("/account/notifications", follow_redirects=False)
         assert response.status_code in (302, 303, 401)
 
