@@ -171,10 +171,13 @@ def _record(session: Session, rows: list[dict[str, Any]]) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(
-        insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    inserted = session.scalars(
+        insert(Notification)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notification.id)
+    ).all()
+    return len(inserted)
 
 
 def collect(*, session: Session, now: datetime) -> int:
