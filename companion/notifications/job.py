@@ -107,6 +107,7 @@ ACTIONS = (
     "goals.created",
     "goals.shared",
     "matching.run_created",
+    "relationships.ended",
 )
 
 
@@ -301,6 +302,41 @@ def _on_session(session: Session, event: AuditEvent, now: datetime) -> list[dict
     return rows
 
 
+def _on_end(session: Session, event: AuditEvent, now: datetime) -> list[dict[str, Any]]:
+    """Ending a relationship cancels its future sessions: each one's calendar entry goes."""
+    if not event.data.get("cancelled_sessions"):
+        return []
+    relationship_id = int(event.subject_id)
+    cancelled = session.scalars(
+        select(MentoringSession).where(
+            MentoringSession.relationship_id == relationship_id,
+            MentoringSession.status == SessionStatus.cancelled,
+            MentoringSession.starts_at > event.occurred_at,
+        )
+    ).all()
+    members = _members(session, relationship_id)
+    return [
+        _row(
+            f"{Kind.session_changes}:{event.seq}:{row.id}:{user_id}",
+            Kind.session_changes,
+            user_id=user_id,
+            program_id=event.program_id,
+            relationship_id=relationship_id,
+            context={
+                "session_id": row.id,
+                "change": "cancelled",
+                "starts_at": row.starts_at.isoformat(),
+                "sequence": row.sequence,
+                "by": event.actor_label,
+            },
+            due_at=now,
+        )
+        for row in cancelled
+        for user_id in members
+        if user_id != event.actor_id
+    ]
+
+
 def _window_start(moment: datetime) -> datetime:
     moment = moment.astimezone(UTC)
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
@@ -396,6 +432,7 @@ _HANDLERS: dict[str, Callable[[Session, AuditEvent, datetime], list[dict[str, An
     "goals.created": _on_goal,
     "goals.shared": _on_goal,
     "matching.run_created": _on_run,
+    "relationships.ended": _on_end,
 }
 
 

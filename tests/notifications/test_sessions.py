@@ -156,3 +156,31 @@ class TestReminders:
         mail = post.take()
         subjects = [m["Subject"] for m in mail.get("maya@example.org", [])]
         assert not any(s.startswith("Reminder") for s in subjects)
+
+
+class TestEndingARelationship:
+    def test_its_future_sessions_are_cancelled_in_the_other_members_calendar(
+        self, post: Post
+    ) -> None:
+        first, second = book(post, "maya", at(3)), book(post, "maya", at(10))
+        post.run()
+        post.take()
+        ended = post.world.client.post(
+            f"/api/v1/relationships/{post.world.first}/end",
+            headers=post.world.headers("maya"),
+            json={"outcome": "completed"},
+        )
+        assert ended.status_code == 200, ended.json()
+        post.run()
+        mail = post.take()
+        assert list(mail) == ["eli@example.org"]
+        cancelled = {}
+        for message in mail["eli@example.org"]:
+            calendar = calendar_of(message)
+            assert str(calendar["METHOD"]) == "CANCEL"
+            (event,) = calendar.walk("VEVENT")
+            cancelled[str(event["UID"])] = int(event["SEQUENCE"])
+        assert cancelled == {
+            f"session-{first}@mentoring-companion": 1,
+            f"session-{second}@mentoring-companion": 1,
+        }
