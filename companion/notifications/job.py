@@ -89,6 +89,12 @@ SHARED_FIELDS = (
 )
 QUOTE_MAX = 1200
 UID_DOMAIN = "mentoring-companion"
+MODALITIES = {
+    "video": "Video call",
+    "phone": "Phone call",
+    "in_person": "In person",
+    "chat": "Chat",
+}
 CHANGE_TEXT = {
     "booked": "A mentoring session with {with_whom} has been booked. The calendar invitation "
     "is attached: accept it to add the session to your calendar.",
@@ -989,7 +995,7 @@ def _session_change(
     agenda = gate.agenda_for(session=session, principal=user, mentoring_session=row)
     facts = (
         ("When", local_time(starts_at, starts_at + timedelta(minutes=row.duration_minutes), zone)),
-        ("How", row.modality.value.replace("_", " ")),
+        ("How", MODALITIES.get(row.modality.value, row.modality.value)),
     )
     paragraphs = CHANGE_TEXT[change].format(with_whom=with_whom)
     calendar = _session_invitation(
@@ -1044,7 +1050,7 @@ def _reminder(
                         row.starts_at, row.starts_at + timedelta(minutes=row.duration_minutes), zone
                     ),
                 ),
-                ("How", row.modality.value.replace("_", " ")),
+                ("How", MODALITIES.get(row.modality.value, row.modality.value)),
             ),
         )
     ]

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from companion.accounts import policy
@@ -80,14 +80,14 @@ def is_current_member(session: Session, relationship_id: int, user_id: int) -> b
 
 
 def program_coordinators(session: Session, program_id: int) -> list[User]:
-    """Active accounts that coordinate this program by name (not organisation-wide)."""
+    """Active accounts that coordinate this program: by name, or organisation-wide."""
     return list(
         session.scalars(
             select(User)
             .join(RoleAssignment, RoleAssignment.user_id == User.id)
             .where(
                 RoleAssignment.role == Role.coordinator,
-                RoleAssignment.program_id == program_id,
+                or_(RoleAssignment.program_id == program_id, RoleAssignment.program_id.is_(None)),
                 User.is_active.is_(True),
             )
             .order_by(User.id)

@@ -27,7 +27,8 @@ DEFAULTS: dict[Kind, Delivery] = {
     Kind.thread_messages: Delivery.digest,
     Kind.feedback_due: Delivery.immediately,
     Kind.goal_shared: Delivery.immediately,
-    Kind.stalled_pairs: Delivery.immediately,
+    # A program with many pairs can have several stall on one day: one email for them all.
+    Kind.stalled_pairs: Delivery.digest,
     Kind.matching_runs: Delivery.immediately,
 }
 
