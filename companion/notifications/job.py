@@ -174,8 +174,19 @@ def _row(
 def _record(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert the notifications whose keys are new; a key already taken is left alone,
     whoever took it (this process earlier, or another one at the same moment)."""
-    if not rows:
+    # The clock's passes find the same reminders and stalls every half minute: leave out
+    # the keys already taken, so that only new ones (or ones racing another process)
+    # reach the insert.
+    fresh = {row["dedupe_key"]: row for row in rows}
+    if fresh:
+        taken = session.scalars(
+            select(Notification.dedupe_key).where(Notification.dedupe_key.in_(list(fresh)))
+        )
+        for key in taken:
+            del fresh[key]
+    if not fresh:
         return 0
+    rows = list(fresh.values())
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted = session.scalars(
