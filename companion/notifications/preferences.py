@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion.accounts.models import User
+from companion.accounts.models import Role, User
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.db.base import utcnow
@@ -39,7 +39,7 @@ LABELS: dict[Kind, str] = {
     Kind.session_reminder: "A reminder the day before a session, with its agenda",
     Kind.thread_messages: "New messages in your relationship threads",
     Kind.feedback_due: "Feedback is due after a session",
-    Kind.goal_shared: "Your mentee shares a goal with you",
+    Kind.goal_shared: "Mentors: your mentee shares a goal with you",
     Kind.stalled_pairs: "Coordinators: a pair in your program has stalled",
     Kind.matching_runs: "Coordinators: a matching run is waiting for approval",
 }
@@ -84,9 +84,11 @@ def deliveries_for(session: Session, user_ids: list[int]) -> dict[tuple[int, Kin
 
 
 def read(*, session: Session, principal: Principal, user_id: int) -> PreferencesPublic:
-    """A person's own choices, every kind listed, defaults filled in."""
+    """A person's own choices, defaults filled in: every kind a participant can receive, and
+    the coordinator kinds for those who coordinate."""
     user = policy.require_self(principal, user_id)
     chosen = deliveries_for(session, [user.id])
+    coordinates = any(a.role == Role.coordinator for a in user.roles)
     return PreferencesPublic(
         kinds=[
             KindPreference(
@@ -96,6 +98,7 @@ def read(*, session: Session, principal: Principal, user_id: int) -> Preferences
                 default=DEFAULTS[kind],
             )
             for kind in Kind
+            if coordinates or kind not in policy.COORDINATOR_KINDS
         ]
     )
 

@@ -3,6 +3,7 @@ off one kind for one person, and nothing a forger makes of it does anything."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -55,9 +56,12 @@ class TestApi:
         response = world.client.get("/api/v1/me/notifications", headers=world.headers("eli"))
         assert response.status_code == 200
         kinds = {k["kind"]: k for k in response.json()["kinds"]}
-        assert set(kinds) == {kind.value for kind in Kind}
+        coordinator_kinds = {"stalled_pairs", "matching_runs"}
+        assert set(kinds) == {kind.value for kind in Kind} - coordinator_kinds
         assert kinds["thread_messages"]["delivery"] == "digest"
         assert kinds["session_reminder"]["delivery"] == "immediately"
+        lead = world.client.get("/api/v1/me/notifications", headers=world.headers("lead"))
+        assert {k["kind"] for k in lead.json()["kinds"]} == {kind.value for kind in Kind}
 
     def test_a_change_is_kept_and_audited_and_a_bad_value_is_named(self, world: World) -> None:
         url = "/api/v1/me/notifications"
@@ -87,6 +91,8 @@ class TestPage:
         eli = browser_for("eli")
         page = eli.get("/account/notifications")
         assert page.status_code == 200
+        tokens = re.findall(r'name="csrf_token" value="([^"]*)"', page.text)
+        assert len(tokens) == 2 and all(tokens), "the sign-out form's and this form's"
         assert "New messages in your relationship threads" in page.text
         saved = eli.post(
             "/account/notifications",
@@ -104,7 +110,10 @@ class TestPage:
         assert chosen(web, "eli@example.org")["thread_messages"] == "immediately"
 
     def test_the_account_page_links_to_it(self, web: World, browser_for) -> None:  # noqa: F811
-        assert 'href="/account/notifications"' in browser_for("maya").get("/account").text
+        account = browser_for("maya").get("/account").text
+        assert 'href="/account/notifications"' in account
+        tokens = re.findall(r'name="csrf_token" value="([^"]*)"', account)
+        assert len(tokens) >= 3 and all(tokens), "every form of the page carries the token"
 
     def test_signed_out_it_asks_to_sign_in(self, stranger: TestClient) -> None:
         response = stranger.get("/account/notifications", follow_redirects=False)
@@ -170,7 +179,11 @@ class TestUnsubscribe:
         )
         link = f"/notifications/unsubscribe/{token(world, 'eli@example.org', 'digest')}"
         assert stranger.post(link).status_code == 200
-        assert chosen(world, "eli@example.org") == {"goal_shared": "off", "thread_messages": "off"}
+        assert chosen(world, "eli@example.org") == {
+            "goal_shared": "off",
+            "thread_messages": "off",
+            "stalled_pairs": "off",  # a digest kind too, though Eli coordinates nothing
+        }
 
     def test_the_emails_own_link_works_in_one_click(self, post: Post, stranger: TestClient) -> None:
         response = post.world.client.post(
