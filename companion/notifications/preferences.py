@@ -182,7 +182,7 @@ class Unsubscribe:
 
     @property
     def label(self) -> str:
-        return LABELS[self.kind] if self.kind is not None else "Your daily digest"
+        return TOPICS[self.kind] if self.kind is not None else "what comes in your daily digest"
 
 
 def _signature(secret: str, user_id: int, kind: str) -> str:
