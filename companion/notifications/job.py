@@ -474,8 +474,8 @@ def _reminders(session: Session, now: datetime) -> list[dict[str, Any]]:
             MentoringSession.starts_at <= now + REMINDER_AHEAD,
             Relationship.status == RelationshipStatus.active,
         )
-        .options(selectinload(Relationship.members))
     ).all()
+    members = policy.members_of_many(session, sorted({r.id for _row, r in upcoming}))
     rows: list[dict[str, Any]] = []
     for row, relationship in upcoming:
         # A moved session is a new occurrence, with a reminder of its own.
@@ -490,7 +490,7 @@ def _reminders(session: Session, now: datetime) -> list[dict[str, Any]]:
                 context={"session_id": row.id, "starts_at": row.starts_at.isoformat()},
                 due_at=now,
             )
-            for user_id in policy.member_users(session, relationship)
+            for user_id in members.get(relationship.id, {})
         )
     return rows
 

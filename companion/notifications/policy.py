@@ -51,14 +51,26 @@ def may_reach_team_chat(kind: Kind) -> bool:
 
 def member_users(session: Session, relationship: Relationship) -> dict[int, tuple[User, str]]:
     """Active accounts of the relationship's current members: user id -> (user, role)."""
+    return members_of_many(session, [relationship.id]).get(relationship.id, {})
+
+
+def members_of_many(
+    session: Session, relationship_ids: list[int]
+) -> dict[int, dict[int, tuple[User, str]]]:
+    """`member_users` for many relationships in one query: relationship id -> members."""
+    found: dict[int, dict[int, tuple[User, str]]] = {}
+    if not relationship_ids:
+        return found
     rows = session.execute(
-        select(User, RelationshipMember.role)
+        select(RelationshipMember.relationship_id, User, RelationshipMember.role)
         .join(Participant, Participant.user_id == User.id)
         .join(RelationshipMember, RelationshipMember.participant_id == Participant.id)
-        .where(RelationshipMember.relationship_id == relationship.id, User.is_active.is_(True))
+        .where(RelationshipMember.relationship_id.in_(relationship_ids), User.is_active.is_(True))
         .order_by(RelationshipMember.id)
     ).all()
-    return {user.id: (user, role.value) for user, role in rows}
+    for relationship_id, user, role in rows:
+        found.setdefault(relationship_id, {})[user.id] = (user, role.value)
+    return found
 
 
 def is_current_member(session: Session, relationship_id: int, user_id: int) -> bool:
