@@ -116,6 +116,21 @@ class TestMatchApproved:
         assert "Europe/Berlin" in text
         assert "nora@example.org" not in mail and "eli@example.org" not in mail
 
+    def test_a_circle_tells_each_member_about_the_others(self, post: Post) -> None:
+        formed = post.world.client.post(
+            f"/api/v1/programs/{post.world.pilot}/circles",
+            headers=post.world.headers("lead"),
+            json={"name": "Data leads", "mentor": "M1", "mentees": ["E3", "E4"]},
+        )
+        assert formed.status_code == 201, formed.json()
+        post.run()
+        mail = post.take()
+        # Each member, and nobody outside the circle (Eli, Maya's mentee, is not in it).
+        assert sorted(mail) == ["maya@example.org", "pia@example.org", "quinn@example.org"]
+        text = parts(mail["pia@example.org"][0])[0]
+        assert "mentoring circle" in text and "Maya Berg (mentor)" in text
+        assert "Quinn Roy (mentee)" in text
+
 
 class TestGoalShared:
     def test_the_mentor_hears_of_a_shared_goal_and_nobody_else(self, post: Post) -> None:
