@@ -24,6 +24,7 @@ from api.routes import (
     matching,
     matching_modes,
     me,
+    notifications,
     programs,
     relationships,
     review,
@@ -45,6 +46,7 @@ from api.web import goal_pages as web_goals
 from api.web import inbox as web_inbox
 from api.web import knowledge_pages as web_knowledge
 from api.web import matching_pages as web_matching
+from api.web import notification_pages as web_notifications
 from api.web import relationship_pages as web_relationships
 from api.web import review_pages as web_review
 from api.web import rights_pages as web_rights
@@ -71,11 +73,19 @@ def _send_notifications(services: Services, stop: threading.Event) -> None:
     """Send queued notifications every half minute; each message is claimed and settled in
     transactions of its own, so several server processes may do this at once."""
     from companion.credentials import invitations
+    from companion.notifications import job as notification_job
     from companion.review import outbox
 
     while not stop.wait(OUTBOX_INTERVAL_SECONDS):
         try:
             invitations.send_reminders(sessions=services.write_sessions, settings=services.settings)
+        except Exception:
+            log.exception("Sending invitation reminders failed; will retry")
+        try:
+            notification_job.run(sessions=services.write_sessions, settings=services.settings)
+        except Exception:
+            log.exception("Preparing notifications failed; will retry")
+        try:
             outbox.dispatch(sessions=services.sessions, settings=services.settings)
         except Exception:
             log.exception("Sending queued notifications failed; will retry")
@@ -167,6 +177,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         health.router,
         me.router,
         rights.router,
+        notifications.router,
         users.router,
         sign_in.router,
         programs.router,
@@ -184,6 +195,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_auth.router,
         web_sso.router,
         web_account.router,
+        web_notifications.router,
         web_coordinator.router,
         web_matching.router,
         web_knowledge.router,

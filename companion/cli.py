@@ -1311,11 +1311,13 @@ def outbox_send(
         ),
     ] = None,
 ):
-    """Send the notifications that are due now (`companion serve` does this every 30 s)."""
+    """Prepare the notifications that are due (docs/notifications.md) and send what is
+    queued (`companion serve` does this every 30 s)."""
     import signal
     import threading
 
     from companion.credentials import invitations
+    from companion.notifications import job as notifications
     from companion.review import outbox
 
     with services() as built:
@@ -1325,6 +1327,7 @@ def outbox_send(
         if every is not None:
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
         while True:
+            prepared = notifications.run(sessions=built.write_sessions, settings=built.settings)
             reminded = invitations.send_reminders(
                 sessions=built.write_sessions, settings=built.settings
             )
@@ -1332,6 +1335,8 @@ def outbox_send(
             with unit_of_work(built) as session:
                 left = outbox.pending_count(session)
             counts = {"reminders": reminded, **dataclasses.asdict(report), "pending": left}
+            if prepared.queued or prepared.digests:
+                counts["notified"] = prepared.queued + prepared.digests
             if every is not None and not any(counts.values()):
                 pass  # a worker's quiet round: nothing to say
             elif as_json:

@@ -10,6 +10,7 @@ def load_all_models() -> None:
     from companion.guidance import models as _kb  # noqa: F401
     from companion.identity import models as _identity  # noqa: F401
     from companion.matching import models as _matching  # noqa: F401
+    from companion.notifications import models as _notifications  # noqa: F401
     from companion.participants import models as _participants  # noqa: F401
     from companion.programs import models as _programs  # noqa: F401
     from companion.relationships import models as _relationships  # noqa: F401

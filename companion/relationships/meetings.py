@@ -189,7 +189,14 @@ def book(
     )
     session.add(row)
     session.flush()
-    record(view, view.actor, "sessions.booked", row, starts_at=starts_at.isoformat())
+    record(
+        view,
+        view.actor,
+        "sessions.booked",
+        row,
+        starts_at=starts_at.isoformat(),
+        sequence=row.sequence,
+    )
     return row
 
 
@@ -272,7 +279,7 @@ def update(
         row.sequence += 1
     session.flush()
     if changed:
-        record(view, view.actor, "sessions.updated", row, **changed)
+        record(view, view.actor, "sessions.updated", row, sequence=row.sequence, **changed)
     return row
 
 

@@ -50,6 +50,8 @@ UNCONFIRMED = (
 )
 # The only headers a queued email may set beyond those every email gets.
 EXTRA_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post")
+# The iTIP methods a calendar part may carry (RFC 5546): an invitation or update, a cancellation.
+CALENDAR_METHODS = ("REQUEST", "CANCEL")
 NEUTRAL_HEADLINE = "A reviewed draft is ready for a participant of {program}"
 
 
@@ -140,13 +142,15 @@ def enqueue_account_email(
     now: datetime | None = None,
     html: str | None = None,
     headers: dict[str, str] | None = None,
+    calendar: tuple[str, str] | None = None,
 ) -> OutboxMessage:
     """Queue an email about an account (an invitation, a reset link, a notice) to its owner.
 
     It goes to the address on file and nowhere else; once sent, its body (which
     may hold a one-time link) is not kept. `html`, when given, is sent as the
     alternative part beside the plain text `body`; `headers` may set only the
-    list headers of `EXTRA_HEADERS` (a one-click unsubscribe, RFC 8058).
+    list headers of `EXTRA_HEADERS` (a one-click unsubscribe, RFC 8058). `calendar`,
+    (method, iCalendar text), is attached as a calendar invitation or update.
     """
     if not settings.smtp_host:
         raise InvalidInput("Email is not configured here (COMPANION_SMTP_HOST).", field="email")
@@ -159,6 +163,11 @@ def enqueue_account_email(
         payload["html"] = html
     if headers:
         payload["headers"] = {key: " ".join(value.split()) for key, value in headers.items()}
+    if calendar is not None:
+        method, ics = calendar
+        if method not in CALENDAR_METHODS:
+            raise InvalidInput(f"A calendar part may not have method {method!r}.", field="calendar")
+        payload["calendar"] = {"method": method, "ics": ics}
     now = now or datetime.now(UTC)
     message = OutboxMessage(
         draft_id=None,
@@ -167,6 +176,36 @@ def enqueue_account_email(
         subject=" ".join(subject.split())[:MAX_SUBJECT_LENGTH],
         body=body,
         payload=payload,
+        status=OutboxStatus.pending,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def enqueue_notice(
+    *,
+    session: Session,
+    webhook_url: str,
+    text: str,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """Queue a post to a team chat's incoming webhook (Slack or Teams), about no draft.
+
+    The text is escaped for Slack when it is sent, as every webhook post is.
+    """
+    now = now or datetime.now(UTC)
+    message = OutboxMessage(
+        draft_id=None,
+        channel=WEBHOOK,
+        target=webhook_url,
+        subject="",
+        body=text,
+        payload={"text": text},
         status=OutboxStatus.pending,
         attempts=0,
         next_attempt_at=now,
@@ -493,6 +532,14 @@ def _send_email(message: OutboxMessage, settings: Settings, now: datetime) -> No
     email.set_content(message.body)
     if message.payload.get("html"):
         email.add_alternative(message.payload["html"], subtype="html")
+    if message.payload.get("calendar"):
+        calendar = message.payload["calendar"]
+        email.add_attachment(
+            calendar["ics"],
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": calendar["method"]},
+        )
     try:
         with smtplib.SMTP(
             settings.smtp_host, settings.smtp_port, timeout=SEND_TIMEOUT_SECONDS

@@ -2,7 +2,7 @@
 a program's data-rights settings (retention, self-erasure)
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-05
 
 Until now an event's hash covered who did it by name (`actor_label`) and its
@@ -28,7 +28,7 @@ from alembic import op
 from companion.db.base import UTCDateTime
 
 revision: str = "0018"
-down_revision: str | None = "0015"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

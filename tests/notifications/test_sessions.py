@@ -1,0 +1,186 @@
+"""Sessions booked, moved and cancelled: the other members get an email with a calendar
+invitation or update; the day before, everyone gets a reminder with the approved agenda."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from companion.drafting.models import Draft, DraftStatus
+from companion.relationships.models import MentoringSession
+from tests.notifications.conftest import Post, calendar_of, later, parts
+
+PAIR = ("maya@example.org", "eli@example.org")
+OUTSIDERS = ("nora@example.org", "omar@example.org", "pia@example.org", "lead@example.org")
+
+
+def at(days: float, hour: int = 9) -> datetime:
+    moment = datetime.now(UTC) + timedelta(days=days)
+    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def book(post: Post, who: str, starts_at: datetime) -> int:
+    response = post.world.client.post(
+        f"/api/v1/relationships/{post.world.first}/sessions",
+        headers=post.world.headers(who),
+        json={"starts_at": starts_at.isoformat()},
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def change(post: Post, who: str, session_id: int, **fields: object) -> None:
+    response = post.world.client.patch(
+        f"/api/v1/sessions/{session_id}", headers=post.world.headers(who), json=fields
+    )
+    assert response.status_code == 200, response.json()
+
+
+class TestSessionChanges:
+    def test_booked_moved_cancelled_reach_the_other_member_with_one_calendar_entry(
+        self, post: Post
+    ) -> None:
+        session_id = book(post, "maya", at(5))
+        post.run()
+        mail = post.take()
+        assert list(mail) == ["eli@example.org"], "the person who booked knows; outsiders never"
+        (invite,) = mail["eli@example.org"]
+        text, html = parts(invite)
+        assert "Maya Berg" in text and "has been booked" in text
+        assert "Maya Berg" in html and "<html" in html
+        assert invite["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert invite["List-Unsubscribe"].startswith(
+            "<https://mentoring.example.org/notifications/unsubscribe/"
+        )
+        calendar = calendar_of(invite)
+        assert calendar is not None and str(calendar["METHOD"]) == "REQUEST"
+        (event,) = calendar.walk("VEVENT")
+        uid = str(event["UID"])
+        assert uid == f"session-{session_id}@mentoring-companion"
+        assert int(event["SEQUENCE"]) == 0
+        assert event.decoded("DTSTART") == at(5)
+        assert str(event["STATUS"]) == "CONFIRMED"
+        attendees = {str(a) for a in event["ATTENDEE"]}
+        assert attendees == {"mailto:maya@example.org", "mailto:eli@example.org"}
+
+        change(post, "eli", session_id, starts_at=at(6).isoformat())
+        post.run()
+        mail = post.take()
+        assert list(mail) == ["maya@example.org"]
+        (moved,) = mail["maya@example.org"]
+        assert "has moved" in parts(moved)[0]
+        (event,) = calendar_of(moved).walk("VEVENT")
+        assert (str(event["UID"]), int(event["SEQUENCE"])) == (uid, 1)
+        assert event.decoded("DTSTART") == at(6)
+
+        change(post, "maya", session_id, status="cancelled")
+        post.run()
+        mail = post.take()
+        assert list(mail) == ["eli@example.org"]
+        (cancelled,) = mail["eli@example.org"]
+        calendar = calendar_of(cancelled)
+        assert str(calendar["METHOD"]) == "CANCEL"
+        (event,) = calendar.walk("VEVENT")
+        assert (str(event["UID"]), int(event["SEQUENCE"])) == (uid, 2)
+        assert str(event["STATUS"]) == "CANCELLED"
+
+    def test_a_coordinator_booking_tells_both_members_and_nobody_else(self, post: Post) -> None:
+        book(post, "lead", at(4))
+        post.run()
+        assert sorted(post.take()) == sorted(PAIR)
+
+    def test_running_again_sends_nothing_more(self, post: Post) -> None:
+        book(post, "maya", at(4))
+        post.run()
+        assert list(post.take()) == ["eli@example.org"]
+        post.run()
+        post.run()
+        assert post.take() == {}
+
+
+class TestReminders:
+    def _agenda(self, post: Post, session_id: int, status: DraftStatus, text: str) -> None:
+        with post.world.services.sessions() as session:
+            draft = Draft(
+                kind="agenda",
+                status=status,
+                requested_by="maya@example.org",
+                model="offline",
+                prompt="session_agenda@1",
+                text=text,
+                program_id=post.world.pilot,
+                relationship_id=post.world.first,
+                session_id=session_id,
+            )
+            session.add(draft)
+            session.flush()
+            if status == DraftStatus.delivered:
+                session.get(MentoringSession, session_id).agenda_draft_id = draft.id
+            session.commit()
+
+    def test_the_day_before_both_members_get_one_reminder_without_a_pending_draft(
+        self, post: Post
+    ) -> None:
+        session_id = book(post, "maya", later(30))
+        self._agenda(post, session_id, DraftStatus.pending_review, "PENDING AGENDA TEXT")
+        post.run()
+        post.take()  # the booking
+        post.run()
+        assert post.take() == {}, "more than a day ahead: no reminder yet"
+        post.run(now=later(7))
+        mail = post.take()
+        assert sorted(mail) == sorted(PAIR)
+        for address in PAIR:
+            (reminder,) = mail[address]
+            text, html = parts(reminder)
+            assert reminder["Subject"].startswith("Reminder: mentoring with")
+            assert "PENDING AGENDA TEXT" not in text + html
+            assert "No agenda has been shared" in text
+        post.run(now=later(8))
+        assert post.take() == {}, "one reminder per session"
+
+    def test_the_reminder_carries_the_approved_agenda(self, post: Post) -> None:
+        session_id = book(post, "maya", later(20))
+        self._agenda(post, session_id, DraftStatus.delivered, "APPROVED: review the CV <b>")
+        post.run()
+        mail = post.take()
+        reminders = [m for m in mail["eli@example.org"] if m["Subject"].startswith("Reminder")]
+        (reminder,) = reminders
+        text, html = parts(reminder)
+        assert "APPROVED: review the CV <b>" in text
+        assert "APPROVED: review the CV &lt;b&gt;" in html, "HTML escapes what people wrote"
+
+    def test_a_moved_session_is_reminded_at_its_new_time_only(self, post: Post) -> None:
+        session_id = book(post, "maya", later(20))
+        change(post, "maya", session_id, starts_at=later(60).isoformat())
+        post.run()
+        mail = post.take()
+        subjects = [m["Subject"] for m in mail.get("maya@example.org", [])]
+        assert not any(s.startswith("Reminder") for s in subjects)
+
+
+class TestEndingARelationship:
+    def test_its_future_sessions_are_cancelled_in_the_other_members_calendar(
+        self, post: Post
+    ) -> None:
+        first, second = book(post, "maya", at(3)), book(post, "maya", at(10))
+        post.run()
+        post.take()
+        ended = post.world.client.post(
+            f"/api/v1/relationships/{post.world.first}/end",
+            headers=post.world.headers("maya"),
+            json={"outcome": "completed"},
+        )
+        assert ended.status_code == 200, ended.json()
+        post.run()
+        mail = post.take()
+        assert list(mail) == ["eli@example.org"]
+        cancelled = {}
+        for message in mail["eli@example.org"]:
+            calendar = calendar_of(message)
+            assert str(calendar["METHOD"]) == "CANCEL"
+            (event,) = calendar.walk("VEVENT")
+            cancelled[str(event["UID"])] = int(event["SEQUENCE"])
+        assert cancelled == {
+            f"session-{first}@mentoring-companion": 1,
+            f"session-{second}@mentoring-companion": 1,
+        }
