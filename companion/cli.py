@@ -367,6 +367,34 @@ def programs_list(
     out.print(table)
 
 
+@programs_app.command("ai")
+def programs_ai(
+    name: Annotated[str, typer.Argument(help="Program name.")],
+    off: Annotated[
+        list[str] | None,
+        typer.Option("--off", help="Turn an AI feature off: drafting:<kind>, matching or answers."),
+    ] = None,
+    on: Annotated[list[str] | None, typer.Option("--on", help="Turn an AI feature on.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a program's AI stop switches, or turn features off and on (audited)."""
+    from companion.programs import service as programs
+
+    with services() as built, unit_of_work(built, reads_only=not (off or on)) as session:
+        program = programs.require_by_name(session=session, name=name)
+        if off or on:
+            program = programs.switch_ai(
+                session=session, program_id=program.id, principal=CLI, off=off or [], on=on or []
+            )
+        switches = programs.ai_switches_of(program)
+    if as_json:
+        print(switches.model_dump_json())
+        return
+    for feature in switches.features:
+        state = "on " if feature.on else "OFF"
+        say(f"{state}  {feature.name}" + ("" if feature.on else f"  (instead: {feature.fallback})"))
+
+
 # --- demo ------------------------------------------------------------------
 
 

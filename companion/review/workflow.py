@@ -31,6 +31,7 @@ from companion.accounts.principal import Principal, System, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
+from companion.drafting import blank
 from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
 from companion.drafting.text import render_text
@@ -279,6 +280,12 @@ def _approval(actor: Actor, *, coordinator: bool, as_member: bool = False) -> di
 def _approve(session: Session, draft: Draft, principal: Principal, services: Services) -> Draft:
     _require(draft, Action.approve)
     actor = actor_of(principal)
+    if blank.is_blank(draft):
+        raise InvalidInput(
+            f"content: draft {draft.id} is a blank template (AI drafting is off for this "
+            "kind); fill it in (edit) before approving it.",
+            field="content",
+        )
     if not isinstance(principal, System) and policy.four_eyes_impossible(session, draft):
         raise Conflict(
             f"Draft {draft.id} was made from the pair's notes, action items or goals, which "
