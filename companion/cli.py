@@ -58,6 +58,10 @@ draft_app = typer.Typer(
 app.add_typer(draft_app, name="draft")
 outbox_app = typer.Typer(help="Notifications of delivered drafts.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+compliance_app = typer.Typer(
+    help="Evidence for works councils and data-protection officers.", no_args_is_help=True
+)
+app.add_typer(compliance_app, name="compliance")
 
 out = Console()
 err = Console(stderr=True)
@@ -393,6 +397,37 @@ def programs_ai(
     for feature in switches.features:
         state = "on " if feature.on else "OFF"
         say(f"{state}  {feature.name}" + ("" if feature.on else f"  (instead: {feature.fallback})"))
+
+
+@compliance_app.command("report")
+def compliance_report(
+    program: Annotated[str, typer.Option("--program", help="Program name.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="md, json or html.", case_sensitive=False)
+    ] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead.")
+    ] = None,
+) -> None:
+    """The program's evidence pack, generated from its live configuration."""
+    from companion.compliance import render
+    from companion.compliance import service as compliance
+    from companion.programs import service as programs
+
+    fmt = fmt.lower()
+    if fmt not in ("md", "json", "html"):
+        fail(f"--format {fmt!r}: use md, json or html.")
+    with services() as built, unit_of_work(built, reads_only=True) as session:
+        found = programs.require_by_name(session=session, name=program)
+        pack = compliance.evidence_pack(
+            session=session, settings=built.settings, program_id=found.id, principal=CLI
+        )
+    text = render.render(pack, fmt)  # type: ignore[arg-type]
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    say(f"Wrote the evidence pack of {found.name!r} to {output}.")
 
 
 # --- demo ------------------------------------------------------------------

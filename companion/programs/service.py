@@ -276,3 +276,12 @@ def read_ai_switches(
 ) -> AISwitchesPublic:
     """Which AI features the program uses: anyone who may read the program may know."""
     return ai_switches_of(read(session=session, program_id=program_id, principal=principal))
+
+
+def list_ai_switches(
+    *, session: Session, principal: Principal
+) -> list[tuple[str, AISwitchesPublic]]:
+    """Every program's name and AI switches, for the administrators who turn them."""
+    accounts_policy.require_admin(principal)
+    rows = session.scalars(select(Program).order_by(Program.name)).all()
+    return [(program.name, ai_switches_of(program)) for program in rows]

@@ -18,7 +18,9 @@ from companion.errors import AIFeatureOff, InvalidInput, NotFound, PermissionDen
 from companion.matching import modes_service
 from companion.matching import service as matching
 from companion.matching.models import MatchRun
+from companion.programs import ai
 from companion.programs import service as programs
+from companion.programs.models import Program
 from companion.review import workflow
 from companion.review.schemas import Action
 from companion.runtime import Services
@@ -327,3 +329,25 @@ class TestOverHttpAndCli:
         assert json.loads(shown.output)["off"] == ["drafting:agenda"]
         refused = runner.invoke(app, ["programs", "ai", "Pilot", "--off", "poems"])
         assert refused.exit_code == 1 and "'poems' is not an AI feature" in refused.output
+
+
+class TestSwitchesPage:
+    def test_an_administrator_unticks_a_feature_and_nobody_else_may(
+        self, admin_browser, browser_for, web: World
+    ):
+        page = admin_browser.get("/admin/ai")
+        assert page.status_code == 200
+        assert f'action="/admin/ai/{web.pilot}"' in page.text
+        kept = [f for f in ai.FEATURES if f != "drafting:nudge"]
+        saved = admin_browser.post(f"/admin/ai/{web.pilot}", {"on": kept}, follow_redirects=True)
+        assert saved.status_code == 200
+        assert "AI features off: drafting:nudge." in saved.text
+        for who in ("lead", "org", "maya"):
+            browser = browser_for(who)
+            assert browser.get("/admin/ai").status_code == 403
+            assert browser.post(f"/admin/ai/{web.pilot}", {"on": []}).status_code == 403
+        stranger = browser_for("elsewhere")
+        assert stranger.post(f"/admin/ai/{web.pilot}", {"on": []}).status_code == 404
+        assert stranger.post("/admin/ai/987654", {"on": []}).status_code == 404
+        with web.services.sessions() as session:
+            assert session.get(Program, web.pilot).ai_off == ["drafting:nudge"]
