@@ -13,6 +13,7 @@ from api.web import forms
 from api.web.core import Form, WebUser, flash, redirect, render
 from companion.compliance import render as pack_render
 from companion.compliance import service as compliance
+from companion.matching import explanation
 from companion.programs import ai
 from companion.programs import service as programs
 
@@ -83,3 +84,29 @@ def evidence_pack(
         body=Markup(pack_render.html_body(pack)),
         program_id=program_id,
     )
+
+
+@router.get("/coordinator/programs/{program_id}/match-reviews", response_model=None)
+def match_reviews(
+    request: Request, program_id: int, session: SessionDep, user: WebUser
+) -> HTMLResponse:
+    """The requests of the program's members to review their match, oldest first."""
+    return render(
+        request,
+        "compliance/match_reviews.html",
+        user=user,
+        program_id=program_id,
+        requests=explanation.open_requests(session=session, program_id=program_id, principal=user),
+    )
+
+
+@router.post("/coordinator/match-reviews/{request_id}/resolve", response_model=None)
+def resolve_match_review(
+    request: Request, request_id: int, session: SessionDep, user: WebUser, form: Form
+) -> RedirectResponse:
+    handled = forms.run(
+        session,
+        lambda: explanation.resolve(session=session, request_id=request_id, principal=user),
+    )
+    flash(request, "Marked as handled.")
+    return redirect(f"/coordinator/programs/{handled.program_id}/match-reviews")

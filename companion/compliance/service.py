@@ -308,6 +308,7 @@ def _oversight(session: Session, program: Program) -> OversightSection:
         switches=[
             {
                 "feature": feature,
+                "label": ai.LABELS[feature],
                 "state": "off" if ai.is_off(program, feature) else "on",
                 "instead": ai.FALLBACKS[feature],
             }

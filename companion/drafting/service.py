@@ -558,8 +558,8 @@ def _require_answers_on(session: Session, principal: Principal) -> None:
     off = [name for name, switched in session.execute(query) if ai.ANSWERS in (switched or [])]
     if off:
         raise AIFeatureOff(
-            f"Knowledge-base answers are switched off for {', '.join(off)}: search the "
-            "knowledge base instead (plain keyword search; no model is used).",
+            f"Drafted answers are switched off for {', '.join(off)}: search the knowledge "
+            "base instead and read the guides it finds; no answer is drafted.",
             details=[{"field": "question"}],
         )
 

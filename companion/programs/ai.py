@@ -5,7 +5,7 @@ from the sentence encoder) or `answers` (knowledge-base answers). A program keep
 the features an administrator turned off in `Program.ai_off`; everything not
 named there is on. The services that use a model ask `is_off` before they do,
 and fall back to what works without one (a blank template for a person to fill,
-rule-based matching, plain search results).
+rule-based matching, search results instead of a drafted answer).
 """
 
 from __future__ import annotations
@@ -27,6 +27,18 @@ DRAFT_KINDS = (
 MATCHING = "matching"
 ANSWERS = "answers"
 FEATURES: tuple[str, ...] = (*(f"drafting:{kind}" for kind in DRAFT_KINDS), MATCHING, ANSWERS)
+# What each feature is, in the words of the settings page and the evidence pack.
+LABELS = {
+    "drafting:agenda": "Drafting session agendas",
+    "drafting:brief": "Drafting mentors' briefs",
+    "drafting:smart_goal": "Drafting SMART goals",
+    "drafting:smart_check": "Checking goals against SMART",
+    "drafting:feedback_prompts": "Drafting feedback questions",
+    "drafting:nudge": "Drafting nudges to quiet pairs",
+    "drafting:success_story": "Drafting success stories",
+    MATCHING: "Matching by meaning (the sentence encoder)",
+    ANSWERS: "Drafted answers from the knowledge base",
+}
 # What each feature falls back to while it is off: said on the settings page and in the report.
 FALLBACKS = {
     **{
@@ -35,7 +47,7 @@ FALLBACKS = {
     },
     MATCHING: "rule-based matching (hard rules, availability, stated topics; no fit by meaning) "
     "or pairs the coordinator picks",
-    ANSWERS: "plain keyword search results from the knowledge base",
+    ANSWERS: "search results from the knowledge base (the guides themselves; no answer is drafted)",
 }
 
 

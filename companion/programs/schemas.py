@@ -76,6 +76,7 @@ class ProgramPublic(ProgramBase):
 
 class AIFeaturePublic(BaseModel):
     name: str = Field(description="`drafting:<kind>`, `matching` or `answers`.")
+    label: str = Field(description="What the feature is, in words.")
     on: bool
     fallback: str = Field(description="What the product does instead while it is off.")
 

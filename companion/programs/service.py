@@ -265,7 +265,9 @@ def ai_switches_of(program: Program) -> AISwitchesPublic:
         program_id=program.id,
         off=off,
         features=[
-            AIFeaturePublic(name=name, on=name not in off, fallback=ai.FALLBACKS[name])
+            AIFeaturePublic(
+                name=name, label=ai.LABELS[name], on=name not in off, fallback=ai.FALLBACKS[name]
+            )
             for name in ai.FEATURES
         ],
     )

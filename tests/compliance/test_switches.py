@@ -304,6 +304,7 @@ class TestOverHttpAndCli:
         nudge = next(f for f in shown.json()["features"] if f["name"] == "drafting:nudge")
         assert nudge == {
             "name": "drafting:nudge",
+            "label": "Drafting nudges to quiet pairs",
             "on": False,
             "fallback": "a blank template of the kind, filled in by a person and reviewed",
         }
