@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -25,11 +26,17 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     environment.filters["share"] = share
+    environment.filters["day"] = day
     return environment
 
 
 def share(value: float | None) -> str:
     return "not shown" if value is None else f"{value:.1%}"
+
+
+def day(moment: date) -> str:
+    """A day as people write it: 5 December 2026."""
+    return f"{moment.day} {moment.strftime('%B %Y')}"
 
 
 def render(pack: EvidencePack, fmt: Format) -> str:

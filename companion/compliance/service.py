@@ -376,7 +376,11 @@ def _shown(value: Any) -> str:
 
 def _notice(program: Program, providers: ProviderSection) -> str:
     on = [f for f in ai.FEATURES if not ai.is_off(program, f)]
-    drafting_on = [f.split(":", 1)[1].replace("_", " ") for f in on if f.startswith("drafting:")]
+    drafting_on = [
+        ai.LABELS[f].removeprefix("Drafting ").lower().replace("smart", "SMART")
+        for f in on
+        if f.startswith("drafting:")
+    ]
     uses = []
     if ai.MATCHING in on:
         uses.append(

@@ -32,7 +32,7 @@ LABELS = {
     "drafting:agenda": "Drafting session agendas",
     "drafting:brief": "Drafting mentors' briefs",
     "drafting:smart_goal": "Drafting SMART goals",
-    "drafting:smart_check": "Checking goals against SMART",
+    "drafting:smart_check": "Drafting SMART checks of goals",
     "drafting:feedback_prompts": "Drafting feedback questions",
     "drafting:nudge": "Drafting nudges to quiet pairs",
     "drafting:success_story": "Drafting success stories",
