@@ -71,9 +71,9 @@ def require_coordinator_of_owner(
 def switchable_program(*, session: Session, program_id: int, principal: Principal) -> Program:
     """The program for an administrator, who alone turns its AI features off and on.
 
-    Its coordinators and participants are refused; everyone else is told it is missing.
+    Like every administrators' action, anyone else is refused before the program is
+    looked up, so the refusal says nothing about whether it exists.
     """
-    program = readable_program(session=session, program_id=program_id, principal=principal)
     if not policy.is_admin(principal):
         raise PermissionDenied("Only an administrator turns a program's AI features off or on.")
-    return program
+    return readable_program(session=session, program_id=program_id, principal=principal)

@@ -69,7 +69,9 @@ class TestWhoSwitches:
             ("admin@example.org", [], ["matching"]),
         ]
 
-    def test_coordinators_are_refused_and_strangers_told_it_is_missing(self, world: World):
+    def test_everyone_but_an_administrator_is_refused_before_the_program_is_looked_up(
+        self, world: World
+    ):
         with world.services.sessions() as session:
             lead = accounts.get_by_email(session=session, email="lead@example.org")
             maya = accounts.get_by_email(session=session, email="maya@example.org")
@@ -84,15 +86,20 @@ class TestWhoSwitches:
                 programs.switch_ai(
                     session=session, program_id=world.pilot, principal=maya, off=["answers"]
                 )
-            with pytest.raises(NotFound) as missing:
+            with pytest.raises(PermissionDenied) as unreadable:
                 programs.switch_ai(
                     session=session, program_id=world.pilot, principal=elsewhere, off=["answers"]
                 )
-            with pytest.raises(NotFound) as absent:
+            with pytest.raises(PermissionDenied) as absent:
                 programs.switch_ai(
                     session=session, program_id=99999, principal=elsewhere, off=["answers"]
                 )
-            assert missing.value.status_code == absent.value.status_code == 404
+            assert unreadable.value.message == absent.value.message
+            admin = user(world.services, "admin@example.org", (Role.admin, None))
+            with pytest.raises(NotFound):
+                programs.switch_ai(
+                    session=session, program_id=99999, principal=admin, off=["answers"]
+                )
 
     def test_an_unknown_feature_is_named_and_nothing_changes(self, world: World):
         with pytest.raises(InvalidInput) as refused:
@@ -294,7 +301,7 @@ class TestOverHttpAndCli:
             _, admin = make_user(session, "admin@example.org", (Role.admin, None))
         url = f"/api/v1/programs/{world.pilot}/ai"
         body = {"off": ["drafting:nudge", "answers"]}
-        for who, status in (("lead", 403), ("org", 403), ("maya", 403), ("elsewhere", 404)):
+        for who, status in (("lead", 403), ("org", 403), ("maya", 403), ("elsewhere", 403)):
             answer = world.client.put(url, json=body, headers=world.headers(who))
             assert answer.status_code == status, who
         switched = world.client.put(url, json=body, headers={"Authorization": f"Bearer {admin}"})
@@ -348,7 +355,7 @@ class TestSwitchesPage:
             assert browser.get("/admin/ai").status_code == 403
             assert browser.post(f"/admin/ai/{web.pilot}", {"on": []}).status_code == 403
         stranger = browser_for("elsewhere")
-        assert stranger.post(f"/admin/ai/{web.pilot}", {"on": []}).status_code == 404
-        assert stranger.post("/admin/ai/987654", {"on": []}).status_code == 404
+        assert stranger.post(f"/admin/ai/{web.pilot}", {"on": []}).status_code == 403
+        assert stranger.post("/admin/ai/987654", {"on": []}).status_code == 403
         with web.services.sessions() as session:
             assert session.get(Program, web.pilot).ai_off == ["drafting:nudge"]
