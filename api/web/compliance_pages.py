@@ -52,7 +52,7 @@ def switch_ai(
     except forms.Refused as refused:
         flash(request, refused.message, "error")
         return redirect("/admin/ai")
-    off = ", ".join(program.ai_off) or "none"
+    off = "; ".join(ai.LABELS[f] for f in program.ai_off) or "none"
     flash(request, f"Saved for {program.name}. AI features off: {off}.")
     return redirect(f"/admin/ai#program-{program_id}")
 

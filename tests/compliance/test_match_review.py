@@ -185,6 +185,7 @@ class TestAskingForReview:
         eli = browser_for("eli")
         page = eli.get(f"/relationships/{matched.first}")
         assert "Why you were matched" in page.text and "They share 4 weekly hours" in page.text
+        assert 'name="csrf_token" value=""' not in page.text, "every form carries the token"
         asked = eli.post(
             f"/relationships/{matched.first}/match-review",
             {"note": "Different time zones make it hard."},

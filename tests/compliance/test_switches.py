@@ -346,10 +346,11 @@ class TestSwitchesPage:
         page = admin_browser.get("/admin/ai")
         assert page.status_code == 200
         assert f'action="/admin/ai/{web.pilot}"' in page.text
+        assert 'name="csrf_token" value=""' not in page.text, "every form carries the token"
         kept = [f for f in ai.FEATURES if f != "drafting:nudge"]
         saved = admin_browser.post(f"/admin/ai/{web.pilot}", {"on": kept}, follow_redirects=True)
         assert saved.status_code == 200
-        assert "AI features off: drafting:nudge." in saved.text
+        assert "AI features off: Drafting nudges to quiet pairs." in saved.text
         for who in ("lead", "org", "maya"):
             browser = browser_for(who)
             assert browser.get("/admin/ai").status_code == 403
