@@ -1,7 +1,7 @@
 """How much the questions in the corpus front matter lift retrieval, and how much of
 that lift could come from questions that echo an evaluation query's wording.
 
-Usage: .venv/bin/python bench/kb_questions.py
+Usage: .venv/bin/python bench/kb_questions.py [--record]
 
 For the labelled set (knowledge/eval/queries.yaml) and the held-out set
 (knowledge/eval/holdout.yaml) it prints recall@1/3/5 and MRR of dense, lexical
@@ -18,6 +18,8 @@ and hybrid retrieval over the built-in corpus three ways:
 
 Everything is real: the packaged MiniLM encoder and the same HybridSearcher the
 service uses, built in memory (no database or vector store is involved).
+`--record` keeps hybrid recall@3 "with questions" (what the service ships) in
+docs/measurements.json (bench/results.py).
 """
 
 from __future__ import annotations
@@ -126,6 +128,23 @@ def main() -> None:
             print(f"  {label}\n    {header}")
             for mode, row in scores(searcher, queries, hide).items():
                 print(f"    {mode:8} " + "".join(f"{v:<10.3f}" for v in row))
+                if "--record" in sys.argv and hide is None and searcher is with_questions:
+                    _record(name, len(queries), mode, row)
+
+
+def _record(name: str, count: int, mode: str, row: list[float]) -> None:
+    if mode != "hybrid":
+        return
+    from bench.results import record
+
+    recall3 = row[list(CUTOFFS).index(3)]
+    record(
+        f"retrieval.{name}.recall_at_3",
+        figure=f"Knowledge base: recall@3 of hybrid search, {name} questions",
+        value=recall3,
+        unit="share",
+        detail=f"{count} questions; MRR {row[-1]:.3f}",
+    )
 
 
 if __name__ == "__main__":

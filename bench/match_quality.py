@@ -1,11 +1,12 @@
 """Planted-pair recovery on the planted cohorts, and what happens to their special cases.
 
-Usage: .venv/bin/python bench/match_quality.py [--cohort cohort_a.csv]
+Usage: .venv/bin/python bench/match_quality.py [--cohort cohort_a.csv] [--record]
 
 Cohort A is the tuning cohort, cohort B is held out (tests/matching/data/README.md).
 Prints, per cohort: planted mentor assigned (top-1 of the whole-cohort
 assignment), planted mentor among the mentee's three best-scored mentors
 (top-3), and what became of the cannot-meet, no-fit and other-language people.
+`--record` keeps the recovery figures in docs/measurements.json (bench/results.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "matching" / "data"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cohort", action="append", default=[])
+    parser.add_argument("--record", action="store_true", help="keep the figures (results.py)")
     args = parser.parse_args()
     planted = json.loads((DATA / "planted.json").read_text())
     encoder = embeddings.Encoder()
@@ -36,6 +38,8 @@ def main() -> None:
         print(f"\n{name}: {len(found.mentees)} mentees, {len(found.mentors)} mentors, {n} planted")
         print(f"  planted mentor assigned (top-1)  {found.assigned}/{n} ({found.assigned / n:.0%})")
         print(f"  planted mentor in top 3          {found.top3}/{n} ({found.top3 / n:.0%})")
+        if args.record:
+            _record(name, found.assigned, found.top3, n)
         print(f"  best-ranked but assigned elsewhere (capacity)  {found.lost_to_capacity}")
         cautioned = [p for p in found.result.pairs if any("weak fit" in r for r in p.reasons)]
         print(
@@ -68,6 +72,27 @@ def main() -> None:
             print(f"  other language {person}: language named in the reasons {bool(named)}")
         for miss in found.misses:
             print(f"  miss {miss}")
+
+
+def _record(name: str, assigned: int, top3: int, planted: int) -> None:
+    from bench.results import record
+
+    cohort = {"cohort_a.csv": "A (tuning)", "cohort_b.csv": "B (held out)"}.get(name, name)
+    stem = name.removesuffix(".csv")
+    record(
+        f"matching.{stem}.assigned",
+        figure=f"Matching: planted mentor assigned, cohort {cohort}",
+        value=assigned / planted,
+        unit="share",
+        detail=f"{assigned} of {planted} planted pairs",
+    )
+    record(
+        f"matching.{stem}.top3",
+        figure=f"Matching: planted mentor among the three best-scored, cohort {cohort}",
+        value=top3 / planted,
+        unit="share",
+        detail=f"{top3} of {planted} planted pairs",
+    )
 
 
 if __name__ == "__main__":

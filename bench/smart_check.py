@@ -1,6 +1,6 @@
 """How far the offline SMART check agrees with goals labelled by a person who never saw it.
 
-Usage: python bench/smart_check.py [--heldout] [--json] [--show-disagreements]
+Usage: python bench/smart_check.py [--heldout] [--json] [--show-disagreements] [--record]
 
 Reads `tests/drafting/data/smart_goals_tuning.jsonl` (the half the checker was tuned
 on) and, with `--heldout`, `smart_goals_heldout.jsonl` (never used for tuning: run it
@@ -10,6 +10,7 @@ criterion on the three values (met / missing / unclear) and on met versus not me
 agreement on the overall SMART / not-SMART verdict; the same without the goals not
 written in English (which the offline checker declines to judge); and, as the
 baseline measured in the same run, a checker that calls every criterion met.
+`--record` keeps the verdict agreement in docs/measurements.json (bench/results.py).
 """
 
 from __future__ import annotations
@@ -91,9 +92,24 @@ def main() -> None:
     parser.add_argument("--heldout", action="store_true", help="also report the held-out half")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--show-disagreements", action="store_true")
+    parser.add_argument("--record", action="store_true", help="keep the figures (results.py)")
     args = parser.parse_args()
     halves = ["tuning", "heldout"] if args.heldout else ["tuning"]
     results = {half: measure(read(HALVES[half])) for half in halves}
+    if args.record:
+        from bench.results import record
+
+        for half, result in results.items():
+            checker = result["checker"]
+            record(
+                f"smart_check.{half}.verdict",
+                figure="SMART check: agreement with a person on SMART / not SMART, "
+                + ("tuning half" if half == "tuning" else "held-out half (never tuned on)"),
+                value=checker["smart_verdict"],
+                unit="share",
+                detail=f"{checker['goals']} labelled goals; baseline 'all met' "
+                f"{result['baseline_all_met']['smart_verdict']:.1%} in the same run",
+            )
     if args.json:
         print(json.dumps(results, indent=2))
         return

@@ -64,6 +64,10 @@ scim_token_app = typer.Typer(
 )
 scim_app.add_typer(scim_token_app, name="token")
 app.add_typer(scim_app, name="scim")
+compliance_app = typer.Typer(
+    help="Evidence for works councils and data-protection officers.", no_args_is_help=True
+)
+app.add_typer(compliance_app, name="compliance")
 
 out = Console()
 err = Console(stderr=True)
@@ -387,6 +391,65 @@ def programs_list(
     for p in page.items:
         table.add_row(str(p.id), p.name, p.kind, p.created_at.strftime("%Y-%m-%d"))
     out.print(table)
+
+
+@programs_app.command("ai")
+def programs_ai(
+    name: Annotated[str, typer.Argument(help="Program name.")],
+    off: Annotated[
+        list[str] | None,
+        typer.Option("--off", help="Turn an AI feature off: drafting:<kind>, matching or answers."),
+    ] = None,
+    on: Annotated[list[str] | None, typer.Option("--on", help="Turn an AI feature on.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a program's AI stop switches, or turn features off and on (audited)."""
+    from companion.programs import service as programs
+
+    with services() as built, unit_of_work(built, reads_only=not (off or on)) as session:
+        program = programs.require_by_name(session=session, name=name)
+        if off or on:
+            program = programs.switch_ai(
+                session=session, program_id=program.id, principal=CLI, off=off or [], on=on or []
+            )
+        switches = programs.ai_switches_of(program)
+    if as_json:
+        print(switches.model_dump_json())
+        return
+    for feature in switches.features:
+        state = "on " if feature.on else "OFF"
+        say(f"{state}  {feature.name}" + ("" if feature.on else f"  (instead: {feature.fallback})"))
+
+
+@compliance_app.command("report")
+def compliance_report(
+    program: Annotated[str, typer.Option("--program", help="Program name.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="md, json or html.", case_sensitive=False)
+    ] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead.")
+    ] = None,
+) -> None:
+    """The program's evidence pack, generated from its live configuration."""
+    from companion.compliance import render
+    from companion.compliance import service as compliance
+    from companion.programs import service as programs
+
+    fmt = fmt.lower()
+    if fmt not in ("md", "json", "html"):
+        fail(f"--format {fmt!r}: use md, json or html.")
+    with services() as built, unit_of_work(built, reads_only=True) as session:
+        found = programs.require_by_name(session=session, name=program)
+        pack = compliance.evidence_pack(
+            session=session, settings=built.settings, program_id=found.id, principal=CLI
+        )
+    text = render.render(pack, fmt)  # type: ignore[arg-type]
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    say(f"Wrote the evidence pack of {found.name!r} to {output}.")
 
 
 # --- demo ------------------------------------------------------------------

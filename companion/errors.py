@@ -114,3 +114,9 @@ class SettingsError(CompanionError):
 
     status_code = 500
     code = "invalid_settings"
+
+
+class AIFeatureOff(Conflict):
+    """An administrator switched this AI feature off for the program (a stop switch)."""
+
+    code = "ai_feature_off"

@@ -7,7 +7,13 @@ from fastapi import APIRouter, status
 from api.deps import CurrentUser, PageDep, SessionDep
 from companion.pagination import Page, page_of
 from companion.programs import service as programs
-from companion.programs.schemas import ProgramCreate, ProgramPublic, ProgramUpdate
+from companion.programs.schemas import (
+    AISwitchesPublic,
+    AISwitchesUpdate,
+    ProgramCreate,
+    ProgramPublic,
+    ProgramUpdate,
+)
 
 router = APIRouter(prefix="/api/v1/programs", tags=["programs"])
 
@@ -66,3 +72,20 @@ def update_program(
 def delete_program(program_id: int, session: SessionDep, user: CurrentUser) -> None:
     """Delete a program and everything in it; the audit trail keeps its history."""
     programs.delete(session=session, program_id=program_id, principal=user)
+
+
+@router.get("/{program_id}/ai", response_model=AISwitchesPublic)
+def get_ai_switches(program_id: int, session: SessionDep, user: CurrentUser) -> AISwitchesPublic:
+    """Which AI features the program uses, and what each falls back to while off."""
+    return programs.read_ai_switches(session=session, program_id=program_id, principal=user)
+
+
+@router.put("/{program_id}/ai", response_model=AISwitchesPublic)
+def switch_ai(
+    program_id: int, body: AISwitchesUpdate, session: SessionDep, user: CurrentUser
+) -> AISwitchesPublic:
+    """Turn AI features off or on (administrators only); every change is audited."""
+    program = programs.switch_ai(
+        session=session, program_id=program_id, principal=user, off=body.off, on=body.on
+    )
+    return programs.ai_switches_of(program)

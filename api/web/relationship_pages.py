@@ -26,6 +26,7 @@ from companion.accounts.models import User
 from companion.db.base import utcnow
 from companion.drafting import service as drafting
 from companion.errors import InvalidInput
+from companion.matching import explanation
 from companion.relationships import access, feedback, meetings, threads
 from companion.relationships import service as relationships
 from companion.relationships.access import View
@@ -186,6 +187,9 @@ def relationship_page(
         "proposal": None,
         "actions": [],
         "owners": [],
+        "match": explanation.explain(
+            session=session, relationship_id=view.relationship.id, principal=view.principal
+        ),
     }
     if view.member is not None:
         if view.relationship.status == RelationshipStatus.active:
@@ -216,6 +220,34 @@ def show_relationship(
     request: Request, relationship_id: int, session: SessionDep, user: WebUser
 ) -> HTMLResponse:
     return relationship_page(request, session, _view(session, relationship_id, user))
+
+
+@router.post("/relationships/{relationship_id:int}/match-review", response_model=None)
+def ask_for_match_review(
+    request: Request, relationship_id: int, session: SessionDep, user: WebUser, form: Form
+) -> HTMLResponse | RedirectResponse:
+    """A member asks a coordinator to review the match, with an optional note."""
+    view = _view(session, relationship_id, user)
+    note = str(form.get("note", ""))
+    try:
+        forms.run(
+            session,
+            lambda: explanation.request_review(
+                session=session, relationship_id=relationship_id, principal=user, note=note
+            ),
+            **forms.beside("note"),
+        )
+    except forms.Refused as refused:
+        return relationship_page(
+            request,
+            session,
+            view,
+            errors=refused.errors,
+            status_code=refused.status_code,
+            values={"note": note},
+        )
+    flash(request, "Your request is with the program's coordinators; one of them will be in touch.")
+    return redirect(f"/relationships/{relationship_id}#why-matched")
 
 
 @router.post("/relationships/{relationship_id:int}/agreement", response_model=None)

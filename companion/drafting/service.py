@@ -27,7 +27,7 @@ from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db import end_reads
 from companion.db.base import utcnow
-from companion.drafting import kinds, privacy
+from companion.drafting import blank, kinds, privacy
 from companion.drafting.gateway import Gateway, Usage
 from companion.drafting.inputs import Sources, Target
 from companion.drafting.models import Draft, DraftStatus
@@ -40,6 +40,7 @@ from companion.drafting.revision import (
 )
 from companion.drafting.text import render_text
 from companion.errors import (
+    AIFeatureOff,
     CompanionError,
     Conflict,
     InvalidInput,
@@ -47,6 +48,7 @@ from companion.errors import (
     NotFound,
     PermissionDenied,
 )
+from companion.programs import ai
 from companion.programs.models import Program
 from companion.relationships import access
 from companion.relationships.models import (
@@ -360,6 +362,9 @@ def _generate_into(
     holds no lock (SQLite) and no snapshot, and the result is written afterwards in a
     transaction of its own."""
     kind = DraftKind(draft.kind)
+    if ai.is_off(target.program, ai.drafting(kind.value)):
+        _blank_into(draft, kind)
+        return None
     today = today or utcnow().date()
     avoid = frozenset(used_documents) if note and wants_other_guidance(note) else frozenset()
     data = _input(session, services, kind, target, text, today, local=gateway.local, avoid=avoid)
@@ -404,6 +409,24 @@ def _generate_into(
     draft.content = payload
     draft.text = render_text(kind, payload)
     return revision
+
+
+def _blank_into(draft: Draft, kind: DraftKind) -> None:
+    """AI drafting of `kind` is off in the draft's program: a blank template, no model asked.
+
+    Nothing is gathered either (grounding asks the encoder): the person who fills it
+    in writes from what they know, and review approves it only once it is filled in.
+    """
+    content = blank.template(kinds.spec(kind).output)
+    draft.model = blank.BLANK_MODEL
+    draft.prompt = f"blank:{kind.value}"
+    draft.sources = []
+    draft.content = content
+    draft.text = blank.instructions(kinds.spec(kind).headline, content)
+    draft.prompt_tokens = draft.completion_tokens = None
+    draft.cost_usd = None
+    draft.latency_ms = 0.0
+    draft.attempts = 0
 
 
 # Columns a failed draft does not take from the attempt: its identity, its state, and
@@ -499,6 +522,7 @@ def _resolve(
             raise InvalidInput(f"text: at most {TEXT_MAX} characters.", details=[{"field": "text"}])
     if kind == DraftKind.answer:
         policy.require_any_coordinator(principal)
+        _require_answers_on(session, principal)
         return Target()
     if kind == DraftKind.smart_check:
         return _checked_goal(session, principal, goal_id)
@@ -522,6 +546,22 @@ def _resolve(
     elif kind == DraftKind.smart_goal:
         target.subject_id = _goal_setter(view, principal, mentee_id)
     return target
+
+
+def _require_answers_on(session: Session, principal: Principal) -> None:
+    """Knowledge-base answers serve every program the asker coordinates: if any of them
+    has them switched off, the strictest switch wins and no model is asked."""
+    scope = policy.program_ids(principal)
+    query = select(Program.name, Program.ai_off).order_by(Program.name)
+    if scope is not None:
+        query = query.where(Program.id.in_(scope))
+    off = [name for name, switched in session.execute(query) if ai.ANSWERS in (switched or [])]
+    if off:
+        raise AIFeatureOff(
+            f"Drafted answers are switched off for {', '.join(off)}: search the knowledge "
+            "base instead and read the guides it finds; no answer is drafted.",
+            details=[{"field": "question"}],
+        )
 
 
 def _goal_setter(view: access.View, principal: Principal, mentee_id: int | None) -> int:

@@ -16,7 +16,7 @@ from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.errors import Conflict, InvalidInput, NotFound
 from companion.matching.cohort import ProfileVectors, occupancy, settings_of
-from companion.matching.meaning import compare
+from companion.matching.meaning import of_program
 from companion.matching.models import MatchProposal, MatchRun, ProposalStatus, RunStatus
 from companion.matching.profiles import to_profile
 from companion.matching.scoring import Scorer, rule_masks
@@ -90,7 +90,7 @@ def _score(
         match_run.settings.get("week_of", datetime.now(UTC).date().isoformat())
     )
     scorer = Scorer(settings, str(program.kind), week_of=week)
-    meaning = compare([profile], mentors, vectors.encode)
+    meaning = of_program(program, [profile], mentors, vectors.encode)
     scorer.sentence_vectors = meaning.sentence_vectors
     options, excluded = [], []
     for j, (row, mentor) in enumerate(zip(mentor_rows, mentors, strict=True)):

@@ -28,7 +28,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from companion import language
+from companion.errors import AIFeatureOff
 from companion.matching.profiles import Profile
+from companion.programs import ai
+from companion.programs.models import Program
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # Mentees at a time when the sentence matrix is reduced: bounds memory on
@@ -67,12 +70,20 @@ class Meaning:
     sentence_vectors: dict[str, np.ndarray] = field(default_factory=dict)
     mentee_language: dict[int, language.Detected] = field(default_factory=dict)
     mentor_language: dict[int, language.Detected] = field(default_factory=dict)
+    # Semantic matching is switched off for the program: no pair was judged by meaning.
+    switched_off: bool = False
 
     def judged(self, i: int, j: int) -> bool:
         return bool(np.isfinite(self.cosine[i, j]))
 
     def not_judged_because(self, i: int, j: int, mentee: Profile, mentor: Profile) -> str:
         """Who wrote in which language, for a pair whose meaning was not judged."""
+        if self.switched_off:
+            return (
+                "Fit by meaning not used: an administrator switched semantic matching off "
+                "for this program; the pair is ranked by the rules, availability and the "
+                "topics both named"
+            )
         parts = []
         if i in self.mentee_language:
             parts.append(f"{mentee.name} wrote in {self.mentee_language[i].name}")
@@ -83,6 +94,30 @@ class Meaning:
         return (
             f"Fit by meaning not judged: {' and '.join(parts)}, and the built-in model "
             "compares meaning in English only; read both profiles before approving"
+        )
+
+
+def of_program(
+    program: Program,
+    mentees: Sequence[Profile],
+    mentors: Sequence[Profile],
+    encode: Callable[[list[str]], np.ndarray],
+) -> Meaning:
+    """Meaning as the program allows it: with semantic matching switched off no text is
+    encoded and no pair is judged by meaning (rules, availability and topics still rank)."""
+    if ai.is_off(program, ai.MATCHING):
+        unjudged = np.full((len(mentees), len(mentors)), np.nan, dtype=np.float32)
+        return Meaning(unjudged, switched_off=True)
+    return compare(mentees, mentors, encode)
+
+
+def require_semantic(program: Program, what: str) -> None:
+    """Refuse a mode that only works by meaning while semantic matching is off."""
+    if ai.is_off(program, ai.MATCHING):
+        raise AIFeatureOff(
+            f"{what} ranks people by meaning, and an administrator switched semantic "
+            f"matching off for {program.name}: run matching (rule-based while it is off) "
+            "or pair people by hand."
         )
 
 

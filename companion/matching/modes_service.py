@@ -28,6 +28,7 @@ from companion.matching.cohort import (
     require_people,
     settings_of,
 )
+from companion.matching.meaning import require_semantic
 from companion.matching.profiles import to_profile
 from companion.matching.schemas import (
     AnswerersPublic,
@@ -43,7 +44,8 @@ from companion.programs.models import Program
 
 
 def _common(cohort: Cohort, vectors: ProfileVectors, program: Program) -> dict[str, Any]:
-    """The keyword arguments every mode shares."""
+    """The keyword arguments every mode shares (each mode ranks by meaning)."""
+    require_semantic(program, "This matching mode")
     return {
         "need_vectors": vectors.encode([m.need_text() or m.name for m in cohort.mentees]),
         "offer_vectors": vectors.encode([m.offer_text() or m.name for m in cohort.mentors]),
@@ -266,6 +268,7 @@ def ask(
             "Write a question to ask.",
             details=[{"field": "question", "message": "The question is empty."}],
         )
+    require_semantic(program, "Finding people to ask")
     rows = participants.all_participants(session=session, program_id=program.id)
     people = [to_profile(p) for p in rows]
     asker = next(

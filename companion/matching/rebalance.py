@@ -22,7 +22,7 @@ from companion.matching import service
 from companion.matching.cohort import ProfileVectors, load_cohort, require_people, settings_of
 from companion.matching.engine import MatchResult, match_cohort
 from companion.matching.fairness import FOUR_FIFTHS, MIN_GROUP, groups_of
-from companion.matching.meaning import compare
+from companion.matching.meaning import of_program
 from companion.matching.models import MatchRun
 from companion.matching.schemas import RebalancePublic
 from companion.matching.service import get_run
@@ -64,7 +64,7 @@ def preview(
     week = date.fromisoformat(
         match_run.settings.get("week_of", datetime.now(UTC).date().isoformat())
     )
-    meaning = compare(cohort.mentees, cohort.mentors, vectors.encode)
+    meaning = of_program(program, cohort.mentees, cohort.mentors, vectors.encode)
 
     def solve(bonus: list[float] | None) -> MatchResult:
         return match_cohort(

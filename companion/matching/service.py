@@ -32,7 +32,7 @@ from companion.matching.cohort import (
     settings_of,
 )
 from companion.matching.engine import match_cohort
-from companion.matching.meaning import compare
+from companion.matching.meaning import of_program
 from companion.matching.models import (
     MatchProposal,
     MatchRun,
@@ -77,7 +77,7 @@ def run(
     mentees, mentors = cohort.mentees, cohort.mentors
     week = week_of or datetime.now(UTC).date()
     started = time.perf_counter()
-    meaning = compare(mentees, mentors, vectors.encode)
+    meaning = of_program(program, mentees, mentors, vectors.encode)
     encode_seconds = round(time.perf_counter() - started, 3)
     bonus = None
     if rebalance_for is not None:
@@ -101,6 +101,8 @@ def run(
         settings={
             **settings.model_dump(),
             "week_of": week.isoformat(),
+            # The run ranked without fit by meaning: an administrator switched it off.
+            "semantic": not meaning.switched_off,
             "timings": {"encode": encode_seconds, **result.timings},
             "candidate_edges": result.candidate_edges,
             **(
@@ -418,7 +420,7 @@ def swap(
         first.run.settings.get("week_of", datetime.now(UTC).date().isoformat())
     )
     scorer = Scorer(settings, str(program.kind), week_of=week)
-    meaning = compare(mentees, mentors, vectors.encode)
+    meaning = of_program(program, mentees, mentors, vectors.encode)
     scorer.sentence_vectors = meaning.sentence_vectors
     rescored = []
     for k in range(2):

@@ -47,6 +47,8 @@ class Program(Base):
     llm_profile_fields: Mapped[list[str]] = mapped_column(
         JSON, default=lambda: ["title", "expertise", "goals"]
     )
+    # AI features an administrator switched off for this program (companion.programs.ai).
+    ai_off: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Weights and rules of matching (companion.matching.config.MatchingSettings).
     matching: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

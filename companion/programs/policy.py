@@ -66,3 +66,14 @@ def require_coordinator_of_owner(
     """For what a program owns: `missing` (the owned thing's own NotFound) unless a coordinator."""
     if not may_coordinate(program_id=program_id, principal=principal):
         raise missing
+
+
+def switchable_program(*, session: Session, program_id: int, principal: Principal) -> Program:
+    """The program for an administrator, who alone turns its AI features off and on.
+
+    Like every administrators' action, anyone else is refused before the program is
+    looked up, so the refusal says nothing about whether it exists.
+    """
+    if not policy.is_admin(principal):
+        raise PermissionDenied("Only an administrator turns a program's AI features off or on.")
+    return readable_program(session=session, program_id=program_id, principal=principal)

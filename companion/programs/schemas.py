@@ -74,3 +74,25 @@ class ProgramPublic(ProgramBase):
     id: int
     created_at: datetime
     updated_at: datetime
+
+
+class AIFeaturePublic(BaseModel):
+    name: str = Field(description="`drafting:<kind>`, `matching` or `answers`.")
+    label: str = Field(description="What the feature is, in words.")
+    on: bool
+    fallback: str = Field(description="What the product does instead while it is off.")
+
+
+class AISwitchesPublic(BaseModel):
+    """A program's AI stop switches, as everyone who may read the program sees them."""
+
+    program_id: int
+    off: list[str]
+    features: list[AIFeaturePublic]
+
+
+class AISwitchesUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    off: list[str] = Field(default_factory=list, max_length=20, description="Features to turn off.")
+    on: list[str] = Field(default_factory=list, max_length=20, description="Features to turn on.")

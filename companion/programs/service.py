@@ -14,8 +14,9 @@ from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.db import fetch_page
 from companion.errors import Conflict, InvalidInput, NotFound
-from companion.programs import policy
+from companion.programs import ai, policy
 from companion.programs.models import Program, ProgramKind
+from companion.programs.schemas import AIFeaturePublic, AISwitchesPublic
 
 NAME_MAX = 200
 
@@ -217,3 +218,72 @@ def delete(*, session: Session, program_id: int, principal: Principal) -> None:
         program_id=program_id,
         data={"name": name},
     )
+
+
+def switch_ai(
+    *,
+    session: Session,
+    program_id: int,
+    principal: Principal,
+    off: list[str] | tuple[str, ...] = (),
+    on: list[str] | tuple[str, ...] = (),
+) -> Program:
+    """Turn AI features of a program off or on (administrators only); audited when it changes.
+
+    A feature named in both lists is refused: the request would mean two things.
+    """
+    program = policy.switchable_program(session=session, program_id=program_id, principal=principal)
+    turn_off = ai.checked(off, field="off")
+    turn_on = ai.checked(on, field="on")
+    both = sorted(set(turn_off) & set(turn_on))
+    if both:
+        raise InvalidInput(f"on: {', '.join(both)} is named both off and on.", field="on")
+    before = list(program.ai_off or [])
+    after = [f for f in ai.FEATURES if (f in before or f in turn_off) and f not in turn_on]
+    if after != before:
+        program.ai_off = after
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor_of(principal),
+            action="program.ai_switched",
+            subject_type="program",
+            subject_id=program.id,
+            program_id=program.id,
+            data={
+                "turned_off": [f for f in after if f not in before],
+                "turned_on": [f for f in before if f not in after],
+                "off": after,
+            },
+        )
+    return program
+
+
+def ai_switches_of(program: Program) -> AISwitchesPublic:
+    off = list(program.ai_off or [])
+    return AISwitchesPublic(
+        program_id=program.id,
+        off=off,
+        features=[
+            AIFeaturePublic(
+                name=name, label=ai.LABELS[name], on=name not in off, fallback=ai.FALLBACKS[name]
+            )
+            for name in ai.FEATURES
+        ],
+    )
+
+
+def read_ai_switches(
+    *, session: Session, program_id: int, principal: Principal
+) -> AISwitchesPublic:
+    """Which AI features the program uses: anyone who may read the program may know."""
+    return ai_switches_of(read(session=session, program_id=program_id, principal=principal))
+
+
+def list_ai_switches(
+    *, session: Session, principal: Principal
+) -> list[tuple[str, AISwitchesPublic]]:
+    """Every program's name and AI switches, for the administrators who turn them."""
+    accounts_policy.require_admin(principal)
+    rows = session.scalars(select(Program).order_by(Program.name)).all()
+    return [(program.name, ai_switches_of(program)) for program in rows]

@@ -52,6 +52,7 @@ class DeliveredAgendaPublic(BaseModel):
     relationship_id: int | None
     session_id: int | None
     delivered_at: datetime | None
+    disclosure: str = Field(default="", description="How the agenda was made and who approved it.")
 
 
 class Strict(BaseModel):

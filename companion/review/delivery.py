@@ -10,6 +10,7 @@ the meetings of relationships are handed this module as their `AgendaGate`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from companion.accounts.principal import Principal
 from companion.db import fetch_page
+from companion.drafting.blank import BLANK_MODEL
 from companion.drafting.kinds import KINDS
 from companion.drafting.models import Draft, DraftStatus
 from companion.relationships.models import (
@@ -37,6 +39,27 @@ def view_of(draft: Draft) -> DeliveredDraftPublic:
     return final_text_of(draft)
 
 
+def disclosure(draft: Draft) -> str:
+    """What recipients read under a drafted text: how it was made and who approved it."""
+    reviewers = [a for a in draft.approvals or [] if not a.get("as_member")]
+    names = list(dict.fromkeys(a.get("name") or a["by"] for a in reviewers))
+    who = " and ".join(names) if names else "a reviewer"
+    at = max((a["at"] for a in reviewers), default=None)
+    day = _day(datetime.fromisoformat(at)) if at else None
+    on = f" on {day}" if day else ""
+    if draft.model == BLANK_MODEL:
+        return (
+            f"Written by a person from a blank template (AI drafting was switched off), "
+            f"approved by {who}{on}."
+        )
+    verb = "edited and approved" if draft.edited else "reviewed and approved"
+    return f"Drafted with AI assistance, {verb} by {who}{on}."
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment.day} {moment.strftime('%B %Y')}"
+
+
 def final_text_of(draft: Draft) -> DeliveredDraftPublic:
     """The draft's current text and nothing of how it was made (no provenance, no original).
 
@@ -54,6 +77,7 @@ def final_text_of(draft: Draft) -> DeliveredDraftPublic:
         relationship_id=draft.relationship_id,
         session_id=draft.session_id,
         delivered_at=draft.delivered_at,
+        disclosure=disclosure(draft),
     )
 
 

@@ -104,6 +104,10 @@ class DeliveredDraftPublic(BaseModel):
     relationship_id: int | None
     session_id: int | None
     delivered_at: datetime | None
+    disclosure: str = Field(
+        description="How the text was made and who approved it, shown wherever it is read: "
+        "'Drafted with AI assistance, reviewed and approved by <name> on <day>.'"
+    )
 
 
 class StoryDraftPublic(DeliveredDraftPublic):

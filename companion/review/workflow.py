@@ -31,6 +31,7 @@ from companion.accounts.principal import Principal, System, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
+from companion.drafting import blank
 from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
 from companion.drafting.text import render_text
@@ -266,10 +267,14 @@ def _already_approved(draft: Draft, actor: Actor) -> bool:
     return mine and draft.status in (S.pending_review, S.approved, S.delivered)
 
 
-def _approval(actor: Actor, *, coordinator: bool, as_member: bool = False) -> dict[str, Any]:
+def _approval(
+    actor: Actor, *, coordinator: bool, as_member: bool = False, name: str | None = None
+) -> dict[str, Any]:
     return {
         "user_id": actor.id,
         "by": actor.label,
+        # The name recipients read under the text ("reviewed and approved by ...").
+        "name": name or actor.label,
         "coordinator": coordinator,
         "as_member": as_member,
         "at": utcnow().isoformat(),
@@ -279,6 +284,12 @@ def _approval(actor: Actor, *, coordinator: bool, as_member: bool = False) -> di
 def _approve(session: Session, draft: Draft, principal: Principal, services: Services) -> Draft:
     _require(draft, Action.approve)
     actor = actor_of(principal)
+    if blank.is_blank(draft):
+        raise InvalidInput(
+            f"content: draft {draft.id} is a blank template (AI drafting is off for this "
+            "kind); fill it in (edit) before approving it.",
+            field="content",
+        )
     if not isinstance(principal, System) and policy.four_eyes_impossible(session, draft):
         raise Conflict(
             f"Draft {draft.id} was made from the pair's notes, action items or goals, which "
@@ -289,7 +300,10 @@ def _approve(session: Session, draft: Draft, principal: Principal, services: Ser
     coordinator = policy.is_coordinator(principal=principal, draft=draft)
     if any(a["by"] == actor.label for a in draft.approvals or []):
         return draft  # this person's approval is already counted (four eyes)
-    draft.approvals = [*(draft.approvals or []), _approval(actor, coordinator=coordinator)]
+    draft.approvals = [
+        *(draft.approvals or []),
+        _approval(actor, coordinator=coordinator, name=_display_name(principal)),
+    ]
     if not policy.approvals_complete(session, draft):
         _record_approval(session, draft, actor, waiting_for="a coordinator (four eyes)")
         return draft
@@ -297,6 +311,12 @@ def _approve(session: Session, draft: Draft, principal: Principal, services: Ser
     if not policy.story_approvals_missing(session, draft):
         deliver(session, draft, services)
     return draft
+
+
+def _display_name(principal: Principal) -> str:
+    if isinstance(principal, System):
+        return "an administrator"
+    return principal.display_name or principal.email
 
 
 def _record_approval(session: Session, draft: Draft, actor: Actor, **data: Any) -> None:

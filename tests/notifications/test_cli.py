@@ -36,7 +36,15 @@ def test_outbox_send_prepares_and_sends_the_notifications_that_are_due(post: Pos
     )
     assert booked.status_code == 201
     assert send(post) == [
-        {"sent": 1, "retried": 0, "failed": 0, "cancelled": 0, "pending": 0, "notified": 1}
+        {
+            "reminders": 0,
+            "sent": 1,
+            "retried": 0,
+            "failed": 0,
+            "cancelled": 0,
+            "pending": 0,
+            "notified": 1,
+        }
     ]
     mail = post.take()
     assert list(mail) == ["eli@example.org"]

@@ -43,6 +43,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/programs/{program_id}"): READER,
     ("PATCH", "/api/v1/programs/{program_id}"): COORDINATOR,
     ("DELETE", "/api/v1/programs/{program_id}"): ADMIN,
+    ("GET", "/api/v1/programs/{program_id}/ai"): READER,
+    ("PUT", "/api/v1/programs/{program_id}/ai"): ADMIN,
     ("POST", "/api/v1/programs/{program_id}/participants:import"): COORDINATOR,
     ("GET", "/api/v1/programs/{program_id}/participants"): COORDINATOR,
     ("POST", "/api/v1/programs/{program_id}/matching/runs"): COORDINATOR,
@@ -96,6 +98,7 @@ CSV = b"id,name,email,role\nE9,Rae Quist,rae@example.org,mentee\n"
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/programs"): {"json": {"name": "Third"}},
     ("PATCH", "/api/v1/programs/{program_id}"): {"json": {"description": "Changed."}},
+    ("PUT", "/api/v1/programs/{program_id}/ai"): {"json": {"off": ["drafting:nudge"]}},
     ("POST", "/api/v1/programs/{program_id}/participants:import"): {
         "files": {"file": ("p.csv", CSV, "text/csv")},
         "data": {"dry_run": "true"},

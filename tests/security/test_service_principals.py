@@ -30,7 +30,13 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "get_by_name": "lookup by name for the command line (which acts as the System)",
         "require_by_name": "lookup by name for the command line (which acts as the System)",
         "merged_matching": "pure: merges two dicts of settings",
+        "ai_switches_of": "pure: a program's AI switches, for a caller that checked who reads it",
     },
+    "companion.compliance.service": {
+        "llm_kind": "pure: offline, local or remote, from the settings",
+        "published_figures": "pure: the project's published figures, no one's data",
+    },
+    "companion.matching.explanation": {},
     "companion.programs.policy": {
         "program_not_found": "pure: builds the error every refusal shares",
     },
@@ -131,6 +137,7 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "agenda_text_for_members": "the calendar entry every member of the session receives",
         "agenda_texts_for_members": "the calendar entries every member of the sessions receives",
         "apply_effects": IN_A_DECISION,
+        "disclosure": "pure: how a delivered text was made and who approved it",
         "final_text_of": "pure: a draft's final text, without provenance",
         "headline": "pure: a draft's headline",
         "view_of": "pure: a delivered draft as its recipients read it",

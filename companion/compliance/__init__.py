@@ -1,0 +1,1 @@
+"""The evidence pack: what an organisation hands its works council and data-protection officer."""
