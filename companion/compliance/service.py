@@ -42,6 +42,8 @@ from companion.programs import ai
 from companion.programs.models import Program
 from companion.relationships.models import MatchReviewRequest, Relationship, RelationshipStatus
 from companion.review import stats
+from companion.rights.models import DataRightsSettings
+from companion.rights.schemas import PLACES, RetentionSettings
 from companion.settings import Settings
 from prompts.schemas import INPUTS
 
@@ -325,21 +327,22 @@ def _oversight(session: Session, program: Program) -> OversightSection:
     )
 
 
-RETENTION_WORDS = ("retention", "retain", "keep_")
-
-
 def _logs(session: Session, program: Program) -> LogsSection:
     events, oldest = session.execute(
         select(func.count(AuditEvent.id), func.min(AuditEvent.occurred_at)).where(
             AuditEvent.program_id == program.id
         )
     ).one()
-    # Retention settings live with the program when the deployment has them; read
-    # whatever is there rather than assume their names.
+    # The program's retention periods (companion.rights); none set keeps everything.
+    stored = session.get(DataRightsSettings, program.id)
+    periods = RetentionSettings.model_validate(stored.retention if stored else {})
     retention = [
-        {"setting": column.key, "value": _shown(getattr(program, column.key))}
-        for column in Program.__table__.columns
-        if any(word in column.key for word in RETENTION_WORDS)
+        {
+            "setting": f"{name}: {PLACES[name]}",
+            "value": "keep (no limit)" if days is None else f"{days} days",
+        }
+        for name, days in periods.model_dump().items()
+        if days is not None
     ]
     return LogsSection(
         audit_trail=(

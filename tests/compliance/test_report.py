@@ -58,6 +58,24 @@ class TestWhoGenerates:
 
 
 class TestGeneratedFromLiveConfiguration:
+    def test_the_programs_retention_periods_are_the_ones_set(self, world: World):
+        from companion.rights import retention
+        from companion.rights.schemas import RetentionSettings
+
+        assert pack_for(world, TEST_SYSTEM).logs.retention == []  # none set: all kept
+        with session_scope(world.services.write_sessions) as session:
+            retention.configure(
+                session=session,
+                principal=TEST_SYSTEM,
+                program_id=world.pilot,
+                retention=RetentionSettings(messages_days=90, audit_days=400),
+            )
+
+        shown = pack_for(world, TEST_SYSTEM).logs.retention
+
+        assert [row["value"] for row in shown] == ["90 days", "400 days"]
+        assert shown[0]["setting"].startswith("messages_days: messages of relationship threads")
+
     def test_switches_and_four_eyes_show_as_they_are_now(self, world: World):
         before = pack_for(world, TEST_SYSTEM)
         agenda = next(k for k in before.kinds if k.kind == "agenda")
