@@ -57,6 +57,7 @@ from companion.relationships.models import (
     CalendarFeed,
     Feedback,
     Goal,
+    MatchReviewRequest,
     MentoringSession,
     Message,
     PrivateNote,
@@ -133,6 +134,13 @@ def erase(
     for goal in session.scalars(select(Goal).where(Goal.id.in_(goal_ids))):
         session.delete(goal)
     deleted["goals"] = len(goal_ids)
+    count(
+        deleted,
+        "match_review_requests",
+        session.execute(
+            delete(MatchReviewRequest).where(MatchReviewRequest.participant_id.in_(pids))
+        ),
+    )
     count(
         deleted,
         "queued_emails",

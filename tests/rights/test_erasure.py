@@ -20,6 +20,7 @@ from companion.participants.models import Participant
 from companion.relationships.models import (
     Feedback,
     Goal,
+    MatchReviewRequest,
     MentoringSession,
     Message,
     PrivateNote,
@@ -28,7 +29,7 @@ from companion.relationships.models import (
 from companion.rights import erasure
 from companion.rights.models import DataRightsSettings
 from embeddings import content_hash
-from tests.helpers import make_user, point_cli_at
+from tests.helpers import TEST_SYSTEM, make_user, point_cli_at
 from tests.relationships.conftest import World
 
 ELI_SENTENCE = "I want to grow as eli, the future lead of a data team."
@@ -130,6 +131,40 @@ class TestErase:
             assert erased.data[audit.REDACTED_SEQS]
         verified = CliRunner().invoke(app, ["audit", "verify"])
         assert verified.exit_code == 0, verified.output
+
+    def test_their_requests_to_review_the_match_go_and_others_stay(
+        self, world: World, history: dict[str, int]
+    ) -> None:
+        with world.services.sessions() as session:
+            people = {
+                p.email: p
+                for p in session.scalars(
+                    select(Participant).where(Participant.program_id == world.pilot)
+                )
+            }
+            for email, relationship in (
+                ("eli@example.org", world.first),
+                ("omar@example.org", world.second),
+            ):
+                session.add(
+                    MatchReviewRequest(
+                        program_id=world.pilot,
+                        relationship_id=relationship,
+                        participant_id=people[email].id,
+                        requested_by=email,
+                        note=f"{email} feels the match is off",
+                    )
+                )
+            session.commit()
+        with session_scope(world.services.write_sessions) as session:
+            report = erasure.erase(
+                session=session, principal=TEST_SYSTEM, user_id=history["eli"], vectors=None
+            )
+
+        assert report.deleted["match_review_requests"] == 1
+        with world.services.sessions() as session:
+            notes = [r.note for r in session.scalars(select(MatchReviewRequest))]
+        assert notes == ["omar@example.org feels the match is off"]
 
     def test_vectors_go_and_tampering_with_a_redacted_event_still_fails(
         self, world: World, history: dict[str, int], vectors
