@@ -57,7 +57,13 @@ class Bar:
 
 @dataclass(frozen=True)
 class Chart:
-    """A bar chart drawn on the server, with the summary and numbers for screen readers."""
+    """A bar chart drawn on the server, with the summary and numbers for screen readers.
+
+    The bars run across, one row each: a row's label and value are text at body size
+    above its bar, and bar lengths are shares of the width. The drawing fills its
+    container at any width without scaling its text, so labels read as well on a
+    1280-pixel desktop as on a phone (a scaled picture squeezed them to 4 pixels).
+    """
 
     title: str
     summary: str
@@ -66,41 +72,33 @@ class Chart:
     label_heading: str = "Group"  # of the table of numbers
     value_heading: str = "Value"
 
-    WIDTH = 640
-    HEIGHT = 240
-    TOP = 24
-    BOTTOM = 36
-    SIDE = 8
+    ROW = 52  # pixels per bar: a line of text, the bar, a gap
+    TEXT = 16  # font size in pixels: the body's
+    BAR = 16
 
     def svg(self) -> Markup:
-        plot = self.HEIGHT - self.TOP - self.BOTTOM
         tallest = self.max_value or max((b.value for b in self.bars), default=0) or 1
-        slot = (self.WIDTH - 2 * self.SIDE) / max(len(self.bars), 1)
+        height = self.ROW * max(len(self.bars), 1)
         label = escape(f"{self.title}. {self.summary}")
         parts = [
-            f'<svg class="chart" viewBox="0 0 {self.WIDTH} {self.HEIGHT}" width="{self.WIDTH}" '
-            f'height="{self.HEIGHT}" role="img" aria-label="{label}" '
+            f'<svg class="chart" width="100%" height="{height}" role="img" aria-label="{label}" '
             'xmlns="http://www.w3.org/2000/svg">',
             f"<title>{label}</title>",
         ]
-        baseline = self.TOP + plot
         for i, bar in enumerate(self.bars):
-            height = plot * max(bar.value, 0) / tallest
-            x = self.SIDE + i * slot + slot * 0.15
-            middle = x + slot * 0.35
+            top = i * self.ROW
+            share = 100 * min(max(bar.value, 0) / tallest, 1)
             parts += [
-                f'<rect x="{x:.1f}" y="{baseline - height:.1f}" width="{slot * 0.7:.1f}" '
-                f'height="{height:.1f}" fill="#2357c6"></rect>',
-                f'<text x="{middle:.1f}" y="{baseline - height - 6:.1f}" text-anchor="middle" '
-                f'font-size="13" fill="#1d2433">{escape(bar.shown)}</text>',
-                f'<text x="{middle:.1f}" y="{baseline + 20}" text-anchor="middle" '
-                f'font-size="13" fill="#5b6475">{escape(bar.label)}</text>',
+                f'<text x="0" y="{top + self.TEXT}" font-size="{self.TEXT}" '
+                f'fill="#1d2433">{escape(bar.label)}</text>',
+                f'<text x="100%" y="{top + self.TEXT}" text-anchor="end" font-size="{self.TEXT}" '
+                f'font-weight="600" fill="#1d2433">{escape(bar.shown)}</text>',
+                f'<line x1="0" y1="{top + 30}" x2="100%" y2="{top + 30}" stroke="#d9dde5" '
+                f'stroke-width="{self.BAR}"></line>',
+                f'<rect x="0" y="{top + 22}" width="{share:.1f}%" height="{self.BAR}" '
+                'fill="#2357c6"></rect>',
             ]
-        parts += [
-            f'<line x1="{self.SIDE}" y1="{baseline}" x2="{self.WIDTH - self.SIDE}" '
-            f'y2="{baseline}" stroke="#5b6475"></line>',
-            "</svg>",
-        ]
+        parts.append("</svg>")
         return Markup("".join(parts))
 
 
@@ -111,7 +109,7 @@ def score_chart(scores: Sequence[float]) -> Chart:
         counts[min(max(int(score * SCORE_BINS), 0), SCORE_BINS - 1)] += 1
     bars = [
         Bar(
-            label=f"{i / SCORE_BINS:.1f}",
+            label=f"{i / SCORE_BINS:.1f} to {(i + 1) / SCORE_BINS:.1f}",
             value=n,
             shown=str(n),
             name=f"{i / SCORE_BINS:.1f} to {(i + 1) / SCORE_BINS:.1f}",
@@ -166,7 +164,7 @@ def sessions_chart(weeks: list[tuple[date, int]]) -> Chart:
         year, week, _ = monday.isocalendar()
         bars.append(
             Bar(
-                label=f"W{week:02d}",
+                label=f"Week of {monday:%d %b}",
                 value=n,
                 shown=str(n),
                 name=f"{year}-W{week:02d} (from {monday:%d %b})",
