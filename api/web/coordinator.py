@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
@@ -23,6 +24,7 @@ from api.web import admin_pages, forms
 from api.web.core import Form, WebUser, flash, redirect, render
 from companion.accounts.models import User
 from companion.errors import CompanionError, InvalidInput
+from companion.exports import service as exports
 from companion.matching import service as matching
 from companion.matching.fairness import MIN_GROUP
 from companion.matching.models import MatchRun
@@ -280,10 +282,44 @@ def program_overview(
         review_stats=review_stats.review_by_kind(
             session=session, principal=user, program_id=program_id
         ),
+        exports=EXPORTS,
+    )
+
+
+EXPORTS = (
+    ("participants", "Participants", "Who takes part: role, contact, time zone, capacity."),
+    ("pairs", "Pairs", "Every pair or circle: its members, status and sessions held."),
+    ("sessions", "Sessions", "Every session: when, how long, how, and whether it was held."),
+    ("feedback", "Feedback ratings", "Mean ratings by question and role; never the text."),
+    ("fairness", "Fairness", "Share matched and mean score by consented group, latest run."),
+    ("audit", "Audit trail", "Every recorded change in this program, with its chain hashes."),
+)
+
+
+@router.post("/coordinator/programs/{program_id}/exports", response_model=None)
+def export_program_data(
+    program_id: int, user: WebUser, session: SessionDep, form: Form
+) -> StreamingResponse:
+    """Download one table of the program as CSV or JSON Lines."""
+    taken = exports.export(
+        session=session,
+        program_id=program_id,
+        dataset=str(form.get("dataset", "")),
+        fmt=str(form.get("format", "")),
+        principal=user,
+    )
+    return StreamingResponse(
+        taken.lines,
+        media_type=taken.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{taken.filename}"'},
     )
 
 
 # --- participants and invitations ------------------------------------------------------
+
+
+PARTICIPANT_SORTS = {"newest": "Newest first", "name": "Name", "id": "Id"}
+PARTICIPANT_ROLES = {"mentor": "Mentoring", "mentee": "Mentored"}
 
 
 def _participants_page(
@@ -296,21 +332,39 @@ def _participants_page(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
+    asked = request.query_params
+    q, role, sort = asked.get("q", "").strip(), asked.get("role", ""), asked.get("sort", "newest")
+    errors = dict(context.pop("errors", None) or {})
+    if sort not in PARTICIPANT_SORTS:
+        errors["sort"], sort = "Choose one of the orders in the list.", "newest"
+    if role and role not in PARTICIPANT_ROLES:
+        errors["role"], role = "Choose one of the roles in the list.", ""
     rows, total = participants.list_participants(
         session=session,
         program_id=program.id,
         principal=user,
+        role=role or None,
+        search=q,
+        sort=sort,
         limit=page.limit,
         offset=page.offset,
     )
+    listed = urlencode({k: v for k, v in (("q", q), ("role", role), ("sort", sort)) if v})
+    base = f"/coordinator/programs/{program.id}/participants"
     return render(
         request,
         "coordinator/participants.html",
         user=user,
-        status_code=status_code,
+        status_code=422 if errors and status_code == 200 else status_code,
+        errors=errors,
         program=program,
         participants=rows,
-        pages=pager(page, total, f"/coordinator/programs/{program.id}/participants"),
+        pages=pager(page, total, f"{base}?{listed}"),
+        q=q,
+        role=role,
+        sort=sort,
+        sorts=list(PARTICIPANT_SORTS.items()),
+        roles_shown=list(PARTICIPANT_ROLES.items()),
         **context,
     )
 
@@ -429,7 +483,8 @@ def import_participants(
             else ""
         ),
     )
-    return redirect(f"/coordinator/programs/{program_id}/participants")
+    # The newest first: the people just imported are at the top of the list.
+    return redirect(f"/coordinator/programs/{program_id}/participants?sort=newest#list-title")
 
 
 @router.post("/coordinator/programs/{program_id}/invitations", response_model=None)
@@ -571,7 +626,8 @@ def approve_proposal(
         session,
         lambda: matching.approve(session=session, proposal_id=proposal_id, principal=user),
         done=f"Proposal {proposal_id} approved: the pair is now a relationship.",
-        back=f"/coordinator/runs/{run_id}",
+        # Back to the proposal decided on, not to the top of a long page.
+        back=f"/coordinator/runs/{run_id}#proposal-{proposal_id}",
     )
 
 
@@ -584,7 +640,7 @@ def reject_proposal(
         session,
         lambda: matching.reject(session=session, proposal_id=proposal_id, principal=user),
         done=f"Proposal {proposal_id} rejected.",
-        back=f"/coordinator/runs/{run_id}",
+        back=f"/coordinator/runs/{run_id}#proposal-{proposal_id}",
     )
 
 
@@ -650,4 +706,4 @@ def swap(
             errors=refused.errors,
         )
     flash(request, f"Proposals {first} and {second} swapped their mentors, and were re-scored.")
-    return redirect(f"/coordinator/runs/{run_id}")
+    return redirect(f"/coordinator/runs/{run_id}#proposal-{first}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
@@ -250,17 +250,44 @@ def list_participants(
     program_id: int,
     principal: Principal,
     role: str | None = None,
+    search: str | None = None,
+    sort: str = "id",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Participant], int]:
-    """A page of the program's participants, for its coordinators."""
+    """A page of the program's participants, for its coordinators.
+
+    `search` keeps those whose name, email or id holds it (any case); `sort` is one of
+    SORTS: by id (as imported), by name, or newest first (the latest added on top)."""
     program_policy.coordinated_program(session=session, program_id=program_id, principal=principal)
+    if sort not in SORTS:
+        raise InvalidInput(f"Sort by one of {', '.join(SORTS)}.", field="sort")
     query = select(Participant).where(Participant.program_id == program_id)
     if role == "mentor":
         query = query.where(Participant.role.in_(("mentor", "both")))
     elif role == "mentee":
         query = query.where(Participant.role.in_(("mentee", "both")))
-    return fetch_page(session, query, order_by=Participant.external_id, limit=limit, offset=offset)
+    if search and search.strip():
+        escaped = search.strip().casefold()
+        for special in ("\\", "%", "_"):
+            escaped = escaped.replace(special, "\\" + special)
+        words = f"%{escaped}%"
+        query = query.where(
+            or_(
+                *(
+                    func.lower(column).like(words, escape="\\")
+                    for column in (Participant.name, Participant.email, Participant.external_id)
+                )
+            )
+        )
+    return fetch_page(session, query, order_by=SORTS[sort], limit=limit, offset=offset)
+
+
+SORTS = {
+    "id": (Participant.external_id,),
+    "name": (Participant.name, Participant.external_id),
+    "newest": (Participant.created_at.desc(), Participant.id.desc()),
+}
 
 
 def matchable_participants(*, session: Session, program_id: int) -> list[Participant]:

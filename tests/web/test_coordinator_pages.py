@@ -203,6 +203,8 @@ class TestMatching:
             follow_redirects=False,
         )
         assert swapped.status_code == 303
+        # Back at the proposal decided on, not at the top of the run page.
+        assert swapped.headers["location"] == f"{run_url}#proposal-{proposals[0]}"
         assert "swapped their mentors" in browser.get(run_url).text
         same = browser.post(f"{run_url}/swap", {"first": proposals[0], "second": proposals[0]})
         assert same.status_code == 422 and 'id="e-f-second"' in same.text
@@ -211,7 +213,9 @@ class TestMatching:
             f"{run_url}/proposals/{proposals[0]}/approve", follow_redirects=False
         )
         assert approved.status_code == 303
-        assert "now a relationship" in browser.get(run_url).text
+        assert approved.headers["location"] == f"{run_url}#proposal-{proposals[0]}"
+        after = browser.get(run_url).text
+        assert "now a relationship" in after and f'id="proposal-{proposals[0]}"' in after
         pairs = web.client.get(
             f"/api/v1/programs/{web.pilot}/relationships", headers=web.headers("lead")
         ).json()
