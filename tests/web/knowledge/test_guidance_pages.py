@@ -46,6 +46,7 @@ class TestReading:
             # Read-only: no upload, no ask, no delete or retire for them.
             for action in ('/knowledge/documents"', "/knowledge/ask", "/delete", "/retire"):
                 assert action not in page.text, (who, action)
+            assert "Cite as:" not in page.text  # a curator's note, not a reader's
             # Each result opens its guide at the section of the passage found.
             links = guide_links(page.text)
             assert any("#s-" in link for link in links), links
