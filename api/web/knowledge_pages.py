@@ -129,21 +129,20 @@ def upload_documents(
 ) -> HTMLResponse | RedirectResponse:
     """Ingest uploaded files the same way as the API: each file succeeds or fails alone."""
     kind = str(form.get("kind", "")) or None
-    uploads = []
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     problem = ""
-    if kind is not None and kind not in KINDS:
-        problem = f"Choose one of {', '.join(KINDS)}."
-    for upload in form.getlist("files"):
-        if isinstance(upload, UploadFile) and upload.filename:
-            data = upload.file.read(MAX_UPLOAD_BYTES + 1)
-            if len(data) > MAX_UPLOAD_BYTES:
-                problem = (
-                    f"{upload.filename}: larger than 20 MB, the limit for one upload; "
-                    "split it first."
-                )
-            uploads.append((upload.filename, data))
-    if not uploads:
-        problem = problem or "Choose one or more files: Markdown, text, HTML or PDF."
+    try:
+        kb.check_uploads(principal=user, names=[f.filename or "" for f in files], kind=kind)
+    except InvalidInput as exc:
+        problem = exc.message
+    uploads = []
+    for upload in files if not problem else []:
+        data = upload.file.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            problem = (
+                f"{upload.filename}: larger than 20 MB, the limit for one upload; split it first."
+            )
+        uploads.append((upload.filename or "upload", data))
     if problem:
         return _knowledge_page(
             request, session, services, user, page, status_code=422, errors={"files": problem}

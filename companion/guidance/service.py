@@ -445,6 +445,17 @@ def path_loads(
     return [(str(path), lambda path=path: load(path)) for path in files], problems
 
 
+def check_uploads(*, principal: Principal, names: Sequence[str], kind: str | None) -> None:
+    """Before any file is read: may this person upload, and is there anything to add?"""
+    from knowledge.documents import KINDS
+
+    policy.require_curator(principal)
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"Choose one of {', '.join(KINDS)}.", field="kind")
+    if not names:
+        raise InvalidInput("Choose one or more files: Markdown, text, HTML or PDF.", field="files")
+
+
 def upload_loads(
     uploads: Sequence[tuple[str, bytes]], *, kind: str | None = None, tags: Sequence[str] = ()
 ) -> list[tuple[str, Callable[[], SourceDocument]]]:
