@@ -1,4 +1,4 @@
-"""The knowledge base: search for everyone signed in; curation for coordinators."""
+"""The knowledge base: search and reading for everyone signed in; curation for coordinators."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ Kind = Literal["guide", "story", "article"]
 def search(
     session: SessionDep,
     services: ServicesDep,
-    _user: CurrentUser,
+    user: CurrentUser,
     q: Annotated[str, Query(min_length=1, max_length=1000, description="What to look for.")],
     top_k: Annotated[int, Query(ge=1, le=50)] = 5,
     audience: Audience | None = None,
@@ -41,9 +41,10 @@ def search(
 ) -> SearchResponse:
     from knowledge.search import SearchFilters
 
-    results = kb.search(
+    results = kb.search_for(
         session=session,
         kb=services.knowledge_base,
+        principal=user,
         query=q,
         top_k=top_k,
         filters=SearchFilters(
@@ -74,6 +75,21 @@ def list_documents(
 def get_document(doc_id: str, session: SessionDep, user: CurrentUser) -> KbDocumentDetail:
     return KbDocumentDetail.model_validate(
         kb.get_document(session=session, doc_id=doc_id, principal=user)
+    )
+
+
+@router.post("/documents/{doc_id}/retire", response_model=KbDocumentPublic)
+def retire_document(doc_id: str, session: SessionDep, user: CurrentUser) -> KbDocumentPublic:
+    """Leave the guide out of search and drafts; citations already made still open it."""
+    return KbDocumentPublic.model_validate(
+        kb.retire_document(session=session, doc_id=doc_id, principal=user)
+    )
+
+
+@router.post("/documents/{doc_id}/restore", response_model=KbDocumentPublic)
+def restore_document(doc_id: str, session: SessionDep, user: CurrentUser) -> KbDocumentPublic:
+    return KbDocumentPublic.model_validate(
+        kb.restore_document(session=session, doc_id=doc_id, principal=user)
     )
 
 

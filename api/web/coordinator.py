@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
@@ -25,6 +26,7 @@ from companion.accounts.models import User
 from companion.credentials import invitations
 from companion.credentials.invitations import InviteState
 from companion.errors import CompanionError, InvalidInput
+from companion.exports import service as exports
 from companion.matching import service as matching
 from companion.matching.fairness import MIN_GROUP
 from companion.matching.models import MatchRun
@@ -59,7 +61,13 @@ class Bar:
 
 @dataclass(frozen=True)
 class Chart:
-    """A bar chart drawn on the server, with the summary and numbers for screen readers."""
+    """A bar chart drawn on the server, with the summary and numbers for screen readers.
+
+    The bars run across, one row each: a row's label and value are text at body size
+    above its bar, and bar lengths are shares of the width. The drawing fills its
+    container at any width without scaling its text, so labels read as well on a
+    1280-pixel desktop as on a phone (a scaled picture squeezed them to 4 pixels).
+    """
 
     title: str
     summary: str
@@ -68,41 +76,33 @@ class Chart:
     label_heading: str = "Group"  # of the table of numbers
     value_heading: str = "Value"
 
-    WIDTH = 640
-    HEIGHT = 240
-    TOP = 24
-    BOTTOM = 36
-    SIDE = 8
+    ROW = 52  # pixels per bar: a line of text, the bar, a gap
+    TEXT = 16  # font size in pixels: the body's
+    BAR = 16
 
     def svg(self) -> Markup:
-        plot = self.HEIGHT - self.TOP - self.BOTTOM
         tallest = self.max_value or max((b.value for b in self.bars), default=0) or 1
-        slot = (self.WIDTH - 2 * self.SIDE) / max(len(self.bars), 1)
+        height = self.ROW * max(len(self.bars), 1)
         label = escape(f"{self.title}. {self.summary}")
         parts = [
-            f'<svg class="chart" viewBox="0 0 {self.WIDTH} {self.HEIGHT}" width="{self.WIDTH}" '
-            f'height="{self.HEIGHT}" role="img" aria-label="{label}" '
+            f'<svg class="chart" width="100%" height="{height}" role="img" aria-label="{label}" '
             'xmlns="http://www.w3.org/2000/svg">',
             f"<title>{label}</title>",
         ]
-        baseline = self.TOP + plot
         for i, bar in enumerate(self.bars):
-            height = plot * max(bar.value, 0) / tallest
-            x = self.SIDE + i * slot + slot * 0.15
-            middle = x + slot * 0.35
+            top = i * self.ROW
+            share = 100 * min(max(bar.value, 0) / tallest, 1)
             parts += [
-                f'<rect x="{x:.1f}" y="{baseline - height:.1f}" width="{slot * 0.7:.1f}" '
-                f'height="{height:.1f}" fill="#2357c6"></rect>',
-                f'<text x="{middle:.1f}" y="{baseline - height - 6:.1f}" text-anchor="middle" '
-                f'font-size="13" fill="#1d2433">{escape(bar.shown)}</text>',
-                f'<text x="{middle:.1f}" y="{baseline + 20}" text-anchor="middle" '
-                f'font-size="13" fill="#5b6475">{escape(bar.label)}</text>',
+                f'<text x="0" y="{top + self.TEXT}" font-size="{self.TEXT}" '
+                f'fill="#1d2433">{escape(bar.label)}</text>',
+                f'<text x="100%" y="{top + self.TEXT}" text-anchor="end" font-size="{self.TEXT}" '
+                f'font-weight="600" fill="#1d2433">{escape(bar.shown)}</text>',
+                f'<line x1="0" y1="{top + 30}" x2="100%" y2="{top + 30}" stroke="#d9dde5" '
+                f'stroke-width="{self.BAR}"></line>',
+                f'<rect x="0" y="{top + 22}" width="{share:.1f}%" height="{self.BAR}" '
+                'fill="#2357c6"></rect>',
             ]
-        parts += [
-            f'<line x1="{self.SIDE}" y1="{baseline}" x2="{self.WIDTH - self.SIDE}" '
-            f'y2="{baseline}" stroke="#5b6475"></line>',
-            "</svg>",
-        ]
+        parts.append("</svg>")
         return Markup("".join(parts))
 
 
@@ -113,7 +113,7 @@ def score_chart(scores: Sequence[float]) -> Chart:
         counts[min(max(int(score * SCORE_BINS), 0), SCORE_BINS - 1)] += 1
     bars = [
         Bar(
-            label=f"{i / SCORE_BINS:.1f}",
+            label=f"{i / SCORE_BINS:.1f} to {(i + 1) / SCORE_BINS:.1f}",
             value=n,
             shown=str(n),
             name=f"{i / SCORE_BINS:.1f} to {(i + 1) / SCORE_BINS:.1f}",
@@ -168,7 +168,7 @@ def sessions_chart(weeks: list[tuple[date, int]]) -> Chart:
         year, week, _ = monday.isocalendar()
         bars.append(
             Bar(
-                label=f"W{week:02d}",
+                label=f"Week of {monday:%d %b}",
                 value=n,
                 shown=str(n),
                 name=f"{year}-W{week:02d} (from {monday:%d %b})",
@@ -284,10 +284,44 @@ def program_overview(
         review_stats=review_stats.review_by_kind(
             session=session, principal=user, program_id=program_id
         ),
+        exports=EXPORTS,
+    )
+
+
+EXPORTS = (
+    ("participants", "Participants", "Who takes part: role, contact, time zone, capacity."),
+    ("pairs", "Pairs", "Every pair or circle: its members, status and sessions held."),
+    ("sessions", "Sessions", "Every session: when, how long, how, and whether it was held."),
+    ("feedback", "Feedback ratings", "Mean ratings by question and role; never the text."),
+    ("fairness", "Fairness", "Share matched and mean score by consented group, latest run."),
+    ("audit", "Audit trail", "Every recorded change in this program, with its chain hashes."),
+)
+
+
+@router.post("/coordinator/programs/{program_id}/exports", response_model=None)
+def export_program_data(
+    program_id: int, user: WebUser, session: SessionDep, form: Form
+) -> StreamingResponse:
+    """Download one table of the program as CSV or JSON Lines."""
+    taken = exports.export(
+        session=session,
+        program_id=program_id,
+        dataset=str(form.get("dataset", "")),
+        fmt=str(form.get("format", "")),
+        principal=user,
+    )
+    return StreamingResponse(
+        taken.lines,
+        media_type=taken.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{taken.filename}"'},
     )
 
 
 # --- participants and invitations ------------------------------------------------------
+
+
+PARTICIPANT_SORTS = {"newest": "Newest first", "name": "Name", "id": "Id"}
+PARTICIPANT_ROLES = {"mentor": "Mentoring", "mentee": "Mentored"}
 
 
 def _participants_page(
@@ -301,22 +335,35 @@ def _participants_page(
     state: InviteState | None = None,
     **context: Any,
 ) -> HTMLResponse:
+    asked = request.query_params
+    q, role, sort = asked.get("q", "").strip(), asked.get("role", ""), asked.get("sort", "newest")
+    errors = dict(context.pop("errors", None) or {})
+    if sort not in PARTICIPANT_SORTS:
+        errors["sort"], sort = "Choose one of the orders in the list.", "newest"
+    if role and role not in PARTICIPANT_ROLES:
+        errors["role"], role = "Choose one of the roles in the list.", ""
     rows, total = invitations.list_statuses(
         session=session,
         principal=user,
         program_id=program.id,
         state=state,
+        role=role or None,
+        search=q,
+        sort=sort,
         limit=page.limit,
         offset=page.offset,
     )
+    listed = urlencode({k: v for k, v in (("q", q), ("role", role), ("sort", sort)) if v})
     base = f"/coordinator/programs/{program.id}/participants"
     settings = request.app.state.services.settings
     states = invitations.count_states(session=session, principal=user, program_id=program.id)
+    shown = "&".join(part for part in (f"state={state.value}" if state else "", listed) if part)
     return render(
         request,
         "coordinator/participants.html",
         user=user,
-        status_code=status_code,
+        status_code=422 if errors and status_code == 200 else status_code,
+        errors=errors,
         program=program,
         statuses=rows,
         state=state,
@@ -328,8 +375,14 @@ def _participants_page(
         sso_name=settings.oidc_provider_name,
         invitation_days=invitations.INVITATION_DAYS,
         reminder_days=settings.invitation_reminder_days[: settings.invitation_reminders],
-        pages=pager(page, total, f"{base}?state={state.value}" if state else base),
+        pages=pager(page, total, f"{base}?{shown}" if shown else base),
         when=_when,
+        listed=listed,
+        q=q,
+        role=role,
+        sort=sort,
+        sorts=list(PARTICIPANT_SORTS.items()),
+        roles_shown=list(PARTICIPANT_ROLES.items()),
         **context,
     )
 
@@ -453,7 +506,8 @@ def import_participants(
             else ""
         ),
     )
-    return redirect(f"/coordinator/programs/{program_id}/participants")
+    # The newest first: the people just imported are at the top of the list.
+    return redirect(f"/coordinator/programs/{program_id}/participants?sort=newest#list-title")
 
 
 @router.post("/coordinator/programs/{program_id}/invitations", response_model=None)
@@ -636,7 +690,8 @@ def approve_proposal(
         session,
         lambda: matching.approve(session=session, proposal_id=proposal_id, principal=user),
         done=f"Proposal {proposal_id} approved: the pair is now a relationship.",
-        back=f"/coordinator/runs/{run_id}",
+        # Back to the proposal decided on, not to the top of a long page.
+        back=f"/coordinator/runs/{run_id}#proposal-{proposal_id}",
     )
 
 
@@ -649,7 +704,7 @@ def reject_proposal(
         session,
         lambda: matching.reject(session=session, proposal_id=proposal_id, principal=user),
         done=f"Proposal {proposal_id} rejected.",
-        back=f"/coordinator/runs/{run_id}",
+        back=f"/coordinator/runs/{run_id}#proposal-{proposal_id}",
     )
 
 
@@ -715,4 +770,4 @@ def swap(
             errors=refused.errors,
         )
     flash(request, f"Proposals {first} and {second} swapped their mentors, and were re-scored.")
-    return redirect(f"/coordinator/runs/{run_id}")
+    return redirect(f"/coordinator/runs/{run_id}#proposal-{first}")

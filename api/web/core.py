@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -27,6 +28,7 @@ from companion.accounts import web_sessions
 from companion.accounts.models import User
 from companion.accounts.web_sessions import StartedSession
 from companion.errors import PermissionDenied
+from knowledge.render import public_source, section_anchor
 
 HERE = Path(__file__).parent
 
@@ -48,6 +50,16 @@ templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_s
 templates.env.filters["moment"] = lambda value: (
     datetime.fromisoformat(value) if isinstance(value, str) and value else value
 )
+
+
+def guide_url(doc_id: str, heading: str = "", title: str = "") -> str:
+    """Where a cited guide is read, at the section the passage sits under."""
+    anchor = section_anchor(heading, title)
+    return f"/knowledge/guides/{quote(doc_id, safe='')}" + (f"#{anchor}" if anchor else "")
+
+
+templates.env.globals["guide_url"] = guide_url
+templates.env.filters["public_source"] = public_source
 SESSION_COOKIE = "mc_session"
 SESSION_SECONDS = int(web_sessions.IDLE_TIMEOUT.total_seconds())
 _TOKEN = "session_token"

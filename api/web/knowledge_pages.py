@@ -1,4 +1,4 @@
-"""The knowledge base for coordinators: search with citations, curate documents, ask."""
+"""The knowledge base: everyone signed in searches and reads guides; coordinators curate and ask."""
 
 from __future__ import annotations
 
@@ -14,14 +14,16 @@ from api.deps import PageDep, PageParams, ServicesDep, SessionDep
 from api.routes.knowledge import MAX_UPLOAD_BYTES
 from api.web import forms
 from api.web.coordinator import pager
-from api.web.core import Form, WebUser, flash, redirect, render
+from api.web.core import Form, WebUser, flash, guide_url, redirect, render
 from companion.accounts.models import User
 from companion.drafting import service as drafting
 from companion.errors import InvalidInput, LLMOutputInvalid, NotFound, ServiceUnavailable
+from companion.guidance import policy as kb_policy
 from companion.guidance import service as kb
 from companion.review import queue
 from companion.runtime import Services
 from knowledge.documents import AUDIENCES, KINDS
+from knowledge.render import render_markdown
 from knowledge.search import SearchFilters
 from prompts.schemas import DraftKind
 
@@ -60,9 +62,10 @@ def _knowledge_page(
         errors["audience"] = f"Choose one of {', '.join(AUDIENCES)}."
     elif q.strip():
         try:
-            results = kb.search(
+            results = kb.search_for(
                 session=session,
                 kb=services.knowledge_base,
+                principal=user,
                 query=q,
                 top_k=TOP_K,
                 filters=SearchFilters(audience=audience or None, topic=topic.strip() or None),
@@ -86,11 +89,13 @@ def _knowledge_page(
                 "hit": r,
                 "section": r.heading.removeprefix(r.title).removeprefix(" > "),
                 "snippet": snippet_html(r.snippet),
+                "url": guide_url(r.doc_id, r.heading, r.title),
             }
             for r in results
         ],
         documents=documents,
         pages=pager(page, total, "/knowledge"),
+        curator=kb_policy.may_curate(user),
         asked=queue.get_for(session=session, draft_id=asked, principal=user) if asked else None,
         **context,
     )
@@ -124,21 +129,20 @@ def upload_documents(
 ) -> HTMLResponse | RedirectResponse:
     """Ingest uploaded files the same way as the API: each file succeeds or fails alone."""
     kind = str(form.get("kind", "")) or None
-    uploads = []
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     problem = ""
-    if kind is not None and kind not in KINDS:
-        problem = f"Choose one of {', '.join(KINDS)}."
-    for upload in form.getlist("files"):
-        if isinstance(upload, UploadFile) and upload.filename:
-            data = upload.file.read(MAX_UPLOAD_BYTES + 1)
-            if len(data) > MAX_UPLOAD_BYTES:
-                problem = (
-                    f"{upload.filename}: larger than 20 MB, the limit for one upload; "
-                    "split it first."
-                )
-            uploads.append((upload.filename, data))
-    if not uploads:
-        problem = problem or "Choose one or more files: Markdown, text, HTML or PDF."
+    try:
+        kb.check_uploads(principal=user, names=[f.filename or "" for f in files], kind=kind)
+    except InvalidInput as exc:
+        problem = exc.message
+    uploads = []
+    for upload in files if not problem else []:
+        data = upload.file.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            problem = (
+                f"{upload.filename}: larger than 20 MB, the limit for one upload; split it first."
+            )
+        uploads.append((upload.filename or "upload", data))
     if problem:
         return _knowledge_page(
             request, session, services, user, page, status_code=422, errors={"files": problem}
@@ -217,3 +221,53 @@ def ask(
         flash(request, f"The answer could not be drafted: {exc.message}", "error")
         return redirect("/knowledge#ask")
     return redirect(f"/knowledge?asked={draft.id}#ask")
+
+
+@router.get("/knowledge/guides/{doc_id}", response_model=None)
+def read_guide(request: Request, doc_id: str, user: WebUser, session: SessionDep) -> HTMLResponse:
+    """A whole guide, rendered safely, with an anchor at every section a citation points to."""
+    document = kb.get_document(session=session, doc_id=doc_id, principal=user)
+    rendered = render_markdown(document.body, title=document.title) if document.body else None
+    # Documents ingested before their text was kept are read as their passages.
+    passages = [(guide_url(doc_id, c.heading, document.title), c) for c in document.chunks]
+    return render(
+        request,
+        "knowledge/guide.html",
+        user=user,
+        document=document,
+        # Safe: rendered with raw HTML off, so the document's own markup is escaped.
+        body=Markup(rendered.html) if rendered else None,
+        sections=rendered.sections if rendered else [],
+        passages=[] if rendered else passages,
+        curator=kb_policy.may_curate(user),
+    )
+
+
+@router.get("/knowledge/passages/{chunk_id}", response_model=None)
+def open_passage(chunk_id: str, user: WebUser, session: SessionDep) -> RedirectResponse:
+    """A citation by passage id goes to its guide, at the passage's section."""
+    chunk = kb.get_passage(session=session, chunk_id=chunk_id, principal=user)
+    document = chunk.document
+    return RedirectResponse(guide_url(document.doc_id, chunk.heading, document.title), 303)
+
+
+@router.post("/knowledge/documents/{doc_id}/retire", response_model=None)
+def retire_document(
+    request: Request, doc_id: str, user: WebUser, session: SessionDep, form: Form
+) -> RedirectResponse:
+    document = kb.retire_document(session=session, doc_id=doc_id, principal=user)
+    flash(
+        request,
+        f"Retired “{document.title}”: it is left out of search and new drafts; "
+        "drafts that already cite it still link here.",
+    )
+    return redirect(guide_url(doc_id))
+
+
+@router.post("/knowledge/documents/{doc_id}/restore", response_model=None)
+def restore_document(
+    request: Request, doc_id: str, user: WebUser, session: SessionDep, form: Form
+) -> RedirectResponse:
+    document = kb.restore_document(session=session, doc_id=doc_id, principal=user)
+    flash(request, f"Restored “{document.title}”: search and drafts use it again.")
+    return redirect(guide_url(doc_id))

@@ -101,7 +101,7 @@ def pair(
             chosen=chosen,
         )
     flash(request, f"Paired by hand (proposal {proposal.id}): the pair is now a relationship.")
-    return redirect(f"/coordinator/runs/{run_id}")
+    return redirect(f"/coordinator/runs/{run_id}#proposal-{proposal.id}")
 
 
 @router.get("/coordinator/runs/{run_id}/rebalance", response_model=None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -67,19 +69,47 @@ def chosen_kind(kind: str | None) -> tuple[DraftKind | None, dict[str, str]]:
         return None, {"kind": "Choose one of the kinds in the list."}
 
 
+QUEUE_SORTS = {"oldest": "Oldest first", "newest": "Newest first"}
+PREVIEW_CHARS = 220
+
+
+def queue_link(*, kind: str = "", q: str = "", sort: str = "oldest", offset: int = 0) -> str:
+    """The queue with these filters (only known fields: a redirect goes nowhere else)."""
+    asked = {"kind": kind, "q": q, "sort": "" if sort == "oldest" else sort, "offset": offset}
+    listed = urlencode({k: v for k, v in asked.items() if v})
+    return "/review" + (f"?{listed}" if listed else "")
+
+
+def preview_of(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1].rstrip() + "…"
+
+
 @router.get("/review", response_model=None)
 def review_queue(
     request: Request,
     session: SessionDep,
     user: WebUser,
     kind: str | None = None,
+    q: str = "",
+    sort: str = "oldest",
     offset: int = 0,
 ) -> HTMLResponse:
     chosen, errors = chosen_kind(kind)
+    if sort not in QUEUE_SORTS:
+        errors["sort"], sort = "Choose one of the orders in the list.", "oldest"
     offset = max(offset, 0)
+    q = q.strip()[:200]
     items, total = queue.pending_for(
-        session=session, principal=user, kind=chosen, limit=QUEUE_PAGE, offset=offset
+        session=session,
+        principal=user,
+        kind=chosen,
+        search=q,
+        newest_first=sort == "newest",
+        limit=QUEUE_PAGE,
+        offset=offset,
     )
+    filters = {"kind": chosen.value if chosen else "", "q": q, "sort": sort}
     return render(
         request,
         "review/queue.html",
@@ -90,6 +120,17 @@ def review_queue(
         total=total,
         offset=offset,
         page_size=QUEUE_PAGE,
+        pairs=queue.pair_names(session=session, principal=user, items=items),
+        preview_of=preview_of,
+        now=datetime.now(UTC),
+        q=q,
+        sort=sort,
+        sorts=QUEUE_SORTS,
+        earlier=queue_link(**filters, offset=max(offset - QUEUE_PAGE, 0)) if offset else None,
+        later=queue_link(**filters, offset=offset + QUEUE_PAGE)
+        if offset + len(items) < total
+        else None,
+        here=queue_link(**filters, offset=offset),
         kind=chosen.value if chosen else "",
         kinds=KIND_LABELS,
         kind_label=kind_label,
@@ -129,12 +170,30 @@ def bulk_approve(
         )
     except forms.Refused as refused:
         flash(request, refused.message, "error")
-        return redirect("/review")
+        return redirect(_back_to_queue(form))
     approved = sum(r.ok for r in results)
     flash(request, f"Approved {approved} draft{'' if approved == 1 else 's'}.")
     for failed in (r for r in results if not r.ok):
         flash(request, f"Draft {failed.id} was not approved: {failed.message}", "error")
-    return redirect("/review")
+    return redirect(_back_to_queue(form))
+
+
+def _back_to_queue(form: Any) -> str:
+    """The queue as the reviewer left it: the same filters, at the list."""
+    try:
+        offset = whole_number(str(form.get("offset") or 0), field="offset")
+    except InvalidInput:
+        offset = 0
+    sort = str(form.get("sort", ""))
+    return (
+        queue_link(
+            kind=str(form.get("kind", ""))[:40],
+            q=str(form.get("q", ""))[:200],
+            sort=sort if sort in QUEUE_SORTS else "oldest",
+            offset=offset,
+        )
+        + "#waiting"
+    )
 
 
 # --- one draft -------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from companion.audit import service as audit
 from companion.db import session_scope
 from companion.db.base import utcnow
 from companion.errors import InvalidInput
+from companion.participants import service as participants
 from companion.participants.models import Participant
 from companion.programs import policy as program_policy
 from companion.programs.models import Program
@@ -174,19 +175,23 @@ def list_statuses(
     principal: Principal,
     program_id: int,
     state: InviteState | None = None,
+    role: str | None = None,
+    search: str | None = None,
+    sort: str = "id",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[ParticipantStatus], int]:
-    """A page of the program's participants with where each stands, for its coordinators."""
+    """A page of the program's participants with where each stands, for its coordinators;
+    `role`, `search` and `sort` as for `participants.list_participants`."""
     program_policy.coordinated_program(session=session, program_id=program_id, principal=principal)
     now = utcnow()
+    order = participants.order_of(sort)
     query, state_column = _with_states(program_id, now)
+    query = query.where(*participants.listed_where(role=role, search=search))
     if state is not None:
         query = query.where(state_column == state.value)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(Participant.external_id).limit(limit).offset(offset)
-    ).all()
+    rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).all()
     latest = _latest_invitations(session, [p.user_id for p, _ in rows if p.user_id is not None])
     statuses = []
     for participant, found_state in rows:

@@ -29,6 +29,12 @@ class KbDocument(Base):
     # Questions the document answers, in askers' words: searched, never shown as results.
     questions: Mapped[list[str]] = mapped_column(JSON, default=list)
     chunk_count: Mapped[int] = mapped_column(default=0)
+    # The document's whole text (Markdown-like), read as a guide; empty for documents
+    # ingested before it was kept (the guide then shows its passages).
+    body: Mapped[str] = mapped_column(Text, default="")
+    # A retired document is left out of search and drafts; citations already made of it
+    # still open it.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from knowledge.render import public_source
+
+
+def _file_name(source: str) -> str:
+    """Readers are told the file a document came from, never where it lies on the server."""
+    return public_source(source)
 
 
 class KbDocumentPublic(BaseModel):
@@ -12,7 +19,7 @@ class KbDocumentPublic(BaseModel):
 
     doc_id: str
     title: str
-    source: str
+    source: str = Field(description="The file the document came from (its name only).")
     kind: str
     summary: str
     audience: list[str]
@@ -28,6 +35,11 @@ class KbDocumentPublic(BaseModel):
     content_hash: str
     created_at: datetime
     updated_at: datetime
+    retired_at: datetime | None = Field(
+        default=None, description="When it was left out of search and drafts, if it was."
+    )
+
+    _public_source = field_validator("source")(_file_name)
 
 
 class KbChunkPublic(BaseModel):
@@ -51,6 +63,8 @@ class SearchHit(BaseModel):
     text: str
     snippet: str = Field(description="The best-matching sentences, query words in **bold**.")
     score: float = Field(description="Reciprocal-rank-fusion score; higher is better.")
+
+    _public_source = field_validator("source")(_file_name)
 
 
 class SearchResponse(BaseModel):

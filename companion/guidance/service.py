@@ -5,7 +5,9 @@ the vector store holds one vector per chunk id. Writes go to both; a searcher
 rebuild re-encodes chunks whose vector is missing and drops vectors of chunks
 that no longer exist, so a failure between the two stores heals itself.
 
-Coordinators (of any program, or of all) curate it; anyone signed in searches it.
+Coordinators (of any program, or of all) curate it; anyone signed in searches it and
+reads its guides (companion.guidance.policy). A retired guide is out of search and
+drafts, and still opens from a citation.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from companion.accounts import policy
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.models import AuditEvent
 from companion.db import end_reads, fetch_page
 from companion.db.base import column_lengths, utcnow
 from companion.errors import InvalidInput, NotFound
+from companion.guidance import policy
 from companion.guidance.models import KbChunk, KbDocument
 
 if TYPE_CHECKING:
@@ -104,17 +106,22 @@ class KnowledgeBase:
 
 
 def _fingerprint(session: Session) -> tuple:
-    documents, latest = session.execute(
-        select(func.count(KbDocument.id), func.max(KbDocument.updated_at))
+    documents, latest, retired = session.execute(
+        select(
+            func.count(KbDocument.id),
+            func.max(KbDocument.updated_at),
+            func.count(KbDocument.retired_at),
+        )
     ).one()
     chunks = session.scalar(select(func.count()).select_from(KbChunk))
-    return (documents, latest, chunks)
+    return (documents, latest, retired, chunks)
 
 
 def _load_passages(session: Session) -> list[Passage]:
     rows = session.execute(
         select(KbChunk, KbDocument)
         .join(KbDocument, KbChunk.document_id == KbDocument.id)
+        .where(KbDocument.retired_at.is_(None))
         .order_by(KbDocument.doc_id, KbChunk.position)
     ).all()
     passages = []
@@ -207,6 +214,8 @@ def _plan(*, session: Session, document: SourceDocument) -> _Change | None:
         and existing.kind == document.kind
         and existing.tags == list(document.tags)
         and existing.source == document.source
+        # Documents ingested before their text was kept are read again once to keep it.
+        and (existing.body or not document.text)
     ):
         return None
     chunks = chunk_document(document)
@@ -226,6 +235,7 @@ def _plan(*, session: Session, document: SourceDocument) -> _Change | None:
         "tags": list(document.tags),
         "questions": list(document.questions),
         "chunk_count": len(chunks),
+        "body": document.text,
     }
     # A row outside the session, only to describe the passages as they will read.
     preview = KbDocument(doc_id=document.doc_id, **fields)
@@ -306,7 +316,7 @@ def ingest_document(
     *, session: Session, kb: KnowledgeBase, document: SourceDocument, principal: Principal
 ) -> tuple[str, int]:
     """Add or replace one document; returns ("ingested" | "unchanged", chunk count)."""
-    policy.require_any_coordinator(principal)
+    policy.require_curator(principal)
     change = _plan(session=session, document=document)
     if change is None:
         existing = session.scalars(
@@ -345,7 +355,7 @@ def ingest_many(
     """
     from knowledge.documents import LoadError
 
-    policy.require_any_coordinator(principal)
+    policy.require_curator(principal)
     report = IngestReport(failed=[{"source": s, "error": e} for s, e in problems])
     seen: dict[str, str] = {}
     pending: list[tuple[str, _Change]] = []
@@ -435,6 +445,17 @@ def path_loads(
     return [(str(path), lambda path=path: load(path)) for path in files], problems
 
 
+def check_uploads(*, principal: Principal, names: Sequence[str], kind: str | None) -> None:
+    """Before any file is read: may this person upload, and is there anything to add?"""
+    from knowledge.documents import KINDS
+
+    policy.require_curator(principal)
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"Choose one of {', '.join(KINDS)}.", field="kind")
+    if not names:
+        raise InvalidInput("Choose one or more files: Markdown, text, HTML or PDF.", field="files")
+
+
 def upload_loads(
     uploads: Sequence[tuple[str, bytes]], *, kind: str | None = None, tags: Sequence[str] = ()
 ) -> list[tuple[str, Callable[[], SourceDocument]]]:
@@ -450,11 +471,21 @@ def upload_loads(
 
 
 def get_document(*, session: Session, doc_id: str, principal: Principal) -> KbDocument:
-    policy.require_any_coordinator(principal)
+    """A guide, retired or not (a citation already made of it still opens it)."""
+    policy.require_reader(principal, doc_id)
     document = session.scalars(select(KbDocument).where(KbDocument.doc_id == doc_id)).first()
     if document is None:
-        raise NotFound(f"No knowledge-base document with id {doc_id!r}.")
+        raise policy.guide_not_found(doc_id)
     return document
+
+
+def get_passage(*, session: Session, chunk_id: str, principal: Principal) -> KbChunk:
+    """A cited passage, to find its guide and section."""
+    policy.require_reader(principal)
+    chunk = session.get(KbChunk, chunk_id)
+    if chunk is None:
+        raise NotFound(f"No passage with id {chunk_id!r}.")
+    return chunk
 
 
 def list_documents(
@@ -465,17 +496,53 @@ def list_documents(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[KbDocument], int]:
-    policy.require_any_coordinator(principal)
+    """Guides by id; retired ones only for those who curate (to restore them)."""
+    policy.require_reader(principal)
     query = select(KbDocument)
     if kind:
         query = query.where(KbDocument.kind == kind)
+    if not policy.lists_retired(principal):
+        query = query.where(KbDocument.retired_at.is_(None))
     return fetch_page(session, query, order_by=KbDocument.doc_id, limit=limit, offset=offset)
+
+
+def _set_retired(
+    *, session: Session, doc_id: str, principal: Principal, retired: bool
+) -> KbDocument:
+    policy.require_curator(principal)
+    document = get_document(session=session, doc_id=doc_id, principal=principal)
+    if (document.retired_at is not None) == retired:
+        return document
+    now = utcnow()
+    document.retired_at = now if retired else None
+    # Moves the searcher's fingerprint: the next search leaves the guide out (or in).
+    document.updated_at = now
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor_of(principal),
+        action="kb.document_retired" if retired else "kb.document_restored",
+        subject_type="kb_document",
+        subject_id=doc_id,
+        data={},
+    )
+    return document
+
+
+def retire_document(*, session: Session, doc_id: str, principal: Principal) -> KbDocument:
+    """Leave a guide out of search, lists and drafts; citations already made still open it."""
+    return _set_retired(session=session, doc_id=doc_id, principal=principal, retired=True)
+
+
+def restore_document(*, session: Session, doc_id: str, principal: Principal) -> KbDocument:
+    return _set_retired(session=session, doc_id=doc_id, principal=principal, retired=False)
 
 
 def delete_document(
     *, session: Session, kb: KnowledgeBase, doc_id: str, principal: Principal
 ) -> None:
     """Remove a document and its chunks from the database and the vector store."""
+    policy.require_curator(principal)
     document = get_document(session=session, doc_id=doc_id, principal=principal)
     chunk_count = len(document.chunks)
     vector_ids = _vector_ids(document)
@@ -513,3 +580,17 @@ def search(
     if not 1 <= top_k <= 50:
         raise InvalidInput("top_k must be between 1 and 50.", field="top_k")
     return kb.searcher(session).search(query, top_k=top_k, filters=filters)
+
+
+def search_for(
+    *,
+    session: Session,
+    kb: KnowledgeBase,
+    principal: Principal,
+    query: str,
+    top_k: int = 5,
+    filters: SearchFilters | None = None,
+) -> list[SearchResult]:
+    """Search as a reader: anyone signed in; retired guides are never among the results."""
+    policy.require_reader(principal)
+    return search(session=session, kb=kb, query=query, top_k=top_k, filters=filters)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from typing import Any
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
@@ -250,17 +252,57 @@ def list_participants(
     program_id: int,
     principal: Principal,
     role: str | None = None,
+    search: str | None = None,
+    sort: str = "id",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Participant], int]:
-    """A page of the program's participants, for its coordinators."""
+    """A page of the program's participants, for its coordinators.
+
+    `search` keeps those whose name, email or id holds it (any case); `sort` is one of
+    SORTS: by id (as imported), by name, or newest first (the latest added on top)."""
     program_policy.coordinated_program(session=session, program_id=program_id, principal=principal)
-    query = select(Participant).where(Participant.program_id == program_id)
+    query = select(Participant).where(
+        Participant.program_id == program_id, *listed_where(role=role, search=search)
+    )
+    return fetch_page(session, query, order_by=order_of(sort), limit=limit, offset=offset)
+
+
+def listed_where(*, role: str | None = None, search: str | None = None) -> list[Any]:
+    """The conditions of a participants list: a role (a "both" counts as either), and
+    words in the name, email or id (any case)."""
+    conditions: list[Any] = []
     if role == "mentor":
-        query = query.where(Participant.role.in_(("mentor", "both")))
+        conditions.append(Participant.role.in_(("mentor", "both")))
     elif role == "mentee":
-        query = query.where(Participant.role.in_(("mentee", "both")))
-    return fetch_page(session, query, order_by=Participant.external_id, limit=limit, offset=offset)
+        conditions.append(Participant.role.in_(("mentee", "both")))
+    if search and search.strip():
+        escaped = search.strip().casefold()
+        for special in ("\\", "%", "_"):
+            escaped = escaped.replace(special, "\\" + special)
+        words = f"%{escaped}%"
+        conditions.append(
+            or_(
+                *(
+                    func.lower(column).like(words, escape="\\")
+                    for column in (Participant.name, Participant.email, Participant.external_id)
+                )
+            )
+        )
+    return conditions
+
+
+def order_of(sort: str) -> tuple[Any, ...]:
+    if sort not in SORTS:
+        raise InvalidInput(f"Sort by one of {', '.join(SORTS)}.", field="sort")
+    return SORTS[sort]
+
+
+SORTS = {
+    "id": (Participant.external_id,),
+    "name": (Participant.name, Participant.external_id),
+    "newest": (Participant.created_at.desc(), Participant.id.desc()),
+}
 
 
 def matchable_participants(*, session: Session, program_id: int) -> list[Participant]:

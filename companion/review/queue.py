@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, or_, select
+from sqlalchemy import Select, Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from companion.accounts.principal import Principal
@@ -14,6 +15,8 @@ from companion.db.base import utcnow
 from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
 from companion.errors import NotFound
+from companion.participants.models import Participant
+from companion.relationships.models import Relationship, RelationshipMember
 from companion.review import delivery, policy, workflow
 from companion.review.schemas import DraftPublic, DraftReviewPublic, StoryDraftPublic
 from prompts.schemas import DraftKind
@@ -99,15 +102,16 @@ def pending_for(
     program_id: int | None = None,
     relationship_id: int | None = None,
     older_than_hours: float | None = None,
+    search: str | None = None,
+    newest_first: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[DraftReviewPublic], int]:
-    """The review queue of one person: drafts waiting for their decision, oldest first."""
-    waiting = or_(
-        (Draft.status == DraftStatus.pending_review) & policy.reviewable_by(principal=principal),
-        (Draft.status == DraftStatus.approved) & policy.story_member(principal=principal),
-    )
-    query = select(Draft).where(waiting)
+    """The review queue of one person: drafts waiting for their decision, oldest first.
+
+    `search` keeps drafts whose text, or the name of a member of whose pair, holds it;
+    only drafts the person decides on are searched, so it reveals nothing else."""
+    query = select(Draft).where(_waiting_on(principal))
     if kind is not None:
         query = query.where(Draft.kind == kind.value)
     if program_id is not None:
@@ -117,13 +121,78 @@ def pending_for(
     if older_than_hours is not None:
         cutoff: datetime = utcnow() - timedelta(hours=older_than_hours)
         query = query.where(Draft.created_at <= cutoff)
+    if search and search.strip():
+        words = f"%{_escape_like(search.strip().casefold())}%"
+        named = (
+            select(RelationshipMember.relationship_id)
+            .join(Participant, Participant.id == RelationshipMember.participant_id)
+            .where(func.lower(Participant.name).like(words, escape="\\"))
+        )
+        query = query.where(
+            or_(
+                func.lower(Draft.text).like(words, escape="\\"),
+                Draft.relationship_id.in_(named),
+            )
+        )
     decided = _approved_already(session, query, principal)
     if decided:
         query = query.where(Draft.id.not_in(decided))
-    page, total = fetch_page(
-        session, query, order_by=(Draft.created_at, Draft.id), limit=limit, offset=offset
+    order = (
+        (Draft.created_at.desc(), Draft.id.desc()) if newest_first else (Draft.created_at, Draft.id)
     )
+    page, total = fetch_page(session, query, order_by=order, limit=limit, offset=offset)
     return [review_payload(session, d) for d in page], total
+
+
+def _waiting_on(principal: Principal) -> Any:
+    """Drafts that wait for this person's decision: the queue, and what it may name."""
+    return or_(
+        (Draft.status == DraftStatus.pending_review) & policy.reviewable_by(principal=principal),
+        (Draft.status == DraftStatus.approved) & policy.story_member(principal=principal),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def pair_names(
+    *, session: Session, principal: Principal, items: Sequence[DraftReviewPublic]
+) -> dict[int, str]:
+    """ "Maya Berg and Eli Park" for the pairs of queue items; circles by their name.
+
+    Only pairs with a draft waiting for this person's decision are named."""
+    asked = [d.id for d in items if d.relationship_id is not None]
+    if not asked:
+        return {}
+    ids = set(
+        session.scalars(
+            select(Draft.relationship_id).where(Draft.id.in_(asked), _waiting_on(principal))
+        )
+    )
+    if not ids:
+        return {}
+    names: dict[int, list[str]] = {i: [] for i in ids}
+    rows = session.execute(
+        select(RelationshipMember.relationship_id, RelationshipMember.role, Participant.name)
+        .join(Participant, Participant.id == RelationshipMember.participant_id)
+        .where(RelationshipMember.relationship_id.in_(ids))
+        .order_by(RelationshipMember.relationship_id, Participant.name)
+    ).all()
+    # Mentors first: "Maya Berg and Eli Brooks" reads as mentor and mentee.
+    for relationship_id, _, name in sorted(rows, key=lambda r: (r[0], r[1] != "mentor")):
+        names[relationship_id].append(name)
+    circles = dict(
+        session.execute(
+            select(Relationship.id, Relationship.name).where(
+                Relationship.id.in_(ids), Relationship.name != ""
+            )
+        ).all()
+    )
+    return {
+        i: circles.get(i) or " and ".join(people) or f"relationship {i}"
+        for i, people in names.items()
+    }
 
 
 def _approved_already(session: Session, query: Select[Any], principal: Principal) -> list[int]:

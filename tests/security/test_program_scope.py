@@ -66,8 +66,10 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", f"{MODES}/advisory-boards"): COORDINATOR,
     ("POST", f"{MODES}/ask"): READER,
     ("GET", "/api/v1/knowledge/search"): SIGNED_IN,
-    ("GET", "/api/v1/knowledge/documents"): ANY_COORDINATOR,
-    ("GET", "/api/v1/knowledge/documents/{doc_id}"): ANY_COORDINATOR,
+    ("GET", "/api/v1/knowledge/documents"): SIGNED_IN,
+    ("GET", "/api/v1/knowledge/documents/{doc_id}"): SIGNED_IN,
+    ("POST", "/api/v1/knowledge/documents/{doc_id}/retire"): ANY_COORDINATOR,
+    ("POST", "/api/v1/knowledge/documents/{doc_id}/restore"): ANY_COORDINATOR,
     ("DELETE", "/api/v1/knowledge/documents/{doc_id}"): ANY_COORDINATOR,
     ("POST", "/api/v1/knowledge/documents"): ANY_COORDINATOR,
     ("GET", "/coordinator"): ANY_COORDINATOR,
@@ -87,9 +89,15 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/coordinator/runs/{run_id}/pair/{mentee_id}"): COORDINATOR,
     ("GET", "/coordinator/runs/{run_id}/rebalance"): COORDINATOR,
     ("POST", "/coordinator/runs/{run_id}/rebalance"): COORDINATOR,
-    ("GET", "/knowledge"): ANY_COORDINATOR,
+    ("POST", "/coordinator/programs/{program_id}/exports"): COORDINATOR,
+    # Guidance for everyone (companion/guidance/policy.py); curation for coordinators.
+    ("GET", "/knowledge"): SIGNED_IN,
+    ("GET", "/knowledge/guides/{doc_id}"): SIGNED_IN,
+    ("GET", "/knowledge/passages/{chunk_id}"): SIGNED_IN,
     ("POST", "/knowledge/documents"): ANY_COORDINATOR,
     ("POST", "/knowledge/documents/{doc_id}/delete"): ANY_COORDINATOR,
+    ("POST", "/knowledge/documents/{doc_id}/retire"): ANY_COORDINATOR,
+    ("POST", "/knowledge/documents/{doc_id}/restore"): ANY_COORDINATOR,
     ("POST", "/knowledge/ask"): ANY_COORDINATOR,
 }
 
@@ -127,6 +135,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "data": {"mentor_id": "M1", "note": "By hand."}
     },
     ("POST", "/knowledge/ask"): {"data": {"text": "How do I listen well?"}},
+    ("POST", "/coordinator/programs/{program_id}/exports"): {
+        "data": {"dataset": "participants", "format": "csv"}
+    },
 }
 
 MISSING = 987_654_321
@@ -156,6 +167,7 @@ class Ids:
     run_id: int
     proposal_id: int
     doc_id: str = "no-such-document"
+    chunk_id: str = "no-such-passage"
     # Not an owning id: a mentee is reached through the run, which is checked first.
     mentee_id: str = "E3"
 
@@ -326,7 +338,7 @@ def test_whoever_the_table_allows_is_let_through(scope: Scope) -> None:
         response = scope.call(who, method, path, scope.pilot)
         # Anything but a refusal: a 409 or 422 means the check let the request through.
         if response.status_code in (401, 403) or (
-            response.status_code == 404 and "{doc_id}" not in path
+            response.status_code == 404 and "{doc_id}" not in path and "{chunk_id}" not in path
         ):
             problems.append(f"{who} {method} {path}: {response.status_code} {response.text[:200]}")
     assert problems == []

@@ -39,7 +39,6 @@ def coordinator_pages(world: World) -> list[str]:
         f"/coordinator/programs/{pilot}",
         f"/coordinator/programs/{pilot}/participants",
         f"/coordinator/programs/{pilot}/matching",
-        "/knowledge",
     ]
 
 
@@ -204,6 +203,8 @@ class TestMatching:
             follow_redirects=False,
         )
         assert swapped.status_code == 303
+        # Back at the proposal decided on, not at the top of the run page.
+        assert swapped.headers["location"] == f"{run_url}#proposal-{proposals[0]}"
         assert "swapped their mentors" in browser.get(run_url).text
         same = browser.post(f"{run_url}/swap", {"first": proposals[0], "second": proposals[0]})
         assert same.status_code == 422 and 'id="e-f-second"' in same.text
@@ -212,7 +213,9 @@ class TestMatching:
             f"{run_url}/proposals/{proposals[0]}/approve", follow_redirects=False
         )
         assert approved.status_code == 303
-        assert "now a relationship" in browser.get(run_url).text
+        assert approved.headers["location"] == f"{run_url}#proposal-{proposals[0]}"
+        after = browser.get(run_url).text
+        assert "now a relationship" in after and f'id="proposal-{proposals[0]}"' in after
         pairs = web.client.get(
             f"/api/v1/programs/{web.pilot}/relationships", headers=web.headers("lead")
         ).json()
@@ -257,7 +260,7 @@ class TestKnowledge:
         assert page.status_code == 200
         assert "Active listening for mentors and mentees" in page.text
         assert "Cite as:" in page.text and "[active-listening]" in page.text
-        assert "<strong>" in page.text and "of 2 documents" in page.text
+        assert "<strong>" in page.text and "of 2 guides" in page.text
         filtered = browser.get("/knowledge", params={"q": "SMART goals", "audience": "nobody"})
         assert 'id="e-f-audience"' in filtered.text
 
@@ -280,7 +283,7 @@ class TestKnowledge:
         walking = next(i for i in ids if "walking" in i)
         deleted = browser.post(f"/knowledge/documents/{walking}/delete")
         assert deleted.status_code == 200 and f"Deleted {walking}" in deleted.text
-        assert "walking" not in browser.get("/knowledge").text.split("Documents</h2>")[1]
+        assert "walking" not in browser.get("/knowledge").text.split("Guides</h2>")[1]
 
     def test_asking_drafts_an_answer_that_waits_for_review(
         self, corpus: World, browser_for

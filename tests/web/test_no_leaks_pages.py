@@ -25,9 +25,11 @@ def test_no_page_shows_unapproved_text_to_a_non_reviewer(web: World, browser_for
     assert EDITED_OBJECTIVE in eli_inbox  # the walk can see what was delivered
 
     leaks, seen, checked = [], set(), 0
+    # Guides hold no drafted text: one missing id of each is enough for their pages.
+    ids = {"doc_id": ["no-such-guide"], "chunk_id": ["no-such-passage"], **setup.ids}
     for path in page_paths():
         names = re.findall(r"\{(\w+)(?::\w+)?\}", path)
-        for values in itertools.product(*(setup.ids[name] for name in names)):
+        for values in itertools.product(*(ids[name] for name in names)):
             chosen = dict(zip(names, values, strict=True))
             url = re.sub(r"\{(\w+)(?::\w+)?\}", lambda m, c=chosen: str(c[m.group(1)]), path)
             for who, browser in browsers.items():
