@@ -1,6 +1,7 @@
 """How far the offline SMART check agrees with goals labelled by a person who never saw it.
 
-Usage: python bench/smart_check.py [--heldout] [--json] [--show-disagreements] [--record]
+Usage: python bench/smart_check.py [--heldout] [--goals FILE ...] [--json] [--show-disagreements]
+       [--record]
 
 Reads `tests/drafting/data/smart_goals_tuning.jsonl` (the half the checker was tuned
 on) and, with `--heldout`, `smart_goals_heldout.jsonl` (never used for tuning: run it
@@ -11,6 +12,10 @@ agreement on the overall SMART / not-SMART verdict; the same without the goals n
 written in English (which the offline checker declines to judge); and, as the
 baseline measured in the same run, a checker that calls every criterion met.
 `--record` keeps the verdict agreement in docs/measurements.json (bench/results.py).
+
+`--goals FILE` (repeatable) evaluates a further labelled set in the same JSON-lines
+format (tests/drafting/data/README.md) instead of the two halves, reported under its
+file name; a row that cannot be read is named by file and line, a bad label by entry.
 """
 
 from __future__ import annotations
@@ -35,13 +40,29 @@ HALVES = {
 
 
 def read(path: Path) -> list[dict[str, Any]]:
+    """The labelled goals of one file, each checked: a bad row is named with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SystemExit(f"{path}: cannot be read ({exc})") from exc
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise SystemExit(f"{path.name} line {number}: not JSON ({exc.msg})") from exc
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SystemExit(f"{path.name} line {number}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise SystemExit(f"{path.name} line {number}: not a JSON object")
+        missing = [k for k in ("text", "labels") if k not in row]
+        if missing:
+            raise SystemExit(f"{path.name} line {number}: missing {', '.join(missing)}")
+        if not isinstance(row["text"], str) or not row["text"].strip():
+            raise SystemExit(f"{path.name} line {number}: text must be the goal's text")
+        rows.append(row)
+    if not rows:
+        raise SystemExit(f"{path.name}: no labelled goals")
     return rows
 
 
@@ -87,16 +108,31 @@ def show(name: str, result: dict[str, Any], disagreements: bool) -> None:
             )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--heldout", action="store_true", help="also report the held-out half")
+    parser.add_argument(
+        "--goals",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="evaluate this labelled set (JSON lines) instead of the two halves; repeatable",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--show-disagreements", action="store_true")
     parser.add_argument("--record", action="store_true", help="keep the figures (results.py)")
-    args = parser.parse_args()
-    halves = ["tuning", "heldout"] if args.heldout else ["tuning"]
-    results = {half: measure(read(HALVES[half])) for half in halves}
-    if args.record:
+    args = parser.parse_args(argv)
+    if args.goals:
+        sets = {path.name: path for path in args.goals}
+    else:
+        sets = {h: HALVES[h] for h in (["tuning", "heldout"] if args.heldout else ["tuning"])}
+    rows = {name: read(path) for name, path in sets.items()}
+    try:
+        results = {name: measure(entries) for name, entries in rows.items()}
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from exc
+    if args.record and not args.goals:
         from bench.results import record
 
         for half, result in results.items():
@@ -113,8 +149,8 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    for half, result in results.items():
-        show(half, result, args.show_disagreements)
+    for name, result in results.items():
+        show(name, result, args.show_disagreements)
 
 
 if __name__ == "__main__":

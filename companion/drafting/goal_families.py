@@ -58,6 +58,9 @@ class GoalFamily(_Strict):
     evidence: Phrase  # a short "done means" suggestion
     milestones: tuple[Phrase, Phrase, Phrase]
     why: Phrase
+    # What a goal must also name for the milestones to fit: "write like the partners"
+    # starts like a writing goal, but nothing in it is published.
+    needs: Pattern | None = None
 
     def fill(self, template: str, aspiration: str) -> str:
         return template.replace("{object}", self.object_of(aspiration) or self.default_object)
@@ -77,6 +80,9 @@ class GoalFamily(_Strict):
         if not words or not content_words(" ".join(words)):
             return ""
         return " ".join(words)
+
+    def fits(self, action: str) -> bool:
+        return self.needs is None or _word_pattern(self.needs).search(action) is not None
 
     def starts(self, action: str) -> bool:
         return _word_pattern(self.verbs).match(action) is not None

@@ -249,11 +249,28 @@ def _part_failed(exc: CompanionError, kind: DraftKind, prepared: list[Draft]) ->
     return error
 
 
+# What a new version of a draft takes from generating it again.
+GENERATED = (
+    "members_only",
+    "prompt",
+    "sources",
+    "model",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "latency_ms",
+    "attempts",
+    "content",
+    "text",
+)
+
+
 def regenerate(
     *,
     services: Services,
     session: Session,
     draft: Draft,
+    note: str = "",
     gateway: Gateway | None = None,
 ) -> Draft:
     """Draft the same request again into the same draft (after changes were requested).
@@ -261,24 +278,44 @@ def regenerate(
     A step of the `regenerate` decision: `review.workflow.decide` has checked that
     whoever asks reviews this draft. The new version is made from exactly what the
     first was about (its relationship, goal and subject), never re-resolved from
-    who asks now.
+    who asks now. `note` is the reviewer's note if given with this decision, else the
+    one given when changes were requested.
+
+    As for a first draft, no transaction is open while a model drafts: the new version
+    is generated into a draft of its own that is not in the session, the read is
+    committed before the model is asked, and the result is copied onto `draft`
+    afterwards. The write names the version the reviewer decided on, so a decision
+    taken meanwhile wins and this one is refused (409).
     """
     request = dict(draft.request or {})
     gateway = gateway or Gateway(services.settings)
-    note = (draft.review_note or "").strip()
+    note = (note or draft.review_note or "").strip()
     used = {s["document_id"] for s in draft.sources or []}
+    target = _target_of(session, draft)
+    scratch = Draft(
+        kind=draft.kind,
+        model=draft.model,
+        prompt=draft.prompt,
+        members_only=draft.members_only,
+        sources=list(draft.sources or []),
+    )
     revision = _generate_into(
-        draft,
+        scratch,
         services,
         session,
-        _target_of(session, draft),
+        target,
         request.get("text"),
         None,
         gateway,
         None,
         note=note,
         used_documents=used,
+        release=True,
     )
+    for column in GENERATED:
+        setattr(draft, column, getattr(scratch, column))
+    if note:
+        draft.review_note = note
     # What became of the reviewer's note: the page and the API say it plainly.
     request.pop("revision", None)
     if revision is not None:

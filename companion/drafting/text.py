@@ -248,6 +248,12 @@ _EMPTY_LEAD = re.compile(
     r"(?:can |could |is able to )?|be able to |get better at |get to a point where i can )",
     re.IGNORECASE,
 )
+# "My goal is to …": what follows is the point, and it is wanted.
+_GOAL_LEAD = re.compile(
+    r"^(?:(?:my|the|our|main|big)\s+)*(?:goal|aim|plan|hope|ambition|target)\s+(?:is|would be)"
+    r"\s+(?:to\s+)?",
+    re.IGNORECASE,
+)
 # Words a short quote must not end on: it would read as cut off ("own a whole service
 # and", "take charge shifts by").
 _WEAK_END = frozenset(
@@ -258,6 +264,8 @@ _WEAK_END = frozenset(
     i'd i'm i'll i've we'd we're
     """.split()
 )
+# Prepositions a clause may end on as it was written: "something I'm proud of".
+_STRANDED = frozenset("of about with for on at to from in into".split())
 _CLAUSE_BREAK = frozenset("and but so because mostly although though while whereas".split())
 # A clause too long to quote is cut before one of these (keeping what comes first).
 _CUT_BEFORE = frozenset(
@@ -277,6 +285,9 @@ class Phrase:
     # Whole: the clause fitted, or was cut before a preposition or conjunction; not
     # whole: cut at the word limit, maybe mid-phrase ("a customer asks a technical").
     whole: bool = True
+    # A thing wanted, not an action: "I'd like help with business development" wants
+    # help; said as "I will help with …" its meaning would be turned round.
+    thing: bool = False
 
 
 # A short quote is at most this many words: with the "and" that may join it to the next,
@@ -284,10 +295,11 @@ class Phrase:
 QUOTE_WORDS = 7
 
 
-def phrases_of(text: str, *, most: int = QUOTE_WORDS) -> list[Phrase]:
+def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> list[Phrase]:
     """The point of each clause of someone's own writing, in their words and order:
     opening filler ("honestly, I'd like to") dropped, at most `most` words, never ending
-    on a word that leaves it hanging."""
+    on a word that leaves it hanging. `verbs`: keep an opening such as "get better at"
+    (a goal needs its verb; a quote of what someone is about does not)."""
     tokens = (text or "").replace("’", "'").split()
     clauses: list[list[int]] = [[]]
     for index, token in enumerate(tokens):
@@ -304,7 +316,12 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS) -> list[Phrase]:
         while start < len(words) and _bare(words[start]) in _LEAD_WORDS:
             start += 1
         wanted = any(_bare(w) in _WANTING for w in words[:start])
-        empty = _EMPTY_LEAD.match(" ".join(_bare(w) for w in words[start:]))
+        thing = bool(start) and _bare(words[start - 1]) in _WANTING - {"looking", "keen", "wanna"}
+        goal_lead = _GOAL_LEAD.match(" ".join(_bare(w) for w in words[start:]))
+        if goal_lead:
+            start += len(goal_lead.group(0).split())
+            wanted = True
+        empty = None if verbs else _EMPTY_LEAD.match(" ".join(_bare(w) for w in words[start:]))
         if empty:
             start += len(empty.group(0).split())
         kept = list(range(start, len(words)))
@@ -317,13 +334,18 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS) -> list[Phrase]:
         while kept and len(words_of(" ".join(words[k] for k in kept))) > most:
             kept.pop()
             whole = False
+        # A clause that ends on "of" as its writer ended it ("one unit I'm proud of") is
+        # whole; only a cut may leave a word hanging.
+        ends_clause = kept and kept[-1] == len(words) - 1 and whole
         while kept and _bare(words[kept[-1]]) in _WEAK_END:
+            if ends_clause and _bare(words[kept[-1]]) in _STRANDED and len(kept) > 2:
+                break
             kept.pop()
         if len(kept) < 2 or not content_words(" ".join(words[k] for k in kept)):
             continue
         phrase = " ".join(words[k] for k in kept).strip("\"'()[],;:.!?…")
         phrase = re.sub(r"(?<![\w'])i(?=[\s']|$)", "I", phrase)
-        found.append(Phrase(phrase, wanted, clause[kept[0]], clause[kept[-1]], whole))
+        found.append(Phrase(phrase, wanted, clause[kept[0]], clause[kept[-1]], whole, thing))
     return found
 
 

@@ -226,7 +226,9 @@ def _decide(
         if action != Action.approve:
             raise InvalidTransition("Members named in a story may only approve it.")
         return _approve_story_as_member(session, draft, actor, services)
-    if note:
+    # Drafting again writes its note after the model has answered: nothing is written
+    # before, so no transaction is held open across the call.
+    if note and action != Action.regenerate:
         draft.review_note = note
     if action == Action.approve:
         # Approving the text as drafted is not an edit, whatever the form sent back.
@@ -242,7 +244,7 @@ def _decide(
         return draft
     if action == Action.regenerate:
         _require(draft, Action.regenerate)
-        drafting.regenerate(services=services, session=session, draft=draft)
+        drafting.regenerate(services=services, session=session, draft=draft, note=note)
         transition(session, draft, Action.regenerate, actor)
         return draft
     if action == Action.withdraw:

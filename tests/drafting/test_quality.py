@@ -96,6 +96,18 @@ class TestAnswers:
             assert citation.startswith("Source: '"), verdict.scenario
             assert not body.startswith(("From the knowledge base", "Source")), verdict.scenario
 
+    def test_a_mentee_who_keeps_cancelling_is_answered_from_the_guide_on_it(
+        self, corpus: Corpus
+    ) -> None:
+        question = "What should I do about a mentee who keeps cancelling our sessions?"
+        data = cited_answer.for_question(question, corpus.guidance(question), corpus.encoder)
+
+        answer = kinds.draft(DraftKind.answer, data)
+
+        assert not answer.insufficient
+        assert "'Repeated cancellations by a mentee'" in answer.answer.split("Source:")[1]
+        assert "busy leaders" not in answer.answer.split("See also")[0]
+
     def test_a_question_the_corpus_does_not_cover_is_declined(self, corpus: Corpus) -> None:
         question = "Which meeting room on the third floor has a working projector?"
         data = cited_answer.for_question(question, corpus.guidance(question), corpus.encoder)

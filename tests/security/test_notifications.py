@@ -202,6 +202,13 @@ class TestLink:
         goal = deliver(
             web, "eli", kind="smart_goal", relationship_id=web.first, text="Lead a review"
         )
+        # Approving a goal keeps it private; Eli shares it, so that the agenda may use it.
+        goals = f"/api/v1/relationships/{web.first}/goals"
+        [own] = web.client.get(goals, headers=web.headers("eli")).json()["items"]
+        shared = web.client.patch(
+            f"{goals}/{own['id']}", json={"visibility": "mentor"}, headers=web.headers("eli")
+        )
+        assert shared.status_code == 200, shared.text
         agenda = deliver(web, "maya", kind="agenda", relationship_id=web.first)
         send_all(web)
         links = {

@@ -52,6 +52,8 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "all_participants": "the cohort as other services read it once they checked the "
         "program; handlers list participants with list_participants",
         "matchable_participants": "the cohort as matching reads it once it checked the program",
+        "listed_where": "pure: the conditions of a list's search and role filter",
+        "order_of": "pure: the order a list's sort names",
     },
     "companion.relationships.access": {
         "load_members": PARTS,
@@ -164,6 +166,8 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "group_resource": "pure: a group as SCIM shows it",
         "mapped_program": "pure: the program a group's name names",
         "user_resource": "pure: a user as SCIM shows it",
+        "read_search": "pure: the search a POST body asks for",
+        "search_all": SCIM,
     },
     "companion.review.policy": {
         "approvals_complete": RULE,

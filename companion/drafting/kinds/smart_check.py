@@ -457,9 +457,16 @@ def _quantity(text: str) -> re.Match[str] | None:
     """The first number or count word in `text` that counts something."""
     for match in _QUANTITY.finditer(text):
         before = text[: match.start()].split()[-1:]
-        if not (match.group(0)[0].isdigit() and before and before[0].lower() in _LABEL_WORDS):
-            return match
+        if match.group(0)[0].isdigit() and before and before[0].lower() in _LABEL_WORDS:
+            continue
+        # The day of a date counts nothing: "by 5 December 2027".
+        if match.group(0)[0].isdigit() and _DAY_OF_DATE.match(text, match.end()):
+            continue
+        return match
     return None
+
+
+_DAY_OF_DATE = re.compile(rf"(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b", re.IGNORECASE)
 
 
 def _verdict(criterion: str, status: Status, why: str, *suggestions: str) -> CriterionVerdict:
@@ -713,6 +720,124 @@ def stated_dates(text: str, today: date) -> list[date]:
             except (ValueError, KeyError):
                 continue
     return sorted(set(found))
+
+
+_COUNTS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "eighteen": 18, "couple of": 2, "few": 3,
+}  # fmt: skip
+_RELATIVE = re.compile(
+    r"\b(?:(?:with)?in|over|inside)\s+(?:the\s+)?(?:next\s+)?"
+    r"(?P<count>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"eighteen|couple of|few)\s+(?P<unit>days?|weeks?|months?|years?)"
+    r"(?P<more>\s+or\s+(?:so|two))?\b|"
+    r"\b(?:(?:with)?in|over)\s+the\s+(?:next|coming)\s+(?P<one>week|month|year)(?:\s+or\s+so)?\b|"
+    r"\bin\s+my\s+first\s+(?:full\s+)?(?P<first>year|month)\b",
+    re.IGNORECASE,
+)
+_YEAR_END = re.compile(
+    r"\b(?:(?:by|before|until|till|at)\s+)?(?:the\s+)?end\s+of\s+(?P<which>this|the|next)\s+"
+    r"year\b|\b(?:by|during|within|in)\s+(?P<plain>this|next)\s+year\b",
+    re.IGNORECASE,
+)
+# "By summer": the end of the season's first month, its next occurrence from today.
+_SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+_SEASON = re.compile(
+    r"\b(?:by|before|until|till)\s+(?:the\s+)?(?P<next>next\s+)?"
+    r"(?P<season>spring|summer|autumn|fall|winter)\b(?!\s+20\d{2})",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline a goal states, and the words that state it ("in six months")."""
+
+    day: date
+    words: str
+
+
+def deadlines(text: str, today: date) -> list[Deadline]:
+    """The deadlines a goal states, in the writer's terms: dates ("31 March 2027", "by
+    March"), periods from `today` ("in six months", "within two years", "in the next
+    year or so"), "the end of this year", "by next summer"; earliest first."""
+    found: list[tuple[re.Match[str], date]] = [
+        (m, _date_of(m.groupdict(), today))
+        for pattern in _DATE_PATTERNS
+        for m in pattern.finditer(text)
+        if _valid(m.groupdict(), today)
+    ]
+    for match in _RELATIVE.finditer(text):
+        count_text = (match.group("count") or "one").lower()
+        count = int(count_text) if count_text.isdigit() else _COUNTS[count_text]
+        if match.group("more") and "two" in match.group("more").lower():
+            count += 1
+        unit = (match.group("unit") or match.group("one") or match.group("first")).lower()
+        found.append((match, _after(today, count, unit.rstrip("s"))))
+    for match in _YEAR_END.finditer(text):
+        which = (match.group("which") or match.group("plain")).lower()
+        found.append((match, date(today.year + (which == "next"), 12, 31)))
+    for match in _SEASON.finditer(text):
+        month = _SEASONS[match.group("season").lower()]
+        end = date(today.year, month, calendar.monthrange(today.year, month)[1])
+        if end <= today:
+            end = date(today.year + 1, month, calendar.monthrange(today.year + 1, month)[1])
+        found.append((match, end))
+    # A match inside a longer one is part of it: "5 December 2027" is not also
+    # "December 2027", the end of that month.
+    kept: list[tuple[re.Match[str], date]] = []
+    for match, day in sorted(found, key=lambda f: f[0].start() - f[0].end()):
+        if not any(k.start() <= match.start() and match.end() <= k.end() for k, _ in kept):
+            kept.append((match, day))
+    unique = {day: Deadline(day, match.group(0).strip()) for match, day in kept}
+    return sorted(unique.values(), key=lambda d: d.day)
+
+
+def _valid(parts: dict[str, str | None], today: date) -> bool:
+    try:
+        _date_of(parts, today)
+    except (ValueError, KeyError):
+        return False
+    return True
+
+
+def _after(today: date, count: int, unit: str) -> date:
+    if unit == "day":
+        return today + timedelta(days=count)
+    if unit == "week":
+        return today + timedelta(weeks=count)
+    months = count * (12 if unit == "year" else 1)
+    year, month = divmod(today.month - 1 + months, 12)
+    year, month = today.year + year, month + 1
+    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+
+
+def concreteness(text: str) -> int:
+    """How concrete a clause of someone's writing is, to choose the one a goal is made
+    of: a count or figure, a concrete action on a real object and a named thing ("Year
+    9", "Part 3", a capitalised name) count for it; a direction ("feel less", "get better
+    at") and a negation ("not just pick up tickets") against it."""
+    words = text.split()
+    if not words or words[0].lower() in ("not", "without", "never", "no"):
+        return -5
+    score = 0
+    if _quantity(text) is not None:
+        score += 3
+    if _concrete_action(text) is not None:
+        score += 2
+    named = [w for w in words[1:] if w[:1].isupper() and w.strip("'’") not in ("I", "I'm")]
+    labelled = re.search(rf"\b(?:{'|'.join(_LABEL_WORDS)})\s+\d+\b", text, re.IGNORECASE)
+    if named or labelled:
+        score += 1
+    if _vague_opening(text) is not None or _VAGUE_START.match(text):
+        score -= 3
+    if _words("directions").search(text) or _words("unclear_actions").search(text):
+        score -= 1
+    # To write or lead "like the partners do" is a direction, whatever the verb.
+    if re.search(r"\blike\s+(?:the|a|an|my|our|other|senior)\b", text, re.IGNORECASE):
+        score -= 3
+    return score
 
 
 def _date_of(parts: dict[str, str | None], today: date) -> date:

@@ -12,7 +12,7 @@ becomes the mentee's goal, shared with their mentor.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -31,17 +31,19 @@ from companion.drafting.goal_families import (
     sentences,
 )
 from companion.drafting.inputs import Sources
-from companion.drafting.kinds.smart_check import check_text, stated_dates
+from companion.drafting.kinds.smart_check import Deadline, check_text, concreteness, deadlines
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
 from companion.drafting.text import (
+    Phrase,
     apart,
     as_sentence,
+    content_words,
+    hangs,
     phrases_of,
     shorten,
     spoken_date,
     strip_end,
-    whole_first,
 )
 from companion.relationships.models import Goal, GoalStatus, GoalVisibility
 from companion.relationships.models import Milestone as GoalMilestone
@@ -156,47 +158,180 @@ def own_words(text: str) -> str:
 
 
 # An aspiration up to this many words is kept as the mentee wrote it (it is already a
-# goal statement); a longer one is stated by the point of its clauses.
+# goal statement); a longer one is stated by the point of its most concrete clauses.
 WHOLE_GOAL_WORDS = 8
-# A goal the check finds SMART is kept whole if it is one goal statement of this many
-# words at most; a longer text is stated by its clauses, SMART or not.
-WHOLE_SMART_GOAL_WORDS = 15
+# One sentence of this many words at most is a goal statement, kept as the mentee wrote
+# it (opening filler aside, "I want to" said as "I will").
+WHOLE_SENTENCE_WORDS = 15
+# A goal the check finds SMART, written as one goal statement rather than a paragraph or
+# a wish ("I'd like to …"), is the mentee's own finished goal: kept whole up to this
+# many words.
+WHOLE_SMART_GOAL_WORDS = 60
+_WISH = re.compile(
+    r"\b(?:i'?d (?:like|love)|i would (?:like|love)|i (?:really )?want|want to|wanna|"
+    r"hoping|i hope|looking to|i wish)\b",
+    re.IGNORECASE,
+)
 
 
-def drafted_goal(text: str, answers: dict[str, str], *, smart: bool = False) -> str:
+@dataclass(frozen=True)
+class Statement:
+    """The goal as the SMART goal draft states it, and the mentee's words it states its
+    deadline from ("by the end of this year"), if it took one from them."""
+
+    text: str
+    deadline: Deadline | None = None
+    action: str = ""
+
+
+def drafted_goal(
+    text: str, answers: dict[str, str], *, smart: bool = False, today: date | None = None
+) -> str:
+    """The goal as the SMART goal draft states it (`statement`)."""
+    return statement_of(text, answers, smart=smart, today=today).text
+
+
+def statement_of(
+    text: str, answers: dict[str, str], *, smart: bool = False, today: date | None = None
+) -> Statement:
     """The goal as the SMART goal draft states it. A short text, or one already SMART
-    (`smart`), as the mentee wrote it; otherwise the point of what they wrote, as short
-    quotes of their own words (what they said they want, at most two clauses), never
-    their whole text pasted back. Then each answer as a sentence of its own."""
-    words = len(normalised(text).split())
-    if words <= WHOLE_GOAL_WORDS or (smart and words <= WHOLE_SMART_GOAL_WORDS):
-        return compose_goal(text, answers)
+    (`smart`), as the mentee wrote it. Otherwise the point of their most concrete
+    clause (a count, a named thing, a concrete action on a real object rather than a
+    direction such as "feel less" or "get better at"), and a second concrete action if
+    they gave one, as short quotes of their own words in their order; a thing they want
+    ("help with …") stays wanted, never turned into something they will do. The
+    deadline they gave ("in six months", "by the end of this year") is stated as a date.
+    Never their whole text pasted back. Then each answer as a sentence of its own."""
+    clean = normalised(text)
+    words = len(clean.split())
     found = language.not_english(text)
+    whole = (
+        words <= WHOLE_GOAL_WORDS
+        or (words <= WHOLE_SENTENCE_WORDS and len(sentences(clean)) == 1)
+        or (
+            smart
+            and words <= WHOLE_SMART_GOAL_WORDS
+            and len(sentences(clean)) == 1
+            and not _WISH.search(clean)
+        )
+    )
+    if whole and found is None:
+        return Statement(compose_goal(text, answers), action=goal_statement(text))
+    deadline = None
+    action = ""
     if found is not None:
         statement = (
             f"My goal, written in {found.name}: the built-in drafter reads English only, so "
             "I will put it into words with my mentor."
         )
     else:
-        phrases = whole_first(phrases_of(FILLER.sub("", normalised(text))))
-        wanted = [p for p in phrases if p.wanted]
-        chosen = apart(wanted or [p for p in phrases if _acts(p.text)], 2) or phrases[:1]
+        clean = FILLER.sub("", clean)
+        stated = deadlines(clean, today) if today else []
+        later = [d for d in stated if today and d.day > today]
+        deadline = later[-1] if later else None
+        # When is said once, as a date, at the end: "by the end of this year I'd like to
+        # have one unit …" is read as "I'd like to have one unit …".
+        for said in stated:
+            clean = clean.replace(said.words, ",")
+        chosen = _most_concrete([_trimmed(p) for p in phrases_of(clean, verbs=True)])
         if not chosen:
             statement = "My first development goal."
-        elif _acts(chosen[0].text):
-            actions = [chosen[0].text] + [p.text for p in chosen[1:] if _acts(p.text)]
-            statement = "I will " + " and ".join(_lower_first(a) for a in actions) + "."
         else:
-            statement = as_sentence(chosen[0].text)
+            texts = [_without_time(p.text) for p in chosen]
+            if _acts(chosen[0]):
+                actions = [texts[0]] + [
+                    t for p, t in zip(chosen[1:], texts[1:], strict=True) if _acts(p)
+                ]
+                statement = "I will " + " and ".join(_lower_first(a) for a in actions)
+                action = actions[0]
+            elif chosen[0].thing:
+                statement = "I want " + _lower_first(texts[0])
+            else:
+                statement = strip_end(as_sentence(texts[0]))
+            if deadline is not None:
+                # "… proud of, by 31 December 2026": never "of by".
+                comma = "," if hangs(statement.split()[-1]) else ""
+                statement += f"{comma} by {spoken_date(deadline.day)}"
+            statement += "."
     parts = [statement]
     parts += [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
-    return " ".join(p for p in parts if p)
+    return Statement(" ".join(p for p in parts if p), deadline, action)
 
 
-def _acts(phrase: str) -> bool:
-    """Whether a phrase starts with something the mentee would do ("own a service")."""
-    first = phrase.split()[0].lower() if phrase.split() else ""
-    return first in ACTION_STARTS or first in _VERBS or family_of(phrase).starts(phrase)
+# Words that say only "some day" at the end of a chosen clause give way to the date the
+# goal states, or to the question "By when?".
+_TIME_TAIL = re.compile(
+    r"\s+(?:eventually|someday|some day|soon|at some point|one day|in the future|"
+    r"long term|later)$",
+    re.IGNORECASE,
+)
+
+
+# A clause cut at the word limit ends before the last of these, so that it never ends
+# mid-phrase ("learn the fault-recovery procedures of the new").
+_TRIM_BEFORE = frozenset("of on in into for with to at from by about over under".split())
+
+
+def _trimmed(phrase: Phrase) -> Phrase:
+    """A phrase cut at the word limit, ended before its last preposition if that leaves
+    an action with its object; otherwise as it is (still marked not whole)."""
+    if phrase.whole:
+        return phrase
+    words = phrase.text.split()
+    cuts = [i for i, w in enumerate(words) if i >= 2 and w.lower() in _TRIM_BEFORE]
+    if not cuts:
+        return phrase
+    kept = words[: cuts[-1]]
+    while len(kept) > 2 and hangs(kept[-1]):
+        kept.pop()
+    return replace(phrase, text=" ".join(kept), whole=True)
+
+
+def _without_time(phrase: str) -> str:
+    trimmed = _TIME_TAIL.sub("", phrase).strip()
+    return trimmed if len(trimmed.split()) >= 2 else phrase
+
+
+def _most_concrete(phrases: list[Phrase]) -> list[Phrase]:
+    """The clause a goal is made of (the most concrete; the earliest of equals), and a
+    second concrete action in the mentee's order, if there is one."""
+    usable = [p for p in phrases if concreteness(p.text) > -5 and _has_point(p.text)]
+    if not usable:
+        return phrases[:1]
+    weight = {
+        id(p): concreteness(p.text) + p.wanted + p.whole + (2 if _acts(p) else -1) for p in usable
+    }
+    best = max(usable, key=lambda p: (weight[id(p)], -p.start))
+    if not _acts(best):
+        return [best]
+    second = sorted(
+        (
+            p
+            for p in usable
+            if p is not best and _acts(p) and weight[id(p)] >= 2 and concreteness(p.text) > 0
+        ),
+        key=lambda p: (-weight[id(p)], p.start),
+    )
+    for other in second:
+        pair = apart(sorted([best, other], key=lambda p: p.start), 2)
+        if len(pair) == 2:
+            return pair
+    return [best]
+
+
+def _has_point(phrase: str) -> bool:
+    """Whether a clause says more than when ("or so", "long term maybe")."""
+    return bool(content_words(_TIME_TAIL.sub("", " " + phrase)))
+
+
+def _acts(phrase: Phrase) -> bool:
+    """Whether a phrase starts with something the mentee would do ("own a service"), not
+    a thing they want ("help with …")."""
+    text = phrase.text
+    first = text.split()[0].lower() if text.split() else ""
+    if phrase.thing:
+        return False
+    return first in ACTION_STARTS or first in _VERBS or family_of(text).starts(text)
 
 
 def _lower_first(phrase: str) -> str:
@@ -223,7 +358,7 @@ def coach(
     answers = {c: a.strip() for c, a in (answers or {}).items() if c in CRITERIA and a.strip()}
     goal = compose_goal(text, answers)
     check = check_text(goal, today=today, role=role, program=program, program_end=program_end)
-    later = [d for d in stated_dates(goal, today) if d > today]
+    later = [d.day for d in deadlines(goal, today) if d.day > today]
     return Coaching(
         text=text,
         answers=answers,
@@ -253,38 +388,42 @@ def _field(verdict: Any) -> str:
 def compose(data: SmartGoalInput) -> SmartGoal:
     today = data.today
     end = data.program_end if data.program_end and data.program_end > today else None
-    coaching = coach(
-        data.aspiration,
-        dict(data.answers),
-        today=today,
-        role=data.mentee.title,
-        program=data.program_name,
-        program_end=end,
-    )
-    target = coaching.target_date or end or today + timedelta(weeks=DEFAULT_GOAL_WEEKS)
-    if end and target > end:
-        target = end
-    verdicts = {v.criterion: v for v in coaching.check.verdicts}
-    statement = goal_statement(data.aspiration)
-    bare = LEAD_IN.sub("", statement.removeprefix("I will "), count=1)
-    family = family_of(bare)
-    # A family's milestones only where the goal is plainly of that kind ("lead …"):
-    # otherwise "improve my written English" would become "publish two pieces".
-    if not family.starts(bare):
-        family = goal_families().generic
+    answers = dict(data.answers)
+    context = {"role": data.mentee.title, "program": data.program_name, "program_end": end}
+    # Is what the mentee wrote already a SMART goal? Then it is kept as they wrote it.
+    written = coach(data.aspiration, answers, today=today, **context)
+    stated = statement_of(data.aspiration, answers, smart=written.complete, today=today)
+    # The reasons judge the goal as drafted, not the aspiration it was drafted from.
+    check = check_text(stated.text, today=today, **context)
+    later = [d.day for d in deadlines(stated.text, today) if d.day > today]
+    target = stated.deadline.day if stated.deadline else (max(later) if later else None)
+    verdicts = {v.criterion: v for v in check.verdicts}
     time_bound = _field(verdicts["time_bound"])
-    if verdicts["time_bound"].status != "met":
+    if target is None:
+        target = end or today + timedelta(weeks=DEFAULT_GOAL_WEEKS)
         time_bound += (
             ("" if time_bound.endswith(("?", ".")) else ".")
             + f" Until you choose, the target date is {spoken_date(target)}"
             + (", the end of your mentoring" if target == end else "")
             + "."
         )
+    elif stated.deadline is not None:
+        time_bound = f"By {spoken_date(target)}, as you said: '{stated.deadline.words}'."
+    if end and target > end:
+        time_bound += (
+            f" Your mentoring ends on {spoken_date(end)}: agree with your mentor what you "
+            "will have done by then."
+        )
+    action = stated.action or goal_statement(data.aspiration).removeprefix("I will ")
+    bare = LEAD_IN.sub("", action, count=1)
+    family = family_of(bare)
+    # A family's milestones only where the goal is plainly of that kind ("lead …"):
+    # otherwise "improve my written English" would become "publish two pieces".
+    if not family.starts(bare) or not family.fits(bare):
+        family = goal_families().generic
     steps = _milestone_dates(today, target)
     return SmartGoal(
-        goal=shorten(
-            drafted_goal(data.aspiration, dict(data.answers), smart=coaching.complete), 400
-        ),
+        goal=shorten(stated.text, 400),
         specific=shorten(_field(verdicts["specific"]), 1000),
         measurable=shorten(_field(verdicts["measurable"]), 1000),
         achievable=shorten(_field(verdicts["achievable"]), 1000),

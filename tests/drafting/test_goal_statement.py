@@ -1,0 +1,170 @@
+"""The offline SMART goal states the mentee's most concrete clause, keeps its meaning,
+judges the goal it drafted, and takes its target date from what the mentee said."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+
+from companion.drafting import kinds
+from companion.drafting.kinds.smart_check import deadlines
+from prompts.schemas import DraftKind, Person, SmartGoal, SmartGoalInput
+
+TODAY = date(2026, 12, 5)
+MENTEE = Person(name="Ines Carvalho", role="mentee", title="Year 2 teacher of geography")
+# From the tuning half of the scenarios (tests/drafting/data/scenarios_tuning.jsonl, s04).
+SURVIVING = (
+    "want to feel less like i'm just surviving. by the end of this year i'd like to have "
+    "one unit i'm properly proud of and my behaviour management sorted with the tricky "
+    "year 9 group"
+)
+
+
+def drafted(aspiration: str, **changes: object) -> SmartGoal:
+    values: dict[str, object] = {
+        "program_name": "Early-career teachers",
+        "today": TODAY,
+        "mentee": MENTEE,
+        "aspiration": aspiration,
+    }
+    values.update(changes)
+    return kinds.draft(DraftKind.smart_goal, SmartGoalInput.model_validate(values))
+
+
+def quotes(reason: str) -> list[str]:
+    """The phrases a reason quotes ('…'), without a closing ellipsis."""
+    return [q.rstrip("…") for q in re.findall(r"'([^']+)'", reason)]
+
+
+class TestTheClauseChosen:
+    def test_the_most_concrete_clause_is_chosen_not_the_vaguest(self) -> None:
+        goal = drafted(SURVIVING)
+
+        assert goal.goal.startswith("I will have one unit I'm properly proud of")
+        assert "surviving" not in goal.goal
+
+    def test_a_count_beats_a_direction(self) -> None:
+        goal = drafted(
+            "want to move up to operations manager one day. concretely: get better at "
+            "planning, and run 3 improvement workshops with my shift"
+        )
+
+        assert goal.goal.startswith("I will run 3 improvement workshops")
+
+    def test_a_comparison_with_someone_is_not_the_goal(self) -> None:
+        goal = drafted(
+            "honestly i want to write like the partners do. my drafts come back covered in "
+            "red. goal is to have a skeleton argument go out with light edits only"
+        )
+
+        assert "partners" not in goal.goal
+        assert "skeleton argument" in goal.goal
+
+    def test_a_thing_wanted_is_never_turned_into_something_done(self) -> None:
+        goal = drafted(
+            "I'd like help with business development, my pipeline is thin and I never know "
+            "which leads to chase first"
+        )
+
+        assert not goal.goal.startswith("I will help")
+        assert goal.goal.startswith("I want help with business development")
+
+    def test_a_clause_cut_at_the_word_limit_never_ends_mid_phrase(self) -> None:
+        goal = drafted(
+            "Learn the fault-recovery procedures of the new dispensing robot on the ward, "
+            "and teach them to the night team so nobody has to call me at 3am"
+        )
+
+        assert not re.search(r"\b(?:of|the|a) (?:new|by)\b\.?$|\bthe new\.", goal.goal)
+
+    def test_writing_that_publishes_nothing_gets_no_publishing_milestones(self) -> None:
+        goal = drafted("I want to write like the partners do, my drafts come back covered")
+
+        dumped = json.dumps(goal.model_dump(mode="json")).lower()
+        assert "publish" not in dumped and "pieces" not in dumped
+
+    def test_a_short_goal_in_another_language_is_not_kept_as_if_read(self) -> None:
+        goal = drafted("Quiero mejorar mis habilidades de negociación con los clientes grandes.")
+
+        assert goal.goal.startswith("My goal, written in Spanish")
+
+
+class TestTheTargetDate:
+    @pytest.mark.parametrize(
+        ("aspiration", "target"),
+        [
+            (SURVIVING, date(2026, 12, 31)),
+            (
+                "I want to lead the weekly planning meeting for my team in six months, and "
+                "stop dreading it",
+                date(2027, 6, 5),
+            ),
+            (
+                "Looking to become a finance manager within two years. I'd like to present "
+                "numbers to the board.",
+                date(2028, 12, 5),
+            ),
+            (
+                "I want to be ready to take charge shifts by March. I get flustered when I "
+                "delegate to more experienced staff.",
+                date(2027, 3, 31),
+            ),
+        ],
+    )
+    def test_the_target_date_honours_what_the_mentee_said(
+        self, aspiration: str, target: date
+    ) -> None:
+        goal = drafted(aspiration)
+
+        assert goal.target_date == target
+        assert goal.milestones[-1].due_date == target
+        assert f"{target.day} {target:%B %Y}" in goal.goal
+        assert not goal.time_bound.startswith("To answer")
+
+    def test_a_date_after_the_mentoring_ends_is_kept_and_said(self) -> None:
+        goal = drafted(
+            "Looking to become a finance manager within two years. I'd like to present "
+            "numbers to the board.",
+            program_end=date(2027, 6, 30),
+        )
+
+        assert goal.target_date == date(2028, 12, 5)
+        assert "Your mentoring ends on 30 June 2027" in goal.time_bound
+
+
+class TestTheReasonsJudgeTheDraftedGoal:
+    def test_every_quote_in_a_reason_is_from_the_drafted_goal(self) -> None:
+        goal = drafted(SURVIVING)
+
+        for part in ("specific", "measurable", "achievable", "relevant"):
+            for quoted in quotes(getattr(goal, part)):
+                assert quoted.lower() in goal.goal.lower(), (part, quoted, goal.goal)
+        assert "'by the end of this year'" in goal.time_bound  # what the mentee said
+        assert "I'd like" not in goal.specific + goal.measurable
+
+
+class TestDeadlines:
+    @pytest.mark.parametrize(
+        ("text", "day", "words"),
+        [
+            ("in six months", date(2027, 6, 5), "in six months"),
+            ("within the next 8 weeks", date(2027, 1, 30), "within the next 8 weeks"),
+            ("in the next year or so", date(2027, 12, 5), "in the next year or so"),
+            ("in a year or two", date(2028, 12, 5), "in a year or two"),
+            ("by the end of this year", date(2026, 12, 31), "by the end of this year"),
+            ("by the end of next year", date(2027, 12, 31), "by the end of next year"),
+            ("by next summer", date(2027, 6, 30), "by next summer"),
+            ("by March", date(2027, 3, 31), "by March"),
+            ("by 5 December 2027", date(2027, 12, 5), "5 December 2027"),
+        ],
+    )
+    def test_what_people_say_becomes_a_date(self, text: str, day: date, words: str) -> None:
+        found = deadlines(f"Lead the review {text}.", TODAY)
+
+        assert [(d.day, d.words) for d in found] == [(day, words)]
+
+    def test_no_deadline_is_found_where_none_is_said(self) -> None:
+        assert deadlines("Lead the review with my mentor's help", TODAY) == []
