@@ -255,7 +255,9 @@ def _session_change(
         starts_at=starts_at,
         sequence=int(notification.context["sequence"]),
         cancelled=change == "cancelled",
-        agenda=agenda.text if agenda is not None and change != "cancelled" else None,
+        agenda=f"{agenda.text}\n\n{agenda.disclosure}"
+        if agenda is not None and change != "cancelled"
+        else None,
     )
     return _bare(
         f"Session {change}: {_when(starts_at, zone)} with {with_whom}",
@@ -304,7 +306,7 @@ def _reminder(
         )
     ]
     if agenda is not None:
-        sections.append(Section(heading="The agenda", paragraphs=(agenda.text,)))
+        sections.append(Section(heading="The agenda", paragraphs=(agenda.text, agenda.disclosure)))
     else:
         sections.append(Section(paragraphs=("No agenda has been shared for this session yet.",)))
     sections.append(

@@ -120,7 +120,8 @@ def enqueue(
                     EMAIL,
                     address,
                     subject,
-                    f"{subject}\n\n{draft.text}\n\n{link}",
+                    # Said where they read it: AI helped draft it, and who approved it.
+                    f"{subject}\n\n{draft.text}\n\n{delivery.disclosure(draft)}\n\n{link}",
                     {"name": name},
                     now,
                 )

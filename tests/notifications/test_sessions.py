@@ -148,6 +148,8 @@ class TestReminders:
         text, html = parts(reminder)
         assert "APPROVED: review the CV <b>" in text
         assert "APPROVED: review the CV &lt;b&gt;" in html, "HTML escapes what people wrote"
+        # Said where it is read: AI helped draft it, and a person approved it.
+        assert "Drafted with AI assistance, reviewed and approved by" in " ".join(text.split())
 
     def test_a_moved_session_is_reminded_at_its_new_time_only(self, post: Post) -> None:
         session_id = book(post, "maya", later(20))

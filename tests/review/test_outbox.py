@@ -29,7 +29,7 @@ from companion.audit.models import AuditEvent
 from companion.drafting.models import Draft, DraftStatus
 from companion.errors import InvalidInput, InvalidTransition
 from companion.programs.models import Program
-from companion.review import outbox
+from companion.review import delivery, outbox
 from companion.review.models import OutboxMessage, OutboxStatus
 from companion.runtime import Services
 from companion.settings import Settings
@@ -225,7 +225,7 @@ def neutral(program: str = "your mentoring program") -> str:
 
 def text_body(settings: Settings, draft: Draft, text: str = APPROVED) -> str:
     """What a reader's own email says."""
-    return f"{HEADLINE}\n\n{text}\n\n{link(settings, draft)}"
+    return f"{HEADLINE}\n\n{text}\n\n{delivery.disclosure(draft)}\n\n{link(settings, draft)}"
 
 
 def linked_id(text: str) -> int:
