@@ -17,11 +17,13 @@ from companion.db.base import utcnow
 from companion.drafting.models import Draft
 from companion.identity.models import ExternalIdentity
 from companion.matching.models import MatchProposal
+from companion.notifications.models import Notification, NotificationPreference
 from companion.participants.models import Participant
 from companion.programs.models import Program
 from companion.relationships.models import (
     Feedback,
     Goal,
+    MatchReviewRequest,
     MentoringSession,
     Message,
     PrivateNote,
@@ -170,6 +172,33 @@ def personal_data(*, session: Session, principal: Principal, user_id: int) -> Pe
             delivery.view_of(d)
             for d in delivery.delivered_to(session=session, principal=user)
             if _about(d, held)
+        ],
+        match_review_requests=[
+            {
+                "relationship_id": r.relationship_id,
+                "note": r.note,
+                "asked_at": r.created_at,
+                "resolved_at": r.resolved_at,
+            }
+            for r in session.scalars(
+                select(MatchReviewRequest)
+                .where(MatchReviewRequest.participant_id.in_(pids))
+                .order_by(MatchReviewRequest.id)
+            )
+        ],
+        notification_settings={
+            str(p.kind.value): str(p.delivery.value)
+            for p in session.scalars(
+                select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+            )
+        },
+        notifications=[
+            {"kind": n.kind, "prepared_at": n.created_at, "status": str(n.status.value)}
+            for n in session.scalars(
+                select(Notification)
+                .where(Notification.user_id == user.id)
+                .order_by(Notification.id)
+            )
         ],
         audit_events=[
             AuditData(

@@ -116,6 +116,16 @@ class PersonalData(BaseModel):
         description="Drafted texts a person approved and delivered to you."
     )
     audit_events: list[AuditData] = Field(description="What you did, and what was done to you.")
+    match_review_requests: list[dict[str, Any]] = Field(
+        default_factory=list, description="Your requests that a coordinator look at your match."
+    )
+    notification_settings: dict[str, str] = Field(
+        default_factory=dict, description="How you chose to hear of each kind of notice."
+    )
+    notifications: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The notices prepared for you: their kind, when, and what became of them.",
+    )
 
 
 # --- erasure ---------------------------------------------------------------------------

@@ -36,6 +36,44 @@ class TestMyData:
         ]
         assert any(e["subject_type"] == "user" for e in data["audit_events"])
 
+    def test_it_holds_their_match_review_requests_and_notice_settings_only(
+        self, world: World, history: dict[str, int]
+    ) -> None:
+        from sqlalchemy import select
+
+        from companion.notifications.models import Delivery, Kind, NotificationPreference
+        from companion.participants.models import Participant
+        from companion.relationships.models import MatchReviewRequest
+
+        with world.services.sessions() as session:
+            people = {p.email: p for p in session.scalars(select(Participant))}
+            for email, relationship in (
+                ("eli@example.org", world.first),
+                ("omar@example.org", world.second),
+            ):
+                session.add(
+                    MatchReviewRequest(
+                        program_id=world.pilot,
+                        relationship_id=relationship,
+                        participant_id=people[email].id,
+                        requested_by=email,
+                        note=f"{email.split('@')[0]} asks for a second look",
+                    )
+                )
+            session.add(
+                NotificationPreference(
+                    user_id=history["eli"], kind=Kind.thread_messages, delivery=Delivery.off
+                )
+            )
+            session.commit()
+
+        data = my_data(world, "eli")
+
+        assert [r["note"] for r in data["match_review_requests"]] == ["eli asks for a second look"]
+        assert data["notification_settings"] == {Kind.thread_messages.value: Delivery.off.value}
+        page = world.client.get("/api/v1/me/data?format=html", headers=world.headers("eli")).text
+        assert "eli asks for a second look" in page and "omar asks" not in page
+
     def test_nothing_of_anyone_else_and_no_undelivered_draft(
         self, world: World, history: dict[str, int]
     ) -> None:
