@@ -506,6 +506,43 @@ def programs_set(
         say(f"Updated {program.name!r}: {', '.join(sorted(changes))}.")
 
 
+@programs_app.command("team-chat")
+def programs_team_chat(
+    name: Annotated[str, typer.Argument(help="The program's name.")],
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="The https address of a Slack or Teams incoming webhook; read it from "
+            "COMPANION_TEAM_CHAT_URL rather than typing it, as it is a secret.",
+            envvar="COMPANION_TEAM_CHAT_URL",
+        ),
+    ] = None,
+    off: Annotated[bool, typer.Option("--off", help="Stop posting to team chat.")] = False,
+) -> None:
+    """Post the program's coordinator notices (runs awaiting approval, stalled pairs) to a
+    team chat; personal notifications never go there. Without options: show where."""
+    from companion.notifications import team_chat
+    from companion.programs import service as programs
+
+    if url and off:
+        fail("Give either --url or --off, not both.")
+    with services() as built, unit_of_work(built, reads_only=not (url or off)) as session:
+        program = programs.require_by_name(session=session, name=name)
+        if off:
+            shown = team_chat.clear(session=session, program_id=program.id, principal=CLI)
+        elif url:
+            shown = team_chat.set_webhook(
+                session=session, program_id=program.id, webhook_url=url, principal=CLI
+            )
+        else:
+            shown = team_chat.read(session=session, program_id=program.id, principal=CLI)
+    if shown.configured:
+        say(f"{program.name!r} posts coordinator notices to a team chat at {shown.host}.")
+    else:
+        say(f"{program.name!r} posts nothing to a team chat.")
+
+
 @programs_app.command("show")
 def programs_show(
     name: Annotated[str, typer.Argument(help="The program's name.")],

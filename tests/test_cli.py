@@ -215,3 +215,25 @@ class TestProgramSettings:
         assert message in " ".join(result.output.split())
         shown = json.loads(runner.invoke(app, ["programs", "show", "Growth", "--json"]).output)
         assert shown["session_minutes"] == 45  # the good setting beside it was not applied
+
+
+class TestTeamChat:
+    """`programs team-chat` points a program's coordinator notices at a webhook, or stops."""
+
+    def test_set_show_and_stop_with_the_address_never_printed(self, env: Settings) -> None:
+        assert runner.invoke(app, ["programs", "create", "Growth"]).exit_code == 0
+        secret = "https://hooks.slack.com/services/T000/B000/SECRET-PART"
+
+        refused = runner.invoke(
+            app, ["programs", "team-chat", "Growth", "--url", "http://example.com/hook"]
+        )
+        assert refused.exit_code == 1 and "https address" in refused.output
+        set_ = runner.invoke(app, ["programs", "team-chat", "Growth", "--url", secret])
+        assert set_.exit_code == 0, set_.output
+        shown = runner.invoke(app, ["programs", "team-chat", "Growth"])
+        assert "hooks.slack.com" in shown.output and "SECRET-PART" not in shown.output
+        stopped = runner.invoke(app, ["programs", "team-chat", "Growth", "--off"])
+        assert "posts nothing" in stopped.output
+        exported = runner.invoke(app, ["audit", "export"])
+        assert "SECRET-PART" not in exported.output
+        assert "notifications.team_chat_set" in exported.output
