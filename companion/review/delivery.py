@@ -183,17 +183,17 @@ def agenda_for(
 def agenda_texts_for_members(
     session: Session, mentoring_sessions: list[MentoringSession]
 ) -> dict[int, str]:
-    """Session id -> its approved agenda's text, for calendar entries every member receives."""
+    """Session id -> its approved agenda's text, for calendar entries every member receives,
+    with the line that says AI helped draft it and who approved it."""
     draft_ids = {s.agenda_draft_id for s in mentoring_sessions if s.agenda_draft_id is not None}
     if not draft_ids:
         return {}
-    texts = dict(
-        session.execute(
-            select(Draft.id, Draft.text).where(
-                Draft.id.in_(draft_ids), Draft.status == DraftStatus.delivered
-            )
-        ).all()
-    )
+    texts = {
+        draft.id: f"{draft.text}\n\n{disclosure(draft)}"
+        for draft in session.scalars(
+            select(Draft).where(Draft.id.in_(draft_ids), Draft.status == DraftStatus.delivered)
+        )
+    }
     return {
         s.id: texts[s.agenda_draft_id] for s in mentoring_sessions if s.agenda_draft_id in texts
     }

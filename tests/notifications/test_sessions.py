@@ -151,6 +151,20 @@ class TestReminders:
         # Said where it is read: AI helped draft it, and a person approved it.
         assert "Drafted with AI assistance, reviewed and approved by" in " ".join(text.split())
 
+    def test_the_calendar_entry_says_who_approved_the_agenda(self, post: Post) -> None:
+        session_id = book(post, "maya", later(20))
+        self._agenda(post, session_id, DraftStatus.delivered, "APPROVED: review the CV")
+        world = post.world
+
+        entry = world.client.get(
+            f"/api/v1/sessions/{session_id}/calendar.ics", headers=world.headers("eli")
+        )
+
+        assert entry.status_code == 200
+        unfolded = entry.text.replace("\r\n ", "").replace("\\n", " ").replace("\\,", ",")
+        assert "APPROVED: review the CV" in unfolded
+        assert "Drafted with AI assistance" in unfolded
+
     def test_a_moved_session_is_reminded_at_its_new_time_only(self, post: Post) -> None:
         session_id = book(post, "maya", later(20))
         change(post, "maya", session_id, starts_at=later(60).isoformat())
