@@ -16,6 +16,7 @@ from companion.cli import app
 from companion.db import session_scope
 from companion.drafting.models import Draft
 from companion.matching.models import MatchRun
+from companion.notifications.models import Delivery, Kind, NotificationPreference
 from companion.participants.models import Participant
 from companion.relationships.models import (
     Feedback,
@@ -155,6 +156,12 @@ class TestErase:
                         note=f"{email} feels the match is off",
                     )
                 )
+            for who in ("eli", "omar"):
+                session.add(
+                    NotificationPreference(
+                        user_id=history[who], kind=Kind.thread_messages, delivery=Delivery.off
+                    )
+                )
             session.commit()
         with session_scope(world.services.write_sessions) as session:
             report = erasure.erase(
@@ -164,7 +171,9 @@ class TestErase:
         assert report.deleted["match_review_requests"] == 1
         with world.services.sessions() as session:
             notes = [r.note for r in session.scalars(select(MatchReviewRequest))]
+            kept = [p.user_id for p in session.scalars(select(NotificationPreference))]
         assert notes == ["omar@example.org feels the match is off"]
+        assert kept == [history["omar"]]  # their notification settings went with the account
 
     def test_vectors_go_and_tampering_with_a_redacted_event_still_fails(
         self, world: World, history: dict[str, int], vectors
