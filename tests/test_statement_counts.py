@@ -248,7 +248,7 @@ def test_the_review_queue_costs_the_same_at_10_and_100_pairs(
             )
             # The coordinator and the mentor both review every pair's agenda.
             assert f"{pairs} drafts waiting" in page
-            assert page.count('<li class="card">') == min(pairs, 50)
+            assert page.count('<li class="card" id="draft-') == min(pairs, 50)
     assert counts[100, "lead"] == counts[10, "lead"], counts
     assert counts[100, "mentor"] == counts[10, "mentor"], counts
 
