@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -34,6 +35,18 @@ from companion.relationships.models import (
 from companion.relationships.scheduling import local_time
 from companion.review import delivery as gate
 from companion.settings import Settings
+
+
+@dataclass(frozen=True)
+class TeamChannel:
+    """A program's shared team chat: it reads coordinator notices only, never anything
+    of one person's own, so personal kinds build nothing for it."""
+
+    program_id: int
+
+
+# Who a notice is written for: one person, or a program's shared channel.
+Reader = User | TeamChannel
 
 # Profile fields a matched person sees of the other (never contact or demographic data).
 SHARED_FIELDS = (
@@ -96,13 +109,14 @@ def build(
     session: Session,
     notification: Notification,
     kind: Kind,
-    user: User | None,
+    reader: Reader,
     settings: Settings,
 ) -> Content | None:
     builder = _BUILDERS[kind]
-    content = builder(session, notification, user, settings)
-    if content is None or user is None:
+    content = builder(session, notification, reader, settings)
+    if content is None or not isinstance(reader, User):
         return content
+    user = reader
     token = preferences.unsubscribe_token(
         secret=settings.secret_key.get_secret_value(), user_id=user.id, kind=kind
     )
@@ -130,10 +144,13 @@ def _loaded(session: Session, relationship_id: int) -> tuple[Relationship, dict[
 
 
 def _match(
-    session: Session, notification: Notification, user: User | None, settings: Settings
+    session: Session, notification: Notification, reader: Reader, settings: Settings
 ) -> Content | None:
+    if not isinstance(reader, User):
+        return None  # a shared channel is told nothing of anyone's own
+    user = reader
     relationship, people = _loaded(session, notification.relationship_id or 0)
-    me = _participant_of(session, relationship.id, user.id) if user else None
+    me = _participant_of(session, relationship.id, user.id)
     if me is None:
         return None
     program = session.get_one(Program, relationship.program_id)
@@ -225,10 +242,13 @@ def _session_invitation(
 
 
 def _session_change(
-    session: Session, notification: Notification, user: User | None, settings: Settings
+    session: Session, notification: Notification, reader: Reader, settings: Settings
 ) -> Content | None:
+    if not isinstance(reader, User):
+        return None  # a shared channel is told nothing of anyone's own
+    user = reader
     row = session.get(MentoringSession, int(notification.context["session_id"]))
-    if row is None or user is None:
+    if row is None:
         return None
     relationship, people = _loaded(session, row.relationship_id)
     me = _participant_of(session, relationship.id, user.id)
@@ -274,10 +294,13 @@ def _session_change(
 
 
 def _reminder(
-    session: Session, notification: Notification, user: User | None, settings: Settings
+    session: Session, notification: Notification, reader: Reader, settings: Settings
 ) -> Content | None:
+    if not isinstance(reader, User):
+        return None  # a shared channel is told nothing of anyone's own
+    user = reader
     row = session.get(MentoringSession, int(notification.context["session_id"]))
-    if row is None or user is None or row.status != SessionStatus.scheduled:
+    if row is None or row.status != SessionStatus.scheduled:
         return None
     if row.starts_at.isoformat() != notification.context["starts_at"]:
         return None  # moved since: the new time has a reminder of its own
@@ -321,9 +344,12 @@ def _reminder(
 
 
 def _messages(
-    session: Session, notification: Notification, user: User | None, settings: Settings
+    session: Session, notification: Notification, reader: Reader, settings: Settings
 ) -> Content | None:
-    if user is None or notification.relationship_id is None:
+    if not isinstance(reader, User):
+        return None  # a shared channel is told nothing of anyone's own
+    user = reader
+    if notification.relationship_id is None:
         return None
     relationship, people = _loaded(session, notification.relationship_id)
     member = next(
@@ -380,10 +406,13 @@ def _shortened(text: str) -> str:
 
 
 def _feedback(
-    session: Session, notification: Notification, user: User | None, settings: Settings
+    session: Session, notification: Notification, reader: Reader, settings: Settings
 ) -> Content | None:
+    if not isinstance(reader, User):
+        return None  # a shared channel is told nothing of anyone's own
+    user = reader
     row = session.get(MentoringSession, int(notification.context["session_id"]))
-    if row is None or user is None or row.status != SessionStatus.held:
+    if row is None or row.status != SessionStatus.held:
         return None
     me = _participant_of(session, row.relationship_id, user.id)
     if me is None:
@@ -414,10 +443,12 @@ def _feedback(
 
 
 def _goal(
-    session: Session, notification: Notification, user: User | None, settings: Settings
+    session: Session, notification: Notification, reader: Reader, settings: Settings
 ) -> Content | None:
+    if not isinstance(reader, User):
+        return None  # a shared channel is told nothing of anyone's own
     goal = session.get(Goal, int(notification.context["goal_id"]))
-    if goal is None or user is None or goal.visibility == GoalVisibility.private:
+    if goal is None or goal.visibility == GoalVisibility.private:
         return None  # unshared since: the mentor may no longer read it
     mentee = session.get(Participant, goal.mentee_id)
     name = mentee.name if mentee else "Your mentee"
@@ -444,7 +475,7 @@ def _goal(
 
 
 def _stalled_pair(
-    session: Session, notification: Notification, user: User | None, settings: Settings
+    session: Session, notification: Notification, reader: Reader, settings: Settings
 ) -> Content | None:
     relationship = session.get(Relationship, notification.relationship_id or 0)
     if relationship is None or relationship.status != RelationshipStatus.active:
@@ -471,7 +502,7 @@ def _stalled_pair(
 
 
 def _run(
-    session: Session, notification: Notification, user: User | None, settings: Settings
+    session: Session, notification: Notification, reader: Reader, settings: Settings
 ) -> Content | None:
     run = session.get(MatchRun, int(notification.context["run_id"]))
     if run is None or run.status.value != "awaiting_approval":
@@ -490,7 +521,7 @@ def _run(
     )
 
 
-_BUILDERS: dict[Kind, Callable[[Session, Notification, User | None, Settings], Content | None]] = {
+_BUILDERS: dict[Kind, Callable[[Session, Notification, Reader, Settings], Content | None]] = {
     Kind.match_approved: _match,
     Kind.session_changes: _session_change,
     Kind.session_reminder: _reminder,

@@ -579,7 +579,8 @@ def _deliver_team_chat(
     if chat is None or not policy.may_reach_team_chat(kind):
         _settle(notification, NotificationStatus.skipped, "no team chat for the program", now)
         return NotificationStatus.skipped
-    content = wording.build(session, notification, kind, None, settings)
+    channel = wording.TeamChannel(program_id=notification.program_id or 0)
+    content = wording.build(session, notification, kind, channel, settings)
     if content is None:
         _settle(notification, NotificationStatus.skipped, "nothing to tell any more", now)
         return NotificationStatus.skipped

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from companion.notifications import job
+from companion.notifications import content as wording
+from companion.notifications import job, policy
+from companion.notifications.models import Kind, Notification
 from companion.relationships.models import Relationship
 from companion.review.models import OutboxMessage
 from tests.notifications.conftest import Post, later
@@ -134,3 +136,32 @@ class TestRacingRuns:
             first.commit()
             assert job._record(other, [row, row]) == 0
             other.commit()
+
+
+class TestNothingPersonalForAChannel:
+    """A shared channel is a reader of its own kind: no personal notice is written for it,
+    whatever the notice's context, so none can reach it even by a policy slip."""
+
+    @pytest.mark.parametrize(
+        "kind", sorted(set(Kind) - policy.COORDINATOR_KINDS, key=lambda k: k.value)
+    )
+    def test_a_personal_kind_builds_nothing_for_a_team_channel(self, post: Post, kind) -> None:
+        session_id = book(post, "maya", later(20))
+        world = post.world
+        with world.services.sessions() as session:
+            notification = Notification(
+                dedupe_key=f"probe-{kind.value}",
+                kind=kind.value,
+                user_id=None,
+                program_id=world.pilot,
+                relationship_id=world.first,
+                context={"session_id": session_id, "starts_at": "", "goal_id": 0},
+            )
+            built = wording.build(
+                session,
+                notification,
+                kind,
+                wording.TeamChannel(program_id=world.pilot),
+                post.settings,
+            )
+        assert built is None
