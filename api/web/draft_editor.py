@@ -11,6 +11,7 @@ is not on the form: it is kept from the draft as it stands, record by record.
 from __future__ import annotations
 
 import copy
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -126,8 +127,10 @@ def fields_of(model: type[BaseModel], prefix: str = "") -> list[EditorField]:
     return found
 
 
-def editor_for(kind: str) -> list[EditorField]:
-    return fields_of(schemas.OUTPUTS[schemas.DraftKind(kind)])
+@functools.cache
+def editor_for(kind: str) -> tuple[EditorField, ...]:
+    """The form of a kind, worked out once per process: schemas do not change at run time."""
+    return tuple(fields_of(schemas.OUTPUTS[schemas.DraftKind(kind)]))
 
 
 def _get(content: Mapping[str, Any], path: str) -> Any:
