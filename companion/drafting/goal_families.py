@@ -165,7 +165,8 @@ _OBJECT_END = re.compile(
 LEAD_IN = re.compile(
     r"^(?:(?:i|we)\s+(?:really\s+|would\s+|'d\s+)?"
     r"(?:want|would like|like|wish|hope|need|plan|aim|intend|am hoping|'m hoping|am going|'m going)"
-    r"\s+to|(?:my|our|the)\s+(?:goal|aim|aspiration|ambition|plan)\s+is\s+to|i\s+will|"
+    r"\s+to|(?:really\s+)?(?:want|wanna|would like|'d like|hoping|aiming|looking|planning)"
+    r"\s+to|wanna\s+|(?:my|our|the)\s+(?:goal|aim|aspiration|ambition|plan)\s+is\s+to|i\s+will|"
     r"i'll|to)\s+",
     re.IGNORECASE,
 )

@@ -248,6 +248,20 @@ _EMPTY_LEAD = re.compile(
     r"(?:can |could |is able to )?|be able to |get better at |get to a point where i can )",
     re.IGNORECASE,
 )
+# Openings no goal needs even with its verb kept: "be able to run the stand-up" is about
+# running it.
+_ABLE_LEAD = re.compile(
+    r"^(?:be able to |get to a point where i can |be in a position to |finally )",
+    re.IGNORECASE,
+)
+# Clauses that describe how things are, not what the writer wants ("feel like I've been
+# doing the same thing for three years").
+_NOT_A_GOAL = re.compile(
+    r"^(?:(?:it\s+)?feels?\s+like|i\s+feel\s+like|i'?ve\s+been|ive\s+been|been\s+doing)\b",
+    re.IGNORECASE,
+)
+# Words that end a clause and carry nothing of it ("grow honestly", "more visible tbh").
+_TRAILING_FILLER = frozenset("honestly tbh lol really basically somehow maybe eventually".split())
 # "My goal is to …": what follows is the point, and it is wanted.
 _GOAL_LEAD = re.compile(
     r"^(?:(?:my|the|our|main|big)\s+)*(?:goal|aim|plan|hope|ambition|target)\s+(?:is|would be)"
@@ -321,7 +335,10 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
         if goal_lead:
             start += len(goal_lead.group(0).split())
             wanted = True
-        empty = None if verbs else _EMPTY_LEAD.match(" ".join(_bare(w) for w in words[start:]))
+        rest = " ".join(_bare(w) for w in words[start:])
+        if _NOT_A_GOAL.match(rest):
+            continue
+        empty = (_ABLE_LEAD if verbs else _EMPTY_LEAD).match(rest)
         if empty:
             start += len(empty.group(0).split())
         kept = list(range(start, len(words)))
@@ -336,6 +353,8 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
             whole = False
         # A clause that ends on "of" as its writer ended it ("one unit I'm proud of") is
         # whole; only a cut may leave a word hanging.
+        while len(kept) > 1 and _bare(words[kept[-1]]) in _TRAILING_FILLER:
+            kept.pop()
         ends_clause = kept and kept[-1] == len(words) - 1 and whole
         while kept and _bare(words[kept[-1]]) in _WEAK_END:
             if ends_clause and _bare(words[kept[-1]]) in _STRANDED and len(kept) > 2:

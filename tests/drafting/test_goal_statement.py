@@ -168,3 +168,52 @@ class TestDeadlines:
 
     def test_no_deadline_is_found_where_none_is_said(self) -> None:
         assert deadlines("Lead the review with my mentor's help", TODAY) == []
+
+
+class TestANearGoalAndADirection:
+    """ "X and eventually Y" holds two goals: the draft is the near one, and the
+    direction is why it matters."""
+
+    def test_the_draft_states_the_near_goal_and_names_the_direction_as_its_relevance(
+        self,
+    ) -> None:
+        goal = drafted(
+            "want to get better at behaviour management with yr 9 and eventually lead KS3 english"
+        )
+
+        assert goal.goal.startswith("I will get better at behaviour management")
+        assert "lead KS3" not in goal.goal
+        assert "'lead KS3 english'" in goal.relevant
+
+    def test_one_goal_is_left_whole(self) -> None:
+        goal = drafted("lead the sprint review for my team by 31 March 2027")
+
+        assert goal.goal.startswith("Lead the sprint review")
+        assert "longer term" not in goal.relevant
+
+
+class TestOpeningsAndEndingsThatCarryNothing:
+    def test_be_able_to_gives_way_to_the_action(self) -> None:
+        goal = drafted(
+            "within 6 months I want to be able to run our Monday stand-up on my own "
+            "without my lead stepping in"
+        )
+
+        assert goal.goal.startswith("I will run our Monday stand-up")
+        assert goal.target_date == date(2027, 6, 5)
+
+    def test_a_description_of_how_things_are_is_never_the_goal(self) -> None:
+        goal = drafted(
+            "i just want to grow honestly, feel like ive been doing the same thing for 3 yrs"
+        )
+
+        assert "feel like" not in goal.goal
+        assert "honestly" not in goal.goal
+
+    def test_a_bare_this_year_is_its_deadline(self) -> None:
+        goal = drafted("hit 120% of quota this year and move to enterprise deals")
+
+        assert goal.target_date == date(2026, 12, 31)
+        assert goal.time_bound == "By 31 December 2026, as you said: 'this year'."
+        assert [d.words for d in deadlines("get promoted next year", TODAY)] == ["next year"]
+        assert deadlines("this year's review went well", TODAY) == []

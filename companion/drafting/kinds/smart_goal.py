@@ -369,6 +369,27 @@ def coach(
     )
 
 
+# "… and eventually lead KS3 English": two goals in one, a near step and a direction.
+# The draft is the near step; the direction is why it matters (its Relevant line).
+_LATER = re.compile(
+    r"[,;]?\s+(?:and|then|,)\s+(?:then\s+)?(?:eventually|one day|some ?day|later on|"
+    r"in the long (?:term|run)|long[- ]term|in time|after that|down the line)\b,?\s+",
+    re.IGNORECASE,
+)
+
+
+def near_and_later(text: str) -> tuple[str, str]:
+    """The near goal and the longer-term direction of "X and eventually Y"; the whole
+    text and "" when it names one goal."""
+    found = _LATER.search(text)
+    if found is None:
+        return text, ""
+    near, later = text[: found.start()].strip(), strip_end(text[found.end() :].strip())
+    if len(content_words(near)) < 2 or len(content_words(later)) < 1:
+        return text, ""
+    return near, later
+
+
 def _milestone_dates(today: date, target: date) -> list[date]:
     span = (target - today).days
     return [
@@ -390,13 +411,15 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     end = data.program_end if data.program_end and data.program_end > today else None
     answers = dict(data.answers)
     context = {"role": data.mentee.title, "program": data.program_name, "program_end": end}
+    near, direction = near_and_later(data.aspiration)
     # Is what the mentee wrote already a SMART goal? Then it is kept as they wrote it.
-    written = coach(data.aspiration, answers, today=today, **context)
-    stated = statement_of(data.aspiration, answers, smart=written.complete, today=today)
+    written = coach(near, answers, today=today, **context)
+    stated = statement_of(near, answers, smart=written.complete, today=today)
     # The reasons judge the goal as drafted, not the aspiration it was drafted from.
     check = check_text(stated.text, today=today, **context)
-    later = [d.day for d in deadlines(stated.text, today) if d.day > today]
-    target = stated.deadline.day if stated.deadline else (max(later) if later else None)
+    later = [d for d in deadlines(stated.text, today) if d.day > today]
+    said = stated.deadline or (later[-1] if later else None)
+    target = said.day if said else None
     verdicts = {v.criterion: v for v in check.verdicts}
     time_bound = _field(verdicts["time_bound"])
     if target is None:
@@ -407,14 +430,17 @@ def compose(data: SmartGoalInput) -> SmartGoal:
             + (", the end of your mentoring" if target == end else "")
             + "."
         )
-    elif stated.deadline is not None:
-        time_bound = f"By {spoken_date(target)}, as you said: '{stated.deadline.words}'."
+    elif said is not None:
+        time_bound = f"By {spoken_date(target)}, as you said: '{said.words}'."
     if end and target > end:
         time_bound += (
             f" Your mentoring ends on {spoken_date(end)}: agree with your mentor what you "
             "will have done by then."
         )
-    action = stated.action or goal_statement(data.aspiration).removeprefix("I will ")
+    relevant = _field(verdicts["relevant"])
+    if direction and verdicts["relevant"].status == "met":
+        relevant = f"It is a step towards what you want in the longer term: '{direction}'."
+    action = stated.action or goal_statement(near).removeprefix("I will ")
     bare = LEAD_IN.sub("", action, count=1)
     family = family_of(bare)
     # A family's milestones only where the goal is plainly of that kind ("lead …"):
@@ -427,7 +453,7 @@ def compose(data: SmartGoalInput) -> SmartGoal:
         specific=shorten(_field(verdicts["specific"]), 1000),
         measurable=shorten(_field(verdicts["measurable"]), 1000),
         achievable=shorten(_field(verdicts["achievable"]), 1000),
-        relevant=shorten(_field(verdicts["relevant"]), 1000),
+        relevant=shorten(relevant, 1000),
         time_bound=shorten(time_bound, 1000),
         target_date=target,
         milestones=[
