@@ -131,8 +131,17 @@ def strip_end(text: str) -> str:
     return text.strip().rstrip(".!?;:,").strip()
 
 
+# Titles people write before their name: "Dr. Anke Vogel" is Anke.
+_TITLES = frozenset(
+    "dr dr. prof prof. professor mr mr. mrs mrs. ms ms. mx mx. miss sir dame herr frau "
+    "sr sr. sra sra. mme mme. m. dott. ing. mag.".split()
+)
+
+
 def first_name(person: Person) -> str:
     parts = person.name.split()
+    while len(parts) > 1 and parts[0].lower() in _TITLES:
+        parts = parts[1:]
     return parts[0] if parts else person.role
 
 

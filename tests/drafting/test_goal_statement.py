@@ -217,3 +217,12 @@ class TestOpeningsAndEndingsThatCarryNothing:
         assert goal.time_bound == "By 31 December 2026, as you said: 'this year'."
         assert [d.words for d in deadlines("get promoted next year", TODAY)] == ["next year"]
         assert deadlines("this year's review went well", TODAY) == []
+
+
+def test_a_title_before_a_name_is_not_the_first_name() -> None:
+    from companion.drafting.text import first_name
+
+    assert first_name(Person(name="Dr. Anke Vogel", role="mentee")) == "Anke"
+    assert first_name(Person(name="Prof Ada Obi", role="mentor")) == "Ada"
+    assert first_name(Person(name="Dr", role="mentee")) == "Dr"
+    assert first_name(Person(name="Drew Barker", role="mentee")) == "Drew"
