@@ -16,6 +16,7 @@ from api import observability
 from api.errors import install_error_handlers
 from api.params import storable_input
 from api.routes import (
+    community,
     drafts,
     goals,
     health,
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         relationships.router,
         goals.router,
         threads.router,
+        community.router,
         drafts.router,
         review.router,
         scim.router,
