@@ -130,3 +130,45 @@ def world(services: Services) -> Iterator[World]:
         tokens["admin"] = make_user(session, "admin@example.org", (Role.admin, None))[1]
     with TestClient(create_app(services=services)) as client:
         yield World(services, client, *ids, tokens)
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def browser_for(world: World):
+    """browser_for("maya") -> a Browser signed in as that person, with its own cookies."""
+    from companion.accounts import passwords
+    from tests.web.conftest import Browser
+
+    emails = {
+        **{name.split()[0].lower(): email for _, name, email, *_ in PEOPLE + OUTSIDER_PEOPLE},
+        "lead": "lead@example.org",
+        "elsewhere": "else@example.org",
+        "admin": "admin@example.org",
+    }
+    with world.services.sessions() as session:
+        for email in emails.values():
+            user = accounts.get_by_email(session=session, email=email)
+            passwords.set_password(session=session, user=user, password=PASSWORD, actor=TEST_ACTOR)
+        session.commit()
+    clients = []
+
+    def sign_in(who: str) -> Browser:
+        client = TestClient(create_app(services=world.services))
+        client.__enter__()
+        clients.append(client)
+        browser = Browser(client)
+        browser.get("/login")
+        response = browser.post(
+            "/login",
+            {"email": emails[who], "password": PASSWORD, "next": "/"},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+        browser.get("/")
+        return browser
+
+    yield sign_in
+    for client in clients:
+        client.__exit__(None, None, None)
