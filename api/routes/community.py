@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep
-from companion.community import conduct, moderation
+from companion.community import conduct, guides, moderation
 from companion.community import service as community
 from companion.community.models import ReportStatus
 from companion.community.schemas import (
@@ -17,6 +17,8 @@ from companion.community.schemas import (
     BlockPublic,
     ConductPublic,
     ConductUpdate,
+    GuideDraftPublic,
+    GuidePublish,
     HelperPublic,
     HelperUpdate,
     HelpfulMark,
@@ -119,6 +121,37 @@ def mark_helpful(
     return community.mark_helpful(
         session=session, principal=user, question_id=question_id, answer_id=body.answer_id
     )
+
+
+@router.post(
+    "/questions/{question_id}/guide-drafts",
+    response_model=GuideDraftPublic,
+    status_code=status.HTTP_201_CREATED,
+)
+def draft_guide_answer(
+    question_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+) -> GuideDraftPublic:
+    """Moderators: draft "what our guides say"; it waits in your review queue."""
+    draft = guides.request(
+        services=services, session=session, principal=user, question_id=question_id
+    )
+    return GuideDraftPublic(draft_id=draft.id, status=draft.status.value)
+
+
+@router.post(
+    "/questions/{question_id}/guide-answers",
+    response_model=AnswerPublic,
+    status_code=status.HTTP_201_CREATED,
+)
+def publish_guide_answer(
+    question_id: int, body: GuidePublish, session: SessionDep, user: CurrentUser
+) -> AnswerPublic:
+    """Moderators: publish an approved guide answer to the question."""
+    row = guides.publish(
+        session=session, principal=user, question_id=question_id, draft_id=body.draft_id
+    )
+    detail = community.get(session=session, principal=user, question_id=question_id)
+    return next(a for a in detail.answer_list if a.id == row.id)
 
 
 @router.get("/conduct", response_model=ConductPublic)

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.deps import ServicesDep, SessionDep
 from api.web import forms
 from api.web.core import Form, WebUser, flash, redirect, render
-from companion.community import conduct, moderation
+from companion.community import conduct, guides, moderation
 from companion.community import service as community
 from companion.community.schemas import (
     AnswerCreate,
@@ -163,6 +163,7 @@ def _question_page(
         errors=errors or {},
         question=detail,
         reply=reply,
+        can_moderate=community.may_moderate(principal=user, program_id=detail.program_id),
         conduct=conduct.read(session=session, principal=user),
     )
 
@@ -227,6 +228,46 @@ def mark_helpful(
             session=session, principal=user, question_id=question_id, answer_id=answer_id
         ),
         done="Marked as the answer that helped." if answer_id else "Mark cleared.",
+        back=f"/community/questions/{question_id}",
+    )
+
+
+@router.post("/community/questions/{question_id}/guide-drafts", response_model=None)
+def draft_guide_answer(
+    request: Request,
+    question_id: int,
+    session: SessionDep,
+    services: ServicesDep,
+    user: WebUser,
+    form: Form,
+) -> RedirectResponse:
+    del form  # checked for its CSRF token
+    return forms.act(
+        request,
+        session,
+        lambda: guides.request(
+            services=services, session=session, principal=user, question_id=question_id
+        ),
+        done="Drafted. Review it in your review queue, then publish it here.",
+        back=f"/community/questions/{question_id}",
+    )
+
+
+@router.post("/community/questions/{question_id}/guide-answers", response_model=None)
+def publish_guide_answer(
+    request: Request, question_id: int, session: SessionDep, user: WebUser, form: Form
+) -> RedirectResponse:
+    raw = str(form.get("draft_id", "")).strip()
+    return forms.act(
+        request,
+        session,
+        lambda: guides.publish(
+            session=session,
+            principal=user,
+            question_id=question_id,
+            draft_id=int(raw) if raw.isdigit() else 0,
+        ),
+        done="Published to the question.",
         back=f"/community/questions/{question_id}",
     )
 

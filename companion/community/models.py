@@ -118,6 +118,24 @@ class Answer(Base):
     )
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[PostStatus] = mapped_column(_enum(PostStatus), default=PostStatus.visible)
+    # "What our guides say": the approved draft it was published from, and the line that
+    # says how it was made and who approved it ("" for a person's own answer).
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"))
+    disclosure: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GuideDraft(Base):
+    """A drafted "what our guides say" answer to a question, waiting for a person to
+    approve it in the review queue; only then may it be published to the question."""
+
+    __tablename__ = "community_guide_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("community_questions.id", ondelete="CASCADE"), index=True
+    )
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -124,6 +124,10 @@ class AnswerPublic(BaseModel):
     mine: bool
     helpful: bool
     hidden: bool
+    guide: bool = Field(
+        default=False, description="A 'what our guides say' answer, approved by a person."
+    )
+    disclosure: str = Field(default="", description="How a guide answer was made, who approved.")
     created_at: datetime
 
 
@@ -149,6 +153,21 @@ class QuestionDetail(QuestionPublic):
     suggested: list[SuggestedPerson] = Field(
         default_factory=list, description="Mentors-of-the-moment: shown to the asker only."
     )
+    guide_drafts: list[int] = Field(
+        default_factory=list,
+        description="Your drafted guide answers not yet published (moderators only).",
+    )
+
+
+class GuideDraftPublic(BaseModel):
+    draft_id: int
+    status: str
+
+
+class GuidePublish(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    draft_id: int
 
 
 class SimilarQuestion(BaseModel):

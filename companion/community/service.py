@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from companion.accounts.models import User
 from companion.accounts.principal import Principal, System, actor_of
 from companion.audit import service as audit
-from companion.community import conduct, policy
+from companion.community import conduct, guides, policy
 from companion.community.models import Answer, Helper, PostStatus, Question, Suggestion
 from companion.community.schemas import (
     ANONYMOUS,
@@ -338,10 +338,14 @@ def get(*, session: Session, principal: Principal, question_id: int) -> Question
             body=a.body,
             # The anonymous asker replying in their own thread stays anonymous.
             author_name=(
-                "The person who asked"
+                "What our guides say"
+                if a.draft_id is not None
+                else "The person who asked"
                 if a.author_id == question.author_id and question.anonymous and not sees_author
                 else _name(authors.get(a.author_id) if a.author_id else None)
             ),
+            guide=a.draft_id is not None,
+            disclosure=a.disclosure,
             mine=policy.is_author(principal, a.author_id),
             helpful=a.id == question.helpful_answer_id,
             hidden=a.status == PostStatus.hidden,
@@ -361,7 +365,14 @@ def get(*, session: Session, principal: Principal, question_id: int) -> Question
             )
         ]
     public = _public(session, principal, question, len(answer_list))
-    return QuestionDetail(**public.model_dump(), answer_list=answer_list, suggested=suggested)
+    drafted = (
+        guides.pending(session=session, principal=principal, question_id=question.id)
+        if policy.may_moderate(principal, question.program_id)
+        else []
+    )
+    return QuestionDetail(
+        **public.model_dump(), answer_list=answer_list, suggested=suggested, guide_drafts=drafted
+    )
 
 
 def similar(
@@ -512,6 +523,11 @@ def set_helper(*, session: Session, principal: Principal, change: HelperUpdate) 
         subject_id=user_id,
     )
     return helper_status(session=session, principal=principal)
+
+
+def may_moderate(*, principal: Principal, program_id: int | None) -> bool:
+    """Whether to offer moderators' actions on a page (each action checks again)."""
+    return policy.may_moderate(principal, program_id)
 
 
 def program_names(*, session: Session, principal: Principal) -> dict[int, str]:

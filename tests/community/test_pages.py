@@ -132,3 +132,27 @@ def test_too_many_posts_say_when_to_try_again(world: World, browser_for) -> None
     refused = _ask(eli, world, title="One more")
     assert refused.status_code == 429
     assert "You can post again at" in refused.text
+
+
+def test_a_guide_answer_appears_on_the_page_only_once_approved_and_published(
+    world: World, browser_for
+) -> None:
+    qid = _question_id(_ask(browser_for("eli"), world))
+    lead = browser_for("lead")
+    assert "Draft what our guides say" in lead.get(f"/community/questions/{qid}").text
+    omar = browser_for("omar")
+    assert "Draft what our guides say" not in omar.get(f"/community/questions/{qid}").text
+    lead.post(f"/community/questions/{qid}/guide-drafts", {})
+    page = lead.get(f"/community/questions/{qid}").text
+    draft_id = int(re.search(r'name="draft_id" value="(\d+)"', page).group(1))
+    early = lead.post(f"/community/questions/{qid}/guide-answers", {"draft_id": str(draft_id)})
+    assert "Approve the drafted answer in the review queue first" in early.text
+    assert "What our guides say" not in omar.get(f"/community/questions/{qid}").text
+    world.client.post(
+        f"/api/v1/review/drafts/{draft_id}/decisions",
+        json={"action": "approve", "version": 1},
+        headers=world.headers("lead"),
+    )
+    lead.post(f"/community/questions/{qid}/guide-answers", {"draft_id": str(draft_id)})
+    seen = omar.get(f"/community/questions/{qid}").text
+    assert "What our guides say" in seen and "approved by" in seen

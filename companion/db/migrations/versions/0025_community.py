@@ -84,7 +84,29 @@ def upgrade() -> None:
         _user("author_id", "SET NULL"),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
+        sa.Column(
+            "draft_id", sa.Integer(), sa.ForeignKey("drafts.id", ondelete="SET NULL"), nullable=True
+        ),
+        sa.Column("disclosure", sa.String(300), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "community_guide_drafts",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "question_id",
+            sa.Integer(),
+            sa.ForeignKey("community_questions.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "draft_id", sa.Integer(), sa.ForeignKey("drafts.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("draft_id", name="uq_community_guide_drafts_draft_id"),
+    )
+    op.create_index(
+        "ix_community_guide_drafts_question_id", "community_guide_drafts", ["question_id"]
     )
     op.create_index("ix_community_answers_question_id", "community_answers", ["question_id"])
     op.create_index("ix_community_answers_author_id", "community_answers", ["author_id"])
@@ -165,6 +187,7 @@ def downgrade() -> None:
         "community_warnings",
         "community_reports",
         "community_suggestions",
+        "community_guide_drafts",
         "community_answers",
         "community_questions",
         "community_helpers",
