@@ -304,6 +304,10 @@ def list_questions(
         offset=offset,
     )
     counts = _answer_counts(session, principal, [q.id for q in rows])
+    # The page's askers in one query; `_author_name` then finds them in the session.
+    session.scalars(
+        select(User).where(User.id.in_({q.author_id for q in rows if q.author_id}))
+    ).all()
     return [_public(session, principal, q, counts.get(q.id, 0)) for q in rows], total
 
 

@@ -55,3 +55,12 @@ def test_erasure_keeps_the_thread_readable_under_a_former_member(world: World) -
     with world.services.sessions() as db:
         assert db.scalars(select(Block)).all() == []
         assert db.scalars(select(Helper).where(Helper.user_id == omar)).all() == []
+
+
+def test_a_peers_copy_of_their_data_does_not_name_an_anonymous_asker(world: World) -> None:
+    world.opt_in("sam")  # suggested, so told about the question
+    qid = _ok(world.ask("eli", QUESTION, anonymous=True))["id"]
+    _ok(world.post("sam", f"/questions/{qid}/answers", REPLY))
+    copy = world.client.get("/api/v1/me/data", headers=world.headers("sam")).text
+    assert str(qid) in copy  # the question they were suggested for and answered
+    assert "Eli" not in copy and "eli@example.org" not in copy
