@@ -16,6 +16,7 @@ from api import observability
 from api.errors import install_error_handlers
 from api.params import storable_input
 from api.routes import (
+    community,
     drafts,
     goals,
     health,
@@ -38,6 +39,7 @@ from api.security_headers import SecurityHeaders
 from api.web import account as web_account
 from api.web import admin_pages as web_admin
 from api.web import auth as web_auth
+from api.web import community_pages as web_community
 from api.web import compliance_pages as web_compliance
 from api.web import coordinator as web_coordinator
 from api.web import core as web_core
@@ -188,6 +190,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         relationships.router,
         goals.router,
         threads.router,
+        community.router,
         drafts.router,
         review.router,
         scim.router,
@@ -209,6 +212,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_rights.router,
         web_draft_links.router,
         web_compliance.router,
+        web_community.router,
     ):
         app.include_router(router)
     return app

@@ -1711,6 +1711,75 @@ def retention_run(
         )
 
 
+community_app = typer.Typer(
+    help="Community questions: the code of conduct and the moderation queue.",
+    no_args_is_help=True,
+)
+app.add_typer(community_app, name="community")
+
+
+@community_app.command("conduct")
+def community_conduct(
+    file: Annotated[
+        Path | None, typer.Option(help="A text file with the new code of conduct.")
+    ] = None,
+    organisation_wide: Annotated[
+        bool | None,
+        typer.Option(
+            "--organisation-wide/--program-only",
+            help="Whether people may ask the whole organisation (default: unchanged).",
+        ),
+    ] = None,
+) -> None:
+    """Show the code of conduct; with --file, replace it (everyone accepts it again)."""
+    from companion.community import conduct
+    from companion.community.schemas import ConductUpdate
+
+    text = None
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"Cannot read {file}: {exc}")
+        if not text:
+            fail(f"{file} is empty: the code of conduct needs some text.")
+    change = ConductUpdate(code_of_conduct=text, organisation_wide=organisation_wide)
+    writes = text is not None or organisation_wide is not None
+    with services() as built, unit_of_work(built, reads_only=not writes) as session:
+        shown = (
+            conduct.update(session=session, principal=CLI, change=change)
+            if writes
+            else conduct.read(session=session, principal=CLI)
+        )
+    say(shown.code_of_conduct.rstrip())
+    reach = "the whole organisation" if shown.organisation_wide else "their own program"
+    say(f"(version {shown.version}; people ask {reach})", style="dim")
+
+
+@community_app.command("reports")
+def community_reports(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The open reports of the moderation queue, oldest first."""
+    from companion.community import moderation
+
+    with services() as built, unit_of_work(built, reads_only=True) as session:
+        items, total = moderation.queue(session=session, principal=CLI, limit=200, offset=0)
+    if as_json:
+        typer.echo(json.dumps([i.model_dump(mode="json") for i in items], indent=2))
+        return
+    if not items:
+        say("No open reports.")
+        return
+    for item in items:
+        say(
+            f"#{item.id} {item.target} {item.target_id} by {item.offender_name}, "
+            f"reported by {item.reporter_name}: {item.reason}"
+        )
+    if total > len(items):
+        say(f"… and {total - len(items)} more: see /community/moderation", style="dim")
+
+
 def main() -> None:
     try:
         app()

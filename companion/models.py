@@ -6,6 +6,7 @@ from __future__ import annotations
 def load_all_models() -> None:
     from companion.accounts import models as _accounts  # noqa: F401
     from companion.audit import models as _audit  # noqa: F401
+    from companion.community import models as _community  # noqa: F401
     from companion.drafting import models as _drafting  # noqa: F401
     from companion.guidance import models as _kb  # noqa: F401
     from companion.identity import models as _identity  # noqa: F401

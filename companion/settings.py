@@ -99,6 +99,18 @@ class Settings(BaseSettings):
     sign_in_free_attempts_per_address: int = Field(default=50, ge=1, le=100_000)
     sign_in_first_delay_seconds: int = Field(default=2, ge=1, le=3600)
     sign_in_max_delay_seconds: int = Field(default=900, ge=1, le=86_400)
+    community_posts_per_hour: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Community questions and answers one person may post in an hour.",
+    )
+    community_posts_per_day: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description="Community questions and answers one person may post in a day.",
+    )
     # Single sign-on with an OpenID Connect provider (docs/identity.md); off while the
     # issuer is unset. Its redirect URI is PUBLIC_URL + /login/sso/callback.
     oidc_issuer: str | None = Field(

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import CurrentUser, PageDep, SessionDep
+from companion.community import moderation
 from companion.relationships import access, feedback, threads
 from companion.relationships import service as relationships
 from companion.relationships.schemas import (
@@ -52,7 +53,7 @@ def post_message(
     relationship_id: int, body: MessageCreate, session: SessionDep, user: CurrentUser
 ) -> MessagePublic:
     view = access.view(session=session, relationship_id=relationship_id, principal=user)
-    message = threads.post(view, body.body)
+    message = moderation.post_message(view, body.body)
     return threads.message_of(view, message)
 
 

@@ -23,6 +23,7 @@ from api.web import forms
 from api.web.core import Form, WebUser, flash, redirect, render
 from api.web.review_pages import kind_label
 from companion.accounts.models import User
+from companion.community import moderation
 from companion.db.base import utcnow
 from companion.drafting import service as drafting
 from companion.errors import InvalidInput
@@ -772,7 +773,7 @@ def post_message(
     body = str(form.get("body", ""))
     try:
         message = forms.run(
-            session, lambda: threads.post(view, body), known={"body"}, fallback="body"
+            session, lambda: moderation.post_message(view, body), known={"body"}, fallback="body"
         )
     except forms.Refused as refused:
         return thread_page(

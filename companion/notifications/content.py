@@ -521,6 +521,42 @@ def _run(
     )
 
 
+def _community_question(
+    session: Session, notification: Notification, reader: Reader, settings: Settings
+) -> Content | None:
+    """A question someone asked that the reader opted in to being asked about. It never
+    names the asker: a question may be anonymous, and the page says who asked if not."""
+    if not isinstance(reader, User):
+        return None
+    context = notification.context
+    where = (
+        session.get_one(Program, notification.program_id).name
+        if notification.program_id is not None
+        else "your organisation"
+    )
+    title = str(context.get("title", ""))[:QUOTE_MAX]
+    return _bare(
+        f"A question you may be able to answer: {title[:80]}",
+        Section(
+            paragraphs=(
+                f"Someone in {where} asked a question on {context.get('topic', 'a topic')} "
+                "that is close to what you said you are happy to be asked about.",
+            ),
+            quotes=(("The question", title),),
+        ),
+        Section(
+            paragraphs=(
+                "A short answer from your own experience is enough. If you are busy, "
+                "there is nothing to do: others may answer.",
+            ),
+            link=(
+                "Read and answer the question",
+                url(settings, f"/community/questions/{context.get('question_id')}"),
+            ),
+        ),
+    )
+
+
 _BUILDERS: dict[Kind, Callable[[Session, Notification, Reader, Settings], Content | None]] = {
     Kind.match_approved: _match,
     Kind.session_changes: _session_change,
@@ -530,4 +566,5 @@ _BUILDERS: dict[Kind, Callable[[Session, Notification, Reader, Settings], Conten
     Kind.goal_shared: _goal,
     Kind.stalled_pairs: _stalled_pair,
     Kind.matching_runs: _run,
+    Kind.community_question: _community_question,
 }

@@ -28,6 +28,7 @@ class Kind(enum.StrEnum):
     goal_shared = "goal_shared"
     stalled_pairs = "stalled_pairs"
     matching_runs = "matching_runs"
+    community_question = "community_question"
 
 
 class Delivery(enum.StrEnum):

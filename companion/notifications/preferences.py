@@ -30,6 +30,7 @@ DEFAULTS: dict[Kind, Delivery] = {
     # A program with many pairs can have several stall on one day: one email for them all.
     Kind.stalled_pairs: Delivery.digest,
     Kind.matching_runs: Delivery.immediately,
+    Kind.community_question: Delivery.immediately,
 }
 
 # What each kind is, in the words the settings page and the emails use.
@@ -42,6 +43,7 @@ LABELS: dict[Kind, str] = {
     Kind.goal_shared: "Mentors: your mentee shares a goal with you",
     Kind.stalled_pairs: "Coordinators: a pair in your program has stalled",
     Kind.matching_runs: "Coordinators: a matching run is waiting for approval",
+    Kind.community_question: "Someone asks a community question you may be able to answer",
 }
 
 # The same, short, for "Stop emails about …" under each email.
@@ -54,6 +56,7 @@ TOPICS: dict[Kind, str] = {
     Kind.goal_shared: "goals shared with you",
     Kind.stalled_pairs: "stalled pairs",
     Kind.matching_runs: "matching runs awaiting approval",
+    Kind.community_question: "community questions for you",
 }
 
 UNSUBSCRIBE_PREFIX = "unsubscribe-v1"

@@ -39,6 +39,7 @@ from companion.accounts.models import (
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.models import AuditEvent
+from companion.community import holdings as community_holdings
 from companion.drafting.models import Draft, DraftStatus
 from companion.errors import InvalidInput
 from companion.identity.models import (
@@ -193,6 +194,12 @@ def erase(
     anonymised["profiles"] = len(pids)
     _replace_labels(session, labels)
     session.flush()
+
+    # Their community posts stay, under "a former member".
+    community_deleted, community_anonymised = community_holdings.erase(session, user.id)
+    for into, counts in ((deleted, community_deleted), (anonymised, community_anonymised)):
+        for name, n in counts.items():
+            into[name] = into.get(name, 0) + n
 
     # Every way to sign in, then the account itself.
     for table, column in (

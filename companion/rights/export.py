@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from companion.accounts.models import ApiToken, User
 from companion.accounts.principal import Principal
 from companion.audit.models import AuditEvent
+from companion.community import holdings as community_holdings
 from companion.db.base import utcnow
 from companion.drafting.models import Draft
 from companion.identity.models import ExternalIdentity
@@ -200,6 +201,7 @@ def personal_data(*, session: Session, principal: Principal, user_id: int) -> Pe
                 .order_by(Notification.id)
             )
         ],
+        community=community_holdings.copy_of(session, user.id),
         audit_events=[
             AuditData(
                 seq=e.seq,

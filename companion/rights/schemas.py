@@ -126,6 +126,11 @@ class PersonalData(BaseModel):
         default_factory=list,
         description="The notices prepared for you: their kind, when, and what became of them.",
     )
+    community: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Your community questions (anonymous ones too), answers, reports you "
+        "filed, people you blocked, warnings you received, and whether you may be asked.",
+    )
 
 
 # --- erasure ---------------------------------------------------------------------------
