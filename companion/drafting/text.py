@@ -266,7 +266,10 @@ _ABLE_LEAD = re.compile(
 # Clauses that describe how things are, not what the writer wants ("feel like I've been
 # doing the same thing for three years").
 _NOT_A_GOAL = re.compile(
-    r"^(?:(?:it\s+)?feels?\s+like|i\s+feel\s+like|i'?ve\s+been|ive\s+been|been\s+doing)\b",
+    r"^(?:(?:it\s+)?feels?\s+like|i\s+feel\s+like|i'?ve\s+been|ive\s+been|been\s+doing|"
+    r"(?:get|feel|am|i'?m|im)\s+(?:really\s+|very\s+|so\s+|quite\s+|a\s+bit\s+)?"
+    r"(?:nervous|anxious|stressed|upset|defensive|angry|overwhelmed|tired|stuck|lost|"
+    r"frustrated|burnt\s+out|burned\s+out|scared|afraid))\b",
     re.IGNORECASE,
 )
 # Words that end a clause and carry nothing of it ("grow honestly", "more visible tbh").

@@ -210,13 +210,23 @@ class TestOpeningsAndEndingsThatCarryNothing:
         assert "feel like" not in goal.goal
         assert "honestly" not in goal.goal
 
-    def test_a_bare_this_year_is_its_deadline(self) -> None:
+    def test_a_time_without_a_date_asks_for_the_date(self) -> None:
         goal = drafted("hit 120% of quota this year and move to enterprise deals")
 
-        assert goal.target_date == date(2026, 12, 31)
-        assert goal.time_bound == "By 31 December 2026, as you said: 'this year'."
-        assert [d.words for d in deadlines("get promoted next year", TODAY)] == ["next year"]
-        assert deadlines("this year's review went well", TODAY) == []
+        assert goal.time_bound == (
+            "It names a time but no date: which day? Until you choose, the target date "
+            "is 27 February 2027."
+        )
+        # "this year" may be the past: it is never taken as the deadline by itself.
+        assert deadlines("we lost 9 people this year", TODAY) == []
+
+    def test_a_feeling_described_is_never_the_goal(self) -> None:
+        goal = drafted(
+            "Thinking about going for the deputy head post. Not sure I'm ready tbh. I've "
+            "never led staff training and I get really nervous presenting to the whole staff."
+        )
+
+        assert "nervous" not in goal.goal
 
 
 def test_a_title_before_a_name_is_not_the_first_name() -> None:

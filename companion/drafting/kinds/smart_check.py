@@ -738,7 +738,7 @@ _RELATIVE = re.compile(
 )
 _YEAR_END = re.compile(
     r"\b(?:(?:by|before|until|till|at)\s+)?(?:the\s+)?end\s+of\s+(?P<which>this|the|next)\s+"
-    r"year\b|\b(?:(?:by|during|within|in)\s+)?(?P<plain>this|next)\s+year\b(?!['’]s)",
+    r"year\b|\b(?:by|during|within|in)\s+(?P<plain>this|next)\s+year\b",
     re.IGNORECASE,
 )
 # "By summer": the end of the season's first month, its next occurrence from today.

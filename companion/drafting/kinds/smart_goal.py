@@ -424,6 +424,10 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     time_bound = _field(verdicts["time_bound"])
     if target is None:
         target = end or today + timedelta(weeks=DEFAULT_GOAL_WEEKS)
+        if verdicts["time_bound"].status == "met":
+            # "this year" after a verb may be the past ("we lost nine people this
+            # year"): the check takes it as a time, the draft asks for the date.
+            time_bound = "It names a time but no date: which day?"
         time_bound += (
             ("" if time_bound.endswith(("?", ".")) else ".")
             + f" Until you choose, the target date is {spoken_date(target)}"
