@@ -202,3 +202,9 @@ def my_figures(*, session: Session, principal: Principal) -> list[LeaderFigures]
         program = session.get(Program, participant.program_id)
         figures.extend(_figures(session, program, [participant]))
     return figures
+
+
+def readable_programs(*, session: Session, principal: Principal) -> list[Program]:
+    """The programs whose figures `principal` may read (turned on or not)."""
+    programs = session.scalars(select(Program).order_by(Program.name))
+    return [p for p in programs if policy.may_read_figures(principal, p.id)]

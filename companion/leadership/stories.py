@@ -359,3 +359,24 @@ def erase_author(*, session: Session, user_id: int) -> int:
         session.delete(story)
     session.flush()
     return len(stories)
+
+
+def actions_for(principal: Principal, story: Story) -> set[str]:
+    """What `principal` may do to `story` now: the buttons a page shows (each still checked)."""
+    actions: set[str] = set()
+    author = policy.is_author(principal, story)
+    coordinator = policy.may_publish(principal)
+    open_ = story.status != StoryStatus.published
+    if author and open_:
+        actions |= {"edit", "approve"} if story.status != StoryStatus.approved else {"edit"}
+        if story.suggested_body is not None:
+            actions |= {"take_suggestion", "dismiss_suggestion"}
+    if author:
+        actions.add("group")
+    if coordinator and open_:
+        actions.add("suggest")
+        if story.status == StoryStatus.approved:
+            actions.add("publish")
+    if story.status == StoryStatus.published and (author or coordinator):
+        actions.add("withdraw")
+    return actions

@@ -27,6 +27,7 @@ from companion.leadership.schemas import (
     TrainingStepPublic,
 )
 from companion.programs import policy as program_policy
+from companion.programs.models import Program
 from knowledge.render import HEADING_SEPARATOR
 
 
@@ -258,3 +259,17 @@ def erase_person(*, session: Session, user_id: int) -> int:
         session.delete(row)
     session.flush()
     return len(rows)
+
+
+def buildable_programs(*, session: Session, principal: Principal) -> list[Program]:
+    """The programs in which `principal` may assemble paths."""
+    programs = session.scalars(select(Program).order_by(Program.name))
+    return [p for p in programs if policy.may_coordinate(principal, p.id)]
+
+
+def may_build(principal: Principal, program_id: int) -> bool:
+    return policy.may_coordinate(principal, program_id)
+
+
+def is_trainee(principal: Principal, program_id: int) -> bool:
+    return policy.is_mentor_in(principal, program_id)
