@@ -126,6 +126,14 @@ class PersonalData(BaseModel):
         default_factory=list,
         description="The notices prepared for you: their kind, when, and what became of them.",
     )
+    leader_stories: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The stories you wrote: text, status, suggestions and group consent.",
+    )
+    training: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Your steps on training paths, with your private reflections.",
+    )
 
 
 # --- erasure ---------------------------------------------------------------------------
