@@ -142,3 +142,31 @@ class TestFiguresPages:
         for page in (on, own):
             for word in ("private", "says hi", "liked", "shared notes", "future lead"):
                 assert word not in page, word
+
+
+def test_every_leadership_page_for_every_role(guided: World, browser_for):
+    from api.web import leadership_pages
+
+    maya = browser_for("maya")
+    story_id = write_in_browser(maya)
+    lead = browser_for("lead")
+    lead.get("/training")
+    made = lead.post(
+        "/training/paths", {**PATH_FORM, "program_id": guided.pilot}, follow_redirects=False
+    )
+    ids = {
+        "story_id": story_id,
+        "path_id": int(made.headers["location"].rsplit("/", 1)[1]),
+        "program_id": guided.pilot,
+    }
+    paths = sorted(
+        {r.path for r in leadership_pages.router.routes if "GET" in getattr(r, "methods", set())}
+    )
+    assert len(paths) == 7
+    for who in ("lead", "org", "maya", "eli", "nora", "omar", "pia", "elsewhere"):
+        browser = {"maya": maya, "lead": lead}.get(who) or browser_for(who)
+        for path in paths:
+            url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
+            response = browser.get(url)
+            assert response.status_code in (200, 404), (who, url, response.status_code)
+            assert "<html" in response.text
