@@ -192,8 +192,7 @@ def _clear_suggestion(story: Story) -> None:
 def _document(story: Story, author_name: str):
     from knowledge.documents import SourceDocument
 
-    text = f"# {story.title}\n\n*A leader's story, by {author_name}.*\n\n{story.body}\n"
-    first = story.body.split("\n", 1)[0].strip()
+    text = f"# {story.title}\n\n{story.body}\n"
     return SourceDocument(
         doc_id=doc_id_of(story.id),
         title=story.title,
@@ -201,7 +200,8 @@ def _document(story: Story, author_name: str):
         kind="story",
         text=text,
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
-        summary=first[:300],
+        # Who tells it, said once: in the guide's summary and in the search context.
+        summary=f"A leader's story, by {author_name}.",
         tags=(TAG,),
     )
 

@@ -76,6 +76,8 @@ def test_write_approve_publish_then_everyone_finds_the_story(guides, sign_in, si
     nora.goto(f"{server.url}/stories")
     nora.get_by_label("What are you looking for?").fill("answering every design question")
     nora.get_by_role("button", name="Search").click()
+    fits(nora, size)
+    screenshot(nora, f"stories-search-{size}")
     nora.locator("ol li a", has_text=title).first.click()
     nora.wait_for_url(story_url)
     assert not nora.get_by_role("button", name="Withdraw the story").count()
@@ -120,3 +122,23 @@ def test_a_mentor_follows_a_training_path(guides, sign_in, size) -> None:
     row = lead.locator("tbody tr", has_text="Maya Berg")
     assert "1 of 2" in row.inner_text()
     assert "finish asking" not in lead.content()
+
+
+@pytest.mark.parametrize("size", sorted(WIDTHS))
+def test_leaders_figures_each_leader_first_then_the_program(guides, sign_in, size) -> None:
+    server, _ = guides
+    maya = sign_in("maya@example.org", width=WIDTHS[size])
+    maya.get_by_role("link", name="Leaders' figures").first.click()
+    maya.get_by_role("heading", name="Pilot").wait_for()
+    assert not maya.get_by_role("link", name="Pilot").count()  # no program view for her
+    screenshot(maya, f"leaders-own-{size}")
+
+    lead = sign_in("lead@example.org", width=WIDTHS[size])
+    lead.goto(f"{server.url}/leadership")
+    lead.get_by_role("link", name="Pilot").click()
+    if lead.get_by_role("button", name="Turn on").count():
+        lead.get_by_role("button", name="Turn on").click()
+    lead.get_by_role("heading", name="Per leader").wait_for()
+    assert lead.locator("tbody tr", has_text="Maya Berg").count() == 1
+    fits(lead, size)
+    screenshot(lead, f"leaders-program-{size}")
