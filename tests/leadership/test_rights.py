@@ -80,3 +80,13 @@ def test_erasing_the_publisher_leaves_the_placeholder_as_who_published(guided: W
         )
     with guided.services.sessions() as session:
         assert session.get(Story, story_id).published_by == erasure.PLACEHOLDER
+
+
+def test_the_copy_page_shows_the_story_and_the_reflection_to_their_owner(
+    guided: World, browser_for
+):
+    history(guided)
+    page = browser_for("maya").get("/account/data").text
+    assert STORY_TITLE in page and REFLECTION in page
+    other = browser_for("nora").get("/account/data").text
+    assert STORY_TITLE not in other and REFLECTION not in other
