@@ -31,6 +31,12 @@ def test_a_story_from_writing_to_publication(guided: World):
     assert [s["title"] for s in client.get("/api/v1/stories", headers=h("eli")).json()] == [
         STORY_TITLE
     ]
+    found = client.get(
+        "/api/v1/knowledge/search",
+        params={"q": "a leader answering every design question", "kind": "story"},
+        headers=h("eli"),
+    ).json()
+    assert {hit["doc_id"] for hit in found["results"]} == {read["doc_id"]}
 
 
 def test_training_and_figures_answer_only_their_readers(guided: World):
