@@ -22,6 +22,7 @@ from api.routes import (
     health,
     invitations,
     knowledge,
+    leadership,
     matching,
     matching_modes,
     me,
@@ -48,6 +49,7 @@ from api.web import goal_coaching as web_goal_coaching
 from api.web import goal_pages as web_goals
 from api.web import inbox as web_inbox
 from api.web import knowledge_pages as web_knowledge
+from api.web import leadership_pages as web_leadership
 from api.web import matching_pages as web_matching
 from api.web import notification_pages as web_notifications
 from api.web import relationship_pages as web_relationships
@@ -185,6 +187,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         sign_in.router,
         programs.router,
         knowledge.router,
+        leadership.router,
         matching.router,
         matching_modes.router,
         relationships.router,
@@ -213,6 +216,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_draft_links.router,
         web_compliance.router,
         web_community.router,
+        web_leadership.router,
     ):
         app.include_router(router)
     return app

@@ -1778,6 +1778,72 @@ def community_reports(
         )
     if total > len(items):
         say(f"… and {total - len(items)} more: see /community/moderation", style="dim")
+# --- leaders: stories and figures ----------------------------------------------
+
+stories_app = typer.Typer(help="Leaders' stories.", no_args_is_help=True)
+app.add_typer(stories_app, name="stories")
+leaders_app = typer.Typer(help="Leaders' figures, in counts only.", no_args_is_help=True)
+app.add_typer(leaders_app, name="leaders")
+
+
+@stories_app.command("list")
+def stories_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Stories waiting for publication, then the published ones."""
+    from companion.leadership import stories
+
+    with services() as built, unit_of_work(built, reads_only=True) as session:
+        rows = [
+            *stories.awaiting(session=session, principal=CLI),
+            *stories.published(session=session, principal=CLI, limit=100),
+        ]
+        views = [stories.public(session=session, story=s, principal=CLI) for s in rows]
+    if as_json:
+        print(json.dumps([v.model_dump(mode="json") for v in views]))
+        return
+    if not views:
+        say("No stories yet.")
+    for v in views:
+        say(f"{v.id}\t{v.status.value}\t{v.author_name}\t{v.title}")
+
+
+@stories_app.command("publish")
+def stories_publish(story_id: Annotated[int, typer.Argument(help="The story's id.")]) -> None:
+    """Publish a story its author approved, into the knowledge base."""
+    from companion.leadership import stories
+
+    with services() as built, unit_of_work(built) as session:
+        story = stories.publish(
+            session=session, kb_=built.knowledge_base, story_id=story_id, principal=CLI
+        )
+        title = story.title
+    say(f"Published story {story_id} ({title!r}) as {stories.doc_id_of(story_id)}.")
+
+
+@leaders_app.command("figures")
+def leaders_figures(
+    program: Annotated[str, typer.Option("--program", help="Program name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """A program's leaders' figures (only once the program has turned them on)."""
+    from companion.leadership import accountability
+    from companion.programs import service as programs
+
+    with services() as built, unit_of_work(built, reads_only=True) as session:
+        found = programs.require_by_name(session=session, name=program)
+        view = accountability.program_view(session=session, program_id=found.id, principal=CLI)
+    if as_json:
+        print(view.model_dump_json())
+        return
+    if not view.turned_on:
+        fail(f"Leaders' figures are off for {found.name!r}: its coordinators turn them on.")
+    for d in view.departments:
+        say(
+            f"{d.department}: {d.leaders} leaders, {d.people_mentored} mentored, "
+            f"{d.sessions_held} sessions held, {d.stories_shared} stories, "
+            f"{d.training_completed} training paths completed"
+        )
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from companion.accounts.models import Invitation, LinkPurpose
 from companion.credentials import service as credentials
 from companion.credentials import sign_in
 from companion.errors import TooManyRequests, Unauthenticated
+from companion.leadership import stories
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -192,4 +193,12 @@ def home(request: Request, user: WebUser, session: SessionDep) -> HTMLResponse:
     from companion.relationships import access
 
     relationship_count = len(access.relationship_ids_of_user(session, user))
-    return render(request, "home.html", user=user, relationship_count=relationship_count)
+    latest = stories.published(session=session, principal=user, limit=3)
+    return render(
+        request,
+        "home.html",
+        user=user,
+        relationship_count=relationship_count,
+        stories=latest,
+        story_authors=stories.author_names(session, latest),
+    )

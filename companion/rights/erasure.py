@@ -49,6 +49,7 @@ from companion.identity.models import (
     ScimToken,
     ScimUser,
 )
+from companion.leadership import personal as leadership
 from companion.matching.meaning import need_sentences, offer_sentences
 from companion.matching.models import MatchProposal, MatchRun
 from companion.matching.profiles import to_profile
@@ -189,6 +190,10 @@ def erase(
                 for u in run.unmatched
             ]
             anonymised["unmatched_entries"] = anonymised.get("unmatched_entries", 0) + 1
+    # Their stories leave the knowledge base with them; their reflections go too.
+    deleted.update(
+        leadership.erase(session, user_id=user.id, labels=labels, placeholder=PLACEHOLDER)
+    )
     for participant in held.participants:
         _anonymise(participant)
     anonymised["profiles"] = len(pids)

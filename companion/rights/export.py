@@ -17,6 +17,7 @@ from companion.community import holdings as community_holdings
 from companion.db.base import utcnow
 from companion.drafting.models import Draft
 from companion.identity.models import ExternalIdentity
+from companion.leadership import personal as leadership
 from companion.matching.models import MatchProposal
 from companion.notifications.models import Notification, NotificationPreference
 from companion.participants.models import Participant
@@ -202,6 +203,8 @@ def personal_data(*, session: Session, principal: Principal, user_id: int) -> Pe
             )
         ],
         community=community_holdings.copy_of(session, user.id),
+        leader_stories=leadership.stories_of(session, user.id),
+        training=leadership.training_of(session, user.id),
         audit_events=[
             AuditData(
                 seq=e.seq,

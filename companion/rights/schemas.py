@@ -131,6 +131,14 @@ class PersonalData(BaseModel):
         description="Your community questions (anonymous ones too), answers, reports you "
         "filed, people you blocked, warnings you received, and whether you may be asked.",
     )
+    leader_stories: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The stories you wrote: text, status, suggestions and group consent.",
+    )
+    training: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Your steps on training paths, with your private reflections.",
+    )
 
 
 # --- erasure ---------------------------------------------------------------------------

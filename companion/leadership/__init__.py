@@ -1,0 +1,1 @@
+"""Leaders: their stories, the training paths that make them mentors, and their figures."""
