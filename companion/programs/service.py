@@ -148,7 +148,8 @@ def create_from_template(
     accounts_policy.require_admin(principal)
     chosen = program_templates.get(template)
     values = chosen.values()
-    matching = program_settings.merged_matching(
+    # Laid over the template's unchecked: `create` checks every value at once.
+    matching = program_settings.overlaid(
         values.get("matching") or {}, changes.pop("matching", None) or {}
     )
     return create(

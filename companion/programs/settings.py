@@ -239,14 +239,20 @@ def _details(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
     ]
 
 
-def merged_matching(now: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """A partial change applied to matching settings (what it does not name stays), checked."""
-    merged = MatchingSettings.model_validate(now or {}).model_dump()
+def overlaid(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `changes` laid over it, group by group (nothing checked yet)."""
+    merged = dict(base)
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
+    return merged
+
+
+def merged_matching(now: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A partial change applied to matching settings (what it does not name stays), checked."""
+    merged = overlaid(MatchingSettings.model_validate(now or {}).model_dump(), changes)
     try:
         return MatchingSettings.model_validate(merged).model_dump()
     except ValidationError as exc:
