@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 from api.deps import SessionDep
 from api.web import forms
 from api.web.core import Form, WebUser, flash, redirect, render
+from companion.programs import policy as program_policy
 from companion.programs import service as programs
 from companion.programs import settings as program_settings
 from companion.programs.schemas import ProgramPublic
@@ -176,6 +177,8 @@ def _settings_page(
         "coordinator/settings.html",
         values=shown,
         program=program,
+        # Which links to offer; the program's other pages check for themselves.
+        runs=program_policy.may_coordinate(program_id=program.id, principal=user),
         status_code=status_code,
         errors=errors,
     )

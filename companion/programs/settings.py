@@ -168,7 +168,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Never pair two people from the same department.", RULES, "yes_no",
     ),
     Setting(
-        "matching.rules.require_shared_hours", "Hours in common",
+        "matching.rules.require_shared_hours", "Some weekly hours in common",
         "Never propose a pair with no weekly hours in common, unless both accept mentoring in "
         "writing (asynchronous).", RULES, "yes_no",
     ),

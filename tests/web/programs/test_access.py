@@ -48,6 +48,10 @@ class TestSettingsPage:
             assert page.status_code == 200, who
             assert "Settings of Pilot" in page.text
             assert 'name="matching.weights.semantic"' in page.text
+            # The form carries this session's token, not an empty one.
+            assert 'name="csrf_token" value=""' not in page.text
+        form = as_who("admin").get("/coordinator/programs/new?template=blank").text
+        assert 'name="csrf_token" value=""' not in form and 'name="template"' in form
 
     def test_everyone_else_gets_the_404_of_a_missing_program(self, web: World, as_who) -> None:
         missing = as_who("lead").get("/coordinator/programs/99999/settings")
