@@ -32,8 +32,14 @@ PLACES: dict[str, forms.Place] = {
     WEIGHTS_AS_ONE: WEIGHTS_AS_ONE,
 }
 KNOWN = {*(setting.path for setting in SETTINGS), WEIGHTS_AS_ONE}
+# Names in the summary of errors and in "Saved: ..." where the group is not in sight.
 LABELS = {
-    **{setting.path: setting.label for setting in SETTINGS},
+    **{
+        setting.path: f"{setting.label} (weight)"
+        if setting.group == program_settings.WEIGHTS
+        else setting.label
+        for setting in SETTINGS
+    },
     WEIGHTS_AS_ONE: "Matching weights",
 }
 

@@ -62,7 +62,11 @@ def test_a_program_from_a_template_then_a_weight_fixed(
     error = page.locator("#setting-matching-weights-semantic-error")
     assert error.inner_text() == "Input should be less than or equal to 1"
     assert error.is_visible()
-    assert page.locator("#error-summary").get_by_role("link", name="What they write").is_visible()
+    assert (
+        page.locator("#error-summary")
+        .get_by_role("link", name="What they write (weight)")
+        .is_visible()
+    )
     # The page opens at the wrong field, with the cursor in it.
     assert page.evaluate("document.activeElement.id") == "setting-matching-weights-semantic"
     screenshot(page, f"program-settings-error-{suffix}")
@@ -70,7 +74,7 @@ def test_a_program_from_a_template_then_a_weight_fixed(
     page.get_by_label("What they write").fill("0.6")
     page.get_by_role("button", name="Save settings").click()
     page.wait_for_load_state()
-    assert "What they write: 0.45 → 0.6" in page.locator(".flash").first.inner_text()
+    assert "What they write (weight): 0.45 → 0.6" in page.locator(".flash").first.inner_text()
     assert page.get_by_label("What they write").input_value() == "0.6"
     assert page.locator('[aria-invalid="true"]').count() == 0
     # Nothing is wider than the screen on a phone.

@@ -111,7 +111,7 @@ class TestSettings:
         assert 'aria-invalid="true"' in beside and 'value="1.5"' in beside
         summary = re.search(r'<div class="flash flash-error" id="error-summary">.*?</div>',
                             answer.text, re.S).group(0)  # fmt: skip
-        assert 'href="#setting-matching-weights-semantic">What they write</a>' in summary
+        assert 'href="#setting-matching-weights-semantic">What they write (weight)</a>' in summary
         # What else was typed is still there, and nothing of it was saved.
         assert 'value="10"' in field_block(answer.text, "cadence_days")
         assert program_named(web, "Pilot").cadence_days == 14
@@ -119,7 +119,7 @@ class TestSettings:
         fixed = bad | {"matching.weights.semantic": "0.6"}
         saved = lead.post(url, fixed)
         assert saved.status_code == 200
-        assert "What they write: 0.45 → 0.6" in saved.text
+        assert "What they write (weight): 0.45 → 0.6" in saved.text
         assert "Days between sessions: 14 → 10" in saved.text
         program = program_named(web, "Pilot")
         assert (program.cadence_days, program.matching["weights"]["semantic"]) == (10, 0.6)
