@@ -169,6 +169,7 @@ def create_program(
 
 def _settings_page(
     request: Request,
+    session: SessionDep,
     user: WebUser,
     program: Any,
     *,
@@ -183,6 +184,12 @@ def _settings_page(
         "coordinator/settings.html",
         values=shown,
         program=program,
+        history=[
+            (event, _changes_said(event.data))
+            for event in programs.settings_history(
+                session=session, program_id=program.id, principal=user
+            )
+        ],
         # Which links to offer; the program's other pages check for themselves.
         runs=program_policy.may_coordinate(program_id=program.id, principal=user),
         status_code=status_code,
@@ -195,7 +202,7 @@ def program_settings_page(
     request: Request, program_id: int, user: WebUser, session: SessionDep
 ) -> HTMLResponse:
     program = programs.read_settings(session=session, program_id=program_id, principal=user)
-    return _settings_page(request, user, program)
+    return _settings_page(request, session, user, program)
 
 
 @router.post("/coordinator/programs/{program_id}/settings", response_model=None)
@@ -216,6 +223,7 @@ def save_program_settings(
         program = programs.read_settings(session=session, program_id=program_id, principal=user)
         return _settings_page(
             request,
+            session,
             user,
             program,
             values=values,
@@ -223,14 +231,19 @@ def save_program_settings(
             errors=refused.errors,
         )
     if changed:
-        said = "; ".join(
-            f"{LABELS.get(path, path)}: {_said(change['from'])} \u2192 {_said(change['to'])}"
-            for path, change in changed.items()
-        )
-        flash(request, f"Saved. {said}.")
+        flash(request, f"Saved. {'; '.join(_changes_said(changed))}.")
     else:
         flash(request, "Nothing to save: every setting was already as shown.")
     return redirect(f"/coordinator/programs/{program.id}/settings")
+
+
+def _changes_said(changed: dict[str, Any]) -> list[str]:
+    """`{"cadence_days": {"from": 14, "to": 7}}` as ["Days between sessions: 14 → 7"]."""
+    return [
+        f"{LABELS.get(path, path)}: {_said(change['from'])} \u2192 {_said(change['to'])}"
+        for path, change in changed.items()
+        if isinstance(change, dict) and "from" in change
+    ]
 
 
 def _said(value: Any) -> str:

@@ -12,6 +12,7 @@ from companion.accounts import policy as accounts_policy
 from companion.accounts.models import Role
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
+from companion.audit.models import AuditEvent
 from companion.db import fetch_page
 from companion.errors import Conflict, InvalidInput, NotFound
 from companion.programs import ai, policy
@@ -260,6 +261,26 @@ def list_templates(*, principal: Principal, to_create: bool = False) -> list[Pro
 def read_settings(*, session: Session, program_id: int, principal: Principal) -> Program:
     """The program with its settings, for those who manage it; NotFound for anyone else."""
     return policy.managed_program(session=session, program_id=program_id, principal=principal)
+
+
+def settings_history(
+    *, session: Session, program_id: int, principal: Principal, limit: int = 10
+) -> list[AuditEvent]:
+    """The latest changes of the program's settings (and its creation), newest first, from
+    the audit trail: for those who manage the program, like the settings themselves."""
+    policy.managed_program(session=session, program_id=program_id, principal=principal)
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.program_id == program_id,
+                AuditEvent.subject_type == "program",
+                AuditEvent.action.in_(("program.created", "program.updated")),
+            )
+            .order_by(AuditEvent.seq.desc())
+            .limit(limit)
+        )
+    )
 
 
 def list_managed(

@@ -198,3 +198,26 @@ class TestApi:
                 headers=bearer(admin),
             )
             assert unknown.status_code == 404
+
+
+class TestHistory:
+    def test_only_managers_read_the_changes_of_settings(self, services: Services) -> None:
+        with services.sessions() as session:
+            program = programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
+            other = programs.create(session=session, name="Other", principal=TEST_SYSTEM)
+            session.commit()
+            lead, _ = make_user(session, "lead@example.org", (Role.coordinator, program.id))
+            mentee, _ = make_user(session, "mentee@example.org", (Role.mentee, program.id))
+            elsewhere, _ = make_user(session, "else@example.org", (Role.coordinator, other.id))
+            programs.update(
+                session=session, program_id=program.id, changes={"cadence_days": 7},
+                principal=lead,
+            )  # fmt: skip
+            seen = programs.settings_history(session=session, program_id=program.id, principal=lead)
+            assert [e.action for e in seen] == ["program.updated", "program.created"]
+            assert seen[0].data == {"cadence_days": {"from": 14, "to": 7}}
+            for outsider in (mentee, elsewhere):
+                with pytest.raises(NotFound):
+                    programs.settings_history(
+                        session=session, program_id=program.id, principal=outsider
+                    )

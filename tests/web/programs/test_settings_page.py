@@ -85,6 +85,7 @@ class TestNewFromTemplate:
         assert program.matching["rules"]["exclude_same_department"] is True
         created = last_event(web, "program.created")
         assert created.data["template"] == "leadership-circles"
+        assert "Created from the template “leadership-circles”" in answer.text
 
     def test_a_taken_name_is_refused_beside_the_name(self, web: World, as_who) -> None:
         admin = as_who("admin")
@@ -129,6 +130,10 @@ class TestSettings:
             "matching.weights.semantic": {"from": 0.45, "to": 0.6},
         }
         assert "lead@example.org" in (event.actor_label or "")
+        history = saved.text[saved.text.index('id="history"') :]
+        assert "lead@example.org" in history
+        assert "Days between sessions: 14 → 10" in history
+        assert "What they write (weight): 0.45 → 0.6" in history
 
     def test_every_weight_at_zero_is_said_above_the_weights(self, web: World, as_who) -> None:
         lead = as_who("lead")
