@@ -19,6 +19,7 @@ from api.web.core import Form, WebUser, flash, redirect, render
 from companion.programs import policy as program_policy
 from companion.programs import service as programs
 from companion.programs import settings as program_settings
+from companion.programs import templates as program_templates
 from companion.programs.schemas import ProgramPublic
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -190,6 +191,7 @@ def _settings_page(
                 session=session, program_id=program.id, principal=user
             )
         ],
+        template_titles={template.key: template.title for template in program_templates.TEMPLATES},
         # Which links to offer; the program's other pages check for themselves.
         runs=program_policy.may_coordinate(program_id=program.id, principal=user),
         status_code=status_code,

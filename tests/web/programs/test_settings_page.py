@@ -85,7 +85,7 @@ class TestNewFromTemplate:
         assert program.matching["rules"]["exclude_same_department"] is True
         created = last_event(web, "program.created")
         assert created.data["template"] == "leadership-circles"
-        assert "Created from the template “leadership-circles”" in answer.text
+        assert "Created from the template “Leadership circles”" in answer.text
 
     def test_a_taken_name_is_refused_beside_the_name(self, web: World, as_who) -> None:
         admin = as_who("admin")
