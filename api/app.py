@@ -52,6 +52,7 @@ from api.web import knowledge_pages as web_knowledge
 from api.web import leadership_pages as web_leadership
 from api.web import matching_pages as web_matching
 from api.web import notification_pages as web_notifications
+from api.web import program_pages as web_programs
 from api.web import relationship_pages as web_relationships
 from api.web import review_pages as web_review
 from api.web import rights_pages as web_rights
@@ -203,6 +204,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_sso.router,
         web_account.router,
         web_notifications.router,
+        web_programs.router,  # before the coordinator's: /coordinator/programs/new is no id
         web_coordinator.router,
         web_matching.router,
         web_knowledge.router,

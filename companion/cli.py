@@ -353,17 +353,59 @@ def users_sign_out_everywhere(
 @programs_app.command("create")
 def programs_create(
     name: Annotated[str, typer.Argument(help="Program name (unique).")],
-    kind: Annotated[ProgramKind, typer.Option(help="Kind of program.")] = ProgramKind.one_on_one,
-    description: Annotated[str, typer.Option(help="What the program is for.")] = "",
+    kind: Annotated[
+        ProgramKind | None, typer.Option(help="Kind of program (default: the template's).")
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option(help="What the program is for (default: the template's).")
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="Start from a template's values: `companion programs templates` lists them. "
+            "Change any value afterwards with `companion programs set`.",
+        ),
+    ] = None,
 ) -> None:
-    """Create a program."""
+    """Create a program, from a template or from the defaults."""
     from companion.programs import service as programs
 
+    given = {"kind": kind, "description": description}
+    chosen = {key: value for key, value in given.items() if value is not None}
     with services() as built, unit_of_work(built) as session:
-        program = programs.create(
-            session=session, name=name, kind=kind, description=description, principal=CLI
+        if template is None:
+            program = programs.create(session=session, name=name, principal=CLI, **chosen)
+        else:
+            program = programs.create_from_template(
+                session=session, name=name, template=template, principal=CLI, **chosen
+            )
+        say(
+            f"Created program {program.name!r} (id {program.id}, {program.kind})"
+            + (f" from the template {template!r}." if template else ".")
+            + f" See every setting with `companion programs show {program.name!r}`."
         )
-        say(f"Created program {program.name!r} (id {program.id}, {program.kind}).")
+
+
+@programs_app.command("templates")
+def programs_templates(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the program templates: when to use each, and the values it fills in."""
+    from companion.programs import service as programs
+
+    shown = programs.list_templates(principal=CLI)
+    if as_json:
+        print(json.dumps([t.model_dump(mode="json") for t in shown], indent=2))
+        return
+    for template in shown:
+        say(f"{template.key}: {template.title}")
+        say(f"    {template.when_to_use}")
+        values = template.settings
+        say(
+            f"    {template.kind}, a session every {values['cadence_days']} days of "
+            f"{values['session_minutes']} minutes, for {values['duration_weeks']} weeks."
+        )
 
 
 @programs_app.command("list")
@@ -480,10 +522,7 @@ def programs_set(
     ],
 ) -> None:
     """Change a program's settings, its matching weights and rules included (audited)."""
-    from pydantic import ValidationError
-
     from companion.programs import service as programs
-    from companion.programs.schemas import ProgramUpdate
 
     changes: dict[str, Any] = {}
     for assignment in assignments:
@@ -494,12 +533,7 @@ def programs_set(
             if not isinstance(target, dict):
                 fail(f"{assignment!r}: {part} is a single value, not a group of settings.")
         target[path[-1]] = value
-    try:
-        # Checked field by field here so that the message names the setting; the
-        # service merges matching changes into what the program already has.
-        ProgramUpdate.model_validate({k: v for k, v in changes.items() if k != "matching"})
-    except ValidationError as exc:
-        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    # The service checks every value, as it does for the API and the settings page.
     with services() as built, unit_of_work(built) as session:
         program = programs.require_by_name(session=session, name=name)
         programs.update(session=session, program_id=program.id, changes=changes, principal=CLI)

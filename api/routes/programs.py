@@ -12,6 +12,7 @@ from companion.programs.schemas import (
     AISwitchesUpdate,
     ProgramCreate,
     ProgramPublic,
+    ProgramTemplatePublic,
     ProgramUpdate,
 )
 
@@ -26,8 +27,24 @@ def list_programs(session: SessionDep, user: CurrentUser, page: PageDep) -> Page
     return page_of(ProgramPublic, rows, total, limit=page.limit, offset=page.offset)
 
 
+@router.get("/templates", response_model=list[ProgramTemplatePublic])
+def list_templates(user: CurrentUser) -> list[ProgramTemplatePublic]:
+    """Templates for common kinds of program, with every value each fills in."""
+    return programs.list_templates(principal=user)
+
+
 @router.post("", response_model=ProgramPublic, status_code=status.HTTP_201_CREATED)
 def create_program(body: ProgramCreate, session: SessionDep, user: CurrentUser) -> ProgramPublic:
+    """Create a program (administrators); with `template`, from that template's values."""
+    if body.template is not None:
+        program = programs.create_from_template(
+            session=session,
+            name=body.name,
+            template=body.template,
+            principal=user,
+            **body.model_dump(exclude_unset=True, exclude={"name", "template"}),
+        )
+        return ProgramPublic.model_validate(program)
     program = programs.create(
         session=session,
         name=body.name,

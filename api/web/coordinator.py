@@ -225,18 +225,15 @@ def _when(moment: datetime) -> str:
 def program_list(
     request: Request, user: WebUser, session: SessionDep, page: PageDep
 ) -> HTMLResponse:
-    rows, total = programs.list_programs(
-        session=session,
-        principal=user,
-        coordinated_only=True,
-        limit=page.limit,
-        offset=page.offset,
+    rows, total = programs.list_managed(
+        session=session, principal=user, limit=page.limit, offset=page.offset
     )
     return render(
         request,
         "coordinator/index.html",
         user=user,
         programs=rows,
+        runs=lambda program: program_policy.may_coordinate(program_id=program.id, principal=user),
         pages=pager(page, total, "/coordinator"),
     )
 

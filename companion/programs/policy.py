@@ -4,6 +4,8 @@
   organisation, administrators and the System may read the program.
 - Only its coordinators (or the organisation's, or the System) run it: its
   participants, matching runs and proposals.
+- Its coordinators and the organisation's administrators manage it: read and
+  change its settings. To anyone else its settings do not exist.
 - Anyone who may not read a program gets exactly the NotFound of a missing one,
   and anything a program owns (a run, a proposal) answers as if missing to
   everyone who does not coordinate it, so that ids reveal nothing.
@@ -38,6 +40,24 @@ def may_read(*, program_id: int, principal: Principal) -> bool:
 
 def may_coordinate(*, program_id: int, principal: Principal) -> bool:
     return policy.has_role(principal, Role.coordinator, program_id)
+
+
+def may_manage(*, program_id: int, principal: Principal) -> bool:
+    """Administrators and the program's coordinators read and change its settings."""
+    return policy.is_admin(principal) or may_coordinate(program_id=program_id, principal=principal)
+
+
+def managed_program(*, session: Session, program_id: int, principal: Principal) -> Program:
+    """The program for those who manage it; everyone else gets the NotFound of a missing one,
+    its own participants included (its settings are not theirs to read)."""
+    program = (
+        session.get(Program, program_id)
+        if may_manage(program_id=program_id, principal=principal)
+        else None
+    )
+    if program is None:
+        raise program_not_found(program_id)
+    return program
 
 
 def readable_program(*, session: Session, program_id: int, principal: Principal) -> Program:

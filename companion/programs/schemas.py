@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,6 +48,12 @@ class ProgramBase(BaseModel):
 
 class ProgramCreate(ProgramBase):
     model_config = ConfigDict(extra="forbid")
+
+    template: str | None = Field(
+        default=None,
+        description="Start from this template (GET /api/v1/programs/templates); the other "
+        "fields given change its values, those not given keep them.",
+    )
 
 
 class ProgramUpdate(BaseModel):
@@ -96,3 +102,17 @@ class AISwitchesUpdate(BaseModel):
 
     off: list[str] = Field(default_factory=list, max_length=20, description="Features to turn off.")
     on: list[str] = Field(default_factory=list, max_length=20, description="Features to turn on.")
+
+
+class ProgramTemplatePublic(BaseModel):
+    """A starting point for a new program: the values it fills in, each one editable."""
+
+    key: str = Field(description="What to pass as `template` to create a program from it.")
+    title: str
+    when_to_use: str
+    kind: ProgramKind
+    description: str = Field(description="The description a new program starts with.")
+    settings: dict[str, Any] = Field(
+        description="Every setting the template fills in, named as `companion programs set` "
+        "names it (`cadence_days`, `matching.weights.semantic`)."
+    )

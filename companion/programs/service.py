@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,11 +12,19 @@ from companion.accounts import policy as accounts_policy
 from companion.accounts.models import Role
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
+from companion.audit.models import AuditEvent
 from companion.db import fetch_page
 from companion.errors import Conflict, InvalidInput, NotFound
 from companion.programs import ai, policy
+from companion.programs import settings as program_settings
+from companion.programs import templates as program_templates
 from companion.programs.models import Program, ProgramKind
-from companion.programs.schemas import AIFeaturePublic, AISwitchesPublic
+from companion.programs.schemas import (
+    AIFeaturePublic,
+    AISwitchesPublic,
+    ProgramCreate,
+    ProgramTemplatePublic,
+)
 
 NAME_MAX = 200
 
@@ -72,57 +80,48 @@ EDITABLE = {
 
 def merged_matching(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """Apply a partial change to matching settings; what it does not name stays."""
-    from companion.matching.config import MatchingSettings
+    return program_settings.merged_matching(current, changes)
 
-    merged = MatchingSettings.model_validate(current).model_dump()
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    try:
-        return MatchingSettings.model_validate(merged).model_dump()
-    except ValidationError as exc:
-        details = [
-            {
-                "field": ".".join(["matching", *(str(p) for p in error["loc"])]),
-                "message": error["msg"].removeprefix("Value error, "),
-            }
-            for error in exc.errors()
-        ]
-        shown = "; ".join(f"{d['field']}: {d['message']}" for d in details)
-        raise InvalidInput(shown, details=details) from None
+
+def _refuse_unknown(fields: set[str]) -> None:
+    unknown = fields - EDITABLE
+    if unknown:
+        raise InvalidInput(
+            f"Unknown program settings: {', '.join(sorted(unknown))}; "
+            "`companion programs show NAME` lists every setting.",
+            details=[
+                {"field": name, "message": "There is no such setting."} for name in sorted(unknown)
+            ],
+        )
 
 
 def create(
     *,
     session: Session,
     name: str,
-    kind: ProgramKind = ProgramKind.one_on_one,
+    kind: ProgramKind | str = ProgramKind.one_on_one,
     description: str = "",
     principal: Principal,
+    template: str | None = None,
     **settings: Any,
 ) -> Program:
-    """Create a program (administrators only); `settings` are other EDITABLE fields."""
+    """Create a program (administrators only); `settings` are other EDITABLE fields,
+    checked as a change of settings is (`programs.settings.checked`). `template` names
+    the template the values came from, for the audit trail."""
     accounts_policy.require_admin(principal)
     actor = actor_of(principal)
-    cleaned = _clean_name(name)
-    if get_by_name(session=session, name=cleaned) is not None:
-        raise Conflict(f"A program named {cleaned!r} already exists.")
-    unknown = set(settings) - EDITABLE
-    if unknown:
-        raise InvalidInput(
-            f"Unknown program fields: {', '.join(sorted(unknown))}.", field="settings"
-        )
-    if "matching" in settings:
-        settings["matching"] = merged_matching({}, settings["matching"])
-    program = Program(
-        name=cleaned,
-        kind=kind,
-        description=description.strip(),
-        created_by_id=actor.id,
-        **settings,
+    _refuse_unknown(set(settings))
+    values = program_settings.checked(
+        {"name": name, "kind": kind, "description": description, **settings}, matching_now={}
     )
+    cleaned = _clean_name(values.pop("name"))
+    if get_by_name(session=session, name=cleaned) is not None:
+        raise Conflict(
+            f"A program named {cleaned!r} already exists.",
+            details=[{"field": "name", "message": "Another program already has this name."}],
+        )
+    values["description"] = values["description"].strip()
+    program = Program(name=cleaned, created_by_id=actor.id, **values)
     session.add(program)
     session.flush()
     audit.record(
@@ -132,33 +131,93 @@ def create(
         subject_type="program",
         subject_id=program.id,
         program_id=program.id,
-        data={"name": cleaned, "kind": str(kind)},
+        data={"name": cleaned, "kind": str(program.kind)}
+        | ({"template": template} if template else {}),
     )
     return program
+
+
+def create_from_template(
+    *,
+    session: Session,
+    name: str,
+    template: str,
+    principal: Principal,
+    **changes: Any,
+) -> Program:
+    """Create a program with a template's values, `changes` (any EDITABLE field) made to them."""
+    accounts_policy.require_admin(principal)
+    chosen = program_templates.get(template)
+    values = chosen.values()
+    # Laid over the template's unchecked: `create` checks every value at once.
+    matching = program_settings.overlaid(
+        values.get("matching") or {}, changes.pop("matching", None) or {}
+    )
+    return create(
+        session=session,
+        name=name,
+        principal=principal,
+        template=chosen.key,
+        **(values | changes | {"matching": matching}),
+    )
+
+
+def _shown(value: Any) -> Any:
+    """A setting's value as the audit trail keeps it."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return list(value)
+    return value
 
 
 def update(
     *, session: Session, program_id: int, changes: dict[str, Any], principal: Principal
 ) -> Program:
-    """Apply the given field changes (only those present) and audit them; coordinators only."""
-    program = policy.coordinated_program(
-        session=session, program_id=program_id, principal=principal
-    )
-    applied: dict[str, Any] = {}
-    for field, value in changes.items():
-        if field == "name":
-            value = _clean_name(value)
-            other = get_by_name(session=session, name=value)
-            if other is not None and other.id != program.id:
-                raise Conflict(f"A program named {value!r} already exists.")
-        if field not in EDITABLE:
-            raise InvalidInput(f"Field {field!r} cannot be changed.", field="field")
+    """Apply the given setting changes (see `change_settings`); the program as it now is."""
+    return change_settings(
+        session=session, program_id=program_id, changes=changes, principal=principal
+    )[0]
+
+
+def change_settings(
+    *, session: Session, program_id: int, changes: dict[str, Any], principal: Principal
+) -> tuple[Program, dict[str, dict[str, Any]]]:
+    """Apply the given setting changes (only those present) and audit each as from -> to;
+    the program and what changed (`{"cadence_days": {"from": 14, "to": 7}}`).
+
+    For the program's coordinators and the organisation's administrators; to anyone
+    else the program does not exist. Every bad value is refused at once, each named
+    by its setting, and nothing is changed.
+    """
+    program = policy.managed_program(session=session, program_id=program_id, principal=principal)
+    _refuse_unknown(set(changes))
+    values = program_settings.checked(changes, matching_now=program.matching or {})
+    if "name" in values:
+        values["name"] = _clean_name(values["name"])
+        other = get_by_name(session=session, name=values["name"])
+        if other is not None and other.id != program.id:
+            raise Conflict(
+                f"A program named {values['name']!r} already exists.",
+                details=[{"field": "name", "message": "Another program already has this name."}],
+            )
+    changed: dict[str, dict[str, Any]] = {}
+    for field, value in values.items():
+        before = getattr(program, field)
         if field == "matching":
-            value = merged_matching(program.matching or {}, value)
-        if getattr(program, field) != value:
+            old = program_settings.flat(program_settings.merged_matching(before or {}, {}))
+            new = program_settings.flat(value)
+            changed |= {
+                path: {"from": old.get(path), "to": new[path]}
+                for path in new
+                if old.get(path) != new[path]
+            }
+            if before != value:
+                program.matching = value
+        elif before != value:
             setattr(program, field, value)
-            applied[field] = value if isinstance(value, dict | int | bool) else str(value)
-    if applied:
+            changed[field] = {"from": _shown(before), "to": _shown(value)}
+    if changed:
         session.flush()
         audit.record(
             session=session,
@@ -167,9 +226,77 @@ def update(
             subject_type="program",
             subject_id=program.id,
             program_id=program.id,
-            data=applied,
+            data=changed,
         )
-    return program
+    return program, changed
+
+
+def list_templates(*, principal: Principal, to_create: bool = False) -> list[ProgramTemplatePublic]:
+    """The program templates, for those who create or manage programs (administrators and
+    coordinators; with `to_create`, administrators alone, who create programs): every
+    setting each fills in, by the paths the settings use."""
+    if to_create:
+        accounts_policy.require_admin(principal)
+    elif not accounts_policy.is_admin(principal):
+        accounts_policy.require_any_coordinator(principal)
+    return [
+        ProgramTemplatePublic(
+            key=template.key,
+            title=template.title,
+            when_to_use=template.when_to_use,
+            kind=template.kind,
+            description=template.description,
+            settings={
+                path: _shown(value)
+                for path, value in program_settings.current(
+                    ProgramCreate(name="template", **template.values()).model_dump()
+                ).items()
+                if path != "name"
+            },
+        )
+        for template in program_templates.TEMPLATES
+    ]
+
+
+def read_settings(*, session: Session, program_id: int, principal: Principal) -> Program:
+    """The program with its settings, for those who manage it; NotFound for anyone else."""
+    return policy.managed_program(session=session, program_id=program_id, principal=principal)
+
+
+def settings_history(
+    *, session: Session, program_id: int, principal: Principal, limit: int = 10
+) -> list[AuditEvent]:
+    """The latest changes of the program's settings (and its creation), newest first, from
+    the audit trail: for those who manage the program, like the settings themselves."""
+    policy.managed_program(session=session, program_id=program_id, principal=principal)
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.program_id == program_id,
+                AuditEvent.subject_type == "program",
+                AuditEvent.action.in_(("program.created", "program.updated")),
+            )
+            .order_by(AuditEvent.seq.desc())
+            .limit(limit)
+        )
+    )
+
+
+def list_managed(
+    *, session: Session, principal: Principal, limit: int = 50, offset: int = 0
+) -> tuple[list[Program], int]:
+    """A page of the programs whose settings the principal may change, and the total count:
+    every program for an administrator, the coordinated ones for a coordinator."""
+    if accounts_policy.is_admin(principal):
+        only_ids = None
+    else:
+        accounts_policy.require_any_coordinator(principal)
+        only_ids = _coordinated_ids(principal)
+    query = select(Program)
+    if only_ids is not None:
+        query = query.where(Program.id.in_(only_ids))
+    return fetch_page(session, query, order_by=Program.name, limit=limit, offset=offset)
 
 
 def list_programs(
