@@ -1812,6 +1812,8 @@ def community_reports(
         )
     if total > len(items):
         say(f"… and {total - len(items)} more: see /community/moderation", style="dim")
+
+
 # --- leaders: stories and figures ----------------------------------------------
 
 stories_app = typer.Typer(help="Leaders' stories.", no_args_is_help=True)

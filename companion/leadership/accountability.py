@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from companion.accounts.principal import Principal, System, actor_of
 from companion.audit import service as audit
+from companion.community.models import Answer, PostStatus
 from companion.db.base import utcnow
 from companion.leadership import policy
 from companion.leadership.models import (
@@ -47,9 +48,20 @@ NO_DEPARTMENT = "No department given"
 
 
 def questions_answered(session: Session, user_ids: Sequence[int]) -> dict[int, int] | None:
-    """Hook for community questions: answers given by each person, or None while the
-    product does not count them (companion/community, issue 21, fills this in)."""
-    return None
+    """Community answers each person gave (their own words, not a published guide
+    draft), still visible: hidden ones do not count."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(Answer.author_id, func.count(Answer.id))
+        .where(
+            Answer.author_id.in_(user_ids),
+            Answer.draft_id.is_(None),
+            Answer.status == PostStatus.visible,
+        )
+        .group_by(Answer.author_id)
+    )
+    return {author: count for author, count in rows}
 
 
 def is_on(session: Session, program_id: int) -> bool:

@@ -144,7 +144,7 @@ class LeaderFigures(BaseModel):
     people_mentored: int
     sessions_held: int
     questions_answered: int | None = Field(
-        description="Community answers; None while community questions are not counted."
+        description="Community answers the person wrote, still visible."
     )
     stories_shared: int
     training_completed: int

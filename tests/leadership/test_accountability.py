@@ -54,7 +54,35 @@ class TestWhoReadsTheProgramView:
         assert {leader.name for leader in on.leaders} == {"Maya Berg", "Nora Diaz"}
         maya = next(x for x in on.leaders if x.name == "Maya Berg")
         assert (maya.people_mentored, maya.sessions_held) == (1, 1)
-        assert maya.questions_answered is None  # community answers are not counted yet
+        assert maya.questions_answered == 0
+
+    def test_community_answers_count_only_a_persons_own_visible_answers(self, world: World):
+        from companion.community.models import Answer, PostStatus, Question
+
+        with session_scope(world.services.write_sessions) as session:
+            maya = user(session, "maya")
+            asked = Question(
+                program_id=world.pilot,
+                author_id=user(session, "pia").id,
+                title="How?",
+                topic="careers",
+                vector=b"",
+            )
+            session.add(asked)
+            session.flush()
+            for status, draft in ((PostStatus.visible, None), (PostStatus.hidden, None)):
+                session.add(
+                    Answer(
+                        question_id=asked.id,
+                        author_id=maya.id,
+                        body="x",
+                        status=status,
+                        draft_id=draft,
+                    )
+                )
+        turn(world, "lead", True)
+        maya_figures = next(x for x in view(world, "lead").leaders if x.name == "Maya Berg")
+        assert maya_figures.questions_answered == 1
 
     def test_switching_is_audited(self, world: World):
         turn(world, "lead", True)
