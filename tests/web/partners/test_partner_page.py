@@ -9,12 +9,15 @@ from sqlalchemy import select
 
 from api.app import create_app
 from companion.accounts import passwords
+from companion.accounts import service as accounts
 from companion.accounts.models import Role
 from companion.audit.models import AuditEvent
+from companion.db import session_scope
 from companion.matching.models import MatchProposal, MatchRun, ProposalStatus, RunStatus
 from companion.participants.models import Participant
 from companion.relationships.models import Relationship
-from tests.helpers import TEST_ACTOR, make_user
+from companion.rights import erasure, export
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, make_user
 from tests.relationships.conftest import World
 from tests.web.conftest import PASSWORD, Browser
 
@@ -224,3 +227,28 @@ class TestFirstSession:
         page = browser_for("eli").get(f"/relationships/{web.first}").text
         assert "Before your first session" in page
         assert "/knowledge/guides/" not in page
+
+
+class TestTheirData:
+    def test_the_copy_carries_the_choice_and_erasure_clears_it(
+        self, profiles: World, browser_for
+    ) -> None:
+        web = profiles
+        mentor_id = _participant_id(web)
+        browser_for("maya").post(f"/relationships/{web.first}/sharing", {"shared": "title"})
+        with web.services.sessions() as session:
+            maya = accounts.get_by_email(session=session, email="maya@example.org")
+            copy = export.personal_data(session=session, principal=maya, user_id=maya.id)
+            assert [p.fields["shared_fields"] for p in copy.profiles] == [["title"]]
+        with session_scope(web.services.write_sessions) as session:
+            erasure.erase(session=session, principal=TEST_SYSTEM, user_id=maya.id, vectors=None)
+        with web.services.sessions() as session:
+            row = session.get(Participant, mentor_id)
+            assert row.shared_fields == [] and row.title == ""
+        page = browser_for("eli").get(f"/relationships/{web.first}").text
+        assert MAYA["title"] not in page
+
+
+def _participant_id(web: World) -> int:
+    with web.services.sessions() as session:
+        return session.get(Relationship, web.first).mentor_id
