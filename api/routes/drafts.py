@@ -49,13 +49,18 @@ def list_drafts(
     page: PageDep,
     kind: Annotated[DraftKind | None, Query()] = None,
     status_: Annotated[DraftStatus | None, Query(alias="status")] = None,
+    superseded: Annotated[
+        bool, Query(description="Include drafts a newer one for the same subject superseded.")
+    ] = False,
 ) -> Page[DraftReviewPublic]:
-    """Drafts you may review, in any state (recipients use /me/deliveries)."""
+    """Drafts you may review, in any state (recipients use /me/deliveries); drafts a newer
+    one superseded only with `superseded=true` or `status=superseded`."""
     items, total = queue.reviewable(
         session=session,
         principal=user,
         kind=kind,
         status=status_,
+        show_superseded=superseded,
         limit=page.limit,
         offset=page.offset,
     )

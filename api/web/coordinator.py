@@ -718,7 +718,8 @@ def approve_all(
             f"(proposal {refused['proposal_id']}): {refused['reason']}",
             "error",
         )
-    return redirect(f"/coordinator/runs/{run_id}")
+    # Back to the list of pairs just decided, not to the top of the run's long page.
+    return redirect(f"/coordinator/runs/{run_id}#proposals")
 
 
 @router.post("/coordinator/runs/{run_id}/swap", response_model=None)

@@ -20,15 +20,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.deps import ServicesDep, SessionDep
 from api.params import whole_number
 from api.web import forms
-from api.web.core import Form, WebUser, flash, redirect, render
+from api.web.core import Form, WebUser, flash, guide_url, redirect, render
 from api.web.review_pages import kind_label
 from companion.accounts.models import User
 from companion.community import moderation
 from companion.db.base import utcnow
 from companion.drafting import service as drafting
 from companion.errors import InvalidInput
+from companion.guidance import service as kb
 from companion.matching import explanation
-from companion.relationships import access, feedback, meetings, threads
+from companion.relationships import access, feedback, meetings, partners, threads
 from companion.relationships import service as relationships
 from companion.relationships.access import View
 from companion.relationships.feedback import RATING_MAX, RATING_MIN
@@ -42,6 +43,7 @@ from companion.relationships.scheduling import local_time
 from companion.relationships.schemas import ActionCreate, Booking, RelationshipPublic, SessionPublic
 from companion.review import delivery, queue
 from companion.review.schemas import DraftReviewPublic
+from knowledge.chunking import HEADING_SEPARATOR
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -186,6 +188,9 @@ def relationship_page(
         "kind_label": kind_label,
         "values": values or {},
         "proposal": None,
+        "partners": [],
+        "my_sharing": None,
+        "first_session": None,
         "actions": [],
         "owners": [],
         "match": explanation.explain(
@@ -201,6 +206,10 @@ def relationship_page(
                 "earliest": earliest,
                 "cadence": cadence,
             }
+        context["partners"] = partners.others(view=view)
+        context["my_sharing"] = partners.mine(view=view)
+        if not any(r.status == SessionStatus.held for r in rows):
+            context["first_session"] = first_session_guide(session, view.principal)
         context["actions"] = meetings.list_actions(session=session, view=view)
         context["owners"] = [
             (view.external_id(m.participant_id), view.people[m.participant_id].name)
@@ -214,6 +223,32 @@ def relationship_page(
         errors=errors or {},
         **context,
     )
+
+
+# The guide members read before their first session, and the sections the page points to.
+FIRST_SESSION_GUIDE = "first-session-and-mentoring-agreement"
+FIRST_SESSION_SECTIONS = (
+    ("What the first mentoring session is for", "What the first session is for"),
+    ("Getting-to-know-you questions for the first meeting", "Questions to get to know each other"),
+    ("What goes into a mentoring agreement", "What to write down in your agreement"),
+)
+
+
+def first_session_guide(session: SessionDep, user: User) -> dict[str, Any]:
+    """The first-session section: links into the guide when this knowledge base has it."""
+    guide = kb.guide_in_use(session=session, doc_id=FIRST_SESSION_GUIDE, principal=user)
+    if guide is None:
+        return {"title": None, "links": []}
+    # Each section as its passages name it, so the link lands where a citation would.
+    paths = {c.heading.split(HEADING_SEPARATOR)[-1].strip(): c.heading for c in guide.chunks}
+    return {
+        "title": guide.title,
+        "links": [
+            (guide_url(guide.doc_id, paths[heading], guide.title), label)
+            for heading, label in FIRST_SESSION_SECTIONS
+            if heading in paths
+        ],
+    }
 
 
 @router.get("/relationships/{relationship_id:int}", response_model=None)
@@ -275,6 +310,27 @@ def update_expectations(
         )
     flash(request, "Your expectations are saved.")
     return redirect(f"/relationships/{relationship_id}#agreement")
+
+
+@router.post("/relationships/{relationship_id:int}/sharing", response_model=None)
+def share_profile(
+    request: Request, relationship_id: int, session: SessionDep, user: WebUser, form: Form
+) -> HTMLResponse | RedirectResponse:
+    """A member chooses which of their profile fields the other members read."""
+    view = _view(session, relationship_id, user)
+    fields = [str(v) for v in form.getlist("shared")]
+    try:
+        forms.run(
+            session,
+            lambda: partners.share(view=view, fields=fields),
+            **forms.beside("shared_fields"),
+        )
+    except forms.Refused as refused:
+        return relationship_page(
+            request, session, view, errors=refused.errors, status_code=refused.status_code
+        )
+    flash(request, "Saved: the other members now see only what you ticked.")
+    return redirect(f"/relationships/{relationship_id}#sharing")
 
 
 @router.post("/relationships/{relationship_id:int}/status", response_model=None)

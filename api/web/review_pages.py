@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -73,11 +74,68 @@ QUEUE_SORTS = {"oldest": "Oldest first", "newest": "Newest first"}
 PREVIEW_CHARS = 220
 
 
-def queue_link(*, kind: str = "", q: str = "", sort: str = "oldest", offset: int = 0) -> str:
+def queue_query(
+    *, kind: str = "", q: str = "", sort: str = "oldest", offset: int = 0, superseded: bool = False
+) -> str:
+    """The query string of the queue with these filters (only known fields)."""
+    asked = {
+        "kind": kind,
+        "q": q,
+        "sort": "" if sort == "oldest" else sort,
+        "superseded": "1" if superseded else "",
+        "offset": offset,
+    }
+    return urlencode({k: v for k, v in asked.items() if v})
+
+
+def queue_link(
+    *, kind: str = "", q: str = "", sort: str = "oldest", offset: int = 0, superseded: bool = False
+) -> str:
     """The queue with these filters (only known fields: a redirect goes nowhere else)."""
-    asked = {"kind": kind, "q": q, "sort": "" if sort == "oldest" else sort, "offset": offset}
-    listed = urlencode({k: v for k, v in asked.items() if v})
+    listed = queue_query(kind=kind, q=q, sort=sort, offset=offset, superseded=superseded)
     return "/review" + (f"?{listed}" if listed else "")
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    """Where in the queue a reviewer opened a draft from: its filters and page, checked."""
+
+    kind: str = ""
+    q: str = ""
+    sort: str = "oldest"
+    offset: int = 0
+    superseded: bool = False
+
+    @classmethod
+    def read(cls, values: Any) -> QueuePlace:
+        """From a query string's or a form's fields; anything unknown falls back to the default."""
+        kind = str(values.get("kind") or "")
+        sort = str(values.get("sort") or "oldest")
+        try:
+            offset = whole_number(str(values.get("offset") or 0), field="offset")
+        except InvalidInput:
+            offset = 0
+        return cls(
+            kind=kind if kind in {k.value for k in KIND_LABELS} else "",
+            q=str(values.get("q") or "").strip()[:200],
+            sort=sort if sort in QUEUE_SORTS else "oldest",
+            offset=offset,
+            superseded=bool(values.get("superseded")),
+        )
+
+    def query(self) -> str:
+        return queue_query(
+            kind=self.kind, q=self.q, sort=self.sort, offset=self.offset, superseded=self.superseded
+        )
+
+    def link(self, *, offset: int | None = None) -> str:
+        return queue_link(
+            kind=self.kind,
+            q=self.q,
+            sort=self.sort,
+            offset=self.offset if offset is None else offset,
+            superseded=self.superseded,
+        )
 
 
 def preview_of(text: str) -> str:
@@ -94,8 +152,10 @@ def review_queue(
     q: str = "",
     sort: str = "oldest",
     offset: int = 0,
+    superseded: str = "",
 ) -> HTMLResponse:
     chosen, errors = chosen_kind(kind)
+    show_superseded = bool(superseded)
     if sort not in QUEUE_SORTS:
         errors["sort"], sort = "Choose one of the orders in the list.", "oldest"
     offset = max(offset, 0)
@@ -106,10 +166,16 @@ def review_queue(
         kind=chosen,
         search=q,
         newest_first=sort == "newest",
+        show_superseded=show_superseded,
         limit=QUEUE_PAGE,
         offset=offset,
     )
-    filters = {"kind": chosen.value if chosen else "", "q": q, "sort": sort}
+    filters = {
+        "kind": chosen.value if chosen else "",
+        "q": q,
+        "sort": sort,
+        "superseded": show_superseded,
+    }
     return render(
         request,
         "review/queue.html",
@@ -131,6 +197,9 @@ def review_queue(
         if offset + len(items) < total
         else None,
         here=queue_link(**filters, offset=offset),
+        # Each draft opens with the queue's place, so a decision returns to it.
+        back=queue_query(**filters, offset=offset),
+        show_superseded=show_superseded,
         kind=chosen.value if chosen else "",
         kinds=KIND_LABELS,
         kind_label=kind_label,
@@ -180,20 +249,7 @@ def bulk_approve(
 
 def _back_to_queue(form: Any) -> str:
     """The queue as the reviewer left it: the same filters, at the list."""
-    try:
-        offset = whole_number(str(form.get("offset") or 0), field="offset")
-    except InvalidInput:
-        offset = 0
-    sort = str(form.get("sort", ""))
-    return (
-        queue_link(
-            kind=str(form.get("kind", ""))[:40],
-            q=str(form.get("q", ""))[:200],
-            sort=sort if sort in QUEUE_SORTS else "oldest",
-            offset=offset,
-        )
-        + "#waiting"
-    )
+    return QueuePlace.read(form).link() + "#waiting"
 
 
 # --- one draft -------------------------------------------------------------------------
@@ -324,9 +380,11 @@ def draft_page(
     status_code: int = 200,
     edit_values: dict[str, str] | None = None,
     note: str = "",
+    place: QueuePlace | None = None,
 ) -> HTMLResponse:
     draft = workflow.get_reviewable(session=session, draft_id=draft_id, principal=user)
     payload = queue.get_for(session=session, draft_id=draft.id, principal=user)
+    place = place or QueuePlace()
     return render(
         request,
         "review/draft.html",
@@ -342,12 +400,63 @@ def draft_page(
         note=note,
         kind_label=kind_label,
         diff_lines=diff_lines(getattr(payload, "diff", None)),
+        back=place.query(),
+        back_link=place.link() + f"#draft-{draft.id}",
+        dropped=_dropped_citations(payload),
     )
 
 
 @router.get("/review/{draft_id:int}", response_model=None)
 def show_draft(request: Request, draft_id: int, session: SessionDep, user: WebUser) -> HTMLResponse:
-    return draft_page(request, session, user, draft_id)
+    return draft_page(request, session, user, draft_id, place=QueuePlace.read(request.query_params))
+
+
+def _place_of(form: Any) -> QueuePlace:
+    """The queue's place a draft page was opened from (its hidden `back` field)."""
+    return QueuePlace.read(dict(parse_qsl(str(form.get("back") or ""))))
+
+
+# Decisions after which the draft leaves the reviewer's queue: they go on to the next one.
+LEAVES_QUEUE = {
+    workflow.Action.approve,
+    workflow.Action.reject,
+    workflow.Action.request_changes,
+}
+
+
+def _next_in_queue(session: SessionDep, user: User, draft_id: int, place: QueuePlace) -> str:
+    """The queue as the reviewer left it, at the row after the draft they decided on."""
+    following, rows_before = queue.next_after(
+        session=session,
+        principal=user,
+        draft_id=draft_id,
+        kind=DraftKind(place.kind) if place.kind else None,
+        search=place.q,
+        newest_first=place.sort == "newest",
+        show_superseded=place.superseded,
+    )
+    # The page holding that row (the decided draft has left the list, so rows moved up).
+    offset = (max(rows_before - (following is None), 0) // QUEUE_PAGE) * QUEUE_PAGE
+    anchor = f"#draft-{following}" if following is not None else "#waiting"
+    return place.link(offset=offset) + anchor
+
+
+def _dropped_citations(draft: Any) -> str:
+    """What the draft no longer cites since a person's edit, said with the guides' titles."""
+    original = getattr(draft, "original_content", None) or {}
+    current = getattr(draft, "content", None) or {}
+    gone = [c for c in original.get("citations") or [] if c not in (current.get("citations") or [])]
+    if not gone:
+        return ""
+    given = getattr(draft, "given_sources", None)
+    if not isinstance(given, list):
+        given = getattr(draft, "sources", None) or []
+    titles = {s["document_id"]: s.get("title") or s["document_id"] for s in given}
+    named = ", ".join(f"“{titles.get(c, c)}”" for c in gone)
+    return (
+        f"It no longer cites {named}: the edit removed the text that quoted "
+        f"{'it' if len(gone) == 1 else 'them'}."
+    )
 
 
 def _done(draft: Draft, action: workflow.Action) -> str:
@@ -377,6 +486,7 @@ def decide(
 ) -> HTMLResponse | RedirectResponse:
     """One decision on the version of the draft the reviewer saw (PRG on success)."""
     draft = workflow.get_reviewable(session=session, draft_id=draft_id, principal=user)
+    place = _place_of(form)
     note = str(form.get("note", "")).strip()
     content, problems, edit_values = None, {}, None
     if form.get("edited"):
@@ -420,7 +530,14 @@ def decide(
             status_code=refused.status_code,
             edit_values=edit_values if refused.status_code == 422 else None,
             note=note,
+            place=place,
         )
     action = decision.action
     flash(request, _done(decided, action))
-    return redirect(f"/review/{draft_id}")
+    dropped = _dropped_citations(decided)
+    if dropped:
+        flash(request, dropped)
+    if action in LEAVES_QUEUE:
+        return redirect(_next_in_queue(session, user, draft_id, place))
+    back = place.query()
+    return redirect(f"/review/{draft_id}" + (f"?{back}" if back else ""))

@@ -261,3 +261,73 @@ def readable(sentence: str) -> bool:
         and not _FIRST_PERSON.search(sentence)
         and "…" not in sentence
     )
+
+
+# A citation is carried by the draft's text when the text still names the guide or quotes
+# a run of this many words from the passages it was given.
+QUOTED_WORDS = 8
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def _words(text: str) -> list[str]:
+    words = (w.casefold().replace("’", "'").strip("'-") for w in _WORD.findall(text))
+    return [w for w in words if w]
+
+
+def _runs(text: str) -> set[tuple[str, ...]]:
+    words = _words(text)
+    return {tuple(words[i : i + QUOTED_WORDS]) for i in range(len(words) - QUOTED_WORDS + 1)}
+
+
+def _texts_of(content: object, *, top: bool = True) -> list[str]:
+    """Every piece of text of a draft's content but its own list of citations."""
+    if isinstance(content, str):
+        return [content]
+    if isinstance(content, dict):
+        return [
+            text
+            for key, value in content.items()
+            if not (top and key == "citations")
+            for text in _texts_of(value, top=False)
+        ]
+    if isinstance(content, list):
+        return [text for value in content for text in _texts_of(value, top=False)]
+    return []
+
+
+def _carried(document_id: str, texts: list[str], sources: Sequence[Mapping[str, object]]) -> bool:
+    if any(text == document_id for text in texts):  # a brief's snippet names its guide
+        return True
+    given = [s for s in sources if s.get("document_id") == document_id]
+    written = " \n ".join(texts)
+    said = _runs(written)
+    flat = " ".join(_words(written))
+    for source in given:
+        title = " ".join(_words(str(source.get("title") or "")))
+        if title and f" {title} " in f" {flat} ":
+            return True
+        if said & _runs(str(source.get("text") or "")):
+            return True
+    return False
+
+
+def orphaned_citations(
+    before: Mapping[str, object] | None,
+    after: Mapping[str, object],
+    sources: Sequence[Mapping[str, object]],
+) -> list[str]:
+    """The guides `after` still cites although an edit removed the text that carried them.
+
+    A citation counts as carried when the text names the guide's title or quotes
+    `QUOTED_WORDS` words in a row from a passage of it. Only citations the text carried
+    before the edit are judged: one that never stood on quoted text (a question the
+    guide inspired) is not dropped because some other line was edited."""
+    cited = after.get("citations")
+    if not isinstance(cited, list) or not cited:
+        return []
+    old, new = _texts_of(before or {}), _texts_of(after)
+    return [
+        str(document_id)
+        for document_id in cited
+        if _carried(str(document_id), old, sources) and not _carried(str(document_id), new, sources)
+    ]

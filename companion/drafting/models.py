@@ -21,6 +21,9 @@ class DraftStatus(enum.StrEnum):
     withdrawn = "withdrawn"
     # The generation failed; kept so that nothing is lost silently.
     failed = "failed"
+    # A newer draft of the same kind for the same subject was made or approved: this
+    # one can no longer be approved (`superseded_by_id` names the newer one).
+    superseded = "superseded"
 
 
 class Draft(Base):
@@ -36,6 +39,12 @@ class Draft(Base):
     # Bumped by SQLAlchemy on every change (an UPDATE names the version it read, so
     # of two concurrent decisions one wins), and named by every decision.
     version: Mapped[int] = mapped_column(default=1)
+    # The version people are shown: 1 as drafted, then one more for each decision or
+    # edit a person makes (the column above also counts the system's own writes).
+    shown_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("drafts.id", ondelete="SET NULL")
+    )
     program_id: Mapped[int | None] = mapped_column(
         ForeignKey("programs.id", ondelete="CASCADE"), index=True
     )

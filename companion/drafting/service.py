@@ -27,7 +27,7 @@ from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db import end_reads
 from companion.db.base import utcnow
-from companion.drafting import blank, kinds, privacy
+from companion.drafting import blank, kinds, privacy, superseding
 from companion.drafting.gateway import Gateway, Usage
 from companion.drafting.inputs import Sources, Target
 from companion.drafting.models import Draft, DraftStatus
@@ -186,6 +186,7 @@ def _store(draft: Draft, session: Session, actor: Actor) -> None:
         program_id=draft.program_id,
         data={"kind": draft.kind, "model": draft.model, "prompt": draft.prompt},
     )
+    superseding.supersede_older(session=session, draft=draft, actor=actor)
 
 
 def prepare_session(
@@ -739,6 +740,8 @@ def payload(draft: Draft) -> dict[str, Any]:
         "kind": draft.kind,
         "status": draft.status.value,
         "version": draft.version,
+        "shown_version": draft.shown_version or 1,
+        "superseded_by": draft.superseded_by_id,
         "model": draft.model,
         "prompt": draft.prompt,
         "content": draft.content,

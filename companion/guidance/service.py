@@ -479,6 +479,16 @@ def get_document(*, session: Session, doc_id: str, principal: Principal) -> KbDo
     return document
 
 
+def guide_in_use(*, session: Session, doc_id: str, principal: Principal) -> KbDocument | None:
+    """A guide `principal` may read that is in the knowledge base and not retired, or None
+    (a page that recommends a guide links to it only when it can be opened)."""
+    if not policy.may_read(principal):
+        return None
+    return session.scalars(
+        select(KbDocument).where(KbDocument.doc_id == doc_id, KbDocument.retired_at.is_(None))
+    ).first()
+
+
 def get_passage(*, session: Session, chunk_id: str, principal: Principal) -> KbChunk:
     """A cited passage, to find its guide and section."""
     policy.require_reader(principal)

@@ -18,6 +18,7 @@ from companion.notifications import preferences
 from companion.notifications import render as rendering
 from companion.notifications.models import Kind, Notification
 from companion.notifications.render import Content, Invitation, Section
+from companion.participants import sharing
 from companion.participants.models import Participant
 from companion.programs.models import Program
 from companion.relationships import access
@@ -48,15 +49,6 @@ class TeamChannel:
 # Who a notice is written for: one person, or a program's shared channel.
 Reader = User | TeamChannel
 
-# Profile fields a matched person sees of the other (never contact or demographic data).
-SHARED_FIELDS = (
-    ("title", "Role"),
-    ("department", "Department"),
-    ("location", "Location"),
-    ("timezone", "Time zone"),
-    ("expertise", "Experience they offer"),
-    ("goals", "What they want to work on"),
-)
 QUOTE_MAX = 1200
 UID_DOMAIN = "mentoring-companion"
 MODALITIES = {
@@ -175,11 +167,8 @@ def _match(
     if reasons:
         sections.append(Section(heading="Why you were matched", paragraphs=tuple(reasons)))
     for other in others:
-        facts = tuple(
-            (label, ", ".join(value) if isinstance(value, list) else str(value))
-            for name, label in SHARED_FIELDS
-            if (value := getattr(other, name, ""))
-        )
+        # Only the fields the person chose to share, as on the relationship page.
+        facts = tuple(sharing.shared_facts(other))
         role = "mentor" if other.id == relationship.mentor_id else "mentee"
         sections.append(
             Section(

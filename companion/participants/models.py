@@ -48,6 +48,9 @@ class Participant(Base):
     availability_text: Mapped[str] = mapped_column(Text, default="")
     capacity: Mapped[int] = mapped_column(default=0)
     avoid: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The profile fields (`sharing.SHAREABLE`) the person lets the other members of their
+    # relationships read; None until they choose (then all of them, as the match email says).
+    shared_fields: Mapped[list[str] | None] = mapped_column(JSON)
     # Used only for fairness reporting, only with consent, never sent anywhere.
     gender: Mapped[str | None] = mapped_column(String(100))
     underrepresented: Mapped[bool | None]

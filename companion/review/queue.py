@@ -104,14 +104,98 @@ def pending_for(
     older_than_hours: float | None = None,
     search: str | None = None,
     newest_first: bool = False,
+    show_superseded: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[DraftReviewPublic], int]:
     """The review queue of one person: drafts waiting for their decision, oldest first.
 
     `search` keeps drafts whose text, or the name of a member of whose pair, holds it;
-    only drafts the person decides on are searched, so it reveals nothing else."""
-    query = select(Draft).where(_waiting_on(principal))
+    only drafts the person decides on are searched, so it reveals nothing else.
+    `show_superseded` adds the drafts a newer one replaced (they wait for nobody, but a
+    reviewer may want to compare)."""
+    query = _queue_query(
+        session,
+        principal,
+        kind=kind,
+        program_id=program_id,
+        relationship_id=relationship_id,
+        older_than_hours=older_than_hours,
+        search=search,
+        show_superseded=show_superseded,
+    )
+    page, total = fetch_page(
+        session, query, order_by=_queue_order(newest_first), limit=limit, offset=offset
+    )
+    return [review_payload(session, d) for d in page], total
+
+
+def next_after(
+    *,
+    session: Session,
+    principal: Principal,
+    draft_id: int,
+    kind: DraftKind | None = None,
+    search: str | None = None,
+    newest_first: bool = False,
+    show_superseded: bool = False,
+) -> tuple[int | None, int]:
+    """Where a reviewer goes after deciding on `draft_id`: the draft that follows it in
+    their queue (with these filters), and how many rows of the queue come before that one
+    (the whole queue's length when nothing follows). Only their own queue is read."""
+    decided = session.get(Draft, draft_id)
+    query = _queue_query(
+        session, principal, kind=kind, search=search, show_superseded=show_superseded
+    )
+    later = None
+    if decided is not None:
+        at = (decided.created_at, decided.id)
+        if newest_first:
+            after = (Draft.created_at < at[0]) | ((Draft.created_at == at[0]) & (Draft.id < at[1]))
+        else:
+            after = (Draft.created_at > at[0]) | ((Draft.created_at == at[0]) & (Draft.id > at[1]))
+        later = session.scalars(
+            query.where(after).order_by(*_queue_order(newest_first)).limit(1)
+        ).first()
+    if later is None:
+        return None, session.scalar(query.with_only_columns(func.count()).order_by(None)) or 0
+    if newest_first:
+        before = (Draft.created_at > later.created_at) | (
+            (Draft.created_at == later.created_at) & (Draft.id > later.id)
+        )
+    else:
+        before = (Draft.created_at < later.created_at) | (
+            (Draft.created_at == later.created_at) & (Draft.id < later.id)
+        )
+    rows = session.scalar(query.where(before).with_only_columns(func.count()).order_by(None))
+    return later.id, rows or 0
+
+
+def _queue_order(newest_first: bool) -> tuple[Any, ...]:
+    if newest_first:
+        return (Draft.created_at.desc(), Draft.id.desc())
+    return (Draft.created_at, Draft.id)
+
+
+def _queue_query(
+    session: Session,
+    principal: Principal,
+    *,
+    kind: DraftKind | None = None,
+    program_id: int | None = None,
+    relationship_id: int | None = None,
+    older_than_hours: float | None = None,
+    search: str | None = None,
+    show_superseded: bool = False,
+) -> Select[Any]:
+    """The drafts of one person's queue with these filters, unordered."""
+    waiting = _waiting_on(principal)
+    if show_superseded:
+        waiting = or_(
+            waiting,
+            (Draft.status == DraftStatus.superseded) & policy.reviewable_by(principal=principal),
+        )
+    query = select(Draft).where(waiting)
     if kind is not None:
         query = query.where(Draft.kind == kind.value)
     if program_id is not None:
@@ -137,11 +221,7 @@ def pending_for(
     decided = _approved_already(session, query, principal)
     if decided:
         query = query.where(Draft.id.not_in(decided))
-    order = (
-        (Draft.created_at.desc(), Draft.id.desc()) if newest_first else (Draft.created_at, Draft.id)
-    )
-    page, total = fetch_page(session, query, order_by=order, limit=limit, offset=offset)
-    return [review_payload(session, d) for d in page], total
+    return query
 
 
 def _waiting_on(principal: Principal) -> Any:
@@ -223,11 +303,15 @@ def reviewable(
     kind: DraftKind | None = None,
     status: DraftStatus | None = None,
     relationship_id: int | None = None,
+    show_superseded: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[DraftReviewPublic], int]:
-    """Every draft `principal` may review, newest first, whatever its state."""
+    """Every draft `principal` may review, newest first, whatever its state; drafts a newer
+    one superseded only if asked for (`show_superseded`, or that status)."""
     query = select(Draft).where(policy.reviewable_by(principal=principal))
+    if not show_superseded and status != DraftStatus.superseded:
+        query = query.where(Draft.status != DraftStatus.superseded)
     if relationship_id is not None:
         query = query.where(Draft.relationship_id == relationship_id)
     if kind is not None:

@@ -130,7 +130,16 @@ class DraftReviewPublic(BaseModel):
     id: int
     kind: DraftKind
     status: DraftStatus
-    version: int
+    version: int = Field(description="Counts every change; a decision names the one it saw.")
+    shown_version: int = Field(
+        default=1,
+        description="The version people read: 1 as drafted, one more for each decision or "
+        "edit a person made.",
+    )
+    superseded_by: int | None = Field(
+        default=None,
+        description="The newer draft for the same subject that superseded this one.",
+    )
     model: str
     prompt: str = Field(description="name@version of the prompt it was drafted with.")
     content: dict[str, Any] | None

@@ -1,6 +1,7 @@
 """The review state machine: one transition function over an explicit table.
 
     pending_review --approve--> approved --deliver--> delivered --withdraw--> withdrawn
+    pending_review | changes_requested --(a newer draft)--> superseded
     pending_review --reject--> rejected
     pending_review --request_changes--> changes_requested
     pending_review | changes_requested --edit--> pending_review
@@ -11,6 +12,10 @@ Anything else is an InvalidTransition (409). Every transition writes exactly
 one audit event (`review.<action>`, from → to, version, content hash). A
 decision names the version it saw; a stale one is refused (409) and changes
 nothing. Approving again what one already approved is a no-op.
+
+Two numbers count a draft's changes. `version` counts every write (the system's too)
+and is what a decision names; `shown_version` is the one people read: 1 as drafted,
+then one more for each decision or edit a person makes.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from companion.accounts.principal import Principal, System, actor_of
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
-from companion.drafting import blank
+from companion.drafting import blank, grounding, superseding
 from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
 from companion.drafting.text import render_text
@@ -82,6 +87,8 @@ def transition(
     draft.status = after
     draft.decided_by = actor.label
     draft.decided_at = utcnow()
+    if action in HUMAN_ACTIONS:
+        draft.shown_version = (draft.shown_version or 1) + 1
     session.flush()  # bumps the version; the UPDATE names the version it read
     audit.record(
         session=session,
@@ -115,6 +122,12 @@ _AVAILABLE: dict[DraftStatus, list[str]] = {
 
 def _require(draft: Draft, action: Action) -> DraftStatus:
     after = TRANSITIONS.get((draft.status, action))
+    if after is None and draft.status == S.superseded:
+        newer = f"draft {draft.superseded_by_id}" if draft.superseded_by_id else "a newer draft"
+        raise InvalidTransition(
+            f"Draft {draft.id} was superseded by {newer}, drafted later for the same "
+            f"subject; it can no longer take '{action.value}'. Review {newer} instead."
+        )
     if after is None:
         allowed = available_actions(draft.status)
         hint = f"; it can take: {', '.join(allowed)}" if allowed else "; it is final"
@@ -214,6 +227,8 @@ def _decide(
             "note: say what should change, so that the next version gets it right.",
             field="note",
         )
+    if draft.status == S.superseded:
+        _require(draft, action)  # says which newer draft to review instead
     member_only = not policy.may_review(session=session, draft=draft, principal=principal)
     if action == Action.approve and _already_approved(draft, actor):
         return draft  # approving twice is idempotent
@@ -310,6 +325,7 @@ def _approve(session: Session, draft: Draft, principal: Principal, services: Ser
         _record_approval(session, draft, actor, waiting_for="a coordinator (four eyes)")
         return draft
     transition(session, draft, Action.approve, actor, edited=draft.edited)
+    superseding.supersede_older(session=session, draft=draft, actor=actor)
     if not policy.story_approvals_missing(session, draft):
         deliver(session, draft, services)
     return draft
@@ -323,6 +339,7 @@ def _display_name(principal: Principal) -> str:
 
 def _record_approval(session: Session, draft: Draft, actor: Actor, **data: Any) -> None:
     """An approval that is not (yet) a transition: audited, but the status stays."""
+    draft.shown_version = (draft.shown_version or 1) + 1
     session.flush()
     audit.record(
         session=session,
@@ -398,6 +415,10 @@ def _reason(error: Any) -> str:
 def _edit(session: Session, draft: Draft, content: dict[str, Any], actor: Actor) -> None:
     """Replace the content with a human's version; the AI's first version is kept apart."""
     payload = _validated(session, draft, content)
+    # A guide is cited only while the text still says what it took from it.
+    dropped = grounding.orphaned_citations(draft.content, payload, draft.sources or [])
+    if dropped:
+        payload["citations"] = [c for c in payload["citations"] if c not in dropped]
     if draft.original_content is None:
         draft.original_content = draft.content
         draft.original_text = draft.text
@@ -406,6 +427,17 @@ def _edit(session: Session, draft: Draft, content: dict[str, Any], actor: Actor)
     draft.content = payload
     draft.text = render_text(DraftKind(draft.kind), payload)
     draft.edited_by = actor.label
+    if dropped:
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="review.citations_dropped",
+            subject_type="draft",
+            subject_id=draft.id,
+            program_id=draft.program_id,
+            data={"citations": dropped, "reason": "the edit removed the text quoting them"},
+        )
 
 
 def diff(draft: Draft) -> str | None:

@@ -330,6 +330,7 @@ def _anonymise(participant: Participant) -> None:
     participant.underrepresented = None
     participant.consent_demographics = False
     participant.capacity = 0
+    participant.shared_fields = []
 
 
 def _replace_labels(session: Session, labels: set[str]) -> None:

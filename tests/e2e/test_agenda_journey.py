@@ -29,7 +29,11 @@ def test_the_mentee_sees_only_the_approved_agenda(site, sign_in) -> None:
         "Rehearse the guild talk from start to end\nAgree who reviews the slides"
     )
     screenshot(maya, "review-agenda")
+    review_url = maya.url
     maya.get_by_role("button", name="Save and approve").click()
+    # A decision returns the reviewer to their queue; the draft keeps its diff.
+    maya.get_by_text("Approved and delivered").wait_for()
+    maya.goto(review_url)
     maya.get_by_role("heading", name="The drafted original and the human version").wait_for()
     screenshot(maya, "review-agenda-diff")
 

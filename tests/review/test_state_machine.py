@@ -72,12 +72,15 @@ DOCUMENTED = {
     (S.approved, Action.withdraw): S.withdrawn,
 }
 TABLE_STATES = {state for (state, _) in DOCUMENTED} | set(DOCUMENTED.values())
-UNAPPROVED = {S.pending_review, S.rejected, S.changes_requested, S.withdrawn}
+# Not a decision: a newer draft of the same kind for the same subject supersedes an open
+# one when it is made (`drafting.superseding`), and nothing moves a draft out of it.
+OPEN = (S.pending_review, S.changes_requested)
+UNAPPROVED = {S.pending_review, S.rejected, S.changes_requested, S.withdrawn, S.superseded}
 
 
 def test_the_table_is_the_documented_one() -> None:
     assert TRANSITIONS == DOCUMENTED
-    assert set(S) - {S.failed} == TABLE_STATES
+    assert set(S) - {S.failed, S.superseded} == TABLE_STATES
 
 
 @dataclass
@@ -115,6 +118,8 @@ def predict(
         return Outcome(InvalidInput)
     if action == Action.request_changes and not note.strip():
         return Outcome(InvalidInput)  # a request for changes says what should change
+    if draft.status == S.superseded:
+        return Outcome(InvalidTransition)  # whatever version it names: review the newer one
     if (
         action == Action.approve
         and who in draft.approvals
@@ -214,6 +219,16 @@ class ReviewMachine(RuleBasedStateMachine):
     def request(self, kind: DraftKind) -> int:
         with self.world.services.sessions() as session:
             seq = last_seq(session)
+            # This example's drafts and any an earlier example left open.
+            replaced = set(
+                session.scalars(
+                    select(Draft.id).where(
+                        Draft.kind == kind.value,
+                        Draft.relationship_id == self.world.first,
+                        Draft.status.in_(OPEN),
+                    )
+                )
+            )
             draft = drafting.request_draft(
                 services=self.world.services,
                 session=session,
@@ -223,7 +238,12 @@ class ReviewMachine(RuleBasedStateMachine):
             )
             session.commit()
             assert draft.status == S.pending_review
-            assert review_events_since(session, seq) == []
+            events = review_events_since(session, seq)
+            assert [e.action for e in events] == ["review.supersede"] * len(replaced)
+            assert {int(e.subject_id) for e in events} == replaced
+            assert all(e.data["superseded_by"] == draft.id for e in events)
+            for replaced_id in replaced & set(self.tracked):
+                self.tracked[replaced_id].status = S.superseded
             self.tracked[draft.id] = Tracked(kind=kind, texts={draft.text})
             return draft.id
 
@@ -336,7 +356,7 @@ class ReviewMachine(RuleBasedStateMachine):
         with self.world.services.sessions() as session:
             for draft_id, tracked in self.tracked.items():
                 status = session.get(Draft, draft_id).status
-                assert status in TABLE_STATES
+                assert status in TABLE_STATES | {S.superseded}
                 assert status == tracked.status
 
     @invariant()

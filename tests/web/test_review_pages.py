@@ -189,8 +189,9 @@ class TestPrepareReviewApprove:
             assert f'href="/review/{draft_id}"' in queue.text
         assert "Sources cited" in queue.text and "maya@example.org" in queue.text
         agendas = maya.get("/review?kind=agenda")
-        assert f'href="/review/{drafts["agenda"]}"' in agendas.text
-        assert f'href="/review/{drafts["brief"]}"' not in agendas.text
+        # Each draft opens with the queue's filters, to come back to them after a decision.
+        assert f'href="/review/{drafts["agenda"]}?kind=agenda"' in agendas.text
+        assert f'href="/review/{drafts["brief"]}' not in agendas.text
         bogus = maya.get("/review?kind=poem")
         assert bogus.status_code == 422 and "Choose one of the kinds" in bogus.text
         # Mentors do not bulk-approve.
@@ -239,15 +240,20 @@ class TestDecisions:
             f"/review/{brief.id}",
             {"action": "request_changes", "version": brief.version, "note": "Shorter, please"},
         )
-        assert "Changes requested" in changes.text and "Shorter, please" in changes.text
-        assert "Draft it again" in changes.text and "Save and approve" not in changes.text
+        # Back on the queue, which the brief has left; its page says what happened.
+        assert (
+            "Changes requested" in changes.text and "Drafts waiting for your review" in changes.text
+        )
+        page = maya.get(f"/review/{brief.id}")
+        assert "Shorter, please" in page.text
+        assert "Draft it again" in page.text and "Save and approve" not in page.text
 
         agenda = draft_row(web, drafts["agenda"])
         rejected = maya.post(
             f"/review/{agenda.id}", {"action": "reject", "version": agenda.version}
         )
         assert rejected.status_code == 200 and "Rejected" in rejected.text
-        assert "nothing to decide" in rejected.text
+        assert "nothing to decide" in maya.get(f"/review/{agenda.id}").text
         final = draft_row(web, agenda.id)
         assert final.status == "rejected"
         late = maya.post(f"/review/{agenda.id}", {"action": "approve", "version": final.version})
