@@ -340,8 +340,8 @@ def _on_end(session: Session, event: AuditEvent, now: datetime) -> list[dict[str
             due_at=now,
         )
         for row in cancelled
+        # Every member has the entry in their calendar, whoever ended the relationship.
         for user_id in members
-        if user_id != event.actor_id
     ]
 
 

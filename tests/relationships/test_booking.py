@@ -224,3 +224,17 @@ class TestProposals:
         )
         assert ended.status_code == 200, ended.json()
         assert stored(world, proposal["id"])[0] == SessionStatus.cancelled
+
+
+class TestTheirData:
+    def test_each_members_copy_of_their_data_says_who_proposed(self, world: World) -> None:
+        proposal = propose(world, "maya", future(7))
+        act(world, "eli", proposal["id"], "accept")
+        copies = {
+            who: world.client.get("/api/v1/me/data", headers=world.headers(who)).json()
+            for who in ("maya", "eli")
+        }
+        for who, proposed in (("maya", True), ("eli", False)):
+            (entry,) = [s for s in copies[who]["sessions"] if s["id"] == proposal["id"]]
+            assert entry["proposed_by_you"] is proposed
+            assert entry["proposed_at"] is not None and entry["confirmed_at"] is not None
