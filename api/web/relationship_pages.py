@@ -550,7 +550,9 @@ def session_page(
         "marks": [
             (status.value, STATUS_LABELS[status])
             for status in (SessionStatus.held, SessionStatus.no_show, SessionStatus.cancelled)
+            # A proposed time is answered (or withdrawn) on the relationship page.
             if status in meetings.SESSION_TRANSITIONS[row.status]
+            and row.status != SessionStatus.proposed
         ],
         "waiting": drafts_waiting(session, view.principal, view.relationship.id),
         "kind_label": kind_label,

@@ -120,3 +120,18 @@ class TestAnswers:
         )
         assert "Withdrawn." in withdrawn.text
         assert status_of(web, second) == SessionStatus.cancelled
+
+
+class TestSessionPage:
+    def test_a_proposed_session_says_whose_answer_it_waits_for(
+        self, web: World, browser_for
+    ) -> None:
+        maya, eli = browser_for("maya"), browser_for("eli")
+        session_id = propose(web, maya)
+        url = f"/relationships/{web.first}/sessions/{session_id}"
+        mine = maya.get(url).text
+        assert "Proposed by you" in mine and "waiting for Eli Brooks" in mine
+        assert "Mark cancelled" not in mine, "withdrawn on the relationship page, not marked"
+        theirs = eli.get(url).text
+        assert "waiting for your answer" in theirs and f"#proposal-{session_id}" in theirs
+        assert ".ics" not in theirs, "no calendar entry before it is agreed"
