@@ -33,6 +33,7 @@ from companion.relationships.schemas import (
     Reflection,
     RelationshipPublic,
     SessionPublic,
+    SessionSuggestion,
     SessionUpdate,
     StatusChange,
 )
@@ -250,6 +251,34 @@ def update_session(
 ) -> SessionPublic:
     view = _session_view(session, session_id, user)
     row = meetings.update(
+        session=session, view=view, session_id=session_id, **body.model_dump(exclude_unset=True)
+    )
+    return meetings.session_payload(row, view, session=session, with_notes=True, gate=delivery)
+
+
+@router.post("/sessions/{session_id}/accept", response_model=SessionPublic, **MEMBERS_READ_MORE)
+def accept_session(session_id: int, session: SessionDep, user: CurrentUser) -> SessionPublic:
+    """A member the proposed time waits for accepts it; the session is confirmed."""
+    view = _session_view(session, session_id, user)
+    row = meetings.accept(session=session, view=view, session_id=session_id)
+    return meetings.session_payload(row, view, session=session, with_notes=True, gate=delivery)
+
+
+@router.post("/sessions/{session_id}/decline", response_model=SessionPublic, **MEMBERS_READ_MORE)
+def decline_session(session_id: int, session: SessionDep, user: CurrentUser) -> SessionPublic:
+    """A member the proposed time waits for declines it."""
+    view = _session_view(session, session_id, user)
+    row = meetings.decline(session=session, view=view, session_id=session_id)
+    return meetings.session_payload(row, view, session=session, with_notes=True, gate=delivery)
+
+
+@router.post("/sessions/{session_id}/suggest", response_model=SessionPublic, **MEMBERS_READ_MORE)
+def suggest_session_time(
+    session_id: int, body: SessionSuggestion, session: SessionDep, user: CurrentUser
+) -> SessionPublic:
+    """A member the proposed time waits for suggests another; it then waits for the others."""
+    view = _session_view(session, session_id, user)
+    row = meetings.suggest(
         session=session, view=view, session_id=session_id, **body.model_dump(exclude_unset=True)
     )
     return meetings.session_payload(row, view, session=session, with_notes=True, gate=delivery)

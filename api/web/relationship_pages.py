@@ -40,7 +40,13 @@ from companion.relationships.models import (
     SessionStatus,
 )
 from companion.relationships.scheduling import local_time
-from companion.relationships.schemas import ActionCreate, Booking, RelationshipPublic, SessionPublic
+from companion.relationships.schemas import (
+    ActionCreate,
+    Booking,
+    RelationshipPublic,
+    SessionPublic,
+    SessionSuggestion,
+)
 from companion.review import delivery, queue
 from companion.review.schemas import DraftReviewPublic
 from knowledge.chunking import HEADING_SEPARATOR
@@ -171,11 +177,20 @@ def relationship_page(
         (r for r in rows if r.status == SessionStatus.scheduled and r.ends_at >= now),
         key=lambda r: r.starts_at,
     )
-    past = [r for r in rows if r not in upcoming]
+    proposals = sorted(
+        (r for r in rows if r.status == SessionStatus.proposed), key=lambda r: r.starts_at
+    )
+    # A declined time never happened: it is not a past session.
+    past = [
+        r
+        for r in rows
+        if r not in upcoming and r.status not in (SessionStatus.proposed, SessionStatus.declined)
+    ]
     context: dict[str, Any] = {
         "detail": detail,
         "title": title_of(detail),
         "upcoming": upcoming,
+        "proposals": proposals,
         "past": past,
         "member": view.member is not None,
         "my_name": my_name(view),
@@ -402,8 +417,101 @@ def book_session(
             values=values,
         )
     ends_at = row.starts_at + timedelta(minutes=row.duration_minutes)
-    flash(request, f"Booked: {local_time(row.starts_at, ends_at, my_timezone(view))}.")
+    time = local_time(row.starts_at, ends_at, my_timezone(view))
+    if row.status == SessionStatus.proposed:
+        others = " and ".join(view.people[p].name for p in meetings.awaited(view, row))
+        flash(
+            request,
+            f"Proposed: {time}. {others} is asked to accept it or suggest another time; "
+            "you both get the calendar invitation once it is agreed.",
+        )
+        return redirect(f"/relationships/{relationship_id}#proposals")
+    flash(request, f"Booked: {time}.")
     return redirect(f"/relationships/{relationship_id}/sessions/{row.id}")
+
+
+ANSWERS = ("accept", "decline", "suggest", "withdraw")
+
+
+@router.post(
+    "/relationships/{relationship_id:int}/sessions/{session_id:int}/answer", response_model=None
+)
+def answer_proposal(
+    request: Request,
+    relationship_id: int,
+    session_id: int,
+    session: SessionDep,
+    user: WebUser,
+    form: Form,
+) -> HTMLResponse | RedirectResponse:
+    """Accept, decline or suggest another time for a proposed session, or withdraw one's own."""
+    view = _view(session, relationship_id, user)
+    meetings.get_session(session, view, session_id)
+    back = f"/relationships/{relationship_id}#proposals"
+    answer = str(form.get("answer", ""))
+    if answer == "accept":
+        return forms.act(
+            request,
+            session,
+            lambda: meetings.accept(session=session, view=view, session_id=session_id),
+            done="Accepted: the session is confirmed, and the calendar invitation is on its "
+            "way to you both.",
+            back=f"/relationships/{relationship_id}#book",
+        )
+    if answer == "decline":
+        return forms.act(
+            request,
+            session,
+            lambda: meetings.decline(session=session, view=view, session_id=session_id),
+            done="Declined. They are told, and may propose another time.",
+            back=back,
+        )
+    if answer == "withdraw":
+        return forms.act(
+            request,
+            session,
+            lambda: meetings.update(
+                session=session,
+                view=view,
+                session_id=session_id,
+                status=SessionStatus.cancelled,
+            ),
+            done="Withdrawn. Nothing is left for the other member to answer.",
+            back=back,
+        )
+    if answer != "suggest":
+        flash(request, "Answer a proposed time with the buttons beside it.", "error")
+        return redirect(back)
+    field = f"suggest_{session_id}"
+    typed = forms.values_of(form, (field,))
+    names = {"starts_at": field, "*": field}
+    try:
+        suggestion = forms.parse(
+            SessionSuggestion,
+            {"starts_at": _starts_at({"other_time": typed[field], "when": ""}, my_timezone(view))},
+            names=names,
+            fallback=field,
+        )
+        forms.run(
+            session,
+            lambda: meetings.suggest(
+                session=session, view=view, session_id=session_id, **suggestion.model_dump()
+            ),
+            names=names,
+            known={field},
+            fallback=field,
+        )
+    except forms.Refused as refused:
+        return relationship_page(
+            request,
+            session,
+            view,
+            errors=refused.errors,
+            status_code=refused.status_code,
+            values=typed,
+        )
+    flash(request, "Suggested. It now waits for their answer.")
+    return redirect(back)
 
 
 ACTION_FIELDS = {"text": "action_text", "owner": "action_owner", "due_date": "action_due"}
@@ -499,7 +607,9 @@ def session_page(
         "marks": [
             (status.value, STATUS_LABELS[status])
             for status in (SessionStatus.held, SessionStatus.no_show, SessionStatus.cancelled)
+            # A proposed time is answered (or withdrawn) on the relationship page.
             if status in meetings.SESSION_TRANSITIONS[row.status]
+            and row.status != SessionStatus.proposed
         ],
         "waiting": drafts_waiting(session, view.principal, view.relationship.id),
         "kind_label": kind_label,

@@ -58,12 +58,47 @@ MODALITIES = {
     "chat": "Chat",
 }
 CHANGE_TEXT = {
-    "booked": "A mentoring session with {with_whom} has been booked. The calendar invitation "
-    "is attached: accept it to add the session to your calendar.",
+    "confirmed": "Your mentoring session with {with_whom} is confirmed: you have both agreed "
+    "the time. The calendar invitation is attached: accept it to add the session to your "
+    "calendar.",
+    "booked": "A coordinator has booked a mentoring session for you with {with_whom}. The "
+    "calendar invitation is attached: accept it to add the session to your calendar.",
     "moved": "Your mentoring session with {with_whom} has moved to a new time. The attached "
     "calendar update replaces the old entry.",
     "cancelled": "Your mentoring session with {with_whom} has been cancelled. The attached "
     "calendar update removes it from your calendar.",
+}
+
+
+# A proposed time and its answers: (subject, what happened, the link's words, its anchor).
+PROPOSAL_TEXT = {
+    "proposed": (
+        "{who} proposes a session: {when}",
+        "{who} proposes a mentoring session at this time. Accept it, or suggest another "
+        "time that suits you better. Nothing goes into your calendar until you accept.",
+        "Answer on the relationship page",
+        "proposals",
+    ),
+    "suggested": (
+        "{who} suggests another time: {when}",
+        "{who} cannot make the time you proposed and suggests this one instead. Accept it, "
+        "or suggest another. Nothing goes into your calendar until one of you accepts.",
+        "Answer on the relationship page",
+        "proposals",
+    ),
+    "declined": (
+        "{who} declined your proposed time: {when}",
+        "{who} declined the time you proposed. Propose another time: the relationship page "
+        "lists the times you are both free.",
+        "Propose another time",
+        "book",
+    ),
+    "withdrawn": (
+        "{who} withdrew the proposed time: {when}",
+        "{who} withdrew the time they proposed; there is nothing for you to answer.",
+        "Open the relationship",
+        "proposals",
+    ),
 }
 
 
@@ -279,6 +314,46 @@ def _session_change(
             ),
         ),
         calendar=calendar,
+    )
+
+
+def _session_proposal(
+    session: Session, notification: Notification, reader: Reader, settings: Settings
+) -> Content | None:
+    """A time proposed to the reader, or the answer to one they proposed: no calendar
+    invitation until it is confirmed."""
+    if not isinstance(reader, User):
+        return None  # a shared channel is told nothing of anyone's own
+    user = reader
+    row = session.get(MentoringSession, int(notification.context["session_id"]))
+    if row is None:
+        return None
+    change = notification.context["change"]
+    starts_at = datetime.fromisoformat(notification.context["starts_at"])
+    if change in ("proposed", "suggested") and (
+        row.status != SessionStatus.proposed or row.starts_at != starts_at
+    ):
+        return None  # answered, withdrawn or answered with another time since
+    relationship, people = _loaded(session, row.relationship_id)
+    me = _participant_of(session, relationship.id, user.id)
+    if me is None:
+        return None
+    zone = me.timezone or "UTC"
+    who = " & ".join(
+        people[m.participant_id].name for m in relationship.members if m.participant_id != me.id
+    )
+    subject, paragraph, link_text, anchor = PROPOSAL_TEXT[change]
+    ends_at = starts_at + timedelta(minutes=row.duration_minutes)
+    return _bare(
+        subject.format(who=who, when=_when(starts_at, zone)),
+        Section(
+            paragraphs=(paragraph.format(who=who),),
+            facts=(
+                ("When", local_time(starts_at, ends_at, zone)),
+                ("How", MODALITIES.get(row.modality.value, row.modality.value)),
+            ),
+            link=(link_text, url(settings, f"/relationships/{relationship.id}#{anchor}")),
+        ),
     )
 
 
@@ -548,6 +623,8 @@ def _community_question(
 
 _BUILDERS: dict[Kind, Callable[[Session, Notification, Reader, Settings], Content | None]] = {
     Kind.match_approved: _match,
+    Kind.session_proposed: _session_proposal,
+    Kind.session_confirmed: _session_change,
     Kind.session_changes: _session_change,
     Kind.session_reminder: _reminder,
     Kind.thread_messages: _messages,

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -78,6 +78,9 @@ ACTIONS = (
     "matching.proposal_approved",
     "relationships.circle_formed",
     "sessions.booked",
+    "sessions.proposed",
+    "sessions.confirmed",
+    "sessions.declined",
     "sessions.updated",
     "threads.message_posted",
     "goals.created",
@@ -239,40 +242,56 @@ def _on_match(session: Session, event: AuditEvent, now: datetime) -> list[dict[s
 
 
 def _on_session(session: Session, event: AuditEvent, now: datetime) -> list[dict[str, Any]]:
+    """A proposal goes to the members it waits for, its answer back to the others; a
+    confirmed session, and each later change of it, goes to every member, since each
+    of them has the calendar entry to update."""
     row = session.get(MentoringSession, int(event.subject_id))
     if row is None:
         return []
     members = _members(session, row.relationship_id)
-    rows: list[dict[str, Any]] = []
+    others = [user_id for user_id in members if user_id != event.actor_id]
     status = event.data.get("status") or {}
-    change = None
-    if event.action == "sessions.booked":
-        change = "booked"
-    elif status.get("to") == SessionStatus.cancelled.value:
-        change = "cancelled"
-    elif "starts_at" in event.data:
-        change = "moved"
-    if change is not None:
+    starts_at = event.data.get("starts_at") or row.starts_at.isoformat()
+
+    def tell(kind: Kind, change: str, user_ids: list[int]) -> list[dict[str, Any]]:
         context = {
             "session_id": row.id,
             "change": change,
-            "starts_at": event.data.get("starts_at") or row.starts_at.isoformat(),
+            "starts_at": starts_at,
             "sequence": int(event.data.get("sequence", row.sequence)),
             "by": event.actor_label,
         }
-        rows.extend(
+        return [
             _row(
-                f"{Kind.session_changes}:{event.seq}:{user_id}",
-                Kind.session_changes,
+                f"{kind}:{event.seq}:{user_id}",
+                kind,
                 user_id=user_id,
                 program_id=event.program_id,
                 relationship_id=row.relationship_id,
                 context=context,
                 due_at=now,
             )
-            for user_id in members
-            if user_id != event.actor_id  # the person who made the change knows
-        )
+            for user_id in user_ids
+        ]
+
+    rows: list[dict[str, Any]] = []
+    if event.action == "sessions.proposed":
+        change = "suggested" if "instead_of" in event.data else "proposed"
+        rows.extend(tell(Kind.session_proposed, change, others))
+    elif event.action == "sessions.declined":
+        rows.extend(tell(Kind.session_proposed, "declined", others))
+    elif event.action == "sessions.confirmed":
+        rows.extend(tell(Kind.session_confirmed, "confirmed", list(members)))
+    elif event.action == "sessions.booked":
+        # A coordinator's booking; a session recorded after it happened is news to nobody.
+        if datetime.fromisoformat(starts_at) > event.occurred_at:
+            rows.extend(tell(Kind.session_confirmed, "booked", list(members)))
+    elif status.get("from") == SessionStatus.proposed.value:
+        rows.extend(tell(Kind.session_proposed, "withdrawn", others))
+    elif status.get("to") == SessionStatus.cancelled.value:
+        rows.extend(tell(Kind.session_changes, "cancelled", list(members)))
+    elif "starts_at" in event.data:
+        rows.extend(tell(Kind.session_changes, "moved", list(members)))
     if status.get("to") == SessionStatus.held.value:
         rows.extend(
             _row(
@@ -299,6 +318,8 @@ def _on_end(session: Session, event: AuditEvent, now: datetime) -> list[dict[str
             MentoringSession.relationship_id == relationship_id,
             MentoringSession.status == SessionStatus.cancelled,
             MentoringSession.starts_at > event.occurred_at,
+            # A time still waiting for an answer was never in anyone's calendar.
+            or_(MentoringSession.confirmed_at.is_not(None), MentoringSession.proposed_at.is_(None)),
         )
     ).all()
     members = _members(session, relationship_id)
@@ -319,8 +340,8 @@ def _on_end(session: Session, event: AuditEvent, now: datetime) -> list[dict[str
             due_at=now,
         )
         for row in cancelled
+        # Every member has the entry in their calendar, whoever ended the relationship.
         for user_id in members
-        if user_id != event.actor_id
     ]
 
 
@@ -414,6 +435,9 @@ _HANDLERS: dict[str, Callable[[Session, AuditEvent, datetime], list[dict[str, An
     "matching.proposal_approved": _on_match,
     "relationships.circle_formed": _on_match,
     "sessions.booked": _on_session,
+    "sessions.proposed": _on_session,
+    "sessions.confirmed": _on_session,
+    "sessions.declined": _on_session,
     "sessions.updated": _on_session,
     "threads.message_posted": _on_message,
     "goals.created": _on_goal,
@@ -448,6 +472,9 @@ def _reminders(session: Session, now: datetime) -> list[dict[str, Any]]:
     members = policy.members_of_many(session, sorted({r.id for _row, r in upcoming}))
     rows: list[dict[str, Any]] = []
     for row, relationship in upcoming:
+        if row.confirmed_at is not None and row.starts_at - row.confirmed_at < REMINDER_AHEAD:
+            # Confirmed or moved less than a day ahead: that email was the reminder.
+            continue
         # A moved session is a new occurrence, with a reminder of its own.
         when = row.starts_at.astimezone(UTC).strftime("%Y%m%dT%H%M")
         rows.extend(

@@ -21,6 +21,8 @@ class Kind(enum.StrEnum):
     """What a person may choose to hear about, each on its own."""
 
     match_approved = "match_approved"
+    session_proposed = "session_proposed"
+    session_confirmed = "session_confirmed"
     session_changes = "session_changes"
     session_reminder = "session_reminder"
     thread_messages = "thread_messages"

@@ -22,6 +22,8 @@ from companion.notifications.schemas import KindPreference, PreferencesPublic
 
 DEFAULTS: dict[Kind, Delivery] = {
     Kind.match_approved: Delivery.immediately,
+    Kind.session_proposed: Delivery.immediately,
+    Kind.session_confirmed: Delivery.immediately,
     Kind.session_changes: Delivery.immediately,
     Kind.session_reminder: Delivery.immediately,
     Kind.thread_messages: Delivery.digest,
@@ -36,7 +38,9 @@ DEFAULTS: dict[Kind, Delivery] = {
 # What each kind is, in the words the settings page and the emails use.
 LABELS: dict[Kind, str] = {
     Kind.match_approved: "A match is approved for you",
-    Kind.session_changes: "A session is booked, moved or cancelled (with the calendar update)",
+    Kind.session_proposed: "A session time is proposed to you, or your proposal is answered",
+    Kind.session_confirmed: "A session is confirmed (with the calendar invitation)",
+    Kind.session_changes: "A confirmed session is moved or cancelled (with the calendar update)",
     Kind.session_reminder: "A reminder the day before a session, with its agenda",
     Kind.thread_messages: "New messages in your relationship threads",
     Kind.feedback_due: "Feedback is due after a session",
@@ -49,7 +53,9 @@ LABELS: dict[Kind, str] = {
 # The same, short, for "Stop emails about …" under each email.
 TOPICS: dict[Kind, str] = {
     Kind.match_approved: "approved matches",
-    Kind.session_changes: "sessions booked, moved or cancelled",
+    Kind.session_proposed: "proposed session times",
+    Kind.session_confirmed: "confirmed sessions",
+    Kind.session_changes: "sessions moved or cancelled",
     Kind.session_reminder: "session reminders",
     Kind.thread_messages: "new thread messages",
     Kind.feedback_due: "feedback due",

@@ -63,6 +63,15 @@ class View:
             raise PermissionDenied(f"{what} are private to the members of the relationship.")
         return self.member
 
+    def require_member_to_answer(self) -> RelationshipMember:
+        """Proposed times are agreed between the members; a coordinator sees them only."""
+        if self.member is None:
+            raise PermissionDenied(
+                "Only the members of the relationship propose, accept, decline or suggest "
+                "session times."
+            )
+        return self.member
+
     def require_member_or_coordinator(self) -> None:
         if self.member is None and not self.coordinator:
             raise PermissionDenied("Only members or a coordinator of the program may do this.")

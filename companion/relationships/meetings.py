@@ -53,6 +53,10 @@ UID_DOMAIN = "mentoring-companion"
 # Which attendance a scheduled session may be marked with; a marked one is final
 # apart from correcting held <-> no_show.
 SESSION_TRANSITIONS = {
+    # A proposal is answered with accept, decline or suggest; whoever proposed it may
+    # withdraw it (cancelled).
+    SessionStatus.proposed: {SessionStatus.cancelled},
+    SessionStatus.declined: set(),
     SessionStatus.scheduled: {SessionStatus.held, SessionStatus.cancelled, SessionStatus.no_show},
     SessionStatus.held: {SessionStatus.no_show},
     SessionStatus.no_show: {SessionStatus.held},
@@ -141,6 +145,48 @@ def proposed_times(
     return proposal, earliest, cadence
 
 
+def _check_time(*, starts_at: datetime, now: datetime, field: str = "starts_at") -> datetime:
+    starts_at = _aware(starts_at, field)
+    if starts_at < now - BOOK_PAST_LIMIT:
+        raise _invalid(field, "more than 30 days ago; record only recent sessions")
+    if starts_at > now + BOOK_AHEAD_LIMIT:
+        raise _invalid(field, "more than a year ahead")
+    return starts_at
+
+
+def _check_minutes(minutes: int) -> int:
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise _invalid("duration_minutes", f"between {MIN_MINUTES} and {MAX_MINUTES} minutes")
+    return minutes
+
+
+def _require_free(
+    session: Session,
+    relationship_id: int,
+    starts_at: datetime,
+    minutes: int,
+    *,
+    besides: int | None = None,
+) -> None:
+    """No other booked or proposed session of the relationship overlaps this time."""
+    ends_at = starts_at + timedelta(minutes=minutes)
+    query = select(MentoringSession).where(
+        MentoringSession.relationship_id == relationship_id,
+        MentoringSession.status.in_([SessionStatus.scheduled, SessionStatus.proposed]),
+        MentoringSession.starts_at < ends_at,
+        MentoringSession.starts_at > starts_at - timedelta(minutes=MAX_MINUTES),
+    )
+    if besides is not None:
+        query = query.where(MentoringSession.id != besides)
+    for other in session.scalars(query):
+        if other.starts_at + timedelta(minutes=other.duration_minutes) > starts_at:
+            what = "proposed" if other.status == SessionStatus.proposed else "booked"
+            raise Conflict(
+                f"Session {other.id} is already {what} at {other.starts_at:%Y-%m-%d %H:%M} UTC "
+                "and overlaps this time; move or cancel it first."
+            )
+
+
 def book(
     *,
     session: Session,
@@ -150,7 +196,11 @@ def book(
     modality: Modality = Modality.video,
     now: datetime | None = None,
 ) -> MentoringSession:
-    """A member books a session; it may not overlap another session of the relationship."""
+    """A member proposes a time, which waits for the other member's answer; a coordinator
+    books one outright, and a session that has already started is recorded as it was.
+
+    It may not overlap another booked or proposed session of the relationship.
+    """
     view.require_member_or_coordinator()
     relationship = view.relationship
     if relationship.status != RelationshipStatus.active:
@@ -158,44 +208,162 @@ def book(
             f"Sessions are booked in active relationships; this one is {relationship.status.value}."
         )
     now = now or utcnow()
-    starts_at = _aware(starts_at, "starts_at")
-    if starts_at < now - BOOK_PAST_LIMIT:
-        raise _invalid("starts_at", "more than 30 days ago; record only recent sessions")
-    if starts_at > now + BOOK_AHEAD_LIMIT:
-        raise _invalid("starts_at", "more than a year ahead")
-    minutes = duration_minutes or view.program.session_minutes
-    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
-        raise _invalid("duration_minutes", f"between {MIN_MINUTES} and {MAX_MINUTES} minutes")
-    ends_at = starts_at + timedelta(minutes=minutes)
-    for other in session.scalars(
-        select(MentoringSession).where(
-            MentoringSession.relationship_id == relationship.id,
-            MentoringSession.status == SessionStatus.scheduled,
-            MentoringSession.starts_at < ends_at,
-            MentoringSession.starts_at > starts_at - timedelta(minutes=MAX_MINUTES),
-        )
-    ):
-        if other.starts_at + timedelta(minutes=other.duration_minutes) > starts_at:
-            raise Conflict(
-                f"Session {other.id} is already booked at {other.starts_at:%Y-%m-%d %H:%M} UTC "
-                "and overlaps this time; move or cancel it first."
-            )
+    starts_at = _check_time(starts_at=starts_at, now=now)
+    minutes = _check_minutes(duration_minutes or view.program.session_minutes)
+    _require_free(session, relationship.id, starts_at, minutes)
+    proposing = view.member is not None and starts_at > now
     row = MentoringSession(
         relationship_id=relationship.id,
         starts_at=starts_at,
         duration_minutes=minutes,
         modality=modality,
+        status=SessionStatus.proposed if proposing else SessionStatus.scheduled,
+        proposed_by_id=view.member.participant_id if proposing and view.member else None,
+        proposed_at=now if proposing else None,
+        confirmed_at=None if proposing else now,
         created_by=view.actor.label,
     )
     session.add(row)
     session.flush()
+    if proposing:
+        record(
+            view,
+            view.actor,
+            "sessions.proposed",
+            row,
+            starts_at=starts_at.isoformat(),
+            sequence=row.sequence,
+            proposed_by=row.proposed_by_id,
+        )
+    else:
+        record(
+            view,
+            view.actor,
+            "sessions.booked",
+            row,
+            starts_at=starts_at.isoformat(),
+            sequence=row.sequence,
+        )
+    return row
+
+
+# --- answering a proposed time ---------------------------------------------------------
+
+
+def awaited(view: View, row: MentoringSession) -> list[int]:
+    """The participant ids whose answer a proposed time waits for: every other member."""
+    if row.status != SessionStatus.proposed:
+        return []
+    return [
+        m.participant_id
+        for m in view.relationship.members
+        if m.participant_id != row.proposed_by_id
+    ]
+
+
+def _proposal_to_answer(
+    session: Session, view: View, session_id: int, now: datetime
+) -> MentoringSession:
+    """The proposed session the viewer, a member it waits for, may answer now."""
+    row = get_session(session, view, session_id)
+    member = view.require_member_to_answer()
+    if row.status != SessionStatus.proposed:
+        raise Conflict(f"This session is not waiting for an answer; it is {row.status.value}.")
+    if member.participant_id not in awaited(view, row):
+        names = " and ".join(view.people[p].name for p in awaited(view, row))
+        raise Conflict(
+            f"You proposed this time; it waits for {names or 'the other member'} to answer. "
+            "Withdraw it if it no longer suits you."
+        )
+    if view.relationship.status != RelationshipStatus.active:
+        raise Conflict(
+            "Sessions are booked in active relationships; this one is "
+            f"{view.relationship.status.value}."
+        )
+    return row
+
+
+def accept(
+    *, session: Session, view: View, session_id: int, now: datetime | None = None
+) -> MentoringSession:
+    """A member the proposal waits for accepts it: the session is confirmed for everyone."""
+    now = now or utcnow()
+    row = _proposal_to_answer(session, view, session_id, now)
+    if row.starts_at <= now:
+        raise Conflict("The proposed time has passed; suggest another time instead.")
+    _require_free(session, row.relationship_id, row.starts_at, row.duration_minutes, besides=row.id)
+    row.status = SessionStatus.scheduled
+    row.confirmed_at = now
+    row.sequence += 1
+    session.flush()
     record(
         view,
         view.actor,
-        "sessions.booked",
+        "sessions.confirmed",
+        row,
+        starts_at=row.starts_at.isoformat(),
+        sequence=row.sequence,
+        proposed_by=row.proposed_by_id,
+    )
+    return row
+
+
+def decline(
+    *, session: Session, view: View, session_id: int, now: datetime | None = None
+) -> MentoringSession:
+    """A member the proposal waits for declines it; whoever proposed it may propose again."""
+    now = now or utcnow()
+    row = _proposal_to_answer(session, view, session_id, now)
+    row.status = SessionStatus.declined
+    row.sequence += 1
+    session.flush()
+    record(
+        view,
+        view.actor,
+        "sessions.declined",
+        row,
+        starts_at=row.starts_at.isoformat(),
+        sequence=row.sequence,
+        proposed_by=row.proposed_by_id,
+    )
+    return row
+
+
+def suggest(
+    *,
+    session: Session,
+    view: View,
+    session_id: int,
+    starts_at: datetime,
+    duration_minutes: int | None = None,
+    now: datetime | None = None,
+) -> MentoringSession:
+    """A member the proposal waits for suggests another time, which in turn waits for the
+    others (the member who proposed first among them)."""
+    now = now or utcnow()
+    row = _proposal_to_answer(session, view, session_id, now)
+    starts_at = _check_time(starts_at=starts_at, now=now)
+    if starts_at <= now:
+        raise _invalid("starts_at", "suggest a time in the future")
+    minutes = _check_minutes(duration_minutes or row.duration_minutes)
+    _require_free(session, row.relationship_id, starts_at, minutes, besides=row.id)
+    previous = row.starts_at
+    member = view.require_member_to_answer()
+    row.starts_at = starts_at
+    row.duration_minutes = minutes
+    row.proposed_by_id = member.participant_id
+    row.proposed_at = now
+    row.sequence += 1
+    session.flush()
+    record(
+        view,
+        view.actor,
+        "sessions.proposed",
         row,
         starts_at=starts_at.isoformat(),
         sequence=row.sequence,
+        proposed_by=row.proposed_by_id,
+        instead_of=previous.isoformat(),
     )
     return row
 
@@ -242,6 +410,9 @@ def update(
     view.require_member_or_coordinator()
     row = get_session(session, view, session_id)
     now = now or utcnow()
+    moving = starts_at is not None or duration_minutes is not None
+    if row.status == SessionStatus.proposed and (moving or status is not None):
+        _require_proposer(view, row, moving=moving)
     changed: dict[str, Any] = {}
     if shared_notes is not None:
         view.require_member("Session notes")
@@ -257,6 +428,8 @@ def update(
             if starts_at < now:
                 raise _invalid("starts_at", "move a session to a time in the future")
             row.starts_at = starts_at
+            # The new time is agreed now; its notice stands in for a reminder within a day.
+            row.confirmed_at = now
             changed["starts_at"] = starts_at.isoformat()
         if duration_minutes is not None:
             if not MIN_MINUTES <= duration_minutes <= MAX_MINUTES:
@@ -283,12 +456,34 @@ def update(
     return row
 
 
+def _require_proposer(view: View, row: MentoringSession, *, moving: bool) -> None:
+    """A proposed time is the members' own business: only they act on it, the one who
+    proposed it withdraws it, and the others answer it rather than move it."""
+    member = view.require_member_to_answer()
+    if moving:
+        raise Conflict(
+            "A proposed time is not moved: the member it waits for accepts it or suggests "
+            "another time, and whoever proposed it may withdraw it and propose again."
+        )
+    if member.participant_id != row.proposed_by_id:
+        raise Conflict(
+            "This time waits for your answer: accept it, decline it or suggest another time."
+        )
+
+
 def session_payload(
     row: MentoringSession, view: View, *, session: Session, with_notes: bool, gate: AgendaGate
 ) -> SessionPublic:
     """One session as the viewer sees it, with its agenda if they receive it."""
     agendas = gate.agendas_for(session=session, principal=view.principal, session_ids=[row.id])
     return _payload(row, view, session=session, with_notes=with_notes, agenda=agendas.get(row.id))
+
+
+def _name_of(view: View, participant_id: int | None) -> str | None:
+    if participant_id is None:
+        return None
+    person = view.people.get(participant_id)
+    return person.name if person is not None else "A former member"
 
 
 def _payload(
@@ -315,6 +510,11 @@ def _payload(
         },
         # Through the delivery gate: the approved agenda, for its recipients only.
         "agenda": agenda,
+        "proposed_by": _name_of(view, row.proposed_by_id),
+        "proposed_at": row.proposed_at,
+        "confirmed_at": row.confirmed_at,
+        "awaiting": [view.people[p].name for p in awaited(view, row)],
+        "awaiting_me": view.member is not None and view.member.participant_id in awaited(view, row),
     }
     if with_notes and view.member is not None:
         data["shared_notes"] = row.shared_notes
@@ -473,7 +673,12 @@ def _event(
     names = [people[m.participant_id].name for m in relationship.members]
     title = relationship.name or " & ".join(names)
     modality = row.modality.value.replace("_", " ")
-    status = "CANCELLED" if row.status == SessionStatus.cancelled else "CONFIRMED"
+    # A proposed time holds its place as tentative until it is accepted.
+    status = {
+        SessionStatus.cancelled: "CANCELLED",
+        SessionStatus.declined: "CANCELLED",
+        SessionStatus.proposed: "TENTATIVE",
+    }.get(row.status, "CONFIRMED")
     return CalendarEvent(
         uid=f"session-{row.id}@{UID_DOMAIN}",
         starts_at=row.starts_at,

@@ -51,6 +51,11 @@ class Modality(enum.StrEnum):
 
 
 class SessionStatus(enum.StrEnum):
+    # A time one member proposed, waiting for another member to accept, decline or
+    # suggest another; `scheduled` is a confirmed session (both sides agreed, or a
+    # coordinator booked it).
+    proposed = "proposed"
+    declined = "declined"
     scheduled = "scheduled"
     held = "held"
     cancelled = "cancelled"
@@ -173,6 +178,15 @@ class MentoringSession(Base):
     feedback_questions: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
     # Bumped on every change of time or status, for calendar clients (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
+    # Who proposed the time it has now (a member), and when; None for a session a
+    # coordinator booked or one recorded after it happened.
+    proposed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the time it has now was agreed: accepted, booked by a coordinator, or moved.
+    # None for sessions booked before proposals existed.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

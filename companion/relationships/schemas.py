@@ -93,6 +93,13 @@ class Booking(Strict):
     modality: Modality = Modality.video
 
 
+class SessionSuggestion(Strict):
+    """Another time for a proposed session, which then waits for the other member."""
+
+    starts_at: datetime = Field(description="With an offset, e.g. 2026-03-03T08:00:00Z.")
+    duration_minutes: int | None = Field(default=None, ge=10, le=240)
+
+
 class SessionUpdate(Strict):
     status: SessionStatus | None = None
     starts_at: datetime | None = None
@@ -277,6 +284,18 @@ class SessionPublic(BaseModel):
     agenda: DeliveredAgendaPublic | None = Field(
         description="The approved agenda, for its recipients only."
     )
+    proposed_by: str | None = Field(
+        description="The member who proposed the time it has now; null if a coordinator "
+        "booked it or it was recorded after it happened."
+    )
+    proposed_at: datetime | None
+    confirmed_at: datetime | None = Field(
+        description="When the time it has now was agreed; null while it is proposed."
+    )
+    awaiting: list[str] = Field(
+        description="While proposed: the members whose answer it waits for (any one of them)."
+    )
+    awaiting_me: bool = Field(description="Whether it waits for your answer.")
     shared_notes: str | None = Field(default=None, description="Members only.")
     my_private_note: str | None = Field(default=None, description="Your own; nobody else's.")
     action_items: list[ActionItemPublic] | None = Field(default=None, description="Members only.")

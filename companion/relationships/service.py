@@ -483,7 +483,8 @@ def end(
     for upcoming in session.scalars(
         select(MentoringSession).where(
             MentoringSession.relationship_id == relationship.id,
-            MentoringSession.status == SessionStatus.scheduled,
+            # Times still waiting for an answer go with the confirmed ones.
+            MentoringSession.status.in_([SessionStatus.scheduled, SessionStatus.proposed]),
             MentoringSession.starts_at > now,
         )
     ):

@@ -116,6 +116,9 @@ def personal_data(*, session: Session, principal: Principal, user_id: int) -> Pe
                 modality=s.modality.value,
                 status=s.status.value,
                 shared_notes=s.shared_notes,
+                proposed_by_you=s.proposed_by_id in pids,
+                proposed_at=s.proposed_at,
+                confirmed_at=s.confirmed_at,
             )
             for s in session.scalars(
                 select(MentoringSession)

@@ -57,6 +57,9 @@ class SessionData(BaseModel):
     modality: str
     status: str
     shared_notes: str
+    proposed_by_you: bool = False  # whether you proposed the time it has (or had)
+    proposed_at: datetime | None = None
+    confirmed_at: datetime | None = None
 
 
 class NoteData(BaseModel):

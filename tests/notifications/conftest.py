@@ -16,6 +16,7 @@ from sqlalchemy import select
 from companion.accounts.models import User
 from companion.notifications import job
 from companion.notifications.models import Notification
+from companion.relationships.models import MentoringSession
 from companion.review import outbox
 from companion.settings import Settings
 from tests.helpers import free_port
@@ -119,3 +120,31 @@ def calendar_of(message: EmailMessage) -> Calendar | None:
 
 def later(hours: float) -> datetime:
     return datetime.now(UTC) + timedelta(hours=hours)
+
+
+def book_confirmed(
+    post: Post,
+    starts_at: datetime,
+    *,
+    proposer: str = "maya",
+    answerer: str = "eli",
+    agreed_ago: timedelta | None = None,
+) -> int:
+    """A session of the first pair one member proposes and the other accepts; with
+    `agreed_ago`, as if they had agreed that long ago (a reminder is then still due)."""
+    client, pair = post.world.client, post.world
+    proposed = client.post(
+        f"/api/v1/relationships/{pair.first}/sessions",
+        headers=pair.headers(proposer),
+        json={"starts_at": starts_at.isoformat()},
+    )
+    assert proposed.status_code == 201, proposed.json()
+    session_id = proposed.json()["id"]
+    accepted = client.post(f"/api/v1/sessions/{session_id}/accept", headers=pair.headers(answerer))
+    assert accepted.status_code == 200, accepted.json()
+    if agreed_ago is not None:
+        with pair.services.sessions() as session:
+            row = session.get_one(MentoringSession, session_id)
+            row.confirmed_at = datetime.now(UTC) - agreed_ago
+            session.commit()
+    return session_id

@@ -268,7 +268,7 @@ class TestNobodyElse:
         assert post.take() == {}
 
     def test_a_turned_off_kind_is_not_sent(self, post: Post) -> None:
-        choose(post, "eli", session_changes="off")
+        choose(post, "eli", session_proposed="off")
         response = post.world.client.post(
             f"/api/v1/relationships/{post.world.first}/sessions",
             headers=post.world.headers("maya"),

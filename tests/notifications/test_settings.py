@@ -204,7 +204,7 @@ class TestUnsubscribe:
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         assert answer.status_code == 200
-        assert chosen(post.world, "eli@example.org") == {"session_changes": "off"}
+        assert chosen(post.world, "eli@example.org") == {"session_proposed": "off"}
         with post.world.services.sessions() as session:
             assert (
                 session.scalar(

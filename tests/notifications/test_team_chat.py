@@ -115,11 +115,11 @@ class TestRacingRuns:
         assert errors == []
         with post.world.services.sessions() as session:
             queued = session.scalar(select(func.count()).select_from(OutboxMessage))
-        # Three bookings told to Eli, three reminders to each of the two members.
-        assert queued == 3 + 3 * 2
+        # Three confirmations and three reminders, each to the two members.
+        assert queued == 3 * 2 + 3 * 2
         post.run()
         mail = post.take()
-        assert len(mail["eli@example.org"]) == 6 and len(mail["maya@example.org"]) == 3
+        assert len(mail["eli@example.org"]) == 6 and len(mail["maya@example.org"]) == 6
 
     def test_a_notice_already_recorded_is_not_recorded_again(self, post: Post) -> None:
         row = job._row(

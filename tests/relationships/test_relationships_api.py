@@ -42,7 +42,16 @@ def book(world: World, who: str, starts_at: datetime, relationship: int | None =
         json={"starts_at": starts_at.isoformat()},
     )
     assert response.status_code == 201, response.json()
+    if response.json()["status"] == "proposed":
+        # A member's time waits for the other member; here they agree at once.
+        response = world.client.post(
+            f"/api/v1/sessions/{response.json()['id']}/accept", headers=world.headers(PARTNER[who])
+        )
+        assert response.status_code == 200, response.json()
     return response.json()
+
+
+PARTNER = {"maya": "eli", "eli": "maya", "nora": "omar", "omar": "nora"}
 
 
 def past_session(world: World, days_ago: int, status: SessionStatus, rid: int | None = None):
@@ -335,7 +344,8 @@ class TestCalendars:
             json={"status": "cancelled"},
         )
         [event] = icalendar.Calendar.from_ical(world.client.get(path).content).walk("VEVENT")
-        assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1
+        # Proposed (0), accepted (1), cancelled (2).
+        assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 2
         world.client.post("/api/v1/me/calendar-feed", headers=world.headers("eli"))
         assert world.client.get(path).status_code == 404
 

@@ -89,6 +89,11 @@ def set_up(world: World) -> Setup:
     session_id = created(
         world, "maya", f"{relationship}/sessions", {"starts_at": starts.isoformat()}
     )["id"]
+    # Maya's time waits for Eli; he accepts, so the session is booked.
+    accepted = world.client.post(
+        f"/api/v1/sessions/{session_id}/accept", headers=world.headers("eli")
+    )
+    assert accepted.status_code == 200, accepted.json()
 
     edited = ask(world, "maya", kind="agenda", relationship_id=world.first)
     original_content = edited["content"]

@@ -404,6 +404,11 @@ def test_the_review_workflow_keeps_its_promises(world: World) -> None:
     )
     assert booked.status_code == 201, booked.json()
     session_id = booked.json()["id"]
+    # Maya's time waits for Eli; he accepts, so the session is booked.
+    accepted = world.client.post(
+        f"/api/v1/sessions/{session_id}/accept", headers=world.headers("eli")
+    )
+    assert accepted.status_code == 200, accepted.json()
     run_state_machine_as_test(
         lambda: ReviewMachine(world, session_id),
         settings=settings(max_examples=25, stateful_step_count=15, deadline=None),

@@ -36,7 +36,13 @@ def book(world: World, days: int = 3) -> int:
         json={"starts_at": starts.isoformat()},
     )
     assert response.status_code == 201
-    return response.json()["id"]
+    session_id = response.json()["id"]
+    # Maya's time waits for Eli; he accepts, so the session is booked.
+    accepted = world.client.post(
+        f"/api/v1/sessions/{session_id}/accept", headers=world.headers("eli")
+    )
+    assert accepted.status_code == 200, accepted.json()
+    return session_id
 
 
 def session_view(world: World, who: str, session_id: int) -> dict:

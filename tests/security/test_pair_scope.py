@@ -60,6 +60,9 @@ BODIES = {
     ("POST", "/api/v1/relationships/{relationship_id}/sessions"): {
         "starts_at": (datetime.now(UTC) + timedelta(days=9)).isoformat()
     },
+    ("POST", "/api/v1/sessions/{session_id}/suggest"): {
+        "starts_at": (datetime.now(UTC) + timedelta(days=10)).isoformat()
+    },
     ("PATCH", "/api/v1/sessions/{session_id}"): {"shared_notes": "overwritten"},
     ("PUT", "/api/v1/sessions/{session_id}/private-note"): {"text": "mine now"},
     ("POST", "/api/v1/relationships/{relationship_id}/action-items"): {
@@ -110,6 +113,7 @@ FORM = {
     "expectations": "x",
     "starts_at": "2030-01-01T10:00",
     "owner": "E1",
+    "answer": "accept",
 }
 
 

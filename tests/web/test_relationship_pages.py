@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from markupsafe import escape
+from sqlalchemy import select
 
 from companion.relationships.models import MentoringSession, SessionStatus
 from tests.relationships.conftest import World
@@ -57,9 +58,10 @@ class TestBooking:
         assert "No sessions yet — propose times below" in page.text
         assert "both free for 45 minutes" in page.text
         first = re.search(r'name="when" value="([^"]+)"', page.text).group(1)
-        booked = eli.post(f"/relationships/{web.first}/sessions", {"when": first})
-        assert booked.status_code == 200 and "Booked:" in booked.text
-        assert "America/New_York" in booked.text and "Prepare this session" not in booked.text
+        proposed = eli.post(f"/relationships/{web.first}/sessions", {"when": first})
+        assert proposed.status_code == 200 and "Proposed:" in proposed.text
+        assert "Maya Berg is asked to accept it" in proposed.text
+        assert "America/New_York" in proposed.text and "Prepare this session" not in proposed.text
 
         typed = (datetime.now(ZoneInfo("America/New_York")) + timedelta(days=40)).replace(
             hour=9, minute=30, second=0, microsecond=0
@@ -70,9 +72,12 @@ class TestBooking:
             follow_redirects=False,
         )
         assert again.status_code == 303
+        assert again.headers["location"] == f"/relationships/{web.first}#proposals"
         with web.services.sessions() as db:
-            row = db.get(MentoringSession, int(again.headers["location"].rsplit("/", 1)[1]))
-            assert row.starts_at == typed.astimezone(UTC) and row.modality == "phone"
+            row = db.scalars(
+                select(MentoringSession).where(MentoringSession.starts_at == typed.astimezone(UTC))
+            ).one()
+            assert row.modality == "phone" and row.status == SessionStatus.proposed
 
     def test_refusals_are_shown_next_to_the_booking_form(self, web: World, browser_for) -> None:
         maya = browser_for("maya")
@@ -90,7 +95,7 @@ class TestBooking:
         maya.post(f"/relationships/{web.first}/sessions", {"when": first})
         overlap = maya.post(f"/relationships/{web.first}/sessions", {"when": first})
         assert overlap.status_code == 409 and 'id="e-when"' in overlap.text
-        assert "already booked" in overlap.text
+        assert "already proposed" in overlap.text
 
 
 class TestSessionPage:

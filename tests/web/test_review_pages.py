@@ -21,7 +21,8 @@ def shown(text: str) -> str:
 
 
 def book_first_session(maya: Browser, web: World) -> int:
-    """Maya books the first proposed time on the relationship page; the session's id."""
+    """Maya proposes the first time offered on the relationship page and Eli accepts it;
+    the session's id."""
     page = maya.get(f"/relationships/{web.first}")
     when = re.search(r'name="when" value="([^"]+)"', page.text).group(1)
     booked = maya.post(
@@ -30,7 +31,11 @@ def book_first_session(maya: Browser, web: World) -> int:
         follow_redirects=False,
     )
     assert booked.status_code == 303, booked.text
-    return int(booked.headers["location"].rsplit("/", 1)[1])
+    page = maya.get(booked.headers["location"])
+    session_id = int(re.search(r'id="proposal-(\d+)"', page.text).group(1))
+    accepted = web.client.post(f"/api/v1/sessions/{session_id}/accept", headers=web.headers("eli"))
+    assert accepted.status_code == 200, accepted.json()
+    return session_id
 
 
 def prepare(maya: Browser, web: World, session_id: int) -> dict[str, int]:
