@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
@@ -41,8 +41,9 @@ from companion.matching.models import (
     RunStatus,
 )
 from companion.matching.profiles import to_profile
-from companion.matching.schemas import RunPayload
+from companion.matching.schemas import ProposalListed, RunPayload
 from companion.matching.scoring import Scorer, rule_masks
+from companion.pagination import choice, contains
 from companion.participants import service as participants
 from companion.participants.models import Participant
 from companion.programs import policy
@@ -201,6 +202,100 @@ def list_runs(
     policy.coordinated_program(session=session, program_id=program_id, principal=principal)
     query = select(MatchRun).where(MatchRun.program_id == program_id)
     return fetch_page(session, query, order_by=MatchRun.id.desc(), limit=limit, offset=offset)
+
+
+PROPOSAL_SORTS = {
+    "score": "Best score first",
+    "mentee": "Mentee's name",
+    "mentor": "Mentor's name",
+    "id": "Proposal number",
+}
+
+
+def list_proposals(
+    *,
+    session: Session,
+    run_id: int,
+    principal: Principal,
+    search: str | None = None,
+    status: str | None = None,
+    sort: str = "score",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[ProposalListed], int]:
+    """A page of a run's proposals, for a coordinator of its program.
+
+    `search` keeps the proposals whose mentor's or mentee's name or id holds it (any
+    case); `status` one of ProposalStatus; `sort` one of PROPOSAL_SORTS. The database
+    filters, counts and cuts the page, so a run of thousands costs what a page does.
+    """
+    match_run = get_run(session=session, run_id=run_id, principal=principal)
+    status = choice(status, [s.value for s in ProposalStatus], field="status")
+    if sort not in PROPOSAL_SORTS:
+        raise InvalidInput(f"sort: choose one of {', '.join(PROPOSAL_SORTS)}.", field="sort")
+    mentor, mentee = aliased(Participant), aliased(Participant)
+    query = (
+        select(MatchProposal)
+        .join(mentor, mentor.id == MatchProposal.mentor_id)
+        .join(mentee, mentee.id == MatchProposal.mentee_id)
+        .where(MatchProposal.run_id == match_run.id)
+    )
+    if status:
+        query = query.where(MatchProposal.status == ProposalStatus(status))
+    if search and search.strip():
+        query = query.where(
+            or_(
+                *(
+                    contains(column, search)
+                    for column in (mentor.name, mentor.external_id, mentee.name, mentee.external_id)
+                )
+            )
+        )
+    order = {
+        "score": (MatchProposal.score.desc(), MatchProposal.id),
+        "mentee": (mentee.name, MatchProposal.id),
+        "mentor": (mentor.name, mentee.name, MatchProposal.id),
+        "id": (MatchProposal.id,),
+    }[sort]
+    rows, total = fetch_page(session, query, order_by=order, limit=limit, offset=offset)
+    people = {
+        p.id: p
+        for p in session.scalars(
+            select(Participant).where(
+                Participant.id.in_({r.mentor_id for r in rows} | {r.mentee_id for r in rows})
+            )
+        )
+    }
+    return [
+        ProposalListed(
+            proposal_id=r.id,
+            run_id=r.run_id,
+            mentor_id=people[r.mentor_id].external_id,
+            mentor=people[r.mentor_id].name,
+            mentee_id=people[r.mentee_id].external_id,
+            mentee=people[r.mentee_id].name,
+            score=r.score,
+            components=r.components,
+            reasons=r.reasons,
+            status=str(r.status),
+            decided_by=r.decided_by,
+            decided_at=r.decided_at,
+        )
+        for r in rows
+    ], total
+
+
+def proposal_counts(*, session: Session, run_id: int, principal: Principal) -> dict[str, int]:
+    """How many of the run's proposals are in each status (every status named, 0 if none)."""
+    match_run = get_run(session=session, run_id=run_id, principal=principal)
+    counted = dict(
+        session.execute(
+            select(MatchProposal.status, func.count())
+            .where(MatchProposal.run_id == match_run.id)
+            .group_by(MatchProposal.status)
+        ).all()
+    )
+    return {s.value: counted.get(s, 0) for s in ProposalStatus}
 
 
 def run_payload(*, session: Session, run_id: int, principal: Principal) -> RunPayload:
