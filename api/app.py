@@ -45,6 +45,7 @@ from api.web import draft_links as web_draft_links
 from api.web import goal_coaching as web_goal_coaching
 from api.web import goal_pages as web_goals
 from api.web import inbox as web_inbox
+from api.web import job_pages as web_jobs
 from api.web import knowledge_pages as web_knowledge
 from api.web import matching_pages as web_matching
 from api.web import notification_pages as web_notifications
@@ -209,6 +210,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_rights.router,
         web_draft_links.router,
         web_compliance.router,
+        web_jobs.router,
     ):
         app.include_router(router)
     return app

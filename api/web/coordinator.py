@@ -27,6 +27,7 @@ from companion.credentials import invitations
 from companion.credentials.invitations import InviteState
 from companion.errors import CompanionError, InvalidInput
 from companion.exports import service as exports
+from companion.jobs import service as jobs
 from companion.matching import service as matching
 from companion.matching.fairness import MIN_GROUP
 from companion.matching.models import MatchRun
@@ -506,6 +507,7 @@ def import_participants(
     program_id: int,
     user: WebUser,
     session: SessionDep,
+    services: ServicesDep,
     form: Form,
     page: PageDep,
 ) -> HTMLResponse | RedirectResponse:
@@ -542,10 +544,12 @@ def import_participants(
                 filename=filename,
                 carried=base64.b64encode(data).decode() if len(data) <= CARRY_BYTES else None,
             )
-        summary = forms.run(
+        job = forms.run(
             session,
-            lambda: participants.import_participants(
+            lambda: jobs.start_import(
                 session=session,
+                services=services,
+                runner=services.jobs,
                 program_id=program.id,
                 data=data,
                 filename=filename,
@@ -564,19 +568,9 @@ def import_participants(
             errors=refused.errors,
             problems=_problems_of(refused.cause) if refused.cause else [],
         )
-    flash(
-        request,
-        f"Imported {filename}: {summary.created} new, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged; {summary.users_created} new account(s)."
-        + (
-            f" {summary.email_changes_held} changed email address(es) are held for an "
-            "administrator to confirm; until then those people keep their current address."
-            if summary.email_changes_held
-            else ""
-        ),
-    )
-    # The newest first: the people just imported are at the top of the list.
-    return redirect(f"/coordinator/programs/{program_id}/participants?sort=newest#list-title")
+    # Checked already; the import itself runs in the background, and its page links to
+    # the list with the people just imported on top.
+    return redirect(f"/jobs/{job.id}")
 
 
 @router.post("/coordinator/programs/{program_id}/invitations", response_model=None)
@@ -682,12 +676,15 @@ def start_run(
     services: ServicesDep,
     form: Form,
 ) -> RedirectResponse:
+    # Matching takes seconds to minutes: it runs in the background, and the job's page
+    # shows how far it got and links to the run.
     try:
-        match_run = forms.run(
+        job = forms.run(
             session,
-            lambda: matching.run(
+            lambda: jobs.start_matching(
                 session=session,
-                vectors=services.profile_vectors,
+                services=services,
+                runner=services.jobs,
                 program_id=program_id,
                 principal=user,
             ),
@@ -695,12 +692,7 @@ def start_run(
     except forms.Refused as refused:
         flash(request, refused.message, "error")
         return redirect(f"/coordinator/programs/{program_id}/matching")
-    flash(
-        request,
-        f"Run {match_run.id} proposes {len(match_run.proposals)} pair(s); "
-        f"{len(match_run.unmatched)} mentee(s) unmatched. Nothing is final until you approve.",
-    )
-    return redirect(f"/coordinator/runs/{match_run.id}")
+    return redirect(f"/jobs/{job.id}")
 
 
 PROPOSAL_STATUSES = {

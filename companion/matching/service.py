@@ -9,6 +9,7 @@ or a proposal answers exactly as a missing one does.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -59,13 +60,16 @@ def run(
     principal: Principal,
     week_of: date | None = None,
     rebalance_for: tuple[str, str, float] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> MatchRun:
     """Propose a match for every mentee not yet in an active relationship.
 
     `rebalance_for` = (attribute, group, bonus) lifts that consented mentor
     group's ranking and assignment by `bonus` (see `rebalance`); the scores
-    stored are never changed by it.
+    stored are never changed by it. `progress(n)` is told when step n starts (1:
+    encoding, 2: solving, 3: saving), each time with no transaction open.
     """
+    step = progress or (lambda _: None)
     program = policy.coordinated_program(
         session=session, program_id=program_id, principal=principal
     )
@@ -75,6 +79,7 @@ def run(
     require_people(cohort)
     # Encoding and solving take seconds: no transaction stays open across them.
     end_reads(session)
+    step(1)
     mentees, mentors = cohort.mentees, cohort.mentors
     week = week_of or datetime.now(UTC).date()
     started = time.perf_counter()
@@ -85,6 +90,7 @@ def run(
         attribute, group, lift = rebalance_for
         members = set(fairness.groups_of(mentors).get(attribute, {}).get(group, []))
         bonus = [lift if j in members else 0.0 for j in range(len(mentors))]
+    step(2)
     result = match_cohort(
         mentees,
         mentors,
@@ -96,6 +102,7 @@ def run(
         managers=cohort.managers,
         mentor_bonus=bonus,
     )
+    step(3)
     match_run = MatchRun(
         program_id=program.id,
         objective=result.objective,
@@ -151,6 +158,15 @@ def run(
         },
     )
     return match_run
+
+
+def check_runnable(*, session: Session, program_id: int, principal: Principal) -> Program:
+    """What `run` refuses before any slow work (authority, nobody to match), said now."""
+    program = policy.coordinated_program(
+        session=session, program_id=program_id, principal=principal
+    )
+    require_people(load_cohort(session=session, program=program))
+    return program
 
 
 def _supersede_older(*, session: Session, match_run: MatchRun, actor: Actor) -> None:

@@ -48,6 +48,7 @@ from companion.identity.models import (
     ScimToken,
     ScimUser,
 )
+from companion.jobs.models import Job
 from companion.matching.meaning import need_sentences, offer_sentences
 from companion.matching.models import MatchProposal, MatchRun
 from companion.matching.profiles import to_profile
@@ -206,6 +207,7 @@ def erase(
         (ScimGroupMember, ScimGroupMember.user_id),
         (CalendarFeed, CalendarFeed.user_id),
         (RoleAssignment, RoleAssignment.user_id),
+        (Job, Job.started_by_id),
     ):
         count(deleted, table.__tablename__, session.execute(delete(table).where(column == user.id)))
     session.execute(

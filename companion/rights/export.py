@@ -16,6 +16,7 @@ from companion.audit.models import AuditEvent
 from companion.db.base import utcnow
 from companion.drafting.models import Draft
 from companion.identity.models import ExternalIdentity
+from companion.jobs.models import Job
 from companion.matching.models import MatchProposal
 from companion.notifications.models import Notification, NotificationPreference
 from companion.participants.models import Participant
@@ -198,6 +199,20 @@ def personal_data(*, session: Session, principal: Principal, user_id: int) -> Pe
                 select(Notification)
                 .where(Notification.user_id == user.id)
                 .order_by(Notification.id)
+            )
+        ],
+        jobs=[
+            {
+                "title": j.title,
+                "kind": j.kind.value,
+                "state": j.state.value,
+                "started_at": j.created_at,
+                "finished_at": j.finished_at,
+                "summary": j.summary,
+                "error": j.error,
+            }
+            for j in session.scalars(
+                select(Job).where(Job.started_by_id == user.id).order_by(Job.id)
             )
         ],
         audit_events=[

@@ -126,6 +126,10 @@ class PersonalData(BaseModel):
         default_factory=list,
         description="The notices prepared for you: their kind, when, and what became of them.",
     )
+    jobs: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The long actions you started (matching, imports, uploads) and how they ended.",
+    )
 
 
 # --- erasure ---------------------------------------------------------------------------
