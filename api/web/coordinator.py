@@ -50,6 +50,8 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 CARRY_BYTES = 700_000
 SCORE_BINS = 10
 WEEKS_SHOWN = 12
+# Goal progress on the program page: the first rows; the relationships list has the rest.
+PROGRESS_ROWS = 50
 
 
 # --- charts ----------------------------------------------------------------------------
@@ -264,8 +266,10 @@ def program_overview(
     score = fairness = None
     fairness_note = ""
     if latest is not None:
-        payload = matching.run_payload(session=session, run_id=latest.id, principal=user)
-        score = score_chart([m.score for m in payload.matches])
+        payload = matching.run_header(session=session, run_id=latest.id, principal=user)
+        score = score_chart(
+            matching.proposal_scores(session=session, run_id=latest.id, principal=user)
+        )
         fairness, fairness_note = fairness_charts(payload.fairness)
     return render(
         request,
@@ -289,6 +293,7 @@ def program_overview(
             session=session, principal=user, program_id=program_id
         ),
         exports=EXPORTS,
+        progress_rows=PROGRESS_ROWS,
     )
 
 
@@ -749,11 +754,9 @@ def _run_page(
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     program = programs.get(session=session, program_id=match_run.program_id)
-    payload = matching.run_payload(session=session, run_id=match_run.id, principal=user)
-    names = {
-        p.external_id: p.name
-        for p in participants.all_participants(session=session, program_id=program.id)
-    }
+    # The proposals come a page at a time below; the header never reads all of them.
+    payload = matching.run_header(session=session, run_id=match_run.id, principal=user)
+    names = matching.names_in_run(session=session, run=payload)
     errors = dict(errors or {})
     asked = request.query_params
     q, status, sort = (

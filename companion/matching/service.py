@@ -314,6 +314,50 @@ def proposal_counts(*, session: Session, run_id: int, principal: Principal) -> d
     return {s.value: counted.get(s, 0) for s in ProposalStatus}
 
 
+def run_header(*, session: Session, run_id: int, principal: Principal) -> RunPayload:
+    """The run without its proposals (`list_proposals` pages them): status, unmatched
+    mentees, fairness; what a page of a run of thousands needs besides the page."""
+    match_run = get_run(session=session, run_id=run_id, principal=principal)
+    program = session.get(Program, match_run.program_id)
+    return RunPayload.model_validate(
+        {
+            "run_id": match_run.id,
+            "program": program.name,
+            "status": str(match_run.status),
+            "superseded_by": match_run.settings.get("superseded_by"),
+            "matches": [],
+            "unmatched": match_run.unmatched,
+            "objective": match_run.objective,
+            "fairness": match_run.fairness,
+        }
+    )
+
+
+def names_in_run(*, session: Session, run: RunPayload) -> dict[str, str]:
+    """The names of the people a run header mentions (unmatched mentees, the mentors most
+    seen), by the id they were imported with; read for those people only."""
+    named = {u.get("mentee_id") for u in run.unmatched} | {
+        e.get("mentor_id") for e in (run.fairness.get("exposure") or {}).get("most_exposed", [])
+    }
+    program_id = session.get(MatchRun, run.run_id).program_id
+    return dict(
+        session.execute(
+            select(Participant.external_id, Participant.name).where(
+                Participant.program_id == program_id,
+                Participant.external_id.in_({n for n in named if n}),
+            )
+        ).all()
+    )
+
+
+def proposal_scores(*, session: Session, run_id: int, principal: Principal) -> list[float]:
+    """Every proposal's score, for a chart, in one narrow query."""
+    match_run = get_run(session=session, run_id=run_id, principal=principal)
+    return list(
+        session.scalars(select(MatchProposal.score).where(MatchProposal.run_id == match_run.id))
+    )
+
+
 def run_payload(*, session: Session, run_id: int, principal: Principal) -> RunPayload:
     """The run as scripts read it (participant ids as imported)."""
     match_run = get_run(session=session, run_id=run_id, principal=principal)
