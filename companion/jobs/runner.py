@@ -70,6 +70,11 @@ class Runner:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
         self._futures: list[Future[None]] = []
         self._lock = threading.Lock()
+        # Jobs waiting for a thread or running: one heartbeat keeps them all alive, so a
+        # job queued behind a long one is not taken for the job of a stopped server.
+        self._live: set[int] = set()
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
 
     def start_after_commit(self, session: Session, job_id: int, work: Work) -> None:
         """Run `work` once the transaction that created the job is committed (a job
@@ -77,16 +82,17 @@ class Runner:
 
         def submit(_: Session) -> None:
             with self._lock:
+                self._live.add(job_id)
+                if self._beat is None:
+                    self._beat = threading.Thread(
+                        target=self._heartbeat, name="job-heartbeat", daemon=True
+                    )
+                    self._beat.start()
                 self._futures.append(self._pool.submit(self._run, job_id, work))
 
         event.listen(session, "after_commit", submit, once=True)
 
     def _run(self, job_id: int, work: Work) -> None:
-        alive = threading.Event()
-        beat = threading.Thread(
-            target=self._heartbeat, args=(job_id, alive), name=f"job-{job_id}-heartbeat"
-        )
-        beat.start()
         try:
             outcome = work(Progress(self._sessions, job_id))
         except CompanionError as exc:
@@ -107,12 +113,21 @@ class Runner:
                 result_url=outcome.result_url,
             )
         finally:
-            alive.set()
-            beat.join()
+            with self._lock:
+                self._live.discard(job_id)
 
-    def _heartbeat(self, job_id: int, stop: threading.Event) -> None:
-        while not stop.wait(HEARTBEAT_SECONDS):
-            _write(self._sessions, job_id)
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            with self._lock:
+                live = sorted(self._live)
+            if live:
+                try:
+                    with session_scope(self._sessions) as session:
+                        session.execute(
+                            update(Job).where(Job.id.in_(live)).values(heartbeat_at=utcnow())
+                        )
+                except OperationalError:
+                    log.warning("Could not record that jobs %s are alive: database busy.", live)
 
     def _finish(self, job_id: int, *, state: JobState, **values: object) -> None:
         with session_scope(self._sessions) as session:
@@ -134,3 +149,6 @@ class Runner:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join()
