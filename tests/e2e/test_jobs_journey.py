@@ -12,7 +12,10 @@ from companion.accounts import service as accounts
 from companion.db import session_scope
 from companion.db.base import utcnow
 from companion.jobs.models import Job, JobKind, JobState
+from companion.participants import service as participants
 from companion.programs.models import Program
+from companion.relationships import service as relationships
+from companion.relationships.models import Relationship
 from tests.e2e.conftest import screenshot
 
 WIDTHS = {"desktop": 1280, "phone": 390}
@@ -94,3 +97,36 @@ def test_the_job_page_updates_in_place_and_then_shows_the_result(site, sign_in, 
         )
     lead.get_by_role("link", name="See the result").wait_for()
     assert "Run 1 proposes 2 pair(s)" in lead.inner_text("main")
+
+
+@pytest.mark.parametrize("size", sorted(WIDTHS))
+def test_pairs_and_circles_are_searched_at_any_width(site, sign_in, size) -> None:
+    server, services = site
+    pid = program_id(services)
+    with session_scope(services.write_sessions) as session:
+        program = session.get(Program, pid)
+        people = {
+            p.external_id: p for p in participants.all_participants(session=session, program_id=pid)
+        }
+        existing = {
+            (r.mentor_id, r.mentee_id)
+            for r in session.scalars(select(Relationship).where(Relationship.program_id == pid))
+        }
+        for mentor, mentee in (("M1", "E1"), ("M2", "E2")):
+            pair = (people[mentor].id, people[mentee].id)
+            if pair not in existing and not any(m == pair[1] for _, m in existing):
+                relationships.create_pair(
+                    session=session, program=program, mentor_id=pair[0], mentee_id=pair[1]
+                )
+    lead = sign_in("lead@example.org", width=WIDTHS[size])
+    lead.goto(f"{server.url}/coordinator/programs/{pid}")
+    lead.get_by_role("link", name="Pairs and circles").click()
+    lead.get_by_role("heading", name="Pairs and circles").wait_for()
+    mentee = people["E2"].name
+    lead.get_by_label("A member's name, or the circle's").fill(mentee.split()[0])
+    lead.get_by_role("button", name="Show").click()
+    rows = lead.locator("table tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 1 and mentee in rows.first.inner_text()
+    assert lead.evaluate("document.documentElement.scrollWidth") <= WIDTHS[size]
+    screenshot(lead, f"coordinator-relationships-{size}")
