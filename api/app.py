@@ -48,6 +48,7 @@ from api.web import draft_links as web_draft_links
 from api.web import goal_coaching as web_goal_coaching
 from api.web import goal_pages as web_goals
 from api.web import inbox as web_inbox
+from api.web import job_pages as web_jobs
 from api.web import knowledge_pages as web_knowledge
 from api.web import leadership_pages as web_leadership
 from api.web import matching_pages as web_matching
@@ -219,6 +220,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_compliance.router,
         web_community.router,
         web_leadership.router,
+        web_jobs.router,
     ):
         app.include_router(router)
     return app

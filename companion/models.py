@@ -10,6 +10,7 @@ def load_all_models() -> None:
     from companion.drafting import models as _drafting  # noqa: F401
     from companion.guidance import models as _kb  # noqa: F401
     from companion.identity import models as _identity  # noqa: F401
+    from companion.jobs import models as _jobs  # noqa: F401
     from companion.leadership import models as _leadership  # noqa: F401
     from companion.matching import models as _matching  # noqa: F401
     from companion.notifications import models as _notifications  # noqa: F401

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
     from companion.guidance.service import KnowledgeBase
+    from companion.jobs.runner import Runner
     from companion.matching.service import ProfileVectors
     from embeddings import Encoder, LocalStore
 
@@ -48,6 +49,7 @@ class Services:
         self._own_store: LocalStore | None = None
         self._knowledge_base: KnowledgeBase | None = None
         self._profile_vectors: ProfileVectors | None = None
+        self._jobs: Runner | None = None
         self._lock = threading.Lock()
 
     @property
@@ -102,7 +104,20 @@ class Services:
                     self._profile_vectors = ProfileVectors(encoder, lambda: self.chroma)
         return self._profile_vectors
 
+    @property
+    def jobs(self) -> Runner:
+        """The threads that run long actions (matching, an import, an ingest) in this process."""
+        if self._jobs is None:
+            from companion.jobs.runner import Runner
+
+            with self._lock:
+                if self._jobs is None:
+                    self._jobs = Runner(self.write_sessions)
+        return self._jobs
+
     def close(self) -> None:
+        if self._jobs is not None:
+            self._jobs.shutdown()
         if self._own_store is not None:
             self._own_store.close()
         self.engine.dispose()

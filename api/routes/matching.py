@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, UploadFile, status
 
 from api.deps import CurrentUser, MatcherDep, PageDep, SessionDep
 from companion.errors import InvalidInput
@@ -15,6 +15,7 @@ from companion.matching.schemas import (
     ApproveAllPublic,
     ManualPairRequest,
     PairingOptionsPublic,
+    ProposalListed,
     ProposalPublic,
     RebalancePublic,
     RunPayload,
@@ -110,6 +111,33 @@ def list_runs(
 @router.get("/matching/runs/{run_id}", response_model=RunPayload)
 def get_run(run_id: int, session: SessionDep, user: CurrentUser) -> RunPayload:
     return matching.run_payload(session=session, run_id=run_id, principal=user)
+
+
+@router.get("/matching/runs/{run_id}/proposals", response_model=Page[ProposalListed])
+def list_proposals(
+    run_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    q: Annotated[str, Query(description="Words in the mentor's or mentee's name or id.")] = "",
+    status_: Annotated[
+        str | None,
+        Query(alias="status", description="proposed, approved, rejected or superseded."),
+    ] = None,
+    sort: Annotated[str, Query(description="score (best first), mentee, mentor or id.")] = "score",
+) -> Page[ProposalListed]:
+    """A page of a run's proposals, searched, filtered and sorted as on the run's page."""
+    rows, total = matching.list_proposals(
+        session=session,
+        run_id=run_id,
+        principal=user,
+        search=q,
+        status=status_,
+        sort=sort,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page[ProposalListed](items=rows, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.post(

@@ -61,6 +61,13 @@ def list_relationships(
     page: PageDep,
     status_: Annotated[RelationshipStatus | None, Query(alias="status")] = None,
     stalled: Annotated[bool, Query(description="Only stalled relationships.")] = False,
+    q: Annotated[str, Query(description="Words in the circle's or a member's name.")] = "",
+    kind: Annotated[str | None, Query(description="pair or circle.")] = None,
+    age: Annotated[
+        str | None,
+        Query(description="By start date: new (< 4 weeks), months (4 weeks to 3 months), long."),
+    ] = None,
+    sort: Annotated[str, Query(description="oldest (default), newest or mentor.")] = "oldest",
 ) -> Page[RelationshipPublic]:
     program = relationships.get_program(session=session, program_id=program_id, principal=user)
     items, total = relationships.list_visible(
@@ -69,6 +76,10 @@ def list_relationships(
         principal=user,
         status=status_,
         stalled_only=stalled,
+        search=q,
+        kind=kind,
+        age=age,
+        sort=sort,
         limit=page.limit,
         offset=page.offset,
     )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
@@ -27,16 +27,20 @@ from companion.credentials import invitations
 from companion.credentials.invitations import InviteState
 from companion.errors import CompanionError, InvalidInput
 from companion.exports import service as exports
+from companion.jobs import service as jobs
 from companion.matching import service as matching
 from companion.matching.fairness import MIN_GROUP
 from companion.matching.models import MatchRun
 from companion.matching.schemas import RunSummary
+from companion.pagination import MAX_PAGE_SIZE
 from companion.participants import service as participants
 from companion.participants.schemas import ImportPreview
 from companion.programs import policy as program_policy
 from companion.programs import service as programs
 from companion.programs.models import Program
 from companion.relationships import health
+from companion.relationships import service as relationships
+from companion.relationships.models import RelationshipStatus
 from companion.review import stats as review_stats
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -46,6 +50,8 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 CARRY_BYTES = 700_000
 SCORE_BINS = 10
 WEEKS_SHOWN = 12
+# Goal progress on the program page: the first rows; the relationships list has the rest.
+PROGRESS_ROWS = 50
 
 
 # --- charts ----------------------------------------------------------------------------
@@ -257,8 +263,10 @@ def program_overview(
     score = fairness = None
     fairness_note = ""
     if latest is not None:
-        payload = matching.run_payload(session=session, run_id=latest.id, principal=user)
-        score = score_chart([m.score for m in payload.matches])
+        payload = matching.run_header(session=session, run_id=latest.id, principal=user)
+        score = score_chart(
+            matching.proposal_scores(session=session, run_id=latest.id, principal=user)
+        )
         fairness, fairness_note = fairness_charts(payload.fairness)
     return render(
         request,
@@ -282,6 +290,7 @@ def program_overview(
             session=session, principal=user, program_id=program_id
         ),
         exports=EXPORTS,
+        progress_rows=PROGRESS_ROWS,
     )
 
 
@@ -311,6 +320,72 @@ def export_program_data(
         taken.lines,
         media_type=taken.media_type,
         headers={"Content-Disposition": f'attachment; filename="{taken.filename}"'},
+    )
+
+
+# --- relationships ---------------------------------------------------------------------
+
+RELATIONSHIP_STATUSES = {
+    "active": "Active",
+    "paused": "Paused",
+    "completed": "Completed",
+    "ended_early": "Ended early",
+}
+RELATIONSHIP_KINDS = {"pair": "Pairs", "circle": "Circles"}
+
+
+@router.get("/coordinator/programs/{program_id}/relationships", response_model=None)
+def relationship_list(
+    request: Request, program_id: int, user: WebUser, session: SessionDep, page: PageDep
+) -> HTMLResponse:
+    """Every pair and circle of the program: search, filters, order, pages."""
+    program = _program_for(session, user, program_id)
+    asked = request.query_params
+    chosen = {name: asked.get(name, "").strip() for name in ("q", "status", "kind", "age")}
+    chosen["sort"] = asked.get("sort", "oldest")
+    chosen["stalled"] = "yes" if asked.get("stalled") == "yes" else ""
+    errors: dict[str, str] = {}
+    for name, allowed in (
+        ("status", RELATIONSHIP_STATUSES),
+        ("kind", RELATIONSHIP_KINDS),
+        ("age", relationships.RELATIONSHIP_AGES),
+        ("sort", relationships.RELATIONSHIP_SORTS),
+    ):
+        if chosen[name] and chosen[name] not in allowed:
+            errors[name] = "Choose one of the options in the list."
+            chosen[name] = "oldest" if name == "sort" else ""
+    rows, total = relationships.list_visible(
+        session=session,
+        program=program,
+        principal=user,
+        status=RelationshipStatus(chosen["status"]) if chosen["status"] else None,
+        stalled_only=bool(chosen["stalled"]),
+        search=chosen["q"],
+        kind=chosen["kind"] or None,
+        age=chosen["age"] or None,
+        sort=chosen["sort"],
+        limit=page.limit,
+        offset=page.offset,
+    )
+    listed = urlencode(
+        {k: v for k, v in chosen.items() if v and not (k == "sort" and v == "oldest")}
+    )
+    base = f"/coordinator/programs/{program.id}/relationships"
+    return render(
+        request,
+        "coordinator/relationships.html",
+        user=user,
+        status_code=422 if errors else 200,
+        errors=errors,
+        program=program,
+        rows=rows,
+        chosen=chosen,
+        filtered=any(chosen[k] for k in ("q", "status", "kind", "age", "stalled")),
+        statuses=list(RELATIONSHIP_STATUSES.items()),
+        kinds=list(RELATIONSHIP_KINDS.items()),
+        ages=[(k, label) for k, (label, _, _) in relationships.RELATIONSHIP_AGES.items()],
+        sorts=list(relationships.RELATIONSHIP_SORTS.items()),
+        pages=pager(page, total, f"{base}?{listed}" if listed else base),
     )
 
 
@@ -434,6 +509,7 @@ def import_participants(
     program_id: int,
     user: WebUser,
     session: SessionDep,
+    services: ServicesDep,
     form: Form,
     page: PageDep,
 ) -> HTMLResponse | RedirectResponse:
@@ -470,10 +546,12 @@ def import_participants(
                 filename=filename,
                 carried=base64.b64encode(data).decode() if len(data) <= CARRY_BYTES else None,
             )
-        summary = forms.run(
+        job = forms.run(
             session,
-            lambda: participants.import_participants(
+            lambda: jobs.start_import(
                 session=session,
+                services=services,
+                runner=services.jobs,
                 program_id=program.id,
                 data=data,
                 filename=filename,
@@ -492,19 +570,9 @@ def import_participants(
             errors=refused.errors,
             problems=_problems_of(refused.cause) if refused.cause else [],
         )
-    flash(
-        request,
-        f"Imported {filename}: {summary.created} new, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged; {summary.users_created} new account(s)."
-        + (
-            f" {summary.email_changes_held} changed email address(es) are held for an "
-            "administrator to confirm; until then those people keep their current address."
-            if summary.email_changes_held
-            else ""
-        ),
-    )
-    # The newest first: the people just imported are at the top of the list.
-    return redirect(f"/coordinator/programs/{program_id}/participants?sort=newest#list-title")
+    # Checked already; the import itself runs in the background, and its page links to
+    # the list with the people just imported on top.
+    return redirect(f"/jobs/{job.id}")
 
 
 @router.post("/coordinator/programs/{program_id}/invitations", response_model=None)
@@ -610,12 +678,15 @@ def start_run(
     services: ServicesDep,
     form: Form,
 ) -> RedirectResponse:
+    # Matching takes seconds to minutes: it runs in the background, and the job's page
+    # shows how far it got and links to the run.
     try:
-        match_run = forms.run(
+        job = forms.run(
             session,
-            lambda: matching.run(
+            lambda: jobs.start_matching(
                 session=session,
-                vectors=services.profile_vectors,
+                services=services,
+                runner=services.jobs,
                 program_id=program_id,
                 principal=user,
             ),
@@ -623,12 +694,51 @@ def start_run(
     except forms.Refused as refused:
         flash(request, refused.message, "error")
         return redirect(f"/coordinator/programs/{program_id}/matching")
-    flash(
-        request,
-        f"Run {match_run.id} proposes {len(match_run.proposals)} pair(s); "
-        f"{len(match_run.unmatched)} mentee(s) unmatched. Nothing is final until you approve.",
+    return redirect(f"/jobs/{job.id}")
+
+
+PROPOSAL_STATUSES = {
+    "proposed": "Waiting for a decision",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "superseded": "Superseded",
+}
+PROPOSAL_PAGE = 25
+
+
+def _proposals_listed(asked: Any) -> dict[str, str]:
+    """The list a run's page shows, from a query string: only known keys, only their
+    defaults left out, so it can travel in a form and come back as a link on this page."""
+    kept = {
+        "q": str(asked.get("q", "")).strip()[:200],
+        "status": str(asked.get("status", "")),
+        "sort": str(asked.get("sort", "")),
+        "limit": str(asked.get("limit", "")),
+        "offset": str(asked.get("offset", "")),
+    }
+    if kept["status"] not in PROPOSAL_STATUSES:
+        kept["status"] = ""
+    if kept["sort"] not in matching.PROPOSAL_SORTS or kept["sort"] == "score":
+        kept["sort"] = ""
+    for number in ("limit", "offset"):
+        if not kept[number].isdigit() or int(kept[number]) == 0:
+            kept[number] = ""
+    if kept["limit"] == str(PROPOSAL_PAGE):
+        kept["limit"] = ""
+    return {k: v for k, v in kept.items() if v}
+
+
+def _back_to_run(run_id: int, form: FormData, anchor: str = "proposals") -> str:
+    """The run's page as the reader left it (search, filter, order, page), at `anchor`."""
+    back = str(form.get("back", ""))
+    listed = _proposals_listed(parse_qs_first(back.split("?", 1)[-1]))
+    return (
+        f"/coordinator/runs/{run_id}" + (f"?{urlencode(listed)}" if listed else "") + (f"#{anchor}")
     )
-    return redirect(f"/coordinator/runs/{match_run.id}")
+
+
+def parse_qs_first(query: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
 
 
 def _run_page(
@@ -641,29 +751,64 @@ def _run_page(
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     program = programs.get(session=session, program_id=match_run.program_id)
-    payload = matching.run_payload(session=session, run_id=match_run.id, principal=user)
-    names = {
-        p.external_id: p.name
-        for p in participants.all_participants(session=session, program_id=program.id)
-    }
+    # The proposals come a page at a time below; the header never reads all of them.
+    payload = matching.run_header(session=session, run_id=match_run.id, principal=user)
+    names = matching.names_in_run(session=session, run=payload)
+    errors = dict(errors or {})
+    asked = request.query_params
+    q, status, sort = (
+        asked.get("q", "").strip(),
+        asked.get("status", ""),
+        asked.get("sort", "score"),
+    )
+    if sort not in matching.PROPOSAL_SORTS:
+        errors["sort"], sort = "Choose one of the orders in the list.", "score"
+    if status and status not in PROPOSAL_STATUSES:
+        errors["status"], status = "Choose one of the statuses in the list.", ""
+    limit = int(asked["limit"]) if asked.get("limit", "").isdigit() else PROPOSAL_PAGE
+    page = PageParams(
+        limit=min(max(limit, 1), MAX_PAGE_SIZE),
+        offset=int(asked["offset"]) if asked.get("offset", "").isdigit() else 0,
+    )
+    rows, total = matching.list_proposals(
+        session=session,
+        run_id=match_run.id,
+        principal=user,
+        search=q,
+        status=status or None,
+        sort=sort,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    counts = matching.proposal_counts(session=session, run_id=match_run.id, principal=user)
+    listed = _proposals_listed({"q": q, "status": status, "sort": sort})
+    base = f"/coordinator/runs/{match_run.id}"
+    here = _proposals_listed({**listed, "limit": page.limit, "offset": page.offset})
     fairness, fairness_note = fairness_charts(payload.fairness)
-    pending = [m for m in payload.matches if m.status == "proposed"]
+    pending = [m for m in rows if m.status == "proposed"]
     return render(
         request,
         "coordinator/run.html",
         user=user,
-        status_code=status_code,
-        errors=errors or {},
+        status_code=422 if errors and status_code == 200 else status_code,
+        errors=errors,
         program=program,
         run=payload,
         created_at=_when(match_run.created_at),
         names=names,
+        proposals=rows,
+        counts=counts,
+        all_proposals=sum(counts.values()),
         pending=pending,
+        pages=pager(page, total, f"{base}?{urlencode(listed)}" if listed else base),
+        back=f"{base}?{urlencode(here)}" if here else base,
+        q=q,
+        status=status,
+        sort=sort,
+        sorts=list(matching.PROPOSAL_SORTS.items()),
+        statuses=[(k, f"{label} ({counts[k]})") for k, label in PROPOSAL_STATUSES.items()],
         swap_options=[
-            (
-                m.proposal_id,
-                f"Proposal {m.proposal_id}: {names.get(m.mentor_id)} with {names.get(m.mentee_id)}",
-            )
+            (m.proposal_id, f"Proposal {m.proposal_id}: {m.mentor} with {m.mentee}")
             for m in pending
         ],
         fairness=payload.fairness,
@@ -687,8 +832,8 @@ def approve_proposal(
         session,
         lambda: matching.approve(session=session, proposal_id=proposal_id, principal=user),
         done=f"Proposal {proposal_id} approved: the pair is now a relationship.",
-        # Back to the proposal decided on, not to the top of a long page.
-        back=f"/coordinator/runs/{run_id}#proposal-{proposal_id}",
+        # Back to the proposal decided on, in the list as the reader left it.
+        back=_back_to_run(run_id, form, f"proposal-{proposal_id}"),
     )
 
 
@@ -701,7 +846,7 @@ def reject_proposal(
         session,
         lambda: matching.reject(session=session, proposal_id=proposal_id, principal=user),
         done=f"Proposal {proposal_id} rejected.",
-        back=f"/coordinator/runs/{run_id}#proposal-{proposal_id}",
+        back=_back_to_run(run_id, form, f"proposal-{proposal_id}"),
     )
 
 
@@ -718,8 +863,7 @@ def approve_all(
             f"(proposal {refused['proposal_id']}): {refused['reason']}",
             "error",
         )
-    # Back to the list of pairs just decided, not to the top of the run's long page.
-    return redirect(f"/coordinator/runs/{run_id}#proposals")
+    return redirect(_back_to_run(run_id, form))
 
 
 @router.post("/coordinator/runs/{run_id}/swap", response_model=None)
@@ -768,4 +912,4 @@ def swap(
             errors=refused.errors,
         )
     flash(request, f"Proposals {first} and {second} swapped their mentors, and were re-scored.")
-    return redirect(f"/coordinator/runs/{run_id}#proposal-{first}")
+    return redirect(_back_to_run(run_id, form, f"proposal-{first}"))

@@ -20,6 +20,7 @@ from companion.drafting import service as drafting
 from companion.errors import InvalidInput, LLMOutputInvalid, NotFound, ServiceUnavailable
 from companion.guidance import policy as kb_policy
 from companion.guidance import service as kb
+from companion.jobs import service as jobs
 from companion.review import queue
 from companion.runtime import Services
 from knowledge.documents import AUDIENCES, KINDS
@@ -148,22 +149,18 @@ def upload_documents(
             request, session, services, user, page, status_code=422, errors={"files": problem}
         )
     tags = [t.strip() for t in str(form.get("tags", "")).split(",") if t.strip()]
-    report = kb.ingest_many(
+    # Encoding takes a while: the files are added in the background, and the job's page
+    # shows how far it got and links back to the documents.
+    job = jobs.start_ingest(
         session=session,
-        kb=services.knowledge_base,
-        loads=kb.upload_loads(uploads, kind=kind, tags=tags),
+        services=services,
+        runner=services.jobs,
+        uploads=uploads,
+        kind=kind,
+        tags=tags,
         principal=user,
     )
-    if report.ingested or report.unchanged:
-        chunks = sum(item["chunks"] for item in report.ingested)
-        flash(
-            request,
-            f"Added or updated {len(report.ingested)} document(s) ({chunks} passages); "
-            f"{len(report.unchanged)} unchanged.",
-        )
-    for failure in report.failed:
-        flash(request, f"Not added: {failure['source']}: {failure['error']}", "error")
-    return redirect("/knowledge#documents")
+    return redirect(f"/jobs/{job.id}")
 
 
 @router.post("/knowledge/documents/{doc_id}/delete", response_model=None)

@@ -29,6 +29,23 @@ class ProposalPublic(BaseModel):
     decided_at: datetime | None
 
 
+class ProposalListed(BaseModel):
+    """A proposal as a list shows it: both people by name and by the id they were imported with."""
+
+    proposal_id: int
+    run_id: int
+    mentor_id: str
+    mentor: str
+    mentee_id: str
+    mentee: str
+    score: float
+    components: dict[str, float]
+    reasons: list[str]
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+
+
 class RunSummary(BaseModel):
     run_id: int
     status: str

@@ -9,12 +9,13 @@ or a proposal answers exactly as a missing one does.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
@@ -41,8 +42,9 @@ from companion.matching.models import (
     RunStatus,
 )
 from companion.matching.profiles import to_profile
-from companion.matching.schemas import RunPayload
+from companion.matching.schemas import ProposalListed, RunPayload
 from companion.matching.scoring import Scorer, rule_masks
+from companion.pagination import choice, contains
 from companion.participants import service as participants
 from companion.participants.models import Participant
 from companion.programs import policy
@@ -58,13 +60,16 @@ def run(
     principal: Principal,
     week_of: date | None = None,
     rebalance_for: tuple[str, str, float] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> MatchRun:
     """Propose a match for every mentee not yet in an active relationship.
 
     `rebalance_for` = (attribute, group, bonus) lifts that consented mentor
     group's ranking and assignment by `bonus` (see `rebalance`); the scores
-    stored are never changed by it.
+    stored are never changed by it. `progress(n)` is told when step n starts (1:
+    encoding, 2: solving, 3: saving), each time with no transaction open.
     """
+    step = progress or (lambda _: None)
     program = policy.coordinated_program(
         session=session, program_id=program_id, principal=principal
     )
@@ -74,6 +79,7 @@ def run(
     require_people(cohort)
     # Encoding and solving take seconds: no transaction stays open across them.
     end_reads(session)
+    step(1)
     mentees, mentors = cohort.mentees, cohort.mentors
     week = week_of or datetime.now(UTC).date()
     started = time.perf_counter()
@@ -84,6 +90,7 @@ def run(
         attribute, group, lift = rebalance_for
         members = set(fairness.groups_of(mentors).get(attribute, {}).get(group, []))
         bonus = [lift if j in members else 0.0 for j in range(len(mentors))]
+    step(2)
     result = match_cohort(
         mentees,
         mentors,
@@ -95,6 +102,7 @@ def run(
         managers=cohort.managers,
         mentor_bonus=bonus,
     )
+    step(3)
     match_run = MatchRun(
         program_id=program.id,
         objective=result.objective,
@@ -152,6 +160,15 @@ def run(
     return match_run
 
 
+def check_runnable(*, session: Session, program_id: int, principal: Principal) -> Program:
+    """What `run` refuses before any slow work (authority, nobody to match), said now."""
+    program = policy.coordinated_program(
+        session=session, program_id=program_id, principal=principal
+    )
+    require_people(load_cohort(session=session, program=program))
+    return program
+
+
 def _supersede_older(*, session: Session, match_run: MatchRun, actor: Actor) -> None:
     """Older runs of the program still awaiting approval stop being approvable."""
     older = session.scalars(
@@ -201,6 +218,144 @@ def list_runs(
     policy.coordinated_program(session=session, program_id=program_id, principal=principal)
     query = select(MatchRun).where(MatchRun.program_id == program_id)
     return fetch_page(session, query, order_by=MatchRun.id.desc(), limit=limit, offset=offset)
+
+
+PROPOSAL_SORTS = {
+    "score": "Best score first",
+    "mentee": "Mentee's name",
+    "mentor": "Mentor's name",
+    "id": "Proposal number",
+}
+
+
+def list_proposals(
+    *,
+    session: Session,
+    run_id: int,
+    principal: Principal,
+    search: str | None = None,
+    status: str | None = None,
+    sort: str = "score",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[ProposalListed], int]:
+    """A page of a run's proposals, for a coordinator of its program.
+
+    `search` keeps the proposals whose mentor's or mentee's name or id holds it (any
+    case); `status` one of ProposalStatus; `sort` one of PROPOSAL_SORTS. The database
+    filters, counts and cuts the page, so a run of thousands costs what a page does.
+    """
+    match_run = get_run(session=session, run_id=run_id, principal=principal)
+    status = choice(status, [s.value for s in ProposalStatus], field="status")
+    if sort not in PROPOSAL_SORTS:
+        raise InvalidInput(f"sort: choose one of {', '.join(PROPOSAL_SORTS)}.", field="sort")
+    mentor, mentee = aliased(Participant), aliased(Participant)
+    query = (
+        select(MatchProposal)
+        .join(mentor, mentor.id == MatchProposal.mentor_id)
+        .join(mentee, mentee.id == MatchProposal.mentee_id)
+        .where(MatchProposal.run_id == match_run.id)
+    )
+    if status:
+        query = query.where(MatchProposal.status == ProposalStatus(status))
+    if search and search.strip():
+        query = query.where(
+            or_(
+                *(
+                    contains(column, search)
+                    for column in (mentor.name, mentor.external_id, mentee.name, mentee.external_id)
+                )
+            )
+        )
+    order = {
+        "score": (MatchProposal.score.desc(), MatchProposal.id),
+        "mentee": (mentee.name, MatchProposal.id),
+        "mentor": (mentor.name, mentee.name, MatchProposal.id),
+        "id": (MatchProposal.id,),
+    }[sort]
+    rows, total = fetch_page(session, query, order_by=order, limit=limit, offset=offset)
+    people = {
+        p.id: p
+        for p in session.scalars(
+            select(Participant).where(
+                Participant.id.in_({r.mentor_id for r in rows} | {r.mentee_id for r in rows})
+            )
+        )
+    }
+    return [
+        ProposalListed(
+            proposal_id=r.id,
+            run_id=r.run_id,
+            mentor_id=people[r.mentor_id].external_id,
+            mentor=people[r.mentor_id].name,
+            mentee_id=people[r.mentee_id].external_id,
+            mentee=people[r.mentee_id].name,
+            score=r.score,
+            components=r.components,
+            reasons=r.reasons,
+            status=str(r.status),
+            decided_by=r.decided_by,
+            decided_at=r.decided_at,
+        )
+        for r in rows
+    ], total
+
+
+def proposal_counts(*, session: Session, run_id: int, principal: Principal) -> dict[str, int]:
+    """How many of the run's proposals are in each status (every status named, 0 if none)."""
+    match_run = get_run(session=session, run_id=run_id, principal=principal)
+    counted = dict(
+        session.execute(
+            select(MatchProposal.status, func.count())
+            .where(MatchProposal.run_id == match_run.id)
+            .group_by(MatchProposal.status)
+        ).all()
+    )
+    return {s.value: counted.get(s, 0) for s in ProposalStatus}
+
+
+def run_header(*, session: Session, run_id: int, principal: Principal) -> RunPayload:
+    """The run without its proposals (`list_proposals` pages them): status, unmatched
+    mentees, fairness; what a page of a run of thousands needs besides the page."""
+    match_run = get_run(session=session, run_id=run_id, principal=principal)
+    program = session.get(Program, match_run.program_id)
+    return RunPayload.model_validate(
+        {
+            "run_id": match_run.id,
+            "program": program.name,
+            "status": str(match_run.status),
+            "superseded_by": match_run.settings.get("superseded_by"),
+            "matches": [],
+            "unmatched": match_run.unmatched,
+            "objective": match_run.objective,
+            "fairness": match_run.fairness,
+        }
+    )
+
+
+def names_in_run(*, session: Session, run: RunPayload) -> dict[str, str]:
+    """The names of the people a run header mentions (unmatched mentees, the mentors most
+    seen), by the id they were imported with; read for those people only."""
+    named = {u.get("mentee_id") for u in run.unmatched} | {
+        e.get("mentor_id") for e in (run.fairness.get("exposure") or {}).get("most_exposed", [])
+    }
+    program_id = session.get(MatchRun, run.run_id).program_id
+    return dict(
+        session.execute(
+            select(Participant.external_id, Participant.name).where(
+                Participant.program_id == program_id,
+                Participant.external_id.in_({n for n in named if n}),
+            )
+        ).all()
+    )
+
+
+def proposal_scores(*, session: Session, run_id: int, principal: Principal) -> list[float]:
+    """Every proposal's score, for a chart, in one narrow query."""
+    match_run = get_run(session=session, run_id=run_id, principal=principal)
+    return list(
+        session.scalars(select(MatchProposal.score).where(MatchProposal.run_id == match_run.id))
+    )
 
 
 def run_payload(*, session: Session, run_id: int, principal: Principal) -> RunPayload:

@@ -97,6 +97,20 @@ def _with_taken_emails(
     return sorted(found, key=lambda p: (p.line, p.column))
 
 
+def check_importable(
+    *, session: Session, program_id: int, data: bytes, filename: str, principal: Principal
+) -> int:
+    """`check_file`, refusing the file as `import_participants` would; the rows it holds."""
+    records, problems = check_file(
+        session=session, program_id=program_id, data=data, filename=filename, principal=principal
+    )
+    if problems:
+        raise _problems_error(problems)
+    if not records:
+        raise InvalidInput("The file has a header but no participants.", field="file")
+    return len(records)
+
+
 def preview(
     *, session: Session, program_id: int, data: bytes, filename: str, principal: Principal
 ) -> ImportPreview:

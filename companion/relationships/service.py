@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from companion.accounts import policy
 from companion.accounts.models import Role
@@ -14,6 +14,7 @@ from companion.accounts.principal import Principal, System, actor_of
 from companion.db import fetch_page
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, InvalidTransition
+from companion.pagination import choice, contains
 from companion.participants.models import Participant
 from companion.programs import policy as program_policy
 from companion.programs.models import Program
@@ -269,6 +270,19 @@ def detail(*, session: Session, view: View, now: datetime | None = None) -> Rela
     )
 
 
+RELATIONSHIP_SORTS = {
+    "oldest": "Oldest first",
+    "newest": "Newest first",
+    "mentor": "Mentor's name",
+}
+# How long a relationship has run, by its start date: (at least, under) so many days.
+RELATIONSHIP_AGES = {
+    "new": ("Started in the last 4 weeks", 0, 28),
+    "months": ("4 weeks to 3 months", 28, 91),
+    "long": ("Over 3 months", 91, None),
+}
+
+
 def list_visible(
     *,
     session: Session,
@@ -276,11 +290,19 @@ def list_visible(
     principal: Principal,
     status: RelationshipStatus | None = None,
     stalled_only: bool = False,
+    search: str | None = None,
+    kind: str | None = None,
+    age: str | None = None,
+    sort: str = "oldest",
     limit: int = 50,
     offset: int = 0,
     now: datetime | None = None,
 ) -> tuple[list[RelationshipPublic], int]:
-    """Coordinators (and the System) see every relationship of the program; members their own."""
+    """Coordinators (and the System) see every relationship of the program; members their own.
+
+    `search` keeps those whose name or a member's name holds it (any case); `kind` is
+    pair or circle; `age` one of RELATIONSHIP_AGES; `sort` one of RELATIONSHIP_SORTS.
+    Every condition is SQL, after the one that says who may read what."""
     if not program_policy.may_read(program_id=program.id, principal=principal):
         raise program_policy.program_not_found(program.id)
     now = now or utcnow()
@@ -297,10 +319,46 @@ def list_visible(
         # Exact in SQL (`health.stalled_clause` states `health.assess`'s rule), so the
         # database counts and cuts the page, whatever the program's history.
         query = query.where(health.stalled_clause(program=program, now=now))
-    rows, total = fetch_page(session, query, order_by=Relationship.id, limit=limit, offset=offset)
+    query = query.where(*_listed_where(search=search, kind=kind, age=age, now=now))
+    if sort not in RELATIONSHIP_SORTS:
+        raise InvalidInput(f"sort: choose one of {', '.join(RELATIONSHIP_SORTS)}.", field="sort")
+    order: tuple[Any, ...] = (Relationship.id,)
+    if sort == "newest":
+        order = (Relationship.id.desc(),)
+    elif sort == "mentor":
+        mentor = aliased(Participant)
+        query = query.join(mentor, mentor.id == Relationship.mentor_id)
+        order = (mentor.name, Relationship.id)
+    rows, total = fetch_page(session, query, order_by=order, limit=limit, offset=offset)
     flags = health.assess(session=session, program=program, relationships=rows, now=now)
     programs = {program.id: program}
     return _summaries(session, rows, programs, principal, flags=flags, now=now), total
+
+
+def _listed_where(
+    *, search: str | None, kind: str | None, age: str | None, now: datetime
+) -> list[Any]:
+    conditions: list[Any] = []
+    kind = choice(kind, [k.value for k in RelationshipKind], field="kind")
+    if kind:
+        conditions.append(Relationship.kind == RelationshipKind(kind))
+    age = choice(age, RELATIONSHIP_AGES, field="age")
+    if age:
+        _, at_least, under = RELATIONSHIP_AGES[age]
+        today = now.date()
+        conditions.append(Relationship.start_date <= today - timedelta(days=at_least))
+        if under is not None:
+            conditions.append(Relationship.start_date > today - timedelta(days=under))
+    if search and search.strip():
+        member_named = (
+            select(RelationshipMember.relationship_id)
+            .join(Participant, Participant.id == RelationshipMember.participant_id)
+            .where(contains(Participant.name, search))
+        )
+        conditions.append(
+            or_(contains(Relationship.name, search), Relationship.id.in_(member_named))
+        )
+    return conditions
 
 
 def list_mine(

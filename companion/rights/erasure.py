@@ -49,6 +49,7 @@ from companion.identity.models import (
     ScimToken,
     ScimUser,
 )
+from companion.jobs.models import Job
 from companion.leadership import personal as leadership
 from companion.matching.meaning import need_sentences, offer_sentences
 from companion.matching.models import MatchProposal, MatchRun
@@ -218,6 +219,7 @@ def erase(
         (ScimGroupMember, ScimGroupMember.user_id),
         (CalendarFeed, CalendarFeed.user_id),
         (RoleAssignment, RoleAssignment.user_id),
+        (Job, Job.started_by_id),
     ):
         count(deleted, table.__tablename__, session.execute(delete(table).where(column == user.id)))
     session.execute(

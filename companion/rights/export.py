@@ -17,6 +17,7 @@ from companion.community import holdings as community_holdings
 from companion.db.base import utcnow
 from companion.drafting.models import Draft
 from companion.identity.models import ExternalIdentity
+from companion.jobs.models import Job
 from companion.leadership import personal as leadership
 from companion.matching.models import MatchProposal
 from companion.notifications.models import Notification, NotificationPreference
@@ -208,6 +209,20 @@ def personal_data(*, session: Session, principal: Principal, user_id: int) -> Pe
         community=community_holdings.copy_of(session, user.id),
         leader_stories=leadership.stories_of(session, user.id),
         training=leadership.training_of(session, user.id),
+        jobs=[
+            {
+                "title": j.title,
+                "kind": j.kind.value,
+                "state": j.state.value,
+                "started_at": j.created_at,
+                "finished_at": j.finished_at,
+                "summary": j.summary,
+                "error": j.error,
+            }
+            for j in session.scalars(
+                select(Job).where(Job.started_by_id == user.id).order_by(Job.id)
+            )
+        ],
         audit_events=[
             AuditData(
                 seq=e.seq,

@@ -142,6 +142,10 @@ class PersonalData(BaseModel):
         default_factory=list,
         description="Your steps on training paths, with your private reflections.",
     )
+    jobs: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The long actions you started (matching, imports, uploads) and how they ended.",
+    )
 
 
 # --- erasure ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ def test_charts_are_full_width_with_body_size_labels(site, sign_in, width: int) 
     lead.goto(f"{server.url}/coordinator/programs/{program_id}/matching")
     if lead.get_by_role("button", name="Propose matches").count():
         lead.get_by_role("button", name="Propose matches").click()
+        lead.get_by_role("link", name="See the result").click(timeout=120_000)  # the job's page
         lead.get_by_role("heading", name="Proposed pairs").wait_for()
     lead.goto(f"{server.url}/coordinator/programs/{program_id}#charts")
     charts = lead.evaluate(MEASURE)

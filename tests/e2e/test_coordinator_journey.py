@@ -60,10 +60,12 @@ def test_import_match_approve_and_both_sides_see_the_pair(site, sign_in, tmp_pat
     field.set_input_files(str(newcomers_csv(tmp_path)))
     lead.get_by_role("button", name="Check the file").click()
     lead.get_by_role("button", name="Import 2 participant(s)").click()
+    lead.get_by_role("link", name="See the result").click()  # the import's job page
     lead.get_by_text("Ruth Adeyemi").first.wait_for()
 
     lead.goto(f"{server.url}/coordinator/programs/{program_id}/matching")
     lead.get_by_role("button", name="Propose matches").click()
+    lead.get_by_role("link", name="See the result").click(timeout=120_000)  # the job's page
     lead.get_by_role("heading", name="Proposed pairs").wait_for()
     screenshot(lead, "coordinator-run")
     lead.get_by_role("button", name="Approve all").click()

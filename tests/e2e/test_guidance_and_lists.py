@@ -3,6 +3,8 @@ place after a decision; at desktop and phone widths."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -81,13 +83,14 @@ def test_a_coordinator_finds_people_and_returns_to_the_decided_proposal(
     propose = lead.get_by_role("button", name="Propose matches")
     if propose.count():
         propose.click()
+        lead.get_by_role("link", name="See the result").click(timeout=120_000)  # the job's page
         lead.get_by_role("heading", name="Proposed pairs").wait_for()
     pending = lead.get_by_role("button", name="Reject proposal").all()
     if not pending:
         pytest.skip("this run has nothing left to decide")
     last = pending[-1]
     label = last.get_attribute("aria-label")
-    proposal = label.rsplit(" ", 1)[1]
+    proposal = re.search(r"proposal (\d+)", label).group(1)
     last.click()
     lead.wait_for_url(f"**#proposal-{proposal}")
     card = lead.locator(f"#proposal-{proposal}")

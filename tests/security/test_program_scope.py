@@ -40,6 +40,7 @@ MODES = "/api/v1/programs/{program_id}/matching"
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/programs"): SIGNED_IN,
     ("POST", "/api/v1/programs"): ADMIN,
+    ("GET", "/api/v1/programs/templates"): ANY_COORDINATOR,
     ("GET", "/api/v1/programs/{program_id}"): READER,
     ("PATCH", "/api/v1/programs/{program_id}"): COORDINATOR,
     ("DELETE", "/api/v1/programs/{program_id}"): ADMIN,
@@ -50,6 +51,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/programs/{program_id}/matching/runs"): COORDINATOR,
     ("GET", "/api/v1/programs/{program_id}/matching/runs"): COORDINATOR,
     ("GET", "/api/v1/matching/runs/{run_id}"): COORDINATOR,
+    ("GET", "/api/v1/matching/runs/{run_id}/proposals"): COORDINATOR,
     ("POST", "/api/v1/matching/proposals/{proposal_id}:approve"): COORDINATOR,
     ("POST", "/api/v1/matching/proposals/{proposal_id}:reject"): COORDINATOR,
     ("POST", "/api/v1/matching/runs/{run_id}:approve-all"): COORDINATOR,
@@ -75,6 +77,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/coordinator"): ANY_COORDINATOR,
     ("GET", "/coordinator/programs/{program_id}"): COORDINATOR,
     ("GET", "/coordinator/programs/{program_id}/participants"): COORDINATOR,
+    ("GET", "/coordinator/programs/{program_id}/relationships"): COORDINATOR,
     ("POST", "/coordinator/programs/{program_id}/participants"): COORDINATOR,
     ("POST", "/coordinator/programs/{program_id}/invitations"): COORDINATOR,
     ("POST", "/coordinator/programs/{program_id}/invitations/bulk"): COORDINATOR,

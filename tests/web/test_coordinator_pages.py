@@ -15,6 +15,7 @@ from companion.relationships.models import MentoringSession, SessionStatus
 from knowledge import CORPUS_DIR
 from tests.helpers import TEST_SYSTEM
 from tests.relationships.conftest import PEOPLE, World, to_csv
+from tests.web.jobs.helpers import finished_job
 
 CORPUS_FILES = ("active-listening.md", "smart-goals-with-examples.md")
 # A second mentor with room, so that a run proposes two pairs (for E3 and E4).
@@ -140,8 +141,10 @@ class TestParticipantImport:
             follow_redirects=False,
         )
         assert saved.status_code == 303
-        page = browser.get(saved.headers["location"])
-        assert "1 new" in page.text and "Ravi Shah" in page.text
+        job, result = finished_job(browser, web.services, saved.headers["location"])
+        assert "1 new" in job
+        page = browser.get(result)
+        assert "Ravi Shah" in page.text
         assert participant_total(web) == len(PEOPLE) + 1
 
 
@@ -189,7 +192,7 @@ class TestMatching:
             f"/coordinator/programs/{web.pilot}/matching", follow_redirects=False
         )
         assert started.status_code == 303
-        run_url = started.headers["location"]
+        _, run_url = finished_job(browser, web.services, started.headers["location"])
         page = browser.get(run_url)
         assert page.status_code == 200 and 'name="csrf_token" value=""' not in page.text
         assert "Score breakdown" in page.text and "semantic" in page.text
@@ -275,9 +278,10 @@ class TestKnowledge:
             follow_redirects=False,
         )
         assert added.status_code == 303
+        job, _ = finished_job(browser, corpus.services, added.headers["location"])
+        assert "Added or updated 1 document(s)" in job
+        assert "Not added: notes.docx" in job
         listing = browser.get("/knowledge")
-        assert "Added or updated 1 document(s)" in listing.text
-        assert "Not added: notes.docx" in listing.text
         ids = re.findall(r"/knowledge/documents/([^/]+)/delete", listing.text)
         assert len(ids) == 3
         walking = next(i for i in ids if "walking" in i)

@@ -8,6 +8,7 @@ from companion.participants import service as participants
 from companion.programs import service as programs
 from tests.helpers import TEST_SYSTEM
 from tests.relationships.conftest import World, to_csv
+from tests.web.jobs.helpers import finished_job
 from tests.web.test_coordinator_pages import MENTOR_3
 
 
@@ -28,7 +29,7 @@ def start_run(browser, web: World) -> str:
     browser.get(f"/coordinator/programs/{web.pilot}/matching")
     started = browser.post(f"/coordinator/programs/{web.pilot}/matching", follow_redirects=False)
     assert started.status_code == 303
-    return started.headers["location"]
+    return finished_job(browser, web.services, started.headers["location"])[1]
 
 
 class TestNextSteps:

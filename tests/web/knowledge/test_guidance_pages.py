@@ -7,6 +7,7 @@ import re
 
 from knowledge import CORPUS_DIR
 from tests.relationships.conftest import World
+from tests.web.jobs.helpers import finished_job
 
 PARTICIPANTS = ("maya", "eli", "nora")
 COORDINATORS = ("lead", "org", "elsewhere")
@@ -84,6 +85,7 @@ class TestReading:
             follow_redirects=False,
         )
         assert added.status_code == 303
+        finished_job(lead, corpus.services, added.headers["location"])
         page = browser_for("maya").get("/knowledge/guides/unsafe-guide")
         assert page.status_code == 200
         body = page.text.split('class="guide-body"')[1].split("</article>")[0]

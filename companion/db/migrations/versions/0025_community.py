@@ -13,7 +13,7 @@ from alembic import op
 from companion.db.base import UTCDateTime
 
 revision: str = "0025"
-down_revision: str | None = "0023"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
