@@ -753,7 +753,7 @@ def _run_page(
     program = programs.get(session=session, program_id=match_run.program_id)
     # The proposals come a page at a time below; the header never reads all of them.
     payload = matching.run_header(session=session, run_id=match_run.id, principal=user)
-    names = matching.names_in_run(session=session, run=payload)
+    names = matching.names_in_run(session=session, run=payload, principal=user)
     errors = dict(errors or {})
     asked = request.query_params
     q, status, sort = (

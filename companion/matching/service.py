@@ -333,13 +333,13 @@ def run_header(*, session: Session, run_id: int, principal: Principal) -> RunPay
     )
 
 
-def names_in_run(*, session: Session, run: RunPayload) -> dict[str, str]:
+def names_in_run(*, session: Session, run: RunPayload, principal: Principal) -> dict[str, str]:
     """The names of the people a run header mentions (unmatched mentees, the mentors most
     seen), by the id they were imported with; read for those people only."""
     named = {u.get("mentee_id") for u in run.unmatched} | {
         e.get("mentor_id") for e in (run.fairness.get("exposure") or {}).get("most_exposed", [])
     }
-    program_id = session.get(MatchRun, run.run_id).program_id
+    program_id = get_run(session=session, run_id=run.run_id, principal=principal).program_id
     return dict(
         session.execute(
             select(Participant.external_id, Participant.name).where(

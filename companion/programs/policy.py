@@ -47,6 +47,14 @@ def may_manage(*, program_id: int, principal: Principal) -> bool:
     return policy.is_admin(principal) or may_coordinate(program_id=program_id, principal=principal)
 
 
+def require_manager_of_readable(*, program_id: int, principal: Principal) -> None:
+    """Refuse, as forbidden, those who may read the program but not manage it."""
+    if may_read(program_id=program_id, principal=principal) and not may_manage(
+        program_id=program_id, principal=principal
+    ):
+        raise PermissionDenied("Only a coordinator of this program may do this.")
+
+
 def managed_program(*, session: Session, program_id: int, principal: Principal) -> Program:
     """The program for those who manage it; everyone else gets the NotFound of a missing one,
     its own participants included (its settings are not theirs to read)."""

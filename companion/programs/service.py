@@ -174,7 +174,10 @@ def _shown(value: Any) -> Any:
 def update(
     *, session: Session, program_id: int, changes: dict[str, Any], principal: Principal
 ) -> Program:
-    """Apply the given setting changes (see `change_settings`); the program as it now is."""
+    """Apply the given setting changes (see `change_settings`); the program as it now is.
+    Its own participants, who may read the program, are refused (403) as before; anyone
+    else is told it does not exist."""
+    policy.require_manager_of_readable(program_id=program_id, principal=principal)
     return change_settings(
         session=session, program_id=program_id, changes=changes, principal=principal
     )[0]

@@ -81,12 +81,16 @@ class TestSettingsPage:
         assert answer.status_code == 404
         assert program_row(web, web.other) == before
 
-    def test_the_api_answers_the_same(self, web: World) -> None:
-        for who in ("maya", "eli", "elsewhere"):
+    def test_the_api_refuses_them_too(self, web: World) -> None:
+        # The program's own participants may read it through the API, so a change is
+        # forbidden (403); a coordinator of another program is told it does not exist.
+        for who, expected in (("maya", 403), ("eli", 403), ("elsewhere", 404)):
+            before = program_row(web, web.pilot)
             answer = web.client.patch(
                 f"/api/v1/programs/{web.pilot}", json={"cadence_days": 7}, headers=web.headers(who)
             )
-            assert answer.status_code == 404, who
+            assert answer.status_code == expected, who
+            assert program_row(web, web.pilot) == before
 
 
 class TestNewProgram:
