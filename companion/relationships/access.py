@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from companion.accounts import policy
@@ -116,10 +116,14 @@ def membership(
 
 def view(*, session: Session, relationship_id: int, principal: Principal) -> View:
     """The relationship as `principal` may see it, or NotFound if they may not see it at all."""
-    relationship = session.get(Relationship, relationship_id)
+    # The members come in the same statement: a read of one relationship is the
+    # commonest request of the API (docs/performance.md, "Throughput").
+    relationship = session.get(
+        Relationship, relationship_id, options=[joinedload(Relationship.members)]
+    )
     if relationship is None:
         raise _not_found(relationship_id)
-    load_members(session, [relationship])
+    load_members(session, [relationship])  # an instance the session held unloaded
     people = members_of(session, [relationship])
     member = membership(relationship, people, principal=principal)
     coordinator = policy.has_role(principal, Role.coordinator, relationship.program_id)

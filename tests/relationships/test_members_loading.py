@@ -88,3 +88,26 @@ def test_a_rolled_back_savepoint_is_reloaded_for_the_page(services: Services) ->
         access.load_members(session, [view.relationship])
         assert [m.role.value for m in view.relationship.members] == ["mentor", "mentee"]
         assert view.relationship.status == RelationshipStatus.active
+
+
+def test_a_view_reads_the_relationship_with_its_members_in_one_statement(
+    services: Services,
+) -> None:
+    with services.sessions() as session:
+        first = _pairs(session, 1)[0]
+    with services.sessions() as session:
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany) -> None:
+            statements.append(statement)
+
+        event.listen(services.engine, "before_cursor_execute", count)
+        try:
+            view = access.view(session=session, relationship_id=first, principal=TEST_SYSTEM)
+        finally:
+            event.remove(services.engine, "before_cursor_execute", count)
+        assert len(view.relationship.members) == 2
+        touching = [s for s in statements if "relationship_members" in s]
+        assert len(touching) == 1 and "relationships" in touching[0], statements
+        # The relationship, its members, their people and the program.
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 3
