@@ -183,6 +183,16 @@ def set_up(world: World) -> Setup:
         # Address changes held for an administrator hold no drafted text; none is pending.
         "change_id": [1],
         "token_id": [1],
+        # Community, stories and training hold no draft of this walk (their own tests check
+        # that an unapproved "what our guides say" reply stays invisible): ids that exist
+        # or not, each route must still answer without a leak or a server error.
+        "question_id": [1],
+        "report_id": [1],
+        "block_id": [1],
+        "story_id": [1],
+        "path_id": [1],
+        "step_id": [1],
+        "job_id": [1],
     }
     return Setup(ids=ids, drafts=drafts, secrets=secrets)
 
