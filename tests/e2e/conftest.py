@@ -159,3 +159,25 @@ def first_pair(services: Services) -> int:
         )
         session.commit()
         return pair.id
+
+
+def agreed_session(page, sign_in, url: str, other: str = "eli@example.org") -> str:
+    """`page`'s member proposes the first free time on the relationship page at `url`, the
+    `other` member accepts it in their own browser: the confirmed session's address."""
+    import re
+
+    page.goto(url)
+    page.locator("input[name=when]").first.check()
+    page.get_by_role("button", name="Propose this time").click()
+    page.get_by_text("Proposed by you").last.wait_for()
+    action = page.locator("#proposals form[action*='/sessions/']").last.get_attribute("action")
+    session_id = re.search(r"/sessions/(\d+)/", action).group(1)
+    answerer = sign_in(other)
+    answerer.goto(url)
+    answerer.locator(f"form[action$='/sessions/{session_id}/answer']").get_by_role(
+        "button", name="Accept this time"
+    ).click()
+    answerer.get_by_text("Accepted: the session is confirmed").wait_for()
+    answerer.close()
+    page.goto(f"{url}/sessions/{session_id}")
+    return page.url

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.conftest import first_pair, screenshot
+from tests.e2e.conftest import agreed_session, first_pair, screenshot
 
 
 def test_the_mentee_sees_only_the_approved_agenda(site, sign_in) -> None:
@@ -16,10 +16,8 @@ def test_the_mentee_sees_only_the_approved_agenda(site, sign_in) -> None:
     maya = sign_in("maya@example.org")
     maya.goto(url)
     screenshot(maya, "relationship-mentor")
-    # Book the first proposed time, then prepare that session.
-    maya.locator("input[name=when]").first.check()
-    maya.get_by_role("button", name="Book").click()
-    maya.wait_for_url(f"{url}/sessions/*")
+    # Maya proposes the first free time and Eli accepts it; then the session is theirs.
+    agreed_session(maya, sign_in, url)
     maya.get_by_role("button", name="Prepare this session").click()
     maya.get_by_role("heading", name="Drafts waiting for your review").wait_for()
     maya.get_by_role("link", name=re.compile(r"Review the .*agenda", re.I)).first.click()

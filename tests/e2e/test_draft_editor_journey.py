@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.conftest import first_pair, screenshot
+from tests.e2e.conftest import agreed_session, first_pair, screenshot
 
 
 def test_the_mentor_edits_a_brief_by_its_fields(site, sign_in) -> None:
@@ -12,10 +12,8 @@ def test_the_mentor_edits_a_brief_by_its_fields(site, sign_in) -> None:
     relationship_id = first_pair(services)
     url = f"{server.url}/relationships/{relationship_id}"
     maya = sign_in("maya@example.org")
-    maya.goto(url)
-    maya.locator("input[name=when]").first.check()
-    maya.get_by_role("button", name="Book").click()
-    maya.wait_for_url(f"{url}/sessions/*")
+    # Maya proposes the first free time and Eli accepts it; then the session is theirs.
+    agreed_session(maya, sign_in, url)
     maya.get_by_role("button", name="Prepare this session").click()
     maya.get_by_role("heading", name="Drafts waiting for your review").wait_for()
     maya.get_by_role("link", name=re.compile(r"Review the .*brief", re.I)).first.click()

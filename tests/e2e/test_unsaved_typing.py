@@ -3,7 +3,7 @@ errors opens at its first wrong field with a summary at the top."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import first_pair
+from tests.e2e.conftest import agreed_session, first_pair
 
 PRIVATE = "Maya seemed tired; ask about workload next time."
 
@@ -13,10 +13,8 @@ def test_saving_one_form_asks_before_dropping_typing_in_another(site, sign_in) -
     relationship_id = first_pair(services)
     url = f"{server.url}/relationships/{relationship_id}"
     maya = sign_in("maya@example.org")
-    maya.goto(url)
-    maya.locator("input[name=when]").first.check()
-    maya.get_by_role("button", name="Book").click()
-    maya.wait_for_url(f"{url}/sessions/*")
+    # Maya proposes the first free time and Eli accepts it; then the session is theirs.
+    agreed_session(maya, sign_in, url)
     session_url = maya.url
 
     asked: list[str] = []
@@ -47,10 +45,8 @@ def test_a_form_sent_back_opens_at_its_first_wrong_field(site, sign_in) -> None:
     relationship_id = first_pair(services)
     maya = sign_in("maya@example.org", width=390)
     url = f"{server.url}/relationships/{relationship_id}"
-    maya.goto(url)
-    maya.locator("input[name=when]").first.check()
-    maya.get_by_role("button", name="Book").click()
-    maya.wait_for_url(f"{url}/sessions/*")
+    # Maya proposes the first free time and Eli accepts it; then the session is theirs.
+    agreed_session(maya, sign_in, url)
 
     maya.get_by_role("button", name="Add").click()  # an action item with no text
     maya.wait_for_load_state()
