@@ -84,6 +84,16 @@ def prepare(env: dict[str, str]) -> None:
         subprocess.run([*COMPANION, *step], env=env, check=True, capture_output=True)
 
 
+# The CPU time each server process has used, from /proc (Linux): what a request costs
+# the machine, whatever the load around it.
+_servers: dict[str, int] = {}
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def servers(env: dict[str, str], count: int) -> Iterator[list[str]]:
     processes, urls = [], []
@@ -99,6 +109,7 @@ def servers(env: dict[str, str], count: int) -> Iterator[list[str]]:
                 )
             )
             urls.append(f"http://127.0.0.1:{port}")
+            _servers[urls[-1]] = processes[-1].pid
         for url, process in zip(urls, processes, strict=True):
             deadline = time.monotonic() + 300
             while not ready(url):
@@ -135,7 +146,16 @@ def relationship_path(url: str) -> str:
 
 def wrk(urls: list[str], path: str, *, seconds: int, script: Path | None = None) -> float:
     """Requests per second over 8 connections, split evenly across the servers."""
+    return wrk_with_cpu(urls, path, seconds=seconds, script=script)[0]
+
+
+def wrk_with_cpu(
+    urls: list[str], path: str, *, seconds: int, script: Path | None = None
+) -> tuple[float, float]:
+    """Requests per second over 8 connections, split evenly across the servers, and the
+    servers' CPU milliseconds per request."""
     per_server = 8 // len(urls)
+    cpu_before = sum(cpu_seconds(_servers[url]) for url in urls)
     runs = []
     for url in urls:
         command = ["wrk", "-t", str(min(2, per_server)), "-c", str(per_server)]
@@ -144,24 +164,33 @@ def wrk(urls: list[str], path: str, *, seconds: int, script: Path | None = None)
             command += ["-s", str(script)]
         runs.append(subprocess.Popen([*command, url + path], stdout=subprocess.PIPE, text=True))
     total = 0.0
+    requests = 0
     for run in runs:
         output, _ = run.communicate(timeout=seconds + 120)
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
         if errors or "Socket errors" in output:
             raise SystemExit(f"wrk saw failed requests on {path}:\n{output}")
         total += float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    return total
+        requests += int(re.search(r"(\d+) requests in", output).group(1))
+    cpu = sum(cpu_seconds(_servers[url]) for url in urls) - cpu_before
+    return total, cpu * 1000 / max(requests, 1)
 
 
 def measure(urls: list[str], seconds: int, script: Path) -> dict[str, float]:
     relationship = relationship_path(urls[0])
     wrk(urls, "/healthz", seconds=2)  # warm the connections and the process up
     wrk(urls, "/api/v1/knowledge/search?q=warm", seconds=2)
-    return {
-        "healthz": wrk(urls, "/healthz", seconds=seconds),
-        "search": wrk(urls, "/", seconds=seconds, script=script),
-        "relationship": wrk(urls, relationship, seconds=seconds),
+    figures: dict[str, float] = {}
+    runs = {
+        "healthz": ("/healthz", None),
+        "search": ("/", script),
+        "relationship": (relationship, None),
     }
+    for name, (path, lua) in runs.items():
+        figures[name], figures[f"{name} cpu"] = wrk_with_cpu(
+            urls, path, seconds=seconds, script=lua
+        )
+    return figures
 
 
 def main() -> int:
@@ -203,6 +232,10 @@ def main() -> int:
     print(f"{'':24}{'healthz':>10}{'search':>10}{'relationship':>14}")
     for name, row in results.items():
         print(f"{name:24}{row['healthz']:>10.0f}{row['search']:>10.0f}{row['relationship']:>14.0f}")
+    print("\nserver CPU milliseconds per request (user + system, all threads)")
+    for name, row in results.items():
+        print(f"{name:24}{row['healthz cpu']:>10.2f}{row['search cpu']:>10.2f}"
+              f"{row['relationship cpu']:>14.2f}")  # fmt: skip
     one = results["sqlite, 1 process"]
     two = results["sqlite, 2 processes"]
     checks = [
@@ -221,6 +254,15 @@ def main() -> int:
     for name, ratio, target in checks:
         verdict = "meets" if ratio >= target else "below"
         print(f"{name:44} {ratio:6.2f}  (target >= {target}: {verdict})")
+    # However many processes serve, the machine's cores bound the requests a second: at
+    # one process's CPU per request, all cores busy serve cores * 1000 / cpu_ms.
+    cores = os.cpu_count() or 1
+    print(f"\nceilings on {cores} cores, at the CPU per request of one process (SQLite):")
+    for name in ("search", "relationship"):
+        ceiling = cores * 1000 / one[f"{name} cpu"]
+        print(f"  {name:13}: at most {ceiling:6.0f} req/s from any number of processes, "
+              f"{ceiling / one[name]:.2f} x one process, "
+              f"{ceiling / one['healthz']:.2f} x /healthz")  # fmt: skip
     return 0
 
 
