@@ -106,15 +106,18 @@ class KnowledgeBase:
 
 
 def _fingerprint(session: Session) -> tuple:
-    documents, latest, retired = session.execute(
+    # One statement, read before every search: what another process ingested or
+    # retired since shows here (docs/performance.md, "Throughput").
+    chunks = select(func.count()).select_from(KbChunk).scalar_subquery()
+    documents, latest, retired, passages = session.execute(
         select(
             func.count(KbDocument.id),
             func.max(KbDocument.updated_at),
             func.count(KbDocument.retired_at),
+            chunks,
         )
     ).one()
-    chunks = session.scalar(select(func.count()).select_from(KbChunk))
-    return (documents, latest, retired, chunks)
+    return (documents, latest, retired, passages)
 
 
 def _load_passages(session: Session) -> list[Passage]:
