@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from api.app import create_app
 from companion import demo
@@ -198,3 +198,33 @@ def test_every_read_is_the_bytes_fastapi_rendered_before(demo_states: Demo) -> N
         "no next session",
         "stalled",
     }
+
+
+def test_a_read_costs_three_statements_whatever_the_relationship_holds(
+    demo_states: Demo, services: Services
+) -> None:
+    """The token with its user and roles; the relationship with its members, their people
+    and its program; what has happened in it (sessions by status, the next one, the last
+    held, overdue action items, the reader's unread messages)."""
+    for token, relationship_id in [
+        (MENTOR, demo_states.relationship_ids[0]),
+        (COORDINATOR, demo_states.relationship_ids[0]),
+        (COORDINATOR, demo_states.relationship_ids[-1]),
+    ]:
+        url = f"/api/v1/relationships/{relationship_id}"
+        assert demo_states.client.get(url, headers=bearer(token)).status_code == 200
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany, seen=statements):
+            seen.append(statement)
+
+        event.listen(services.engine, "before_cursor_execute", count)
+        try:
+            assert demo_states.client.get(url, headers=bearer(token)).status_code == 200
+        finally:
+            event.remove(services.engine, "before_cursor_execute", count)
+        selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert len(selects) == 3, selects
+        assert [
+            s for s in statements if not s.lstrip().upper().startswith(("SELECT", "BEGIN"))
+        ] == []
