@@ -21,6 +21,7 @@ from companion.programs.models import Program
 from companion.relationships import access, activity, health
 from companion.relationships.access import View
 from companion.relationships.activity import (
+    NextSession,
     next_sessions,
     session_counts,
     unread_count,
@@ -200,7 +201,7 @@ def summary(
     people: dict[int, Participant],
     member: RelationshipMember | None,
     counts: dict[str, int],
-    upcoming: MentoringSession | None,
+    upcoming: MentoringSession | NextSession | None,
     health: Any | None = None,
     unread: int | None = None,
 ) -> RelationshipPublic:
