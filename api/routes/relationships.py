@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import CurrentUser, PageDep, SessionDep
+from api.responses import ReadModel
 from companion.pagination import Page
 from companion.relationships import access, health, meetings
 from companion.relationships import service as relationships
@@ -127,11 +128,9 @@ def _view(session: SessionDep, relationship_id: int, user: CurrentUser) -> acces
 @router.get(
     "/relationships/{relationship_id}", response_model=RelationshipPublic, **MEMBERS_READ_MORE
 )
-def get_relationship(
-    relationship_id: int, session: SessionDep, user: CurrentUser
-) -> RelationshipPublic:
+def get_relationship(relationship_id: int, session: SessionDep, user: CurrentUser) -> Response:
     view = _view(session, relationship_id, user)
-    return relationships.detail(session=session, view=view)
+    return ReadModel(relationships.detail(session=session, view=view), exclude_unset=True)
 
 
 @router.patch(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from companion.accounts import policy
@@ -233,21 +233,21 @@ def revoke_token(*, session: Session, token_id: int, actor: Actor) -> ApiToken:
     return token
 
 
+# Built once: building a statement costs more than running this one.
+_TOKEN = (
+    select(ApiToken)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+    .options(joinedload(ApiToken.user).joinedload(User.roles))
+)
+
+
 def authenticate(*, session: Session, token: str) -> User:
     """Return the active user a bearer token belongs to, or raise Unauthenticated."""
     if not token.startswith(TOKEN_PREFIX):
         raise Unauthenticated("Malformed API token: tokens start with 'mc_'.")
     # The token, its user and the user's roles in one statement (three before): every
     # API request pays for this (docs/performance.md, "Throughput").
-    row = (
-        session.scalars(
-            select(ApiToken)
-            .where(ApiToken.token_hash == hash_token(token))
-            .options(joinedload(ApiToken.user).joinedload(User.roles))
-        )
-        .unique()
-        .first()
-    )
+    row = session.scalars(_TOKEN, {"token_hash": hash_token(token)}).unique().first()
     if row is None or row.revoked_at is not None:
         raise Unauthenticated("Unknown or revoked API token.")
     user = row.user

@@ -92,42 +92,61 @@ def assess(
             .group_by(MentoringSession.relationship_id)
         ).all()
     )
-    overdue_before = now.date() - timedelta(days=program.overdue_after_days)
     overdue = dict(
         session.execute(
             select(ActionItem.relationship_id, func.count())
             .where(
                 ActionItem.relationship_id.in_(ids),
                 ActionItem.done_at.is_(None),
-                ActionItem.due_date < overdue_before,
+                ActionItem.due_date < overdue_before(program, now),
             )
             .group_by(ActionItem.relationship_id)
         ).all()
     )
     for relationship in relationships:
-        health = result[relationship.id]
         held = last_held.get(relationship.id)
         if held is not None and held.tzinfo is None:
             held = held.replace(tzinfo=UTC)
-        health.last_held_at = held
-        health.overdue_actions = overdue.get(relationship.id, 0)
-        if relationship.status != RelationshipStatus.active:
-            continue
-        quiet_since = held or start_of(relationship)
-        quiet_days = (now - quiet_since).days
-        if quiet_days > program.stalled_after_days:
-            code = StalledCode.quiet if held else StalledCode.not_started
-            health.codes.append(StalledReason(code, quiet_days))
-        if health.overdue_actions:
-            health.codes.append(
-                StalledReason(
-                    StalledCode.actions_overdue,
-                    program.overdue_after_days,
-                    count=health.overdue_actions,
-                )
-            )
-        health.stalled = bool(health.codes)
+        result[relationship.id] = judge(
+            relationship=relationship,
+            program=program,
+            last_held_at=held,
+            overdue_actions=overdue.get(relationship.id, 0),
+            now=now,
+        )
     return result
+
+
+def overdue_before(program: Program, now: datetime) -> date:
+    """An open action item due before this day is overdue for the program's rule."""
+    return now.date() - timedelta(days=program.overdue_after_days)
+
+
+def judge(
+    *,
+    relationship: Relationship,
+    program: Program,
+    last_held_at: datetime | None,
+    overdue_actions: int,
+    now: datetime,
+) -> Health:
+    """`assess`'s rule for one relationship whose facts were read already."""
+    health = Health(last_held_at=last_held_at, overdue_actions=overdue_actions)
+    if relationship.status != RelationshipStatus.active:
+        return health
+    quiet_since = last_held_at or start_of(relationship)
+    quiet_days = (now - quiet_since).days
+    if quiet_days > program.stalled_after_days:
+        code = StalledCode.quiet if last_held_at else StalledCode.not_started
+        health.codes.append(StalledReason(code, quiet_days))
+    if overdue_actions:
+        health.codes.append(
+            StalledReason(
+                StalledCode.actions_overdue, program.overdue_after_days, count=overdue_actions
+            )
+        )
+    health.stalled = bool(health.codes)
+    return health
 
 
 def stalled_clause(*, program: Program, now: datetime) -> ColumnElement[bool]:

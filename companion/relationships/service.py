@@ -18,9 +18,10 @@ from companion.pagination import choice, contains
 from companion.participants.models import Participant
 from companion.programs import policy as program_policy
 from companion.programs.models import Program
-from companion.relationships import access, health
+from companion.relationships import access, activity, health
 from companion.relationships.access import View
 from companion.relationships.activity import (
+    NextSession,
     next_sessions,
     session_counts,
     unread_count,
@@ -200,7 +201,7 @@ def summary(
     people: dict[int, Participant],
     member: RelationshipMember | None,
     counts: dict[str, int],
-    upcoming: MentoringSession | None,
+    upcoming: MentoringSession | NextSession | None,
     health: Any | None = None,
     unread: int | None = None,
 ) -> RelationshipPublic:
@@ -254,19 +255,32 @@ def summary(
 
 
 def detail(*, session: Session, view: View, now: datetime | None = None) -> RelationshipPublic:
+    """What `summary` shows of one relationship, its activity read in one statement."""
     now = now or utcnow()
-    rid = view.relationship.id
+    relationship, program = view.relationship, view.program
+    facts = activity.of_relationship(
+        session,
+        relationship.id,
+        now=now,
+        overdue_before=health.overdue_before(program, now),
+        member=view.member,
+    )
     return summary(
         session=session,
-        relationship=view.relationship,
-        program=view.program,
+        relationship=relationship,
+        program=program,
         people=view.people,
         member=view.member,
-        counts=session_counts(session, [rid])[rid],
-        upcoming=next_sessions(session, [rid], now).get(rid),
-        health=health.assess(
-            session=session, program=view.program, relationships=[view.relationship], now=now
-        )[rid],
+        counts=facts.sessions,
+        upcoming=facts.upcoming,
+        health=health.judge(
+            relationship=relationship,
+            program=program,
+            last_held_at=facts.last_held_at,
+            overdue_actions=facts.overdue_actions,
+            now=now,
+        ),
+        unread=facts.unread,
     )
 
 

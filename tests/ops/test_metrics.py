@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from prometheus_fastapi_instrumentator import routing
+from prometheus_fastapi_instrumentator.middleware import PrometheusInstrumentatorMiddleware
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from api import observability
 from api.app import create_app
 from companion import demo, logs
 from companion.accounts.models import User
@@ -156,3 +161,63 @@ def test_a_json_log_line_carries_the_request_id_of_its_request() -> None:
     assert line["message"] == "slow draft"
     assert line["level"] == "warning"
     assert "request_id" not in json.loads(logs.JsonFormatter().format(record))
+
+
+def _requests_series(app: FastAPI) -> dict[tuple[str, ...], float]:
+    """Every labelled series of the HTTP metrics but the timings: (name, labels) -> value."""
+    series: dict[tuple[str, ...], float] = {}
+    for family in app.state.http_metrics.collect():
+        for sample in family.samples:
+            if "duration" in sample.name or sample.name.endswith("_created"):
+                continue
+            key = (sample.name, *(f"{k}={v}" for k, v in sorted(sample.labels.items())))
+            series[key] = sample.value
+    return series
+
+
+def _one_request_per_route(app: FastAPI) -> list[tuple[str, str]]:
+    """A request for every route of the app (ids filled in), and the awkward ones."""
+    wanted: list[tuple[str, str]] = []
+    for route in routing._effective_routes(app.routes):
+        path = getattr(route, "path", None)
+        if path is None:
+            continue
+        method = sorted(getattr(route, "methods", None) or {"GET"})[0]
+        wanted.append((method, re.sub(r"\{[^}]+\}", "1", path)))
+    return [
+        *wanted,
+        ("GET", "/no-such-page"),  # no route: labelled "none"
+        ("GET", "/static/style.css"),  # a mounted app
+        ("GET", "/static/no-such-file.css"),
+        ("DELETE", "/healthz"),  # the path's route, the wrong method: 405
+        ("GET", "/api/v1/programs/"),  # redirected to the path without the slash
+        ("GET", "/api/v1/relationships/2147483648"),  # refused before the handler
+        ("GET", "/metrics"),  # not counted
+    ]
+
+
+class TestRouteTemplates:
+    def test_every_request_is_labelled_as_the_instrumentator_labels_it(
+        self, services: Services, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The middleware reads the route the app matched; the library matches the path
+        against every route again. Same requests to both: the same series, the same counts."""
+        ours = create_app(services=services)
+        monkeypatch.setattr(
+            observability, "RouteTemplateMetrics", PrometheusInstrumentatorMiddleware
+        )
+        theirs = create_app(services=services)
+        requests = _one_request_per_route(ours)
+        assert len(requests) > 200
+        for app in (ours, theirs):
+            with TestClient(app, client=LOOPBACK, raise_server_exceptions=False) as client:
+                for method, path in requests:
+                    client.request(method, path, follow_redirects=False)
+        counted = _requests_series(ours)
+        assert counted == _requests_series(theirs)
+        handlers = {key[1] for key in counted if key[0] == "http_requests_total"}
+        assert "handler=/api/v1/relationships/{relationship_id}" in handlers
+        assert "handler=/static" in handlers
+        assert "handler=none" in handlers
+        assert "handler=/api/v1/programs/" in handlers
+        assert not any("/metrics" in handler for handler in handlers)

@@ -70,6 +70,7 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
     },
     "companion.relationships.activity": {
         "next_sessions": PARTS,
+        "of_relationship": PARTS,
         "session_counts": PARTS,
         "unread_count": PARTS,
         "unread_counts": PARTS,
@@ -112,6 +113,8 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "assess": PARTS,
         "held_per_week": PARTS,
         "is_overdue": "pure: a date comparison",
+        "judge": "pure: assess's rule for facts a read that checked the principal fetched",
+        "overdue_before": "pure: a day, from the program's rule",
         "start_of": "pure: when a relationship started",
         "stalled_clause": "pure: assess's rule as a SQL condition, for a list that "
         "checked the principal",
