@@ -281,10 +281,13 @@ _QUANTITY = re.compile(
     r"%|\bpercent\b|\bat (?:least|most)\b|\bdouble\b|\bhalve\b|\btwice\b",
     re.IGNORECASE,
 )
-# Numbers that name a thing rather than count it: "ward 4", "Year 7", "version 2".
+# Numbers that name a thing rather than count it: "ward 4", "Year 7", "yr 9", "set 2",
+# "version 2", "level two". ("Q3", "B2", "v2", "KS3" are never read as counts: a number
+# written onto letters is a name.)
 _LABEL_WORDS = frozenset(
-    "year ward room level grade tier floor building version phase step page chapter unit "
-    "class group stage band section team site line bay block wave cohort sprint key v no".split()
+    "year yr y ward room level lvl grade tier floor building version rev release phase step "
+    "page chapter unit class form set group stage ks band section team site line bay block "
+    "wave cohort sprint key v no q quarter gate zone route platform bed table".split()
 )
 # "More", "fewer", "better" promise a change without saying how much.
 _COMPARISON = re.compile(
@@ -457,7 +460,7 @@ def _quantity(text: str) -> re.Match[str] | None:
     """The first number or count word in `text` that counts something."""
     for match in _QUANTITY.finditer(text):
         before = text[: match.start()].split()[-1:]
-        if match.group(0)[0].isdigit() and before and before[0].lower() in _LABEL_WORDS:
+        if before and before[0].lower().rstrip(".") in _LABEL_WORDS:
             continue
         # The day of a date counts nothing: "by 5 December 2027".
         if match.group(0)[0].isdigit() and _DAY_OF_DATE.match(text, match.end()):
