@@ -1,0 +1,128 @@
+"""The offline SMART goal never states a broken goal, a statement of how things are or
+a feeling as a promise; when it cannot state one it asks the mentee, and it names a
+second wish instead of dropping it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from companion.drafting import kinds
+from companion.drafting.kinds.goal_wishes import ends_broken, is_feeling, mended
+from companion.drafting.kinds.smart_goal import UNSTATED_GOAL
+from prompts.schemas import DraftKind, Person, SmartGoal, SmartGoalInput
+
+TODAY = date(2026, 12, 5)
+MENTEE = Person(name="Ama Owusu", role="mentee", title="ward nurse")
+
+
+def drafted(aspiration: str) -> SmartGoal:
+    data = SmartGoalInput(
+        program_name="Leadership pathway", today=TODAY, mentee=MENTEE, aspiration=aspiration
+    )
+    return kinds.draft(DraftKind.smart_goal, data)
+
+
+DROWNING = (
+    "honestly I just want to stop feeling like I'm drowning on every late shift. also the "
+    "band 6 interviews are in spring and everyone says I should go for it but no idea if "
+    "I'm ready??"
+)
+LINE = (
+    "been on the line 6 yrs, want to step up to team leader when Dave retires next summer. "
+    "never managed anyone though, bit nervous about telling mates what to do"
+)
+THESIS = (
+    "Need to finish my thesis write-up (chapters 3 & 4 are still a mess) and honestly learn "
+    "how to say no to my supervisor's side projects, they eat all my time."
+)
+ALGEBRA = (
+    "my yr 9 set 3 are miles behind on algebra and I keep rushing the unit bc of the scheme "
+    "of work. want to redo it properly, maybe more practical stuff? also would like to get "
+    "involved with the trust maths network at some point"
+)
+RECS = (
+    "want to be 2x faster at the month end bank recs, they take me forever and my manager "
+    "def notices. and pass ACCA SBL next year"
+)
+CASELOAD = (
+    "Manage my caseload better so I'm not working every evening, and maybe apply for "
+    "senior practitioner at some point"
+)
+
+
+class TestNeverBroken:
+    def test_an_unclosed_bracket_is_cut_before_it(self) -> None:
+        goal = drafted(THESIS)
+
+        assert goal.goal == "I will finish my thesis write-up."
+
+    @pytest.mark.parametrize(
+        "statement",
+        ["I will finish my thesis write-up (chapters 3 &.", "I will pay.", "I will grow our."],
+    )
+    def test_a_statement_that_reads_cut_off_is_seen(self, statement: str) -> None:
+        assert ends_broken(statement)
+
+    def test_a_clause_ending_on_its_own_preposition_is_whole(self) -> None:
+        assert not ends_broken("I will have one unit I'm properly proud of.")
+
+    def test_a_figure_cut_from_what_it_counts_is_not_mended_into_a_goal(self) -> None:
+        assert mended("cut churn from 14% last", whole=False) == ""
+
+
+class TestNeverAStateOrAFeeling:
+    def test_how_things_are_is_not_stated_as_the_goal(self) -> None:
+        goal = drafted(LINE)
+
+        assert goal.goal == "I will step up to team leader."
+
+    @pytest.mark.parametrize(
+        "clause",
+        [
+            "stop feeling like I'm drowning",
+            "be less anxious in meetings",
+            "feel guilty all the time",
+        ],
+    )
+    def test_a_feeling_is_seen(self, clause: str) -> None:
+        assert is_feeling(clause)
+
+    def test_a_feeling_is_never_turned_into_a_promise(self) -> None:
+        goal = drafted(DROWNING)
+
+        assert goal.goal == UNSTATED_GOAL
+        assert "feeling" not in goal.goal
+        assert "is how you want to feel" in goal.specific
+        assert "To answer: What will you do?" in goal.specific
+
+
+class TestTheMainWish:
+    def test_a_hedged_wish_never_stands_in_for_the_main_one(self) -> None:
+        goal = drafted(ALGEBRA)
+
+        assert goal.goal == UNSTATED_GOAL
+        assert "maths network" not in goal.goal
+        assert "(for example: redo it properly; or get involved with the trust maths network)" in (
+            goal.specific
+        )
+
+    def test_the_main_wish_is_stated_and_the_hedged_one_named(self) -> None:
+        goal = drafted(CASELOAD)
+
+        assert goal.goal == "I will manage my caseload better."
+        assert "You also mentioned 'apply for senior practitioner': a goal of its own later?" in (
+            goal.specific
+        )
+
+    def test_a_second_wish_is_named_not_dropped(self) -> None:
+        goal = drafted(RECS)
+
+        assert goal.goal == "I will pass ACCA SBL next year."
+        assert "You also mentioned 'be 2x faster'" in goal.specific
+
+    def test_one_wish_names_no_other(self) -> None:
+        goal = drafted("I want to stop being the bottleneck on code reviews. PRs wait days for me.")
+
+        assert "You also mentioned" not in goal.specific
