@@ -68,11 +68,27 @@ class TestNeverBroken:
     def test_a_clause_ending_on_its_own_preposition_is_whole(self) -> None:
         assert not ends_broken("I will have one unit I'm properly proud of.")
 
+    @pytest.mark.parametrize(
+        "aspiration", ["want to be able to pay", "our team has grown to 12. want to sort out our"]
+    )
+    def test_a_goal_that_would_end_wanting_its_object_is_not_stated(self, aspiration: str) -> None:
+        goal = drafted(aspiration)
+
+        assert goal.goal == UNSTATED_GOAL
+        assert "To answer: What will you do?" in goal.specific
+
     def test_a_figure_cut_from_what_it_counts_is_not_mended_into_a_goal(self) -> None:
         assert mended("cut churn from 14% last", whole=False) == ""
 
 
 class TestNeverAStateOrAFeeling:
+    def test_figures_of_how_things_are_are_context_not_the_goal(self) -> None:
+        goal = drafted(
+            "churn was 14% last yr and I do 20+ requests a month, want to get churn down"
+        )
+
+        assert goal.goal == "I will get churn down."
+
     def test_how_things_are_is_not_stated_as_the_goal(self) -> None:
         goal = drafted(LINE)
 
@@ -94,7 +110,8 @@ class TestNeverAStateOrAFeeling:
 
         assert goal.goal == UNSTATED_GOAL
         assert "feeling" not in goal.goal
-        assert "is how you want to feel" in goal.specific
+        assert "is a feeling" in goal.specific
+        assert "To answer" in goal.measurable and "To judge" in goal.relevant
         assert "To answer: What will you do?" in goal.specific
 
 
@@ -126,3 +143,41 @@ class TestTheMainWish:
         goal = drafted("I want to stop being the bottleneck on code reviews. PRs wait days for me.")
 
         assert "You also mentioned" not in goal.specific
+
+
+class TestTheMenteeAnswers:
+    def test_their_answer_to_what_they_will_do_becomes_the_goal(self) -> None:
+        data = SmartGoalInput(
+            program_name="Leadership pathway",
+            today=TODAY,
+            mentee=MENTEE,
+            aspiration=DROWNING,
+            answers={"specific": "run two mock interviews with my ward manager"},
+        )
+
+        goal = kinds.draft(DraftKind.smart_goal, data)
+
+        assert goal.goal == "I will run two mock interviews with my ward manager."
+        assert UNSTATED_GOAL not in goal.goal
+        assert "does not state a goal" not in goal.specific
+
+
+class TestWhatIsWeighedUp:
+    def test_a_step_weighed_up_is_offered_not_promised(self) -> None:
+        goal = drafted(
+            "Thinking about going for the deputy head post that will probably be advertised "
+            "after Easter. Not sure I'm ready tbh."
+        )
+
+        assert goal.goal == UNSTATED_GOAL
+        assert "you are still weighing up 'go for the deputy head post'" in goal.specific
+        assert "(for example: go for the deputy head post)" in goal.specific
+
+    def test_beside_a_wish_it_is_named_for_later(self) -> None:
+        goal = drafted(
+            "thinking about doing the SQE eventually but I'm scared of the cost and the hours. "
+            "also want more actual drafting work, not just bundles and photocopying!!"
+        )
+
+        assert goal.goal == "I want more actual drafting work."
+        assert "You also mentioned 'do the SQE': a goal of its own later?" in goal.specific

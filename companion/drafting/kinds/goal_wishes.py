@@ -50,6 +50,11 @@ _NEEDS_OBJECT = frozenset(
     raise set show start find
     """.split()
 )
+# "sort out", "figure out", "hand over": verbs whose particle still needs an object.
+_PARTICLES = frozenset("out up over off down".split())
+_PHRASAL = frozenset(
+    "sort figure hand set take pick work carry find point sign fill give bring put turn".split()
+)
 _PRONOUN_OBJECT = re.compile(r"^\S+(?:\s+\S+)?\s+(?:it|them|this|that)(?:\s+\w+ly)?$", re.I)
 # A figure cut from what it counts: "14% last", "3 &", "from 47".
 _CUT_FIGURE = re.compile(r"\d[\d.,%x]*\s*(?:&|and|or|to|from|of|last|next|per|a|the)?$", re.I)
@@ -109,6 +114,8 @@ def ends_broken(statement: str) -> bool:
     last = words[-1].lower().strip(",;:")
     opened = statement.count("(") > statement.count(")")
     hanging = hangs(last) and last not in _STRANDED
+    if last in _PARTICLES and len(words) > 1 and words[-2].lower() in _PHRASAL:
+        return True
     return opened or hanging or last in _NEEDS_OBJECT or last in {"&", "-", "+", "/"}
 
 
@@ -119,6 +126,10 @@ def wishes(phrases: list[Phrase], text: str, *, acts: Callable[[str], bool]) -> 
     tokens = text.replace("’", "'").split()
     found: list[Wish] = []
     for phrase in phrases:
+        weighed = _weighed(phrase, tokens)
+        if weighed:
+            found.append(Wish(weighed, "weighing", hedged=True))
+            continue
         phrase = _extended(phrase, tokens)
         words = mended(phrase.text, whole=phrase.whole)
         back = phrase.start - 1
@@ -157,6 +168,58 @@ def wishes(phrases: list[Phrase], text: str, *, acts: Callable[[str], bool]) -> 
     return found
 
 
+# "Thinking about going for the deputy head post": a step weighed up, not yet a goal.
+_WEIGHING = re.compile(r"^(?:thinking (?:about|of)|considering|wondering about)\s+", re.I)
+_BASE_FORMS = {
+    "going": "go",
+    "doing": "do",
+    "taking": "take",
+    "making": "make",
+    "having": "have",
+    "getting": "get",
+    "moving": "move",
+    "applying": "apply",
+    "becoming": "become",
+    "writing": "write",
+    "leading": "lead",
+    "starting": "start",
+    "running": "run",
+    "setting": "set",
+    "sitting": "sit",
+    "leaving": "leave",
+    "changing": "change",
+    "training": "train",
+    "studying": "study",
+    "switching": "switch",
+    "joining": "join",
+}
+
+
+def _weighed(phrase: Phrase, tokens: list[str]) -> Phrase | None:
+    """What a mentee is weighing up ("thinking about doing the SQE"), as the step they
+    could take ("do the SQE"), or None when the phrase weighs nothing up."""
+    lead = _WEIGHING.match(phrase.text)
+    if lead is None:
+        return None
+    start = phrase.start + len(lead.group(0).split())
+    if start >= len(tokens):
+        return None
+    base = _BASE_FORMS.get(_bare(tokens[start]))
+    if base is None:
+        return None
+    end = start
+    while end + 1 < len(tokens) and end + 1 - start < QUOTE_WORDS:
+        if tokens[end].endswith((",", ";", ":", ".", "!", "?")):
+            break
+        if _bare(tokens[end + 1]) in _STOPS | _HEDGE_WORDS:
+            break
+        end += 1
+    words = mended(" ".join([base, *tokens[start + 1 : end + 1]]))
+    if not words:
+        return None
+    return replace(phrase, text=words, start=start, end=end, wanted=True)
+
+
 def _imperative(before: str, shared: bool) -> bool:
     """Whether a clause stands as an instruction to oneself: it opens a sentence or
     follows a list's comma or "and" ("Network more, …, and present our audit"), unless
@@ -168,7 +231,10 @@ def _imperative(before: str, shared: bool) -> bool:
 
 # Words between a clause and what comes before it that do not change what it is.
 _SOFTENERS = frozenset("maybe perhaps also just really probably honestly actually actualy".split())
-_STOPS = frozenset("when if because while once unless and but so although though".split())
+_STOPS = frozenset(
+    "when if because while once unless and but so although though that which who".split()
+)
+_HEDGE_WORDS = frozenset("eventually maybe perhaps someday".split())
 QUOTE_WORDS = 7
 
 

@@ -222,7 +222,8 @@ def statement_of(
             and not _WISH.search(clean)
         )
     )
-    if whole and found is None:
+    # A short text kept whole must still read whole ("want to be able to pay" does not).
+    if whole and found is None and not ends_broken(goal_statement(text)):
         return Statement(compose_goal(text, answers), action=goal_statement(text))
     deadline = None
     action = also = ""
@@ -277,7 +278,7 @@ def statement_of(
             comma = "," if hangs(statement.split()[-1]) else ""
             statement += f"{comma} by {spoken_date(deadline.day)}"
         statement += "."
-        also = _also(good, chosen)
+        also = _also([w for w in judged if w.problem in ("", "weighing")], chosen)
     parts = [statement]
     parts += [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
     return Statement(" ".join(p for p in parts if p), deadline, action, also=also)
@@ -287,12 +288,16 @@ def statement_of(
 # mentee writes it, answering "What will you do?".
 UNSTATED_GOAL = "My goal: still to write, in my own words."
 _WHY_NOT = {
-    "feeling": "'{}' is how you want to feel, and a goal is something you will do",
+    "feeling": "'{}' is a feeling, and a goal is something you can promise to do",
     "state": "'{}' says how things are, not what you will do",
     "unclear": "'{}' does not say what 'it' is",
     "broken": "",
     "noun": "",
+    "weighing": "you are still weighing up '{}'",
 }
+
+
+_ONCE_WRITTEN = "To judge with your mentor once you have written the goal."
 
 
 def _unstated(judged: list[Wish], answers: dict[str, str]) -> Statement:
@@ -300,19 +305,24 @@ def _unstated(judged: list[Wish], answers: dict[str, str]) -> Statement:
     suggestions) and the first reason a clause could not be the goal."""
     # Wishes the mentee may take or leave: what they wanted, even where "it" is unsaid.
     offered = [
-        w.text for w in judged if not w.problem or (w.problem == "unclear" and w.phrase.wanted)
+        w.text
+        for w in judged
+        if not w.problem or (w.problem in ("unclear", "weighing") and w.phrase.wanted)
     ]
     offered = list(dict.fromkeys(offered))[:2]
-    order = ["feeling", "unclear", "state"]
+    order = ["feeling", "weighing", "unclear", "state"]
     reasons = [
         _WHY_NOT[w.problem].format(w.text)
         for w in sorted(judged, key=lambda w: order.index(w.problem) if w.problem in order else 9)
         if w.problem in order
     ]
-    why = "The draft could not state a goal from your words that you could stand behind"
-    why += f": {reasons[0]}." if reasons else "."
-    parts = [UNSTATED_GOAL]
-    parts += [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
+    why = "The draft does not state a goal for you"
+    why += f": {reasons[0]}." if reasons else ": what you wrote does not yet say what you will do."
+    said = [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
+    if answers.get("specific", "").strip():
+        # The mentee has said what they will do: their answer is the goal.
+        return Statement(" ".join(p for p in said if p))
+    parts = [UNSTATED_GOAL, *said]
     return Statement(" ".join(p for p in parts if p), unstated=why, suggestions=tuple(offered))
 
 
@@ -513,15 +523,20 @@ def compose(data: SmartGoalInput) -> SmartGoal:
             "will have done by then."
         )
     specific = _field(verdicts["specific"])
+    measurable = _field(verdicts["measurable"])
+    achievable = _field(verdicts["achievable"])
     if stated.unstated:
         offers = "; or ".join(stated.suggestions)
         specific = f"{stated.unstated} To answer: What will you do?" + (
             f" (for example: {offers})" if offers else ""
         )
+        # Nothing is stated yet: nothing to measure or to judge.
+        measurable = "To answer, once you have written it: How will you and your mentor know?"
+        achievable = _ONCE_WRITTEN
     elif stated.also and stated.also.lower() not in direction.lower():
         specific += f" You also mentioned '{stated.also}': a goal of its own later?"
-    relevant = _field(verdicts["relevant"])
-    if direction and verdicts["relevant"].status == "met":
+    relevant = _ONCE_WRITTEN if stated.unstated else _field(verdicts["relevant"])
+    if direction and verdicts["relevant"].status == "met" and not stated.unstated:
         relevant = f"It is a step towards what you want in the longer term: '{direction}'."
     action = stated.action or goal_statement(near).removeprefix("I will ")
     bare = LEAD_IN.sub("", action, count=1)
@@ -534,8 +549,8 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     return SmartGoal(
         goal=shorten(stated.text, 400),
         specific=shorten(specific, 1000),
-        measurable=shorten(_field(verdicts["measurable"]), 1000),
-        achievable=shorten(_field(verdicts["achievable"]), 1000),
+        measurable=shorten(measurable, 1000),
+        achievable=shorten(achievable, 1000),
         relevant=shorten(relevant, 1000),
         time_bound=shorten(time_bound, 1000),
         target_date=target,
