@@ -181,3 +181,26 @@ class TestWhatIsWeighedUp:
 
         assert goal.goal == "I want more actual drafting work."
         assert "You also mentioned 'do the SQE': a goal of its own later?" in goal.specific
+
+
+class TestContextIsNotTheGoal:
+    def test_how_things_are_after_a_dash_is_left_out(self) -> None:
+        goal = drafted(
+            "I want to improve my charting - I'm always finishing it after my shift ends."
+        )
+
+        assert goal.goal == "I will improve my charting."
+
+    def test_a_dash_that_holds_the_date_is_kept(self) -> None:
+        goal = drafted(
+            "Get chartered with ICE - my professional review is pencilled in for October next year."
+        )
+
+        assert "October next year" in goal.goal
+        assert goal.target_date == date(2027, 10, 31)
+
+    def test_a_thing_named_on_its_own_is_offered(self) -> None:
+        goal = drafted("lean six sigma green belt. need it for the ops manager job")
+
+        assert goal.goal == UNSTATED_GOAL
+        assert "(for example: lean six sigma green belt)" in goal.specific

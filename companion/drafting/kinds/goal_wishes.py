@@ -68,6 +68,8 @@ class Wish:
     phrase: Phrase
     problem: str = ""
     hedged: bool = False
+    # A sentence of its own ("Lean six sigma green belt."): a thing named, if no goal.
+    sentence: bool = False
 
     @property
     def text(self) -> str:
@@ -162,8 +164,13 @@ def wishes(phrases: list[Phrase], text: str, *, acts: Callable[[str], bool]) -> 
             problem = "unclear"
         else:
             problem = ""
+        alone = (phrase.start == 0 or tokens[phrase.start - 1].endswith((".", "!", "?"))) and (
+            tokens[phrase.end].endswith((".", "!", "?")) or phrase.end == len(tokens) - 1
+        )
+        # Named, not said about oneself: "Not sure I'm ready" is no thing to offer.
+        alone = alone and not {_bare(w) for w in words.split()} & (_SUBJECTS | {"not", "no"})
         found.append(
-            Wish(replace(phrase, text=words or phrase.text, wanted=wanted), problem, hedged)
+            Wish(replace(phrase, text=words or phrase.text, wanted=wanted), problem, hedged, alone)
         )
     return found
 
@@ -251,9 +258,14 @@ def _extended(phrase: Phrase, tokens: list[str]) -> Phrase:
         end += 1
         if token.endswith((",", ";", ":", ".", "!", "?", "…")):
             break
-    else:
-        if end + 1 < len(tokens) and _bare(tokens[end + 1]) not in _STOPS:
-            return phrase
+    closed = (
+        end + 1 >= len(tokens)
+        or tokens[end].endswith((",", ";", ":", ".", "!", "?", "…"))
+        or _bare(tokens[end + 1]) in _STOPS
+        or _bare(tokens[end + 1]) == ""
+    )
+    if not closed:
+        return phrase
     if end == phrase.end:
         return phrase
     text = " ".join(tokens[phrase.start : end + 1]).strip("\"'()[],;:.!?…")

@@ -209,6 +209,7 @@ def statement_of(
     ("help with …") stays wanted, never turned into something they will do. The
     deadline they gave ("in six months", "by the end of this year") is stated as a date.
     Never their whole text pasted back. Then each answer as a sentence of its own."""
+    text = _without_context(text, today)
     clean = normalised(text)
     words = len(clean.split())
     found = language.not_english(text)
@@ -307,7 +308,9 @@ def _unstated(judged: list[Wish], answers: dict[str, str]) -> Statement:
     offered = [
         w.text
         for w in judged
-        if not w.problem or (w.problem in ("unclear", "weighing") and w.phrase.wanted)
+        if not w.problem
+        or (w.problem in ("unclear", "weighing") and w.phrase.wanted)
+        or (w.problem == "noun" and w.sentence)
     ]
     offered = list(dict.fromkeys(offered))[:2]
     order = ["feeling", "weighing", "unclear", "state"]
@@ -332,6 +335,22 @@ def _also(good: list[Wish], chosen: list[Phrase]) -> str:
         if all(wish.phrase.end < p.start or wish.phrase.start > p.end for p in chosen):
             return _without_time(wish.text)
     return ""
+
+
+# "Improve my charting - I'm always finishing it after my shift ends": after the dash,
+# how things are, which is context for the mentor, not part of the goal.
+_CONTEXT_AFTER_DASH = re.compile(r"\s+[-–—]+\s+(?=(?:I'm|I am|Im|I|we|we're|it|it's|my|our)\b)")
+
+
+def _without_context(text: str, today: date | None) -> str:
+    """A goal without the context after a dash, unless that context holds its date."""
+    found = _CONTEXT_AFTER_DASH.search(text)
+    if found is None or len(content_words(text[: found.start()])) < 2:
+        return text
+    rest = text[found.end() :]
+    if today is not None and deadlines(rest, today):
+        return text
+    return text[: found.start()]
 
 
 # Words that say only "some day" at the end of a chosen clause give way to the date the
