@@ -60,13 +60,22 @@ class TestNeverBroken:
 
     @pytest.mark.parametrize(
         "statement",
-        ["I will finish my thesis write-up (chapters 3 &.", "I will pay.", "I will grow our."],
+        [
+            "I will finish my thesis write-up (chapters 3 &.",
+            "I will pay.",
+            "I will grow our.",
+            "I will sort out.",
+            "I will be the person.",
+        ],
     )
     def test_a_statement_that_reads_cut_off_is_seen(self, statement: str) -> None:
         assert ends_broken(statement)
 
-    def test_a_clause_ending_on_its_own_preposition_is_whole(self) -> None:
-        assert not ends_broken("I will have one unit I'm properly proud of.")
+    @pytest.mark.parametrize(
+        "statement", ["I will have one unit I'm properly proud of.", "I will become SRE lead."]
+    )
+    def test_a_statement_that_reads_whole_is_whole(self, statement: str) -> None:
+        assert not ends_broken(statement)
 
     @pytest.mark.parametrize(
         "aspiration", ["want to be able to pay", "our team has grown to 12. want to sort out our"]
@@ -204,3 +213,14 @@ class TestContextIsNotTheGoal:
 
         assert goal.goal == UNSTATED_GOAL
         assert "(for example: lean six sigma green belt)" in goal.specific
+
+
+class TestTheSkillOverTheTitle:
+    def test_what_they_are_trying_to_get_better_at_is_the_goal(self) -> None:
+        goal = drafted(
+            "trying to get better at incident command and maybe become SRE lead. also curious "
+            "about moving to product engineering, not sure yet"
+        )
+
+        assert goal.goal == "I will get better at incident command."
+        assert "You also mentioned 'become SRE lead'" in goal.specific

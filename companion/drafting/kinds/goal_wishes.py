@@ -50,12 +50,18 @@ _NEEDS_OBJECT = frozenset(
     raise set show start find
     """.split()
 )
+# "be the person" of "be the person who can own …": who they are is cut off.
+_NO_ONE = re.compile(r"\bbe (?:the|a|that) (?:person|one|kind|type|someone)$", re.I)
 # "sort out", "figure out", "hand over": verbs whose particle still needs an object.
 _PARTICLES = frozenset("out up over off down".split())
 _PHRASAL = frozenset(
     "sort figure hand set take pick work carry find point sign fill give bring put turn".split()
 )
-_PRONOUN_OBJECT = re.compile(r"^\S+(?:\s+\S+)?\s+(?:it|them|this|that)(?:\s+\w+ly)?$", re.I)
+_PRONOUN_OBJECT = re.compile(
+    r"^\S+(?:\s+\S+)?\s+(?:it|them|this|that|him|her)(?:\s+(?:\w+ly|too|again|more))?$", re.I
+)
+# "trying to get better at incident command": a wish, said as an effort under way.
+_TRYING = re.compile(r"^(?:trying|working|aiming|planning) (?:to|on) ", re.I)
 # A figure cut from what it counts: "14% last", "3 &", "from 47".
 _CUT_FIGURE = re.compile(r"\d[\d.,%x]*\s*(?:&|and|or|to|from|of|last|next|per|a|the)?$", re.I)
 
@@ -116,9 +122,15 @@ def ends_broken(statement: str) -> bool:
     last = words[-1].lower().strip(",;:")
     opened = statement.count("(") > statement.count(")")
     hanging = hangs(last) and last not in _STRANDED
+    if _NO_ONE.search(statement.rstrip(". ")):
+        return True
     if last in _PARTICLES and len(words) > 1 and words[-2].lower() in _PHRASAL:
         return True
-    return opened or hanging or last in _NEEDS_OBJECT or last in {"&", "-", "+", "/"}
+    # "I will pay", "… and get": the verb with nothing after it ("SRE lead" is a role).
+    bare_verb = last in _NEEDS_OBJECT and (
+        len(words) == 1 or words[-2].lower() in {"will", "to", "and", "or", "i", "can"}
+    )
+    return opened or hanging or bare_verb or last in {"&", "-", "+", "/"}
 
 
 def wishes(phrases: list[Phrase], text: str, *, acts: Callable[[str], bool]) -> list[Wish]:
@@ -133,6 +145,12 @@ def wishes(phrases: list[Phrase], text: str, *, acts: Callable[[str], bool]) -> 
             found.append(Wish(weighed, "weighing", hedged=True))
             continue
         phrase = _extended(phrase, tokens)
+        trying = _TRYING.match(phrase.text)
+        if trying:
+            skipped = len(trying.group(0).split())
+            phrase = replace(
+                phrase, text=phrase.text[trying.end() :], start=phrase.start + skipped, wanted=True
+            )
         words = mended(phrase.text, whole=phrase.whole)
         back = phrase.start - 1
         while back >= 0 and _bare(tokens[back]) in _SOFTENERS:
@@ -289,6 +307,8 @@ def _clause_around(tokens: list[str], phrase: Phrase) -> list[str]:
         start -= 1
     end = phrase.end
     while end + 1 < len(tokens) and not tokens[end].endswith((",", ";", ".", "!", "?")):
+        if _bare(tokens[end + 1]) in _STOPS:
+            break
         end += 1
     return [_bare(t) for t in tokens[start : end + 1]]
 

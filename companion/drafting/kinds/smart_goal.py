@@ -291,7 +291,7 @@ UNSTATED_GOAL = "My goal: still to write, in my own words."
 _WHY_NOT = {
     "feeling": "'{}' is a feeling, and a goal is something you can promise to do",
     "state": "'{}' says how things are, not what you will do",
-    "unclear": "'{}' does not say what 'it' is",
+    "unclear": "'{}' does not say on its own what you will do",
     "broken": "",
     "noun": "",
     "weighing": "you are still weighing up '{}'",
@@ -332,6 +332,8 @@ def _unstated(judged: list[Wish], answers: dict[str, str]) -> Statement:
 def _also(good: list[Wish], chosen: list[Phrase]) -> str:
     """Another wish the mentee wrote besides the goal stated, if any."""
     for wish in good:
+        if ends_broken(wish.text) or not wish.phrase.whole:
+            continue
         if all(wish.phrase.end < p.start or wish.phrase.start > p.end for p in chosen):
             return _without_time(wish.text)
     return ""
