@@ -66,13 +66,22 @@ class TestNeverBroken:
             "I will grow our.",
             "I will sort out.",
             "I will be the person.",
+            "I will move into a business partnering role where.",
+            "I will understand how younger customers.",
+            "Step up to deputy director in three.",
         ],
     )
     def test_a_statement_that_reads_cut_off_is_seen(self, statement: str) -> None:
         assert ends_broken(statement)
 
     @pytest.mark.parametrize(
-        "statement", ["I will have one unit I'm properly proud of.", "I will become SRE lead."]
+        "statement",
+        [
+            "I will have one unit I'm properly proud of.",
+            "I will become SRE lead.",
+            "I will learn how to coach other agents.",
+            "Publish one paper in 2027.",
+        ],
     )
     def test_a_statement_that_reads_whole_is_whole(self, statement: str) -> None:
         assert not ends_broken(statement)
@@ -85,6 +94,14 @@ class TestNeverBroken:
 
         assert goal.goal == UNSTATED_GOAL
         assert "To answer: What will you do?" in goal.specific
+
+    def test_a_count_cut_from_its_time_is_left_out(self) -> None:
+        goal = drafted(
+            "Step up to deputy director in three to four years; get much stronger at "
+            "stakeholder management."
+        )
+
+        assert goal.goal == "Step up to deputy director."
 
     def test_a_figure_cut_from_what_it_counts_is_not_mended_into_a_goal(self) -> None:
         assert mended("cut churn from 14% last", whole=False) == ""

@@ -97,7 +97,10 @@ def mended(text: str, *, whole: bool = True) -> str:
     words = [w for w in text.replace(")", ") ").split() if w]
     while words and _ADVERBS.issuperset({words[0].lower()}) and len(words) > 2:
         words.pop(0)
-    while words and (hangs(words[-1]) or words[-1] in {"&", "-", "+", "/"}):
+    # "deputy director in three" of "in three to four years": the time is cut, not kept.
+    if len(words) > 3 and _cut_count(words):
+        words = words[:-2]
+    while words and (hangs(words[-1]) or words[-1].lower() in _OPENERS):
         if whole and words[-1].lower() in _STRANDED and len(words) > 2:
             break
         words.pop()
@@ -105,6 +108,29 @@ def mended(text: str, *, whole: bool = True) -> str:
     if len(words) >= 2 and _CUT_FIGURE.search(joined) and not re.search(r"\d\W*$", text):
         return ""
     return joined if len(words) >= 2 and content_words(joined) else ""
+
+
+# Words that open a clause the quote does not hold: "a role where", "… &".
+_OPENERS = frozenset("& - + / where who which whose whom when while because if than".split())
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve few couple".split()
+)
+_COUNT_PREPOSITIONS = frozenset("in within from to of by over for than under".split())
+
+
+def _cut_count(words: list[str]) -> bool:
+    """Whether the words end on a count after a preposition ("in three"), not a year."""
+    last = words[-1].lower().strip(",;:.")
+    number = last in _NUMBER_WORDS or (last.isdigit() and len(last) < 4)
+    return number and words[-2].lower() in _COUNT_PREPOSITIONS
+
+
+# "… a business partnering role where", "… how younger customers": a clause cut off.
+_OPEN_CLAUSE = re.compile(
+    r"\b(?:where|who|which|whose|whom|when|while|because|if|than|like)$|"
+    r"\b(?:how|what|why|whether)(?!\s+to\b)(?:\s+\S+){0,2}$",
+    re.I,
+)
 
 
 def is_feeling(text: str) -> bool:
@@ -122,7 +148,9 @@ def ends_broken(statement: str) -> bool:
     last = words[-1].lower().strip(",;:")
     opened = statement.count("(") > statement.count(")")
     hanging = hangs(last) and last not in _STRANDED
-    if _NO_ONE.search(statement.rstrip(". ")):
+    if _NO_ONE.search(statement.rstrip(". ")) or _OPEN_CLAUSE.search(statement.rstrip(". ")):
+        return True
+    if len(words) > 2 and _cut_count(words):
         return True
     if last in _PARTICLES and len(words) > 1 and words[-2].lower() in _PHRASAL:
         return True

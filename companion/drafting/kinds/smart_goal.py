@@ -250,6 +250,11 @@ def statement_of(
         good = [w for w in judged if not w.problem]
         # A hedged wish ("maybe … at some point") gives way to the main one.
         main = [w for w in good if not w.hedged] or good
+        # "I think I need revenue management" names a thing; the wish they said to do,
+        # even hedged ("become a hotel general manager one day"), is the goal.
+        acting = [w for w in good if not w.phrase.thing]
+        if main and all(w.phrase.thing for w in main) and acting:
+            main = acting[:1]
         if (
             main
             and all(w.hedged for w in main)
@@ -312,6 +317,7 @@ def _unstated(judged: list[Wish], answers: dict[str, str]) -> Statement:
         or (w.problem in ("unclear", "weighing") and w.phrase.wanted)
         or (w.problem == "noun" and w.sentence)
     ]
+    offered = [o for o in offered if not ends_broken(o)]
     offered = list(dict.fromkeys(offered))[:2]
     order = ["feeling", "weighing", "unclear", "state"]
     reasons = [
