@@ -140,6 +140,15 @@ class TestNeverAStateOrAFeeling:
         assert "To answer" in goal.measurable and "To judge" in goal.relevant
         assert "To answer: What will you do?" in goal.specific
 
+    def test_a_short_feeling_is_not_kept_as_a_promise(self) -> None:
+        goal = drafted(
+            "to feel confident leading a room on my own and eventually train in newborn examination"
+        )
+
+        assert goal.goal == UNSTATED_GOAL
+        assert "'feel confident leading a room' is a feeling" in goal.specific
+        assert "You also mentioned 'train in newborn examination'" in goal.specific
+
 
 class TestTheMainWish:
     def test_a_hedged_wish_never_stands_in_for_the_main_one(self) -> None:

@@ -31,7 +31,7 @@ from companion.drafting.goal_families import (
     sentences,
 )
 from companion.drafting.inputs import Sources
-from companion.drafting.kinds.goal_wishes import Wish, ends_broken, wishes
+from companion.drafting.kinds.goal_wishes import Wish, ends_broken, is_feeling, wishes
 from companion.drafting.kinds.smart_check import Deadline, check_text, concreteness, deadlines
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
@@ -223,8 +223,11 @@ def statement_of(
             and not _WISH.search(clean)
         )
     )
-    # A short text kept whole must still read whole ("want to be able to pay" does not).
-    if whole and found is None and not ends_broken(goal_statement(text)):
+    # A short text kept whole must still read whole ("want to be able to pay" does not),
+    # and a feeling is not kept as a promise ("I will feel confident leading a room").
+    own = goal_statement(text)
+    whole = whole and not ends_broken(own) and not is_feeling(own.removeprefix("I will "))
+    if whole and found is None:
         return Statement(compose_goal(text, answers), action=goal_statement(text))
     deadline = None
     action = also = ""
@@ -560,6 +563,8 @@ def compose(data: SmartGoalInput) -> SmartGoal:
         # Nothing is stated yet: nothing to measure or to judge.
         measurable = "To answer, once you have written it: How will you and your mentor know?"
         achievable = _ONCE_WRITTEN
+        if direction:
+            specific += f" You also mentioned '{direction}': a goal of its own later?"
     elif stated.also and stated.also.lower() not in direction.lower():
         specific += f" You also mentioned '{stated.also}': a goal of its own later?"
     relevant = _ONCE_WRITTEN if stated.unstated else _field(verdicts["relevant"])
