@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from companion.drafting.text import Phrase, content_words, hangs
+from companion.drafting.text import QUOTE_WORDS, Phrase, content_words, hangs
 
 # Words before a clause that make it a statement about someone, not a wish:
 # "I keep rushing the unit", "they take me forever".
@@ -69,7 +69,9 @@ _CUT_FIGURE = re.compile(r"\d[\d.,%x]*\s*(?:&|and|or|to|from|of|last|next|per|a|
 @dataclass(frozen=True)
 class Wish:
     """A clause of the mentee's text as the draft may state it: its repaired words, and
-    why it cannot be stated as their goal ("" when it can)."""
+    why it cannot be stated as their goal ("" when it can): "broken", "feeling",
+    "state" (how things are), "noun" (no wish to do), "unclear" (only "it" as its
+    object) or "weighing" (a step still weighed up)."""
 
     phrase: Phrase
     problem: str = ""
@@ -95,7 +97,7 @@ def mended(text: str, *, whole: bool = True) -> str:
     if text.count("[") > text.count("]"):
         text = text[: text.rindex("[")]
     words = [w for w in text.replace(")", ") ").split() if w]
-    while words and _ADVERBS.issuperset({words[0].lower()}) and len(words) > 2:
+    while words and words[0].lower() in _ADVERBS and len(words) > 2:
         words.pop(0)
     # "deputy director in three" of "in three to four years": the time is cut, not kept.
     if len(words) > 3 and _cut_count(words):
@@ -288,7 +290,6 @@ _STOPS = frozenset(
     "when if because while once unless and but so although though that which who".split()
 )
 _HEDGE_WORDS = frozenset("eventually maybe perhaps someday".split())
-QUOTE_WORDS = 7
 
 
 def _extended(phrase: Phrase, tokens: list[str]) -> Phrase:
