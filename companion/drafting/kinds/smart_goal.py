@@ -31,6 +31,7 @@ from companion.drafting.goal_families import (
     sentences,
 )
 from companion.drafting.inputs import Sources
+from companion.drafting.kinds.goal_wishes import Wish, ends_broken, is_feeling, wishes
 from companion.drafting.kinds.smart_check import Deadline, check_text, concreteness, deadlines
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
@@ -182,6 +183,12 @@ class Statement:
     text: str
     deadline: Deadline | None = None
     action: str = ""
+    # When no clause is a goal the drafter can stand behind: why, in a sentence, and
+    # the wishes it found, offered as suggestions the mentee may take or leave.
+    unstated: str = ""
+    suggestions: tuple[str, ...] = ()
+    # Another wish in the text, named so that it is not dropped without a word.
+    also: str = ""
 
 
 def drafted_goal(
@@ -202,6 +209,7 @@ def statement_of(
     ("help with …") stays wanted, never turned into something they will do. The
     deadline they gave ("in six months", "by the end of this year") is stated as a date.
     Never their whole text pasted back. Then each answer as a sentence of its own."""
+    text = _without_context(text, today)
     clean = normalised(text)
     words = len(clean.split())
     found = language.not_english(text)
@@ -215,10 +223,14 @@ def statement_of(
             and not _WISH.search(clean)
         )
     )
+    # A short text kept whole must still read whole ("want to be able to pay" does not),
+    # and a feeling is not kept as a promise ("I will feel confident leading a room").
+    own = goal_statement(text)
+    whole = whole and not ends_broken(own) and not is_feeling(own.removeprefix("I will "))
     if whole and found is None:
         return Statement(compose_goal(text, answers), action=goal_statement(text))
     deadline = None
-    action = ""
+    action = also = ""
     if found is not None:
         statement = (
             f"My goal, written in {found.name}: the built-in drafter reads English only, so "
@@ -233,12 +245,32 @@ def statement_of(
         # have one unit …" is read as "I'd like to have one unit …".
         for said in stated:
             clean = clean.replace(said.words, ",")
-        chosen = _most_concrete([_trimmed(p) for p in phrases_of(clean, verbs=True)])
-        if not chosen:
-            statement = "My first development goal."
-        else:
+        judged = wishes(
+            [_trimmed(p) for p in phrases_of(clean, verbs=True)],
+            clean,
+            acts=lambda words: _acts(Phrase(words, False, 0, 0)),
+        )
+        good = [w for w in judged if not w.problem]
+        # A hedged wish ("maybe … at some point") gives way to the main one.
+        main = [w for w in good if not w.hedged] or good
+        # "I think I need revenue management" names a thing; the wish they said to do,
+        # even hedged ("become a hotel general manager one day"), is the goal.
+        acting = [w for w in good if not w.phrase.thing]
+        if main and all(w.phrase.thing for w in main) and acting:
+            main = acting[:1]
+        if (
+            main
+            and all(w.hedged for w in main)
+            and any(w.problem == "unclear" and not w.hedged for w in judged)
+        ):
+            # The main wish ("redo it properly") needs the mentee's words; a hedged one
+            # ("… at some point") is no goal to state in its place.
+            main = []
+        chosen = _most_concrete([w.phrase for w in main]) if main else []
+        statement = ""
+        if chosen:
             texts = [_without_time(p.text) for p in chosen]
-            if _acts(chosen[0]):
+            if _acts(chosen[0]) or (chosen[0].wanted and not chosen[0].thing):
                 actions = [texts[0]] + [
                     t for p, t in zip(chosen[1:], texts[1:], strict=True) if _acts(p)
                 ]
@@ -248,14 +280,88 @@ def statement_of(
                 statement = "I want " + _lower_first(texts[0])
             else:
                 statement = strip_end(as_sentence(texts[0]))
-            if deadline is not None:
-                # "… proud of, by 31 December 2026": never "of by".
-                comma = "," if hangs(statement.split()[-1]) else ""
-                statement += f"{comma} by {spoken_date(deadline.day)}"
-            statement += "."
+        if not statement or ends_broken(statement):
+            return _unstated(judged, answers)
+        if deadline is not None:
+            # "… proud of, by 31 December 2026": never "of by".
+            comma = "," if hangs(statement.split()[-1]) else ""
+            statement += f"{comma} by {spoken_date(deadline.day)}"
+        statement += "."
+        also = _also([w for w in judged if w.problem in ("", "weighing")], chosen)
     parts = [statement]
     parts += [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
-    return Statement(" ".join(p for p in parts if p), deadline, action)
+    return Statement(" ".join(p for p in parts if p), deadline, action, also=also)
+
+
+# The goal a draft states when the mentee's words hold none it can stand behind: the
+# mentee writes it, answering "What will you do?".
+UNSTATED_GOAL = "My goal: still to write, in my own words."
+_WHY_NOT = {
+    "feeling": "'{}' is a feeling, and a goal is something you can promise to do",
+    "state": "'{}' says how things are, not what you will do",
+    "unclear": "'{}' does not say on its own what you will do",
+    "broken": "",
+    "noun": "",
+    "weighing": "you are still weighing up '{}'",
+}
+
+
+_ONCE_WRITTEN = "To judge with your mentor once you have written the goal."
+
+
+def _unstated(judged: list[Wish], answers: dict[str, str]) -> Statement:
+    """No clause is a goal the draft can state: say so, with the wishes found (as
+    suggestions) and the first reason a clause could not be the goal."""
+    # Wishes the mentee may take or leave: what they wanted, even where "it" is unsaid.
+    offered = [
+        w.text
+        for w in judged
+        if not w.problem
+        or (w.problem in ("unclear", "weighing") and w.phrase.wanted)
+        or (w.problem == "noun" and w.sentence)
+    ]
+    offered = [o for o in offered if not ends_broken(o)]
+    offered = list(dict.fromkeys(offered))[:2]
+    order = ["feeling", "weighing", "unclear", "state"]
+    reasons = [
+        _WHY_NOT[w.problem].format(w.text)
+        for w in sorted(judged, key=lambda w: order.index(w.problem) if w.problem in order else 9)
+        if w.problem in order
+    ]
+    why = "The draft does not state a goal for you"
+    why += f": {reasons[0]}." if reasons else ": what you wrote does not yet say what you will do."
+    said = [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
+    if answers.get("specific", "").strip():
+        # The mentee has said what they will do: their answer is the goal.
+        return Statement(" ".join(p for p in said if p))
+    parts = [UNSTATED_GOAL, *said]
+    return Statement(" ".join(p for p in parts if p), unstated=why, suggestions=tuple(offered))
+
+
+def _also(good: list[Wish], chosen: list[Phrase]) -> str:
+    """Another wish the mentee wrote besides the goal stated, if any."""
+    for wish in good:
+        if ends_broken(wish.text) or not wish.phrase.whole:
+            continue
+        if all(wish.phrase.end < p.start or wish.phrase.start > p.end for p in chosen):
+            return _without_time(wish.text)
+    return ""
+
+
+# "Improve my charting - I'm always finishing it after my shift ends": after the dash,
+# how things are, which is context for the mentor, not part of the goal.
+_CONTEXT_AFTER_DASH = re.compile(r"\s+[-–—]+\s+(?=(?:I'm|I am|Im|I|we|we're|it|it's|my|our)\b)")
+
+
+def _without_context(text: str, today: date | None) -> str:
+    """A goal without the context after a dash, unless that context holds its date."""
+    found = _CONTEXT_AFTER_DASH.search(text)
+    if found is None or len(content_words(text[: found.start()])) < 2:
+        return text
+    rest = text[found.end() :]
+    if today is not None and deadlines(rest, today):
+        return text
+    return text[: found.start()]
 
 
 # Words that say only "some day" at the end of a chosen clause give way to the date the
@@ -270,6 +376,7 @@ _TIME_TAIL = re.compile(
 # A clause cut at the word limit ends before the last of these, so that it never ends
 # mid-phrase ("learn the fault-recovery procedures of the new").
 _TRIM_BEFORE = frozenset("of on in into for with to at from by about over under".split())
+_SUBORDINATE = frozenset("when if because while once unless whenever whereas".split())
 
 
 def _trimmed(phrase: Phrase) -> Phrase:
@@ -278,6 +385,10 @@ def _trimmed(phrase: Phrase) -> Phrase:
     if phrase.whole:
         return phrase
     words = phrase.text.split()
+    # "step up to team leader when Dave retires": the goal ends before "when".
+    joins = [i for i, w in enumerate(words) if i >= 2 and w.lower() in _SUBORDINATE]
+    if joins:
+        return replace(phrase, text=" ".join(words[: joins[0]]), whole=True)
     cuts = [i for i, w in enumerate(words) if i >= 2 and w.lower() in _TRIM_BEFORE]
     if not cuts:
         return phrase
@@ -441,8 +552,23 @@ def compose(data: SmartGoalInput) -> SmartGoal:
             f" Your mentoring ends on {spoken_date(end)}: agree with your mentor what you "
             "will have done by then."
         )
-    relevant = _field(verdicts["relevant"])
-    if direction and verdicts["relevant"].status == "met":
+    specific = _field(verdicts["specific"])
+    measurable = _field(verdicts["measurable"])
+    achievable = _field(verdicts["achievable"])
+    if stated.unstated:
+        offers = "; or ".join(stated.suggestions)
+        specific = f"{stated.unstated} To answer: What will you do?" + (
+            f" (for example: {offers})" if offers else ""
+        )
+        # Nothing is stated yet: nothing to measure or to judge.
+        measurable = "To answer, once you have written it: How will you and your mentor know?"
+        achievable = _ONCE_WRITTEN
+        if direction:
+            specific += f" You also mentioned '{direction}': a goal of its own later?"
+    elif stated.also and stated.also.lower() not in direction.lower():
+        specific += f" You also mentioned '{stated.also}': a goal of its own later?"
+    relevant = _ONCE_WRITTEN if stated.unstated else _field(verdicts["relevant"])
+    if direction and verdicts["relevant"].status == "met" and not stated.unstated:
         relevant = f"It is a step towards what you want in the longer term: '{direction}'."
     action = stated.action or goal_statement(near).removeprefix("I will ")
     bare = LEAD_IN.sub("", action, count=1)
@@ -454,9 +580,9 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     steps = _milestone_dates(today, target)
     return SmartGoal(
         goal=shorten(stated.text, 400),
-        specific=shorten(_field(verdicts["specific"]), 1000),
-        measurable=shorten(_field(verdicts["measurable"]), 1000),
-        achievable=shorten(_field(verdicts["achievable"]), 1000),
+        specific=shorten(specific, 1000),
+        measurable=shorten(measurable, 1000),
+        achievable=shorten(achievable, 1000),
         relevant=shorten(relevant, 1000),
         time_bound=shorten(time_bound, 1000),
         target_date=target,
