@@ -71,7 +71,7 @@ SPECS: dict[DraftKind, PromptSpec] = {
     for spec in (
         _spec(DraftKind.agenda, "session_agenda", "2"),
         _spec(DraftKind.brief, "mentor_brief", "2"),
-        _spec(DraftKind.smart_goal, "smart_goal", "2"),
+        _spec(DraftKind.smart_goal, "smart_goal", "3"),
         _spec(DraftKind.smart_check, "smart_check", "2"),
         _spec(DraftKind.feedback_prompts, "feedback_prompts", "2"),
         _spec(DraftKind.answer, "cited_answer", "2"),
