@@ -254,15 +254,18 @@ def main() -> int:
     for name, ratio, target in checks:
         verdict = "meets" if ratio >= target else "below"
         print(f"{name:44} {ratio:6.2f}  (target >= {target}: {verdict})")
-    # However many processes serve, the machine's cores bound the requests a second: at
-    # one process's CPU per request, all cores busy serve cores * 1000 / cpu_ms.
+    # The machine's cores bound the requests a second at a given CPU cost: all cores
+    # busy serve cores * 1000 / cpu_ms. The cost is not fixed (one process contending
+    # for its GIL spends more a request than two do), so the lowest cost measured in
+    # this run is used; a cheaper request would raise the bound.
     cores = os.cpu_count() or 1
-    print(f"\nceilings on {cores} cores, at the CPU per request of one process (SQLite):")
+    print(f"\nall {cores} cores busy, at the lowest CPU per request measured in this run (SQLite):")
     for name in ("search", "relationship"):
-        ceiling = cores * 1000 / one[f"{name} cpu"]
-        print(f"  {name:13}: at most {ceiling:6.0f} req/s from any number of processes, "
-              f"{ceiling / one[name]:.2f} x one process, "
-              f"{ceiling / one['healthz']:.2f} x /healthz")  # fmt: skip
+        cost = min(one[f"{name} cpu"], two[f"{name} cpu"])
+        bound = cores * 1000 / cost
+        print(f"  {name:13}: {cost:.2f} ms -> {bound:6.0f} req/s, "
+              f"{bound / one[name]:.2f} x one process, "
+              f"{bound / one['healthz']:.2f} x /healthz")  # fmt: skip
     return 0
 
 
