@@ -291,7 +291,7 @@ _WEAK_END = frozenset(
     """.split()
 )
 # Prepositions a clause may end on as it was written: "something I'm proud of".
-_STRANDED = frozenset("of about with for on at to from in into".split())
+STRANDED = frozenset("of about with for on at to from in into".split())
 _CLAUSE_BREAK = frozenset("and but so because mostly although though while whereas".split())
 # A clause too long to quote is cut before one of these (keeping what comes first).
 _CUT_BEFORE = frozenset(
@@ -329,7 +329,7 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
     tokens = (text or "").replace("’", "'").split()
     clauses: list[list[int]] = [[]]
     for index, token in enumerate(tokens):
-        if _bare(token) in _CLAUSE_BREAK and clauses[-1]:
+        if bare(token) in _CLAUSE_BREAK and clauses[-1]:
             clauses.append([])
             continue
         clauses[-1].append(index)
@@ -339,15 +339,15 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
     for clause in clauses:
         words = [tokens[i] for i in clause]
         start = 0
-        while start < len(words) and _bare(words[start]) in _LEAD_WORDS:
+        while start < len(words) and bare(words[start]) in _LEAD_WORDS:
             start += 1
-        wanted = any(_bare(w) in _WANTING for w in words[:start])
-        thing = bool(start) and _bare(words[start - 1]) in _WANTING - {"looking", "keen", "wanna"}
-        goal_lead = _GOAL_LEAD.match(" ".join(_bare(w) for w in words[start:]))
+        wanted = any(bare(w) in _WANTING for w in words[:start])
+        thing = bool(start) and bare(words[start - 1]) in _WANTING - {"looking", "keen", "wanna"}
+        goal_lead = _GOAL_LEAD.match(" ".join(bare(w) for w in words[start:]))
         if goal_lead:
             start += len(goal_lead.group(0).split())
             wanted = True
-        rest = " ".join(_bare(w) for w in words[start:])
+        rest = " ".join(bare(w) for w in words[start:])
         if _NOT_A_GOAL.match(rest):
             continue
         empty = (_ABLE_LEAD if verbs else _EMPTY_LEAD).match(rest)
@@ -356,7 +356,7 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
         kept = list(range(start, len(words)))
         whole = True
         if len(kept) > most:
-            cuts = [k for k in kept[2 : most + 1] if _bare(words[k]) in _CUT_BEFORE]
+            cuts = [k for k in kept[2 : most + 1] if bare(words[k]) in _CUT_BEFORE]
             whole = bool(cuts)
             kept = kept[: kept.index(cuts[-1])] if cuts else kept[:most]
         # Counted as the quality checks count words ("99.5%" is two).
@@ -365,11 +365,11 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
             whole = False
         # A clause that ends on "of" as its writer ended it ("one unit I'm proud of") is
         # whole; only a cut may leave a word hanging.
-        while len(kept) > 1 and _bare(words[kept[-1]]) in _TRAILING_FILLER:
+        while len(kept) > 1 and bare(words[kept[-1]]) in _TRAILING_FILLER:
             kept.pop()
         ends_clause = kept and kept[-1] == len(words) - 1 and whole
-        while kept and _bare(words[kept[-1]]) in _WEAK_END:
-            if ends_clause and _bare(words[kept[-1]]) in _STRANDED and len(kept) > 2:
+        while kept and bare(words[kept[-1]]) in _WEAK_END:
+            if ends_clause and bare(words[kept[-1]]) in STRANDED and len(kept) > 2:
                 break
             kept.pop()
         if len(kept) < 2 or not content_words(" ".join(words[k] for k in kept)):
@@ -407,10 +407,11 @@ def whole_first(phrases: list[Phrase]) -> list[Phrase]:
 
 def hangs(token: str) -> bool:
     """Whether a quote ending on `token` would read as cut off ("… present to the")."""
-    return _bare(token) in _WEAK_END
+    return bare(token) in _WEAK_END
 
 
-def _bare(token: str) -> str:
+def bare(token: str) -> str:
+    """A token without the punctuation around it, lower case."""
     return token.strip("\"'()[],;:.!?…").lower()
 
 

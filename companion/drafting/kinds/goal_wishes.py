@@ -14,7 +14,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from companion.drafting.text import QUOTE_WORDS, Phrase, content_words, hangs
+from companion.drafting.text import (
+    QUOTE_WORDS,
+    STRANDED,
+    Phrase,
+    bare,
+    content_words,
+    hangs,
+)
 
 # Words before a clause that make it a statement about someone, not a wish:
 # "I keep rushing the unit", "they take me forever".
@@ -84,10 +91,6 @@ class Wish:
         return self.phrase.text
 
 
-# A clause may end on a preposition as its writer ended it: "a unit I'm proud of".
-_STRANDED = frozenset("of about with for on at to from in into".split())
-
-
 def mended(text: str, *, whole: bool = True) -> str:
     """A clause with its ending made whole, or "" when nothing whole is left: cut
     before an unclosed bracket ("write-up (chapters 3 &"), and never ending on a word
@@ -103,7 +106,7 @@ def mended(text: str, *, whole: bool = True) -> str:
     if len(words) > 3 and _cut_count(words):
         words = words[:-2]
     while words and (hangs(words[-1]) or words[-1].lower() in _OPENERS):
-        if whole and words[-1].lower() in _STRANDED and len(words) > 2:
+        if whole and words[-1].lower() in STRANDED and len(words) > 2:
             break
         words.pop()
     joined = " ".join(words).strip(" ,;:-")
@@ -149,7 +152,7 @@ def ends_broken(statement: str) -> bool:
         return True
     last = words[-1].lower().strip(",;:")
     opened = statement.count("(") > statement.count(")")
-    hanging = hangs(last) and last not in _STRANDED
+    hanging = hangs(last) and last not in STRANDED
     if _NO_ONE.search(statement.rstrip(". ")) or _OPEN_CLAUSE.search(statement.rstrip(". ")):
         return True
     if len(words) > 2 and _cut_count(words):
@@ -183,14 +186,14 @@ def wishes(phrases: list[Phrase], text: str, *, acts: Callable[[str], bool]) -> 
             )
         words = mended(phrase.text, whole=phrase.whole)
         back = phrase.start - 1
-        while back >= 0 and _bare(tokens[back]) in _SOFTENERS:
+        while back >= 0 and bare(tokens[back]) in _SOFTENERS:
             back -= 1
         raw = tokens[back].lower() if back >= 0 else ""
         before = raw.strip("\"'()[],;:.!?…")
         sentence = _sentence_before(tokens, phrase.start)
         hedged = bool(_HEDGE.search(" ".join(_clause_around(tokens, phrase))))
         # "I like the content side" is how things are; "I'd like …" is a wish.
-        liked = before == "like" and back > 0 and _bare(tokens[back - 1]) in {"i", "we"}
+        liked = before == "like" and back > 0 and bare(tokens[back - 1]) in {"i", "we"}
         # "i take on everything … and then work till 9pm": the same "I", how things are.
         shared = bool(sentence) and sentence[0] in _SUBJECTS and not _WANTING & set(sentence)
         doing = bool(words) and (acts(words) or words.split()[0].lower() in _MORE_VERBS)
@@ -216,7 +219,7 @@ def wishes(phrases: list[Phrase], text: str, *, acts: Callable[[str], bool]) -> 
             tokens[phrase.end].endswith((".", "!", "?")) or phrase.end == len(tokens) - 1
         )
         # Named, not said about oneself: "Not sure I'm ready" is no thing to offer.
-        alone = alone and not {_bare(w) for w in words.split()} & (_SUBJECTS | {"not", "no"})
+        alone = alone and not {bare(w) for w in words.split()} & (_SUBJECTS | {"not", "no"})
         found.append(
             Wish(replace(phrase, text=words or phrase.text, wanted=wanted), problem, hedged, alone)
         )
@@ -259,14 +262,14 @@ def _weighed(phrase: Phrase, tokens: list[str]) -> Phrase | None:
     start = phrase.start + len(lead.group(0).split())
     if start >= len(tokens):
         return None
-    base = _BASE_FORMS.get(_bare(tokens[start]))
+    base = _BASE_FORMS.get(bare(tokens[start]))
     if base is None:
         return None
     end = start
     while end + 1 < len(tokens) and end + 1 - start < QUOTE_WORDS:
         if tokens[end].endswith((",", ";", ":", ".", "!", "?")):
             break
-        if _bare(tokens[end + 1]) in _STOPS | _HEDGE_WORDS:
+        if bare(tokens[end + 1]) in _STOPS | _HEDGE_WORDS:
             break
         end += 1
     words = mended(" ".join([base, *tokens[start + 1 : end + 1]]))
@@ -300,7 +303,7 @@ def _extended(phrase: Phrase, tokens: list[str]) -> Phrase:
         return phrase
     while end + 1 < len(tokens) and end + 1 - phrase.start < QUOTE_WORDS:
         token = tokens[end + 1]
-        if _bare(token) in _STOPS or _bare(token) == "":
+        if bare(token) in _STOPS or bare(token) == "":
             break
         end += 1
         if token.endswith((",", ";", ":", ".", "!", "?", "…")):
@@ -308,8 +311,8 @@ def _extended(phrase: Phrase, tokens: list[str]) -> Phrase:
     closed = (
         end + 1 >= len(tokens)
         or tokens[end].endswith((",", ";", ":", ".", "!", "?", "…"))
-        or _bare(tokens[end + 1]) in _STOPS
-        or _bare(tokens[end + 1]) == ""
+        or bare(tokens[end + 1]) in _STOPS
+        or bare(tokens[end + 1]) == ""
     )
     if not closed:
         return phrase
@@ -331,15 +334,15 @@ def _clause_around(tokens: list[str], phrase: Phrase) -> list[str]:
     next punctuation."""
     start = phrase.start
     while start > 0 and not tokens[start - 1].endswith((",", ";", ".", "!", "?")):
-        if _bare(tokens[start - 1]) in _STOPS:
+        if bare(tokens[start - 1]) in _STOPS:
             break
         start -= 1
     end = phrase.end
     while end + 1 < len(tokens) and not tokens[end].endswith((",", ";", ".", "!", "?")):
-        if _bare(tokens[end + 1]) in _STOPS:
+        if bare(tokens[end + 1]) in _STOPS:
             break
         end += 1
-    return [_bare(t) for t in tokens[start : end + 1]]
+    return [bare(t) for t in tokens[start : end + 1]]
 
 
 def _sentence_before(tokens: list[str], start: int) -> list[str]:
@@ -349,8 +352,4 @@ def _sentence_before(tokens: list[str], start: int) -> list[str]:
         if token.endswith((".", "!", "?")):
             break
         kept.append(token)
-    return [_bare(t) for t in reversed(kept)]
-
-
-def _bare(token: str) -> str:
-    return token.strip("\"'()[],;:.!?…").lower()
+    return [bare(t) for t in reversed(kept)]
