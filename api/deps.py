@@ -53,14 +53,12 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
     What FastAPI does with a plain generator, less one trip to a worker thread: making
     the session touches no database (its connection is taken at the first statement),
     so it is made here; the commit or rollback, and the stamp, run in a worker thread
-    (`fastapi.concurrency.contextmanager_in_threadpool`).
+    (`fastapi.concurrency.contextmanager_in_threadpool`), or in the handler's own when
+    it ends them there (`run_as_user`).
     """
     unit = _unit_of_work(services, reads=request.method in _READING_METHODS)
     session = unit.__enter__()
     session.info[_UNIT] = unit
-    # Its own limiter: the end of a unit of work never waits for a free worker thread
-    # behind requests that wait for this one's connection.
-    exit_limiter = anyio.CapacityLimiter(1)
     try:
         yield session
     except BaseException as exc:
@@ -69,7 +67,7 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
             raise
         with anyio.CancelScope(shield=True):
             suppressed = await anyio.to_thread.run_sync(
-                unit.__exit__, type(exc), exc, exc.__traceback__, limiter=exit_limiter
+                unit.__exit__, type(exc), exc, exc.__traceback__, limiter=_exit_limiter()
             )
         if not suppressed:
             raise
@@ -78,7 +76,13 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
         if unit is None:  # ended in the handler's own worker thread (`run_as_user`)
             return
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=exit_limiter)
+            await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=_exit_limiter())
+
+
+def _exit_limiter() -> anyio.CapacityLimiter:
+    # Its own limiter: the end of a unit of work never waits for a free worker thread
+    # behind requests that wait for this one's connection.
+    return anyio.CapacityLimiter(1)
 
 
 # Set in `session.info` by `get_session`: the request's unit of work, until it is ended.
