@@ -53,25 +53,46 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
     What FastAPI does with a plain generator, less one trip to a worker thread: making
     the session touches no database (its connection is taken at the first statement),
     so it is made here; the commit or rollback, and the stamp, run in a worker thread
-    (`fastapi.concurrency.contextmanager_in_threadpool`).
+    (`fastapi.concurrency.contextmanager_in_threadpool`), or in the handler's own when
+    it ends them there (`run_as_user`).
     """
     unit = _unit_of_work(services, reads=request.method in _READING_METHODS)
     session = unit.__enter__()
-    # Its own limiter: the end of a unit of work never waits for a free worker thread
-    # behind requests that wait for this one's connection.
-    exit_limiter = anyio.CapacityLimiter(1)
+    session.info[_UNIT] = unit
     try:
         yield session
     except BaseException as exc:
+        unit = session.info.pop(_UNIT, None)
+        if unit is None:  # ended by `run_as_user`, which raised while ending it
+            raise
         with anyio.CancelScope(shield=True):
             suppressed = await anyio.to_thread.run_sync(
-                unit.__exit__, type(exc), exc, exc.__traceback__, limiter=exit_limiter
+                unit.__exit__, type(exc), exc, exc.__traceback__, limiter=_exit_limiter()
             )
         if not suppressed:
             raise
     else:
+        unit = session.info.pop(_UNIT, None)
+        if unit is None:  # ended in the handler's own worker thread (`run_as_user`)
+            return
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=exit_limiter)
+            await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=_exit_limiter())
+
+
+def _exit_limiter() -> anyio.CapacityLimiter:
+    # Its own limiter: the end of a unit of work never waits for a free worker thread
+    # behind requests that wait for this one's connection.
+    return anyio.CapacityLimiter(1)
+
+
+# Set in `session.info` by `get_session`: the request's unit of work, until it is ended.
+_UNIT = "companion_unit_of_work"
+
+
+def _end_unit_of_work(session: Session) -> None:
+    """Commit the request's transaction (and stamp its token's use) in this thread."""
+    unit = session.info.pop(_UNIT)
+    unit.__exit__(None, None, None)
 
 
 @contextmanager
@@ -101,16 +122,44 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="An API token: `companion users create`.")
 
 
-def get_current_user(
-    session: SessionDep,
+async def get_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
+) -> str:
+    """The bearer token as sent; whose it is, is read from the database (`authenticate`)."""
     if credentials is None:
         raise Unauthenticated("Missing API token: send the header 'Authorization: Bearer <token>'.")
-    return accounts.authenticate(session=session, token=credentials.credentials)
+    return credentials.credentials
+
+
+Token = Annotated[str, Depends(get_token)]
+
+
+def get_current_user(session: SessionDep, token: Token) -> User:
+    return accounts.authenticate(session=session, token=token)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def run_as_user(session: Session, token: str, work: Callable[[User], T]) -> T:
+    """Authenticate the token, do the request's work as its user and end the request's
+    transaction, all in one trip to a worker thread.
+
+    The same as a plain `def` handler with `CurrentUser`, which costs three trips (the
+    user, the handler, the end of the transaction), and each trip is CPU a busy process
+    spends handing over and taking back its interpreter lock (docs/performance.md,
+    "Throughput"). The token's revocation and its user's deactivation are read on every
+    call, as `authenticate` always does. `work` must return what is sent (a `Response`,
+    such as `ReadModel`): the transaction is over when it returns. If it raises, the
+    transaction is rolled back the usual way (`get_session`).
+    """
+
+    def in_worker() -> T:
+        done = work(accounts.authenticate(session=session, token=token))
+        _end_unit_of_work(session)
+        return done
+
+    return await anyio.to_thread.run_sync(in_worker)
 
 
 class PageParams:

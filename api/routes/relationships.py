@@ -11,8 +11,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from api.deps import CurrentUser, PageDep, SessionDep
+from api.deps import CurrentUser, PageDep, SessionDep, Token, run_as_user
 from api.responses import ReadModel
+from companion.accounts.models import User
 from companion.pagination import Page
 from companion.relationships import access, health, meetings
 from companion.relationships import service as relationships
@@ -128,9 +129,14 @@ def _view(session: SessionDep, relationship_id: int, user: CurrentUser) -> acces
 @router.get(
     "/relationships/{relationship_id}", response_model=RelationshipPublic, **MEMBERS_READ_MORE
 )
-def get_relationship(relationship_id: int, session: SessionDep, user: CurrentUser) -> Response:
-    view = _view(session, relationship_id, user)
-    return ReadModel(relationships.detail(session=session, view=view), exclude_unset=True)
+async def get_relationship(relationship_id: int, session: SessionDep, token: Token) -> Response:
+    # Not a plain `def`: the token, the read and the end of its transaction are one trip to
+    # a worker thread (`run_as_user`); nothing here runs on the event loop but that call.
+    def read(user: User) -> Response:
+        view = _view(session, relationship_id, user)
+        return ReadModel(relationships.detail(session=session, view=view), exclude_unset=True)
+
+    return await run_as_user(session, token, read)
 
 
 @router.patch(
