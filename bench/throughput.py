@@ -1,6 +1,7 @@
 """Requests per second of a real server under 8 concurrent connections (wrk).
 
 Usage: .venv/bin/python bench/throughput.py [--seconds 10] [--skip-postgres]
+       .venv/bin/python bench/throughput.py --against DIR [--rounds 3] [--seconds 10]
 
 Prepares a data directory as `make run` does (migrations, the built-in corpus,
 the demo program), then measures with `wrk` (apt-get install wrk), 8
@@ -17,6 +18,11 @@ Targets (issue 17): search >= 0.1 x /healthz and the relationship read >= 0.3 x
 /healthz (one process, SQLite); two processes >= 1.7 x one; PostgreSQL >= 0.8 x
 SQLite. The machine's load average is printed with the figures: other work on
 the machine moves them; ratios within one run are what to compare.
+
+`--against DIR` compares the search with other code, e.g. the commit before
+(`git worktree add DIR <commit>`, or `git archive <commit> | tar -x -C DIR`): on the
+same SQLite data, its servers and ours take turns, round by round, one process then
+two, and it prints /healthz, the search and the search's CPU per request for both.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,12 +74,14 @@ end
 """
 
 
-def environment(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
+def environment(
+    data_dir: Path, database_url: str | None = None, *, code: Path = ROOT
+) -> dict[str, str]:
     env = {
         **os.environ,
         "COMPANION_DATA_DIR": str(data_dir),
         "COMPANION_ENVIRONMENT": "development",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(code),
     }
     if database_url:
         env["COMPANION_DATABASE_URL"] = database_url
@@ -104,6 +113,7 @@ def servers(env: dict[str, str], count: int) -> Iterator[list[str]]:
                 subprocess.Popen(
                     [*COMPANION, "serve", "--port", str(port), "--log-level", "warning"],
                     env=env,
+                    cwd=env["PYTHONPATH"],  # `-m` puts the working directory first on the path
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
@@ -193,13 +203,72 @@ def measure(urls: list[str], seconds: int, script: Path) -> dict[str, float]:
     return figures
 
 
+def compare(against: Path, *, seconds: int, rounds: int, script: Path, root: Path) -> None:
+    """The search of this code and of the code in `against`, taking turns on one data dir."""
+    data = root / "sqlite"
+    prepare(environment(data))
+    codes = {"before": against.resolve(), "this": ROOT}
+    found: dict[tuple[str, int], list[dict[str, float]]] = {}
+    loads = []
+    for _ in range(rounds):
+        for label, code in codes.items():
+            for count in (1, 2):
+                with servers(environment(data, code=code), count) as urls:
+                    for url in urls:  # the first search loads the searcher: seconds, not wrk's 2
+                        get_json(f"{url}/api/v1/knowledge/search?q=warm", MENTOR)
+                    wrk(urls, "/healthz", seconds=2)
+                    wrk(urls, "/api/v1/knowledge/search?q=warm+up", seconds=2)
+                    loads.append(os.getloadavg()[0])
+                    row: dict[str, float] = {}
+                    row["healthz"], row["healthz cpu"] = wrk_with_cpu(
+                        urls, "/healthz", seconds=seconds
+                    )
+                    row["search"], row["search cpu"] = wrk_with_cpu(
+                        urls, "/", seconds=seconds, script=script
+                    )
+                    found.setdefault((label, count), []).append(row)
+    print(f"\nsearch, {rounds} rounds taking turns, wrk 8 connections, {seconds} s each; "
+          f"1-minute load average {min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
+    header = f"{'':22}{'healthz/s':>10}{'search/s':>10}{'CPU ms':>8}{'search/healthz':>16}"
+    print(header + "  (each round: search/s / CPU ms)")
+    for (label, count), rows in found.items():
+
+        def median(key: str, rows: list[dict[str, float]] = rows) -> float:
+            return statistics.median(r[key] for r in rows)
+
+        each = ", ".join(f"{r['search']:.0f}/{r['search cpu']:.2f}" for r in rows)
+        print(f"{label + f', {count} process' + ('es' if count > 1 else ''):22}"
+              f"{median('healthz'):>10.0f}{median('search'):>10.0f}{median('search cpu'):>8.2f}"
+              f"{median('search') / median('healthz'):>16.3f}  ({each})")  # fmt: skip
+    for label in codes:
+        one = statistics.median(r["search"] for r in found[(label, 1)])
+        two = statistics.median(r["search"] for r in found[(label, 2)])
+        print(f"{label}: 2 processes / 1, search {two / one:.2f}")
+    ratio = statistics.median(r["search cpu"] for r in found[("this", 1)] + found[("this", 2)])
+    ratio /= statistics.median(r["search cpu"] for r in found[("before", 1)] + found[("before", 2)])
+    print(f"CPU per search, this / before: {ratio:.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="per measurement")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--against", type=Path, help="compare the search with this checkout")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each, with --against")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
+    if args.against is not None:
+        root = Path(tempfile.mkdtemp(prefix="companion-throughput-"))
+        script = root / "search.lua"
+        script.write_text(SEARCH_SCRIPT)
+        try:
+            compare(
+                args.against, seconds=args.seconds, rounds=args.rounds, script=script, root=root
+            )
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        return 0
     root = Path(tempfile.mkdtemp(prefix="companion-throughput-"))
     root.chmod(0o755)  # PostgreSQL's own user enters it
     script = root / "search.lua"

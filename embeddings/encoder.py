@@ -16,7 +16,11 @@ from typing import ClassVar, Literal, Protocol
 
 import numpy as np
 
+from embeddings.batching import Batcher
+
 PACKAGED_MODEL_NAME = "all-MiniLM-L6-v2"
+# Queries of concurrent callers encoded in one model call at most (embeddings.batching).
+QUERY_BATCH = 16
 Backend = Literal["onnx", "torch"]
 BACKENDS: tuple[Backend, ...] = ("onnx", "torch")
 
@@ -124,6 +128,7 @@ class Encoder:
         self._load_lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self.texts_encoded = 0
+        self.queries = Batcher(self._encode_queries, max_batch=QUERY_BATCH)
 
     @classmethod
     def shared(cls, model: str = PACKAGED_MODEL_NAME, *, backend: Backend = "onnx") -> Encoder:
@@ -196,4 +201,14 @@ class Encoder:
             self._cache.clear()
 
     def encode_one(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        """One text's vector; concurrent callers' texts share one model call."""
+        key = content_hash(text)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        return self.queries(text)
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.encode(texts)

@@ -7,7 +7,9 @@ well under a second and carries about half the memory.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,14 @@ from embeddings.export import MANIFEST_FILE, MODEL_FILE, TOKENIZER_FILE
 # fewer rows, so attention's memory, which grows with the square of the length,
 # stays bounded (peak resident memory, docs/performance.md).
 TOKENS_PER_BATCH = 4096
+# Each model call runs on one thread (onnxruntime's intra-op pool of one: the caller's
+# own). A server's concurrent requests already keep the cores busy, and one thread
+# spends less CPU on a short query than two (docs/performance.md, "Throughput"). A
+# large encoding (ingestion, matching) instead runs its batches on this many threads
+# at once, one session for all of them, so the weights are held once.
+BULK_THREADS = max(1, min(4, os.cpu_count() or 1))
+# A call over more texts than this is split into at least BULK_THREADS batches.
+SPLIT_ABOVE = 16
 
 
 class OnnxModel:
@@ -37,6 +47,8 @@ class OnnxModel:
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
         # Idle worker threads yield instead of spinning: on a shared machine spinning
         # took the cores from the request threads and from other processes, and
         # halved throughput when other work ran (docs/performance.md).
@@ -55,17 +67,24 @@ class OnnxModel:
 
         Texts are batched longest first, so each batch pads to lengths close to its
         own; in arrival order, one long text makes a whole batch pay for its length.
-        A batch holds at most `batch_size` texts and `TOKENS_PER_BATCH` tokens.
+        A batch holds at most `batch_size` texts and `TOKENS_PER_BATCH` tokens. Padding
+        is masked, so a text's vector does not depend on its batch.
         """
         encodings = self.tokenizer.encode_batch(list(texts))
         lengths = np.array([len(e.ids) for e in encodings])
         order = np.argsort(-lengths, kind="stable")
-        vectors: np.ndarray | None = None
+        if len(texts) > SPLIT_ABOVE:
+            batch_size = min(batch_size, -(-len(texts) // BULK_THREADS))
+        batches = []
         start = 0
         while start < len(order):
             width = int(lengths[order[start]])  # the longest text left sets the width
             rows = order[start : start + max(1, min(batch_size, TOKENS_PER_BATCH // width))]
             start += len(rows)
+            batches.append(rows)
+
+        def run(rows: np.ndarray) -> np.ndarray:
+            width = int(lengths[rows[0]])
             input_ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
             attention_mask = np.zeros((len(rows), width), dtype=np.int64)
             for row, index in enumerate(rows):
@@ -75,9 +94,15 @@ class OnnxModel:
             feeds = {"input_ids": input_ids, "attention_mask": attention_mask}
             if self._wants_token_types:
                 feeds["token_type_ids"] = np.zeros_like(input_ids)
-            batch = self.session.run(None, feeds)[0]
-            if vectors is None:
-                vectors = np.empty((len(texts), batch.shape[1]), dtype=np.float32)
+            return self.session.run(None, feeds)[0]
+
+        if len(batches) == 1 or BULK_THREADS == 1:
+            outputs = [run(rows) for rows in batches]
+        else:
+            # onnxruntime runs concurrent calls of one session safely, without the GIL.
+            with ThreadPoolExecutor(BULK_THREADS, thread_name_prefix="encode") as pool:
+                outputs = list(pool.map(run, batches))
+        vectors = np.empty((len(texts), outputs[0].shape[1]), dtype=np.float32)
+        for rows, batch in zip(batches, outputs, strict=True):
             vectors[rows] = batch
-        assert vectors is not None
         return vectors

@@ -27,11 +27,6 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     )
 
 
-def stems(text: str) -> set[str]:
-    """The stems of a text's words, as the index sees them (for highlighting)."""
-    return set(tokenize([text])[0])
-
-
 def stem_word(word: str) -> str:
     return tokens.stem(word)
 
@@ -49,9 +44,12 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """A BM25 score per passage (0 where no query word occurs)."""
+        return self.scores_of(tokenize([query])[0])
+
+    def scores_of(self, tokens: list[str]) -> np.ndarray:
+        """The scores of a query already tokenized with `tokenize`."""
         if not self.size:
             return np.zeros(0, dtype=np.float32)
-        tokens = tokenize([query])[0]
         if not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)

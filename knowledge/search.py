@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 
 from embeddings import Encoder
-from knowledge.lexical import LexicalIndex, stem_word, stems
+from knowledge.lexical import LexicalIndex, stem_word, tokenize
 
 Mode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 60  # the constant of Cormack, Clarke & Büttcher (2009); damps the top ranks
@@ -93,6 +93,9 @@ class HybridSearcher:
             if not passage.is_question:
                 text_rows.setdefault(passage.doc_id, []).append(row)
         self._text_rows = {doc: np.array(rows) for doc, rows in text_rows.items()}
+        # Each shown passage's sentences and their words' stems, made the first time it
+        # is shown: a snippet then only counts the query's stems in them.
+        self._sentences: dict[int, Sentences] = {}
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -133,6 +136,7 @@ class HybridSearcher:
         if not query or top_k < 1 or not self.passages:
             return []
         mask = self.mask(filters or SearchFilters())
+        query_stems = tokenize([query])[0]  # the query's words as BM25 and highlighting see them
         depth = max(CANDIDATES, top_k * 4)
         rankings = []
         relevance: np.ndarray | None = None
@@ -140,7 +144,7 @@ class HybridSearcher:
             relevance = self.dense_scores(query)
             rankings.append(_top(relevance, mask, depth, require_positive=False))
         if mode in ("hybrid", "lexical"):
-            lexical = self.lexical.scores(query)
+            lexical = self.lexical.scores_of(query_stems)
             relevance = lexical if relevance is None else relevance
             rankings.append(_top(lexical, mask, depth, require_positive=True))
         fused: dict[int, float] = {}
@@ -149,7 +153,7 @@ class HybridSearcher:
                 fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
         fused = self._answer_questions(fused, relevance)
         ordered = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
-        query_stems = stems(query)
+        stem_set = set(query_stems)
         per_doc: dict[str, int] = {}
         results: list[SearchResult] = []
         for row, score in ordered:
@@ -164,7 +168,7 @@ class HybridSearcher:
                     source=passage.source,
                     heading=passage.heading,
                     text=passage.text,
-                    snippet=make_snippet(passage.text, query_stems),
+                    snippet=make_snippet(passage.text, stem_set, sentences=self._sentences_of(row)),
                     score=round(score, 6),
                     chunk_id=passage.chunk_id,
                 )
@@ -172,6 +176,12 @@ class HybridSearcher:
             if len(results) == top_k:
                 break
         return results
+
+    def _sentences_of(self, row: int) -> Sentences:
+        sentences = self._sentences.get(row)
+        if sentences is None:
+            sentences = self._sentences[row] = split_sentences(self.passages[row].text)
+        return sentences
 
     def _answer_questions(self, fused: dict[int, float], relevance: np.ndarray) -> dict[int, float]:
         """Credit a matched question to its document's best passage (questions are never shown).
@@ -247,20 +257,44 @@ def _highlight(text: str, query_stems: set[str]) -> str:
     )
 
 
-def make_snippet(text: str, query_stems: set[str], words: int = SNIPPET_WORDS) -> str:
-    """The sentence run that shares most words with the query, matches in **bold**."""
-    sentences = [s for s in SENTENCE_END.split(" ".join(text.split())) if s]
-    if not sentences:
+@dataclass(frozen=True)
+class Sentences:
+    """A text's sentences, and the stems of each sentence's words (what a snippet counts)."""
+
+    texts: tuple[str, ...]
+    stems: tuple[tuple[str, ...], ...]
+
+
+def split_sentences(text: str) -> Sentences:
+    texts = tuple(s for s in SENTENCE_END.split(" ".join(text.split())) if s)
+    return Sentences(
+        texts, tuple(tuple(stem_word(w) for w in re.findall(r"\w+", s)) for s in texts)
+    )
+
+
+def make_snippet(
+    text: str,
+    query_stems: set[str],
+    words: int = SNIPPET_WORDS,
+    *,
+    sentences: Sentences | None = None,
+) -> str:
+    """The sentence run that shares most words with the query, matches in **bold**.
+
+    `sentences` is `split_sentences(text)`, when the caller keeps it for many queries.
+    """
+    split = sentences or split_sentences(text)
+    if not split.texts:
         return ""
 
-    def hits(sentence: str) -> int:
-        return sum(1 for w in re.findall(r"\w+", sentence) if stem_word(w) in query_stems)
+    def hits(i: int) -> int:
+        return sum(1 for stem in split.stems[i] if stem in query_stems)
 
-    best = max(range(len(sentences)), key=lambda i: (hits(sentences[i]), -i))
-    chosen = sentences[best].split()
+    best = max(range(len(split.texts)), key=lambda i: (hits(i), -i))
+    chosen = split.texts[best].split()
     follow = best + 1
-    while len(chosen) < words and follow < len(sentences):
-        chosen += sentences[follow].split()
+    while len(chosen) < words and follow < len(split.texts):
+        chosen += split.texts[follow].split()
         follow += 1
     clipped = len(chosen) > words
     snippet = " ".join(chosen[:words])
@@ -270,4 +304,4 @@ def make_snippet(text: str, query_stems: set[str], words: int = SNIPPET_WORDS) -
         if part
     )
     prefix = "… " if best > 0 else ""
-    return prefix + highlighted + (" …" if clipped or follow < len(sentences) else "")
+    return prefix + highlighted + (" …" if clipped or follow < len(split.texts) else "")

@@ -13,7 +13,8 @@ from companion.guidance import service as kb
 from companion.guidance.models import KbChunk, KbDocument
 from companion.runtime import Services
 from knowledge import CORPUS_DIR
-from knowledge.search import SearchFilters
+from knowledge.lexical import tokenize
+from knowledge.search import SearchFilters, make_snippet, split_sentences
 from tests.guidance.conftest import SYSTEM, ingest_paths
 
 GUIDE = """---
@@ -266,6 +267,22 @@ class TestSearch:
         assert first.text and first.score > 0
         assert "**" in first.snippet
         assert len(first.snippet.split()) <= 45
+
+    def test_snippets_kept_between_searches_match_a_fresh_reading_of_the_text(
+        self, corpus_services: Services
+    ) -> None:
+        queries = ["giving feedback", "first session agenda", "feedback that lands", "goals"]
+        first = {q: search(corpus_services, q) for q in queries}
+        again = {q: search(corpus_services, q) for q in reversed(queries)}
+        assert first == again
+        for query, results in first.items():
+            query_stems = set(tokenize([query])[0])
+            for hit in results:
+                assert hit.snippet == make_snippet(hit.text, query_stems)
+                assert hit.snippet == make_snippet(
+                    hit.text, query_stems, sentences=split_sentences(hit.text)
+                )
+        assert any("**feedback**" in hit.snippet for hit in first["giving feedback"])
 
     def test_filters_restrict_results(self, corpus_services: Services) -> None:
         with corpus_services.sessions() as session:
