@@ -102,10 +102,16 @@ QUERY_PREFIX = {
 }
 
 # Two prepositions in a row ("by in", "of with") are a phrase with a hole in it; "for at
-# least", "with at most" are whole.
+# least", "with at most" are whole, and so is "about" before an amount ("a session of
+# about an hour", "for about 20 minutes"), where it means "roughly".
+_AMOUNT = (
+    r"(?:an?|\d[\w.,:]*|half|one|two|three|four|five|six|seven|eight|nine|ten|twenty|"
+    r"thirty|forty|fifty|a few|a dozen)\b"
+)
 _DANGLING = re.compile(
     r"\b(?:by|of|for|with|at|from|about|into) (?:by|of|for|with|at|from|about|into|in|on)(?![\w-])"
-    r"(?<!\bat)(?! (?:least|most|all|once|first|last)\b)|\b(?:by|of|for|with|at|from|about|into) "
+    r"(?<!\bat)(?! (?:least|most|all|once|first|last)\b)(?<!\babout(?= " + _AMOUNT + r"))"
+    r"|\b(?:by|of|for|with|at|from|about|into) "
     r"at(?! (?:least|most|all|once|first|last)\b)(?![\w-])",
     re.I,
 )
