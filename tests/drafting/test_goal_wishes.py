@@ -146,7 +146,7 @@ class TestNeverAStateOrAFeeling:
         )
 
         assert goal.goal == UNSTATED_GOAL
-        assert "'feel confident leading a room' is a feeling" in goal.specific
+        assert "'feel confident leading a room on my own' is a feeling" in goal.specific
         assert "You also mentioned 'train in newborn examination'" in goal.specific
 
 

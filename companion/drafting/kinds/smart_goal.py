@@ -39,8 +39,10 @@ from companion.drafting.text import (
     Phrase,
     apart,
     as_sentence,
+    bare,
     content_words,
     hangs,
+    joins_nouns,
     phrases_of,
     shorten,
     spoken_date,
@@ -280,7 +282,8 @@ def statement_of(
                 statement = "I want " + _lower_first(texts[0])
             else:
                 statement = strip_end(as_sentence(texts[0]))
-        if not statement or ends_broken(statement):
+        tokens = clean.replace("’", "'").split()
+        if not statement or ends_broken(statement) or any(_half_pair(p, tokens) for p in chosen):
             return _unstated(judged, answers)
         if deadline is not None:
             # "… proud of, by 31 December 2026": never "of by".
@@ -396,6 +399,19 @@ def _trimmed(phrase: Phrase) -> Phrase:
     while len(kept) > 2 and hangs(kept[-1]):
         kept.pop()
     return replace(phrase, text=" ".join(kept), whole=True)
+
+
+def _half_pair(phrase: Phrase, tokens: list[str]) -> bool:
+    """Whether a phrase ends on the first of two nouns joined by "and" in the mentee's
+    text ("write our trust" of "write our trust and foundation bids")."""
+    words = phrase.text.split()
+    following = phrase.end + 1
+    return (
+        bool(words)
+        and following < len(tokens)
+        and bare(tokens[phrase.end]) == bare(words[-1])
+        and joins_nouns(tokens, following)
+    )
 
 
 def _without_time(phrase: str) -> str:
