@@ -242,7 +242,8 @@ def statement_of(
         clean = FILLER.sub("", clean)
         stated = deadlines(clean, today) if today else []
         later = [d for d in stated if today and d.day > today]
-        deadline = later[-1] if later else None
+        # Which sentence each deadline was said in: the goal takes the one said with it.
+        said_in = {d: _sentence_index(clean, clean.find(d.words)) for d in later}
         # When is said once, as a date, at the end: "by the end of this year I'd like to
         # have one unit …" is read as "I'd like to have one unit …".
         for said in stated:
@@ -285,6 +286,11 @@ def statement_of(
         tokens = clean.replace("’", "'").split()
         if not statement or ends_broken(statement) or any(_half_pair(p, tokens) for p in chosen):
             return _unstated(judged, answers)
+        # The deadline said in the goal's own sentence ("Hit quota every month in Q3"),
+        # not one said of another wish ("Getting to AE within a year"); else the latest.
+        sentence = sum(t.endswith((".", "!", "?")) for t in tokens[: chosen[0].start])
+        own = [d for d in later if said_in[d] == sentence]
+        deadline = (own or later or [None])[-1]
         if deadline is not None:
             # "… proud of, by 31 December 2026": never "of by".
             comma = "," if hangs(statement.split()[-1]) else ""
@@ -399,6 +405,11 @@ def _trimmed(phrase: Phrase) -> Phrase:
     while len(kept) > 2 and hangs(kept[-1]):
         kept.pop()
     return replace(phrase, text=" ".join(kept), whole=True)
+
+
+def _sentence_index(text: str, offset: int) -> int:
+    """How many sentences of `text` end before `offset`."""
+    return sum(t.endswith((".", "!", "?")) for t in text[: max(offset, 0)].split())
 
 
 def _half_pair(phrase: Phrase, tokens: list[str]) -> bool:
@@ -562,7 +573,8 @@ def compose(data: SmartGoalInput) -> SmartGoal:
             + "."
         )
     elif said is not None:
-        time_bound = f"By {spoken_date(target)}, as you said: '{said.words}'."
+        why = f" ({said.why})" if said.why else ""
+        time_bound = f"By {spoken_date(target)}{why}, as you said: '{said.words}'."
     if end and target > end:
         time_bound += (
             f" Your mentoring ends on {spoken_date(end)}: agree with your mentor what you "
