@@ -149,6 +149,21 @@ def spoken_date(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+# A program named in a sentence ("from the … team") has at most this many words.
+SHORT_NAME_WORDS = 5
+_NAME_BREAK = re.compile(r"\s*(?::|\s[-–—]\s|\()")
+
+
+def short_program_name(name: str) -> str:
+    """A program's name as a sentence can carry it: the part before a colon, dash or
+    bracket ("Nursing Pathways" of "Nursing Pathways: mentoring for newly qualified
+    nurses in their first year"), without a leading "The"; "" when even that is longer
+    than `SHORT_NAME_WORDS` words."""
+    short = _NAME_BREAK.split(" ".join(name.split()), maxsplit=1)[0].strip(" ,;.")
+    short = re.sub(r"^the\s+", "", short, flags=re.IGNORECASE)
+    return short if 0 < len(short.split()) <= SHORT_NAME_WORDS else ""
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 

@@ -284,7 +284,11 @@ def statement_of(
             else:
                 statement = strip_end(as_sentence(texts[0]))
         tokens = clean.replace("’", "'").split()
-        if not statement or ends_broken(statement) or any(_half_pair(p, tokens) for p in chosen):
+        if (
+            not statement
+            or ends_broken(statement)
+            or any(_half_pair(p, tokens) or _cut_mid_clause(p, tokens) for p in chosen)
+        ):
             return _unstated(judged, answers)
         # The deadline said in the goal's own sentence ("Hit quota every month in Q3"),
         # not one said of another wish ("Getting to AE within a year"); else the latest.
@@ -412,6 +416,46 @@ def _sentence_index(text: str, offset: int) -> int:
     return sum(t.endswith((".", "!", "?")) for t in text[: max(offset, 0)].split())
 
 
+# Words a clause may stop before and still read whole: "signed off | before the summer",
+# "be running my own small jobs | as a project engineer", "nursing | eventually".
+_CLAUSE_ENDS_BEFORE = frozenset(
+    """
+    and but or so because when if while once unless until before after by in within at on
+    for from with without instead as than like not this next every each during over
+    eventually maybe perhaps someday one day soon later then too also really though which
+    who where that since
+    """.split()
+)
+
+
+def _last_index(phrase: Phrase, tokens: list[str]) -> int:
+    """The index in `tokens` of the phrase's last word, or -1."""
+    words = phrase.text.split()
+    if not words:
+        return -1
+    for index in range(min(phrase.end, len(tokens) - 1), phrase.start - 1, -1):
+        if bare(tokens[index]) == bare(words[-1]):
+            return index
+    return -1
+
+
+def _cut_mid_clause(phrase: Phrase, tokens: list[str]) -> bool:
+    """Whether a phrase cut at the word limit stops inside its clause, before the object
+    or the rest of its phrase ("understand how our younger customers actually use" of
+    "… use the app"), where no clause can stop."""
+    if phrase.whole:
+        return False
+    last = _last_index(phrase, tokens)
+    if last < 0 or last + 1 >= len(tokens):
+        return False
+    if tokens[last].endswith((",", ";", ":", ".", "!", "?", "…", ")")):
+        return False
+    if tokens[last + 1].startswith(("(", "[", "-", "–", "—")):
+        return False  # an aside: "my thesis write-up (chapters 3 & 4 …)"
+    following = bare(tokens[last + 1])
+    return bool(following) and following not in _CLAUSE_ENDS_BEFORE
+
+
 def _half_pair(phrase: Phrase, tokens: list[str]) -> bool:
     """Whether a phrase ends on the first of two nouns joined by "and" in the mentee's
     text ("write our trust" of "write our trust and foundation bids")."""
@@ -522,7 +566,10 @@ def near_and_later(text: str) -> tuple[str, str]:
     found = _LATER.search(text)
     if found is None:
         return text, ""
-    near, later = text[: found.start()].strip(), strip_end(text[found.end() :].strip())
+    near, later = text[: found.start()].strip(), text[found.end() :].strip()
+    # The direction ends with its sentence: "be a sous chef somewhere. maybe by next yr?
+    # head chef says …" is "be a sous chef somewhere".
+    later = strip_end(re.split(r"(?<=[.!?])\s+", later, maxsplit=1)[0])
     if len(content_words(near)) < 2 or len(content_words(later)) < 1:
         return text, ""
     return near, later

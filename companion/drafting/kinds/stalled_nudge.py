@@ -4,17 +4,23 @@ suggested next step.
 
 from __future__ import annotations
 
+from datetime import date
+
+from companion import language
 from companion.db.base import utcnow
 from companion.drafting.inputs import Sources
+from companion.drafting.kinds.goal_wishes import ends_broken
+from companion.drafting.kinds.smart_goal import statement_of
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.pair import goal_order, still_open
 from companion.drafting.text import (
+    QUOTE_WORDS,
     first_name,
-    in_their_words,
-    phrases_of,
     quoted,
+    short_program_name,
     shorten,
     strip_end,
+    words_of,
 )
 from prompts.schemas import (
     DraftKind,
@@ -48,6 +54,19 @@ def gather(sources: Sources) -> RelationshipInput:
     )
 
 
+def wish_of(wants: str, today: date) -> str:
+    """What the mentee wrote they want from mentoring, as a whole clause in their words
+    that a SMART goal draft could state ("get my IV and cannulation competencies signed
+    off"), or "" when there is none: never a fragment cut mid-phrase, never a text the
+    built-in drafter cannot read (not English)."""
+    if not wants or language.not_english(wants) is not None:
+        return ""
+    stated = statement_of(wants, {}, today=today)
+    if stated.unstated or not stated.action or ends_broken(stated.action):
+        return ""
+    return stated.action if len(words_of(stated.action)) <= QUOTE_WORDS + 1 else ""
+
+
 def compose(data: RelationshipInput) -> Nudge:
     """A nudge as the program's guidance on stalled pairs says to write one (in our own
     words, not the guide's sample): short, friendly, assuming good reasons, making the
@@ -75,25 +94,31 @@ def compose(data: RelationshipInput) -> Nudge:
             "It has been a while since you last met, which is very normal at this stage of "
             "a program: workloads shift and a cancelled meeting is easy to lose."
         )
+    # "the Nursing Pathways team", never the program's whole title as a team's name.
+    team = short_program_name(data.program_name)
+    team = f"the {team} team" if team else "the program team"
     paragraphs = [
         f"Hi {mentee} and {mentor},",
-        f"I'm getting in touch from the {data.program_name} team to see how your mentoring "
-        f"is going. {noticed}",
+        f"I'm getting in touch from {team} to see how your mentoring is going. {noticed}",
     ]
     wants = data.mentee.profile.get("goals", "").strip()
-    # What the mentee said they want ("I want to …"), quoted only when whole.
-    aim = next((p.text for p in phrases_of(wants) if p.wanted and p.whole), "")
+    aim = wish_of(wants, data.today)
     if goals:
         paragraphs.append(
             f"When you next meet, '{shorten(strip_end(goals[0].title), 100)}' could be a good "
             "place to pick up from."
         )
-    elif wants:
+    elif aim:
         # No goal is shared yet: what the mentee wrote they want from mentoring is theirs
         # to pick up from (their profile, which the pair and the program both read).
         paragraphs.append(
-            f"When you next meet, what {mentee} said they want from mentoring "
-            f"({in_their_words(wants, limit=2)}) could be a good place to pick up from."
+            f"When you next meet, {mentee}'s hope for mentoring, {quoted(aim)}, could be a "
+            "good place to pick up from."
+        )
+    elif wants:
+        paragraphs.append(
+            f"When you next meet, what {mentee} wrote about their hopes for mentoring could "
+            "be a good place to pick up from."
         )
     if overdue and actions:
         paragraphs[-1] += (
@@ -104,7 +129,7 @@ def compose(data: RelationshipInput) -> Nudge:
         "check-in is enough to get going again. If the timing or the format does not suit "
         "you, or the match is not working for either of you, tell me: that is useful to "
         "know, and changing things is no problem.",
-        f"Best wishes,\nThe {data.program_name} team",
+        f"Best wishes,\n{team[:1].upper()}{team[1:]}",
     ]
     if goals:
         restart = f"pick up '{shorten(strip_end(goals[0].title), 100)}' from where you left it"
