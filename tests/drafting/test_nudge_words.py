@@ -104,3 +104,21 @@ class TestTheProgramsName:
 
         assert "from the program team to see" in sent.message
         assert "natural break" not in sent.message
+
+
+class TestAShortAim:
+    @pytest.mark.parametrize(
+        ("wants", "quote"),
+        [
+            ("Move into the respiratory team within two years.", "Move into the respiratory team"),
+            ("I want to lead the falls clinic and eventually run it", "lead the falls clinic"),
+        ],
+    )
+    def test_a_short_aim_is_quoted_whole_without_its_time(self, wants: str, quote: str) -> None:
+        assert wish_of(wants, TODAY) == quote
+
+    @pytest.mark.parametrize(
+        "wants", ["started on the ward in March, fully rotating", "I'm new here and quite lost"]
+    )
+    def test_how_things_are_is_no_aim(self, wants: str) -> None:
+        assert wish_of(wants, TODAY) == ""

@@ -8,9 +8,11 @@ from datetime import date
 
 from companion import language
 from companion.db.base import utcnow
+from companion.drafting.goal_families import FILLER, LEAD_IN, normalised, sentences
 from companion.drafting.inputs import Sources
-from companion.drafting.kinds.goal_wishes import ends_broken
-from companion.drafting.kinds.smart_goal import statement_of
+from companion.drafting.kinds.goal_wishes import ends_broken, is_feeling
+from companion.drafting.kinds.smart_check import deadlines
+from companion.drafting.kinds.smart_goal import near_and_later, statement_of
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.pair import goal_order, still_open
 from companion.drafting.text import (
@@ -54,6 +56,10 @@ def gather(sources: Sources) -> RelationshipInput:
     )
 
 
+# Openings of a sentence that say how things are, not what someone wants.
+_NOT_AN_AIM = frozenset("i i'm im i've ive my we we're our it it's its just been not".split())
+
+
 def wish_of(wants: str, today: date) -> str:
     """What the mentee wrote they want from mentoring, as a whole clause in their words
     that a SMART goal draft could state ("get my IV and cannulation competencies signed
@@ -61,6 +67,18 @@ def wish_of(wants: str, today: date) -> str:
     built-in drafter cannot read (not English)."""
     if not wants or language.not_english(wants) is not None:
         return ""
+    # A near goal, said without its time, and short enough to quote whole: "Move into
+    # the fraud team within two years" is "Move into the fraud team".
+    near, _ = near_and_later(wants)
+    for said in deadlines(near, today):
+        near = near.replace(said.words, " ")
+    first = strip_end(FILLER.sub("", (sentences(normalised(near)) or [""])[0]).strip(" ,"))
+    first = strip_end(LEAD_IN.sub("", first, count=1).strip(" ,"))
+    if 2 <= len(words_of(first)) <= QUOTE_WORDS + 1:
+        opening = first.split()[0].lower()
+        # "joined 2 months ago fully remote", "I'm new here": what is, not what they want.
+        state = opening in _NOT_AN_AIM or opening.endswith("ed")
+        return "" if state or ends_broken(first) or is_feeling(first) else first
     stated = statement_of(wants, {}, today=today)
     if stated.unstated or not stated.action or ends_broken(stated.action):
         return ""
