@@ -121,3 +121,14 @@ class TestTheDraft:
 
         assert "By when?" in goal.time_bound
         assert "as you said" not in goal.time_bound
+
+
+class TestWhileTheGoalIsStillToWrite:
+    def test_the_time_said_is_kept_when_the_draft_asks_for_the_goal(self) -> None:
+        goal = drafted(
+            "Thinking about going for the lead technician role that opens after Easter. "
+            "Not sure I'm ready."
+        )
+
+        assert goal.target_date == date(2027, 3, 28)
+        assert "Easter Sunday" in goal.time_bound and "'after Easter'" in goal.time_bound

@@ -289,7 +289,8 @@ def statement_of(
             or ends_broken(statement)
             or any(_half_pair(p, tokens) or _cut_mid_clause(p, tokens) for p in chosen)
         ):
-            return _unstated(judged, answers)
+            # The time said still stands while the mentee writes the goal ("after Easter").
+            return replace(_unstated(judged, answers), deadline=(later or [None])[-1])
         # The deadline said in the goal's own sentence ("Hit quota every month in Q3"),
         # not one said of another wish ("Getting to AE within a year"); else the latest.
         sentence = sum(t.endswith((".", "!", "?")) for t in tokens[: chosen[0].start])
