@@ -397,11 +397,7 @@ def own_focus(scenarios: list[dict[str, Any]], verdicts: list[Verdict], encoder:
     mentee wrote in another language is not judged: the English encoder cannot compare
     its focus with an English nudge, as the product itself says (`companion.language`),
     and the nudge quotes nothing of a text the drafter cannot read."""
-    foreign = {
-        s["id"]
-        for s in scenarios
-        if language.not_english(s["mentee"]["aspiration"], s["mentee"]["challenge"])
-    }
+    foreign = {s["id"] for s in scenarios if language.not_english(s["mentee"]["aspiration"])}
     nudges = [
         v for v in verdicts if v.kind == DraftKind.nudge and v.text and v.scenario not in foreign
     ]

@@ -122,3 +122,15 @@ class TestAShortAim:
     )
     def test_how_things_are_is_no_aim(self, wants: str) -> None:
         assert wish_of(wants, TODAY) == ""
+
+
+class TestALongerAim:
+    def test_the_first_whole_clause_to_do_is_quoted(self) -> None:
+        wants = "hit every audit deadline this quarter and move to the outreach team"
+
+        assert wish_of(wants, TODAY) == "hit every audit deadline this quarter"
+
+    def test_a_clause_cut_before_its_particle_is_not_quoted(self) -> None:
+        wants = "get a research proposal in for the autumn round and eventually run my own clinic"
+
+        assert wish_of(wants, TODAY) == "run my own clinic"

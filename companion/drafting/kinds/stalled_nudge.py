@@ -8,7 +8,13 @@ from datetime import date
 
 from companion import language
 from companion.db.base import utcnow
-from companion.drafting.goal_families import FILLER, LEAD_IN, normalised, sentences
+from companion.drafting.goal_families import (
+    ACTION_STARTS,
+    FILLER,
+    LEAD_IN,
+    normalised,
+    sentences,
+)
 from companion.drafting.inputs import Sources
 from companion.drafting.kinds.goal_wishes import ends_broken, is_feeling
 from companion.drafting.kinds.smart_check import deadlines
@@ -16,8 +22,11 @@ from companion.drafting.kinds.smart_goal import near_and_later, statement_of
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.pair import goal_order, still_open
 from companion.drafting.text import (
+    CLAUSE_VERBS,
     QUOTE_WORDS,
+    bare,
     first_name,
+    phrases_of,
     quoted,
     short_program_name,
     shorten,
@@ -60,6 +69,16 @@ def gather(sources: Sources) -> RelationshipInput:
 _NOT_AN_AIM = frozenset("i i'm im i've ive my we we're our it it's its just been not".split())
 
 
+_CLAUSE_JOINS = frozenset("and but so because or then although though while whereas".split())
+
+
+def _ends_its_clause(end: int, tokens: list[str]) -> bool:
+    """Whether the word at `end` is the last of its clause as the mentee wrote it."""
+    if end + 1 >= len(tokens) or tokens[end].endswith((",", ";", ":", ".", "!", "?", "…")):
+        return True
+    return bare(tokens[end + 1]) in _CLAUSE_JOINS
+
+
 def wish_of(wants: str, today: date) -> str:
     """What the mentee wrote they want from mentoring, as a whole clause in their words
     that a SMART goal draft could state ("get my IV and cannulation competencies signed
@@ -80,9 +99,23 @@ def wish_of(wants: str, today: date) -> str:
         state = opening in _NOT_AN_AIM or opening.endswith("ed")
         return "" if state or ends_broken(first) or is_feeling(first) else first
     stated = statement_of(wants, {}, today=today)
-    if stated.unstated or not stated.action or ends_broken(stated.action):
-        return ""
-    return stated.action if len(words_of(stated.action)) <= QUOTE_WORDS + 1 else ""
+    action = stated.action
+    if stated.unstated or not action or ends_broken(action) or len(words_of(action)) > 8:
+        # Else the first whole clause that opens with something to do ("hit 120% of
+        # quota this year" of "… and move to enterprise deals").
+        tokens = wants.replace("’", "'").split()
+        action = next(
+            (
+                p.text
+                for p in phrases_of(wants, verbs=True)
+                if _ends_its_clause(p.end, tokens)
+                and p.text.split()[0].lower() in CLAUSE_VERBS | ACTION_STARTS
+                and not ends_broken(p.text)
+                and not is_feeling(p.text)
+            ),
+            "",
+        )
+    return action if len(words_of(action)) <= QUOTE_WORDS + 1 else ""
 
 
 def compose(data: RelationshipInput) -> Nudge:
