@@ -79,6 +79,14 @@ def _ends_its_clause(end: int, tokens: list[str]) -> bool:
     return bare(tokens[end + 1]) in _CLAUSE_JOINS
 
 
+def _an_aim(text: str) -> bool:
+    """Whether a clause says what someone wants to do, not how things are ("joined 2
+    months ago fully remote", "I'm new here") or a feeling."""
+    opening = text.split()[0].lower() if text.split() else ""
+    state = opening in _NOT_AN_AIM or opening.endswith("ed")
+    return bool(opening) and not state and not ends_broken(text) and not is_feeling(text)
+
+
 def wish_of(wants: str, today: date) -> str:
     """What the mentee wrote they want from mentoring, as a whole clause in their words
     that a SMART goal draft could state ("get my IV and cannulation competencies signed
@@ -93,14 +101,16 @@ def wish_of(wants: str, today: date) -> str:
         near = near.replace(said.words, " ")
     first = strip_end(FILLER.sub("", (sentences(normalised(near)) or [""])[0]).strip(" ,"))
     first = strip_end(LEAD_IN.sub("", first, count=1).strip(" ,"))
-    if 2 <= len(words_of(first)) <= QUOTE_WORDS + 1:
-        opening = first.split()[0].lower()
-        # "joined 2 months ago fully remote", "I'm new here": what is, not what they want.
-        state = opening in _NOT_AN_AIM or opening.endswith("ed")
-        return "" if state or ends_broken(first) or is_feeling(first) else first
+    if 2 <= len(words_of(first)) <= QUOTE_WORDS + 1 and _an_aim(first):
+        return first
     stated = statement_of(wants, {}, today=today)
     action = stated.action
-    if stated.unstated or not action or ends_broken(action) or len(words_of(action)) > 8:
+    if (
+        stated.unstated
+        or not _an_aim(action)
+        or ends_broken(action)
+        or len(words_of(action)) > QUOTE_WORDS + 1
+    ):
         # Else the first whole clause that opens with something to do ("hit 120% of
         # quota this year" of "… and move to enterprise deals").
         tokens = wants.replace("’", "'").split()
