@@ -134,3 +134,26 @@ class TestALongerAim:
         wants = "get a research proposal in for the autumn round and eventually run my own clinic"
 
         assert wish_of(wants, TODAY) == "run my own clinic"
+
+
+def test_a_pair_that_never_met_is_asked_about_their_first_meeting() -> None:
+    mentee = Person(
+        name="Sinead Walsh",
+        role="mentee",
+        title="physiotherapist",
+        profile={"goals": "Move into the respiratory team within two years."},
+    )
+    data = RelationshipInput.model_validate(
+        {
+            "program_name": "Allied Health Mentoring",
+            "today": TODAY,
+            "mentor": MENTOR,
+            "mentee": mentee,
+            "stalled_reasons": [{"code": "not_started", "days": 30}],
+        }
+    )
+
+    sent = kinds.draft(DraftKind.nudge, data)
+
+    assert "When you first meet, Sinead's hope for mentoring" in sent.message
+    assert "next meet" not in sent.message

@@ -164,21 +164,22 @@ def compose(data: RelationshipInput) -> Nudge:
     ]
     wants = data.mentee.profile.get("goals", "").strip()
     aim = wish_of(wants, data.today)
+    meet = "first meet" if not_started else "next meet"
     if goals:
         paragraphs.append(
-            f"When you next meet, '{shorten(strip_end(goals[0].title), 100)}' could be a good "
+            f"When you {meet}, '{shorten(strip_end(goals[0].title), 100)}' could be a good "
             "place to pick up from."
         )
     elif aim:
         # No goal is shared yet: what the mentee wrote they want from mentoring is theirs
         # to pick up from (their profile, which the pair and the program both read).
         paragraphs.append(
-            f"When you next meet, {mentee}'s hope for mentoring, {quoted(aim)}, could be a "
+            f"When you {meet}, {mentee}'s hope for mentoring, {quoted(aim)}, could be a "
             "good place to pick up from."
         )
     elif wants:
         paragraphs.append(
-            f"When you next meet, what {mentee} wrote about their hopes for mentoring could "
+            f"When you {meet}, what {mentee} wrote about their hopes for mentoring could "
             "be a good place to pick up from."
         )
     if overdue and actions:
