@@ -52,6 +52,7 @@ import numpy as np  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
 from bench.kb_questions import corpus_passages  # noqa: E402
+from companion import language  # noqa: E402
 from companion.drafting import grounding, kinds  # noqa: E402
 from companion.drafting.inputs import GUIDANCE_CHUNKS  # noqa: E402
 from companion.drafting.kinds import cited_answer  # noqa: E402
@@ -102,10 +103,16 @@ QUERY_PREFIX = {
 }
 
 # Two prepositions in a row ("by in", "of with") are a phrase with a hole in it; "for at
-# least", "with at most" are whole.
+# least", "with at most" are whole, and so is "about" before an amount ("a session of
+# about an hour", "for about 20 minutes"), where it means "roughly".
+_AMOUNT = (
+    r"(?:an?|\d[\w.,:]*|half|one|two|three|four|five|six|seven|eight|nine|ten|twenty|"
+    r"thirty|forty|fifty|a few|a dozen)\b"
+)
 _DANGLING = re.compile(
     r"\b(?:by|of|for|with|at|from|about|into) (?:by|of|for|with|at|from|about|into|in|on)(?![\w-])"
-    r"(?<!\bat)(?! (?:least|most|all|once|first|last)\b)|\b(?:by|of|for|with|at|from|about|into) "
+    r"(?<!\bat)(?! (?:least|most|all|once|first|last)\b)(?<!\babout(?= " + _AMOUNT + r"))"
+    r"|\b(?:by|of|for|with|at|from|about|into) "
     r"at(?! (?:least|most|all|once|first|last)\b)(?![\w-])",
     re.I,
 )
@@ -386,8 +393,14 @@ def run(
 
 def own_focus(scenarios: list[dict[str, Any]], verdicts: list[Verdict], encoder: Encoder) -> None:
     """Nudges: each must be closer in meaning to its own pair's focus than to the
-    focus of the median other pair (a nudge that could go to anyone fails)."""
-    nudges = [v for v in verdicts if v.kind == DraftKind.nudge and v.text]
+    focus of the median other pair (a nudge that could go to anyone fails). A pair whose
+    mentee wrote in another language is not judged: the English encoder cannot compare
+    its focus with an English nudge, as the product itself says (`companion.language`),
+    and the nudge quotes nothing of a text the drafter cannot read."""
+    foreign = {s["id"] for s in scenarios if language.not_english(s["mentee"]["aspiration"])}
+    nudges = [
+        v for v in verdicts if v.kind == DraftKind.nudge and v.text and v.scenario not in foreign
+    ]
     if len(scenarios) < 2 or not nudges:
         return
     ids = [s["id"] for s in scenarios]

@@ -149,6 +149,21 @@ def spoken_date(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+# A program named in a sentence ("from the … team") has at most this many words.
+SHORT_NAME_WORDS = 5
+_NAME_BREAK = re.compile(r"\s*(?::|\s[-–—]\s|\()")
+
+
+def short_program_name(name: str) -> str:
+    """A program's name as a sentence can carry it: the part before a colon, dash or
+    bracket ("Nursing Pathways" of "Nursing Pathways: mentoring for newly qualified
+    nurses in their first year"), without a leading "The"; "" when even that is longer
+    than `SHORT_NAME_WORDS` words."""
+    short = _NAME_BREAK.split(" ".join(name.split()), maxsplit=1)[0].strip(" ,;.")
+    short = re.sub(r"^the\s+", "", short, flags=re.IGNORECASE)
+    return short if 0 < len(short.split()) <= SHORT_NAME_WORDS else ""
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
@@ -286,17 +301,127 @@ _WEAK_END = frozenset(
     """
     a an the and or but so to of in on at by for from with into about as than that which
     who my our your their his her its this these those some any more most very just not
-    is are was be been being i we you he she they next also how what when
+    is are was be been being i we you he she they next also how what when like
     i'd i'm i'll i've we'd we're
     """.split()
 )
 # Prepositions a clause may end on as it was written: "something I'm proud of".
 STRANDED = frozenset("of about with for on at to from in into".split())
 _CLAUSE_BREAK = frozenset("and but so because mostly although though while whereas".split())
-# A clause too long to quote is cut before one of these (keeping what comes first).
+# A clause too long to quote is cut before one of these (keeping what comes first), and
+# before a subject that opens a clause of its own ("the software | we already pay for").
 _CUT_BEFORE = frozenset(
-    "by in within before until at for with from so because and but or which who that to".split()
+    "by in within before until at for with from so because and but or which who that to "
+    "instead without".split()
 )
+_SUBJECTS = frozenset("i we they you he she".split())
+# Verbs a clause after "and" may open with: "… and prove to my boss", "… and pass ACCA".
+# After "and", a word that opens no clause (not one of these, a lead word, a subject, a
+# determiner: "… proud of and my behaviour management sorted" may be a second object)
+# continues a pair of nouns ("our trust and foundation bids", "my IV and cannulation
+# competencies"), which is never split.
+CLAUSE_VERBS = frozenset(
+    """
+    achieve apply ask avoid balance be become book bring build chair change coach complete
+    communicate connect convince cope create cut deal delegate deliver design develop do
+    draft earn explain explore feel figure find finish fix focus get give go grow halve
+    handle have hand help hire hold host improve increase influence interview join juggle
+    keep know land launch lead learn leave listen look make manage master meet mentor move
+    negotiate network open organise organize own pass persuade pick pitch plan practise
+    practice prepare present prioritise prioritize prove publish raise read rebuild recruit
+    redesign redo reduce report review run save say secure see set share ship show sit sort
+    speak spend stand start stay step stop streamline study submit support switch take talk
+    teach tell test track train transition translate try turn understand use win work write
+    """.split()
+)
+_OPENS_CLAUSE = (
+    _LEAD_WORDS
+    | _SUBJECTS
+    | CLAUSE_VERBS
+    | frozenset(
+        "to then not never still will can could should must might it they actually actualy "
+        "finally properly also just my our your his her their the a an this these those "
+        "some more".split()
+    )
+)
+# Verbs that need their preposition: "the software we already pay for" never loses "for".
+PREPOSITION_VERBS = {
+    "pay": "for",
+    "apply": "for",
+    "ask": "for",
+    "wait": "for",
+    "look": "for at after into",
+    "care": "about",
+    "talk": "about to with",
+    "think": "about of",
+    "worry": "about",
+    "deal": "with",
+    "cope": "with",
+    "work": "with on",
+    "rely": "on",
+    "depend": "on",
+    "focus": "on",
+    "listen": "to",
+    "speak": "to with",
+    "report": "to",
+    "reply": "to",
+    "respond": "to",
+    "belong": "to",
+    "agree": "with to on",
+    "struggle": "with",
+    "sign": "up off",
+    "account": "for",
+    "prepare": "for",
+    "search": "for",
+}
+_IRREGULAR_PAST = {"pay": "paid", "think": "thought", "deal": "dealt", "speak": "spoke"}
+
+
+def inflections(verb: str) -> tuple[str, str]:
+    """A verb's third-person and past forms: "rely" → "relies", "relied"."""
+    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        third, past = verb[:-1] + "ies", verb[:-1] + "ied"
+    else:
+        third = verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s")
+        past = verb + ("d" if verb.endswith("e") else "ed")
+    return third, _IRREGULAR_PAST.get(verb, past)
+
+
+# Inflected forms that are never nouns, so never end a goal ("… our team relies"):
+# "talks", "reports" and "deals" may be what a goal counts.
+_NEVER_NOUNS = "pay apply wait care worry cope rely depend listen belong agree struggle"
+PREPOSITION_VERB_FORMS = {
+    form: frozenset(PREPOSITION_VERBS[verb].split())
+    for verb in _NEVER_NOUNS.split()
+    for form in inflections(verb)
+}
+PREPOSITION_VERBS = {verb: frozenset(preps.split()) for verb, preps in PREPOSITION_VERBS.items()}
+
+
+def joins_nouns(tokens: list[str], index: int) -> bool:
+    """Whether the "and" (or "or", "&") at `index` joins two nouns ("our trust and
+    foundation bids") rather than two clauses ("… and prove it saves fuel")."""
+    if bare(tokens[index]) not in {"and", "or", "&"} or index == 0:
+        return False
+    if tokens[index - 1].endswith((",", ";", ":", ".", "!", "?", "…")):
+        return False
+    if index + 1 >= len(tokens):
+        return False
+    following = bare(tokens[index + 1])
+    # "… and getting …" opens a clause; "moving and handling" is one thing.
+    gerund = following.endswith("ing") and not bare(tokens[index - 1]).endswith("ing")
+    return bool(following) and following not in _OPENS_CLAUSE and not gerund
+
+
+def strands(tokens: list[str], index: int) -> bool:
+    """Whether cutting before `tokens[index]` would leave a verb without the preposition
+    it needs ("we already pay | for"): the word before is such a verb, or a verb right
+    after its subject ("the software we use | for payroll" is whole; "we pay | for" not)."""
+    if index == 0:
+        return False
+    before, word = bare(tokens[index - 1]), bare(tokens[index])
+    needed = PREPOSITION_VERBS.get(before) or PREPOSITION_VERB_FORMS.get(before, frozenset())
+    return word in needed
 
 
 @dataclass(frozen=True)
@@ -329,7 +454,7 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
     tokens = (text or "").replace("’", "'").split()
     clauses: list[list[int]] = [[]]
     for index, token in enumerate(tokens):
-        if bare(token) in _CLAUSE_BREAK and clauses[-1]:
+        if bare(token) in _CLAUSE_BREAK and clauses[-1] and not joins_nouns(tokens, index):
             clauses.append([])
             continue
         clauses[-1].append(index)
@@ -356,7 +481,13 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
         kept = list(range(start, len(words)))
         whole = True
         if len(kept) > most:
-            cuts = [k for k in kept[2 : most + 1] if bare(words[k]) in _CUT_BEFORE]
+            cuts = [
+                k
+                for k in kept[2 : most + 1]
+                if (bare(words[k]) in _CUT_BEFORE or bare(words[k]) in _SUBJECTS)
+                and not joins_nouns(words, k)
+                and not strands(words, k)
+            ]
             whole = bool(cuts)
             kept = kept[: kept.index(cuts[-1])] if cuts else kept[:most]
         # Counted as the quality checks count words ("99.5%" is two).

@@ -118,7 +118,7 @@ class TestNeverAStateOrAFeeling:
     def test_how_things_are_is_not_stated_as_the_goal(self) -> None:
         goal = drafted(LINE)
 
-        assert goal.goal == "I will step up to team leader."
+        assert goal.goal == "I will step up to team leader by 30 June 2027."
 
     @pytest.mark.parametrize(
         "clause",
@@ -146,7 +146,7 @@ class TestNeverAStateOrAFeeling:
         )
 
         assert goal.goal == UNSTATED_GOAL
-        assert "'feel confident leading a room' is a feeling" in goal.specific
+        assert "'feel confident leading a room on my own' is a feeling" in goal.specific
         assert "You also mentioned 'train in newborn examination'" in goal.specific
 
 
@@ -171,7 +171,7 @@ class TestTheMainWish:
     def test_a_second_wish_is_named_not_dropped(self) -> None:
         goal = drafted(RECS)
 
-        assert goal.goal == "I will pass ACCA SBL next year."
+        assert goal.goal == "I will pass ACCA SBL by 31 December 2027."
         assert "You also mentioned 'be 2x faster'" in goal.specific
 
     def test_one_wish_names_no_other(self) -> None:

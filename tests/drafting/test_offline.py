@@ -568,12 +568,11 @@ class TestNudge:
 
         nudge = kinds.draft(DraftKind.nudge, relationship(goals=[], mentee=mentee))
 
-        assert '"get to senior in the next year"' in nudge.message
-        assert '"own a whole service end to end"' in nudge.message
-        # The mentee's goals in short quotes, never whole; their challenge, which the
-        # mentor may not know of, never.
+        # The mentee's main wish as a whole clause of theirs, never their text whole;
+        # their challenge, which the mentor may not know of, never.
+        assert 'Maya\'s hope for mentoring, "get to senior",' in nudge.message
         assert wants not in nudge.message and "leaving" not in nudge.message
-        assert 'towards "get to senior in the next year"' in nudge.suggested_next_step
+        assert 'towards "get to senior"' in nudge.suggested_next_step
 
     def test_it_is_in_its_own_words_not_the_guides_sample(self) -> None:
         sample = (

@@ -157,3 +157,22 @@ class TestChecks:
         text = "Agree one next date before the call ends. Keep it short and specific."
         assert broken_phrases(text, {"agree"}) == []
         assert broken_phrases("Meet for at least 30 minutes, with at most one topic.", set()) == []
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Plan a check-in of about an hour.",
+            "Book a call for about 20 minutes.",
+            "Start at about 9:30 with one question.",
+            "Leave a gap of about half a day.",
+        ],
+    )
+    def test_about_before_an_amount_is_whole(self, text: str) -> None:
+        assert broken_phrases(text, set()) == []
+
+    @pytest.mark.parametrize(
+        "text",
+        ["Write a summary of about.", "Ask for a note of about the rota.", "Meet by about."],
+    )
+    def test_about_before_no_amount_still_dangles(self, text: str) -> None:
+        assert any("dangling" in p for p in broken_phrases(text, set()))

@@ -15,12 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from companion.drafting.text import (
+    PREPOSITION_VERB_FORMS,
+    PREPOSITION_VERBS,
     QUOTE_WORDS,
     STRANDED,
     Phrase,
     bare,
     content_words,
     hangs,
+    joins_nouns,
+    words_of,
 )
 
 # Words before a clause that make it a statement about someone, not a wish:
@@ -159,6 +163,16 @@ def ends_broken(statement: str) -> bool:
         return True
     if last in _PARTICLES and len(words) > 1 and words[-2].lower() in _PHRASAL:
         return True
+    # "… the software we already pay": a verb after its subject without the preposition
+    # it needs ("pay for").
+    tail = [w.lower().strip(",;:") for w in words[-4:]]
+    if last in PREPOSITION_VERB_FORMS and len(words) > 2:
+        return True
+    if last in PREPOSITION_VERBS and len(tail) > 1:
+        skipped = _ADVERBS | _SOFTENERS | {"already", "always", "still", "now", "never"}
+        before = [w for w in tail[:-1] if w not in skipped]
+        if before and before[-1] in _SUBJECTS:
+            return True
     # "I will pay", "… and get": the verb with nothing after it ("SRE lead" is a role).
     bare_verb = last in _NEEDS_OBJECT and (
         len(words) == 1 or words[-2].lower() in {"will", "to", "and", "or", "i", "can"}
@@ -301,9 +315,11 @@ def _extended(phrase: Phrase, tokens: list[str]) -> Phrase:
     end = phrase.end
     if tokens[end].endswith((",", ";", ":", ".", "!", "?", "…")):
         return phrase
-    while end + 1 < len(tokens) and end + 1 - phrase.start < QUOTE_WORDS:
+    # A goal stated alone may repeat one word more than a quote joined to another
+    # ("get through Financial Reporting and Audit and Assurance" is kept whole).
+    while end + 1 < len(tokens) and end + 1 - phrase.start < QUOTE_WORDS + 1:
         token = tokens[end + 1]
-        if bare(token) in _STOPS or bare(token) == "":
+        if (bare(token) in _STOPS and not joins_nouns(tokens, end + 1)) or bare(token) == "":
             break
         end += 1
         if token.endswith((",", ";", ":", ".", "!", "?", "…")):
@@ -311,7 +327,7 @@ def _extended(phrase: Phrase, tokens: list[str]) -> Phrase:
     closed = (
         end + 1 >= len(tokens)
         or tokens[end].endswith((",", ";", ":", ".", "!", "?", "…"))
-        or bare(tokens[end + 1]) in _STOPS
+        or (bare(tokens[end + 1]) in _STOPS and not joins_nouns(tokens, end + 1))
         or bare(tokens[end + 1]) == ""
     )
     if not closed:
@@ -319,7 +335,10 @@ def _extended(phrase: Phrase, tokens: list[str]) -> Phrase:
     if end == phrase.end:
         return phrase
     text = " ".join(tokens[phrase.start : end + 1]).strip("\"'()[],;:.!?…")
-    return replace(phrase, text=text, end=end)
+    # Counted as the quality checks count words ("99.5%" is two).
+    if len(words_of(text)) > QUOTE_WORDS + 1:
+        return phrase
+    return replace(phrase, text=text, end=end, whole=True)
 
 
 _WANTING = frozenset("want wanna like love need hoping hope".split())

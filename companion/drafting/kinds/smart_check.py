@@ -13,9 +13,10 @@ asks for a person to read it.
 from __future__ import annotations
 
 import calendar
+import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -37,6 +38,7 @@ from companion.drafting.text import (
     content_words,
     hangs,
     plain,
+    plural,
     shorten,
     spoken_date,
     strip_end,
@@ -753,12 +755,56 @@ _SEASON = re.compile(
 )
 
 
+# "next year", "next yr": the end of next year. ("this year" alone may be the past:
+# "we lost nine people this year".)
+_NEXT_YEAR = re.compile(r"\bnext\s+(?:year|yr)\b", re.IGNORECASE)
+# "before my review in March", "before March": the end of the month before.
+_BEFORE_MONTH = re.compile(
+    rf"\bbefore\s+(?:(?:my|our|the|her|his|their)\s+(?:[\w-]+\s+){{0,3}}?(?:in|on|at)\s+)?"
+    rf"(?:the\s+start\s+of\s+)?{_MONTH_NAME}(?:\s+(?P<year>20\d{{2}}))?\b",
+    re.IGNORECASE,
+)
+# "end of Q3", "by Q1 27", "a Q3 deadline": the end of that calendar quarter, its next
+# occurrence; never "back in Q1" or "last Q2", which are the past.
+_QUARTER = re.compile(
+    r"(?<!\bback )(?<!\bback in )(?<!\blast )\b(?:(?:by|before|until|till|in|during|for)\s+)?"
+    r"(?:the\s+)?(?:end\s+of\s+)?q(?P<quarter>[1-4])(?:\s+(?:20)?(?P<year>\d{2})\b)?"
+    r"(?!\s+(?:was|were|is|had)\b)\b",
+    re.IGNORECASE,
+)
+# Holidays whose date moves or that people name for a deadline.
+_HOLIDAY = re.compile(
+    r"\b(?P<how>by|before|after|until|till)\s+(?P<name>easter|christmas)\b",
+    re.IGNORECASE,
+)
+# "October next year": that month of next year, not the end of next year.
+_MONTH_NEXT_YEAR = re.compile(rf"\b{_MONTH_NAME}\s+next\s+(?:year|yr)\b", re.IGNORECASE)
+_SEASON_BARE = re.compile(
+    r"\bnext\s+(?P<season>spring|summer|autumn|fall|winter)\b(?!\s+20\d{2})", re.IGNORECASE
+)
+
+
+def easter(year: int) -> date:
+    """Easter Sunday (Western churches) of `year`, by the anonymous Gregorian algorithm."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    el = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * el) // 451
+    month, day = divmod(h + el - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
 @dataclass(frozen=True)
 class Deadline:
-    """A deadline a goal states, and the words that state it ("in six months")."""
+    """A deadline a goal states, the words that state it ("in six months"), and why
+    that date, when it is not plain from the words ("the end of next year")."""
 
     day: date
     words: str
+    why: str = field(default="", compare=False)
 
 
 def deadlines(text: str, today: date) -> list[Deadline]:
@@ -771,6 +817,7 @@ def deadlines(text: str, today: date) -> list[Deadline]:
         for m in pattern.finditer(text)
         if _valid(m.groupdict(), today)
     ]
+    why: dict[int, str] = {}
     for match in _RELATIVE.finditer(text):
         count_text = (match.group("count") or "one").lower()
         count = int(count_text) if count_text.isdigit() else _COUNTS[count_text]
@@ -778,22 +825,70 @@ def deadlines(text: str, today: date) -> list[Deadline]:
             count += 1
         unit = (match.group("unit") or match.group("one") or match.group("first")).lower()
         found.append((match, _after(today, count, unit.rstrip("s"))))
+        span = plural(count, unit.rstrip("s")) if count > 1 else f"a {unit.rstrip('s')}"
+        why[match.start()] = f"{span} from {spoken_date(today)}"
     for match in _YEAR_END.finditer(text):
         which = (match.group("which") or match.group("plain")).lower()
         found.append((match, date(today.year + (which == "next"), 12, 31)))
-    for match in _SEASON.finditer(text):
-        month = _SEASONS[match.group("season").lower()]
+    for match in itertools.chain(_SEASON.finditer(text), _SEASON_BARE.finditer(text)):
+        season = match.group("season").lower()
+        month = _SEASONS[season]
         end = date(today.year, month, calendar.monthrange(today.year, month)[1])
         if end <= today:
             end = date(today.year + 1, month, calendar.monthrange(today.year + 1, month)[1])
         found.append((match, end))
+        why[match.start()] = f"the end of {end:%B}, early in {season}"
+    for match in _MONTH_NEXT_YEAR.finditer(text):
+        month = _MONTHS[match.group("month").lower().rstrip(".")]
+        year = today.year + 1
+        found.insert(0, (match, date(year, month, calendar.monthrange(year, month)[1])))
+    for match in _NEXT_YEAR.finditer(text):
+        found.append((match, date(today.year + 1, 12, 31)))
+        why[match.start()] = "the end of next year"
+    for match in _BEFORE_MONTH.finditer(text):
+        month = _MONTHS[match.group("month").lower().rstrip(".")]
+        first = _date_of({"month": match.group("month"), "year": match.group("year")}, today)
+        first = first.replace(day=1)
+        # Ahead of "before March" read as a month ("by March"): the same words, an
+        # earlier day.
+        found.insert(0, (match, first - timedelta(days=1)))
+        why[match.start()] = f"the last day before {calendar.month_name[month]}"
+    for match in _QUARTER.finditer(text):
+        quarter = int(match.group("quarter"))
+        year = 2000 + int(match.group("year")) if match.group("year") else today.year
+        end_month = quarter * 3
+        end = date(year, end_month, calendar.monthrange(year, end_month)[1])
+        if end <= today and not match.group("year"):
+            end = date(year + 1, end_month, calendar.monthrange(year + 1, end_month)[1])
+        found.append((match, end))
+        first = calendar.month_name[end_month - 2]
+        why[match.start()] = (
+            f"the end of calendar Q{quarter}, {first} to {calendar.month_name[end_month]}"
+        )
+    for match in _HOLIDAY.finditer(text):
+        name, how = match.group("name").lower(), match.group("how").lower()
+        day = easter(today.year) if name == "easter" else date(today.year, 12, 25)
+        if day <= today:
+            day = easter(today.year + 1) if name == "easter" else date(today.year + 1, 12, 25)
+        holiday = f"{'Easter Sunday' if name == 'easter' else 'Christmas Day'}"
+        if how == "before":
+            found.append((match, day - timedelta(days=1)))
+            why[match.start()] = f"the day before {holiday}"
+        else:
+            found.append((match, day))
+            why[match.start()] = holiday + (
+                ": ready before what comes after it" if how == "after" else ""
+            )
     # A match inside a longer one is part of it: "5 December 2027" is not also
     # "December 2027", the end of that month.
     kept: list[tuple[re.Match[str], date]] = []
     for match, day in sorted(found, key=lambda f: f[0].start() - f[0].end()):
         if not any(k.start() <= match.start() and match.end() <= k.end() for k, _ in kept):
             kept.append((match, day))
-    unique = {day: Deadline(day, match.group(0).strip()) for match, day in kept}
+    unique = {
+        day: Deadline(day, match.group(0).strip(), why.get(match.start(), ""))
+        for match, day in sorted(kept, key=lambda k: k[0].start())
+    }
     return sorted(unique.values(), key=lambda d: d.day)
 
 

@@ -39,8 +39,10 @@ from companion.drafting.text import (
     Phrase,
     apart,
     as_sentence,
+    bare,
     content_words,
     hangs,
+    joins_nouns,
     phrases_of,
     shorten,
     spoken_date,
@@ -240,7 +242,8 @@ def statement_of(
         clean = FILLER.sub("", clean)
         stated = deadlines(clean, today) if today else []
         later = [d for d in stated if today and d.day > today]
-        deadline = later[-1] if later else None
+        # Which sentence each deadline was said in: the goal takes the one said with it.
+        said_in = {d: _sentence_index(clean, clean.find(d.words)) for d in later}
         # When is said once, as a date, at the end: "by the end of this year I'd like to
         # have one unit …" is read as "I'd like to have one unit …".
         for said in stated:
@@ -280,8 +283,19 @@ def statement_of(
                 statement = "I want " + _lower_first(texts[0])
             else:
                 statement = strip_end(as_sentence(texts[0]))
-        if not statement or ends_broken(statement):
-            return _unstated(judged, answers)
+        tokens = clean.replace("’", "'").split()
+        if (
+            not statement
+            or ends_broken(statement)
+            or any(_half_pair(p, tokens) or _cut_mid_clause(p, tokens) for p in chosen)
+        ):
+            # The time said still stands while the mentee writes the goal ("after Easter").
+            return replace(_unstated(judged, answers), deadline=(later or [None])[-1])
+        # The deadline said in the goal's own sentence ("Hit quota every month in Q3"),
+        # not one said of another wish ("Getting to AE within a year"); else the latest.
+        sentence = sum(t.endswith((".", "!", "?")) for t in tokens[: chosen[0].start])
+        own = [d for d in later if said_in[d] == sentence]
+        deadline = (own or later or [None])[-1]
         if deadline is not None:
             # "… proud of, by 31 December 2026": never "of by".
             comma = "," if hangs(statement.split()[-1]) else ""
@@ -398,6 +412,64 @@ def _trimmed(phrase: Phrase) -> Phrase:
     return replace(phrase, text=" ".join(kept), whole=True)
 
 
+def _sentence_index(text: str, offset: int) -> int:
+    """How many sentences of `text` end before `offset`."""
+    return sum(t.endswith((".", "!", "?")) for t in text[: max(offset, 0)].split())
+
+
+# Words a clause may stop before and still read whole: "signed off | before the summer",
+# "be running my own small jobs | as a project engineer", "nursing | eventually".
+_CLAUSE_ENDS_BEFORE = frozenset(
+    """
+    and but or so because when if while once unless until before after by in within at on
+    for from with without instead as than like not this next every each during over
+    eventually maybe perhaps someday one day soon later then too also really though which
+    who where that since
+    """.split()
+)
+
+
+def _last_index(phrase: Phrase, tokens: list[str]) -> int:
+    """The index in `tokens` of the phrase's last word, or -1."""
+    words = phrase.text.split()
+    if not words:
+        return -1
+    for index in range(min(phrase.end, len(tokens) - 1), phrase.start - 1, -1):
+        if bare(tokens[index]) == bare(words[-1]):
+            return index
+    return -1
+
+
+def _cut_mid_clause(phrase: Phrase, tokens: list[str]) -> bool:
+    """Whether a phrase cut at the word limit stops inside its clause, before the object
+    or the rest of its phrase ("understand how our younger customers actually use" of
+    "… use the app"), where no clause can stop."""
+    if phrase.whole:
+        return False
+    last = _last_index(phrase, tokens)
+    if last < 0 or last + 1 >= len(tokens):
+        return False
+    if tokens[last].endswith((",", ";", ":", ".", "!", "?", "…", ")")):
+        return False
+    if tokens[last + 1].startswith(("(", "[", "-", "–", "—")):
+        return False  # an aside: "my thesis write-up (chapters 3 & 4 …)"
+    following = bare(tokens[last + 1])
+    return bool(following) and following not in _CLAUSE_ENDS_BEFORE
+
+
+def _half_pair(phrase: Phrase, tokens: list[str]) -> bool:
+    """Whether a phrase ends on the first of two nouns joined by "and" in the mentee's
+    text ("write our trust" of "write our trust and foundation bids")."""
+    words = phrase.text.split()
+    following = phrase.end + 1
+    return (
+        bool(words)
+        and following < len(tokens)
+        and bare(tokens[phrase.end]) == bare(words[-1])
+        and joins_nouns(tokens, following)
+    )
+
+
 def _without_time(phrase: str) -> str:
     trimmed = _TIME_TAIL.sub("", phrase).strip()
     return trimmed if len(trimmed.split()) >= 2 else phrase
@@ -495,7 +567,10 @@ def near_and_later(text: str) -> tuple[str, str]:
     found = _LATER.search(text)
     if found is None:
         return text, ""
-    near, later = text[: found.start()].strip(), strip_end(text[found.end() :].strip())
+    near, later = text[: found.start()].strip(), text[found.end() :].strip()
+    # The direction ends with its sentence: "be a sous chef somewhere. maybe by next yr?
+    # head chef says …" is "be a sous chef somewhere".
+    later = strip_end(re.split(r"(?<=[.!?])\s+", later, maxsplit=1)[0])
     if len(content_words(near)) < 2 or len(content_words(later)) < 1:
         return text, ""
     return near, later
@@ -546,7 +621,8 @@ def compose(data: SmartGoalInput) -> SmartGoal:
             + "."
         )
     elif said is not None:
-        time_bound = f"By {spoken_date(target)}, as you said: '{said.words}'."
+        why = f" ({said.why})" if said.why else ""
+        time_bound = f"By {spoken_date(target)}{why}, as you said: '{said.words}'."
     if end and target > end:
         time_bound += (
             f" Your mentoring ends on {spoken_date(end)}: agree with your mentor what you "

@@ -4,17 +4,34 @@ suggested next step.
 
 from __future__ import annotations
 
+from datetime import date
+
+from companion import language
 from companion.db.base import utcnow
+from companion.drafting.goal_families import (
+    ACTION_STARTS,
+    FILLER,
+    LEAD_IN,
+    normalised,
+    sentences,
+)
 from companion.drafting.inputs import Sources
+from companion.drafting.kinds.goal_wishes import ends_broken, is_feeling
+from companion.drafting.kinds.smart_check import deadlines
+from companion.drafting.kinds.smart_goal import near_and_later, statement_of
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.pair import goal_order, still_open
 from companion.drafting.text import (
+    CLAUSE_VERBS,
+    QUOTE_WORDS,
+    bare,
     first_name,
-    in_their_words,
     phrases_of,
     quoted,
+    short_program_name,
     shorten,
     strip_end,
+    words_of,
 )
 from prompts.schemas import (
     DraftKind,
@@ -48,6 +65,69 @@ def gather(sources: Sources) -> RelationshipInput:
     )
 
 
+# Openings of a sentence that say how things are, not what someone wants.
+_NOT_AN_AIM = frozenset("i i'm im i've ive my we we're our it it's its just been not".split())
+
+
+_CLAUSE_JOINS = frozenset("and but so because or then although though while whereas".split())
+
+
+def _ends_its_clause(end: int, tokens: list[str]) -> bool:
+    """Whether the word at `end` is the last of its clause as the mentee wrote it."""
+    if end + 1 >= len(tokens) or tokens[end].endswith((",", ";", ":", ".", "!", "?", "…")):
+        return True
+    return bare(tokens[end + 1]) in _CLAUSE_JOINS
+
+
+def _an_aim(text: str) -> bool:
+    """Whether a clause says what someone wants to do, not how things are ("joined 2
+    months ago fully remote", "I'm new here") or a feeling."""
+    opening = text.split()[0].lower() if text.split() else ""
+    state = opening in _NOT_AN_AIM or opening.endswith("ed")
+    return bool(opening) and not state and not ends_broken(text) and not is_feeling(text)
+
+
+def wish_of(wants: str, today: date) -> str:
+    """What the mentee wrote they want from mentoring, as a whole clause in their words
+    that a SMART goal draft could state ("get my IV and cannulation competencies signed
+    off"), or "" when there is none: never a fragment cut mid-phrase, never a text the
+    built-in drafter cannot read (not English)."""
+    if not wants or language.not_english(wants) is not None:
+        return ""
+    # A near goal, said without its time, and short enough to quote whole: "Move into
+    # the fraud team within two years" is "Move into the fraud team".
+    near, _ = near_and_later(wants)
+    for said in deadlines(near, today):
+        near = near.replace(said.words, " ")
+    first = strip_end(FILLER.sub("", (sentences(normalised(near)) or [""])[0]).strip(" ,"))
+    first = strip_end(LEAD_IN.sub("", first, count=1).strip(" ,"))
+    if 2 <= len(words_of(first)) <= QUOTE_WORDS + 1 and _an_aim(first):
+        return first
+    stated = statement_of(wants, {}, today=today)
+    action = stated.action
+    if (
+        stated.unstated
+        or not _an_aim(action)
+        or ends_broken(action)
+        or len(words_of(action)) > QUOTE_WORDS + 1
+    ):
+        # Else the first whole clause that opens with something to do ("hit 120% of
+        # quota this year" of "… and move to enterprise deals").
+        tokens = wants.replace("’", "'").split()
+        action = next(
+            (
+                p.text
+                for p in phrases_of(wants, verbs=True)
+                if _ends_its_clause(p.end, tokens)
+                and p.text.split()[0].lower() in CLAUSE_VERBS | ACTION_STARTS
+                and not ends_broken(p.text)
+                and not is_feeling(p.text)
+            ),
+            "",
+        )
+    return action if len(words_of(action)) <= QUOTE_WORDS + 1 else ""
+
+
 def compose(data: RelationshipInput) -> Nudge:
     """A nudge as the program's guidance on stalled pairs says to write one (in our own
     words, not the guide's sample): short, friendly, assuming good reasons, making the
@@ -75,25 +155,32 @@ def compose(data: RelationshipInput) -> Nudge:
             "It has been a while since you last met, which is very normal at this stage of "
             "a program: workloads shift and a cancelled meeting is easy to lose."
         )
+    # "the Nursing Pathways team", never the program's whole title as a team's name.
+    team = short_program_name(data.program_name)
+    team = f"the {team} team" if team else "the program team"
     paragraphs = [
         f"Hi {mentee} and {mentor},",
-        f"I'm getting in touch from the {data.program_name} team to see how your mentoring "
-        f"is going. {noticed}",
+        f"I'm getting in touch from {team} to see how your mentoring is going. {noticed}",
     ]
     wants = data.mentee.profile.get("goals", "").strip()
-    # What the mentee said they want ("I want to …"), quoted only when whole.
-    aim = next((p.text for p in phrases_of(wants) if p.wanted and p.whole), "")
+    aim = wish_of(wants, data.today)
+    meet = "first meet" if not_started else "next meet"
     if goals:
         paragraphs.append(
-            f"When you next meet, '{shorten(strip_end(goals[0].title), 100)}' could be a good "
+            f"When you {meet}, '{shorten(strip_end(goals[0].title), 100)}' could be a good "
             "place to pick up from."
         )
-    elif wants:
+    elif aim:
         # No goal is shared yet: what the mentee wrote they want from mentoring is theirs
         # to pick up from (their profile, which the pair and the program both read).
         paragraphs.append(
-            f"When you next meet, what {mentee} said they want from mentoring "
-            f"({in_their_words(wants, limit=2)}) could be a good place to pick up from."
+            f"When you {meet}, {mentee}'s hope for mentoring, {quoted(aim)}, could be a "
+            "good place to pick up from."
+        )
+    elif wants:
+        paragraphs.append(
+            f"When you {meet}, what {mentee} wrote about their hopes for mentoring could "
+            "be a good place to pick up from."
         )
     if overdue and actions:
         paragraphs[-1] += (
@@ -104,7 +191,7 @@ def compose(data: RelationshipInput) -> Nudge:
         "check-in is enough to get going again. If the timing or the format does not suit "
         "you, or the match is not working for either of you, tell me: that is useful to "
         "know, and changing things is no problem.",
-        f"Best wishes,\nThe {data.program_name} team",
+        f"Best wishes,\n{team[:1].upper()}{team[1:]}",
     ]
     if goals:
         restart = f"pick up '{shorten(strip_end(goals[0].title), 100)}' from where you left it"

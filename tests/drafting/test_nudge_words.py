@@ -1,0 +1,159 @@
+"""A nudge quotes what the mentee wants as a whole clause of theirs, or not at all, and
+names the program by a short form of its name, or not at all."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from companion.drafting import kinds
+from companion.drafting.kinds.stalled_nudge import wish_of
+from companion.drafting.text import short_program_name
+from prompts.schemas import DraftKind, Nudge, Person, RelationshipInput
+
+TODAY = date(2026, 12, 5)
+MENTOR = Person(name="Olu Adeyemi", role="mentor", title="clinical lead physiotherapist")
+
+
+def nudge(wants: str, program: str = "Allied Health Mentoring") -> Nudge:
+    mentee = Person(
+        name="Sinead Walsh",
+        role="mentee",
+        title="physiotherapist",
+        profile={"goals": wants, "challenges": "Told her mentor she may go part-time."},
+    )
+    data = RelationshipInput.model_validate(
+        {
+            "program_name": program,
+            "today": TODAY,
+            "mentor": MENTOR,
+            "mentee": mentee,
+            "stalled_reasons": [{"code": "quiet", "days": 40}],
+            "days_quiet": 40,
+        }
+    )
+    return kinds.draft(DraftKind.nudge, data)
+
+
+class TestWhatTheMenteeWants:
+    def test_a_pair_of_nouns_is_quoted_whole(self) -> None:
+        sent = nudge(
+            "I want to feel calmer running the evening clinic, and get my prescribing and "
+            "triage modules signed off before the autumn."
+        )
+
+        assert '"get my prescribing and triage modules signed off"' in sent.message
+        assert '"get my prescribing"' not in sent.message + sent.subject
+
+    @pytest.mark.parametrize(
+        "wants",
+        [
+            # A clause longer than a quote, cut mid-phrase wherever it is cut.
+            "I want to understand how our community patients actually manage the home "
+            "exercise sheets we send",
+            # Only a feeling: nothing to pick up as a step.
+            "to feel less lost on the wards",
+            # Not English: the drafter cannot tell a clause from a fragment.
+            "quero ser fisioterapeuta sénior e liderar a equipa de reabilitação",
+        ],
+    )
+    def test_no_whole_clause_means_no_quote(self, wants: str) -> None:
+        sent = nudge(wants)
+
+        assert wish_of(wants, TODAY) == ""
+        assert '"' not in sent.message and '"' not in sent.subject
+        assert "what Sinead wrote about their hopes for mentoring" in sent.message
+
+    def test_the_quote_is_never_more_than_eight_of_their_words(self) -> None:
+        wants = "I want to run the whole of the weekend respiratory on-call rota on my own"
+
+        assert len(wish_of(wants, TODAY).split()) <= 8
+
+
+class TestTheProgramsName:
+    @pytest.mark.parametrize(
+        ("name", "short"),
+        [
+            ("Allied Health Pathways: mentoring for physiotherapists in their first year",
+             "Allied Health Pathways"),
+            ("The Care Network - supporting new deputy managers", "Care Network"),
+            ("Engineering Mentoring 2026", "Engineering Mentoring 2026"),
+            ("Leadership (pilot cohort)", "Leadership"),
+            ("A very long programme name that has no natural break at all in it", ""),
+        ],
+    )  # fmt: skip
+    def test_a_short_form_or_none(self, name: str, short: str) -> None:
+        assert short_program_name(name) == short
+
+    def test_the_nudge_names_a_long_program_by_its_short_form(self) -> None:
+        sent = nudge(
+            "get my prescribing modules signed off",
+            program="Allied Health Pathways: mentoring for physiotherapists in their first year",
+        )
+
+        assert "from the Allied Health Pathways team to see" in sent.message
+        assert sent.message.endswith("The Allied Health Pathways team")
+        assert "first year team" not in sent.message
+
+    def test_a_name_with_no_short_form_is_left_out(self) -> None:
+        sent = nudge(
+            "get my prescribing modules signed off",
+            program="A very long programme name that has no natural break at all in it",
+        )
+
+        assert "from the program team to see" in sent.message
+        assert "natural break" not in sent.message
+
+
+class TestAShortAim:
+    @pytest.mark.parametrize(
+        ("wants", "quote"),
+        [
+            ("Move into the respiratory team within two years.", "Move into the respiratory team"),
+            ("I want to lead the falls clinic and eventually run it", "lead the falls clinic"),
+        ],
+    )
+    def test_a_short_aim_is_quoted_whole_without_its_time(self, wants: str, quote: str) -> None:
+        assert wish_of(wants, TODAY) == quote
+
+    @pytest.mark.parametrize(
+        "wants", ["started on the ward in March, fully rotating", "I'm new here and quite lost"]
+    )
+    def test_how_things_are_is_no_aim(self, wants: str) -> None:
+        assert wish_of(wants, TODAY) == ""
+
+
+class TestALongerAim:
+    def test_the_first_whole_clause_to_do_is_quoted(self) -> None:
+        wants = "hit every audit deadline this quarter and move to the outreach team"
+
+        assert wish_of(wants, TODAY) == "hit every audit deadline this quarter"
+
+    def test_a_clause_cut_before_its_particle_is_not_quoted(self) -> None:
+        wants = "get a research proposal in for the autumn round and eventually run my own clinic"
+
+        assert wish_of(wants, TODAY) == "run my own clinic"
+
+
+def test_a_pair_that_never_met_is_asked_about_their_first_meeting() -> None:
+    mentee = Person(
+        name="Sinead Walsh",
+        role="mentee",
+        title="physiotherapist",
+        profile={"goals": "Move into the respiratory team within two years."},
+    )
+    data = RelationshipInput.model_validate(
+        {
+            "program_name": "Allied Health Mentoring",
+            "today": TODAY,
+            "mentor": MENTOR,
+            "mentee": mentee,
+            "stalled_reasons": [{"code": "not_started", "days": 30}],
+        }
+    )
+
+    sent = kinds.draft(DraftKind.nudge, data)
+
+    assert "When you first meet, Sinead's hope for mentoring" in sent.message
+    assert "next meet" not in sent.message
