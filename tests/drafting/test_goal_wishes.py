@@ -156,9 +156,9 @@ class TestTheMainWish:
 
         assert goal.goal == UNSTATED_GOAL
         assert "maths network" not in goal.goal
-        assert "(for example: redo it properly; or get involved with the trust maths network)" in (
-            goal.specific
-        )
+        # "redo it properly" points at something said elsewhere: named, never offered.
+        assert "'redo it properly' does not say on its own what you will do" in goal.specific
+        assert "(for example: get involved with the trust maths network)" in goal.specific
 
     def test_the_main_wish_is_stated_and_the_hedged_one_named(self) -> None:
         goal = drafted(CASELOAD)

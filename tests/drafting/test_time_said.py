@@ -43,6 +43,11 @@ class TestWhatPeopleSay:
             ("in Q4", date(2026, 12, 31)),
             ("in a year or so", date(2027, 12, 5)),
             ("in February next year", date(2027, 2, 28)),
+            ("by the end of 2027", date(2027, 12, 31)),
+            ("in 2027", date(2027, 12, 31)),
+            ("by 2028", date(2027, 12, 31)),
+            ("before Q3", date(2027, 6, 30)),
+            ("before Q1 2027", date(2026, 12, 31)),
         ],
     )
     def test_a_time_said_becomes_its_date(self, said: str, day: date) -> None:
@@ -58,6 +63,9 @@ class TestWhatPeopleSay:
             "we lost three people at christmas",
             "I want to run the dispensary at some point",
             "eventually lead the team",
+            "we moved to the new system in 2024",
+            "I missed Q4 badly and want the rota fixed",
+            "hit Q2 then lost the plot",
         ],
     )
     def test_past_or_vague_times_are_no_deadline(self, text: str) -> None:

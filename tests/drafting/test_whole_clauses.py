@@ -94,3 +94,22 @@ class TestDeterminersAndPossessives:
     )
     def test_a_goal_never_ends_on_a_determiner_or_possessive(self, statement: str) -> None:
         assert ends_broken(statement)
+
+
+@pytest.mark.parametrize(
+    ("statement", "broken"),
+    [
+        ("I will own fixing", True),
+        ("I will keep doing", True),
+        ("I will get it down without my scores dropping", True),
+        ("I will sort them out before the audit", True),
+        ("I will keep doing the weekly stock count", False),
+        ("I will make it to the regional final", False),
+        ("I will give it a go on the night shift", False),
+        ("I will lead hiring for the new depot", False),
+    ],
+)
+def test_a_goal_that_points_elsewhere_or_loses_its_doing_is_broken(
+    statement: str, broken: bool
+) -> None:
+    assert ends_broken(statement) is broken

@@ -148,6 +148,15 @@ def is_feeling(text: str) -> bool:
     return bool(_FEELING.match(text.strip()))
 
 
+# Verbs whose object can be a doing ("keep doing", "own fixing"): with nothing after
+# the doing, the goal has lost what is done.
+_TAKES_DOING = frozenset(
+    "own start stop keep finish avoid try begin consider practise practice continue quit".split()
+)
+# Verbs that make a turn of phrase with "it" ("make it to the final", "give it a go").
+_IDIOM_VERBS = frozenset("make give take".split())
+
+
 def ends_broken(statement: str) -> bool:
     """Whether a stated goal reads as cut off: an unclosed bracket, or a last word that
     needs more ("our", "&", "the", "pay")."""
@@ -173,6 +182,14 @@ def ends_broken(statement: str) -> bool:
         before = [w for w in tail[:-1] if w not in skipped]
         if before and before[-1] in _SUBJECTS:
             return True
+    # "own fixing", "keep doing": a verb whose object, a doing, has lost what is done.
+    if last.endswith("ing") and len(words) > 1 and words[-2].lower() in _TAKES_DOING:
+        return True
+    # "get it down", "sort them out": the goal points at something said elsewhere, so it
+    # does not stand on its own ("make it", "give it a go" are turns of phrase).
+    own = [w.lower().strip(",;:") for w in statement.removeprefix("I will ").split()]
+    if len(own) > 1 and own[1] in {"it", "them", "this"} and own[0] not in _IDIOM_VERBS:
+        return True
     # "I will pay", "… and get": the verb with nothing after it ("SRE lead" is a role).
     bare_verb = last in _NEEDS_OBJECT and (
         len(words) == 1 or words[-2].lower() in {"will", "to", "and", "or", "i", "can"}

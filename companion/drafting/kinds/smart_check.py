@@ -746,6 +746,14 @@ _YEAR_END = re.compile(
     r"year\b|\b(?:by|during|within|in)\s+(?P<plain>this|next)\s+year\b",
     re.IGNORECASE,
 )
+# "by the end of 2027", "in 2027", "by 2028": a year named on its own. "By" or
+# "before" a year means done before it starts; "in" or "the end of" it, by its last day.
+_YEAR_NAMED = re.compile(
+    r"\b(?:(?P<end>(?:by|before|until|till|at)\s+(?:the\s+)?end\s+of|(?:during|in)|"
+    r"(?:the\s+)?end\s+of)|(?P<start>by|before))\s+(?P<year>20\d{2})\b"
+    r"(?![-/.]\d)(?!\s*(?:-|to)\s*20\d{2})",
+    re.IGNORECASE,
+)
 # "By summer": the end of the season's first month, its next occurrence from today.
 _SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 _SEASON = re.compile(
@@ -770,6 +778,11 @@ _QUARTER = re.compile(
     r"(?<!\bback )(?<!\bback in )(?<!\blast )\b(?:(?:by|before|until|till|in|during|for)\s+)?"
     r"(?:the\s+)?(?:end\s+of\s+)?q(?P<quarter>[1-4])(?:\s+(?:20)?(?P<year>\d{2})\b)?"
     r"(?!\s+(?:was|were|is|had)\b)\b",
+    re.IGNORECASE,
+)
+# A past-tense verb just before a quarter makes it the past ("missed Q4", "hit Q2").
+_PAST_VERB = re.compile(
+    r"\b(?:\w+ed|hit|won|lost|made|beat|smashed|blew)\s+(?:my\s+|our\s+|the\s+)?$",
     re.IGNORECASE,
 )
 # Holidays whose date moves or that people name for a deadline.
@@ -830,6 +843,12 @@ def deadlines(text: str, today: date) -> list[Deadline]:
     for match in _YEAR_END.finditer(text):
         which = (match.group("which") or match.group("plain")).lower()
         found.append((match, date(today.year + (which == "next"), 12, 31)))
+    for match in _YEAR_NAMED.finditer(text):
+        year = int(match.group("year")) - (match.group("start") is not None)
+        if year >= today.year:
+            found.append((match, date(year, 12, 31)))
+            if match.group("start"):
+                why[match.start()] = f"the last day before {year + 1}"
     for match in itertools.chain(_SEASON.finditer(text), _SEASON_BARE.finditer(text)):
         season = match.group("season").lower()
         month = _SEASONS[season]
@@ -854,14 +873,24 @@ def deadlines(text: str, today: date) -> list[Deadline]:
         found.insert(0, (match, first - timedelta(days=1)))
         why[match.start()] = f"the last day before {calendar.month_name[month]}"
     for match in _QUARTER.finditer(text):
+        if _PAST_VERB.search(text[: match.start()]):
+            continue  # "missed Q4 badly", "smashed Q2": a quarter that is over
         quarter = int(match.group("quarter"))
         year = 2000 + int(match.group("year")) if match.group("year") else today.year
         end_month = quarter * 3
         end = date(year, end_month, calendar.monthrange(year, end_month)[1])
         if end <= today and not match.group("year"):
             end = date(year + 1, end_month, calendar.monthrange(year + 1, end_month)[1])
-        found.append((match, end))
         first = calendar.month_name[end_month - 2]
+        if match.group(0).lower().startswith("before"):
+            # "before Q3": done before the quarter starts.
+            end = date(end.year, end_month - 2, 1) - timedelta(days=1)
+            if end <= today:
+                continue
+            found.append((match, end))
+            why[match.start()] = f"the last day before calendar Q{quarter} starts in {first}"
+            continue
+        found.append((match, end))
         why[match.start()] = (
             f"the end of calendar Q{quarter}, {first} to {calendar.month_name[end_month]}"
         )
