@@ -164,6 +164,11 @@ def short_program_name(name: str) -> str:
     return short if 0 < len(short.split()) <= SHORT_NAME_WORDS else ""
 
 
+def program_in_prose(name: str) -> str:
+    """A program's name inside a sentence: its short form, or "the program"."""
+    return short_program_name(name) or "the program"
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 

@@ -157,3 +157,22 @@ def test_a_pair_that_never_met_is_asked_about_their_first_meeting() -> None:
 
     assert "When you first meet, Sinead's hope for mentoring" in sent.message
     assert "next meet" not in sent.message
+
+
+@pytest.mark.parametrize("kind", [DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts])
+def test_every_pair_draft_names_a_long_program_by_its_short_form(kind: DraftKind) -> None:
+    mentee = Person(
+        name="Sinead Walsh",
+        role="mentee",
+        title="physiotherapist",
+        profile={"goals": "run my own musculoskeletal clinic list by the summer"},
+    )
+    long_name = "Allied Health Pathways: mentoring for physiotherapists in their first year"
+    data = RelationshipInput.model_validate(
+        {"program_name": long_name, "today": TODAY, "mentor": MENTOR, "mentee": mentee}
+    )
+
+    sent = kinds.draft(kind, data).model_dump_json()
+
+    assert "Allied Health Pathways" in sent
+    assert "mentoring for physiotherapists in their first year" not in sent

@@ -11,7 +11,7 @@ from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
 from companion.drafting.pair import goal_order, owned_by, still_open
-from companion.drafting.text import first_name, shorten, strip_end
+from companion.drafting.text import first_name, program_in_prose, shorten, strip_end
 from companion.relationships.models import Feedback, MemberRole, MentoringSession
 from prompts.schemas import (
     DraftKind,
@@ -32,6 +32,7 @@ def gather(sources: Sources) -> RelationshipInput:
 
 
 def compose(data: RelationshipInput) -> FeedbackPrompts:
+    program = program_in_prose(data.program_name)
     mentor, mentee = first_name(data.mentor), first_name(data.mentee)
     goals = goal_order(data.goals)
     last = data.last_session
@@ -48,11 +49,11 @@ def compose(data: RelationshipInput) -> FeedbackPrompts:
             (
                 f"What would show you, after a few sessions, that {goal_title} is moving?"
                 if goal
-                else f"What do you most want to get from {data.program_name}?"
+                else f"What do you most want to get from {program}?"
             ),
         ]
         for_mentor = [
-            f"What do you already know about what {mentee} wants from {data.program_name}, "
+            f"What do you already know about what {mentee} wants from {program}, "
             "and what do you still need to ask?",
             f"How will you help {mentee} set the agenda rather than follow yours?",
             (

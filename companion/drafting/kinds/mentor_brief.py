@@ -18,6 +18,7 @@ from companion.drafting.text import (
     first_name,
     in_their_words,
     joined,
+    program_in_prose,
     shorten,
     spoken_date,
     strip_end,
@@ -68,13 +69,14 @@ def _focus(data: RelationshipInput) -> str:
 
 
 def compose(data: RelationshipInput) -> MentorBrief:
+    program = program_in_prose(data.program_name)
     mentee = first_name(data.mentee)
     last = data.last_session
     if last is None:
         start = [
             "agree how you will work together (how often, how to reach each other, what "
             "stays confidential)",
-            f"hear what {mentee} hopes to get from {data.program_name}",
+            f"hear what {mentee} hopes to get from {program}",
         ]
         goals = goal_order(data.goals)
         start.append(

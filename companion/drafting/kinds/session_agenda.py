@@ -28,6 +28,7 @@ from companion.drafting.text import (
     first_name,
     plain,
     plural,
+    program_in_prose,
     sentences_of,
     shorten,
     spoken_date,
@@ -168,6 +169,7 @@ def _allocate(slots: list[_Slot], minutes: int) -> list[int]:
 
 
 def compose(data: RelationshipInput) -> SessionAgenda:
+    program = program_in_prose(data.program_name)
     mentor, mentee = first_name(data.mentor), first_name(data.mentee)
     goals = goal_order(data.goals)
     actions = still_open(data.open_actions)
@@ -198,11 +200,9 @@ def compose(data: RelationshipInput) -> SessionAgenda:
     if not goals:
         if last is None:
             objectives.append("Get to know each other and agree how you will work together")
-        objectives.append(f"Shape a first goal for {mentee} to work on in {data.program_name}")
+        objectives.append(f"Shape a first goal for {mentee} to work on in {program}")
     if data.program_values.strip():
-        objectives.append(
-            f"Keep {data.program_name}'s values in view: {shorten(data.program_values, 200)}"
-        )
+        objectives.append(f"Keep {program}'s values in view: {shorten(data.program_values, 200)}")
     objectives = objectives[:5]
 
     slots = [_check_in_slot(data, mentee)]
@@ -225,7 +225,7 @@ def compose(data: RelationshipInput) -> SessionAgenda:
         slots.append(
             _Slot(
                 f"Shape a first goal for {mentee}",
-                f"Turn what {mentee} wants from {data.program_name} into one goal: a concrete "
+                f"Turn what {mentee} wants from {program} into one goal: a concrete "
                 "outcome, what would show it is done, the support needed, why it matters, "
                 "and a target date.",
                 4,
@@ -294,6 +294,7 @@ def _goal_objective(goal: GoalSummary) -> str:
 
 
 def _check_in_slot(data: RelationshipInput, mentee: str) -> _Slot:
+    program = program_in_prose(data.program_name)
     values = (
         f" Keep the program's values in mind: {as_sentence(shorten(data.program_values, 300))}"
         if data.program_values.strip()
@@ -302,7 +303,7 @@ def _check_in_slot(data: RelationshipInput, mentee: str) -> _Slot:
     if data.last_session is None:
         return _Slot(
             "Introductions",
-            f"Backgrounds, what each of you hopes to get from {data.program_name}, and how "
+            f"Backgrounds, what each of you hopes to get from {program}, and how "
             f"{mentee} likes to work.{values}",
             1,
         )
@@ -409,6 +410,7 @@ def _preparation(
     mentor: str,
     mentee: str,
 ) -> Preparation:
+    program = program_in_prose(data.program_name)
     for_mentor: list[str] = []
     for_mentee: list[str] = []
     if data.last_session is not None:
@@ -436,7 +438,7 @@ def _preparation(
     else:
         _add(
             for_mentee,
-            f"Write down two or three things you would like to get from {data.program_name}.",
+            f"Write down two or three things you would like to get from {program}.",
             5,
         )
     _add(
