@@ -128,7 +128,7 @@ class Encoder:
         self._load_lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self.texts_encoded = 0
-        self.queries = Batcher(self._encode_queries, max_batch=QUERY_BATCH)
+        self.queries = Batcher(self.encode, max_batch=QUERY_BATCH)
 
     @classmethod
     def shared(cls, model: str = PACKAGED_MODEL_NAME, *, backend: Backend = "onnx") -> Encoder:
@@ -209,6 +209,3 @@ class Encoder:
                 self._cache.move_to_end(key)
                 return cached
         return self.queries(text)
-
-    def _encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self.encode(texts)
