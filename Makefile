@@ -124,9 +124,14 @@ NOT_ON_POSTGRESQL := tests/e2e tests/test_embeddings.py tests/knowledge tests/pr
   tests/test_language.py tests/test_index.py tests/test_settings.py \
   tests/test_serving_without_torch.py
 
+# Each run spreads the test files over $(WORKERS) processes (pytest-xdist), one file to a
+# process at a time, so a file's shared fixtures are built once. WORKERS=0 runs in one.
+WORKERS ?= 2
+XDIST   := $(if $(filter 0,$(WORKERS)),-p no:xdist,-n $(WORKERS) --dist loadfile)
+
 test: lint $(VENV)/.exported $(CHROMIUM) postgresql  ## Build everything and run the whole test suite on SQLite, then on PostgreSQL
-	$(BIN)/pytest
-	COMPANION_TEST_DATABASE=postgresql $(BIN)/pytest $(addprefix --ignore=,$(NOT_ON_POSTGRESQL))
+	$(BIN)/pytest $(XDIST)
+	COMPANION_TEST_DATABASE=postgresql $(BIN)/pytest $(XDIST) $(addprefix --ignore=,$(NOT_ON_POSTGRESQL))
 
 bench: $(VENV)/.installed-dev  ## Run the benchmarks in bench/
 	$(BIN)/python bench/embed.py

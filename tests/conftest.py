@@ -22,11 +22,20 @@ for _name in [
 ]:
     del os.environ[_name]
 
+from argon2 import profiles  # noqa: E402
+
 import embeddings  # noqa: E402  (sets the offline environment first)
+from companion.accounts import passwords  # noqa: E402
 from companion.db import upgrade  # noqa: E402
 from companion.runtime import Services  # noqa: E402
 from companion.settings import Settings  # noqa: E402
 from tests.helpers import DATABASE_URLS  # noqa: E402
+
+# Hundreds of tests set passwords and sign in: with the service's own argon2 parameters
+# (64 MiB, three passes) that is most of their time. They hash with argon2's cheapest
+# profile instead; tests/security/test_password_hashing.py holds the service's own
+# parameters, in a process of the service.
+passwords.use_parameters(profiles.CHEAPEST)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,24 @@ from companion.audit.service import Actor
 from companion.settings import Settings
 
 TEST_ACTOR = Actor(id=None, label="test")
+
+# One app per Services: building an app is cheap, but its first requests build the
+# state of every route they pass on the way (FastAPI does it lazily, per app), which is
+# most of a short test's time. Clients of one test share the app (each with its own
+# cookies and its own lifespan); what an app keeps of its own is its metrics registry.
+_APPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def app_for(services):
+    """The app serving `services`, built once for them (`api.app.create_app`)."""
+    from api.app import create_app
+
+    app = _APPS.get(services)
+    if app is None:
+        app = _APPS[services] = create_app(services=services)
+    return app
+
+
 # Tests set up their world as the server's operator would, at the command line.
 TEST_SYSTEM = System("test")
 

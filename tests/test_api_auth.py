@@ -4,18 +4,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.app import create_app
 from companion.accounts import service as accounts
 from companion.accounts.models import Role
 from companion.audit.models import AuditEvent
 from companion.programs import service as programs
 from companion.runtime import Services
-from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, app_for, bearer, make_user
 
 
 @pytest.fixture
 def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services=services)) as test_client:
+    with TestClient(app_for(services)) as test_client:
         yield test_client
 
 

@@ -22,7 +22,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text
 
-from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts.models import Role
 from companion.db import make_engine, upgrade
@@ -46,7 +45,7 @@ from companion.relationships.models import (
 )
 from companion.runtime import Services
 from companion.settings import Settings
-from tests.helpers import TEST_ACTOR, TEST_SYSTEM, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, app_for, make_user
 from tests.web.conftest import Browser
 
 PASSWORD = "correct horse battery"
@@ -175,7 +174,7 @@ def counting(engine: Engine) -> Iterator[list[str]]:
 
 
 def signed_in(services: Services, email: str) -> Browser:
-    browser = Browser(TestClient(create_app(services=services)))
+    browser = Browser(TestClient(app_for(services)))
     browser.client.__enter__()
     browser.get("/login")
     response = browser.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -26,9 +26,24 @@ LINK_LIFETIME = {
     LinkPurpose.invite: timedelta(days=INVITATION_DAYS),
     LinkPurpose.reset: timedelta(hours=RESET_HOURS),
 }
-_hasher = PasswordHasher()
+# Argon2id with the RFC 9106 low-memory profile (64 MiB, three passes): argon2-cffi's
+# default, named here so that a test can hold it.
+PARAMETERS = profiles.RFC_9106_LOW_MEMORY
+_hasher = PasswordHasher.from_parameters(PARAMETERS)
 # Verifying against this when the email is unknown keeps the timing the same.
 _DUMMY_HASH = _hasher.hash("a password nobody has")
+
+
+def use_parameters(parameters: Parameters) -> None:
+    """Hash and verify with other argon2 parameters from now on, in this process.
+
+    For the test suite only, which signs hundreds of people in: it uses argon2's
+    cheapest profile (`tests/conftest.py`). A stored hash records its own
+    parameters, so hashes made before still verify, and are rehashed on sign-in.
+    """
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher.from_parameters(parameters)
+    _DUMMY_HASH = _hasher.hash("a password nobody has")
 
 
 def check_strength(password: str) -> None:

@@ -10,14 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from api.app import create_app
 from companion.accounts import service as accounts
 from companion.accounts.models import Role
 from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.relationships import service as relationships
 from companion.runtime import Services
-from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, app_for, bearer, make_user
 from tests.relationships.conftest import to_csv
 
 PEOPLE = [
@@ -128,7 +127,7 @@ def world(services: Services) -> Iterator[World]:
         tokens["lead"] = make_user(session, "lead@example.org", (Role.coordinator, ids[0]))[1]
         tokens["elsewhere"] = make_user(session, "else@example.org", (Role.coordinator, ids[1]))[1]
         tokens["admin"] = make_user(session, "admin@example.org", (Role.admin, None))[1]
-    with TestClient(create_app(services=services)) as client:
+    with TestClient(app_for(services)) as client:
         yield World(services, client, *ids, tokens)
 
 
@@ -155,7 +154,7 @@ def browser_for(world: World):
     clients = []
 
     def sign_in(who: str) -> Browser:
-        client = TestClient(create_app(services=world.services))
+        client = TestClient(app_for(world.services))
         client.__enter__()
         clients.append(client)
         browser = Browser(client)

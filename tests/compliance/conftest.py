@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts.models import Role
 from tests.drafting.test_service import grounded, loopback  # noqa: F401
-from tests.helpers import TEST_ACTOR, make_user
+from tests.helpers import TEST_ACTOR, app_for, make_user
 from tests.relationships.conftest import World, world  # noqa: F401
 from tests.web.conftest import PASSWORD, Browser, browser_for, web  # noqa: F401
 
@@ -24,7 +23,7 @@ def admin_browser(web: World):  # noqa: F811
         user, _ = make_user(session, ADMIN, (Role.admin, None))
         passwords.set_password(session=session, user=user, password=PASSWORD, actor=TEST_ACTOR)
         session.commit()
-    with TestClient(create_app(services=web.services)) as client:
+    with TestClient(app_for(web.services)) as client:
         browser = Browser(client)
         browser.get("/login")
         signed = browser.post(

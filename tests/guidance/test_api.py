@@ -10,12 +10,11 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
 
-from api.app import create_app
 from companion.accounts.models import Role
 from companion.audit.models import AuditEvent
 from companion.programs import service as programs
 from companion.runtime import Services
-from tests.helpers import TEST_SYSTEM, bearer, make_user
+from tests.helpers import TEST_SYSTEM, app_for, bearer, make_user
 
 SEARCH = "/api/v1/knowledge/search"
 DOCUMENTS = "/api/v1/knowledge/documents"
@@ -82,7 +81,7 @@ def search(client: TestClient, token: str, q: str, **params: object) -> list[dic
 
 @pytest.fixture
 def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services=services)) as test_client:
+    with TestClient(app_for(services)) as test_client:
         yield test_client
 
 
@@ -101,7 +100,7 @@ def people(services: Services) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def corpus_client(corpus_services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services=corpus_services)) as test_client:
+    with TestClient(app_for(corpus_services)) as test_client:
         yield test_client
 
 

@@ -14,10 +14,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from companion.runtime import Services
 from companion.settings import Settings
-from tests.helpers import free_port
+from tests.helpers import app_for, free_port
 
 CLIENT_ID = "mentoring-companion"
 CLIENT_SECRET = "a-client-secret-for-tests"
@@ -105,7 +104,7 @@ def client_for() -> Iterator[Callable[[Services], TestClient]]:
     clients: list[TestClient] = []
 
     def make(services: Services) -> TestClient:
-        client = TestClient(create_app(services=services))
+        client = TestClient(app_for(services))
         client.__enter__()
         clients.append(client)
         return client

@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts.models import ApiToken, Role, RoleAssignment, User, WebSession
 from companion.audit.models import AuditEvent
@@ -18,7 +17,7 @@ from companion.matching.cohort import load_cohort
 from companion.participants.models import Participant
 from companion.programs import service as programs
 from companion.programs.models import Program
-from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, app_for, bearer, make_user
 from tests.web.conftest import csrf_of
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -62,7 +61,7 @@ def scim(services) -> Iterator[Scim]:
         admin_id = admin.id
         programs.create(session=session, name="Pilot", principal=TEST_SYSTEM)
         session.commit()
-    with TestClient(create_app(services=services)) as client:
+    with TestClient(app_for(services)) as client:
         made = client.post(
             "/api/v1/scim/tokens", headers=bearer(admin_token), json={"name": "Okta"}
         )
@@ -237,7 +236,7 @@ class TestDeactivation:
             passwords.set_password(session=session, user=user, password=PASSWORD, actor=TEST_ACTOR)
             session.commit()
             _, api_token = make_user(session, "other@example.org", (Role.mentor, None))
-        with TestClient(create_app(services=scim.services)) as browser:
+        with TestClient(app_for(scim.services)) as browser:
             page = browser.get("/login")
             signed_in = browser.post(
                 "/login",
@@ -309,7 +308,7 @@ class TestDeactivation:
                 == 1
             )
         # They cannot sign in with their password again.
-        with TestClient(create_app(services=scim.services)) as browser:
+        with TestClient(app_for(scim.services)) as browser:
             page = browser.get("/login")
             again = browser.post(
                 "/login",

@@ -19,9 +19,8 @@ from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import check_server
 from scim2_tester.utils import Status
 
-from api.app import create_app
 from companion.identity import provisioning
-from tests.helpers import TEST_SYSTEM, free_port
+from tests.helpers import TEST_SYSTEM, app_for, free_port
 
 # (resource type, check): why it does not pass.
 KNOWN_FAILURES = {
@@ -56,9 +55,7 @@ def test_scim2_tester_against_the_served_app(services):
         session.commit()
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(services=services), host="127.0.0.1", port=port, log_level="warning"
-        )
+        uvicorn.Config(app_for(services), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

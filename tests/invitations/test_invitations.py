@@ -18,7 +18,7 @@ from companion.db.base import utcnow
 from companion.errors import InvalidInput
 from companion.participants import service as participants
 from companion.review.models import OutboxMessage
-from tests.helpers import TEST_SYSTEM
+from tests.helpers import TEST_SYSTEM, app_for
 from tests.invitations.conftest import (
     NOT_JOINED,
     PUBLIC_URL,
@@ -42,9 +42,8 @@ def invite(world: World, who: str = "lead", **body) -> object:
 
 def accept_link(world: World, link: str) -> int:
     """Open a link in a new browser and choose a password; the status of the answer."""
-    from api.app import create_app
 
-    with TestClient(create_app(services=world.services)) as browser:
+    with TestClient(app_for(world.services)) as browser:
         form = browser.get(link.removeprefix(PUBLIC_URL))
         if form.status_code != 200:
             return form.status_code

@@ -8,13 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
 from companion.accounts import service as accounts
 from companion.accounts.models import Role
 from companion.matching.models import MatchProposal, MatchRun, Relationship
 from companion.programs import service as programs
 from companion.runtime import Services
-from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, app_for, bearer, make_user
 from tests.matching.conftest import BEST_PAIRS, DAN, SMALL, YASMIN, to_csv
 
 COORDINATOR_ONLY = ("circles", "speed/shortlists", "speed/assignment", "advisory-boards")
@@ -22,7 +21,7 @@ COORDINATOR_ONLY = ("circles", "speed/shortlists", "speed/assignment", "advisory
 
 @pytest.fixture
 def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services=services)) as test_client:
+    with TestClient(app_for(services)) as test_client:
         yield test_client
 
 

@@ -10,11 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
 from companion.accounts.models import User
 from companion.audit.models import AuditEvent
 from companion.notifications import preferences
 from companion.notifications.models import Kind, NotificationPreference
+from tests.helpers import app_for
 from tests.notifications.conftest import Post, later, parts
 from tests.relationships.conftest import World
 from tests.web.conftest import browser_for, web  # noqa: F401
@@ -47,7 +47,7 @@ def token(world: World, email: str, kind: Kind | str) -> str:
 @pytest.fixture
 def stranger(world: World) -> Iterator[TestClient]:
     """A client with no cookies and no token, as a mail client is."""
-    with TestClient(create_app(services=world.services)) as client:
+    with TestClient(app_for(world.services)) as client:
         yield client
 
 

@@ -9,7 +9,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from api.app import create_app
 from companion.accounts.models import Role
 from companion.audit.service import AuditEvent
 from companion.cli import app
@@ -19,7 +18,7 @@ from companion.programs import templates
 from companion.programs.models import Program, ProgramKind
 from companion.runtime import Services
 from companion.settings import Settings
-from tests.helpers import TEST_SYSTEM, bearer, make_user, point_cli_at
+from tests.helpers import TEST_SYSTEM, app_for, bearer, make_user, point_cli_at
 
 runner = CliRunner()
 
@@ -123,7 +122,7 @@ class TestOneMessageEverywhere:
         result = runner.invoke(app, ["programs", "set", "Pilot", "cadence_days=500"])
         assert result.exit_code != 0
         assert f"cadence_days: {expected}" in result.output
-        with TestClient(create_app(services=services)) as client:
+        with TestClient(app_for(services)) as client:
             answer = client.patch(
                 f"/api/v1/programs/{program_id}", json={"cadence_days": 500},
                 headers=bearer(token),
@@ -179,7 +178,7 @@ class TestApi:
     def test_templates_listed_and_used(self, services: Services) -> None:
         with services.sessions() as session:
             _, admin = make_user(session, "admin@example.org", (Role.admin, None))
-        with TestClient(create_app(services=services)) as client:
+        with TestClient(app_for(services)) as client:
             listed = client.get("/api/v1/programs/templates", headers=bearer(admin)).json()
             assert [t["key"] for t in listed][:2] == ["onboarding-buddies", "career-growth"]
             created = client.post(

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from companion.accounts import service as accounts
 from companion.accounts.models import Role
 from companion.participants import service as participants
 from companion.programs import service as programs
 from companion.relationships import service as relationships
 from companion.runtime import Services
-from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, app_for, bearer, make_user
 
 COLUMNS = ("id", "name", "email", "role", "timezone", "availability", "capacity", "expertise")
 PEOPLE = [
@@ -121,5 +120,5 @@ def world(services: Services) -> Iterator[World]:
         tokens["lead"] = make_user(session, "lead@example.org", (Role.coordinator, ids[0]))[1]
         tokens["org"] = make_user(session, "org@example.org", (Role.coordinator, None))[1]
         tokens["elsewhere"] = make_user(session, "else@example.org", (Role.coordinator, ids[1]))[1]
-    with TestClient(create_app(services=services)) as client:
+    with TestClient(app_for(services)) as client:
         yield World(services, client, *ids, tokens)

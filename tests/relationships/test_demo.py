@@ -8,14 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
 from companion import demo
 from companion.drafting.models import Draft, DraftStatus
 from companion.matching.models import MatchProposal, MatchRun
 from companion.relationships.models import Relationship, RelationshipMember
 from companion.runtime import Services
 from prompts.schemas import DraftKind
-from tests.helpers import bearer
+from tests.helpers import app_for, bearer
 
 MENTOR, MENTEE, COORDINATOR = "mc_demo-mentor", "mc_demo-mentee", "mc_demo-coordinator"
 
@@ -26,7 +25,7 @@ def loaded(services: Services) -> Iterator[tuple[TestClient, int]]:
         demo.load(session=session, vectors=services.profile_vectors, services=services)
         session.commit()
         program_id = session.scalar(select(MatchRun.program_id))
-    with TestClient(create_app(services=services)) as client:
+    with TestClient(app_for(services)) as client:
         yield client, program_id
 
 

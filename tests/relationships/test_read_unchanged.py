@@ -20,7 +20,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
-from api.app import create_app
 from companion import demo
 from companion.accounts import service as accounts
 from companion.participants.models import Participant
@@ -29,7 +28,7 @@ from companion.relationships import service as relationships
 from companion.relationships.models import Relationship
 from companion.relationships.schemas import RelationshipPublic
 from companion.runtime import Services
-from tests.helpers import TEST_ACTOR, bearer
+from tests.helpers import TEST_ACTOR, app_for, bearer
 
 COORDINATOR, MENTOR, MENTEE, ADMIN = (
     "mc_demo-coordinator",
@@ -79,7 +78,7 @@ def demo_states(services: Services) -> Iterator[Demo]:
         session.commit()
         program_id = session.scalar(select(Program.id).order_by(Program.id))
     lead = bearer(COORDINATOR)
-    with TestClient(create_app(services=services)) as client:
+    with TestClient(app_for(services)) as client:
         listed = client.get(f"/api/v1/programs/{program_id}/relationships", headers=lead)
         pairs = [r["id"] for r in listed.json()["items"]]
         circle = client.post(

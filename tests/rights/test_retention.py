@@ -136,7 +136,7 @@ class TestInTheServer:
             for message in session.scalars(select(Message)):
                 message.created_at = utcnow() - timedelta(days=8)
         monkeypatch.setattr(api.app, "RETENTION_FIRST_SECONDS", 0)
-        with TestClient(api.app.create_app(services=world.services)):
+        with TestClient(api.app.app_for(world.services)):
             deadline = time.monotonic() + 60
             while messages(world) and time.monotonic() < deadline:
                 time.sleep(0.2)

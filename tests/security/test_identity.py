@@ -15,7 +15,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts import service as accounts
 from companion.accounts.models import EmailChange, EmailChangeStatus, Invitation, Role
@@ -28,7 +27,7 @@ from companion.relationships import service as relationships
 from companion.review import outbox
 from companion.runtime import Services
 from companion.settings import Settings
-from tests.helpers import TEST_ACTOR, TEST_SYSTEM, bearer, make_user, point_cli_at
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, app_for, bearer, make_user, point_cli_at
 from tests.relationships.conftest import PEOPLE, to_csv
 from tests.review.test_outbox import MailRecorder, mailbox  # noqa: F401
 from tests.web.conftest import Browser
@@ -48,7 +47,7 @@ class Org:
     y: int
 
     def browser(self, email: str | None = None, password: str = PASSWORD) -> Browser:
-        client = TestClient(create_app(services=self.services))
+        client = TestClient(app_for(self.services))
         client.__enter__()
         browser = Browser(client)
         browser.get("/login")
@@ -80,7 +79,7 @@ class Org:
         return self.user(email).password_hash
 
     def signs_in(self, email: str, password: str) -> bool:
-        with TestClient(create_app(services=self.services)) as client:
+        with TestClient(app_for(self.services)) as client:
             page = Browser(client)
             page.get("/login")
             answer = page.post(
@@ -210,7 +209,7 @@ class TestDefect1AccountTakeoverByImportAndInvite:
 class TestDefect2InvitationIsNotAPasswordReset:
     def test_no_one_can_invite_an_account_that_has_a_password(self, org: Org) -> None:
         before = org.password_hash("maya@example.org")
-        with TestClient(create_app(services=org.services)) as client:
+        with TestClient(app_for(org.services)) as client:
             answer = client.post(
                 "/api/v1/users/invitations",
                 json={"email": "maya@example.org"},
@@ -246,7 +245,7 @@ class TestDefect2InvitationIsNotAPasswordReset:
         )
         assert refused.status_code == 403 and "/invite/" not in refused.text
         assert "administrator" in refused.text
-        with TestClient(create_app(services=org.services)) as client:
+        with TestClient(app_for(org.services)) as client:
             for who in ("lead-x", "org"):
                 denied = client.post(
                     "/api/v1/users/invitations",
@@ -410,7 +409,7 @@ class TestAccountsAreForAdministrators:
     def test_only_an_administrator_creates_accounts_through_the_api(self, org: Org) -> None:
         tokens = {who: org.token(f"{who}@example.org") for who in ("admin", "org", "lead-x")}
         body = {"email": "new@example.org", "roles": [{"role": "admin"}]}
-        with TestClient(create_app(services=org.services)) as client:
+        with TestClient(app_for(org.services)) as client:
             for who in ("org", "lead-x"):
                 refused = client.post("/api/v1/users", json=body, headers=bearer(tokens[who]))
                 assert refused.status_code == 403, who

@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
-from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts import service as accounts
 from companion.accounts.models import LinkPurpose, Role, WebSession
@@ -19,7 +18,7 @@ from companion.audit.models import AuditEvent
 from companion.cli import app as cli
 from companion.db.base import utcnow
 from companion.runtime import Services
-from tests.helpers import TEST_ACTOR, bearer, make_user, point_cli_at
+from tests.helpers import TEST_ACTOR, app_for, bearer, make_user, point_cli_at
 from tests.relationships.conftest import World
 from tests.web.conftest import EMAILS, PASSWORD, Browser
 
@@ -35,7 +34,7 @@ def signed_in(client: TestClient) -> bool:
 
 def replay(services: Services, cookie: str) -> bool:
     """Whether a client that knows nothing but a copied session cookie is signed in."""
-    with TestClient(create_app(services=services), cookies={COOKIE: cookie}) as client:
+    with TestClient(app_for(services), cookies={COOKIE: cookie}) as client:
         return signed_in(client)
 
 
@@ -79,7 +78,7 @@ class TestSignOut:
 
 class TestSignIn:
     def test_sign_in_starts_a_new_session_and_keeps_only_a_digest(self, web: World) -> None:
-        with TestClient(create_app(services=web.services)) as client:
+        with TestClient(app_for(web.services)) as client:
             browser = Browser(client)
             browser.get("/login")
             before = client.cookies[COOKIE]
@@ -131,7 +130,7 @@ class TestSignIn:
                 session=session, user=pia, purpose=LinkPurpose.invite, actor=TEST_ACTOR
             )
             session.commit()
-        with TestClient(create_app(services=web.services)) as client:
+        with TestClient(app_for(web.services)) as client:
             browser = Browser(client)
             browser.get(f"/invite/{token}")
             browser.post(f"/invite/{token}", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})

@@ -12,13 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from api.app import create_app
 from companion.accounts.models import SignInThrottle
 from companion.accounts.throttle import Limits, delay_after
 from companion.audit.models import AuditEvent
 from companion.db.base import utcnow
 from companion.runtime import Services
 from companion.settings import Settings
+from tests.helpers import app_for
 from tests.relationships.conftest import World
 from tests.web.conftest import EMAILS, PASSWORD, Browser
 
@@ -41,7 +41,7 @@ def settings(settings: Settings) -> Settings:
 
 @contextmanager
 def browser(services: Services, address: str = "198.51.100.7") -> Iterator[Browser]:
-    with TestClient(create_app(services=services), client=(address, 50000)) as client:
+    with TestClient(app_for(services), client=(address, 50000)) as client:
         signing_in = Browser(client)
         signing_in.get("/login")
         yield signing_in

@@ -7,10 +7,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts import service as accounts
-from tests.helpers import TEST_ACTOR
+from tests.helpers import TEST_ACTOR, app_for
 from tests.relationships.conftest import World, world  # noqa: F401
 
 PASSWORD = "correct horse battery"
@@ -68,7 +67,7 @@ def browser_for(web: World):
     clients = []
 
     def sign_in(who: str) -> Browser:
-        client = TestClient(create_app(services=web.services))
+        client = TestClient(app_for(web.services))
         client.__enter__()
         clients.append(client)
         browser = Browser(client)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts import service as accounts
 from companion.accounts.models import LinkPurpose
-from tests.helpers import TEST_ACTOR
+from tests.helpers import TEST_ACTOR, app_for
 from tests.relationships.conftest import World
 from tests.web.conftest import PASSWORD, Browser, csrf_of
 
 
 def test_pages_need_a_sign_in_and_come_back_after_it(web: World) -> None:
-    with TestClient(create_app(services=web.services)) as client:
+    with TestClient(app_for(web.services)) as client:
         first = client.get("/?tab=2", follow_redirects=False)
         assert first.status_code == 303 and first.headers["location"] == "/login?next=/%3Ftab%3D2"
         browser = Browser(client)
@@ -35,14 +34,14 @@ def test_pages_need_a_sign_in_and_come_back_after_it(web: World) -> None:
 
 
 def test_a_form_without_the_csrf_token_is_refused(web: World) -> None:
-    with TestClient(create_app(services=web.services)) as client:
+    with TestClient(app_for(web.services)) as client:
         client.get("/login")
         forged = client.post("/login", data={"email": "maya@example.org", "password": PASSWORD})
         assert forged.status_code == 403 and "expired" in forged.text
 
 
 def test_sign_in_never_redirects_to_another_site(web: World) -> None:
-    with TestClient(create_app(services=web.services)) as client:
+    with TestClient(app_for(web.services)) as client:
         browser = Browser(client)
         browser.get("/login")
         response = browser.post(
@@ -61,7 +60,7 @@ def test_an_invitation_sets_a_password_once(web: World) -> None:
             session=session, user=user, purpose=LinkPurpose.invite, actor=TEST_ACTOR
         )
         session.commit()
-    with TestClient(create_app(services=web.services)) as client:
+    with TestClient(app_for(web.services)) as client:
         page = client.get(f"/invite/{token}")
         assert "pia@example.org" in page.text
         short = client.post(

@@ -7,7 +7,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts import service as accounts
 from companion.accounts.models import Role
@@ -17,7 +16,7 @@ from companion.matching.models import MatchProposal, MatchRun, ProposalStatus, R
 from companion.participants.models import Participant
 from companion.relationships.models import Relationship
 from companion.rights import erasure, export
-from tests.helpers import TEST_ACTOR, TEST_SYSTEM, make_user
+from tests.helpers import TEST_ACTOR, TEST_SYSTEM, app_for, make_user
 from tests.relationships.conftest import World
 from tests.web.conftest import PASSWORD, Browser
 
@@ -53,7 +52,7 @@ def profiles(web: World) -> World:
 
 
 def sign_in(web: World, email: str) -> Browser:
-    client = TestClient(create_app(services=web.services))
+    client = TestClient(app_for(web.services))
     client.__enter__()
     browser = Browser(client)
     browser.get("/login")

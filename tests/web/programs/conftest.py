@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from companion.accounts import passwords
 from companion.accounts.models import Role
-from tests.helpers import TEST_ACTOR, make_user
+from tests.helpers import TEST_ACTOR, app_for, make_user
 from tests.relationships.conftest import World
 from tests.web.conftest import PASSWORD, Browser
 
@@ -27,7 +26,7 @@ def as_who(web: World, browser_for):
     def sign_in(who: str) -> Browser:
         if who != "admin":
             return browser_for(who)
-        client = TestClient(create_app(services=web.services))
+        client = TestClient(app_for(web.services))
         client.__enter__()
         clients.append(client)
         browser = Browser(client)
