@@ -1,10 +1,11 @@
-"""The cited answer: a coordinator's question answered from the retrieved passage closest
-to it in meaning, its most relevant whole sentences first, then the citation; or a
-plain "the knowledge base does not cover this" when no passage comes close enough.
+"""The cited answer: a coordinator's question answered from the retrieved passage that
+answers it best, opening with its sentence that says what to do, then the citation; or
+a plain "the knowledge base does not cover this" when no passage comes close enough.
 
 Closeness is measured with the process's sentence encoder (cosine similarity of the
-question with each passage and with each of its whole sentences), so an answer is
-chosen by what the question means, not by the words it shares with a passage.
+question with each passage, with each of its whole sentences, and with the questions
+listed for its section in knowledge/asked.yaml), so an answer is chosen by what the
+question means, not by the words it shares with a passage.
 """
 
 from __future__ import annotations
