@@ -141,3 +141,40 @@ class TestEvidence:
         answer = answered_from(fits, [EXAMPLE_NOTE, AGENDA])
 
         assert answer.answer.split("Source: ")[1].startswith("'Session agendas'")
+
+
+PROCEDURE = Guidance(
+    chunk_id="feedback:5",
+    document_id="giving-feedback",
+    title="Giving feedback",
+    heading="Giving feedback > Delivering a hard message",
+    text=(
+        "Mentors often see something a mentee needs to hear and will not enjoy hearing.\n\n"
+        "- **Choose the moment.** Not at the end of the session.\n"
+        '- **Say it plainly once.** "I want to be honest with you." Then state it.\n'
+        "- **Context**: a quiet room helps.\n"
+        "- **Stay for the reaction.** Pause. Let them respond."
+    ),
+)
+
+
+class TestProcedure:
+    def test_a_passage_written_as_steps_is_answered_with_its_steps(self) -> None:
+        sentences = len(cited_answer.claim_sentences(PROCEDURE))
+        data = AnswerInput(
+            question="How do I tell him something hard?",
+            guidance=[PROCEDURE],
+            fit=[PassageFit(chunk_id="feedback:5", passage=0.6, sentences=[0.5] * sentences)],
+        )
+
+        answer = draft(data)
+
+        assert [c.text for c in answer.claims] == [
+            "Choose the moment",
+            "Say it plainly once",
+            "Stay for the reaction",
+        ]
+        assert answer.answer.startswith(
+            "Choose the moment. Say it plainly once. Stay for the reaction.\n\nSource:"
+        )
+        assert all(c.citations == ["feedback:5"] for c in answer.claims)

@@ -61,6 +61,7 @@ SENTENCE_MARGIN = 0.15
 # words people ask them) count beside the passage's own closeness to the question.
 ASKED_WEIGHT = 0.3
 MAX_CLAIMS = 3
+MAX_STEPS = 5
 LEAD_MIN_WORDS = 8
 # A sentence of advice leads when it is at most this much less close to the question than
 # the closest sentence of the passage.
@@ -158,7 +159,7 @@ def compose(data: AnswerInput) -> CitedAnswer:
     if not answering:
         return _insufficient(data)
     best = data.guidance[answering[0]]
-    chosen = _chosen(_candidates(best, by_chunk[best.chunk_id]))
+    chosen = _steps(best) or _chosen(_candidates(best, by_chunk[best.chunk_id]))
 
     claims = []
     for sentence in chosen:
@@ -173,6 +174,18 @@ def compose(data: AnswerInput) -> CitedAnswer:
         citation += f" See also {_where(others[0])}."
     answer = shorten(" ".join(ended(s) for s in chosen) + "\n\n" + citation, 3000)
     return CitedAnswer(answer=answer, claims=claims, insufficient=False)
+
+
+def _steps(chunk: Guidance) -> list[str]:
+    """The steps a passage lists as items whose bold labels say what to do ("**Choose
+    the moment.** Not at the end…", "**Count to three** after…"): the labels, in order,
+    when there are at least two. A passage written as a procedure is answered with it."""
+    steps = [
+        label
+        for label in (m.group(1).strip().rstrip(":.,;").strip() for m in _STEP.finditer(chunk.text))
+        if len(label.split()) >= 2 and gives_advice(label)
+    ]
+    return steps[:MAX_STEPS] if len(steps) >= 2 else []
 
 
 def _illustrates(chunk: Guidance) -> bool:
@@ -250,9 +263,9 @@ ADVICE_VERBS = frozenset(
     change check choose close collect commit compare consider contact count decide declare
     describe design do don't encourage ensure explain explore fix focus follow frame get
     give go have help hold identify include invite keep know leave let limit list listen
-    look make match meet move name never notice offer pause pick plan point prepare put
+    look make match meet move name never notice offer own pause pick plan point prepare put
     raise read record reflect reframe remind remove resist review revisit say schedule send
-    set share show start stop suggest take talk teach tell thank think track treat try
+    set share show start stay stop suggest take talk teach tell thank think track treat try
     turn update use walk watch write""".split()
 )
 _LABEL = re.compile(r"^[^\s:\"“]+(?:\s+[^\s:\"“]+){0,2}:\s+")
@@ -266,6 +279,7 @@ _ADVISING = re.compile(
     re.IGNORECASE,
 )
 _CITED_STUDY = re.compile(r"\([^()]*\b(?:19|20)\d\d\)|\bresearch\b|\bstud(?:y|ies)\b", re.I)
+_STEP = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\*\*([^*\n]+)\*\*", re.MULTILINE)
 _EXAMPLE = re.compile(r"^(?:for example|for instance|e\.g\.|example|worked example)\b", re.I)
 
 
