@@ -467,16 +467,18 @@ OFF_TOPIC = (
 
 
 def best_passage(question: str, corpus: Corpus) -> float:
+    """The evidence of the retrieved passage that best answers `question` (what the
+    threshold is compared with: its closeness and its section's listed questions')."""
     data = cited_answer.for_question(question, corpus.guidance(question), corpus.encoder)
-    return max((f.passage for f in data.fit), default=0.0)
+    return max((cited_answer.evidence(f) for f in data.fit), default=0.0)
 
 
 def threshold_lines(scenarios: list[dict[str, Any]], corpus: Corpus) -> list[str]:
-    """How close the best retrieved passage is for covered and for uncovered questions."""
+    """How much evidence the best retrieved passage has for covered and uncovered questions."""
     covered = [best_passage(s["question"], corpus) for s in scenarios]
     uncovered = [best_passage(q, corpus) for q in OFF_TOPIC]
     return [
-        f"best passage closeness: scenario questions min {min(covered):.2f}, median "
+        f"best passage evidence: scenario questions min {min(covered):.2f}, median "
         f"{statistics.median(covered):.2f}; off-topic questions max {max(uncovered):.2f}, "
         f"median {statistics.median(uncovered):.2f}; answer threshold "
         f"{cited_answer.RELEVANCE_THRESHOLD:.2f}"
@@ -510,8 +512,8 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
     for question in args.ask:
         data = cited_answer.for_question(question, corpus.guidance(question), corpus.encoder)
         answer = kinds.draft(DraftKind.answer, data)
-        closeness = ", ".join(f"{f.passage:.2f}" for f in data.fit)
-        out(f"\nQ: {question}\npassages' closeness: {closeness}\n{answer.answer}")
+        evidence = ", ".join(f"{cited_answer.evidence(f):.2f}" for f in data.fit)
+        out(f"\nQ: {question}\npassages' evidence: {evidence}\n{answer.answer}")
     for name, scenarios in loaded.items():
         path = sets[name]
         verdicts = run(scenarios, corpus)

@@ -170,6 +170,8 @@ class PassageFit(_Model):
     chunk_id: str
     passage: float
     sentences: list[float] = Field(default_factory=list)
+    # How close the closest question listed for the passage's section is (None: none is).
+    asked: float | None = None
 
 
 class AnswerInput(_Model):

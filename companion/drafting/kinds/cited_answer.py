@@ -1,16 +1,21 @@
-"""The cited answer: a coordinator's question answered from the retrieved passage closest
-to it in meaning, its most relevant whole sentences first, then the citation; or a
-plain "the knowledge base does not cover this" when no passage comes close enough.
+"""The cited answer: a coordinator's question answered from the retrieved passage that
+answers it best, opening with its sentence that says what to do, then the citation; or
+a plain "the knowledge base does not cover this" when no passage comes close enough.
 
 Closeness is measured with the process's sentence encoder (cosine similarity of the
-question with each passage and with each of its whole sentences), so an answer is
-chosen by what the question means, not by the words it shares with a passage.
+question with each passage, with each of its whole sentences, and with the questions
+listed for its section in knowledge/asked.yaml), so an answer is chosen by what the
+question means, not by the words it shares with a passage.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+import numpy as np
 
 from companion import language
 from companion.drafting.inputs import Sources
@@ -25,6 +30,7 @@ from companion.drafting.text import (
     whole_sentences,
     words_of,
 )
+from knowledge.asked import asked_questions
 from prompts.schemas import (
     AnswerInput,
     CitedAnswer,
@@ -51,8 +57,15 @@ RELEVANCE_THRESHOLD = 0.40
 # their own right, and not far behind the closest sentence.
 SENTENCE_FLOOR = 0.30
 SENTENCE_MARGIN = 0.15
+# How much the questions listed for a passage's section (knowledge/asked.yaml, in the
+# words people ask them) count beside the passage's own closeness to the question.
+ASKED_WEIGHT = 0.3
 MAX_CLAIMS = 3
+MAX_STEPS = 5
 LEAD_MIN_WORDS = 8
+# A sentence of advice leads when it is at most this much less close to the question than
+# the closest sentence of the passage.
+LEAD_MARGIN = 0.10
 MIN_WORDS = 4
 
 
@@ -76,20 +89,53 @@ def claim_sentences(chunk: Guidance) -> list[str]:
 
 
 def fit(question: str, guidance: Sequence[Guidance], encoder: Encoder) -> list[PassageFit]:
-    """How close each passage, and each of its sentences, is to `question` in meaning."""
+    """How close each passage, and each of its sentences, is to `question` in meaning,
+    and how close the closest question listed for its section is."""
     per_chunk = [claim_sentences(g) for g in guidance]
     texts = [question, *(f"{g.heading}\n{g.text}" for g in guidance)]
     texts += [s for sentences in per_chunk for s in sentences]
     vectors = encoder.encode(texts)
     scores = [float(v) for v in vectors[1:] @ vectors[0]]
     passages, sentences = scores[: len(guidance)], scores[len(guidance) :]
+    asked = _asked_closeness(vectors[0], encoder)
     fits = []
     for chunk, own, passage in zip(guidance, per_chunk, passages, strict=True):
         fits.append(
-            PassageFit(chunk_id=chunk.chunk_id, passage=passage, sentences=sentences[: len(own)])
+            PassageFit(
+                chunk_id=chunk.chunk_id,
+                passage=passage,
+                sentences=sentences[: len(own)],
+                asked=next((asked[k] for k in _sections_of(chunk) if k in asked), None),
+            )
         )
         sentences = sentences[len(own) :]
     return fits
+
+
+# The listed questions' vectors, encoded once per encoder.
+_ASKED_VECTORS: WeakKeyDictionary[Encoder, np.ndarray] = WeakKeyDictionary()
+
+
+def _asked_vectors(encoder: Encoder) -> np.ndarray:
+    vectors = _ASKED_VECTORS.get(encoder)
+    if vectors is None:
+        vectors = _ASKED_VECTORS[encoder] = encoder.encode([q.text for q in asked_questions()])
+    return vectors
+
+
+def _asked_closeness(question_vector: np.ndarray, encoder: Encoder) -> dict[tuple[str, str], float]:
+    """(guide, section) -> closeness of its closest listed question to the question asked."""
+    closest: dict[tuple[str, str], float] = {}
+    scores = _asked_vectors(encoder) @ question_vector
+    for listed, score in zip(asked_questions(), scores, strict=True):
+        key = (listed.doc_id, listed.section)
+        closest[key] = max(closest.get(key, -1.0), float(score))
+    return closest
+
+
+def _sections_of(chunk: Guidance) -> list[tuple[str, str]]:
+    """The (guide, heading) keys a passage sits under, the innermost first."""
+    return [(chunk.document_id, part.strip()) for part in chunk.heading.split(">")[:0:-1]]
 
 
 def compose(data: AnswerInput) -> CitedAnswer:
@@ -101,18 +147,19 @@ def compose(data: AnswerInput) -> CitedAnswer:
     by_chunk = {f.chunk_id: f for f in fits}
     ranked = sorted(
         range(len(data.guidance)),
-        key=lambda i: (-by_chunk[data.guidance[i].chunk_id].passage, i),
+        key=lambda i: (-evidence(by_chunk[data.guidance[i].chunk_id]), i),
     )
     answering = [
         i
         for i in ranked
-        if by_chunk[data.guidance[i].chunk_id].passage >= RELEVANCE_THRESHOLD
+        if evidence(by_chunk[data.guidance[i].chunk_id]) >= RELEVANCE_THRESHOLD
+        and not _illustrates(data.guidance[i])
         and _candidates(data.guidance[i], by_chunk[data.guidance[i].chunk_id])
     ]
     if not answering:
         return _insufficient(data)
     best = data.guidance[answering[0]]
-    chosen = _chosen(_candidates(best, by_chunk[best.chunk_id]))
+    chosen = _steps(best) or _chosen(_candidates(best, by_chunk[best.chunk_id]))
 
     claims = []
     for sentence in chosen:
@@ -127,6 +174,32 @@ def compose(data: AnswerInput) -> CitedAnswer:
         citation += f" See also {_where(others[0])}."
     answer = shorten(" ".join(ended(s) for s in chosen) + "\n\n" + citation, 3000)
     return CitedAnswer(answer=answer, claims=claims, insufficient=False)
+
+
+def _steps(chunk: Guidance) -> list[str]:
+    """The steps a passage lists as items whose bold labels say what to do ("**Choose
+    the moment.** Not at the end…", "**Count to three** after…"): the labels, in order,
+    when there are at least two. A passage written as a procedure is answered with it."""
+    steps = [
+        label
+        for label in (m.group(1).strip().rstrip(":.,;").strip() for m in _STEP.finditer(chunk.text))
+        if len(label.split()) >= 2 and gives_advice(label)
+    ]
+    return steps[:MAX_STEPS] if len(steps) >= 2 else []
+
+
+def _illustrates(chunk: Guidance) -> bool:
+    """A passage under a heading such as "Example pre-session note" shows one case; the
+    advice it illustrates is in its section, and an answer leads with advice."""
+    return bool(_EXAMPLE.match(chunk.heading.split(">")[-1].strip()))
+
+
+def evidence(scores: PassageFit) -> float:
+    """How strongly a passage answers the question: its own closeness in meaning, and,
+    where its section lists questions people ask, the closest of them too."""
+    if scores.asked is None:
+        return scores.passage
+    return (1 - ASKED_WEIGHT) * scores.passage + ASKED_WEIGHT * scores.asked
 
 
 def _packaged_fit(data: AnswerInput) -> list[PassageFit]:
@@ -148,19 +221,12 @@ def _candidates(chunk: Guidance, scores: PassageFit) -> list[tuple[int, str, flo
 
 
 def _chosen(candidates: list[tuple[int, str, float]]) -> list[str]:
-    """The closest sentence first, as the direct answer; then, in the passage's order,
-    the others close enough to the question to carry it further."""
-    # The closest sentence leads even when an earlier one is nearly as close: the
-    # earlier one is often the passage's topic sentence ("Early virtual calls are often
-    # stiff."), not the advice the question asks for.
-    # A short general line ("Not every stalled pair should be revived.") is a topic
-    # sentence, not the step the question asks for: a lead says what to do, in
-    # LEAD_MIN_WORDS words or more, unless the passage has no such sentence.
-    leads = [c for c in candidates if len(c[1].split()) >= LEAD_MIN_WORDS] or candidates
-    lead = max(leads, key=lambda c: (c[2], -c[0]))
+    """The lead first, as the direct answer; then, in the passage's order, the others
+    close enough to the question to carry it further."""
+    lead = _lead(candidates)
     floor = max(SENTENCE_FLOOR, lead[2] - SENTENCE_MARGIN)
     following = sorted(
-        (c for c in candidates if c is not lead and c[2] >= floor),
+        (c for c in candidates if c is not lead and c[2] >= floor and not _is_background(c[1])),
         key=lambda c: -c[2],
     )[: MAX_CLAIMS - 1]
     following.sort(key=lambda c: c[0])
@@ -171,6 +237,77 @@ def _chosen(candidates: list[tuple[int, str, float]]) -> list[str]:
             seen.add(sentence.lower())
             chosen.append(sentence)
     return chosen
+
+
+def _lead(candidates: list[tuple[int, str, float]]) -> tuple[int, str, float]:
+    """The sentence an answer opens with: the advice closest to the question.
+
+    The closest sentence alone is often the passage's topic sentence ("Boundaries
+    protect both people…"), an example or a research note, not the step the question
+    asks for. So a sentence that tells the reader what to do leads when it is nearly as
+    close as the closest; a short general line ("Not every stalled pair should be
+    revived.") never leads when the passage has a sentence of LEAD_MIN_WORDS or more.
+    """
+    leads = [c for c in candidates if len(c[1].split()) >= LEAD_MIN_WORDS] or candidates
+    plain_leads = [c for c in leads if not _is_aside(c[1])] or leads
+    closest = max(plain_leads, key=lambda c: (c[2], -c[0]))
+    # A short sentence that says what to do ("Say it plainly once.") may lead.
+    advice = [c for c in candidates if gives_advice(c[1]) and c[2] >= closest[2] - LEAD_MARGIN]
+    return max(advice, key=lambda c: (c[2], -c[0])) if advice else closest
+
+
+# Verbs a sentence of advice in the guides opens with ("Ask what…", "Agree a date…"),
+# after any label ("Restart: agree…") or opening condition ("If it keeps happening, ask…").
+ADVICE_VERBS = frozenset(
+    """acknowledge add agree aim allow arrange ask avoid be book bring build cap celebrate
+    change check choose close collect commit compare consider contact count decide declare
+    describe design do don't encourage ensure explain explore fix focus follow frame get
+    give go have help hold identify include invite keep know leave let limit list listen
+    look make match meet move name never notice offer own pause pick plan point prepare put
+    raise read record reflect reframe remind remove resist review revisit say schedule send
+    set share show start stay stop suggest take talk teach tell thank think track treat try
+    turn update use walk watch write""".split()
+)
+_LABEL = re.compile(r"^[^\s:\"“]+(?:\s+[^\s:\"“]+){0,2}:\s+")
+_CONDITION = re.compile(
+    r"^(?:if|when|once|after|before|where|while|until|whenever|in|at|for|with|during)\b"
+    r"[^,]{0,120},\s*",
+    re.IGNORECASE,
+)
+_ADVISING = re.compile(
+    r"\b(?:should|must|it helps to|it is worth|works (?:best|well)|the (?:first )?step is)\b",
+    re.IGNORECASE,
+)
+_CITED_STUDY = re.compile(r"\([^()]*\b(?:19|20)\d\d\)|\bresearch\b|\bstud(?:y|ies)\b", re.I)
+_STEP = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\*\*([^*\n]+)\*\*", re.MULTILINE)
+_EXAMPLE = re.compile(r"^(?:for example|for instance|e\.g\.|example|worked example)\b", re.I)
+
+
+def gives_advice(sentence: str) -> bool:
+    """Whether a sentence tells the reader what to do, rather than describe or illustrate."""
+    if _is_aside(sentence):
+        return False
+    bare = sentence.strip("*_ ")
+    # "Change the setup: a walking call…" and "Restart: agree a date…" both say what to do.
+    openings = (bare, _CONDITION.sub("", _LABEL.sub("", bare), count=1))
+    firsts = {w for opening in openings for w in words_of(opening.lower())[:1]}
+    return bool(firsts & ADVICE_VERBS) or bool(_ADVISING.search(sentence))
+
+
+def _is_aside(sentence: str) -> bool:
+    """An example, a line of quoted speech or a research note: it illustrates or backs
+    the advice, and does not answer a question on its own."""
+    opening = _LABEL.sub("", sentence.strip("*_ "))
+    return opening.startswith(('"', "“", "'", "‘")) or _is_background(sentence)
+
+
+def _is_background(sentence: str) -> bool:
+    """A worked example or a note on what research found: it backs the advice for a
+    reader who wants more, and is not a step to take."""
+    bare = sentence.strip("*_ ")
+    return bool(
+        _EXAMPLE.match(bare) or _EXAMPLE.match(_LABEL.sub("", bare)) or _CITED_STUDY.search(bare)
+    )
 
 
 def _where(chunk: Guidance) -> str:

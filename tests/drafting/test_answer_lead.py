@@ -1,0 +1,180 @@
+"""Which passage answers and which sentence leads, from closeness scores given as
+gathered: a sentence that says what to do leads over a slightly closer topic sentence,
+examples and research notes never lead, and a section's listed questions count as
+evidence beside the passage's own closeness."""
+
+from __future__ import annotations
+
+from companion.drafting import kinds
+from companion.drafting.kinds import cited_answer
+from prompts.schemas import AnswerInput, CitedAnswer, DraftKind, Guidance, PassageFit
+
+HARD_MESSAGE = Guidance(
+    chunk_id="feedback:4",
+    document_id="giving-feedback",
+    title="Giving feedback",
+    heading="Giving feedback > Delivering a hard message",
+    text=(
+        "Mentors often see something a mentee needs to hear and will not enjoy hearing. "
+        "Choose a quiet moment and say it plainly once, in one or two sentences. "
+        "Research on feedback (Kluger and DeNisi, 1996) found that many interventions "
+        "made performance worse."
+    ),
+)
+
+
+def draft(data: AnswerInput) -> CitedAnswer:
+    return kinds.draft(DraftKind.answer, data)
+
+
+def first_claim(passage: Guidance, sentences: list[float], asked: float | None = None) -> str:
+    data = AnswerInput(
+        question="How do I tell him something hard?",
+        guidance=[passage],
+        fit=[PassageFit(chunk_id=passage.chunk_id, passage=0.6, sentences=sentences, asked=asked)],
+    )
+    return draft(data).claims[0].text
+
+
+class TestLead:
+    def test_advice_leads_over_a_slightly_closer_topic_sentence(self) -> None:
+        lead = first_claim(HARD_MESSAGE, [0.50, 0.44, 0.30])
+
+        assert lead.startswith("Choose a quiet moment")
+
+    def test_the_closest_sentence_leads_when_the_advice_is_far_behind(self) -> None:
+        lead = first_claim(HARD_MESSAGE, [0.50, 0.20, 0.30])
+
+        assert lead.startswith("Mentors often see")
+
+    def test_a_research_note_never_leads_nor_follows(self) -> None:
+        data = AnswerInput(
+            question="How do I tell him something hard?",
+            guidance=[HARD_MESSAGE],
+            fit=[PassageFit(chunk_id="feedback:4", passage=0.6, sentences=[0.40, 0.20, 0.55])],
+        )
+
+        claims = [c.text for c in draft(data).claims]
+
+        assert claims[0].startswith("Mentors often see")
+        assert not any("Research" in c for c in claims)
+
+    def test_sentences_that_say_what_to_do(self) -> None:
+        advice = [
+            "Raise it early, in private.",
+            "Restart: agree a specific next date before the conversation ends.",
+            "If it keeps happening, ask what would make the sessions easier to keep.",
+            "Mentors should ask before giving feedback.",
+            "Don't rush to soften.",
+        ]
+        not_advice = [
+            "Boundaries protect both people and keep mentoring sustainable.",
+            '"Message me any time, but not after 7 pm" is a reasonable boundary.',
+            "Worked example: a team leader finds her old lunch group goes quiet.",
+            "Research on online mentoring (Ensher, 2003) discusses its strengths.",
+        ]
+
+        assert all(cited_answer.gives_advice(s) for s in advice)
+        assert not any(cited_answer.gives_advice(s) for s in not_advice)
+
+
+WORKLOAD = Guidance(
+    chunk_id="workload:2",
+    document_id="topic-work-life-balance",
+    title="Workload and boundaries",
+    heading="Workload and boundaries > Warning signs of overload to notice",
+    text="When you notice a sign, name what you see, not what you conclude.",
+)
+AGENDA = Guidance(
+    chunk_id="agendas:1",
+    document_id="session-agendas",
+    title="Session agendas",
+    heading="Session agendas > Why a mentoring session needs an agenda",
+    text="A light agenda keeps the hour on what the mentee wants to move forward.",
+)
+EXAMPLE_NOTE = Guidance(
+    chunk_id="preparing:9",
+    document_id="preparing-as-a-mentee",
+    title="Preparing as a mentee",
+    heading="Preparing as a mentee > Preparing before each session > Example pre-session note",
+    text="Main topic: how to approach my manager about the rota without going over her head.",
+)
+
+
+def answered_from(fits: list[PassageFit], guidance: list[Guidance]) -> CitedAnswer:
+    return draft(AnswerInput(question="She works every night", guidance=guidance, fit=fits))
+
+
+class TestEvidence:
+    def test_listed_questions_lift_a_section_the_question_is_worded_unlike(self) -> None:
+        # On its own 0.36 is under the threshold; a listed question at 0.62 agrees.
+        fits = [PassageFit(chunk_id="workload:2", passage=0.36, sentences=[0.36], asked=0.62)]
+
+        answer = answered_from(fits, [WORKLOAD])
+
+        assert not answer.insufficient
+        assert "section 'Warning signs of overload to notice'" in answer.answer
+
+    def test_a_close_passage_whose_questions_disagree_loses_to_one_whose_agree(self) -> None:
+        fits = [
+            PassageFit(chunk_id="agendas:1", passage=0.48, sentences=[0.48], asked=0.20),
+            PassageFit(chunk_id="workload:2", passage=0.45, sentences=[0.45], asked=0.65),
+        ]
+
+        answer = answered_from(fits, [AGENDA, WORKLOAD])
+
+        assert answer.answer.split("Source: ")[1].startswith("'Workload and boundaries'")
+
+    def test_without_agreeing_questions_a_distant_passage_is_still_declined(self) -> None:
+        fits = [PassageFit(chunk_id="workload:2", passage=0.36, sentences=[0.36], asked=0.30)]
+
+        answer = answered_from(fits, [WORKLOAD])
+
+        assert answer.insufficient and answer.claims == []
+
+    def test_an_example_never_answers(self) -> None:
+        fits = [
+            PassageFit(chunk_id="preparing:9", passage=0.70, sentences=[0.70]),
+            PassageFit(chunk_id="agendas:1", passage=0.50, sentences=[0.50]),
+        ]
+
+        answer = answered_from(fits, [EXAMPLE_NOTE, AGENDA])
+
+        assert answer.answer.split("Source: ")[1].startswith("'Session agendas'")
+
+
+PROCEDURE = Guidance(
+    chunk_id="feedback:5",
+    document_id="giving-feedback",
+    title="Giving feedback",
+    heading="Giving feedback > Delivering a hard message",
+    text=(
+        "Mentors often see something a mentee needs to hear and will not enjoy hearing.\n\n"
+        "- **Choose the moment.** Not at the end of the session.\n"
+        '- **Say it plainly once.** "I want to be honest with you." Then state it.\n'
+        "- **Context**: a quiet room helps.\n"
+        "- **Stay for the reaction.** Pause. Let them respond."
+    ),
+)
+
+
+class TestProcedure:
+    def test_a_passage_written_as_steps_is_answered_with_its_steps(self) -> None:
+        sentences = len(cited_answer.claim_sentences(PROCEDURE))
+        data = AnswerInput(
+            question="How do I tell him something hard?",
+            guidance=[PROCEDURE],
+            fit=[PassageFit(chunk_id="feedback:5", passage=0.6, sentences=[0.5] * sentences)],
+        )
+
+        answer = draft(data)
+
+        assert [c.text for c in answer.claims] == [
+            "Choose the moment",
+            "Say it plainly once",
+            "Stay for the reaction",
+        ]
+        assert answer.answer.startswith(
+            "Choose the moment. Say it plainly once. Stay for the reaction.\n\nSource:"
+        )
+        assert all(c.citations == ["feedback:5"] for c in answer.claims)
