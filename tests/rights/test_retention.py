@@ -16,7 +16,7 @@ from companion.errors import InvalidInput, PermissionDenied
 from companion.relationships.models import Message
 from companion.rights import retention
 from companion.rights.schemas import RetentionSettings
-from tests.helpers import TEST_SYSTEM, point_cli_at
+from tests.helpers import TEST_SYSTEM, app_for, point_cli_at
 from tests.relationships.conftest import World
 from tests.rights.conftest import NOW
 
@@ -136,7 +136,7 @@ class TestInTheServer:
             for message in session.scalars(select(Message)):
                 message.created_at = utcnow() - timedelta(days=8)
         monkeypatch.setattr(api.app, "RETENTION_FIRST_SECONDS", 0)
-        with TestClient(api.app.app_for(world.services)):
+        with TestClient(app_for(world.services)):
             deadline = time.monotonic() + 60
             while messages(world) and time.monotonic() < deadline:
                 time.sleep(0.2)
