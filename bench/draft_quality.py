@@ -22,7 +22,8 @@ drafter, and runs automatic checks on the text a reviewer would see:
   focus than to the focus of the median other pair of the same half;
 - answers: the first sentence is closer to the question than the median of the
   answer's other sentences (its closing "Source: …" line aside), and at least
-  FIRST_SENTENCE_THRESHOLD close.
+  FIRST_SENTENCE_THRESHOLD close; a second sentence that refers back to the first
+  ("It has three jobs: …") is read with it, as one opening.
 
 Figures are printed for the tuning and the held-out half separately. Tune only on
 the tuning half; the held-out figures are reported, never tuned on. `--scenarios FILE`
@@ -356,6 +357,10 @@ def check(
             # The closing "Source: …" line cites; it is not part of what the answer says.
             said = [s for s in sentences_of(draft.answer) if not s.startswith(CITATION_OPENERS)]
             first, *others = said
+            # "It has three jobs: …" says nothing without the sentence it follows:
+            # the opening is read as the two together.
+            if others and cited_answer.refers_back(others[0]):
+                first = f"{first} {others.pop(0)}"
             vectors = encoder.encode([scenario["question"], first, *others])
             scores = vectors[1:] @ vectors[0]
             rest = float(np.median(scores[1:])) if others else -1.0

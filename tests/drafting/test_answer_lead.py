@@ -178,3 +178,44 @@ class TestProcedure:
             "Choose the moment. Say it plainly once. Stay for the reaction.\n\nSource:"
         )
         assert all(c.citations == ["feedback:5"] for c in answer.claims)
+
+
+PARAPHRASE = Guidance(
+    chunk_id="listening:3",
+    document_id="active-listening",
+    title="Active listening",
+    heading="Active listening > Open questions, paraphrasing and summarising",
+    text=(
+        "Open questions invite a longer answer than a yes or a no. "
+        '**Paraphrasing** means putting what you heard into your own words and checking: "So '
+        'the deadline is the problem, not the work. Is that right?" It shows understanding '
+        "and gives the mentee a chance to correct you."
+    ),
+)
+
+
+class TestReferringBack:
+    def paraphrase(self) -> CitedAnswer:
+        count = len(cited_answer.claim_sentences(PARAPHRASE))
+        scores = [0.3] * (count - 1) + [0.6]
+        data = AnswerInput(
+            question="How do I paraphrase what my mentee said?",
+            guidance=[PARAPHRASE],
+            fit=[PassageFit(chunk_id="listening:3", passage=0.6, sentences=scores)],
+        )
+        return draft(data)
+
+    def test_a_lead_that_says_it_comes_after_what_it_is(self) -> None:
+        answer = self.paraphrase()
+
+        assert [c.text[:24] for c in answer.claims] == [
+            "Paraphrasing means putti",
+            "It shows understanding a",
+        ]
+        assert answer.answer.startswith("Paraphrasing means putting what you heard")
+        assert all(c.citations == ["listening:3"] for c in answer.claims)
+
+    def test_advice_opening_with_it_stands_alone(self) -> None:
+        assert not cited_answer.refers_back("It helps to agree a date before you part.")
+        assert cited_answer.refers_back("This keeps the pair honest about progress.")
+        assert not cited_answer.refers_back("Paraphrasing shows understanding.")

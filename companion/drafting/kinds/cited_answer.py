@@ -159,7 +159,9 @@ def compose(data: AnswerInput) -> CitedAnswer:
     if not answering:
         return _insufficient(data)
     best = data.guidance[answering[0]]
-    chosen = _steps(best) or _chosen(_candidates(best, by_chunk[best.chunk_id]))
+    chosen = _steps(best) or _chosen(
+        _candidates(best, by_chunk[best.chunk_id]), claim_sentences(best)
+    )
 
     claims = []
     for sentence in chosen:
@@ -220,9 +222,11 @@ def _candidates(chunk: Guidance, scores: PassageFit) -> list[tuple[int, str, flo
     ]
 
 
-def _chosen(candidates: list[tuple[int, str, float]]) -> list[str]:
+def _chosen(candidates: list[tuple[int, str, float]], sentences: list[str]) -> list[str]:
     """The lead first, as the direct answer; then, in the passage's order, the others
-    close enough to the question to carry it further."""
+    close enough to the question to carry it further. A lead that refers back ("It
+    shows understanding…") comes after the sentence it refers to, which says what "it"
+    is (`sentences`: the passage's sentences, in order)."""
     lead = _lead(candidates)
     floor = max(SENTENCE_FLOOR, lead[2] - SENTENCE_MARGIN)
     following = sorted(
@@ -230,13 +234,26 @@ def _chosen(candidates: list[tuple[int, str, float]]) -> list[str]:
         key=lambda c: -c[2],
     )[: MAX_CLAIMS - 1]
     following.sort(key=lambda c: c[0])
-    seen = {lead[1].lower()}
     chosen = [lead[1]]
+    if lead[0] > 0 and refers_back(lead[1]):
+        chosen.insert(0, sentences[lead[0] - 1])
+    seen = {sentence.lower() for sentence in chosen}
     for _, sentence, _ in following:
         if sentence.lower() not in seen:
             seen.add(sentence.lower())
             chosen.append(sentence)
     return chosen
+
+
+# Words a sentence opens with when its subject is in the sentence before ("It shows…",
+# "This keeps…"); "It helps to…" and other advice stand alone (`gives_advice`).
+_REFERRING = frozenset("it this that these those they such".split())
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether a sentence's subject is in the sentence before it."""
+    first = words_of(sentence.strip("*_ ").lower())[:1]
+    return bool(first) and first[0] in _REFERRING and not gives_advice(sentence)
 
 
 def _lead(candidates: list[tuple[int, str, float]]) -> tuple[int, str, float]:
