@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from fastapi.testclient import TestClient
@@ -45,10 +45,12 @@ class Org:
     services: Services
     x: int
     y: int
+    clients: list[TestClient] = field(default_factory=list)
 
     def browser(self, email: str | None = None, password: str = PASSWORD) -> Browser:
         client = TestClient(app_for(self.services))
         client.__enter__()
+        self.clients.append(client)
         browser = Browser(client)
         browser.get("/login")
         if email is not None:
@@ -60,6 +62,12 @@ class Org:
             assert signed_in.status_code == 303, signed_in.text
             browser.get("/")
         return browser
+
+    def close(self) -> None:
+        """End every browser's app lifespan: its background threads (the outbox) stop."""
+        for client in self.clients:
+            client.__exit__(None, None, None)
+        self.clients.clear()
 
     def user(self, email: str):
         session = self.services.sessions()
@@ -124,8 +132,10 @@ def _build(services: Services) -> Org:
 
 
 @pytest.fixture
-def org(services: Services) -> Org:
-    return _build(services)
+def org(services: Services) -> Iterator[Org]:
+    built = _build(services)
+    yield built
+    built.close()
 
 
 @pytest.fixture
@@ -140,7 +150,9 @@ def mailed(
         update={"smtp_host": "127.0.0.1", "smtp_port": mailbox[1], "public_url": "https://mc.test"}
     )
     built = Services(with_mail, encoder=encoder, chroma=own_chroma)
-    yield _build(built), mailbox[0], with_mail
+    the_org = _build(built)
+    yield the_org, mailbox[0], with_mail
+    the_org.close()
     built.close()
 
 
