@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,6 +61,7 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
     unit = _unit_of_work(services, reads=request.method in _READING_METHODS)
     session = unit.__enter__()
     session.info[_UNIT] = unit
+    session.info[_READ_THREADS] = services.settings.read_threads
     try:
         yield session
     except BaseException as exc:
@@ -87,6 +90,8 @@ def _exit_limiter() -> anyio.CapacityLimiter:
 
 # Set in `session.info` by `get_session`: the request's unit of work, until it is ended.
 _UNIT = "companion_unit_of_work"
+# And how many quick reads of its process may run at once (`run_as_user`).
+_READ_THREADS = "companion_read_threads"
 
 
 def _end_unit_of_work(session: Session) -> None:
@@ -151,7 +156,9 @@ async def run_as_user(session: Session, token: str, work: Callable[[User], T]) -
     "Throughput"). The token's revocation and its user's deactivation are read on every
     call, as `authenticate` always does. `work` must return what is sent (a `Response`,
     such as `ReadModel`): the transaction is over when it returns. If it raises, the
-    transaction is rolled back the usual way (`get_session`).
+    transaction is rolled back the usual way (`get_session`). At most `read_threads`
+    such calls of one process run at once; the others wait on the event loop, before
+    their session has taken a connection.
     """
 
     def in_worker() -> T:
@@ -159,7 +166,24 @@ async def run_as_user(session: Session, token: str, work: Callable[[User], T]) -
         _end_unit_of_work(session)
         return done
 
-    return await anyio.to_thread.run_sync(in_worker)
+    return await anyio.to_thread.run_sync(in_worker, limiter=_read_lane(session))
+
+
+# The quick reads of one event loop (one server process) run `read_threads` at a time.
+# Eight reads in eight threads spend their CPU handing the interpreter lock to each other
+# at every SQLite call (which lets it go): measured with eight connections, a relationship
+# read cost 3.1-3.6 ms of CPU that way and 1.7-1.8 ms two at a time (docs/performance.md).
+_read_lanes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _read_lane(session: Session) -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    lane = _read_lanes.get(loop)
+    if lane is None:
+        lane = _read_lanes[loop] = anyio.CapacityLimiter(session.info[_READ_THREADS])
+    return lane
 
 
 class PageParams:

@@ -89,6 +89,14 @@ class Settings(BaseSettings):
         description="Each server process sends queued notifications; set false when one "
         "worker does it (`companion outbox send --every 30`).",
     )
+    read_threads: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Worker threads a server process gives its quick reads at once (a "
+        "relationship's page of facts); more only contend for the interpreter lock. Raise "
+        "it when the database answers over a network (docs/operations.md).",
+    )
     log_format: Literal["json", "text"] = Field(
         default="json", description="'json': one object a line, with the request id."
     )

@@ -4,6 +4,9 @@ were, on every request."""
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -11,6 +14,7 @@ from sqlalchemy import select, update
 from companion.accounts import service as accounts
 from companion.accounts.models import ApiToken, User
 from companion.db.base import utcnow
+from companion.relationships import service as relationships_service
 from tests.helpers import TEST_ACTOR, bearer
 from tests.relationships.conftest import World
 
@@ -87,4 +91,34 @@ def test_the_read_ends_its_transaction_and_stamps_the_tokens_use(world: World) -
 def test_a_refused_read_leaves_nothing_checked_out(world: World) -> None:
     assert _read(world, world.first, world.headers("nora")).status_code == 404
     assert _read(world, world.first, bearer("mc_no-such-token")).status_code == 401
+    assert world.services.engine.pool.checkedout() == 0
+
+
+def test_eight_reads_at_once_run_two_at_a_time(world: World, monkeypatch) -> None:
+    """A process's quick reads share `read_threads` worker threads (2 by default): eight
+    at once in eight threads would spend their CPU handing the interpreter lock around."""
+    assert world.services.settings.read_threads == 2
+    running, most = 0, 0
+    lock = threading.Lock()
+    real_detail = relationships_service.detail
+
+    def counted_detail(**arguments):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.05)  # long enough for the others to arrive, if they may
+            return real_detail(**arguments)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(relationships_service, "detail", counted_detail)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(
+            pool.map(lambda _: _read(world, world.first, world.headers("maya")), range(8))
+        )
+    assert [a.status_code for a in answers] == [200] * 8
+    assert most == 2
     assert world.services.engine.pool.checkedout() == 0
