@@ -48,6 +48,16 @@ class TestWhatPeopleSay:
             ("by 2028", date(2027, 12, 31)),
             ("before Q3", date(2027, 6, 30)),
             ("before Q1 2027", date(2026, 12, 31)),
+            # A season said with "in", "during" or "this": by its last day.
+            ("in spring", date(2027, 5, 31)),
+            ("during the summer", date(2027, 8, 31)),
+            ("this winter", date(2027, 2, 28)),
+            ("in the autumn of 2027", date(2027, 11, 30)),
+            ("in winter 2027", date(2028, 2, 29)),
+            # Units as people type them.
+            ("within 3 yrs", date(2029, 12, 5)),
+            ("in 6 mths", date(2027, 6, 5)),
+            ("in 4 wks", date(2027, 1, 2)),
         ],
     )
     def test_a_time_said_becomes_its_date(self, said: str, day: date) -> None:
@@ -66,6 +76,9 @@ class TestWhatPeopleSay:
             "we moved to the new system in 2024",
             "I missed Q4 badly and want the rota fixed",
             "hit Q2 then lost the plot",
+            # Said in December, the autumn just gone; a named season that is over.
+            "we were short-staffed this autumn",
+            "the rota fell apart in summer 2026",
         ],
     )
     def test_past_or_vague_times_are_no_deadline(self, text: str) -> None:
@@ -84,6 +97,12 @@ class TestWhatPeopleSay:
 
 
 class TestTheDraft:
+    def test_a_season_is_its_last_day_and_says_why(self) -> None:
+        goal = drafted("I want to take over the controlled drugs audit in spring")
+
+        assert goal.target_date == date(2027, 5, 31)
+        assert "31 May 2027 (the end of May, when spring ends)" in goal.time_bound
+
     def test_next_year_is_the_end_of_next_year_and_says_why(self) -> None:
         goal = drafted("I want to pass the accuracy checking course next year")
 

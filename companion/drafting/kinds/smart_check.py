@@ -347,6 +347,7 @@ _WHEN = re.compile(
     rf"\b(?:within|in|over|inside)\s+(?:the\s+)?(?:next\s+)?(?:\d+|a|an|one|two|three|four|"
     rf"five|six|seven|eight|nine|ten|eleven|twelve|eighteen|few|couple of)\s+{_TIME_UNIT}\b|"
     rf"\b(?:next|this|the coming)\s+(?:week|month|quarter|year|sprint|half|cycle)\b|"
+    rf"\b(?:in|this|during)\s+(?:the\s+)?(?:coming\s+)?(?:spring|summer|autumn|fall|winter)\b|"
     rf"\b(?:end|start|middle|beginning) of (?:the\s+)?(?:year|quarter|month|program|"
     rf"programme|sprint|half|cycle|term|semester|{_MONTH})\b|"
     rf"\b(?:january|february|april|june|july|august|september|october|november|december)\b|"
@@ -735,7 +736,7 @@ _COUNTS = {
 _RELATIVE = re.compile(
     r"\b(?:(?:with)?in|over|inside)\s+(?:the\s+)?(?:next\s+)?"
     r"(?P<count>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"eighteen|couple of|few)\s+(?P<unit>days?|weeks?|months?|years?)"
+    r"eighteen|couple of|few)\s+(?P<unit>days?|weeks?|months?|years?|yrs?|wks?|mths?|mos?)"
     r"(?P<more>\s+or\s+(?:so|two))?\b|"
     r"\b(?:(?:with)?in|over)\s+the\s+(?:next|coming)\s+(?P<one>week|month|year)(?:\s+or\s+so)?\b|"
     r"\bin\s+my\s+first\s+(?:full\s+)?(?P<first>year|month)\b",
@@ -761,6 +762,20 @@ _SEASON = re.compile(
     r"(?P<season>spring|summer|autumn|fall|winter)\b(?!\s+20\d{2})",
     re.IGNORECASE,
 )
+
+
+# "in spring", "this autumn", "during the summer", "in the spring of 2027": by the
+# season's last day, its next end from today ("this autumn" only while it lasts: said
+# in December it is the autumn just gone). Seasons as the guides count them, northern
+# hemisphere: spring is March to May, winter December to February.
+_SEASON_ENDS = {"spring": 5, "summer": 8, "autumn": 11, "fall": 11, "winter": 2}
+_SEASON_IN = re.compile(
+    r"\b(?P<how>in|this|during|over)\s+(?:the\s+)?(?:coming\s+)?"
+    r"(?P<season>spring|summer|autumn|fall|winter)(?:\s+(?:of\s+)?(?P<year>20\d{2}))?\b",
+    re.IGNORECASE,
+)
+# Abbreviated units people type: "within 3 yrs", "in 6 mths".
+_UNIT_NAMES = {"yr": "year", "wk": "week", "mth": "month", "mo": "month"}
 
 
 # "next year", "next yr": the end of next year. ("this year" alone may be the past:
@@ -837,6 +852,7 @@ def deadlines(text: str, today: date) -> list[Deadline]:
         if match.group("more") and "two" in match.group("more").lower():
             count += 1
         unit = (match.group("unit") or match.group("one") or match.group("first")).lower()
+        unit = _UNIT_NAMES.get(unit.rstrip("s"), unit)
         found.append((match, _after(today, count, unit.rstrip("s"))))
         span = plural(count, unit.rstrip("s")) if count > 1 else f"a {unit.rstrip('s')}"
         why[match.start()] = f"{span} from {spoken_date(today)}"
@@ -857,6 +873,11 @@ def deadlines(text: str, today: date) -> list[Deadline]:
             end = date(today.year + 1, month, calendar.monthrange(today.year + 1, month)[1])
         found.append((match, end))
         why[match.start()] = f"the end of {end:%B}, early in {season}"
+    for match in _SEASON_IN.finditer(text):
+        end = _season_end(match, today)
+        if end is not None:
+            found.append((match, end))
+            why[match.start()] = f"the end of {end:%B}, when {match.group('season').lower()} ends"
     for match in _MONTH_NEXT_YEAR.finditer(text):
         month = _MONTHS[match.group("month").lower().rstrip(".")]
         year = today.year + 1
@@ -927,6 +948,23 @@ def _valid(parts: dict[str, str | None], today: date) -> bool:
     except (ValueError, KeyError):
         return False
     return True
+
+
+def _season_end(match: re.Match[str], today: date) -> date | None:
+    """The last day of the season `_SEASON_IN` matched: the one its year names, else the
+    next to end; None for one that is over, or for "this autumn" said in December."""
+    month = _SEASON_ENDS[match.group("season").lower()]
+    if match.group("year"):
+        year = int(match.group("year")) + (month == 2)  # the winter of 2027 ends in 2028
+        end = date(year, month, calendar.monthrange(year, month)[1])
+        return end if end > today else None
+    end = date(today.year, month, calendar.monthrange(today.year, month)[1])
+    if end <= today:
+        end = date(today.year + 1, month, calendar.monthrange(today.year + 1, month)[1])
+    first_month = date(end.year - (month == 2), (month - 3) % 12 + 1, 1)
+    if match.group("how").lower() == "this" and first_month > today + timedelta(days=92):
+        return None  # the season just gone, not one a deadline names
+    return end
 
 
 def _after(today: date, count: int, unit: str) -> date:
