@@ -61,11 +61,53 @@ class GoalFamily(_Strict):
     # What a goal must also name for the milestones to fit: "write like the partners"
     # starts like a writing goal, but nothing in it is published.
     needs: Pattern | None = None
+    # A family of steps into a named role: the role titles it knows ("team leader",
+    # "head of year"). A goal that is such a title alone ("Senior data engineer") or
+    # one of the family's verbs and a title ("become a shift supervisor") is of it, and
+    # the title is its object.
+    titles: Pattern | None = None
+    # Titles that are a qualification, not a post to apply for ("chartered engineer").
+    not_titles: Pattern | None = None
 
     def fill(self, template: str, aspiration: str) -> str:
         return template.replace("{object}", self.object_of(aspiration) or self.default_object)
 
+    def title_of(self, action: str) -> str:
+        """The role title `action` names, alone or after one of the family's verbs: the
+        words up to its last role noun (with "of …" after "head"), without an article
+        or a closing "post", "role"; "" if it names none or more than a title."""
+        if self.titles is None:
+            return ""
+        text = strip_end(action.strip())
+        verb = _word_pattern(self.verbs).match(text)
+        rest = text[verb.end() :] if verb else text
+        rest = re.sub(r"^\s*(?:(?:a|an|the|my|our)\s+)?", "", rest, flags=re.IGNORECASE)
+        if self.not_titles and _word_pattern(self.not_titles).search(rest):
+            return ""
+        nouns = list(_word_pattern(self.titles).finditer(rest))
+        if not nouns:
+            return ""
+        title = rest[: nouns[-1].end()]
+        after = rest[nouns[-1].end() :]
+        words = title.split()
+        lead = words[: -len(nouns[-1].group(0).split())]
+        # Up to four words before the role noun, none of them a verb ("run the team lead
+        # sync" is no title), and nothing but a time or "post"/"role" after it.
+        if len(lead) > 4 or any(w.lower() in ACTION_STARTS for w in lead):
+            return ""
+        if not verb and not _TITLE_TAIL.fullmatch(after):
+            return ""
+        return title
+
     def object_of(self, aspiration: str) -> str:
+        title = self.title_of(LEAD_IN.sub("", FILLER.sub("", aspiration.strip()), count=1))
+        if title:
+            # Lower-cased where only the sentence capitalised it: "senior data engineer",
+            # but "IT manager" and "Grade 7 team leader" as written.
+            second = (title.split()[1:2] or ["x"])[0]
+            if title[:2].isupper() or second[:1].isdigit() or second[:1].isupper():
+                return title
+            return title[:1].lower() + title[1:]
         match = _word_pattern(self.object_verbs).search(aspiration)
         if match is None:
             return ""
@@ -82,9 +124,13 @@ class GoalFamily(_Strict):
         return " ".join(words)
 
     def fits(self, action: str) -> bool:
+        if self.titles is not None:
+            return bool(self.title_of(action))
         return self.needs is None or _word_pattern(self.needs).search(action) is not None
 
     def starts(self, action: str) -> bool:
+        if self.titles is not None:
+            return bool(self.title_of(action))
         return _word_pattern(self.verbs).match(action) is not None
 
     def about(self, text: str) -> bool:
@@ -151,6 +197,14 @@ def goal_families() -> GoalFamilies:
 def smart_words() -> SmartWords:
     return load(SmartWords, DATA_DIR / "smart_words.yaml")  # type: ignore[return-value]
 
+
+# What may follow a bare role title: a closing "post" or "role", a time ("this
+# autumn", "within two years"), an "in"/"with"/"at" phrase ("team leader in housing").
+_TITLE_TAIL = re.compile(
+    r"\s*(?:(?:post|role|position|job)\b)?\s*(?:(?:in|at|with|within|by|before|this|next|"
+    r"for|on)\b.*)?",
+    re.IGNORECASE | re.DOTALL,
+)
 
 _OBJECT_WEAK_END = frozenset(
     "a an the and or but so to of in on at by for from with into about as my our your i".split()

@@ -101,7 +101,7 @@ class TestNeverBroken:
             "stakeholder management."
         )
 
-        assert goal.goal == "Step up to deputy director."
+        assert goal.goal == "I will step up to deputy director."
 
     def test_a_figure_cut_from_what_it_counts_is_not_mended_into_a_goal(self) -> None:
         assert mended("cut churn from 14% last", whole=False) == ""

@@ -417,3 +417,62 @@ class TestGoalWords:
 
         with pytest.raises(GoalWordsError, match=r"goal_families\.yaml: families: .*generic"):
             load(GoalFamilies, path)
+
+
+class TestAStepIntoARole:
+    """A goal that names a role ("Become a team leader", or the title alone, as people
+    often write it) gets the steps into a role, not the generic ones; a qualification
+    or a skill does not."""
+
+    @staticmethod
+    def milestones(aspiration: str) -> list[str]:
+        data = SmartGoalInput(
+            program_name="Growth", today=TODAY, mentee=MENTEE, aspiration=aspiration
+        )
+        return [m.text for m in kinds.draft(DraftKind.smart_goal, data).milestones]
+
+    @pytest.mark.parametrize(
+        ("aspiration", "title"),
+        [
+            ("Become a shift supervisor", "shift supervisor"),
+            ("Senior data engineer", "senior data engineer"),
+            ("Head of year", "head of year"),
+            ("Substantive ward manager post", "substantive ward manager"),
+            ("Team leader in housing", "team leader"),
+            ("Assistant buyer within two years", "assistant buyer"),
+            ("Promotion to Grade 7 team leader", "Grade 7 team leader"),
+        ],
+    )
+    def test_a_role_named_gets_the_steps_into_it(self, aspiration: str, title: str) -> None:
+        steps = self.milestones(aspiration)
+
+        assert steps[0] == (
+            f"Find out what the step to {title} asks for and talk to two people who have made it"
+        )
+        assert steps[2].startswith(f"Apply for the {title} role, or agree the step")
+
+    @pytest.mark.parametrize(
+        "aspiration",
+        [
+            "Chartered engineer",
+            "Qualify as an architect",
+            "Become a better listener",
+            "Become confident in meetings",
+            "Postgraduate study",
+            "Run the team lead sync every week",
+        ],
+    )
+    def test_a_qualification_a_skill_or_an_activity_is_no_role(self, aspiration: str) -> None:
+        assert not any("step to" in step for step in self.milestones(aspiration))
+
+    def test_a_reason_quotes_a_short_goal_whole(self) -> None:
+        for aspiration in (
+            "Promotion to Grade 7 team leader",
+            "Senior associate in the June promotion round",
+        ):
+            data = SmartGoalInput(
+                program_name="Growth", today=TODAY, mentee=MENTEE, aspiration=aspiration
+            )
+            goal = kinds.draft(DraftKind.smart_goal, data)
+
+            assert f"'{aspiration}'" in goal.measurable

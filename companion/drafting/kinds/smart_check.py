@@ -453,8 +453,15 @@ def _around(text: str, match: re.Match[str], words: int = 4) -> str:
     end = text.find(". ", match.end())
     before = text[start : match.start()]
     after = text[match.end() : end if end >= 0 else None]
-    left = re.search(rf"(?:\S+\s+){{0,{words}}}\S*$", before)
-    right = re.match(rf"\S*(?:\s+\S+){{0,{words}}}", after)
+    # A side only a few words longer is quoted whole: never "Promotion to Grade 7 team"
+    # for "… team leader".
+    slack = words + 2
+    left = re.search(
+        rf"(?:\S+\s+){{0,{slack if len(before.split()) <= slack else words}}}\S*$", before
+    )
+    right = re.match(
+        rf"\S*(?:\s+\S+){{0,{slack if len(after.split()) <= slack else words}}}", after
+    )
     quoted = (left.group(0) if left else "") + match.group(0) + (right.group(0) if right else "")
     return quoted.strip()
 
