@@ -61,7 +61,7 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
     unit = _unit_of_work(services, reads=request.method in _READING_METHODS)
     session = unit.__enter__()
     session.info[_UNIT] = unit
-    session.info[_READ_THREADS] = services.settings.read_threads
+    session.info[_READ_THREADS] = services.settings.resolved_read_threads
     try:
         yield session
     except BaseException as exc:
@@ -157,7 +157,7 @@ async def run_as_user(session: Session, token: str, work: Callable[[User], T]) -
     call, as `authenticate` always does. `work` must return what is sent (a `Response`,
     such as `ReadModel`): the transaction is over when it returns. If it raises, the
     transaction is rolled back the usual way (`get_session`). At most `read_threads`
-    such calls of one process run at once; the others wait on the event loop, before
+    (1 on SQLite, 2 on PostgreSQL, unless set) such calls of one process run at once; the others wait on the event loop, before
     their session has taken a connection.
     """
 
@@ -172,7 +172,8 @@ async def run_as_user(session: Session, token: str, work: Callable[[User], T]) -
 # The quick reads of one event loop (one server process) run `read_threads` at a time.
 # Eight reads in eight threads spend their CPU handing the interpreter lock to each other
 # at every SQLite call (which lets it go): measured with eight connections, a relationship
-# read cost 3.1-3.6 ms of CPU that way and 1.7-1.8 ms two at a time (docs/performance.md).
+# read cost 3.1-4.5 ms of CPU that way, 2.1-2.7 ms two at a time and 1.8-2.1 ms one at a
+# time (docs/performance.md, "Throughput").
 _read_lanes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary()
 )

@@ -89,13 +89,13 @@ class Settings(BaseSettings):
         description="Each server process sends queued notifications; set false when one "
         "worker does it (`companion outbox send --every 30`).",
     )
-    read_threads: int = Field(
-        default=2,
+    read_threads: int | None = Field(
+        default=None,
         ge=1,
         le=64,
-        description="Worker threads a server process gives its quick reads at once (a "
-        "relationship's page of facts); more only contend for the interpreter lock. Raise "
-        "it when the database answers over a network (docs/operations.md).",
+        description="Quick reads (a relationship's page of facts) a server process runs at "
+        "once; unset: 1 on SQLite, 2 on PostgreSQL. More only contend for the interpreter "
+        "lock; raise it when the database answers over a network (docs/operations.md).",
     )
     log_format: Literal["json", "text"] = Field(
         default="json", description="'json': one object a line, with the request id."
@@ -297,6 +297,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'companion.db').resolve()}"
+
+    @property
+    def resolved_read_threads(self) -> int:
+        """`read_threads`, or its default for the engine: on SQLite a read never waits for
+        a server, so one at a time costs the least CPU; on PostgreSQL it does wait."""
+        if self.read_threads is not None:
+            return self.read_threads
+        return 1 if self.resolved_database_url.startswith("sqlite") else 2
 
     @property
     def chroma_path(self) -> Path:

@@ -16,6 +16,21 @@ class TestLoadSettings:
         assert settings.embedding_model == PACKAGED_MODEL
         assert settings.llm_model == "offline"
 
+    def test_quick_reads_run_one_at_a_time_on_sqlite_two_on_postgresql(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        monkeypatch.setenv("COMPANION_DATA_DIR", str(tmp_path))
+        monkeypatch.delenv("COMPANION_DATABASE_URL", raising=False)
+        monkeypatch.delenv("COMPANION_READ_THREADS", raising=False)
+        assert load_settings().resolved_read_threads == 1
+        monkeypatch.setenv("COMPANION_DATABASE_URL", "postgresql+psycopg://u@localhost/db")
+        assert load_settings().resolved_read_threads == 2
+        monkeypatch.setenv("COMPANION_READ_THREADS", "6")
+        assert load_settings().resolved_read_threads == 6
+        monkeypatch.setenv("COMPANION_READ_THREADS", "0")
+        with pytest.raises(SettingsError, match="COMPANION_READ_THREADS"):
+            load_settings()
+
     def test_invalid_value_names_the_variable(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("COMPANION_CHROMA_URL", "localhost:8000")
         with pytest.raises(SettingsError, match="COMPANION_CHROMA_URL: must start with http"):
