@@ -157,8 +157,8 @@ async def run_as_user(session: Session, token: str, work: Callable[[User], T]) -
     call, as `authenticate` always does. `work` must return what is sent (a `Response`,
     such as `ReadModel`): the transaction is over when it returns. If it raises, the
     transaction is rolled back the usual way (`get_session`). At most `read_threads`
-    (1 on SQLite, 2 on PostgreSQL, unless set) such calls of one process run at once; the others wait on the event loop, before
-    their session has taken a connection.
+    (1 on SQLite, 2 on PostgreSQL, unless set) such calls of one process run at once;
+    the others wait on the event loop, before their session has taken a connection.
     """
 
     def in_worker() -> T:
