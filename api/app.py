@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
 
-from api import observability
+from api import observability, route_guard
 from api.errors import install_error_handlers
 from api.params import storable_input
 from api.routes import (
@@ -223,4 +223,5 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         web_jobs.router,
     ):
         app.include_router(router)
+    route_guard.skip_by_prefix(app)
     return app

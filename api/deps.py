@@ -55,19 +55,14 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
     What FastAPI does with a plain generator, less one trip to a worker thread: making
     the session touches no database (its connection is taken at the first statement),
     so it is made here; the commit or rollback, and the stamp, run in a worker thread
-    (`fastapi.concurrency.contextmanager_in_threadpool`), or in the handler's own when
-    it ends them there (`run_as_user`).
+    (`fastapi.concurrency.contextmanager_in_threadpool`). A quick read does all of it
+    in its own worker thread instead (`run_as_user`).
     """
     unit = _unit_of_work(services, reads=request.method in _READING_METHODS)
     session = unit.__enter__()
-    session.info[_UNIT] = unit
-    session.info[_READ_THREADS] = services.settings.resolved_read_threads
     try:
         yield session
     except BaseException as exc:
-        unit = session.info.pop(_UNIT, None)
-        if unit is None:  # ended by `run_as_user`, which raised while ending it
-            raise
         with anyio.CancelScope(shield=True):
             suppressed = await anyio.to_thread.run_sync(
                 unit.__exit__, type(exc), exc, exc.__traceback__, limiter=_exit_limiter()
@@ -75,9 +70,6 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
         if not suppressed:
             raise
     else:
-        unit = session.info.pop(_UNIT, None)
-        if unit is None:  # ended in the handler's own worker thread (`run_as_user`)
-            return
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=_exit_limiter())
 
@@ -86,18 +78,6 @@ def _exit_limiter() -> anyio.CapacityLimiter:
     # Its own limiter: the end of a unit of work never waits for a free worker thread
     # behind requests that wait for this one's connection.
     return anyio.CapacityLimiter(1)
-
-
-# Set in `session.info` by `get_session`: the request's unit of work, until it is ended.
-_UNIT = "companion_unit_of_work"
-# And how many quick reads of its process may run at once (`run_as_user`).
-_READ_THREADS = "companion_read_threads"
-
-
-def _end_unit_of_work(session: Session) -> None:
-    """Commit the request's transaction (and stamp its token's use) in this thread."""
-    unit = session.info.pop(_UNIT)
-    unit.__exit__(None, None, None)
 
 
 @contextmanager
@@ -146,27 +126,28 @@ def get_current_user(session: SessionDep, token: Token) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-async def run_as_user(session: Session, token: str, work: Callable[[User], T]) -> T:
-    """Authenticate the token, do the request's work as its user and end the request's
-    transaction, all in one trip to a worker thread.
+async def run_as_user(services: Services, token: str, work: Callable[[Session, User], T]) -> T:
+    """A quick read in one trip to a worker thread: open the request's read-only
+    transaction, authenticate the token, do the work as its user with that session, and
+    end the transaction (and stamp the token's use).
 
-    The same as a plain `def` handler with `CurrentUser`, which costs three trips (the
-    user, the handler, the end of the transaction), and each trip is CPU a busy process
-    spends handing over and taking back its interpreter lock (docs/performance.md,
-    "Throughput"). The token's revocation and its user's deactivation are read on every
-    call, as `authenticate` always does. `work` must return what is sent (a `Response`,
-    such as `ReadModel`): the transaction is over when it returns. If it raises, the
-    transaction is rolled back the usual way (`get_session`). At most `read_threads`
-    (1 on SQLite, 2 on PostgreSQL, unless set) such calls of one process run at once;
-    the others wait on the event loop, before their session has taken a connection.
+    The same as a plain `def` handler with `SessionDep` and `CurrentUser`, which costs
+    three trips (the user, the handler, the end of the transaction) and FastAPI's
+    handling of a generator dependency; each trip is CPU a busy process spends handing
+    over and taking back its interpreter lock (docs/performance.md, "Throughput"). The
+    token's revocation and its user's deactivation are read on every call, as
+    `authenticate` always does. `work` must return what is sent (a `Response`, such as
+    `ReadModel`): the transaction is over when it returns, and rolled back if it
+    raises. At most `services.read_threads` (1 on SQLite, 2 on PostgreSQL, unless set)
+    such calls of one process run at once; the others wait on the event loop, before
+    they have a session.
     """
 
     def in_worker() -> T:
-        done = work(accounts.authenticate(session=session, token=token))
-        _end_unit_of_work(session)
-        return done
+        with _unit_of_work(services, reads=True) as session:
+            return work(session, accounts.authenticate(session=session, token=token))
 
-    return await anyio.to_thread.run_sync(in_worker, limiter=_read_lane(session))
+    return await anyio.to_thread.run_sync(in_worker, limiter=_read_lane(services))
 
 
 # The quick reads of one event loop (one server process) run `read_threads` at a time.
@@ -179,11 +160,11 @@ _read_lanes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Capacity
 )
 
 
-def _read_lane(session: Session) -> anyio.CapacityLimiter:
+def _read_lane(services: Services) -> anyio.CapacityLimiter:
     loop = asyncio.get_running_loop()
     lane = _read_lanes.get(loop)
     if lane is None:
-        lane = _read_lanes[loop] = anyio.CapacityLimiter(session.info[_READ_THREADS])
+        lane = _read_lanes[loop] = anyio.CapacityLimiter(services.read_threads)
     return lane
 
 

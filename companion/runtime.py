@@ -36,6 +36,9 @@ class Services:
     ) -> None:
         self.settings = settings
         settings.ensure_data_dir()
+        # How many quick reads a server process runs at once (`api.deps.run_as_user`):
+        # read once, as its default resolves the database's path.
+        self.read_threads = settings.resolved_read_threads
         self.engine = make_engine(settings.resolved_database_url)
         # Deferred on SQLite: for reading, and for work that manages its own sessions.
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)

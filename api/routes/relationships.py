@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from sqlalchemy.orm import Session
 
-from api.deps import CurrentUser, PageDep, SessionDep, Token, run_as_user
+from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep, Token, run_as_user
 from api.responses import ReadModel
 from companion.accounts.models import User
 from companion.pagination import Page
@@ -129,14 +130,15 @@ def _view(session: SessionDep, relationship_id: int, user: CurrentUser) -> acces
 @router.get(
     "/relationships/{relationship_id}", response_model=RelationshipPublic, **MEMBERS_READ_MORE
 )
-async def get_relationship(relationship_id: int, session: SessionDep, token: Token) -> Response:
-    # Not a plain `def`: the token, the read and the end of its transaction are one trip to
-    # a worker thread (`run_as_user`); nothing here runs on the event loop but that call.
-    def read(user: User) -> Response:
+async def get_relationship(relationship_id: int, services: ServicesDep, token: Token) -> Response:
+    # Not a plain `def`: the transaction, the token, the read and the transaction's end are
+    # one trip to a worker thread (`run_as_user`); nothing here runs on the event loop but
+    # that call.
+    def read(session: Session, user: User) -> Response:
         view = _view(session, relationship_id, user)
         return ReadModel(relationships.detail(session=session, view=view), exclude_unset=True)
 
-    return await run_as_user(session, token, read)
+    return await run_as_user(services, token, read)
 
 
 @router.patch(
