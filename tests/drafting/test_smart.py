@@ -476,3 +476,11 @@ class TestAStepIntoARole:
             goal = kinds.draft(DraftKind.smart_goal, data)
 
             assert f"'{aspiration}'" in goal.measurable
+
+    def test_a_role_named_is_specific_and_the_reason_says_so(self) -> None:
+        data = SmartGoalInput(
+            program_name="Growth", today=TODAY, mentee=MENTEE, aspiration="Head of year"
+        )
+        goal = kinds.draft(DraftKind.smart_goal, data)
+
+        assert goal.specific == "It names the role you want: 'Head of year'."

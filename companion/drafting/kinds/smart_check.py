@@ -526,6 +526,10 @@ def _specific_verdict(s: _GoalSignals) -> CriterionVerdict:
         return _verdict(
             "specific", "missing", "It is too short to say what will be done or changed."
         )
+    opening = strip_end(sentences(_opening(statement))[0]) if statement.strip() else ""
+    if family.title_of(opening):
+        # "Senior data engineer": a role named is specific, though it names no action.
+        return _verdict("specific", "met", f"It names the role you want: '{_excerpt(opening)}'.")
     action = _concrete_action(statement)
     quoted = action or _excerpt(statement, 60)
     return _verdict("specific", "met", f"It says what will be done: '{quoted}'.")
