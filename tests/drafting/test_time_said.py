@@ -58,6 +58,7 @@ class TestWhatPeopleSay:
             ("within 3 yrs", date(2029, 12, 5)),
             ("in 6 mths", date(2027, 6, 5)),
             ("in 4 wks", date(2027, 1, 2)),
+            ("to be promoted in spring", date(2027, 5, 31)),
         ],
     )
     def test_a_time_said_becomes_its_date(self, said: str, day: date) -> None:
@@ -79,6 +80,9 @@ class TestWhatPeopleSay:
             # Said in December, the autumn just gone; a named season that is over.
             "we were short-staffed this autumn",
             "the rota fell apart in summer 2026",
+            # A season told in the past.
+            "I burned out in the summer and want to set boundaries",
+            "we lost two pharmacists in spring",
         ],
     )
     def test_past_or_vague_times_are_no_deadline(self, text: str) -> None:

@@ -785,6 +785,15 @@ _SEASON_IN = re.compile(
     r"(?P<season>spring|summer|autumn|fall|winter)(?:\s+(?:of\s+)?(?P<year>20\d{2}))?\b",
     re.IGNORECASE,
 )
+# A clause told in the past ("we lost two people in the summer", "I burned out in
+# the summer"): its season is no deadline. An "-ed" word counts only straight after
+# its subject, so "take over the controlled drugs audit in spring" stays a wish.
+_CLAUSE_BREAK = re.compile(r"[.;!?]|\b(?:and|but|so|because)\b", re.IGNORECASE)
+_PAST_CLAUSE = re.compile(
+    r"\b(?:was|were|had|did|went|lost|left|came|began|burnt)\b|"
+    r"\b(?:i|we|he|she|they|you|it)\s+(?:\w+ly\s+)?\w{3,}ed\b",
+    re.IGNORECASE,
+)
 # Abbreviated units people type: "within 3 yrs", "in 6 mths".
 _UNIT_NAMES = {"yr": "year", "wk": "week", "mth": "month", "mo": "month"}
 
@@ -885,6 +894,8 @@ def deadlines(text: str, today: date) -> list[Deadline]:
         found.append((match, end))
         why[match.start()] = f"the end of {end:%B}, early in {season}"
     for match in _SEASON_IN.finditer(text):
+        if _PAST_CLAUSE.search(_CLAUSE_BREAK.split(text[: match.start()])[-1]):
+            continue  # "I burned out in the summer": a season gone, not a deadline
         end = _season_end(match, today)
         if end is not None:
             found.append((match, end))
