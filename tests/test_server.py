@@ -47,12 +47,14 @@ def server(settings: Settings, tmp_path: Path):
 
 class TestServedApp:
     def test_health_docs_and_an_authenticated_call(self, server: str) -> None:
-        assert httpx.get(f"{server}/healthz").json() == {"status": "ok"}
-        assert httpx.get(f"{server}/docs").status_code == 200
-        anonymous = httpx.get(f"{server}/api/v1/programs")
+        assert httpx.get(f"{server}/healthz", timeout=60).json() == {"status": "ok"}
+        assert httpx.get(f"{server}/docs", timeout=60).status_code == 200
+        anonymous = httpx.get(f"{server}/api/v1/programs", timeout=60)
         assert anonymous.status_code == 401
         programs = httpx.get(
-            f"{server}/api/v1/programs", headers={"Authorization": "Bearer mc_demo-coordinator"}
+            f"{server}/api/v1/programs",
+            headers={"Authorization": "Bearer mc_demo-coordinator"},
+            timeout=60,
         )
         assert programs.status_code == 200
         assert programs.json()["items"][0]["name"].startswith("Demo:")

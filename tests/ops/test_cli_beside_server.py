@@ -69,7 +69,9 @@ def test_an_ingest_from_the_cli_is_found_by_the_running_server(
     assert ready.json()["checks"]["vector_store"] == "ok"
 
     # And the other way round: the server writes, then the CLI reads what it wrote.
-    deleted = httpx.delete(f"{base}/api/v1/knowledge/documents/sunset-rituals", headers=COORDINATOR)
+    deleted = httpx.delete(
+        f"{base}/api/v1/knowledge/documents/sunset-rituals", headers=COORDINATOR, timeout=60
+    )
     assert deleted.status_code in (200, 204), deleted.text
     cli_search = run_cli(env, "kb", "search", "--json", "closing rituals at the agreed end date")
     assert cli_search.returncode == 0, cli_search.stderr

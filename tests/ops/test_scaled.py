@@ -91,7 +91,9 @@ def test_two_app_processes_read_what_the_other_wrote(deployment: dict) -> None:
         f"{first}/api/v1/programs", json={"name": "Harbour pilots"}, headers=headers, timeout=60
     )
     assert program.status_code == 201, program.text
-    read = httpx.get(f"{second}/api/v1/programs/{program.json()['id']}", headers=headers)
+    read = httpx.get(
+        f"{second}/api/v1/programs/{program.json()['id']}", headers=headers, timeout=60
+    )
     assert read.status_code == 200 and read.json()["name"] == "Harbour pilots"
 
     uploaded = httpx.post(
