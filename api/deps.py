@@ -14,7 +14,7 @@ import anyio
 import anyio.to_thread
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from companion.accounts import service as accounts
@@ -81,8 +81,11 @@ def _exit_limiter() -> anyio.CapacityLimiter:
 
 
 @contextmanager
-def _unit_of_work(services: Services, *, reads: bool) -> Iterator[Session]:
-    factory = services.sessions if reads else services.write_sessions
+def _unit_of_work(
+    services: Services, *, reads: bool, factory: Callable[[], Session] | None = None
+) -> Iterator[Session]:
+    if factory is None:
+        factory = services.sessions if reads else services.write_sessions
     session = factory()
     try:
         with session_scope(lambda: session) as scoped:
@@ -138,13 +141,26 @@ async def run_as_user(services: Services, token: str, work: Callable[[Session, U
     token's revocation and its user's deactivation are read on every call, as
     `authenticate` always does. `work` must return what is sent (a `Response`, such as
     `ReadModel`): the transaction is over when it returns, and rolled back if it
-    raises. At most `services.read_threads` (1 on SQLite, 2 on PostgreSQL, unless set)
-    such calls of one process run at once; the others wait on the event loop, before
-    they have a session.
+    raises; it must not write (`WriteInQuickRead`). On PostgreSQL it runs in autocommit,
+    without BEGIN and COMMIT (`companion.db.make_quick_read_sessions`), and is run once
+    more if its connection turns out closed. At most `services.read_threads` (1 on
+    SQLite, 2 on PostgreSQL, unless set) such calls of one process run at once; the
+    others wait on the event loop, before they have a session.
     """
 
     def in_worker() -> T:
-        with _unit_of_work(services, reads=True) as session:
+        try:
+            return attempt()
+        except DBAPIError as exc:
+            # The connection was closed under the read (the database restarted, or
+            # closed idle connections): the pool has dropped its connections; a read
+            # is safe to run again, once.
+            if not exc.connection_invalidated:
+                raise
+            return attempt()
+
+    def attempt() -> T:
+        with _unit_of_work(services, reads=True, factory=services.quick_reads) as session:
             return work(session, accounts.authenticate(session=session, token=token))
 
     return await anyio.to_thread.run_sync(in_worker, limiter=_read_lane(services))

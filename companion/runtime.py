@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from companion.db import make_engine, make_session_factory
+from companion.db import (
+    make_engine,
+    make_quick_read_engine,
+    make_quick_read_sessions,
+    make_session_factory,
+)
 from companion.settings import Settings
 
 if TYPE_CHECKING:
@@ -47,6 +52,10 @@ class Services:
         self.write_sessions: sessionmaker[Session] = make_session_factory(
             self.engine, immediate=True
         )
+        # For quick reads (`api.deps.run_as_user`): never write; on PostgreSQL, a pool
+        # of their own in autocommit (`companion.db.engine.make_quick_read_engine`).
+        self.quick_read_engine = make_quick_read_engine(self.engine, pool_size=self.read_threads)
+        self.quick_reads: sessionmaker[Session] = make_quick_read_sessions(self.quick_read_engine)
         self._encoder = encoder
         self._chroma = chroma
         self._own_store: LocalStore | None = None
@@ -123,4 +132,6 @@ class Services:
             self._jobs.shutdown()
         if self._own_store is not None:
             self._own_store.close()
+        if self.quick_read_engine is not self.engine:
+            self.quick_read_engine.dispose()
         self.engine.dispose()

@@ -107,6 +107,7 @@ def test_text_postgresql_would_refuse_is_a_422_naming_the_field(pg_services: Ser
     from fastapi.testclient import TestClient
 
     from api.app import create_app
+    from companion.accounts.models import Role
     from tests.helpers import bearer, make_user
 
     with session_scope(pg_services.sessions) as session:
@@ -125,3 +126,60 @@ def test_text_postgresql_would_refuse_is_a_422_naming_the_field(pg_services: Ser
         assert nul.json()["error"]["details"][0]["field"] == "description"
         listed = client.get("/api/v1/programs", headers=bearer(admin)).json()
         assert [p["name"] for p in listed["items"]] == ["Pilot"]
+
+
+def test_a_quick_read_runs_outside_a_transaction(pg_services: Services) -> None:
+    """No BEGIN and COMMIT around a quick read: each statement is its own transaction,
+    so `now()` (a transaction's start) moves between two statements of one read."""
+    import time
+
+    import anyio
+
+    from api.deps import run_as_user
+    from companion.accounts.models import Role
+    from tests.helpers import make_user
+
+    with pg_services.write_sessions() as session:
+        _, token = make_user(session, "maya@example.org", (Role.mentee, None))
+        session.commit()
+
+    def work(session, _user):
+        first = session.scalar(text("SELECT now()"))
+        time.sleep(0.01)
+        return first, session.scalar(text("SELECT now()"))
+
+    first, second = anyio.run(run_as_user, pg_services, token, work)
+    assert second > first
+    # A unit of work that is not a quick read keeps its transaction.
+    with pg_services.sessions() as session:
+        first = session.scalar(text("SELECT now()"))
+        time.sleep(0.01)
+        assert session.scalar(text("SELECT now()")) == first
+
+
+def test_a_quick_read_whose_connection_was_closed_answers(pg_services: Services) -> None:
+    """The quick reads' pool lends a connection without pinging it first; when the server
+    closed it (a restart, an idle timeout), the read is run again on a new one."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from companion.accounts.models import Role
+    from tests.helpers import bearer, make_user
+
+    with pg_services.write_sessions() as session:
+        _, token = make_user(session, "maya@example.org", (Role.mentee, None))
+        session.commit()
+    with TestClient(create_app(services=pg_services)) as client:
+        assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+        with pg_services.engine.connect() as connection:
+            closed = connection.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        assert closed >= 1
+        for _ in range(3):
+            answer = client.get("/api/v1/me", headers=bearer(token))
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["email"] == "maya@example.org"

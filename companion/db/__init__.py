@@ -6,6 +6,8 @@ from companion.db.engine import (
     end_reads,
     fetch_page,
     make_engine,
+    make_quick_read_engine,
+    make_quick_read_sessions,
     make_session_factory,
     session_scope,
 )
@@ -19,6 +21,8 @@ __all__ = [
     "fetch_page",
     "head_revision",
     "make_engine",
+    "make_quick_read_engine",
+    "make_quick_read_sessions",
     "make_session_factory",
     "session_scope",
     "upgrade",

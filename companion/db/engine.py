@@ -106,6 +106,48 @@ def make_session_factory(engine: Engine, *, immediate: bool = False) -> sessionm
     return factory
 
 
+class WriteInQuickRead(RuntimeError):
+    """A quick read tried to write: a fault in the code, never in the request."""
+
+
+def make_quick_read_engine(engine: Engine, *, pool_size: int) -> Engine:
+    """The engine of quick reads (`make_quick_read_sessions`): `engine` itself on SQLite.
+
+    On PostgreSQL, a pool of their own (`pool_size` connections) in autocommit. At READ
+    COMMITTED, PostgreSQL's default and ours, every statement takes its own snapshot
+    inside a transaction too, so BEGIN and COMMIT gave a read nothing but two round
+    trips. The pool does not ping a connection before lending it (a third round trip):
+    a read that finds its connection closed, say after the server restarted, is run
+    again by `api.deps.run_as_user`, and the pool drops every connection made before.
+    Measured: docs/performance.md, "Throughput".
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    return create_engine(
+        engine.url, isolation_level="AUTOCOMMIT", pool_size=pool_size, max_overflow=2
+    )
+
+
+def make_quick_read_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for quick reads, on `make_quick_read_engine`'s engine: they refuse to
+    write (`WriteInQuickRead`), before anything reaches the database. On SQLite each
+    is a deferred transaction, one snapshot for the whole read."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    event.listen(factory, "before_flush", _refuse_flush)
+    event.listen(factory, "do_orm_execute", _refuse_write)
+    return factory
+
+
+def _refuse_flush(session: Session, _context: object, _instances: object) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise WriteInQuickRead("A quick read tried to write: use a unit of work that writes.")
+
+
+def _refuse_write(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise WriteInQuickRead("A quick read tried to write: use a unit of work that writes.")
+
+
 # In `session.info` while the session's transaction has written something.
 _WROTE = "companion_wrote"
 

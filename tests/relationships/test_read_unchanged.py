@@ -217,11 +217,11 @@ def test_a_read_costs_three_statements_whatever_the_relationship_holds(
         def count(conn, cursor, statement, parameters, context, executemany, seen=statements):
             seen.append(statement)
 
-        event.listen(services.engine, "before_cursor_execute", count)
+        event.listen(services.quick_read_engine, "before_cursor_execute", count)
         try:
             assert demo_states.client.get(url, headers=bearer(token)).status_code == 200
         finally:
-            event.remove(services.engine, "before_cursor_execute", count)
+            event.remove(services.quick_read_engine, "before_cursor_execute", count)
         selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
         assert len(selects) == 3, selects
         assert [
