@@ -14,6 +14,7 @@ from companion.drafting.goal_families import (
     GoalFamilies,
     GoalWordsError,
     SmartWords,
+    family_of,
     goal_families,
     load,
     smart_words,
@@ -484,3 +485,52 @@ class TestAStepIntoARole:
         goal = kinds.draft(DraftKind.smart_goal, data)
 
         assert goal.specific == "It names the role you want: 'Head of year'."
+
+
+class TestWhatASpecificGoalIsSaidToDo:
+    """The reason a goal is specific quotes what it does, and only what it does."""
+
+    @staticmethod
+    def specific(text: str) -> str:
+        return next(
+            v.why for v in check_text(text, today=TODAY).verdicts if v.criterion == "specific"
+        )
+
+    def test_a_word_after_an_article_or_a_possessive_is_no_action(self) -> None:
+        # "own" after "with", "lead" after "the": a portfolio and a role, not an action.
+        assert self.specific("Qualified underwriter with own portfolio") == (
+            "It names what you aim at: 'Qualified underwriter with own portfolio'."
+        )
+        assert self.specific("Be the lead on the audit") == (
+            "It names what you aim at: 'Be the lead on the audit'."
+        )
+        assert self.specific("Own the release process for the mobile app") == (
+            "It says what will be done: 'Own the release process'."
+        )
+
+    def test_an_action_behind_a_word_passed_over_is_found(self) -> None:
+        # "onboarding" (after "the") is no action, and must not hide "rewriting".
+        assert self.specific("Improve the onboarding doc by rewriting the setup section") == (
+            "It says what will be done: 'rewriting the setup section'."
+        )
+
+    def test_a_named_aim_without_an_action_is_not_said_to_say_what_will_be_done(self) -> None:
+        assert (
+            self.specific("Chartered engineer") == "It names what you aim at: 'Chartered engineer'."
+        )
+
+    def test_securing_a_described_role_gets_the_steps_of_a_job_move(self) -> None:
+        data = SmartGoalInput(
+            program_name="Growth",
+            today=TODAY,
+            mentee=MENTEE,
+            aspiration="Secure an industry R&D role",
+        )
+        steps = [m.text for m in kinds.draft(DraftKind.smart_goal, data).milestones]
+
+        assert steps[0] == "Describe the target role and talk to two people already doing it"
+        assert (
+            family_of("Secure an industry R&D role").object_of("Secure an industry R&D role")
+            == "an industry R&D role"
+        )
+        assert family_of("Secure funding for the pilot").name != "job"

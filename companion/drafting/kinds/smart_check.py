@@ -249,7 +249,7 @@ _CONCRETE_VERB = re.compile(
     r"facilitat\w*|design|designs|designing|designed|hire|hires|hiring|hired|mentor|"
     r"mentors|submit\w*|create|creates|creating|created|build|builds|building|built|"
     r"migrate\w*|automate\w*|prepare|prepares|preparing|prepared|give|gives|giving|gave|"
-    r"teach\w*|taught|speak|speaks|speaking|spoke|earn\w*|obtain\w*|achieve\w*|host\w*|"
+    r"teach\w*|taught|speak|speaks|speaking|spoke|rewrit\w*|rewrote|earn\w*|obtain\w*|achieve\w*|host\w*|"
     r"chair\w*|coach\w*|negotiat\w*|apply for|applied for|write|writes|writing|wrote|"
     r"written|draft|drafts|drafting|drafted|implement\w*|introduce\w*|reduce\w*|"
     r"increase\w*|cut|raise\w*|double\w*|secure\w*|interview\w*|attend\w*|read|"
@@ -404,7 +404,16 @@ def _substantial(text: str, words: int = 3) -> bool:
 
 def _concrete_action(text: str) -> str | None:
     """A concrete verb with a real object ("lead a design review"), if the text has one."""
-    for match in _CONCRETE_VERB.finditer(text):
+    # Each candidate verb in turn: a match passed over does not hide a verb in its object
+    # ("the onboarding doc by rewriting the setup section").
+    position = 0
+    while (match := _CONCRETE_VERB.search(text, position)) is not None:
+        position = match.start("rest")
+        before = (text[: match.start()].split()[-1:] or [""])[0].lower()
+        if before in _NOT_BEFORE_A_VERB or (
+            before in ("with", "of", "on") and match.group(0).lower().startswith("own ")
+        ):
+            continue  # "my lead role", "with own portfolio": not what will be done
         words = match.group("rest").split()
         rest = [w.lower().strip("'’-") for w in words]
         if any(w in _WEAK_OBJECT for w in rest[:2]):
@@ -417,6 +426,10 @@ def _concrete_action(text: str) -> str | None:
             verb = text[match.start() : match.start("rest")].strip()
             return " ".join([verb, *words[: end + 1]])
     return None
+
+
+# A word that makes the next one a noun or an adjective, not a verb.
+_NOT_BEFORE_A_VERB = frozenset("a an the my our your his her their its own".split())
 
 
 def _vague_opening(text: str) -> re.Match[str] | None:
@@ -531,8 +544,12 @@ def _specific_verdict(s: _GoalSignals) -> CriterionVerdict:
         # "Senior data engineer": a role named is specific, though it names no action.
         return _verdict("specific", "met", f"It names the role you want: '{_excerpt(opening)}'.")
     action = _concrete_action(statement)
-    quoted = action or _excerpt(statement, 60)
-    return _verdict("specific", "met", f"It says what will be done: '{quoted}'.")
+    if action is None:
+        # "Chartered engineer": a named aim, but no action this check recognises.
+        return _verdict(
+            "specific", "met", f"It names what you aim at: '{_excerpt(statement, 60)}'."
+        )
+    return _verdict("specific", "met", f"It says what will be done: '{action}'.")
 
 
 def _measurable_verdict(s: _GoalSignals) -> CriterionVerdict:
