@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from companion.accounts import policy
 from companion.accounts.principal import Principal
+from companion.participants.models import Participant
 from companion.programs.models import Program
-from companion.relationships import access, feedback
+from companion.relationships import feedback
 from companion.relationships.activity import session_counts
 from companion.relationships.models import (
     ActionItem,
@@ -206,7 +207,14 @@ def overview(
         ).all()
     )
     ids = [r.id for r in rows]
-    people = access.members_of(session, rows)
+    # Only the members' names: a whole participant carries its profile (JSON columns),
+    # and at 3,000 pairs reading 4,500 of them was most of this page's time
+    # (docs/performance.md, "Lists at a few thousand rows").
+    member_ids = {m.participant_id for r in rows for m in r.members}
+    people: dict[int, str] = {}
+    if member_ids:
+        found = select(Participant.id, Participant.name).where(Participant.id.in_(member_ids))
+        people = {participant_id: name for participant_id, name in session.execute(found)}
     flags = assess(session=session, program=program, relationships=rows, now=now)
     counts = session_counts(session, ids)
     goals: dict[int, list[Goal]] = defaultdict(list)
@@ -232,7 +240,7 @@ def overview(
     by_id = {r.id: r for r in rows}
 
     def names(relationship: Relationship) -> list[str]:
-        return [people[m.participant_id].name for m in relationship.members]
+        return [people[m.participant_id] for m in relationship.members]
 
     per_relationship = []
     for r in rows:
@@ -267,7 +275,10 @@ def overview(
             "program_id": program.id,
             "as_of": now,
             "relationships": dict(status_counts),
-            "sessions": {s.value: sum(c[s.value] for c in counts.values()) for s in SessionStatus},
+            "sessions": {
+                status: sum(c[status] for c in counts.values())
+                for status in (s.value for s in SessionStatus)
+            },
             "stalled": [item for item in per_relationship if item["stalled"]],
             "upcoming_sessions": [
                 {

@@ -454,6 +454,16 @@ class TestHealth:
             assert world.client.get(url, headers=world.headers(who)).status_code == 403, who
         assert world.client.get(url, headers=world.headers("elsewhere")).status_code == 404
 
+    def test_the_overview_names_each_pairs_members(self, world: World) -> None:
+        url = f"/api/v1/programs/{world.pilot}/relationships/health"
+        answer = world.client.get(url, headers=world.headers("lead"))
+        assert answer.status_code == 200, answer.text
+        members = {r["id"]: sorted(r["members"]) for r in answer.json()["per_relationship"]}
+        assert members == {
+            world.first: ["Eli Brooks", "Maya Berg"],
+            world.second: ["Nora Diaz", "Omar Farah"],
+        }
+
     @pytest.mark.parametrize("stalled", [False, True])
     def test_the_cli_lists_relationships_as_json(
         self, world: World, monkeypatch: pytest.MonkeyPatch, stalled: bool
