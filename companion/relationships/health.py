@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from companion.accounts import policy
 from companion.accounts.principal import Principal
@@ -21,6 +21,7 @@ from companion.relationships.models import (
     Goal,
     MentoringSession,
     Relationship,
+    RelationshipMember,
     RelationshipStatus,
     SessionStatus,
 )
@@ -202,19 +203,22 @@ def overview(
         session.scalars(
             select(Relationship)
             .where(Relationship.program_id == program.id)
-            .options(selectinload(Relationship.members))
             .order_by(Relationship.id)
         ).all()
     )
     ids = [r.id for r in rows]
-    # Only the members' names: a whole participant carries its profile (JSON columns),
-    # and at 3,000 pairs reading 4,500 of them was most of this page's time
-    # (docs/performance.md, "Lists at a few thousand rows").
-    member_ids = {m.participant_id for r in rows for m in r.members}
-    people: dict[int, str] = {}
-    if member_ids:
-        found = select(Participant.id, Participant.name).where(Participant.id.in_(member_ids))
-        people = {participant_id: name for participant_id, name in session.execute(found)}
+    # Only the members' names, in one statement: loading every member and every member's
+    # whole participant (its profile is JSON columns) was most of this page's time at
+    # 3,000 pairs (docs/performance.md, "Lists at a few thousand rows").
+    member_names: dict[int, list[str]] = defaultdict(list)
+    for relationship_id, name in session.execute(
+        select(RelationshipMember.relationship_id, Participant.name)
+        .join(Participant, Participant.id == RelationshipMember.participant_id)
+        .join(Relationship, Relationship.id == RelationshipMember.relationship_id)
+        .where(Relationship.program_id == program.id)
+        .order_by(RelationshipMember.id)
+    ):
+        member_names[relationship_id].append(name)
     flags = assess(session=session, program=program, relationships=rows, now=now)
     counts = session_counts(session, ids)
     goals: dict[int, list[Goal]] = defaultdict(list)
@@ -240,7 +244,7 @@ def overview(
     by_id = {r.id: r for r in rows}
 
     def names(relationship: Relationship) -> list[str]:
-        return [people[m.participant_id] for m in relationship.members]
+        return list(member_names[relationship.id])
 
     per_relationship = []
     for r in rows:
