@@ -534,3 +534,38 @@ class TestWhatASpecificGoalIsSaidToDo:
             == "an industry R&D role"
         )
         assert family_of("Secure funding for the pilot").name != "job"
+
+
+class TestANounThatNeedsItsOf:
+    """ "The kind of leader …" is never cut to "the kind": a clause that cannot be kept
+    whole leaves the goal to the mentee, and is not offered as a suggestion either."""
+
+    def test_the_kind_of_is_kept_whole_or_left_to_the_mentee(self) -> None:
+        data = SmartGoalInput(
+            program_name="Growth",
+            today=TODAY,
+            mentee=MENTEE,
+            aspiration=(
+                "Become the kind of manager my team actually wants to work for, "
+                "not just the loudest voice in meetings"
+            ),
+        )
+        goal = kinds.draft(DraftKind.smart_goal, data)
+
+        assert not re.search(r"\bkind(?! of)\b", goal.goal), goal.goal
+
+    def test_a_clause_cut_off_is_not_offered_as_an_example(self) -> None:
+        data = SmartGoalInput(
+            program_name="Growth",
+            today=TODAY,
+            mentee=MENTEE,
+            aspiration=(
+                "Become the kind of coach people actually seek out for advice, "
+                "not the one they avoid"
+            ),
+        )
+        goal = kinds.draft(DraftKind.smart_goal, data)
+
+        assert goal.goal.startswith("My goal: still to write")
+        # Not "(for example: Become the kind of coach people actually)".
+        assert "people actually" not in goal.specific, goal.specific

@@ -335,6 +335,9 @@ def _unstated(judged: list[Wish], answers: dict[str, str]) -> Statement:
         or (w.problem == "noun" and w.sentence)
     ]
     offered = [o for o in offered if not ends_broken(o)]
+    # Never a clause cut off mid-phrase ("Become the kind of leader people actually").
+    cut = {w.text for w in judged if not w.phrase.whole}
+    offered = [o for o in offered if o not in cut]
     offered = list(dict.fromkeys(offered))[:2]
     order = ["feeling", "weighing", "unclear", "state"]
     reasons = [
@@ -391,6 +394,9 @@ _TIME_TAIL = re.compile(
 # mid-phrase ("learn the fault-recovery procedures of the new").
 _TRIM_BEFORE = frozenset("of on in into for with to at from by about over under".split())
 _SUBORDINATE = frozenset("when if because while once unless whenever whereas".split())
+_EMPTY_BEFORE_OF = frozenset(
+    "kind kinds sort sorts type types lot lots bit number part rest".split()
+)
 
 
 def _trimmed(phrase: Phrase) -> Phrase:
@@ -403,7 +409,14 @@ def _trimmed(phrase: Phrase) -> Phrase:
     joins = [i for i, w in enumerate(words) if i >= 2 and w.lower() in _SUBORDINATE]
     if joins:
         return replace(phrase, text=" ".join(words[: joins[0]]), whole=True)
-    cuts = [i for i, w in enumerate(words) if i >= 2 and w.lower() in _TRIM_BEFORE]
+    cuts = [
+        i
+        for i, w in enumerate(words)
+        if i >= 2
+        and w.lower() in _TRIM_BEFORE
+        # "the kind | of leader people want": a noun that says nothing without its "of".
+        and not (w.lower() == "of" and bare(words[i - 1]) in _EMPTY_BEFORE_OF)
+    ]
     if not cuts:
         return phrase
     kept = words[: cuts[-1]]
