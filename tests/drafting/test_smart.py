@@ -553,6 +553,8 @@ class TestANounThatNeedsItsOf:
         goal = kinds.draft(DraftKind.smart_goal, data)
 
         assert not re.search(r"\bkind(?! of)\b", goal.goal), goal.goal
+        # Nor a role to step into: not "Find out what the step to kind of manager asks for".
+        assert not any("kind of" in m.text for m in goal.milestones), goal.milestones
 
     def test_a_clause_cut_off_is_not_offered_as_an_example(self) -> None:
         data = SmartGoalInput(
