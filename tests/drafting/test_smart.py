@@ -29,6 +29,7 @@ from prompts.schemas import (
     Person,
     SmartCheck,
     SmartCheckInput,
+    SmartGoal,
     SmartGoalInput,
 )
 
@@ -487,6 +488,11 @@ class TestAStepIntoARole:
         assert goal.specific == "It names the role you want: 'Head of year'."
 
 
+def _drafted(aspiration: str) -> SmartGoal:
+    data = SmartGoalInput(program_name="Growth", today=TODAY, mentee=MENTEE, aspiration=aspiration)
+    return kinds.draft(DraftKind.smart_goal, data)
+
+
 class TestWhatASpecificGoalIsSaidToDo:
     """The reason a goal is specific quotes what it does, and only what it does."""
 
@@ -520,13 +526,7 @@ class TestWhatASpecificGoalIsSaidToDo:
         )
 
     def test_securing_a_described_role_gets_the_steps_of_a_job_move(self) -> None:
-        data = SmartGoalInput(
-            program_name="Growth",
-            today=TODAY,
-            mentee=MENTEE,
-            aspiration="Secure an industry R&D role",
-        )
-        steps = [m.text for m in kinds.draft(DraftKind.smart_goal, data).milestones]
+        steps = [m.text for m in _drafted("Secure an industry R&D role").milestones]
 
         assert steps[0] == "Describe the target role and talk to two people already doing it"
         assert (
@@ -541,32 +541,19 @@ class TestANounThatNeedsItsOf:
     whole leaves the goal to the mentee, and is not offered as a suggestion either."""
 
     def test_the_kind_of_is_kept_whole_or_left_to_the_mentee(self) -> None:
-        data = SmartGoalInput(
-            program_name="Growth",
-            today=TODAY,
-            mentee=MENTEE,
-            aspiration=(
-                "Become the kind of manager my team actually wants to work for, "
-                "not just the loudest voice in meetings"
-            ),
+        goal = _drafted(
+            "Become the kind of manager my team actually wants to work for, "
+            "not just the loudest voice in meetings"
         )
-        goal = kinds.draft(DraftKind.smart_goal, data)
 
         assert not re.search(r"\bkind(?! of)\b", goal.goal), goal.goal
         # Nor a role to step into: not "Find out what the step to kind of manager asks for".
         assert not any("kind of" in m.text for m in goal.milestones), goal.milestones
 
     def test_a_clause_cut_off_is_not_offered_as_an_example(self) -> None:
-        data = SmartGoalInput(
-            program_name="Growth",
-            today=TODAY,
-            mentee=MENTEE,
-            aspiration=(
-                "Become the kind of coach people actually seek out for advice, "
-                "not the one they avoid"
-            ),
+        goal = _drafted(
+            "Become the kind of coach people actually seek out for advice, not the one they avoid"
         )
-        goal = kinds.draft(DraftKind.smart_goal, data)
 
         assert goal.goal.startswith("My goal: still to write")
         # Not "(for example: Become the kind of coach people actually)".
