@@ -219,3 +219,28 @@ class TestReferringBack:
         assert not cited_answer.refers_back("It helps to agree a date before you part.")
         assert cited_answer.refers_back("This keeps the pair honest about progress.")
         assert not cited_answer.refers_back("Paraphrasing shows understanding.")
+
+
+def test_an_item_that_only_finishes_the_line_before_it_is_never_quoted() -> None:
+    monitoring = Guidance(
+        chunk_id="equity:3",
+        document_id="equity",
+        title="Equity in mentoring",
+        heading="Equity in mentoring > Monitoring outcomes by group",
+        text=(
+            "With consent, collect voluntary demographic information and look at it in "
+            "aggregate:\n\n- Who was matched, and how long each group waited.\n"
+            "- Whether each group met as often as the others.\n\n"
+            "Report only groups large enough that nobody can be identified."
+        ),
+    )
+    data = AnswerInput(
+        question="How do I report outcomes by group without outing anyone?",
+        guidance=[monitoring],
+        fit=[PassageFit(chunk_id="equity:3", passage=0.6, sentences=[0.30, 0.58, 0.57, 0.60])],
+    )
+
+    claims = [c.text for c in draft(data).claims]
+
+    assert claims[0].startswith("Report only groups")
+    assert not any(c.startswith(("Who", "Whether")) for c in claims), claims

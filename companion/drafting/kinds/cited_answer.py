@@ -337,11 +337,21 @@ def _where(chunk: Guidance) -> str:
 
 def _is_claim(sentence: str) -> bool:
     """A whole sentence that states something: a question in the guidance answers
-    nothing, and a line introducing a list says nothing on its own."""
+    nothing, a line introducing a list says nothing on its own, and nor does an item of
+    such a list that only finishes its line ("Who got senior mentors." after "look at it
+    in aggregate:")."""
     end = sentence.rstrip("\"”'’)")
     return (
-        len(sentence) <= 800 and len(sentence.split()) >= MIN_WORDS and not end.endswith(("?", ":"))
+        len(sentence) <= 800
+        and len(sentence.split()) >= MIN_WORDS
+        and not end.endswith(("?", ":"))
+        and _NOUN_CLAUSE.match(sentence.lstrip("*_ ")) is None
     )
+
+
+# A capitalised "Who …" or "Whether …" that is no question is an item finishing the line
+# before it: "collect … and look at it in aggregate: - Who got senior mentors."
+_NOUN_CLAUSE = re.compile(r"(?:Who|Whom|Whose|Whether)\b")
 
 
 def _other_language(data: AnswerInput) -> CitedAnswer:
