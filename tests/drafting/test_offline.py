@@ -497,6 +497,9 @@ class TestAnswer:
 
         assert answer.insufficient and answer.claims == []
         assert answer.answer.startswith("The knowledge base has nothing that answers this")
+        # The question's first words are not named as its topic ("a question about
+        # 'prepare', 'design' or 'review'"): for most questions they are not.
+        assert "'design'" not in answer.answer
         assert_valid(DraftKind.answer, data, answer)
 
     def test_word_forms_meet_and_quotations_stay_whole(self) -> None:

@@ -21,7 +21,6 @@ from companion import language
 from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.text import (
-    content_words,
     ended,
     plain,
     plural,
@@ -368,20 +367,14 @@ def _other_language(data: AnswerInput) -> CitedAnswer:
 
 
 def _insufficient(data: AnswerInput) -> CitedAnswer:
-    # The question's key words, in its own order, to say what was looked for.
-    words = dict.fromkeys(words_of(plain(data.question)))
-    keywords = [f"'{w}'" for w in words if content_words(w, domain=False)][:5]
-    about = (
-        f" about {', '.join(keywords[:-1])} or {keywords[-1]}"
-        if len(keywords) > 1
-        else (f" about {keywords[0]}" if keywords else "")
-    )
     if not data.guidance:
         found = "no guidance was found for it"
     else:
         found = (
+            # Not "a question about 'coming', 'back', 'next'": the question's own words
+            # named here read as its topic, and the first few rarely are.
             f"none of the {plural(len(data.guidance), 'passage')} retrieved for it is close "
-            f"enough in meaning to a question{about}"
+            "enough in meaning to it"
         )
     return CitedAnswer(
         answer=(
