@@ -378,6 +378,9 @@ PREPOSITION_VERBS = {
     "account": "for",
     "prepare": "for",
     "search": "for",
+    "come": "to",
+    "turn": "to",
+    "refer": "to",
 }
 _IRREGULAR_PAST = {"pay": "paid", "think": "thought", "deal": "dealt", "speak": "spoke"}
 

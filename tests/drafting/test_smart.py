@@ -558,3 +558,12 @@ class TestANounThatNeedsItsOf:
         assert goal.goal.startswith("My goal: still to write")
         # Not "(for example: Become the kind of coach people actually)".
         assert "people actually" not in goal.specific, goal.specific
+
+    def test_a_verb_keeps_the_preposition_it_needs(self) -> None:
+        goal = _drafted(
+            "Be the type of engineer others come to first with the hard database problems "
+            "on the platform team"
+        )
+
+        # Never "I will be the type of engineer others come."
+        assert not goal.goal.rstrip(".").endswith("come"), goal.goal
