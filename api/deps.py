@@ -58,7 +58,8 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
     (`fastapi.concurrency.contextmanager_in_threadpool`). A quick read does all of it
     in its own worker thread instead (`run_as_user`).
     """
-    unit = _unit_of_work(services, reads=request.method in _READING_METHODS)
+    reads = request.method in _READING_METHODS
+    unit = _unit_of_work(services, services.sessions if reads else services.write_sessions)
     session = unit.__enter__()
     try:
         yield session
@@ -81,11 +82,7 @@ def _exit_limiter() -> anyio.CapacityLimiter:
 
 
 @contextmanager
-def _unit_of_work(
-    services: Services, *, reads: bool, factory: Callable[[], Session] | None = None
-) -> Iterator[Session]:
-    if factory is None:
-        factory = services.sessions if reads else services.write_sessions
+def _unit_of_work(services: Services, factory: Callable[[], Session]) -> Iterator[Session]:
     session = factory()
     try:
         with session_scope(lambda: session) as scoped:
@@ -142,7 +139,7 @@ async def run_as_user(services: Services, token: str, work: Callable[[Session, U
     `authenticate` always does. `work` must return what is sent (a `Response`, such as
     `ReadModel`): the transaction is over when it returns, and rolled back if it
     raises; it must not write (`WriteInQuickRead`). On PostgreSQL it runs in autocommit,
-    without BEGIN and COMMIT (`companion.db.make_quick_read_sessions`), and is run once
+    without BEGIN and COMMIT (`companion.db.make_quick_read_engine`), and is run once
     more if its connection turns out closed. At most `services.read_threads` (1 on
     SQLite, 2 on PostgreSQL, unless set) such calls of one process run at once; the
     others wait on the event loop, before they have a session.
@@ -160,7 +157,7 @@ async def run_as_user(services: Services, token: str, work: Callable[[Session, U
             return attempt()
 
     def attempt() -> T:
-        with _unit_of_work(services, reads=True, factory=services.quick_reads) as session:
+        with _unit_of_work(services, services.quick_reads) as session:
             return work(session, accounts.authenticate(session=session, token=token))
 
     return await anyio.to_thread.run_sync(in_worker, limiter=_read_lane(services))

@@ -326,18 +326,19 @@ _ONCE_WRITTEN = "To judge with your mentor once you have written the goal."
 def _unstated(judged: list[Wish], answers: dict[str, str]) -> Statement:
     """No clause is a goal the draft can state: say so, with the wishes found (as
     suggestions) and the first reason a clause could not be the goal."""
-    # Wishes the mentee may take or leave: what they wanted, even where "it" is unsaid.
+    # Wishes the mentee may take or leave: what they wanted, even where "it" is unsaid;
+    # never a clause cut off mid-phrase ("Become the kind of leader people actually").
     offered = [
         w.text
         for w in judged
-        if not w.problem
-        or (w.problem in ("unclear", "weighing") and w.phrase.wanted)
-        or (w.problem == "noun" and w.sentence)
+        if w.phrase.whole
+        and (
+            not w.problem
+            or (w.problem in ("unclear", "weighing") and w.phrase.wanted)
+            or (w.problem == "noun" and w.sentence)
+        )
     ]
     offered = [o for o in offered if not ends_broken(o)]
-    # Never a clause cut off mid-phrase ("Become the kind of leader people actually").
-    cut = {w.text for w in judged if not w.phrase.whole}
-    offered = [o for o in offered if o not in cut]
     offered = list(dict.fromkeys(offered))[:2]
     order = ["feeling", "weighing", "unclear", "state"]
     reasons = [
