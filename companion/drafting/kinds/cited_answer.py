@@ -23,7 +23,6 @@ from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.text import (
     ended,
     plain,
-    plural,
     sentences_of,
     shorten,
     whole_sentences,
@@ -369,12 +368,14 @@ def _other_language(data: AnswerInput) -> CitedAnswer:
 def _insufficient(data: AnswerInput) -> CitedAnswer:
     if not data.guidance:
         found = "no guidance was found for it"
+    elif len(data.guidance) == 1:
+        found = "the one passage found is not close enough in meaning to the question"
     else:
+        # Not "a question about 'coming', 'back', 'next'": the question's own words
+        # named here read as its topic, and the first few rarely are.
         found = (
-            # Not "a question about 'coming', 'back', 'next'": the question's own words
-            # named here read as its topic, and the first few rarely are.
-            f"none of the {plural(len(data.guidance), 'passage')} retrieved for it is close "
-            "enough in meaning to it"
+            f"none of the {len(data.guidance)} passages found is close enough in meaning "
+            "to the question"
         )
     return CitedAnswer(
         answer=(
