@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.audit.models import AuditEvent
-from companion.db import end_reads, fetch_page
+from companion.db import end_reads, fetch_page, session_scope
 from companion.db.base import column_lengths, utcnow
 from companion.errors import InvalidInput, NotFound
 from companion.guidance import policy
@@ -56,8 +56,8 @@ class KnowledgeBase:
         self.encoder = encoder
         self._chroma = chroma
         self._index: VectorIndex | None = None
-        self._searcher: HybridSearcher | None = None
-        self._fingerprint: tuple | None = None
+        # The searcher and the contents (`_fingerprint`) it was built from, set together.
+        self._built: tuple[tuple, HybridSearcher] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -72,12 +72,19 @@ class KnowledgeBase:
     def searcher(self, session: Session) -> HybridSearcher:
         """The searcher for the current contents (rebuilt only when they changed)."""
         fingerprint = _fingerprint(session)
-        if self._searcher is None or fingerprint != self._fingerprint:
+        searcher = self.searcher_of(fingerprint)
+        if searcher is None:
             with self._lock:
-                if self._searcher is None or fingerprint != self._fingerprint:
-                    self._searcher = self._build(session)
-                    self._fingerprint = fingerprint
-        return self._searcher
+                searcher = self.searcher_of(fingerprint)
+                if searcher is None:
+                    searcher = self._build(session)
+                    self._built = (fingerprint, searcher)
+        return searcher
+
+    def searcher_of(self, contents: tuple) -> HybridSearcher | None:
+        """The searcher built for these contents (a `_fingerprint`), if it is the current one."""
+        built = self._built
+        return built[1] if built is not None and built[0] == contents else None
 
     def _build(self, session: Session) -> HybridSearcher:
         from knowledge.search import HybridSearcher, search_text
@@ -583,6 +590,11 @@ def search(
     top_k: int = 5,
     filters: SearchFilters | None = None,
 ) -> list[SearchResult]:
+    query = _checked_query(query, top_k)
+    return kb.searcher(session).search(query, top_k=top_k, filters=filters)
+
+
+def _checked_query(query: str, top_k: int) -> str:
     query = query.strip()
     if not query:
         raise InvalidInput(
@@ -592,7 +604,34 @@ def search(
         raise InvalidInput("The search query is longer than 1,000 characters.", field="query")
     if not 1 <= top_k <= 50:
         raise InvalidInput("top_k must be between 1 and 50.", field="top_k")
-    return kb.searcher(session).search(query, top_k=top_k, filters=filters)
+    return query
+
+
+def contents_for_reader(*, session: Session, principal: Principal) -> tuple:
+    """A reader's first step of a search in two (the API's): the reader check, and what
+    the knowledge base holds now (`search_contents` searches that, or newer)."""
+    policy.require_reader(principal)
+    return _fingerprint(session)
+
+
+def search_contents(
+    *,
+    kb: KnowledgeBase,
+    contents: tuple,
+    sessions: Callable[[], Session],
+    query: str,
+    top_k: int = 5,
+    filters: SearchFilters | None = None,
+) -> list[SearchResult]:
+    """The second step: the search, with no database session open while the query is
+    encoded. A session of its own is opened only if the contents changed since the
+    searcher was built."""
+    query = _checked_query(query, top_k)
+    searcher = kb.searcher_of(contents)
+    if searcher is None:
+        with session_scope(sessions) as session:
+            searcher = kb.searcher(session)
+    return searcher.search(query, top_k=top_k, filters=filters)
 
 
 def search_for(

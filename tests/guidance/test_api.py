@@ -139,6 +139,21 @@ class TestSearch:
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "unauthenticated"
 
+    def test_a_refused_token_costs_no_encoding(
+        self, corpus_client: TestClient, corpus_services: Services, readers: dict[str, str]
+    ) -> None:
+        # The token is checked before the query is encoded: a stranger cannot make the
+        # server spend its CPU on queries.
+        queries = corpus_services.encoder.queries
+        query = f"how do I end a mentoring relationship well {uuid.uuid4().hex}"
+        before = queries.items
+        for headers in ({}, bearer("mc_not-a-token")):
+            response = corpus_client.get(SEARCH, params={"q": query}, headers=headers)
+            assert response.status_code == 401
+        assert queries.items == before
+        search(corpus_client, readers["mentee"], query)
+        assert queries.items == before + 1
+
     @pytest.mark.parametrize("role", ["mentee", "mentor"])
     def test_any_signed_in_role_gets_cited_results_best_first(
         self, corpus_client: TestClient, readers: dict[str, str], role: str

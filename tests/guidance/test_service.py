@@ -315,6 +315,6 @@ class TestSearch:
         ingest_paths(services, docs_dir)
         base = services.knowledge_base
         base.index.delete(sorted(vector_ids(services)))
-        base._searcher = None  # as a fresh worker process would start
+        base._built = None  # as a fresh worker process would start
         assert search(services, "protect the meeting slot")[0].doc_id == "remote-check-ins"
         assert vector_ids(services) == chunk_ids(services)

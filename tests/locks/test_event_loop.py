@@ -8,6 +8,7 @@ import textwrap
 import threading
 from collections.abc import Iterator
 
+import anyio
 import httpx
 from fastapi.routing import APIRoute
 from sqlalchemy import event
@@ -35,22 +36,36 @@ def test_no_route_or_page_is_a_coroutine(settings: Settings) -> None:
     endpoints = list(_endpoints(create_app(settings).routes))
     assert len(endpoints) > 100  # the whole API and every page were looked at
     coroutines = [r for r in endpoints if inspect.iscoroutinefunction(r.endpoint)]
-    assert [r.path for r in coroutines if not _all_in_one_trip(r.endpoint)] == []
+    assert [r.path for r in coroutines if not _all_in_worker_trips(r.endpoint)] == []
 
 
-def _all_in_one_trip(endpoint) -> bool:
-    """Whether an `async def` handler only defines its work and returns
-    `await run_as_user(...)`: all of it runs in one trip to a worker thread."""
+def _awaits(node: ast.AST | None, name: str) -> bool:
+    """Whether `node` is `await <name>(...)` (`name` a plain or dotted call)."""
+    if not (isinstance(node, ast.Await) and isinstance(node.value, ast.Call)):
+        return False
+    return ast.unparse(node.value.func) == name
+
+
+def _all_in_worker_trips(endpoint) -> bool:
+    """Whether an `async def` handler only defines its work and awaits it in worker
+    threads: `return await run_as_user(...)` (one trip), or a result of
+    `await run_as_user(...)` then `return await anyio.to_thread.run_sync(...)` (the
+    search: the token is checked before anything else is done). Nothing else runs on
+    the event loop."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(endpoint)))
     handler = tree.body[0]
     assert isinstance(handler, ast.AsyncFunctionDef)
-    *defined, last = handler.body
+    *steps, last = handler.body
     returned = last.value if isinstance(last, ast.Return) else None
+    work = [s for s in steps if not isinstance(s, ast.FunctionDef)]
+    if not work:
+        return _awaits(returned, "run_as_user")
+    first = work[0]
     return (
-        all(isinstance(statement, ast.FunctionDef) for statement in defined)
-        and isinstance(returned, ast.Await)
-        and isinstance(returned.value, ast.Call)
-        and getattr(returned.value.func, "id", None) == "run_as_user"
+        len(work) == 1
+        and isinstance(first, ast.Assign)
+        and _awaits(first.value, "run_as_user")
+        and _awaits(returned, "anyio.to_thread.run_sync")
     )
 
 
@@ -65,8 +80,31 @@ def test_a_coroutine_handler_that_does_work_on_the_loop_is_caught() -> None:
 
         return await run_as_user(session, token, read)
 
-    assert not _all_in_one_trip(reads_on_the_loop)
-    assert _all_in_one_trip(one_trip)
+    async def works_before_checking_the_token(session, token):
+        def encode():
+            return session.execute("SELECT 1")
+
+        found = await anyio.to_thread.run_sync(encode)
+        return await run_as_user(session, token, lambda user: found)
+
+    async def checks_the_token_then_works(session, token):
+        contents = await run_as_user(session, token, lambda user: 1)
+
+        def encode():
+            return contents
+
+        return await anyio.to_thread.run_sync(encode)
+
+    async def works_on_the_loop_between_trips(session, token):
+        contents = await run_as_user(session, token, lambda user: 1)
+        rows = session.execute("SELECT 1")
+        return await anyio.to_thread.run_sync(lambda: (contents, rows))
+
+    assert not _all_in_worker_trips(reads_on_the_loop)
+    assert _all_in_worker_trips(one_trip)
+    assert not _all_in_worker_trips(works_before_checking_the_token)
+    assert _all_in_worker_trips(checks_the_token_then_works)
+    assert not _all_in_worker_trips(works_on_the_loop_between_trips)
 
 
 def test_healthz_answers_while_an_import_is_writing(served: Served) -> None:

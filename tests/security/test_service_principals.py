@@ -45,6 +45,8 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
     "companion.guidance.service": {
         "search": "the guidance corpus is the whole organisation's and holds nobody's data: "
         "anyone signed in may search it, and drafting retrieves from it for its own requester",
+        "search_contents": "a reader's search, second step: `contents_for_reader`, its first, "
+        "checks the reader; like `search`, it reads the corpus, which holds nobody's data",
         "path_loads": "pure: turns paths into loaders, reads no database",
         "upload_loads": "pure: turns uploaded bytes into loaders, reads no database",
     },
