@@ -174,6 +174,19 @@ class PassageFit(_Model):
     asked: float | None = None
 
 
+class Elsewhere(_Model):
+    """The area of questions the guides leave to the organisation (knowledge/elsewhere.yaml)
+    closest in meaning to the question asked."""
+
+    area: str
+    about: str
+    ask: str
+    closeness: float
+    # Whether the question reads as one for the organisation rather than the guides: as
+    # close to this area as to the best passage, or closer (the cited answer's rule).
+    likely: bool = False
+
+
 class AnswerInput(_Model):
     question: str
     guidance: list[Guidance] = Field(default_factory=list)
@@ -181,6 +194,8 @@ class AnswerInput(_Model):
     fit: list[PassageFit] = Field(default_factory=list)
     # ISO 639-1 code of the question's language when it was confidently not English.
     language: str = "en"
+    # Filled when the question is gathered, with `fit`.
+    elsewhere: Elsewhere | None = None
 
 
 class SuccessStoryInput(_Model):

@@ -1,7 +1,8 @@
 """Cited answers on both sides of the threshold, with the real encoder and the built-in
 corpus: questions put the way people talk (pronouns, feelings) are answered from the
-guide that covers them and cite it, and questions the guides do not cover are declined
-plainly, whatever their wording.
+guide that covers them and cite it, questions the guides do not cover are declined
+plainly, whatever their wording, and questions only the organisation can answer
+(expenses, IT access, leave) say who to ask.
 
 The cases were written for these tests; none comes from a scenario set.
 """
@@ -14,6 +15,8 @@ from bench.draft_quality import Corpus
 from companion.drafting import kinds
 from companion.drafting.kinds import cited_answer
 from embeddings import Encoder
+from knowledge.asked import asked_questions
+from knowledge.elsewhere import areas
 from prompts.schemas import CitedAnswer, DraftKind
 
 
@@ -71,6 +74,24 @@ ANSWERED = [
         "becomes upset'",
         id="a-mentee-who-cried",
     ),
+    # Worded like questions for HR or finance, and answered by a guide all the same.
+    pytest.param(
+        "People keep leaving because they are paid less than the market. Will a mentoring "
+        "programme fix that?",
+        "'When mentoring is not the answer'",
+        id="pay-is-not-a-mentoring-problem",
+    ),
+    pytest.param(
+        "How much time a month should mentors be given for mentoring, and who should agree to it?",
+        "'Designing a mentoring program and setting its goals'",
+        id="time-for-mentoring",
+    ),
+    pytest.param(
+        "My mentee told me in confidence that her manager is bullying her. Should I report "
+        "it to HR?",
+        "'Confidentiality, boundaries and conflicts of interest'",
+        id="a-disclosure-to-report",
+    ),
 ]
 
 
@@ -96,10 +117,7 @@ def test_the_answer_leads_with_what_to_do(corpus: Corpus) -> None:
 
 DECLINED = [
     pytest.param("What's the best pizza near the office?", id="pizza"),
-    pytest.param("How do I file my expenses?", id="expenses"),
-    pytest.param("my laptop won't connect to the VPN", id="vpn"),
-    # Put the way a mentoring question is put, and still not one.
-    pytest.param("She keeps parking in my spot at the office. What do I do?", id="parking"),
+    pytest.param("How long should I boil an egg for?", id="egg"),
 ]
 
 
@@ -114,3 +132,71 @@ def test_a_question_the_guides_do_not_cover_is_declined(corpus: Corpus, question
     assert drafted.insufficient and drafted.claims == []
     assert drafted.answer.startswith("The knowledge base has nothing that answers this question")
     assert "Source:" not in drafted.answer
+
+
+FOR_THE_ORGANISATION = [
+    pytest.param("How do I file my expenses?", "expense claims", "finance team", id="expenses"),
+    pytest.param("my laptop won't connect to the VPN", "IT access", "IT service desk", id="vpn"),
+    pytest.param(
+        "She keeps parking in my spot at the office. What do I do?",
+        "buildings, rooms and facilities",
+        "facilities team",
+        id="parking",
+    ),
+    # Asked in a mentoring context: close to the guides on running a program in words,
+    # and a question for the organisation all the same.
+    pytest.param(
+        "I take my mentee for a coffee once a month. Can I put that through as a business expense?",
+        "expense claims",
+        "finance team",
+        id="a-mentoring-coffee-on-expenses",
+    ),
+    pytest.param(
+        "Our mentoring platform won't let me log in since the password change. Who can fix it?",
+        "IT access",
+        "IT service desk",
+        id="a-mentoring-platform-login",
+    ),
+    pytest.param(
+        "How many days of holiday can I carry over into next year?",
+        "leave entitlements",
+        "HR team",
+        id="holiday",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "about", "who"), FOR_THE_ORGANISATION)
+def test_a_question_for_the_organisation_says_who_to_ask(
+    corpus: Corpus, question: str, about: str, who: str
+) -> None:
+    drafted = answer(corpus, question)
+
+    assert drafted.insufficient and drafted.claims == []
+    assert drafted.answer.startswith("The mentoring guides do not answer this"), drafted.answer
+    assert f"a question about {about}" in drafted.answer
+    assert who in drafted.answer
+    assert "Source:" not in drafted.answer
+
+
+def test_no_question_a_guide_answers_is_sent_to_the_organisation(corpus: Corpus) -> None:
+    # knowledge/elsewhere.yaml lists some questions in a mentoring context ("the coffee I
+    # bought for my mentee"); none of them may draw away a question the guides answer.
+    # One in ten of the questions listed for the guides' sections (all 314 passed when
+    # the areas were written; docs/llm.md).
+    sent = []
+    for listed in asked_questions()[::10]:
+        data = cited_answer.for_question(listed.text, corpus.guidance(listed.text), corpus.encoder)
+        assert data.elsewhere is not None
+        if data.elsewhere.likely:
+            sent.append((listed.text, data.elsewhere.area))
+    assert sent == []
+
+
+def test_every_area_says_what_it_is_about_and_who_answers() -> None:
+    found = areas()
+    assert len({area.key for area in found}) == len(found) >= 10
+    for area in found:
+        assert area.about and area.ask and len(area.asked) >= 2
+        # Both are said inside a sentence: "…a question about {about}… Try {ask}."
+        assert not area.about.endswith(".") and not area.ask.endswith(".")

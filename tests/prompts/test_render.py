@@ -30,6 +30,7 @@ from prompts.schemas import (
     ActionSummary,
     AnswerInput,
     DraftKind,
+    Elsewhere,
     FeedbackTheme,
     GoalSummary,
     Guidance,
@@ -438,6 +439,22 @@ class TestRender:
         assert "set insufficient to true" in prompt.system
         assert "(No guidance was retrieved.)" in prompt.user
         assert "Chunk ids you may cite: none." in prompt.user
+
+    @pytest.mark.parametrize("likely", [True, False])
+    def test_answer_names_who_decides_a_question_for_the_organisation(self, likely: bool) -> None:
+        area = Elsewhere(
+            area="expenses",
+            about="expense claims and reimbursement",
+            ask="your finance team",
+            closeness=0.6,
+            likely=likely,
+        )
+        data = examples()[DraftKind.answer].model_copy(update={"elsewhere": area})
+        user = render(DraftKind.answer, data).user
+        said = "reads like one about expense claims and reimbursement"
+        assert (said in user) is likely
+        assert ("say to ask your finance team." in user) is likely
+        assert "\n\n\n" not in user
 
     def test_nothing_is_left_unrendered(self) -> None:
         for kind, data in examples().items():

@@ -1,6 +1,8 @@
 """The cited answer: a coordinator's question answered from the retrieved passage that
 answers it best, opening with its sentence that says what to do, then the citation; or
-a plain "the knowledge base does not cover this" when no passage comes close enough.
+a plain "the knowledge base does not cover this" when no passage comes close enough,
+or "ask your finance team" when the question is closer to one of the areas the guides
+leave to the organisation (knowledge/elsewhere.yaml) than to any passage.
 
 Closeness is measured with the process's sentence encoder (cosine similarity of the
 question with each passage, with each of its whole sentences, and with the questions
@@ -29,11 +31,13 @@ from companion.drafting.text import (
     words_of,
 )
 from knowledge.asked import asked_questions
+from knowledge.elsewhere import areas
 from prompts.schemas import (
     AnswerInput,
     CitedAnswer,
     Claim,
     DraftKind,
+    Elsewhere,
     Guidance,
     PassageFit,
 )
@@ -65,6 +69,14 @@ LEAD_MIN_WORDS = 8
 # the closest sentence of the passage.
 LEAD_MARGIN = 0.10
 MIN_WORDS = 4
+# A question is left to the organisation (expenses, IT access, leave…) when its closest
+# listed question of such an area (knowledge/elsewhere.yaml) is at least this close to
+# it, and no more than ELSEWHERE_MARGIN less close than the best passage. Set on the
+# tuning halves (docs/llm.md, "Questions the guides leave to the organisation"):
+# near-mentoring admin questions came within 0.01 of their best passage or above it,
+# while every covered question's best passage led its closest area by 0.04 or more.
+ELSEWHERE_FLOOR = 0.40
+ELSEWHERE_MARGIN = 0.02
 
 
 def gather(sources: Sources) -> AnswerInput:
@@ -78,7 +90,13 @@ def for_question(question: str, guidance: list[Guidance], encoder: Encoder) -> A
     if found is not None:
         # The encoder is English: its closeness scores for this question mean nothing.
         return AnswerInput(question=question, guidance=guidance, language=found.code)
-    return AnswerInput(question=question, guidance=guidance, fit=fit(question, guidance, encoder))
+    fits = fit(question, guidance, encoder)
+    return AnswerInput(
+        question=question,
+        guidance=guidance,
+        fit=fits,
+        elsewhere=elsewhere(question, guidance, fits, encoder),
+    )
 
 
 def claim_sentences(chunk: Guidance) -> list[str]:
@@ -131,6 +149,37 @@ def _asked_closeness(question_vector: np.ndarray, encoder: Encoder) -> dict[tupl
     return closest
 
 
+# The listed questions of the areas the guides leave to the organisation, encoded once.
+_ELSEWHERE_VECTORS: WeakKeyDictionary[Encoder, np.ndarray] = WeakKeyDictionary()
+
+
+def elsewhere(
+    question: str, guidance: Sequence[Guidance], fits: Sequence[PassageFit], encoder: Encoder
+) -> Elsewhere:
+    """The area the guides leave to the organisation whose listed question is closest in
+    meaning to `question`; `likely` when it is at least as close as the passages' best
+    (within ELSEWHERE_MARGIN): a question for the organisation, not for the guides."""
+    listed = [(area, text) for area in areas() for text in area.asked]
+    vectors = _ELSEWHERE_VECTORS.get(encoder)
+    if vectors is None:
+        vectors = _ELSEWHERE_VECTORS[encoder] = encoder.encode([text for _, text in listed])
+    scores = vectors @ encoder.encode([question])[0]
+    closest = int(np.argmax(scores))
+    area, closeness = listed[closest][0], float(scores[closest])
+    by_chunk = {f.chunk_id: f for f in fits}
+    best = max(
+        (evidence(by_chunk[g.chunk_id]) for g in guidance if not _illustrates(g)),
+        default=-1.0,
+    )
+    return Elsewhere(
+        area=area.key,
+        about=area.about,
+        ask=area.ask,
+        closeness=closeness,
+        likely=closeness >= ELSEWHERE_FLOOR and closeness >= best - ELSEWHERE_MARGIN,
+    )
+
+
 def _sections_of(chunk: Guidance) -> list[tuple[str, str]]:
     """The (guide, heading) keys a passage sits under, the innermost first."""
     return [(chunk.document_id, part.strip()) for part in chunk.heading.split(">")[:0:-1]]
@@ -139,10 +188,13 @@ def _sections_of(chunk: Guidance) -> list[tuple[str, str]]:
 def compose(data: AnswerInput) -> CitedAnswer:
     if data.language != language.ENGLISH:
         return _other_language(data)
+    if not data.fit:
+        data = _packaged_fit(data)
+    if data.elsewhere is not None and data.elsewhere.likely:
+        return _ask_elsewhere(data.elsewhere)
+    by_chunk = {f.chunk_id: f for f in data.fit}
     if not data.guidance:
         return _insufficient(data)
-    fits = data.fit or _packaged_fit(data)
-    by_chunk = {f.chunk_id: f for f in fits}
     ranked = sorted(
         range(len(data.guidance)),
         key=lambda i: (-evidence(by_chunk[data.guidance[i].chunk_id]), i),
@@ -176,6 +228,18 @@ def compose(data: AnswerInput) -> CitedAnswer:
     return CitedAnswer(answer=answer, claims=claims, insufficient=False)
 
 
+def _ask_elsewhere(area: Elsewhere) -> CitedAnswer:
+    return CitedAnswer(
+        answer=(
+            f"The mentoring guides do not answer this: it reads like a question about "
+            f"{area.about}, which your organisation's own rules and teams decide. Try "
+            f"{area.ask}."
+        ),
+        claims=[],
+        insufficient=True,
+    )
+
+
 def _steps(chunk: Guidance) -> list[str]:
     """The steps a passage lists as items whose bold labels say what to do ("**Choose
     the moment.** Not at the end…", "**Count to three** after…"): the labels, in order,
@@ -202,11 +266,18 @@ def evidence(scores: PassageFit) -> float:
     return (1 - ASKED_WEIGHT) * scores.passage + ASKED_WEIGHT * scores.asked
 
 
-def _packaged_fit(data: AnswerInput) -> list[PassageFit]:
+def _packaged_fit(data: AnswerInput) -> AnswerInput:
     """Scores for an input gathered elsewhere (a test, a benchmark): the packaged encoder."""
     from embeddings import Encoder
 
-    return fit(data.question, data.guidance, Encoder.shared())
+    encoder = Encoder.shared()
+    fits = fit(data.question, data.guidance, encoder)
+    return data.model_copy(
+        update={
+            "fit": fits,
+            "elsewhere": elsewhere(data.question, data.guidance, fits, encoder),
+        }
+    )
 
 
 def _candidates(chunk: Guidance, scores: PassageFit) -> list[tuple[int, str, float]]:
