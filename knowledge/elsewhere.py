@@ -37,14 +37,16 @@ def areas() -> tuple[Area, ...]:
             raise ValueError(
                 f"{ELSEWHERE_FILE.name}: area {key!r} needs exactly 'about', 'ask' and 'asked'."
             )
-        asked = entry["asked"]
+        about, ask, asked = entry["about"], entry["ask"], entry["asked"]
+        if not all(isinstance(text, str) and text.strip() for text in (about, ask)):
+            raise ValueError(
+                f"{ELSEWHERE_FILE.name}: area {key!r} needs 'about' and 'ask' as text."
+            )
         if (
             not isinstance(asked, list)
             or not asked
             or not all(isinstance(text, str) and text.strip() for text in asked)
         ):
             raise ValueError(f"{ELSEWHERE_FILE.name}: area {key!r} needs a list of questions.")
-        found.append(
-            Area(key=key, about=str(entry["about"]), ask=str(entry["ask"]), asked=tuple(asked))
-        )
+        found.append(Area(key=key, about=about, ask=ask, asked=tuple(asked)))
     return tuple(found)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from companion.drafting import kinds
 from companion.drafting.kinds import cited_answer
-from prompts.schemas import AnswerInput, CitedAnswer, DraftKind, Guidance, PassageFit
+from prompts.schemas import AnswerInput, CitedAnswer, DraftKind, Elsewhere, Guidance, PassageFit
 
 HARD_MESSAGE = Guidance(
     chunk_id="feedback:4",
@@ -244,3 +244,35 @@ def test_an_item_that_only_finishes_the_line_before_it_is_never_quoted() -> None
 
     assert claims[0].startswith("Report only groups")
     assert not any(c.startswith(("Who", "Whether")) for c in claims), claims
+
+
+class TestQuestionsForTheOrganisation:
+    def area(self, *, likely: bool) -> Elsewhere:
+        return Elsewhere(
+            area="it_access",
+            about="IT access, accounts and passwords",
+            ask="your IT service desk",
+            closeness=0.7,
+            likely=likely,
+        )
+
+    def test_a_question_gathered_with_no_guidance_keeps_its_area(self) -> None:
+        # Judged when the question was gathered; the drafter does not judge it again.
+        data = AnswerInput(question="it won't let me in", elsewhere=self.area(likely=True))
+
+        drafted = draft(data)
+
+        assert drafted.insufficient and drafted.claims == []
+        assert drafted.answer == (
+            "The mentoring guides do not answer this: it reads like a question about IT "
+            "access, accounts and passwords, which your organisation's own rules and teams "
+            "decide. Try your IT service desk."
+        )
+
+    def test_an_area_not_likely_leaves_the_plain_decline(self) -> None:
+        data = AnswerInput(question="it won't let me in", elsewhere=self.area(likely=False))
+
+        drafted = draft(data)
+
+        assert drafted.insufficient
+        assert drafted.answer.startswith("The knowledge base has nothing that answers this")
