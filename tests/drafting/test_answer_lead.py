@@ -265,8 +265,8 @@ class TestQuestionsForTheOrganisation:
         assert drafted.insufficient and drafted.claims == []
         assert drafted.answer == (
             "The mentoring guides do not answer this: it reads like a question about IT "
-            "access, accounts and passwords, which your organisation's own rules and teams "
-            "decide. Try your IT service desk."
+            "access, accounts and passwords, and they cover mentoring practice, not workplace "
+            "rules or administration. Try your IT service desk."
         )
 
     def test_an_area_not_likely_leaves_the_plain_decline(self) -> None:

@@ -235,8 +235,8 @@ def _ask_elsewhere(area: Elsewhere) -> CitedAnswer:
     return CitedAnswer(
         answer=(
             f"The mentoring guides do not answer this: it reads like a question about "
-            f"{area.about}, which your organisation's own rules and teams decide. Try "
-            f"{area.ask}."
+            f"{area.about}, and they cover mentoring practice, not workplace rules or "
+            f"administration. Try {area.ask}."
         ),
         claims=[],
         insufficient=True,
