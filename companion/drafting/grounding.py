@@ -42,11 +42,14 @@ _WHO = (
     r"(?:a|an)\s+(?P<who>(?:[\w-]+\s+){0,3}?[\w-]+?)"
     r"(?=\s+(?:preparing|aiming|working|writing|who|might|could|may|would|trying|moving|"
     r"learning|leading|returning|starting|new to|with|at|in|on|says|said|joins|joined|wants|"
-    r"has|had|is|was|asks|asked|finds|found|needs|manages|runs|leads)\b|\s*[:,(])"
+    r"has|had|is|was|asks|asked|finds|found|needs|manages|runs|leads|becomes|became|takes|"
+    r"took|moves|moved|starts|started|gets|got)\b|\s*[:,(])"
 )
-# "For example, a hospital pharmacist might…", "Worked example: a clinical data analyst…"
+# "For example, a hospital pharmacist might…", "Worked example: a clinical data analyst…",
+# "A worked example: a warehouse shift supervisor…"
 _MARKED = re.compile(
-    r"^(?:for example|for instance|e\.g\.|worked example|example)[,:.]?\s+" + _WHO,
+    r"^(?:for example|for instance|e\.g\.|(?:(?:a|an|one|another)\s+)?(?:worked\s+)?example)"
+    r"[,:.]?\s+" + _WHO,
     re.IGNORECASE,
 )
 # "A software engineer preparing to lead a design review: …" in a list of examples, or

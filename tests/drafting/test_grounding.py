@@ -55,6 +55,10 @@ class TestExamples:
         assert grounding.profession("Worked example: a clinical data analyst joins a group") == (
             "clinical data analyst"
         )
+        # With an article too, as the guide on stretch roles writes it.
+        assert grounding.profession("A worked example: a warehouse shift supervisor becomes") == (
+            "warehouse shift supervisor"
+        )
         # Outside a list or passage of examples, an ordinary sentence is not an example.
         assert grounding.profession("A design review goes well when the decision is known.") is None
 
@@ -76,6 +80,15 @@ class TestExamples:
         assert "pharmacist" not in kept and "formulary" not in kept
         assert "Pick one item to renegotiate" in kept
         assert "A software engineer might rehearse muting notifications" in kept
+
+    def test_a_worked_example_paragraph_goes_when_it_fits_nobody(self, encoder: Encoder) -> None:
+        """The guide on stretch roles ends a section with "A worked example: a warehouse
+        shift supervisor …": a quantity surveyor's brief once quoted it."""
+        text = (CORPUS_DIR / "stretch-roles.md").read_text()
+        section = text[text.index("## The first 60 days") : text.index("## Imposter")]
+        kept = grounding.fitting_examples_only(section, "Quantity Surveyor", encoder)
+        assert "warehouse" not in kept and "slows you down most" not in kept
+        assert "**Stakeholder map.**" in kept and "**What to stop.**" in kept
 
     def test_on_the_tuning_scenarios_no_other_professions_example_is_kept(
         self, encoder: Encoder
