@@ -256,9 +256,12 @@ def snippet(chunk: Guidance, bar: float) -> str:
 
 def readable(sentence: str) -> bool:
     """A sentence that reads on its own as guidance: whole, in the guide's own voice (not
-    a script in someone's "I"), not a question or a line introducing a list."""
+    a script in someone's "I"), not a question, a line introducing a list or the line
+    that sets up a worked example ("Worked example: a clinical data analyst joins…",
+    which says who, not what to do)."""
     return (
         len(sentence.split()) >= 8
+        and _MARKED.match(sentence.strip().lstrip("*_").strip()) is None
         and (sentence[0].isupper() or sentence[0].isdigit())
         and not sentence.rstrip("\"”'’)").endswith((":", "?", "…"))
         and not _FIRST_PERSON.search(sentence)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from companion.db.base import utcnow
 from companion.drafting import grounding, privacy
 from companion.errors import InvalidInput
+from companion.participants import sharing
 from companion.participants.models import Participant
 from companion.programs.models import Program
 from companion.relationships.models import (
@@ -157,12 +158,21 @@ class Sources:
         query: Callable[[str, str], str],
         stalled_reasons: list[str] | None = None,
         days_quiet: int | None = None,
+        shared_only: bool = True,
     ) -> schemas.RelationshipInput:
         """The relationship as a draft about it reads it; `query(goal titles, notes)` is
-        what guidance is retrieved for."""
+        what guidance is retrieved for. `shared_only`: the draft goes to every member
+        (an agenda, feedback prompts, a nudge), so each person's profile holds only what
+        they share with the other members of their relationships (never what they wrote
+        about their challenges, `participants.sharing`); the mentor's brief, which the
+        mentor alone receives, passes False."""
         session, program, relationship = self.session, self.target.program, self.target.relationship
         people = self.target.people
         mentor, mentee = self.pair()
+        if shared_only:
+            mentor_row = next(m for m in relationship.members if m.role == MemberRole.mentor)
+            mentor = _as_shared(mentor, people[mentor_row.participant_id])
+            mentee = _as_shared(mentee, people[self._mentee_row().participant_id])
         # What a draft is made from, its reviewers may read. Coordinators may not read a
         # pair's notes, action items or goals shared only with the mentor, so those go
         # only into drafts the mentor alone reviews (an agenda, brief or feedback prompts,
@@ -258,6 +268,17 @@ class Sources:
             days_quiet=days_quiet,
             **private,
         )
+
+
+def _as_shared(person: schemas.Person, participant: Participant) -> schemas.Person:
+    """`person` as the other members of their relationships may read them."""
+    shared = set(sharing.shared_names(participant))
+    return person.model_copy(
+        update={
+            "title": person.title if "title" in shared else "",
+            "profile": {k: v for k, v in person.profile.items() if k in shared},
+        }
+    )
 
 
 EARLIER_SESSIONS = 2

@@ -394,6 +394,49 @@ class TestAgenda:
         assert agenda.citations == []
         assert len(agenda.questions) >= 3
 
+    def test_a_first_goal_starts_from_what_the_mentee_wrote(self) -> None:
+        """Without a goal, the session shapes one from the mentee's own words: what they
+        want, quoted, not a template alone. Never their challenge: every member receives
+        an agenda, and a challenge is shared with nobody."""
+        mentee = MENTEE.model_copy(
+            update={
+                "profile": {
+                    "goals": "get back to running my own packages by next summer",
+                    "challenges": "Returning after three years away; the estimating software "
+                    "has changed.",
+                }
+            }
+        )
+        agenda = kinds.draft(DraftKind.agenda, new_relationship(mentee=mentee))
+        shape = next(i for i in agenda.items if i.topic == "Shape a first goal for Maya")
+        assert shape.notes.startswith(
+            'Start from what Maya wants, in their words ("get back to running my own packages'
+        )
+        assert "estimating" not in json.dumps(agenda.model_dump())
+        assert any(q.startswith("Of what you wrote you want from") for q in agenda.questions)
+        # Nothing written: the slot says what to do, and quotes nothing.
+        bare = kinds.draft(DraftKind.agenda, new_relationship())
+        shape = next(i for i in bare.items if i.topic == "Shape a first goal for Maya")
+        assert shape.notes.startswith("Turn what Maya wants") and '"' not in shape.notes
+
+    def test_the_line_that_sets_up_a_worked_example_is_not_quoted(self) -> None:
+        example = Guidance(
+            chunk_id="onboarding#3",
+            document_id="onboarding",
+            title="Onboarding remote employees",
+            heading="A first-90-days plan",
+            text="Worked example: a clinical data analyst joins a hospital group and works "
+            "from home four days a week. In week one her mentor books three short calls "
+            "with the people whose data she will use most. Each call has one question "
+            "agreed beforehand with the mentor. The mentor reads the notes of each call "
+            "within the same week. Nobody is asked to join a call without an agenda.",
+            focus=[0.9, 0.88, 0.1, 0.1, 0.1],
+        )
+        agenda = kinds.draft(DraftKind.agenda, relationship(guidance=[example]))
+        text = " ".join(i.notes for i in agenda.items)
+        assert "joins a hospital group" not in text
+        assert "books three short calls" in text
+
 
 class TestBrief:
     def test_it_flags_the_overdue_action_and_the_one_still_to_come(self) -> None:

@@ -38,8 +38,10 @@ RECEIVERS = Audience.mentor
 
 
 def gather(sources: Sources) -> RelationshipInput:
+    # The mentor alone receives the brief: it leads with the mentee's stated challenge.
     return sources.relationship(
-        query=lambda topics, notes: f"preparing for a mentoring session {topics} {notes[:300]}"
+        query=lambda topics, notes: f"preparing for a mentoring session {topics} {notes[:300]}",
+        shared_only=False,
     )
 
 

@@ -26,6 +26,7 @@ from companion.drafting.pair import (
 from companion.drafting.text import (
     as_sentence,
     first_name,
+    in_their_words,
     plain,
     plural,
     program_in_prose,
@@ -225,7 +226,8 @@ def compose(data: RelationshipInput) -> SessionAgenda:
         slots.append(
             _Slot(
                 f"Shape a first goal for {mentee}",
-                f"Turn what {mentee} wants from {program} into one goal: a concrete "
+                _starting_point(data, mentee)
+                + f"Turn what {mentee} wants from {program} into one goal: a concrete "
                 "outcome, what would show it is done, the support needed, why it matters, "
                 "and a target date.",
                 4,
@@ -274,6 +276,18 @@ def compose(data: RelationshipInput) -> SessionAgenda:
         questions=questions,
         preparation=preparation,
         citations=citations,
+    )
+
+
+def _starting_point(data: RelationshipInput, mentee: str) -> str:
+    """What the mentee wrote they want, as the place a first goal starts from: a goal
+    shaped in the session is theirs, from their own words. Only what they share with the
+    other members reaches an agenda (`Sources.relationship`), never their challenge."""
+    wants = data.mentee.profile.get("goals", "").strip()
+    return (
+        f"Start from what {mentee} wants, in their words ({in_their_words(wants)}). "
+        if wants
+        else ""
     )
 
 
@@ -384,6 +398,13 @@ def _agenda_questions(
             )
         else:
             _add(questions, "What has happened since last time that you want to pick up?", 6)
+    if not goals and data.mentee.profile.get("goals", "").strip():
+        _add(
+            questions,
+            f"Of what you wrote you want from {program_in_prose(data.program_name)}, what "
+            "matters most to you now, and what would show you have it?",
+            6,
+        )
     guidance_questions = _best_questions(_guidance_questions(data.guidance), 2)
     for question in guidance_questions:
         before = len(questions)
