@@ -68,6 +68,10 @@ class GoalFamily(_Strict):
     titles: Pattern | None = None
     # Titles that are a qualification, not a post to apply for ("chartered engineer").
     not_titles: Pattern | None = None
+    # Names a goal of the family may be written as alone, with no verb before them
+    # ("PMP certification", "CIH Level 4 qualification", "Chartered (RICS)"): such a
+    # goal is of the family as if it began with one of its verbs.
+    names: Pattern | None = None
 
     def fill(self, template: str, aspiration: str) -> str:
         return template.replace("{object}", self.object_of(aspiration) or self.default_object)
@@ -132,6 +136,20 @@ class GoalFamily(_Strict):
         if self.titles is not None:
             return bool(self.title_of(action))
         return _word_pattern(self.verbs).match(action) is not None
+
+    def acted(self, action: str) -> bool:
+        """Whether `action` opens with one of the family's verbs: something the mentee
+        will do ("become a shift supervisor"), not a title alone ("Store manager")."""
+        return _word_pattern(self.verbs).match(action) is not None
+
+    def named(self, action: str) -> bool:
+        """Whether `action` is one of the family's names alone: it opens with no action
+        ("CIPD Level 5", not "Pass CIPD Level 5" or "Teach the level 3 group"). Such a
+        goal is of the family, but says nothing the mentee will do."""
+        words = action.split()
+        if self.names is None or not words or words[0].lower().strip(",.") in ACTION_STARTS:
+            return False
+        return _word_pattern(self.names).search(action) is not None
 
     def about(self, text: str) -> bool:
         return re.search(self.keywords, text, re.IGNORECASE) is not None
@@ -199,10 +217,11 @@ def smart_words() -> SmartWords:
 
 
 # What may follow a bare role title: a closing "post" or "role", a time ("this
-# autumn", "within two years"), an "in"/"with"/"at" phrase ("team leader in housing").
+# autumn", "within two years", ", ideally before I'm 35"), an "in"/"with"/"at"/"of"
+# phrase ("team leader in housing", "store manager of a flagship").
 _TITLE_TAIL = re.compile(
-    r"\s*(?:(?:post|role|position|job)\b)?\s*(?:(?:in|at|with|within|by|before|this|next|"
-    r"for|on)\b.*)?",
+    r"\s*(?:(?:post|role|position|job)\b)?[\s,;]*(?:(?:ideally|hopefully|maybe|probably)\b"
+    r"[\s,]*)?(?:(?:in|at|with|within|by|before|this|next|for|on|of)\b.*)?",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -284,7 +303,9 @@ def family_of(action: str, context: str = "") -> GoalFamily:
     """The family a goal belongs to: by its main verb first, else by its keywords."""
     known = goal_families()
     bare = LEAD_IN.sub("", FILLER.sub("", action.strip()), count=1)
-    direct = next((k for k in known.families if k.starts(bare)), None)
+    direct = next((k for k in known.families if k.starts(bare)), None) or next(
+        (k for k in known.families if k.named(bare)), None
+    )
     if direct is not None:
         return direct
     return next((k for k in known.families if k.about(f"{action} {context}")), known.generic)

@@ -443,6 +443,9 @@ class TestAStepIntoARole:
             ("Team leader in housing", "team leader"),
             ("Assistant buyer within two years", "assistant buyer"),
             ("Promotion to Grade 7 team leader", "Grade 7 team leader"),
+            ("sous chef", "sous chef"),
+            ("Store manager of a flagship", "store manager"),
+            ("Head of field operations, ideally before I'm 35", "head of field operations"),
         ],
     )
     def test_a_role_named_gets_the_steps_into_it(self, aspiration: str, title: str) -> None:
@@ -466,6 +469,11 @@ class TestAStepIntoARole:
     )
     def test_a_qualification_a_skill_or_an_activity_is_no_role(self, aspiration: str) -> None:
         assert not any("step to" in step for step in self.milestones(aspiration))
+
+    @pytest.mark.parametrize("aspiration", ["Store manager by 30", "Senior planner"])
+    def test_a_title_is_never_said_as_something_to_do(self, aspiration: str) -> None:
+        # Not "I will store manager."
+        assert not _drafted(aspiration).goal.startswith("I will")
 
     def test_a_reason_quotes_a_short_goal_whole(self) -> None:
         for aspiration in (
@@ -534,6 +542,46 @@ class TestWhatASpecificGoalIsSaidToDo:
             == "an industry R&D role"
         )
         assert family_of("Secure funding for the pilot").name != "job"
+
+
+class TestAQualificationNamedAlone:
+    """People often write the qualification they want and nothing else ("PMP
+    certification", "Chartered Engineer (IChemE)"): its steps are an exam's, or a
+    professional review's for chartership, not the generic ones."""
+
+    @staticmethod
+    def steps(aspiration: str) -> list[str]:
+        return [m.text for m in _drafted(aspiration).milestones]
+
+    @pytest.mark.parametrize(
+        "aspiration",
+        ["PMP certification", "Housing management qualification (CIH Level 4)", "CFA level 1"],
+    )
+    def test_an_exam_named_gets_a_study_plan(self, aspiration: str) -> None:
+        steps = self.steps(aspiration)
+        assert steps[0] == "Choose the exam, book a date and set a weekly study plan"
+        assert steps[2] == "Sit and pass the exam"
+
+    @pytest.mark.parametrize(
+        "aspiration", ["Chartered Engineer (IChemE)", "Chartered with ICE", "IEng within 4 years"]
+    )
+    def test_chartership_gets_a_professional_review(self, aspiration: str) -> None:
+        steps = self.steps(aspiration)
+        assert steps[0].startswith("Map my experience against the institution's competence")
+        assert (
+            steps[2] == "Submit the application and prepare for the professional review interview"
+        )
+        assert not any("exam" in step for step in steps)
+
+    @pytest.mark.parametrize(
+        "aspiration", ["Teach the level 3 group", "Better exam results for my class"]
+    )
+    def test_a_goal_that_only_mentions_one_is_not_an_exam(self, aspiration: str) -> None:
+        assert "Sit and pass the exam" not in self.steps(aspiration)
+
+    def test_a_name_alone_is_not_said_as_something_to_do(self) -> None:
+        # Not "I will PMP certification".
+        assert _drafted("PMP certification").goal == "PMP certification."
 
 
 class TestANounThatNeedsItsOf:

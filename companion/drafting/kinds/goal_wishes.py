@@ -61,8 +61,15 @@ _NEEDS_OBJECT = frozenset(
     raise set show start find
     """.split()
 )
-# "be the person" of "be the person who can own …": who they are is cut off.
-_NO_ONE = re.compile(r"\bbe (?:the|a|that) (?:person|one|kind|type|someone)$", re.I)
+# "be the person" of "be the person who can own …", "become the person in the council"
+# of "… that people come to about data protection", "become the recognised specialist"
+# of "… on soil health": who they are is cut off.
+_NO_ONE = re.compile(
+    r"\b(?:be|become) (?:the|a|an|that) (?:go-to |recogni[sz]ed |known |main )?"
+    r"(?:person|one|kind|type|someone|expert|specialist)"
+    r"(?: (?:in|at|on) (?:the|our|my|this|a) [\w-]+)?$",
+    re.I,
+)
 # "sort out", "figure out", "hand over": verbs whose particle still needs an object.
 _PARTICLES = frozenset("out up over off down".split())
 _PHRASAL = frozenset(

@@ -556,7 +556,8 @@ def _specific_verdict(s: _GoalSignals) -> CriterionVerdict:
 def _measurable_verdict(s: _GoalSignals) -> CriterionVerdict:
     text = s.everything
     family = family_of(s.title, s.specific)
-    offer = family.fill(family.evidence, s.title) if family.starts(s.title) else ""
+    named = family.starts(s.title) or family.named(s.title)
+    offer = family.fill(family.evidence, s.title) if named else ""
     if _words("unclear_actions").search(s.statement) and not _quantity(text):
         return _verdict(
             "measurable",

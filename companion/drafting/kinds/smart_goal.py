@@ -127,7 +127,7 @@ def _own_sentence(answer: str) -> str:
     if statement.lower().startswith("i will ") or text.lower().startswith(("i ", "i'")):
         return statement + "."
     bare = LEAD_IN.sub("", text, count=1)
-    if family_of(bare).starts(bare) or bare.split()[0].lower() in _VERBS:
+    if family_of(bare).acted(bare) or bare.split()[0].lower() in _VERBS:
         return f"I will {bare[:1].lower()}{bare[1:]}."
     return text[:1].upper() + text[1:] + "."
 
@@ -528,7 +528,7 @@ def _acts(phrase: Phrase) -> bool:
     first = text.split()[0].lower() if text.split() else ""
     if phrase.thing:
         return False
-    return first in ACTION_STARTS or first in _VERBS or family_of(text).starts(text)
+    return first in ACTION_STARTS or first in _VERBS or family_of(text).acted(text)
 
 
 def _lower_first(phrase: str) -> str:
@@ -665,7 +665,7 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     family = family_of(bare)
     # A family's milestones only where the goal is plainly of that kind ("lead …"):
     # otherwise "improve my written English" would become "publish two pieces".
-    if not family.starts(bare) or not family.fits(bare):
+    if not (family.starts(bare) or family.named(bare)) or not family.fits(bare):
         family = goal_families().generic
     steps = _milestone_dates(today, target)
     return SmartGoal(
