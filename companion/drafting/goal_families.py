@@ -68,6 +68,9 @@ class GoalFamily(_Strict):
     titles: Pattern | None = None
     # Titles that are a qualification, not a post to apply for ("chartered engineer").
     not_titles: Pattern | None = None
+    # Words that make a goal of this family wherever they are said, whatever else it names
+    # ("not sure whether to go deeper technically or move into management").
+    undecided: Pattern | None = None
     # Names a goal of the family may be written as alone, with no verb before them
     # ("PMP certification", "CIH Level 4 qualification", "Chartered (RICS)"): such a
     # goal is of the family as if it began with one of its verbs.
@@ -85,7 +88,8 @@ class GoalFamily(_Strict):
         text = strip_end(action.strip())
         verb = _word_pattern(self.verbs).match(text)
         rest = text[verb.end() :] if verb else text
-        rest = re.sub(r"^\s*(?:(?:a|an|the|my|our)\s+)?", "", rest, flags=re.IGNORECASE)
+        # "get to manager band": the role is after "to", never "the step to to manager".
+        rest = re.sub(r"^\s*(?:to\s+)?(?:(?:a|an|the|my|our)\s+)?", "", rest, flags=re.IGNORECASE)
         if self.not_titles and _word_pattern(self.not_titles).search(rest):
             return ""
         nouns = list(_word_pattern(self.titles).finditer(rest))
@@ -97,7 +101,7 @@ class GoalFamily(_Strict):
         lead = words[: -len(nouns[-1].group(0).split())]
         # Up to four words before the role noun, none of them a verb ("run the team lead
         # sync" is no title), and nothing but a time or "post"/"role" after it.
-        if len(lead) > 4 or any(w.lower() in ACTION_STARTS for w in lead):
+        if len(lead) > 4 or any(w.lower() in ACTION_STARTS | _NOT_IN_TITLE for w in lead):
             return ""
         if not verb and not _TITLE_TAIL.fullmatch(after):
             return ""
@@ -225,6 +229,9 @@ _TITLE_TAIL = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 
+# Words no role title holds before its noun: "the job my manager does" names a role, but
+# "job my manager" is none.
+_NOT_IN_TITLE = frozenset("my our his her their your job role post position".split())
 _OBJECT_WEAK_END = frozenset(
     "a an the and or but so to of in on at by for from with into about as my our your i".split()
 )
@@ -297,6 +304,19 @@ def goal_statement(aspiration: str) -> str:
     if action != first and word in ACTION_STARTS:
         return f"I will {action[:1].lower()}{action[1:]}"
     return first[:1].upper() + first[1:]
+
+
+def undecided(aspiration: str) -> GoalFamily | None:
+    """The family of a mentee still deciding what to aim for, if the aspiration says so:
+    its options are weighed, none chosen, so no option's steps are the goal's."""
+    return next(
+        (
+            f
+            for f in goal_families().families
+            if f.undecided and _word_pattern(f.undecided).search(aspiration)
+        ),
+        None,
+    )
 
 
 def family_of(action: str, context: str = "") -> GoalFamily:

@@ -615,3 +615,37 @@ class TestANounThatNeedsItsOf:
 
         # Never "I will be the type of engineer others come."
         assert not goal.goal.rstrip(".").endswith("come"), goal.goal
+
+
+class TestDecidingAndTitles:
+    """A mentee still deciding gets steps for deciding, not one option's; a role is
+    named once, and "the job my manager does" is no title."""
+
+    def test_the_job_someone_does_is_no_title(self) -> None:
+        steps = [m.text for m in _drafted("Get the job my manager does when she leaves").milestones]
+        assert not any("step to" in s or "role role" in s for s in steps), steps
+
+    @pytest.mark.parametrize(
+        "aspiration",
+        [
+            "I'm not sure whether to go deeper technically, move into project management, "
+            "or try something completely different.",
+            "not really sure what i want from it tbh, maybe someone to talk to",
+            "Torn between staying in the lab and a move into quality",
+        ],
+    )
+    def test_a_mentee_still_deciding_gets_steps_for_deciding(self, aspiration: str) -> None:
+        steps = [m.text for m in _drafted(aspiration).milestones]
+        assert steps[0] == "List the directions I am weighing and what draws me to each"
+        assert steps[2].startswith("Decide with my mentor which direction to pursue first")
+
+    def test_not_sure_where_to_start_is_no_indecision(self) -> None:
+        steps = [
+            m.text
+            for m in _drafted("build connections with partners, not sure where to start").milestones
+        ]
+        assert not steps[0].startswith("List the directions")
+
+    def test_a_role_after_to_is_named_once(self) -> None:
+        steps = [m.text for m in _drafted("want to get to manager band next cycle").milestones]
+        assert not any(" to to " in s for s in steps), steps

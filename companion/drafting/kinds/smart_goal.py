@@ -29,6 +29,7 @@ from companion.drafting.goal_families import (
     goal_statement,
     normalised,
     sentences,
+    undecided,
 )
 from companion.drafting.inputs import Sources
 from companion.drafting.kinds.goal_wishes import Wish, ends_broken, is_feeling, wishes
@@ -667,6 +668,9 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     # otherwise "improve my written English" would become "publish two pieces".
     if not (family.starts(bare) or family.named(bare)) or not family.fits(bare):
         family = goal_families().generic
+    # A mentee still deciding ("not sure whether to … or …") gets steps for deciding,
+    # not the steps of one option they named.
+    family = undecided(data.aspiration) or family
     steps = _milestone_dates(today, target)
     return SmartGoal(
         goal=shorten(stated.text, 400),
