@@ -276,3 +276,51 @@ class TestQuestionsForTheOrganisation:
 
         assert drafted.insufficient
         assert drafted.answer.startswith("The knowledge base has nothing that answers this")
+
+
+STYLES = Guidance(
+    chunk_id="styles:1",
+    document_id="topic-leadership-styles",
+    title="Discussion topics: leadership styles",
+    heading="Discussion topics: leadership styles > Six leadership styles",
+    text=(
+        "A well-known article describes four styles. They are a shared language more than "
+        "boxes.\n\n"
+        '- **Directing:** "Do it now." Useful in an emergency; wearing as a habit.\n'
+        '- **Consulting:** "What do you think?" Builds buy-in; slow when time is short.\n'
+        '- **Coaching:** "Try this." Develops people for the long term.\n'
+        "- **Pacing:** Sets a fast example. Works briefly with a skilled team.\n"
+    ),
+)
+
+
+def _styles(question: str) -> CitedAnswer:
+    sentences = [0.5] * 10
+    return draft(
+        AnswerInput(
+            question=question,
+            guidance=[STYLES],
+            fit=[PassageFit(chunk_id="styles:1", passage=0.7, sentences=sentences)],
+        )
+    )
+
+
+class TestASetDefinedItemByItem:
+    """A passage that defines a set, item by item, answers a question asking for the
+    set with every item, not with its introduction alone."""
+
+    def test_each_item_is_named_with_what_it_is_for(self) -> None:
+        answer = _styles("Is there a standard set of styles, and when is each one used?")
+
+        assert answer.answer.startswith("A well-known article describes four styles.\n\n")
+        assert "- Directing: Useful in an emergency; wearing as a habit." in answer.answer
+        assert "- Pacing: Sets a fast example." in answer.answer
+        # The quotation alone is not what the guide says about the style.
+        assert '"Do it now."' not in answer.answer
+        assert [c.text for c in answer.claims][1] == "Useful in an emergency; wearing as a habit."
+        assert all(c.citations == ["styles:1"] for c in answer.claims)
+
+    def test_a_question_about_one_item_gets_the_usual_answer(self) -> None:
+        answer = _styles("How do I stop taking over when my team is slow?")
+
+        assert "\n- " not in answer.answer

@@ -212,8 +212,12 @@ def compose(data: AnswerInput) -> CitedAnswer:
     if not answering:
         return _insufficient(data)
     best = data.guidance[answering[0]]
-    chosen = _steps(best) or _chosen(
-        _candidates(best, by_chunk[best.chunk_id]), claim_sentences(best)
+    kinds = _kinds(best, data.question)
+    chosen = (
+        [s for s in [kinds[0], *(said for _, said in kinds[1])] if s]
+        if kinds
+        else _steps(best)
+        or _chosen(_candidates(best, by_chunk[best.chunk_id]), claim_sentences(best))
     )
 
     claims = []
@@ -227,7 +231,13 @@ def compose(data: AnswerInput) -> CitedAnswer:
     ]
     if others:
         citation += f" See also {_where(others[0])}."
-    answer = shorten(" ".join(ended(s) for s in chosen) + "\n\n" + citation, 3000)
+    if kinds:
+        intro, items = kinds
+        listed = "\n".join(f"- {label}: {said}" for label, said in items)
+        body = f"{ended(intro)}\n\n{listed}" if intro else listed
+    else:
+        body = " ".join(ended(s) for s in chosen)
+    answer = shorten(body + "\n\n" + citation, 3000)
     return CitedAnswer(answer=answer, claims=claims, insufficient=False)
 
 
@@ -253,6 +263,52 @@ def _steps(chunk: Guidance) -> list[str]:
         if len(label.split()) >= 2 and gives_advice(label)
     ]
     return steps[:MAX_STEPS] if len(steps) >= 2 else []
+
+
+# An item that defines one of a set: "- **Democratic:** "What do you think?" Builds …".
+_DEFINED = re.compile(r"^[ \t]*[-*+][ \t]+\*\*([^*\n]+?)\*\*[ \t]*(.*)$", re.MULTILINE)
+# A question that asks for a whole set: "is there a standard set of styles, and when is
+# each one used?", "what kinds of …".
+_ASKS_FOR_A_SET = re.compile(
+    r"\b(?:each|types? of|kinds? of|styles|set of|what are the|which are the|list)\b", re.I
+)
+MAX_KINDS = 8
+
+
+def _kinds(chunk: Guidance, question: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """The set a passage defines, item by item ("**Coercive (commanding):** "Do what I
+    say." Useful in a genuine crisis …"), for a question that asks for the set: the
+    passage's opening sentence, and each item's label with its first sentence that is
+    not only a quotation. None unless at least three items define something (a label
+    ending in a colon that is no advice to act on: those are steps, `_steps`)."""
+    if not _ASKS_FOR_A_SET.search(question):
+        return None
+    items: list[tuple[str, str]] = []
+    for match in _DEFINED.finditer(chunk.text):
+        label, body = match.group(1).strip(), match.group(2).strip()
+        if label.endswith(":"):
+            label = label[:-1].strip()
+        elif body.startswith(":"):
+            body = body[1:].strip()
+        else:
+            continue
+        if gives_advice(label):
+            continue
+        said = [s for s in sentences_of(body) if not _only_quoted(s)]
+        if said:
+            items.append((plain(label), said[0]))
+    if len(items) < 3:
+        return None
+    first_item = _DEFINED.search(chunk.text)
+    before = chunk.text[: first_item.start()] if first_item else ""
+    opening = whole_sentences(before)
+    return (opening[0] if opening else ""), items[:MAX_KINDS]
+
+
+def _only_quoted(sentence: str) -> bool:
+    """A sentence that is only a quotation ('"Do what I say."'), not the guide's words."""
+    text = sentence.strip()
+    return text[:1] in "\"“'‘" and text.rstrip(".").endswith(('"', "”", "'", "’"))
 
 
 def _illustrates(chunk: Guidance) -> bool:
