@@ -83,10 +83,19 @@ class TestWhatPeopleSay:
             # A season told in the past.
             "I burned out in the summer and want to set boundaries",
             "we lost two pharmacists in spring",
+            # Counted from a day the text does not give, not from today.
+            "be considered for audit manager again within 18 months of returning",
+            "chartered within two years after qualifying",
         ],
     )
     def test_past_or_vague_times_are_no_deadline(self, text: str) -> None:
         assert deadlines(text, TODAY) == []
+
+    def test_a_period_from_an_event_asks_for_the_date(self) -> None:
+        goal = drafted("Lead the dispensary rota within six months of my return")
+        assert goal.time_bound.startswith("To answer:"), goal.time_bound
+        # From now, it is still a deadline.
+        assert [d.day for d in deadlines("within a year from now", TODAY)] == [date(2027, 12, 5)]
 
     def test_easter_is_computed_for_any_year(self) -> None:
         assert [easter(y) for y in (2027, 2028, 2030)] == [

@@ -874,6 +874,11 @@ class Deadline:
     why: str = field(default="", compare=False)
 
 
+# What follows a period counted from an event, not from today: "within 18 months of
+# returning", "two years after qualifying" (but "a year from now").
+_FROM_AN_EVENT = re.compile(r"\s*(?:of|after|from)\s+(?!now\b|today\b|this\b)", re.IGNORECASE)
+
+
 def deadlines(text: str, today: date) -> list[Deadline]:
     """The deadlines a goal states, in the writer's terms: dates ("31 March 2027", "by
     March"), periods from `today` ("in six months", "within two years", "in the next
@@ -886,6 +891,8 @@ def deadlines(text: str, today: date) -> list[Deadline]:
     ]
     why: dict[int, str] = {}
     for match in _RELATIVE.finditer(text):
+        if _FROM_AN_EVENT.match(text, match.end()):
+            continue  # "within 18 months of returning": from a day the text does not give
         count_text = (match.group("count") or "one").lower()
         count = int(count_text) if count_text.isdigit() else _COUNTS[count_text]
         if match.group("more") and "two" in match.group("more").lower():
