@@ -55,7 +55,7 @@ from pydantic import BaseModel  # noqa: E402
 from bench.kb_questions import corpus_passages  # noqa: E402
 from companion import language  # noqa: E402
 from companion.drafting import grounding, kinds  # noqa: E402
-from companion.drafting.inputs import GUIDANCE_CHUNKS  # noqa: E402
+from companion.drafting.inputs import GUIDANCE_CHUNKS, PAIR_READERS  # noqa: E402
 from companion.drafting.kinds import cited_answer  # noqa: E402
 from companion.drafting.text import render_text, sentences_of, words_of  # noqa: E402
 from embeddings import Encoder  # noqa: E402
@@ -176,8 +176,18 @@ class Corpus:
         self.encoder = encoder
         self.searcher = HybridSearcher(encoder, passages, vectors)
 
-    def guidance(self, query: str, times: int = 1) -> list[Guidance]:
-        """The passages the drafting service retrieves for `query` (`times` as many)."""
+    def guidance(
+        self, query: str, times: int = 1, readers: frozenset[str] | None = None
+    ) -> list[Guidance]:
+        """The passages the drafting service retrieves for `query` (`times` as many);
+        with `readers`, only from guides written for one of them (`inputs.guidance`)."""
+        top_k = GUIDANCE_CHUNKS * times
+        hits = self.searcher.search(query[:1000], top_k=min(50, top_k * 2) if readers else top_k)
+        if readers:
+            written_for = {p.doc_id: set(p.audience) for p in self.searcher.passages}
+            hits = [
+                h for h in hits if not written_for.get(h.doc_id) or written_for[h.doc_id] & readers
+            ]
         return [
             Guidance(
                 chunk_id=h.chunk_id,
@@ -186,7 +196,7 @@ class Corpus:
                 heading=h.heading,
                 text=h.text,
             )
-            for h in self.searcher.search(query[:1000], top_k=GUIDANCE_CHUNKS * times)
+            for h in hits[:top_k]
         ]
 
 
@@ -244,7 +254,9 @@ def inputs_for(scenario: dict[str, Any], corpus: Corpus) -> dict[DraftKind, Base
                 SessionSummary(date=LAST_SESSION, shared_notes=notes) if scenario["notes"] else None
             ),
             guidance=grounding.by_meaning(
-                corpus.guidance(prefix if kind == DraftKind.nudge else f"{prefix} {pair}", 2),
+                corpus.guidance(prefix, 2)
+                if kind == DraftKind.nudge
+                else corpus.guidance(f"{prefix} {pair}", 2, PAIR_READERS),
                 focus,
                 mentee["role"],
                 corpus.encoder,

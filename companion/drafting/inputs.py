@@ -82,17 +82,39 @@ def goal_summary(goal: Goal) -> schemas.GoalSummary:
     )
 
 
+# Who a pair's own drafts (an agenda, a brief, feedback prompts) are for: guidance written
+# only for coordinators (designing a program, recruiting mentors, re-engaging stalled
+# pairs) is not quoted to them. A document with no audience is used for anyone.
+PAIR_READERS = frozenset({"mentor", "mentee"})
+
+
 def guidance(
-    services: Services, session: Session, query: str, top_k: int = GUIDANCE_CHUNKS
+    services: Services,
+    session: Session,
+    query: str,
+    top_k: int = GUIDANCE_CHUNKS,
+    *,
+    readers: frozenset[str] | None = None,
 ) -> list[schemas.Guidance]:
+    """The passages found for `query`; with `readers`, only from documents written for
+    at least one of them (a guide's `audience`)."""
     from companion.guidance import service as kb
 
     try:
         hits = kb.search(
-            session=session, kb=services.knowledge_base, query=query[:1000], top_k=top_k
+            session=session,
+            kb=services.knowledge_base,
+            query=query[:1000],
+            top_k=min(50, top_k * 2) if readers else top_k,
         )
     except InvalidInput:
         return []
+    if readers:
+        written_for = {
+            p.doc_id: set(p.audience) for p in services.knowledge_base.searcher(session).passages
+        }
+        hits = [h for h in hits if not written_for.get(h.doc_id) or written_for[h.doc_id] & readers]
+        hits = hits[:top_k]
     return [
         schemas.Guidance(
             chunk_id=h.chunk_id, document_id=h.doc_id, title=h.title, heading=h.heading, text=h.text
@@ -159,13 +181,15 @@ class Sources:
         stalled_reasons: list[str] | None = None,
         days_quiet: int | None = None,
         shared_only: bool = True,
+        readers: frozenset[str] | None = PAIR_READERS,
     ) -> schemas.RelationshipInput:
         """The relationship as a draft about it reads it; `query(goal titles, notes)` is
         what guidance is retrieved for. `shared_only`: the draft goes to every member
         (an agenda, feedback prompts, a nudge), so each person's profile holds only what
         they share with the other members of their relationships (never what they wrote
         about their challenges, `participants.sharing`); the mentor's brief, which the
-        mentor alone receives, passes False."""
+        mentor alone receives, passes False. `readers`: whom the guidance quoted must be
+        written for (a nudge, which the program writes, passes None)."""
         session, program, relationship = self.session, self.target.program, self.target.relationship
         people = self.target.people
         mentor, mentee = self.pair()
@@ -255,6 +279,7 @@ class Sources:
                         session,
                         query(f"{topics} {subject.challenges[:200]}", notes),
                         GUIDANCE_CHUNKS * 3 if self.avoid_documents else GUIDANCE_CHUNKS * 2,
+                        readers=readers,
                     )
                     if g.document_id not in self.avoid_documents
                 ],

@@ -215,6 +215,27 @@ class TestOffline:
         )
         assert empty.status_code == 422 and "text" in empty.json()["error"]["message"]
 
+    def test_guidance_for_coordinators_only_is_not_quoted_to_a_pair(self, grounded: World) -> None:
+        """The guide on nudging stalled pairs is written for coordinators: a nudge, which
+        the program writes, draws on it; the pair's own agenda, brief and feedback
+        prompts do not, even when their notes talk of restarting."""
+        with session_scope(grounded.services.sessions) as session:
+            session.add(
+                MentoringSession(
+                    relationship_id=grounded.first,
+                    starts_at=datetime.now(UTC) - timedelta(days=1),
+                    duration_minutes=45,
+                    status=SessionStatus.held,
+                    shared_notes="We stalled for weeks; agreed how to restart and keep going.",
+                    created_by="test",
+                )
+            )
+        for kind in (DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts):
+            draft = request(grounded, kind, relationship_id=grounded.first)
+            assert all(s["document_id"] != "nudging-stalled-pairs" for s in draft.sources), kind
+        nudge = request(grounded, DraftKind.nudge, relationship_id=grounded.first)
+        assert any(s["document_id"] == "nudging-stalled-pairs" for s in nudge.sources)
+
 
 class TestMockResponse:
     def test_a_valid_answer_is_stored_with_its_usage(self, grounded: World) -> None:

@@ -58,6 +58,8 @@ def gather(sources: Sources) -> RelationshipInput:
     since = flag.last_held_at or health.start_of(relationship)
     return sources.relationship(
         query=lambda topics, notes: "nudging a stalled pair back into regular sessions",
+        # The program writes the nudge: its guide on stalled pairs is for coordinators.
+        readers=None,
         stalled_reasons=[
             StalledReason(code=r.code.value, days=r.days, count=r.count) for r in flag.codes
         ],
