@@ -639,11 +639,15 @@ class TestDecidingAndTitles:
         assert steps[0] == "List the directions I am weighing and what draws me to each"
         assert steps[2].startswith("Decide with my mentor which direction to pursue first")
 
-    def test_not_sure_where_to_start_is_no_indecision(self) -> None:
-        steps = [
-            m.text
-            for m in _drafted("build connections with partners, not sure where to start").milestones
-        ]
+    @pytest.mark.parametrize(
+        "aspiration",
+        [
+            "build connections with partners, not sure where to start",
+            "Not sure whether I'm ready, but I want to become a team leader by June",
+        ],
+    )
+    def test_doubt_is_no_indecision(self, aspiration: str) -> None:
+        steps = [m.text for m in _drafted(aspiration).milestones]
         assert not steps[0].startswith("List the directions")
 
     def test_a_role_after_to_is_named_once(self) -> None:
