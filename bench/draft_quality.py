@@ -55,7 +55,7 @@ from pydantic import BaseModel  # noqa: E402
 from bench.kb_questions import corpus_passages  # noqa: E402
 from companion import language  # noqa: E402
 from companion.drafting import grounding, kinds  # noqa: E402
-from companion.drafting.inputs import GUIDANCE_CHUNKS, PAIR_READERS  # noqa: E402
+from companion.drafting.inputs import GUIDANCE_CHUNKS, PAIR_READERS, written_for  # noqa: E402
 from companion.drafting.kinds import cited_answer  # noqa: E402
 from companion.drafting.text import render_text, sentences_of, words_of  # noqa: E402
 from embeddings import Encoder  # noqa: E402
@@ -184,10 +184,7 @@ class Corpus:
         top_k = GUIDANCE_CHUNKS * times
         hits = self.searcher.search(query[:1000], top_k=min(50, top_k * 2) if readers else top_k)
         if readers:
-            written_for = {p.doc_id: set(p.audience) for p in self.searcher.passages}
-            hits = [
-                h for h in hits if not written_for.get(h.doc_id) or written_for[h.doc_id] & readers
-            ]
+            hits = written_for(hits, readers)
         return [
             Guidance(
                 chunk_id=h.chunk_id,

@@ -58,6 +58,8 @@ class SearchResult:
     snippet: str
     score: float
     chunk_id: str = field(repr=False, default="")
+    # Whom the passage's document is written for (a guide's `audience`; empty: anyone).
+    audience: tuple[str, ...] = field(repr=False, default=())
 
 
 def question_id(doc_id: str, question: str) -> str:
@@ -171,6 +173,7 @@ class HybridSearcher:
                     snippet=make_snippet(passage.text, stem_set, sentences=self._sentences_of(row)),
                     score=round(score, 6),
                     chunk_id=passage.chunk_id,
+                    audience=passage.audience,
                 )
             )
             if len(results) == top_k:

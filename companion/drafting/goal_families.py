@@ -139,7 +139,7 @@ class GoalFamily(_Strict):
     def starts(self, action: str) -> bool:
         if self.titles is not None:
             return bool(self.title_of(action))
-        return _word_pattern(self.verbs).match(action) is not None
+        return self.acted(action)
 
     def acted(self, action: str) -> bool:
         """Whether `action` opens with one of the family's verbs: something the mentee

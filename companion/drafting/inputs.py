@@ -38,6 +38,7 @@ from prompts import schemas
 
 if TYPE_CHECKING:
     from companion.runtime import Services
+    from knowledge.search import SearchResult
 
 GUIDANCE_CHUNKS = 4
 
@@ -88,6 +89,11 @@ def goal_summary(goal: Goal) -> schemas.GoalSummary:
 PAIR_READERS = frozenset({"mentor", "mentee"})
 
 
+def written_for(hits: list[SearchResult], readers: frozenset[str]) -> list[SearchResult]:
+    """The hits from documents written for at least one of `readers`, or for anyone."""
+    return [h for h in hits if not h.audience or readers & set(h.audience)]
+
+
 def guidance(
     services: Services,
     session: Session,
@@ -110,11 +116,7 @@ def guidance(
     except InvalidInput:
         return []
     if readers:
-        written_for = {
-            p.doc_id: set(p.audience) for p in services.knowledge_base.searcher(session).passages
-        }
-        hits = [h for h in hits if not written_for.get(h.doc_id) or written_for[h.doc_id] & readers]
-        hits = hits[:top_k]
+        hits = written_for(hits, readers)[:top_k]
     return [
         schemas.Guidance(
             chunk_id=h.chunk_id, document_id=h.doc_id, title=h.title, heading=h.heading, text=h.text
