@@ -37,6 +37,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -114,7 +123,9 @@ class Deployment:
         process = dict(self.children)[name]
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise SystemExit(f"{name} exited; see {self.logs / (name + '.log')}")
+                log = self.logs / f"{name}.log"
+                tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+                raise SystemExit(f"{name} exited; see {log}; its last lines:\n{tail}")
             if answers(url):
                 return
             time.sleep(0.3)
@@ -147,7 +158,9 @@ class Deployment:
             self._run([*companion, *step], env=env)
         urls = []
         for number in range(self.apps):
-            port = self.port + number
+            port = free_port() if self.port == 0 else self.port + number
+            if not port_is_free(port):
+                raise SystemExit(f"port {port} is in use: choose another --port (or --port 0)")
             self.spawn(f"app-{number + 1}", [*companion, "serve", "--port", str(port)], env)
             urls.append(f"http://127.0.0.1:{port}")
         for number, url in enumerate(urls):
@@ -194,7 +207,12 @@ class Deployment:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--apps", type=int, default=2, help="app processes (default 2)")
-    parser.add_argument("--port", type=int, default=8000, help="port of the first app")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port of the first app; the others take the next ones (0: any free ports)",
+    )
     parser.add_argument("--data", type=Path, default=Path("var/scaled"), help="state folder")
     parser.add_argument("--worker-every", type=float, default=30, help="seconds between sends")
     parser.add_argument(

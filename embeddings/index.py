@@ -204,14 +204,25 @@ class VectorIndex:
                     "directory, or set the embedding model back."
                 )
         else:
-            collection = client.create_collection(
-                name,
-                embedding_function=None,
-                metadata={"embedding_model": model_name, "dimension": dimension},
-                configuration={
-                    "hnsw": {"space": "cosine", "ef_search": ef_search, "ef_construction": 128}
-                },
-            )
+            from chromadb.errors import ChromaError
+
+            try:
+                collection = client.create_collection(
+                    name,
+                    embedding_function=None,
+                    metadata={"embedding_model": model_name, "dimension": dimension},
+                    configuration={
+                        "hnsw": {"space": "cosine", "ef_search": ef_search, "ef_construction": 128}
+                    },
+                )
+            except ChromaError:
+                # Another process (an app started beside this one on a shared Chroma
+                # server) created it between the look above and this create: open theirs,
+                # checking its model like any existing collection.
+                if name not in {c.name for c in client.list_collections()}:
+                    raise
+                self._open(client, ef_search)
+                return
         self._collection: Collection = collection
         self._max_batch = max(1, min(int(client.get_max_batch_size()), 5000))
 

@@ -114,3 +114,24 @@ def test_the_knowledge_base_ingests_and_searches_through_the_server(
         assert services.knowledge_base.index.count() == 2  # one chunk and one question
     finally:
         services.close()
+
+
+def test_two_processes_opening_a_new_collection_at_once_both_get_it(
+    chroma_url: str, encoder
+) -> None:
+    """Two app processes started together on a fresh Chroma server both see the
+    collection missing; the one that creates it second must open it, not fail."""
+    from embeddings import make_chroma_client
+
+    first, second = make_chroma_client(url=chroma_url), make_chroma_client(url=chroma_url)
+    create = first.create_collection
+
+    def create_after_the_other_process(*args, **kwargs):
+        # The other process wins the race between this one's look and its create.
+        VectorIndex.for_encoder(second, "raced-index", encoder)
+        return create(*args, **kwargs)
+
+    first.create_collection = create_after_the_other_process  # type: ignore[method-assign]
+    index = VectorIndex.for_encoder(first, "raced-index", encoder)
+    index.upsert(["a"], encoder.encode(["A first session"]), metadatas=[{"kind": "a"}])
+    assert VectorIndex.for_encoder(second, "raced-index", encoder).count() == 1

@@ -18,7 +18,7 @@ from shutil import rmtree
 import httpx
 import pytest
 
-from tests.helpers import free_port, json_server
+from tests.helpers import json_server
 
 GUIDE = b"""---
 id: harbour-pilots
@@ -42,7 +42,7 @@ def deployment() -> Iterator[dict[str, object]]:
     data.chmod(0o755)
     with json_server(lambda _body: (200, {})) as webhook_port:
         process = subprocess.Popen(
-            [sys.executable, "-m", "companion.scaled", "--apps", "2", "--port", str(free_port()),
+            [sys.executable, "-m", "companion.scaled", "--apps", "2", "--port", "0",
              "--data", str(data), "--worker-every", "1"],
             env={**os.environ, "COMPANION_WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/hook"},
             stdout=subprocess.PIPE,
