@@ -133,6 +133,10 @@ class Deployment:
 
     def start(self, *, prepare: list[list[str]]) -> list[str]:
         self.logs.mkdir(parents=True, exist_ok=True)
+        # Chosen ports are checked before anything starts: a clash fails at once.
+        for port in range(self.port, self.port + self.apps) if self.port else ():
+            if not port_is_free(port):
+                raise SystemExit(f"port {port} is in use: choose another --port (or --port 0)")
         database_url = self.start_postgres()
         chroma_port = free_port()
         self.spawn(
@@ -156,15 +160,33 @@ class Deployment:
         self._run([*companion, "db", "upgrade"], env=env)
         for step in prepare:
             self._run([*companion, *step], env=env)
-        urls = []
+        ports = []
         for number in range(self.apps):
-            port = free_port() if self.port == 0 else self.port + number
+            port = self._free_app_port(ports) if self.port == 0 else self.port + number
             if not port_is_free(port):
                 raise SystemExit(f"port {port} is in use: choose another --port (or --port 0)")
             self.spawn(f"app-{number + 1}", [*companion, "serve", "--port", str(port)], env)
-            urls.append(f"http://127.0.0.1:{port}")
-        for number, url in enumerate(urls):
-            self.wait_for(f"app-{number + 1}", f"{url}/readyz")
+            ports.append(port)
+        for number in range(self.apps):
+            name = f"app-{number + 1}"
+            for _attempt in range(5):
+                try:
+                    self.wait_for(name, f"http://127.0.0.1:{ports[number]}/readyz")
+                    break
+                except SystemExit:
+                    # With any free port, another program may take it between the choice
+                    # and the app's bind: choose again. A chosen port stays an error.
+                    log = (self.logs / f"{name}.log").read_text(errors="replace")
+                    last = "\n".join(log.splitlines()[-6:])
+                    if self.port != 0 or "address already in use" not in last:
+                        raise
+                    self.children = [c for c in self.children if c[0] != name]
+                    ports[number] = self._free_app_port(ports)
+                    print(f"{name}: its port was taken; trying {ports[number]}", flush=True)
+                    self.spawn(name, [*companion, "serve", "--port", str(ports[number])], env)
+            else:
+                raise SystemExit(f"{name} could not bind a free port in five tries")
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
         if env.get("COMPANION_WEBHOOK_URL") or env.get("COMPANION_SMTP_HOST"):
             self.spawn(
                 "worker",
@@ -197,6 +219,14 @@ class Deployment:
                 process.kill()
         self.children.clear()
         self.stop_postgres()
+
+    @staticmethod
+    def _free_app_port(taken: list[int]) -> int:
+        """A free port that no app started here holds yet (one still starting has not
+        bound its port, so the system could hand it out again)."""
+        while (port := free_port()) in taken:
+            pass
+        return port
 
     def _run(self, command: list[str], env: dict[str, str] | None = None) -> None:
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)

@@ -134,3 +134,22 @@ def test_stopping_the_deployment_stops_every_process(deployment: dict) -> None:
         time.sleep(0.5)
     else:
         pytest.fail("PostgreSQL still listens after the deployment stopped")
+
+
+def test_a_port_in_use_is_named_before_anything_starts(tmp_path: Path) -> None:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        second = held.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "companion.scaled", "--apps", "2",
+             "--port", str(second - 1), "--data", str(tmp_path / "scaled")],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 1
+    # The one held here (or the one before it, should another program hold that too).
+    assert any(
+        f"port {port} is in use: choose another --port (or --port 0)" in done.stderr
+        for port in (second - 1, second)
+    ), done.stderr
+    assert not (tmp_path / "scaled" / "postgres").exists()
