@@ -75,6 +75,13 @@ class GoalFamily(_Strict):
     # ("PMP certification", "CIH Level 4 qualification", "Chartered (RICS)"): such a
     # goal is of the family as if it began with one of its verbs.
     names: Pattern | None = None
+    # Job titles of people who already have what a goal of the family reaches for: a
+    # head of year "leading a team of tutors" is not asking how to get a team.
+    held_by: Pattern | None = None
+
+    def held(self, title: str) -> bool:
+        """Whether someone with job `title` already holds what the family reaches."""
+        return self.held_by is not None and _word_pattern(self.held_by).search(title) is not None
 
     def fill(self, template: str, aspiration: str) -> str:
         return template.replace("{object}", self.object_of(aspiration) or self.default_object)
@@ -243,7 +250,7 @@ _OBJECT_END = re.compile(
 )
 
 LEAD_IN = re.compile(
-    r"^(?:(?:i|we)\s+(?:really\s+|would\s+|'d\s+)?"
+    r"^(?:(?:i|we)(?:'d|\s+really|\s+would)?\s+"
     r"(?:want|would like|like|wish|hope|need|plan|aim|intend|am hoping|'m hoping|am going|'m going)"
     r"\s+to|(?:really\s+)?(?:want|wanna|would like|'d like|hoping|aiming|looking|planning)"
     r"\s+to|wanna\s+|(?:my|our|the)\s+(?:goal|aim|aspiration|ambition|plan)\s+is\s+to|i\s+will|"

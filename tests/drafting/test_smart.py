@@ -470,6 +470,50 @@ class TestAStepIntoARole:
     def test_a_qualification_a_skill_or_an_activity_is_no_role(self, aspiration: str) -> None:
         assert not any("step to" in step for step in self.milestones(aspiration))
 
+    @pytest.mark.parametrize(
+        "aspiration",
+        [
+            "manage a team within two years",
+            "I'd like to manage people one day",
+            "Lead my own team by end of 2027",
+            "I want to lead a team in five years, and in the meantime get better at rotas",
+        ],
+    )
+    def test_leading_people_is_a_step_into_a_role_not_a_meeting(self, aspiration: str) -> None:
+        # Not "Lead a team on my own and collect feedback from two participants".
+        steps = self.milestones(aspiration)
+
+        assert steps[0] == (
+            "Find out what leading a team asks for here and talk to two people who lead one"
+        )
+        assert steps[2].startswith("Apply for a role leading people")
+
+    @pytest.mark.parametrize(
+        ("aspiration", "first"),
+        [
+            ("lead the team retrospective every sprint", "Observe or co-lead the team retro"),
+            ("run the platform team's weekly sync", "Observe or co-lead the platform team's"),
+            ("run our weekly team meeting", "Observe or co-lead our weekly team meeting"),
+            # Their own team: neither a role to get nor a meeting to co-lead.
+            ("manage my team better", "Agree with my mentor what done looks like"),
+        ],
+    )
+    def test_leading_a_piece_of_work_or_ones_own_team_is_no_step_into_a_role(
+        self, aspiration: str, first: str
+    ) -> None:
+        assert self.milestones(aspiration)[0].startswith(first)
+
+    def test_someone_who_already_leads_people_is_not_told_to_apply_for_it(self) -> None:
+        data = SmartGoalInput(
+            program_name="Growth",
+            today=TODAY,
+            mentee=Person(name="Aoife Byrne", role="mentee", title="Head of Year"),
+            aspiration="lead a team in five years",
+        )
+        steps = [m.text for m in kinds.draft(DraftKind.smart_goal, data).milestones]
+
+        assert not any("Apply for" in step or "leading a team asks" in step for step in steps)
+
     @pytest.mark.parametrize("aspiration", ["Store manager by 30", "Senior planner"])
     def test_a_title_is_never_said_as_something_to_do(self, aspiration: str) -> None:
         # Not "I will store manager."

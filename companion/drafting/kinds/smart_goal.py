@@ -665,8 +665,10 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     bare = LEAD_IN.sub("", action, count=1)
     family = family_of(bare)
     # A family's milestones only where the goal is plainly of that kind ("lead …"):
-    # otherwise "improve my written English" would become "publish two pieces".
-    if not (family.starts(bare) or family.named(bare)) or not family.fits(bare):
+    # otherwise "improve my written English" would become "publish two pieces". Nor
+    # steps towards what the mentee's job title says they already have.
+    plainly = (family.starts(bare) or family.named(bare)) and family.fits(bare)
+    if not plainly or family.held(data.mentee.title or ""):
         family = goal_families().generic
     # A mentee still deciding ("not sure whether to … or …") gets steps for deciding,
     # not the steps of one option they named.
