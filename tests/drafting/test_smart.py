@@ -554,6 +554,12 @@ class TestWhatASpecificGoalIsSaidToDo:
             v.why for v in check_text(text, today=TODAY).verdicts if v.criterion == "specific"
         )
 
+    def test_a_noun_followed_by_its_clause_is_no_action(self) -> None:
+        # Not "It says what will be done: 'pitch I mean'."
+        assert "'pitch I mean'" not in self.specific(
+            "learn how to do it well, the client pitch I mean"
+        )
+
     def test_a_word_after_an_article_or_a_possessive_is_no_action(self) -> None:
         # "own" after "with", "lead" after "the": a portfolio and a role, not an action.
         assert self.specific("Qualified underwriter with own portfolio") == (

@@ -417,8 +417,8 @@ def _concrete_action(text: str) -> str | None:
             continue  # "my lead role", "with own portfolio": not what will be done
         words = match.group("rest").split()
         rest = [w.lower().strip("'’-") for w in words]
-        if any(w in _WEAK_OBJECT for w in rest[:2]):
-            continue
+        if any(w in _WEAK_OBJECT for w in rest[:2]) or set(rest[:1]) & _SUBJECTS:
+            continue  # "the client pitch I mean": a noun and a clause, not a verb and object
         objects = [i for i, w in enumerate(rest) if w not in STOP_WORDS | _WEAK_OBJECT]
         if objects:
             end = objects[0]
@@ -429,6 +429,8 @@ def _concrete_action(text: str) -> str | None:
     return None
 
 
+# A subject right after a verb means it was a noun ("the pitch I mean").
+_SUBJECTS = frozenset("i we you he she they".split())
 # A word that makes the next one a noun or an adjective, not a verb.
 _NOT_BEFORE_A_VERB = frozenset("a an the my our your his her their its own".split())
 
