@@ -86,10 +86,21 @@ class TestWhatPeopleSay:
             # Counted from a day the text does not give, not from today.
             "be considered for audit manager again within 18 months of returning",
             "chartered within two years after qualifying",
+            # When a pictured future is set, not when the goal is due.
+            "I have no idea what I want my career to look like in five years",
+            "work out where I see myself in 5 years",
+            "decide who I want to be in three years",
         ],
     )
     def test_past_or_vague_times_are_no_deadline(self, text: str) -> None:
         assert deadlines(text, TODAY) == []
+
+    def test_a_pictured_future_leaves_a_later_deadline_standing(self) -> None:
+        text = "work out who I want to be in 3 years, then apply for a role within 6 months"
+        assert [d.words for d in deadlines(text, TODAY)] == ["within 6 months"]
+        assert [d.words for d in deadlines("Be a team leader in five years", TODAY)] == [
+            "in five years"
+        ]
 
     def test_a_period_from_an_event_asks_for_the_date(self) -> None:
         goal = drafted("Lead the dispensary rota within six months of my return")

@@ -809,6 +809,26 @@ _SEASON_IN = re.compile(
 # A clause told in the past ("we lost two people in the summer", "I burned out in
 # the summer"): its season is no deadline. An "-ed" word counts only straight after
 # its subject, so "take over the controlled drugs audit in spring" stays a wish.
+# A clause that pictures a future ("where I see myself", "what I want my career to look
+# like", "who I want to be"): a period after it says when the picture is set, not when
+# the goal is due.
+_PICTURED = re.compile(
+    r"\b(?:what|where|how|who)\b[^,;:]*\b(?:look(?:s|ing)? like|see (?:myself|me|us)|"
+    r"want to be|wants to be|will be|'ll be|should be|could be)\b",
+    re.IGNORECASE,
+)
+
+
+def _pictures(before: str) -> bool:
+    """Whether the words just before a period picture a future (see `_PICTURED`): the
+    picture's verb at most four words before it, with no comma or clause between."""
+    pictures = list(_PICTURED.finditer(before))
+    if not pictures:
+        return False
+    gap = before[pictures[-1].end() :]
+    return len(gap.split()) <= 4 and not re.search(r"[,;:.!?]|\b(?:then|and|but)\b", gap)
+
+
 _CLAUSE_BREAK = re.compile(r"[.;!?]|\b(?:and|but|so|because)\b", re.IGNORECASE)
 _PAST_CLAUSE = re.compile(
     r"\b(?:was|were|had|did|went|lost|left|came|began|burnt)\b|"
@@ -895,6 +915,8 @@ def deadlines(text: str, today: date) -> list[Deadline]:
     for match in _RELATIVE.finditer(text):
         if _FROM_AN_EVENT.match(text, match.end()):
             continue  # "within 18 months of returning": from a day the text does not give
+        if _pictures(text[: match.start()]):
+            continue  # "what I want my career to look like in five years": no deadline
         count_text = (match.group("count") or "one").lower()
         count = int(count_text) if count_text.isdigit() else _COUNTS[count_text]
         if match.group("more") and "two" in match.group("more").lower():
