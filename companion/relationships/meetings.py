@@ -705,7 +705,9 @@ def _event(
 
 def session_ics(*, session: Session, view: View, session_id: int, gate: AgendaGate) -> bytes:
     row = get_session(session, view, session_id)
-    agenda_text = gate.agenda_texts_for_members(session, [row]).get(row.id)
+    # The agenda is the members' (it may quote their notes and goals): a coordinator who
+    # may read the session gets its time and members, as the session's JSON shows them.
+    agenda_text = gate.agenda_texts_for_members(session, [row]).get(row.id) if view.member else None
     return to_ics(
         [_event(row, view.relationship, view.people, agenda_text)],
         calendar_name="Mentoring session",
@@ -736,9 +738,10 @@ def feed_ics(
     feed = session.scalars(
         select(CalendarFeed).where(CalendarFeed.token_hash == _feed_hash(token))
     ).first()
-    if feed is None:
+    user = session.get(User, feed.user_id) if feed is not None else None
+    # A deactivated account's feed stops with its sign-ins and tokens: it names the members.
+    if feed is None or user is None or not user.is_active:
         raise NotFound("No calendar feed at this address; issue a new one from your profile.")
-    user = session.get(User, feed.user_id)
     now = now or utcnow()
     ids = access.relationship_ids_of_user(session, user)
     relationships = {

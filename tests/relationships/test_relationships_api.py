@@ -349,6 +349,23 @@ class TestCalendars:
         world.client.post("/api/v1/me/calendar-feed", headers=world.headers("eli"))
         assert world.client.get(path).status_code == 404
 
+    def test_a_deactivated_users_feed_stops(self, world: World) -> None:
+        # Deactivation (an admin, or SCIM when someone leaves) ends their sign-ins and
+        # tokens; the feed's secret address must stop too: it names both members.
+        from companion.accounts.models import User
+
+        book(world, "eli", future(6))
+        url = world.client.post("/api/v1/me/calendar-feed", headers=world.headers("eli")).json()[
+            "url"
+        ]
+        path = url.removeprefix("http://testserver")
+        assert world.client.get(path).status_code == 200
+        with world.services.sessions() as session:
+            user = session.scalars(select(User).where(User.email == "eli@example.org")).one()
+            user.is_active = False
+            session.commit()
+        assert world.client.get(path).status_code == 404
+
 
 class TestEnding:
     def test_ending_early_needs_a_reason_and_cancels_what_is_booked(self, world: World) -> None:

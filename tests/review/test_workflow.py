@@ -92,6 +92,22 @@ class TestAgenda:
         [event] = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")
         assert first_objective[:40] in str(event["DESCRIPTION"]).replace("\n", " ")
 
+    def test_the_calendar_entry_holds_the_agenda_for_members_only(self, world: World) -> None:
+        # A coordinator may read the session (its time, its members) but not its agenda,
+        # which may quote the pair's notes and goals: not in the JSON, nor in the .ics.
+        session_id = book(world)
+        draft = ask(world, "maya", kind="agenda", relationship_id=world.first)
+        assert decide(world, "maya", draft, "approve").status_code == 200
+        objective = draft["content"]["objectives"][0][:40]
+        assert session_view(world, "lead", session_id)["agenda"] is None
+        ics = world.client.get(
+            f"/api/v1/sessions/{session_id}/calendar.ics", headers=world.headers("lead")
+        )
+        assert ics.status_code == 200
+        [event] = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")
+        assert objective not in str(event["DESCRIPTION"]).replace("\n", " ")
+        assert draft["text"][:30] not in ics.text
+
     def test_an_edit_keeps_the_original_for_reviewers_only(self, world: World) -> None:
         session_id = book(world)
         draft = ask(world, "maya", kind="agenda", relationship_id=world.first)
