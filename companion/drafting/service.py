@@ -657,6 +657,13 @@ def _story_goal(
     problems = []
     if goal.status != GoalStatus.achieved:
         problems.append("the goal is not achieved yet")
+    # A story goes to the whole program, its coordinator first: only a goal its mentee
+    # shared with the program may be told (the refusal does not quote the goal).
+    if goal.visibility != GoalVisibility.program:
+        mentee = people[goal.mentee_id].name if goal.mentee_id in people else "its mentee"
+        problems.append(
+            f"the goal is not shared with the program ({mentee} can share it on the goal's page)"
+        )
     for member in relationship.members:
         name = people[member.participant_id].name
         if not member.story_consent:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from companion.audit.models import AuditEvent
+from companion.drafting.models import Draft
 from companion.relationships.models import MemberRole, RelationshipMember
 from tests.relationships.conftest import World
 
@@ -225,7 +226,8 @@ class TestGoalsAndStories:
             "review.deliver",
         ]
 
-    def test_a_story_is_delivered_only_after_both_members_approve(self, world: World) -> None:
+    @staticmethod
+    def achieved_goal(world: World, visibility: str) -> dict:
         with world.services.sessions() as session:
             for member in session.scalars(
                 select(RelationshipMember).where(RelationshipMember.relationship_id == world.first)
@@ -236,13 +238,36 @@ class TestGoalsAndStories:
         goal = world.client.post(
             f"/api/v1/relationships/{world.first}/goals",
             headers=world.headers("eli"),
-            json={"title": "Lead a design review", "status": "active"},
+            json={"title": "Lead a design review", "status": "active", "visibility": visibility},
         ).json()
         world.client.patch(
             f"/api/v1/relationships/{world.first}/goals/{goal['id']}",
             headers=world.headers("eli"),
             json={"status": "achieved"},
         )
+        return goal
+
+    @pytest.mark.parametrize("visibility", ["private", "mentor"])
+    def test_a_story_is_only_of_a_goal_shared_with_the_program(
+        self, world: World, visibility: str
+    ) -> None:
+        # The story goes to everyone in the program, its coordinator first: a goal its
+        # mentee kept to themselves (or to their mentor) is not the program's to tell.
+        goal = self.achieved_goal(world, visibility)
+        response = world.client.post(
+            "/api/v1/drafts",
+            headers=world.headers("lead"),
+            json={"kind": "success_story", "relationship_id": world.first, "goal_id": goal["id"]},
+        )
+        assert response.status_code == 409, response.json()
+        message = response.json()["error"]["message"]
+        assert "not shared with the program" in message
+        assert "Lead a design review" not in response.text
+        with world.services.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Draft)) == 0
+
+    def test_a_story_is_delivered_only_after_both_members_approve(self, world: World) -> None:
+        goal = self.achieved_goal(world, "program")
         draft = ask(
             world, "lead", kind="success_story", relationship_id=world.first, goal_id=goal["id"]
         )
