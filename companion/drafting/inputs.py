@@ -182,23 +182,25 @@ class Sources:
         query: Callable[[str, str], str],
         stalled_reasons: list[str] | None = None,
         days_quiet: int | None = None,
-        shared_only: bool = True,
+        every_member: bool = True,
         readers: frozenset[str] | None = PAIR_READERS,
     ) -> schemas.RelationshipInput:
         """The relationship as a draft about it reads it; `query(goal titles, notes)` is
-        what guidance is retrieved for. `shared_only`: the draft goes to every member
-        (an agenda, feedback prompts, a nudge), so each person's profile holds only what
-        they share with the other members of their relationships (never what they wrote
-        about their challenges, `participants.sharing`); the mentor's brief, which the
-        mentor alone receives, passes False. `readers`: whom the guidance quoted must be
-        written for (a nudge, which the program writes, passes None)."""
+        what guidance is retrieved for. Every draft of a relationship goes to its members
+        (the mentor's brief to the mentor), so each person's profile holds only what they
+        share with the other members of their relationships, never what they wrote about
+        their challenges (`participants.sharing`), and guidance is not chosen by what they
+        keep back. `every_member`: the draft goes to every member (an agenda, feedback
+        prompts, a nudge), so in a circle it holds no mentee's goals, which the other
+        mentees may not know of; the brief, for the mentor alone, passes False.
+        `readers`: whom the guidance quoted must be written for (a nudge, which the
+        program writes, passes None)."""
         session, program, relationship = self.session, self.target.program, self.target.relationship
         people = self.target.people
         mentor, mentee = self.pair()
-        if shared_only:
-            mentor_row = next(m for m in relationship.members if m.role == MemberRole.mentor)
-            mentor = _as_shared(mentor, people[mentor_row.participant_id])
-            mentee = _as_shared(mentee, people[self._mentee_row().participant_id])
+        mentor_row = next(m for m in relationship.members if m.role == MemberRole.mentor)
+        mentor = _as_shared(mentor, people[mentor_row.participant_id])
+        mentee = _as_shared(mentee, people[self._mentee_row().participant_id])
         # What a draft is made from, its reviewers may read. Coordinators may not read a
         # pair's notes, action items or goals shared only with the mentor, so those go
         # only into drafts the mentor alone reviews (an agenda, brief or feedback prompts,
@@ -208,6 +210,9 @@ class Sources:
         shared = (
             {GoalVisibility.mentor, GoalVisibility.program} if members else {GoalVisibility.program}
         )
+        # In a circle, a mentee's goals are not the other mentees' to know (goals.sight):
+        # a draft every member receives holds none of them.
+        circle = sum(m.role == MemberRole.mentee for m in relationship.members) > 1
         goals = [
             goal_summary(g)
             for g in session.scalars(
@@ -215,7 +220,7 @@ class Sources:
                 .where(Goal.relationship_id == relationship.id, Goal.visibility.in_(shared))
                 .order_by(Goal.id)
             )
-            if g.status in (GoalStatus.draft, GoalStatus.active)
+            if g.status in (GoalStatus.draft, GoalStatus.active) and not (every_member and circle)
         ]
         last = session.scalars(
             select(MentoringSession)
@@ -241,19 +246,20 @@ class Sources:
             if members
         ]
         notes = last.shared_notes if last and members else ""
-        # What the search names: the pair's goals, else what the mentee wrote they want.
-        topics = (
-            " ".join(g.title for g in goals)
-            or people[self._mentee_row().participant_id].goals[:200]
-        )
         subject = people[self._mentee_row().participant_id]
+        # Only what the mentee shares picks the guidance, never their challenges: guidance
+        # on a bullying manager would tell the mentor what the challenge was.
+        shares = sharing.shared_names(subject)
+        wants = subject.goals if "goals" in shares else ""
+        title = subject.title if "title" in shares else ""
+        # What the search names: the pair's goals, else what the mentee wrote they want.
+        topics = " ".join(g.title for g in goals) or wants[:200]
         # What the pair is about, for choosing guidance by meaning. Only for ranking on
         # this machine: the profile fields here never reach a prompt unless allowed.
         focus = " ".join(
             [
-                subject.title,
-                subject.challenges,
-                subject.goals,
+                title,
+                wants,
                 *(f"{g.title}. {g.specific}" for g in goals),
                 notes[:300],
             ]
@@ -279,14 +285,14 @@ class Sources:
                     for g in guidance(
                         self.services,
                         session,
-                        query(f"{topics} {subject.challenges[:200]}", notes),
+                        query(topics, notes),
                         GUIDANCE_CHUNKS * 3 if self.avoid_documents else GUIDANCE_CHUNKS * 2,
                         readers=readers,
                     )
                     if g.document_id not in self.avoid_documents
                 ],
                 focus,
-                subject.title,
+                title,
                 self.services.encoder,
                 keep=GUIDANCE_CHUNKS,
                 stored=self.stored_vectors(),

@@ -38,26 +38,20 @@ RECEIVERS = Audience.mentor
 
 
 def gather(sources: Sources) -> RelationshipInput:
-    # The mentor alone receives the brief: it leads with the mentee's stated challenge.
+    # The mentor receives it, so it holds what the mentee shares with their mentor: the
+    # page they share from promises that what they wrote about their challenges is never
+    # shown to the other members, the mentor included.
     return sources.relationship(
         query=lambda topics, notes: f"preparing for a mentoring session {topics} {notes[:300]}",
-        shared_only=False,
+        every_member=False,
     )
 
 
-CHALLENGE_WHOLE_WORDS = 30
-
-
 def _focus(data: RelationshipInput) -> str:
-    """What the mentee said they are working on: their challenge, their goals."""
+    """What the mentee is working on: their goals, else what they share they want."""
     mentee = first_name(data.mentee)
     profile = data.mentee.profile
     parts: list[str] = []
-    challenge = profile.get("challenges", "").strip()
-    if challenge:
-        # One sentence about where they are stuck reads best whole; more is summarised.
-        said = in_their_words(challenge, whole=CHALLENGE_WHOLE_WORDS)
-        parts.append(f"{mentee}'s stated challenge, in their words: {said}.")
     goals = goal_order(data.goals)
     if goals:
         titles = [f"'{strip_end(g.title)}' ({g.progress}%)" for g in goals[:3]]
