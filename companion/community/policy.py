@@ -140,6 +140,20 @@ def blocked_between(session: Session, one: int | None, other: int | None) -> boo
     )
 
 
+def blocked_by(session: Session, blocker: int | None, blocked: int | None) -> bool:
+    """Whether `blocker` blocked `blocked` (one direction only)."""
+    if blocker is None or blocked is None:
+        return False
+    return (
+        session.scalar(
+            select(Block.id)
+            .where(Block.blocker_id == blocker, Block.blocked_id == blocked)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def blocked_ids(session: Session, user_id: int | None) -> set[int]:
     """Everyone this person blocked or was blocked by."""
     if user_id is None:

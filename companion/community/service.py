@@ -445,7 +445,12 @@ def answer(
     )
     if question.status == PostStatus.hidden:
         raise PermissionDenied("This question is hidden by a moderator: it takes no answers.")
-    if policy.blocked_between(session, principal.id, question.author_id):
+    if question.anonymous:
+        # Only the asker's own blocks: were the replier's counted, blocking a suspect and
+        # trying to reply would tell who asked. The refusal names nobody.
+        if policy.blocked_by(session, question.author_id, principal.id):
+            raise PermissionDenied("You cannot answer this question.")
+    elif policy.blocked_between(session, principal.id, question.author_id):
         raise PermissionDenied("You cannot reply to this person.")
     conduct.require_accepted(session, principal, accept=reply.accept_code_of_conduct)
     _check_rate(session, principal, settings)

@@ -125,6 +125,21 @@ class TestBlocks:
         assert world.post("omar", f"/questions/{qid}/answers", REPLY).status_code == 403
         assert world.post("nora", f"/questions/{qid}/answers", REPLY).status_code == 201
 
+    def test_blocking_does_not_tell_who_asked_anonymously(self, world: World) -> None:
+        # Block a suspect, try to reply, unblock: were the reply refused only when the
+        # suspect asked, anyone could find out who asked. Whom you block does not stop
+        # you answering a question you cannot tell is theirs.
+        qid = _question(world, anonymous=True)
+        _ok(world.post("omar", "/me/blocks", {"email": "eli@example.org"}))
+        assert world.post("omar", f"/questions/{qid}/answers", REPLY).status_code == 201
+
+    def test_an_anonymous_asker_still_keeps_out_whom_they_blocked(self, world: World) -> None:
+        _ok(world.post("eli", "/me/blocks", {"email": "omar@example.org"}))
+        qid = _question(world, anonymous=True)
+        refused = world.post("omar", f"/questions/{qid}/answers", REPLY)
+        assert refused.status_code == 403
+        assert "this person" not in refused.text
+
     def test_neither_is_suggested_to_the_other(self, world: World) -> None:
         world.opt_in("sam")
         _ok(world.post("sam", "/me/blocks", {"email": "eli@example.org"}))
