@@ -46,6 +46,18 @@ def program_ids(principal: Principal) -> set[int] | None:
     return {a.program_id for a in principal.roles if a.program_id is not None}
 
 
+def coordinated_program_ids(principal: Principal) -> set[int] | None:
+    """The programs a principal coordinates (not those they only take part in as a
+    mentor or mentee); None means every program."""
+    if isinstance(principal, System) or is_org_coordinator(principal):
+        return None
+    return {
+        a.program_id
+        for a in principal.roles
+        if a.role == Role.coordinator and a.program_id is not None
+    }
+
+
 def require_coordinator(principal: Principal, program_id: int | None = None) -> None:
     if not has_role(principal, Role.coordinator, program_id):
         where = "for this program" if program_id is not None else "for the organisation"

@@ -84,7 +84,7 @@ def review_by_kind(
     asked for themselves. Coordinators of a program see that program only; a program
     they do not coordinate answers the same as one that does not exist."""
     account_policy.require_any_coordinator(principal)
-    allowed = account_policy.program_ids(principal)
+    allowed = account_policy.coordinated_program_ids(principal)
     if program_id is not None:
         if session.get(Program, program_id) is None or (
             allowed is not None and program_id not in allowed

@@ -123,6 +123,22 @@ class TestReviewByKind:
                 self.by_kind(decided, "else@example.org", program_id=program_id)
             assert raised.value.message == "No such program."
 
+    def test_taking_part_in_a_program_is_not_coordinating_it(self, decided: World) -> None:
+        # A coordinator of one program who is a mentee in another sees the first only.
+        from companion.accounts.models import Role
+        from tests.helpers import make_user
+
+        with decided.services.sessions() as session:
+            make_user(
+                session,
+                "both@example.org",
+                (Role.coordinator, decided.other),
+                (Role.mentee, decided.pilot),
+            )
+        with pytest.raises(NotFound):
+            self.by_kind(decided, "both@example.org", program_id=decided.pilot)
+        assert set(self.by_kind(decided, "both@example.org")) == {"nudge"}
+
     def test_an_organisation_coordinator_sees_every_program_but_not_others_answers(
         self, decided: World
     ) -> None:
