@@ -95,6 +95,10 @@ class GoalFamily(_Strict):
         text = strip_end(action.strip())
         verb = _word_pattern(self.verbs).match(text)
         rest = text[verb.end() :] if verb else text
+        # "be a team leader" is a role to reach; "be the lead on the audit" a part in one
+        # piece of work.
+        if verb and verb.group(0).lower() == "be" and re.match(r"\s*the\b", rest, re.I):
+            return ""
         # "get to manager band": the role is after "to", never "the step to to manager".
         rest = re.sub(r"^\s*(?:to\s+)?(?:(?:a|an|the|my|our)\s+)?", "", rest, flags=re.IGNORECASE)
         if self.not_titles and _word_pattern(self.not_titles).search(rest):

@@ -488,6 +488,21 @@ class TestAStepIntoARole:
         )
         assert steps[2].startswith("Apply for a role leading people")
 
+    def test_to_be_a_title_is_a_role(self) -> None:
+        steps = self.milestones("i want to be a team leader but i keep getting turned down")
+        assert steps[0].startswith("Find out what the step to team leader asks for")
+
+    @pytest.mark.parametrize(
+        "aspiration", ["be a better manager", "be a proper manager without losing everyone"]
+    )
+    def test_a_kind_of_manager_to_be_is_no_role(self, aspiration: str) -> None:
+        assert not any("step to" in step for step in self.milestones(aspiration))
+
+    def test_work_life_balance_is_no_action(self) -> None:
+        assert not _drafted("work life balance!!! i answer emails til 11pm").goal.startswith(
+            "I will work"
+        )
+
     @pytest.mark.parametrize(
         ("aspiration", "first"),
         [
@@ -553,6 +568,9 @@ class TestWhatASpecificGoalIsSaidToDo:
         return next(
             v.why for v in check_text(text, today=TODAY).verdicts if v.criterion == "specific"
         )
+
+    def test_a_mark_standing_alone_ends_the_object(self) -> None:
+        assert "'design /'" not in self.specific("better at motion design / after effects")
 
     def test_a_noun_followed_by_its_clause_is_no_action(self) -> None:
         # Not "It says what will be done: 'pitch I mean'."

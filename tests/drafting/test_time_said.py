@@ -95,6 +95,10 @@ class TestWhatPeopleSay:
     def test_past_or_vague_times_are_no_deadline(self, text: str) -> None:
         assert deadlines(text, TODAY) == []
 
+    def test_next_and_a_month_is_that_month(self) -> None:
+        [said] = deadlines("grow my business so i can hire an apprentice by next april", TODAY)
+        assert (said.day, said.words) == (date(2027, 4, 30), "by next april")
+
     def test_a_pictured_future_leaves_a_later_deadline_standing(self) -> None:
         text = "work out who I want to be in 3 years, then apply for a role within 6 months"
         assert [d.words for d in deadlines(text, TODAY)] == ["within 6 months"]

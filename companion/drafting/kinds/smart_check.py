@@ -416,6 +416,8 @@ def _concrete_action(text: str) -> str | None:
         ):
             continue  # "my lead role", "with own portfolio": not what will be done
         words = match.group("rest").split()
+        # The object ends at a mark standing alone ("motion design / after effects").
+        words = list(itertools.takewhile(lambda w: any(c.isalnum() for c in w), words))
         rest = [w.lower().strip("'’-") for w in words]
         if any(w in _WEAK_OBJECT for w in rest[:2]) or set(rest[:1]) & _SUBJECTS:
             continue  # "the client pitch I mean": a noun and a clause, not a verb and object
@@ -738,7 +740,7 @@ _DATE_PATTERNS = (
     ),
     re.compile(
         rf"\b(?:(?:by|before|until|till|in|during|for)\s+(?:the\s+)?(?:end\s+of\s+)?|"
-        rf"end\s+of\s+){_MONTH_NAME}(?:\s+(?P<year>20\d{{2}}))?\b",
+        rf"end\s+of\s+)(?:next\s+)?{_MONTH_NAME}(?:\s+(?P<year>20\d{{2}}))?\b",
         re.IGNORECASE,
     ),
     re.compile(rf"\b{_MONTH_NAME}\s+(?P<year>20\d{{2}})\b", re.IGNORECASE),

@@ -522,12 +522,16 @@ def _has_point(phrase: str) -> bool:
     return bool(content_words(_TIME_TAIL.sub("", " " + phrase)))
 
 
+# Nouns that open with a verb's word: "work life balance" is no "I will work …".
+_NOUN_FIRST = re.compile(r"(?:work[- ]life|lead time|run rate)\b", re.IGNORECASE)
+
+
 def _acts(phrase: Phrase) -> bool:
     """Whether a phrase starts with something the mentee would do ("own a service"), not
     a thing they want ("help with …")."""
     text = phrase.text
     first = text.split()[0].lower() if text.split() else ""
-    if phrase.thing:
+    if phrase.thing or _NOUN_FIRST.match(text):
         return False
     return first in ACTION_STARTS or first in _VERBS or family_of(text).acted(text)
 
