@@ -349,7 +349,10 @@ def check(
     focus = {DraftKind.answer: scenario["question"], DraftKind.nudge: NUDGE_FOCUS}.get(
         kind, focus_of(scenario)
     )
-    quoted = quoted_sentences(text, guidance)
+    # An answer opens with what answers the question; the rest of a short passage follows
+    # it as context (docs/llm.md), so only its opening sentence must be on the question.
+    opening = (sentences_of(text) or [""])[0] if kind == DraftKind.answer else text
+    quoted = quoted_sentences(opening, guidance)
     retrieved = [s for g in guidance for s in sentences_of(g.text)]
     if quoted and retrieved:
         vectors = encoder.encode([focus, *quoted, *retrieved])

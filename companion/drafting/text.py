@@ -53,12 +53,19 @@ def plain(text: str) -> str:
 
 def _blocks(markdown: str) -> list[str]:
     """Paragraphs, list items, quotes and table cells of a markdown text, as plain text."""
-    blocks: list[str] = []
+    return [text for _, text in marked_blocks(markdown)]
+
+
+def marked_blocks(markdown: str) -> list[tuple[str, str]]:
+    """(kind, plain text) of each paragraph, list item, quote and table cell of a
+    markdown text, in order; kind is "paragraph", "item", "quote" or "cell"."""
+    blocks: list[tuple[str, str]] = []
     paragraph: list[str] = []
+    kind = "paragraph"
 
     def flush() -> None:
         if paragraph:
-            blocks.append(plain(" ".join(paragraph)))
+            blocks.append((kind, plain(" ".join(paragraph))))
             paragraph.clear()
 
     for raw in markdown.splitlines():
@@ -69,14 +76,17 @@ def _blocks(markdown: str) -> list[str]:
             flush()
             cells = [c.strip() for c in line.strip("|").split("|")]
             if not all(_TABLE_RULE.fullmatch(c) for c in cells if c):
-                blocks.extend(plain(c) for c in cells if c)
+                blocks.extend(("cell", plain(c)) for c in cells if c)
         elif _LIST_MARKER.match(line) or line.startswith(">"):
             flush()
+            kind = "quote" if line.startswith(">") else "item"
             paragraph.append(_LIST_MARKER.sub("", line.lstrip("> ").strip()))
         else:
+            if not paragraph:
+                kind = "paragraph"
             paragraph.append(line)
     flush()
-    return [b for b in blocks if b]
+    return [(kind, text) for kind, text in blocks if text]
 
 
 def split_sentences(block: str) -> list[str]:

@@ -200,3 +200,24 @@ def test_every_area_says_what_it_is_about_and_who_answers() -> None:
         assert area.about and area.ask and len(area.asked) >= 2
         # Both are said inside a sentence: "…a question about {about}… Try {ask}."
         assert not area.about.endswith(".") and not area.ask.endswith(".")
+
+
+class TestAShortPassageIsAnsweredWhole:
+    """Picking sentences out of a short passage dropped the one that mattered."""
+
+    def test_confidentiality_keeps_its_exception_for_safety(self, corpus: Corpus) -> None:
+        # Worded for this test; the case was seen by a reader who had not read the code.
+        reply = answer(
+            corpus,
+            "My mentee hinted she might harm herself and asked me not to tell anyone. "
+            "Must I keep that to myself?",
+        )
+        assert "stay private" in reply.answer
+        assert "serious risk to someone's safety" in reply.answer
+        assert any("serious risk" in c.text for c in reply.claims)
+
+    def test_restarting_a_stalled_pair_names_the_choices(self, corpus: Corpus) -> None:
+        reply = answer(corpus, "How do I restart a stalled pair?")
+        body = reply.answer.split("Source:")[0]
+        for option in ("Restart:", "Adjust:", "Rematch:", "Close:"):
+            assert f"- {option}" in body

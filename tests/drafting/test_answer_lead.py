@@ -208,9 +208,12 @@ class TestReferringBack:
     def test_a_lead_that_says_it_comes_after_what_it_is(self) -> None:
         answer = self.paraphrase()
 
+        # A short passage is the answer whole, its lead first: here the paraphrase, then
+        # what "it" shows, then the rest of the passage.
         assert [c.text[:24] for c in answer.claims] == [
             "Paraphrasing means putti",
             "It shows understanding a",
+            "Open questions invite a ",
         ]
         assert answer.answer.startswith("Paraphrasing means putting what you heard")
         assert all(c.citations == ["listening:3"] for c in answer.claims)
@@ -321,6 +324,9 @@ class TestASetDefinedItemByItem:
         assert all(c.citations == ["styles:1"] for c in answer.claims)
 
     def test_a_question_about_one_item_gets_the_usual_answer(self) -> None:
+        # A short passage is the answer whole, as the guide has it: not the set's format
+        # (label and first sentence without its quotation).
         answer = _styles("How do I stop taking over when my team is slow?")
 
-        assert "\n- " not in answer.answer
+        assert "- Directing: Useful" not in answer.answer
+        assert 'Directing: "Do it now." Useful in an emergency' in answer.answer

@@ -24,9 +24,11 @@ from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.text import (
     ended,
+    marked_blocks,
     plain,
     sentences_of,
     shorten,
+    split_sentences,
     whole_sentences,
     words_of,
 )
@@ -213,11 +215,13 @@ def compose(data: AnswerInput) -> CitedAnswer:
         return _insufficient(data)
     best = data.guidance[answering[0]]
     kinds = _kinds(best, data.question)
+    steps = [] if kinds else _steps(best)
+    candidates = _candidates(best, by_chunk[best.chunk_id])
+    whole = None if kinds or steps else _whole(best, _lead(candidates)[1])
     chosen = (
         [s for s in [kinds[0], *(said for _, said in kinds[1])] if s]
         if kinds
-        else _steps(best)
-        or _chosen(_candidates(best, by_chunk[best.chunk_id]), claim_sentences(best))
+        else steps or (whole[1] if whole else []) or _chosen(candidates, claim_sentences(best))
     )
 
     claims = []
@@ -235,6 +239,8 @@ def compose(data: AnswerInput) -> CitedAnswer:
         intro, items = kinds
         listed = "\n".join(f"- {label}: {said}" for label, said in items)
         body = f"{ended(intro)}\n\n{listed}" if intro else listed
+    elif whole and chosen == whole[1]:
+        body = whole[0]
     else:
         body = " ".join(ended(s) for s in chosen)
     answer = shorten(body + "\n\n" + citation, 3000)
@@ -303,6 +309,76 @@ def _kinds(chunk: Guidance, question: str) -> tuple[str, list[tuple[str, str]]] 
     before = chunk.text[: first_item.start()] if first_item else ""
     opening = whole_sentences(before)
     return (opening[0] if opening else ""), items[:MAX_KINDS]
+
+
+# A passage of at most this many words is the answer as it stands: its sentences lean on
+# each other, and picking some can drop the one that matters ("Most of what a mentee
+# tells you should stay private." without "The usual exceptions are serious risk to
+# someone's safety …").
+WHOLE_WORDS = 200
+MAX_WHOLE_CLAIMS = 10
+
+
+def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
+    """A short passage as the answer: the part holding `lead` (the sentence that answers
+    most directly, `_lead`) first, then the rest of the passage in its order, list items
+    as "- …" lines; and the claims, one per sentence of a paragraph and one per item. A
+    line that introduces a list or asks claims nothing; an example or a research note is
+    left out, as in any answer. None for a longer passage, a table, or a passage that
+    opens mid-sentence (the overlap of a long section)."""
+    blocks = marked_blocks(chunk.text)
+    words = sum(len(text.split()) for _, text in blocks)
+    if not blocks or words > WHOLE_WORDS or any(kind == "cell" for kind, _ in blocks):
+        return None
+    if not blocks[0][1][:1].isupper():
+        return None
+    # (block, is an item, text): an item whole (its bold label is half of it), a
+    # paragraph sentence by sentence.
+    units = [
+        (number, kind == "item", text)
+        for number, (kind, block) in enumerate(blocks)
+        for text in ([block] if kind == "item" else split_sentences(block))
+        if not _is_background(text)
+    ]
+    first = next((i for i, (_, _, text) in enumerate(units) if lead in text), None)
+    if first is None:
+        return None
+    block, item, text = units[first]
+    lifted = item and not text.startswith(lead)
+    taken = [first]
+    if lifted:
+        # The lead is the advice of an item ("Rushing to a decision. If the mentee is still
+        # deciding …, explore options …"): it opens the answer, and its item stays in the
+        # list with what comes before it, so the list still reads whole.
+        opening = [lead]
+        units[first] = (block, item, text[: text.index(lead)].strip())
+        rest = list(range(len(units)))
+    else:
+        if first > 0 and units[first - 1][0] == block and refers_back(lead):
+            taken.insert(0, first - 1)  # "It shows…" after what "it" is
+        opening = [units[i][2] for i in taken]
+        rest = [i for i in range(len(units)) if i not in taken]
+    body = " ".join(opening)
+    # (block, item) of the unit before: the opening's, when the rest goes on from it in
+    # the passage's order (a lead that opens the passage keeps its paragraph).
+    previous: tuple[int, bool] | None = None
+    if not lifted and rest and rest[0] == taken[-1] + 1:
+        previous = units[taken[-1]][:2]
+    for i in rest:
+        block, item, text = units[i]
+        if item:
+            body += ("\n" if previous and previous[1] else "\n\n") + f"- {text}"
+        elif previous and previous[0] == block:
+            body += f" {text}"  # the next sentence of the same paragraph
+        else:
+            body += f"\n\n{text}"
+        previous = (block, item)
+    # The opening is cited whole; of the rest, what states something (`_is_claim`: not
+    # a line that introduces a list, a question, or an item finishing the line before).
+    claims = opening + [units[i][2] for i in rest if _is_claim(units[i][2])]
+    if not claims or len(claims) > MAX_WHOLE_CLAIMS:
+        return None
+    return body, claims
 
 
 def _only_quoted(sentence: str) -> bool:
