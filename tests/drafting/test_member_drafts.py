@@ -29,16 +29,18 @@ def _mentee_writes(world: World, shared: list[str] | None) -> None:
     with world.services.sessions() as session:
         eli = session.scalars(select(Participant).where(Participant.external_id == "E1")).one()
         eli.goals, eli.challenges, eli.shared_fields = WANTS, CHALLENGE, shared
-        session.add(
-            MentoringSession(
-                relationship_id=world.first,
-                starts_at=datetime.now(UTC) - timedelta(days=42),
-                duration_minutes=45,
-                status=SessionStatus.held,
-                created_by="test",
-            )
-        )
+        session.add(_held_six_weeks_ago(world.first))
         session.commit()
+
+
+def _held_six_weeks_ago(relationship_id: int) -> MentoringSession:
+    return MentoringSession(
+        relationship_id=relationship_id,
+        starts_at=datetime.now(UTC) - timedelta(days=42),
+        duration_minutes=45,
+        status=SessionStatus.held,
+        created_by="test",
+    )
 
 
 def _everything(draft: Draft) -> str:
@@ -117,15 +119,7 @@ def _circle_with_goals(world: World) -> int:
                     visibility=visibility,
                 )
             )
-        session.add(
-            MentoringSession(
-                relationship_id=circle.id,
-                starts_at=datetime.now(UTC) - timedelta(days=42),
-                duration_minutes=45,
-                status=SessionStatus.held,
-                created_by="test",
-            )
-        )
+        session.add(_held_six_weeks_ago(circle.id))
         session.commit()
         return circle.id
 
