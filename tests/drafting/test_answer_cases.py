@@ -132,6 +132,8 @@ def test_a_question_the_guides_do_not_cover_is_declined(corpus: Corpus, question
     assert drafted.insufficient and drafted.claims == []
     assert drafted.answer.startswith("The knowledge base has nothing that answers this question")
     assert "Source:" not in drafted.answer
+    # Not only "ask your coordinator": an egg or a dose is not the program's to answer.
+    assert "For anything else" in drafted.answer
 
 
 FOR_THE_ORGANISATION = [

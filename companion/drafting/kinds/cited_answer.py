@@ -586,10 +586,12 @@ def _insufficient(data: AnswerInput) -> CitedAnswer:
     return CitedAnswer(
         answer=(
             f"The knowledge base has nothing that answers this question: {found}, so no "
-            "answer is given rather than a guess. To close the gap, a coordinator can add a "
-            "guide on this topic to the knowledge base. Meanwhile, ask your program "
-            "coordinator or an experienced mentor, or try the question again in the words a "
-            "guide would use."
+            "answer is given rather than a guess. It holds guides on mentoring practice. If "
+            "the question is about mentoring, ask your program coordinator or an experienced "
+            "mentor, or try it again in the words a guide would use; a coordinator can add a "
+            "guide on the topic. For anything else, such as your health, another person's "
+            "records or something outside work, ask the person or service that deals with it, "
+            "not the mentoring program."
         ),
         claims=[],
         insufficient=True,
