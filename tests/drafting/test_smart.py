@@ -498,6 +498,13 @@ class TestAStepIntoARole:
     def test_a_kind_of_manager_to_be_is_no_role(self, aspiration: str) -> None:
         assert not any("step to" in step for step in self.milestones(aspiration))
 
+    def test_the_day_of_an_event_is_not_the_goals(self) -> None:
+        goal = _drafted("Back from parental leave in March. I want to get up to speed on IFRS 17")
+        assert goal.time_bound.startswith("To answer:"), goal.time_bound
+        # Said with the goal, it is still its deadline.
+        later = _drafted("Starting my new role in May. I want to run the audit by the end of June")
+        assert later.target_date == date(2027, 6, 30)
+
     def test_work_life_balance_is_no_action(self) -> None:
         assert not _drafted("work life balance!!! i answer emails til 11pm").goal.startswith(
             "I will work"
