@@ -90,6 +90,8 @@ class TestWhatPeopleSay:
             "I have no idea what I want my career to look like in five years",
             "work out where I see myself in 5 years",
             "decide who I want to be in three years",
+            # The day of an event told of, not when a goal is due.
+            "Returning from 9 months maternity leave in March. Want to rebuild my client base",
         ],
     )
     def test_past_or_vague_times_are_no_deadline(self, text: str) -> None:

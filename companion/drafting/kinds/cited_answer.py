@@ -239,7 +239,7 @@ def compose(data: AnswerInput) -> CitedAnswer:
         intro, items = kinds
         listed = "\n".join(f"- {label}: {said}" for label, said in items)
         body = f"{ended(intro)}\n\n{listed}" if intro else listed
-    elif whole and chosen == whole[1]:
+    elif whole:
         body = whole[0]
     else:
         body = " ".join(ended(s) for s in chosen)

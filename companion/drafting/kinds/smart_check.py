@@ -1007,6 +1007,8 @@ def deadlines(text: str, today: date) -> list[Deadline]:
     # "December 2027", the end of that month.
     kept: list[tuple[re.Match[str], date]] = []
     for match, day in sorted(found, key=lambda f: f[0].start() - f[0].end()):
+        if _EVENT_OPENING.match(_sentence_up_to(text, match.start())):
+            continue  # "Returning from leave in March.": the event's day, not a deadline
         if not any(k.start() <= match.start() and match.end() <= k.end() for k, _ in kept):
             kept.append((match, day))
     unique = {
@@ -1014,6 +1016,21 @@ def deadlines(text: str, today: date) -> list[Deadline]:
         for match, day in sorted(kept, key=lambda k: k[0].start())
     }
     return sorted(unique.values(), key=lambda d: d.day)
+
+
+# A sentence that opens by telling of an event ("Returning from leave in March",
+# "Starting a new role in May"): a time said in it is the event's.
+_EVENT_OPENING = re.compile(
+    r"\s*(?:i'?m\s+|i\s+am\s+)?(?:returning|coming back|back from|due back|starting|"
+    r"joining|going on|off on)\b",
+    re.IGNORECASE,
+)
+
+
+def _sentence_up_to(text: str, at: int) -> str:
+    """The words of the sentence holding position `at`, up to it."""
+    start = max(text.rfind(end, 0, at) for end in (". ", "! ", "? "))
+    return text[start + 2 if start >= 0 else 0 : at]
 
 
 def _valid(parts: dict[str, str | None], today: date) -> bool:

@@ -242,12 +242,7 @@ def statement_of(
     else:
         clean = FILLER.sub("", clean)
         stated = deadlines(clean, today) if today else []
-        # "Returning from leave in March.": the day of an event, not of the goal.
-        later = [
-            d
-            for d in stated
-            if today and d.day > today and not _EVENT_OPENING.match(_sentence_before(clean, d))
-        ]
+        later = [d for d in stated if today and d.day > today]
         # Which sentence each deadline was said in: the goal takes the one said with it.
         said_in = {d: _sentence_index(clean, clean.find(d.words)) for d in later}
         # When is said once, as a date, at the end: "by the end of this year I'd like to
@@ -430,22 +425,6 @@ def _trimmed(phrase: Phrase) -> Phrase:
     while len(kept) > 2 and hangs(kept[-1]):
         kept.pop()
     return replace(phrase, text=" ".join(kept), whole=True)
-
-
-# A sentence that opens by telling of an event ("Returning from leave in March",
-# "Starting a new role in May"): a time said in it is the event's.
-_EVENT_OPENING = re.compile(
-    r"\s*(?:i'?m\s+|i\s+am\s+)?(?:returning|coming back|back from|due back|starting|"
-    r"joining|going on|off on)\b",
-    re.IGNORECASE,
-)
-
-
-def _sentence_before(text: str, deadline: Deadline) -> str:
-    """The words of the sentence a deadline is said in, up to it."""
-    at = max(text.find(deadline.words), 0)
-    start = max(text.rfind(end, 0, at) for end in (". ", "! ", "? "))
-    return text[start + 2 if start >= 0 else 0 : at]
 
 
 def _sentence_index(text: str, offset: int) -> int:
