@@ -189,3 +189,35 @@ class TestWhileTheGoalIsStillToWrite:
 
         assert goal.target_date == date(2027, 3, 28)
         assert "Easter Sunday" in goal.time_bound and "'after Easter'" in goal.time_bound
+
+
+class TestADeadlineThatHasPassed:
+    """A date already behind the draft's day is not kept in the goal, where it would
+    contradict the target date; the question quotes what the mentee wrote."""
+
+    @pytest.mark.parametrize(
+        ("aspiration", "goal", "said"),
+        [
+            ("Get my CIPD level 5 done by june 2026.", "Get my CIPD level 5 done.", "by june 2026"),
+            (
+                "submit my CEng application to IMechE by 31 Dec 2025",
+                "Submit my CEng application to IMechE.",
+                "31 Dec 2025",
+            ),
+            (
+                "Pass the PMP exam before March 2026, so I can apply for the lead role",
+                "Pass the PMP exam, so I can apply for the lead role.",
+                "before March 2026",
+            ),
+        ],
+    )
+    def test_the_goal_drops_it_and_the_question_names_it(self, aspiration, goal, said):
+        draft = drafted(aspiration)
+        assert draft.goal == goal
+        assert draft.target_date > TODAY
+        assert f"You wrote '{said}', which has passed: what is the new date?" in draft.time_bound
+
+    def test_a_later_deadline_is_kept(self):
+        draft = drafted("Get my CIPD level 5 done by june 2027.")
+        assert draft.goal == "Get my CIPD level 5 done by june 2027."
+        assert draft.target_date == date(2027, 6, 30)

@@ -604,6 +604,22 @@ def _milestone_dates(today: date, target: date) -> list[date]:
     ]
 
 
+# The words that put a deadline before its date: "by", "before", "no later than".
+_DEADLINE_LEAD = r"(?:,?\s+(?:by|before|until|till|no later than|in|on|for)(?:\s+the)?)?"
+
+
+def without_deadline(text: str, words: str) -> str:
+    """`text` without the deadline stated by `words` and the preposition leading it:
+    "Get my CIPD level 5 done by june 2026." -> "Get my CIPD level 5 done."."""
+    found = re.search(_DEADLINE_LEAD + r"\s*" + re.escape(words), text, re.IGNORECASE)
+    if found is None:
+        return text
+    rest = (text[: found.start()] + text[found.end() :]).strip()
+    rest = re.sub(r"\s+([,.;:!?])", r"\1", rest)
+    rest = re.sub(r"^[,;:\s]+|[,;:]\s*$", "", rest)
+    return rest if len(content_words(rest)) >= 2 else text
+
+
 def _field(verdict: Any) -> str:
     if verdict.status == "met":
         return verdict.why
@@ -622,11 +638,21 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     stated = statement_of(near, answers, smart=written.complete, today=today)
     # The reasons judge the goal as drafted, not the aspiration it was drafted from.
     check = check_text(stated.text, today=today, **context)
-    later = [d for d in deadlines(stated.text, today) if d.day > today]
+    said_days = deadlines(stated.text, today)
+    later = [d for d in said_days if d.day > today]
     said = stated.deadline or (later[-1] if later else None)
     target = said.day if said else None
     verdicts = {v.criterion: v for v in check.verdicts}
     time_bound = _field(verdicts["time_bound"])
+    goal_text = stated.text
+    passed = [d for d in said_days if d.day <= today]
+    if passed and not later and not stated.deadline:
+        # "by june 2026" in December 2026: the goal keeps the mentee's words but not a
+        # date that would contradict its target date; the question names what they wrote.
+        goal_text = without_deadline(stated.text, passed[-1].words)
+        time_bound = (
+            f"To answer: You wrote '{passed[-1].words}', which has passed: what is the new date?"
+        )
     if target is None:
         target = end or today + timedelta(weeks=DEFAULT_GOAL_WEEKS)
         if verdicts["time_bound"].status == "met":
@@ -679,7 +705,7 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     family = undecided(data.aspiration) or family
     steps = _milestone_dates(today, target)
     return SmartGoal(
-        goal=shorten(stated.text, 400),
+        goal=shorten(goal_text, 400),
         specific=shorten(specific, 1000),
         measurable=shorten(measurable, 1000),
         achievable=shorten(achievable, 1000),
