@@ -38,7 +38,6 @@ from companion.accounts.models import (
 )
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
-from companion.audit.models import AuditEvent
 from companion.community import holdings as community_holdings
 from companion.drafting.models import Draft, DraftStatus
 from companion.errors import InvalidInput
@@ -112,9 +111,7 @@ def erase(
         }
     )
     # Audit first, while the events still say whose they are.
-    events = list(
-        session.scalars(select(AuditEvent).where(held.audit_condition()).order_by(AuditEvent.seq))
-    )
+    events = held.audit_events(session)
     redacted = audit.redact(session=session, events=events)
 
     # What only they hold.

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from companion.accounts.models import ApiToken, User
 from companion.accounts.principal import Principal
-from companion.audit.models import AuditEvent
 from companion.community import holdings as community_holdings
 from companion.db.base import utcnow
 from companion.drafting.models import Draft
@@ -233,9 +232,7 @@ def personal_data(*, session: Session, principal: Principal, user_id: int) -> Pe
                 subject_id=e.subject_id,
                 data=e.data,
             )
-            for e in session.scalars(
-                select(AuditEvent).where(held.audit_condition()).order_by(AuditEvent.seq)
-            )
+            for e in held.audit_events(session)
         ],
     )
 
