@@ -281,10 +281,15 @@ def _refuse(session: Session, claims: Claims, reason: str, message: str) -> Unau
     return Unauthenticated(message)
 
 
-def _may_link_by_email(user: User) -> bool:
+def _may_link_by_email(session: Session, user: User) -> bool:
     """An email alone may open only an invited participant's account: no password (nothing
-    to take over), not deactivated, and no administrator role."""
-    return user.is_active and user.password_hash is None and not policy.is_admin(user)
+    to take over), not deactivated, no administrator role, and no provider account linked
+    yet: an address the provider gave a new person (a leaver's, reassigned) must not open
+    the account the leaver's own subject is linked to."""
+    if not user.is_active or user.password_hash is not None or policy.is_admin(user):
+        return False
+    linked = select(ExternalIdentity.id).where(ExternalIdentity.user_id == user.id)
+    return session.scalars(linked.limit(1)).first() is None
 
 
 def _link(session: Session, user: User, claims: Claims, how: str) -> ExternalIdentity:
@@ -424,7 +429,7 @@ def _account_for(
     except InvalidInput:
         address = ""
     user = session.scalars(select(User).where(User.email == address)).first() if address else None
-    if user is None or not _may_link_by_email(user):
+    if user is None or not _may_link_by_email(session, user):
         reason = "no account" if user is None else "account needs its owner to link"
         raise _refuse(session, claims, reason, NOT_LINKED.format(provider=provider_name))
     _link(session, user, claims, "by verified email")

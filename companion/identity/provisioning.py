@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from companion.accounts import passwords, policy, web_sessions
 from companion.accounts import service as accounts
-from companion.accounts.models import ApiToken, Role, RoleAssignment
+from companion.accounts.models import ApiToken, Role, RoleAssignment, WebSession
 from companion.accounts.models import User as Account
 from companion.accounts.principal import Principal, actor_of
 from companion.accounts.service import hash_token
@@ -49,7 +49,13 @@ from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
 from companion.errors import CompanionError, InvalidInput, NotFound, Unauthenticated
-from companion.identity.models import ScimGroup, ScimGroupMember, ScimToken, ScimUser
+from companion.identity.models import (
+    ExternalIdentity,
+    ScimGroup,
+    ScimGroupMember,
+    ScimToken,
+    ScimUser,
+)
 from companion.participants.models import Participant
 from companion.programs.models import Program
 
@@ -444,15 +450,21 @@ def create_user(*, session: Session, principal: object, payload: object, base_ur
 def _adoptable(session: Session, account: Account) -> bool:
     """Whether the provider may take charge of an account it did not create.
 
-    Only one nobody can sign in to yet (no password, no working API token: an invited
-    participant) and that is not an administrator's. The provider may change the
-    address of an account it manages, and a password reset goes to that address, so
-    adopting an account someone already uses would hand it to whoever holds the
-    SCIM token.
+    Only one nobody can sign in to yet (no password, no working API token, no provider
+    account linked for single sign-on, never a browser session: an invited participant)
+    and that is not an administrator's. The provider may change the address of an
+    account it manages, and a password reset goes to that address, so adopting an
+    account someone already uses would hand it to whoever holds the SCIM token.
     """
     if policy.is_admin(account) or session.get(ScimUser, account.id) is not None:
         return False
-    return not passwords.has_credentials(session, account)
+    if passwords.has_credentials(session, account):
+        return False
+    used = (
+        select(ExternalIdentity.id).where(ExternalIdentity.user_id == account.id),
+        select(WebSession.id).where(WebSession.user_id == account.id),
+    )
+    return all(session.scalars(query.limit(1)).first() is None for query in used)
 
 
 def _apply(

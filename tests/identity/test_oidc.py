@@ -271,6 +271,28 @@ class TestTakeover:
         assert answer.status_code == 401
         assert count(services, ExternalIdentity) == 0
 
+    def test_an_address_the_provider_gave_someone_new_does_not_open_the_linked_account(
+        self, provider, make_services, client_for
+    ):
+        """A leaver's address reassigned at the provider reaches a new subject with a
+        verified email; the account the leaver's own subject opens is not theirs."""
+        services = make_services(provider)
+        user_id = add_person(services, "kim@example.org")
+        first = sso_sign_in(
+            client_for(services),
+            provider,
+            "sub-kim",
+            {"email": "kim@example.org", "email_verified": True},
+        )
+        assert first.status_code == 303
+        client = client_for(services)
+        answer = sso_sign_in(
+            client, provider, "sub-newcomer", {"email": "kim@example.org", "email_verified": True}
+        )
+        assert answer.status_code == 401
+        assert signed_in_as(client) is None
+        assert count(services, ExternalIdentity, ExternalIdentity.user_id == user_id) == 1
+
     def test_the_owner_of_a_password_account_links_the_provider_from_their_account_page(
         self, provider, make_services, client_for
     ):

@@ -9,10 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from companion.accounts import passwords
+from companion.accounts import passwords, web_sessions
 from companion.accounts.models import ApiToken, Role, RoleAssignment, User, WebSession
 from companion.audit.models import AuditEvent
 from companion.db.base import utcnow
+from companion.identity.models import ExternalIdentity
 from companion.matching.cohort import load_cohort
 from companion.participants.models import Participant
 from companion.programs import service as programs
@@ -191,15 +192,30 @@ class TestUsers:
         adopted = scim.create_user("fay@example.org", externalId="x-fay")
         assert adopted["id"] == str(user_id)
 
-    @pytest.mark.parametrize("credential", ["password", "api token"])
+    @pytest.mark.parametrize(
+        "credential", ["password", "api token", "single sign-on", "a browser session"]
+    )
     def test_an_account_someone_signs_in_to_is_not_taken_over(self, scim: Scim, credential):
         """Adopting it would let the SCIM token change its address, and a password reset
-        then goes to the new address: an account takeover."""
+        then goes to the new address: an account takeover. Someone who signs in only
+        through the organisation's provider has no password and no token."""
         with scim.services.sessions() as session:
             lead, _ = make_user(session, "lead@example.org", (Role.coordinator, None))
-            if credential == "password":
+            if credential != "api token":
                 session.execute(update(ApiToken).values(revoked_at=utcnow()))
+            if credential == "password":
                 lead.password_hash = "argon2-hash-of-a-password"
+            elif credential == "single sign-on":
+                session.add(
+                    ExternalIdentity(
+                        user_id=lead.id,
+                        issuer="https://idp.test",
+                        subject="sub-lead",
+                        email_at_link="lead@example.org",
+                    )
+                )
+            elif credential == "a browser session":
+                web_sessions.start(session=session, user=lead)
             session.commit()
         taken = scim.client.post(
             "/scim/v2/Users",
