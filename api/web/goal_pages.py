@@ -25,6 +25,7 @@ from companion.drafting import service as drafting
 from companion.drafting.models import Draft, DraftStatus
 from companion.errors import InvalidInput, NotFound
 from companion.matching import modes_service as modes
+from companion.matching.profiles import shared_profile
 from companion.pagination import MAX_PAGE_SIZE
 from companion.participants import service as participants
 from companion.programs import service as programs
@@ -758,7 +759,8 @@ def recommendations(
     if me is None:
         raise NotFound(f"No program with id {program_id} in which you are a mentee.")
     program = programs.get(session=session, program_id=program_id)
-    names = {p.external_id: p for p in people}
+    # Each mentor as a mentee of the program may read them: only what they share.
+    names = {p.external_id: shared_profile(p) for p in people}
     context: dict[str, Any] = {"program": program, "mode": None, "problem": None}
     try:
         if program.kind == ProgramKind.speed:

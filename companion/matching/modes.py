@@ -21,6 +21,7 @@ import numpy as np
 
 from companion.matching.config import MatchingSettings
 from companion.matching.engine import unmatched_reason
+from companion.matching.meaning import need_sentences, offer_sentences
 from companion.matching.profiles import Profile
 from companion.matching.scoring import (
     SENTENCE,
@@ -28,7 +29,9 @@ from companion.matching.scoring import (
     Scorer,
     best_sentences,
     candidate_pairs,
+    closest_sentences,
     rule_masks,
+    semantic_component,
     words,
 )
 from companion.matching.solver import Edge, solve
@@ -182,6 +185,67 @@ def recommend_mentors(
         for j in np.flatnonzero(cohort.allowed[mentee_index]).tolist()
     )
     return [cohort.recommendation(mentee_index, j) for _, j in scored[:limit]]
+
+
+def recommend_from_what_they_share(
+    mentee_index: int,
+    mentees: Sequence[Profile],
+    mentors: Sequence[Profile],
+    shown: Sequence[Profile],
+    *,
+    need_vectors: np.ndarray,
+    offer_vectors: np.ndarray,
+    capacities: Sequence[int],
+    settings: MatchingSettings,
+    program_kind: str,
+    week_of: date,
+    managers: Mapping[str, str | None] | None = None,
+    limit: int = 5,
+) -> list[Recommendation]:
+    """The best mentors for one mentee, as the mentee themself may read them.
+
+    `shown` is each of `mentors` as the mentee may read them
+    (`profiles.shared_profile`) and `offer_vectors` are of their offer texts. The
+    hard rules and places left are those of `recommend_mentors`, read from `mentors`;
+    the ranking and the reasons use only what each mentor shares: the meaning of the
+    expertise they share against what the mentee wrote (component `semantic`, the
+    score). Skills, years, hours, industry and ways of meeting are never shareable, so
+    they neither rank nor explain here: an order by them would tell the mentee what the
+    mentor keeps to themself. A mentor who shares no expertise is not recommended.
+    """
+    if len(shown) != len(mentors):
+        raise ValueError(f"{len(shown)} shown profiles for {len(mentors)} mentors")
+    cohort = _Cohort(
+        mentees,
+        mentors,
+        need_vectors,
+        offer_vectors,
+        capacities,
+        settings,
+        program_kind,
+        week_of,
+        managers,
+    )
+    mentee = mentees[mentee_index]
+    scored = sorted(
+        (-semantic_component(float(cohort.cosine[mentee_index, j])), j)
+        for j in np.flatnonzero(cohort.allowed[mentee_index]).tolist()
+        if shown[j].offer_text()
+    )
+    found = []
+    for negative, j in scored[:limit]:
+        person = shown[j]
+        need, offer = closest_sentences(need_sentences(mentee), offer_sentences(person))
+        reasons = (
+            [f'{mentee.name} wants "{need}"; {person.name} offers "{offer}"']
+            if need
+            else [f'{person.name} offers: "{_snippet(person.offer_text())}"']
+        )
+        if person.title:
+            reasons.append(person.title)
+        score = round(-negative, 4)
+        found.append(Recommendation(person, score, {"semantic": score}, tuple(reasons)))
+    return found
 
 
 # --- 2. circles ----------------------------------------------------------------------
@@ -759,10 +823,17 @@ def mentors_of_the_moment(
     offer_vectors: np.ndarray,
     *,
     asker: Profile | None,
+    shown: Sequence[Profile] | None = None,
     available_now: Callable[[Profile], bool] | None = None,
     limit: int = 3,
 ) -> list[Recommendation]:
-    """The few people best placed, and free, to answer a question right now.
+    """The few mentors best placed, and free, to answer a question right now.
+
+    Only mentors are asked: a mentee's skills and words say what they want to
+    learn, not what they offer. `shown` is each of `people` as the asker may read
+    them (`profiles.shared_profile`; `people` themselves when not given): a person is
+    ranked and explained only on that, `offer_vectors` are of its offer texts, and
+    each Recommendation's `person` is the shown profile. The rules read `people`.
 
     Score = cosine of the question to the person's offer text, plus 0.1 for
     someone `available_now` says has time in the next 24 hours. Left out: the
@@ -772,13 +843,17 @@ def mentors_of_the_moment(
     with nothing in their offer text, and anyone below cosine 0.2, whose profile
     is unrelated to the question. Components: `cosine` and `available_now`.
     """
-    if len(offer_vectors) != len(people):
-        raise ValueError(f"{len(offer_vectors)} offer vectors for {len(people)} people")
+    shown = people if shown is None else shown
+    if len(offer_vectors) != len(people) or len(shown) != len(people):
+        raise ValueError(
+            f"{len(offer_vectors)} offer vectors and {len(shown)} shown profiles "
+            f"for {len(people)} people"
+        )
     excluded = _excluded_for(asker, people) if asker is not None else set()
     cosine = np.asarray(offer_vectors) @ np.asarray(question_vector) if len(people) else np.zeros(0)
     ranked = []
     for k, person in enumerate(people):
-        if person.external_id in excluded or not person.offer_text():
+        if not person.is_mentor or person.external_id in excluded or not shown[k].offer_text():
             continue
         fit = float(cosine[k])
         if fit < MIN_QUESTION_COSINE:
@@ -788,10 +863,10 @@ def mentors_of_the_moment(
     ranked.sort()
     return [
         Recommendation(
-            person=people[k],
+            person=shown[k],
             score=round(-negative, 4),
             components={"cosine": round(fit, 4), "available_now": float(free)},
-            reasons=_question_reasons(question, people[k], free),
+            reasons=_question_reasons(question, shown[k], free),
         )
         for negative, k, fit, free in ranked[:limit]
     ]
@@ -824,18 +899,14 @@ def _excluded_for(asker: Profile, people: Sequence[Profile]) -> set[str]:
 
 
 def _question_reasons(question: str, person: Profile, free: bool) -> tuple[str, ...]:
+    """The offer sentence nearest the question and the title: never skills or years,
+    which nobody can share (`participants.sharing`)."""
     asked = words(question)
-    sentences = _sentences(person.expertise) or _sentences(person.offer_text())
+    sentences = _sentences(person.offer_text())
     sentence = max(sentences, key=lambda s: len(words(s) & asked))
     reasons = [f'{person.name} offers: "{_snippet(sentence)}"']
-    skills = [s for s in person.skills if words(s) & asked or s.casefold() in question.casefold()]
-    if skills:
-        reasons.append("Skills that fit the question: " + ", ".join(skills))
     if person.title:
-        years = (
-            f", {person.years_experience:g} years of experience" if person.years_experience else ""
-        )
-        reasons.append(f"{person.title}{years}")
+        reasons.append(person.title)
     if free:
         reasons.append("Has time in the next 24 hours")
     return tuple(reasons)

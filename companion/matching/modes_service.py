@@ -6,6 +6,10 @@ each mentor's capacity, and returns read models (`matching.schemas`) with partic
 imported. Nothing is saved and nobody is notified. Coordinators of the program
 may ask for every mode; a mentee of it for their own recommendations and
 shortlist; anyone in it may ask who could answer a question.
+
+What a participant reads of a mentor here is what that mentor shares
+(`profiles.shared_profile`), and it is also all they are ranked on: coordinators,
+who read whole profiles in their program's lists, are the only readers of the rest.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from companion.matching.cohort import (
     settings_of,
 )
 from companion.matching.meaning import require_semantic
-from companion.matching.profiles import to_profile
+from companion.matching.profiles import Profile, shared_profile, to_profile
 from companion.matching.schemas import (
     AnswerersPublic,
     AssignmentPublic,
@@ -43,12 +47,19 @@ from companion.programs import policy
 from companion.programs.models import Program
 
 
-def _common(cohort: Cohort, vectors: ProfileVectors, program: Program) -> dict[str, Any]:
-    """The keyword arguments every mode shares (each mode ranks by meaning)."""
+def _common(
+    cohort: Cohort,
+    vectors: ProfileVectors,
+    program: Program,
+    offers: Sequence[Profile] | None = None,
+) -> dict[str, Any]:
+    """The keyword arguments every mode shares (each mode ranks by meaning); the offer
+    vectors are of `offers`, the mentors as the reader may see them (default: whole)."""
     require_semantic(program, "This matching mode")
+    offers = cohort.mentors if offers is None else offers
     return {
         "need_vectors": vectors.encode([m.need_text() or m.name for m in cohort.mentees]),
-        "offer_vectors": vectors.encode([m.offer_text() or m.name for m in cohort.mentors]),
+        "offer_vectors": vectors.encode([m.offer_text() or m.name for m in offers]),
         "capacities": cohort.capacities,
         "settings": settings_of(program),
         "program_kind": str(program.kind),
@@ -73,21 +84,33 @@ def recommendations(
 ) -> RecommendationsPublic:
     """The best mentors one mentee may choose from (self-match); a proposal only.
 
-    A coordinator of the program may ask for any mentee; a mentee only for themselves.
+    A coordinator of the program may ask for any mentee, and reads the whole score and
+    its reasons; a mentee only for themselves, and reads of each mentor only what that
+    mentor shares, ranked on that alone (`modes.recommend_from_what_they_share`).
     """
     program = policy.readable_program(session=session, program_id=program_id, principal=principal)
     cohort = load_cohort(session=session, program=program, unpaired_only=False)
-    if not policy.may_coordinate(
-        program_id=program_id, principal=principal
-    ) and mentee_id not in _own_mentee_ids(cohort, principal):
+    coordinator = policy.may_coordinate(program_id=program_id, principal=principal)
+    if not coordinator and mentee_id not in _own_mentee_ids(cohort, principal):
         raise PermissionDenied("You may only see your own recommendations.")
     index = next((k for k, m in enumerate(cohort.mentees) if m.external_id == mentee_id), None)
     if index is None:
         raise NotFound(f"No mentee {mentee_id!r} in this program.")
     require_people(cohort)
-    found = modes.recommend_mentors(
-        index, cohort.mentees, cohort.mentors, **_common(cohort, vectors, program), limit=limit
-    )
+    if coordinator:
+        found = modes.recommend_mentors(
+            index, cohort.mentees, cohort.mentors, **_common(cohort, vectors, program), limit=limit
+        )
+    else:
+        shown = [shared_profile(p) for p in cohort.mentor_rows]
+        found = modes.recommend_from_what_they_share(
+            index,
+            cohort.mentees,
+            cohort.mentors,
+            shown,
+            **_common(cohort, vectors, program, shown),
+            limit=limit,
+        )
     return RecommendationsPublic.model_validate(
         {
             "mentee_id": mentee_id,
@@ -95,7 +118,7 @@ def recommendations(
                 {
                     "mentor_id": r.person.external_id,
                     "name": r.person.name,
-                    "title": r.person.title,
+                    "title": r.person.title or None,
                     "score": r.score,
                     "components": r.components,
                     "reasons": list(r.reasons),
@@ -260,7 +283,12 @@ def ask(
     principal: Principal,
     limit: int = 3,
 ) -> AnswerersPublic:
-    """The few people of the program best placed to answer a question now (never the asker)."""
+    """The few mentors of the program best placed to answer a question now (never the asker).
+
+    Whoever asks, coordinators too, reads of each mentor only what that mentor shares
+    (`profiles.shared_profile`), and mentors are ranked on that alone: the expertise
+    they share. Someone who shares none is not suggested; mentees never are.
+    """
     program = policy.readable_program(session=session, program_id=program_id, principal=principal)
     question = question.strip()
     if not question:
@@ -279,13 +307,26 @@ def ask(
         ),
         None,
     )
-    offer_vectors = vectors.encode([p.offer_text() or p.name for p in people]) if people else []
+    # Everyone stays in `people` for the rules (a reporting line may run through anyone);
+    # each is ranked and shown as the asker may read them, and a deactivated account
+    # offers nothing to ask.
+    active = {
+        p.id for p in participants.matchable_participants(session=session, program_id=program.id)
+    }
+    shown = [
+        shared_profile(row)
+        if row.id in active
+        else Profile(key=row.id, external_id=row.external_id, name=row.name, role=row.role)
+        for row in rows
+    ]
+    offer_vectors = vectors.encode([p.offer_text() or p.name for p in shown]) if shown else []
     found = modes.mentors_of_the_moment(
         question,
         vectors.encoder.encode([question])[0],  # not cached: questions are not profiles
         people,
         offer_vectors,
         asker=asker,
+        shown=shown,
         limit=limit,
     )
     return AnswerersPublic.model_validate(
@@ -295,7 +336,7 @@ def ask(
                 {
                     "id": r.person.external_id,
                     "name": r.person.name,
-                    "title": r.person.title,
+                    "title": r.person.title or None,
                     "score": r.score,
                     "reasons": list(r.reasons),
                 }

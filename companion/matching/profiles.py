@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from companion.participants import sharing
+
 if TYPE_CHECKING:
     from companion.participants.models import Participant
 
@@ -88,4 +90,32 @@ def to_profile(p: Participant) -> Profile:
         gender=p.gender if p.consent_demographics else None,
         underrepresented=p.underrepresented if p.consent_demographics else None,
         consent_demographics=p.consent_demographics,
+    )
+
+
+def shared_profile(p: Participant) -> Profile:
+    """`p` as another participant of the program may read them in a matching mode.
+
+    Name and role, and of the shareable fields (`participants.sharing`) only those `p`
+    shares: what they chose for their relationships holds for the rest of the program
+    too. Nothing that is never shareable (skills, years, industry, languages,
+    availability, challenges, demographics) is in it, so `offer_text` is the expertise
+    they share or nothing.
+    """
+    shared = set(sharing.shared_names(p))
+
+    def own(name: str) -> str:
+        return str(getattr(p, name) or "") if name in shared else ""
+
+    return Profile(
+        key=p.id,
+        external_id=p.external_id,
+        name=p.name,
+        role=p.role,
+        title=own("title"),
+        department=own("department"),
+        location=own("location"),
+        timezone=own("timezone"),
+        expertise=own("expertise"),
+        goals=own("goals"),
     )

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
+from companion.participants.models import Participant
 from tests.relationships.conftest import World
 from tests.web.conftest import Browser
 
@@ -369,3 +372,28 @@ class TestRecommendations:
         circles = pia.get("/mentee/recommendations")
         assert "does not use self-match or speed mentoring" in circles.text
         assert "Maya Berg" not in circles.text
+
+    def test_a_mentee_reads_of_each_mentor_only_what_they_share(
+        self, web: World, browser_for
+    ) -> None:
+        with web.services.sessions() as session:  # Maya's role, as an import would give it
+            maya = session.scalars(
+                select(Participant).where(Participant.email == "maya@example.org")
+            ).one()
+            maya.title = "Head of Data Platform"
+            session.commit()
+        pia = signed_in(browser_for, "pia")
+        assert "Head of Data Platform" in pia.get("/mentee/recommendations").text
+        chosen = signed_in(browser_for, "maya").post(
+            f"/relationships/{web.first}/sharing", {"shared": "expertise"}
+        )
+        assert chosen.status_code == 200
+
+        self_match = pia.get("/mentee/recommendations").text
+        assert "Maya Berg" in self_match and "I lead a data platform team" in self_match
+        assert "Head of Data Platform" not in self_match
+        program = f"/api/v1/programs/{web.pilot}"
+        web.client.patch(program, headers=web.headers("lead"), json={"kind": "speed"})
+        speed = pia.get("/mentee/recommendations").text
+        assert "uses speed mentoring" in speed and "Maya Berg" in speed
+        assert "Head of Data Platform" not in speed
