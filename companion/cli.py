@@ -347,6 +347,23 @@ def users_sign_out_everywhere(
         say(f"Signed {user.email} out everywhere: {ended} open session(s) ended.")
 
 
+@users_app.command("revoke-tokens")
+def users_revoke_tokens(
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+) -> None:
+    """Revoke every API token of an account at once (e.g. after a token leaked)."""
+    from companion.accounts import api_tokens
+    from companion.accounts import service as accounts
+    from companion.errors import NotFound
+
+    with services() as built, unit_of_work(built) as session:
+        user = accounts.get_by_email(session=session, email=email)
+        if user is None:
+            raise NotFound(f"No account with email {email}.")
+        revoked = api_tokens.revoke_all(session=session, principal=CLI, user_id=user.id)
+        say(f"Revoked the API tokens of {user.email}: {revoked} live token(s) revoked.")
+
+
 # --- programs --------------------------------------------------------------
 
 
@@ -567,7 +584,11 @@ def programs_team_chat(
             shown = team_chat.clear(session=session, program_id=program.id, principal=CLI)
         elif url:
             shown = team_chat.set_webhook(
-                session=session, program_id=program.id, webhook_url=url, principal=CLI
+                session=session,
+                program_id=program.id,
+                webhook_url=url,
+                principal=CLI,
+                settings=built.settings,
             )
         else:
             shown = team_chat.read(session=session, program_id=program.id, principal=CLI)

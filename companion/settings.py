@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -62,6 +63,15 @@ class Settings(BaseSettings):
     # Notifications on delivery (both optional; nothing is sent when unset).
     webhook_url: str | None = Field(
         default=None, description="Slack- or Teams-compatible incoming webhook."
+    )
+    # A program's team chat posts only to public addresses, unless its network is listed
+    # here (a relay on this machine or the organisation's own network; docs/security.md).
+    webhook_allowed_networks: Annotated[
+        list[ipaddress.IPv4Network | ipaddress.IPv6Network], NoDecode
+    ] = Field(
+        default_factory=list,
+        description="Networks (CIDR, comma-separated) a program's team chat may post to "
+        "although they are loopback, private or link-local; empty: public addresses only.",
     )
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, ge=1, le=65535)
@@ -175,6 +185,24 @@ class Settings(BaseSettings):
                 "reminder"
             )
         return self
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            networks = []
+            for part in value:
+                try:
+                    networks.append(ipaddress.ip_network(str(part).strip(), strict=False))
+                except ValueError:
+                    raise ValueError(
+                        f"{part!r} is not a network: give addresses or CIDR ranges, "
+                        "comma-separated, e.g. 127.0.0.1/32,10.1.2.0/24"
+                    ) from None
+            return networks
+        return value
 
     @field_validator("oidc_allowed_domains", mode="before")
     @classmethod

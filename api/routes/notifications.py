@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, ServicesDep, SessionDep
 from companion.notifications import preferences, team_chat
 from companion.notifications.schemas import (
     PreferencesPublic,
@@ -41,12 +41,22 @@ def program_team_chat(program_id: int, session: SessionDep, user: CurrentUser) -
 
 @router.put("/programs/{program_id}/team-chat", response_model=TeamChatPublic)
 def set_program_team_chat(
-    program_id: int, body: TeamChatUpdate, session: SessionDep, user: CurrentUser
+    program_id: int,
+    body: TeamChatUpdate,
+    session: SessionDep,
+    services: ServicesDep,
+    user: CurrentUser,
 ) -> TeamChatPublic:
     """Post the program's coordinator notices (runs awaiting approval, stalled pairs) to a
-    Slack or Teams incoming webhook. Personal notifications never go there."""
+    Slack or Teams incoming webhook. Personal notifications never go there. Only public
+    https addresses: loopback, private and link-local ones are refused (422) unless the
+    server's operator allows their network."""
     return team_chat.set_webhook(
-        session=session, program_id=program_id, webhook_url=body.webhook_url, principal=user
+        session=session,
+        program_id=program_id,
+        webhook_url=body.webhook_url,
+        principal=user,
+        settings=services.settings,
     )
 
 

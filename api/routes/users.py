@@ -51,7 +51,12 @@ def email_changes(
 ) -> list[EmailChangePublic]:
     """Address changes that imports asked for (administrators only)."""
     rows = credentials.list_email_changes(session=session, principal=user, status=status)
-    return [EmailChangePublic.model_validate(r) for r in rows]
+    return [
+        EmailChangePublic.model_validate(r).model_copy(
+            update={"account_roles": credentials.account_roles(session, r)}
+        )
+        for r in rows
+    ]
 
 
 @router.post("/email-changes/{change_id}", response_model=EmailChangePublic)

@@ -1,5 +1,5 @@
 """The account page: change your own password, see where you are signed in, sign out
-everywhere."""
+everywhere, see and revoke your API tokens."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from api.web.core import (
     redirect,
     render,
 )
-from companion.accounts import web_sessions
+from companion.accounts import api_tokens, web_sessions
 from companion.credentials import sign_in
 from companion.errors import CompanionError, TooManyRequests
 from companion.rights import erasure, export
@@ -36,6 +36,7 @@ def _page(
         status_code=status_code,
         open_sessions=web_sessions.active(session=session, principal=user, user_id=user.id),
         this_session=getattr(request.state, "web_session_id", None),
+        tokens=api_tokens.listed(session=session, principal=user, user_id=user.id),
         may_erase_self=erasure.may_erase_self(session=session, principal=user),
         **context,
     )
@@ -50,6 +51,8 @@ def account(request: Request, session: SessionDep, user: WebUser) -> HTMLRespons
 def change_password(
     request: Request, session: SessionDep, services: ServicesDep, user: WebUser, form: Form
 ) -> HTMLResponse | RedirectResponse:
+    # A box left unticked is not sent at all.
+    revoke_tokens = "revoke_tokens" in form
     try:
         started = sign_in.change_password(
             session=session,
@@ -57,19 +60,38 @@ def change_password(
             current_password=str(form.get("current_password", "")),
             password=str(form.get("password", "")),
             confirm=str(form.get("confirm", "")),
+            revoke_tokens=revoke_tokens,
             address=client_address(request),
             settings=services.settings,
         )
     except CompanionError as exc:
         # Not rolled back: a wrong current password must still count against the account.
         page = _page(
-            request, session, user, status_code=exc.status_code, errors=forms.service_errors(exc)
+            request,
+            session,
+            user,
+            status_code=exc.status_code,
+            errors=forms.service_errors(exc),
+            revoke_tokens=revoke_tokens,
         )
         if isinstance(exc, TooManyRequests):
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
     begin_session(request, started)
-    flash(request, "Your password is changed. Every other browser is signed out.")
+    flash(
+        request,
+        "Your password is changed. Every other browser is signed out"
+        + (" and your API tokens are revoked." if revoke_tokens else "."),
+    )
+    return redirect("/account")
+
+
+@router.post("/account/tokens/{token_id}/revoke", response_model=None)
+def revoke_token(
+    request: Request, token_id: int, session: SessionDep, user: WebUser, form: Form
+) -> RedirectResponse:
+    token = api_tokens.revoke_own(session=session, principal=user, token_id=token_id)
+    flash(request, f'The API token "{token.name}" is revoked: requests with it are refused.')
     return redirect("/account")
 
 

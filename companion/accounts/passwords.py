@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from companion.accounts import web_sessions
+from companion.accounts import api_tokens, web_sessions
 from companion.accounts.models import ApiToken, Invitation, LinkPurpose, User
 from companion.accounts.service import hash_token, normalise_email
 from companion.audit import service as audit
@@ -188,12 +188,19 @@ def invitation(*, session: Session, token: str) -> Invitation:
 
 
 def accept(*, session: Session, token: str, password: str) -> tuple[User, LinkPurpose]:
-    """Set the password a link is for; the link then stops working."""
+    """Set the password a link is for; the link then stops working. A reset also revokes
+    every API token of the account (an invitation finds none: it is only for accounts
+    without credentials)."""
     found = invitation(session=session, token=token)
     user = found.user
-    set_password(
-        session=session, user=user, password=password, actor=Actor(id=user.id, label=user.email)
-    )
+    owner = Actor(id=user.id, label=user.email)
+    set_password(session=session, user=user, password=password, actor=owner)
+    if found.purpose == LinkPurpose.reset:
+        # A reset is what someone does when the account may be in other hands: whoever
+        # holds one of its API tokens is cut off, as every signed-in browser is.
+        api_tokens.revoke_live(
+            session=session, user_id=user.id, actor=owner, reason="password_reset"
+        )
     found.used_at = utcnow()
     session.flush()
     return user, found.purpose

@@ -89,9 +89,16 @@ def may_invite(principal: Principal, account: User, *, by_email: bool) -> bool:
     """
     if is_admin(principal):
         return True
-    if not by_email or not account.roles:
-        return False
-    return all(
+    return by_email and within_reach(principal, account)
+
+
+def within_reach(principal: Principal, account: User) -> bool:
+    """Whether every role of `account` lies in a program `principal` coordinates (always,
+    for an administrator): an organisation-wide role, or a seat in someone else's
+    program, puts an account beyond a program coordinator."""
+    if is_admin(principal):
+        return True
+    return bool(account.roles) and all(
         a.program_id is not None and has_role(principal, Role.coordinator, a.program_id)
         for a in account.roles
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from companion.accounts.models import EmailChangeStatus, Role, User
 from companion.db.base import column_lengths
@@ -78,6 +78,10 @@ class EmailChangePublic(BaseModel):
     created_at: datetime
     decided_by: str | None
     decided_at: datetime | None
+    account_roles: list[str] = Field(
+        default_factory=list,
+        description='What the account is now: "administrator", "mentee of Pilot".',
+    )
 
 
 class EmailChangeDecision(BaseModel):
@@ -89,3 +93,25 @@ class EmailChangeDecision(BaseModel):
 class SessionsEnded(BaseModel):
     user_id: int
     sessions_ended: int = Field(description="Browser sessions that were open and are now ended.")
+
+
+class ApiTokenPublic(BaseModel):
+    """An API token as its owner sees it: never the token, nor its digest."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="To the hour; None: never used.")
+    revoked_at: datetime | None
+
+    @computed_field(description="False once revoked: requests with it are refused.")
+    @property
+    def live(self) -> bool:
+        return self.revoked_at is None
+
+
+class TokensRevoked(BaseModel):
+    user_id: int
+    tokens_revoked: int = Field(description="API tokens that were live and are now revoked.")

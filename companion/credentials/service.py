@@ -14,13 +14,15 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion.accounts import passwords, policy
+from companion.accounts import api_tokens, passwords, policy
 from companion.accounts import service as accounts
 from companion.accounts.models import (
     EmailChange,
     EmailChangeStatus,
     Invitation,
     LinkPurpose,
+    Role,
+    RoleAssignment,
     User,
 )
 from companion.accounts.principal import Principal, actor_of
@@ -30,6 +32,7 @@ from companion.credentials import invitations
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from companion.participants.models import Participant
+from companion.programs.models import Program
 from companion.review import outbox
 from companion.settings import Settings
 
@@ -190,10 +193,11 @@ def _reset_sent_lately(session: Session, account: User) -> bool:
 
 
 def complete_link(*, session: Session, token: str, password: str, settings: Settings) -> User:
-    """Set the password a link is for; a reset is then told to the owner."""
+    """Set the password a link is for; a reset (which also revokes the account's API
+    tokens) is then told to the owner."""
     user, purpose = passwords.accept(session=session, token=token, password=password)
     if purpose == LinkPurpose.reset:
-        notify_password_changed(session=session, user=user, settings=settings)
+        notify_password_changed(session=session, user=user, settings=settings, tokens_revoked=True)
     return user
 
 
@@ -203,9 +207,11 @@ def change_password(
     principal: Principal,
     current: str,
     new: str,
+    revoke_tokens: bool,
     settings: Settings,
 ) -> User:
-    """The signed-in person changes their own password, proving they know the current one."""
+    """The signed-in person changes their own password, proving they know the current one;
+    with `revoke_tokens`, every API token of theirs is revoked too."""
     if not isinstance(principal, User):
         raise PermissionDenied("Only a signed-in person changes their own password.")
     try:
@@ -216,14 +222,30 @@ def change_password(
             details=[{"field": "current_password", "message": "does not match"}],
         ) from exc
     passwords.set_password(session=session, user=principal, password=new, actor=actor_of(principal))
-    notify_password_changed(session=session, user=principal, settings=settings)
+    if revoke_tokens:
+        api_tokens.revoke_live(
+            session=session,
+            user_id=principal.id,
+            actor=actor_of(principal),
+            reason="password_changed",
+        )
+    notify_password_changed(
+        session=session, user=principal, settings=settings, tokens_revoked=revoke_tokens
+    )
     return principal
 
 
-def notify_password_changed(*, session: Session, user: User, settings: Settings) -> None:
+def notify_password_changed(
+    *, session: Session, user: User, settings: Settings, tokens_revoked: bool
+) -> None:
     """Tell the owner their password changed, so that a change they did not make is seen."""
     if not settings.smtp_host:
         return
+    ended = (
+        "every other signed-in browser was signed out and your API tokens were revoked"
+        if tokens_revoked
+        else "every other signed-in browser was signed out"
+    )
     outbox.enqueue_account_email(
         session=session,
         user=user,
@@ -231,7 +253,7 @@ def notify_password_changed(*, session: Session, user: User, settings: Settings)
         body=(
             f"Hello {user.display_name},\n\n"
             f"The password of your {PRODUCT} account ({user.email}) was just changed, and "
-            "every other signed-in browser was signed out.\n\n"
+            f"{ended}.\n\n"
             "If this was not you, reset your password from the sign-in page at once "
             f"({settings.public_url.rstrip('/')}/forgot) and tell your administrator."
         ),
@@ -248,6 +270,37 @@ def list_email_changes(
     if status is not None:
         query = query.where(EmailChange.status == status)
     return list(session.scalars(query))
+
+
+def account_roles(session: Session, change: EmailChange) -> list[str]:
+    """What the account a change would move is now, in words: "administrator",
+    "coordinator of Pilot", "mentee of Pilot", for the administrator who decides."""
+    account = session.get(User, change.user_id)
+    return [] if account is None else _roles(session, account)
+
+
+def _roles(session: Session, account: User) -> list[str]:
+    names = {
+        p.id: p.name
+        for p in session.scalars(
+            select(Program).where(Program.id.in_({a.program_id for a in account.roles}))
+        )
+    }
+    return sorted(_role_words(a, names) for a in account.roles)
+
+
+def _role_words(assignment: RoleAssignment, names: dict[int, str]) -> str:
+    if assignment.program_id is None:
+        return (
+            "administrator"
+            if assignment.role == Role.admin
+            else f"organisation {assignment.role.value}"
+        )
+    return f"{assignment.role.value} of {names.get(assignment.program_id, assignment.program_id)}"
+
+
+def _roles_text(account: User) -> str:
+    return ", ".join(sorted(_role_words(a, {}) for a in account.roles if a.program_id is None))
 
 
 def decide_email_change(
@@ -271,6 +324,13 @@ def decide_email_change(
         raise Conflict(f"Email change {change_id} was already {change.status.value}.")
     account = session.get(User, change.user_id)
     actor = actor_of(principal)
+    if approve and any(a.program_id is None for a in account.roles):
+        # An import names participants; an account with an organisation-wide role
+        # (an administrator, an organisation coordinator) is not moved by one.
+        raise Conflict(
+            f"{account.email} holds an organisation-wide role ({_roles_text(account)}): an "
+            "import cannot change its address. Reject this change."
+        )
     if approve:
         holder = accounts.get_by_email(session=session, email=change.new_email)
         if holder is not None and holder.id != account.id:

@@ -48,13 +48,15 @@ def change_password(
     current_password: str,
     password: str,
     confirm: str,
+    revoke_tokens: bool,
     address: str,
     settings: Settings,
 ) -> StartedSession:
     """Change one's own password, proving the current one first; the owner is told.
 
     Setting it ends every session of the account, this one too; the returned
-    session replaces it, so the person stays signed in only where they are.
+    session replaces it, so the person stays signed in only where they are. With
+    `revoke_tokens`, every API token of the account is revoked as well.
     Wrong current passwords count against the account like failed sign-ins.
     """
     throttle.check(session=session, email=principal.email, address=address)
@@ -69,6 +71,7 @@ def change_password(
             principal=principal,
             current=current_password,
             new=password,
+            revoke_tokens=revoke_tokens,
             settings=settings,
         )
     except InvalidInput as exc:

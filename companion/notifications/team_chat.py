@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from companion import outbound
 from companion.accounts.principal import Principal, actor_of
 from companion.audit import service as audit
 from companion.db.base import utcnow
@@ -18,6 +20,7 @@ from companion.errors import InvalidInput
 from companion.notifications import policy
 from companion.notifications.models import TeamChat
 from companion.notifications.schemas import TeamChatPublic
+from companion.settings import Settings
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -43,9 +46,15 @@ def read(*, session: Session, program_id: int, principal: Principal) -> TeamChat
 
 
 def set_webhook(
-    *, session: Session, program_id: int, webhook_url: str, principal: Principal
+    *,
+    session: Session,
+    program_id: int,
+    webhook_url: str,
+    principal: Principal,
+    settings: Settings,
 ) -> TeamChatPublic:
-    """Point the program's coordinator notices at an incoming webhook (https only)."""
+    """Point the program's coordinator notices at an incoming webhook (https only, and only
+    to a public address unless the operator allows its network)."""
     policy.require_team_chat_manager(session=session, principal=principal, program_id=program_id)
     url = webhook_url.strip()
     parts = urlsplit(url)
@@ -59,6 +68,7 @@ def set_webhook(
         )
     if len(url) > 500:
         raise InvalidInput("webhook_url: at most 500 characters.", field="webhook_url")
+    _refuse_unless_public(url, settings)
     actor = actor_of(principal)
     chat = _chat(session, program_id)
     if chat is None:
@@ -80,6 +90,37 @@ def set_webhook(
         data={"host": parts.hostname},
     )
     return _public(program_id, chat)
+
+
+def _refuse_unless_public(url: str, settings: Settings) -> None:
+    """Refuse an address that is, or now resolves to, one the server does not post to.
+
+    A name that does not resolve now is taken: every send resolves it again and checks
+    what it finds then (`companion.review.outbox`).
+    """
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.raw_host.decode("ascii")
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    except (httpx.InvalidURL, UnicodeDecodeError):
+        raise InvalidInput(
+            "webhook_url: give the https address of a Slack or Teams incoming webhook.",
+            field="webhook_url",
+        ) from None
+    try:
+        addresses = outbound.resolve(host, port)
+    except (OSError, UnicodeError):
+        return
+    try:
+        outbound.check_addresses(host, addresses, allowed=settings.webhook_allowed_networks)
+    except outbound.DestinationRefused as refused:
+        raise InvalidInput(
+            f"webhook_url: {refused}, and the server posts only to public addresses. Give "
+            "the public https address of the Slack or Teams incoming webhook; for a relay on "
+            "this machine or your own network, the server's operator must allow its network "
+            f"first ({outbound.ALLOW_SETTING}).",
+            field="webhook_url",
+        ) from None
 
 
 def clear(*, session: Session, program_id: int, principal: Principal) -> TeamChatPublic:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from companion.accounts import policy as accounts_policy
 from companion.accounts import service as accounts
 from companion.accounts.models import EmailChange, EmailChangeStatus, Role, User
 from companion.accounts.principal import Principal, actor_of
@@ -60,7 +61,8 @@ def check_file(
     file_format = _format_of(filename)
     existing = _existing(session, program)
     records, problems = parse_participants(data, format=file_format, existing_ids=existing.keys())
-    return records, _with_taken_emails(records, problems, existing)
+    problems = _with_taken_emails(records, problems, existing)
+    return records, _with_changes_beyond_reach(session, program, records, problems, principal)
 
 
 def _format_of(filename: str) -> Format:
@@ -92,6 +94,43 @@ def _with_taken_emails(
                     record.line,
                     "email",
                     f"{record.email} already belongs to participant {owner!r} in this program",
+                )
+            )
+    return sorted(found, key=lambda p: (p.line, p.column))
+
+
+def _with_changes_beyond_reach(
+    session: Session,
+    program: Program,
+    records: list[ParticipantRecord],
+    problems: list[ImportProblem],
+    principal: Principal,
+) -> list[ImportProblem]:
+    """`problems` and every row that asks for a new address for an account beyond the
+    importer's reach (an administrator's, or one with a seat in another program): a
+    change held for such an account would put its password resets one click away."""
+    seats = {
+        p.external_id: p
+        for p in session.scalars(
+            select(Participant).where(
+                Participant.program_id == program.id, Participant.user_id.is_not(None)
+            )
+        )
+    }
+    found = list(problems)
+    for record in records:
+        seat = seats.get(record.external_id)
+        if seat is None or seat.email == record.email:
+            continue
+        account = session.get(User, seat.user_id)
+        if account is not None and not accounts_policy.within_reach(principal, account):
+            found.append(
+                ImportProblem(
+                    record.line,
+                    "email",
+                    f"the account of {seat.email} also belongs beyond the programs you "
+                    "coordinate, so an import cannot change its address: keep "
+                    f"{seat.email} in the file, or ask an administrator",
                 )
             )
     return sorted(found, key=lambda p: (p.line, p.column))
@@ -144,6 +183,7 @@ def import_participants(
     end_reads(session)
     records, problems = parse_participants(data, format=file_format, existing_ids=known)
     problems = _with_taken_emails(records, problems, _existing(session, program))
+    problems = _with_changes_beyond_reach(session, program, records, problems, principal)
     if problems:
         raise _problems_error(problems)
     if not records:

@@ -8,6 +8,7 @@ something is ready and where to read it after signing in.
 from __future__ import annotations
 
 import hashlib
+import logging
 import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import httpx
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from companion import outbound
 from companion.accounts import service as accounts
 from companion.accounts.models import User
 from companion.audit import service as audit
@@ -54,6 +56,8 @@ EXTRA_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post")
 CALENDAR_METHODS = ("REQUEST", "CANCEL")
 NEUTRAL_HEADLINE = "A reviewed draft is ready for a participant of {program}"
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class DispatchReport:
@@ -67,6 +71,11 @@ class DispatchReport:
 
 class _SendFailed(Exception):
     """A message could not be sent; the reason is short and holds no secrets."""
+
+
+class _Refused(_SendFailed):
+    """A message the server will not send, however often it tries (a webhook whose host
+    is not public): it fails at once rather than being retried."""
 
 
 def enqueue(
@@ -197,7 +206,9 @@ def enqueue_notice(
 ) -> OutboxMessage:
     """Queue a post to a team chat's incoming webhook (Slack or Teams), about no draft.
 
-    The text is escaped for Slack when it is sent, as every webhook post is.
+    The text is escaped for Slack when it is sent, as every webhook post is, and the
+    address is resolved and checked when it is sent (`companion.outbound`): a coordinator
+    chose it.
     """
     now = now or datetime.now(UTC)
     message = OutboxMessage(
@@ -314,7 +325,9 @@ def _dispatch(
             _send(message, settings, now)
         except _SendFailed as exc:
             message.last_error = str(exc)
-            if message.attempts >= max_attempts:
+            if isinstance(exc, _Refused):
+                log.warning("outbox message %s not sent: %s", message.id, exc)
+            if isinstance(exc, _Refused) or message.attempts >= max_attempts:
                 message.status = OutboxStatus.failed
                 _settle(session, message, "outbox.failed", program_id)
                 failed += 1
@@ -468,14 +481,14 @@ def _unique_addresses(recipients: Sequence[tuple[str, str]]) -> list[tuple[str, 
 
 def _send(message: OutboxMessage, settings: Settings, now: datetime) -> None:
     if message.channel == WEBHOOK:
-        _post_webhook(message)
+        _post_webhook(message, settings)
     elif message.channel == EMAIL:
         _send_email(message, settings, now)
     else:
         raise _SendFailed(f"unknown channel {message.channel!r}")
 
 
-def _post_webhook(message: OutboxMessage) -> None:
+def _post_webhook(message: OutboxMessage, settings: Settings) -> None:
     # Escaped on the way out (not when queued), so messages queued before are escaped too.
     payload = {**message.payload, "text": _escape_for_slack(message.payload["text"])}
     # Error texts are built here rather than taken from httpx, whose messages
@@ -483,16 +496,56 @@ def _post_webhook(message: OutboxMessage) -> None:
     # The same key on every attempt of a message, so a receiver that honours it drops
     # a repeat (e.g. of a send that timed out after the receiver had it).
     headers = {"Idempotency-Key": idempotency_key(message)}
+    url: str | httpx.URL = message.target
+    extensions: dict[str, Any] = {}
+    if message.draft_id is None:
+        # A team chat notice, to an address a coordinator chose: posted only to an address
+        # checked now. A draft's announcement goes to the operator's own
+        # COMPANION_WEBHOOK_URL, set in the server's environment like the allow-list.
+        url, host_header, tls_name = _checked_destination(message.target, settings)
+        headers["Host"] = host_header
+        extensions["sni_hostname"] = tls_name
     try:
-        response = httpx.post(
-            message.target, json=payload, headers=headers, timeout=SEND_TIMEOUT_SECONDS
-        )
+        # Never to where a redirect points: that address was not checked.
+        with httpx.Client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False) as client:
+            response = client.post(url, json=payload, headers=headers, extensions=extensions)
     except httpx.TimeoutException:
         raise _SendFailed("webhook timed out") from None
     except httpx.HTTPError as exc:
         raise _SendFailed(f"webhook unreachable ({type(exc).__name__})") from None
     if not response.is_success:
         raise _SendFailed(f"webhook answered HTTP {response.status_code}")
+
+
+def _checked_destination(target: str, settings: Settings) -> tuple[httpx.URL, str, str]:
+    """The URL to post to with its host replaced by an address checked just now, the Host
+    header and the name TLS verifies the certificate against (both the original host's).
+
+    Connecting to the address that was checked, rather than letting the client resolve
+    the name again, leaves no moment in which the name can be made to point elsewhere.
+    """
+    try:
+        parsed = httpx.URL(target)
+        host = parsed.raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeDecodeError):
+        raise _Refused("webhook refused: not a URL the server posts to") from None
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        addresses = outbound.check_addresses(
+            host, outbound.resolve(host, port), allowed=settings.webhook_allowed_networks
+        )
+    except outbound.DestinationRefused as refused:
+        raise _Refused(
+            f"webhook refused: {refused}; the server posts only to public addresses "
+            f"unless {outbound.ALLOW_SETTING} allows their network"
+        ) from None
+    except (OSError, UnicodeError):
+        raise _SendFailed("webhook host did not resolve") from None
+    address = addresses[0]
+    # Plain http only to this machine: the address is a secret and the posts name people.
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and address.is_loopback):
+        raise _Refused("webhook refused: plain http is only for this machine; use https")
+    return parsed.copy_with(host=str(address)), parsed.netloc.decode("ascii"), host
 
 
 def idempotency_key(message: OutboxMessage) -> str:

@@ -3,6 +3,7 @@ and two job runs racing each other queue every notice once, on SQLite and Postgr
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,7 @@ from companion.notifications import job, policy
 from companion.notifications.models import Kind, Notification
 from companion.relationships.models import Relationship
 from companion.review.models import OutboxMessage
+from companion.settings import Settings
 from tests.notifications.conftest import Post, later
 from tests.notifications.test_kinds import run_matching, say
 from tests.notifications.test_sessions import book
@@ -51,6 +53,14 @@ class TestWhoSetsIt:
 
 
 class TestWhatGoesThere:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        """The team chat here is a receiver on loopback: the operator allows this machine
+        (COMPANION_WEBHOOK_ALLOWED_NETWORKS), which the server refuses by default."""
+        return settings.model_copy(
+            update={"webhook_allowed_networks": [ipaddress.ip_network("127.0.0.0/8")]}
+        )
+
     def test_coordinator_notices_go_there_and_personal_ones_never(
         self, post: Post, webhook: WebhookReceiver
     ) -> None:

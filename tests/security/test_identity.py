@@ -481,3 +481,90 @@ class TestCommandLine:
         decided = runner.invoke(app, ["users", "decide-email-change", change_id, "--approve"])
         assert decided.exit_code == 0, decided.output
         assert org.signs_in("omar.new@example.org", PASSWORD)
+
+
+class TestAnImportReachesOnlyAccountsWithinItsPrograms:
+    """A coordinator of Y could import the administrator and X's coordinator as mentees
+    of Y, then import them again with new addresses: the changes were held, and one
+    click by an administrator moved where those accounts' password resets go."""
+
+    def rows(self, admin_email: str, lead_email: str) -> bytes:
+        return to_csv(
+            [
+                ("A1", "Ada Admin", admin_email, "mentee", "UTC", "", "1", ""),
+                ("L1", "Lee Lead", lead_email, "mentee", "UTC", "", "1", ""),
+            ]
+        )
+
+    def post(self, org: Org, token: str, data: bytes, dry_run: bool = False):
+        return org.browser().client.post(
+            f"/api/v1/programs/{org.y}/participants:import",
+            files={"file": ("people.csv", data, "text/csv")},
+            data={"dry_run": "true"} if dry_run else {},
+            headers=bearer(token),
+        )
+
+    def test_a_new_address_for_an_account_beyond_them_is_refused_row_by_row(self, org: Org) -> None:
+        token = org.token("lead-y@example.org")
+        first = self.post(org, token, self.rows("admin@example.org", "lead-x@example.org"))
+        assert first.status_code == 200, first.text
+        again = self.rows("attacker+admin@evil.example", "attacker+lead@evil.example")
+        for dry_run in (True, False):
+            refused = self.post(org, token, again, dry_run=dry_run)
+            text = refused.text
+            assert "the account of admin@example.org also belongs beyond" in text, text
+            assert "the account of lead-x@example.org also belongs beyond" in text
+            assert refused.status_code == (200 if dry_run else 422), text
+        with org.services.sessions() as session:
+            assert session.scalars(select(EmailChange)).all() == []
+            for email in ("admin@example.org", "lead-x@example.org"):
+                assert accounts.get_by_email(session=session, email=email) is not None
+
+    def test_within_their_reach_a_change_is_held_with_the_account_s_roles_shown(
+        self, org: Org
+    ) -> None:
+        # The organisation's coordinator reaches X's coordinator, not the administrator.
+        token = org.token("org@example.org")
+        first = self.post(org, token, self.rows("admin@example.org", "lead-x@example.org"))
+        assert first.status_code == 200, first.text
+        refused = self.post(org, token, self.rows("new-admin@example.org", "lead.x@example.org"))
+        assert refused.status_code == 422
+        assert "the account of admin@example.org also belongs beyond" in refused.text
+        assert "lead-x@example.org" not in refused.text
+        moved = self.post(org, token, self.rows("admin@example.org", "lead.x@example.org"))
+        assert moved.json()["email_changes_held"] == 1, moved.text
+        admin_token = org.token("admin@example.org")
+        (listed,) = (
+            org.browser()
+            .client.get("/api/v1/users/email-changes", headers=bearer(admin_token))
+            .json()
+        )
+        assert listed["old_email"] == "lead-x@example.org"
+        assert listed["account_roles"] == ["coordinator of X", "mentee of Y"]
+        assert (
+            "coordinator of X, mentee of Y" in org.browser("admin@example.org").get("/admin").text
+        )
+
+    def test_an_account_given_an_organisation_wide_role_since_is_not_moved(self, org: Org) -> None:
+        token = org.token("lead-y@example.org")
+        newcomer = ("N1", "Nia New", "nia@example.org", "mentee", "UTC", "", "1", "")
+        assert self.post(org, token, to_csv([newcomer])).status_code == 200
+        moved = self.post(
+            org, token, to_csv([(*newcomer[:2], "nia.new@example.org", *newcomer[3:])])
+        )
+        assert moved.json()["email_changes_held"] == 1, moved.text
+        with org.services.sessions() as session:
+            nia = accounts.get_by_email(session=session, email="nia@example.org")
+            accounts.grant_role(
+                session=session, user=nia, role=Role.admin, program_id=None, actor=TEST_ACTOR
+            )
+            session.commit()
+            change_id = session.scalars(select(EmailChange.id)).one()
+        refused = org.browser().client.post(
+            f"/api/v1/users/email-changes/{change_id}",
+            json={"approve": True},
+            headers=bearer(org.token("admin@example.org")),
+        )
+        assert refused.status_code == 409, refused.text
+        assert "holds an organisation-wide role (administrator)" in refused.text
+        assert org.user("nia@example.org") is not None

@@ -24,6 +24,10 @@ RULE = "the review rule itself, about a draft rather than about who asks"
 SCIM = "acts for a Provisioner (a SCIM token), which it requires; no person does SCIM"
 
 SERVICE_MODULES: dict[str, dict[str, str]] = {
+    "companion.accounts.api_tokens": {
+        "revoke_live": "a step of a password reset or of the owner's own password change, "
+        "which decided the tokens go",
+    },
     "companion.programs.service": {
         "get": "lookup by id for services that checked the program already; "
         "handlers use programs.read or the program policy",
