@@ -347,6 +347,25 @@ def users_sign_out_everywhere(
         say(f"Signed {user.email} out everywhere: {ended} open session(s) ended.")
 
 
+@users_app.command("issue-token")
+def users_issue_token(
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+) -> None:
+    """Give an existing account a new API token and print it once (it is never shown
+    again); people make their own on their account page."""
+    from companion.accounts import service as accounts
+    from companion.errors import NotFound
+
+    with services() as built, unit_of_work(built) as session:
+        user = accounts.get_by_email(session=session, email=email)
+        if user is None:
+            raise NotFound(f"No account with email {email}.")
+        issued = accounts.issue_token(session=session, user=user, name=name, actor=cli_actor())
+        say(f"A new API token for {user.email}, shown once (store it now):")
+        print(issued.plaintext)
+
+
 @users_app.command("revoke-tokens")
 def users_revoke_tokens(
     email: Annotated[str, typer.Argument(help="The account's email address.")],

@@ -1,5 +1,5 @@
 """The account page: change your own password, see where you are signed in, sign out
-everywhere, see and revoke your API tokens."""
+everywhere, make, see and revoke your API tokens."""
 
 from __future__ import annotations
 
@@ -84,6 +84,26 @@ def change_password(
         + (" and your API tokens are revoked." if revoke_tokens else "."),
     )
     return redirect("/account")
+
+
+@router.post("/account/tokens", response_model=None)
+def create_token(request: Request, session: SessionDep, user: WebUser, form: Form) -> HTMLResponse:
+    """A new API token, shown on this page once (the page is never cached)."""
+    name = str(form.get("name", ""))
+    try:
+        issued = api_tokens.issue_own(session=session, principal=user, name=name)
+    except CompanionError as exc:
+        return _page(
+            request,
+            session,
+            user,
+            status_code=exc.status_code,
+            token_errors=forms.service_errors(exc, known={"name"}, fallback="name", whole=True),
+            token_name=name,
+        )
+    return _page(
+        request, session, user, status_code=201, new_token=issued.plaintext, token_name=name
+    )
 
 
 @router.post("/account/tokens/{token_id}/revoke", response_model=None)

@@ -1,5 +1,5 @@
-"""An account's API tokens as its owner and administrators handle them: list, revoke one,
-revoke them all.
+"""An account's API tokens as its owner and administrators handle them: make one, list,
+revoke one, revoke them all.
 
 A token is revoked for good (there is no un-revoking): its owner may revoke any of
 their own, the one they are using too; an administrator (or the owner) revokes every
@@ -14,12 +14,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from companion.accounts import policy
+from companion.accounts import service as accounts
 from companion.accounts.models import ApiToken, User
 from companion.accounts.principal import Principal, actor_of
+from companion.accounts.service import IssuedToken
 from companion.audit import service as audit
 from companion.audit.service import Actor
 from companion.db.base import utcnow
-from companion.errors import NotFound
+from companion.errors import Conflict, NotFound
+
+# Live tokens one account may hold: enough for every script someone runs, and a ceiling
+# on what a signed-in browser left open can mint.
+MAX_LIVE = 20
 
 
 def _authorise(principal: Principal, user_id: int) -> None:
@@ -34,6 +40,24 @@ def listed(*, session: Session, principal: Principal, user_id: int) -> list[ApiT
     return list(
         session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id))
     )
+
+
+def issue_own(*, session: Session, principal: Principal, name: str) -> IssuedToken:
+    """A new token for the signed-in person, shown to them once. Only a browser signed in
+    with a password or the provider makes one (the account page), never a token: one that
+    leaked must not be able to outlive its revocation by minting others."""
+    user = session.get(User, principal.id) if principal.id is not None else None
+    if user is None:
+        raise NotFound("Only a person's own account holds API tokens.")
+    live = session.scalars(
+        select(ApiToken.id).where(ApiToken.user_id == principal.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    if len(live) >= MAX_LIVE:
+        raise Conflict(
+            f"You have {len(live)} live API tokens, the most one account may hold: revoke one "
+            "you no longer use first."
+        )
+    return accounts.issue_token(session=session, user=user, name=name, actor=actor_of(principal))
 
 
 def revoke_own(*, session: Session, principal: Principal, token_id: int) -> ApiToken:

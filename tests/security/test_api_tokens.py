@@ -328,3 +328,47 @@ class TestPasswords:
         box = re.search(r'<input type="checkbox"[^>]*name="revoke_tokens"[^>]*>', refused.text)
         assert box and " checked" not in box.group(0), "unticked, as it was sent"
         assert works(web, web.tokens["maya"])
+
+
+class TestMakingATokenAgain:
+    """After revoking, a person needs a way to get a new token: the account page (a
+    browser signed in with a password or the provider), never the API, where a leaked
+    token could mint others that outlive its revocation."""
+
+    def test_the_account_page_makes_one_and_shows_it_once(self, web, browser_for) -> None:
+        maya = browser_for("maya")
+        maya.get("/account")
+        made = maya.post("/account/tokens", {"name": "weekly export"})
+        assert made.status_code == 201, made.text
+        (token,) = re.findall(r'<code class="token">(mc_[\w-]+)</code>', made.text)
+        assert made.headers["cache-control"] == "no-store"
+        assert works(web, token)
+        again = maya.get("/account").text
+        assert "weekly export" in again and token not in again
+        [event] = audited(web.services, "token.issued")[-1:]
+        assert event.actor_label == EMAILS["maya"]
+
+    def test_a_name_is_required_and_live_tokens_have_a_ceiling(self, web, browser_for) -> None:
+        maya = browser_for("maya")
+        maya.get("/account")
+        unnamed = maya.post("/account/tokens", {"name": "  "})
+        assert unnamed.status_code == 422 and "Token name must be" in unnamed.text
+        while len(token_ids(web.services, "maya")) < 20:
+            second_token(web.services, "maya", name=f"t{len(token_ids(web.services, 'maya'))}")
+        full = maya.post("/account/tokens", {"name": "one more"})
+        assert full.status_code == 409 and "revoke one" in full.text
+        assert len(token_ids(web.services, "maya")) == 20
+
+    def test_the_api_makes_no_token(self, web: World) -> None:
+        minted = web.client.post(
+            "/api/v1/me/tokens", json={"name": "more"}, headers=web.headers("maya")
+        )
+        assert minted.status_code == 405
+        assert len(token_ids(web.services, "maya")) == 1
+
+    def test_the_operator_gives_an_account_a_new_token(self, web, monkeypatch) -> None:
+        point_cli_at(monkeypatch, web.services.settings)
+        result = CliRunner().invoke(cli, ["users", "issue-token", EMAILS["maya"], "--name", "ci"])
+        assert result.exit_code == 0, result.output
+        (token,) = re.findall(r"mc_[\w-]+", result.output)
+        assert works(web, token)
