@@ -1,13 +1,17 @@
 """Why a pair was matched, for its members, and their request that a coordinator review it.
 
 Members (and the program's coordinators) read the reasons the coordinator approved
-with the proposal. Only a member of the pair may ask for a review; the request, with
+with the proposal; a member reads no quote of what another member keeps to themself
+(what they wrote about their challenges, goals or expertise they do not share).
+Only a member of the pair may ask for a review; the request, with
 an optional note, waits in the coordinators' view of the program until one of them
 marks it handled. Both are audited; the note itself stays out of the audit trail.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +23,8 @@ from companion.audit import service as audit
 from companion.db.base import utcnow
 from companion.errors import Conflict, InvalidInput, NotFound
 from companion.matching.models import MatchProposal
+from companion.participants import sharing
+from companion.participants.models import Participant
 from companion.programs import policy
 from companion.relationships import access
 from companion.relationships.models import MatchReviewRequest, Relationship
@@ -48,10 +54,10 @@ def explain(*, session: Session, relationship_id: int, principal: Principal) -> 
         reasons: list[str] = []
         how = "A coordinator set up this pair directly; no matching reasons were recorded."
     else:
-        reasons = [
-            reason if view.coordinator and view.member is None else _for_members(reason)
-            for reason in proposal.reasons or []
-        ]
+        reasons = list(proposal.reasons or [])
+        if not (view.coordinator and view.member is None):
+            own = view.member.participant_id if view.member is not None else None
+            reasons = for_member(reasons, view.people, own)
         how = "Proposed by the program's matching and approved by a coordinator, for these reasons."
     open_request = view.member is not None and _open_request(session, view) is not None
     return MatchExplanation(
@@ -76,6 +82,60 @@ def _for_members(reason: str) -> str:
         if reason.startswith("Watch: ")
         else reason
     )
+
+
+# "Eli Brooks wants "…"; Maya Berg offers "…"": the reason the matching writes from the
+# two sentences closest in meaning (`scoring.Scorer._reason`).
+_QUOTED = re.compile(
+    r'^(?P<mentee>.+?) wants "(?P<need>.+?)"; (?P<mentor>.+?) offers "(?P<offer>.+)"$'
+)
+
+
+def for_member(reasons: list[str], people: Mapping[int, Participant], own: int | None) -> list[str]:
+    """A match's reasons as member `own` (a participant id) of the pair `people` reads
+    them: without the advice to the approving coordinator, and without a quote of what
+    another member keeps to themself. The page, the match email and a copy of one's
+    data all read them so."""
+    hidden = _not_shared_with(people, own)
+    return [_for_members(_unquoted(reason, hidden)) for reason in reasons]
+
+
+def _not_shared_with(people: Mapping[int, Participant], own: int | None) -> list[str]:
+    """What the other members of the pair wrote that this member may not read: their
+    challenges (never shared), and their goals or expertise when they unshared them."""
+    hidden = []
+    for participant_id, person in people.items():
+        if participant_id == own:
+            continue
+        shared = set(sharing.shared_names(person))
+        hidden.append(person.challenges or "")
+        hidden += [
+            getattr(person, name) or "" for name in ("goals", "expertise") if name not in shared
+        ]
+    return [text for text in hidden if text.strip()]
+
+
+def _unquoted(reason: str, hidden: list[str]) -> str:
+    """The reason without a quote from `hidden`: that the two are close, not the words."""
+    found = _QUOTED.match(reason)
+    if found is None:
+        return reason
+
+    def secret(quote: str) -> bool:
+        words = quote.removesuffix("…").strip()
+        return bool(words) and any(words in text for text in hidden)
+
+    mentee, need, mentor, offer = found.group("mentee", "need", "mentor", "offer")
+    need_hidden, offer_hidden = secret(need), secret(offer)
+    if need_hidden and offer_hidden:
+        return (
+            f"What {mentee} wrote they want is close in meaning to what {mentor} wrote they offer"
+        )
+    if need_hidden:
+        return f'{mentor} offers "{offer}", close in meaning to what {mentee} wrote they want'
+    if offer_hidden:
+        return f'{mentee} wants "{need}", close in meaning to what {mentor} wrote they offer'
+    return reason
 
 
 def _open_request(session: Session, view: access.View) -> MatchReviewRequest | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from companion.accounts.models import User
 from companion.db.base import utcnow
+from companion.matching import explanation
 from companion.matching.models import MatchProposal, MatchRun
 from companion.notifications import preferences
 from companion.notifications import render as rendering
@@ -189,7 +190,11 @@ def _match(
     reasons: list[str] = []
     if relationship.proposal_id is not None:
         proposal = session.get(MatchProposal, relationship.proposal_id)
-        reasons = list(proposal.reasons) if proposal is not None else []
+        reasons = (
+            explanation.for_member(list(proposal.reasons or []), people, me.id)
+            if proposal is not None
+            else []
+        )
     sections = [
         Section(
             paragraphs=(

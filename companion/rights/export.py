@@ -18,6 +18,7 @@ from companion.drafting.models import Draft
 from companion.identity.models import ExternalIdentity
 from companion.jobs.models import Job
 from companion.leadership import personal as leadership
+from companion.matching import explanation
 from companion.matching.models import MatchProposal
 from companion.notifications.models import Notification, NotificationPreference
 from companion.participants.models import Participant
@@ -83,7 +84,18 @@ def personal_data(*, session: Session, principal: Principal, user_id: int) -> Pe
                 ended_at=r.ended_at,
                 your_expectations=mine.expectations,
                 your_closing_reflection=mine.closing_reflection,
-                match_reasons=reasons.get(r.proposal_id, []) if r.proposal_id else [],
+                # As the relationship page shows them: no quote of what another member
+                # keeps to themself (Art. 15(4): the rights of others).
+                match_reasons=explanation.for_member(
+                    list(reasons.get(r.proposal_id) or []),
+                    {
+                        m.participant_id: session.get_one(Participant, m.participant_id)
+                        for m in r.members
+                    },
+                    mine.participant_id,
+                )
+                if r.proposal_id
+                else [],
             )
         )
     goals = session.scalars(

@@ -11,6 +11,7 @@ from companion.db import session_scope
 from companion.errors import Conflict, NotFound, PermissionDenied
 from companion.matching import explanation
 from companion.matching.models import MatchProposal, MatchRun, ProposalStatus, RunStatus
+from companion.participants.models import Participant
 from companion.relationships.models import MatchReviewRequest, Relationship
 from tests.relationships.conftest import World
 
@@ -213,3 +214,63 @@ class TestAskingForReview:
             .status_code
             == 403
         )
+
+
+class TestTheWordsOfOneMemberThatTheOtherMayNotRead:
+    """A match reason quotes the sentences closest in meaning of what the mentee needs and
+    what the mentor offers. The mentee's need can be a sentence about their challenges,
+    which is never shown to the other members, and a person may unshare their goals or
+    expertise: the other member then reads that the two are close, not the words."""
+
+    CHALLENGE = "I freeze when my manager questions my estimates"
+    OFFER = "I lead a data platform team"
+
+    def approve(self, world: World, reasons: list[str]) -> None:
+        with session_scope(world.services.write_sessions) as session:
+            pair = session.get(Relationship, world.first)
+            session.get(Participant, pair.mentee_id).challenges = self.CHALLENGE + "."
+            run = MatchRun(
+                program_id=world.pilot, objective=1.0, created_by="lead", status=RunStatus.closed
+            )
+            session.add(run)
+            session.flush()
+            proposal = MatchProposal(
+                run_id=run.id,
+                mentor_id=pair.mentor_id,
+                mentee_id=pair.mentee_id,
+                score=0.7,
+                reasons=reasons,
+                status=ProposalStatus.approved,
+                decided_by="lead@example.org",
+            )
+            session.add(proposal)
+            session.flush()
+            pair.proposal_id = proposal.id
+
+    def read(self, world: World, email: str) -> list[str]:
+        with world.services.sessions() as session:
+            return explanation.explain(
+                session=session, relationship_id=world.first, principal=as_user(session, email)
+            ).reasons
+
+    def test_the_mentor_never_reads_the_mentee_s_challenge(self, world: World) -> None:
+        quoted = f'Eli Brooks wants "{self.CHALLENGE}"; Maya Berg offers "{self.OFFER}"'
+        self.approve(world, [quoted, "They share 4 weekly hours"])
+        assert self.read(world, "maya@example.org") == [
+            f'Maya Berg offers "{self.OFFER}", close in meaning to what Eli Brooks wrote they want',
+            "They share 4 weekly hours",
+        ]
+        # The mentee wrote it, and the coordinator who approved it read it.
+        assert self.read(world, "eli@example.org")[0] == quoted
+        assert self.read(world, "lead@example.org")[0] == quoted
+
+    def test_an_unshared_expertise_is_not_quoted_to_the_mentee(self, world: World) -> None:
+        with session_scope(world.services.write_sessions) as session:
+            pair = session.get(Relationship, world.first)
+            session.get(Participant, pair.mentor_id).shared_fields = ["title"]
+        need = 'Eli Brooks wants "run a design review"'
+        self.approve(world, [f'{need}; Maya Berg offers "{self.OFFER}…"'])
+        assert self.read(world, "eli@example.org") == [
+            f"{need}, close in meaning to what Maya Berg wrote they offer"
+        ]
+        assert self.read(world, "maya@example.org") == [f'{need}; Maya Berg offers "{self.OFFER}…"']

@@ -116,6 +116,34 @@ class TestMatchApproved:
         assert "Europe/Berlin" in text
         assert "nora@example.org" not in mail and "eli@example.org" not in mail
 
+    def test_the_mentor_is_not_told_the_mentee_s_challenge(self, post: Post) -> None:
+        challenge = "I need help to lead a data platform team of my own"
+        with post.world.services.sessions() as session:
+            pia = session.scalars(
+                select(Participant).where(Participant.email == "pia@example.org")
+            ).one()
+            pia.challenges = challenge + "."
+            session.commit()
+        run = run_matching(post)
+        post.run()
+        post.take()
+        proposal = next(m for m in run["matches"] if m["mentor_id"] == "M1")
+        assert challenge in proposal["reasons"][0], "the coordinator reads what was matched on"
+        approved = post.world.client.post(
+            f"/api/v1/matching/proposals/{proposal['proposal_id']}:approve",
+            headers=post.world.headers("lead"),
+        )
+        assert approved.status_code == 200, approved.json()
+        post.run()
+        mail = post.take()
+        to_mentor = parts(mail["maya@example.org"][0])[0]
+        assert "Why you were matched" in to_mentor
+        assert challenge not in to_mentor
+        assert "close in meaning to what Pia" in to_mentor
+        assert challenge in parts(mail["pia@example.org"][0])[0], "her own words"
+        mine = post.world.client.get("/api/v1/me/data", headers=post.world.headers("maya"))
+        assert challenge not in mine.text
+
     def test_a_circle_tells_each_member_about_the_others(self, post: Post) -> None:
         formed = post.world.client.post(
             f"/api/v1/programs/{post.world.pilot}/circles",
