@@ -682,6 +682,15 @@ class TestANounThatNeedsItsOf:
         # Not "(for example: Become the kind of coach people actually)".
         assert "people actually" not in goal.specific, goal.specific
 
+    def test_a_couple_keeps_what_it_counts(self) -> None:
+        goal = _drafted(
+            "I'd like to get a couple of opinion pieces on housing published in the "
+            "national papers this year."
+        )
+
+        # Not "I will get a couple."
+        assert goal.goal == "I will get a couple of opinion pieces.", goal.goal
+
     def test_a_verb_keeps_the_preposition_it_needs(self) -> None:
         goal = _drafted(
             "Be the type of engineer others come to first with the hard database problems "

@@ -397,7 +397,8 @@ _TIME_TAIL = re.compile(
 _TRIM_BEFORE = frozenset("of on in into for with to at from by about over under".split())
 _SUBORDINATE = frozenset("when if because while once unless whenever whereas".split())
 _EMPTY_BEFORE_OF = frozenset(
-    "kind kinds sort sorts type types lot lots bit number part rest".split()
+    "kind kinds sort sorts type types lot lots bit number part rest couple few handful pair"
+    " series set bunch".split()
 )
 
 
