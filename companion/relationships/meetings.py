@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from companion.accounts.models import User
+from companion.accounts.models import ApiToken, User
 from companion.accounts.principal import Principal
 from companion.availability import parse_availability
 from companion.db.base import utcnow
@@ -731,6 +731,13 @@ def issue_feed(*, session: Session, user: User) -> str:
     return token
 
 
+def _revoked_since(session: Session, user_id: int, issued: datetime) -> bool:
+    latest = session.scalar(
+        select(func.max(ApiToken.revoked_at)).where(ApiToken.user_id == user_id)
+    )
+    return latest is not None and latest >= issued
+
+
 def feed_ics(
     *, session: Session, token: str, gate: AgendaGate, now: datetime | None = None
 ) -> bytes:
@@ -740,7 +747,14 @@ def feed_ics(
     ).first()
     user = session.get(User, feed.user_id) if feed is not None else None
     # A deactivated account's feed stops with its sign-ins and tokens: it names the members.
-    if feed is None or user is None or not user.is_active:
+    # So does one issued before any of the account's API tokens was revoked: a token that
+    # leaked may have issued it, and its owner revoked it (or reset their password).
+    if (
+        feed is None
+        or user is None
+        or not user.is_active
+        or _revoked_since(session, user.id, feed.created_at)
+    ):
         raise NotFound("No calendar feed at this address; issue a new one from your profile.")
     now = now or utcnow()
     ids = access.relationship_ids_of_user(session, user)

@@ -366,6 +366,33 @@ class TestCalendars:
             session.commit()
         assert world.client.get(path).status_code == 404
 
+    def test_a_feed_issued_before_a_token_was_revoked_stops(self, world: World) -> None:
+        # A token that leaked could issue a feed, a credential of its own; revoking the
+        # token (or all of them, as a password reset does) must end that too.
+        book(world, "eli", future(6))
+        url = world.client.post("/api/v1/me/calendar-feed", headers=world.headers("eli")).json()[
+            "url"
+        ]
+        path = url.removeprefix("http://testserver")
+        assert world.client.get(path).status_code == 200
+        (token,) = world.client.get("/api/v1/me/tokens", headers=world.headers("eli")).json()
+        revoked = world.client.post(
+            f"/api/v1/me/tokens/{token['id']}/revoke", headers=world.headers("eli")
+        )
+        assert revoked.status_code == 200, revoked.text
+        assert world.client.get(path).status_code == 404
+        with world.services.sessions() as session:
+            from companion.accounts import service as accounts
+            from tests.helpers import TEST_ACTOR
+
+            user = accounts.get_by_email(session=session, email="eli@example.org")
+            fresh = accounts.issue_token(session=session, user=user, name="new", actor=TEST_ACTOR)
+            session.commit()
+        url = world.client.post(
+            "/api/v1/me/calendar-feed", headers={"Authorization": f"Bearer {fresh.plaintext}"}
+        ).json()["url"]
+        assert world.client.get(url.removeprefix("http://testserver")).status_code == 200
+
 
 class TestEnding:
     def test_ending_early_needs_a_reason_and_cancels_what_is_booked(self, world: World) -> None:
