@@ -9,7 +9,6 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from api.deps import CurrentUser, PageDep, ServicesDep, SessionDep, Token, run_as_user
 from api.responses import ReadModel
-from companion.errors import InvalidInput
 from companion.guidance import service as kb
 from companion.guidance.schemas import (
     IngestResponse,
@@ -22,7 +21,6 @@ from companion.pagination import Page, page_of
 
 router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 Audience = Literal["mentor", "mentee", "coordinator"]
 ProgramType = Literal["one_on_one", "peer", "circle", "speed", "reverse", "flash", "advisory_board"]
 Kind = Literal["guide", "story", "article"]
@@ -120,15 +118,9 @@ def upload_documents(
     kind: Annotated[Kind | None, Form()] = None,
     tags: Annotated[str, Form(description="Comma-separated, e.g. 'story'.")] = "",
 ) -> IngestResponse:
-    uploads = []
-    for upload in files:
-        data = upload.file.read(MAX_UPLOAD_BYTES + 1)
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise InvalidInput(
-                f"{upload.filename}: larger than 20 MB, the limit for one upload; split it first.",
-                field="files",
-            )
-        uploads.append((upload.filename or "upload", data))
+    # Who may upload, and how many files, before any of them is read.
+    kb.check_uploads(principal=user, names=[f.filename or "upload" for f in files], kind=kind)
+    uploads = kb.read_uploads([(f.filename or "upload", f.file) for f in files])
     tag_list = [t.strip() for t in tags.split(",") if t.strip()]
     report = kb.ingest_many(
         session=session,

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from api.deps import PageDep, PageParams, ServicesDep, SessionDep
-from api.routes.knowledge import MAX_UPLOAD_BYTES
 from api.web import forms
 from api.web.coordinator import pager
 from api.web.core import Form, WebUser, flash, guide_url, redirect, render
@@ -137,13 +136,11 @@ def upload_documents(
     except InvalidInput as exc:
         problem = exc.message
     uploads = []
-    for upload in files if not problem else []:
-        data = upload.file.read(MAX_UPLOAD_BYTES + 1)
-        if len(data) > MAX_UPLOAD_BYTES:
-            problem = (
-                f"{upload.filename}: larger than 20 MB, the limit for one upload; split it first."
-            )
-        uploads.append((upload.filename or "upload", data))
+    if not problem:
+        try:
+            uploads = kb.read_uploads([(f.filename or "upload", f.file) for f in files])
+        except InvalidInput as exc:
+            problem = exc.message
     if problem:
         return _knowledge_page(
             request, session, services, user, page, status_code=422, errors={"files": problem}

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 from sqlalchemy import delete, func, select
@@ -322,6 +322,24 @@ def _apply(
     return len(change.chunks)
 
 
+# A leader's story is a knowledge-base document too, "story-<its number>", written by the
+# publish step alone (`leadership.stories`) once its author approved the text: an
+# ingest never takes such an id, or it would be shown as that leader's story.
+STORY_PREFIX = "story-"
+STORY_KIND = "story"
+
+
+def _not_a_story(document: SourceDocument) -> None:
+    number = document.doc_id.removeprefix(STORY_PREFIX)
+    if document.doc_id.startswith(STORY_PREFIX) and number.isdigit():
+        raise InvalidInput(
+            f"document id {document.doc_id!r}: ids such as 'story-1' are kept for leaders' "
+            "stories, which are published from the stories page once their author approves "
+            "them; choose another id",
+            field="doc_id",
+        )
+
+
 def ingest_document(
     *, session: Session, kb: KnowledgeBase, document: SourceDocument, principal: Principal
 ) -> tuple[str, int]:
@@ -401,6 +419,7 @@ def ingest_many(
         end_reads(session)
         try:
             document = load()
+            _not_a_story(document)
             if document.doc_id in seen:
                 raise InvalidInput(
                     f"document id {document.doc_id!r} is also used by {seen[document.doc_id]}",
@@ -464,6 +483,42 @@ def check_uploads(*, principal: Principal, names: Sequence[str], kind: str | Non
         raise InvalidInput(f"Choose one of {', '.join(KINDS)}.", field="kind")
     if not names:
         raise InvalidInput("Choose one or more files: Markdown, text, HTML or PDF.", field="files")
+    if len(names) > MAX_UPLOAD_FILES:
+        raise InvalidInput(
+            f"{len(names)} files: at most {MAX_UPLOAD_FILES} go in one upload; send the rest "
+            "in another.",
+            field="files",
+        )
+
+
+# One upload holds at most this many files, each at most MAX_UPLOAD_BYTES and all of them
+# together at most MAX_UPLOAD_TOTAL_BYTES: they are held in memory until ingested.
+MAX_UPLOAD_FILES = 100
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_TOTAL_BYTES = 100 * 1024 * 1024
+
+
+def read_uploads(files: Sequence[tuple[str, BinaryIO]]) -> list[tuple[str, bytes]]:
+    """Each (name, file) read, within the limits of one upload; the first file past a
+    limit is named in the error."""
+    uploads: list[tuple[str, bytes]] = []
+    total = 0
+    for name, file in files:
+        data = file.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise InvalidInput(
+                f"{name}: larger than 20 MB, the limit for one file; split it first.",
+                field="files",
+            )
+        total += len(data)
+        if total > MAX_UPLOAD_TOTAL_BYTES:
+            raise InvalidInput(
+                f"{name}: the files up to it come to more than 100 MB, the limit for one "
+                "upload; send the rest in another.",
+                field="files",
+            )
+        uploads.append((name, data))
+    return uploads
 
 
 def upload_loads(

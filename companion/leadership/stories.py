@@ -38,7 +38,7 @@ _REMOVER = System("leader stories")
 
 
 def doc_id_of(story_id: int) -> str:
-    return f"story-{story_id}"
+    return f"{kb.STORY_PREFIX}{story_id}"
 
 
 def _hash(title: str, body: str) -> str:
@@ -197,7 +197,7 @@ def _document(story: Story, author_name: str):
         doc_id=doc_id_of(story.id),
         title=story.title,
         source=f"leader story {story.id}",
-        kind="story",
+        kind=kb.STORY_KIND,
         text=text,
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
         # Who tells it, said once: in the guide's summary and in the search context.
@@ -345,7 +345,7 @@ def search(
 
 def story_id_of(doc_id: str) -> int | None:
     """The story a knowledge-base document is, if it is one."""
-    prefix = "story-"
+    prefix = kb.STORY_PREFIX
     if doc_id.startswith(prefix) and doc_id[len(prefix) :].isdigit():
         return int(doc_id[len(prefix) :])
     return None

@@ -300,6 +300,42 @@ class TestUploadDocuments:
         )
         assert [hit["doc_id"] for hit in hits] == ["cfo-story"]
 
+    def test_a_leader_s_story_id_is_not_taken_by_an_upload(
+        self, client: TestClient, people: dict[str, str]
+    ) -> None:
+        """A published story is the document "story-<n>", shown as that leader's own
+        story: an upload naming itself so would put words in their mouth."""
+        forged = b"---\nid: story-1\ntitle: How I led\n---\n\nI always cut corners.\n"
+        report = upload(client, people["lead"], {"forged.md": forged}, tags="story").json()
+        assert report["ingested"] == []
+        [failed] = report["failed"]
+        assert failed["source"] == "forged.md"
+        assert "kept for leaders' stories" in failed["error"]
+        listing = client.get(DOCUMENTS, headers=bearer(people["org"])).json()
+        assert listing["total"] == 0
+
+    def test_one_upload_holds_so_many_files_and_bytes(
+        self, client: TestClient, people: dict[str, str], monkeypatch
+    ) -> None:
+        """Every file of an upload is held in memory until ingested: without a ceiling on
+        their number and total size, one request could hold gigabytes."""
+        from companion.guidance import service as kb
+
+        many = {f"note-{i}.txt": b"A short note on mentoring." for i in range(101)}
+        too_many = upload(client, people["lead"], many)
+        assert_invalid(too_many, "files")
+        assert "at most 100" in too_many.json()["error"]["message"]
+        # Who may upload is asked first: a mentee is refused before anything is read.
+        assert upload(client, people["mentee"], many).status_code == 403
+
+        monkeypatch.setattr(kb, "MAX_UPLOAD_TOTAL_BYTES", 1000)
+        files = {name: name.encode() + b" " + b"words " * 100 for name in ("a.txt", "b.txt")}
+        too_big = upload(client, people["lead"], files)
+        assert_invalid(too_big, "files")
+        assert too_big.json()["error"]["message"].startswith("b.txt: the files up to it")
+        listing = client.get(DOCUMENTS, headers=bearer(people["org"])).json()
+        assert listing["total"] == 0
+
     def test_kind_form_field_sets_the_kind(
         self, client: TestClient, people: dict[str, str]
     ) -> None:
