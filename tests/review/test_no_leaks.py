@@ -241,6 +241,11 @@ def query_variants(
     return variants
 
 
+# Routes the walk leaves out: they would revoke the walkers' own tokens mid-walk, and
+# answer only a token's name and dates (tests/security/test_api_tokens.py).
+REVOKING = ("/me/tokens/{token_id}/revoke", "/{user_id}/tokens/revoke")
+
+
 def feed_token(world: World, who: str) -> str:
     """A fresh calendar feed address of `who` (issuing one revokes the one before)."""
     response = world.client.post("/api/v1/me/calendar-feed", headers=world.headers(who))
@@ -295,6 +300,8 @@ def test_no_route_shows_unapproved_text_to_a_non_reviewer(world: World) -> None:
         for method, operation in operations.items():
             if method == "delete":
                 continue
+            if path.endswith(REVOKING):
+                continue
             names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
             needs_body = bool(body and resolve(body["schema"], components).get("required"))
@@ -348,6 +355,11 @@ def test_no_route_shows_unapproved_text_to_a_non_reviewer(world: World) -> None:
         k: v for k, v in states.items() if k not in superseded
     }
     assert counts(world) == (totals[0] + prepared, totals[1])
-    routes = {(m, p) for p, ops in schema["paths"].items() for m in ops if m != "delete"}
+    routes = {
+        (m, p)
+        for p, ops in schema["paths"].items()
+        for m in ops
+        if m != "delete" and not p.endswith(REVOKING)
+    }
     assert len(checked) == len(routes) * len(ROLES)
     assert requests > len(checked)
