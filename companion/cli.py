@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -23,6 +23,9 @@ from companion.errors import CompanionError
 from companion.programs.models import ProgramKind
 from companion.runtime import Services
 from companion.settings import load_settings
+
+if TYPE_CHECKING:
+    from companion.accounts.models import User
 
 app = typer.Typer(
     help="Mentoring Companion: run mentoring programs with matching, a knowledge base "
@@ -330,19 +333,26 @@ def users_decide_email_change(
         )
 
 
+def _account(session: Session, email: str) -> User:
+    """The account of `email`, or NotFound naming it."""
+    from companion.accounts import service as accounts
+    from companion.errors import NotFound
+
+    user = accounts.get_by_email(session=session, email=email)
+    if user is None:
+        raise NotFound(f"No account with email {email}.")
+    return user
+
+
 @users_app.command("sign-out-everywhere")
 def users_sign_out_everywhere(
     email: Annotated[str, typer.Argument(help="The account's email address.")],
 ) -> None:
     """End every browser session of an account at once (e.g. after a lost laptop)."""
-    from companion.accounts import service as accounts
     from companion.accounts import web_sessions
-    from companion.errors import NotFound
 
     with services() as built, unit_of_work(built) as session:
-        user = accounts.get_by_email(session=session, email=email)
-        if user is None:
-            raise NotFound(f"No account with email {email}.")
+        user = _account(session, email)
         ended = web_sessions.sign_out_everywhere(session=session, principal=CLI, user_id=user.id)
         say(f"Signed {user.email} out everywhere: {ended} open session(s) ended.")
 
@@ -355,12 +365,9 @@ def users_issue_token(
     """Give an existing account a new API token and print it once (it is never shown
     again); people make their own on their account page."""
     from companion.accounts import service as accounts
-    from companion.errors import NotFound
 
     with services() as built, unit_of_work(built) as session:
-        user = accounts.get_by_email(session=session, email=email)
-        if user is None:
-            raise NotFound(f"No account with email {email}.")
+        user = _account(session, email)
         issued = accounts.issue_token(session=session, user=user, name=name, actor=cli_actor())
         say(f"A new API token for {user.email}, shown once (store it now):")
         print(issued.plaintext)
@@ -372,13 +379,9 @@ def users_revoke_tokens(
 ) -> None:
     """Revoke every API token of an account at once (e.g. after a token leaked)."""
     from companion.accounts import api_tokens
-    from companion.accounts import service as accounts
-    from companion.errors import NotFound
 
     with services() as built, unit_of_work(built) as session:
-        user = accounts.get_by_email(session=session, email=email)
-        if user is None:
-            raise NotFound(f"No account with email {email}.")
+        user = _account(session, email)
         revoked = api_tokens.revoke_all(session=session, principal=CLI, user_id=user.id)
         say(f"Revoked the API tokens of {user.email}: {revoked} live token(s) revoked.")
 
