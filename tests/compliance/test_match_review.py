@@ -23,11 +23,13 @@ REASONS = [
 MEMBERS_READ = [*REASONS[:2], "Worth knowing: weak fit by meaning (0.19, below 0.25)"]
 
 
-@pytest.fixture
-def matched(world: World) -> World:
-    """The first pair as a coordinator approved it from a matching run, with its reasons."""
+def approve_first_pair(world: World, reasons: list[str], challenges: str | None = None) -> None:
+    """The first pair as a coordinator approved it from a matching run, with `reasons`
+    (and, if given, what its mentee wrote about their challenges)."""
     with session_scope(world.services.write_sessions) as session:
         pair = session.get(Relationship, world.first)
+        if challenges is not None:
+            session.get(Participant, pair.mentee_id).challenges = challenges
         run = MatchRun(
             program_id=world.pilot,
             objective=1.0,
@@ -41,13 +43,18 @@ def matched(world: World) -> World:
             mentor_id=pair.mentor_id,
             mentee_id=pair.mentee_id,
             score=0.7,
-            reasons=REASONS,
+            reasons=reasons,
             status=ProposalStatus.approved,
             decided_by="lead@example.org",
         )
         session.add(proposal)
         session.flush()
         pair.proposal_id = proposal.id
+
+
+@pytest.fixture
+def matched(world: World) -> World:
+    approve_first_pair(world, REASONS)
     return world
 
 
@@ -226,26 +233,7 @@ class TestTheWordsOfOneMemberThatTheOtherMayNotRead:
     OFFER = "I lead a data platform team"
 
     def approve(self, world: World, reasons: list[str]) -> None:
-        with session_scope(world.services.write_sessions) as session:
-            pair = session.get(Relationship, world.first)
-            session.get(Participant, pair.mentee_id).challenges = self.CHALLENGE + "."
-            run = MatchRun(
-                program_id=world.pilot, objective=1.0, created_by="lead", status=RunStatus.closed
-            )
-            session.add(run)
-            session.flush()
-            proposal = MatchProposal(
-                run_id=run.id,
-                mentor_id=pair.mentor_id,
-                mentee_id=pair.mentee_id,
-                score=0.7,
-                reasons=reasons,
-                status=ProposalStatus.approved,
-                decided_by="lead@example.org",
-            )
-            session.add(proposal)
-            session.flush()
-            pair.proposal_id = proposal.id
+        approve_first_pair(world, reasons, challenges=self.CHALLENGE + ".")
 
     def read(self, world: World, email: str) -> list[str]:
         with world.services.sessions() as session:
