@@ -52,6 +52,7 @@ def _page(
         status_code=status_code,
         changes=changes,
         roles={c.id: credentials.account_roles(session, c) for c in changes},
+        movable={c.id: credentials.may_apply(session, c) for c in changes},
         emails_configured=bool(services.settings.smtp_host),
         email=email,
         errors=errors or {},

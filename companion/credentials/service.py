@@ -279,6 +279,18 @@ def account_roles(session: Session, change: EmailChange) -> list[str]:
     return [] if account is None else _roles(session, account)
 
 
+def may_apply(session: Session, change: EmailChange) -> bool:
+    """Whether an administrator may apply the change (else only reject it)."""
+    account = session.get(User, change.user_id)
+    return account is not None and _movable(account)
+
+
+def _movable(account: User) -> bool:
+    # An import names participants; an account with an organisation-wide role (an
+    # administrator, an organisation coordinator) is not moved by one.
+    return all(a.program_id is not None for a in account.roles)
+
+
 def _roles(session: Session, account: User) -> list[str]:
     names = {
         p.id: p.name
@@ -324,9 +336,7 @@ def decide_email_change(
         raise Conflict(f"Email change {change_id} was already {change.status.value}.")
     account = session.get(User, change.user_id)
     actor = actor_of(principal)
-    if approve and any(a.program_id is None for a in account.roles):
-        # An import names participants; an account with an organisation-wide role
-        # (an administrator, an organisation coordinator) is not moved by one.
+    if approve and not _movable(account):
         raise Conflict(
             f"{account.email} holds an organisation-wide role ({_roles_text(account)}): an "
             "import cannot change its address. Reject this change."

@@ -568,3 +568,7 @@ class TestAnImportReachesOnlyAccountsWithinItsPrograms:
         assert refused.status_code == 409, refused.text
         assert "holds an organisation-wide role (administrator)" in refused.text
         assert org.user("nia@example.org") is not None
+        page = org.browser("admin@example.org").get("/admin").text
+        assert "An import cannot move an account with an organisation-wide role" in page
+        assert f'action="/admin/email-changes/{change_id}"' in page
+        assert 'value="approve"' not in page
