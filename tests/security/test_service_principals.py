@@ -40,7 +40,10 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "llm_kind": "pure: offline, local or remote, from the settings",
         "published_figures": "pure: the project's published figures, no one's data",
     },
-    "companion.matching.explanation": {},
+    "companion.matching.explanation": {
+        "for_member": "pure: a match's reasons as one member of the pair may read them, for a "
+        "caller that checked they are a member (the match email, their copy of their data)",
+    },
     "companion.programs.policy": {
         "program_not_found": "pure: builds the error every refusal shares",
     },
@@ -53,6 +56,8 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "checks the reader; like `search`, it reads the corpus, which holds nobody's data",
         "path_loads": "pure: turns paths into loaders, reads no database",
         "upload_loads": "pure: turns uploaded bytes into loaders, reads no database",
+        "read_uploads": "pure: reads uploaded files within an upload's limits, after "
+        "check_uploads checked who uploads; reads no database",
     },
     "companion.participants.service": {
         "all_participants": "the cohort as other services read it once they checked the "
