@@ -327,7 +327,7 @@ _CLAUSE_BREAK = frozenset("and but so because mostly although though while where
 # before a subject that opens a clause of its own ("the software | we already pay for").
 _CUT_BEFORE = frozenset(
     "by in within before until at for with from so because and but or which who that to "
-    "instead without".split()
+    "instead without through thru".split()
 )
 _SUBJECTS = frozenset("i we they you he she".split())
 # Verbs a clause after "and" may open with: "… and prove to my boss", "… and pass ACCA".
@@ -391,6 +391,9 @@ PREPOSITION_VERBS = {
     "come": "to",
     "turn": "to",
     "refer": "to",
+    "go": "to",
+    "goes": "to",
+    "went": "to",
 }
 _IRREGULAR_PAST = {"pay": "paid", "think": "thought", "deal": "dealt", "speak": "spoke"}
 
@@ -519,6 +522,9 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
         ends_clause = kept and kept[-1] == len(words) - 1 and whole
         while kept and bare(words[kept[-1]]) in _WEAK_END:
             if ends_clause and bare(words[kept[-1]]) in STRANDED and len(kept) > 2:
+                break
+            # "the person everyone goes to": the verb keeps the preposition it needs.
+            if whole and len(kept) > 2 and strands(words, kept[-1]):
                 break
             kept.pop()
         if len(kept) < 2 or not content_words(" ".join(words[k] for k in kept)):

@@ -737,3 +737,35 @@ class TestDecidingAndTitles:
     def test_a_role_after_to_is_named_once(self) -> None:
         steps = [m.text for m in _drafted("want to get to manager band next cycle").milestones]
         assert not any(" to to " in s for s in steps), steps
+
+
+class TestCutOffsSeenInTheDecemberSets:
+    """Three aspirations of the December evaluation sets whose goal was cut in the wrong
+    place, or taken from a clause about how things are."""
+
+    def test_slang_for_through_is_a_place_to_cut_not_the_verb_lead(self) -> None:
+        goal = _drafted(
+            "get better at talking the trustees thru our impact numbers without just "
+            "reading my slides out. my hands literally shake"
+        )
+
+        # Not "I will get better."
+        assert goal.goal.startswith("I will get better at talking the trustees"), goal.goal
+
+    def test_a_verb_keeps_the_preposition_it_needs(self) -> None:
+        goal = _drafted(
+            "want to be the person everyone goes to for complex subsidence claims, there's "
+            "only one guy who really gets them and he's retiring next year"
+        )
+
+        # Not "I will be the person everyone goes by 31 December 2027."
+        assert not re.search(r"\bgoes(?! to)\b", goal.goal), goal.goal
+
+    def test_how_things_are_after_and_is_not_the_goal(self) -> None:
+        goal = _drafted(
+            "growing the team from 3 to 8 devs this year and honestly my interviews are a "
+            "mess, no structure, i just kind of chat and go with my gut"
+        )
+
+        # "go with my gut" is what they do today, not what they want.
+        assert "gut" not in goal.goal, goal.goal

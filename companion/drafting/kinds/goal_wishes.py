@@ -234,6 +234,9 @@ def wishes(phrases: list[Phrase], text: str, *, acts: Callable[[str], bool]) -> 
         liked = before == "like" and back > 0 and bare(tokens[back - 1]) in {"i", "we"}
         # "i take on everything … and then work till 9pm": the same "I", how things are.
         shared = bool(sentence) and sentence[0] in _SUBJECTS and not _WANTING & set(sentence)
+        # "…, i just kind of chat and go with my gut": the comma's clause says it too.
+        part = _part_before(tokens, phrase.start)
+        shared = shared or (bool(part) and part[0] in _SUBJECTS and not _WANTING & set(part))
         doing = bool(words) and (acts(words) or words.split()[0].lower() in _MORE_VERBS)
         # "I want to handle callers better and [want to] learn …": a wish goes on across
         # "and" when the next clause opens with something to do.
@@ -386,6 +389,16 @@ def _clause_around(tokens: list[str], phrase: Phrase) -> list[str]:
             break
         end += 1
     return [bare(t) for t in tokens[start : end + 1]]
+
+
+def _part_before(tokens: list[str], start: int) -> list[str]:
+    """The tokens before `start` back to the last comma, semicolon or sentence end."""
+    kept: list[str] = []
+    for token in reversed(tokens[:start]):
+        if token.endswith((",", ";", ":", ".", "!", "?")):
+            break
+        kept.append(token)
+    return [bare(t) for t in reversed(kept)]
 
 
 def _sentence_before(tokens: list[str], start: int) -> list[str]:
