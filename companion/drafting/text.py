@@ -296,6 +296,7 @@ _ABLE_LEAD = re.compile(
 # Clauses that describe how things are, not what the writer wants ("feel like I've been
 # doing the same thing for three years").
 _NOT_A_GOAL = re.compile(
+    r"^(?:to\s+)?be\s+(?:honest|fair|frank|real)$|"
     r"^(?:(?:it\s+)?feels?\s+like|i\s+feel\s+like|i'?ve\s+been|ive\s+been|been\s+doing|"
     r"(?:get|feel|am|i'?m|im)\s+(?:really\s+|very\s+|so\s+|quite\s+|a\s+bit\s+)?"
     r"(?:nervous|anxious|stressed|upset|defensive|angry|overwhelmed|tired|stuck|lost|"
@@ -317,7 +318,7 @@ _WEAK_END = frozenset(
     a an the and or but so to of in on at by for from with into about as than that which
     who my our your their his her its this these those some any more most very just not
     is are was be been being i we you he she they next also how what when like
-    i'd i'm i'll i've we'd we're
+    before after until i'd i'm i'll i've we'd we're
     """.split()
 )
 # Prepositions a clause may end on as it was written: "something I'm proud of".
@@ -510,6 +511,11 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
                 and not strands(words, k)
             ]
             whole = bool(cuts)
+            # "I want the partners in other groups | to know who I am": what is wanted is
+            # what they should do, so the people alone are no goal (a quote of what
+            # someone is about may still name them).
+            if verbs and thing and cuts and _wants_someone_to(words, cuts[-1]):
+                continue
             kept = kept[: kept.index(cuts[-1])] if cuts else kept[:most]
         # Counted as the quality checks count words ("99.5%" is two).
         while kept and len(words_of(" ".join(words[k] for k in kept))) > most:
@@ -533,6 +539,15 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
         phrase = re.sub(r"(?<![\w'])i(?=[\s']|$)", "I", phrase)
         found.append(Phrase(phrase, wanted, clause[kept[0]], clause[kept[-1]], whole, thing))
     return found
+
+
+def _wants_someone_to(words: list[str], index: int) -> bool:
+    """Whether `words[index]` is the "to" of "want <someone> to <do>"."""
+    return (
+        bare(words[index]) == "to"
+        and index + 1 < len(words)
+        and bare(words[index + 1]) in CLAUSE_VERBS
+    )
 
 
 def apart(phrases: list[Phrase], limit: int) -> list[Phrase]:

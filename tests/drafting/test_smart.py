@@ -769,3 +769,32 @@ class TestCutOffsSeenInTheDecemberSets:
 
         # "go with my gut" is what they do today, not what they want.
         assert "gut" not in goal.goal, goal.goal
+
+    def test_a_goal_never_ends_on_before(self) -> None:
+        goal = _drafted(
+            "i'm 61 and want to drop to 3 days a week before i retire properly, but i'm the "
+            "only one who knows half the kit here so need to hand it on first"
+        )
+
+        # Not "I will drop to 3 days a week before."
+        assert not re.search(r"\b(?:before|after|until)\.$", goal.goal), goal.goal
+
+    def test_to_be_honest_is_not_a_goal(self) -> None:
+        goal = _drafted(
+            "Not sure, to be honest. I like the work but I'm exhausted all the time and I'm "
+            "wondering whether to drop to four days."
+        )
+
+        # Not "I will be honest."
+        assert "honest" not in goal.goal, goal.goal
+
+    def test_wanting_others_to_do_something_keeps_what_they_should_do(self) -> None:
+        goal = _drafted(
+            "I want the partners in the other practice groups to know who I am and what I "
+            "do. At the moment I only really know people in my own team."
+        )
+
+        # Not "I want the partners in the other practice groups.": that turns a wish to
+        # be known into a wish for the partners.
+        assert goal.goal != "I want the partners in the other practice groups.", goal.goal
+        assert not goal.goal.startswith("I want the partners"), goal.goal
