@@ -246,12 +246,39 @@ def snippet(chunk: Guidance, bar: float) -> str:
     ]
     if not usable:
         return ""
+    # "It may mean …", "This works because …": a sentence that points back is quoted
+    # with the sentence it points back to, or not at all.
+    usable = [i for i in usable if not _LEANS_BACK.match(sentences[i]) or _leads_in(sentences, i)]
+    if not usable:
+        return ""
     best = max(usable, key=lambda i: (chunk.focus[i], -i))
     picked = sentences[best]
+    if _LEANS_BACK.match(picked):
+        picked = f"{sentences[best - 1]} {picked}"
     after = best + 1
     if len(picked.split()) < 15 and after in usable:
         picked = f"{picked} {sentences[after]}"
     return shorten(picked, 600)
+
+
+# Openings that point back to the sentence before.
+_LEANS_BACK = re.compile(
+    r"^(?:It|This|That|These|Those|They|Such|Doing so|Both|Neither|Either|Otherwise)\b"
+)
+
+
+def _leads_in(sentences: list[str], index: int) -> bool:
+    """Whether the sentence before `index` can be quoted with it: guidance in the guide's
+    own voice, not a heading's line or a list's introduction."""
+    if index == 0:
+        return False
+    before = sentences[index - 1]
+    return (
+        (before[0].isupper() or before[0].isdigit())
+        and not before.rstrip("\"”'’)").endswith((":", "…"))
+        and not _FIRST_PERSON.search(before)
+        and _MARKED.match(before.strip().lstrip("*_").strip()) is None
+    )
 
 
 def readable(sentence: str) -> bool:

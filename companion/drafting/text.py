@@ -599,4 +599,13 @@ def in_their_words(text: str, limit: int = 3, *, whole: int = WHOLE_QUOTE_WORDS)
     phrases = key_phrases(text, limit=limit)
     if not phrases:
         return quoted(shorten(text, 60))
+    # "handle it gracefully": a point that names what it is about only as "it" is
+    # quoted in its sentence, when that is short enough to read at a glance.
+    if any(_POINTS_ELSEWHERE.search(p) for p in phrases) and len(text.split()) <= _SHORT_TEXT:
+        return quoted(strip_end(text))
     return "; ".join(quoted(p) for p in phrases)
+
+
+_POINTS_ELSEWHERE = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
+# Words of a sentence or two that a reader takes in at a glance.
+_SHORT_TEXT = 30

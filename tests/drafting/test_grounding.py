@@ -217,3 +217,29 @@ def test_more_on_a_named_goal_is_understood_and_drafted_about_it() -> None:
     assert DESIGN_REVIEW.title in after.objectives[0]
     assert not any("written English" in o for o in after.objectives)
     assert not understand("Warmer tone, please.", DraftKind.agenda, data).understood
+
+
+class TestASnippetReadsOnItsOwn:
+    """A quoted sentence that points back ("It may mean …", "This works because …")
+    brings the sentence it points back to, so the reader knows what "it" is."""
+
+    TEXT = (
+        "Some pairs find their agenda overtaken by events week after week. "
+        "It may mean the original goals no longer fit and need rewriting, or that the "
+        "mentee is firefighting and workload itself should become the topic. "
+        "Agree the first item before the session starts."
+    )
+
+    def _chunk(self, focus: list[float]) -> Guidance:
+        return Guidance(chunk_id="c1", document_id="d", title="T", text=self.TEXT, focus=focus)
+
+    def test_a_sentence_opening_on_it_brings_the_one_before(self) -> None:
+        said = grounding.snippet(self._chunk([0.1, 0.9, 0.2]), bar=0.3)
+
+        assert said.startswith("Some pairs find their agenda overtaken"), said
+        assert "It may mean" in said
+
+    def test_a_sentence_that_stands_alone_is_quoted_alone(self) -> None:
+        said = grounding.snippet(self._chunk([0.1, 0.2, 0.9]), bar=0.3)
+
+        assert said == "Agree the first item before the session starts."

@@ -47,3 +47,15 @@ class TestKeyPhrases:
 
     def test_short_text_is_quoted_whole(self) -> None:
         assert in_their_words("Lead a design review.") == '"Lead a design review"'
+
+    def test_a_point_that_says_only_it_is_quoted_with_what_it_is(self) -> None:
+        text = (
+            "I freeze when a customer asks a technical question I can't answer on the "
+            "spot, and I want to handle it gracefully."
+        )
+
+        said = in_their_words(text)
+
+        # Not just "handle it gracefully": the reader cannot tell what "it" is.
+        assert "technical question" in said, said
+        assert "handle it gracefully" in said, said
