@@ -172,7 +172,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=resolved.secret_key.get_secret_value(),
+        secret_key=resolved.signing_key(),
         session_cookie=web_core.SESSION_COOKIE,
         max_age=web_core.SESSION_SECONDS,
         same_site="lax",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import secrets
+import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -340,6 +343,48 @@ class Settings(BaseSettings):
 
     def ensure_data_dir(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    def signing_key(self) -> str:
+        """The key that signs browser sessions and emailed links: COMPANION_SECRET_KEY.
+        In development with none set, a random key of this installation's own, kept in
+        `<data dir>/secret_key` (every process on the data directory reads the same one):
+        the published default would let anyone forge a link. The test suite keeps the
+        fixed key; production refuses to start without one."""
+        configured = self.secret_key.get_secret_value()
+        if configured != DEFAULT_SECRET_KEY or self.environment != "development":
+            return configured
+        return _installation_key(self.data_dir.resolve())
+
+
+_INSTALLATION_KEYS: dict[Path, str] = {}
+
+
+def _installation_key(data_dir: Path) -> str:
+    """The random key kept in `data_dir`, made on first use. Made in a private file of
+    its own and linked into place, so two processes starting together agree on one."""
+    known = _INSTALLATION_KEYS.get(data_dir)
+    if known is not None:
+        return known
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd, draft = tempfile.mkstemp(dir=data_dir, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(32) + "\n")
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first: theirs is the key
+        finally:
+            os.unlink(draft)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise SettingsError(
+            f"{path} holds no usable key: delete it to make a new one, or set "
+            "COMPANION_SECRET_KEY (links already emailed stop working either way)"
+        )
+    _INSTALLATION_KEYS[data_dir] = key
+    return key
 
 
 def load_settings(**overrides: object) -> Settings:

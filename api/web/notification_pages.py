@@ -77,7 +77,7 @@ def unsubscribe_page(
     request: Request, token: str, session: SessionDep, services: ServicesDep
 ) -> HTMLResponse:
     found = preferences.check_unsubscribe(
-        session=session, secret=services.settings.secret_key.get_secret_value(), token=token
+        session=session, secret=services.settings.signing_key(), token=token
     )
     return render(request, "unsubscribe.html", found=found, token=token, done=False)
 
@@ -87,6 +87,6 @@ def unsubscribe(
     request: Request, token: str, session: SessionDep, services: ServicesDep, form: UnsignedForm
 ) -> HTMLResponse:
     found = preferences.unsubscribe(
-        session=session, secret=services.settings.secret_key.get_secret_value(), token=token
+        session=session, secret=services.settings.signing_key(), token=token
     )
     return render(request, "unsubscribe.html", found=found, token=token, done=True)

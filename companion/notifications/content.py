@@ -145,9 +145,7 @@ def build(
     if content is None or not isinstance(reader, User):
         return content
     user = reader
-    token = preferences.unsubscribe_token(
-        secret=settings.secret_key.get_secret_value(), user_id=user.id, kind=kind
-    )
+    token = preferences.unsubscribe_token(secret=settings.signing_key(), user_id=user.id, kind=kind)
     return Content(
         subject=content.subject,
         greeting_name=first_name(user),

@@ -797,7 +797,7 @@ def _send_digest(
         settings_url=wording.url(settings, "/account/notifications"),
     )
     token = preferences.unsubscribe_token(
-        secret=settings.secret_key.get_secret_value(),
+        secret=settings.signing_key(),
         user_id=user.id,
         kind=preferences.DIGEST,
     )
