@@ -75,7 +75,7 @@ SPECS: dict[DraftKind, PromptSpec] = {
         _spec(DraftKind.smart_check, "smart_check", "2"),
         _spec(DraftKind.feedback_prompts, "feedback_prompts", "2"),
         _spec(DraftKind.answer, "cited_answer", "3"),
-        _spec(DraftKind.nudge, "stalled_nudge", "2"),
+        _spec(DraftKind.nudge, "stalled_nudge", "3"),
         _spec(DraftKind.success_story, "success_story", "1"),
     )
 }

@@ -509,6 +509,7 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
                 if (bare(words[k]) in _CUT_BEFORE or bare(words[k]) in _SUBJECTS)
                 and not joins_nouns(words, k)
                 and not strands(words, k)
+                and not _closes_from(words, kept, k)
             ]
             whole = bool(cuts)
             # "I want the partners in other groups | to know who I am": what is wanted is
@@ -539,6 +540,12 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
         phrase = re.sub(r"(?<![\w'])i(?=[\s']|$)", "I", phrase)
         found.append(Phrase(phrase, wanted, clause[kept[0]], clause[kept[-1]], whole, thing))
     return found
+
+
+def _closes_from(words: list[str], kept: list[int], index: int) -> bool:
+    """Whether `words[index]` is the "to" of "from … to …" ("move from writing code every
+    day | to leading a team"): cut there, the quote says the opposite of the wish."""
+    return bare(words[index]) == "to" and any(bare(words[k]) == "from" for k in kept if k < index)
 
 
 def _wants_someone_to(words: list[str], index: int) -> bool:

@@ -63,7 +63,7 @@ class TestWhatTheMenteeWants:
 
         assert wish_of(wants, TODAY) == ""
         assert '"' not in sent.message and '"' not in sent.subject
-        assert "what Sinead wrote about their hopes for mentoring" in sent.message
+        assert "what Sinead wrote they hope to get from mentoring" in sent.message
 
     def test_the_quote_is_never_more_than_eight_of_their_words(self) -> None:
         wants = "I want to run the whole of the weekend respiratory on-call rota on my own"
@@ -176,3 +176,52 @@ def test_every_pair_draft_names_a_long_program_by_its_short_form(kind: DraftKind
 
     assert "Allied Health Pathways" in sent
     assert "mentoring for physiotherapists in their first year" not in sent
+
+
+class TestAPairThatIsNotStalled:
+    """A coordinator may write to any pair, but a note to a pair that met recently and has
+    its next session booked never tells them they have stopped meeting."""
+
+    def _nudge(self, *, next_session: date | None) -> Nudge:
+        data = RelationshipInput.model_validate(
+            {
+                "program_name": "Allied Health Mentoring",
+                "today": TODAY,
+                "mentor": MENTOR,
+                "mentee": Person(name="Sinead Walsh", role="mentee", title="physiotherapist"),
+                "last_session": {"date": date(2026, 11, 24), "shared_notes": ""},
+                "stalled_reasons": [],
+                "days_quiet": 11,
+                "next_session_on": next_session,
+            }
+        )
+        return kinds.draft(DraftKind.nudge, data)
+
+    def test_no_claim_that_they_stopped_meeting(self) -> None:
+        sent = self._nudge(next_session=date(2026, 12, 11))
+        text = f"{sent.subject}\n{sent.message}\n{sent.suggested_next_step}"
+
+        assert "a while since you last met" not in text
+        assert "get going again" not in text
+        assert "put the next session in the diary" not in text
+        assert "11 December" in sent.message, sent.message
+
+    def test_nothing_booked_asks_about_the_next_session_without_saying_they_stopped(
+        self,
+    ) -> None:
+        sent = self._nudge(next_session=None)
+
+        assert "a while since you last met" not in sent.message
+        assert "next session" in sent.message
+
+
+class TestFromOneThingToAnother:
+    def test_from_one_thing_to_another_is_never_cut_at_to(self) -> None:
+        wants = (
+            "I want to move from writing code every day to leading a small team, and find "
+            "out whether I would enjoy it before I commit."
+        )
+
+        # Not "move from writing code every day": that says the opposite of the wish.
+        assert wish_of(wants, TODAY) != "move from writing code every day"
+        assert '"move from writing code every day"' not in nudge(wants).message

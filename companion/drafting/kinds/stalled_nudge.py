@@ -4,7 +4,9 @@ suggested next step.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+
+from sqlalchemy import select
 
 from companion import language
 from companion.db.base import utcnow
@@ -30,6 +32,7 @@ from companion.drafting.text import (
     quoted,
     short_program_name,
     shorten,
+    spoken_date,
     strip_end,
     words_of,
 )
@@ -56,7 +59,7 @@ def gather(sources: Sources) -> RelationshipInput:
         session=sources.session, program=program, relationships=[relationship], now=now
     )[relationship.id]
     since = flag.last_held_at or health.start_of(relationship)
-    return sources.relationship(
+    data = sources.relationship(
         query=lambda topics, notes: "nudging a stalled pair back into regular sessions",
         # The program writes the nudge: its guide on stalled pairs is for coordinators.
         readers=None,
@@ -65,6 +68,24 @@ def gather(sources: Sources) -> RelationshipInput:
         ],
         days_quiet=(now - since).days,
     )
+    return data.model_copy(update={"next_session_on": _next_booked(sources, now)})
+
+
+def _next_booked(sources: Sources, now: datetime) -> date | None:
+    """The day of the pair's next scheduled session that has not started, if any."""
+    from companion.relationships.models import MentoringSession, SessionStatus
+
+    starts = sources.session.scalars(
+        select(MentoringSession.starts_at)
+        .where(
+            MentoringSession.relationship_id == sources.target.relationship.id,
+            MentoringSession.status == SessionStatus.scheduled,
+            MentoringSession.starts_at >= now,
+        )
+        .order_by(MentoringSession.starts_at)
+        .limit(1)
+    ).first()
+    return starts.date() if starts else None
 
 
 # Openings of a sentence that say how things are, not what someone wants.
@@ -141,6 +162,9 @@ def compose(data: RelationshipInput) -> Nudge:
     codes = {reason.code for reason in data.stalled_reasons}
     not_started = "not_started" in codes or (data.last_session is None and not codes)
     overdue = "actions_overdue" in codes
+    # A pair that is not stalled (a coordinator checking in) is never told it stopped.
+    stalled = bool(codes) or not_started
+    booked = data.next_session_on
 
     if not_started:
         noticed = (
@@ -152,17 +176,19 @@ def compose(data: RelationshipInput) -> Nudge:
             "It looks like one or two of the actions you agreed have slipped, which is very "
             "normal at this stage of a program: work gets busy."
         )
-    else:
+    elif stalled:
         noticed = (
             "It has been a while since you last met, which is very normal at this stage of "
             "a program: workloads shift and a cancelled meeting is easy to lose."
         )
+    else:
+        noticed = ""
     # "the Nursing Pathways team", never the program's whole title as a team's name.
     team = short_program_name(data.program_name)
     team = f"the {team} team" if team else "the program team"
     paragraphs = [
         f"Hi {mentee} and {mentor},",
-        f"I'm getting in touch from {team} to see how your mentoring is going. {noticed}",
+        f"I'm getting in touch from {team} to see how your mentoring is going. {noticed}".strip(),
     ]
     wants = data.mentee.profile.get("goals", "").strip()
     aim = wish_of(wants, data.today)
@@ -181,18 +207,29 @@ def compose(data: RelationshipInput) -> Nudge:
         )
     elif wants:
         paragraphs.append(
-            f"When you {meet}, what {mentee} wrote about their hopes for mentoring could "
+            f"When you {meet}, what {mentee} wrote they hope to get from mentoring could "
             "be a good place to pick up from."
         )
     if overdue and actions:
         paragraphs[-1] += (
             " If an action you agreed no longer fits, it is fine to re-plan it or drop it together."
         )
+    open_door = (
+        "If the timing or the format does not suit you, or the match is not working for "
+        "either of you, tell me: that is useful to know, and changing things is no problem."
+    )
+    if booked:
+        which = "first" if not_started else "next"
+        diary = f"I see your {which} session is booked for {spoken_date(booked)}. {open_door}"
+    elif stalled:
+        diary = (
+            "What would make it easier to put the next session in the diary? A 20-minute "
+            f"check-in is enough to get going again. {open_door}"
+        )
+    else:
+        diary = f"Is your next session booked yet? {open_door}"
     paragraphs += [
-        "What would make it easier to put the next session in the diary? A 20-minute "
-        "check-in is enough to get going again. If the timing or the format does not suit "
-        "you, or the match is not working for either of you, tell me: that is useful to "
-        "know, and changing things is no problem.",
+        diary,
         f"Best wishes,\n{team[:1].upper()}{team[1:]}",
     ]
     if goals:
@@ -205,10 +242,15 @@ def compose(data: RelationshipInput) -> Nudge:
         restart = "get to know each other and agree what you want from the program"
     else:
         restart = "agree one thing to work on next"
-    next_step = (
-        f"Book a short check-in (20 minutes is enough) in the next week and {restart}; "
-        "then put the next sessions in the calendar."
-    )
+    if booked:
+        next_step = f"At your session on {spoken_date(booked)}, {restart}."
+    elif stalled:
+        next_step = (
+            f"Book a short check-in (20 minutes is enough) in the next week and {restart}; "
+            "then put the next sessions in the calendar."
+        )
+    else:
+        next_step = f"Book your next session and {restart} there."
     if not_started:
         subject = f"{mentee} and {mentor}: getting your first session booked"
     elif goals:
