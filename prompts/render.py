@@ -69,11 +69,11 @@ def _spec(kind: DraftKind, name: str, version: str) -> PromptSpec:
 SPECS: dict[DraftKind, PromptSpec] = {
     spec.kind: spec
     for spec in (
-        _spec(DraftKind.agenda, "session_agenda", "3"),
-        _spec(DraftKind.brief, "mentor_brief", "3"),
+        _spec(DraftKind.agenda, "session_agenda", "4"),
+        _spec(DraftKind.brief, "mentor_brief", "4"),
         _spec(DraftKind.smart_goal, "smart_goal", "3"),
         _spec(DraftKind.smart_check, "smart_check", "2"),
-        _spec(DraftKind.feedback_prompts, "feedback_prompts", "2"),
+        _spec(DraftKind.feedback_prompts, "feedback_prompts", "3"),
         _spec(DraftKind.answer, "cited_answer", "3"),
         _spec(DraftKind.nudge, "stalled_nudge", "3"),
         _spec(DraftKind.success_story, "success_story", "1"),

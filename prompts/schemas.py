@@ -128,6 +128,8 @@ class RelationshipInput(_Model):
     mentor: Person
     mentee: Person
     goals: list[GoalSummary] = Field(default_factory=list)
+    # The titles of goals already achieved, shared as `goals` are (oldest first).
+    achieved_goals: list[str] = Field(default_factory=list)
     last_session: SessionSummary | None = None
     open_actions: list[ActionSummary] = Field(default_factory=list)
     guidance: list[Guidance] = Field(default_factory=list)

@@ -263,7 +263,8 @@ def snippet(chunk: Guidance, bar: float) -> str:
 
 # Openings that point back to the sentence before.
 _LEANS_BACK = re.compile(
-    r"^(?:It|This|That|These|Those|They|Such|Doing so|Both|Neither|Either|Otherwise)\b"
+    r"^(?:It|This|That|These|Those|They|Their|Them|He|She|His|Her|Such|Doing so|Both|"
+    r"Neither|Either|Otherwise)\b"
 )
 
 

@@ -213,15 +213,19 @@ class Sources:
         # In a circle, a mentee's goals are not the other mentees' to know (goals.sight):
         # a draft every member receives holds none of them.
         circle = sum(m.role == MemberRole.mentee for m in relationship.members) > 1
-        goals = [
-            goal_summary(g)
-            for g in session.scalars(
-                select(Goal)
-                .where(Goal.relationship_id == relationship.id, Goal.visibility.in_(shared))
-                .order_by(Goal.id)
+        seen = (
+            []
+            if every_member and circle
+            else list(
+                session.scalars(
+                    select(Goal)
+                    .where(Goal.relationship_id == relationship.id, Goal.visibility.in_(shared))
+                    .order_by(Goal.id)
+                )
             )
-            if g.status in (GoalStatus.draft, GoalStatus.active) and not (every_member and circle)
-        ]
+        )
+        goals = [goal_summary(g) for g in seen if g.status in (GoalStatus.draft, GoalStatus.active)]
+        achieved = [g.title for g in seen if g.status == GoalStatus.achieved]
         last = session.scalars(
             select(MentoringSession)
             .where(
@@ -273,6 +277,7 @@ class Sources:
             mentor=mentor,
             mentee=mentee,
             goals=goals,
+            achieved_goals=achieved,
             last_session=(
                 schemas.SessionSummary(date=last.starts_at.date(), shared_notes=notes)
                 if last

@@ -345,7 +345,9 @@ class TestAgenda:
         assert "Unblock the overdue action 'Draft the review agenda'" in agenda.objectives
         assert any("Curiosity, candour and care" in o for o in agenda.objectives)
         review = next(i for i in agenda.items if i.topic == "Review open actions")
-        assert "overdue by 7 days" in review.notes and "Sam Okafor" in review.notes
+        assert "was due on 3 March 2026" in review.notes and "Sam Okafor" in review.notes
+        # Both members receive the agenda: a slipped action is dated, never counted.
+        assert "overdue by" not in " ".join(i.notes for i in agenda.items)
 
     def test_the_least_advanced_active_goal_comes_first(self) -> None:
         agenda = kinds.draft(DraftKind.agenda, SCENARIOS["two goals"])
@@ -737,3 +739,44 @@ class TestPromptInjection:
 
         assert INJECTION in goal.goal and len(goal.milestones) == 3
         assert_valid(DraftKind.smart_goal, data, goal)
+
+
+class TestAfterAGoalIsAchieved:
+    """A mentee whose shared goal is achieved, with no other goal yet, is not asked to
+    shape a "first" goal, and the brief does not say no goal was ever shared."""
+
+    def _after(self) -> RelationshipInput:
+        return relationship(goals=[], achieved_goals=["Lead a design review"])
+
+    def test_the_agenda_looks_back_and_asks_what_comes_next(self) -> None:
+        agenda = kinds.draft(DraftKind.agenda, self._after())
+        said = " ".join([*agenda.objectives, *(f"{i.topic} {i.notes}" for i in agenda.items)])
+
+        assert "first goal" not in said, said
+        assert "Lead a design review" in said, said
+
+    def test_the_brief_names_the_achieved_goal(self) -> None:
+        brief = kinds.draft(DraftKind.brief, self._after())
+
+        assert brief.goal_progress == ["Lead a design review — achieved"], brief.goal_progress
+
+
+class TestQuestionsAddressThePair:
+    """A question to the pair never quotes the notes' "her" or an "it" whose thing the
+    question does not name ("what surprised her", "what made it land")."""
+
+    @pytest.mark.parametrize(
+        "notes",
+        [
+            "Lena shadowed a one-to-one and a hiring debrief. Discussed what surprised her.",
+            "Samuel raised a concern in Tuesday's review. We talked about what made it land.",
+        ],
+    )
+    def test_no_third_person_or_bare_it_from_the_notes(self, notes: str) -> None:
+        data = relationship(last_session=SessionSummary(date=date(2026, 2, 24), shared_notes=notes))
+
+        agenda = kinds.draft(DraftKind.agenda, data)
+
+        last_time = [q for q in agenda.questions if "ast time" in q]
+        assert last_time, agenda.questions
+        assert not any(re.search(r"\b(?:her|she|him|his|it)\b", q) for q in last_time), last_time

@@ -419,6 +419,17 @@ class TestRender:
         with pytest.raises(TypeError, match=INPUTS[kind].__name__):
             render(kind, wrong)
 
+    @pytest.mark.parametrize(
+        "kind",
+        [DraftKind.agenda, DraftKind.brief, DraftKind.feedback_prompts, DraftKind.nudge],
+    )
+    def test_achieved_goals_reach_the_model_inside_data(self, kind: DraftKind) -> None:
+        pair = nurse_pair().model_copy(update={"achieved_goals": [INJECTION]})
+        user = render(kind, pair).user
+        assert "Goals already achieved" in user
+        assert f'<data name="achieved1">{INJECTION}</data>' in user
+        assert INJECTION not in outside_data(user)
+
     def test_guidance_is_delimited_with_citable_ids(self) -> None:
         user = render(DraftKind.agenda, nurse_pair()).user
         for chunk in SESSION_GUIDANCE:

@@ -106,6 +106,10 @@ def compose(data: RelationshipInput) -> MentorBrief:
             due = f" by {milestone.due_date.isoformat()}" if milestone.due_date else ""
             line += f"; next milestone: {strip_end(milestone.text)}{due}"
         goal_progress.append(shorten(line, 500))
+    # Achieved goals, newest first: what the pair has done, not "none shared yet".
+    for title in reversed(data.achieved_goals):
+        goal_progress.append(shorten(f"{strip_end(title)} — achieved", 500))
+    goal_progress = goal_progress[:10]
 
     # The best chunk of each document first; a second chunk of a document only to fill up.
     firsts: list[Guidance] = []

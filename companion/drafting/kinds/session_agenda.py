@@ -198,15 +198,24 @@ def compose(data: RelationshipInput) -> SessionAgenda:
                 if len(actions) == 1
                 else f"Close out or re-plan the {len(actions)} open actions"
             )
+    done = strip_end(data.achieved_goals[-1]) if data.achieved_goals else ""
     if not goals:
         if last is None:
             objectives.append("Get to know each other and agree how you will work together")
-        objectives.append(f"Shape a first goal for {mentee} to work on in {program}")
+        if done:
+            objectives.append(
+                f"Look back on '{shorten(done, 120)}', which {mentee} achieved, and decide "
+                "what comes next"
+            )
+        else:
+            objectives.append(f"Shape a first goal for {mentee} to work on in {program}")
     if data.program_values.strip():
         objectives.append(f"Keep {program}'s values in view: {shorten(data.program_values, 200)}")
     objectives = objectives[:5]
 
-    slots = [_check_in_slot(data, mentee)]
+    # The values are said once: as an objective, or (when the objectives are full) here.
+    valued = any("'s values in view" in o for o in objectives)
+    slots = [_check_in_slot(data, mentee, values=not valued)]
     if last is None:
         slots.append(
             _Slot(
@@ -222,7 +231,18 @@ def compose(data: RelationshipInput) -> SessionAgenda:
         slots.append(_actions_slot(actions, data.today))
     for rank, goal in enumerate(topic_goals):
         slots.append(_goal_slot(goal, data.today, weight=4 if rank == 0 else 2, optional=rank * 3))
-    if not goals:
+    if not goals and done:
+        slots.append(
+            _Slot(
+                "After the goal achieved",
+                f"{mentee} achieved '{shorten(done, 200)}'. What made it work, and what would "
+                f"{mentee} do differently? Then decide together what comes next: a new goal "
+                "(a concrete outcome, what would show it is done, a target date), or how to "
+                "close the mentoring well.",
+                4,
+            )
+        )
+    elif not goals:
         slots.append(
             _Slot(
                 f"Shape a first goal for {mentee}",
@@ -307,30 +327,39 @@ def _goal_objective(goal: GoalSummary) -> str:
     return f"Move '{title}' on from {goal.progress}%: agree the next concrete step"
 
 
-def _check_in_slot(data: RelationshipInput, mentee: str) -> _Slot:
+def _check_in_slot(data: RelationshipInput, mentee: str, *, values: bool = True) -> _Slot:
     program = program_in_prose(data.program_name)
-    values = (
+    said = (
         f" Keep the program's values in mind: {as_sentence(shorten(data.program_values, 300))}"
-        if data.program_values.strip()
+        if values and data.program_values.strip()
         else ""
     )
     if data.last_session is None:
         return _Slot(
             "Introductions",
             f"Backgrounds, what each of you hopes to get from {program}, and how "
-            f"{mentee} likes to work.{values}",
+            f"{mentee} likes to work.{said}",
             1,
         )
     return _Slot(
         "Check-in",
         f"How things have gone for {mentee} since {spoken_date(data.last_session.date)}, and "
-        f"anything urgent to add to the agenda.{values}",
+        f"anything urgent to add to the agenda.{said}",
         1,
     )
 
 
+def _due_for_both(action: ActionSummary, today: date) -> str:
+    """When an action is due, as an agenda both members receive says it: a date that has
+    passed is named, never counted ("was due on 6 November 2026", not "overdue by 30
+    days"), as the program's guidance on slipped actions asks."""
+    if action.due_date is not None and action.due_date < today:
+        return f"was due on {spoken_date(action.due_date)}"
+    return due_phrase(action, today)
+
+
 def _actions_slot(actions: list[ActionSummary], today: date) -> _Slot:
-    lines = [f"{strip_end(a.text)} ({a.owner}, {due_phrase(a, today)})" for a in actions]
+    lines = [f"{strip_end(a.text)} ({a.owner}, {_due_for_both(a, today)})" for a in actions]
     return _Slot(
         "Review open actions",
         shorten(
@@ -367,6 +396,9 @@ def _goal_slot(goal: GoalSummary, today: date, *, weight: float, optional: int) 
     )
 
 
+_POINTS_AWAY = re.compile(r"\b(?:he|she|her|hers|him|his|it|its)\b", re.IGNORECASE)
+
+
 def _agenda_questions(
     data: RelationshipInput, goals: list[GoalSummary], used: list[Guidance]
 ) -> list[str]:
@@ -389,7 +421,9 @@ def _agenda_questions(
             _add(questions, f"What stands between you and '{strip_end(milestone.text)}'?", 6)
     last = data.last_session
     if last is not None and last.shared_notes.strip():
-        topics = note_topics(last.shared_notes)
+        # Asked of the pair: never the notes' "her" ("what surprised her"), nor an "it"
+        # the question does not name ("what made it land").
+        topics = [t for t in note_topics(last.shared_notes) if not _POINTS_AWAY.search(t)]
         if topics:
             _add(
                 questions,
@@ -437,7 +471,7 @@ def _preparation(
     if data.last_session is not None:
         _add(for_mentor, f"Re-read the shared notes from {spoken_date(data.last_session.date)}.", 5)
     for action in actions:
-        due = f" ({due_phrase(action, data.today)})"
+        due = f" ({_due_for_both(action, data.today)})"
         if owned_by(action, data.mentor):
             _add(for_mentor, f"Finish or report back on '{strip_end(action.text)}'{due}.", 5)
         elif owned_by(action, data.mentee):
