@@ -169,14 +169,21 @@ class TestProcedure:
 
         answer = draft(data)
 
+        # Each step with what the guide says under it: a label alone ("Choose the
+        # moment.") tells the reader what to do but not how.
+        assert answer.answer.startswith(
+            "- Choose the moment. Not at the end of the session.\n"
+            '- Say it plainly once. "I want to be honest with you." Then state it.\n'
+            "- Stay for the reaction. Pause. Let them respond.\n\nSource:"
+        ), answer.answer
         assert [c.text for c in answer.claims] == [
             "Choose the moment",
+            "Not at the end of the session.",
             "Say it plainly once",
+            '"I want to be honest with you." Then state it.',
             "Stay for the reaction",
+            "Pause. Let them respond.",
         ]
-        assert answer.answer.startswith(
-            "Choose the moment. Say it plainly once. Stay for the reaction.\n\nSource:"
-        )
         assert all(c.citations == ["feedback:5"] for c in answer.claims)
 
 
@@ -330,3 +337,53 @@ class TestASetDefinedItemByItem:
 
         assert "- Directing: Useful" not in answer.answer
         assert 'Directing: "Do it now." Useful in an emergency' in answer.answer
+
+
+PITFALLS = Guidance(
+    chunk_id="growth:7",
+    document_id="topic-career-growth",
+    title="Career growth",
+    heading="Career growth > Pitfalls when mentoring for promotion",
+    text=(
+        '- **"Just work harder."** More output rarely closes a visibility gap. Focus on '
+        "impact, scope and who knows.\n"
+        "- **Confusing mentoring with sponsorship.** Advice is not advocacy. Many people "
+        "receive plenty of advice and little sponsorship. If you have influence, use it.\n"
+        "- **One template of self-promotion.** Loud self-promotion is not the only route "
+        "and can backfire. Help them find forms that fit them, such as written updates.\n"
+        "- **Ignoring glue work.** Help the mentee either make it count, by naming and "
+        "measuring it, or hand some of it on.\n"
+        "- **Promising outcomes.** Never imply a promotion is certain. Focus on what is in "
+        "the mentee's control and be honest about what is not."
+    ),
+)
+
+
+class TestItemLabels:
+    def test_a_label_is_never_quoted_without_what_it_says(self) -> None:
+        """ "Confusing mentoring with sponsorship." alone reads as advice to do it."""
+        sentences = cited_answer.claim_sentences(PITFALLS)
+        scores = [
+            0.7 if s.startswith(("Confusing", "One template", "Never imply")) else 0.2
+            for s in sentences
+        ]
+        data = AnswerInput(
+            question="Can I ask my mentor to help me get promoted?",
+            guidance=[PITFALLS],
+            fit=[PassageFit(chunk_id="growth:7", passage=0.6, sentences=scores)],
+        )
+
+        answer = draft(data)
+        text = answer.answer.split("\n\nSource:")[0]
+
+        for label in ("Confusing mentoring with sponsorship.", "One template of self-promotion."):
+            if label in text:
+                after = text.split(label, 1)[1].lstrip()
+                assert after and not after.startswith(("Confusing", "One template", "\n")), text
+        assert all(c.citations == ["growth:7"] for c in answer.claims)
+
+
+def test_a_sentence_drawing_a_conclusion_comes_after_its_reason() -> None:
+    assert cited_answer.refers_back("Confidentiality should therefore be discussed early.")
+    assert cited_answer.refers_back("Thus the pair agrees a date.")
+    assert not cited_answer.refers_back("Discuss confidentiality in the first session.")

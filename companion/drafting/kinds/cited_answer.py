@@ -221,7 +221,9 @@ def compose(data: AnswerInput) -> CitedAnswer:
     chosen = (
         [s for s in [kinds[0], *(said for _, said in kinds[1])] if s]
         if kinds
-        else steps or (whole[1] if whole else []) or _chosen(candidates, claim_sentences(best))
+        else [s for step in steps for s in step if s]
+        or (whole[1] if whole else [])
+        or _chosen(candidates, claim_sentences(best))
     )
 
     claims = []
@@ -239,6 +241,8 @@ def compose(data: AnswerInput) -> CitedAnswer:
         intro, items = kinds
         listed = "\n".join(f"- {label}: {said}" for label, said in items)
         body = f"{ended(intro)}\n\n{listed}" if intro else listed
+    elif steps:
+        body = "\n".join(f"- {ended(label)} {said}".rstrip() for label, said in steps)
     elif whole:
         body = whole[0]
     else:
@@ -259,16 +263,28 @@ def _ask_elsewhere(area: Elsewhere) -> CitedAnswer:
     )
 
 
-def _steps(chunk: Guidance) -> list[str]:
+def _steps(chunk: Guidance) -> list[tuple[str, str]]:
     """The steps a passage lists as items whose bold labels say what to do ("**Choose
-    the moment.** Not at the end…", "**Count to three** after…"): the labels, in order,
-    when there are at least two. A passage written as a procedure is answered with it."""
-    steps = [
-        label
-        for label in (m.group(1).strip().rstrip(":.,;").strip() for m in _STEP.finditer(chunk.text))
-        if len(label.split()) >= 2 and gives_advice(label)
-    ]
+    the moment.** Not at the end…", "**Count to three** after…"): each label with what
+    the item says under it (whole when short, else its first sentence), in order, when
+    there are at least two. A passage written as a procedure is answered with it: the
+    labels alone say what to do, not how."""
+    steps = []
+    for match in _STEP_ITEM.finditer(chunk.text):
+        label = match.group(1).strip().rstrip(":.,;").strip()
+        if len(label.split()) < 2 or not gives_advice(label):
+            continue
+        body = match.group(2).strip().lstrip(":").strip()
+        if len(body.split()) > STEP_WORDS:
+            body = (sentences_of(body) or [""])[0]
+        steps.append((label, body))
     return steps[:MAX_STEPS] if len(steps) >= 2 else []
+
+
+# An item of a list with a bold label and what follows it on its line.
+_STEP_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\*\*([^*\n]+)\*\*[ \t]*(.*)$", re.M)
+# A step's text under its label is quoted whole up to this many words.
+STEP_WORDS = 40
 
 
 # An item that defines one of a set: "- **Democratic:** "What do you think?" Builds …".
@@ -316,6 +332,8 @@ def _kinds(chunk: Guidance, question: str) -> tuple[str, list[tuple[str, str]]] 
 # tells you should stay private." without "The usual exceptions are serious risk to
 # someone's safety …").
 WHOLE_WORDS = 200
+# A lead that refers back brings at most this many sentences with it, itself included.
+MAX_LEAD_BACK = 3
 MAX_WHOLE_CLAIMS = 10
 
 
@@ -354,8 +372,14 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
         units[first] = (block, item, text[: text.index(lead)].strip())
         rest = list(range(len(units)))
     else:
-        if first > 0 and units[first - 1][0] == block and refers_back(lead):
-            taken.insert(0, first - 1)  # "It shows…" after what "it" is
+        # "It shows…" after what "it" is, and so on back while each refers back.
+        while (
+            taken[0] > 0
+            and units[taken[0] - 1][0] == block
+            and refers_back(units[taken[0]][2])
+            and len(taken) < MAX_LEAD_BACK
+        ):
+            taken.insert(0, taken[0] - 1)
         opening = [units[i][2] for i in taken]
         rest = [i for i in range(len(units)) if i not in taken]
     body = " ".join(opening)
@@ -416,14 +440,27 @@ def _packaged_fit(data: AnswerInput) -> AnswerInput:
 
 
 def _candidates(chunk: Guidance, scores: PassageFit) -> list[tuple[int, str, float]]:
-    """(position, sentence, closeness) of the sentences that state something."""
-    return [
-        (position, sentence, score)
-        for position, (sentence, score) in enumerate(
-            zip(claim_sentences(chunk), scores.sentences, strict=True)
-        )
-        if _is_claim(sentence)
-    ]
+    """(position, sentence, closeness) of the sentences that state something. An item's
+    bold label ("Confusing mentoring with sponsorship.") is never one alone: it comes with
+    the sentence after it ("Advice is not advocacy."), which says what the label means,
+    and as close as the closer of the two."""
+    sentences = claim_sentences(chunk)
+    labels = {_label_text(m.group(1)) for m in _STEP_ITEM.finditer(chunk.text)}
+    found = []
+    for position, (sentence, score) in enumerate(zip(sentences, scores.sentences, strict=True)):
+        if _label_text(sentence) in labels:
+            if position + 1 >= len(sentences):
+                continue
+            sentence = f"{sentence} {sentences[position + 1]}"
+            score = max(score, scores.sentences[position + 1])
+        if _is_claim(sentence):
+            found.append((position, sentence, score))
+    return found
+
+
+def _label_text(text: str) -> str:
+    """A bold label as a sentence of the passage reads, for comparing the two."""
+    return plain(text).strip().strip('"“”').rstrip(".:").strip().lower()
 
 
 def _chosen(candidates: list[tuple[int, str, float]], sentences: list[str]) -> list[str]:
@@ -439,12 +476,14 @@ def _chosen(candidates: list[tuple[int, str, float]], sentences: list[str]) -> l
     )[: MAX_CLAIMS - 1]
     following.sort(key=lambda c: c[0])
     chosen = [lead[1]]
-    if lead[0] > 0 and refers_back(lead[1]):
-        chosen.insert(0, sentences[lead[0] - 1])
-    seen = {sentence.lower() for sentence in chosen}
+    start = lead[0]
+    while start > 0 and refers_back(chosen[0]) and len(chosen) < MAX_LEAD_BACK:
+        start -= 1
+        chosen.insert(0, sentences[start])
     for _, sentence, _ in following:
-        if sentence.lower() not in seen:
-            seen.add(sentence.lower())
+        # A label comes with the sentence after it: never that sentence twice.
+        said = " ".join(chosen).lower()
+        if sentence.lower() not in said and not any(c.lower() in sentence.lower() for c in chosen):
             chosen.append(sentence)
     return chosen
 
@@ -455,9 +494,16 @@ _REFERRING = frozenset("it this that these those they such".split())
 
 
 def refers_back(sentence: str) -> bool:
-    """Whether a sentence's subject is in the sentence before it."""
-    first = words_of(sentence.strip("*_ ").lower())[:1]
-    return bool(first) and first[0] in _REFERRING and not gives_advice(sentence)
+    """Whether a sentence's subject is in the sentence before it, or it draws a
+    conclusion from that sentence ("Confidentiality should therefore be discussed …")."""
+    words = words_of(sentence.strip("*_ ").lower())
+    if words[:5] and _CONCLUDING & set(words[:5]):
+        return True
+    return bool(words) and words[0] in _REFERRING and not gives_advice(sentence)
+
+
+# Words that draw a conclusion from the sentence before, near a sentence's start.
+_CONCLUDING = frozenset("therefore thus hence consequently".split())
 
 
 def _lead(candidates: list[tuple[int, str, float]]) -> tuple[int, str, float]:
@@ -500,7 +546,6 @@ _ADVISING = re.compile(
     re.IGNORECASE,
 )
 _CITED_STUDY = re.compile(r"\([^()]*\b(?:19|20)\d\d\)|\bresearch\b|\bstud(?:y|ies)\b", re.I)
-_STEP = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\*\*([^*\n]+)\*\*", re.MULTILINE)
 _EXAMPLE = re.compile(r"^(?:for example|for instance|e\.g\.|example|worked example)\b", re.I)
 
 
