@@ -50,7 +50,7 @@ def measure(rows: list[dict], corpus: Corpus, encoder: Encoder, show: bool) -> d
     )
     for row in rows:
         question = row["question"]
-        found = corpus.guidance(question)
+        found = corpus.for_answer(question)
         answer = kinds.draft(DraftKind.answer, cited_answer.for_question(question, found, encoder))
         by_id = {g.chunk_id: g for g in found}
         chosen = (

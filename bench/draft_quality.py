@@ -196,6 +196,10 @@ class Corpus:
             for h in hits[:top_k]
         ]
 
+    def for_answer(self, question: str) -> list[Guidance]:
+        """The passages a cited answer to `question` reads (`cited_answer.passages_for`)."""
+        return self.guidance(question, times=cited_answer.passages_for(question) // GUIDANCE_CHUNKS)
+
 
 def focus_of(scenario: dict[str, Any]) -> str:
     """What the pair is about, as the scenario's writer put it."""
@@ -231,7 +235,7 @@ def inputs_for(scenario: dict[str, Any], corpus: Corpus) -> dict[DraftKind, Base
     focus = " ".join([mentee["role"], mentee["challenge"], mentee["aspiration"], notes[:300]])
     inputs: dict[DraftKind, BaseModel] = {
         DraftKind.answer: cited_answer.for_question(
-            scenario["question"], corpus.guidance(scenario["question"]), corpus.encoder
+            scenario["question"], corpus.for_answer(scenario["question"]), corpus.encoder
         ),
         DraftKind.smart_goal: SmartGoalInput(
             program_name=scenario["program"],

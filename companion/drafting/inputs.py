@@ -142,11 +142,11 @@ class Sources:
     # Guidance documents not to use again (a reviewer asked for different guidance).
     avoid_documents: frozenset[str] = frozenset()
 
-    def guidance(self, query: str) -> list[schemas.Guidance]:
+    def guidance(self, query: str, top_k: int = GUIDANCE_CHUNKS) -> list[schemas.Guidance]:
         if not self.avoid_documents:
-            return guidance(self.services, self.session, query)
-        found = guidance(self.services, self.session, query, GUIDANCE_CHUNKS * 3)
-        return [g for g in found if g.document_id not in self.avoid_documents][:GUIDANCE_CHUNKS]
+            return guidance(self.services, self.session, query, top_k)
+        found = guidance(self.services, self.session, query, top_k * 3)
+        return [g for g in found if g.document_id not in self.avoid_documents][:top_k]
 
     def stored_vectors(self) -> dict:
         """The knowledge base's passage vectors by chunk id, as its searcher holds them."""

@@ -26,7 +26,7 @@ def corpus(encoder: Encoder) -> Corpus:
 
 
 def answer(corpus: Corpus, question: str) -> CitedAnswer:
-    data = cited_answer.for_question(question, corpus.guidance(question), corpus.encoder)
+    data = cited_answer.for_question(question, corpus.for_answer(question), corpus.encoder)
     return kinds.draft(DraftKind.answer, data)
 
 
@@ -223,3 +223,26 @@ class TestAShortPassageIsAnsweredWhole:
         body = reply.answer.split("Source:")[0]
         for option in ("Restart:", "Adjust:", "Rematch:", "Close:"):
             assert f"- {option}" in body
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my mentee says their manager is bullying them",
+        "my mentee told me something about their manager that sounds like bullying, what do I do",
+    ],
+)
+def test_a_question_about_mistreatment_is_answered_not_declined(
+    corpus: Corpus, question: str
+) -> None:
+    """Declining the question a mentor most needs answered is the worst refusal: such a
+    question is searched more widely before the answer gives up."""
+    data = cited_answer.for_question(question, corpus.for_answer(question), corpus.encoder)
+    answered = kinds.draft(DraftKind.answer, data)
+
+    assert not answered.insufficient, answered.answer
+    assert source_of(answered.answer).split(", section")[0] in {
+        "'When mentoring is not the answer'",
+        "'Confidentiality, boundaries and conflicts of interest'",
+        "'Emotional support and where it ends'",
+    }, answered.answer

@@ -20,7 +20,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from companion import language
-from companion.drafting.inputs import Sources
+from companion.drafting.inputs import GUIDANCE_CHUNKS, Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.text import (
     ended,
@@ -84,7 +84,25 @@ ELSEWHERE_MARGIN = 0.02
 
 def gather(sources: Sources) -> AnswerInput:
     question = sources.text or ""
-    return for_question(question, sources.guidance(question), sources.services.encoder)
+    found = sources.guidance(question, top_k=passages_for(question))
+    return for_question(question, found, sources.services.encoder)
+
+
+# A question about someone being mistreated or at risk: declining it is the worst refusal
+# an answer can make, and the guides' answer (formal processes, the exceptions to
+# confidentiality, referring on) is often a few passages down, below passages that
+# share its other words ("my mentee", "manager").
+_SAFEGUARDING = re.compile(
+    r"\b(?:bull(?:y|ies|ied|ying)|harass\w*|discriminat\w*|abus\w*|assault\w*|"
+    r"threat\w*|unsafe|self[- ]harm\w*|suicid\w*|racis\w*|sexis\w*|whistle-?blow\w*)",
+    re.IGNORECASE,
+)
+
+
+def passages_for(question: str) -> int:
+    """How many passages an answer to `question` reads: twice as many for a question
+    about mistreatment or risk (`_SAFEGUARDING`)."""
+    return GUIDANCE_CHUNKS * (2 if _SAFEGUARDING.search(question) else 1)
 
 
 def for_question(question: str, guidance: list[Guidance], encoder: Encoder) -> AnswerInput:
