@@ -798,3 +798,22 @@ class TestCutOffsSeenInTheDecemberSets:
         # be known into a wish for the partners.
         assert goal.goal != "I want the partners in the other practice groups.", goal.goal
         assert not goal.goal.startswith("I want the partners"), goal.goal
+
+
+class TestNotKeptWholeAsAGoal:
+    """Texts a second reader wrote, which the draft pasted back as the goal."""
+
+    def test_a_text_that_says_want_is_a_wish_not_a_finished_goal(self) -> None:
+        text = (
+            "hr advisor wanting to move into L&D, built a couple of workshops already, want "
+            "an actual L&D role in the next 6 months"
+        )
+        goal = _drafted(text)
+
+        assert "built a couple of workshops" not in goal.goal, goal.goal
+
+    def test_not_knowing_what_one_wants_is_no_goal(self) -> None:
+        goal = _drafted("I don't really know what I want, my manager put me on this programme")
+
+        assert "don't really know" not in goal.goal, goal.goal
+        assert goal.goal.startswith("My goal: still to write"), goal.goal

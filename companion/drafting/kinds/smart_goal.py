@@ -172,8 +172,14 @@ WHOLE_SENTENCE_WORDS = 15
 # many words.
 WHOLE_SMART_GOAL_WORDS = 60
 _WISH = re.compile(
-    r"\b(?:i'?d (?:like|love)|i would (?:like|love)|i (?:really )?want|want to|wanna|"
+    r"\b(?:i'?d (?:like|love)|i would (?:like|love)|i (?:really )?want|want(?:s|ing)?|wanna|"
     r"hoping|i hope|looking to|i wish)\b",
+    re.IGNORECASE,
+)
+# "I don't really know what I want": no goal yet, however short the text.
+_NOT_SURE_YET = re.compile(
+    r"\b(?:do ?n'?t|do not|not sure|no idea|unsure)\b(?:\s+\w+){0,3}?\s+"
+    r"(?:what|which)\s+(?:i|to)\b",
     re.IGNORECASE,
 )
 
@@ -230,6 +236,7 @@ def statement_of(
     # and a feeling is not kept as a promise ("I will feel confident leading a room").
     own = goal_statement(text)
     whole = whole and not ends_broken(own) and not is_feeling(own.removeprefix("I will "))
+    whole = whole and not _NOT_SURE_YET.search(clean)
     if whole and found is None:
         return Statement(compose_goal(text, answers), action=goal_statement(text))
     deadline = None
