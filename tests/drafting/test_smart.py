@@ -817,3 +817,21 @@ class TestNotKeptWholeAsAGoal:
 
         assert "don't really know" not in goal.goal, goal.goal
         assert goal.goal.startswith("My goal: still to write"), goal.goal
+
+
+def _checked(text: str) -> dict[str, object]:
+    return {v.criterion: v for v in check_text(text, today=TODAY, role="Team lead").verdicts}
+
+
+class TestAchievableDoubts:
+    """Goals a second reader wrote that the check passed as achievable."""
+
+    def test_an_outcome_in_other_peoples_hands_is_not_met(self) -> None:
+        check = _checked("I want them to actually respect me")
+
+        assert check["achievable"].status != "met", check["achievable"]
+
+    def test_the_top_job_by_next_month_is_not_met(self) -> None:
+        check = _checked("Become CEO of the company by next month")
+
+        assert check["achievable"].status != "met", check["achievable"]

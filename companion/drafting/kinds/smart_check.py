@@ -612,6 +612,16 @@ def _measurable_verdict(s: _GoalSignals) -> CriterionVerdict:
 def _achievable_verdict(s: _GoalSignals, today: date) -> CriterionVerdict:
     text = s.everything
     others = _words("decided_by_others").search(text)
+    if others is not None and " to " in others.group(0):
+        # "want them to actually respect me": how others see you is theirs to decide.
+        return _verdict(
+            "achievable",
+            "missing",
+            f"'{_excerpt(_around(text, others, 2))}' depends on what other people think and "
+            "do, not on you alone.",
+            "Something you will do that could change how they see you",
+            "Ask one or two of them what would make the difference",
+        )
     if others is not None and not _words("in_own_hands").search(text[: others.start()]):
         return _verdict(
             "achievable",
