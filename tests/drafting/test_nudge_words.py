@@ -225,3 +225,23 @@ class TestFromOneThingToAnother:
         # Not "move from writing code every day": that says the opposite of the wish.
         assert wish_of(wants, TODAY) != "move from writing code every day"
         assert '"move from writing code every day"' not in nudge(wants).message
+
+
+def test_a_first_session_already_booked_is_not_asked_to_be_booked() -> None:
+    data = RelationshipInput.model_validate(
+        {
+            "program_name": "Allied Health Mentoring",
+            "today": TODAY,
+            "mentor": MENTOR,
+            "mentee": Person(name="Sinead Walsh", role="mentee", title="physiotherapist"),
+            "stalled_reasons": [{"code": "not_started", "days": 30}],
+            "days_quiet": 30,
+            "next_session_on": date(2026, 12, 11),
+        }
+    )
+
+    sent = kinds.draft(DraftKind.nudge, data)
+
+    assert "booked" not in sent.subject or "11 December" in sent.subject, sent.subject
+    assert "getting your first session booked" not in sent.subject
+    assert "11 December 2026" in sent.message

@@ -251,7 +251,9 @@ def compose(data: RelationshipInput) -> Nudge:
         )
     else:
         next_step = f"Book your next session and {restart} there."
-    if not_started:
+    if not_started and booked:
+        subject = f"{mentee} and {mentor}: your first session on {spoken_date(booked)}"
+    elif not_started:
         subject = f"{mentee} and {mentor}: getting your first session booked"
     elif goals:
         subject = f"{mentee} and {mentor}: picking up '{shorten(strip_end(goals[0].title), 80)}'"
