@@ -57,11 +57,14 @@ def _blocks(markdown: str) -> list[str]:
 
 
 def marked_blocks(markdown: str) -> list[tuple[str, str]]:
-    """(kind, plain text) of each paragraph, list item, quote and table cell of a
-    markdown text, in order; kind is "paragraph", "item", "quote" or "cell"."""
+    """(kind, plain text) of each paragraph, list item, quote and table row of a
+    markdown text, in order; kind is "paragraph", "item", "quote" or "row". A row reads
+    as one line, its first cell then the others ("Rescheduling: Chat or email"); a
+    table's header row (the one above its rule) is not content."""
     blocks: list[tuple[str, str]] = []
     paragraph: list[str] = []
     kind = "paragraph"
+    header = False  # the last block is a table row that may be its table's header
 
     def flush() -> None:
         if paragraph:
@@ -74,9 +77,15 @@ def marked_blocks(markdown: str) -> list[tuple[str, str]]:
             flush()
         elif line.startswith("|"):
             flush()
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if not all(_TABLE_RULE.fullmatch(c) for c in cells if c):
-                blocks.extend(("cell", plain(c)) for c in cells if c)
+            cells = [c for c in (plain(c) for c in line.strip("|").split("|")) if c]
+            if all(_TABLE_RULE.fullmatch(c) for c in cells):
+                if header:
+                    blocks.pop()
+                header = False
+            elif cells:
+                header = not blocks or blocks[-1][0] != "row"
+                rest = "; ".join(cells[1:])
+                blocks.append(("row", f"{cells[0]}: {rest}" if rest else cells[0]))
         elif _LIST_MARKER.match(line) or line.startswith(">"):
             flush()
             kind = "quote" if line.startswith(">") else "item"
@@ -108,10 +117,17 @@ def sentences_of(text: str) -> list[str]:
     return [s for block in _blocks(text) for s in split_sentences(block)]
 
 
-def whole_sentences(text: str) -> list[str]:
+def whole_sentences(text: str, *, rows: bool = True) -> list[str]:
     """Sentences that read on their own: a chunk may open mid-sentence (the overlap
-    with the chunk before), and a fragment starting in lower case is skipped."""
-    return [s for s in sentences_of(text) if s[0].isupper() or s[0] in "\"“'‘(0123456789"]
+    with the chunk before), and a fragment starting in lower case is skipped. Without
+    `rows`, a table's rows are left out."""
+    return [
+        s
+        for kind, block in marked_blocks(text)
+        if rows or kind != "row"
+        for s in split_sentences(block)
+        if s[0].isupper() or s[0] in "\"“'‘(0123456789"
+    ]
 
 
 def shorten(text: str, limit: int) -> str:

@@ -246,3 +246,16 @@ def test_a_question_about_mistreatment_is_answered_not_declined(
         "'Confidentiality, boundaries and conflicts of interest'",
         "'Emotional support and where it ends'",
     }, answered.answer
+
+
+def test_a_table_row_never_answers_on_its_own(corpus: Corpus) -> None:
+    # The guide on channels holds a table whose first row is "First meeting, getting to
+    # know each other | In person or video": its cells were once the whole answer
+    # ("Chat or email, with as much notice as possible. First meeting, …").
+    drafted = answer(corpus, "what should we talk about in our first session")
+
+    assert "Chat or email" not in drafted.answer, drafted.answer
+    assert not drafted.insufficient
+    assert source_of(drafted.answer).startswith(
+        "'The first mentoring session and the mentoring agreement'"
+    ), drafted.answer

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from bench.draft_quality import VERBATIM_WORDS, broken_phrases, longest_shared_run
-from companion.drafting.text import in_their_words, key_phrases, words_of
+from companion.drafting.text import (
+    in_their_words,
+    key_phrases,
+    marked_blocks,
+    sentences_of,
+    words_of,
+)
 
 TUNING = Path(__file__).parent / "data" / "scenarios_tuning.jsonl"
 ASPIRATIONS = [
@@ -59,3 +65,33 @@ class TestKeyPhrases:
         # Not just "handle it gracefully": the reader cannot tell what "it" is.
         assert "technical question" in said, said
         assert "handle it gracefully" in said, said
+
+
+TABLE = """Pick the channel by what the exchange is for.
+
+| Type of exchange | Suggested channel |
+|---|---|
+| First meeting, getting to know each other | In person or video |
+| Rescheduling | Chat or email, with as much notice as possible |
+
+A useful rule: switch to a call when writing goes in circles.
+"""
+
+
+class TestTables:
+    def test_a_row_reads_as_one_line_and_the_header_is_not_content(self) -> None:
+        assert marked_blocks(TABLE) == [
+            ("paragraph", "Pick the channel by what the exchange is for."),
+            ("row", "First meeting, getting to know each other: In person or video"),
+            ("row", "Rescheduling: Chat or email, with as much notice as possible"),
+            ("paragraph", "A useful rule: switch to a call when writing goes in circles."),
+        ]
+
+    def test_a_cell_is_never_a_sentence_of_its_own(self) -> None:
+        sentences = sentences_of(TABLE)
+
+        assert "Chat or email, with as much notice as possible" not in sentences
+        assert "Rescheduling: Chat or email, with as much notice as possible" in sentences
+
+    def test_a_table_without_a_rule_keeps_every_row(self) -> None:
+        assert marked_blocks("| a | b |\n| c | d |") == [("row", "a: b"), ("row", "c: d")]

@@ -121,15 +121,17 @@ def for_question(question: str, guidance: list[Guidance], encoder: Encoder) -> A
 
 
 def claim_sentences(chunk: Guidance) -> list[str]:
-    """The sentences of a passage an answer may be made of, in the passage's order."""
-    return whole_sentences(chunk.text)
+    """The sentences of a passage an answer may be made of, in the passage's order. A
+    table's row is reference to look up, not a statement: quoted alone it answers
+    nothing ("Rescheduling: Chat or email")."""
+    return whole_sentences(chunk.text, rows=False)
 
 
 def fit(question: str, guidance: Sequence[Guidance], encoder: Encoder) -> list[PassageFit]:
     """How close each passage, and each of its sentences, is to `question` in meaning,
     and how close the closest question listed for its section is."""
     per_chunk = [claim_sentences(g) for g in guidance]
-    texts = [question, *(f"{g.heading}\n{g.text}" for g in guidance)]
+    texts = [question, *(f"{g.heading}\n{_quotable(g)}" for g in guidance)]
     texts += [s for sentences in per_chunk for s in sentences]
     vectors = encoder.encode(texts)
     scores = [float(v) for v in vectors[1:] @ vectors[0]]
@@ -147,6 +149,17 @@ def fit(question: str, guidance: Sequence[Guidance], encoder: Encoder) -> list[P
         )
         sentences = sentences[len(own) :]
     return fits
+
+
+def _quotable(chunk: Guidance) -> str:
+    """What of a passage an answer can be made of: without its tables (`claim_sentences`),
+    so a passage is not judged close on rows it could never quote ("First meeting,
+    getting to know each other: In person or video" to "what should we talk about in
+    our first session")."""
+    blocks = marked_blocks(chunk.text)
+    if all(kind != "row" for kind, _ in blocks):
+        return chunk.text
+    return "\n".join(text for kind, text in blocks if kind != "row")
 
 
 # The listed questions' vectors, encoded once per encoder.
@@ -364,7 +377,7 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
     opens mid-sentence (the overlap of a long section)."""
     blocks = marked_blocks(chunk.text)
     words = sum(len(text.split()) for _, text in blocks)
-    if not blocks or words > WHOLE_WORDS or any(kind == "cell" for kind, _ in blocks):
+    if not blocks or words > WHOLE_WORDS or any(kind == "row" for kind, _ in blocks):
         return None
     if not blocks[0][1][:1].isupper():
         return None
