@@ -774,3 +774,95 @@ class TestAchievableDoubts:
         check = _checked("Become CEO of the company by next month")
 
         assert check["achievable"].status != "met", check["achievable"]
+
+
+class TestMilestoneDatesAndCounts:
+    """Checkpoints a mentee can keep: on working days, inside the mentoring, and for a
+    goal that counts something, the count itself."""
+
+    @staticmethod
+    def drafted(aspiration: str, *, timezone: str = "UTC", end: date | None = None) -> SmartGoal:
+        mentee = MENTEE.model_copy(update={"timezone": timezone})
+        data = SmartGoalInput(
+            program_name="Growth",
+            today=TODAY,
+            mentee=mentee,
+            aspiration=aspiration,
+            program_end=end,
+        )
+        return kinds.draft(DraftKind.smart_goal, data)
+
+    def test_checkpoints_fall_on_working_days_of_the_mentee(self) -> None:
+        # A third of the way from 5 December 2026 to 3 February 2027 is Christmas Day, a
+        # public holiday in Britain (and Boxing Day falls on a Saturday that year).
+        goal = self.drafted(
+            "I want to lead a design review by 3 February 2027", timezone="Europe/London"
+        )
+        first, second, last = (m.due_date for m in goal.milestones)
+
+        assert first is not None and second is not None
+        for day in (first, second):
+            assert day.weekday() < 5, day
+            assert (day.month, day.day) not in {(12, 25), (12, 26), (12, 28), (1, 1)}, day
+        assert TODAY < first < second < last == date(2027, 2, 3)
+
+    def test_a_target_after_the_mentoring_keeps_its_checkpoints_inside_it(self) -> None:
+        end = date(2027, 4, 23)
+        goal = self.drafted("I want to become a tech lead by December 2027", end=end)
+        first, second, last = (m.due_date for m in goal.milestones)
+
+        assert first is not None and second is not None and last is not None
+        assert first < second <= end < last
+
+    def test_a_counted_goal_is_paced_by_its_count(self) -> None:
+        goal = self.drafted("Give three internal talks on our testing strategy before 30 June 2027")
+        steps = [m.text for m in goal.milestones]
+
+        assert steps[0].startswith("Give the first of the three internal talks"), steps
+        assert steps[1] == "Give the second of the three, and review with my mentor what to change"
+        assert steps[2] == "Give the third, and agree with my mentor what comes next"
+
+    def test_a_larger_count_is_paced_in_thirds(self) -> None:
+        steps = [m.text for m in self.drafted("I want to publish 6 blog posts").milestones]
+
+        assert steps[0].startswith("Publish 2 of the 6 blog posts"), steps
+        assert steps[1].startswith("Publish 4 of the 6, and review"), steps
+        assert steps[2].startswith("Publish all 6, and agree"), steps
+
+    def test_the_things_counted_are_named_without_cutting_a_phrase(self) -> None:
+        goal = self.drafted(
+            "Write 12 new help-centre articles for the most common billing questions this quarter"
+        )
+
+        assert goal.milestones[0].text == "Write 4 of the 12 new help-centre articles"
+
+    def test_a_second_action_is_the_last_step(self) -> None:
+        goal = self.drafted(
+            "Run 8 usability sessions with pharmacy staff before 20 January 2027 and present "
+            "the top 5 findings to the product trio"
+        )
+        steps = [m.text for m in goal.milestones]
+
+        assert steps[0] == "Run 3 of the 8 usability sessions with pharmacy staff", steps
+        assert steps[2] == "Run all 8, and present the top 5 findings to the product trio"
+
+    @pytest.mark.parametrize(
+        "aspiration",
+        ["I want to lose 5 kg", "Cut our build time by 3 minutes", "Work 4 days a week"],
+    )
+    def test_a_quantity_that_is_no_count_of_things_is_not_paced(self, aspiration: str) -> None:
+        steps = [m.text for m in self.drafted(aspiration).milestones]
+
+        assert not any(" of the " in step for step in steps), steps
+
+    def test_the_count_quoted_in_a_reason_never_ends_inside_a_phrase(self) -> None:
+        check = check_text(
+            "Run three lunch-and-learn sessions on incident reviews for the wider team",
+            today=TODAY,
+        )
+        measurable = next(v for v in check.verdicts if v.criterion == "measurable")
+
+        assert measurable.status == "met"
+        assert (
+            measurable.why == "It gives something to count: 'Run three lunch-and-learn sessions'."
+        )

@@ -480,7 +480,15 @@ def _around(text: str, match: re.Match[str], words: int = 4) -> str:
     right = re.match(
         rf"\S*(?:\s+\S+){{0,{slack if len(after.split()) <= slack else words}}}", after
     )
-    quoted = (left.group(0) if left else "") + match.group(0) + (right.group(0) if right else "")
+    tail = right.group(0) if right else ""
+    if len(tail.split()) < len(after.split()):
+        # Cut short: never inside a phrase ("… sessions on incident" of "on incident
+        # reviews"): the quote ends before the last word a phrase opens with.
+        words = tail.split()
+        last = max((i for i, w in enumerate(words) if i and hangs(w)), default=None)
+        if last is not None:
+            tail = tail[: len(tail) - len(tail.lstrip())] + " ".join(words[:last])
+    quoted = (left.group(0) if left else "") + match.group(0) + tail
     return quoted.strip()
 
 

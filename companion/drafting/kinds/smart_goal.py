@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from companion import language
+from companion import availability, language
 from companion.drafting.goal_families import (
     ACTION_STARTS,
     DEFAULT_GOAL_WEEKS,
@@ -603,13 +603,113 @@ def near_and_later(text: str) -> tuple[str, str]:
     return near, later
 
 
-def _milestone_dates(today: date, target: date) -> list[date]:
-    span = (target - today).days
-    return [
-        today + timedelta(days=max(1, round(span / 3))),
-        today + timedelta(days=max(1, round(2 * span / 3))),
-        target,
-    ]
+def _milestone_dates(
+    today: date, target: date, *, end: date | None = None, timezone: str = "UTC"
+) -> list[date]:
+    """Two checkpoints and the target. The checkpoints fall a third and two thirds of the
+    way to the target, or, when the target is after the mentoring ends, halfway to its
+    end and on it, so the mentor is still there to review them. Each falls on a working
+    day of the mentee's (not a weekend, not a public holiday of their time zone's
+    country), moved earlier rather than later; the target is the date the mentee chose."""
+    last, parts = (end, 2) if end and today < end < target else (target, 3)
+    span = (last - today).days
+    wanted = [today + timedelta(days=max(1, round(k * span / parts))) for k in (1, 2)]
+    off = availability.days_off(timezone, today, last)
+
+    def working(day: date) -> bool:
+        return day.weekday() < 5 and day not in off
+
+    checkpoints = []
+    for day in wanted:
+        earlier = day
+        while not working(earlier) and earlier - timedelta(days=1) > today:
+            earlier -= timedelta(days=1)
+        later = day
+        while not working(later) and later < last:
+            later += timedelta(days=1)
+        floor = checkpoints[-1] if checkpoints else today
+        checkpoints.append(earlier if working(earlier) and earlier > floor else later)
+    return [*checkpoints, target]
+
+
+# "give three internal talks on …", "publish 6 blog posts": a goal that counts things
+# done one at a time (not "mentor 3 juniors", which is done with all three at once).
+_PLURAL = re.compile(r"[a-z][\w'-]*s", re.IGNORECASE)
+# Words kept after the counted noun ("talks on our testing strategy").
+THINGS_AFTER_NOUN = 4
+_THINGS_END = re.compile(
+    r"\s*[,;]\s*|\s+(?:and|then|so|to see|which|that|this|next|by|before|within|until)\s+",
+    re.IGNORECASE,
+)
+_ONE_AT_A_TIME = (
+    r"give|deliver|run|hold|host|lead|facilitate|organi[sz]e|present|publish|write|draft|"
+    r"submit|ship|release|post|record|complete|finish|pass|earn|read|review|conduct|"
+    r"interview|hire|have|make|build|create|do|attend|teach|visit|shadow|speak at"
+)
+_COUNTED = re.compile(
+    rf"^(?P<verb>{_ONE_AT_A_TIME})\s+(?P<count>three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"[3-9]|1[0-2])\s+(?P<things>(?:[a-z][\w'-]*\s+){0,2}[a-z][\w'-]*s\b.*)$",
+    re.IGNORECASE,
+)
+_COUNT_WORDS = dict(
+    zip("three four five six seven eight nine ten eleven twelve".split(), range(3, 13), strict=True)
+)
+# Plural units of measure, not things done one at a time: "lose 5 kgs", "3 minutes".
+_NOT_THINGS = re.compile(
+    r"^(?:kgs|kilos|pounds|lbs|hours|hrs|minutes|mins|seconds|secs|days|weeks|months|years|"
+    r"times|points|percent|steps|miles|kms)\b",
+    re.IGNORECASE,
+)
+
+
+def counted_milestones(action: str) -> list[str] | None:
+    """Milestones paced by what a goal counts ("give three internal talks on our testing
+    strategy"): for three, the first, second and third; for more, a third, two thirds
+    and all of them. None when the goal counts no things done one at a time."""
+    found = _COUNTED.match(strip_end(action).strip())
+    if found is None or _NOT_THINGS.match(found["things"]):
+        return None
+    said = found["count"].lower()
+    count = _COUNT_WORDS.get(said) or int(said)
+    verb, things = found["verb"].capitalize(), found["things"]
+    # The things end where another clause or a time begins ("… articles for billing
+    # questions this quarter"); a second action ("… and present the top 5 findings to
+    # the product trio") is the last step's, done once the last of them is.
+    then = ""
+    end = _THINGS_END.search(things)
+    if end is not None:
+        if end.group(0).strip().lower() == "and":
+            then = strip_end(things[end.end() :])
+        things = things[: end.start()]
+    # What is counted, and a few words about it: the goal says the rest.
+    words = things.split()
+    noun = next((i for i, w in enumerate(words) if _PLURAL.fullmatch(w)), None)
+    if noun is None:
+        return None
+    if len(words) > noun + 1 + THINGS_AFTER_NOUN:
+        # Cut short: before the last word a phrase opens with, never inside the phrase
+        # ("articles for the most common" of "… common billing questions").
+        words = words[: noun + 1 + THINGS_AFTER_NOUN]
+        cut = max((i for i in range(noun + 1, len(words)) if hangs(words[i])), default=None)
+        words = words[:cut]
+    while len(words) > noun + 1 and hangs(words[-1]):
+        words.pop()
+    things = " ".join(words)
+    # Said in words, counted in words: "Run two of the four workshops".
+    spoken = {n: w for w, n in _COUNT_WORDS.items()} | {1: "one", 2: "two"}
+    # The first step names the things; the later ones count on from it.
+    if count == 3:
+        steps = [f"{verb} the first of the {said} {things}", f"{verb} the second of the {said}"]
+        steps.append(f"{verb} the third")
+    else:
+        first, second = (
+            spoken[n] if said.isalpha() else str(n) for n in (-(-count // 3), -(-count * 2 // 3))
+        )
+        steps = [f"{verb} {first} of the {said} {things}", f"{verb} {second} of the {said}"]
+        steps.append(f"{verb} all {said}")
+    steps[1] += ", and review with my mentor what to change"
+    steps[2] += f", and {then}" if then else ", and agree with my mentor what comes next"
+    return steps
 
 
 # The words that put a deadline before its date: "by", "before", "no later than".
@@ -711,7 +811,12 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     # A mentee still deciding ("not sure whether to … or …") gets steps for deciding,
     # not the steps of one option they named.
     family = undecided(data.aspiration) or family
-    steps = _milestone_dates(today, target)
+    steps = _milestone_dates(today, target, end=end, timezone=data.mentee.timezone)
+    undated = bare
+    for said_day in said_days:
+        undated = without_deadline(undated, said_day.words)
+    paced = None if stated.unstated else counted_milestones(undated)
+    texts = paced or [family.fill(text, bare) for text in family.milestones]
     return SmartGoal(
         goal=shorten(goal_text, 400),
         specific=shorten(specific, 1000),
@@ -721,8 +826,8 @@ def compose(data: SmartGoalInput) -> SmartGoal:
         time_bound=shorten(time_bound, 1000),
         target_date=target,
         milestones=[
-            Milestone(text=shorten(family.fill(text, bare), 300), due_date=due)
-            for text, due in zip(family.milestones, steps, strict=True)
+            Milestone(text=shorten(text, 300), due_date=due)
+            for text, due in zip(texts, steps, strict=True)
         ],
     )
 
