@@ -39,7 +39,7 @@ ROLE_MARGIN = 0.1
 
 # The profession is the noun phrase after the article, up to the verb that follows it.
 _WHO = (
-    r"(?:a|an)\s+(?P<who>(?:[\w-]+\s+){0,3}?[\w-]+?)"
+    r"(?:a|an)\s+(?P<who>(?:[\w'’-]+\s+){0,4}?[\w-]+?)"
     r"(?=\s+(?:preparing|aiming|working|writing|who|might|could|may|would|trying|moving|"
     r"learning|leading|returning|starting|new to|with|at|in|on|says|said|joins|joined|wants|"
     r"has|had|is|was|asks|asked|finds|found|needs|manages|runs|leads|becomes|became|takes|"
@@ -59,6 +59,7 @@ _PLAIN = re.compile(r"^" + _WHO, re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|my|me|we|our)\b|^Hi\b", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)(.*)$")
 _EXAMPLE_HEADING = re.compile(r"\bexamples?\b", re.IGNORECASE)
+_ROLE_PLAY = re.compile(r"\brole[- ]?plays?\b|\bpractice exercises?\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,9 @@ def fitting_examples_only(text: str, role: str, encoder: Encoder, heading: str =
     if not examples:
         return text
     keep: _Example | None = None
-    if role.strip():
+    # Cards to act out in a role-play are scenarios, not guidance: none is kept, even
+    # for the role they name.
+    if role.strip() and not _ROLE_PLAY.search(heading):
         scores = _recurring(encoder, [e.who for e in examples]) @ _recurring(encoder, [role])[0]
         order = np.argsort(-scores)
         best = float(scores[order[0]])
@@ -253,12 +256,23 @@ def snippet(chunk: Guidance, bar: float) -> str:
         return ""
     best = max(usable, key=lambda i: (chunk.focus[i], -i))
     picked = sentences[best]
-    if _LEANS_BACK.match(picked):
+    labels = {_label(m.group(1)) for m in _LABELLED_ITEM.finditer(chunk.text)}
+    if _LEANS_BACK.match(picked) or (best > 0 and _label(sentences[best - 1]) in labels):
+        # What "it" is, or the label that says what an item's list is for ("Ask the
+        # right people." before "A peer who watched the meeting, …").
         picked = f"{sentences[best - 1]} {picked}"
     after = best + 1
     if len(picked.split()) < 15 and after in usable:
         picked = f"{picked} {sentences[after]}"
     return shorten(picked, 600)
+
+
+# A list item that opens with a bold label: "- **Ask the right people.** A peer who …".
+_LABELLED_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\*\*([^*\n]+)\*\*", re.MULTILINE)
+
+
+def _label(text: str) -> str:
+    return text.strip().strip("*_").strip().rstrip(".:").strip().lower()
 
 
 # Openings that point back to the sentence before.

@@ -106,6 +106,27 @@ class TestExamples:
             if expected:
                 assert expected in items[0].lower(), scenario["id"]
 
+    def test_a_profession_named_with_a_possessive_is_an_example(self, encoder: Encoder) -> None:
+        """ "Example: a water utility's senior control-room engineer, two years from
+        retirement, …" was quoted in a software engineer's brief."""
+        text = (CORPUS_DIR / "succession-planning.md").read_text()
+        kept = grounding.fitting_examples_only(text, "Senior Software Engineer", encoder)
+        assert "water utility" not in kept
+
+    def test_role_play_cards_are_examples(self, encoder: Encoder) -> None:
+        """The practice cards of the guide on training mentors ("A support engineer wants
+        to move into product management …") are scenarios to act out, not guidance: a
+        brief once quoted one to a solutions engineer as if it were, even for the role
+        the card names."""
+        text = (CORPUS_DIR / "training-mentors.md").read_text()
+        start = text.index("## Practice exercises")
+        section = text[start : text.index("\n## ", start + 1)]
+        kept = grounding.fitting_examples_only(
+            section, "Support Engineer", encoder, heading=section.splitlines()[0]
+        )
+        assert "support engineer wants" not in kept
+        assert "groups of three" in kept
+
 
 class TestRanking:
     def test_passages_closest_to_the_pair_come_first(self, encoder: Encoder) -> None:
@@ -243,3 +264,22 @@ class TestASnippetReadsOnItsOwn:
         said = grounding.snippet(self._chunk([0.1, 0.2, 0.9]), bar=0.3)
 
         assert said == "Agree the first item before the session starts."
+
+    def test_the_body_of_a_labelled_item_comes_with_its_label(self) -> None:
+        """ "A peer who watched the meeting, a stakeholder who received the report, …"
+        was quoted without "Ask the right people.", which says what the list is for."""
+        text = (
+            "- **Ask soon.** Within a day of the event, while memory is fresh.\n"
+            "- **Ask the right people.** A peer who watched the meeting, a stakeholder who "
+            "received the report, not only the manager.\n"
+        )
+        chunk = Guidance(
+            chunk_id="c1", document_id="d", title="T", text=text, focus=[0.1, 0.2, 0.1, 0.9]
+        )
+
+        said = grounding.snippet(chunk, bar=0.3)
+
+        assert said == (
+            "Ask the right people. A peer who watched the meeting, a stakeholder who "
+            "received the report, not only the manager."
+        )
