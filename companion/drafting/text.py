@@ -411,6 +411,18 @@ PREPOSITION_VERBS = {
     "go": "to",
     "goes": "to",
     "went": "to",
+    # Said of someone trusted or allowed to do something: "be trusted | to draft witness
+    # statements" is not "be trusted".
+    "trusted": "to",
+    "allowed": "to",
+    "able": "to",
+    "ready": "to",
+    "expected": "to",
+    "invited": "to",
+    "empowered": "to",
+    "encouraged": "to",
+    "permitted": "to",
+    "eligible": "to for",
 }
 _IRREGULAR_PAST = {"pay": "paid", "think": "thought", "deal": "dealt", "speak": "spoke"}
 

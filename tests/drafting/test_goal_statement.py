@@ -80,6 +80,15 @@ class TestTheClauseChosen:
 
         assert not re.search(r"\b(?:of|the|a) (?:new|by)\b\.?$|\bthe new\.", goal.goal)
 
+    def test_what_someone_wants_to_be_trusted_to_do_stays_with_it(self) -> None:
+        # Once stated as "I will be trusted.": the cut fell before "to draft".
+        goal = drafted(
+            "honestly i just want to be trusted to draft witness statements on my own "
+            "without the partner rewriting everything"
+        )
+
+        assert goal.goal.startswith("I will be trusted to draft witness statements"), goal.goal
+
     def test_writing_that_publishes_nothing_gets_no_publishing_milestones(self) -> None:
         goal = drafted("I want to write like the partners do, my drafts come back covered")
 

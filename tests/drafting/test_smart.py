@@ -770,6 +770,13 @@ class TestAchievableDoubts:
 
         assert check["achievable"].status != "met", check["achievable"]
 
+    def test_being_trusted_to_do_something_is_theirs_to_decide(self) -> None:
+        check = _checked("I will be trusted to draft witness statements.")
+
+        assert check["achievable"].status == "missing", check["achievable"]
+        assert "depends on what other people think" in check["achievable"].why
+        assert check["achievable"].suggestions[0].startswith("Something you will do")
+
     def test_the_top_job_by_next_month_is_not_met(self) -> None:
         check = _checked("Become CEO of the company by next month")
 

@@ -620,8 +620,9 @@ def _measurable_verdict(s: _GoalSignals) -> CriterionVerdict:
 def _achievable_verdict(s: _GoalSignals, today: date) -> CriterionVerdict:
     text = s.everything
     others = _words("decided_by_others").search(text)
-    if others is not None and " to " in others.group(0):
-        # "want them to actually respect me": how others see you is theirs to decide.
+    if others is not None and re.search(r"\bto\b", others.group(0)):
+        # "want them to actually respect me", "be trusted to draft …": how others see
+        # you is theirs to decide.
         return _verdict(
             "achievable",
             "missing",

@@ -47,6 +47,7 @@ from companion.drafting.text import (
     phrases_of,
     shorten,
     spoken_date,
+    strands,
     strip_end,
 )
 from companion.relationships.models import Goal, GoalStatus, GoalVisibility
@@ -424,6 +425,8 @@ def _trimmed(phrase: Phrase) -> Phrase:
         for i, w in enumerate(words)
         if i >= 2
         and w.lower() in _TRIM_BEFORE
+        # "be trusted | to draft witness statements": a word that needs what follows.
+        and not strands(words, i)
         # "the kind | of leader people want": a noun that says nothing without its "of".
         and not (w.lower() == "of" and bare(words[i - 1]) in _EMPTY_BEFORE_OF)
     ]
