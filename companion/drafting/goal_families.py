@@ -185,6 +185,7 @@ class SmartWords(_Strict):
     decided_by_others: list[Pattern]
     in_own_hands: list[Pattern]
     implausible: list[Pattern]
+    stretched: list[Pattern]
     alone: list[Pattern]
     private_life: list[Pattern]
     other_fields: list[Pattern]

@@ -777,6 +777,27 @@ class TestAchievableDoubts:
         assert "depends on what other people think" in check["achievable"].why
         assert check["achievable"].suggestions[0].startswith("Something you will do")
 
+    @pytest.mark.parametrize(
+        ("aspiration", "said"),
+        [
+            (
+                "I want to finish my CIPD level 5 but I never get time with the workload",
+                "never get time",
+            ),
+            (
+                "Get my AWS certification without burning out, I'm already doing 50 hour weeks",
+                "without burning out",
+            ),
+        ],
+    )
+    def test_a_constraint_the_mentee_states_is_asked_about(
+        self, aspiration: str, said: str
+    ) -> None:
+        goal = _drafted(aspiration)
+
+        assert goal.achievable.startswith(f"To answer: You wrote '{said}'"), goal.achievable
+        assert "how much time a week" in goal.achievable
+
     def test_the_top_job_by_next_month_is_not_met(self) -> None:
         check = _checked("Become CEO of the company by next month")
 

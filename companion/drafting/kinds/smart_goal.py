@@ -29,6 +29,7 @@ from companion.drafting.goal_families import (
     goal_statement,
     normalised,
     sentences,
+    smart_words,
     undecided,
 )
 from companion.drafting.inputs import Sources
@@ -799,6 +800,15 @@ def compose(data: SmartGoalInput) -> SmartGoal:
             specific += f" You also mentioned '{direction}': a goal of its own later?"
     elif stated.also and stated.also.lower() not in direction.lower():
         specific += f" You also mentioned '{stated.also}': a goal of its own later?"
+    stretched = smart_words().pattern("stretched").search(data.aspiration)
+    if stretched and not stated.unstated and verdicts["achievable"].status == "met":
+        # The goal drafted leaves out what the mentee said they lack; the draft asks.
+        achievable = (
+            f"To answer: You wrote '{stretched.group(0)}': how much time a week can you give "
+            "it, and what will make room for it? (for example: Two hours every Friday "
+            "morning, blocked in my calendar; or Agree with my manager what I stop doing to "
+            "make room)"
+        )
     relevant = _ONCE_WRITTEN if stated.unstated else _field(verdicts["relevant"])
     if direction and verdicts["relevant"].status == "met" and not stated.unstated:
         relevant = f"It is a step towards what you want in the longer term: '{direction}'."
