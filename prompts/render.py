@@ -72,7 +72,7 @@ SPECS: dict[DraftKind, PromptSpec] = {
         _spec(DraftKind.agenda, "session_agenda", "4"),
         _spec(DraftKind.brief, "mentor_brief", "4"),
         _spec(DraftKind.smart_goal, "smart_goal", "3"),
-        _spec(DraftKind.smart_check, "smart_check", "2"),
+        _spec(DraftKind.smart_check, "smart_check", "3"),
         _spec(DraftKind.feedback_prompts, "feedback_prompts", "3"),
         _spec(DraftKind.answer, "cited_answer", "3"),
         _spec(DraftKind.nudge, "stalled_nudge", "3"),

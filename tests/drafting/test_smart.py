@@ -333,6 +333,24 @@ class TestCheckSmart:
             "[How will you and your mentor know it is done?] [By when?]"
         )
 
+    def test_the_rewrite_of_a_goal_in_parts_reads_as_one_goal(self) -> None:
+        # Once "Lead a design review …. Prepare and run …. The review happens, ….": the
+        # goal's fields glued one after another.
+        goal = GoalSummary(
+            title="Lead a design review for a service other teams depend on",
+            specific="Prepare and run the design review of the refund retry job for the guild",
+            measurable="The review happens, with a written design note",
+            target_date=date(2027, 1, 15),
+        )
+
+        check = check_smart(goal, today=TODAY)
+
+        assert check.suggested_rewrite == (
+            "By 15 January 2027, lead a design review for a service other teams depend "
+            "on: prepare and run the design review of the refund retry job for the guild. "
+            "Evidence: the review happens, with a written design note."
+        )
+
     def test_the_smart_check_draft_is_the_checker(self) -> None:
         goal = GoalSummary(title="Lead the design review for billing by 31 March 2027")
         data = SmartCheckInput(today=TODAY, goal=goal, role="Software Engineer")
@@ -891,6 +909,15 @@ class TestMilestoneDatesAndCounts:
         measurable = next(v for v in check.verdicts if v.criterion == "measurable")
 
         assert measurable.status == "met"
-        assert (
-            measurable.why == "It gives something to count: 'Run three lunch-and-learn sessions'."
+        assert measurable.why == (
+            "It gives something to count: 'Run three lunch-and-learn sessions on incident reviews'."
         )
+
+    def test_a_quoted_count_ends_before_the_next_clause(self) -> None:
+        # Once 'Try three parts of'.
+        check = check_text(
+            "Try three parts of a manager's job and decide if I want it", today=TODAY
+        )
+        measurable = next(v for v in check.verdicts if v.criterion == "measurable")
+
+        assert "'Try three parts of a manager's job'" in measurable.why, measurable.why

@@ -88,7 +88,7 @@ def test_a_three_valued_answer_is_stored_for_the_mentee_to_review(
     draft = check(world, goal_id, verdicts("When is your annual review?"))
 
     assert draft.status == DraftStatus.pending_review
-    assert draft.prompt == "smart_check@2"
+    assert draft.prompt == "smart_check@3"
     statuses = {v["criterion"]: v["status"] for v in draft.content["verdicts"]}
     assert statuses["time_bound"] == "unclear"
     [unclear] = [v for v in draft.content["verdicts"] if v["status"] == "unclear"]
@@ -102,4 +102,4 @@ def test_a_verdict_not_met_without_a_question_is_a_failed_draft(world: World, go
     with world.services.sessions() as session:
         [failed] = session.scalars(select(Draft)).all()
     assert failed.status == DraftStatus.failed
-    assert "smart_check@2 schema" in failed.error
+    assert "smart_check@3 schema" in failed.error

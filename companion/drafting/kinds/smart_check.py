@@ -35,6 +35,7 @@ from companion.drafting.inputs import Sources, goal_summary
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.text import (
     STOP_WORDS,
+    bare,
     content_words,
     hangs,
     plain,
@@ -465,7 +466,10 @@ def _excerpt(text: str, limit: int = 80) -> str:
 
 
 def _around(text: str, match: re.Match[str], words: int = 4) -> str:
-    """A few whole words either side of a match, within its sentence, to quote in a reason."""
+    """A few whole words either side of a match, within its sentence, to quote in a
+    reason; when the sentence goes on, to the end of a phrase, never inside one ("…
+    sessions on incident reviews", not "… sessions on incident"; "… parts of a manager's
+    job", not "… parts of")."""
     stop = text.rfind(". ", 0, match.start())
     start = stop + 2 if stop >= 0 else 0
     end = text.find(". ", match.end())
@@ -477,19 +481,25 @@ def _around(text: str, match: re.Match[str], words: int = 4) -> str:
     left = re.search(
         rf"(?:\S+\s+){{0,{slack if len(before.split()) <= slack else words}}}\S*$", before
     )
-    right = re.match(
-        rf"\S*(?:\s+\S+){{0,{slack if len(after.split()) <= slack else words}}}", after
-    )
-    tail = right.group(0) if right else ""
-    if len(tail.split()) < len(after.split()):
-        # Cut short: never inside a phrase ("… sessions on incident" of "on incident
-        # reviews"): the quote ends before the last word a phrase opens with.
-        words = tail.split()
-        last = max((i for i, w in enumerate(words) if i and hangs(w)), default=None)
-        if last is not None:
-            tail = tail[: len(tail) - len(tail.lstrip())] + " ".join(words[:last])
+    tail = after
+    taken = after.split()
+    if len(taken) > slack:
+        # Cut short: at the last clause break within reach ("… job | and decide"), else
+        # before the last word a phrase opens with; then never on a hanging word.
+        taken = taken[:slack]
+        breaks = [i for i, w in enumerate(taken) if i and bare(w) in _QUOTE_BREAK]
+        hanging = [i for i, w in enumerate(taken) if i and hangs(w)]
+        taken = taken[: (breaks or hanging or [len(taken)])[-1]]
+        while len(taken) > 1 and hangs(taken[-1]):
+            taken.pop()
+        glued = after[: len(after) - len(after.lstrip())]
+        tail = glued + " ".join(taken)
     quoted = (left.group(0) if left else "") + match.group(0) + tail
     return quoted.strip()
+
+
+# Words that open a clause of their own: a quote cut short ends before them.
+_QUOTE_BREAK = frozenset("and but or so which who that because while then".split())
 
 
 def _quantity(text: str) -> re.Match[str] | None:
@@ -1136,12 +1146,32 @@ def _rewrite(goal: GoalSummary, verdicts: list[CriterionVerdict]) -> str:
     """The goal in its own words, with a bracketed question for each criterion not met;
     nothing is invented and nothing of the mentee's is put into a template."""
     words = FILLER.sub("", normalised(goal.title)).strip(" ,")
-    statement = goal_statement(words) if len(sentences(words)) == 1 else words
-    own = " ".join(
-        strip_end(getattr(goal, part)) + "."
-        for part in ("specific", "measurable", "time_bound")
-        if getattr(goal, part).strip()
-    )
-    questions = " ".join(f"[{v.question}]" for v in verdicts if v.status != "met")
-    text = " ".join(t for t in (strip_end(statement) + ".", own, questions) if t.strip(" ."))
-    return shorten(text, 600)
+    statement = strip_end(goal_statement(words) if len(sentences(words)) == 1 else words)
+    # A goal written in parts reads as one goal: the aim, what will be done, by when,
+    # and the evidence, each in the mentee's words ("By 15 January 2027, I will lead a
+    # design review …: prepare and run … Evidence: the review happens, …").
+    specific = strip_end(goal.specific.strip())
+    if specific and not _lower(specific).startswith(_lower(words)):
+        statement = (
+            f"{statement}: {_lower(specific)}"
+            if len(sentences(words)) == 1
+            else (f"{statement}. {specific}")
+        )
+    if goal.target_date and len(sentences(statement)) == 1:
+        statement = f"By {spoken_date(goal.target_date)}, {_lower(statement)}"
+    parts = [statement + "."]
+    if goal.time_bound.strip() and not goal.target_date:
+        parts.append(strip_end(goal.time_bound.strip()) + ".")
+    if goal.measurable.strip():
+        parts.append(f"Evidence: {_lower(strip_end(goal.measurable.strip()))}.")
+    parts += [f"[{v.question}]" for v in verdicts if v.status != "met"]
+    return shorten(" ".join(parts), 600)
+
+
+def _lower(text: str) -> str:
+    """`text` with its first word in lower case, unless it is "I", an acronym ("CIPD")
+    or written in mixed case ("iOS", "McKinsey")."""
+    first = text.split()[0] if text.split() else ""
+    if first == "I" or first.isupper() or first[1:] != first[1:].lower():
+        return text
+    return text[:1].lower() + text[1:]
