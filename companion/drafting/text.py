@@ -180,12 +180,21 @@ SHORT_NAME_WORDS = 5
 _NAME_BREAK = re.compile(r"\s*(?::|\s[-–—]\s|\()")
 
 
+_TITLED = re.compile(r"[A-Z][\w'&-]*(?:\s+(?:[A-Z0-9][\w'&-]*|of|and|for|the|in|&))*")
+
+
 def short_program_name(name: str) -> str:
     """A program's name as a sentence can carry it: the part before a colon, dash or
     bracket ("Nursing Pathways" of "Nursing Pathways: mentoring for newly qualified
     nurses in their first year"), without a leading "The"; "" when even that is longer
     than `SHORT_NAME_WORDS` words."""
-    short = _NAME_BREAK.split(" ".join(name.split()), maxsplit=1)[0].strip(" ,;.")
+    parts = _NAME_BREAK.split(" ".join(name.split()), maxsplit=1)
+    short = parts[0].strip(" ,;.")
+    rest = parts[1].strip(" ,;.()") if len(parts) > 1 else ""
+    if len(short.split()) == 1 and _TITLED.fullmatch(rest):
+        # "Demo: Engineering Growth Mentoring": a one-word label, then the name itself
+        # (in title case, not a description such as "mentoring for new nurses").
+        short = rest
     short = re.sub(r"^the\s+", "", short, flags=re.IGNORECASE)
     return short if 0 < len(short.split()) <= SHORT_NAME_WORDS else ""
 

@@ -81,6 +81,11 @@ class TestTheProgramsName:
             ("Engineering Mentoring 2026", "Engineering Mentoring 2026"),
             ("Leadership (pilot cohort)", "Leadership"),
             ("A very long programme name that has no natural break at all in it", ""),
+            # A one-word label before the name ("Demo", "Pilot") is not the name: the demo
+            # once wrote "things you would like to get from Demo".
+            ("Demo: Engineering Growth Mentoring", "Engineering Growth Mentoring"),
+            ("Pilot - Nurse Preceptorship", "Nurse Preceptorship"),
+            ("Nursing: mentoring for newly qualified nurses", "Nursing"),
         ],
     )  # fmt: skip
     def test_a_short_form_or_none(self, name: str, short: str) -> None:
