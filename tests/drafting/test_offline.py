@@ -780,3 +780,20 @@ class TestQuestionsAddressThePair:
         last_time = [q for q in agenda.questions if "ast time" in q]
         assert last_time, agenda.questions
         assert not any(re.search(r"\b(?:her|she|him|his|it)\b", q) for q in last_time), last_time
+
+    def test_a_guide_question_about_something_it_does_not_name_is_not_asked(self) -> None:
+        # "Who outside your team knows about that work?" follows a question on the year's
+        # results in the guide; alone in an agenda, "that work" is nobody's.
+        chunk = Guidance(
+            chunk_id="growth#2",
+            document_id="growth",
+            title="Career growth",
+            heading="Questions a mentor can ask about career growth",
+            text='- "Who outside your team knows about that work?"\n'
+            '- "Which of your achievements would your manager struggle to describe?"',
+            focus=[0.9, 0.8],
+        )
+
+        agenda = kinds.draft(DraftKind.agenda, relationship(guidance=[chunk]))
+
+        assert not any("that work" in q for q in agenda.questions), agenda.questions

@@ -75,6 +75,12 @@ def _section(chunk: Guidance) -> str:
 _QUOTED_QUESTION = re.compile(r"[\"“]([^\"“”]{10,220}?\?)[\"”]")
 _MENTEE_VOICE = re.compile(r"\bas a mentee\b|\binterview", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|my|me|mine)\b")
+# "about that work", "because of them": what a question points back to is in the guide
+# ("about this design" names its own topic).
+_NAMED_BEFORE = re.compile(
+    r"\b(?:about|on|with|from|of|in|for|to|into|behind)\s+(?:that|those|it|them)\b",
+    re.IGNORECASE,
+)
 _OPEN_QUESTION = re.compile(r"^(?:what|how|which|where|who|when|tell me)\b", re.IGNORECASE)
 
 
@@ -117,8 +123,9 @@ def _guidance_questions(guidance: Sequence[Guidance]) -> list[_Question]:
                     continue
                 if "…" in text or "..." in text or ":" in text:
                     continue
-                # A line the mentee would say to someone else, not a question to ask them.
-                if _FIRST_PERSON.search(text):
+                # A line the mentee would say to someone else, not a question to ask them;
+                # nor one about what the guide named before it ("… about that work?").
+                if _FIRST_PERSON.search(text) or _NAMED_BEFORE.search(text):
                     continue
                 seen.add(key)
                 found.append(_Question(text, chunk, len(found)))
