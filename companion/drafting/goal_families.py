@@ -186,6 +186,7 @@ class SmartWords(_Strict):
     in_own_hands: list[Pattern]
     implausible: list[Pattern]
     stretched: list[Pattern]
+    doubts: list[Pattern]
     alone: list[Pattern]
     private_life: list[Pattern]
     other_fields: list[Pattern]

@@ -168,6 +168,16 @@ class TestDeadlines:
             ("by next summer", date(2027, 6, 30), "by next summer"),
             ("by March", date(2027, 3, 31), "by March"),
             ("by 5 December 2027", date(2027, 12, 5), "5 December 2027"),
+            # Once 31 March 2027: "before" the quarter's start, not its end.
+            ("before end of Q2", date(2027, 6, 30), "before end of Q2"),
+            # Once no date at all, so the end of the mentoring stood in for a July exam.
+            ("this july", date(2027, 7, 31), "this july"),
+            # Once 31 October: the event is in October, the goal is done before it.
+            (
+                "before performance review season in october",
+                date(2027, 9, 30),
+                "before performance review season in october",
+            ),
         ],
     )
     def test_what_people_say_becomes_a_date(self, text: str, day: date, words: str) -> None:

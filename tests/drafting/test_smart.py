@@ -788,6 +788,28 @@ class TestAchievableDoubts:
 
         assert check["achievable"].status != "met", check["achievable"]
 
+    @pytest.mark.parametrize(
+        ("aspiration", "said"),
+        [
+            (
+                "i'd like to give a talk at a conference next year. never done one. i'm scared "
+                "of public speaking",
+                "scared of public speaking",
+            ),
+            (
+                "write 3 blog posts about our design system before end of Q2, i always start "
+                "them and never finish",
+                "always start them and never finish",
+            ),
+        ],
+    )
+    def test_a_doubt_the_mentee_states_is_asked_about(self, aspiration: str, said: str) -> None:
+        goal = _drafted(aspiration)
+
+        assert goal.achievable.startswith(f"To answer: You wrote '{said}'"), goal.achievable
+        # Asked about, not promised as part of the goal.
+        assert said not in goal.goal.lower(), goal.goal
+
     def test_being_trusted_to_do_something_is_theirs_to_decide(self) -> None:
         check = _checked("I will be trusted to draft witness statements.")
 

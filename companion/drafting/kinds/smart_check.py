@@ -769,7 +769,7 @@ _DATE_PATTERNS = (
     ),
     re.compile(
         rf"\b(?:(?:by|before|until|till|in|during|for)\s+(?:the\s+)?(?:end\s+of\s+)?|"
-        rf"end\s+of\s+)(?:next\s+)?{_MONTH_NAME}(?:\s+(?P<year>20\d{{2}}))?\b",
+        rf"end\s+of\s+|this\s+(?!may\b))(?:next\s+)?{_MONTH_NAME}(?:\s+(?P<year>20\d{{2}}))?\b",
         re.IGNORECASE,
     ),
     re.compile(rf"\b{_MONTH_NAME}\s+(?P<year>20\d{{2}})\b", re.IGNORECASE),
@@ -875,8 +875,10 @@ _UNIT_NAMES = {"yr": "year", "wk": "week", "mth": "month", "mo": "month"}
 _NEXT_YEAR = re.compile(r"\bnext\s+(?:year|yr)\b", re.IGNORECASE)
 # "before my review in March", "before March": the end of the month before.
 _BEFORE_MONTH = re.compile(
-    rf"\bbefore\s+(?:(?:my|our|the|her|his|their)\s+(?:[\w-]+\s+){{0,3}}?(?:in|on|at)\s+)?"
-    rf"(?:the\s+start\s+of\s+)?{_MONTH_NAME}(?:\s+(?P<year>20\d{{2}}))?\b",
+    rf"\bbefore\s+(?:(?:(?:my|our|the|her|his|their)\s+)?(?:[\w-]+\s+){{0,3}}?[\w-]+\s+"
+    rf"(?:in|on|at)\s+)?"
+    rf"(?:the\s+start\s+of\s+)?{_MONTH_NAME}(?!\s+\d{{1,2}}(?:st|nd|rd|th)?\b)"
+    rf"(?:\s+(?P<year>20\d{{2}}))?\b",
     re.IGNORECASE,
 )
 # "end of Q3", "by Q1 27", "a Q3 deadline": the end of that calendar quarter, its next
@@ -1006,8 +1008,8 @@ def deadlines(text: str, today: date) -> list[Deadline]:
         if end <= today and not match.group("year"):
             end = date(year + 1, end_month, calendar.monthrange(year + 1, end_month)[1])
         first = calendar.month_name[end_month - 2]
-        if match.group(0).lower().startswith("before"):
-            # "before Q3": done before the quarter starts.
+        if match.group(0).lower().startswith("before") and "end" not in match.group(0).lower():
+            # "before Q3": done before the quarter starts ("before end of Q2": by its end).
             end = date(end.year, end_month - 2, 1) - timedelta(days=1)
             if end <= today:
                 continue

@@ -607,6 +607,17 @@ def near_and_later(text: str) -> tuple[str, str]:
     return near, later
 
 
+def _without_aside(goal: str, said: str) -> str:
+    """The goal without a clause after its first that says what the mentee lacks or
+    doubts ("…, I always start them and never finish."): that is asked about under
+    Achievable, not promised."""
+    clauses = re.split(r"(?<=[,;])\s+", strip_end(goal))
+    kept = [clauses[0]] + [c for c in clauses[1:] if said.lower() not in c.lower()]
+    if len(kept) == len(clauses):
+        return goal
+    return " ".join(kept).rstrip(",;") + "."
+
+
 def _milestone_dates(
     today: date, target: date, *, end: date | None = None, timezone: str = "UTC"
 ) -> list[date]:
@@ -801,14 +812,23 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     elif stated.also and stated.also.lower() not in direction.lower():
         specific += f" You also mentioned '{stated.also}': a goal of its own later?"
     stretched = smart_words().pattern("stretched").search(data.aspiration)
-    if stretched and not stated.unstated and verdicts["achievable"].status == "met":
-        # The goal drafted leaves out what the mentee said they lack; the draft asks.
+    doubt = smart_words().pattern("doubts").search(data.aspiration)
+    if (stretched or doubt) and not stated.unstated and verdicts["achievable"].status == "met":
+        # The goal drafted leaves out what the mentee said they lack or doubt; the draft
+        # asks about it.
         achievable = (
             f"To answer: You wrote '{stretched.group(0)}': how much time a week can you give "
             "it, and what will make room for it? (for example: Two hours every Friday "
             "morning, blocked in my calendar; or Agree with my manager what I stop doing to "
             "make room)"
+            if stretched
+            else f"To answer: You wrote '{doubt.group(0)}': what would make it go well this "  # type: ignore[union-attr]
+            "time, and what help do you need? (for example: One smaller first step you are "
+            "sure to finish; or A practice run with my mentor)"
         )
+    for aside in (stretched, doubt):
+        if aside is not None and not stated.unstated:
+            goal_text = _without_aside(goal_text, aside.group(0))
     relevant = _ONCE_WRITTEN if stated.unstated else _field(verdicts["relevant"])
     if direction and verdicts["relevant"].status == "met" and not stated.unstated:
         relevant = f"It is a step towards what you want in the longer term: '{direction}'."
