@@ -89,6 +89,36 @@ class TestTheClauseChosen:
 
         assert goal.goal.startswith("I will be trusted to draft witness statements"), goal.goal
 
+    @pytest.mark.parametrize(
+        ("aspiration", "goal"),
+        [
+            # Both were "My goal: still to write": "what i learned" and "pages i get" were
+            # read as cut off.
+            (
+                "mentor 2 junior devs myself by the end of the programme and write up what "
+                "i learned",
+                "Mentor 2 junior devs myself by the end of the programme and write up what I "
+                "learned.",
+            ),
+            (
+                "reduce the number of pages i get at night. we had like 40 last month, want "
+                "under 10 by the summer",
+                "I will reduce the number of pages I get by 30 June 2027.",
+            ),
+        ],
+    )
+    def test_a_clause_ending_on_its_own_verb_is_whole(self, aspiration: str, goal: str) -> None:
+        assert drafted(aspiration).goal == goal
+
+    def test_the_end_of_the_programme_is_the_mentorings_end(self) -> None:
+        goal = drafted(
+            "mentor 2 junior devs myself by the end of the programme",
+            program_end=date(2027, 4, 23),
+        )
+
+        assert goal.target_date == date(2027, 4, 23)
+        assert goal.time_bound.startswith("By 23 April 2027, the end of your mentoring")
+
     def test_writing_that_publishes_nothing_gets_no_publishing_milestones(self) -> None:
         goal = drafted("I want to write like the partners do, my drafts come back covered")
 

@@ -144,7 +144,9 @@ def _cut_count(words: list[str]) -> bool:
 # "… a business partnering role where", "… how younger customers": a clause cut off.
 _OPEN_CLAUSE = re.compile(
     r"\b(?:where|who|which|whose|whom|when|while|because|if|than|like)$|"
-    r"\b(?:how|what|why|whether)(?!\s+to\b)(?:\s+\S+){0,2}$",
+    # "… what the": cut off; "… what I learned", "how we work": a whole clause.
+    r"\b(?:how|what|why|whether)(?!\s+to\b)(?!\s+(?:i|we|you|they|he|she|it)\s+\w+$)"
+    r"(?:\s+\S+){0,2}$",
     re.I,
 )
 
@@ -198,8 +200,16 @@ def ends_broken(statement: str) -> bool:
     if len(own) > 1 and own[1] in {"it", "them", "this"} and own[0] not in _IDIOM_VERBS:
         return True
     # "I will pay", "… and get": the verb with nothing after it ("SRE lead" is a role).
-    bare_verb = last in _NEEDS_OBJECT and (
-        len(words) == 1 or words[-2].lower() in {"will", "to", "and", "or", "i", "can"}
+    # "the number of pages I get" is whole: "I get" closes a noun's relative clause.
+    relative = (
+        len(words) > 2
+        and words[-2].lower() == "i"
+        and words[-3].lower() not in {"and", "or", "but", "so", "then", "will", "can", "i"}
+    )
+    bare_verb = (
+        last in _NEEDS_OBJECT
+        and not relative
+        and (len(words) == 1 or words[-2].lower() in {"will", "to", "and", "or", "i", "can"})
     )
     return opened or hanging or bare_verb or last in {"&", "-", "+", "/"}
 

@@ -607,6 +607,13 @@ def near_and_later(text: str) -> tuple[str, str]:
     return near, later
 
 
+_PROGRAM_END = re.compile(
+    r"\b(?:by|before|until)\s+(?:the\s+)?end\s+of\s+(?:the\s+|this\s+|my\s+|our\s+)?"
+    r"(?:program(?:me)?|mentoring|scheme|cohort)\b",
+    re.IGNORECASE,
+)
+
+
 def _without_aside(goal: str, said: str) -> str:
     """The goal without a clause after its first that says what the mentee lacks or
     doubts ("…, I always start them and never finish."): that is asked about under
@@ -775,6 +782,14 @@ def compose(data: SmartGoalInput) -> SmartGoal:
         goal_text = without_deadline(stated.text, passed[-1].words)
         time_bound = (
             f"To answer: You wrote '{passed[-1].words}', which has passed: what is the new date?"
+        )
+    program_end_said = _PROGRAM_END.search(data.aspiration)
+    if target is None and end and program_end_said:
+        # "by the end of the programme": the relationship's planned end.
+        target = end
+        time_bound = (
+            f"By {spoken_date(end)}, the end of your mentoring, as you said: "
+            f"'{program_end_said.group(0)}'."
         )
     if target is None:
         target = end or today + timedelta(weeks=DEFAULT_GOAL_WEEKS)
