@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from companion import availability
 from companion.db.base import utcnow
 from companion.drafting import grounding, privacy
 from companion.errors import InvalidInput
@@ -148,6 +150,19 @@ class Sources:
         found = guidance(self.services, self.session, query, top_k * 3)
         return [g for g in found if g.document_id not in self.avoid_documents][:top_k]
 
+    def local_day(self, moment: datetime) -> date:
+        """The day `moment` falls on for the pair: in the time zone its members share, else
+        the mentee's (a session at 23:00 UTC is the next day in Berlin)."""
+        people = self.target.people
+        members = self.target.relationship.members
+        zones = {people[m.participant_id].timezone for m in members if m.participant_id in people}
+        zone = (
+            zones.pop() if len(zones) == 1 else people[self._mentee_row().participant_id].timezone
+        )
+        known = availability.canonical_timezone(zone or "")
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return aware.astimezone(ZoneInfo(known)).date() if known else aware.date()
+
     def stored_vectors(self) -> dict:
         """The knowledge base's passage vectors by chunk id, as its searcher holds them."""
         searcher = self.services.knowledge_base.searcher(self.session)
@@ -268,7 +283,11 @@ class Sources:
                 notes[:300],
             ]
         )
-        private = _members_context(session, program, relationship, people) if members else {}
+        private = (
+            _members_context(session, program, relationship, people, self.local_day)
+            if members
+            else {}
+        )
         return schemas.RelationshipInput(
             program_name=program.name,
             program_values=program.values or "",
@@ -279,7 +298,7 @@ class Sources:
             goals=goals,
             achieved_goals=achieved,
             last_session=(
-                schemas.SessionSummary(date=last.starts_at.date(), shared_notes=notes)
+                schemas.SessionSummary(date=self.local_day(last.starts_at), shared_notes=notes)
                 if last
                 else None
             ),
@@ -325,7 +344,11 @@ THREAD_MESSAGES = 6
 
 
 def _members_context(
-    session: Session, program: Program, relationship: Relationship, people: dict
+    session: Session,
+    program: Program,
+    relationship: Relationship,
+    people: dict,
+    day_of: Callable[[datetime], date],
 ) -> dict:
     """What only the pair may read, for a draft its mentor alone reviews: the members'
     expectations, earlier shared notes, revealed feedback and the gist of the thread.
@@ -348,7 +371,7 @@ def _members_context(
         )
     )
     earlier = [
-        schemas.SessionSummary(date=s.starts_at.date(), shared_notes=s.shared_notes)
+        schemas.SessionSummary(date=day_of(s.starts_at), shared_notes=s.shared_notes)
         for s in held[1 : EARLIER_SESSIONS + 1]
         if s.shared_notes.strip()
     ]

@@ -72,7 +72,8 @@ def gather(sources: Sources) -> RelationshipInput:
 
 
 def _next_booked(sources: Sources, now: datetime) -> date | None:
-    """The day of the pair's next scheduled session that has not started, if any."""
+    """The day of the pair's next scheduled session that has not started, if any, as the
+    pair sees it (`Sources.local_day`)."""
     from companion.relationships.models import MentoringSession, SessionStatus
 
     starts = sources.session.scalars(
@@ -85,7 +86,7 @@ def _next_booked(sources: Sources, now: datetime) -> date | None:
         .order_by(MentoringSession.starts_at)
         .limit(1)
     ).first()
-    return starts.date() if starts else None
+    return sources.local_day(starts) if starts else None
 
 
 # Openings of a sentence that say how things are, not what someone wants.
