@@ -63,7 +63,9 @@ class TestWhatTheMenteeWants:
 
         assert wish_of(wants, TODAY) == ""
         assert '"' not in sent.message and '"' not in sent.subject
-        assert "what Sinead wrote they hope to get from mentoring" in sent.message
+        # No pronoun for someone whose pronouns the program does not know.
+        assert "the hopes for mentoring that Sinead wrote down" in sent.message
+        assert " they hope" not in sent.message
 
     def test_the_quote_is_never_more_than_eight_of_their_words(self) -> None:
         wants = "I want to run the whole of the weekend respiratory on-call rota on my own"
@@ -250,3 +252,29 @@ def test_a_first_session_already_booked_is_not_asked_to_be_booked() -> None:
     assert "booked" not in sent.subject or "11 December" in sent.subject, sent.subject
     assert "getting your first session booked" not in sent.subject
     assert "11 December 2026" in sent.message
+
+
+def test_a_pair_whose_goal_is_achieved_is_asked_what_comes_next() -> None:
+    # Once "agree one first step towards what Lena wants from mentoring" after her goal
+    # was achieved.
+    data = RelationshipInput.model_validate(
+        {
+            "program_name": "Engineering Growth",
+            "today": TODAY,
+            "mentor": MENTOR,
+            "mentee": Person(name="Lena Fischer", role="mentee", profile={"goals": "lead"}),
+            "achieved_goals": ["Decide whether to move into engineering management"],
+            "next_session_on": date(2026, 12, 18),
+        }
+    )
+
+    sent = kinds.draft(DraftKind.nudge, data)
+
+    assert "Congratulations on 'Decide whether to move into engineering management'" in (
+        sent.message
+    )
+    assert sent.suggested_next_step == (
+        "At your session on 18 December 2026, decide what comes next after 'Decide whether to "
+        "move into engineering management'."
+    )
+    assert "first step" not in sent.message + sent.suggested_next_step

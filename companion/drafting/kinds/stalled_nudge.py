@@ -194,10 +194,17 @@ def compose(data: RelationshipInput) -> Nudge:
     wants = data.mentee.profile.get("goals", "").strip()
     aim = wish_of(wants, data.today)
     meet = "first meet" if not_started else "next meet"
+    achieved = shorten(strip_end(data.achieved_goals[-1]), 100) if data.achieved_goals else ""
     if goals:
         paragraphs.append(
             f"When you {meet}, '{shorten(strip_end(goals[0].title), 100)}' could be a good "
             "place to pick up from."
+        )
+    elif achieved:
+        # The goal is done: what comes next, not a first step towards the old hope.
+        paragraphs.append(
+            f"Congratulations on '{achieved}'. When you {meet}, it is a good moment to decide "
+            "what comes next: a new goal, or how to close the mentoring well."
         )
     elif aim:
         # No goal is shared yet: what the mentee wrote they want from mentoring is theirs
@@ -208,8 +215,8 @@ def compose(data: RelationshipInput) -> Nudge:
         )
     elif wants:
         paragraphs.append(
-            f"When you {meet}, what {mentee} wrote they hope to get from mentoring could "
-            "be a good place to pick up from."
+            f"When you {meet}, the hopes for mentoring that {mentee} wrote down could be a "
+            "good place to pick up from."
         )
     if overdue and actions:
         paragraphs[-1] += (
@@ -235,6 +242,8 @@ def compose(data: RelationshipInput) -> Nudge:
     ]
     if goals:
         restart = f"pick up '{shorten(strip_end(goals[0].title), 100)}' from where you left it"
+    elif achieved:
+        restart = f"decide what comes next after '{achieved}'"
     elif aim:
         restart = f"agree one first step towards {quoted(aim)}"
     elif wants:
