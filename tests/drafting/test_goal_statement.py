@@ -110,6 +110,21 @@ class TestTheClauseChosen:
     def test_a_clause_ending_on_its_own_verb_is_whole(self, aspiration: str, goal: str) -> None:
         assert drafted(aspiration).goal == goal
 
+    def test_a_move_keeps_where_it_goes(self) -> None:
+        # Once "I will move from customer support.": cut at the "to" of "from … to".
+        goal = drafted(
+            "move from customer support to product management - maybe shadow a PM for a "
+            "quarter? not sure if that's allowed, HR would have to agree"
+        )
+
+        assert goal.goal.startswith("I will move from customer support to product management")
+
+    def test_a_certification_named_like_a_role_is_no_role_to_apply_for(self) -> None:
+        goal = drafted("get the AWS data engineer certification by end of june")
+
+        assert not any("role" in m.text for m in goal.milestones), goal.milestones
+        assert "role you want" not in goal.specific
+
     def test_the_end_of_the_programme_is_the_mentorings_end(self) -> None:
         goal = drafted(
             "mentor 2 junior devs myself by the end of the programme",

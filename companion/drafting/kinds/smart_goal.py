@@ -428,6 +428,8 @@ def _trimmed(phrase: Phrase) -> Phrase:
         and w.lower() in _TRIM_BEFORE
         # "be trusted | to draft witness statements": a word that needs what follows.
         and not strands(words, i)
+        # "move from customer support | to product management": never the "to" of a "from".
+        and not (w.lower() == "to" and "from" in (x.lower() for x in words[:i]))
         # "the kind | of leader people want": a noun that says nothing without its "of".
         and not (w.lower() == "of" and bare(words[i - 1]) in _EMPTY_BEFORE_OF)
     ]
