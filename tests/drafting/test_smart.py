@@ -351,6 +351,23 @@ class TestCheckSmart:
             "Evidence: the review happens, with a written design note."
         )
 
+    def test_each_criterion_reads_its_own_fields(self) -> None:
+        # Once "measurable: met — It gives something to count: 'me one sprint in three for
+        # reliability work'" (the Achievable field) and "It sets a deadline: 'By summer
+        # Fewer night pages'" (two fields run together).
+        goal = GoalSummary(
+            title="Fewer night pages",
+            specific="Fix the noisiest alerts on the payments service",
+            achievable="My manager gives me one sprint in three for reliability work",
+            time_bound="By summer",
+        )
+
+        check = check_smart(goal, today=TODAY)
+        verdicts = {v.criterion: v for v in check.verdicts}
+
+        assert "sprint" not in verdicts["measurable"].why, verdicts["measurable"]
+        assert "summer Fewer" not in verdicts["time_bound"].why, verdicts["time_bound"]
+
     def test_the_smart_check_draft_is_the_checker(self) -> None:
         goal = GoalSummary(title="Lead the design review for billing by 31 March 2027")
         data = SmartCheckInput(today=TODAY, goal=goal, role="Software Engineer")

@@ -388,6 +388,13 @@ class _GoalSignals:
         return ". ".join(t for t in (self.title, self.specific) if t)
 
     @property
+    def measured(self) -> str:
+        """What the goal says will be done and how it will be shown: its statement, its
+        measure and its time."""
+        fields = (self.title, self.specific, self.measurable, self.time_bound)
+        return ". ".join(strip_end(f) for f in fields if f)
+
+    @property
     def everything(self) -> str:
         fields = (
             self.title,
@@ -576,7 +583,9 @@ def _specific_verdict(s: _GoalSignals) -> CriterionVerdict:
 
 
 def _measurable_verdict(s: _GoalSignals) -> CriterionVerdict:
-    text = s.everything
+    # What the goal says it will do and show; a number in its Achievable or Relevant
+    # field ("one sprint in three for reliability work") measures nothing.
+    text = s.measured
     family = family_of(s.title, s.specific)
     named = family.starts(s.title) or family.named(s.title)
     offer = family.fill(family.evidence, s.title) if named else ""
@@ -712,7 +721,9 @@ def _time_bound_verdict(
                 question=past,
             )
         return _verdict("time_bound", "met", f"Target date {spoken_date(goal.target_date)}.")
-    text = " ".join(t for t in (s.time_bound, s.statement, s.measurable) if t)
+    # Fields as sentences: a quote never runs from one into the next ("By summer Fewer
+    # night pages").
+    text = ". ".join(strip_end(t) for t in (s.time_bound, s.statement, s.measurable) if t)
     dates = stated_dates(text, today)
     if dates and max(dates) < today:
         return CriterionVerdict(
