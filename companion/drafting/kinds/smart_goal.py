@@ -627,6 +627,11 @@ def _without_aside(goal: str, said: str) -> str:
     return " ".join(kept).rstrip(",;") + "."
 
 
+# Christmas Eve to Boxing Day and New Year's Eve and Day: few people hold a checkpoint
+# then, whatever their country's calendar says.
+_YEAR_END = frozenset({(12, 24), (12, 25), (12, 26), (12, 31), (1, 1)})
+
+
 def _milestone_dates(
     today: date, target: date, *, end: date | None = None, timezone: str = "UTC"
 ) -> list[date]:
@@ -634,14 +639,15 @@ def _milestone_dates(
     way to the target, or, when the target is after the mentoring ends, halfway to its
     end and on it, so the mentor is still there to review them. Each falls on a working
     day of the mentee's (not a weekend, not a public holiday of their time zone's
-    country), moved earlier rather than later; the target is the date the mentee chose."""
+    country, nor the days around Christmas and New Year), moved earlier rather than
+    later; the target is the date the mentee chose."""
     last, parts = (end, 2) if end and today < end < target else (target, 3)
     span = (last - today).days
     wanted = [today + timedelta(days=max(1, round(k * span / parts))) for k in (1, 2)]
     off = availability.days_off(timezone, today, last)
 
     def working(day: date) -> bool:
-        return day.weekday() < 5 and day not in off
+        return day.weekday() < 5 and day not in off and (day.month, day.day) not in _YEAR_END
 
     checkpoints = []
     for day in wanted:
