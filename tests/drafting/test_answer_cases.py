@@ -230,6 +230,9 @@ class TestAShortPassageIsAnsweredWhole:
     [
         "my mentee says their manager is bullying them",
         "my mentee told me something about their manager that sounds like bullying, what do I do",
+        # Once declined with the plain "nothing that answers this question": a question
+        # about someone who may harm themselves is the last one to turn away.
+        "My mentee told me something that suggests they might harm themselves. What do I do?",
     ],
 )
 def test_a_question_about_mistreatment_is_answered_not_declined(

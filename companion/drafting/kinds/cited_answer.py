@@ -94,9 +94,17 @@ def gather(sources: Sources) -> AnswerInput:
 # share its other words ("my mentee", "manager").
 _SAFEGUARDING = re.compile(
     r"\b(?:bull(?:y|ies|ied|ying)|harass\w*|discriminat\w*|abus\w*|assault\w*|"
-    r"threat\w*|unsafe|self[- ]harm\w*|suicid\w*|racis\w*|sexis\w*|whistle-?blow\w*)",
+    r"threat\w*|unsafe|self[- ]harm\w*|suicid\w*|racis\w*|sexis\w*|whistle-?blow\w*|"
+    r"(?:harm|hurt|kill)(?:s|ing)?\s+(?:themselves|themself|himself|herself|myself)|"
+    r"end(?:s|ing)?\s+(?:their|his|her|my)\s+(?:own\s+)?life)",
     re.IGNORECASE,
 )
+# Such a question is answered from a passage this close to it, not RELEVANCE_THRESHOLD:
+# declining it is the worst refusal, and the guides' answer (the limits of a mentor's
+# role, the exceptions to confidentiality, referring on) is worded unlike the question.
+# "My mentee told me something that suggests they might harm themselves" is 0.37 from
+# the section on signs a situation is beyond the mentor's role.
+SAFEGUARDING_THRESHOLD = 0.30
 
 
 def passages_for(question: str) -> int:
@@ -235,10 +243,11 @@ def compose(data: AnswerInput) -> CitedAnswer:
         range(len(data.guidance)),
         key=lambda i: (-evidence(by_chunk[data.guidance[i].chunk_id]), i),
     )
+    bar = SAFEGUARDING_THRESHOLD if _SAFEGUARDING.search(data.question) else RELEVANCE_THRESHOLD
     answering = [
         i
         for i in ranked
-        if evidence(by_chunk[data.guidance[i].chunk_id]) >= RELEVANCE_THRESHOLD
+        if evidence(by_chunk[data.guidance[i].chunk_id]) >= bar
         and not _illustrates(data.guidance[i])
         and _candidates(data.guidance[i], by_chunk[data.guidance[i].chunk_id])
     ]
