@@ -213,6 +213,8 @@ class TestDeadlines:
             ("by next summer", date(2027, 6, 30), "by next summer"),
             ("by March", date(2027, 3, 31), "by March"),
             ("by 5 December 2027", date(2027, 12, 5), "5 December 2027"),
+            # Once 30 June, "early in summer": before it starts is the end of May.
+            ("before the summer", date(2027, 5, 31), "before the summer"),
             # Once 31 March 2027: "before" the quarter's start, not its end.
             ("before end of Q2", date(2027, 6, 30), "before end of Q2"),
             # Once no date at all, so the end of the mentoring stood in for a July exam.

@@ -818,6 +818,10 @@ class TestAchievableDoubts:
                 "them and never finish",
                 "always start them and never finish",
             ),
+            (
+                "go to more networking events, im an introvert and events scare me",
+                "events scare me",
+            ),
         ],
     )
     def test_a_doubt_the_mentee_states_is_asked_about(self, aspiration: str, said: str) -> None:
@@ -841,6 +845,7 @@ class TestAchievableDoubts:
                 "I want to finish my CIPD level 5 but I never get time with the workload",
                 "never get time",
             ),
+            ("pass my ACCA exams, only have evenings since i have a toddler", "only have evenings"),
             (
                 "Get my AWS certification without burning out, I'm already doing 50 hour weeks",
                 "without burning out",

@@ -982,6 +982,16 @@ def deadlines(text: str, today: date) -> list[Deadline]:
     for match in itertools.chain(_SEASON.finditer(text), _SEASON_BARE.finditer(text)):
         season = match.group("season").lower()
         month = _SEASONS[season]
+        if match.group(0).lower().startswith("before"):
+            # "before the summer": done before it starts, not early in it.
+            end = date(today.year, month, 1) - timedelta(days=1)
+            if end <= today:
+                end = date(today.year + 1, month, 1) - timedelta(days=1)
+            found.append((match, end))
+            why[match.start()] = (
+                f"the last day before {season} starts in {calendar.month_name[month]}"
+            )
+            continue
         end = date(today.year, month, calendar.monthrange(today.year, month)[1])
         if end <= today:
             end = date(today.year + 1, month, calendar.monthrange(today.year + 1, month)[1])

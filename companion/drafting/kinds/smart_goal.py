@@ -841,9 +841,8 @@ def compose(data: SmartGoalInput) -> SmartGoal:
         # asks about it.
         achievable = (
             f"To answer: You wrote '{stretched.group(0)}': how much time a week can you give "
-            "it, and what will make room for it? (for example: Two hours every Friday "
-            "morning, blocked in my calendar; or Agree with my manager what I stop doing to "
-            "make room)"
+            "it, and what will make room for it? (for example: One hour on two set days a "
+            "week, in my calendar; or Agree with my manager what I stop doing to make room)"
             if stretched
             else f"To answer: You wrote '{doubt.group(0)}': what would make it go well this "  # type: ignore[union-attr]
             "time, and what help do you need? (for example: One smaller first step you are "
