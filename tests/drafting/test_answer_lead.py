@@ -387,3 +387,23 @@ def test_a_sentence_drawing_a_conclusion_comes_after_its_reason() -> None:
     assert cited_answer.refers_back("Confidentiality should therefore be discussed early.")
     assert cited_answer.refers_back("Thus the pair agrees a date.")
     assert not cited_answer.refers_back("Discuss confidentiality in the first session.")
+
+
+class TestSomeoneAtRisk:
+    """A question about someone who may harm themselves is answered from a passage less
+    close than other questions need; a question that only says "threatening" is not."""
+
+    @staticmethod
+    def drafted(question: str) -> CitedAnswer:
+        fits = [PassageFit(chunk_id=HARD_MESSAGE.chunk_id, passage=0.35, sentences=[0.35] * 3)]
+        data = AnswerInput(question=question, guidance=[HARD_MESSAGE], fit=fits)
+        return draft(data)
+
+    def test_a_question_about_harm_to_oneself_is_answered_from_a_passage_less_close(self) -> None:
+        assert not self.drafted("My mentee might harm themselves. What do I do?").insufficient
+
+    def test_a_threat_to_sue_needs_the_usual_closeness(self) -> None:
+        # Held out and labelled as nothing the guides answer: "an employee is threatening
+        # to sue us over their termination" was answered when every word of mistreatment
+        # lowered the bar.
+        assert self.drafted("An employee is threatening to sue us. What do we say?").insufficient

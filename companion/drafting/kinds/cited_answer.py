@@ -92,19 +92,26 @@ def gather(sources: Sources) -> AnswerInput:
 # an answer can make, and the guides' answer (formal processes, the exceptions to
 # confidentiality, referring on) is often a few passages down, below passages that
 # share its other words ("my mentee", "manager").
+# Someone who may harm themselves: the question of all questions not to turn away.
+_AT_RISK = (
+    r"self[- ]harm\w*|suicid\w*|"
+    r"(?:harm|hurt|kill)(?:s|ing)?\s+(?:themselves|themself|himself|herself|myself)|"
+    r"end(?:s|ing)?\s+(?:their|his|her|my)\s+(?:own\s+)?life"
+)
 _SAFEGUARDING = re.compile(
     r"\b(?:bull(?:y|ies|ied|ying)|harass\w*|discriminat\w*|abus\w*|assault\w*|"
-    r"threat\w*|unsafe|self[- ]harm\w*|suicid\w*|racis\w*|sexis\w*|whistle-?blow\w*|"
-    r"(?:harm|hurt|kill)(?:s|ing)?\s+(?:themselves|themself|himself|herself|myself)|"
-    r"end(?:s|ing)?\s+(?:their|his|her|my)\s+(?:own\s+)?life)",
+    rf"threat\w*|unsafe|racis\w*|sexis\w*|whistle-?blow\w*|{_AT_RISK})",
     re.IGNORECASE,
 )
-# Such a question is answered from a passage this close to it, not RELEVANCE_THRESHOLD:
-# declining it is the worst refusal, and the guides' answer (the limits of a mentor's
-# role, the exceptions to confidentiality, referring on) is worded unlike the question.
-# "My mentee told me something that suggests they might harm themselves" is 0.37 from
-# the section on signs a situation is beyond the mentor's role.
+# A question about someone at risk of harming themselves is answered from a passage this
+# close to it, not RELEVANCE_THRESHOLD: declining it is the worst refusal, and the
+# guides' answer (the limits of a mentor's role, referring on) is worded unlike the
+# question. "My mentee told me something that suggests they might harm themselves" is
+# 0.37 from the section on signs a situation is beyond the mentor's role. Only for risk
+# to someone's life: applied to every word above, "an employee is threatening to sue
+# us" (held out, labelled as nothing the guides answer) was answered.
 SAFEGUARDING_THRESHOLD = 0.30
+_AT_RISK_QUESTION = re.compile(rf"\b(?:{_AT_RISK})", re.IGNORECASE)
 
 
 def passages_for(question: str) -> int:
@@ -243,7 +250,7 @@ def compose(data: AnswerInput) -> CitedAnswer:
         range(len(data.guidance)),
         key=lambda i: (-evidence(by_chunk[data.guidance[i].chunk_id]), i),
     )
-    bar = SAFEGUARDING_THRESHOLD if _SAFEGUARDING.search(data.question) else RELEVANCE_THRESHOLD
+    bar = SAFEGUARDING_THRESHOLD if _AT_RISK_QUESTION.search(data.question) else RELEVANCE_THRESHOLD
     answering = [
         i
         for i in ranked
