@@ -546,7 +546,7 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
                 if (bare(words[k]) in _CUT_BEFORE or bare(words[k]) in _SUBJECTS)
                 and not joins_nouns(words, k)
                 and not strands(words, k)
-                and not _closes_from(words, kept, k)
+                and not closes_from(words, kept, k)
             ]
             whole = bool(cuts)
             # "I want the partners in other groups | to know who I am": what is wanted is
@@ -579,7 +579,7 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
     return found
 
 
-def _closes_from(words: list[str], kept: list[int], index: int) -> bool:
+def closes_from(words: list[str], kept: list[int], index: int) -> bool:
     """Whether `words[index]` is the "to" of "from … to …" ("move from writing code every
     day | to leading a team"): cut there, the quote says the opposite of the wish."""
     return bare(words[index]) == "to" and any(bare(words[k]) == "from" for k in kept if k < index)

@@ -42,6 +42,7 @@ from companion.drafting.text import (
     apart,
     as_sentence,
     bare,
+    closes_from,
     content_words,
     hangs,
     joins_nouns,
@@ -429,7 +430,7 @@ def _trimmed(phrase: Phrase) -> Phrase:
         # "be trusted | to draft witness statements": a word that needs what follows.
         and not strands(words, i)
         # "move from customer support | to product management": never the "to" of a "from".
-        and not (w.lower() == "to" and "from" in (x.lower() for x in words[:i]))
+        and not closes_from(words, list(range(i)), i)
         # "the kind | of leader people want": a noun that says nothing without its "of".
         and not (w.lower() == "of" and bare(words[i - 1]) in _EMPTY_BEFORE_OF)
     ]
