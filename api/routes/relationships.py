@@ -135,7 +135,9 @@ async def get_relationship(relationship_id: int, services: ServicesDep, token: T
     # one trip to a worker thread (`run_as_user`); nothing here runs on the event loop but
     # that call.
     def read(session: Session, user: User) -> Response:
-        view = _view(session, relationship_id, user)
+        view = access.view(
+            session=session, relationship_id=relationship_id, principal=user, few_columns=True
+        )
         return ReadModel(relationships.detail(session=session, view=view), exclude_unset=True)
 
     return await run_as_user(services, token, read)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, bindparam, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from companion.accounts import policy
@@ -123,14 +123,44 @@ _VIEW = (
     .where(Relationship.id == bindparam("relationship_id"))
     .order_by(RelationshipMember.id)
 )
+# The same, with only the columns the relationship's read model shows of its people and
+# its program, for a quick read (`api.deps.run_as_user`) whose session ends with it: a
+# person's profile and a program's settings are most of the statement's columns, and
+# each costs its decoding (JSON lists, on PostgreSQL a column description). Any other
+# column raises rather than being loaded one person at a time.
+_FEW_COLUMNS = _VIEW.options(
+    load_only(
+        Participant.id,
+        Participant.user_id,
+        Participant.external_id,
+        Participant.name,
+        Participant.timezone,
+        raiseload=True,
+    ),
+    load_only(
+        Program.id,
+        Program.cadence_days,
+        Program.overdue_after_days,
+        Program.stalled_after_days,
+        raiseload=True,
+    ),
+)
 
 
-def view(*, session: Session, relationship_id: int, principal: Principal) -> View:
-    """The relationship as `principal` may see it, or NotFound if they may not see it at all."""
+def view(
+    *, session: Session, relationship_id: int, principal: Principal, few_columns: bool = False
+) -> View:
+    """The relationship as `principal` may see it, or NotFound if they may not see it at all.
+
+    With `few_columns`, its people and program hold only what `relationships.detail`
+    shows (for a read whose session ends with it); reading any other of their columns
+    raises.
+    """
     # The relationship, its members, their people and its program in one statement: a
     # read of one relationship is the commonest request of the API (docs/performance.md,
     # "Throughput"). An instance the session already holds keeps what it has loaded.
-    rows = session.execute(_VIEW, {"relationship_id": relationship_id}).all()
+    statement = _FEW_COLUMNS if few_columns else _VIEW
+    rows = session.execute(statement, {"relationship_id": relationship_id}).all()
     if not rows:
         raise _not_found(relationship_id)
     relationship, program = rows[0][0], rows[0][1]

@@ -9,7 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from companion.accounts import service as accounts
 from companion.accounts.models import ApiToken, User
@@ -125,3 +125,30 @@ def test_eight_reads_at_once_run_in_the_processs_lane(world: World, monkeypatch)
     assert [a.status_code for a in answers] == [200] * 8
     assert most == lane
     assert world.services.engine.pool.checkedout() == 0
+
+
+def test_the_read_decodes_only_the_columns_it_shows_of_people_and_program(
+    world: World,
+) -> None:
+    """A person's profile and a program's settings are most of the view's columns; the
+    read shows a member's id, name and time zone and the program's cadence and limits.
+    Nothing else of them is fetched, and nothing is then loaded one person at a time."""
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    engine = world.services.quick_read_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for who in ("maya", "lead"):
+            statements.clear()
+            assert _read(world, world.first, world.headers(who)).status_code == 200
+            selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+            # The token with its user and roles; the view; the activity.
+            assert len(selects) == 3, (who, selects)
+            view = next(s for s in selects if "relationship_members" in s and "programs" in s)
+            for column in ("participants.skills", "participants.goals", "programs.matching"):
+                assert column not in view, (who, column)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
