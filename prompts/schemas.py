@@ -136,7 +136,8 @@ class RelationshipInput(_Model):
     # Nudges only: why the pair counts as stalled, and for how long it has been quiet.
     stalled_reasons: list[StalledReason] = Field(default_factory=list)
     days_quiet: int | None = None
-    # Nudges only: the day of the next booked session, if there is one.
+    # Nudges and agendas: the day of the next booked session, if there is one (an
+    # agenda is for that session).
     next_session_on: date | None = None
     # Only in drafts its mentor alone reviews (members_only): what each member expects
     # of the relationship, the shared notes of recent sessions (newest first, the last

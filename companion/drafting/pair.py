@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from companion.drafting.text import day_count, first_name, plain
+from companion.drafting.text import day_count, first_name, plain, spoken_date
 from prompts.schemas import (
     ActionSummary,
     GoalSummary,
@@ -38,14 +38,16 @@ def still_open(actions: Iterable[ActionSummary]) -> list[ActionSummary]:
 
 
 def due_phrase(action: ActionSummary, today: date) -> str:
+    """When an action is due, counted from `today`, its date said as every draft says one
+    ("due in 3 days, on 20 March 2026")."""
     if action.due_date is None:
         return "no due date"
     gap = (action.due_date - today).days
     if gap < 0:
-        return f"overdue by {day_count(-gap)}, due {action.due_date.isoformat()}"
+        return f"overdue by {day_count(-gap)}, due {spoken_date(action.due_date)}"
     if gap == 0:
-        return f"due today, {action.due_date.isoformat()}"
-    return f"due in {day_count(gap)}, on {action.due_date.isoformat()}"
+        return f"due today, {spoken_date(action.due_date)}"
+    return f"due in {day_count(gap)}, on {spoken_date(action.due_date)}"
 
 
 def owned_by(action: ActionSummary, person: Person) -> bool:

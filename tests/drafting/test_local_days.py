@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 
 from companion.participants.models import Participant
-from companion.relationships.models import MentoringSession, SessionStatus
+from companion.relationships.models import ActionItem, MentoringSession, SessionStatus
 from prompts.schemas import DraftKind
 from tests.drafting.test_service import request
 from tests.relationships.conftest import World
@@ -63,3 +63,28 @@ def test_a_brief_dates_the_last_session_as_the_pair_saw_it(world: World) -> None
     draft = request(world, DraftKind.brief, relationship_id=world.first)
 
     assert _spoken(held) in draft.content["last_time"], draft.content["last_time"]
+
+
+def test_an_agenda_says_what_is_due_against_its_session_day(world: World) -> None:
+    """The agenda is for the booked session, read that day in Berlin: an action due that
+    day is due "the day of this session", never "due in 8 days" from the drafting day."""
+    _, booked = _berlin_pair_with_late_sessions(world)
+    session_day = (booked + timedelta(hours=1)).date()
+    with world.services.sessions() as session:
+        mentee = session.scalars(select(Participant).where(Participant.external_id == "E1")).one()
+        session.add(
+            ActionItem(
+                relationship_id=world.first,
+                owner_id=mentee.id,
+                text="Send the draft design note",
+                due_date=session_day,
+                created_by="test",
+            )
+        )
+        session.commit()
+
+    draft = request(world, DraftKind.agenda, relationship_id=world.first)
+
+    text = str(draft.content)
+    assert f"due {_spoken(booked)}, the day of this session" in text, text
+    assert "due in" not in text, text

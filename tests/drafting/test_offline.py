@@ -349,6 +349,35 @@ class TestAgenda:
         # Both members receive the agenda: a slipped action is dated, never counted.
         assert "overdue by" not in " ".join(i.notes for i in agenda.items)
 
+    @pytest.mark.parametrize(
+        ("session_on", "said", "weeks"),
+        [
+            (date(2026, 3, 24), "due 20 March 2026, before this session", 48),
+            (date(2026, 3, 20), "due 20 March 2026, the day of this session", 49),
+            (date(2026, 3, 13), "due 20 March 2026)", 50),
+            (None, "due 20 March 2026)", 50),
+        ],
+    )
+    def test_what_is_due_is_said_against_the_session_it_is_for(
+        self, session_on: date | None, said: str, weeks: int
+    ) -> None:
+        """An agenda is read at its session, not on the day it was drafted: a date still
+        to come is never counted from the drafting day ("due in 10 days")."""
+        agenda = kinds.draft(DraftKind.agenda, relationship(next_session_on=session_on))
+
+        review = next(i for i in agenda.items if i.topic == "Review open actions")
+        assert f"Introduce Maya to the billing team lead (Sam Okafor, {said}" in review.notes
+        goal = next(i for i in agenda.items if i.topic.startswith("Goal:"))
+        assert f"{weeks} weeks left to the target date (1 March 2027)" in goal.notes
+        everything = " ".join(
+            [
+                *(i.notes for i in agenda.items),
+                *agenda.preparation.mentor,
+                *agenda.preparation.mentee,
+            ]
+        )
+        assert "due in" not in everything and "2026-03" not in everything
+
     def test_the_least_advanced_active_goal_comes_first(self) -> None:
         agenda = kinds.draft(DraftKind.agenda, SCENARIOS["two goals"])
 
@@ -445,8 +474,9 @@ class TestBrief:
         brief = kinds.draft(DraftKind.brief, relationship())
 
         assert brief.open_actions == [
-            "Draft the review agenda — Maya Lindqvist, overdue by 7 days, due 2026-03-03",
-            "Introduce Maya to the billing team lead — Sam Okafor, due in 10 days, on 2026-03-20",
+            "Draft the review agenda — Maya Lindqvist, overdue by 7 days, due 3 March 2026",
+            "Introduce Maya to the billing team lead — Sam Okafor, due in 10 days, "
+            "on 20 March 2026",
         ]
 
     def test_it_recalls_last_time_and_the_goal_progress(self) -> None:

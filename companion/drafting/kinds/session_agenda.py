@@ -16,7 +16,6 @@ from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
 from companion.drafting.pair import (
-    due_phrase,
     goal_order,
     next_milestone,
     note_topics,
@@ -54,9 +53,12 @@ RECEIVERS = Audience.members
 
 
 def gather(sources: Sources) -> RelationshipInput:
-    return sources.relationship(
+    data = sources.relationship(
         query=lambda topics, notes: f"session agenda discussion topics {topics} {notes[:300]}"
     )
+    # The agenda is for the next booked session (`service._next_session_id`): it is read
+    # then, so what is due is said against that day, not the day it was drafted.
+    return data.model_copy(update={"next_session_on": sources.next_booked_day()})
 
 
 MAX_CITATIONS = 3
@@ -235,9 +237,16 @@ def compose(data: RelationshipInput) -> SessionAgenda:
             )
         )
     if actions:
-        slots.append(_actions_slot(actions, data.today))
+        slots.append(_actions_slot(actions, data))
     for rank, goal in enumerate(topic_goals):
-        slots.append(_goal_slot(goal, data.today, weight=4 if rank == 0 else 2, optional=rank * 3))
+        slots.append(
+            _goal_slot(
+                goal,
+                data.next_session_on or data.today,
+                weight=4 if rank == 0 else 2,
+                optional=rank * 3,
+            )
+        )
     if not goals and done:
         slots.append(
             _Slot(
@@ -356,17 +365,26 @@ def _check_in_slot(data: RelationshipInput, mentee: str, *, values: bool = True)
     )
 
 
-def _due_for_both(action: ActionSummary, today: date) -> str:
-    """When an action is due, as an agenda both members receive says it: a date that has
-    passed is named, never counted ("was due on 6 November 2026", not "overdue by 30
-    days"), as the program's guidance on slipped actions asks."""
-    if action.due_date is not None and action.due_date < today:
-        return f"was due on {spoken_date(action.due_date)}"
-    return due_phrase(action, today)
+def _due_for_both(action: ActionSummary, data: RelationshipInput) -> str:
+    """When an action is due, as an agenda both members read it at their session: a date,
+    never a count of days from the day it was drafted. A date that has passed is named,
+    not counted ("was due on 6 November 2026", not "overdue by 30 days"), as the
+    program's guidance on slipped actions asks; one still to come is placed against the
+    session the agenda is for, when one is booked."""
+    due, session_day = action.due_date, data.next_session_on
+    if due is None:
+        return "no due date"
+    if due < data.today:
+        return f"was due on {spoken_date(due)}"
+    if session_day is not None and due < session_day:
+        return f"due {spoken_date(due)}, before this session"
+    if due == session_day:
+        return f"due {spoken_date(due)}, the day of this session"
+    return f"due {spoken_date(due)}"
 
 
-def _actions_slot(actions: list[ActionSummary], today: date) -> _Slot:
-    lines = [f"{strip_end(a.text)} ({a.owner}, {_due_for_both(a, today)})" for a in actions]
+def _actions_slot(actions: list[ActionSummary], data: RelationshipInput) -> _Slot:
+    lines = [f"{strip_end(a.text)} ({a.owner}, {_due_for_both(a, data)})" for a in actions]
     return _Slot(
         "Review open actions",
         shorten(
@@ -378,7 +396,8 @@ def _actions_slot(actions: list[ActionSummary], today: date) -> _Slot:
     )
 
 
-def _goal_slot(goal: GoalSummary, today: date, *, weight: float, optional: int) -> _Slot:
+def _goal_slot(goal: GoalSummary, on: date, *, weight: float, optional: int) -> _Slot:
+    """A goal's slot as read on the day `on` (the session's, when one is booked)."""
     notes: list[str] = []
     milestone = next_milestone(goal)
     if milestone is not None:
@@ -387,7 +406,7 @@ def _goal_slot(goal: GoalSummary, today: date, *, weight: float, optional: int) 
     if goal.measurable.strip():
         notes.append(f"Evidence of done: {strip_end(goal.measurable)}.")
     if goal.target_date:
-        left = (goal.target_date - today).days
+        left = (goal.target_date - on).days
         when = (
             f"{plural(left // 7, 'week')} left to the target date ({spoken_date(goal.target_date)})"
             if left >= 7
@@ -478,7 +497,7 @@ def _preparation(
     if data.last_session is not None:
         _add(for_mentor, f"Re-read the shared notes from {spoken_date(data.last_session.date)}.", 5)
     for action in actions:
-        due = f" ({_due_for_both(action, data.today)})"
+        due = f" ({_due_for_both(action, data)})"
         if owned_by(action, data.mentor):
             _add(for_mentor, f"Finish or report back on '{strip_end(action.text)}'{due}.", 5)
         elif owned_by(action, data.mentee):

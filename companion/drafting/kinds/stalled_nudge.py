@@ -4,9 +4,7 @@ suggested next step.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from sqlalchemy import select
+from datetime import date
 
 from companion import language
 from companion.db.base import utcnow
@@ -68,25 +66,7 @@ def gather(sources: Sources) -> RelationshipInput:
         ],
         days_quiet=(now - since).days,
     )
-    return data.model_copy(update={"next_session_on": _next_booked(sources, now)})
-
-
-def _next_booked(sources: Sources, now: datetime) -> date | None:
-    """The day of the pair's next scheduled session that has not started, if any, as the
-    pair sees it (`Sources.local_day`)."""
-    from companion.relationships.models import MentoringSession, SessionStatus
-
-    starts = sources.session.scalars(
-        select(MentoringSession.starts_at)
-        .where(
-            MentoringSession.relationship_id == sources.target.relationship.id,
-            MentoringSession.status == SessionStatus.scheduled,
-            MentoringSession.starts_at >= now,
-        )
-        .order_by(MentoringSession.starts_at)
-        .limit(1)
-    ).first()
-    return sources.local_day(starts) if starts else None
+    return data.model_copy(update={"next_session_on": sources.next_booked_day(now)})
 
 
 # Openings of a sentence that say how things are, not what someone wants.
