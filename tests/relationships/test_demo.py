@@ -10,7 +10,12 @@ from sqlalchemy import func, select
 
 from companion import demo
 from companion.drafting.models import Draft, DraftStatus
+from companion.matching.cohort import settings_of
 from companion.matching.models import MatchProposal, MatchRun
+from companion.matching.profiles import to_profile
+from companion.matching.scoring import rule_masks
+from companion.participants.models import Participant
+from companion.programs.models import Program
 from companion.relationships.models import Relationship, RelationshipMember
 from companion.runtime import Services
 from prompts.schemas import DraftKind
@@ -77,3 +82,31 @@ def test_the_demo_has_pairs_with_a_history_and_one_stalled(
     # Every draft kind, by the offline drafter, waiting for review.
     assert sorted(d.kind for d in drafts) == sorted(k.value for k in DraftKind)
     assert {(d.status, d.model) for d in drafts} == {(DraftStatus.pending_review, "offline")}
+
+
+def test_every_demo_pair_keeps_the_programs_hard_rules(
+    loaded: tuple[TestClient, int], services: Services
+) -> None:
+    """The demo's pairs are made directly, not by a matching run: each must still be one
+    the matcher could propose (nobody mentored by their own manager, or by their manager's
+    manager), as the guides call anything else a conflict of interest."""
+    _, program_id = loaded
+    with services.sessions() as session:
+        program = session.get(Program, program_id)
+        everyone = session.scalars(
+            select(Participant).where(Participant.program_id == program_id)
+        ).all()
+        by_id = {p.id: p for p in everyone}
+        managers = {p.external_id: p.manager_id for p in everyone}
+        pairs = session.scalars(select(Relationship).where(Relationship.program_id == program_id))
+        checked = 0
+        for pair in pairs:
+            if pair.mentee_id is None:
+                continue
+            mentee, mentor = by_id[pair.mentee_id], by_id[pair.mentor_id]
+            masks = rule_masks(
+                [to_profile(mentee)], [to_profile(mentor)], settings_of(program), managers=managers
+            )
+            assert masks.allowed[0][0], (mentee.name, mentor.name)
+            checked += 1
+    assert checked == 3
