@@ -235,6 +235,24 @@ class TestDeadlines:
     def test_no_deadline_is_found_where_none_is_said(self) -> None:
         assert deadlines("Lead the review with my mentor's help", TODAY) == []
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "i want to get my AWS certification, the course starts in feb",
+            "get promoted. the new team starts on 3 March 2027",
+            "present at the guild, which kicks off in spring",
+        ],
+    )
+    def test_when_something_begins_is_no_deadline(self, text: str) -> None:
+        """Once 28 February: "the course starts in feb" made the exam due when its
+        course begins."""
+        assert deadlines(text, TODAY) == []
+
+    def test_a_deadline_beside_a_start_is_still_found(self) -> None:
+        found = deadlines("the course starts in feb and I want to pass by may", TODAY)
+
+        assert [(d.day, d.words) for d in found] == [(date(2027, 5, 31), "by may")]
+
 
 class TestANearGoalAndADirection:
     """ "X and eventually Y" holds two goals: the draft is the near one, and the

@@ -1058,10 +1058,19 @@ def deadlines(text: str, today: date) -> list[Deadline]:
     # A match inside a longer one is part of it: "5 December 2027" is not also
     # "December 2027", the end of that month.
     kept: list[tuple[re.Match[str], date]] = []
+    starts: list[re.Match[str]] = []
     for match, day in sorted(found, key=lambda f: f[0].start() - f[0].end()):
         if _EVENT_OPENING.match(_sentence_up_to(text, match.start())):
             continue  # "Returning from leave in March.": the event's day, not a deadline
-        if not any(k.start() <= match.start() and match.end() <= k.end() for k, _ in kept):
+        if _STARTS_THEN.search(text, 0, match.start()):
+            # "the course starts in feb": when something begins, not a deadline; nor is
+            # any part of it ("March 2027" of "opens on 3 March 2027").
+            starts.append(match)
+            continue
+        if not any(
+            k.start() <= match.start() and match.end() <= k.end()
+            for k in (*(k for k, _ in kept), *starts)
+        ):
             kept.append((match, day))
     unique = {
         day: Deadline(day, match.group(0).strip(), why.get(match.start(), ""))
@@ -1075,6 +1084,16 @@ def deadlines(text: str, today: date) -> list[Deadline]:
 _EVENT_OPENING = re.compile(
     r"\s*(?:i'?m\s+|i\s+am\s+)?(?:returning|coming back|back from|due back|starting|"
     r"joining|going on|off on)\b",
+    re.IGNORECASE,
+)
+
+
+# The words just before a time that say something begins then ("the course starts in
+# feb", "my new role begins on 3 March"): the time is the start's. Not "opens": a role
+# that "opens after Easter" is one to be ready for by then.
+_STARTS_THEN = re.compile(
+    r"\b(?:starts|begins|kicks off|is due to (?:start|begin))\s+"
+    r"(?:(?:on|in|at|from)\s+)?$",
     re.IGNORECASE,
 )
 
