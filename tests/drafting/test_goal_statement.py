@@ -320,3 +320,77 @@ def test_a_title_before_a_name_is_not_the_first_name() -> None:
     assert first_name(Person(name="Prof Ada Obi", role="mentor")) == "Ada"
     assert first_name(Person(name="Dr", role="mentee")) == "Dr"
     assert first_name(Person(name="Drew Barker", role="mentee")) == "Drew"
+
+
+class TestAChoiceNotYetMade:
+    """ "maybe become head chef someday, or open my own place? idk": once "I will become
+    head chef.", a commitment the mentee never made, with a head chef's steps."""
+
+    @pytest.mark.parametrize(
+        ("aspiration", "first", "second"),
+        [
+            (
+                "maybe become head chef someday, or open my own place? idk",
+                "become head chef",
+                "open my own place",
+            ),
+            (
+                "honestly i dont know, maybe go into management or stay as an IC?",
+                "go into management",
+                "stay as an IC",
+            ),
+            ("not sure if I should do an MBA or a masters?", "do an MBA", "do a masters"),
+        ],
+    )
+    def test_neither_is_stated_both_are_offered_and_the_steps_are_for_deciding(
+        self, aspiration: str, first: str, second: str
+    ) -> None:
+        goal = drafted(aspiration)
+
+        assert goal.goal == "My goal: still to write, in my own words."
+        assert f"'{first}' and '{second}'" in goal.specific
+        assert "Which will you work towards?" in goal.specific
+        assert first[:1].upper() + first[1:] in goal.specific
+        assert second[:1].upper() + second[1:] in goal.specific
+        assert goal.milestones[-1].text.startswith("Decide with my mentor which direction")
+
+    def test_the_mentees_answer_is_their_choice(self) -> None:
+        goal = drafted(
+            "maybe become head chef someday, or open my own place? idk",
+            answers={"specific": "Run the pass on Friday nights as sous chef"},
+        )
+
+        assert goal.goal.startswith("I will run the pass on Friday nights")
+        assert "still to write" not in goal.goal
+
+    @pytest.mark.parametrize(
+        "aspiration",
+        [
+            "Lead a design review or present at the guild by March",
+            "I want to write 2 or 3 blog posts maybe",
+            "I want to get better at SQL, maybe in a year or so",
+        ],
+    )
+    def test_a_goal_with_an_or_in_it_is_still_a_goal(self, aspiration: str) -> None:
+        assert "still to write" not in drafted(aspiration).goal
+
+
+class TestTwoGoalsInOne:
+    def test_the_draft_keeps_both_and_asks_which_comes_first(self) -> None:
+        goal = drafted("I want to improve my public speaking and also learn kubernetes properly")
+
+        assert "public speaking" in goal.goal and "kubernetes" in goal.goal
+        assert (
+            "It holds two goals, 'improve my public speaking' and 'learn kubernetes properly': "
+            "which comes first?"
+        ) in goal.specific
+
+    @pytest.mark.parametrize(
+        "aspiration",
+        [
+            "I will write the design doc and also present it to the guild",
+            "I will run the retro and also the planning meeting",
+        ],
+    )
+    def test_one_goal_in_two_steps_is_one_goal(self, aspiration: str) -> None:
+        assert "two goals" not in drafted(aspiration).specific

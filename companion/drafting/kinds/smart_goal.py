@@ -24,6 +24,7 @@ from companion.drafting.goal_families import (
     DEFAULT_GOAL_WEEKS,
     FILLER,
     LEAD_IN,
+    GoalFamily,
     family_of,
     goal_families,
     goal_statement,
@@ -201,6 +202,8 @@ class Statement:
     suggestions: tuple[str, ...] = ()
     # Another wish in the text, named so that it is not dropped without a word.
     also: str = ""
+    # What the mentee is asked when the draft states no goal for them.
+    question: str = "What will you do?"
 
 
 def drafted_goal(
@@ -222,6 +225,25 @@ def statement_of(
     deadline they gave ("in six months", "by the end of this year") is stated as a date.
     Never their whole text pasted back. Then each answer as a sentence of its own."""
     text = _without_context(text, today)
+    choice = options(text)
+    if choice is not None:
+        # Two directions and no choice made: the mentee chooses; both are offered.
+        said = [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
+        if answers.get("specific", "").strip():
+            return Statement(" ".join(p for p in said if p))
+        first, second = choice
+        return Statement(
+            " ".join(p for p in (UNSTATED_GOAL, *said) if p),
+            unstated=(
+                f"The draft does not state a goal for you: you name two directions, "
+                f"'{first}' and '{second}', and have not chosen between them yet."
+            ),
+            suggestions=(
+                *(o[:1].upper() + o[1:] for o in choice),
+                "Decide with my mentor which of the two to pursue first",
+            ),
+            question="Which will you work towards?",
+        )
     clean = normalised(text)
     words = len(clean.split())
     found = language.not_english(text)
@@ -610,6 +632,98 @@ def near_and_later(text: str) -> tuple[str, str]:
     return near, later
 
 
+# "maybe become head chef someday, or open my own place? idk": two things to do, said
+# as alternatives and hedged, with no choice made. The draft states neither (the mentee
+# chooses), offers both, and its steps are for deciding.
+_UNSURE = re.compile(
+    r"\?|\b(?:maybe|perhaps|possibly|idk|dunno|not sure|either|some ?day|one day)\b",
+    re.IGNORECASE,
+)
+_OR = re.compile(r",?\s+or\s+(?:maybe\s+|perhaps\s+|possibly\s+|even\s+)?", re.IGNORECASE)
+_TRAILING_HEDGE = re.compile(
+    r"(?:[\s,]+(?:some ?day|one day|eventually|maybe|perhaps|idk|i guess|or something|"
+    r"at some point|in the future|not sure(?: yet)?))+\s*$",
+    re.IGNORECASE,
+)
+_LEADING_HEDGE = re.compile(
+    r"^(?:(?:maybe|perhaps|possibly|either|even|(?:i'?m\s+|i am\s+)?(?:not sure|unsure) "
+    r"(?:if|whether) (?:i should|to)|(?:i\s+)?(?:do ?n'?t|do not) know(?: if| whether)?(?: to)?)"
+    r"[\s,]+)+",
+    re.IGNORECASE,
+)
+# Verbs an option opens with besides those of a goal ("open my own place", "stay in
+# engineering").
+_CHOICE_VERBS = frozenset("open stay join try keep return do go leave retrain train".split())
+_DETERMINERS = frozenset("a an the my our another".split())
+# An option longer than this is a clause of its own, not one side of a choice.
+_OPTION_WORDS = 8
+
+
+def _option(words: str) -> str:
+    words = strip_end(_TRAILING_HEDGE.sub("", words.strip(" ,;")))
+    words = LEAD_IN.sub("", FILLER.sub("", words).strip(), count=1)
+    return _LEADING_HEDGE.sub("", words).strip(" ,;")
+
+
+def options(text: str) -> tuple[str, str] | None:
+    """The two things to do a mentee names as alternatives without choosing ("become head
+    chef, or open my own place?"), each in their words; None when the text makes no
+    such hedged choice, or either side is not something to do."""
+    for sentence in sentences(normalised(text)):
+        found = _OR.search(sentence)
+        if found is None or not _UNSURE.search(sentence):
+            continue
+        left = re.split(r"[.;:!?]|,\s+(?=(?:and|but|so)\b)", sentence[: found.start()])[-1]
+        right = re.split(r"[.,;:!?]", sentence[found.end() :])[0]
+        first, second = _option(left), _option(right)
+        if not all(1 <= len(side.split()) <= _OPTION_WORDS for side in (first, second)):
+            continue
+        if _does(first) and second.split()[0].lower() in _DETERMINERS:
+            # "do an MBA or a masters": the second shares the first's verb.
+            second = f"{first.split()[0].lower()} {second}"
+        if _does(first) and _does(second):
+            return first, second
+    return None
+
+
+# "improve my public speaking and also learn kubernetes properly": two goals, each with
+# its own evidence and date. The draft keeps the mentee's words and asks which comes
+# first; "write the design doc and also present it" is one goal (it names the first's
+# object again).
+_ALSO = re.compile(
+    r"(?:,?\s+and\s+(?:i\s+)?also(?:\s+(?:want|need|hope|plan)\s+to)?|,?\s+as well as|"
+    r"[;.]\s+(?:i\s+)?also(?:\s+(?:want|need|hope|plan)\s+to)?|,?\s+plus)\s+",
+    re.IGNORECASE,
+)
+_POINTS_BACK = re.compile(r"\b(?:it|its|them|this|that|these|those)\b", re.IGNORECASE)
+
+
+def two_aims(text: str) -> tuple[str, str] | None:
+    """The two goals of a statement that joins two things to do with "and also", "as well
+    as" or "plus", each in the mentee's words; None for one goal."""
+    found = _ALSO.search(text)
+    if found is None:
+        return None
+    first = _option(re.split(r"[.;:!?]", text[: found.start()])[-1])
+    first = re.sub(r"^I will\s+", "", first)
+    second = _option(re.split(r"[.;:!?]", text[found.end() :])[0])
+    if not first or not second or _POINTS_BACK.search(second):
+        return None
+    if not all(len(side.split()) <= _OPTION_WORDS + 2 for side in (first, second)):
+        return None
+    return (first, second) if _does(first) and _does(second) else None
+
+
+def _deciding() -> GoalFamily:
+    """The family of goals that are a decision to make (its steps are for deciding)."""
+    return next(f for f in goal_families().families if f.undecided)
+
+
+def _does(option: str) -> bool:
+    first = option.split()[0].lower()
+    return first in ACTION_STARTS or first in _VERBS or first in _CHOICE_VERBS
+
+
 _PROGRAM_END = re.compile(
     r"\b(?:by|before|until)\s+(?:the\s+)?end\s+of\s+(?:the\s+|this\s+|my\s+|our\s+)?"
     r"(?:program(?:me)?|mentoring|scheme|cohort)\b",
@@ -825,7 +939,7 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     achievable = _field(verdicts["achievable"])
     if stated.unstated:
         offers = "; or ".join(stated.suggestions)
-        specific = f"{stated.unstated} To answer: What will you do?" + (
+        specific = f"{stated.unstated} To answer: {stated.question}" + (
             f" (for example: {offers})" if offers else ""
         )
         # Nothing is stated yet: nothing to measure or to judge.
@@ -835,6 +949,17 @@ def compose(data: SmartGoalInput) -> SmartGoal:
             specific += f" You also mentioned '{direction}': a goal of its own later?"
     elif stated.also and stated.also.lower() not in direction.lower():
         specific += f" You also mentioned '{stated.also}': a goal of its own later?"
+    aims = None if stated.unstated else two_aims(goal_text)
+    if aims is not None:
+        # Two goals in one: each needs its own evidence and date; the mentee says which
+        # comes first, and the draft keeps both in their words until then.
+        first, second = aims
+        specific = (
+            f"To answer: It holds two goals, '{first}' and '{second}': which comes first? "
+            f"(for example: {first[:1].upper() + first[1:]}; or "
+            f"{second[:1].upper() + second[1:]}) The other can be a goal of its own, with its "
+            "own evidence and date."
+        )
     stretched = smart_words().pattern("stretched").search(data.aspiration)
     doubt = smart_words().pattern("doubts").search(data.aspiration)
     if (stretched or doubt) and not stated.unstated and verdicts["achievable"].status == "met":
@@ -866,7 +991,7 @@ def compose(data: SmartGoalInput) -> SmartGoal:
         family = goal_families().generic
     # A mentee still deciding ("not sure whether to … or …") gets steps for deciding,
     # not the steps of one option they named.
-    family = undecided(data.aspiration) or family
+    family = undecided(data.aspiration) or (_deciding() if options(near) else family)
     steps = _milestone_dates(today, target, end=end, timezone=data.mentee.timezone)
     undated = bare
     for said_day in said_days:
