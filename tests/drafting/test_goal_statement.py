@@ -205,6 +205,9 @@ class TestDeadlines:
         ("text", "day", "words"),
         [
             ("in six months", date(2027, 6, 5), "in six months"),
+            # Once no date: "about" stood between "in" and the count.
+            ("in about 6 weeks", date(2027, 1, 16), "in about 6 weeks"),
+            ("within roughly 2 months", date(2027, 2, 5), "within roughly 2 months"),
             ("within the next 8 weeks", date(2027, 1, 30), "within the next 8 weeks"),
             ("in the next year or so", date(2027, 12, 5), "in the next year or so"),
             ("in a year or two", date(2028, 12, 5), "in a year or two"),

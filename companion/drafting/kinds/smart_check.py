@@ -809,6 +809,7 @@ _COUNTS = {
 }  # fmt: skip
 _RELATIVE = re.compile(
     r"\b(?:(?:with)?in|over|inside)\s+(?:the\s+)?(?:next\s+)?"
+    r"(?:(?:about|around|roughly|approximately|approx\.?|some)\s+)?"
     r"(?P<count>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"eighteen|couple of|few)\s+(?P<unit>days?|weeks?|months?|years?|yrs?|wks?|mths?|mos?)"
     r"(?P<more>\s+or\s+(?:so|two))?\b|"
