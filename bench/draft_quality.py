@@ -197,8 +197,10 @@ class Corpus:
         ]
 
     def for_answer(self, question: str) -> list[Guidance]:
-        """The passages a cited answer to `question` reads (`cited_answer.passages_for`)."""
-        return self.guidance(question, times=cited_answer.passages_for(question) // GUIDANCE_CHUNKS)
+        """The passages a cited answer to `question` reads (`cited_answer.passages`)."""
+        return cited_answer.passages(
+            question, lambda query, top_k: self.guidance(query, times=top_k // GUIDANCE_CHUNKS)
+        )
 
 
 def focus_of(scenario: dict[str, Any]) -> str:

@@ -230,6 +230,11 @@ class TestAShortPassageIsAnsweredWhole:
     [
         "my mentee says their manager is bullying them",
         "my mentee told me something about their manager that sounds like bullying, what do I do",
+        # Once answered with the signs a mentee needs help with promotion ("They feel
+        # uncomfortable 'selling themselves'"): written by a reader who had not read the
+        # code, who judged it the most harmful draft they saw.
+        "My mentee told me they are being bullied by their manager. What do I do?",
+        "I think my mentee is being harassed by a colleague, should I report it?",
         # Once declined with the plain "nothing that answers this question": a question
         # about someone who may harm themselves is the last one to turn away.
         "My mentee told me something that suggests they might harm themselves. What do I do?",
@@ -262,3 +267,20 @@ def test_a_table_row_never_answers_on_its_own(corpus: Corpus) -> None:
     assert source_of(drafted.answer).startswith(
         "'The first mentoring session and the mentoring agreement'"
     ), drafted.answer
+
+
+def test_mistreatment_is_never_answered_from_a_passage_that_does_not_speak_of_it(
+    corpus: Corpus,
+) -> None:
+    """Given only passages that share the question's other words ("manager", "mentee"),
+    the answer declines rather than quote one of them."""
+    question = "My mentee told me they are being bullied by their manager. What do I do?"
+    found = [
+        g
+        for g in corpus.for_answer(question)
+        if not any(w in g.text.lower() for w in ("bull", "harass", "discriminat", "abus"))
+    ]
+    assert found
+    data = cited_answer.for_question(question, found, corpus.encoder)
+
+    assert kinds.draft(DraftKind.answer, data).insufficient

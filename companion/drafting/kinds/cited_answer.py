@@ -13,7 +13,7 @@ question means, not by the words it shares with a passage.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
@@ -84,8 +84,23 @@ ELSEWHERE_MARGIN = 0.02
 
 def gather(sources: Sources) -> AnswerInput:
     question = sources.text or ""
-    found = sources.guidance(question, top_k=passages_for(question))
+    found = passages(question, lambda query, top_k: sources.guidance(query, top_k=top_k))
     return for_question(question, found, sources.services.encoder)
+
+
+def passages(question: str, search: Callable[[str, int], list[Guidance]]) -> list[Guidance]:
+    """The passages an answer to `question` reads, `search(query, top_k)` finding them.
+    The guides' answer to mistreatment is worded as the mistreatment and where it goes
+    ("harassment, discrimination, bullying … HR"), not as the question's other words
+    ("my mentee", "manager", "what do I do"): for such a question that is searched for
+    as well."""
+    found = search(question, passages_for(question))
+    harm = _MISTREATMENT.search(question)
+    if harm is not None:
+        seen = {g.chunk_id for g in found}
+        more = search(f"{harm.group(0)} {_REFERRING_ON}", GUIDANCE_CHUNKS)
+        found = [*found, *(g for g in more if g.chunk_id not in seen)]
+    return found
 
 
 # A question about someone being mistreated or at risk: declining it is the worst refusal
@@ -111,6 +126,16 @@ _SAFEGUARDING = re.compile(
 # to someone's life: applied to every word above, "an employee is threatening to sue
 # us" (held out, labelled as nothing the guides answer) was answered.
 SAFEGUARDING_THRESHOLD = 0.30
+# Mistreatment of the person asked about (not a threat of a lawsuit): an answer to it
+# comes only from a passage that speaks of mistreatment, never from one that shares only
+# the question's other words ("manager", "mentee"): a mentee being bullied by their
+# manager was answered with the signs a mentee needs help with promotion.
+_MISTREATMENT = re.compile(
+    r"\b(?:bull(?:y|ies|ied|ying)|harass\w*|discriminat\w*|abus\w*|assault\w*|"
+    r"racis\w*|sexis\w*|victimi[sz]\w*|intimidat\w*|belittl\w*)",
+    re.IGNORECASE,
+)
+_REFERRING_ON = "harassment discrimination bullying formal process HR where a mentor's role ends"
 _AT_RISK_QUESTION = re.compile(rf"\b(?:{_AT_RISK})", re.IGNORECASE)
 
 
@@ -250,7 +275,14 @@ def compose(data: AnswerInput) -> CitedAnswer:
         range(len(data.guidance)),
         key=lambda i: (-evidence(by_chunk[data.guidance[i].chunk_id]), i),
     )
-    bar = SAFEGUARDING_THRESHOLD if _AT_RISK_QUESTION.search(data.question) else RELEVANCE_THRESHOLD
+    # Someone at risk, or mistreated (answered only from passages about mistreatment,
+    # below): the guides' answer is worded unlike the question, and declining it is the
+    # worst refusal.
+    bar = (
+        SAFEGUARDING_THRESHOLD
+        if _AT_RISK_QUESTION.search(data.question) or _MISTREATMENT.search(data.question)
+        else RELEVANCE_THRESHOLD
+    )
     answering = [
         i
         for i in ranked
@@ -258,6 +290,8 @@ def compose(data: AnswerInput) -> CitedAnswer:
         and not _illustrates(data.guidance[i])
         and _candidates(data.guidance[i], by_chunk[data.guidance[i].chunk_id])
     ]
+    if _MISTREATMENT.search(data.question) and not _AT_RISK_QUESTION.search(data.question):
+        answering = [i for i in answering if _MISTREATMENT.search(data.guidance[i].text)]
     if not answering:
         return _insufficient(data)
     best = data.guidance[answering[0]]
