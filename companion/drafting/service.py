@@ -50,7 +50,7 @@ from companion.errors import (
 )
 from companion.programs import ai
 from companion.programs.models import Program
-from companion.relationships import access
+from companion.relationships import access, health
 from companion.relationships.models import (
     Feedback,
     Goal,
@@ -581,9 +581,41 @@ def _resolve(
             raise PermissionDenied("Only a coordinator of the program drafts this.")
         if kind == DraftKind.success_story:
             target.goal = _story_goal(session, relationship, goal_id, people)
+        else:
+            _require_stalled(session, program, relationship)
     elif kind == DraftKind.smart_goal:
         target.subject_id = _goal_setter(view, principal, mentee_id)
     return target
+
+
+def _require_stalled(session: Session, program: Program, relationship: Relationship) -> None:
+    """A nudge is for a pair that has gone quiet: one that is meeting (not stalled, and
+    its next session booked) would be told to pick up what it never put down."""
+    now = utcnow()
+    flag = health.assess(session=session, program=program, relationships=[relationship], now=now)[
+        relationship.id
+    ]
+    if flag.stalled:
+        return
+    booked = session.scalars(
+        select(MentoringSession.starts_at)
+        .where(
+            MentoringSession.relationship_id == relationship.id,
+            MentoringSession.status == SessionStatus.scheduled,
+            MentoringSession.starts_at >= now,
+        )
+        .order_by(MentoringSession.starts_at)
+        .limit(1)
+    ).first()
+    if booked is not None:
+        raise Conflict(
+            f"Relationship {relationship.id} is not stalled by this program's rules (no "
+            f"session for {program.stalled_after_days} days, or an action overdue by more "
+            f"than {program.overdue_after_days}), and its next session is booked for "
+            f"{booked.day} {booked:%B %Y}. No nudge is drafted; write to the pair directly "
+            "if you want to check in.",
+            details=[{"field": "relationship_id", "message": "not stalled"}],
+        )
 
 
 def _require_answers_on(session: Session, principal: Principal) -> None:

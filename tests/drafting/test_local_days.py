@@ -15,10 +15,11 @@ from tests.relationships.conftest import World
 
 
 def _berlin_pair_with_late_sessions(world: World) -> tuple[datetime, datetime]:
-    """The first pair in Berlin, a session held at 23:00 UTC ten days ago and one booked at
-    23:00 UTC in a week: each a day later in Berlin than in UTC."""
+    """The first pair in Berlin, a session held at 23:00 UTC forty days ago (the pair has
+    stalled since) and one booked at 23:00 UTC in a week: each a day later in Berlin than
+    in UTC."""
     today = datetime.now(UTC).date()
-    held = datetime.combine(today - timedelta(days=10), time(23, 0), tzinfo=UTC)
+    held = datetime.combine(today - timedelta(days=40), time(23, 0), tzinfo=UTC)
     booked = datetime.combine(today + timedelta(days=7), time(23, 0), tzinfo=UTC)
     with world.services.sessions() as session:
         for external_id in ("E1", "M1"):

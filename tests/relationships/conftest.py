@@ -79,6 +79,21 @@ class World:
     def headers(self, who: str) -> dict[str, str]:
         return bearer(self.tokens[who])
 
+    def stall(self, relationship_id: int) -> None:
+        """Make the relationship stalled, as a nudge needs when its next session is
+        booked: it started three months ago (nothing held since, in these worlds)."""
+        from datetime import timedelta
+
+        from companion.relationships.models import Relationship
+
+        with self.services.sessions() as session:
+            relationship = session.get(Relationship, relationship_id)
+            assert relationship is not None and relationship.start_date is not None
+            relationship.start_date -= timedelta(days=90)
+            if relationship.planned_end_date is not None:
+                relationship.planned_end_date -= timedelta(days=90)
+            session.commit()
+
 
 @pytest.fixture
 def world(services: Services) -> Iterator[World]:

@@ -110,6 +110,7 @@ def set_up(world: World) -> Setup:
         world, "lead", ask(world, "maya", kind="brief", relationship_id=world.first), "reject"
     )
     assert brief["status"] == "rejected"
+    world.stall(world.first)  # a nudge is for a stalled pair, and this one has a session booked
     nudge = decide(
         world, "lead", ask(world, "lead", kind="nudge", relationship_id=world.first), "approve"
     )

@@ -409,6 +409,7 @@ def test_the_review_workflow_keeps_its_promises(world: World) -> None:
         f"/api/v1/sessions/{session_id}/accept", headers=world.headers("eli")
     )
     assert accepted.status_code == 200, accepted.json()
+    world.stall(world.first)  # a nudge is for a stalled pair, and this one has a session booked
     run_state_machine_as_test(
         lambda: ReviewMachine(world, session_id),
         settings=settings(max_examples=25, stateful_step_count=15, deadline=None),
