@@ -373,6 +373,7 @@ CLAUSE_VERBS = frozenset(
     redesign redo reduce report review run save say secure see set share ship show sit sort
     speak spend stand start stay step stop streamline study submit support switch take talk
     teach tell test track train transition translate try turn understand use win work write
+    close hit reach sell sign double migrate automate lower boost
     """.split()
 )
 _OPENS_CLAUSE = (
@@ -432,6 +433,8 @@ PREPOSITION_VERBS = {
     "encouraged": "to",
     "permitted": "to",
     "eligible": "to for",
+    # "well enough | to talk with patients": how well is said by what it is enough for.
+    "enough": "to for",
 }
 _IRREGULAR_PAST = {"pay": "paid", "think": "thought", "deal": "dealt", "speak": "spoke"}
 

@@ -397,3 +397,29 @@ class TestTwoGoalsInOne:
     )
     def test_one_goal_in_two_steps_is_one_goal(self, aspiration: str) -> None:
         assert "two goals" not in drafted(aspiration).specific
+
+
+class TestNothingTheGoalNeedsIsCut:
+    """Written by a reader who had not read the code: each goal lost what made it one."""
+
+    @pytest.mark.parametrize(
+        ("aspiration", "goal"),
+        [
+            # Once "I will hit 120%.": cut before the "of" a percentage needs, and the
+            # deals dropped ("close" was not read as a verb).
+            (
+                "hit 120% of my sales quota this fiscal year and close at least two "
+                "enterprise deals over $100k",
+                "I will hit 120% of my sales quota and close at least two enterprise deals "
+                "over $100k.",
+            ),
+            # Once "I will learn spanish well enough by 30 June 2027.": well enough for what?
+            (
+                "learn spanish well enough to talk with patients at the clinic, I'm a "
+                "pharmacist, by june",
+                "I will learn spanish well enough to talk with patients by 30 June 2027.",
+            ),
+        ],
+    )
+    def test_the_goal_keeps_what_it_is_for(self, aspiration: str, goal: str) -> None:
+        assert drafted(aspiration).goal == goal

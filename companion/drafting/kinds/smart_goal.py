@@ -119,7 +119,8 @@ _TIME_OPENING = re.compile(
 # Verbs an answer may start with that make it an action: "run the retro".
 _VERBS = frozenset(
     "ask book build cut deliver draft finish give hold interview lead mentor organise "
-    "organize pair pass present publish run ship speak submit teach write".split()
+    "organize pair pass present publish run ship speak submit teach write close hit sell "
+    "sign win reach".split()
 )
 
 
@@ -168,6 +169,9 @@ def own_words(text: str) -> str:
 # An aspiration up to this many words is kept as the mentee wrote it (it is already a
 # goal statement); a longer one is stated by the point of its most concrete clauses.
 WHOLE_GOAL_WORDS = 8
+# A clause of a longer text is quoted into the goal up to this many words: "learn
+# spanish well enough to talk with patients" is one goal, "… well enough to talk" half.
+GOAL_WORDS = 8
 # One sentence of this many words at most is a goal statement, kept as the mentee wrote
 # it (opening filler aside, "I want to" said as "I will").
 WHOLE_SENTENCE_WORDS = 15
@@ -282,7 +286,7 @@ def statement_of(
         for said in stated:
             clean = clean.replace(said.words, ",")
         judged = wishes(
-            [_trimmed(p) for p in phrases_of(clean, verbs=True)],
+            [_trimmed(p) for p in phrases_of(clean, most=GOAL_WORDS, verbs=True)],
             clean,
             acts=lambda words: _acts(Phrase(words, False, 0, 0)),
         )
@@ -428,10 +432,27 @@ _TIME_TAIL = re.compile(
 # mid-phrase ("learn the fault-recovery procedures of the new").
 _TRIM_BEFORE = frozenset("of on in into for with to at from by about over under".split())
 _SUBORDINATE = frozenset("when if because while once unless whenever whereas".split())
+_TIME_OPENERS = frozenset("this next every each".split())
+_TIME_WORDS = frozenset(
+    "year month week quarter fiscal financial term semester season summer winter spring "
+    "autumn fall day".split()
+)
 _EMPTY_BEFORE_OF = frozenset(
     "kind kinds sort sorts type types lot lots bit number part rest couple few handful pair"
     " series set bunch".split()
 )
+
+
+def _needs_its_of(word: str) -> bool:
+    """Whether a word says nothing without the "of" after it: "the kind | of leader",
+    "hit 120% | of my sales quota", "half | of the team"."""
+    said = bare(word)
+    return (
+        said in _EMPTY_BEFORE_OF
+        or word.rstrip(",.;:").endswith("%")
+        or said.isdigit()
+        or said in {"percent", "half", "all", "most", "each", "none", "quarter", "third"}
+    )
 
 
 def _trimmed(phrase: Phrase) -> Phrase:
@@ -440,8 +461,21 @@ def _trimmed(phrase: Phrase) -> Phrase:
     if phrase.whole:
         return phrase
     words = phrase.text.split()
-    # "step up to team leader when Dave retires": the goal ends before "when".
-    joins = [i for i, w in enumerate(words) if i >= 2 and w.lower() in _SUBORDINATE]
+    # "step up to team leader when Dave retires": the goal ends before "when"; "hit 120%
+    # of my sales quota this fiscal year": before its time, which the deadline says.
+    joins = [
+        i
+        for i, w in enumerate(words)
+        if i >= 2
+        and (
+            w.lower() in _SUBORDINATE
+            or (
+                w.lower() in _TIME_OPENERS
+                and i + 1 < len(words)
+                and bare(words[i + 1]) in _TIME_WORDS
+            )
+        )
+    ]
     if joins:
         return replace(phrase, text=" ".join(words[: joins[0]]), whole=True)
     cuts = [
@@ -454,7 +488,7 @@ def _trimmed(phrase: Phrase) -> Phrase:
         # "move from customer support | to product management": never the "to" of a "from".
         and not closes_from(words, list(range(i)), i)
         # "the kind | of leader people want": a noun that says nothing without its "of".
-        and not (w.lower() == "of" and bare(words[i - 1]) in _EMPTY_BEFORE_OF)
+        and not (w.lower() == "of" and _needs_its_of(words[i - 1]))
     ]
     if not cuts:
         return phrase
