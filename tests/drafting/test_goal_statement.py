@@ -145,6 +145,24 @@ class TestTheClauseChosen:
 
         assert goal.goal.startswith("My goal, written in Spanish")
 
+    def test_a_goal_in_another_language_is_not_judged_on_the_drafts_own_sentence(self) -> None:
+        """Once "Specific: It says what will be done: 'written in German'": the check read
+        the draft's placeholder. Found by a reader who had not read the code."""
+        goal = drafted(
+            "Ich möchte bis Ende des Jahres meine Präsentationsfähigkeiten verbessern und vor "
+            "dem ganzen Team ein Quartalsupdate halten."
+        )
+
+        assert goal.goal.startswith("My goal, written in German")
+        judged = " ".join([goal.specific, goal.measurable, goal.achievable, goal.relevant])
+        assert "written in German'" not in judged
+        assert "reads English only" in goal.specific and "What will you do?" in goal.specific
+        assert (
+            goal.achievable
+            == goal.relevant
+            == "To judge with your mentor once you have written the goal."
+        )
+
 
 class TestTheTargetDate:
     @pytest.mark.parametrize(
@@ -397,6 +415,15 @@ class TestTwoGoalsInOne:
     )
     def test_one_goal_in_two_steps_is_one_goal(self, aspiration: str) -> None:
         assert "two goals" not in drafted(aspiration).specific
+
+
+def test_a_week_with_no_extra_hours_is_asked_about() -> None:
+    goal = drafted(
+        "I'd like to become a staff engineer within 18 months but I have two little kids and "
+        "can't do extra hours, so whatever I do has to fit in my normal week"
+    )
+
+    assert goal.achievable.startswith("To answer: You wrote 'can't do extra hours'")
 
 
 class TestNothingTheGoalNeedsIsCut:

@@ -271,9 +271,24 @@ def statement_of(
     deadline = None
     action = also = ""
     if found is not None:
+        # Nothing of it can be judged: the check would read this sentence, not the
+        # mentee's ("It says what will be done: 'written in German'").
+        said = [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
+        if answers.get("specific", "").strip():
+            return Statement(" ".join(p for p in said if p))
         statement = (
             f"My goal, written in {found.name}: the built-in drafter reads English only, so "
             "I will put it into words with my mentor."
+        )
+        return Statement(
+            " ".join(p for p in (statement, *said) if p),
+            unstated=(
+                f"The draft does not state a goal for you: what you wrote is in {found.name}, "
+                "and the built-in drafter reads English only, so it cannot tell what you will "
+                "do or judge it."
+            ),
+            question="What will you do? Write it in English, or put it into words with your "
+            "mentor.",
         )
     else:
         clean = FILLER.sub("", clean)
