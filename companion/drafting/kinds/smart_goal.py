@@ -232,13 +232,11 @@ def statement_of(
     choice = options(text)
     if choice is not None:
         # Two directions and no choice made: the mentee chooses; both are offered.
-        said = [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
-        if answers.get("specific", "").strip():
-            return Statement(" ".join(p for p in said if p))
         first, second = choice
-        return Statement(
-            " ".join(p for p in (UNSTATED_GOAL, *said) if p),
-            unstated=(
+        return _still_to_write(
+            UNSTATED_GOAL,
+            answers,
+            why=(
                 f"The draft does not state a goal for you: you name two directions, "
                 f"'{first}' and '{second}', and have not chosen between them yet."
             ),
@@ -273,16 +271,11 @@ def statement_of(
     if found is not None:
         # Nothing of it can be judged: the check would read this sentence, not the
         # mentee's ("It says what will be done: 'written in German'").
-        said = [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
-        if answers.get("specific", "").strip():
-            return Statement(" ".join(p for p in said if p))
-        statement = (
+        return _still_to_write(
             f"My goal, written in {found.name}: the built-in drafter reads English only, so "
-            "I will put it into words with my mentor."
-        )
-        return Statement(
-            " ".join(p for p in (statement, *said) if p),
-            unstated=(
+            "I will put it into words with my mentor.",
+            answers,
+            why=(
                 f"The draft does not state a goal for you: what you wrote is in {found.name}, "
                 "and the built-in drafter reads English only, so it cannot tell what you will "
                 "do or judge it."
@@ -400,12 +393,28 @@ def _unstated(judged: list[Wish], answers: dict[str, str]) -> Statement:
     ]
     why = "The draft does not state a goal for you"
     why += f": {reasons[0]}." if reasons else ": what you wrote does not yet say what you will do."
+    return _still_to_write(UNSTATED_GOAL, answers, why=why, suggestions=tuple(offered))
+
+
+def _still_to_write(
+    placeholder: str,
+    answers: dict[str, str],
+    *,
+    why: str,
+    suggestions: tuple[str, ...] = (),
+    question: str = "What will you do?",
+) -> Statement:
+    """The goal when the draft states none: the mentee's answer to what they will do, if
+    they gave one (it is the goal); otherwise `placeholder`, with `why` and what to ask."""
     said = [_answer_sentence(c, answers[c]) for c in CRITERIA if answers.get(c, "").strip()]
     if answers.get("specific", "").strip():
-        # The mentee has said what they will do: their answer is the goal.
         return Statement(" ".join(p for p in said if p))
-    parts = [UNSTATED_GOAL, *said]
-    return Statement(" ".join(p for p in parts if p), unstated=why, suggestions=tuple(offered))
+    return Statement(
+        " ".join(p for p in (placeholder, *said) if p),
+        unstated=why,
+        suggestions=suggestions,
+        question=question,
+    )
 
 
 def _also(good: list[Wish], chosen: list[Phrase]) -> str:
