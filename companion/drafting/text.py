@@ -227,9 +227,14 @@ def ended(text: str) -> str:
     return text if text.rstrip('"”)').endswith((".", "!", "?")) else f"{text}."
 
 
+def upper_first(text: str) -> str:
+    """`text` with its first letter in capitals, the rest as written ("Open my own place")."""
+    return text[:1].upper() + text[1:]
+
+
 def as_sentence(text: str) -> str:
     text = strip_end(text)
-    return f"{text[:1].upper()}{text[1:]}." if text else ""
+    return f"{upper_first(text)}." if text else ""
 
 
 def _bullets(items: list[str], indent: str = "- ") -> list[str]:

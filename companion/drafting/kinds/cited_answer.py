@@ -113,28 +113,28 @@ _AT_RISK = (
     r"(?:harm|hurt|kill)(?:s|ing)?\s+(?:themselves|themself|himself|herself|myself)|"
     r"end(?:s|ing)?\s+(?:their|his|her|my)\s+(?:own\s+)?life"
 )
+# Mistreatment of the person asked about (not a threat of a lawsuit).
+_MISTREATED = (
+    r"bull(?:y|ies|ied|ying)|harass\w*|discriminat\w*|abus\w*|assault\w*|racis\w*|"
+    r"sexis\w*|victimi[sz]\w*|intimidat\w*|belittl\w*"
+)
 _SAFEGUARDING = re.compile(
-    r"\b(?:bull(?:y|ies|ied|ying)|harass\w*|discriminat\w*|abus\w*|assault\w*|"
-    rf"threat\w*|unsafe|racis\w*|sexis\w*|whistle-?blow\w*|{_AT_RISK})",
-    re.IGNORECASE,
+    rf"\b(?:{_MISTREATED}|threat\w*|unsafe|whistle-?blow\w*|{_AT_RISK})", re.IGNORECASE
 )
 # A question about someone at risk of harming themselves is answered from a passage this
 # close to it, not RELEVANCE_THRESHOLD: declining it is the worst refusal, and the
 # guides' answer (the limits of a mentor's role, referring on) is worded unlike the
 # question. "My mentee told me something that suggests they might harm themselves" is
-# 0.37 from the section on signs a situation is beyond the mentor's role. Only for risk
-# to someone's life: applied to every word above, "an employee is threatening to sue
-# us" (held out, labelled as nothing the guides answer) was answered.
+# 0.37 from the section on signs a situation is beyond the mentor's role. Also for
+# mistreatment, but then only from a passage that speaks of it (`_MISTREATMENT`). Never
+# for every word above: "an employee is threatening to sue us" (held out, labelled as
+# nothing the guides answer) was answered.
 SAFEGUARDING_THRESHOLD = 0.30
-# Mistreatment of the person asked about (not a threat of a lawsuit): an answer to it
-# comes only from a passage that speaks of mistreatment, never from one that shares only
-# the question's other words ("manager", "mentee"): a mentee being bullied by their
-# manager was answered with the signs a mentee needs help with promotion.
-_MISTREATMENT = re.compile(
-    r"\b(?:bull(?:y|ies|ied|ying)|harass\w*|discriminat\w*|abus\w*|assault\w*|"
-    r"racis\w*|sexis\w*|victimi[sz]\w*|intimidat\w*|belittl\w*)",
-    re.IGNORECASE,
-)
+# An answer to a question about mistreatment comes only from a passage that speaks of
+# mistreatment, never from one that shares only the question's other words ("manager",
+# "mentee"): a mentee being bullied by their manager was answered with the signs a
+# mentee needs help with promotion.
+_MISTREATMENT = re.compile(rf"\b(?:{_MISTREATED})", re.IGNORECASE)
 _REFERRING_ON = "harassment discrimination bullying formal process HR where a mentor's role ends"
 _AT_RISK_QUESTION = re.compile(rf"\b(?:{_AT_RISK})", re.IGNORECASE)
 
@@ -278,11 +278,9 @@ def compose(data: AnswerInput) -> CitedAnswer:
     # Someone at risk, or mistreated (answered only from passages about mistreatment,
     # below): the guides' answer is worded unlike the question, and declining it is the
     # worst refusal.
-    bar = (
-        SAFEGUARDING_THRESHOLD
-        if _AT_RISK_QUESTION.search(data.question) or _MISTREATMENT.search(data.question)
-        else RELEVANCE_THRESHOLD
-    )
+    at_risk = bool(_AT_RISK_QUESTION.search(data.question))
+    mistreated = bool(_MISTREATMENT.search(data.question))
+    bar = SAFEGUARDING_THRESHOLD if at_risk or mistreated else RELEVANCE_THRESHOLD
     answering = [
         i
         for i in ranked
@@ -290,7 +288,7 @@ def compose(data: AnswerInput) -> CitedAnswer:
         and not _illustrates(data.guidance[i])
         and _candidates(data.guidance[i], by_chunk[data.guidance[i].chunk_id])
     ]
-    if _MISTREATMENT.search(data.question) and not _AT_RISK_QUESTION.search(data.question):
+    if mistreated and not at_risk:
         answering = [i for i in answering if _MISTREATMENT.search(data.guidance[i].text)]
     if not answering:
         return _insufficient(data)

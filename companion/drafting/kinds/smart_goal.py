@@ -52,6 +52,7 @@ from companion.drafting.text import (
     spoken_date,
     strands,
     strip_end,
+    upper_first,
 )
 from companion.relationships.models import Goal, GoalStatus, GoalVisibility
 from companion.relationships.models import Milestone as GoalMilestone
@@ -241,7 +242,7 @@ def statement_of(
                 f"'{first}' and '{second}', and have not chosen between them yet."
             ),
             suggestions=(
-                *(o[:1].upper() + o[1:] for o in choice),
+                *(upper_first(o) for o in choice),
                 "Decide with my mentor which of the two to pursue first",
             ),
             question="Which will you work towards?",
@@ -1014,9 +1015,8 @@ def compose(data: SmartGoalInput) -> SmartGoal:
         first, second = aims
         specific = (
             f"To answer: It holds two goals, '{first}' and '{second}': which comes first? "
-            f"(for example: {first[:1].upper() + first[1:]}; or "
-            f"{second[:1].upper() + second[1:]}) The other can be a goal of its own, with its "
-            "own evidence and date."
+            f"(for example: {upper_first(first)}; or {upper_first(second)}) The other can be a "
+            "goal of its own, with its own evidence and date."
         )
     stretched = smart_words().pattern("stretched").search(data.aspiration)
     doubt = smart_words().pattern("doubts").search(data.aspiration)
