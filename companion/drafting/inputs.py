@@ -166,12 +166,17 @@ class Sources:
     def next_booked_day(self, now: datetime | None = None) -> date | None:
         """The day of the pair's next scheduled session that has not started, if any, as
         the pair sees it (`local_day`)."""
-        from companion.relationships import meetings
-
-        booked = meetings.next_upcoming(
-            session=self.session, relationship_id=self.target.relationship.id, now=now
-        )
-        return self.local_day(booked.starts_at) if booked is not None else None
+        starts = self.session.scalars(
+            select(MentoringSession.starts_at)
+            .where(
+                MentoringSession.relationship_id == self.target.relationship.id,
+                MentoringSession.status == SessionStatus.scheduled,
+                MentoringSession.starts_at >= (now or utcnow()),
+            )
+            .order_by(MentoringSession.starts_at)
+            .limit(1)
+        ).first()
+        return self.local_day(starts) if starts else None
 
     def stored_vectors(self) -> dict:
         """The knowledge base's passage vectors by chunk id, as its searcher holds them."""

@@ -13,7 +13,7 @@ Nothing here shows a draft to a participant: the review workflow releases it.
 from __future__ import annotations
 
 import time
-from datetime import UTC, date
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -597,16 +597,22 @@ def _require_stalled(session: Session, program: Program, relationship: Relations
     ]
     if flag.stalled:
         return
-    from companion.relationships import meetings
-
-    booked = meetings.next_upcoming(session=session, relationship_id=relationship.id, now=now)
+    booked = session.scalars(
+        select(MentoringSession.starts_at)
+        .where(
+            MentoringSession.relationship_id == relationship.id,
+            MentoringSession.status == SessionStatus.scheduled,
+            MentoringSession.starts_at >= now,
+        )
+        .order_by(MentoringSession.starts_at)
+        .limit(1)
+    ).first()
     if booked is not None:
-        starts = booked.starts_at.astimezone(UTC)
         raise Conflict(
             f"Relationship {relationship.id} is not stalled: this program calls a pair "
             f"stalled after {program.stalled_after_days} days without a session, or with an "
             f"action more than {program.overdue_after_days} days overdue. Its next session "
-            f"is booked for {starts.day} {starts:%B %Y}, {starts:%H:%M} UTC. No nudge is "
+            f"is booked for {booked.day} {booked:%B %Y}, {booked:%H:%M} UTC. No nudge is "
             "drafted; write to the pair directly if you want to check in.",
             details=[{"field": "relationship_id", "message": "not stalled"}],
         )

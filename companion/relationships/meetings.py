@@ -375,26 +375,18 @@ def get_session(session: Session, view: View, session_id: int) -> MentoringSessi
     return row
 
 
-def next_upcoming(
-    *, session: Session, relationship_id: int, now: datetime | None = None
-) -> MentoringSession | None:
-    """The relationship's next scheduled session that has not started, if any."""
+def next_upcoming_id(*, session: Session, view: View, now: datetime | None = None) -> int | None:
+    """The session an agenda is drafted for: the next scheduled one that has not started."""
     return session.scalars(
-        select(MentoringSession)
+        select(MentoringSession.id)
         .where(
-            MentoringSession.relationship_id == relationship_id,
+            MentoringSession.relationship_id == view.relationship.id,
             MentoringSession.status == SessionStatus.scheduled,
             MentoringSession.starts_at >= (now or utcnow()),
         )
         .order_by(MentoringSession.starts_at, MentoringSession.id)
         .limit(1)
     ).first()
-
-
-def next_upcoming_id(*, session: Session, view: View, now: datetime | None = None) -> int | None:
-    """The session an agenda is drafted for: the next scheduled one that has not started."""
-    found = next_upcoming(session=session, relationship_id=view.relationship.id, now=now)
-    return found.id if found is not None else None
 
 
 def may_prepare(*, session: Session, view: View, session_id: int) -> bool:
