@@ -108,7 +108,8 @@ class TestAnswers:
         answer = kinds.draft(DraftKind.answer, data)
 
         assert not answer.insufficient
-        assert "'Repeated cancellations by a mentee'" in answer.answer.split("Source:")[1]
+        source = answer.answer.split("Source:")[1]
+        assert "'Repeated cancellations and missed commitments by a mentee'" in source
         assert "busy leaders" not in answer.answer.split("See also")[0]
 
     def test_a_question_the_corpus_does_not_cover_is_declined(self, corpus: Corpus) -> None:
