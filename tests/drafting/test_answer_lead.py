@@ -407,3 +407,129 @@ class TestSomeoneAtRisk:
         # to sue us over their termination" was answered when every word of mistreatment
         # lowered the bar.
         assert self.drafted("An employee is threatening to sue us. What do we say?").insufficient
+
+
+def answer_from(passage: Guidance, lead_at: int) -> CitedAnswer:
+    """The answer when the sentence at `lead_at` is by far the closest to the question."""
+    count = len(cited_answer.claim_sentences(passage))
+    scores = [0.3] * count
+    scores[lead_at] = 0.7
+    return draft(
+        AnswerInput(
+            question="What should I do?",
+            guidance=[passage],
+            fit=[PassageFit(chunk_id=passage.chunk_id, passage=0.6, sentences=scores)],
+        )
+    )
+
+
+class TestLeadKeepsItsNeighbours:
+    def test_a_sentence_that_refers_back_to_the_lead_follows_it(self) -> None:
+        passage = Guidance(
+            chunk_id="feedback:9",
+            document_id="receiving-feedback",
+            title="Receiving feedback",
+            heading="Receiving feedback > Mentors receiving feedback",
+            text=(
+                "Mentors need feedback too, and mentees rarely volunteer it. "
+                "Build it into the routine at the close of each session. "
+                "When a mentee does give critical feedback, thank them and change something "
+                "visible. That shows the openness you hope they will develop."
+            ),
+        )
+
+        answer = answer_from(passage, 2)
+
+        # Lifted alone, the lead left "That shows …" dangling at the end of the answer.
+        assert answer.answer.startswith(
+            "When a mentee does give critical feedback, thank them and change something "
+            "visible. That shows the openness"
+        ), answer.answer
+
+    def test_an_item_whose_subject_is_in_the_line_above_is_not_lifted(self) -> None:
+        passage = Guidance(
+            chunk_id="growth:2",
+            document_id="topic-career-growth",
+            title="Career growth",
+            heading="Career growth > Signs a mentee needs help with visibility",
+            text=(
+                "Signs a mentee needs help with visibility and promotion:\n\n"
+                "- They were passed over for a role and were surprised by it.\n"
+                "- They cannot say what the criteria are for the next level up.\n"
+                "- Their manager describes their work in vague and general terms."
+            ),
+        )
+
+        answer = answer_from(passage, 2)
+
+        # "They cannot say …" first reads as if about someone the reader never met.
+        assert answer.answer.startswith("Signs a mentee needs help"), answer.answer
+
+
+def test_a_step_whose_label_runs_on_is_one_sentence() -> None:
+    passage = Guidance(
+        chunk_id="upset:3",
+        document_id="emotional-support-and-its-limits",
+        title="Emotional support",
+        heading="Emotional support > How to respond when a mentee becomes upset",
+        text=(
+            "1. **Listen without rushing to fix.** Let silences happen.\n"
+            "2. **Ask what they need.** Would it help to talk it through?\n"
+            "3. **Agree a next step,** even a small one, before ending."
+        ),
+    )
+
+    answer = answer_from(passage, 0)
+
+    assert "- Agree a next step, even a small one, before ending.\n" in answer.answer, answer.answer
+    assert "Agree a next step, even a small one, before ending." in [c.text for c in answer.claims]
+    assert all(c.citations == ["upset:3"] for c in answer.claims)
+
+
+DISCLOSURE = Guidance(
+    chunk_id="confidentiality:9",
+    document_id="confidentiality-and-boundaries",
+    title="Confidentiality",
+    heading=(
+        "Confidentiality > When a mentee tells you about discrimination, harassment or bullying"
+    ),
+    text=(
+        "Start by listening, and take what they tell you seriously. "
+        "Help them see their options: HR, a grievance route, a union representative."
+    ),
+)
+
+
+class TestMistreatmentPassages:
+    @staticmethod
+    def drafted(question: str) -> CitedAnswer:
+        fits = [PassageFit(chunk_id=DISCLOSURE.chunk_id, passage=0.6, sentences=[0.6, 0.6])]
+        return draft(AnswerInput(question=question, guidance=[DISCLOSURE], fit=fits))
+
+    def test_a_passage_on_mistreatment_answers_a_question_about_it(self) -> None:
+        assert not self.drafted("My mentee says a colleague is bullying her.").insufficient
+
+    def test_a_passage_on_mistreatment_never_answers_a_question_naming_none(self) -> None:
+        # It shares HR, grievances and unions with questions about dismissals and pay
+        # disputes, which it does not answer.
+        assert self.drafted("A manager wants to dismiss someone. What should HR say?").insufficient
+
+
+def test_a_passage_whose_opening_answers_nearly_as_well_is_read_from_its_start() -> None:
+    passage = Guidance(
+        chunk_id="agendas:7",
+        document_id="session-agendas",
+        title="Session agendas",
+        heading="Session agendas > How often to meet",
+        text=(
+            "For most pairs, every two to four weeks for an hour is a good default. "
+            "Meeting less often than monthly lets the momentum drain away between sessions. "
+            "Weekly meetings rarely last beyond the first month."
+        ),
+    )
+    fits = [PassageFit(chunk_id="agendas:7", passage=0.6, sentences=[0.62, 0.66, 0.4])]
+
+    answer = draft(AnswerInput(question="How often?", guidance=[passage], fit=fits))
+
+    # Lifting the slightly closer second sentence put the reason before the answer.
+    assert answer.answer.startswith("For most pairs, every two to four weeks"), answer.answer

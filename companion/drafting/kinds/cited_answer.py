@@ -139,6 +139,16 @@ _REFERRING_ON = "harassment discrimination bullying formal process HR where a me
 _AT_RISK_QUESTION = re.compile(rf"\b(?:{_AT_RISK})", re.IGNORECASE)
 
 
+def _section(chunk: Guidance) -> str:
+    """The heading of the section a passage sits in, its innermost."""
+    return chunk.heading.split(">")[-1].strip()
+
+
+def _speaks_of_mistreatment(chunk: Guidance) -> bool:
+    """Whether a passage, or the heading it sits under, speaks of mistreatment."""
+    return bool(_MISTREATMENT.search(f"{chunk.heading}\n{chunk.text}"))
+
+
 def passages_for(question: str) -> int:
     """How many passages an answer to `question` reads: twice as many for a question
     about mistreatment or risk (`_SAFEGUARDING`)."""
@@ -289,14 +299,18 @@ def compose(data: AnswerInput) -> CitedAnswer:
         and _candidates(data.guidance[i], by_chunk[data.guidance[i].chunk_id])
     ]
     if mistreated and not at_risk:
-        answering = [i for i in answering if _MISTREATMENT.search(data.guidance[i].text)]
+        answering = [i for i in answering if _speaks_of_mistreatment(data.guidance[i])]
+    elif not mistreated:
+        # A section on responding to mistreatment shares HR, grievances and unions with
+        # questions about dismissals and pay disputes, which it does not answer.
+        answering = [i for i in answering if not _MISTREATMENT.search(_section(data.guidance[i]))]
     if not answering:
         return _insufficient(data)
     best = data.guidance[answering[0]]
     kinds = _kinds(best, data.question)
     steps = [] if kinds else _steps(best)
     candidates = _candidates(best, by_chunk[best.chunk_id])
-    whole = None if kinds or steps else _whole(best, _lead(candidates)[1])
+    whole = None if kinds or steps else _whole(best, _opening_lead(candidates))
     chosen = (
         [s for s in [kinds[0], *(said for _, said in kinds[1])] if s]
         if kinds
@@ -356,6 +370,11 @@ def _steps(chunk: Guidance) -> list[tuple[str, str]]:
         body = match.group(2).strip().lstrip(":").strip()
         if len(body.split()) > STEP_WORDS:
             body = (sentences_of(body) or [""])[0]
+        raw = match.group(1).strip()
+        if body and (raw.endswith(",") or (raw[-1] not in ".:;!?" and body[:1].islower())):
+            # The label runs on into its line ("**Agree a next step,** even a small one,
+            # before ending."): one sentence, as written, not a label and a fragment.
+            label, body = f"{raw} {body}", ""
         steps.append((label, body))
     return steps[:MAX_STEPS] if len(steps) >= 2 else []
 
@@ -441,6 +460,11 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
     if first is None:
         return None
     block, item, text = units[first]
+    if item and refers_back(text):
+        # An item whose subject is in the line above ("They cannot say what the
+        # criteria are …"): the passage is read in its own order, from its start.
+        first, lead = 0, units[0][2]
+        block, item, text = units[0]
     lifted = item and not text.startswith(lead)
     taken = [first]
     if lifted:
@@ -459,6 +483,15 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
             and len(taken) < MAX_LEAD_BACK
         ):
             taken.insert(0, taken[0] - 1)
+        # … and forward: "That shows the openness …" after the lead it speaks of.
+        while (
+            taken[-1] + 1 < len(units)
+            and units[taken[-1] + 1][0] == block
+            and not units[taken[-1] + 1][1]
+            and refers_back(units[taken[-1] + 1][2])
+            and len(taken) < MAX_LEAD_BACK
+        ):
+            taken.append(taken[-1] + 1)
         opening = [units[i][2] for i in taken]
         rest = [i for i in range(len(units)) if i not in taken]
     body = " ".join(opening)
@@ -493,7 +526,7 @@ def _only_quoted(sentence: str) -> bool:
 def _illustrates(chunk: Guidance) -> bool:
     """A passage under a heading such as "Example pre-session note" shows one case; the
     advice it illustrates is in its section, and an answer leads with advice."""
-    return bool(_EXAMPLE.match(chunk.heading.split(">")[-1].strip()))
+    return bool(_EXAMPLE.match(_section(chunk)))
 
 
 def evidence(scores: PassageFit) -> float:
@@ -583,6 +616,17 @@ def refers_back(sentence: str) -> bool:
 
 # Words that draw a conclusion from the sentence before, near a sentence's start.
 _CONCLUDING = frozenset("therefore thus hence consequently".split())
+
+
+def _opening_lead(candidates: list[tuple[int, str, float]]) -> str:
+    """The lead of a passage answered whole: its first sentence when the lead is no
+    advice and the first is nearly as close (within LEAD_MARGIN), so the passage reads in
+    its own order rather than with a reason lifted above the answer it explains."""
+    lead = _lead(candidates)
+    first = candidates[0]
+    if gives_advice(lead[1]) or first[0] != 0 or first[2] < lead[2] - LEAD_MARGIN:
+        return lead[1]
+    return first[1]
 
 
 def _lead(candidates: list[tuple[int, str, float]]) -> tuple[int, str, float]:
