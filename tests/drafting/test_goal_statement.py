@@ -450,3 +450,49 @@ class TestNothingTheGoalNeedsIsCut:
     )
     def test_the_goal_keeps_what_it_is_for(self, aspiration: str, goal: str) -> None:
         assert drafted(aspiration).goal == goal
+
+
+class TestASmartGoalKeepsItsWords:
+    """A goal that is already SMART is the mentee's own: it is kept in their words, not
+    cut to its first few, and who they are ("Line cook here.") is no part of it: said
+    first, it made the goal two sentences, and so no finished goal."""
+
+    @pytest.mark.parametrize(
+        ("aspiration", "kept"),
+        [
+            pytest.param(
+                "Pharmacist: cut dispensing errors on my shift from 6 a month to under 3 by "
+                "30 June 2027.",
+                "Cut dispensing errors on my shift from 6 a month to under 3",
+                id="role-with-a-colon",
+            ),
+            pytest.param(
+                "As a junior planner, lead the quarterly capacity review for one region end "
+                "to end in a couple of months, with my manager only signing off the final "
+                "forecast.",
+                "Lead the quarterly capacity review for one region end to end",
+                id="as-a-role",
+            ),
+            pytest.param(
+                "Line cook here. Run the grill station on my own for two full Saturday "
+                "services by 31 March 2027.",
+                "Run the grill station on my own for two full Saturday services",
+                id="role-here",
+            ),
+        ],
+    )
+    def test_the_goal_is_kept_whole(self, aspiration: str, kept: str) -> None:
+        goal = drafted(aspiration)
+
+        assert goal.goal.startswith(kept), goal.goal
+        assert not re.search(r"pharmacist|planner|line cook", goal.goal, re.I)
+
+    def test_a_couple_of_months_is_a_deadline(self) -> None:
+        (found,) = deadlines("lead it in a couple of months", TODAY)
+
+        assert found.day == date(2027, 2, 5)
+
+    def test_a_first_sentence_that_is_the_goal_is_not_taken_for_a_role(self) -> None:
+        goal = drafted("Get promoted to senior nurse. I want it by 30 June 2027.")
+
+        assert "promoted to senior nurse" in goal.goal, goal.goal

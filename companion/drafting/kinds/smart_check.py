@@ -346,8 +346,9 @@ _WHEN = re.compile(
     rf"week|sprint|program|programme|review|cycle|deadline|launch|release|freeze|time|"
     rf"(?:mon|tues|wednes|thurs|fri|satur|sun)day)|"
     rf"\b(?:before|ahead of|in time for|no later than)\s+(?:the|my|our|next)\s+\w+|"
-    rf"\b(?:within|in|over|inside)\s+(?:the\s+)?(?:next\s+)?(?:\d+|a|an|one|two|three|four|"
-    rf"five|six|seven|eight|nine|ten|eleven|twelve|eighteen|few|couple of)\s+{_TIME_UNIT}\b|"
+    rf"\b(?:within|in|over|inside)\s+(?:the\s+)?(?:next\s+)?(?:\d+|a couple of|a few|a|an|one|"
+    rf"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|few|couple of)\s+"
+    rf"{_TIME_UNIT}\b|"
     rf"\b(?:next|this|the coming)\s+(?:week|month|quarter|year|sprint|half|cycle)\b|"
     rf"\b(?:in|this|during)\s+(?:the\s+)?(?:coming\s+)?(?:spring|summer|autumn|fall|winter)\b|"
     rf"\b(?:end|start|middle|beginning) of (?:the\s+)?(?:year|quarter|month|program|"
@@ -805,13 +806,14 @@ def stated_dates(text: str, today: date) -> list[date]:
 _COUNTS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "eighteen": 18, "couple of": 2, "few": 3,
+    "eighteen": 18, "couple of": 2, "few": 3, "a couple of": 2, "a few": 3,
 }  # fmt: skip
 _RELATIVE = re.compile(
     r"\b(?:(?:with)?in|over|inside)\s+(?:the\s+)?(?:next\s+)?"
     r"(?:(?:about|around|roughly|approximately|approx\.?|some)\s+)?"
-    r"(?P<count>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"eighteen|couple of|few)\s+(?P<unit>days?|weeks?|months?|years?|yrs?|wks?|mths?|mos?)"
+    r"(?P<count>\d+|a couple of|a few|a|an|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|eighteen|couple of|few)\s+"
+    r"(?P<unit>days?|weeks?|months?|years?|yrs?|wks?|mths?|mos?)"
     r"(?P<more>\s+or\s+(?:so|two))?\b|"
     r"\b(?:(?:with)?in|over)\s+the\s+(?:next|coming)\s+(?P<one>week|month|year)(?:\s+or\s+so)?\b|"
     r"\bin\s+my\s+first\s+(?:full\s+)?(?P<first>year|month)\b",

@@ -433,6 +433,42 @@ def _also(good: list[Wish], chosen: list[Phrase]) -> str:
 _CONTEXT_AFTER_DASH = re.compile(r"\s+[-–—]+\s+(?=(?:I'm|I am|Im|I|we|we're|it|it's|my|our)\b)")
 
 
+# Who the mentee is, said before the goal: "As a junior architect, …", "Teacher (3rd
+# grade). …", "Data analyst: …", "hotel manager — …", "HR generalist here. …".
+_ROLE_OPENING = re.compile(
+    r"^\s*(?:as\s+an?\s+(?P<as>[^,.:;!?—–]{2,60}?)\s*,"
+    r"|(?P<role>[^.:;!?—–()]{2,60}?(?:\s*\([^)]{1,30}\))?)\s*(?:[.:]|\s[—–-])\s)",
+    re.IGNORECASE,
+)
+ROLE_WORDS = 7
+_NOT_A_ROLE = frozenset("i i'm im i've my me we we're our us you it this that".split())
+
+
+def without_role(text: str, today: date) -> str:
+    """The goal without the role the mentee introduced themselves with: a short opening
+    of at most ROLE_WORDS words that names no one by pronoun, starts with no action and
+    says no time ("Get promoted to senior nurse." is the goal, not a role), before a goal
+    that starts with an action, a wish, "I" or "by"."""
+    found = _ROLE_OPENING.match(text)
+    if found is None:
+        return text
+    said = found.group("as") or found.group("role") or ""
+    rest = text[found.end() :].strip()
+    words = [w.lower() for w in said.replace("(", " ").replace(")", " ").split()]
+    if not words or len(words) > ROLE_WORDS or len(rest.split()) < 3:
+        return text
+    if found.group("role") is not None:
+        if set(words) & _NOT_A_ROLE or words[0] in ACTION_STARTS or LEAD_IN.match(said):
+            return text
+        if deadlines(said, today) or FILLER.match(said):
+            return text
+    first = FILLER.sub("", rest).split()[:1]
+    opens = first[0].lower().strip(",") if first else ""
+    if opens in ACTION_STARTS or opens in {"i", "by", "i'm", "i'd"} or LEAD_IN.match(rest):
+        return rest
+    return text
+
+
 def _without_context(text: str, today: date | None) -> str:
     """A goal without the context after a dash, unless that context holds its date."""
     found = _CONTEXT_AFTER_DASH.search(text)
@@ -944,7 +980,7 @@ def compose(data: SmartGoalInput) -> SmartGoal:
     end = data.program_end if data.program_end and data.program_end > today else None
     answers = dict(data.answers)
     context = {"role": data.mentee.title, "program": data.program_name, "program_end": end}
-    near, direction = near_and_later(data.aspiration)
+    near, direction = near_and_later(without_role(data.aspiration, today))
     # Is what the mentee wrote already a SMART goal? Then it is kept as they wrote it.
     written = coach(near, answers, today=today, **context)
     stated = statement_of(near, answers, smart=written.complete, today=today)
