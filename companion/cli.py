@@ -1240,7 +1240,16 @@ def _draft(kind: str, *, as_json: bool, **target: Any) -> None:
     )
     say(payload["text"])
     for source in payload["sources"]:
-        say(f"  [{source['document_id']}] {source['title']}: {source['heading']}")
+        say(source_line(source))
+
+
+def source_line(source: dict[str, Any]) -> str:
+    """A draft's source as the CLI lists it: the guide's title once, though a passage's
+    heading starts with it."""
+    where = source["heading"]
+    if not where.startswith(source["title"]):
+        where = f"{source['title']}: {where}"
+    return f"  [{source['document_id']}] {where}"
 
 
 @draft_app.command("agenda")

@@ -533,3 +533,69 @@ def test_a_passage_whose_opening_answers_nearly_as_well_is_read_from_its_start()
 
     # Lifting the slightly closer second sentence put the reason before the answer.
     assert answer.answer.startswith("For most pairs, every two to four weeks"), answer.answer
+
+
+class TestAWholePassageReadsWhole:
+    """Seen by an outside reader: answers that opened on a fragment, ended on a colon, or
+    gave the first of a list's items as a paragraph."""
+
+    def test_a_list_with_no_line_above_it_is_a_list_throughout(self) -> None:
+        passage = Guidance(
+            chunk_id="roles:3",
+            document_id="mentoring-coaching-and-sponsorship",
+            title="Roles",
+            heading="Roles > Pitfalls when the roles are mixed up",
+            text=(
+                "- **Expecting a mentor to get you promoted.** A mentor helps you prepare, "
+                "but will not argue your case.\n"
+                "- **Coaching when someone needs information.** A new joiner needs a "
+                "straight answer, not another question back."
+            ),
+        )
+
+        answer = answer_from(passage, 0)
+
+        assert answer.answer.startswith(
+            "- Expecting a mentor to get you promoted. A mentor helps you prepare, but will "
+            "not argue your case.\n- Coaching when"
+        ), answer.answer
+
+    def test_an_answer_never_ends_on_the_line_that_introduces_a_list(self) -> None:
+        passage = Guidance(
+            chunk_id="match:1",
+            document_id="what-makes-a-good-match",
+            title="Matching",
+            heading="Matching > Matching criteria",
+            text=(
+                "The quality of the pairing sets the ceiling for everything that follows. "
+                "A match needs a reason both people can see. Factors worth weighing, "
+                "roughly in order of importance:"
+            ),
+        )
+
+        answer = answer_from(passage, 0)
+
+        assert not answer.answer.split("\n\nSource:")[0].rstrip().endswith(":"), answer.answer
+
+    def test_a_passage_that_opens_on_the_end_of_a_bracket_leaves_it_out(self) -> None:
+        passage = Guidance(
+            chunk_id="measure:2",
+            document_id="measuring-program-outcomes",
+            title="Measuring",
+            heading="Measuring > Four levels of outcomes",
+            text=(
+                "(self-rated progress on goals, mentor ratings, specific skills)\n\n"
+                "Four levels of evaluation adapt well to mentoring programs:\n\n"
+                "- **Reaction:** whether participants found the mentoring worthwhile.\n"
+                "- **Results:** whether the organisation's own indicators moved."
+            ),
+        )
+
+        answer = answer_from(passage, 2)
+
+        assert "self-rated progress" not in answer.answer, answer.answer
+        assert "Four levels of evaluation" in answer.answer, answer.answer
+
+    def test_a_sentence_about_her_or_him_follows_who_they_are(self) -> None:
+        assert cited_answer.refers_back("Her mentor spends one session walking the ward.")
+        assert cited_answer.refers_back("Their manager describes their work vaguely.")

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from companion.cli import app
+from companion.cli import app, source_line
 from tests.helpers import point_cli_at
 from tests.relationships.conftest import World
 
@@ -40,6 +40,23 @@ def test_each_draft_prints_one_json_object_pending_review(cli: CliRunner, args) 
     assert "@" in draft["prompt"] and draft["text"].strip()
     shown = cli.invoke(app, ["draft", "show", str(draft["id"]), "--json"])
     assert json.loads(shown.stdout)["content"] == draft["content"]
+
+
+def test_a_source_names_its_guide_once() -> None:
+    title = "Getting the most out of mentoring as a mentee"
+    shown = source_line(
+        {
+            "document_id": "preparing-as-a-mentee",
+            "title": title,
+            "heading": f"{title} > Preparing before each mentoring session",
+        }
+    )
+
+    # Once "Getting the most …: Getting the most … > Preparing before each session".
+    assert shown == f"  [preparing-as-a-mentee] {title} > Preparing before each mentoring session"
+    assert source_line({"document_id": "x", "title": "Notes", "heading": "Intro"}) == (
+        "  [x] Notes: Intro"
+    )
 
 
 def test_bad_targets_are_named(cli: CliRunner) -> None:

@@ -443,6 +443,13 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
     left out, as in any answer. None for a longer passage, a table, or a passage that
     opens mid-sentence (the overlap of a long section)."""
     blocks = marked_blocks(chunk.text)
+    # "(self-rated progress on goals, …)": the end of a bracket the passage before
+    # opened, carried over by the overlap between passages.
+    while blocks and _BRACKET_ONLY.match(blocks[0][1]):
+        blocks = blocks[1:]
+    # A line that introduces a list whose items are in the next passage says nothing.
+    while blocks and blocks[-1][1].rstrip().endswith(":"):
+        blocks = blocks[:-1]
     words = sum(len(text.split()) for _, text in blocks)
     if not blocks or words > WHOLE_WORDS or any(kind == "row" for kind, _ in blocks):
         return None
@@ -460,21 +467,28 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
     if first is None:
         return None
     block, item, text = units[first]
-    if item and refers_back(text):
-        # An item whose subject is in the line above ("They cannot say what the
-        # criteria are …"): the passage is read in its own order, from its start.
-        first, lead = 0, units[0][2]
-        block, item, text = units[0]
-    lifted = item and not text.startswith(lead)
-    taken = [first]
-    if lifted:
+    whole_item = item and (
+        refers_back(text) or (text.startswith(lead) and all(units[i][1] for i in range(first)))
+    )
+    lifted = item and not whole_item
+    if whole_item:
+        # A whole item of a list the passage opens with ("Expecting a mentor to get you
+        # promoted. A mentor helps …"), or one whose subject is in the line above ("They
+        # cannot say what the criteria are …"): the passage is read in its own order,
+        # from its start, a list as a list.
+        taken: list[int] = []
+        opening: list[str] = []
+        rest = list(range(len(units)))
+    elif lifted:
         # The lead is the advice of an item ("Rushing to a decision. If the mentee is still
         # deciding …, explore options …"): it opens the answer, and its item stays in the
         # list with what comes before it, so the list still reads whole.
+        taken = [first]
         opening = [lead]
         units[first] = (block, item, text[: text.index(lead)].strip())
         rest = list(range(len(units)))
     else:
+        taken = [first]
         # "It shows…" after what "it" is, and so on back while each refers back.
         while (
             taken[0] > 0
@@ -498,7 +512,7 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
     # (block, item) of the unit before: the opening's, when the rest goes on from it in
     # the passage's order (a lead that opens the passage keeps its paragraph).
     previous: tuple[int, bool] | None = None
-    if not lifted and rest and rest[0] == taken[-1] + 1:
+    if taken and not lifted and rest and rest[0] == taken[-1] + 1:
         previous = units[taken[-1]][:2]
     for i in rest:
         block, item, text = units[i]
@@ -514,7 +528,7 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
     claims = opening + [units[i][2] for i in rest if _is_claim(units[i][2])]
     if not claims or len(claims) > MAX_WHOLE_CLAIMS:
         return None
-    return body, claims
+    return body.strip("\n"), claims
 
 
 def _only_quoted(sentence: str) -> bool:
@@ -602,7 +616,7 @@ def _chosen(candidates: list[tuple[int, str, float]], sentences: list[str]) -> l
 
 # Words a sentence opens with when its subject is in the sentence before ("It shows…",
 # "This keeps…"); "It helps to…" and other advice stand alone (`gives_advice`).
-_REFERRING = frozenset("it this that these those they such".split())
+_REFERRING = frozenset("it this that these those they such he she his her their its".split())
 
 
 def refers_back(sentence: str) -> bool:
@@ -715,12 +729,16 @@ def _is_claim(sentence: str) -> bool:
     end = sentence.rstrip("\"”'’)")
     return (
         len(sentence) <= 800
+        and not _BRACKET_ONLY.match(sentence)
         and len(sentence.split()) >= MIN_WORDS
         and not end.endswith(("?", ":"))
         and _NOUN_CLAUSE.match(sentence.lstrip("*_ ")) is None
     )
 
 
+# "(self-rated progress on goals, …)": a bracket alone, carried over from the passage
+# before by the overlap between passages, says nothing on its own.
+_BRACKET_ONLY = re.compile(r"^\s*\([^()]*\)[\s.]*$")
 # A capitalised "Who …" or "Whether …" that is no question is an item finishing the line
 # before it: "collect … and look at it in aggregate: - Who got senior mentors."
 _NOUN_CLAUSE = re.compile(r"(?:Who|Whom|Whose|Whether)\b")
