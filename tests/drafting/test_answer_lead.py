@@ -599,3 +599,24 @@ class TestAWholePassageReadsWhole:
     def test_a_sentence_about_her_or_him_follows_who_they_are(self) -> None:
         assert cited_answer.refers_back("Her mentor spends one session walking the ward.")
         assert cited_answer.refers_back("Their manager describes their work vaguely.")
+
+
+def test_an_item_that_leads_leaves_no_empty_item_behind() -> None:
+    passage = Guidance(
+        chunk_id="remote:4",
+        document_id="rapport-and-trust-remotely",
+        title="Rapport",
+        heading="Rapport > Repairing flat remote sessions",
+        text=(
+            "Early video calls are often stiff and quiet at first. Things to try:\n\n"
+            "- Name it lightly and ask whether the format is working for them.\n"
+            "- Change the setup: a walking phone call instead of a video call.\n"
+            "- Check the sound, since a poor headset makes warmth very hard."
+        ),
+    )
+
+    answer = answer_from(passage, 2)
+
+    # The item lifted to the top was left in the list as "- " with nothing after it.
+    assert not [line for line in answer.answer.splitlines() if line.strip() == "-"], answer.answer
+    assert answer.answer.count("Change the setup") == 1, answer.answer

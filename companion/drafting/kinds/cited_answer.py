@@ -470,7 +470,7 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
     whole_item = item and (
         refers_back(text) or (text.startswith(lead) and all(units[i][1] for i in range(first)))
     )
-    lifted = item and not whole_item
+    lifted = item and not whole_item and not text.startswith(lead)
     if whole_item:
         # A whole item of a list the passage opens with ("Expecting a mentor to get you
         # promoted. A mentor helps …"), or one whose subject is in the line above ("They
