@@ -235,6 +235,11 @@ class TestAShortPassageIsAnsweredWhole:
         # code, who judged it the most harmful draft they saw.
         "My mentee told me they are being bullied by their manager. What do I do?",
         "I think my mentee is being harassed by a colleague, should I report it?",
+        # Mistreatment named by its kind or its act, not by the words above: once
+        # declined with "nothing that answers this question".
+        "A colleague keeps making homophobic jokes about my mentee. How do I support him?",
+        "my mentee's manager humiliates her in front of the whole team, what do I do",
+        "My mentee says a customer used a racial slur at her. How should I respond?",
         # Once declined with the plain "nothing that answers this question": a question
         # about someone who may harm themselves is the last one to turn away.
         "My mentee told me something that suggests they might harm themselves. What do I do?",

@@ -116,7 +116,11 @@ _AT_RISK = (
 # Mistreatment of the person asked about (not a threat of a lawsuit).
 _MISTREATED = (
     r"bull(?:y|ies|ied|ying)|harass\w*|discriminat\w*|abus\w*|assault\w*|racis\w*|"
-    r"sexis\w*|victimi[sz]\w*|intimidat\w*|belittl\w*"
+    r"sexis\w*|victimi[sz]\w*|intimidat\w*|belittl\w*|"
+    # … named by its kind or its act ("homophobic jokes", "a racial slur", "humiliates
+    # her in front of the team").
+    r"racial\w*|ethnic\w*|slurs?\b|homophob\w*|transphob\w*|misogyn\w*|xenophob\w*|"
+    r"islamophob\w*|antisemit\w*|ableis\w*|humiliat\w*|demean\w*|mock(?:s|ed|ing)\b"
 )
 _SAFEGUARDING = re.compile(
     rf"\b(?:{_MISTREATED}|threat\w*|unsafe|whistle-?blow\w*|{_AT_RISK})", re.IGNORECASE
