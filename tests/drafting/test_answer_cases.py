@@ -9,6 +9,8 @@ The cases were written for these tests; none comes from a scenario set.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bench.draft_quality import Corpus
@@ -289,3 +291,24 @@ def test_mistreatment_is_never_answered_from_a_passage_that_does_not_speak_of_it
     data = cited_answer.for_question(question, found, corpus.encoder)
 
     assert kinds.draft(DraftKind.answer, data).insufficient
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How can our mentoring program help ethnic minority staff reach senior roles?",
+        "We want racial equity in who gets matched with senior mentors. Where do we start?",
+        "my mentee mocked up a portfolio site, how do I give useful feedback on it?",
+    ],
+)
+def test_a_word_near_mistreatment_does_not_make_a_question_one(
+    corpus: Corpus, question: str
+) -> None:
+    # "ethnic", "racial" and "mocked" were once read as mistreatment, and such a question
+    # was answered only from the section on a disclosure, or declined.
+    drafted = answer(corpus, question)
+
+    assert not drafted.insufficient, drafted.answer
+    assert not re.search(r"discrimination|harassment|bullying", source_of(drafted.answer), re.I), (
+        drafted.answer
+    )
