@@ -187,6 +187,7 @@ class SmartWords(_Strict):
     implausible: list[Pattern]
     stretched: list[Pattern]
     doubts: list[Pattern]
+    worth_doubts: list[Pattern]
     alone: list[Pattern]
     private_life: list[Pattern]
     other_fields: list[Pattern]

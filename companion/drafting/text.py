@@ -305,11 +305,14 @@ _LEAD_WORDS = frozenset(
     i i'd i'm i'll i've id im we we'd we'll we're honestly basically so well ok okay right
     now mostly also and but or then just really would like love want wanna wish hope
     hoping need think guess suppose to tbh ideally somehow maybe probably plus especially
-    currently looking keen eventually someday
+    currently looking keen eventually someday will should
     """.split()
 )
 # Lead words that say the clause is something the writer wants, not how things are.
 _WANTING = frozenset("like love want wanna wish hope hoping need looking keen".split())
+# Lead words that say the writer means to do it: "I'll contribute …", "I should work on
+# delegating": as much a wish as "I want to", though nothing is wanted as a thing.
+_MEANING_TO = frozenset("i'll will should".split())
 # Phrases after the lead words that still carry none of the point ("be the person who
 # can own …" is about owning).
 _EMPTY_LEAD = re.compile(
@@ -533,7 +536,7 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
         start = 0
         while start < len(words) and bare(words[start]) in _LEAD_WORDS:
             start += 1
-        wanted = any(bare(w) in _WANTING for w in words[:start])
+        wanted = any(bare(w) in _WANTING | _MEANING_TO for w in words[:start])
         thing = bool(start) and bare(words[start - 1]) in _WANTING - {"looking", "keen", "wanna"}
         goal_lead = _GOAL_LEAD.match(" ".join(bare(w) for w in words[start:]))
         if goal_lead:

@@ -496,3 +496,92 @@ class TestASmartGoalKeepsItsWords:
         goal = drafted("Get promoted to senior nurse. I want it by 30 June 2027.")
 
         assert "promoted to senior nurse" in goal.goal, goal.goal
+
+
+class TestWhatTheMenteeGaveIsKept:
+    """An outside reader rejected goal drafts that dropped what the mentee had given:
+    the figures of their measure ("from about 4% to under 2%"), what the work is on
+    ("my Year 9 class"), or the whole goal, when it was said as "I'll …", "I should …"
+    or after a role without a comma."""
+
+    @pytest.mark.parametrize(
+        ("aspiration", "kept"),
+        [
+            pytest.param(
+                "As a warehouse supervisor, I want to cut picking errors on my team from "
+                "about 4% to under 2% before my review in October, by running a 10-minute "
+                "weekly refresher with the pickers.",
+                "I will cut picking errors on my team from about 4% to under 2%",
+                id="from-to-percent",
+            ),
+            pytest.param(
+                "As a backend developer, I want to reduce our API p95 latency from 800ms to "
+                "300ms by the end of Q3 and write up what I learned for the team wiki.",
+                "I will reduce our API p95 latency from 800ms to 300ms and write up",
+                id="from-to-units",
+            ),
+            pytest.param(
+                "Teacher here - I want to get better at handling behaviour in my Year 9 "
+                "class, it's been really rough this term.",
+                "I will get better at handling behaviour in my Year 9 class",
+                id="what-it-is-on",
+            ),
+        ],
+    )
+    def test_the_figures_and_the_object_stay(self, aspiration: str, kept: str) -> None:
+        goal = drafted(aspiration)
+
+        assert goal.goal.startswith(kept), goal.goal
+
+    def test_a_method_after_the_goal_is_not_pasted_into_it(self) -> None:
+        goal = drafted(
+            "I want to cut picking errors on my team from about 4% to under 2% before my "
+            "review in October, by running a 10-minute weekly refresher with the pickers."
+        )
+
+        assert "refresher" not in goal.goal, goal.goal
+
+    def test_a_measure_is_quoted_as_what_to_count(self) -> None:
+        goal = drafted(
+            "I want to cut picking errors on my team from about 4% to under 2% by 30 June 2027."
+        )
+
+        assert "4% to under 2%" in goal.measurable, goal.measurable
+
+    def test_what_i_will_do_is_a_goal(self) -> None:
+        goal = drafted(
+            "As a junior accountant, I'd like to be more confident speaking up in month-end "
+            "close meetings. Hopefully by the summer I'll contribute at least one point in "
+            "every meeting."
+        )
+
+        assert goal.goal.startswith("I will contribute at least one point in every meeting")
+        assert "still to write" not in goal.goal
+
+    def test_what_i_should_do_is_a_goal(self) -> None:
+        goal = drafted(
+            "I think I should probably work on delegating more? I end up doing everything "
+            "myself and staying late most nights."
+        )
+
+        assert goal.goal.startswith("I will work on delegating"), goal.goal
+
+    def test_a_role_without_a_comma_is_no_part_of_the_goal(self) -> None:
+        goal = drafted("As a customer support rep I want to get promoted to team lead.")
+
+        assert goal.goal.startswith("I will get promoted to team lead"), goal.goal
+        assert "support rep" not in goal.goal
+
+    def test_a_doubt_that_it_is_worth_it_is_asked_about(self) -> None:
+        goal = drafted("maybe learn some sql? not sure if its worth it for my job tbh")
+
+        assert goal.relevant.startswith(
+            "To answer: You wrote 'not sure if its worth it for my job'"
+        )
+        assert "nothing suggests otherwise" not in goal.relevant
+
+    def test_a_measure_with_its_unit_written_on_is_something_to_count(self) -> None:
+        goal = drafted("Reduce our API p95 latency from 800ms to 300ms by 30 September 2027.")
+
+        assert goal.measurable.startswith("It gives something to count"), goal.measurable
+        assert "800ms" in goal.measurable

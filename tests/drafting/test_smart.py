@@ -317,6 +317,15 @@ class TestCheckSmart:
         assert statuses(nurse)["relevant"] == "unclear"
         assert statuses(designer)["relevant"] == "met"
 
+    def test_a_doubt_that_it_is_worth_it_for_the_job_is_unclear(self) -> None:
+        doubted = check_text(
+            "Learn SQL by 31 March 2027, not sure if it's worth it for my job", today=TODAY
+        )
+        plain = check_text("Learn SQL by 31 March 2027 for my job", today=TODAY)
+
+        assert statuses(doubted)["relevant"] == "unclear"
+        assert statuses(plain)["relevant"] == "met"
+
     def test_a_target_date_already_past_is_unclear_and_asks_for_a_new_one(self) -> None:
         check = check_smart(
             GoalSummary(title="Pass the CKA exam", target_date=date(2025, 1, 1)), today=TODAY

@@ -281,6 +281,8 @@ _NUMBER_WORDS = (
 # A quantity that is neither a date, a span of time nor weekly effort: "3 talks", "20%".
 _QUANTITY = re.compile(
     rf"(?<![\w/-])(?!{_YEAR}\b)\d+(?:[.,]\d+)?(?![\w/:-])(?!\s*{_TIME_UNIT}\b)(?!{_EFFORT})|"
+    # A measure with its unit written on: "from 800ms to 300ms", "under 2s", "50k".
+    r"(?<![\w/-])\d+(?:[.,]\d+)?(?:ms|s|k|kb|mb|gb|tb|kg|km|x)\b|"
     rf"\b{_NUMBER_WORDS}\b(?!\s+(?:more\s+)?(?:of\s+)?(?:the\s+)?{_TIME_UNIT}\b)(?!{_EFFORT})|"
     r"%|\bpercent\b|\bat (?:least|most)\b|\bdouble\b|\bhalve\b|\btwice\b",
     re.IGNORECASE,
@@ -691,6 +693,13 @@ def _relevant_verdict(s: _GoalSignals, role: str) -> CriterionVerdict:
             "relevant",
             "missing",
             f"'{private.group(0)}' belongs to life outside work; this program is about your work.",
+        )
+    worth = _words("worth_doubts").search(text)
+    if worth is not None:
+        return _verdict(
+            "relevant",
+            "unclear",
+            f"You wrote '{worth.group(0)}': what would it change in your work?",
         )
     other = _words("other_fields").search(text)
     if other is not None and other.group(0).lower() not in role.lower():

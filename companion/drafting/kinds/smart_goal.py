@@ -316,6 +316,8 @@ def statement_of(
             # ("… at some point") is no goal to state in its place.
             main = []
         chosen = _most_concrete([w.phrase for w in main]) if main else []
+        clean_tokens = clean.replace("’", "'").split()
+        chosen = [_with_measure(p, clean_tokens) for p in chosen]
         statement = ""
         if chosen:
             texts = [_without_time(p.text) for p in chosen]
@@ -434,9 +436,12 @@ _CONTEXT_AFTER_DASH = re.compile(r"\s+[-–—]+\s+(?=(?:I'm|I am|Im|I|we|we're|
 
 
 # Who the mentee is, said before the goal: "As a junior architect, …", "Teacher (3rd
-# grade). …", "Data analyst: …", "hotel manager — …", "HR generalist here. …".
+# grade). …", "Data analyst: …", "hotel manager — …", "HR generalist here. …", "As a
+# support rep I want …".
 _ROLE_OPENING = re.compile(
     r"^\s*(?:as\s+an?\s+(?P<as>[^,.:;!?—–]{2,60}?)\s*,"
+    # "As a customer support rep I want to …": no comma, the goal's "I" ends the role.
+    r"|as\s+an?\s+(?P<bare>[^,.:;!?—–]{2,60}?)\s+(?=(?:I|I'd|I'm|I'll|I've)\s)"
     r"|(?P<role>[^.:;!?—–()]{2,60}?(?:\s*\([^)]{1,30}\))?)\s*(?:[.:]|\s[—–-])\s)",
     re.IGNORECASE,
 )
@@ -452,7 +457,7 @@ def without_role(text: str, today: date) -> str:
     found = _ROLE_OPENING.match(text)
     if found is None:
         return text
-    said = found.group("as") or found.group("role") or ""
+    said = found.group("as") or found.group("bare") or found.group("role") or ""
     rest = text[found.end() :].strip()
     words = [w.lower() for w in said.replace("(", " ").replace(")", " ").split()]
     if not words or len(words) > ROLE_WORDS or len(rest.split()) < 3:
@@ -557,6 +562,46 @@ def _trimmed(phrase: Phrase) -> Phrase:
     while len(kept) > 2 and hangs(kept[-1]):
         kept.pop()
     return replace(phrase, text=" ".join(kept), whole=True)
+
+
+# What a goal is on, or the figures it is measured by, said after the words the goal
+# was cut to: "cut picking errors | on my team from about 4% to under 2%", "get better
+# at handling behaviour | in my Year 9 class". Kept up to this many words more.
+MEASURE_WORDS = 10
+# Words that end the rest of a clause: what follows is another clause, or how.
+_MEASURE_ENDS = frozenset(
+    "and but or so because when if while once unless which who that whereas as each "
+    "since until before after".split()
+)
+
+
+def _with_measure(phrase: Phrase, tokens: list[str]) -> Phrase:
+    """A chosen clause with the rest of its clause, when the rest says what it is
+    measured by or what it is on with a figure ("from 800ms to 300ms", "in my Year 9
+    class"), and ends where the clause ends; otherwise as it is. Never how ("by running
+    a weekly refresher"), which is a clause of its own."""
+    last = _last_index(phrase, tokens)
+    if last < 0 or tokens[last].endswith((",", ";", ":", ".", "!", "?", "…")):
+        return phrase
+    rest: list[str] = []
+    for index in range(last + 1, min(len(tokens), last + 1 + MEASURE_WORDS)):
+        token = tokens[index]
+        word = bare(token)
+        if not word or word in _MEASURE_ENDS or token.startswith(("(", "[", "-", "–", "—")):
+            break  # an aside ("(chapters 3 & 4 …)") is context, not the goal
+        following = bare(tokens[index + 1]) if index + 1 < len(tokens) else ""
+        if word == "by" and not re.match(r"[\d.]", following):
+            break  # "by running …" says how; "by 20%" says how much
+        rest.append(token)
+        if token.endswith((",", ";", ":", ".", "!", "?", "…")):
+            break
+    else:
+        if last + 1 + MEASURE_WORDS < len(tokens) and rest:
+            return phrase  # the clause goes on past the limit: no place to stop
+    said = " ".join(rest).rstrip(",;:.!?…")
+    if not re.search(r"\d", said) or ends_broken(f"{phrase.text} {said}"):
+        return phrase
+    return replace(phrase, text=f"{phrase.text} {said}", end=last + len(rest))
 
 
 def _sentence_index(text: str, offset: int) -> int:
@@ -1072,6 +1117,16 @@ def compose(data: SmartGoalInput) -> SmartGoal:
         if aside is not None and not stated.unstated:
             goal_text = _without_aside(goal_text, aside.group(0))
     relevant = _ONCE_WRITTEN if stated.unstated else _field(verdicts["relevant"])
+    worth = smart_words().pattern("worth_doubts").search(data.aspiration)
+    if worth is not None and not stated.unstated and verdicts["relevant"].status == "met":
+        # The goal drafted leaves out the mentee's doubt that it is worth it: never
+        # "nothing suggests otherwise" against their own words.
+        relevant = (
+            f"To answer: You wrote '{worth.group(0)}': what would it change in your work, "
+            "or in what you want from this program? (for example: One task this month that "
+            "it would make quicker or better; or Ask my manager how it would be used in my "
+            "role)"
+        )
     if direction and verdicts["relevant"].status == "met" and not stated.unstated:
         relevant = f"It is a step towards what you want in the longer term: '{direction}'."
     action = stated.action or goal_statement(near).removeprefix("I will ")
