@@ -288,9 +288,18 @@ ACTION_STARTS = frozenset(
 _LOWER_I = re.compile(r"(?<![\w'’])i(?=[\s'’])")
 
 
+# Chat words that end a clause and say nothing of the goal: "be less stressed lol",
+# "worth it for my job tbh". A draft never quotes them back.
+_CHAT_ENDING = re.compile(
+    r"[\s,]+(?:lol|lmao|rofl|haha\w*|hehe|tbh|tbf|ngl|imo|smh|xd)\b(?=\s*[.,!?;:]|\s*$)",
+    re.IGNORECASE,
+)
+
+
 def normalised(text: str) -> str:
-    """A goal as one line of plain text: list markers become sentence breaks."""
-    lines = [_BULLET.sub("", line).strip() for line in plain_lines(text)]
+    """A goal as one line of plain text: list markers become sentence breaks, and chat
+    words at a clause's end ("lol", "tbh") go."""
+    lines = [_CHAT_ENDING.sub("", _BULLET.sub("", line)).strip() for line in plain_lines(text)]
     joined = " ".join(strip_end(line) + "." for line in lines if strip_end(line)).strip()
     return _LOWER_I.sub("I", joined)
 

@@ -585,3 +585,55 @@ class TestWhatTheMenteeGaveIsKept:
 
         assert goal.measurable.startswith("It gives something to count"), goal.measurable
         assert "800ms" in goal.measurable
+
+
+class TestMilestonesFitTheGoal:
+    """Milestones an outside reader called meaningless: "Show the evidence of done" for
+    a goal not yet written, and "Agree what done looks like" for a goal that already
+    says what the figure must reach."""
+
+    def test_a_goal_still_to_write_starts_with_writing_it(self) -> None:
+        goal = drafted("be less stressed lol")
+
+        assert goal.goal.startswith("My goal: still to write")
+        first, *rest = (m.text for m in goal.milestones)
+        assert first.startswith("Write my goal in my own words"), first
+        assert not any("evidence of done" in m for m in [first, *rest])
+
+    def test_a_measure_from_one_figure_to_another_paces_the_milestones(self) -> None:
+        goal = drafted(
+            "I want to cut picking errors on my team from about 4% to under 2% by 30 June 2027."
+        )
+
+        first, second, last = (m.text for m in goal.milestones)
+        assert "about 4%" in first and first.startswith("Measure"), first
+        assert "under 2%" in last, last
+        assert "review" in second.lower(), second
+
+    def test_chat_words_are_not_quoted_back(self) -> None:
+        goal = drafted("be less stressed lol")
+
+        assert "lol" not in goal.specific, goal.specific
+        assert "'be less stressed'" in goal.specific
+
+    @pytest.mark.parametrize(
+        ("aspiration", "quote"),
+        [
+            pytest.param(
+                "I want to cut picking errors on my team from about 4% to under 2% by 30 June "
+                "2027.",
+                "'from about 4% to under 2%'",
+                id="from-its-from",
+            ),
+            pytest.param(
+                "I'd like to move into a charge nurse role and lead at least 3 shift handovers "
+                "a month by 31 December 2027.",
+                "'lead at least 3 shift",
+                id="not-from-the-clause-before",
+            ),
+        ],
+    )
+    def test_the_measure_is_quoted_from_where_it_starts(self, aspiration: str, quote: str) -> None:
+        goal = drafted(aspiration)
+
+        assert quote in goal.measurable, goal.measurable

@@ -491,6 +491,14 @@ def _around(text: str, match: re.Match[str], words: int = 4) -> str:
     left = re.search(
         rf"(?:\S+\s+){{0,{slack if len(before.split()) <= slack else words}}}\S*$", before
     )
+    head = left.group(0) if left else ""
+    opened = head.split()
+    # Never from inside the clause before ("nurse role and lead at least 3 …"), and a
+    # measure from its "from" ("from about 4% to under 2%", not "my team from about …").
+    starts = [i + 1 for i, w in enumerate(opened) if bare(w) in _QUOTE_BREAK or w.endswith(",")]
+    starts += [i for i, w in enumerate(opened) if bare(w) == "from"]
+    if starts:
+        head = " ".join(opened[max(starts) :]) + (" " if max(starts) < len(opened) else "")
     tail = after
     taken = after.split()
     if len(taken) > slack:
@@ -504,7 +512,7 @@ def _around(text: str, match: re.Match[str], words: int = 4) -> str:
             taken.pop()
         glued = after[: len(after) - len(after.lstrip())]
         tail = glued + " ".join(taken)
-    quoted = (left.group(0) if left else "") + match.group(0) + tail
+    quoted = head + match.group(0) + tail
     return quoted.strip()
 
 

@@ -997,6 +997,37 @@ def counted_milestones(action: str) -> list[str] | None:
     return steps
 
 
+# A goal still to write has its writing as its first step: never "Show the evidence of
+# done" for a goal that does not say what done is.
+UNWRITTEN_MILESTONES = (
+    "Write my goal in my own words: what I will do, and how my mentor and I will know",
+    "Take the first step and review it with my mentor: what worked and what to change",
+    "Look back with my mentor at what has changed, and agree the next step",
+)
+# A measure from one figure to another: "from about 4% to under 2%", "from 800ms to 300ms".
+_FIGURE = (
+    r"(?:(?:about|around|roughly|approximately|approx\.?|~|under|below|over|above|"
+    r"at least|at most|less than|more than|fewer than)\s*)?"
+    r"\d[\d.,]*\s*(?:%|percent\b|[a-z]{1,3}\b)?"
+)
+_FROM_TO = re.compile(rf"\bfrom\s+(?P<start>{_FIGURE})\s+to\s+(?P<end>{_FIGURE})", re.IGNORECASE)
+
+
+def measured_milestones(action: str) -> list[str] | None:
+    """Milestones paced by a measure from one figure to another ("cut picking errors
+    from about 4% to under 2%"): where it stands now, a review of the figures, the
+    figure reached. None when the goal says no such measure."""
+    found = _FROM_TO.search(action)
+    if found is None:
+        return None
+    start, end = found["start"].strip(), found["end"].strip()
+    return [
+        f"Measure where it stands now ({start}) and agree with my mentor how to track it",
+        "Review the figures with my mentor: what moves them, and what to change",
+        f"Reach {end}, and go through the figures with my mentor",
+    ]
+
+
 # The words that put a deadline before its date: "by", "before", "no later than".
 _DEADLINE_LEAD = r"(?:,?\s+(?:by|before|until|till|no later than|in|on|for)(?:\s+the)?)?"
 
@@ -1140,13 +1171,18 @@ def compose(data: SmartGoalInput) -> SmartGoal:
         family = goal_families().generic
     # A mentee still deciding ("not sure whether to … or …") gets steps for deciding,
     # not the steps of one option they named.
-    family = undecided(data.aspiration) or (_deciding() if options(near) else family)
+    deciding = undecided(data.aspiration) or (_deciding() if options(near) else None)
+    family = deciding or family
     steps = _milestone_dates(today, target, end=end, timezone=data.mentee.timezone)
     undated = bare
     for said_day in said_days:
         undated = without_deadline(undated, said_day.words)
-    paced = None if stated.unstated else counted_milestones(undated)
-    texts = paced or [family.fill(text, bare) for text in family.milestones]
+    paced = None if stated.unstated else counted_milestones(undated) or measured_milestones(bare)
+    texts = (
+        list(UNWRITTEN_MILESTONES)
+        if stated.unstated and deciding is None
+        else paced or [family.fill(text, bare) for text in family.milestones]
+    )
     return SmartGoal(
         goal=shorten(goal_text, 400),
         specific=shorten(specific, 1000),
