@@ -94,6 +94,19 @@ ANSWERED = [
         "'Confidentiality, boundaries and conflicts of interest'",
         id="a-disclosure-to-report",
     ),
+    # Sections written after an outside reader's questions found the guides silent.
+    pytest.param(
+        "My mentee is in a time zone seven hours ahead of mine. How do we make our mentoring work?",
+        "'Mentoring asynchronously across time zones', section 'A pair in very different "
+        "time zones'",
+        id="far-apart-time-zones",
+    ),
+    pytest.param(
+        "My mentor thinks I should go into management but I want to stay technical. How "
+        "do I tell her without offending her?",
+        "'Asking for and receiving feedback', section 'When your mentor's advice does not fit you'",
+        id="advice-that-does-not-fit",
+    ),
 ]
 
 

@@ -620,3 +620,25 @@ def test_an_item_that_leads_leaves_no_empty_item_behind() -> None:
     # The item lifted to the top was left in the list as "- " with nothing after it.
     assert not [line for line in answer.answer.splitlines() if line.strip() == "-"], answer.answer
     assert answer.answer.count("Change the setup") == 1, answer.answer
+
+
+def test_advice_for_a_special_case_is_not_lifted_above_the_passage_it_qualifies() -> None:
+    passage = Guidance(
+        chunk_id="first:1",
+        document_id="first-session-and-mentoring-agreement",
+        title="The first session",
+        heading="The first session > What the first mentoring session is for",
+        text=(
+            "The first meeting sets the pattern for the whole relationship. It has three "
+            "jobs: getting to know each other, agreeing what the mentoring is for, and "
+            "agreeing how you will work together. If the mentee arrives with an urgent "
+            "issue, give it some time, but keep half the session for the agreement."
+        ),
+    )
+    fits = [PassageFit(chunk_id="first:1", passage=0.5, sentences=[0.26, 0.08, 0.35], asked=0.85)]
+
+    answer = draft(AnswerInput(question="first call, what do I do?", guidance=[passage], fit=fits))
+
+    # An outside reader: the answer opened on the exception ("If the mentee arrives with an
+    # urgent issue …") to a first session it had not yet described.
+    assert answer.answer.startswith("The first meeting sets the pattern"), answer.answer

@@ -643,9 +643,15 @@ def _opening_lead(candidates: list[tuple[int, str, float]]) -> str:
     its own order rather than with a reason lifted above the answer it explains."""
     lead = _lead(candidates)
     first = candidates[0]
-    if gives_advice(lead[1]) or first[0] != 0 or first[2] < lead[2] - LEAD_MARGIN:
+    # Advice for a special case ("If the mentee arrives with an urgent issue, …") qualifies
+    # what the passage says first: it leads only when clearly closer, like a reason.
+    advice = gives_advice(lead[1]) and not _SPECIAL_CASE.match(lead[1])
+    if advice or first[0] != 0 or first[2] < lead[2] - LEAD_MARGIN:
         return lead[1]
     return first[1]
+
+
+_SPECIAL_CASE = re.compile(r"(?:if|when|unless|where|should)\b", re.IGNORECASE)
 
 
 def _lead(candidates: list[tuple[int, str, float]]) -> tuple[int, str, float]:
