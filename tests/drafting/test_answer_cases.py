@@ -255,6 +255,10 @@ class TestAShortPassageIsAnsweredWhole:
         "A colleague keeps making homophobic jokes about my mentee. How do I support him?",
         "my mentee's manager humiliates her in front of the whole team, what do I do",
         "My mentee says a customer used a racial slur at her. How should I respond?",
+        # Named by neither: the act and what it is aimed at. An outside reader's question
+        # of this kind was declined.
+        "my mentee's lead keeps making jokes about his accent in standups and everyone laughs",
+        "A colleague keeps making remarks about my mentee's religion in meetings. What now?",
         # Once declined with the plain "nothing that answers this question": a question
         # about someone who may harm themselves is the last one to turn away.
         "My mentee told me something that suggests they might harm themselves. What do I do?",

@@ -121,7 +121,14 @@ _MISTREATED = (
     # her in front of the team"). Not "racial", "ethnic" or "mocked" alone: "racial
     # equity in matching" and "mocked up a portfolio" are no mistreatment.
     r"slurs?\b|homophob\w*|transphob\w*|misogyn\w*|xenophob\w*|"
-    r"islamophob\w*|antisemit\w*|ableis\w*|humiliat\w*|demean\w*"
+    r"islamophob\w*|antisemit\w*|ableis\w*|humiliat\w*|demean\w*|"
+    # … or by the act and what it is aimed at: "jokes about his accent", "remarks about
+    # her religion", "mocks their weight" ("mocked up a portfolio" is no mistreatment).
+    r"(?:jok\w*|comments?|remarks?|fun|mock\w*|laugh\w*|teas\w*|imitat\w*|insult\w*)\s+"
+    r"(?:about\s+|of\s+|at\s+|on\s+)?(?:his|her|their|my|your|someone's|people's|"
+    r"(?:my\s+)?mentee's|\w+'s)\s+(?:accent|race|religion|faith|skin|colou?r|ethnicity|"
+    r"nationality|gender|sexuality|weight|age|disability|body|hijab|turban|headscarf|"
+    r"name|pronouns|appearance|looks)\b"
 )
 _SAFEGUARDING = re.compile(
     rf"\b(?:{_MISTREATED}|threat\w*|unsafe|whistle-?blow\w*|{_AT_RISK})", re.IGNORECASE
@@ -142,6 +149,21 @@ SAFEGUARDING_THRESHOLD = 0.30
 _MISTREATMENT = re.compile(rf"\b(?:{_MISTREATED})", re.IGNORECASE)
 _REFERRING_ON = "harassment discrimination bullying formal process HR where a mentor's role ends"
 _AT_RISK_QUESTION = re.compile(rf"\b(?:{_AT_RISK})", re.IGNORECASE)
+
+
+# The kinds of mistreatment the guides name; a question that names none of them ("jokes
+# about his accent") is read for closeness as if it did, since the guides' answer to it
+# is worded as these, not as the act.
+_NAMED_MISTREATMENT = re.compile(r"\b(?:harass|discriminat|bull[yi])", re.IGNORECASE)
+
+
+def _named_as_mistreatment(question: str) -> str:
+    """`question`, with what it describes named as mistreatment when it describes one
+    without naming its kind ("keeps making jokes about his accent"): then closeness to the
+    guides' passage on a disclosure is closeness to the question's meaning."""
+    if not _MISTREATMENT.search(question) or _NAMED_MISTREATMENT.search(question):
+        return question
+    return f"{question.rstrip()} Is this harassment or discrimination?"
 
 
 def _section(chunk: Guidance) -> str:
@@ -166,7 +188,7 @@ def for_question(question: str, guidance: list[Guidance], encoder: Encoder) -> A
     if found is not None:
         # The encoder is English: its closeness scores for this question mean nothing.
         return AnswerInput(question=question, guidance=guidance, language=found.code)
-    fits = fit(question, guidance, encoder)
+    fits = fit(_named_as_mistreatment(question), guidance, encoder)
     return AnswerInput(
         question=question,
         guidance=guidance,
