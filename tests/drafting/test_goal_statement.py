@@ -444,7 +444,8 @@ class TestNothingTheGoalNeedsIsCut:
             (
                 "learn spanish well enough to talk with patients at the clinic, I'm a "
                 "pharmacist, by june",
-                "I will learn spanish well enough to talk with patients by 30 June 2027.",
+                "I will learn spanish well enough to talk with patients at the clinic by 30 "
+                "June 2027.",
             ),
         ],
     )
@@ -532,6 +533,61 @@ class TestWhatTheMenteeGaveIsKept:
         goal = drafted(aspiration)
 
         assert goal.goal.startswith(kept), goal.goal
+
+    @pytest.mark.parametrize(
+        ("aspiration", "kept"),
+        [
+            pytest.param(
+                "I want to cut the time our weekly close takes from 6 hours to 3 by the end "
+                "of April by automating the bank reconciliations.",
+                "I will cut the time our weekly close takes from 6 hours to 3",
+                id="from-a-figure-to-a-bare-number",
+            ),
+            pytest.param(
+                "I'd like to bring customer complaints down from 14 a month to 6 by end of "
+                "Q2, starting with a weekly review of the worst cases.",
+                "I will bring customer complaints down from 14 a month to 6",
+                id="down-from-to",
+            ),
+            pytest.param(
+                "By end of Q2 I want to write a full set of audit working papers that pass "
+                "review with fewer than 3 comments, and I'll track the comments each time.",
+                "I will write a full set of audit working papers that pass review with fewer "
+                "than 3 comments",
+                id="a-clause-that-measures",
+            ),
+            pytest.param(
+                "I'd like to grow my pipeline in the logistics sector over the next couple "
+                "of quarters.",
+                "I will grow my pipeline in the logistics sector",
+                id="where-the-work-is",
+            ),
+        ],
+    )
+    def test_the_rest_of_the_clause_that_measures_stays(self, aspiration: str, kept: str) -> None:
+        goal = drafted(aspiration)
+
+        assert goal.goal.startswith(kept), goal.goal
+
+    def test_a_goal_never_ends_on_rather(self) -> None:
+        goal = drafted(
+            "Product designer - want to get comfortable running client workshops myself "
+            "rather than just sitting in the corner taking notes."
+        )
+
+        assert goal.goal.startswith("I will get comfortable running client workshops myself."), (
+            goal.goal
+        )
+
+    def test_a_mentee_changing_their_mind_between_paths_gets_no_path_chosen(self) -> None:
+        goal = drafted(
+            "Honestly not sure. Part of me wants to be a team lead? Or maybe move into "
+            "product. Or stay an engineer. I keep changing my mind and want help working "
+            "out which one."
+        )
+
+        assert goal.goal.startswith("My goal: still to write"), goal.goal
+        assert "team lead" not in goal.goal
 
     def test_a_method_after_the_goal_is_not_pasted_into_it(self) -> None:
         goal = drafted(

@@ -127,7 +127,7 @@ def mended(text: str, *, whole: bool = True) -> str:
 
 
 # Words that open a clause the quote does not hold: "a role where", "… &".
-_OPENERS = frozenset("& - + / where who which whose whom when while because if than".split())
+_OPENERS = frozenset("& - + / where who which whose whom when while because if than rather".split())
 _NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve few couple".split()
 )

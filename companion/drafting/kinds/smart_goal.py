@@ -247,6 +247,19 @@ def statement_of(
             ),
             question="Which will you work towards?",
         )
+    if undecided(text) is not None and _NAMES_PATHS.search(text):
+        # Several paths named and none chosen ("a team lead? Or maybe product. Or stay an
+        # engineer. I keep changing my mind"): stating one would choose for the mentee.
+        return _still_to_write(
+            UNSTATED_GOAL,
+            answers,
+            why=(
+                "The draft does not state a goal for you: you name more than one path and "
+                "are still deciding between them."
+            ),
+            suggestions=("Decide with my mentor which path to pursue first",),
+            question="Which will you work towards?",
+        )
     clean = normalised(text)
     words = len(clean.split())
     found = language.not_english(text)
@@ -334,7 +347,7 @@ def statement_of(
         tokens = clean.replace("’", "'").split()
         if (
             not statement
-            or ends_broken(statement)
+            or (ends_broken(statement) and not _FROM_TO.search(statement))
             or any(_half_pair(p, tokens) or _cut_mid_clause(p, tokens) for p in chosen)
         ):
             # The time said still stands while the mentee writes the goal ("after Easter").
@@ -570,9 +583,14 @@ def _trimmed(phrase: Phrase) -> Phrase:
 MEASURE_WORDS = 10
 # Words that end the rest of a clause: what follows is another clause, or how.
 _MEASURE_ENDS = frozenset(
-    "and but or so because when if while once unless which who that whereas as each "
-    "since until before after".split()
+    "and but or so because when if while once unless who whereas as each since until "
+    "before after".split()
 )
+# Where the work is, said in a few words at the clause's end: "grow my pipeline | in the
+# logistics sector", "write up what I learned | for the team wiki".
+PLACE_WORDS = 4
+_PLACE_ENDS = frozenset("over by within before until during this next every each".split())
+_PLACE = re.compile(r"^(?:in|on|for|at|with|within|across)\s+(?:the|my|our|a|an)\s", re.IGNORECASE)
 
 
 def _with_measure(phrase: Phrase, tokens: list[str]) -> Phrase:
@@ -599,9 +617,27 @@ def _with_measure(phrase: Phrase, tokens: list[str]) -> Phrase:
         if last + 1 + MEASURE_WORDS < len(tokens) and rest:
             return phrase  # the clause goes on past the limit: no place to stop
     said = " ".join(rest).rstrip(",;:.!?…")
-    if not re.search(r"\d", said) or ends_broken(f"{phrase.text} {said}"):
+    extended = f"{phrase.text} {said}"
+    measured = re.search(r"\d", said) and not re.match(r"(?:that|which)\b", said, re.IGNORECASE)
+    # "… that pass review with fewer than 3 comments": a clause of the goal that measures it.
+    measured = measured or re.match(r"(?:that|which)\b.*\d", said, re.IGNORECASE)
+    # … up to a time said after it ("in the logistics sector | over the next quarter").
+    cut = next((i for i, w in enumerate(rest) if i >= 2 and bare(w) in _PLACE_ENDS), len(rest))
+    place = bool(_PLACE.match(said)) and cut <= PLACE_WORDS
+    if place and not measured:
+        rest = rest[:cut]
+        said = " ".join(rest).rstrip(",;:.!?…")
+        extended = f"{phrase.text} {said}"
+    if not (measured or place):
         return phrase
-    return replace(phrase, text=f"{phrase.text} {said}", end=last + len(rest))
+    # "from 40 minutes to 25" ends on a count after "to", as a cut time would ("in three").
+    if ends_broken(extended) and not _FROM_TO.search(said):
+        return phrase
+    return replace(phrase, text=extended, end=last + len(rest))
+
+
+# More than one path named: "… or maybe product", "Or stay technical".
+_NAMES_PATHS = re.compile(r"(?:^|[\s,.?!])or\s+(?:maybe\s+|perhaps\s+)?\w+", re.IGNORECASE)
 
 
 def _sentence_index(text: str, offset: int) -> int:
@@ -616,7 +652,7 @@ _CLAUSE_ENDS_BEFORE = frozenset(
     and but or so because when if while once unless until before after by in within at on
     for from with without instead as than like not this next every each during over
     eventually maybe perhaps someday one day soon later then too also really though which
-    who where that since
+    who where that since rather
     """.split()
 )
 
@@ -1008,7 +1044,8 @@ UNWRITTEN_MILESTONES = (
 _FIGURE = (
     r"(?:(?:about|around|roughly|approximately|approx\.?|~|under|below|over|above|"
     r"at least|at most|less than|more than|fewer than)\s*)?"
-    r"\d[\d.,]*\s*(?:%|percent\b|[a-z]{1,3}\b)?"
+    # "40 minutes", "9 leavers a quarter", "800ms", "4%": a figure, its unit and its rate.
+    r"\d[\d.,]*(?:\s*(?:%|percent\b|[a-z]{1,12}\b))?(?:\s+(?:a|an|per|each)\s+[a-z]+\b)?"
 )
 _FROM_TO = re.compile(rf"\bfrom\s+(?P<start>{_FIGURE})\s+to\s+(?P<end>{_FIGURE})", re.IGNORECASE)
 
@@ -1021,6 +1058,10 @@ def measured_milestones(action: str) -> list[str] | None:
     if found is None:
         return None
     start, end = found["start"].strip(), found["end"].strip()
+    unit = re.sub(r"^.*?\d[\d.,]*\s*", "", start)
+    if unit and re.search(r"\d$", end):
+        # "from 40 minutes to 25": the 25 is in minutes too.
+        end = f"{end} {unit}" if unit[0].isalpha() else f"{end}{unit}"
     return [
         f"Measure where it stands now ({start}) and agree with my mentor how to track it",
         "Review the figures with my mentor: what moves them, and what to change",
