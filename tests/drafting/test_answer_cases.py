@@ -94,6 +94,12 @@ ANSWERED = [
         "'Confidentiality, boundaries and conflicts of interest'",
         id="a-disclosure-to-report",
     ),
+    pytest.param(
+        "My mentor has called off our last three sessions. Should I say something?",
+        "'Getting the most out of mentoring as a mentee: preparing, asking and following "
+        "through', section 'When your mentor keeps cancelling'",
+        id="a-mentor-who-cancels",
+    ),
     # Sections written after an outside reader's questions found the guides silent.
     pytest.param(
         "My mentee is in a time zone seven hours ahead of mine. How do we make our mentoring work?",
@@ -259,6 +265,7 @@ class TestAShortPassageIsAnsweredWhole:
         # of this kind was declined.
         "my mentee's lead keeps making jokes about his accent in standups and everyone laughs",
         "A colleague keeps making remarks about my mentee's religion in meetings. What now?",
+        "Her manager keeps commenting on how she dresses and she dreads going in. How do I help?",
         # Once declined with the plain "nothing that answers this question": a question
         # about someone who may harm themselves is the last one to turn away.
         "My mentee told me something that suggests they might harm themselves. What do I do?",

@@ -124,11 +124,13 @@ _MISTREATED = (
     r"islamophob\w*|antisemit\w*|ableis\w*|humiliat\w*|demean\w*|"
     # … or by the act and what it is aimed at: "jokes about his accent", "remarks about
     # her religion", "mocks their weight" ("mocked up a portfolio" is no mistreatment).
-    r"(?:jok\w*|comments?|remarks?|fun|mock\w*|laugh\w*|teas\w*|imitat\w*|insult\w*)\s+"
-    r"(?:about\s+|of\s+|at\s+|on\s+)?(?:his|her|their|my|your|someone's|people's|"
+    r"(?:jok\w*|comment\w*|remark\w*|fun|mock\w*|laugh\w*|teas\w*|imitat\w*|insult\w*)\s+"
+    r"(?:about\s+|of\s+|at\s+|on\s+)?(?:(?:his|her|their|my|your|someone's|people's|"
     r"(?:my\s+)?mentee's|\w+'s)\s+(?:accent|race|religion|faith|skin|colou?r|ethnicity|"
     r"nationality|gender|sexuality|weight|age|disability|body|hijab|turban|headscarf|"
-    r"name|pronouns|appearance|looks)\b"
+    r"name|pronouns|appearance|looks)\b|"
+    # "comments about how she looks", "commenting on how he dresses"
+    r"how\s+(?:she|he|they|i)\s+(?:looks?|dress\w*|sounds?|speaks?|talks?)\b)"
 )
 _SAFEGUARDING = re.compile(
     rf"\b(?:{_MISTREATED}|threat\w*|unsafe|whistle-?blow\w*|{_AT_RISK})", re.IGNORECASE
