@@ -642,3 +642,26 @@ def test_advice_for_a_special_case_is_not_lifted_above_the_passage_it_qualifies(
     # An outside reader: the answer opened on the exception ("If the mentee arrives with an
     # urgent issue …") to a first session it had not yet described.
     assert answer.answer.startswith("The first meeting sets the pattern"), answer.answer
+
+
+def test_a_step_whose_label_ends_on_a_colon_keeps_it() -> None:
+    passage = Guidance(
+        chunk_id="zones:2",
+        document_id="asynchronous-mentoring",
+        title="Asynchronous mentoring",
+        heading="Asynchronous mentoring > A pair in very different time zones",
+        text=(
+            "- **Find the least bad slot and share the cost.** An early start for one.\n"
+            "- **Keep live sessions for what needs a conversation:** a hard decision, "
+            "practising a difficult talk, or getting to know each other at the start. "
+            "Updates and questions travel well in writing.\n"
+            "- **Agree a turnaround for messages,** for example a reply within two days.\n"
+        ),
+    )
+
+    answer = answer_from(passage, 3)
+
+    # An outside reader: "… what needs a conversation. a hard decision, …".
+    assert "- Keep live sessions for what needs a conversation: a hard decision," in (
+        answer.answer
+    ), answer.answer

@@ -400,7 +400,11 @@ def _steps(chunk: Guidance) -> list[tuple[str, str]]:
         if len(body.split()) > STEP_WORDS:
             body = (sentences_of(body) or [""])[0]
         raw = match.group(1).strip()
-        if body and (raw.endswith(",") or (raw[-1] not in ".:;!?" and body[:1].islower())):
+        if body and raw.endswith(":") and body[:1].islower():
+            # "**Keep live sessions for what needs a conversation:** a hard decision, …":
+            # the label introduces its line; never "… a conversation. a hard decision".
+            label, body = f"{raw} {body}", ""
+        elif body and (raw.endswith(",") or (raw[-1] not in ".:;!?" and body[:1].islower())):
             # The label runs on into its line ("**Agree a next step,** even a small one,
             # before ending."): one sentence, as written, not a label and a fragment.
             label, body = f"{raw} {body}", ""
