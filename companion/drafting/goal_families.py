@@ -132,6 +132,9 @@ class GoalFamily(_Strict):
             return ""
         rest = re.split(r"[.;!?,]|\b(?:and|but|so|because)\b", aspiration[match.end() :])[0]
         rest = _OBJECT_END.sub("", rest).strip(" ,;:.")
+        # "a restructuring consultation on my own": how it is done, which a family's
+        # steps say in their own words ("Lead … on my own").
+        rest = _ON_MY_OWN.sub("", rest).strip(" ,;:.")
         words = rest.split()[:8]
         # Never an object that starts or ends mid-phrase ("to delegate to", "the board and").
         while words and words[-1].lower().strip(",;:") in _OBJECT_WEAK_END:
@@ -249,6 +252,7 @@ _NOT_IN_TITLE = frozenset("my our his her their your job role post position".spl
 _OBJECT_WEAK_END = frozenset(
     "a an the and or but so to of in on at by for from with into about as my our your i".split()
 )
+_ON_MY_OWN = re.compile(r"\s+(?:on my own|by myself|myself|alone|solo)\b.*$", re.IGNORECASE)
 _OBJECT_END = re.compile(
     r"(?:\s+|^)(?:so that|so i|so we|because|in order to|by|before|within|until|in \d|"
     r"in a|in an|at some|some day|someday|soon|eventually|this|next|and then|which|to help|"
@@ -289,17 +293,24 @@ _LOWER_I = re.compile(r"(?<![\w'’])i(?=[\s'’])")
 
 
 # Chat words that end a clause and say nothing of the goal: "be less stressed lol",
-# "worth it for my job tbh". A draft never quotes them back.
+# "worth it for my job tbh", "stop dreading mondays honestly". A draft never quotes them
+# back. A "+" between two aims is an "and".
 _CHAT_ENDING = re.compile(
-    r"[\s,]+(?:lol|lmao|rofl|haha\w*|hehe|tbh|tbf|ngl|imo|smh|xd)\b(?=\s*[.,!?;:]|\s*$)",
+    r"[\s,]+(?:lol|lmao|rofl|haha\w*|hehe|tbh|tbf|ngl|imo|smh|xd|honestly)\b(?=\s*[.,!?;:]|\s*$)",
     re.IGNORECASE,
 )
+
+
+_PLUS = re.compile(r"\s+\+\s+")
 
 
 def normalised(text: str) -> str:
     """A goal as one line of plain text: list markers become sentence breaks, and chat
     words at a clause's end ("lol", "tbh") go."""
-    lines = [_CHAT_ENDING.sub("", _BULLET.sub("", line)).strip() for line in plain_lines(text)]
+    lines = [
+        _PLUS.sub(" and ", _CHAT_ENDING.sub("", _BULLET.sub("", line))).strip()
+        for line in plain_lines(text)
+    ]
     joined = " ".join(strip_end(line) + "." for line in lines if strip_end(line)).strip()
     return _LOWER_I.sub("I", joined)
 

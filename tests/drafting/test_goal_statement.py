@@ -552,6 +552,18 @@ class TestWhatTheMenteeGaveIsKept:
                 "I will grow my pipeline in the logistics sector",
                 id="where-the-work-is",
             ),
+            pytest.param(
+                "I want to get better at presenting to the executive leadership team, "
+                "ideally before the annual review comes up.",
+                "I will get better at presenting to the executive leadership team",
+                id="who-it-is-for",
+            ),
+            pytest.param(
+                "wanna learn power bi properly + stop feeling lost when the analysts talk "
+                "dashboards",
+                "I will learn power bi properly",
+                id="a-plus-between-two-aims",
+            ),
         ],
     )
     def test_the_figures_and_the_object_stay(self, aspiration: str, kept: str) -> None:
@@ -655,6 +667,20 @@ class TestMilestonesFitTheGoal:
         assert "about 4%" in first and first.startswith("Measure"), first
         assert "under 2%" in last, last
         assert "review" in second.lower(), second
+
+    def test_a_milestone_never_says_on_my_own_twice(self) -> None:
+        goal = drafted(
+            "I'd like to run a grievance hearing on my own this year instead of shadowing."
+        )
+
+        assert not any("on my own on my own" in m.text for m in goal.milestones), [
+            m.text for m in goal.milestones
+        ]
+
+    def test_honestly_at_the_end_is_not_quoted_back(self) -> None:
+        goal = drafted("stop dreading mondays honestly")
+
+        assert "honestly" not in goal.goal + goal.specific, goal.goal
 
     def test_chat_words_are_not_quoted_back(self) -> None:
         goal = drafted("be less stressed lol")

@@ -277,6 +277,10 @@ def statement_of(
     # and a feeling is not kept as a promise ("I will feel confident leading a room").
     own = goal_statement(text)
     whole = whole and not ends_broken(own) and not is_feeling(own.removeprefix("I will "))
+    # "learn power bi properly and stop feeling lost …": the feeling is no promise either.
+    whole = whole and not any(
+        is_feeling(p.text) for p in phrases_of(clean, most=GOAL_WORDS, verbs=True)[1:]
+    )
     whole = whole and not _NOT_SURE_YET.search(clean)
     if whole and found is None:
         return Statement(compose_goal(text, answers), action=goal_statement(text))
@@ -588,9 +592,11 @@ _MEASURE_ENDS = frozenset(
 )
 # Where the work is, said in a few words at the clause's end: "grow my pipeline | in the
 # logistics sector", "write up what I learned | for the team wiki".
-PLACE_WORDS = 4
+PLACE_WORDS = 5
 _PLACE_ENDS = frozenset("over by within before until during this next every each".split())
-_PLACE = re.compile(r"^(?:in|on|for|at|with|within|across)\s+(?:the|my|our|a|an)\s", re.IGNORECASE)
+_PLACE = re.compile(
+    r"^(?:in|on|for|at|with|within|across|to)\s+(?:the|my|our|a|an)\s", re.IGNORECASE
+)
 
 
 def _with_measure(phrase: Phrase, tokens: list[str]) -> Phrase:
