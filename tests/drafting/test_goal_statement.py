@@ -709,3 +709,13 @@ class TestMilestonesFitTheGoal:
         goal = drafted(aspiration)
 
         assert quote in goal.measurable, goal.measurable
+
+    def test_a_doubt_is_asked_about_also_beside_a_longer_term_aim(self) -> None:
+        goal = drafted(
+            "learn sql this quarter and eventually move into data engineering, not sure if "
+            "its worth it for my job"
+        )
+
+        assert goal.relevant.startswith("To answer: You wrote 'not sure if its worth it"), (
+            goal.relevant
+        )

@@ -1195,6 +1195,8 @@ def compose(data: SmartGoalInput) -> SmartGoal:
         if aside is not None and not stated.unstated:
             goal_text = _without_aside(goal_text, aside.group(0))
     relevant = _ONCE_WRITTEN if stated.unstated else _field(verdicts["relevant"])
+    if direction and verdicts["relevant"].status == "met" and not stated.unstated:
+        relevant = f"It is a step towards what you want in the longer term: '{direction}'."
     worth = smart_words().pattern("worth_doubts").search(data.aspiration)
     if worth is not None and not stated.unstated and verdicts["relevant"].status == "met":
         # The goal drafted leaves out the mentee's doubt that it is worth it: never
@@ -1205,8 +1207,6 @@ def compose(data: SmartGoalInput) -> SmartGoal:
             "it would make quicker or better; or Ask my manager how it would be used in my "
             "role)"
         )
-    if direction and verdicts["relevant"].status == "met" and not stated.unstated:
-        relevant = f"It is a step towards what you want in the longer term: '{direction}'."
     action = stated.action or goal_statement(near).removeprefix("I will ")
     bare = LEAD_IN.sub("", action, count=1)
     family = family_of(bare)
