@@ -665,3 +665,30 @@ def test_a_step_whose_label_ends_on_a_colon_keeps_it() -> None:
     assert "- Keep live sessions for what needs a conversation: a hard decision," in (
         answer.answer
     ), answer.answer
+
+
+def test_a_step_whose_punctuation_follows_its_bold_label_reads_as_written() -> None:
+    # From the guide on leaders as mentors: the colon and the comma sit after the bold.
+    passage = Guidance(
+        chunk_id="leaders:2",
+        document_id="leaders-as-mentors",
+        title="Leaders as mentors",
+        heading="Leaders as mentors > How to ask senior leaders to mentor",
+        text=(
+            "- **Ask in person or through their own manager**, not by mass email.\n"
+            "- **Be specific about the commitment**: six one-hour conversations.\n"
+            "- **Offer a format that fits**: mentoring circles, where one leader meets four "
+            "to six mentees together, can be a first step.\n"
+        ),
+    )
+
+    answer = answer_from(passage, 0)
+
+    # It read "Ask in person or through their own manager. , not by mass email." and
+    # "Offer a format that fits mentoring circles, …", a sentence the guide never wrote,
+    # which no passage held, so the claim had nothing to cite and the draft failed.
+    assert "- Ask in person or through their own manager, not by mass email.\n" in (
+        answer.answer
+    ), answer.answer
+    assert "- Offer a format that fits: mentoring circles, where one leader" in answer.answer
+    assert all(c.citations == ["leaders:2"] for c in answer.claims), answer.claims

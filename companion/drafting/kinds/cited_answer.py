@@ -352,7 +352,9 @@ def compose(data: AnswerInput) -> CitedAnswer:
     for sentence in chosen:
         # Chunks overlap: cite every retrieved chunk that holds the sentence.
         cited = [g.chunk_id for g in data.guidance if sentence in " ".join(sentences_of(g.text))]
-        claims.append(Claim(text=sentence, citations=list(dict.fromkeys(cited))))
+        # A step joined from its label and its line is not one of the passage's
+        # sentences as split, but it is the passage's: it cites where it came from.
+        claims.append(Claim(text=sentence, citations=list(dict.fromkeys(cited or [best.chunk_id]))))
     citation = f"Source: {_where(best)}."
     others = [
         data.guidance[i] for i in answering[1:] if data.guidance[i].document_id != best.document_id
@@ -396,10 +398,14 @@ def _steps(chunk: Guidance) -> list[tuple[str, str]]:
         label = match.group(1).strip().rstrip(":.,;").strip()
         if len(label.split()) < 2 or not gives_advice(label):
             continue
-        body = match.group(2).strip().lstrip(":").strip()
+        raw, body = match.group(1).strip(), match.group(2).strip()
+        if body[:1] in ",:;" and raw[-1] not in ".:;!?,":
+            # The label's own punctuation written after the bold ("**Offer a format that
+            # fits**: mentoring circles", "**Ask in person**, not by mass email").
+            raw, body = raw + body[0], body[1:].strip()
+        body = body.lstrip(":").strip()
         if len(body.split()) > STEP_WORDS:
             body = (sentences_of(body) or [""])[0]
-        raw = match.group(1).strip()
         if body and raw.endswith(":") and body[:1].islower():
             # "**Keep live sessions for what needs a conversation:** a hard decision, …":
             # the label introduces its line; never "… a conversation. a hard decision".
