@@ -135,7 +135,14 @@ class GoalFamily(_Strict):
         # "a restructuring consultation on my own": how it is done, which a family's
         # steps say in their own words ("Lead … on my own").
         rest = _ON_MY_OWN.sub("", rest).strip(" ,;:.")
-        words = rest.split()[:8]
+        words = rest.split()
+        if len(words) > OBJECT_WORDS:
+            # Cut at the limit, before the phrase the limit would cut into: "running the
+            # weekly watch briefing", never "… briefing at the fire" (of "fire station").
+            words = words[:OBJECT_WORDS]
+            inside = [i for i, w in enumerate(words) if i >= 2 and w.lower() in _PHRASE_OPENS]
+            if inside:
+                words = words[: inside[-1]]
         # Never an object that starts or ends mid-phrase ("to delegate to", "the board and").
         while words and words[-1].lower().strip(",;:") in _OBJECT_WEAK_END:
             words.pop()
@@ -171,6 +178,11 @@ class GoalFamily(_Strict):
 
     def about(self, text: str) -> bool:
         return re.search(self.keywords, text, re.IGNORECASE) is not None
+
+
+# What a goal is on, quoted in a suggestion, is at most this many words.
+OBJECT_WORDS = 8
+_PHRASE_OPENS = frozenset("at in on for with of to from by about into over under".split())
 
 
 class GoalFamilies(_Strict):

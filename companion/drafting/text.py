@@ -516,6 +516,12 @@ class Phrase:
 QUOTE_WORDS = 7
 
 
+# A goal's action may run this many words past the limit when it ends there, before a
+# clause that says when or why ("… midwife post | when my contract is renewed").
+OVERRUN = 3
+_THEN = frozenset("when if once because so before after until unless while whenever".split())
+
+
 def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> list[Phrase]:
     """The point of each clause of someone's own writing, in their words and order:
     opening filler ("honestly, I'd like to") dropped, at most `most` words, never ending
@@ -550,6 +556,7 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
             start += len(empty.group(0).split())
         kept = list(range(start, len(words)))
         whole = True
+        limit = most
         if len(kept) > most:
             cuts = [
                 k
@@ -559,6 +566,12 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
                 and not strands(words, k)
                 and not closes_from(words, kept, k)
             ]
+            later = [k for k in kept[most + 1 : most + 1 + OVERRUN] if bare(words[k]) in _THEN]
+            if verbs and not cuts and later:
+                # "Be ready to apply for a band 7 midwife post | when my contract is
+                # renewed": no place to stop within the limit, but the action ends a
+                # few words after it; never "… for a band 7".
+                cuts, limit = later[:1], most + OVERRUN
             whole = bool(cuts)
             # "I want the partners in other groups | to know who I am": what is wanted is
             # what they should do, so the people alone are no goal (a quote of what
@@ -567,7 +580,7 @@ def phrases_of(text: str, *, most: int = QUOTE_WORDS, verbs: bool = False) -> li
                 continue
             kept = kept[: kept.index(cuts[-1])] if cuts else kept[:most]
         # Counted as the quality checks count words ("99.5%" is two).
-        while kept and len(words_of(" ".join(words[k] for k in kept))) > most:
+        while kept and len(words_of(" ".join(words[k] for k in kept))) > limit:
             kept.pop()
             whole = False
         # A clause that ends on "of" as its writer ended it ("one unit I'm proud of") is

@@ -512,9 +512,24 @@ def _around(text: str, match: re.Match[str], words: int = 4) -> str:
             taken.pop()
         glued = after[: len(after) - len(after.lstrip())]
         tail = glued + " ".join(taken)
-    quoted = head + match.group(0) + tail
-    return quoted.strip()
+    quoted = (head + match.group(0) + tail).strip()
+    measure = FROM_TO.match(quoted)
+    # A measure ends with its figure: "from 120 to 200", not "… to 200 by December through".
+    return measure.group(0) if measure else quoted
 
+
+# A measure from one figure to another: "from about 4% to under 2%", "from 800ms to 300ms".
+_FIGURE = (
+    r"(?:(?:about|around|roughly|approximately|approx\.?|~|under|below|over|above|"
+    r"at least|at most|less than|more than|fewer than)\s*)?"
+    # "40 minutes", "9 leavers a quarter", "800ms", "4%": a figure, its unit and its rate;
+    # never a word that goes on with the sentence ("under 10 by the end of Q3").
+    r"\d[\d.,]*(?:\s*(?:%|percent\b|(?!(?:by|before|after|until|till|in|on|at|for|"
+    r"through|within|over|under|and|or|to|from|with|when|so|but|a|an|the|this|next|"
+    r"each|every|per)\b)[a-z]{1,12}\b))?"
+    r"(?:\s+(?:a|an|per|each)\s+[a-z]+\b)?"
+)
+FROM_TO = re.compile(rf"\bfrom\s+(?P<start>{_FIGURE})\s+to\s+(?P<end>{_FIGURE})", re.IGNORECASE)
 
 # Words that open a clause of their own: a quote cut short ends before them.
 _QUOTE_BREAK = frozenset("and but or so which who that because while then".split())
@@ -797,7 +812,8 @@ _DATE_PATTERNS = (
         re.IGNORECASE,
     ),
     re.compile(
-        rf"\b(?:(?:by|before|until|till|in|during|for)\s+(?:the\s+)?(?:end\s+of\s+)?|"
+        rf"\b(?:(?:(?P<by>by|before|until|till)|in|during|for)\s+(?:the\s+)?"
+        rf"(?:(?P<end>end)\s+of\s+)?|"
         rf"end\s+of\s+|this\s+(?!may\b))(?:next\s+)?{_MONTH_NAME}(?:\s+(?P<year>20\d{{2}}))?\b",
         re.IGNORECASE,
     ),
@@ -918,6 +934,13 @@ _QUARTER = re.compile(
     r"(?<!\bback )(?<!\bback in )(?<!\blast )\b(?:(?:by|before|until|till|in|during|for)\s+)?"
     r"(?:the\s+)?(?:end\s+of\s+)?q(?P<quarter>[1-4])(?:\s+(?:20)?(?P<year>\d{2})\b)?"
     r"(?!\s+(?:was|were|is|had)\b)\b",
+    re.IGNORECASE,
+)
+# "this quarter", "by the end of next quarter": the last day of that calendar quarter
+# counted from today ("before next quarter": the last day of this one).
+_QUARTER_FROM_NOW = re.compile(
+    r"\b(?:(?P<how>by|before|until|till|in|during|within|over|for)\s+)?(?:the\s+)?"
+    r"(?:end\s+of\s+)?(?:the\s+)?(?P<which>this|next|coming)\s+quarter\b",
     re.IGNORECASE,
 )
 # A past-tense verb just before a quarter makes it the past ("missed Q4", "hit Q2").
@@ -1061,6 +1084,18 @@ def deadlines(text: str, today: date) -> list[Deadline]:
         why[match.start()] = (
             f"the end of calendar Q{quarter}, {first} to {calendar.month_name[end_month]}"
         )
+    for match in _QUARTER_FROM_NOW.finditer(text):
+        current = (today.month - 1) // 3
+        ahead = match.group("which").lower() != "this"
+        if ahead and (match.group("how") or "").lower() == "before":
+            ahead = False  # "before next quarter": by the end of this one
+        year, quarter = today.year + (current + ahead) // 4, (current + ahead) % 4 + 1
+        end_month = quarter * 3
+        found.append((match, date(year, end_month, calendar.monthrange(year, end_month)[1])))
+        first = calendar.month_name[end_month - 2]
+        why[match.start()] = (
+            f"the end of calendar Q{quarter}, {first} to {calendar.month_name[end_month]}"
+        )
     for match in _HOLIDAY.finditer(text):
         name, how = match.group("name").lower(), match.group("how").lower()
         day = easter(today.year) if name == "easter" else date(today.year, 12, 25)
@@ -1199,6 +1234,10 @@ def _date_of(parts: dict[str, str | None], today: date) -> date:
     else:
         year = today.year
         if (month, int(day_text or 31)) < (today.month, today.day):
+            year += 1
+        elif month == today.month and parts.get("by") and not (parts.get("end") or day_text):
+            # "by December", written in December: not three weeks away but next year's
+            # ("by the end of December" may well be this month's end).
             year += 1
     day = int(day_text) if day_text else calendar.monthrange(year, month)[1]
     return date(year, month, day)

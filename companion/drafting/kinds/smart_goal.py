@@ -35,7 +35,13 @@ from companion.drafting.goal_families import (
 )
 from companion.drafting.inputs import Sources
 from companion.drafting.kinds.goal_wishes import Wish, ends_broken, is_feeling, wishes
-from companion.drafting.kinds.smart_check import Deadline, check_text, concreteness, deadlines
+from companion.drafting.kinds.smart_check import (
+    FROM_TO,
+    Deadline,
+    check_text,
+    concreteness,
+    deadlines,
+)
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.models import Draft
 from companion.drafting.text import (
@@ -351,7 +357,7 @@ def statement_of(
         tokens = clean.replace("’", "'").split()
         if (
             not statement
-            or (ends_broken(statement) and not _FROM_TO.search(statement))
+            or (ends_broken(statement) and not FROM_TO.search(statement))
             or any(_half_pair(p, tokens) or _cut_mid_clause(p, tokens) for p in chosen)
         ):
             # The time said still stands while the mentee writes the goal ("after Easter").
@@ -459,6 +465,10 @@ _ROLE_OPENING = re.compile(
     r"^\s*(?:as\s+an?\s+(?P<as>[^,.:;!?—–]{2,60}?)\s*,"
     # "As a customer support rep I want to …": no comma, the goal's "I" ends the role.
     r"|as\s+an?\s+(?P<bare>[^,.:;!?—–]{2,60}?)\s+(?=(?:I|I'd|I'm|I'll|I've)\s)"
+    # "work in the supermarket bakery dept, want to …": where they work, then the wish.
+    r"|(?:i\s+)?(?P<works>work(?:ing)?\s+(?:in|at|for|on)\s+[^,.:;!?—–]{2,50}?)\s*(?:[,.:;]|\s[—–-])\s"
+    r"(?=(?:and\s+|but\s+|so\s+)?(?:i\s+|i'd\s+|id\s+)?(?:really\s+)?"
+    r"(?:want|wanna|would|need|hope|hoping|like|looking)\b)"
     r"|(?P<role>[^.:;!?—–()]{2,60}?(?:\s*\([^)]{1,30}\))?)\s*(?:[.:]|\s[—–-])\s)",
     re.IGNORECASE,
 )
@@ -474,7 +484,8 @@ def without_role(text: str, today: date) -> str:
     found = _ROLE_OPENING.match(text)
     if found is None:
         return text
-    said = found.group("as") or found.group("bare") or found.group("role") or ""
+    said = found.group("as") or found.group("bare") or found.group("works") or found.group("role")
+    said = said or ""
     rest = text[found.end() :].strip()
     words = [w.lower() for w in said.replace("(", " ").replace(")", " ").split()]
     if not words or len(words) > ROLE_WORDS or len(rest.split()) < 3:
@@ -486,6 +497,8 @@ def without_role(text: str, today: date) -> str:
             return text
     first = FILLER.sub("", rest).split()[:1]
     opens = first[0].lower().strip(",") if first else ""
+    if found.group("works") is not None:
+        return rest  # the wish after it is checked by the pattern
     if opens in ACTION_STARTS or opens in {"i", "by", "i'm", "i'd"} or LEAD_IN.match(rest):
         return rest
     return text
@@ -540,10 +553,24 @@ def _needs_its_of(word: str) -> bool:
 
 def _trimmed(phrase: Phrase) -> Phrase:
     """A phrase cut at the word limit, ended before its last preposition if that leaves
-    an action with its object; otherwise as it is (still marked not whole)."""
+    an action with its object; otherwise as it is (still marked not whole). Never with
+    how it will be done: "learn test automation with Playwright | by pairing with …"."""
+    words = phrase.text.split()
+    means = next(
+        (
+            i
+            for i, w in enumerate(words[:-1])
+            if i >= 2
+            and w.lower() == "by"
+            and bare(words[i + 1]).endswith("ing")
+            and bare(words[i + 1]) not in {"spring", "morning", "evening"}
+        ),
+        None,
+    )
+    if means is not None:
+        return replace(phrase, text=" ".join(words[:means]).rstrip(","), whole=True)
     if phrase.whole:
         return phrase
-    words = phrase.text.split()
     # "step up to team leader when Dave retires": the goal ends before "when"; "hit 120%
     # of my sales quota this fiscal year": before its time, which the deadline says.
     joins = [
@@ -637,7 +664,7 @@ def _with_measure(phrase: Phrase, tokens: list[str]) -> Phrase:
     if not (measured or place):
         return phrase
     # "from 40 minutes to 25" ends on a count after "to", as a cut time would ("in three").
-    if ends_broken(extended) and not _FROM_TO.search(said):
+    if ends_broken(extended) and not FROM_TO.search(said):
         return phrase
     return replace(phrase, text=extended, end=last + len(rest))
 
@@ -1046,21 +1073,13 @@ UNWRITTEN_MILESTONES = (
     "Take the first step and review it with my mentor: what worked and what to change",
     "Look back with my mentor at what has changed, and agree the next step",
 )
-# A measure from one figure to another: "from about 4% to under 2%", "from 800ms to 300ms".
-_FIGURE = (
-    r"(?:(?:about|around|roughly|approximately|approx\.?|~|under|below|over|above|"
-    r"at least|at most|less than|more than|fewer than)\s*)?"
-    # "40 minutes", "9 leavers a quarter", "800ms", "4%": a figure, its unit and its rate.
-    r"\d[\d.,]*(?:\s*(?:%|percent\b|[a-z]{1,12}\b))?(?:\s+(?:a|an|per|each)\s+[a-z]+\b)?"
-)
-_FROM_TO = re.compile(rf"\bfrom\s+(?P<start>{_FIGURE})\s+to\s+(?P<end>{_FIGURE})", re.IGNORECASE)
 
 
 def measured_milestones(action: str) -> list[str] | None:
     """Milestones paced by a measure from one figure to another ("cut picking errors
     from about 4% to under 2%"): where it stands now, a review of the figures, the
     figure reached. None when the goal says no such measure."""
-    found = _FROM_TO.search(action)
+    found = FROM_TO.search(action)
     if found is None:
         return None
     start, end = found["start"].strip(), found["end"].strip()
