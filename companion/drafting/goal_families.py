@@ -132,6 +132,8 @@ class GoalFamily(_Strict):
             return ""
         rest = re.split(r"[.;!?,]|\b(?:and|but|so|because)\b", aspiration[match.end() :])[0]
         rest = _OBJECT_END.sub("", rest).strip(" ,;:.")
+        # "learn the sauce section properly": how well is no part of what it is on.
+        rest = _HOW_WELL.sub("", rest).strip(" ,;:.")
         # "a restructuring consultation on my own": how it is done, which a family's
         # steps say in their own words ("Lead … on my own").
         rest = _ON_MY_OWN.sub("", rest).strip(" ,;:.")
@@ -265,6 +267,9 @@ _OBJECT_WEAK_END = frozenset(
     "a an the and or but so to of in on at by for from with into about as my our your i".split()
 )
 _ON_MY_OWN = re.compile(r"\s+(?:on my own|by myself|myself|alone|solo)\b.*$", re.IGNORECASE)
+_HOW_WELL = re.compile(
+    r"\s+(?:properly|well|better|fully|thoroughly|inside out|for real|again)$", re.IGNORECASE
+)
 _OBJECT_END = re.compile(
     r"(?:\s+|^)(?:so that|so i|so we|because|in order to|by|before|within|until|in \d|"
     r"in a|in an|at some|some day|someday|soon|eventually|this|next|and then|which|to help|"

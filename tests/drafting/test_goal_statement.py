@@ -816,3 +816,13 @@ class TestWhatAnEighthReaderFound:
         said = goal.specific + " ".join(m.text for m in goal.milestones)
         assert "at the fire," not in said and "at the fire;" not in said, said
         assert not re.search(r"at the fire(?! station)", said), said
+
+    def test_how_well_is_no_part_of_what_is_learned(self) -> None:
+        goal = drafted(
+            "be less scared of the chef de partie and actualy learn the sauce section properly"
+        )
+
+        said = goal.measurable + " ".join(m.text for m in goal.milestones)
+        # It read "one piece of real work that uses the sauce section properly".
+        assert "section properly" not in said, said
+        assert "the sauce section" in said, said
