@@ -692,3 +692,50 @@ def test_a_step_whose_punctuation_follows_its_bold_label_reads_as_written() -> N
     ), answer.answer
     assert "- Offer a format that fits: mentoring circles, where one leader" in answer.answer
     assert all(c.citations == ["leaders:2"] for c in answer.claims), answer.claims
+
+
+def test_a_procedure_keeps_every_step_not_only_those_opening_on_a_known_verb() -> None:
+    passage = Guidance(
+        chunk_id="field:6",
+        document_id="career-transitions",
+        title="Career transitions",
+        heading="Career transitions > Mentoring someone into a field you do not know",
+        text=(
+            "A mentor does not need to know the new field to be useful.\n\n"
+            "- **Ask rather than advise.** What draws them to the new field?\n"
+            "- **Help them reach the insiders.** Agree that they will talk to two people.\n"
+            "- **Translate their experience.** Help them name what carries over.\n"
+            "- **Keep the plan honest.** Money and time are real limits.\n"
+        ),
+    )
+
+    answer = answer_from(passage, 1)
+
+    # "Translate their experience" was dropped: "translate" is no verb the drafter
+    # knew as advice, so a step of four silently went missing.
+    assert "- Translate their experience. Help them name what carries over." in answer.answer, (
+        answer.answer
+    )
+
+
+def test_a_list_of_pitfalls_is_not_opened_with_half_of_its_last_item() -> None:
+    passage = Guidance(
+        chunk_id="circles:9",
+        document_id="mentoring-circles",
+        title="Mentoring circles",
+        heading="Mentoring circles > Pitfalls in group mentoring",
+        text=(
+            "- **The mentor lectures.** A circle becomes a seminar; peers stop learning.\n"
+            "- **One voice dominates.** Use rounds and timed turns.\n"
+            "- **No structure.** Without a format, sessions drift into general chat.\n"
+            "- **Forgetting the ending.** Plan a final session that reviews what each "
+            "person learned.\n"
+        ),
+    )
+
+    answer = answer_from(passage, len(cited_answer.claim_sentences(passage)) - 1)
+
+    # It opened "Plan a final session that reviews …", and the list then ended on a
+    # bare "- Forgetting the ending."
+    assert answer.answer.startswith("- The mentor lectures."), answer.answer
+    assert "- Forgetting the ending. Plan a final session" in answer.answer, answer.answer

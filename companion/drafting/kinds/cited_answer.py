@@ -394,10 +394,16 @@ def _steps(chunk: Guidance) -> list[tuple[str, str]]:
     there are at least two. A passage written as a procedure is answered with it: the
     labels alone say what to do, not how."""
     steps = []
-    for match in _STEP_ITEM.finditer(chunk.text):
+    items = list(_STEP_ITEM.finditer(chunk.text))
+    advice = [m for m in items if _advises(m.group(1))]
+    # A procedure most of whose steps say what to do is answered whole: a step that
+    # opens on a verb the drafter does not know ("Translate their experience") or asks
+    # ("Same department?") is still one of its steps; a one-word label ("Context:") is
+    # a note beside them, not a step.
+    if len(advice) >= 2 and 2 * len(advice) >= len(items):
+        advice = [m for m in items if len(m.group(1).strip().rstrip(":.,;").split()) >= 2]
+    for match in advice:
         label = match.group(1).strip().rstrip(":.,;").strip()
-        if len(label.split()) < 2 or not gives_advice(label):
-            continue
         raw, body = match.group(1).strip(), match.group(2).strip()
         if body[:1] in ",:;" and raw[-1] not in ".:;!?,":
             # The label's own punctuation written after the bold ("**Offer a format that
@@ -416,6 +422,12 @@ def _steps(chunk: Guidance) -> list[tuple[str, str]]:
             label, body = f"{raw} {body}", ""
         steps.append((label, body))
     return steps[:MAX_STEPS] if len(steps) >= 2 else []
+
+
+def _advises(label: str) -> bool:
+    """Whether a step's bold label says what to do ("Agree a next step")."""
+    said = label.strip().rstrip(":.,;").strip()
+    return len(said.split()) >= 2 and gives_advice(said)
 
 
 # An item of a list with a bold label and what follows it on its line.
@@ -469,6 +481,8 @@ def _kinds(chunk: Guidance, question: str) -> tuple[str, list[tuple[str, str]]] 
 # tells you should stay private." without "The usual exceptions are serious risk to
 # someone's safety …").
 WHOLE_WORDS = 200
+# A label of a list item is at most this many words ("One voice dominates.").
+LABEL_WORDS = 6
 # A lead that refers back brings at most this many sentences with it, itself included.
 MAX_LEAD_BACK = 3
 MAX_WHOLE_CLAIMS = 10
@@ -510,6 +524,11 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
         refers_back(text) or (text.startswith(lead) and all(units[i][1] for i in range(first)))
     )
     lifted = item and not whole_item and not text.startswith(lead)
+    if lifted and len(text[: text.index(lead)].split()) <= LABEL_WORDS:
+        # The lead is what an item says under its short label ("Forgetting the ending.
+        # Plan a final session …"): lifted out, it would leave the label bare in the
+        # list. The passage is read in its own order instead.
+        lifted, whole_item = False, True
     if whole_item:
         # A whole item of a list the passage opens with ("Expecting a mentor to get you
         # promoted. A mentor helps …"), or one whose subject is in the line above ("They
