@@ -313,7 +313,7 @@ _LOWER_I = re.compile(r"(?<![\w'’])i(?=[\s'’])")
 # "worth it for my job tbh", "stop dreading mondays honestly". A draft never quotes them
 # back. A "+" between two aims is an "and".
 _CHAT_ENDING = re.compile(
-    r"[\s,]+(?:lol|lmao|rofl|haha\w*|hehe|tbh|tbf|ngl|imo|smh|xd|honestly)\b(?=\s*[.,!?;:]|\s*$)",
+    r"[\s,]+(?:lol|lmao|rofl|haha\w*|hehe|tbh|tbf|ngl|imo|idk|smh|xd|honestly)\b(?=\s*[.,!?;:]|\s*$)",
     re.IGNORECASE,
 )
 

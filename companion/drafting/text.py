@@ -337,7 +337,9 @@ _NOT_A_GOAL = re.compile(
     re.IGNORECASE,
 )
 # Words that end a clause and carry nothing of it ("grow honestly", "more visible tbh").
-_TRAILING_FILLER = frozenset("honestly tbh lol really basically somehow maybe eventually".split())
+_TRAILING_FILLER = frozenset(
+    "honestly tbh lol idk really basically somehow maybe eventually".split()
+)
 # "My goal is to …": what follows is the point, and it is wanted.
 _GOAL_LEAD = re.compile(
     r"^(?:(?:my|the|our|main|big)\s+)*(?:goal|aim|plan|hope|ambition|target)\s+(?:is|would be)"

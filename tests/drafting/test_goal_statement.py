@@ -826,3 +826,13 @@ class TestWhatAnEighthReaderFound:
         # It read "one piece of real work that uses the sauce section properly".
         assert "section properly" not in said, said
         assert "the sauce section" in said, said
+
+    def test_a_second_aim_after_also_is_offered_for_later(self) -> None:
+        goal = drafted(
+            "Paramedic here, want to stop taking the bad jobs home with me and also maybe "
+            "look at a teaching role idk"
+        )
+
+        assert goal.goal.startswith("I will stop taking the bad jobs home with me"), goal.goal
+        # The second aim was dropped without a word.
+        assert "'look at a teaching role': a goal of its own later?" in goal.specific, goal.specific

@@ -381,7 +381,8 @@ def _extended(phrase: Phrase, tokens: list[str]) -> Phrase:
 _WANTING = frozenset("want wanna like love need hoping hope".split())
 # Verbs a wish may open with beyond the goal families' action words.
 _MORE_VERBS = frozenset(
-    "contribute redo step say stay finish hand train rebuild review halve double".split()
+    "contribute redo step say stay finish hand train rebuild review halve double look "
+    "explore retrain".split()
 )
 
 
