@@ -232,12 +232,24 @@ class TestAShortPassageIsAnsweredWhole:
         # Worded for this test; the case was seen by a reader who had not read the code.
         reply = answer(
             corpus,
-            "My mentee hinted she might harm herself and asked me not to tell anyone. "
-            "Must I keep that to myself?",
+            "My mentee told me something worrying about her safety and asked me not to tell "
+            "anyone. Must I keep that to myself?",
         )
         assert "stay private" in reply.answer
         assert "serious risk to someone's safety" in reply.answer
         assert any("serious risk" in c.text for c in reply.claims)
+
+    def test_a_hint_of_self_harm_is_not_kept_secret(self, corpus: Corpus) -> None:
+        # The same question about self-harm is answered from the guide's section on it,
+        # which says what to do now as well as what not to keep to oneself.
+        reply = answer(
+            corpus,
+            "My mentee hinted she might harm herself and asked me not to tell anyone. "
+            "Must I keep that to myself?",
+        )
+        body = reply.answer.split("Source:")[0]
+        assert "Do not promise to keep it secret" in body, reply.answer
+        assert "safeguarding lead" in body and "emergency services" in body, reply.answer
 
     def test_restarting_a_stalled_pair_names_the_choices(self, corpus: Corpus) -> None:
         reply = answer(corpus, "How do I restart a stalled pair?")

@@ -182,3 +182,40 @@ class TestChecks:
     )
     def test_about_before_no_amount_still_dangles(self, text: str) -> None:
         assert any("dangling" in p for p in broken_phrases(text, set()))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "A mentee told me she has been thinking about ending her life. What should I do?",
+        "my mentee has been cutting herself and asked me not to tell anyone, what now",
+        "One of my mentees mentioned self-harm last week. Am I supposed to report it?",
+    ],
+)
+def test_a_disclosure_of_self_harm_is_answered_with_what_to_do_now(
+    corpus: Corpus, question: str
+) -> None:
+    data = cited_answer.for_question(question, corpus.for_answer(question), corpus.encoder)
+
+    answer = kinds.draft(DraftKind.answer, data)
+
+    # Outside readers, twice: a self-harm disclosure got "Explain this early in the
+    # relationship, not in the middle of a disclosure", the limits of confidentiality,
+    # and nothing on what to do now.
+    assert not answer.insufficient
+    body = answer.answer.split("Source:")[0].lower()
+    assert "emergency" in body, answer.answer
+    assert "not in the middle of a disclosure" not in body, answer.answer
+
+
+def test_a_volunteer_told_of_self_harm_is_answered_with_what_to_do_now(corpus: Corpus) -> None:
+    question = (
+        "Mentee hinted she might hurt herself. I'm just a volunteer mentor. What is my "
+        "responsibility?"
+    )
+    data = cited_answer.for_question(question, corpus.for_answer(question), corpus.encoder)
+
+    answer = kinds.draft(DraftKind.answer, data)
+
+    # It was answered from "Why the mentee drives the mentoring relationship".
+    assert "self-harm or thoughts of suicide" in answer.answer.split("Source:")[1], answer.answer

@@ -100,6 +100,13 @@ def passages(question: str, search: Callable[[str, int], list[Guidance]]) -> lis
         seen = {g.chunk_id for g in found}
         more = search(f"{harm.group(0)} {_REFERRING_ON}", GUIDANCE_CHUNKS)
         found = [*found, *(g for g in more if g.chunk_id not in seen)]
+    risk = _AT_RISK_QUESTION.search(question)
+    if risk is not None:
+        # Someone who may harm themselves: what to do now is searched for in the guides'
+        # words, whatever else the question says ("I'm just a volunteer mentor").
+        seen = {g.chunk_id for g in found}
+        more = search(f"{risk.group(0)} {_AT_RISK_ANSWER}", GUIDANCE_CHUNKS)
+        found = [*found, *(g for g in more if g.chunk_id not in seen)]
     return found
 
 
@@ -109,9 +116,9 @@ def passages(question: str, search: Callable[[str, int], list[Guidance]]) -> lis
 # share its other words ("my mentee", "manager").
 # Someone who may harm themselves: the question of all questions not to turn away.
 _AT_RISK = (
-    r"self[- ]harm\w*|suicid\w*|"
-    r"(?:harm|hurt|kill)(?:s|ing)?\s+(?:themselves|themself|himself|herself|myself)|"
-    r"end(?:s|ing)?\s+(?:their|his|her|my)\s+(?:own\s+)?life"
+    r"self[- ]harm\w*|suicid\w*|overdos\w*|"
+    r"(?:harm|hurt|kill|cut)(?:s|ting|ing)?\s+(?:themselves|themself|himself|herself|myself)|"
+    r"(?:end|take|taking|took)(?:s|ing)?\s+(?:their|his|her|my)\s+(?:own\s+)?life"
 )
 # Mistreatment of the person asked about (not a threat of a lawsuit).
 _MISTREATED = (
@@ -150,6 +157,7 @@ SAFEGUARDING_THRESHOLD = 0.30
 # mentee needs help with promotion.
 _MISTREATMENT = re.compile(rf"\b(?:{_MISTREATED})", re.IGNORECASE)
 _REFERRING_ON = "harassment discrimination bullying formal process HR where a mentor's role ends"
+_AT_RISK_ANSWER = "a mentee tells you about self-harm or thoughts of suicide: what to do now"
 _AT_RISK_QUESTION = re.compile(rf"\b(?:{_AT_RISK})", re.IGNORECASE)
 
 
@@ -327,6 +335,16 @@ def compose(data: AnswerInput) -> CitedAnswer:
         and not _illustrates(data.guidance[i])
         and _candidates(data.guidance[i], by_chunk[data.guidance[i].chunk_id])
     ]
+    if at_risk:
+        # What to do when someone may harm themselves leads, where a passage says it.
+        # A section about it first, then any passage that speaks of it.
+        headed = [i for i in answering if _AT_RISK_QUESTION.search(_section(data.guidance[i]))]
+        risky = headed + [
+            i
+            for i in answering
+            if i not in headed and _AT_RISK_QUESTION.search(data.guidance[i].text)
+        ]
+        answering = risky + [i for i in answering if i not in risky]
     if mistreated and not at_risk:
         answering = [i for i in answering if _speaks_of_mistreatment(data.guidance[i])]
     elif not mistreated:
