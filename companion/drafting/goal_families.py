@@ -100,7 +100,9 @@ class GoalFamily(_Strict):
         if verb and verb.group(0).lower() == "be" and re.match(r"\s*the\b", rest, re.I):
             return ""
         # "get to manager band": the role is after "to", never "the step to to manager".
-        rest = re.sub(r"^\s*(?:to\s+)?(?:(?:a|an|the|my|our)\s+)?", "", rest, flags=re.IGNORECASE)
+        rest = re.sub(
+            r"^\s*(?:(?:in)?to\s+)?(?:(?:a|an|the|my|our)\s+)?", "", rest, flags=re.IGNORECASE
+        )
         if self.not_titles and _word_pattern(self.not_titles).search(rest):
             return ""
         nouns = list(_word_pattern(self.titles).finditer(rest))
@@ -301,7 +303,7 @@ ACTION_STARTS = frozenset(
     own pass pitch plan practise practice prepare present publish raise read recruit
     redesign reduce run secure set ship show sit speak start study submit switch take
     teach transition translate understand write automate bring get be explore hit feel
-    improve grow handle stop go work pick speak sort
+    improve grow handle stop go work pick speak sort supervise observe shadow facilitate
     """.split()
 )
 

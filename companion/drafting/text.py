@@ -383,7 +383,8 @@ CLAUSE_VERBS = frozenset(
     redesign redo reduce report review run save say secure see set share ship show sit sort
     speak spend stand start stay step stop streamline study submit support switch take talk
     teach tell test track train transition translate try turn understand use win work write
-    close hit reach sell sign double migrate automate lower boost
+    close hit reach sell sign double migrate automate lower boost supervise mentor observe
+    shadow coordinate facilitate assess qualify certify
     """.split()
 )
 _OPENS_CLAUSE = (

@@ -836,3 +836,34 @@ class TestWhatAnEighthReaderFound:
         assert goal.goal.startswith("I will stop taking the bad jobs home with me"), goal.goal
         # The second aim was dropped without a word.
         assert "'look at a teaching role': a goal of its own later?" in goal.specific, goal.specific
+
+    def test_a_text_that_opens_unsure_is_not_kept_whole(self) -> None:
+        goal = drafted(
+            "honestly not sure, just feel stuck and want to stop dreading monday mornings"
+        )
+
+        # It read "Not sure, just feel stuck and want to stop dreading monday mornings."
+        assert not goal.goal.lower().startswith("not sure"), goal.goal
+        assert "stop dreading monday mornings" in goal.goal.lower(), goal.goal
+
+    def test_a_role_got_into_is_named_without_its_into(self) -> None:
+        goal = drafted(
+            "Get into a team leader role on the production line at the plant within the next "
+            "couple of years."
+        )
+
+        steps = " ".join(m.text for m in goal.milestones)
+        # It read "Apply for the into a team leader role".
+        assert "the into" not in steps and "to into" not in steps, steps
+
+    def test_two_actions_with_a_count_after_a_role_state_a_goal(self) -> None:
+        goal = drafted(
+            "As a staff nurse on a surgical ward, I want to complete my mentorship module and "
+            "supervise 2 student nurses on placement before my appraisal in March."
+        )
+
+        assert "still to write" not in goal.goal, goal.goal
+        said = goal.goal + goal.specific
+        assert "complete my mentorship module" in said and "2 student nurses" in said, said
+        # The quote of the aim never ends on the date the draft added ("… by 28…").
+        assert "by 28" not in goal.specific, goal.specific

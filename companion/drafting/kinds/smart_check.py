@@ -465,7 +465,12 @@ def _vague_opening(text: str) -> re.Match[str] | None:
 EXCERPT_WORDS = 8
 
 
+# The date a goal's statement ends on ("… by 28 February 2027"): Time-bound quotes it.
+_ENDING_DATE = re.compile(r",?\s+by\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\.?$")
+
+
 def _excerpt(text: str, limit: int = 80) -> str:
+    text = _ENDING_DATE.sub("", text.strip()) or text
     tokens = strip_end(text).split()
     while len(tokens) > 1 and len(words_of(" ".join(tokens))) > EXCERPT_WORDS:
         tokens.pop()

@@ -194,7 +194,9 @@ _WISH = re.compile(
 # "I don't really know what I want": no goal yet, however short the text.
 _NOT_SURE_YET = re.compile(
     r"\b(?:do ?n'?t|do not|not sure|no idea|unsure)\b(?:\s+\w+){0,3}?\s+"
-    r"(?:what|which)\s+(?:i|to)\b",
+    r"(?:what|which)\s+(?:i|to)\b|"
+    # "honestly not sure, just feel stuck and want to …": a text that opens unsure.
+    r"^\W*(?:honestly\s+|tbh\s+|to be honest\s+)?(?:not sure|no idea|unsure|idk|dunno)\s*[,.;:!?-]",
     re.IGNORECASE,
 )
 
