@@ -779,6 +779,19 @@ class TestWhatAnEighthReaderFound:
         assert goal.target_date == day, (goal.target_date, goal.time_bound)
         assert "no date" not in goal.time_bound, goal.time_bound
 
+    @pytest.mark.parametrize(
+        "aspiration",
+        [
+            "our sales dropped this quarter and I want to rebuild my pipeline with 10 new accounts",
+            "we missed target this quarter, I want to lead the recovery plan",
+        ],
+    )
+    def test_a_quarter_that_says_how_things_went_is_no_deadline(self, aspiration: str) -> None:
+        goal = drafted(aspiration)
+
+        assert goal.target_date != date(2026, 12, 31), (goal.target_date, goal.time_bound)
+        assert "this quarter" not in goal.time_bound, goal.time_bound
+
     def test_how_it_will_be_done_is_left_out_whole(self) -> None:
         goal = drafted(
             "As a junior software tester, I want to learn test automation with Playwright by "

@@ -948,6 +948,13 @@ _QUARTER_FROM_NOW = re.compile(
     r"(?:end\s+of\s+)?(?:the\s+)?(?P<which>this|next|coming)\s+quarter\b",
     re.IGNORECASE,
 )
+# What happened, just before "this quarter": "sales dropped this quarter", "we missed
+# target this quarter".
+_WENT = re.compile(
+    r"\b(?:dropped|missed|fell|lost|was|were|had|did|went|came|grew|rose|slipped|declined|"
+    r"doubled|halved|struggled)\b(?:\s+\w+){0,2}\s*$",
+    re.IGNORECASE,
+)
 # A past-tense verb just before a quarter makes it the past ("missed Q4", "hit Q2").
 _PAST_VERB = re.compile(
     r"\b(?:\w+ed|hit|won|lost|made|beat|smashed|blew)\s+(?:my\s+|our\s+|the\s+)?$",
@@ -1090,6 +1097,8 @@ def deadlines(text: str, today: date) -> list[Deadline]:
             f"the end of calendar Q{quarter}, {first} to {calendar.month_name[end_month]}"
         )
     for match in _QUARTER_FROM_NOW.finditer(text):
+        if _WENT.search(text[: match.start()]):
+            continue  # "our sales dropped this quarter": how it went, not a deadline
         current = (today.month - 1) // 3
         ahead = match.group("which").lower() != "this"
         if ahead and (match.group("how") or "").lower() == "before":
