@@ -138,11 +138,12 @@ async def run_as_user(services: Services, token: str, work: Callable[[Session, U
     token's revocation and its user's deactivation are read on every call, as
     `authenticate` always does. `work` must return what needs no session (a `Response`,
     such as `ReadModel`, or plain values): the transaction is over when it returns, and
-    rolled back if it raises; it must not write (`WriteInQuickRead`). On PostgreSQL it
-    runs in autocommit, without BEGIN and COMMIT (`companion.db.make_quick_read_engine`),
-    and is run once more if its connection turns out closed. At most
-    `services.read_threads` (1 on SQLite, 2 on PostgreSQL, unless set) such calls of one
-    process run at once; the others wait on the event loop, before they have a session.
+    rolled back if it raises; it must not write (`WriteInQuickRead`). It runs in
+    autocommit, without BEGIN and COMMIT (`companion.db.make_quick_read_engine`), each
+    statement seeing what was committed before it, and is run once more if its
+    connection turns out closed. At most `services.read_threads` (1 on SQLite, 2 on
+    PostgreSQL, unless set) such calls of one process run at once; the others wait on the
+    event loop, before they have a session.
     """
 
     def in_worker() -> T:

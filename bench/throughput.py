@@ -1,7 +1,8 @@
 """Requests per second of a real server under 8 concurrent connections (wrk).
 
 Usage: .venv/bin/python bench/throughput.py [--seconds 10] [--rounds 1] [--skip-postgres]
-       .venv/bin/python bench/throughput.py --against DIR [--rounds 3] [--seconds 10]
+       .venv/bin/python bench/throughput.py --against DIR [--read relationship]
+                                            [--rounds 3] [--seconds 10]
 
 Prepares a data directory as `make run` does (migrations, the built-in corpus,
 the demo program), then measures with `wrk` (apt-get install wrk), 8
@@ -21,10 +22,11 @@ the machine moves them; ratios within one run are what to compare. With
 `--rounds N` every setup runs N times in turn; each ratio is taken within a round,
 and the median of the rounds is printed with the rounds that meet the target.
 
-`--against DIR` compares the search with other code, e.g. the commit before
-(`git worktree add DIR <commit>`, or `git archive <commit> | tar -x -C DIR`): on the
-same SQLite data, its servers and ours take turns, round by round, one process then
-two, and it prints /healthz, the search and the search's CPU per request for both.
+`--against DIR` compares the search (or, with `--read relationship`, the relationship
+read) with other code, e.g. the commit before (`git worktree add DIR <commit>`, or
+`git archive <commit> | tar -x -C DIR`): on the same SQLite data, its servers and ours
+take turns, round by round, one process then two, and it prints /healthz, the read and
+the read's CPU per request for both.
 """
 
 from __future__ import annotations
@@ -205,8 +207,11 @@ def measure(urls: list[str], seconds: int, script: Path) -> dict[str, float]:
     return figures
 
 
-def compare(against: Path, *, seconds: int, rounds: int, script: Path, root: Path) -> None:
-    """The search of this code and of the code in `against`, taking turns on one data dir."""
+def compare(
+    against: Path, *, seconds: int, rounds: int, script: Path, root: Path, read: str = "search"
+) -> None:
+    """`read` (the search, or the relationship read) of this code and of the code in
+    `against`, taking turns on one data dir."""
     data = root / "sqlite"
     prepare(environment(data))
     codes = {"before": against.resolve(), "this": ROOT}
@@ -218,44 +223,56 @@ def compare(against: Path, *, seconds: int, rounds: int, script: Path, root: Pat
                 with servers(environment(data, code=code), count) as urls:
                     for url in urls:  # the first search loads the searcher: seconds, not wrk's 2
                         get_json(f"{url}/api/v1/knowledge/search?q=warm", MENTOR)
+                    path, lua = (
+                        ("/", script) if read == "search" else (relationship_path(urls[0]), None)
+                    )
                     wrk(urls, "/healthz", seconds=2)
-                    wrk(urls, "/api/v1/knowledge/search?q=warm+up", seconds=2)
+                    wrk(urls, path, seconds=2, script=lua)
                     loads.append(os.getloadavg()[0])
                     row: dict[str, float] = {}
                     row["healthz"], row["healthz cpu"] = wrk_with_cpu(
                         urls, "/healthz", seconds=seconds
                     )
-                    row["search"], row["search cpu"] = wrk_with_cpu(
-                        urls, "/", seconds=seconds, script=script
+                    row[read], row[f"{read} cpu"] = wrk_with_cpu(
+                        urls, path, seconds=seconds, script=lua
                     )
                     found.setdefault((label, count), []).append(row)
-    print(f"\nsearch, {rounds} rounds taking turns, wrk 8 connections, {seconds} s each; "
+    print(f"\n{read}, {rounds} rounds taking turns, wrk 8 connections, {seconds} s each; "
           f"1-minute load average {min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
-    header = f"{'':22}{'healthz/s':>10}{'search/s':>10}{'CPU ms':>8}{'search/healthz':>16}"
-    print(header + "  (each round: search/s / CPU ms)")
+    header = (
+        f"{'':22}{'healthz/s':>10}{read[:6] + '/s':>10}{'CPU ms':>8}{read[:6] + '/healthz':>16}"
+    )
+    print(header + f"  (each round: {read[:6]}/s / CPU ms)")
     for (label, count), rows in found.items():
 
         def median(key: str, rows: list[dict[str, float]] = rows) -> float:
             return statistics.median(r[key] for r in rows)
 
-        each = ", ".join(f"{r['search']:.0f}/{r['search cpu']:.2f}" for r in rows)
+        each = ", ".join(f"{r[read]:.0f}/{r[f'{read} cpu']:.2f}" for r in rows)
         print(f"{label + f', {count} process' + ('es' if count > 1 else ''):22}"
-              f"{median('healthz'):>10.0f}{median('search'):>10.0f}{median('search cpu'):>8.2f}"
-              f"{median('search') / median('healthz'):>16.3f}  ({each})")  # fmt: skip
+              f"{median('healthz'):>10.0f}{median(read):>10.0f}{median(f'{read} cpu'):>8.2f}"
+              f"{median(read) / median('healthz'):>16.3f}  ({each})")  # fmt: skip
     for label in codes:
-        one = statistics.median(r["search"] for r in found[(label, 1)])
-        two = statistics.median(r["search"] for r in found[(label, 2)])
-        print(f"{label}: 2 processes / 1, search {two / one:.2f}")
-    ratio = statistics.median(r["search cpu"] for r in found[("this", 1)] + found[("this", 2)])
-    ratio /= statistics.median(r["search cpu"] for r in found[("before", 1)] + found[("before", 2)])
-    print(f"CPU per search, this / before: {ratio:.2f}")
+        one = statistics.median(r[read] for r in found[(label, 1)])
+        two = statistics.median(r[read] for r in found[(label, 2)])
+        print(f"{label}: 2 processes / 1, {read} {two / one:.2f}")
+    cpu = f"{read} cpu"
+    ratio = statistics.median(r[cpu] for r in found[("this", 1)] + found[("this", 2)])
+    ratio /= statistics.median(r[cpu] for r in found[("before", 1)] + found[("before", 2)])
+    print(f"CPU per {read}, this / before: {ratio:.2f}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="per measurement")
     parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--against", type=Path, help="compare the search with this checkout")
+    parser.add_argument("--against", type=Path, help="compare a read with this checkout")
+    parser.add_argument(
+        "--read",
+        choices=("search", "relationship"),
+        default="search",
+        help="the read --against compares (the search)",
+    )
     parser.add_argument(
         "--rounds",
         type=int,
@@ -273,7 +290,12 @@ def main() -> int:
         script.write_text(SEARCH_SCRIPT)
         try:
             compare(
-                args.against, seconds=args.seconds, rounds=args.rounds, script=script, root=root
+                args.against,
+                seconds=args.seconds,
+                rounds=args.rounds,
+                script=script,
+                root=root,
+                read=args.read,
             )
         finally:
             shutil.rmtree(root, ignore_errors=True)

@@ -52,8 +52,8 @@ class Services:
         self.write_sessions: sessionmaker[Session] = make_session_factory(
             self.engine, immediate=True
         )
-        # For quick reads (`api.deps.run_as_user`): never write; on PostgreSQL, a pool
-        # of their own in autocommit (`companion.db.engine.make_quick_read_engine`).
+        # For quick reads (`api.deps.run_as_user`): never write; a pool of their own in
+        # autocommit (`companion.db.engine.make_quick_read_engine`).
         self.quick_read_engine = make_quick_read_engine(self.engine, pool_size=self.read_threads)
         self.quick_reads: sessionmaker[Session] = make_quick_read_sessions(self.quick_read_engine)
         self._encoder = encoder

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import anyio
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from api.deps import run_as_user
 from companion.accounts.models import Role, User
@@ -64,3 +64,40 @@ def test_a_read_still_answers(services, maya) -> None:
     user_id, token = maya
     found = anyio.run(run_as_user, services, token, lambda session, user: user.id)
     assert found == user_id
+
+
+def test_a_quick_read_sends_its_selects_and_nothing_else(services, maya) -> None:
+    """No BEGIN and no COMMIT around a quick read, on either engine: each costs the read a
+    call into the driver (docs/performance.md, "Throughput")."""
+    _, token = maya
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        sent.append(statement.strip().split()[0].upper())
+
+    def work(session, user):
+        return session.scalar(select(User.display_name).where(User.id == user.id))
+
+    event.listen(services.quick_read_engine, "before_cursor_execute", seen)
+    try:
+        assert anyio.run(run_as_user, services, token, work) is not None
+    finally:
+        event.remove(services.quick_read_engine, "before_cursor_execute", seen)
+    assert sent == ["SELECT", "SELECT"]
+
+
+def test_each_statement_of_a_quick_read_sees_what_was_committed_before_it(services, maya) -> None:
+    """As on PostgreSQL at READ COMMITTED, on SQLite too: a quick read holds no snapshot
+    from one statement to the next, so it never keeps an old one alive either."""
+    user_id, token = maya
+
+    def work(session, user):
+        first = session.scalar(select(User.display_name).where(User.id == user_id))
+        with services.write_sessions() as writer:
+            writer.execute(update(User).where(User.id == user_id).values(display_name="Later"))
+            writer.commit()
+        return first, session.scalar(select(User.display_name).where(User.id == user_id))
+
+    first, second = anyio.run(run_as_user, services, token, work)
+    assert first != "Later"
+    assert second == "Later"

@@ -19,6 +19,11 @@ from tests.helpers import TEST_ACTOR, bearer
 from tests.relationships.conftest import World
 
 
+def _checked_out(world: World) -> int:
+    services = world.services
+    return services.engine.pool.checkedout() + services.quick_read_engine.pool.checkedout()
+
+
 def _read(world: World, relationship_id: int, headers: dict[str, str]):
     return world.client.get(f"/api/v1/relationships/{relationship_id}", headers=headers)
 
@@ -79,7 +84,7 @@ def test_the_read_ends_its_transaction_and_stamps_the_tokens_use(world: World) -
         session.commit()
     assert _read(world, world.first, world.headers("maya")).status_code == 200
     # Nothing is left checked out: the read's transaction (and the stamp's) ended.
-    assert world.services.engine.pool.checkedout() == 0
+    assert _checked_out(world) == 0
     with world.services.sessions() as session:
         stamped = session.scalar(
             select(ApiToken.last_used_at).where(ApiToken.token_hash == token_hash)
@@ -91,7 +96,7 @@ def test_the_read_ends_its_transaction_and_stamps_the_tokens_use(world: World) -
 def test_a_refused_read_leaves_nothing_checked_out(world: World) -> None:
     assert _read(world, world.first, world.headers("nora")).status_code == 404
     assert _read(world, world.first, bearer("mc_no-such-token")).status_code == 401
-    assert world.services.engine.pool.checkedout() == 0
+    assert _checked_out(world) == 0
 
 
 def test_eight_reads_at_once_run_in_the_processs_lane(world: World, monkeypatch) -> None:
@@ -124,7 +129,7 @@ def test_eight_reads_at_once_run_in_the_processs_lane(world: World, monkeypatch)
         )
     assert [a.status_code for a in answers] == [200] * 8
     assert most == lane
-    assert world.services.engine.pool.checkedout() == 0
+    assert _checked_out(world) == 0
 
 
 def test_the_read_decodes_only_the_columns_it_shows_of_people_and_program(
