@@ -264,7 +264,10 @@ _TITLE_TAIL = re.compile(
 
 # Words no role title holds before its noun: "the job my manager does" names a role, but
 # "job my manager" is none.
-_NOT_IN_TITLE = frozenset("my our his her their your job role post position".split())
+# "be ready to lead the team": "lead" there is what to do, and what comes before it no title.
+_NOT_IN_TITLE = frozenset(
+    "my our his her their your job role post position to ready able prepared".split()
+)
 _OBJECT_WEAK_END = frozenset(
     "a an the and or but so to of in on at by for from with into about as my our your i".split()
 )
@@ -352,11 +355,50 @@ def goal_statement(aspiration: str) -> str:
     first = FILLER.sub("", first).strip(" ,")
     if not first:
         return ""
+    wished = _WISHED_FOR.match(first)
+    said = first[wished.end() :].split()[:1] if wished else []
+    # Without "I want", only a thing named alone ("a new job", "promotion"): "get a pay
+    # rise" or "win a role" is already an action.
+    if (
+        wished is not None
+        and said
+        and (wished.group("wish") or wished.group("article") or said[0].lower() in _THING_OPENS)
+        # "Promotion to Grade 7 team leader" names the role: the steps into it are its own.
+        and not (wished.group("wish") is None and _ROLE_NAMED.match(first[wished.end() :]))
+    ):
+        # "I want a promotion", "promotion": something to get, said as getting it.
+        rest = first[wished.end() :]
+        if rest[1:2].islower():  # "Promotion to senior engineer", not "IT manager role"
+            rest = rest[:1].lower() + rest[1:]
+        return f"I will get {(wished.group('article') or 'a ').lower()}{rest}"
     action = LEAD_IN.sub("", first, count=1)
     word = action.split()[0].lower() if action.split() else ""
     if action != first and word in ACTION_STARTS:
         return f"I will {action[:1].lower()}{action[1:]}"
     return first[:1].upper() + first[1:]
+
+
+_ROLE_NAMED = re.compile(r"(?:a\s+)?promotion\s+to\b", re.IGNORECASE)
+_THING_OPENS = frozenset(
+    "promotion raise pay job role position post secondment new senior better permanent "
+    "bigger first proper full-time part-time".split()
+)
+# A wish for a thing one gets rather than does: "I want a promotion", "I'd like a new role
+# in data", "a pay rise by March", "promotion". Only such things: "I want a mentor who
+# listens" or "a calmer team" are not something to get by applying.
+_WISHED_FOR = re.compile(
+    r"^(?P<wish>(?:(?:i|we)(?:'d|\s+would)\s+(?:really\s+)?like|(?:(?:i|we)(?:\s+really)?\s+)?"
+    r"(?:want|need|am after|'m after|hope for|am hoping for|'m hoping for|am aiming for|"
+    r"'m aiming for)|(?:would|'d) like)\s+)?"
+    r"(?P<article>(?:a|an)\s+)?"
+    r"(?=(?:(?!(?:for|to|of|in|at|on|with|from|into|about|by|ready|able|my|our|his|her|"
+    r"their|your|the|this|that|these|those)\b)[\w-]+\s+){0,3}?"
+    r"(?:promotion|pay rise|raise|job|role|position|post|secondment)"
+    r"(?:\s*$|\s*[,;:(]|\s+(?:in|at|with|as|by|before|within|this|next|to|on|for|of|when|"
+    r"once|and|or|where|that|which|soon|eventually|someday|one day)\b))"
+    r"(?!(?:[\w-]+\s+){0,3}?(?:role model|job title)\b)",
+    re.IGNORECASE,
+)
 
 
 def undecided(aspiration: str) -> GoalFamily | None:

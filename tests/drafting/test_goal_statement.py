@@ -880,3 +880,51 @@ class TestWhatAnEighthReaderFound:
         assert "complete my mentorship module" in said and "2 student nurses" in said, said
         # The quote of the aim never ends on the date the draft added ("… by 28…").
         assert "by 28" not in goal.specific, goal.specific
+
+
+class TestAThingToGet:
+    """ "I want a promotion" is something to get: said as getting it, with the steps and the
+    question about whose decision it is that getting it brings. Never pasted as written."""
+
+    @pytest.mark.parametrize(
+        ("aspiration", "statement"),
+        [
+            ("I want a promotion", "I will get a promotion."),
+            ("promotion", "I will get a promotion."),
+            ("I want a promotion to senior engineer", "I will get a promotion to senior engineer."),
+            ("I need a raise", "I will get a raise."),
+            ("I'd like a new role in data", "I will get a new role in data."),
+        ],
+    )
+    def test_it_is_said_as_getting_it(self, aspiration: str, statement: str) -> None:
+        assert drafted(aspiration).goal == statement
+
+    def test_a_promotion_gets_the_promotion_steps_and_asks_whose_decision_it_is(self) -> None:
+        goal = drafted("I want a promotion")
+
+        assert "promotion case" in goal.milestones[-1].text, goal.milestones
+        assert goal.achievable.startswith("To answer: Which part of this is in your hands")
+
+    @pytest.mark.parametrize(
+        ("aspiration", "kept"),
+        [
+            ("job hunting", "Job hunting."),
+            ("ready for a promotion", "Ready for a promotion."),
+            ("I want to get a promotion", "I will get a promotion."),
+            ("get a decent pay rise by April", "Get a decent pay rise by April."),
+            ("win a role", "Win a role."),
+            ("I like my job.", "I like my job."),
+            ("I need my job to be less stressful", "I need my job to be less stressful."),
+        ],
+    )
+    def test_what_is_not_such_a_wish_is_left_as_it_was(self, aspiration: str, kept: str) -> None:
+        assert drafted(aspiration).goal == kept
+
+
+class TestReadyToLead:
+    def test_being_ready_to_lead_is_no_role_to_apply_for(self) -> None:
+        goal = drafted("I want to be ready to lead the team when my contract is renewed")
+
+        steps = " ".join(m.text for m in goal.milestones)
+        assert "ready to lead role" not in steps and "step to ready" not in steps, steps
+        assert "role you want" not in goal.specific, goal.specific
