@@ -251,6 +251,27 @@ class TestAShortPassageIsAnsweredWhole:
         assert "Do not promise to keep it secret" in body, reply.answer
         assert "safeguarding lead" in body and "emergency services" in body, reply.answer
 
+    def test_a_mentor_asking_about_their_mentee_is_not_answered_as_a_mentee(
+        self, corpus: Corpus
+    ) -> None:
+        # Once answered from "When your mentor keeps cancelling", written for a mentee.
+        reply = answer(
+            corpus,
+            "My mentee keeps booking sessions but cancels most of them at the last minute. "
+            "Should I end the mentoring?",
+        )
+        assert "your mentor" not in reply.answer.split("Source:")[0], reply.answer
+        assert "'Repeated cancellations and missed commitments by a mentee'" in reply.answer
+
+    def test_a_disagreement_that_left_things_awkward_is_answered(self, corpus: Corpus) -> None:
+        reply = answer(
+            corpus,
+            "We had a disagreement last session and now it feels awkward. "
+            "How do I get things back on track?",
+        )
+        assert not reply.insufficient, reply.answer
+        assert "after a rupture" in reply.answer, reply.answer
+
     def test_restarting_a_stalled_pair_names_the_choices(self, corpus: Corpus) -> None:
         reply = answer(corpus, "How do I restart a stalled pair?")
         body = reply.answer.split("Source:")[0]

@@ -181,6 +181,18 @@ def _section(chunk: Guidance) -> str:
     return chunk.heading.split(">")[-1].strip()
 
 
+def _other_side(question: str) -> str:
+    """How a section written for the other side of the asker's pair names them: a mentor
+    asking ("my mentee") is not answered from "When your mentor keeps cancelling"."""
+    mentor = re.search(r"\bmy mentees?\b", question, re.IGNORECASE)
+    mentee = re.search(r"\bmy mentor\b", question, re.IGNORECASE)
+    if mentor and not mentee:
+        return "your mentor"
+    if mentee and not mentor:
+        return "your mentee"
+    return ""
+
+
 def _speaks_of_mistreatment(chunk: Guidance) -> bool:
     """Whether a passage, or the heading it sits under, speaks of mistreatment."""
     return bool(_MISTREATMENT.search(f"{chunk.heading}\n{chunk.text}"))
@@ -351,6 +363,12 @@ def compose(data: AnswerInput) -> CitedAnswer:
         # A section on responding to mistreatment shares HR, grievances and unions with
         # questions about dismissals and pay disputes, which it does not answer.
         answering = [i for i in answering if not _MISTREATMENT.search(_section(data.guidance[i]))]
+    other = _other_side(data.question)
+    if other:
+        # "My mentee keeps cancelling": a section written for the other side ("When your
+        # mentor keeps cancelling") answers another person's question; it goes last.
+        facing = [i for i in answering if other not in _section(data.guidance[i]).lower()]
+        answering = facing + [i for i in answering if i not in facing]
     if not answering:
         return _insufficient(data)
     best = data.guidance[answering[0]]
