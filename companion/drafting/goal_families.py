@@ -307,6 +307,7 @@ ACTION_STARTS = frozenset(
     redesign reduce run secure set ship show sit speak start study submit switch take
     teach transition translate understand write automate bring get be explore hit feel
     improve grow handle stop go work pick speak sort supervise observe shadow facilitate
+    transfer relocate
     """.split()
 )
 
@@ -367,25 +368,42 @@ def goal_statement(aspiration: str) -> str:
         and not (wished.group("wish") is None and _ROLE_NAMED.match(first[wished.end() :]))
     ):
         # "I want a promotion", "promotion": something to get, said as getting it.
-        rest = first[wished.end() :]
+        rest = _why_after(first[wished.end() :])
         if rest[1:2].islower():  # "Promotion to senior engineer", not "IT manager role"
             rest = rest[:1].lower() + rest[1:]
         return f"I will get {(wished.group('article') or 'a ').lower()}{rest}"
     action = LEAD_IN.sub("", first, count=1)
     word = action.split()[0].lower() if action.split() else ""
     if action != first and word in ACTION_STARTS:
+        action = _why_after(action)
         return f"I will {action[:1].lower()}{action[1:]}"
     return first[:1].upper() + first[1:]
+
+
+# A clause of its own after the aim, said as why: "a pay rise, I have been on the same rate
+# since 2021", "lead the stand-up, I think I am ready". Only after an aim already opened by
+# "I want", never at a sentence's start ("By March, I will …").
+_CLAUSE_AFTER = re.compile(
+    r"\s*[,;]\s*(?:i|i'm|i've|i'd|i am|i have|we|we're|it's|it is|because|as i|since i)\b.*$",
+    re.IGNORECASE,
+)
+
+
+def _why_after(aim: str) -> str:
+    """`aim` without a clause after it that says why ("…, I have been on the same rate")."""
+    cut = _CLAUSE_AFTER.sub("", aim).strip()
+    return cut if content_words(cut) else aim
 
 
 _ROLE_NAMED = re.compile(r"(?:a\s+)?promotion\s+to\b", re.IGNORECASE)
 _THING_OPENS = frozenset(
     "promotion raise pay job role position post secondment new senior better permanent "
-    "bigger first proper full-time part-time".split()
+    "bigger first proper full-time part-time transfer contract".split()
 )
 # A wish for a thing one gets rather than does: "I want a promotion", "I'd like a new role
-# in data", "a pay rise by March", "promotion". Only such things: "I want a mentor who
-# listens" or "a calmer team" are not something to get by applying.
+# in data", "a pay rise by March", "a permanent contract", "a transfer to Leeds",
+# "promotion". Only such things: "I want a mentor who listens" or "a calmer team" are not
+# something to get by applying.
 _WISHED_FOR = re.compile(
     r"^(?P<wish>(?:(?:i|we)(?:'d|\s+would)\s+(?:really\s+)?like|(?:(?:i|we)(?:\s+really)?\s+)?"
     r"(?:want|need|am after|'m after|hope for|am hoping for|'m hoping for|am aiming for|"
@@ -393,7 +411,7 @@ _WISHED_FOR = re.compile(
     r"(?P<article>(?:a|an)\s+)?"
     r"(?=(?:(?!(?:for|to|of|in|at|on|with|from|into|about|by|ready|able|my|our|his|her|"
     r"their|your|the|this|that|these|those)\b)[\w-]+\s+){0,3}?"
-    r"(?:promotion|pay rise|raise|job|role|position|post|secondment)"
+    r"(?:promotion|pay rise|raise|job|role|position|post|secondment|transfer|contract)"
     r"(?:\s*$|\s*[,;:(]|\s+(?:in|at|with|as|by|before|within|this|next|to|on|for|of|when|"
     r"once|and|or|where|that|which|soon|eventually|someday|one day)\b))"
     r"(?!(?:[\w-]+\s+){0,3}?(?:role model|job title)\b)",

@@ -921,6 +921,55 @@ class TestAThingToGet:
         assert drafted(aspiration).goal == kept
 
 
+class TestAskedOfOthers:
+    """A pay rise, a permanent contract or a transfer is asked of those who decide it: the
+    goal says getting it, its steps are the asking, and the check asks whose decision it is.
+    """
+
+    @pytest.mark.parametrize(
+        ("aspiration", "statement"),
+        [
+            ("I want a permanent contract", "I will get a permanent contract."),
+            (
+                "I would like a transfer to the Leeds depot",
+                "I will get a transfer to the Leeds depot.",
+            ),
+            ("I want to transfer to the Leeds depot", "I will transfer to the Leeds depot."),
+            # What follows the wish as a clause of its own is why, not what.
+            (
+                "I need a pay rise, I have been on the same rate since 2021",
+                "I will get a pay rise.",
+            ),
+            ("I want to lead the stand-up, I think I am ready", "I will lead the stand-up."),
+        ],
+    )
+    def test_it_is_said_as_getting_it(self, aspiration: str, statement: str) -> None:
+        assert drafted(aspiration).goal == statement
+
+    @pytest.mark.parametrize(
+        ("aspiration", "step"),
+        [
+            ("I need a pay rise, I have been on the same rate since 2021", "how pay is decided"),
+            ("I want a raise", "how pay is decided"),
+            ("I want a permanent contract", "permanent"),
+            ("I would like a permanent post", "permanent"),
+            ("I want to transfer to the Leeds depot", "the Leeds depot"),
+        ],
+    )
+    def test_its_steps_are_the_asking(self, aspiration: str, step: str) -> None:
+        goal = drafted(aspiration)
+
+        steps = " ".join(m.text for m in goal.milestones)
+        assert step in steps, steps
+        assert "what done looks like" not in steps, steps
+        assert goal.achievable.startswith("To answer: Which part of this is in your hands")
+
+    def test_why_is_not_read_as_the_evidence_or_the_time(self) -> None:
+        goal = drafted("I need a pay rise, I have been on the same rate since 2021")
+
+        assert "2021" not in goal.measurable and "2021" not in goal.time_bound, goal
+
+
 class TestReadyToLead:
     def test_being_ready_to_lead_is_no_role_to_apply_for(self) -> None:
         goal = drafted("I want to be ready to lead the team when my contract is renewed")
