@@ -970,6 +970,35 @@ class TestAskedOfOthers:
         assert "2021" not in goal.measurable and "2021" not in goal.time_bound, goal
 
 
+class TestNamedPosts:
+    """A post named by its title after "go for", by a title the list lacked, or by what
+    it runs, gets the steps into a post, never the generic ones."""
+
+    @pytest.mark.parametrize(
+        ("aspiration", "step"),
+        [
+            ("want to go for watch manager when the next round opens in spring", "watch manager"),
+            ("I'd like to become a purser eventually", "purser"),
+            ("run my own store within 18 months", "run my own store"),
+            ("I want to apply for jobs in marketing", "applications"),
+        ],
+    )
+    def test_the_steps_are_into_the_post(self, aspiration: str, step: str) -> None:
+        steps = " ".join(m.text for m in drafted(aspiration).milestones)
+
+        assert step in steps, steps
+        assert "what done looks like" not in steps, steps
+
+    def test_a_phrase_that_lost_its_verb_is_never_the_goal(self) -> None:
+        goal = drafted(
+            "I'd like to move up to a librarian post eventually, probably need to think "
+            "about doing my CILIP chartership? not sure where to start"
+        )
+
+        assert "will about" not in goal.goal and "or about" not in goal.specific, goal
+        assert goal.goal == "I will move up to a librarian post.", goal.goal
+
+
 class TestReadyToLead:
     def test_being_ready_to_lead_is_no_role_to_apply_for(self) -> None:
         goal = drafted("I want to be ready to lead the team when my contract is renewed")

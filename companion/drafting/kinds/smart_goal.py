@@ -226,6 +226,14 @@ def drafted_goal(
     return statement_of(text, answers, smart=smart, today=today).text
 
 
+# Words no action opens with: a phrase that starts with one lost its verb ("think about").
+_NO_ACTION_OPENS = frozenset("about of on for with from at in into by than as".split())
+
+
+def _lost_its_verb(phrase: str) -> bool:
+    return bool(phrase.split()) and phrase.split()[0].lower() in _NO_ACTION_OPENS
+
+
 def statement_of(
     text: str, answers: dict[str, str], *, smart: bool = False, today: date | None = None
 ) -> Statement:
@@ -324,6 +332,9 @@ def statement_of(
             clean,
             acts=lambda words: _acts(Phrase(words, False, 0, 0)),
         )
+        # "need to think about doing my chartership" leaves "about doing my chartership":
+        # a phrase that lost its verb is no wish to state, nor to offer.
+        judged = [w for w in judged if not _lost_its_verb(w.phrase.text)]
         good = [w for w in judged if not w.problem]
         # A hedged wish ("maybe … at some point") gives way to the main one.
         main = [w for w in good if not w.hedged] or good
@@ -360,6 +371,7 @@ def statement_of(
         if (
             not statement
             or (ends_broken(statement) and not FROM_TO.search(statement))
+            or _lost_its_verb(action)
             or any(_half_pair(p, tokens) or _cut_mid_clause(p, tokens) for p in chosen)
         ):
             # The time said still stands while the mentee writes the goal ("after Easter").
