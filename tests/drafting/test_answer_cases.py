@@ -369,3 +369,53 @@ def test_a_word_near_mistreatment_does_not_make_a_question_one(
     assert not re.search(r"discrimination|harassment|bullying", source_of(drafted.answer), re.I), (
         drafted.answer
     )
+
+
+# Questions a tenth outside reader's set showed answered from the wrong section, or not at
+# all, put here in other words: each is answered from the section written for it.
+FROM_ITS_SECTION = [
+    pytest.param(
+        "He wants me to recommend him to the people deciding on the promotion, but I have "
+        "hardly seen his work. How do I turn that down kindly?",
+        "When your mentee asks you to put in a word for them",
+        id="asked-to-vouch",
+    ),
+    pytest.param(
+        "Our meetings have become all about her stress at home and I'm no counsellor. "
+        "How do I bring them back to mentoring?",
+        "When sessions have turned into counselling",
+        id="sessions-became-counselling",
+    ),
+    pytest.param(
+        "I can hardly get a word in because my mentor tells stories for the whole hour. "
+        "How do I change that politely?",
+        "When your mentor does most of the talking",
+        id="mentor-talks-all-the-time",
+    ),
+    pytest.param(
+        "My mentor is twenty years younger than me and I feel daft asking him simple "
+        "things. Will it work?",
+        "When your mentor is much younger than you",
+        id="much-younger-mentor",
+    ),
+    pytest.param(
+        "My mentor passed on to my manager something I had told him privately. "
+        "What should I do now?",
+        "When a confidence has been broken",
+        id="confidence-broken",
+    ),
+    pytest.param(
+        "My mentee did what I suggested and it went badly wrong with her client. "
+        "How do I handle it with her?",
+        "When your advice went wrong",
+        id="advice-went-wrong",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "section"), FROM_ITS_SECTION)
+def test_answered_from_its_section(corpus: Corpus, question: str, section: str) -> None:
+    reply = answer(corpus, question)
+
+    assert not reply.insufficient, reply.answer
+    assert f"section '{section}'" in source_of(reply.answer), reply.answer
