@@ -103,6 +103,10 @@ class GoalFamily(_Strict):
         rest = re.sub(
             r"^\s*(?:(?:in)?to\s+)?(?:(?:a|an|the|my|our)\s+)?", "", rest, flags=re.IGNORECASE
         )
+        if verb:
+            # "step up as shift supervisor when my manager goes on leave": the role ends
+            # where the clause about when begins.
+            rest = _WHEN_CLAUSE.split(rest, maxsplit=1)[0]
         if self.not_titles and _word_pattern(self.not_titles).search(rest):
             return ""
         nouns = list(_word_pattern(self.titles).finditer(rest))
@@ -261,6 +265,8 @@ _TITLE_TAIL = re.compile(
     r"[\s,]*)?(?:(?:in|at|with|within|by|before|this|next|for|on|of)\b.*)?",
     re.IGNORECASE | re.DOTALL,
 )
+
+_WHEN_CLAUSE = re.compile(r"\s+(?:when|once|after|before|if|as soon as|until|while)\s+", re.I)
 
 # Words no role title holds before its noun: "the job my manager does" names a role, but
 # "job my manager" is none.

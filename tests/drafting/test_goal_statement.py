@@ -981,6 +981,11 @@ class TestNamedPosts:
             ("I'd like to become a purser eventually", "purser"),
             ("run my own store within 18 months", "run my own store"),
             ("I want to apply for jobs in marketing", "applications"),
+            (
+                "be ready to step up as shift supervisor when my manager goes on mat leave",
+                "step to shift supervisor asks",
+            ),
+            ("become head of year after the summer", "Apply for the head of year role"),
         ],
     )
     def test_the_steps_are_into_the_post(self, aspiration: str, step: str) -> None:
@@ -988,6 +993,11 @@ class TestNamedPosts:
 
         assert step in steps, steps
         assert "what done looks like" not in steps, steps
+
+    def test_a_role_to_be_ready_for_is_specific(self) -> None:
+        goal = drafted("be ready to step up as shift supervisor when my manager goes on leave")
+
+        assert goal.specific.startswith("It names the role you want"), goal.specific
 
     def test_a_phrase_that_lost_its_verb_is_never_the_goal(self) -> None:
         goal = drafted(

@@ -579,6 +579,11 @@ def _specific_verdict(s: _GoalSignals) -> CriterionVerdict:
         action = _concrete_action(own)
         if action and own.lower().startswith(action.lower()) and not _vague_opening(own):
             return _verdict("specific", "met", f"It says what will be done: '{action}'.")
+    opening = strip_end(sentences(_opening(statement))[0]) if statement.strip() else ""
+    if family.title_of(opening):
+        # "Senior data engineer": a role named is specific, though it names no action;
+        # "be ready to step up as shift supervisor when …" too, however it opens.
+        return _verdict("specific", "met", f"It names the role you want: '{_excerpt(opening)}'.")
     if vague is not None or empty is not None:
         found = (vague or empty).group(0).strip()  # type: ignore[union-attr]
         return _verdict(
@@ -600,10 +605,6 @@ def _specific_verdict(s: _GoalSignals) -> CriterionVerdict:
         return _verdict(
             "specific", "missing", "It is too short to say what will be done or changed."
         )
-    opening = strip_end(sentences(_opening(statement))[0]) if statement.strip() else ""
-    if family.title_of(opening):
-        # "Senior data engineer": a role named is specific, though it names no action.
-        return _verdict("specific", "met", f"It names the role you want: '{_excerpt(opening)}'.")
     action = _concrete_action(statement)
     if action is None:
         # "Chartered engineer": a named aim, but no action this check recognises.
