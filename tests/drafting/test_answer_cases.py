@@ -407,7 +407,7 @@ FROM_ITS_SECTION = [
     pytest.param(
         "My mentee did what I suggested and it went badly wrong with her client. "
         "How do I handle it with her?",
-        "When your advice went wrong",
+        "When your advice to your mentee went wrong",
         id="advice-went-wrong",
     ),
 ]
@@ -419,3 +419,4 @@ def test_answered_from_its_section(corpus: Corpus, question: str, section: str) 
 
     assert not reply.insufficient, reply.answer
     assert f"section '{section}'" in source_of(reply.answer), reply.answer
+
