@@ -410,13 +410,39 @@ FROM_ITS_SECTION = [
         "When your advice to your mentee went wrong",
         id="advice-went-wrong",
     ),
+    pytest.param(
+        "Is it OK to ask my mentor if we can meet somewhere quiet and have the topics in "
+        "advance? I have ADHD and busy places make it hard to focus.",
+        "Sessions that work for disabled and neurodivergent people",
+        id="sessions-run-differently",
+    ),
+    pytest.param(
+        "We can't afford gifts or an awards evening. How else can the program thank the "
+        "people who mentored this year?",
+        "Recognising and thanking volunteer mentors on a small budget",
+        id="thanking-mentors",
+    ),
+    pytest.param(
+        "One of our mentors has just told me she can't carry on, for health reasons. What "
+        "do I do about her mentee?",
+        "When a mentor cannot carry on: rematching their mentee",
+        id="mentor-steps-away",
+    ),
+    pytest.param(
+        "My mentor is my line manager too and writes my appraisal. How can I be open with "
+        "him in our mentoring sessions?",
+        ("When your mentor also manages or assesses you", "Conflicts of interest in mentoring"),
+        id="mentor-is-assessor",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("question", "section"), FROM_ITS_SECTION)
-def test_answered_from_its_section(corpus: Corpus, question: str, section: str) -> None:
+def test_answered_from_its_section(
+    corpus: Corpus, question: str, section: str | tuple[str, ...]
+) -> None:
     reply = answer(corpus, question)
 
+    sections = (section,) if isinstance(section, str) else section
     assert not reply.insufficient, reply.answer
-    assert f"section '{section}'" in source_of(reply.answer), reply.answer
-
+    assert any(f"section '{s}" in source_of(reply.answer) for s in sections), reply.answer
