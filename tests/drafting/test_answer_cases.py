@@ -446,3 +446,17 @@ def test_answered_from_its_section(
     sections = (section,) if isinstance(section, str) else section
     assert not reply.insufficient, reply.answer
     assert any(f"section '{s}" in source_of(reply.answer) for s in sections), reply.answer
+
+
+def test_one_option_of_a_set_is_not_lifted_above_the_others(corpus: Corpus) -> None:
+    # Once opened with "Close: help the pair end properly …", the other options following
+    # as if an afterthought, the list without it.
+    reply = answer(
+        corpus,
+        "A pair in my cohort hasn't met since the spring. When is it right to close it?",
+    )
+    body = reply.answer.split("Source:")[0]
+
+    assert not body.startswith("Close:"), reply.answer
+    for option in ("Restart:", "Adjust:", "Rematch:", "Close:"):
+        assert f"- {option}" in body, reply.answer

@@ -557,7 +557,12 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
         return None
     block, item, text = units[first]
     whole_item = item and (
-        refers_back(text) or (text.startswith(lead) and all(units[i][1] for i in range(first)))
+        refers_back(text)
+        or (text.startswith(lead) and all(units[i][1] for i in range(first)))
+        # One of a set of labelled options ("Close: help the pair end properly …"):
+        # lifted above the others, it would read as the answer and the rest as an
+        # afterthought; the choice is the set, read in its order.
+        or (text.startswith(lead) and _OPTION_LABEL.match(text) is not None)
     )
     lifted = item and not whole_item and not text.startswith(lead)
     if lifted and len(text[: text.index(lead)].split()) <= LABEL_WORDS:
@@ -623,6 +628,11 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
     if not claims or len(claims) > MAX_WHOLE_CLAIMS:
         return None
     return body.strip("\n"), claims
+
+
+# The one-word label an option of a set opens with: "Close: …", "Adjust: …"; not a tip
+# such as "Change the setup: …", which may lead.
+_OPTION_LABEL = re.compile(r"^[A-Z][\w'-]*:\s")
 
 
 def _only_quoted(sentence: str) -> bool:
