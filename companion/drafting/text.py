@@ -363,7 +363,7 @@ _CLAUSE_BREAK = frozenset("and but so because mostly although though while where
 # before a subject that opens a clause of its own ("the software | we already pay for").
 _CUT_BEFORE = frozenset(
     "by in within before until at for with from so because and but or which who that to "
-    "instead without through thru".split()
+    "instead without through thru when once unless whenever".split()
 )
 _SUBJECTS = frozenset("i we they you he she".split())
 # Verbs a clause after "and" may open with: "… and prove to my boss", "… and pass ACCA".
