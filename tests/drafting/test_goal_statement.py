@@ -1009,6 +1009,36 @@ class TestNamedPosts:
         assert goal.goal == "I will move up to a librarian post.", goal.goal
 
 
+class TestWhatMattersMost:
+    def test_what_the_mentee_says_matters_most_comes_first(self) -> None:
+        goal = drafted(
+            "I'd like to become a purser eventually. but mostly I want to be more confident "
+            "doing the crew briefing and handling a difficult passenger on my own."
+        )
+
+        # Once "I will become a purser.", the rest never mentioned.
+        assert "purser" not in goal.goal, goal.goal
+        assert "crew briefing" in goal.specific, goal.specific
+        assert "You also mentioned 'I'd like to become a purser eventually'" in goal.specific
+
+    @pytest.mark.parametrize(
+        ("aspiration", "offer"),
+        [
+            (
+                "I want to be more confident presenting to senior leaders",
+                "Present to senior leaders",
+            ),
+            ("feel less nervous chairing the weekly huddle", "Chair the weekly huddle"),
+        ],
+    )
+    def test_a_feeling_about_doing_something_offers_the_doing(
+        self, aspiration: str, offer: str
+    ) -> None:
+        goal = drafted(aspiration)
+
+        assert f"for example: {offer}" in goal.specific, goal.specific
+
+
 class TestReadyToLead:
     def test_being_ready_to_lead_is_no_role_to_apply_for(self) -> None:
         goal = drafted("I want to be ready to lead the team when my contract is renewed")

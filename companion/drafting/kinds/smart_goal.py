@@ -423,7 +423,10 @@ def _unstated(judged: list[Wish], answers: dict[str, str]) -> Statement:
             or (w.problem == "noun" and w.sentence)
         )
     ]
-    offered = [o for o in offered if not ends_broken(o)]
+    # "be more confident presenting to senior leaders": the doing inside the feeling is
+    # something to promise ("Present to senior leaders"), offered first.
+    done = [a for w in judged if w.problem == "feeling" for a in [_done_in(w.text)] if a]
+    offered = [o for o in [*done, *offered] if not ends_broken(o)]
     offered = list(dict.fromkeys(offered))[:2]
     order = ["feeling", "weighing", "unclear", "state"]
     reasons = [
@@ -434,6 +437,48 @@ def _unstated(judged: list[Wish], answers: dict[str, str]) -> Statement:
     why = "The draft does not state a goal for you"
     why += f": {reasons[0]}." if reasons else ": what you wrote does not yet say what you will do."
     return _still_to_write(UNSTATED_GOAL, answers, why=why, suggestions=tuple(offered))
+
+
+# "be (more) confident presenting to …", "feel less nervous doing the briefing": the
+# feeling and the doing it is about.
+_FEELING_ABOUT_DOING = re.compile(
+    r"^(?:be|feel|get|become)\s+(?:(?:a\s+lot|much|a\s+bit|way)\s+)?(?:more|less)?\s*"
+    r"(?:confident|comfortable|nervous|anxious|scared|calm|calmer|relaxed|at ease|"
+    r"assured|self-assured)\s+(?:(?:when|about|at|with)\s+)?(?P<doing>\w+ing)\b(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+
+
+def _done_in(feeling: str) -> str:
+    """The action a feeling is about, as something to do: "be more confident doing the
+    crew briefing" -> "Do the crew briefing"; "" when there is none or the verb is not
+    one the drafter knows."""
+    found = _FEELING_ABOUT_DOING.match(feeling.strip())
+    if found is None:
+        return ""
+    verb = _base_verb(found.group("doing").lower())
+    rest = found.group("rest").strip(" ,.")
+    if not verb or not content_words(rest):
+        return ""
+    return upper_first(f"{verb} {rest}")
+
+
+# Verbs a feeling is commonly about, besides those a goal opens with.
+_DOING_VERBS = (
+    ACTION_STARTS
+    | _VERBS
+    | frozenset("do handle chair negotiate challenge network delegate answer argue pitch".split())
+)
+
+
+def _base_verb(gerund: str) -> str:
+    """ "presenting" -> "present", "handling" -> "handle", "running" -> "run"; "" when
+    no form is a verb the drafter knows."""
+    stem = gerund[:-3]
+    for form in (stem, stem + "e", stem[:-1]):
+        if form in _DOING_VERBS:
+            return form
+    return ""
 
 
 def _still_to_write(
@@ -840,9 +885,23 @@ _LATER = re.compile(
 )
 
 
+# "I'd like to become a purser eventually. but mostly I want to be more confident …":
+# what comes after is what the mentee says matters most now.
+_MOSTLY = re.compile(
+    r"(?<=[.!?])\s+(?:but\s+|and\s+)?(?:mostly|mainly|most of all|above all|"
+    r"more importantly|the main thing is|for now)\b,?\s+",
+    re.IGNORECASE,
+)
+
+
 def near_and_later(text: str) -> tuple[str, str]:
-    """The near goal and the longer-term direction of "X and eventually Y"; the whole
-    text and "" when it names one goal."""
+    """The near goal and the longer-term direction of "X and eventually Y", or of "X
+    eventually. But mostly Y"; the whole text and "" when it names one goal."""
+    mostly = _MOSTLY.search(text)
+    if mostly is not None:
+        before, after = strip_end(text[: mostly.start()]), text[mostly.end() :].strip()
+        if len(content_words(before)) >= 1 and len(content_words(after)) >= 2:
+            return after, before
     found = _LATER.search(text)
     if found is None:
         return text, ""
