@@ -423,8 +423,8 @@ FROM_ITS_SECTION = [
         id="thanking-mentors",
     ),
     pytest.param(
-        "One of our mentors has just told me she can't carry on, for health reasons. What "
-        "do I do about her mentee?",
+        "Halfway through the year a mentor told me he has to drop out. What should I do "
+        "for the mentee he leaves behind?",
         "When a mentor cannot carry on: rematching their mentee",
         id="mentor-steps-away",
     ),
