@@ -434,6 +434,23 @@ FROM_ITS_SECTION = [
         ("When your mentor also manages or assesses you", "Conflicts of interest in mentoring"),
         id="mentor-is-assessor",
     ),
+    pytest.param(
+        "My mentee wants to borrow £50 until payday. What do I say?",
+        "When your mentee asks to borrow money or for a favour",
+        id="asked-for-a-loan",
+    ),
+    pytest.param(
+        "I started the program wanting to be a team leader but now I want to retrain as a "
+        "data analyst. What should I do about my mentoring?",
+        "When your goal has changed completely",
+        id="goal-changed",
+    ),
+    pytest.param(
+        "I'm hard of hearing and our meetings are always in a loud café. Do I need to tell "
+        "my mentor why I want to meet somewhere else?",
+        "Sessions that work for disabled and neurodivergent people",
+        id="hearing-and-disclosure",
+    ),
 ]
 
 
