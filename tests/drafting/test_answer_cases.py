@@ -442,7 +442,7 @@ FROM_ITS_SECTION = [
     pytest.param(
         "I started the program wanting to be a team leader but now I want to retrain as a "
         "data analyst. What should I do about my mentoring?",
-        "When your goal has changed completely",
+        "When your goal has changed completely: telling your mentor",
         id="goal-changed",
     ),
     pytest.param(
