@@ -73,6 +73,7 @@ def test_a_coordinator_finds_people_and_returns_to_the_decided_proposal(
     lead.goto(f"{server.url}/coordinator/programs/{pid}/participants")
     lead.get_by_label("Name, email or id").fill("eli")
     lead.get_by_role("button", name="Show").click()
+    lead.wait_for_url("**q=eli*")  # the filtered page, not the list before it
     rows = lead.locator("section[aria-labelledby=list-title] .table-wrap tbody tr")
     rows.first.wait_for()
     assert rows.count() >= 1 and all("eli" in t.lower() for t in rows.all_inner_texts())

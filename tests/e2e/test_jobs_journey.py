@@ -125,6 +125,7 @@ def test_pairs_and_circles_are_searched_at_any_width(site, sign_in, size) -> Non
     mentee = people["E2"].name
     lead.get_by_label("A member's name, or the circle's").fill(mentee.split()[0])
     lead.get_by_role("button", name="Show").click()
+    lead.wait_for_url("**q=*")  # the filtered page, not the list before it
     rows = lead.locator("table tbody tr")
     rows.first.wait_for()
     assert rows.count() == 1 and mentee in rows.first.inner_text()

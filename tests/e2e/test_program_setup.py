@@ -4,6 +4,7 @@ field, fixed and saved; at desktop and phone widths, with screenshots."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from companion.accounts import passwords
 from companion.accounts import service as accounts
@@ -39,11 +40,11 @@ def test_a_program_from_a_template_then_a_weight_fixed(
     page = sign_in(admin, width=width)
     page.get_by_role("link", name="Programs", exact=True).click()
     page.get_by_role("link", name="New program").click()
-    assert page.get_by_role("heading", name="Leadership circles").is_visible()
+    expect(page.get_by_role("heading", name="Leadership circles")).to_be_visible()
     screenshot(page, f"program-templates-{suffix}")
 
     page.get_by_role("link", name="Start from the template Career growth 1:1").click()
-    assert page.get_by_label("Days between sessions").input_value() == "14"
+    expect(page.get_by_label("Days between sessions")).to_have_value("14")
     assert page.get_by_label("Session length, in minutes").input_value() == "60"
     assert page.get_by_label("Not from the same department").is_checked()
     page.get_by_label("Name", exact=True).fill(name)
