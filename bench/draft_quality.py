@@ -199,7 +199,9 @@ class Corpus:
     def for_answer(self, question: str) -> list[Guidance]:
         """The passages a cited answer to `question` reads (`cited_answer.passages`)."""
         return cited_answer.passages(
-            question, lambda query, top_k: self.guidance(query, times=top_k // GUIDANCE_CHUNKS)
+            question,
+            lambda query, top_k: self.guidance(query, times=top_k // GUIDANCE_CHUNKS),
+            self.encoder,
         )
 
 

@@ -64,6 +64,10 @@ SENTENCE_MARGIN = 0.15
 # How much the questions listed for a passage's section (knowledge/asked.yaml, in the
 # words people ask them) count beside the passage's own closeness to the question.
 ASKED_WEIGHT = 0.3
+# A section whose closest listed question is at least this close to the question is read
+# even when the search did not return it (at most ASKED_SECTIONS such sections).
+ASKED_REACH = 0.75
+ASKED_SECTIONS = 2
 MAX_CLAIMS = 3
 MAX_STEPS = 5
 LEAD_MIN_WORDS = 8
@@ -84,17 +88,27 @@ ELSEWHERE_MARGIN = 0.02
 
 def gather(sources: Sources) -> AnswerInput:
     question = sources.text or ""
-    found = passages(question, lambda query, top_k: sources.guidance(query, top_k=top_k))
-    return for_question(question, found, sources.services.encoder)
+    encoder = sources.services.encoder
+    found = passages(question, lambda query, top_k: sources.guidance(query, top_k=top_k), encoder)
+    return for_question(question, found, encoder)
 
 
-def passages(question: str, search: Callable[[str, int], list[Guidance]]) -> list[Guidance]:
+def passages(
+    question: str, search: Callable[[str, int], list[Guidance]], encoder: Encoder | None = None
+) -> list[Guidance]:
     """The passages an answer to `question` reads, `search(query, top_k)` finding them.
+
+    With `encoder`, also the passages of the sections whose listed question
+    (knowledge/asked.yaml) is closest to it (`_asked_sections`): a section written for
+    the question can sit below four passages that share more of its words.
     The guides' answer to mistreatment is worded as the mistreatment and where it goes
     ("harassment, discrimination, bullying … HR"), not as the question's other words
     ("my mentee", "manager", "what do I do"): for such a question that is searched for
-    as well."""
+    as well. Every passage comes from `search`, so what it may not return (a guide
+    written for other readers) is never read."""
     found = search(question, passages_for(question))
+    if encoder is not None and language.not_english(question) is None:
+        found = [*found, *_asked_sections(question, found, search, encoder)]
     harm = _MISTREATMENT.search(question)
     if harm is not None:
         seen = {g.chunk_id for g in found}
@@ -270,6 +284,38 @@ def _asked_vectors(encoder: Encoder) -> np.ndarray:
     if vectors is None:
         vectors = _ASKED_VECTORS[encoder] = encoder.encode([q.text for q in asked_questions()])
     return vectors
+
+
+def _asked_sections(
+    question: str,
+    found: Sequence[Guidance],
+    search: Callable[[str, int], list[Guidance]],
+    encoder: Encoder,
+) -> list[Guidance]:
+    """The passages of the sections, not among `found`, whose closest listed question is
+    at least ASKED_REACH close to `question`: of at most ASKED_SECTIONS of them, closest
+    first, each found by searching for its heading."""
+    scores = _asked_vectors(encoder) @ encoder.encode([question])[0]
+    closest: dict[tuple[str, str], tuple[float, str]] = {}
+    for listed, score in zip(asked_questions(), scores, strict=True):
+        key = (listed.doc_id, listed.section)
+        if score >= ASKED_REACH and float(score) > closest.get(key, (-1.0, ""))[0]:
+            closest[key] = (float(score), listed.text)
+    have = {key for g in found for key in _sections_of(g)}
+    wanted = sorted(
+        ((score, text, key) for key, (score, text) in closest.items() if key not in have),
+        reverse=True,
+    )[:ASKED_SECTIONS]
+    seen = {g.chunk_id for g in found}
+    added: list[Guidance] = []
+    for _, _, key in wanted:
+        # The heading alone finds its section: with the listed question's words as well,
+        # sections sharing those words came first.
+        for g in search(key[1], 2 * GUIDANCE_CHUNKS):
+            if key in _sections_of(g) and g.chunk_id not in seen:
+                seen.add(g.chunk_id)
+                added.append(g)
+    return added
 
 
 def _asked_closeness(question_vector: np.ndarray, encoder: Encoder) -> dict[tuple[str, str], float]:
@@ -563,6 +609,10 @@ def _whole(chunk: Guidance, lead: str) -> tuple[str, list[str]] | None:
         # lifted above the others, it would read as the answer and the rest as an
         # afterthought; the choice is the set, read in its order.
         or (text.startswith(lead) and _OPTION_LABEL.match(text) is not None)
+        # One of a list of things to look out for, not to do ("A pool much less diverse
+        # than the mentee population, which …"), in a passage that opens with a sentence
+        # of its own: out of its list the item answers nothing; the passage's opening does.
+        or (text.startswith(lead) and not gives_advice(text) and not units[0][1])
     )
     lifted = item and not whole_item and not text.startswith(lead)
     if lifted and len(text[: text.index(lead)].split()) <= LABEL_WORDS:
@@ -727,13 +777,20 @@ def refers_back(sentence: str) -> bool:
     """Whether a sentence's subject is in the sentence before it, or it draws a
     conclusion from that sentence ("Confidentiality should therefore be discussed …")."""
     words = words_of(sentence.strip("*_ ").lower())
-    if words[:5] and _CONCLUDING & set(words[:5]):
+    if (words[:5] and _CONCLUDING & set(words[:5])) or _acts_on_before(sentence):
         return True
     return bool(words) and words[0] in _REFERRING and not gives_advice(sentence)
 
 
 # Words that draw a conclusion from the sentence before, near a sentence's start.
 _CONCLUDING = frozenset("therefore thus hence consequently".split())
+# Words anywhere in a sentence that make it act on the one before ("Set expectations
+# accordingly.").
+_IN_KIND = frozenset("accordingly".split())
+
+
+def _acts_on_before(sentence: str) -> bool:
+    return bool(_IN_KIND & set(words_of(sentence.lower())))
 
 
 def _opening_lead(candidates: list[tuple[int, str, float]]) -> str:
@@ -764,9 +821,16 @@ def _lead(candidates: list[tuple[int, str, float]]) -> tuple[int, str, float]:
     """
     leads = [c for c in candidates if len(c[1].split()) >= LEAD_MIN_WORDS] or candidates
     plain_leads = [c for c in leads if not _is_aside(c[1])] or leads
+    # A sentence that acts on the one before ("Set expectations accordingly.") leads only
+    # when nothing else can.
+    plain_leads = [c for c in plain_leads if not _acts_on_before(c[1])] or plain_leads
     closest = max(plain_leads, key=lambda c: (c[2], -c[0]))
     # A short sentence that says what to do ("Say it plainly once.") may lead.
-    advice = [c for c in candidates if gives_advice(c[1]) and c[2] >= closest[2] - LEAD_MARGIN]
+    advice = [
+        c
+        for c in candidates
+        if gives_advice(c[1]) and c[2] >= closest[2] - LEAD_MARGIN and not _acts_on_before(c[1])
+    ]
     return max(advice, key=lambda c: (c[2], -c[0])) if advice else closest
 
 
@@ -841,9 +905,23 @@ def _is_claim(sentence: str) -> bool:
         len(sentence) <= 800
         and not _BRACKET_ONLY.match(sentence)
         and len(sentence.split()) >= MIN_WORDS
-        and not end.endswith(("?", ":"))
+        and not end.endswith(":")
+        and (not end.endswith("?") or _advises_asking(sentence))
         and _NOUN_CLAUSE.match(sentence.lstrip("*_ ")) is None
     )
+
+
+# Advice to ask a question, the question after a colon: "Go back to the program's
+# purpose and ask: what evidence would convince a sceptical sponsor?" tells what to do.
+_QUESTION_AFTER_COLON = re.compile(
+    r":\s+[\"“]?(?:what|how|why|who|which|when|where|is|are|do|does|did|can|could|would|will)\b",
+    re.IGNORECASE,
+)
+
+
+def _advises_asking(sentence: str) -> bool:
+    """A sentence of advice that ends with the question to ask, after a colon."""
+    return gives_advice(sentence) and _QUESTION_AFTER_COLON.search(sentence) is not None
 
 
 # "(self-rated progress on goals, …)": a bracket alone, carried over from the passage
