@@ -266,6 +266,7 @@ def inputs_for(scenario: dict[str, Any], corpus: Corpus) -> dict[DraftKind, Base
                 mentee["role"],
                 corpus.encoder,
                 keep=GUIDANCE_CHUNKS,
+                aims=[mentee["aspiration"]],
             ),
             days_quiet=45 if kind == DraftKind.nudge else None,
         )

@@ -335,6 +335,7 @@ class Sources:
                 self.services.encoder,
                 keep=GUIDANCE_CHUNKS,
                 stored=self.stored_vectors(),
+                aims=[wants, *(f"{g.title}. {g.specific}" for g in goals)],
             ),
             stalled_reasons=stalled_reasons or [],
             days_quiet=days_quiet,

@@ -128,6 +128,83 @@ class TestExamples:
         assert "groups of three" in kept
 
 
+class TestWhatIsQuoted:
+    def test_a_promoted_worker_is_read_as_an_example(self) -> None:
+        # The example's person is named before "promoted": read as a whole, "a
+        # contact-centre agent promoted to team leader finds …" was quoted to an HR
+        # assistant as if it were advice.
+        assert grounding.profession(
+            "Worked example: a contact-centre agent promoted to team leader finds her "
+            "former lunch group now goes quiet."
+        ) == ("contact-centre agent")
+
+    def test_a_pointer_to_another_guide_is_not_quoted(self) -> None:
+        assert not grounding.readable(
+            "Choosing the direction itself is covered in the guide on career paths and options."
+        )
+        assert grounding.readable(
+            "Becoming the manager of people who were colleagues last month is one of the "
+            "hardest parts."
+        )
+
+    def test_nothing_is_quoted_when_every_passage_is_far_from_the_pair(
+        self, encoder: Encoder
+    ) -> None:
+        # A backend engineer who wants to own a service: the closest passages found were
+        # on retiring specialists and rescheduling sessions, and the brief quoted them.
+        chunks = [
+            Guidance(chunk_id=f"{doc}#0", document_id=doc, title=doc, heading="", text=text)
+            for doc, text in (
+                (
+                    "succession-planning",
+                    "When a long-serving specialist is retiring, a structured handover "
+                    "mentoring arrangement of six to twelve months is far better than a "
+                    "two-week handover.",
+                ),
+                (
+                    "repeated-cancellations",
+                    "Agree a simple rule for when a session has to move: whoever cancels "
+                    "proposes a new time within the same week.",
+                ),
+            )
+        ]
+        ranked = grounding.by_meaning(
+            chunks,
+            "backend engineer. I'd like to get to senior in the next year or so, and be the "
+            "person who can own a whole service end to end.",
+            "backend engineer",
+            encoder,
+            keep=2,
+        )
+        bar = grounding.on_focus(ranked)
+
+        assert bar >= grounding.QUOTE_FLOOR
+        assert [grounding.snippet(g, bar) for g in ranked] == ["", ""]
+
+    def test_a_sentence_close_to_one_aim_of_several_is_quoted(self, encoder: Encoder) -> None:
+        # The focus runs the title, what the mentee wants and every goal together; a
+        # sentence about one goal is measured against that goal too.
+        chunk = Guidance(
+            chunk_id="new-managers#0",
+            document_id="mentoring-for-new-managers",
+            title="",
+            heading="",
+            text="Becoming the manager of people who were colleagues last month is one of "
+            "the hardest parts. Friendships change, and someone may have wanted the job too.",
+        )
+        focus = (
+            "team manager, council tax. I now manage the people who were my colleagues until "
+            "last month. Clear the backlog of appeals before April. Pass the revenues "
+            "qualification exam. Notes: we talked about the exam timetable and study leave."
+        )
+        aims = ["I now manage the people who were my colleagues until last month."]
+        alone = grounding.by_meaning([chunk], focus, "team manager", encoder, keep=1)
+        with_aims = grounding.by_meaning([chunk], focus, "team manager", encoder, keep=1, aims=aims)
+
+        assert max(with_aims[0].focus) > max(alone[0].focus)
+        assert max(with_aims[0].focus) >= grounding.QUOTE_FLOOR
+
+
 class TestRanking:
     def test_passages_closest_to_the_pair_come_first(self, encoder: Encoder) -> None:
         corpus = {
@@ -170,7 +247,12 @@ class TestRegenerateOffline:
         assert len(after["content"]["questions"]) < len(before["content"]["questions"])
         assert len(after["text"]) < len(before["text"])
 
-    def test_different_guidance_is_followed(self, grounded: World) -> None:
+    def test_different_guidance_is_followed(
+        self, grounded: World, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The test pair's goal is a prompt injection, far from every guide: with the
+        # floor, its brief would quote nothing to replace.
+        monkeypatch.setattr(grounding, "QUOTE_FLOOR", 0.0)
         more = ("giving-feedback.md", "receiving-feedback.md", "preparing-as-a-mentee.md")
         with grounded.services.sessions() as session:
             loads, problems = kb.path_loads([CORPUS_DIR / name for name in more])
