@@ -295,20 +295,19 @@ def _asked_sections(
     """The passages of the sections, not among `found`, whose closest listed question is
     at least ASKED_REACH close to `question`: of at most ASKED_SECTIONS of them, closest
     first, each found by searching for its heading."""
-    scores = _asked_vectors(encoder) @ encoder.encode([question])[0]
-    closest: dict[tuple[str, str], tuple[float, str]] = {}
-    for listed, score in zip(asked_questions(), scores, strict=True):
-        key = (listed.doc_id, listed.section)
-        if score >= ASKED_REACH and float(score) > closest.get(key, (-1.0, ""))[0]:
-            closest[key] = (float(score), listed.text)
+    closest = _asked_closeness(encoder.encode([question])[0], encoder)
     have = {key for g in found for key in _sections_of(g)}
     wanted = sorted(
-        ((score, text, key) for key, (score, text) in closest.items() if key not in have),
+        (
+            (score, key)
+            for key, score in closest.items()
+            if score >= ASKED_REACH and key not in have
+        ),
         reverse=True,
     )[:ASKED_SECTIONS]
     seen = {g.chunk_id for g in found}
     added: list[Guidance] = []
-    for _, _, key in wanted:
+    for _, key in wanted:
         # The heading alone finds its section: with the listed question's words as well,
         # sections sharing those words came first.
         for g in search(key[1], 2 * GUIDANCE_CHUNKS):
