@@ -84,7 +84,10 @@ def profession(unit: str, *, in_examples: bool = False) -> str | None:
 
 
 def _examples(lines: list[str], heading: str) -> list[_Example]:
-    headed = bool(_EXAMPLE_HEADING.search(heading))
+    # Headed as examples by its own section, not by its guide's title: under "Writing
+    # SMART mentoring goals, with worked examples > Breaking a SMART goal into
+    # milestones", "A six-month goal is too large …" is guidance, not a worked example.
+    headed = bool(_EXAMPLE_HEADING.search(heading.split(" > ")[-1]))
     found: list[_Example] = []
     for number, line in enumerate(lines):
         item = _LIST_ITEM.match(line)
@@ -318,16 +321,19 @@ def _leads_in(sentences: list[str], index: int) -> bool:
     )
 
 
-def readable(sentence: str) -> bool:
+def readable(sentence: str, shortest: int = 8) -> bool:
     """A sentence that reads on its own as guidance: whole, in the guide's own voice (not
     a script in someone's "I"), not a question, a line introducing a list or the line
     that sets up a worked example ("Worked example: a clinical data analyst joins…",
-    which says who, not what to do)."""
+    which says who, not what to do), nor a list item that runs on into the next ("HR, a
+    speak-up or grievance route, a staff network … or the employee assistance program;").
+    `shortest`: the fewest words it may have; quoted
+    under the heading of its section, a shorter one still reads."""
     return (
-        len(sentence.split()) >= 8
+        len(sentence.split()) >= shortest
         and _MARKED.match(sentence.strip().lstrip("*_").strip()) is None
         and (sentence[0].isupper() or sentence[0].isdigit())
-        and not sentence.rstrip("\"”'’)").endswith((":", "?", "…"))
+        and not sentence.rstrip("\"”'’)").endswith((":", "?", "…", ";", ","))
         and not _FIRST_PERSON.search(sentence)
         and "…" not in sentence
         and _POINTS_ELSEWHERE.search(sentence) is None

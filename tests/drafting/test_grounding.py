@@ -113,6 +113,19 @@ class TestExamples:
         kept = grounding.fitting_examples_only(text, "Senior Software Engineer", encoder)
         assert "water utility" not in kept
 
+    def test_a_guides_title_does_not_make_its_sections_examples(self, encoder: Encoder) -> None:
+        """Under "Writing SMART mentoring goals, with worked examples > Breaking a SMART
+        goal into milestones and actions", the opening "A six-month goal is too large …"
+        was dropped as if it were a worked example of a "six-month goal"."""
+        text = (CORPUS_DIR / "smart-goals-with-examples.md").read_text()
+        start = text.index("## Breaking a SMART goal")
+        section = text[text.index("\n", start) : text.index("\n## ", start + 1)]
+        heading = "Writing SMART mentoring goals, with worked examples > " + (
+            "Breaking a SMART goal into milestones and actions"
+        )
+        kept = grounding.fitting_examples_only(section, "Plumbing engineer", encoder, heading)
+        assert "A six-month goal is too large to discuss in every session." in kept
+
     def test_role_play_cards_are_examples(self, encoder: Encoder) -> None:
         """The practice cards of the guide on training mentors ("A support engineer wants
         to move into product management …") are scenarios to act out, not guidance: a
@@ -341,6 +354,18 @@ class TestASnippetReadsOnItsOwn:
 
         assert said.startswith("Some pairs find their agenda overtaken"), said
         assert "It may mean" in said
+
+    def test_a_list_item_that_runs_on_is_not_quoted(self) -> None:
+        """A brief quoted "HR, a speak-up or grievance route, a staff network, a union
+        representative or the employee assistance program;", the middle of a list."""
+        text = (
+            "Point the mentee to the routes that can act:\n\n"
+            "- HR, a speak-up or grievance route, a staff network, a union representative "
+            "or the employee assistance program;\n"
+            "- occupational health, when the strain shows in their health."
+        )
+        chunk = Guidance(chunk_id="c", document_id="d", title="T", text=text, focus=[0.1, 0.9, 0.2])
+        assert grounding.snippet(chunk, bar=0.3) == ""
 
     def test_a_sentence_that_stands_alone_is_quoted_alone(self) -> None:
         said = grounding.snippet(self._chunk([0.1, 0.2, 0.9]), bar=0.3)
