@@ -58,6 +58,9 @@ def corpus_passages() -> tuple[list[Passage], str]:
             "title": doc.title,
             "source": doc.source,
             "summary": doc.summary,
+            # Whom the guide is written for, as the knowledge base records it: a pair's
+            # drafts leave out guides for coordinators (`inputs.written_for`).
+            "audience": tuple(doc.audience),
         }
         for chunk in chunk_document(doc):
             passages.append(
