@@ -54,8 +54,13 @@ from pydantic import BaseModel  # noqa: E402
 
 from bench.kb_questions import corpus_passages  # noqa: E402
 from companion import language  # noqa: E402
-from companion.drafting import grounding, kinds  # noqa: E402
-from companion.drafting.inputs import GUIDANCE_CHUNKS, PAIR_READERS, written_for  # noqa: E402
+from companion.drafting import grounding, kinds, situations  # noqa: E402
+from companion.drafting.inputs import (  # noqa: E402
+    GUIDANCE_CHUNKS,
+    PAIR_READERS,
+    as_guidance,
+    written_for,
+)
 from companion.drafting.kinds import cited_answer  # noqa: E402
 from companion.drafting.text import render_text, sentences_of, words_of  # noqa: E402
 from embeddings import Encoder  # noqa: E402
@@ -196,6 +201,10 @@ class Corpus:
             for h in hits[:top_k]
         ]
 
+    def section(self, doc_id: str, heading: str) -> list[Guidance]:
+        """A section's passages as a pair's draft may be given them (`inputs._situated`)."""
+        return as_guidance(written_for(self.searcher.section(doc_id, heading), PAIR_READERS))
+
     def for_answer(self, question: str) -> list[Guidance]:
         """The passages a cited answer to `question` reads (`cited_answer.passages`)."""
         return cited_answer.passages(
@@ -270,6 +279,13 @@ def inputs_for(scenario: dict[str, Any], corpus: Corpus) -> dict[DraftKind, Base
             ),
             days_quiet=45 if kind == DraftKind.nudge else None,
         )
+        if kind in (DraftKind.brief, DraftKind.agenda):
+            # As `Sources.relationship` adds them: the sections for the pair's situation.
+            inputs[kind] = situations.situated(
+                inputs[kind],  # type: ignore[arg-type]
+                to_both=kind == DraftKind.agenda,
+                section=corpus.section,
+            )
     return inputs
 
 
@@ -361,13 +377,30 @@ def check(
     # An answer opens with what answers the question; the rest of a short passage follows
     # it as context (docs/llm.md), so only its opening sentence must be on the question.
     opening = (sentences_of(text) or [""])[0] if kind == DraftKind.answer else text
-    quoted = quoted_sentences(opening, guidance)
+    # A section chosen for the pair's situation (`drafting.situations`: no session yet,
+    # an overdue action …) is about that situation, not the mentee's field: what it
+    # quotes is held against what was said of the situation, and the rest against the
+    # pair's focus, each beside the median of every sentence retrieved.
+    situations = getattr(data, "situations", [])
+    pointed = {chunk_id: s.why for s in situations for chunk_id in s.chunk_ids}
     retrieved = [s for g in guidance for s in sentences_of(g.text)]
+    groups = [
+        (focus, quoted_sentences(opening, [g for g in guidance if g.chunk_id not in pointed]))
+    ]
+    groups += [
+        (s.why, quoted_sentences(opening, [g for g in guidance if g.chunk_id in s.chunk_ids]))
+        for s in situations
+    ]
+    quoted = [q for _, group in groups for q in group]
     if quoted and retrieved:
-        vectors = encoder.encode([focus, *quoted, *retrieved])
-        scores = vectors[1:] @ vectors[0]
-        median = float(np.median(scores[len(quoted) :]))
-        off = [q for q, s in zip(quoted, scores[: len(quoted)], strict=True) if s < median]
+        off = []
+        for target, group in groups:
+            if not group:
+                continue
+            vectors = encoder.encode([target, *group, *retrieved])
+            scores = vectors[1:] @ vectors[0]
+            median = float(np.median(scores[len(group) :]))
+            off += [q for q, s in zip(group, scores[: len(group)], strict=True) if s < median]
         verdict.figures["quotes_on_focus"] = 1 - len(off) / len(quoted)
         if off:
             verdict.failures["off_focus"] = f"{len(off)} of {len(quoted)} quotes: {off[0][:90]!r}"

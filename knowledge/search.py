@@ -121,6 +121,33 @@ class HybridSearcher:
             mask = allowed if mask is None else mask & allowed
         return mask
 
+    def section(self, doc_id: str, heading: str) -> list[SearchResult]:
+        """The passages of one section of a document, in the document's order: those whose
+        heading path names `heading` right under the document's title. None when the
+        document or the section is not among the passages (retired, renamed, removed)."""
+        rows = self._text_rows.get(doc_id)
+        if rows is None:
+            return []
+        found = []
+        for row in rows:
+            passage = self.passages[int(row)]
+            parts = [part.strip() for part in passage.heading.split(" > ")]
+            if len(parts) > 1 and parts[1] == heading:
+                found.append(
+                    SearchResult(
+                        doc_id=passage.doc_id,
+                        title=passage.title,
+                        source=passage.source,
+                        heading=passage.heading,
+                        text=passage.text,
+                        snippet="",
+                        score=0.0,
+                        chunk_id=passage.chunk_id,
+                        audience=passage.audience,
+                    )
+                )
+        return found
+
     def dense_scores(self, query: str) -> np.ndarray:
         return self.matrix @ self.encoder.encode_one(query)
 

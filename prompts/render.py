@@ -69,8 +69,8 @@ def _spec(kind: DraftKind, name: str, version: str) -> PromptSpec:
 SPECS: dict[DraftKind, PromptSpec] = {
     spec.kind: spec
     for spec in (
-        _spec(DraftKind.agenda, "session_agenda", "4"),
-        _spec(DraftKind.brief, "mentor_brief", "4"),
+        _spec(DraftKind.agenda, "session_agenda", "5"),
+        _spec(DraftKind.brief, "mentor_brief", "5"),
         _spec(DraftKind.smart_goal, "smart_goal", "3"),
         _spec(DraftKind.smart_check, "smart_check", "3"),
         _spec(DraftKind.feedback_prompts, "feedback_prompts", "3"),

@@ -100,6 +100,16 @@ class Guidance(_Model):
     focus: list[float] = Field(default_factory=list)
 
 
+class Situation(_Model):
+    """Something true of a pair that a guide section speaks to (`drafting.situations`):
+    `why` says it to the mentor; `chunk_ids` are that section's passages, which are among
+    the draft's `guidance`."""
+
+    code: str = Field(min_length=1, max_length=60)
+    why: str = Field(min_length=1, max_length=400)
+    chunk_ids: list[str] = Field(min_length=1, max_length=2)
+
+
 class StalledReason(_Model):
     """Why a pair counts as stalled, as a code (never English to be parsed)."""
 
@@ -133,6 +143,9 @@ class RelationshipInput(_Model):
     last_session: SessionSummary | None = None
     open_actions: list[ActionSummary] = Field(default_factory=list)
     guidance: list[Guidance] = Field(default_factory=list)
+    # Briefs and agendas: what is true of the pair that a guide section in `guidance`
+    # speaks to, the most pressing first.
+    situations: list[Situation] = Field(default_factory=list)
     # Nudges only: why the pair counts as stalled, and for how long it has been quiet.
     stalled_reasons: list[StalledReason] = Field(default_factory=list)
     days_quiet: int | None = None

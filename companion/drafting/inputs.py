@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from companion import availability
 from companion.db.base import utcnow
-from companion.drafting import grounding, privacy
+from companion.drafting import grounding, privacy, situations
 from companion.errors import InvalidInput
 from companion.participants import sharing
 from companion.participants.models import Participant
@@ -119,6 +119,10 @@ def guidance(
         return []
     if readers:
         hits = written_for(hits, readers)[:top_k]
+    return as_guidance(hits)
+
+
+def as_guidance(hits: list[SearchResult]) -> list[schemas.Guidance]:
     return [
         schemas.Guidance(
             chunk_id=h.chunk_id, document_id=h.doc_id, title=h.title, heading=h.heading, text=h.text
@@ -214,6 +218,7 @@ class Sources:
         days_quiet: int | None = None,
         every_member: bool = True,
         readers: frozenset[str] | None = PAIR_READERS,
+        situated: bool = False,
     ) -> schemas.RelationshipInput:
         """The relationship as a draft about it reads it; `query(goal titles, notes)` is
         what guidance is retrieved for. Every draft of a relationship goes to its members
@@ -224,7 +229,8 @@ class Sources:
         prompts, a nudge), so in a circle it holds no mentee's goals, which the other
         mentees may not know of; the brief, for the mentor alone, passes False.
         `readers`: whom the guidance quoted must be written for (a nudge, which the
-        program writes, passes None)."""
+        program writes, passes None). `situated`: add the guide sections written for the
+        pair's situation (`drafting.situations`), for a brief or an agenda."""
         session, program, relationship = self.session, self.target.program, self.target.relationship
         people = self.target.people
         mentor, mentee = self.pair()
@@ -303,7 +309,7 @@ class Sources:
             if members
             else {}
         )
-        return schemas.RelationshipInput(
+        drafted = schemas.RelationshipInput(
             program_name=program.name,
             program_values=program.values or "",
             session_minutes=program.session_minutes,
@@ -340,6 +346,31 @@ class Sources:
             stalled_reasons=stalled_reasons or [],
             days_quiet=days_quiet,
             **private,
+        )
+        return self._situated(drafted, every_member, readers) if situated else drafted
+
+    def _situated(
+        self,
+        data: schemas.RelationshipInput,
+        every_member: bool,
+        readers: frozenset[str] | None,
+    ) -> schemas.RelationshipInput:
+        """`data` with the guide sections for the pair's situation, each found in the
+        knowledge base as it stands (a retired guide or a renamed section is left out)
+        and written for `readers`."""
+        from companion.guidance import service as kb
+
+        def section(doc_id: str, heading: str) -> list[schemas.Guidance]:
+            hits = kb.section(
+                session=self.session,
+                kb=self.services.knowledge_base,
+                doc_id=doc_id,
+                heading=heading,
+            )
+            return as_guidance(written_for(hits, readers) if readers else hits)
+
+        return situations.situated(
+            data, to_both=every_member, section=section, avoid=self.avoid_documents
         )
 
 

@@ -159,7 +159,7 @@ class TestFormats:
         markdown = render.render(pack, "md")
         assert markdown.startswith("# Evidence pack: Pilot")
         assert "not for evaluating, promoting or dismissing people" in markdown.lower()
-        assert "session_agenda@4" in markdown
+        assert "session_agenda@5" in markdown
         assert json.loads(render.render(pack, "json"))["system"]["program"] == "Pilot"
         page = render.render(pack, "html")
         assert page.startswith("<!doctype html>") and '<h2 id="pack-notice">' in page

@@ -4,7 +4,7 @@ guidance worth reading before the next session.
 
 from __future__ import annotations
 
-from companion.drafting import grounding
+from companion.drafting import grounding, situations
 from companion.drafting.inputs import Sources
 from companion.drafting.kinds.spec import Audience, Reviewer
 from companion.drafting.pair import (
@@ -44,6 +44,7 @@ def gather(sources: Sources) -> RelationshipInput:
     return sources.relationship(
         query=lambda topics, notes: f"preparing for a mentoring session {topics} {notes[:300]}",
         every_member=False,
+        situated=True,
     )
 
 
@@ -62,6 +63,25 @@ def _focus(data: RelationshipInput) -> str:
             f"{in_their_words(profile['goals'])}."
         )
     return shorten(" ".join(parts), 800)
+
+
+def _pointed(data: RelationshipInput) -> list[GuidanceSnippet]:
+    """A line for each situation of the pair: what is true of them, the section written
+    for it, and the section's opening when it reads on its own."""
+    by_id = {g.chunk_id: g for g in data.guidance}
+    lines = []
+    for situation in data.situations:
+        passages = [by_id[c] for c in situation.chunk_ids if c in by_id]
+        if not passages:
+            continue
+        said = f"{strip_end(situation.why)}. Worth reading: '{situations.section_of(passages[0])}'"
+        listed = situations.pointer(situation.code)
+        opening = situations.lead(passages) if listed is None or listed.quote else ""
+        said += f', which begins: "{strip_end(opening)}."' if opening else "."
+        lines.append(
+            GuidanceSnippet(document_id=passages[0].document_id, snippet=shorten(said, 600))
+        )
+    return lines
 
 
 def compose(data: RelationshipInput) -> MentorBrief:
@@ -111,15 +131,19 @@ def compose(data: RelationshipInput) -> MentorBrief:
         goal_progress.append(shorten(f"{strip_end(title)} — achieved", 500))
     goal_progress = goal_progress[:10]
 
-    # The best chunk of each document first; a second chunk of a document only to fill up.
+    # First the sections written for the pair's situation (no session yet, an overdue
+    # action, no goal …), which fit whatever the mentee's field.
+    snippets = _pointed(data)
+    # Then the best chunk of each document; a second chunk of a document only to fill up.
+    pointed = {chunk_id for s in data.situations for chunk_id in s.chunk_ids}
     firsts: list[Guidance] = []
     seconds: list[Guidance] = []
     # Guidance arrives closest in meaning to the pair first (`grounding`).
-    for chunk in data.guidance:
+    ranked = [g for g in data.guidance if g.chunk_id not in pointed]
+    for chunk in ranked:
         documents = {g.document_id for g in firsts}
         (seconds if chunk.document_id in documents else firsts).append(chunk)
-    snippets: list[GuidanceSnippet] = []
-    bar = grounding.on_focus(data.guidance)
+    bar = grounding.on_focus(ranked)
     found = [(chunk, grounding.snippet(chunk, bar)) for chunk in [*firsts, *seconds]]
     # The closest to the pair first, when sentences are ranked; else in passage order.
     found.sort(key=lambda pair: -max(pair[0].focus, default=0.0))

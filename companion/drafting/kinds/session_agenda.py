@@ -33,6 +33,7 @@ from companion.drafting.text import (
     shorten,
     spoken_date,
     strip_end,
+    words_of,
 )
 from companion.relationships.models import MentoringSession
 from prompts.schemas import (
@@ -54,7 +55,8 @@ RECEIVERS = Audience.members
 
 def gather(sources: Sources) -> RelationshipInput:
     data = sources.relationship(
-        query=lambda topics, notes: f"session agenda discussion topics {topics} {notes[:300]}"
+        query=lambda topics, notes: f"session agenda discussion topics {topics} {notes[:300]}",
+        situated=True,
     )
     # The agenda is for the next booked session (`service._next_session_id`): it is read
     # then, so what is due is said against that day, not the day it was drafted.
@@ -62,6 +64,34 @@ def gather(sources: Sources) -> RelationshipInput:
 
 
 MAX_CITATIONS = 3
+
+
+def _pointed(data: RelationshipInput) -> list[Guidance]:
+    """The first passage of each section written for the pair's situation."""
+    by_id = {g.chunk_id: g for g in data.guidance}
+    return [by_id[s.chunk_ids[0]] for s in data.situations if s.chunk_ids[0] in by_id]
+
+
+def _ranked(data: RelationshipInput) -> list[Guidance]:
+    """The guidance chosen by meaning: all but the sections for the pair's situation."""
+    pointed = {chunk_id for s in data.situations for chunk_id in s.chunk_ids}
+    return [g for g in data.guidance if g.chunk_id not in pointed]
+
+
+def _read(chunk: Guidance) -> str:
+    """What to read before the session: the section, and its guide unless the two share a
+    run of three words ("Read 'What the first mentoring session is for' in 'The first
+    mentoring session and the mentoring agreement'" says it twice; the citation names
+    the guide)."""
+    section, title = _section(chunk), plain(chunk.title)
+    if _runs(section) & _runs(title):
+        return f"Read the guide's section '{section}'."
+    return f"Read '{section}' in '{title}'."
+
+
+def _runs(text: str, size: int = 3) -> set[tuple[str, ...]]:
+    words = [w.lower() for w in words_of(text)]
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
 def _is_overdue(action: ActionSummary, today: date) -> bool:
@@ -188,7 +218,9 @@ def compose(data: RelationshipInput) -> SessionAgenda:
     # Guidance arrives closest in meaning to the pair first, holding only examples
     # that fit the mentee's role (`grounding`).
     topic_goals = goals[: 2 if data.session_minutes >= 45 else 1]
-    used: list[Guidance] = []
+    # The sections written for the pair's situation come first in what the mentor reads
+    # before the session; the rest of the guidance is chosen by meaning.
+    used: list[Guidance] = _pointed(data)
 
     objectives: list[str] = []
     for goal in topic_goals:
@@ -269,9 +301,10 @@ def compose(data: RelationshipInput) -> SessionAgenda:
                 4,
             )
         )
-    bar = grounding.on_focus(data.guidance)
+    ranked = _ranked(data)
+    bar = grounding.on_focus(ranked)
     # The passage closest to the pair that says something about it: its closest sentence.
-    point = next(((g, t) for g in data.guidance if (t := grounding.snippet(g, bar))), None)
+    point = next(((g, t) for g in ranked if (t := grounding.snippet(g, bar))), None)
     if point is not None:
         best, said = point
         used.append(best)
@@ -465,7 +498,7 @@ def _agenda_questions(
             "matters most to you now, and what would show you have it?",
             6,
         )
-    guidance_questions = _best_questions(_guidance_questions(data.guidance), 2)
+    guidance_questions = _best_questions(_guidance_questions(_ranked(data)), 2)
     for question in guidance_questions:
         before = len(questions)
         _add(questions, question.text, 6)
@@ -503,7 +536,7 @@ def _preparation(
         elif owned_by(action, data.mentee):
             _add(for_mentee, f"Finish or report back on '{strip_end(action.text)}'{due}.", 5)
     for chunk in used[:2]:
-        _add(for_mentor, f"Read '{_section(chunk)}' in '{plain(chunk.title)}'.", 5)
+        _add(for_mentor, _read(chunk), 5)
     if goals:
         title = strip_end(goals[0].title)
         _add(
