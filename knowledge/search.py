@@ -67,6 +67,20 @@ def question_id(doc_id: str, question: str) -> str:
     return hashlib.sha256(f"{doc_id}\x1fquestion\x1f{question}".encode()).hexdigest()
 
 
+def _result(passage: Passage, *, snippet: str, score: float) -> SearchResult:
+    return SearchResult(
+        doc_id=passage.doc_id,
+        title=passage.title,
+        source=passage.source,
+        heading=passage.heading,
+        text=passage.text,
+        snippet=snippet,
+        score=score,
+        chunk_id=passage.chunk_id,
+        audience=passage.audience,
+    )
+
+
 def search_text(passage: Passage) -> str:
     """What gets embedded and indexed for a passage.
 
@@ -133,19 +147,7 @@ class HybridSearcher:
             passage = self.passages[int(row)]
             parts = [part.strip() for part in passage.heading.split(" > ")]
             if len(parts) > 1 and parts[1] == heading:
-                found.append(
-                    SearchResult(
-                        doc_id=passage.doc_id,
-                        title=passage.title,
-                        source=passage.source,
-                        heading=passage.heading,
-                        text=passage.text,
-                        snippet="",
-                        score=0.0,
-                        chunk_id=passage.chunk_id,
-                        audience=passage.audience,
-                    )
-                )
+                found.append(_result(passage, snippet="", score=0.0))
         return found
 
     def dense_scores(self, query: str) -> np.ndarray:
@@ -190,19 +192,8 @@ class HybridSearcher:
             if per_doc.get(passage.doc_id, 0) >= max_per_doc:
                 continue
             per_doc[passage.doc_id] = per_doc.get(passage.doc_id, 0) + 1
-            results.append(
-                SearchResult(
-                    doc_id=passage.doc_id,
-                    title=passage.title,
-                    source=passage.source,
-                    heading=passage.heading,
-                    text=passage.text,
-                    snippet=make_snippet(passage.text, stem_set, sentences=self._sentences_of(row)),
-                    score=round(score, 6),
-                    chunk_id=passage.chunk_id,
-                    audience=passage.audience,
-                )
-            )
+            snippet = make_snippet(passage.text, stem_set, sentences=self._sentences_of(row))
+            results.append(_result(passage, snippet=snippet, score=round(score, 6)))
             if len(results) == top_k:
                 break
         return results

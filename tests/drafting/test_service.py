@@ -8,12 +8,13 @@ valid, or failing. Every draft must end up stored: pending review, or failed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from companion.accounts.principal import System
 from companion.audit.service import Actor
@@ -100,15 +101,20 @@ def gateway_for(world: World, loopback: Loopback) -> Gateway:
     return Gateway(settings)
 
 
+def ingest_guides(world: World, session: Session, names: Iterable[str]) -> None:
+    """The packaged guides `names` in the world's knowledge base."""
+    loads, problems = kb.path_loads([CORPUS_DIR / name for name in names])
+    assert not problems
+    kb.ingest_many(
+        session=session, kb=world.services.knowledge_base, loads=loads, principal=TEST_SYSTEM
+    )
+
+
 @pytest.fixture
 def grounded(world: World) -> World:
     """The first pair with a held session, a shared goal (with an injection), and guidance."""
     with world.services.sessions() as session:
-        loads, problems = kb.path_loads([CORPUS_DIR / name for name in CORPUS_FILES])
-        assert not problems
-        kb.ingest_many(
-            session=session, kb=world.services.knowledge_base, loads=loads, principal=TEST_SYSTEM
-        )
+        ingest_guides(world, session, CORPUS_FILES)
         eli = session.scalars(select(Participant).where(Participant.external_id == "E1")).one()
         eli.gender = "Zorblaxian"  # a demographic value that must never be sent
         eli.underrepresented = True

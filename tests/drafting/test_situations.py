@@ -31,7 +31,7 @@ from prompts.schemas import (
     SessionSummary,
     Situation,
 )
-from tests.drafting.test_service import request
+from tests.drafting.test_service import ingest_guides, request
 from tests.helpers import TEST_SYSTEM
 from tests.relationships.conftest import World
 
@@ -203,11 +203,7 @@ GUIDES = (
 @pytest.fixture
 def guided(world: World) -> World:
     with world.services.sessions() as session:
-        loads, problems = kb.path_loads([CORPUS_DIR / name for name in GUIDES])
-        assert not problems
-        kb.ingest_many(
-            session=session, kb=world.services.knowledge_base, loads=loads, principal=TEST_SYSTEM
-        )
+        ingest_guides(world, session, GUIDES)
         session.commit()
     return world
 
