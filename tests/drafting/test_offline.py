@@ -444,7 +444,19 @@ class TestAgenda:
             'Start from what Maya wants, in their words ("get back to running my own packages'
         )
         assert "estimating" not in json.dumps(agenda.model_dump())
-        assert any(q.startswith("Of what you wrote you want from") for q in agenda.questions)
+        assert any(q.startswith("Of the things you hoped to get from") for q in agenda.questions)
+        # Once a goal is achieved, what they first wrote is history: the question is what next.
+        done = kinds.draft(
+            DraftKind.agenda,
+            new_relationship(mentee=mentee).model_copy(
+                update={"achieved_goals": ["Run my first package"]}
+            ),
+        )
+        assert not any("hoped to get" in q for q in done.questions), done.questions
+        assert "What would you like to work on next, now that 'Run my first package' is done?" in (
+            done.questions
+        )
+        assert not any("two or three things" in t for t in done.preparation.mentee)
         # Nothing written: the slot says what to do, and quotes nothing.
         bare = kinds.draft(DraftKind.agenda, new_relationship())
         shape = next(i for i in bare.items if i.topic == "Shape a first goal for Maya")

@@ -491,10 +491,14 @@ def _agenda_questions(
             )
         else:
             _add(questions, "What has happened since last time that you want to pick up?", 6)
-    if not goals and data.mentee.profile.get("goals", "").strip():
+    if not goals and data.achieved_goals:
+        # What they wrote they wanted is what the achieved goal came from: ask what next.
+        done = strip_end(data.achieved_goals[-1])
+        _add(questions, f"What would you like to work on next, now that '{done}' is done?", 6)
+    elif not goals and data.mentee.profile.get("goals", "").strip():
         _add(
             questions,
-            f"Of what you wrote you want from {program_in_prose(data.program_name)}, what "
+            f"Of the things you hoped to get from {program_in_prose(data.program_name)}, which "
             "matters most to you now, and what would show you have it?",
             6,
         )
@@ -547,6 +551,12 @@ def _preparation(
         _add(
             for_mentee,
             f"Update progress on '{title}' (now {goals[0].progress}%) and note what is in the way.",
+            5,
+        )
+    elif data.achieved_goals:
+        _add(
+            for_mentee,
+            f"Note what you would like to work on next in {program}, if anything, and why.",
             5,
         )
     else:
