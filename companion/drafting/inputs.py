@@ -347,13 +347,19 @@ class Sources:
             days_quiet=days_quiet,
             **private,
         )
-        return self._situated(drafted, every_member, readers) if situated else drafted
+        if not situated:
+            return drafted
+        return self._situated(
+            drafted, every_member, readers, goals_known=not every_member or not circle
+        )
 
     def _situated(
         self,
         data: schemas.RelationshipInput,
         every_member: bool,
         readers: frozenset[str] | None,
+        *,
+        goals_known: bool,
     ) -> schemas.RelationshipInput:
         """`data` with the guide sections for the pair's situation, each found in the
         knowledge base as it stands (a retired guide or a renamed section is left out)
@@ -370,7 +376,11 @@ class Sources:
             return as_guidance(written_for(hits, readers) if readers else hits)
 
         return situations.situated(
-            data, to_both=every_member, section=section, avoid=self.avoid_documents
+            data,
+            to_both=every_member,
+            section=section,
+            avoid=self.avoid_documents,
+            goals_known=goals_known,
         )
 
 

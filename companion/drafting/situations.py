@@ -90,9 +90,24 @@ class Found:
     why: str
 
 
-def of(data: RelationshipInput, *, to_both: bool) -> list[Found]:
+# Situations read from the pair's goals: not to be read where the goals were kept out.
+_OF_GOALS = frozenset(
+    {
+        "goal_achieved",
+        "after_achieving",
+        "no_goal_yet",
+        "nothing_to_work_on_yet",
+        "goal_past_target",
+        "goal_without_milestones",
+    }
+)
+
+
+def of(data: RelationshipInput, *, to_both: bool, goals_known: bool = True) -> list[Found]:
     """The situations `data` shows, in the data file's order. `to_both`: the draft goes
-    to the mentee too, so pointers that would read as a reproach are left out."""
+    to the mentee too, so pointers that would read as a reproach are left out.
+    `goals_known`: False when the draft was given none of the pair's goals on purpose
+    (a circle's agenda: no mentee's goals reach the others), so "no goal yet" is unknown."""
     mentee = first_name(data.mentee)
     goals = goal_order(data.goals)
     late = [a for a in still_open(data.open_actions) if a.due_date and a.due_date < data.today]
@@ -131,6 +146,8 @@ def of(data: RelationshipInput, *, to_both: bool) -> list[Found]:
         fields = facts.get(pointer.code)
         if fields is None or (to_both and not pointer.to_both):
             continue
+        if not goals_known and pointer.code in _OF_GOALS:
+            continue
         values = {"mentee": mentee, "action": "", "goal": "", "progress": "", **fields}
         found.append(Found(pointer, shorten(pointer.why.format(**values), 400)))
     return found
@@ -142,15 +159,16 @@ def situated(
     to_both: bool,
     section: Callable[[str, str], list[Guidance]],
     avoid: frozenset[str] = frozenset(),
+    goals_known: bool = True,
 ) -> RelationshipInput:
     """`data` with the sections for the pair's situations (at most MOST) added to its
     guidance and named in its `situations`. `section(guide, heading)`: that section's
     passages in order, as the reader may be given them (none when absent). `avoid`:
-    guides a reviewer asked to leave out."""
+    guides a reviewer asked to leave out. `goals_known`: as for `of`."""
     given = {g.chunk_id for g in data.guidance}
     added: list[Guidance] = []
     marked: list[Situation] = []
-    for found in of(data, to_both=to_both):
+    for found in of(data, to_both=to_both, goals_known=goals_known):
         pointer = found.pointer
         if pointer.guide in avoid:
             continue

@@ -31,6 +31,7 @@ from prompts.schemas import (
     SessionSummary,
     Situation,
 )
+from tests.drafting.test_member_drafts import _circle_with_goals
 from tests.drafting.test_service import ingest_guides, request
 from tests.helpers import TEST_SYSTEM
 from tests.relationships.conftest import World
@@ -346,3 +347,17 @@ def test_a_brief_says_what_is_true_then_the_section_and_its_opening_when_it_may(
         'does not follow through\', which begins: "Find out why before you push harder."',
     ]
     assert brief.citations == ["rapport-and-trust-remotely", "repeated-cancellations"]
+
+
+def test_a_circles_agenda_says_nothing_of_goals_it_was_not_given(guided: World) -> None:
+    # A circle's agenda goes to every mentee and holds none of their goals (goals.sight):
+    # "no goal yet" would be wrong, and pointing to the goal-setting guide would say so.
+    circle = _circle_with_goals(guided)
+
+    agenda = request(guided, DraftKind.agenda, relationship_id=circle)
+    brief = request(guided, DraftKind.brief, relationship_id=circle)
+
+    for section in ("From vague wish", "does not yet know what to work on"):
+        assert section not in agenda.text, agenda.text
+    # The mentor's brief has the circle's goals: one has no milestones yet.
+    assert "has no milestones yet" in brief.text, brief.text
