@@ -231,7 +231,7 @@ def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\b", re.IGNORECASE)
 
 
-def load(model: type[_Strict], path: Path) -> _Strict:
+def load(model: type[BaseModel], path: Path) -> BaseModel:
     """The data file at `path`, validated as `model`; a clear error if it is not."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -327,8 +327,8 @@ def readable(sentence: str, shortest: int = 8) -> bool:
     that sets up a worked example ("Worked example: a clinical data analyst joins…",
     which says who, not what to do), nor a list item that runs on into the next ("HR, a
     speak-up or grievance route, a staff network … or the employee assistance program;").
-    `shortest`: the fewest words it may have; quoted
-    under the heading of its section, a shorter one still reads."""
+    `shortest`: the fewest words it may have (quoted under its section's heading, a
+    shorter sentence still reads)."""
     return (
         len(sentence.split()) >= shortest
         and _MARKED.match(sentence.strip().lstrip("*_").strip()) is None

@@ -1,8 +1,8 @@
 """The pair's situation, and the guide section a mentor reads for it.
 
 What a brief or an agenda can say about a pair without knowing their field: no session
-held yet, an action of the mentee's overdue, a goal achieved with nothing open, no goal
-yet, a goal past its target date or without milestones. Each is read from what the draft
+held yet, the mentor's or the mentee's action overdue, a goal achieved with nothing open,
+no goal yet, a goal past its target date or without milestones. Each is read from what the draft
 already holds, and `data/situations.yaml` names the guide section written for it. A
 guide line chosen this way fits the pair whatever their profession, where a sentence
 chosen by closeness in meaning to "a B1 licensed aircraft engineer who wants type
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from companion.drafting.goal_families import DATA_DIR, _Strict, load
+from companion.drafting.goal_families import DATA_DIR, load
 from companion.drafting.pair import goal_order, owned_by, still_open
 from companion.drafting.text import first_name, sentences_of, shorten, strip_end
 from prompts.schemas import Guidance, RelationshipInput, Situation
@@ -41,6 +41,10 @@ MOST = 2
 NEARLY_DONE = 80
 _FIELDS = {"mentee", "action", "goal", "progress"}
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Pointer(_Strict):
