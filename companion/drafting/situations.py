@@ -94,19 +94,6 @@ class Found:
     why: str
 
 
-# Situations read from the pair's goals: not to be read where the goals were kept out.
-_OF_GOALS = frozenset(
-    {
-        "goal_achieved",
-        "after_achieving",
-        "no_goal_yet",
-        "nothing_to_work_on_yet",
-        "goal_past_target",
-        "goal_without_milestones",
-    }
-)
-
-
 def of(data: RelationshipInput, *, to_both: bool, goals_known: bool = True) -> list[Found]:
     """The situations `data` shows, in the data file's order. `to_both`: the draft goes
     to the mentee too, so pointers that would read as a reproach are left out.
@@ -134,23 +121,30 @@ def of(data: RelationshipInput, *, to_both: bool, goals_known: bool = True) -> l
         "first_session": {} if data.last_session is None else None,
         "mentor_action_overdue": {"action": strip_end(own[0].text)} if own else None,
         "overdue_action": {"action": strip_end(overdue[0].text)} if overdue else None,
-        "goal_achieved": achieved,
-        "after_achieving": achieved,
-        "no_goal_yet": {} if not goals and not data.achieved_goals and wants else None,
-        "nothing_to_work_on_yet": (
-            {} if not goals and not data.achieved_goals and not wants else None
-        ),
-        "goal_past_target": (
-            {"goal": strip_end(past[0].title), "progress": str(past[0].progress)} if past else None
-        ),
-        "goal_without_milestones": {"goal": strip_end(bare[0].title)} if bare else None,
     }
+    # What the goals say, only where the draft was given them.
+    facts |= (
+        {
+            "goal_achieved": achieved,
+            "after_achieving": achieved,
+            "no_goal_yet": {} if not goals and not data.achieved_goals and wants else None,
+            "nothing_to_work_on_yet": (
+                {} if not goals and not data.achieved_goals and not wants else None
+            ),
+            "goal_past_target": (
+                {"goal": strip_end(past[0].title), "progress": str(past[0].progress)}
+                if past
+                else None
+            ),
+            "goal_without_milestones": {"goal": strip_end(bare[0].title)} if bare else None,
+        }
+        if goals_known
+        else {}
+    )
     found = []
     for pointer in pointers():
         fields = facts.get(pointer.code)
         if fields is None or (to_both and not pointer.to_both):
-            continue
-        if not goals_known and pointer.code in _OF_GOALS:
             continue
         values = {"mentee": mentee, "action": "", "goal": "", "progress": "", **fields}
         found.append(Found(pointer, shorten(pointer.why.format(**values), 400)))
