@@ -364,15 +364,12 @@ class Sources:
         """`data` with the guide sections for the pair's situation, each found in the
         knowledge base as it stands (a retired guide or a renamed section is left out)
         and written for `readers`."""
-        from companion.guidance import service as kb
+        # The searcher of the contents as they stand (retired guides left out), read once
+        # for every section looked up.
+        searcher = self.services.knowledge_base.searcher(self.session)
 
         def section(doc_id: str, heading: str) -> list[schemas.Guidance]:
-            hits = kb.section(
-                session=self.session,
-                kb=self.services.knowledge_base,
-                doc_id=doc_id,
-                heading=heading,
-            )
+            hits = searcher.section(doc_id, heading)
             return as_guidance(written_for(hits, readers) if readers else hits)
 
         return situations.situated(

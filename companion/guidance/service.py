@@ -649,14 +649,6 @@ def search(
     return kb.searcher(session).search(query, top_k=top_k, filters=filters)
 
 
-def section(
-    *, session: Session, kb: KnowledgeBase, doc_id: str, heading: str
-) -> list[SearchResult]:
-    """The passages of one section of a guide in use (not retired), in the guide's order;
-    none when the guide or the section is not in the knowledge base."""
-    return kb.searcher(session).section(doc_id, heading)
-
-
 def _checked_query(query: str, top_k: int) -> str:
     query = query.strip()
     if not query:

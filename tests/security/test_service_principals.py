@@ -54,8 +54,6 @@ SERVICE_MODULES: dict[str, dict[str, str]] = {
         "anyone signed in may search it, and drafting retrieves from it for its own requester",
         "search_contents": "a reader's search, second step: `contents_for_reader`, its first, "
         "checks the reader; like `search`, it reads the corpus, which holds nobody's data",
-        "section": "like `search`: drafting reads one section of the corpus, which holds "
-        "nobody's data, for its own requester",
         "path_loads": "pure: turns paths into loaders, reads no database",
         "upload_loads": "pure: turns uploaded bytes into loaders, reads no database",
         "read_uploads": "pure: reads uploaded files within an upload's limits, after "
